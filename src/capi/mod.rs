@@ -1,0 +1,2 @@
+//! C ABI (placeholder while the engine compiles).
+#![allow(unsafe_code)]
