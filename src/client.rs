@@ -1,1 +1,361 @@
-//! Blocking driver (placeholder).
+//! Blocking driver: pumps bytes between a [`Session`] and a [`Transport`].
+//!
+//! The driver owns no memory: the reply buffer and the output buffer are the
+//! caller's (the C API puts them on its stack, sized by
+//! `SMTPC_IN_BUFFER_SIZE` / `SMTPC_OUT_BUFFER_SIZE`). It enforces the
+//! per-reply deadline with the transport's clock, when it has one, checking it
+//! after every receive, so a server that trickles one byte at a time cannot
+//! stretch a reply beyond its deadline.
+
+use crate::error::Error;
+use crate::message::Recipients;
+use crate::reply::{parse_line, Line, Status};
+use crate::session::{Event, Session, Step, Want};
+
+/// The connection, as the session sees it.
+pub trait Transport {
+    /// Sends all of `data`.
+    fn send(&mut self, data: &[u8]) -> Result<(), Error>;
+    /// Receives at least one byte into `buf`; returns how many.
+    fn receive(&mut self, buf: &mut [u8]) -> Result<usize, Error>;
+    /// Starts TLS on the connection (STARTTLS or implicit TLS).
+    fn upgrade(&mut self) -> Result<(), Error>;
+    /// Milliseconds from any fixed point, wrapping; `None` without a clock.
+    fn now_ms(&mut self) -> Option<u32> {
+        None
+    }
+}
+
+/// What the driver tells the application as the dialogue goes on.
+#[derive(Clone, Copy, Debug)]
+pub struct Note<'t> {
+    /// The step the session is in (for a reply: the step it answered).
+    pub step: Step,
+    /// The event, when the note is about a recipient.
+    pub event: Option<Event>,
+    /// Code of the reply that caused the note, 0 when none.
+    pub code: u16,
+    /// Text of the reply's last line (without code and CR LF), empty when none.
+    pub text: &'t [u8],
+}
+
+/// Receives [`Note`]s; the C API forwards them to `pfCallback`.
+pub trait Observer {
+    /// Called for every step change and every recipient result.
+    fn note(&mut self, note: &Note<'_>);
+    /// Called with every complete reply (code and last line), e.g. to keep
+    /// the last reply for an error message.
+    fn reply(&mut self, _step: Step, _code: u16, _text: &[u8]) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl Observer for Silent {
+    fn note(&mut self, _note: &Note<'_>) {}
+}
+
+/// Runs `session` to its end over `transport`. `inbuf` bounds the longest
+/// reply line; `outbuf` is what is handed to [`Transport::send`] at once.
+pub fn run<R, T, O>(
+    session: &mut Session<'_, R>,
+    transport: &mut T,
+    inbuf: &mut [u8],
+    outbuf: &mut [u8],
+    observer: &mut O,
+) -> Result<(), Error>
+where
+    R: Recipients + ?Sized,
+    T: Transport,
+    O: Observer,
+{
+    let mut filled = 0usize;
+    let mut reply_started: Option<u32> = None;
+    let mut step = session.step();
+    observer.note(&Note { step, event: None, code: 0, text: b"" });
+    loop {
+        match session.want() {
+            Want::Close => break,
+            Want::Send => {
+                let n = session.write(outbuf);
+                if let Some(bytes) = outbuf.get(..n).filter(|b| !b.is_empty()) {
+                    if let Err(e) = transport.send(bytes) {
+                        session.abort(e);
+                    }
+                }
+            }
+            Want::Upgrade => {
+                // RFC 3207 §4.2 / CVE-2021-22947: nothing may arrive between
+                // "220 ready" and the handshake.
+                let result = if filled > 0 { Err(Error::TlsInjection) } else { transport.upgrade() };
+                session.on_upgraded(result);
+            }
+            Want::Receive => {
+                let buffered = inbuf.get(..filled).unwrap_or_default();
+                match parse_line(buffered) {
+                    Err(_) => session.abort(Error::ReplySyntax),
+                    Ok(Status::Complete((used, line))) => {
+                        let answered = session.step();
+                        let event = session.on_line(&line);
+                        if line.last {
+                            reply_started = None;
+                            observer.reply(answered, line.code, line.text);
+                        }
+                        if let Some(event) = event {
+                            notify(observer, answered, Some(event), &line);
+                        }
+                        let last = line.last;
+                        inbuf.copy_within(used..filled, 0);
+                        filled -= used;
+                        // Without pipelining, nothing may follow a reply that
+                        // asks us to speak next.
+                        if last && filled > 0 && session.want() == Want::Send {
+                            session.abort(Error::UnexpectedReply);
+                        }
+                    }
+                    Ok(Status::Partial) => {
+                        filled = receive_more(session, transport, inbuf, filled, &mut reply_started);
+                    }
+                }
+            }
+        }
+        if session.step() != step {
+            step = session.step();
+            observer.note(&Note { step, event: None, code: session.tally().last_code, text: b"" });
+        }
+    }
+    session.outcome()
+}
+
+/// One receive into the free end of `inbuf`; enforces the reply deadline.
+fn receive_more<R, T>(
+    session: &mut Session<'_, R>,
+    transport: &mut T,
+    inbuf: &mut [u8],
+    filled: usize,
+    reply_started: &mut Option<u32>,
+) -> usize
+where
+    R: Recipients + ?Sized,
+    T: Transport,
+{
+    let Some(free) = inbuf.get_mut(filled..).filter(|f| !f.is_empty()) else {
+        session.abort(Error::ReplyTooLong);
+        return filled;
+    };
+    if reply_started.is_none() {
+        *reply_started = transport.now_ms();
+    }
+    let received = match transport.receive(free) {
+        Ok(0) => Err(Error::Receive),
+        other => other,
+    };
+    let now = transport.now_ms();
+    if let (Some(start), Some(now)) = (*reply_started, now) {
+        if now.wrapping_sub(start) > session.reply_timeout_ms() {
+            session.abort(Error::Timeout);
+            return filled;
+        }
+    }
+    match received {
+        Ok(n) => filled + n.min(free.len()),
+        Err(e) => {
+            session.abort(e);
+            filled
+        }
+    }
+}
+
+fn notify<O: Observer>(observer: &mut O, step: Step, event: Option<Event>, line: &Line<'_>) {
+    observer.note(&Note { step, event, code: line.code, text: line.text });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Mechanisms;
+    use crate::message::{Kind, Mail, Party};
+    use crate::session::{Config, TlsPolicy};
+
+    /// A transport replaying server text in given chunk sizes. The text is
+    /// split at `|` into turns; a turn is released when the client sends,
+    /// as a real server would answer.
+    struct Scripted {
+        turns: std::collections::VecDeque<Vec<u8>>,
+        incoming: Vec<u8>,
+        chunk: usize,
+        sent: Vec<u8>,
+        clock: Option<u32>,
+        tick: u32,
+        upgrades: usize,
+    }
+
+    impl Scripted {
+        fn new(server: &str, chunk: usize, clock: Option<u32>, tick: u32) -> Self {
+            let mut turns: std::collections::VecDeque<Vec<u8>> = server.split('|').map(|t| t.as_bytes().to_vec()).collect();
+            let incoming = turns.pop_front().unwrap_or_default();
+            Scripted { turns, incoming, chunk, sent: Vec::new(), clock, tick, upgrades: 0 }
+        }
+    }
+
+    impl Transport for Scripted {
+        fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+            self.sent.extend_from_slice(data);
+            if data.ends_with(b"\r\n") {
+                if let Some(turn) = self.turns.pop_front() {
+                    self.incoming.extend_from_slice(&turn);
+                }
+            }
+            Ok(())
+        }
+        fn receive(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+            if self.incoming.is_empty() {
+                return Err(Error::Receive);
+            }
+            let n = self.chunk.min(buf.len()).min(self.incoming.len());
+            buf[..n].copy_from_slice(&self.incoming[..n]);
+            self.incoming.drain(..n);
+            Ok(n)
+        }
+        fn upgrade(&mut self) -> Result<(), Error> {
+            self.upgrades += 1;
+            Ok(())
+        }
+        fn now_ms(&mut self) -> Option<u32> {
+            let now = self.clock?;
+            self.clock = Some(now.wrapping_add(self.tick));
+            Some(now)
+        }
+    }
+
+    #[derive(Default)]
+    struct Recorder {
+        steps: Vec<Step>,
+        rejected: Vec<(usize, u16, Vec<u8>)>,
+    }
+
+    impl Observer for Recorder {
+        fn note(&mut self, note: &Note<'_>) {
+            match note.event {
+                Some(Event::RecipientRejected(i)) => self.rejected.push((i, note.code, note.text.to_vec())),
+                Some(Event::RecipientAccepted(_)) => {}
+                None => self.steps.push(note.step),
+            }
+        }
+    }
+
+    const RCPTS: [Party<'static>; 2] = [
+        Party { address: b"alice@example.test", name: b"", kind: Kind::To },
+        Party { address: b"bob@example.test", name: b"", kind: Kind::To },
+    ];
+
+    fn mail() -> Mail<'static, [Party<'static>]> {
+        Mail {
+            sender: Party { address: b"dev@example.test", name: b"", kind: Kind::To },
+            recipients: &RCPTS,
+            subject: b"s",
+            body: b"b\r\n",
+            date: None,
+            timezone: b"",
+            domain: b"",
+            unique: 0,
+        }
+    }
+
+    fn config() -> Config<'static> {
+        Config {
+            user: b"",
+            password: b"",
+            mechanisms: Mechanisms::ALL,
+            allow_insecure_auth: false,
+            tls: TlsPolicy::Never,
+            timeout_ms: 0,
+        }
+    }
+
+    const SERVER: &str = "220-mx ESMTP\r\n220 ready\r\n|250-mx\r\n250 PIPELINING\r\n|250 ok\r\n|250 ok\r\n|\
+                          550 5.1.1 no such user\r\n|354 go\r\n|250 queued\r\n|221 bye\r\n";
+
+    fn drive(server: &str, chunk: usize, inbuf: usize, recorder: &mut Recorder) -> (Result<(), Error>, Vec<u8>) {
+        let m = mail();
+        let mut session = Session::new(&m, config());
+        let mut t = Scripted::new(server, chunk, None, 0);
+        let mut inb = vec![0u8; inbuf];
+        let mut outb = vec![0u8; 32];
+        let r = run(&mut session, &mut t, &mut inb, &mut outb, recorder);
+        (r, t.sent)
+    }
+
+    #[test]
+    fn any_chunking_gives_the_same_dialogue() {
+        let (reference, wire) = drive(SERVER, 4096, 256, &mut Recorder::default());
+        assert_eq!(reference, Err(Error::PartialDelivery));
+        for chunk in [1, 2, 3, 5, 7, 13, 64] {
+            let mut rec = Recorder::default();
+            let (r, sent) = drive(SERVER, chunk, 256, &mut rec);
+            assert_eq!((r, &sent), (reference, &wire), "chunk {chunk}");
+            assert_eq!(rec.rejected, vec![(1, 550, b"5.1.1 no such user".to_vec())]);
+            assert_eq!(
+                rec.steps,
+                vec![Step::Greeting, Step::Ehlo, Step::Mail, Step::Rcpt, Step::Data, Step::EndOfData, Step::Quit, Step::Done]
+            );
+        }
+    }
+
+    #[test]
+    fn reply_line_longer_than_the_buffer() {
+        let long = format!("220 {}\r\n", "x".repeat(100));
+        let (r, sent) = drive(&long, 7, 64, &mut Recorder::default());
+        assert_eq!(r, Err(Error::ReplyTooLong));
+        assert!(sent.is_empty());
+    }
+
+    #[test]
+    fn eof_at_every_step_is_an_error_never_success() {
+        for cut in 0..SERVER.len() {
+            let (r, _) = drive(&SERVER[..cut], 3, 256, &mut Recorder::default());
+            let go_end = SERVER.find("354 go\r\n").unwrap() + 8;
+            let queued_end = SERVER.find("250 queued\r\n").unwrap() + 12;
+            if (go_end..queued_end).contains(&cut) {
+                assert_eq!(r, Err(Error::OutcomeUnknown), "cut {cut}");
+            } else if cut >= queued_end {
+                // The message was accepted; QUIT's reply does not matter.
+                assert_eq!(r, Err(Error::PartialDelivery), "cut {cut}");
+            } else {
+                assert_eq!(r, Err(Error::Receive), "cut {cut}");
+            }
+        }
+    }
+
+    #[test]
+    fn data_after_a_reply_outside_pipelining_is_refused() {
+        let (r, _) = drive("220 hi\r\n250 extra\r\n|250 mx\r\n", 4096, 256, &mut Recorder::default());
+        assert_eq!(r, Err(Error::UnexpectedReply));
+    }
+
+    #[test]
+    fn deadline_is_per_reply_not_per_read() {
+        let m = mail();
+        let cfg = Config { timeout_ms: 1000, ..config() };
+        let mut session = Session::new(&m, cfg);
+        // One byte per read, 100 ms per clock reading: the 14-byte greeting
+        // takes well over a second.
+        let mut t = Scripted::new("220 slow server\r\n", 1, Some(0), 100);
+        let (mut inb, mut outb) = ([0u8; 64], [0u8; 32]);
+        assert_eq!(run(&mut session, &mut t, &mut inb, &mut outb, &mut Silent), Err(Error::Timeout));
+        assert!(t.sent.is_empty());
+    }
+
+    #[test]
+    fn bytes_before_the_tls_handshake_are_refused() {
+        let m = mail();
+        let cfg = Config { tls: TlsPolicy::Required, ..config() };
+        let mut session = Session::new(&m, cfg);
+        let server = "220 hi\r\n|250-mx\r\n250 STARTTLS\r\n|220 go ahead\r\n250 injected\r\n";
+        let mut t = Scripted::new(server, 4096, None, 0);
+        let (mut inb, mut outb) = ([0u8; 256], [0u8; 32]);
+        assert_eq!(run(&mut session, &mut t, &mut inb, &mut outb, &mut Silent), Err(Error::TlsInjection));
+        assert_eq!(t.upgrades, 0);
+        assert_eq!(t.sent, b"EHLO example.test\r\nSTARTTLS\r\n");
+    }
+}
