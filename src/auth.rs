@@ -3,7 +3,7 @@
 //! PLAIN (RFC 4616) is sent with an initial response: one round trip.
 //! LOGIN (draft-murchison-sasl-login) sends user and password as answers to
 //! two 334 challenges. The choice takes the first mechanism in
-//! [`PREFERENCE`] that both the server offers and the caller allows.
+//! `PREFERENCE` that both the server offers and the caller allows.
 
 /// One SASL mechanism.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,7 +16,7 @@ pub enum Mechanism {
 }
 
 /// Preference order when several mechanisms are possible.
-pub const PREFERENCE: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
+pub(crate) const PREFERENCE: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
 
 /// A set of mechanisms (the C API's `IP_SMTPC_AUTH_*` bit mask).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

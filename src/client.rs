@@ -9,7 +9,7 @@
 
 use crate::error::Error;
 use crate::message::Recipients;
-use crate::reply::{parse_line, Line, Status};
+use crate::reply::{parse_line, Enhanced, Status};
 use crate::session::{Event, Session, Step, Want};
 
 /// The connection, as the session sees it.
@@ -35,6 +35,8 @@ pub struct Note<'t> {
     pub event: Option<Event>,
     /// Code of the reply that caused the note, 0 when none.
     pub code: u16,
+    /// Enhanced status code of that reply, when it had one.
+    pub enhanced: Option<Enhanced>,
     /// Text of the reply's last line (without code and CR LF), empty when none.
     pub text: &'t [u8],
 }
@@ -43,9 +45,9 @@ pub struct Note<'t> {
 pub trait Observer {
     /// Called for every step change and every recipient result.
     fn note(&mut self, note: &Note<'_>);
-    /// Called with every complete reply (code and last line), e.g. to keep
+    /// Called with every complete reply (`event` is `None`), e.g. to keep
     /// the last reply for an error message.
-    fn reply(&mut self, _step: Step, _code: u16, _text: &[u8]) {}
+    fn reply(&mut self, _note: &Note<'_>) {}
 }
 
 /// An observer that ignores everything.
@@ -72,7 +74,7 @@ where
     let mut filled = 0usize;
     let mut reply_started: Option<u32> = None;
     let mut step = session.step();
-    observer.note(&Note { step, event: None, code: 0, text: b"" });
+    observer.note(&Note { step, event: None, code: 0, enhanced: None, text: b"" });
     loop {
         match session.want() {
             Want::Close => break,
@@ -97,12 +99,19 @@ where
                     Ok(Status::Complete((used, line))) => {
                         let answered = session.step();
                         let event = session.on_line(&line);
+                        let note = Note {
+                            step: answered,
+                            event,
+                            code: line.code,
+                            enhanced: session.tally().last_enhanced,
+                            text: line.text,
+                        };
                         if line.last {
                             reply_started = None;
-                            observer.reply(answered, line.code, line.text);
+                            observer.reply(&Note { event: None, ..note });
                         }
-                        if let Some(event) = event {
-                            notify(observer, answered, Some(event), &line);
+                        if event.is_some() {
+                            observer.note(&note);
                         }
                         let last = line.last;
                         inbuf.copy_within(used..filled, 0);
@@ -121,7 +130,8 @@ where
         }
         if session.step() != step {
             step = session.step();
-            observer.note(&Note { step, event: None, code: session.tally().last_code, text: b"" });
+            let tally = session.tally();
+            observer.note(&Note { step, event: None, code: tally.last_code, enhanced: tally.last_enhanced, text: b"" });
         }
     }
     session.outcome()
@@ -164,10 +174,6 @@ where
             filled
         }
     }
-}
-
-fn notify<O: Observer>(observer: &mut O, step: Step, event: Option<Event>, line: &Line<'_>) {
-    observer.note(&Note { step, event, code: line.code, text: line.text });
 }
 
 #[cfg(test)]

@@ -24,10 +24,10 @@ impl Default for DotStuffer {
 }
 
 /// Each input byte makes at most this many output bytes.
-pub const MAX_EXPANSION: usize = 2;
+pub(crate) const MAX_EXPANSION: usize = 2;
 
 /// The end-of-data sequence after a body that ends in CR LF.
-pub const END_OF_DATA: &[u8] = b".\r\n";
+pub(crate) const END_OF_DATA: &[u8] = b".\r\n";
 
 impl DotStuffer {
     /// An encoder at the start of the body.
@@ -40,7 +40,7 @@ impl DotStuffer {
 
     /// Encodes as much of `input` as fits in `out`; returns (bytes consumed,
     /// bytes written). Progress is guaranteed when `out` holds at least
-    /// [`MAX_EXPANSION`] bytes.
+    /// `MAX_EXPANSION` bytes.
     pub fn encode(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize) {
         let mut consumed = 0;
         let mut written = 0;

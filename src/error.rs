@@ -4,6 +4,8 @@
 //! of these. The discriminants are the negative `IP_SMTPC_ERR_*` codes of the
 //! C API, grouped in ranges of twenty; retired numbers are never reused.
 
+use core::ffi::CStr;
+
 /// Why a mail was not (or not completely) sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i32)]
@@ -134,64 +136,65 @@ impl Error {
         ALL.iter().copied().find(|e| e.code() == code)
     }
 
-    /// A short static English description, without the server's text.
-    pub const fn message(self) -> &'static str {
+    /// A short static English description, without the server's text;
+    /// NUL-terminated so the C API can hand it out as is.
+    pub const fn message(self) -> &'static CStr {
         match self {
-            Error::NullPointer => "a required pointer is NULL",
-            Error::NoSender => "no sender (address entry 0 missing)",
-            Error::NoRecipient => "no recipient",
-            Error::AddressControlChar => "address contains CR, LF, NUL or a control character",
-            Error::AddressSyntax => "address syntax invalid",
-            Error::AddressTooLong => "address exceeds RFC 5321 length limits",
-            Error::InvalidName => "display name invalid or too long",
-            Error::InvalidSubject => "subject invalid or too long",
-            Error::InvalidDomain => "own domain invalid",
-            Error::InvalidCredentials => "user name or password invalid or too long",
-            Error::InvalidTimezone => "time zone is not +HHMM or -HHMM",
-            Error::InvalidDate => "date from pfGetTimeDate invalid",
-            Error::InvalidRecipientType => "recipient type is not TO, CC or BCC",
-            Error::MissingHook => "a required API hook is NULL",
-            Error::InvalidOptions => "options structure invalid",
-            Error::NotBuilt => "feature not built into this library",
-            Error::InvalidBody => "body invalid",
-            Error::Connect => "connect failed",
-            Error::Send => "send failed",
-            Error::Receive => "connection closed or receive failed",
-            Error::Timeout => "timeout waiting for the server",
-            Error::ReplySyntax => "malformed server reply",
-            Error::ReplyTooLong => "server reply line too long",
-            Error::ReplyTooManyLines => "server reply has too many lines",
-            Error::GreetingRefused => "server refused the session",
-            Error::HeloRejected => "EHLO and HELO rejected",
-            Error::ServiceClosing => "server closing the connection (421)",
-            Error::UnexpectedReply => "unexpected data from the server",
-            Error::AuthNotSupported => "no allowed AUTH mechanism offered",
-            Error::AuthFailed => "authentication failed",
-            Error::AuthInsecure => "AUTH refused on a connection without TLS",
-            Error::AuthTemporary => "temporary authentication failure",
-            Error::AuthRequired => "authentication required",
-            Error::AuthMechanismTooWeak => "authentication mechanism too weak",
-            Error::AuthEncryptionRequired => "encryption required for authentication",
-            Error::AuthProtocol => "authentication exchange malformed",
-            Error::SenderRejected => "sender rejected",
-            Error::AllRecipientsRejected => "all recipients rejected",
-            Error::DataRejected => "DATA rejected",
-            Error::MessageRejected => "message rejected",
-            Error::MessageTemporaryFailure => "message temporarily rejected",
-            Error::MessageTooBig => "message too big",
-            Error::ApplicationAbort => "application callback aborted the mail",
-            Error::PartialDelivery => "accepted for some recipients only",
-            Error::OutcomeUnknown => "outcome unknown: connection lost after the final dot",
-            Error::TlsUnavailable => "TLS required but not available",
-            Error::TlsRefused => "STARTTLS refused",
-            Error::TlsHandshake => "TLS handshake failed",
-            Error::TlsInjection => "data injected before the TLS handshake",
+            Error::NullPointer => c"a required pointer is NULL",
+            Error::NoSender => c"no sender (address entry 0 missing)",
+            Error::NoRecipient => c"no recipient",
+            Error::AddressControlChar => c"address contains CR, LF, NUL or a control character",
+            Error::AddressSyntax => c"address syntax invalid",
+            Error::AddressTooLong => c"address exceeds RFC 5321 length limits",
+            Error::InvalidName => c"display name invalid or too long",
+            Error::InvalidSubject => c"subject invalid or too long",
+            Error::InvalidDomain => c"own domain invalid",
+            Error::InvalidCredentials => c"user name or password invalid or too long",
+            Error::InvalidTimezone => c"time zone is not +HHMM or -HHMM",
+            Error::InvalidDate => c"date from pfGetTimeDate invalid",
+            Error::InvalidRecipientType => c"recipient type is not TO, CC or BCC",
+            Error::MissingHook => c"a required API hook is NULL",
+            Error::InvalidOptions => c"options structure invalid",
+            Error::NotBuilt => c"feature not built into this library",
+            Error::InvalidBody => c"body invalid",
+            Error::Connect => c"connect failed",
+            Error::Send => c"send failed",
+            Error::Receive => c"connection closed or receive failed",
+            Error::Timeout => c"timeout waiting for the server",
+            Error::ReplySyntax => c"malformed server reply",
+            Error::ReplyTooLong => c"server reply line too long",
+            Error::ReplyTooManyLines => c"server reply has too many lines",
+            Error::GreetingRefused => c"server refused the session",
+            Error::HeloRejected => c"EHLO and HELO rejected",
+            Error::ServiceClosing => c"server closing the connection (421)",
+            Error::UnexpectedReply => c"unexpected data from the server",
+            Error::AuthNotSupported => c"no allowed AUTH mechanism offered",
+            Error::AuthFailed => c"authentication failed",
+            Error::AuthInsecure => c"AUTH refused on a connection without TLS",
+            Error::AuthTemporary => c"temporary authentication failure",
+            Error::AuthRequired => c"authentication required",
+            Error::AuthMechanismTooWeak => c"authentication mechanism too weak",
+            Error::AuthEncryptionRequired => c"encryption required for authentication",
+            Error::AuthProtocol => c"authentication exchange malformed",
+            Error::SenderRejected => c"sender rejected",
+            Error::AllRecipientsRejected => c"all recipients rejected",
+            Error::DataRejected => c"DATA rejected",
+            Error::MessageRejected => c"message rejected",
+            Error::MessageTemporaryFailure => c"message temporarily rejected",
+            Error::MessageTooBig => c"message too big",
+            Error::ApplicationAbort => c"application callback aborted the mail",
+            Error::PartialDelivery => c"accepted for some recipients only",
+            Error::OutcomeUnknown => c"outcome unknown: connection lost after the final dot",
+            Error::TlsUnavailable => c"TLS required but not available",
+            Error::TlsRefused => c"STARTTLS refused",
+            Error::TlsHandshake => c"TLS handshake failed",
+            Error::TlsInjection => c"data injected before the TLS handshake",
         }
     }
 }
 
 /// Every error, for lookups and tests.
-pub const ALL: [Error; 49] = [
+pub(crate) const ALL: [Error; 49] = [
     Error::NullPointer,
     Error::NoSender,
     Error::NoRecipient,
@@ -253,6 +256,7 @@ mod tests {
             assert!(e.code() < 0, "{e:?}");
             assert_eq!(Error::from_code(e.code()), Some(*e));
             assert!(!e.message().is_empty());
+            assert!(e.message().to_str().is_ok());
             for other in &ALL[i + 1..] {
                 assert_ne!(e.code(), other.code(), "{e:?} and {other:?} share a code");
             }

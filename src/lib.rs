@@ -16,6 +16,11 @@
     clippy::undocumented_unsafe_blocks
 )]
 
+// Host builds of the static library take std's panic handler; firmware
+// builds (target_os = "none") use `capi::panic`.
+#[cfg(all(not(test), not(target_os = "none")))]
+extern crate std;
+
 pub mod auth;
 pub mod base64;
 pub mod capi;

@@ -8,13 +8,13 @@ include!(concat!(env!("OUT_DIR"), "/limits.rs"));
 
 /// RFC 5321 §4.5.3.1.3: a reverse- or forward-path is at most 256 octets
 /// including the angle brackets, so an address is at most 254.
-pub const MAX_ADDRESS_LEN: usize = 254;
+pub(crate) const MAX_ADDRESS_LEN: usize = 254;
 /// RFC 5321 §4.5.3.1.1: a local part is at most 64 octets.
-pub const MAX_LOCAL_PART_LEN: usize = 64;
+pub(crate) const MAX_LOCAL_PART_LEN: usize = 64;
 /// RFC 5321 §4.5.3.1.2: a domain is at most 255 octets.
-pub const MAX_DOMAIN_LEN: usize = 255;
+pub(crate) const MAX_DOMAIN_LEN: usize = 255;
 /// Longest display name, subject or credential accepted. A header line must
 /// stay within RFC 5322's 998 octets; this leaves room for the field name.
-pub const MAX_FIELD_LEN: usize = 900;
+pub(crate) const MAX_FIELD_LEN: usize = 900;
 /// Most lines accepted in one multi-line reply before it is called hostile.
-pub const MAX_REPLY_LINES: u16 = 100;
+pub(crate) const MAX_REPLY_LINES: u16 = 100;

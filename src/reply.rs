@@ -34,7 +34,7 @@ pub enum ReplyError {
     Syntax,
     /// A continuation line carries a different code from the first line.
     CodeMismatch,
-    /// More lines than [`crate::limits::MAX_REPLY_LINES`].
+    /// More lines than `MAX_REPLY_LINES`.
     TooManyLines,
 }
 

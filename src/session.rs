@@ -282,7 +282,7 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
 
     /// Writes the next bytes to send into `out`; returns how many. Call while
     /// [`Self::want`] is [`Want::Send`]. `out` must hold at least
-    /// [`crate::data::MAX_EXPANSION`] bytes.
+    /// two bytes.
     pub fn write(&mut self, out: &mut [u8]) -> usize {
         if !self.sending {
             return 0;

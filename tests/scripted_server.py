@@ -46,9 +46,12 @@ relative to the directory of the script file that contains them.
     expect-nothing MS                client must send nothing for MS ms
                                      (EOF is fine)
     expect-quit-or-eof               either a QUIT line (reply "221 bye\\r\\n",
-                                     then require EOF) or EOF
+                                     half-close our side (TLS close_notify +
+                                     FIN), then require the client's EOF)
+                                     or EOF
     sleep MS                         pause
-    close                            graceful close (FIN); ends the connection
+    close                            graceful close (TLS close_notify if TLS,
+                                     FIN); ends the connection
     reset                            abortive close (RST); ends the connection
     drain                            read and discard until EOF or step timeout;
                                      always passes
@@ -448,6 +451,10 @@ class _Conn:
                 self.eof = True
                 self.reset_by_peer = True
                 return False
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                # close_notify (after ours) or TCP EOF without close_notify
+                self.eof = True
+                return False
             except ssl.SSLError as e:
                 raise _StepFailed(f"TLS error while reading: {e}") from None
             if not data:
@@ -534,13 +541,36 @@ class _Conn:
             view = view[n:]
 
     # -- closing -------------------------------------------------------
+    def is_tls(self) -> bool:
+        return isinstance(self.sock, ssl.SSLSocket)
+
+    def half_close(self) -> None:
+        """Stop sending: TLS close_notify (if TLS) and TCP FIN.  Reading
+        (through TLS, if active) stays possible."""
+        if self.is_tls():
+            # unwrap() reads (and discards) application data while looking
+            # for the peer's close_notify: pull in what has arrived first.
+            self.poll()
+            self.sock.settimeout(0.0)
+            try:
+                # Sends close_notify; would then wait for the peer's, which
+                # in non-blocking mode raises SSLWantReadError at once.
+                self.sock = self.sock.unwrap()
+                self.eof = True  # the peer had already closed TLS
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                pass
+            except (ssl.SSLError, OSError, ValueError):
+                pass
+        try:
+            # the plain socket method: SSLSocket.shutdown() would drop TLS
+            socket.socket.shutdown(self.sock, socket.SHUT_WR)
+        except OSError:
+            pass
+
     def close_graceful(self, linger: float = CLOSE_LINGER) -> None:
         if self.closed:
             return
-        try:
-            self.sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
+        self.half_close()
         # Read what the client still sends (recorded in the transcript) until
         # it closes too, so that unread input does not turn our close into RST.
         end = min(time.monotonic() + linger, self.r.deadline)
@@ -993,6 +1023,11 @@ class _Runner:
             conn.send(b"221 bye\r\n", self.o.step_timeout)
         except _PeerGone:
             return
+        # Like a real server, close our side after 221 (a client may wait for
+        # that), then require the client to close too.
+        conn.half_close()
+        if conn.pending():
+            self._fail(st, f"client sent {show(conn.take_pending())} after QUIT instead of closing")
         try:
             got = conn.recv_more(time.monotonic() + self.o.step_timeout)
         except _Timeout:
@@ -1040,7 +1075,6 @@ class _Runner:
         self.log(f"-- drained {len(got)} bytes" + (", client closed" if conn.eof else ", client still open"))
 
     def _do_starttls(self, conn: _Conn, st: Step, cert: str, key: str) -> None:
-        conn.poll()
         if conn.pending():
             self._fail(st, f"client sent {show(conn.take_pending())} before the TLS handshake "
                            f"(data pipelined after STARTTLS)")

@@ -1,0 +1,362 @@
+//! `IP_SMTPC_Send`, `IP_SMTPC_SendEx` and their helpers.
+
+use core::ffi::{c_char, c_int};
+
+use super::strings::{bounded, MAX_BODY_LEN};
+use super::transport::{CObserver, CTransport};
+use super::types::*;
+use crate::auth::Mechanisms;
+use crate::client::{self, Observer};
+use crate::error::Error;
+use crate::limits::{IN_BUFFER_SIZE, MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_FIELD_LEN, OUT_BUFFER_SIZE};
+use crate::message::{Kind, Mail, Party, Recipients, Timestamp};
+use crate::session::{Config, Session, Step, TlsPolicy};
+
+/// Sends one mail (emNet-compatible).
+///
+/// `paMailAddr[0]` is the sender, entries 1..NumMailAddr-1 the recipients.
+/// Returns 0 when the server accepted the message for every recipient (a 2xx
+/// reply after the final dot), otherwise a negative `IP_SMTPC_ERR_*` code;
+/// `IP_SMTPC_ERR_PARTIAL_DELIVERY` means some recipients got it.
+/// Invalid input is refused before `pfConnect` is called.
+///
+/// With `SMTPC_SEC_POLICY_ALLOW_INSECURE`, AUTH is sent on a connection
+/// without TLS as emNet does; use `IP_SMTPC_SendEx` to refuse that.
+///
+/// # Safety
+/// Every non-NULL pointer must point to a valid object (and `paMailAddr` to
+/// `NumMailAddr` entries) that stays valid during the call; strings must be
+/// NUL-terminated or longer than their documented limit.
+#[no_mangle]
+pub unsafe extern "C" fn IP_SMTPC_Send(
+    pIP_API: *const IP_SMTPC_API,
+    paMailAddr: *const IP_SMTPC_MAIL_ADDR,
+    NumMailAddr: c_int,
+    pMessage: *const IP_SMTPC_MESSAGE,
+    pMTA: *const IP_SMTPC_MTA,
+    pApplication: *const IP_SMTPC_APPLICATION,
+) -> c_int {
+    // SAFETY: forwarded under this function's own contract.
+    unsafe { IP_SMTPC_SendEx(pIP_API, paMailAddr, NumMailAddr, pMessage, pMTA, pApplication, core::ptr::null()) }
+}
+
+/// Sends one mail with ip-smtpc's options: allowed AUTH mechanisms, the
+/// insecure-AUTH opt-in, TLS mode, reply deadlines and a report with one
+/// result per recipient. `pOptions` NULL behaves like `IP_SMTPC_Send`.
+///
+/// # Safety
+/// As `IP_SMTPC_Send`; `pOptions` is NULL or initialised by
+/// `IP_SMTPC_OptionsInit`, and its `pReport` NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn IP_SMTPC_SendEx(
+    pIP_API: *const IP_SMTPC_API,
+    paMailAddr: *const IP_SMTPC_MAIL_ADDR,
+    NumMailAddr: c_int,
+    pMessage: *const IP_SMTPC_MESSAGE,
+    pMTA: *const IP_SMTPC_MTA,
+    pApplication: *const IP_SMTPC_APPLICATION,
+    pOptions: *const IP_SMTPC_OPTIONS,
+) -> c_int {
+    // SAFETY: the caller's contract covers every pointer.
+    let options = unsafe { pOptions.as_ref() };
+    // SAFETY: pReport is NULL or valid by contract.
+    let report = options.and_then(|o| unsafe { o.pReport.as_mut() });
+    let mut last_reply: [c_char; IP_SMTPC_REPLY_TEXT_SIZE] = [0; IP_SMTPC_REPLY_TEXT_SIZE];
+    let mut empty: [IP_SMTPC_RCPT_RESULT; 0] = [];
+    let results: &mut [IP_SMTPC_RCPT_RESULT] = match &report {
+        Some(r) if !r.paResult.is_null() => {
+            // SAFETY: the caller provides NumResults entries at paResult.
+            unsafe { core::slice::from_raw_parts_mut(r.paResult, r.NumResults as usize) }
+        }
+        _ => &mut empty,
+    };
+    results.fill(IP_SMTPC_RCPT_RESULT { ReplyCode: 0, EnhancedClass: 0, EnhancedSubject: 0, EnhancedDetail: 0 });
+    let mut summary = Summary { step: Step::Connect, secure: false, code: 0, accepted: 0, rejected: 0 };
+    let args = Args { api: pIP_API, addresses: paMailAddr, count: NumMailAddr, message: pMessage, mta: pMTA, app: pApplication, options };
+    let mut observer = CObserver { callback: None, results, last_reply: &mut last_reply };
+    // SAFETY: forwarded under this function's contract.
+    let result = unsafe { send(&args, &mut observer, &mut summary) };
+    let code = match result {
+        Ok(()) => 0,
+        Err(e) => e.code(),
+    };
+    if let Some(r) = report {
+        r.Result = code;
+        r.Step = if result.is_ok() { Step::Done as U8 } else { summary.step as U8 };
+        r.Secure = U8::from(summary.secure);
+        r.ReplyCode = summary.code;
+        r.NumAccepted = summary.accepted;
+        r.NumRejected = summary.rejected;
+        r.acReply = last_reply;
+    }
+    code
+}
+
+/// Fills `*pOptions` with the defaults: every mechanism, no AUTH in clear,
+/// TLS by `SecPolicy`, RFC 5321 deadlines, no report. Returns 0, or
+/// `IP_SMTPC_ERR_NULL_POINTER`.
+///
+/// # Safety
+/// `pOptions` is NULL or points to writable memory for one `IP_SMTPC_OPTIONS`.
+#[no_mangle]
+pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -> c_int {
+    if pOptions.is_null() {
+        return Error::NullPointer.code();
+    }
+    let defaults = IP_SMTPC_OPTIONS {
+        SizeOf: core::mem::size_of::<IP_SMTPC_OPTIONS>() as U32,
+        AuthMechanisms: 0,
+        AllowInsecureAuth: 0,
+        TlsMode: IP_SMTPC_TLS_BY_POLICY,
+        ReplyTimeoutMs: 0,
+        pfGetTimeMs: None,
+        MessageIdSeed: 0,
+        pReport: core::ptr::null_mut(),
+    };
+    // SAFETY: non-NULL and writable by contract; `write` does not read the old value.
+    unsafe { pOptions.write(defaults) };
+    0
+}
+
+/// A static, NUL-terminated English description of a result code
+/// (never NULL; "unknown error" for codes that are not ours).
+#[no_mangle]
+pub extern "C" fn IP_SMTPC_ErrorString(Error: c_int) -> *const c_char {
+    match (Error, crate::error::Error::from_code(Error)) {
+        (0, _) => c"success".as_ptr(),
+        (_, Some(e)) => e.message().as_ptr(),
+        (_, None) => c"unknown error".as_ptr(),
+    }
+}
+
+/// The raw arguments of one call.
+struct Args<'a> {
+    api: *const IP_SMTPC_API,
+    addresses: *const IP_SMTPC_MAIL_ADDR,
+    count: c_int,
+    message: *const IP_SMTPC_MESSAGE,
+    mta: *const IP_SMTPC_MTA,
+    app: *const IP_SMTPC_APPLICATION,
+    options: Option<&'a IP_SMTPC_OPTIONS>,
+}
+
+/// What the report needs from the session.
+struct Summary {
+    step: Step,
+    secure: bool,
+    code: u16,
+    accepted: u16,
+    rejected: u16,
+}
+
+/// The recipients of the C address array (entries 1..).
+struct CRecipients<'a> {
+    entries: &'a [IP_SMTPC_MAIL_ADDR],
+}
+
+impl Recipients for CRecipients<'_> {
+    fn count(&self) -> usize {
+        self.entries.len()
+    }
+    fn get(&self, index: usize) -> Option<Party<'_>> {
+        // SAFETY: the entries were validated by `read_party` before the
+        // session started and stay valid during the call.
+        self.entries.get(index).map(|e| unsafe { read_party(e) }.unwrap_or(Party { address: b"", name: b"", kind: Kind::Invalid }))
+    }
+}
+
+/// Reads one address entry with its bounds.
+///
+/// # Safety
+/// The entry's strings are NULL or readable up to their NUL or bound.
+unsafe fn read_party(entry: &IP_SMTPC_MAIL_ADDR) -> Result<Party<'_>, Error> {
+    if entry.sAddr.is_null() {
+        return Err(Error::NullPointer);
+    }
+    // SAFETY: by this function's contract.
+    let address = unsafe { bounded(entry.sAddr, MAX_ADDRESS_LEN) }.map_err(|()| Error::AddressTooLong)?;
+    // SAFETY: by this function's contract.
+    let name = unsafe { bounded(entry.sName, MAX_FIELD_LEN) }.map_err(|()| Error::InvalidName)?;
+    let kind = match entry.Type {
+        SMTPC_REC_TYPE_TO => Kind::To,
+        SMTPC_REC_TYPE_CC => Kind::Cc,
+        SMTPC_REC_TYPE_BCC => Kind::Bcc,
+        _ => Kind::Invalid,
+    };
+    Ok(Party { address, name, kind })
+}
+
+/// Validates everything, connects, runs the session, disconnects.
+///
+/// # Safety
+/// As `IP_SMTPC_SendEx`.
+unsafe fn send(args: &Args<'_>, observer: &mut CObserver<'_>, summary: &mut Summary) -> Result<(), Error> {
+    // SAFETY (whole block of `as_ref` calls): pointers are NULL or valid by contract.
+    let api = unsafe { args.api.as_ref() }.ok_or(Error::NullPointer)?;
+    let (Some(connect), Some(disconnect), Some(send), Some(receive)) =
+        (api.pfConnect, api.pfDisconnect, api.pfSend, api.pfReceive)
+    else {
+        return Err(Error::MissingHook);
+    };
+    if args.count <= 0 {
+        return Err(Error::NoSender);
+    }
+    if args.addresses.is_null() {
+        return Err(Error::NullPointer);
+    }
+    // SAFETY: the caller provides `count` entries.
+    let entries = unsafe { core::slice::from_raw_parts(args.addresses, args.count as usize) };
+    let Some((sender_entry, recipient_entries)) = entries.split_first() else {
+        return Err(Error::NoSender);
+    };
+    // SAFETY: valid entry by contract.
+    let sender = unsafe { read_party(sender_entry) }?;
+    for entry in recipient_entries {
+        // SAFETY: valid entry by contract.
+        unsafe { read_party(entry) }?;
+    }
+    let recipients = CRecipients { entries: recipient_entries };
+    // SAFETY: NULL or valid by contract.
+    let message = unsafe { args.message.as_ref() }.ok_or(Error::NullPointer)?;
+    // SAFETY: NULL or valid by contract.
+    let mta = unsafe { args.mta.as_ref() }.ok_or(Error::NullPointer)?;
+    // SAFETY: NULL or valid by contract.
+    let app = unsafe { args.app.as_ref() };
+    if message.NumMultipartItems > 0 {
+        return Err(Error::NotBuilt);
+    }
+    if mta.sServer.is_null() {
+        return Err(Error::NullPointer);
+    }
+    // SAFETY (all `bounded` reads below): strings NULL or readable to their NUL or bound.
+    let subject = unsafe { bounded(message.sSubject, MAX_FIELD_LEN) }.map_err(|()| Error::InvalidSubject)?;
+    // SAFETY: as above.
+    let body = unsafe { bounded(message.sBody, MAX_BODY_LEN) }.map_err(|()| Error::InvalidBody)?;
+    // SAFETY: as above.
+    let user = unsafe { bounded(mta.sUser, MAX_FIELD_LEN) }.map_err(|()| Error::InvalidCredentials)?;
+    // SAFETY: as above.
+    let password = unsafe { bounded(mta.sPass, MAX_FIELD_LEN) }.map_err(|()| Error::InvalidCredentials)?;
+    let (mut domain, mut timezone, mut date, mut packed) = (&b""[..], &b""[..], None, 0u32);
+    if let Some(app) = app {
+        // SAFETY: as above.
+        domain = unsafe { bounded(app.sDomain, MAX_DOMAIN_LEN) }.map_err(|()| Error::InvalidDomain)?;
+        // SAFETY: as above.
+        timezone = unsafe { bounded(app.sTimezone, 5) }.map_err(|()| Error::InvalidTimezone)?;
+        if let Some(get_time) = app.pfGetTimeDate {
+            // SAFETY: a C function without arguments.
+            packed = unsafe { get_time() };
+            date = Some(Timestamp::from_fat(packed)?);
+        }
+        observer.callback = app.pfCallback;
+    }
+    let config = config(mta, api, args.options, user, password)?;
+    config.validate()?;
+    let seed = args.options.map_or(0, |o| o.MessageIdSeed);
+    let mail = Mail {
+        sender,
+        recipients: &recipients,
+        subject,
+        body,
+        date,
+        timezone,
+        domain,
+        unique: unique(&[&packed.to_le_bytes(), &seed.to_le_bytes(), subject, sender.address, &body.len().to_le_bytes()]),
+    };
+    mail.validate()?;
+
+    observer.note(&client::Note { step: Step::Connect, event: None, code: 0, enhanced: None, text: b"" });
+    // SAFETY: sServer is a valid C string (checked non-NULL; the caller's contract).
+    let socket = unsafe { connect(mta.sServer) };
+    if socket.is_null() {
+        return Err(Error::Connect);
+    }
+    let mut transport = CTransport {
+        send,
+        receive,
+        upgrade: api.pfUpgrade,
+        clock: args.options.and_then(|o| o.pfGetTimeMs),
+        socket,
+        server: mta.sServer,
+        tls_up: false,
+        _api: core::marker::PhantomData,
+    };
+    let mut session = Session::new(&mail, config);
+    let mut inbuf = [0u8; IN_BUFFER_SIZE];
+    let mut outbuf = [0u8; OUT_BUFFER_SIZE];
+    let result = client::run(&mut session, &mut transport, &mut inbuf, &mut outbuf, observer);
+    if transport.tls_up {
+        if let Some(downgrade) = api.pfDowngrade {
+            // SAFETY: the socket is open and TLS is up.
+            unsafe { downgrade(socket) };
+        }
+    }
+    // SAFETY: the socket came from pfConnect and is closed exactly once.
+    unsafe { disconnect(socket) };
+    let tally = session.tally();
+    *summary = Summary {
+        step: tally.failed_step.unwrap_or(Step::Done),
+        secure: tally.secure,
+        code: tally.last_code,
+        accepted: tally.accepted,
+        rejected: tally.rejected,
+    };
+    result
+}
+
+/// The session configuration from emNet's MTA and ip-smtpc's options.
+fn config<'a>(
+    mta: &IP_SMTPC_MTA,
+    api: &IP_SMTPC_API,
+    options: Option<&IP_SMTPC_OPTIONS>,
+    user: &'a [u8],
+    password: &'a [u8],
+) -> Result<Config<'a>, Error> {
+    if let Some(o) = options {
+        if o.SizeOf as usize != core::mem::size_of::<IP_SMTPC_OPTIONS>() {
+            return Err(Error::InvalidOptions);
+        }
+    }
+    let hooks = api.pfUpgrade.is_some();
+    let secure_only = mta.SecPolicy == SMTPC_SEC_POLICY_SECURE_ONLY;
+    let mode = options.map_or(IP_SMTPC_TLS_BY_POLICY, |o| o.TlsMode);
+    let tls = match (mode, hooks) {
+        (IP_SMTPC_TLS_BY_POLICY, true) if secure_only => TlsPolicy::Required,
+        (IP_SMTPC_TLS_BY_POLICY, true) => TlsPolicy::Opportunistic,
+        (IP_SMTPC_TLS_BY_POLICY, false) if secure_only => return Err(Error::TlsUnavailable),
+        (IP_SMTPC_TLS_BY_POLICY | IP_SMTPC_TLS_NONE, _) | (IP_SMTPC_TLS_STARTTLS, false) => TlsPolicy::Never,
+        (IP_SMTPC_TLS_STARTTLS, true) => TlsPolicy::Opportunistic,
+        (IP_SMTPC_TLS_STARTTLS_REQUIRED | IP_SMTPC_TLS_IMPLICIT, false) => return Err(Error::TlsUnavailable),
+        (IP_SMTPC_TLS_STARTTLS_REQUIRED, true) => TlsPolicy::Required,
+        (IP_SMTPC_TLS_IMPLICIT, true) => TlsPolicy::Implicit,
+        _ => return Err(Error::InvalidOptions),
+    };
+    let mechanisms = options.map_or(Mechanisms::ALL, |o| Mechanisms::from_mask(o.AuthMechanisms));
+    if mechanisms.is_empty() {
+        return Err(Error::InvalidOptions);
+    }
+    Ok(Config {
+        user,
+        password,
+        mechanisms,
+        // emNet sends AUTH wherever it can; the extended API only on request.
+        allow_insecure_auth: match options {
+            None => mta.SecPolicy == SMTPC_SEC_POLICY_ALLOW_INSECURE,
+            Some(o) => o.AllowInsecureAuth != 0,
+        },
+        tls,
+        timeout_ms: options.map_or(0, |o| o.ReplyTimeoutMs),
+    })
+}
+
+/// FNV-1a over the given parts and the address of this call's stack frame,
+/// so concurrent tasks and consecutive mails get different Message-IDs
+/// without static state.
+fn unique(parts: &[&[u8]]) -> u32 {
+    let marker = 0u8;
+    let frame = (&marker as *const u8 as usize).to_le_bytes();
+    let mut hash = 0x811c_9dc5u32;
+    for &b in parts.iter().flat_map(|p| p.iter()).chain(frame.iter()) {
+        hash = (hash ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    hash
+}

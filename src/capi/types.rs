@@ -1,0 +1,237 @@
+//! `#[repr(C)]` structures and constants of `IP_SMTPC.h`.
+//!
+//! The emNet structures keep emNet's field order and types exactly (emNet
+//! V3.4x-V3.6x layout); ip-smtpc's own additions are the `IP_SMTPC_OPTIONS`,
+//! `IP_SMTPC_REPORT`, `IP_SMTPC_RCPT_RESULT` and `IP_SMTPC_STATUS` structures.
+
+use core::ffi::{c_char, c_int, c_uint, c_void};
+
+/// SEGGER's 8-bit unsigned type (typedef'd in the header unless SEGGER.h came first).
+pub type U8 = u8;
+/// SEGGER's 16-bit unsigned type.
+pub type U16 = u16;
+/// SEGGER's 32-bit unsigned type (`unsigned int` on every supported target).
+pub type U32 = c_uint;
+
+/// Opaque socket handle made by `pfConnect`: a socket number cast to a
+/// pointer or a pointer to the application's own connection context.
+pub type SMTPC_SOCKET = *mut c_void;
+/// Opaque context handed to multipart item callbacks.
+pub type IP_SMTPC_CONTEXT = *mut c_void;
+
+/// Recipient type: `To:` header and envelope.
+pub const SMTPC_REC_TYPE_TO: c_int = 1;
+/// Recipient type: `Cc:` header and envelope.
+pub const SMTPC_REC_TYPE_CC: c_int = 2;
+/// Recipient type: envelope only, never in a header.
+pub const SMTPC_REC_TYPE_BCC: c_int = 3;
+/// Recipient type of the sender entry (entry 0; its type is not checked).
+pub const SMTPC_REC_TYPE_FROM: c_int = 4;
+
+/// Use STARTTLS when offered; continue in clear otherwise (emNet default).
+pub const SMTPC_SEC_POLICY_ALLOW_INSECURE: U8 = 0;
+/// Abort unless STARTTLS is offered and succeeds.
+pub const SMTPC_SEC_POLICY_SECURE_ONLY: U8 = 1;
+
+/// `IP_SMTPC_OPTIONS.TlsMode`: follow `IP_SMTPC_MTA.SecPolicy` (emNet behaviour).
+pub const IP_SMTPC_TLS_BY_POLICY: U8 = 0;
+/// No TLS even if hooks are given.
+pub const IP_SMTPC_TLS_NONE: U8 = 1;
+/// STARTTLS when offered.
+pub const IP_SMTPC_TLS_STARTTLS: U8 = 2;
+/// STARTTLS or abort.
+pub const IP_SMTPC_TLS_STARTTLS_REQUIRED: U8 = 3;
+/// TLS from the first byte (RFC 8314, port 465).
+pub const IP_SMTPC_TLS_IMPLICIT: U8 = 4;
+
+/// `IP_SMTPC_OPTIONS.AuthMechanisms` bit: PLAIN.
+pub const IP_SMTPC_AUTH_PLAIN: U32 = 1 << 0;
+/// `IP_SMTPC_OPTIONS.AuthMechanisms` bit: LOGIN.
+pub const IP_SMTPC_AUTH_LOGIN: U32 = 1 << 1;
+
+/// `pfCallback` Stat: the dialogue entered a new step; `p` is a `const IP_SMTPC_STATUS*`.
+pub const IP_SMTPC_STAT_STEP: c_int = 1;
+/// `pfCallback` Stat: a recipient was accepted; `p` is a `const IP_SMTPC_STATUS*`.
+pub const IP_SMTPC_STAT_RCPT_ACCEPTED: c_int = 2;
+/// `pfCallback` Stat: a recipient was rejected; `p` is a `const IP_SMTPC_STATUS*`
+/// with the server's reply.
+pub const IP_SMTPC_STAT_RCPT_REJECTED: c_int = 3;
+
+/// Bytes of the last reply kept in `IP_SMTPC_REPORT.acReply`, NUL included.
+pub const IP_SMTPC_REPLY_TEXT_SIZE: usize = 128;
+
+/// Transport hooks, implemented by the application or a port (emNet layout).
+///
+/// `pfSend` returns the number of bytes sent or a negative error; a short
+/// positive count makes the library send the rest. `pfReceive` returns the
+/// number of bytes received (> 0); 0 or negative is an error, and
+/// `IP_SMTPC_ERR_TIMEOUT` reports a timeout. `pfUpgrade` returns >= 0 when the
+/// TLS handshake succeeded. NULL `pfUpgrade` / `pfDowngrade` = no TLS.
+#[repr(C)]
+pub struct IP_SMTPC_API {
+    /// Resolves `sServer`, connects, returns a handle or NULL.
+    pub pfConnect: Option<unsafe extern "C" fn(sServer: *const c_char) -> SMTPC_SOCKET>,
+    /// Closes the connection (called once after a successful connect).
+    pub pfDisconnect: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET)>,
+    /// Sends `NumBytes` bytes.
+    pub pfSend: Option<unsafe extern "C" fn(pData: *const c_char, NumBytes: c_int, hSock: SMTPC_SOCKET) -> c_int>,
+    /// Receives up to `NumBytes` bytes, blocking until at least one arrives.
+    pub pfReceive: Option<unsafe extern "C" fn(pData: *mut c_char, NumBytes: c_int, hSock: SMTPC_SOCKET) -> c_int>,
+    /// Performs the TLS handshake on the open connection; `sServer` for SNI and verification.
+    pub pfUpgrade: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET, sServer: *const c_char) -> c_int>,
+    /// Ends the TLS session, leaving the TCP connection open.
+    pub pfDowngrade: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET)>,
+}
+
+/// A sender or recipient (emNet layout). Entry 0 of the array is the sender.
+#[repr(C)]
+pub struct IP_SMTPC_MAIL_ADDR {
+    /// Display name or NULL.
+    pub sName: *const c_char,
+    /// Address `local@domain`; "" in entry 0 for the null sender `MAIL FROM:<>`.
+    pub sAddr: *const c_char,
+    /// `SMTPC_REC_TYPE_*`.
+    pub Type: c_int,
+}
+
+/// Functions the library offers to a multipart item callback.
+#[repr(C)]
+pub struct IP_SMTPC_MULTIPART_API {
+    /// Streams `NumBytes` bytes of item content.
+    pub pfSend: Option<unsafe extern "C" fn(pContext: *mut IP_SMTPC_CONTEXT, pData: *const c_char, NumBytes: c_uint)>,
+}
+
+/// A multipart item (attachment) streamed by a callback (emNet layout).
+#[repr(C)]
+pub struct IP_SMTPC_MULTIPART_ITEM {
+    /// Suggested file name, or NULL for an inline part.
+    pub sFilename: *const c_char,
+    /// Application data for `pfSendItem`.
+    pub pUserContext: *const c_void,
+    /// Content-Type value, e.g. "text/plain".
+    pub sContentType: *const c_char,
+    /// Streams the content through `pAPI->pfSend`; returns 0 or < 0 on error.
+    pub pfSendItem: Option<
+        unsafe extern "C" fn(
+            pContext: *mut IP_SMTPC_CONTEXT,
+            pItem: *const IP_SMTPC_MULTIPART_ITEM,
+            pAPI: *const IP_SMTPC_MULTIPART_API,
+        ) -> c_int,
+    >,
+}
+
+/// The message (emNet layout).
+#[repr(C)]
+pub struct IP_SMTPC_MESSAGE {
+    /// Subject or NULL.
+    pub sSubject: *const c_char,
+    /// Body text or NULL; any line endings, dots are stuffed by the library.
+    pub sBody: *const c_char,
+    /// Multipart boundary, NULL when there are no items.
+    pub sBoundary: *const c_char,
+    /// Multipart items or NULL.
+    pub paMultipartItem: *const IP_SMTPC_MULTIPART_ITEM,
+    /// Number of items.
+    pub NumMultipartItems: c_uint,
+}
+
+/// The mail server (emNet layout).
+#[repr(C)]
+pub struct IP_SMTPC_MTA {
+    /// Host name or IP address, handed to `pfConnect` and `pfUpgrade`.
+    pub sServer: *const c_char,
+    /// User name; NULL or "" = no authentication.
+    pub sUser: *const c_char,
+    /// Password.
+    pub sPass: *const c_char,
+    /// `SMTPC_SEC_POLICY_*`.
+    pub SecPolicy: U8,
+}
+
+/// Application hooks and identity (emNet layout).
+#[repr(C)]
+pub struct IP_SMTPC_APPLICATION {
+    /// Current date and time, FAT-packed; NULL = no Date header.
+    pub pfGetTimeDate: Option<unsafe extern "C" fn() -> U32>,
+    /// Progress callback, see `IP_SMTPC_STAT_*`; NULL = none. Its return value is ignored.
+    pub pfCallback: Option<unsafe extern "C" fn(Stat: c_int, p: *mut c_void) -> c_int>,
+    /// Own domain for EHLO and Message-ID; NULL = the sender's domain.
+    pub sDomain: *const c_char,
+    /// Time zone "+HHMM" / "-HHMM"; NULL = "-0000".
+    pub sTimezone: *const c_char,
+}
+
+/// What `pfCallback` receives for every `IP_SMTPC_STAT_*`.
+#[repr(C)]
+pub struct IP_SMTPC_STATUS {
+    /// `IP_SMTPC_STEP_*`.
+    pub Step: U8,
+    /// Reply code that caused the status, 0 when none.
+    pub ReplyCode: U16,
+    /// Index into the address array of the recipient, -1 when not about a recipient.
+    pub RecipientIndex: c_int,
+    /// Text of the reply's last line, NOT NUL-terminated (use `TextLen`); valid during the call.
+    pub sText: *const c_char,
+    /// Length of `sText`.
+    pub TextLen: c_uint,
+}
+
+/// Result for one entry of the address array.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct IP_SMTPC_RCPT_RESULT {
+    /// Reply to RCPT TO (to MAIL FROM for entry 0); 0 = not tried.
+    pub ReplyCode: U16,
+    /// RFC 3463 enhanced code class (2, 4, 5), 0 when absent.
+    pub EnhancedClass: U8,
+    /// Enhanced code subject.
+    pub EnhancedSubject: U16,
+    /// Enhanced code detail.
+    pub EnhancedDetail: U16,
+}
+
+/// Everything known about a send, filled by `IP_SMTPC_SendEx` whatever the result.
+#[repr(C)]
+pub struct IP_SMTPC_REPORT {
+    /// The return value.
+    pub Result: c_int,
+    /// `IP_SMTPC_STEP_*` that failed, or `IP_SMTPC_STEP_DONE`.
+    pub Step: U8,
+    /// 1 when the message went over TLS.
+    pub Secure: U8,
+    /// Code of the last complete reply.
+    pub ReplyCode: U16,
+    /// Recipients accepted.
+    pub NumAccepted: U16,
+    /// Recipients rejected.
+    pub NumRejected: U16,
+    /// In: array of `NumResults` entries indexed like the address array, or NULL.
+    pub paResult: *mut IP_SMTPC_RCPT_RESULT,
+    /// In: entries in `paResult`.
+    pub NumResults: c_uint,
+    /// Last line of the last reply, NUL-terminated, truncated to fit.
+    pub acReply: [c_char; IP_SMTPC_REPLY_TEXT_SIZE],
+}
+
+/// Options of `IP_SMTPC_SendEx`. Initialise with `IP_SMTPC_OptionsInit`, then
+/// change what you need; later versions append fields and tell them apart by
+/// `SizeOf`.
+#[repr(C)]
+pub struct IP_SMTPC_OPTIONS {
+    /// `sizeof(IP_SMTPC_OPTIONS)`, set by `IP_SMTPC_OptionsInit`.
+    pub SizeOf: U32,
+    /// `IP_SMTPC_AUTH_*` mask of allowed mechanisms; 0 = every mechanism built.
+    pub AuthMechanisms: U32,
+    /// 1 permits AUTH on a connection without TLS; 0 refuses it (default).
+    pub AllowInsecureAuth: U8,
+    /// `IP_SMTPC_TLS_*`.
+    pub TlsMode: U8,
+    /// Per-reply deadline in milliseconds; 0 = RFC 5321 values. Needs `pfGetTimeMs`.
+    pub ReplyTimeoutMs: U32,
+    /// Millisecond clock for deadlines, or NULL.
+    pub pfGetTimeMs: Option<unsafe extern "C" fn() -> U32>,
+    /// A value that differs per send (e.g. a counter), mixed into the Message-ID.
+    pub MessageIdSeed: U32,
+    /// Where to write the report, or NULL.
+    pub pReport: *mut IP_SMTPC_REPORT,
+}
