@@ -101,7 +101,7 @@ import struct
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO, List, Optional, TextIO
 
 __all__ = ["ScriptedServer", "ScriptError", "parse_script", "parse_script_file"]
@@ -373,7 +373,9 @@ class _Watchdog(Exception):
 
 
 class _StepFailed(Exception):
-    pass
+    def __init__(self, msg: str, located: bool = False):
+        super().__init__(msg)
+        self.located = located  # message already names connection and step
 
 
 class _Timeout(Exception):
@@ -394,6 +396,104 @@ class _PeerEOF(Exception):
 # --------------------------------------------------------------------------
 # Connection
 # --------------------------------------------------------------------------
+
+
+class _TLSSocket:
+    """Server-side TLS over a connected socket, driven through memory BIOs.
+
+    Unlike ssl.SSLSocket this lets us send close_notify without OpenSSL
+    consuming (and discarding) application data the client sent meanwhile,
+    and keeps reading possible after our close_notify and FIN.  Offers the
+    small socket-like surface _Conn uses."""
+
+    def __init__(self, raw: socket.socket, ctx: ssl.SSLContext):
+        self.raw = raw
+        self.inc = ssl.MemoryBIO()
+        self.out = ssl.MemoryBIO()
+        self.obj = ctx.wrap_bio(self.inc, self.out, server_side=True)
+        self.timeout: Optional[float] = None
+        self.raw_eof = False
+
+    def settimeout(self, t: Optional[float]) -> None:
+        self.timeout = t
+        self.raw.settimeout(t)
+
+    def _flush(self) -> None:
+        data = self.out.read()
+        if not data:
+            return
+        if self.timeout == 0.0:  # called from a non-blocking poll
+            self.raw.settimeout(5.0)
+            try:
+                self.raw.sendall(data)
+            finally:
+                self.raw.settimeout(0.0)
+        else:
+            self.raw.sendall(data)
+
+    def _fill(self) -> None:
+        data = self.raw.recv(65536)  # may raise timeout / BlockingIOError
+        if data:
+            self.inc.write(data)
+        else:
+            self.raw_eof = True
+            self.inc.write_eof()
+
+    def do_handshake(self) -> None:
+        while True:
+            try:
+                self.obj.do_handshake()
+                self._flush()
+                return
+            except ssl.SSLWantReadError:
+                self._flush()
+                if self.raw_eof:
+                    raise ConnectionAbortedError("client closed the connection during the TLS handshake")
+                self._fill()
+
+    def recv(self, n: int) -> bytes:
+        while True:
+            try:
+                data = self.obj.read(n)
+                self._flush()
+                return data
+            except ssl.SSLWantReadError:
+                self._flush()
+                if self.raw_eof:
+                    return b""
+                self._fill()
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                return b""
+
+    def send(self, data) -> int:
+        chunk = bytes(data[:16384])
+        n = self.obj.write(chunk)
+        self._flush()
+        return n
+
+    def close_notify(self) -> None:
+        try:
+            self.obj.unwrap()  # queues close_notify, then wants the peer's
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            pass
+        except ssl.SSLError:
+            pass
+        self._flush()
+
+    def shutdown(self, how: int) -> None:
+        self.raw.shutdown(how)
+
+    def setsockopt(self, *a) -> None:
+        self.raw.setsockopt(*a)
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def version(self) -> Optional[str]:
+        return self.obj.version()
+
+    def cipher(self):
+        return self.obj.cipher()
 
 
 class _Conn:
@@ -542,28 +642,21 @@ class _Conn:
 
     # -- closing -------------------------------------------------------
     def is_tls(self) -> bool:
-        return isinstance(self.sock, ssl.SSLSocket)
+        return isinstance(self.sock, _TLSSocket)
 
     def half_close(self) -> None:
         """Stop sending: TLS close_notify (if TLS) and TCP FIN.  Reading
         (through TLS, if active) stays possible."""
         if self.is_tls():
-            # unwrap() reads (and discards) application data while looking
-            # for the peer's close_notify: pull in what has arrived first.
+            # Decrypt what has already arrived first, so that nothing the
+            # client sent can be mistaken for part of the TLS shutdown.
             self.poll()
-            self.sock.settimeout(0.0)
             try:
-                # Sends close_notify; would then wait for the peer's, which
-                # in non-blocking mode raises SSLWantReadError at once.
-                self.sock = self.sock.unwrap()
-                self.eof = True  # the peer had already closed TLS
-            except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
-                pass
-            except (ssl.SSLError, OSError, ValueError):
+                self.sock.close_notify()
+            except OSError:
                 pass
         try:
-            # the plain socket method: SSLSocket.shutdown() would drop TLS
-            socket.socket.shutdown(self.sock, socket.SHUT_WR)
+            self.sock.shutdown(socket.SHUT_WR)
         except OSError:
             pass
 
@@ -779,7 +872,7 @@ class _Runner:
             except _PeerGone as e:
                 self._fail(st, f"client closed/reset the connection while the server was sending ({e})")
             except _StepFailed as e:
-                if str(e).startswith("FAIL"):
+                if e.located:
                     raise
                 self._fail(st, str(e))
             self.prev = st
@@ -789,7 +882,7 @@ class _Runner:
         conn.close_graceful()
 
     def _fail(self, st: Step, msg: str):
-        raise _StepFailed(f"FAIL: connection {self.conn_no}, {st.describe()}: {msg}")
+        raise _StepFailed(f"FAIL: connection {self.conn_no}, {st.describe()}: {msg}", located=True)
 
     def _after(self) -> str:
         return f"after {self.prev.describe()}" if self.prev else "before any step"
@@ -1081,10 +1174,9 @@ class _Runner:
         if conn.eof:
             self._fail(st, "client closed the connection instead of starting TLS")
         ctx = self._tls[st.index]
-        conn.sock.settimeout(conn.budget(time.monotonic() + self.o.step_timeout))
+        tls = _TLSSocket(conn.sock, ctx)
+        tls.settimeout(conn.budget(time.monotonic() + self.o.step_timeout))
         try:
-            tls = ctx.wrap_socket(conn.sock, server_side=True, do_handshake_on_connect=False)
-            conn.sock = tls
             tls.do_handshake()
         except (socket.timeout, TimeoutError):
             if time.monotonic() >= self.deadline:
@@ -1092,6 +1184,7 @@ class _Runner:
             self._fail(st, f"TLS handshake timed out after {self.o.step_timeout:g} s")
         except (ssl.SSLError, OSError) as e:
             self._fail(st, f"TLS handshake failed: {e}")
+        conn.sock = tls
         self.log(f"-- TLS established ({conn.sock.version()}, {conn.sock.cipher()[0]})")
 
 
@@ -1100,13 +1193,17 @@ class _Runner:
 # --------------------------------------------------------------------------
 
 
+_STDERR = object()  # default log: whatever sys.stderr is at start()
+
+
 class ScriptedServer:
     """Run a script in a background thread.
 
     srv = ScriptedServer(script_text, base_dir=None, host="127.0.0.1", port=0,
                          connections=1, timeout=30, step_timeout=10,
                          strict_lines=False, transcript_path=None,
-                         data_out_path=None, log=sys.stderr)
+                         data_out_path=None, log=<sys.stderr>)
+    (log: a text stream for the C:/S: log, or None for silence)
     port = srv.start()          # raises ScriptError / OSError
     code, transcript, failure = srv.wait()
     """
@@ -1115,7 +1212,7 @@ class ScriptedServer:
                  port: int = 0, connections: int = 1, timeout: float = DEFAULT_TIMEOUT,
                  step_timeout: float = DEFAULT_STEP_TIMEOUT, strict_lines: bool = False,
                  transcript_path: Optional[str] = None, data_out_path: Optional[str] = None,
-                 log: Optional[TextIO] = sys.stderr):
+                 log=_STDERR):
         self.script_text = script_text
         self.base_dir = base_dir
         self.opts = _Options(host, port, connections, timeout, step_timeout, strict_lines,
@@ -1134,7 +1231,8 @@ class ScriptedServer:
 
     def start(self) -> int:
         steps = parse_script(self.script_text, self.base_dir)
-        self._runner = _Runner(steps, self.opts, self.log)
+        log = sys.stderr if self.log is _STDERR else self.log
+        self._runner = _Runner(steps, self.opts, log)
         self.port = self._runner.bind()
         self._thread = threading.Thread(target=self._runner.run, name="scripted-smtp", daemon=True)
         self._thread.start()

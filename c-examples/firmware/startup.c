@@ -20,8 +20,8 @@ extern uint32_t __StackTop[];
 int main(void);
 
 void Reset_Handler(void) __attribute__((noreturn));
-void Default_Handler(void) __attribute__((noreturn));
-void HardFault_Handler(void) __attribute__((naked, noreturn));
+void Default_Handler(void);
+void HardFault_Handler(void) __attribute__((naked));
 void fw_hardfault_report(const uint32_t *frame, uint32_t exc_return) __attribute__((used, noreturn));
 /* Bus, memory-management and usage faults are enabled in Reset_Handler;
  * they take the same report path as HardFault. */
@@ -138,8 +138,12 @@ void fw_hardfault_report(const uint32_t *frame, uint32_t exc_return)
         "r0", "r1", "r2", "r3", "r12", "lr", "pc", "xpsr"
     };
     unsigned i;
+    uint32_t ipsr;
 
-    semihost_puts("FATAL: HardFault\n");
+    __asm volatile("mrs %0, ipsr" : "=r"(ipsr));
+    semihost_puts("FATAL: fault exception ");
+    semihost_put_int((long)(ipsr & 0x1ffu));
+    semihost_puts(" (3 HardFault, 4 MemManage, 5 BusFault, 6 UsageFault)\n");
     for (i = 0; i < 8u; i++) {
         semihost_puts("  ");
         semihost_puts(names[i]);

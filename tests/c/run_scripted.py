@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Run a C client against tests/scripted_server.py and check the outcome.
+
+Usage:
+    run_scripted.py --script S --expect-exit N [checks...] -- CMD ARGS...
+
+Starts the scripted server on 127.0.0.1, port 0, reads its ``PORT <n>``
+line, substitutes placeholders in CMD ARGS and runs the client (standard
+input: /dev/null unless --stdin FILE). Then checks:
+
+  * the client's exit status is N;
+  * the server's exit status is 0 (its script passed), unless
+    --server-may-fail;
+  * with --no-connection: the client never connected (the server runs with a
+    short watchdog and must end by it, exit 3, without a connection);
+  * the optional transcript / DATA / stderr / stdout checks below.
+
+Placeholders in CMD ARGS: {port}, {CR} (carriage return), {LF} (line feed),
+{srcdir} (the repository root).
+
+Exit status 0 when every check passed, 1 otherwise (with a report on stderr
+that includes the server's log and the client's output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SERVER = os.path.join(ROOT, "tests", "scripted_server.py")
+
+
+def _decode(s: str) -> bytes:
+    """Check strings use the same escapes as scripts: \\r \\n \\t \\\\ \\xHH."""
+    out = bytearray()
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "\\" and i + 1 < len(s):
+            e = s[i + 1]
+            if e in "rnt\\":
+                out += {"r": b"\r", "n": b"\n", "t": b"\t", "\\": b"\\"}[e]
+                i += 2
+                continue
+            h = s[i + 2:i + 4]
+            if e == "x" and len(h) == 2 and all(ch in "0123456789abcdefABCDEF" for ch in h):
+                out.append(int(h, 16))
+                i += 4
+                continue
+        out += c.encode("utf-8")
+        i += 1
+    return bytes(out)
+
+
+def _substitute(arg: str, port: int) -> str:
+    return (arg.replace("{port}", str(port)).replace("{CR}", "\r").replace("{LF}", "\n")
+            .replace("{srcdir}", ROOT))
+
+
+def _headers(message: bytes) -> bytes:
+    """The header block of one raw DATA message (up to the first empty line)."""
+    end = message.find(b"\r\n\r\n")
+    return message if end < 0 else message[:end + 2]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--script", required=True)
+    p.add_argument("--expect-exit", type=int, required=True)
+    p.add_argument("--server-may-fail", action="store_true")
+    p.add_argument("--no-connection", action="store_true",
+                   help="the client must not connect (server watchdog ends the run)")
+    p.add_argument("--timeout", type=float, default=30.0, help="client timeout in seconds (default 30)")
+    p.add_argument("--stdin", help="file for the client's standard input (default /dev/null)")
+    p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                   help="extra environment variable for the client")
+    for what in ("transcript", "data", "data-header", "stderr", "stdout"):
+        p.add_argument(f"--{what}-must-contain", action="append", default=[], metavar="TEXT")
+        p.add_argument(f"--{what}-must-not-contain", action="append", default=[], metavar="TEXT")
+    p.add_argument("cmd", nargs=argparse.REMAINDER)
+    a = p.parse_args()
+    cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
+    if not cmd:
+        p.error("no client command after --")
+
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="run_scripted.") as tmp:
+        transcript_path = os.path.join(tmp, "transcript")
+        data_path = os.path.join(tmp, "data")
+        server_cmd = [sys.executable, SERVER, "--script", a.script, "--port", "0",
+                      "--transcript", transcript_path, "--data-out", data_path]
+        if a.no_connection:
+            server_cmd += ["--timeout", "2"]
+        server = subprocess.Popen(server_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        server_err = []
+        reader = threading.Thread(target=lambda: server_err.append(server.stderr.read()), daemon=True)
+        reader.start()
+        line = server.stdout.readline().decode("ascii", "replace").strip()
+        if not line.startswith("PORT "):
+            server.kill()
+            server.wait()
+            reader.join(5)
+            sys.stderr.write(f"server did not start: {line!r}\n{b''.join(server_err).decode(errors='replace')}")
+            return 1
+        port = int(line.split()[1])
+        client_cmd = [_substitute(x, port) for x in cmd]
+        env = dict(os.environ)
+        for kv in a.env:
+            name, _, value = kv.partition("=")
+            env[name] = _substitute(value, port)
+        stdin = open(a.stdin, "rb") if a.stdin else subprocess.DEVNULL
+        try:
+            client = subprocess.run(client_cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env=env, timeout=a.timeout)
+            client_rc, client_out, client_err = client.returncode, client.stdout, client.stderr
+        except subprocess.TimeoutExpired as e:
+            client_rc, client_out, client_err = None, e.stdout or b"", e.stderr or b""
+            failures.append(f"client did not finish within {a.timeout:g} s")
+        finally:
+            if a.stdin:
+                stdin.close()
+        try:
+            server_rc = server.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server_rc = server.wait()
+            failures.append("server did not finish")
+        reader.join(5)
+        slog = b"".join(server_err).decode("utf-8", "replace")
+        transcript = open(transcript_path, "rb").read() if os.path.exists(transcript_path) else b""
+        data = open(data_path, "rb").read() if os.path.exists(data_path) else b""
+
+    if client_rc is not None and client_rc != a.expect_exit:
+        failures.append(f"client exit status {client_rc}, expected {a.expect_exit}")
+    if client_rc is not None and client_rc < 0:
+        failures.append(f"client killed by signal {-client_rc}")
+    if a.no_connection:
+        if "-- connection" in slog or transcript:
+            failures.append("the client connected to the server (it must not)")
+        if server_rc != 3:
+            failures.append(f"server exit status {server_rc}, expected 3 (watchdog, no client)")
+    elif server_rc != 0 and not a.server_may_fail:
+        failures.append(f"server exit status {server_rc} (script failed)")
+
+    headers = _headers(data)
+    checks = (("transcript", transcript), ("data", data), ("data-header", headers),
+              ("stderr", client_err), ("stdout", client_out))
+    for name, blob in checks:
+        for text in getattr(a, f"{name.replace('-', '_')}_must_contain"):
+            if _decode(text) not in blob:
+                failures.append(f"{name} does not contain {text!r}")
+        for text in getattr(a, f"{name.replace('-', '_')}_must_not_contain"):
+            if _decode(text) in blob:
+                failures.append(f"{name} contains {text!r}")
+
+    if failures or os.environ.get("RUN_SCRIPTED_VERBOSE"):
+        out = sys.stderr
+        shown = " ".join(repr(x) if any(c in x for c in " \r\n") else x for x in client_cmd)
+        out.write(f"client: {shown}\n")
+        out.write(f"client exit status: {client_rc}, server exit status: {server_rc}\n")
+        out.write("---- client stdout ----\n" + client_out.decode("utf-8", "replace"))
+        out.write("---- client stderr ----\n" + client_err.decode("utf-8", "replace"))
+        out.write("---- server log ----\n" + slog)
+        for f in failures:
+            out.write(f"FAIL: {f}\n")
+    if failures:
+        return 1
+    sys.stdout.write(f"ok: client exit {client_rc}, server exit {server_rc}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+//! Shared test support: the scripted server process and a TCP transport.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ip_smtpc::client::{self, Note, Observer, Transport};
+use ip_smtpc::message::{Mail, Party};
+use ip_smtpc::session::{Config, Event, Session};
+use ip_smtpc::Error;
+
+/// Repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A running `tests/scripted_server.py`.
+pub struct ScriptedServer {
+    child: Child,
+    pub port: u16,
+    transcript: PathBuf,
+    dir: PathBuf,
+}
+
+impl ScriptedServer {
+    /// Starts the server with `script` (the script syntax of scripted_server.py).
+    pub fn start(script: &str) -> ScriptedServer {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("ip-smtpc-test-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script_path = dir.join("script.smtp");
+        std::fs::write(&script_path, script).unwrap();
+        let transcript = dir.join("transcript.bin");
+        let mut child = Command::new("python3")
+            .arg(root().join("tests/scripted_server.py"))
+            .args(["--script", script_path.to_str().unwrap(), "--timeout", "20", "--step-timeout", "5"])
+            .args(["--transcript", transcript.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3 tests/scripted_server.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().strip_prefix("PORT ").unwrap_or_else(|| panic!("no PORT line: {line:?}")).parse().unwrap();
+        ScriptedServer { child, port, transcript, dir }
+    }
+
+    /// Waits for the server; returns (exit code, transcript, stderr log).
+    pub fn finish(mut self) -> (i32, Vec<u8>, String) {
+        let status = self.child.wait().unwrap();
+        let mut log = String::new();
+        self.child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+        let transcript = std::fs::read(&self.transcript).unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        (status.code().unwrap_or(-1), transcript, log)
+    }
+}
+
+/// A blocking TCP transport with a millisecond clock.
+pub struct Tcp {
+    pub stream: TcpStream,
+    start: Instant,
+}
+
+impl Tcp {
+    pub fn connect(port: u16) -> Tcp {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        Tcp { stream, start: Instant::now() }
+    }
+}
+
+impl Transport for Tcp {
+    fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.stream.write_all(data).map_err(|_| Error::Send)
+    }
+    fn receive(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        match self.stream.read(buf) {
+            Ok(0) => Err(Error::Receive),
+            Ok(n) => Ok(n),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+                Err(Error::Timeout)
+            }
+            Err(_) => Err(Error::Receive),
+        }
+    }
+    fn upgrade(&mut self) -> Result<(), Error> {
+        Err(Error::TlsUnavailable)
+    }
+    fn now_ms(&mut self) -> Option<u32> {
+        Some(self.start.elapsed().as_millis() as u32)
+    }
+}
+
+/// Collects rejected recipients with their replies.
+#[derive(Default)]
+pub struct Rejections(pub Vec<(usize, u16, String)>);
+
+impl Observer for Rejections {
+    fn note(&mut self, note: &Note<'_>) {
+        if let Some(Event::RecipientRejected(i)) = note.event {
+            self.0.push((i, note.code, String::from_utf8_lossy(note.text).into_owned()));
+        }
+    }
+}
+
+/// Sends `mail` through the engine to 127.0.0.1:`port`.
+pub fn send(port: u16, mail: &Mail<'_, [Party<'_>]>, config: Config<'_>) -> (Result<(), Error>, Rejections) {
+    mail.validate().expect("test mail is valid");
+    let mut transport = Tcp::connect(port);
+    let mut session = Session::new(mail, config);
+    let (mut inbuf, mut outbuf) = ([0u8; 256], [0u8; 256]);
+    let mut rejections = Rejections::default();
+    let result = client::run(&mut session, &mut transport, &mut inbuf, &mut outbuf, &mut rejections);
+    (result, rejections)
+}
