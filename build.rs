@@ -13,7 +13,10 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     let size = |name: &str| -> usize {
         println!("cargo:rerun-if-env-changed={name}");
-        env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+        env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(256)
     };
     let in_size = size("SMTPC_IN_BUFFER_SIZE");
     let out_size = size("SMTPC_OUT_BUFFER_SIZE");
@@ -34,7 +37,8 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-env-changed=IP_SMTPC_BLESS_HEADER");
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
+    let config =
+        cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
     let header = out.join("IP_SMTPC.h");
     cbindgen::Builder::new()
         .with_crate(&crate_dir)

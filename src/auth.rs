@@ -92,11 +92,20 @@ mod tests {
 
     #[test]
     fn choice_follows_preference_and_allowed_list() {
-        let offered = Mechanisms::NONE.with_name(b"login").with_name(b"PLAIN").with_name(b"CRAM-MD5");
+        let offered = Mechanisms::NONE
+            .with_name(b"login")
+            .with_name(b"PLAIN")
+            .with_name(b"CRAM-MD5");
         assert_eq!(offered.choose(Mechanisms::ALL), Some(Mechanism::Plain));
-        assert_eq!(offered.choose(Mechanisms::from_mask(Mechanism::Login as u32)), Some(Mechanism::Login));
+        assert_eq!(
+            offered.choose(Mechanisms::from_mask(Mechanism::Login as u32)),
+            Some(Mechanism::Login)
+        );
         let only_login = Mechanisms::NONE.with(Mechanism::Login);
-        assert_eq!(only_login.choose(Mechanisms::from_mask(Mechanism::Plain as u32)), None);
+        assert_eq!(
+            only_login.choose(Mechanisms::from_mask(Mechanism::Plain as u32)),
+            None
+        );
         assert_eq!(Mechanisms::NONE.choose(Mechanisms::ALL), None);
     }
 

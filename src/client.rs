@@ -74,7 +74,13 @@ where
     let mut filled = 0usize;
     let mut reply_started: Option<u32> = None;
     let mut step = session.step();
-    observer.note(&Note { step, event: None, code: 0, enhanced: None, text: b"" });
+    observer.note(&Note {
+        step,
+        event: None,
+        code: 0,
+        enhanced: None,
+        text: b"",
+    });
     loop {
         match session.want() {
             Want::Close => break,
@@ -89,7 +95,11 @@ where
             Want::Upgrade => {
                 // RFC 3207 §4.2 / CVE-2021-22947: nothing may arrive between
                 // "220 ready" and the handshake.
-                let result = if filled > 0 { Err(Error::TlsInjection) } else { transport.upgrade() };
+                let result = if filled > 0 {
+                    Err(Error::TlsInjection)
+                } else {
+                    transport.upgrade()
+                };
                 session.on_upgraded(result);
             }
             Want::Receive => {
@@ -108,7 +118,10 @@ where
                         };
                         if line.last {
                             reply_started = None;
-                            observer.reply(&Note { event: None, ..note });
+                            observer.reply(&Note {
+                                event: None,
+                                ..note
+                            });
                         }
                         if event.is_some() {
                             observer.note(&note);
@@ -123,7 +136,8 @@ where
                         }
                     }
                     Ok(Status::Partial) => {
-                        filled = receive_more(session, transport, inbuf, filled, &mut reply_started);
+                        filled =
+                            receive_more(session, transport, inbuf, filled, &mut reply_started);
                     }
                 }
             }
@@ -131,7 +145,13 @@ where
         if session.step() != step {
             step = session.step();
             let tally = session.tally();
-            observer.note(&Note { step, event: None, code: tally.last_code, enhanced: tally.last_enhanced, text: b"" });
+            observer.note(&Note {
+                step,
+                event: None,
+                code: tally.last_code,
+                enhanced: tally.last_enhanced,
+                text: b"",
+            });
         }
     }
     session.outcome()
@@ -198,9 +218,18 @@ mod tests {
 
     impl Scripted {
         fn new(server: &str, chunk: usize, clock: Option<u32>, tick: u32) -> Self {
-            let mut turns: std::collections::VecDeque<Vec<u8>> = server.split('|').map(|t| t.as_bytes().to_vec()).collect();
+            let mut turns: std::collections::VecDeque<Vec<u8>> =
+                server.split('|').map(|t| t.as_bytes().to_vec()).collect();
             let incoming = turns.pop_front().unwrap_or_default();
-            Scripted { turns, incoming, chunk, sent: Vec::new(), clock, tick, upgrades: 0 }
+            Scripted {
+                turns,
+                incoming,
+                chunk,
+                sent: Vec::new(),
+                clock,
+                tick,
+                upgrades: 0,
+            }
         }
     }
 
@@ -243,7 +272,9 @@ mod tests {
     impl Observer for Recorder {
         fn note(&mut self, note: &Note<'_>) {
             match note.event {
-                Some(Event::RecipientRejected(i)) => self.rejected.push((i, note.code, note.text.to_vec())),
+                Some(Event::RecipientRejected(i)) => {
+                    self.rejected.push((i, note.code, note.text.to_vec()))
+                }
                 Some(Event::RecipientAccepted(_)) => {}
                 None => self.steps.push(note.step),
             }
@@ -251,13 +282,25 @@ mod tests {
     }
 
     const RCPTS: [Party<'static>; 2] = [
-        Party { address: b"alice@example.test", name: b"", kind: Kind::To },
-        Party { address: b"bob@example.test", name: b"", kind: Kind::To },
+        Party {
+            address: b"alice@example.test",
+            name: b"",
+            kind: Kind::To,
+        },
+        Party {
+            address: b"bob@example.test",
+            name: b"",
+            kind: Kind::To,
+        },
     ];
 
     fn mail() -> Mail<'static, [Party<'static>]> {
         Mail {
-            sender: Party { address: b"dev@example.test", name: b"", kind: Kind::To },
+            sender: Party {
+                address: b"dev@example.test",
+                name: b"",
+                kind: Kind::To,
+            },
             recipients: &RCPTS,
             subject: b"s",
             body: b"b\r\n",
@@ -279,10 +322,16 @@ mod tests {
         }
     }
 
-    const SERVER: &str = "220-mx ESMTP\r\n220 ready\r\n|250-mx\r\n250 PIPELINING\r\n|250 ok\r\n|250 ok\r\n|\
+    const SERVER: &str =
+        "220-mx ESMTP\r\n220 ready\r\n|250-mx\r\n250 PIPELINING\r\n|250 ok\r\n|250 ok\r\n|\
                           550 5.1.1 no such user\r\n|354 go\r\n|250 queued\r\n|221 bye\r\n";
 
-    fn drive(server: &str, chunk: usize, inbuf: usize, recorder: &mut Recorder) -> (Result<(), Error>, Vec<u8>) {
+    fn drive(
+        server: &str,
+        chunk: usize,
+        inbuf: usize,
+        recorder: &mut Recorder,
+    ) -> (Result<(), Error>, Vec<u8>) {
         let m = mail();
         let mut session = Session::new(&m, config());
         let mut t = Scripted::new(server, chunk, None, 0);
@@ -303,7 +352,16 @@ mod tests {
             assert_eq!(rec.rejected, vec![(1, 550, b"5.1.1 no such user".to_vec())]);
             assert_eq!(
                 rec.steps,
-                vec![Step::Greeting, Step::Ehlo, Step::Mail, Step::Rcpt, Step::Data, Step::EndOfData, Step::Quit, Step::Done]
+                vec![
+                    Step::Greeting,
+                    Step::Ehlo,
+                    Step::Mail,
+                    Step::Rcpt,
+                    Step::Data,
+                    Step::EndOfData,
+                    Step::Quit,
+                    Step::Done
+                ]
             );
         }
     }
@@ -335,32 +393,49 @@ mod tests {
 
     #[test]
     fn data_after_a_reply_outside_pipelining_is_refused() {
-        let (r, _) = drive("220 hi\r\n250 extra\r\n|250 mx\r\n", 4096, 256, &mut Recorder::default());
+        let (r, _) = drive(
+            "220 hi\r\n250 extra\r\n|250 mx\r\n",
+            4096,
+            256,
+            &mut Recorder::default(),
+        );
         assert_eq!(r, Err(Error::UnexpectedReply));
     }
 
     #[test]
     fn deadline_is_per_reply_not_per_read() {
         let m = mail();
-        let cfg = Config { timeout_ms: 1000, ..config() };
+        let cfg = Config {
+            timeout_ms: 1000,
+            ..config()
+        };
         let mut session = Session::new(&m, cfg);
         // One byte per read, 100 ms per clock reading: the 14-byte greeting
         // takes well over a second.
         let mut t = Scripted::new("220 slow server\r\n", 1, Some(0), 100);
         let (mut inb, mut outb) = ([0u8; 64], [0u8; 32]);
-        assert_eq!(run(&mut session, &mut t, &mut inb, &mut outb, &mut Silent), Err(Error::Timeout));
+        assert_eq!(
+            run(&mut session, &mut t, &mut inb, &mut outb, &mut Silent),
+            Err(Error::Timeout)
+        );
         assert!(t.sent.is_empty());
     }
 
     #[test]
     fn bytes_before_the_tls_handshake_are_refused() {
         let m = mail();
-        let cfg = Config { tls: TlsPolicy::Required, ..config() };
+        let cfg = Config {
+            tls: TlsPolicy::Required,
+            ..config()
+        };
         let mut session = Session::new(&m, cfg);
         let server = "220 hi\r\n|250-mx\r\n250 STARTTLS\r\n|220 go ahead\r\n250 injected\r\n";
         let mut t = Scripted::new(server, 4096, None, 0);
         let (mut inb, mut outb) = ([0u8; 256], [0u8; 32]);
-        assert_eq!(run(&mut session, &mut t, &mut inb, &mut outb, &mut Silent), Err(Error::TlsInjection));
+        assert_eq!(
+            run(&mut session, &mut t, &mut inb, &mut outb, &mut Silent),
+            Err(Error::TlsInjection)
+        );
         assert_eq!(t.upgrades, 0);
         assert_eq!(t.sent, b"EHLO example.test\r\nSTARTTLS\r\n");
     }

@@ -32,7 +32,9 @@ impl<'o> Cursor<'o> {
         let start = self.position;
         self.position += bytes.len();
         // The part of `bytes` past the skipped prefix.
-        let fresh = bytes.get(self.skip.saturating_sub(start)..).unwrap_or_default();
+        let fresh = bytes
+            .get(self.skip.saturating_sub(start)..)
+            .unwrap_or_default();
         let room = self.out.get_mut(self.written..).unwrap_or_default();
         let n = fresh.len().min(room.len());
         if let (Some(dst), Some(src)) = (room.get_mut(..n), fresh.get(..n)) {

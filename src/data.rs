@@ -197,7 +197,10 @@ mod tests {
     #[test]
     fn crlf_split_across_pieces_stays_one_line_break() {
         assert_eq!(encode_in_pieces(b"a\r\n.b", &[2], 64), b"a\r\n..b\r\n.\r\n");
-        assert_eq!(encode_in_pieces(b"a\r\n.b", &[1, 2, 3, 4], 2), b"a\r\n..b\r\n.\r\n");
+        assert_eq!(
+            encode_in_pieces(b"a\r\n.b", &[1, 2, 3, 4], 2),
+            b"a\r\n..b\r\n.\r\n"
+        );
     }
 
     #[test]
@@ -224,12 +227,20 @@ mod tests {
         let alphabet = b"..\r\n\r\nab \x00\xff";
         for _ in 0..3000 {
             let len = (next() % 64) as usize;
-            let body: Vec<u8> = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
-            let cuts: Vec<usize> = (0..(next() % 5)).map(|_| (next() % (len as u64 + 1)) as usize).collect();
+            let body: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let cuts: Vec<usize> = (0..(next() % 5))
+                .map(|_| (next() % (len as u64 + 1)) as usize)
+                .collect();
             let out_size = 2 + (next() % 8) as usize;
             let wire = encode_in_pieces(&body, &cuts, out_size);
             assert_clean(&wire);
-            assert_eq!(destuff(&wire), canonical(&body), "body {body:?} cuts {cuts:?}");
+            assert_eq!(
+                destuff(&wire),
+                canonical(&body),
+                "body {body:?} cuts {cuts:?}"
+            );
             assert_eq!(wire, encode(&body), "split-independent");
         }
     }

@@ -73,7 +73,10 @@ impl Capabilities {
             Some(eq) => (first.get(..eq).unwrap_or_default(), first.get(eq + 1..)),
             None => (first, None),
         };
-        let Some(&(_, ext)) = KEYWORDS.iter().find(|(k, _)| k.eq_ignore_ascii_case(keyword)) else {
+        let Some(&(_, ext)) = KEYWORDS
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(keyword))
+        else {
             return;
         };
         self.flags |= ext as u16;
@@ -150,7 +153,15 @@ mod tests {
 
     #[test]
     fn hostile_lines_do_not_panic() {
-        let c = caps(&[b"SIZE abc", b"", b"   ", b"=", b"AUTH", b"\xff\xfe", b"SIZE=1"]);
+        let c = caps(&[
+            b"SIZE abc",
+            b"",
+            b"   ",
+            b"=",
+            b"AUTH",
+            b"\xff\xfe",
+            b"SIZE=1",
+        ]);
         assert_eq!(c.size_limit, Some(1));
         let c = caps(&[b"SIZE 99999999999999999999"]);
         assert_eq!(c.size_limit, Some(u32::MAX));

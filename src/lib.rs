@@ -15,6 +15,15 @@
     clippy::indexing_slicing,
     clippy::undocumented_unsafe_blocks
 )]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 // Host builds of the static library take std's panic handler; firmware
 // builds (target_os = "none") use `capi::panic`.

@@ -173,8 +173,8 @@ impl Assembler {
     pub fn push(&mut self, line: &Line<'_>) -> Result<Option<Reply>, ReplyError> {
         if self.lines == 0 {
             self.code = line.code;
-            self.enhanced = parse_enhanced(line.text)
-                .filter(|e| u16::from(e.class) == line.code / 100);
+            self.enhanced =
+                parse_enhanced(line.text).filter(|e| u16::from(e.class) == line.code / 100);
         } else if line.code != self.code {
             return Err(ReplyError::CodeMismatch);
         }
@@ -214,22 +214,60 @@ mod tests {
     fn single_line() {
         let (n, line) = complete(b"250 OK\r\nrest");
         assert_eq!(n, 8);
-        assert_eq!(line, Line { code: 250, last: true, text: b"OK" });
+        assert_eq!(
+            line,
+            Line {
+                code: 250,
+                last: true,
+                text: b"OK"
+            }
+        );
     }
 
     #[test]
     fn continuation_and_code_only_lines() {
-        assert_eq!(complete(b"250-PIPELINING\r\n").1, Line { code: 250, last: false, text: b"PIPELINING" });
-        assert_eq!(complete(b"250\r\n"), (5, Line { code: 250, last: true, text: b"" }));
+        assert_eq!(
+            complete(b"250-PIPELINING\r\n").1,
+            Line {
+                code: 250,
+                last: false,
+                text: b"PIPELINING"
+            }
+        );
+        assert_eq!(
+            complete(b"250\r\n"),
+            (
+                5,
+                Line {
+                    code: 250,
+                    last: true,
+                    text: b""
+                }
+            )
+        );
         assert_eq!(complete(b"354 \r\n").1.text, b"");
-        assert_eq!(complete(b"221 bye\n"), (8, Line { code: 221, last: true, text: b"bye" }));
+        assert_eq!(
+            complete(b"221 bye\n"),
+            (
+                8,
+                Line {
+                    code: 221,
+                    last: true,
+                    text: b"bye"
+                }
+            )
+        );
     }
 
     #[test]
     fn every_prefix_is_partial() {
         let input = b"250-mx.example.test Hello\r\n";
         for cut in 0..input.len() {
-            assert_eq!(parse_line(&input[..cut]), Ok(Status::Partial), "cut at {cut}");
+            assert_eq!(
+                parse_line(&input[..cut]),
+                Ok(Status::Partial),
+                "cut at {cut}"
+            );
         }
         assert_eq!(complete(input).0, input.len());
     }
@@ -247,7 +285,12 @@ mod tests {
             b"\r\n",
             b" 250 x\r\n",
         ] {
-            assert_eq!(parse_line(bad), Err(ReplyError::Syntax), "{:?}", String::from_utf8_lossy(bad));
+            assert_eq!(
+                parse_line(bad),
+                Err(ReplyError::Syntax),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
         // Garbage is recognised before the line end arrives.
         assert_eq!(parse_line(b"HTTP/1.1"), Err(ReplyError::Syntax));
@@ -257,11 +300,46 @@ mod tests {
 
     #[test]
     fn enhanced_codes() {
-        assert_eq!(parse_enhanced(b"5.1.1 no such user"), Some(Enhanced { class: 5, subject: 1, detail: 1 }));
-        assert_eq!(parse_enhanced(b"2.0.0"), Some(Enhanced { class: 2, subject: 0, detail: 0 }));
-        assert_eq!(parse_enhanced(b"4.7.999 x"), Some(Enhanced { class: 4, subject: 7, detail: 999 }));
-        for bad in [&b"OK"[..], b"5.1", b"5.1.", b"3.1.1 x", b"5.1.1x", b"5..1 x", b"5.1.1000", b""] {
-            assert_eq!(parse_enhanced(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        assert_eq!(
+            parse_enhanced(b"5.1.1 no such user"),
+            Some(Enhanced {
+                class: 5,
+                subject: 1,
+                detail: 1
+            })
+        );
+        assert_eq!(
+            parse_enhanced(b"2.0.0"),
+            Some(Enhanced {
+                class: 2,
+                subject: 0,
+                detail: 0
+            })
+        );
+        assert_eq!(
+            parse_enhanced(b"4.7.999 x"),
+            Some(Enhanced {
+                class: 4,
+                subject: 7,
+                detail: 999
+            })
+        );
+        for bad in [
+            &b"OK"[..],
+            b"5.1",
+            b"5.1.",
+            b"3.1.1 x",
+            b"5.1.1x",
+            b"5..1 x",
+            b"5.1.1000",
+            b"",
+        ] {
+            assert_eq!(
+                parse_enhanced(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 
@@ -280,13 +358,29 @@ mod tests {
 
     #[test]
     fn multi_line_reply_with_enhanced_code() {
-        let replies = assemble(b"550-5.1.1 The email account\r\n550-5.1.1 does not exist\r\n550 5.1.1 bye\r\n").unwrap();
-        assert_eq!(replies, vec![Reply { code: 550, enhanced: Some(Enhanced { class: 5, subject: 1, detail: 1 }) }]);
+        let replies = assemble(
+            b"550-5.1.1 The email account\r\n550-5.1.1 does not exist\r\n550 5.1.1 bye\r\n",
+        )
+        .unwrap();
+        assert_eq!(
+            replies,
+            vec![Reply {
+                code: 550,
+                enhanced: Some(Enhanced {
+                    class: 5,
+                    subject: 1,
+                    detail: 1
+                })
+            }]
+        );
     }
 
     #[test]
     fn mismatched_codes_are_rejected() {
-        assert_eq!(assemble(b"250-a\r\n251 b\r\n"), Err(ReplyError::CodeMismatch));
+        assert_eq!(
+            assemble(b"250-a\r\n251 b\r\n"),
+            Err(ReplyError::CodeMismatch)
+        );
     }
 
     #[test]
@@ -317,16 +411,11 @@ mod tests {
             let mut got = Vec::new();
             for chunk in [&input[..cut], &input[cut..]] {
                 buf.extend_from_slice(chunk);
-                loop {
-                    match parse_line(&buf).unwrap() {
-                        Status::Complete((n, line)) => {
-                            if let Some(r) = asm.push(&line).unwrap() {
-                                got.push(r);
-                            }
-                            buf.drain(..n);
-                        }
-                        Status::Partial => break,
+                while let Status::Complete((n, line)) = parse_line(&buf).unwrap() {
+                    if let Some(r) = asm.push(&line).unwrap() {
+                        got.push(r);
                     }
+                    buf.drain(..n);
                 }
             }
             assert_eq!(got, whole, "cut at {cut}");

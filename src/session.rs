@@ -54,7 +54,10 @@ pub struct Config<'a> {
 impl Config<'_> {
     /// Checks the credentials the same way as every other field.
     pub fn validate(&self) -> Result<(), Error> {
-        let bad = |s: &[u8]| s.len() > crate::limits::MAX_FIELD_LEN || s.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n');
+        let bad = |s: &[u8]| {
+            s.len() > crate::limits::MAX_FIELD_LEN
+                || s.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n')
+        };
         if bad(self.user) || bad(self.password) {
             return Err(Error::InvalidCredentials);
         }
@@ -209,7 +212,11 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
         Session {
             mail,
             config,
-            state: if implicit { State::Upgrading } else { State::Greeting },
+            state: if implicit {
+                State::Upgrading
+            } else {
+                State::Greeting
+            },
             sending: false,
             sent: 0,
             assembler: Assembler::default(),
@@ -306,7 +313,11 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
         let password = self.config.password;
         match self.state {
             State::Ehlo | State::Helo => {
-                c.put(if self.state == State::Ehlo { b"EHLO " } else { b"HELO " });
+                c.put(if self.state == State::Ehlo {
+                    b"EHLO "
+                } else {
+                    b"HELO "
+                });
                 c.put(self.mail.own_domain());
             }
             State::StartTls => c.put(b"STARTTLS"),
@@ -326,7 +337,8 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
                     c.put(b" SIZE=");
                     c.decimal(self.message_size);
                 }
-                if self.esmtp && self.caps.has(Extension::EightBitMime) && self.mail.body_is_8bit() {
+                if self.esmtp && self.caps.has(Extension::EightBitMime) && self.mail.body_is_8bit()
+                {
                     c.put(b" BODY=8BITMIME");
                 }
             }
@@ -441,7 +453,9 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
                 self.caps = Capabilities::default();
                 State::Helo
             }
-            State::Ehlo | State::Helo if !reply.is_positive() => self.fail_quit(Error::HeloRejected),
+            State::Ehlo | State::Helo if !reply.is_positive() => {
+                self.fail_quit(Error::HeloRejected)
+            }
             State::Ehlo | State::Helo => {
                 self.esmtp = self.state == State::Ehlo;
                 if !self.esmtp {
@@ -450,14 +464,24 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
                 self.after_hello()
             }
             State::StartTls if reply.code == 220 => State::Upgrading,
-            State::StartTls if self.config.tls == TlsPolicy::Required => self.fail_quit(Error::TlsRefused),
+            State::StartTls if self.config.tls == TlsPolicy::Required => {
+                self.fail_quit(Error::TlsRefused)
+            }
             State::StartTls => self.after_tls_decision(),
-            State::AuthPlain | State::AuthLogin(LoginStage::Password) if reply.code == 235 => self.before_mail(),
-            State::AuthPlain | State::AuthLogin(LoginStage::Password) if reply.is_intermediate() => {
+            State::AuthPlain | State::AuthLogin(LoginStage::Password) if reply.code == 235 => {
+                self.before_mail()
+            }
+            State::AuthPlain | State::AuthLogin(LoginStage::Password)
+                if reply.is_intermediate() =>
+            {
                 State::AuthCancel(Error::AuthProtocol)
             }
-            State::AuthLogin(LoginStage::Command) if reply.code == 334 => State::AuthLogin(LoginStage::User),
-            State::AuthLogin(LoginStage::User) if reply.code == 334 => State::AuthLogin(LoginStage::Password),
+            State::AuthLogin(LoginStage::Command) if reply.code == 334 => {
+                State::AuthLogin(LoginStage::User)
+            }
+            State::AuthLogin(LoginStage::User) if reply.code == 334 => {
+                State::AuthLogin(LoginStage::Password)
+            }
             State::AuthPlain | State::AuthLogin(_) => self.fail_quit(auth_error(reply.code)),
             State::AuthCancel(error) => self.fail_quit(error),
             State::Mail if reply.is_positive() => State::Rcpt(0),
@@ -509,7 +533,10 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
 
     /// After EHLO/HELO: STARTTLS, AUTH or MAIL.
     fn after_hello(&mut self) -> State {
-        let wants_tls = matches!(self.config.tls, TlsPolicy::Opportunistic | TlsPolicy::Required);
+        let wants_tls = matches!(
+            self.config.tls,
+            TlsPolicy::Opportunistic | TlsPolicy::Required
+        );
         if wants_tls && !self.tls_active {
             if self.esmtp && self.caps.has(Extension::StartTls) {
                 return State::StartTls;
@@ -595,7 +622,11 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
                 // RFC 3207 §4.2: forget everything learned before TLS.
                 self.caps = Capabilities::default();
                 self.esmtp = false;
-                self.enter(if self.greeted { State::Ehlo } else { State::Greeting });
+                self.enter(if self.greeted {
+                    State::Ehlo
+                } else {
+                    State::Greeting
+                });
             }
             Err(e) => self.abort(e),
         }
@@ -645,7 +676,12 @@ mod tests {
 
     impl<'m> Exchange<'m> {
         fn new(mail: &'m Mail<'m, [Party<'m>]>, config: Config<'m>) -> Self {
-            Exchange { session: Session::new(mail, config), wire: Vec::new(), events: Vec::new(), out_size: 64 }
+            Exchange {
+                session: Session::new(mail, config),
+                wire: Vec::new(),
+                events: Vec::new(),
+                out_size: 64,
+            }
         }
 
         /// Drains everything the client wants to send.
@@ -693,18 +729,41 @@ mod tests {
     }
 
     const RCPTS: [Party<'static>; 3] = [
-        Party { address: b"alice@example.test", name: b"Alice", kind: Kind::To },
-        Party { address: b"bob@example.test", name: b"", kind: Kind::Cc },
-        Party { address: b"carol@example.test", name: b"", kind: Kind::Bcc },
+        Party {
+            address: b"alice@example.test",
+            name: b"Alice",
+            kind: Kind::To,
+        },
+        Party {
+            address: b"bob@example.test",
+            name: b"",
+            kind: Kind::Cc,
+        },
+        Party {
+            address: b"carol@example.test",
+            name: b"",
+            kind: Kind::Bcc,
+        },
     ];
 
     fn mail<'a>(recipients: &'a [Party<'a>], body: &'a [u8]) -> Mail<'a, [Party<'a>]> {
         Mail {
-            sender: Party { address: b"dev@example.test", name: b"", kind: Kind::To },
+            sender: Party {
+                address: b"dev@example.test",
+                name: b"",
+                kind: Kind::To,
+            },
             recipients,
             subject: b"Hi",
             body,
-            date: Some(Timestamp { year: 2026, month: 11, day: 28, hour: 12, minute: 0, second: 0 }),
+            date: Some(Timestamp {
+                year: 2026,
+                month: 11,
+                day: 28,
+                hour: 12,
+                minute: 0,
+                second: 0,
+            }),
             timezone: b"+0000",
             domain: b"dev.example.test",
             unique: 1,
@@ -721,7 +780,10 @@ mod tests {
         let m = mail(&RCPTS, b"Hello\n.\nbye");
         let mut x = Exchange::new(&m, config());
         assert_eq!(x.session.want(), Want::Receive);
-        x.step("220-mx.example.test ESMTP\r\n220 ready\r\n", "EHLO dev.example.test\r\n");
+        x.step(
+            "220-mx.example.test ESMTP\r\n220 ready\r\n",
+            "EHLO dev.example.test\r\n",
+        );
         // SIZE counts header and stuffed body, not the final dot line.
         let size = HEADER.len() + "Hello\r\n..\r\nbye\r\n".len();
         x.step(
@@ -732,15 +794,28 @@ mod tests {
         x.step("250 2.1.5 Ok\r\n", "RCPT TO:<bob@example.test>\r\n");
         x.step("250 2.1.5 Ok\r\n", "RCPT TO:<carol@example.test>\r\n");
         x.step("250 2.1.5 Ok\r\n", "DATA\r\n");
-        x.step("354 End data with <CR><LF>.<CR><LF>\r\n", &format!("{HEADER}Hello\r\n..\r\nbye\r\n.\r\n"));
+        x.step(
+            "354 End data with <CR><LF>.<CR><LF>\r\n",
+            &format!("{HEADER}Hello\r\n..\r\nbye\r\n.\r\n"),
+        );
         assert_eq!(x.session.step(), Step::EndOfData);
         x.step("250 2.0.0 Ok: queued as 1234\r\n", "QUIT\r\n");
         assert_eq!(x.session.want(), Want::Receive);
         x.server("221 2.0.0 Bye\r\n");
         assert_eq!(x.session.want(), Want::Close);
         assert_eq!(x.session.outcome(), Ok(()));
-        assert_eq!(x.events, vec![Event::RecipientAccepted(0), Event::RecipientAccepted(1), Event::RecipientAccepted(2)]);
-        assert!(!String::from_utf8_lossy(&x.wire).contains("Carol"), "Bcc not in the header");
+        assert_eq!(
+            x.events,
+            vec![
+                Event::RecipientAccepted(0),
+                Event::RecipientAccepted(1),
+                Event::RecipientAccepted(2)
+            ]
+        );
+        assert!(
+            !String::from_utf8_lossy(&x.wire).contains("Carol"),
+            "Bcc not in the header"
+        );
     }
 
     #[test]
@@ -750,7 +825,15 @@ mod tests {
         let run = |out_size: usize| {
             let mut x = Exchange::new(&m, config());
             x.out_size = out_size;
-            for reply in ["220 hi\r\n", "250 mx\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n", "250 ok\r\n", "221 bye\r\n"] {
+            for reply in [
+                "220 hi\r\n",
+                "250 mx\r\n",
+                "250 ok\r\n",
+                "250 ok\r\n",
+                "354 go\r\n",
+                "250 ok\r\n",
+                "221 bye\r\n",
+            ] {
                 x.server(reply);
                 x.client_sends();
             }
@@ -768,7 +851,10 @@ mod tests {
         let m = mail(&RCPTS[..1], "Gr\u{fc}\u{df}e".as_bytes());
         let mut x = Exchange::new(&m, config());
         x.step("220 old server\r\n", "EHLO dev.example.test\r\n");
-        x.step("502 5.5.2 command not recognized\r\n", "HELO dev.example.test\r\n");
+        x.step(
+            "502 5.5.2 command not recognized\r\n",
+            "HELO dev.example.test\r\n",
+        );
         x.step("250 hello\r\n", "MAIL FROM:<dev@example.test>\r\n");
     }
 
@@ -778,19 +864,33 @@ mod tests {
         let mut x = Exchange::new(&m, config());
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
         x.server("250-mx\r\n250 8BITMIME\r\n");
-        assert_eq!(x.client_sends(), "MAIL FROM:<dev@example.test> BODY=8BITMIME\r\n");
+        assert_eq!(
+            x.client_sends(),
+            "MAIL FROM:<dev@example.test> BODY=8BITMIME\r\n"
+        );
     }
 
     #[test]
     fn auth_plain_and_login() {
         let m = mail(&RCPTS[..1], b"x");
-        let cfg = Config { user: b"tim", password: b"tanstaaftanstaaf", allow_insecure_auth: true, ..config() };
+        let cfg = Config {
+            user: b"tim",
+            password: b"tanstaaftanstaaf",
+            allow_insecure_auth: true,
+            ..config()
+        };
         let mut x = Exchange::new(&m, cfg);
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
-        x.step("250-mx\r\n250 AUTH LOGIN PLAIN\r\n", "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n");
+        x.step(
+            "250-mx\r\n250 AUTH LOGIN PLAIN\r\n",
+            "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n",
+        );
         x.step("235 2.7.0 ok\r\n", "MAIL FROM:<dev@example.test>\r\n");
 
-        let cfg = Config { mechanisms: Mechanisms::NONE.with(Mechanism::Login), ..cfg };
+        let cfg = Config {
+            mechanisms: Mechanisms::NONE.with(Mechanism::Login),
+            ..cfg
+        };
         let mut x = Exchange::new(&m, cfg);
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
         x.step("250-mx\r\n250 AUTH=LOGIN PLAIN\r\n", "AUTH LOGIN\r\n");
@@ -801,7 +901,12 @@ mod tests {
 
     fn auth_outcome(reply: &str) -> Result<(), Error> {
         let m = mail(&RCPTS[..1], b"x");
-        let cfg = Config { user: b"u", password: b"p", allow_insecure_auth: true, ..config() };
+        let cfg = Config {
+            user: b"u",
+            password: b"p",
+            allow_insecure_auth: true,
+            ..config()
+        };
         let mut x = Exchange::new(&m, cfg);
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
         x.step("250-mx\r\n250 AUTH PLAIN\r\n", "AUTH PLAIN AHUAcA==\r\n");
@@ -820,18 +925,37 @@ mod tests {
 
     #[test]
     fn auth_failures_are_distinct() {
-        assert_eq!(auth_outcome("535 5.7.8 bad credentials\r\n"), Err(Error::AuthFailed));
-        assert_eq!(auth_outcome("534 5.7.9 too weak\r\n"), Err(Error::AuthMechanismTooWeak));
-        assert_eq!(auth_outcome("538 5.7.11 encrypt\r\n"), Err(Error::AuthEncryptionRequired));
-        assert_eq!(auth_outcome("454 4.7.0 temp\r\n"), Err(Error::AuthTemporary));
-        assert_eq!(auth_outcome("530 5.7.0 required\r\n"), Err(Error::AuthRequired));
+        assert_eq!(
+            auth_outcome("535 5.7.8 bad credentials\r\n"),
+            Err(Error::AuthFailed)
+        );
+        assert_eq!(
+            auth_outcome("534 5.7.9 too weak\r\n"),
+            Err(Error::AuthMechanismTooWeak)
+        );
+        assert_eq!(
+            auth_outcome("538 5.7.11 encrypt\r\n"),
+            Err(Error::AuthEncryptionRequired)
+        );
+        assert_eq!(
+            auth_outcome("454 4.7.0 temp\r\n"),
+            Err(Error::AuthTemporary)
+        );
+        assert_eq!(
+            auth_outcome("530 5.7.0 required\r\n"),
+            Err(Error::AuthRequired)
+        );
         assert_eq!(auth_outcome("334 more?\r\n"), Err(Error::AuthProtocol));
     }
 
     #[test]
     fn auth_refused_in_clear_without_opt_in_and_without_offer() {
         let m = mail(&RCPTS[..1], b"x");
-        let cfg = Config { user: b"u", password: b"secret", ..config() };
+        let cfg = Config {
+            user: b"u",
+            password: b"secret",
+            ..config()
+        };
         let mut x = Exchange::new(&m, cfg);
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
         x.step("250-mx\r\n250 AUTH PLAIN LOGIN\r\n", "QUIT\r\n");
@@ -839,7 +963,10 @@ mod tests {
         assert_eq!(x.session.outcome(), Err(Error::AuthInsecure));
         assert!(!String::from_utf8_lossy(&x.wire).contains("AUTH"));
 
-        let cfg = Config { allow_insecure_auth: true, ..cfg };
+        let cfg = Config {
+            allow_insecure_auth: true,
+            ..cfg
+        };
         let mut x = Exchange::new(&m, cfg);
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
         x.step("250-mx\r\n250 PIPELINING\r\n", "QUIT\r\n");
@@ -854,15 +981,24 @@ mod tests {
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
         x.step("250 mx\r\n", "MAIL FROM:<dev@example.test>\r\n");
         x.step("250 ok\r\n", "RCPT TO:<alice@example.test>\r\n");
-        x.step("550 5.1.1 no such user\r\n", "RCPT TO:<bob@example.test>\r\n");
+        x.step(
+            "550 5.1.1 no such user\r\n",
+            "RCPT TO:<bob@example.test>\r\n",
+        );
         x.step("250 ok\r\n", "DATA\r\n");
         x.server("354 go\r\n");
         x.client_sends();
         x.step("250 queued\r\n", "QUIT\r\n");
         x.server("221 bye\r\n");
         assert_eq!(x.session.outcome(), Err(Error::PartialDelivery));
-        assert_eq!(x.events, vec![Event::RecipientRejected(0), Event::RecipientAccepted(1)]);
-        assert_eq!((x.session.tally().accepted, x.session.tally().rejected), (1, 1));
+        assert_eq!(
+            x.events,
+            vec![Event::RecipientRejected(0), Event::RecipientAccepted(1)]
+        );
+        assert_eq!(
+            (x.session.tally().accepted, x.session.tally().rejected),
+            (1, 1)
+        );
 
         let mut x = Exchange::new(&m, config());
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
@@ -877,7 +1013,13 @@ mod tests {
 
     #[test]
     fn service_closing_at_any_step_sends_nothing_more() {
-        let replies = ["220 hi\r\n", "250 mx\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n"];
+        let replies = [
+            "220 hi\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 ok\r\n",
+            "354 go\r\n",
+        ];
         for cut in 0..=replies.len() {
             let m = mail(&RCPTS[..1], b"x");
             let mut x = Exchange::new(&m, config());
@@ -919,7 +1061,13 @@ mod tests {
         assert_eq!(x.session.outcome(), Err(Error::Send));
 
         let mut x = Exchange::new(&m, config());
-        for r in ["220 hi\r\n", "250 mx\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n"] {
+        for r in [
+            "220 hi\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 ok\r\n",
+            "354 go\r\n",
+        ] {
             x.server(r);
             x.client_sends();
         }
@@ -937,7 +1085,13 @@ mod tests {
         ] {
             let m = mail(&RCPTS[..1], b"x");
             let mut x = Exchange::new(&m, config());
-            for r in ["220 hi\r\n", "250 mx\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n"] {
+            for r in [
+                "220 hi\r\n",
+                "250 mx\r\n",
+                "250 ok\r\n",
+                "250 ok\r\n",
+                "354 go\r\n",
+            ] {
                 x.server(r);
                 x.client_sends();
             }
@@ -965,7 +1119,12 @@ mod tests {
     #[test]
     fn starttls_required_and_opportunistic() {
         let m = mail(&RCPTS[..1], b"x");
-        let cfg = Config { tls: TlsPolicy::Required, user: b"u", password: b"p", ..config() };
+        let cfg = Config {
+            tls: TlsPolicy::Required,
+            user: b"u",
+            password: b"p",
+            ..config()
+        };
         // Not offered: abort before AUTH or MAIL.
         let mut x = Exchange::new(&m, cfg);
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
@@ -982,7 +1141,10 @@ mod tests {
         // Offered and done: capabilities are learned again.
         let mut x = Exchange::new(&m, cfg);
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
-        x.step("250-mx\r\n250-AUTH LOGIN\r\n250 STARTTLS\r\n", "STARTTLS\r\n");
+        x.step(
+            "250-mx\r\n250-AUTH LOGIN\r\n250 STARTTLS\r\n",
+            "STARTTLS\r\n",
+        );
         x.server("220 2.0.0 Ready to start TLS\r\n");
         assert_eq!(x.session.want(), Want::Upgrade);
         x.session.on_upgraded(Ok(()));
@@ -990,7 +1152,10 @@ mod tests {
         assert!(!x.session.capabilities().has(Extension::Auth));
         x.step("250-mx\r\n250 AUTH PLAIN\r\n", "AUTH PLAIN AHUAcA==\r\n");
         // Opportunistic without offer: continue in clear, no AUTH without opt-in.
-        let cfg = Config { tls: TlsPolicy::Opportunistic, ..cfg };
+        let cfg = Config {
+            tls: TlsPolicy::Opportunistic,
+            ..cfg
+        };
         let mut x = Exchange::new(&m, cfg);
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
         x.step("250-mx\r\n250 AUTH PLAIN\r\n", "QUIT\r\n");
@@ -1001,7 +1166,10 @@ mod tests {
     #[test]
     fn handshake_failure_closes_without_quit() {
         let m = mail(&RCPTS[..1], b"x");
-        let cfg = Config { tls: TlsPolicy::Required, ..config() };
+        let cfg = Config {
+            tls: TlsPolicy::Required,
+            ..config()
+        };
         let mut x = Exchange::new(&m, cfg);
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
         x.step("250-mx\r\n250 STARTTLS\r\n", "STARTTLS\r\n");
@@ -1014,7 +1182,10 @@ mod tests {
     #[test]
     fn implicit_tls_upgrades_before_the_greeting() {
         let m = mail(&RCPTS[..1], b"x");
-        let cfg = Config { tls: TlsPolicy::Implicit, ..config() };
+        let cfg = Config {
+            tls: TlsPolicy::Implicit,
+            ..config()
+        };
         let mut x = Exchange::new(&m, cfg);
         assert_eq!(x.session.want(), Want::Upgrade);
         x.session.on_upgraded(Ok(()));

@@ -10,18 +10,41 @@ use ip_smtpc::Error;
 use support::ScriptedServer;
 
 const RCPTS: [Party<'static>; 3] = [
-    Party { address: b"alice@example.test", name: b"Alice", kind: Kind::To },
-    Party { address: b"bob@example.test", name: b"Bob B.", kind: Kind::Cc },
-    Party { address: b"hidden@example.test", name: b"", kind: Kind::Bcc },
+    Party {
+        address: b"alice@example.test",
+        name: b"Alice",
+        kind: Kind::To,
+    },
+    Party {
+        address: b"bob@example.test",
+        name: b"Bob B.",
+        kind: Kind::Cc,
+    },
+    Party {
+        address: b"hidden@example.test",
+        name: b"",
+        kind: Kind::Bcc,
+    },
 ];
 
 fn mail<'a>(recipients: &'a [Party<'a>], body: &'a [u8]) -> Mail<'a, [Party<'a>]> {
     Mail {
-        sender: Party { address: b"dev@example.test", name: b"Device", kind: Kind::To },
+        sender: Party {
+            address: b"dev@example.test",
+            name: b"Device",
+            kind: Kind::To,
+        },
         recipients,
         subject: b"Scripted",
         body,
-        date: Some(Timestamp { year: 2026, month: 11, day: 28, hour: 9, minute: 30, second: 0 }),
+        date: Some(Timestamp {
+            year: 2026,
+            month: 11,
+            day: 28,
+            hour: 9,
+            minute: 30,
+            second: 0,
+        }),
         timezone: b"+0100",
         domain: b"dev.example.test",
         unique: 42,
@@ -29,18 +52,34 @@ fn mail<'a>(recipients: &'a [Party<'a>], body: &'a [u8]) -> Mail<'a, [Party<'a>]
 }
 
 fn config() -> Config<'static> {
-    Config { user: b"", password: b"", mechanisms: Mechanisms::ALL, allow_insecure_auth: false, tls: TlsPolicy::Never, timeout_ms: 5000 }
+    Config {
+        user: b"",
+        password: b"",
+        mechanisms: Mechanisms::ALL,
+        allow_insecure_auth: false,
+        tls: TlsPolicy::Never,
+        timeout_ms: 5000,
+    }
 }
 
 /// Runs one exchange; returns the client result, the server's exit code and the transcript.
-fn exchange(script: &str, m: &Mail<'_, [Party<'_>]>, cfg: Config<'_>) -> (Result<(), Error>, i32, String, support::Rejections) {
+fn exchange(
+    script: &str,
+    m: &Mail<'_, [Party<'_>]>,
+    cfg: Config<'_>,
+) -> (Result<(), Error>, i32, String, support::Rejections) {
     let server = ScriptedServer::start(script);
     let (result, rejections) = support::send(server.port, m, cfg);
     let (code, transcript, log) = server.finish();
     if code != 0 {
         eprintln!("server log:\n{log}");
     }
-    (result, code, String::from_utf8_lossy(&transcript).into_owned(), rejections)
+    (
+        result,
+        code,
+        String::from_utf8_lossy(&transcript).into_owned(),
+        rejections,
+    )
 }
 
 const ENVELOPE: &str = r#"
@@ -81,8 +120,7 @@ expect-quit-or-eof
 
 #[test]
 fn replies_byte_by_byte() {
-    let script = format!(
-        r#"send-bytewise "220-mx\r\n220 ready\r\n"
+    let script = r#"send-bytewise "220-mx\r\n220 ready\r\n"
 expect "EHLO"
 send-bytewise "250-mx\r\n250 SIZE 1000000\r\n"
 expect "MAIL FROM:<dev@example.test> SIZE="
@@ -98,13 +136,20 @@ send-bytewise "354 go\r\n"
 expect-data
 send-bytewise "250 queued\r\n"
 expect-quit-or-eof
-"#
-    );
+"#;
     let m = mail(&RCPTS, b"x\r\n");
-    let (result, code, transcript, _) = exchange(&script, &m, config());
+    let (result, code, transcript, _) = exchange(script, &m, config());
     assert_eq!((result, code), (Ok(()), 0));
     // RFC 1870: SIZE is the message's octets, without the final dot line.
-    let size: usize = transcript.split("SIZE=").nth(1).unwrap().split("\r\n").next().unwrap().parse().unwrap();
+    let size: usize = transcript
+        .split("SIZE=")
+        .nth(1)
+        .unwrap()
+        .split("\r\n")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let data = transcript.split("DATA\r\n").nth(1).unwrap();
     let message = &data[..data.find("\r\n.\r\n").unwrap() + 2];
     assert_eq!(size, message.len());
@@ -142,7 +187,12 @@ expect "MAIL"
 send "553 5.7.1 sender rejected\r\n"
 expect-quit-or-eof
 "#;
-    let cfg = Config { user: b"user@example.test", password: b"pa55 word", allow_insecure_auth: true, ..config() };
+    let cfg = Config {
+        user: b"user@example.test",
+        password: b"pa55 word",
+        allow_insecure_auth: true,
+        ..config()
+    };
     let m = mail(&RCPTS, b"x");
     let (result, code, _, _) = exchange(plain, &m, cfg);
     assert_eq!(code, 0);
@@ -159,7 +209,10 @@ expect-b64 "pa55 word"
 send "535 5.7.8 Error: authentication failed\r\n"
 expect-quit-or-eof
 "#;
-    let cfg = Config { mechanisms: Mechanisms::NONE.with(Mechanism::Login), ..cfg };
+    let cfg = Config {
+        mechanisms: Mechanisms::NONE.with(Mechanism::Login),
+        ..cfg
+    };
     let (result, code, transcript, _) = exchange(login, &m, cfg);
     assert_eq!((result, code), (Err(Error::AuthFailed), 0));
     assert!(!transcript.contains("MAIL"));
@@ -172,7 +225,11 @@ expect "EHLO"
 send "250-mx\r\n250 AUTH PLAIN LOGIN\r\n"
 expect-quit-or-eof
 "#;
-    let cfg = Config { user: b"u", password: b"secret-password", ..config() };
+    let cfg = Config {
+        user: b"u",
+        password: b"secret-password",
+        ..config()
+    };
     let m = mail(&RCPTS, b"x");
     let (result, code, transcript, _) = exchange(script, &m, cfg);
     assert_eq!((result, code), (Err(Error::AuthInsecure), 0));
@@ -204,7 +261,11 @@ expect-quit-or-eof
     assert_eq!(
         rejections.0,
         vec![
-            (0, 550, "5.1.1 <alice@example.test>: Recipient address rejected".to_string()),
+            (
+                0,
+                550,
+                "5.1.1 <alice@example.test>: Recipient address rejected".to_string()
+            ),
             (2, 452, "4.2.2 mailbox full".to_string())
         ]
     );

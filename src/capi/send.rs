@@ -8,7 +8,9 @@ use super::types::*;
 use crate::auth::Mechanisms;
 use crate::client::{self, Observer};
 use crate::error::Error;
-use crate::limits::{IN_BUFFER_SIZE, MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_FIELD_LEN, OUT_BUFFER_SIZE};
+use crate::limits::{
+    IN_BUFFER_SIZE, MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_FIELD_LEN, OUT_BUFFER_SIZE,
+};
 use crate::message::{Kind, Mail, Party, Recipients, Timestamp};
 use crate::session::{Config, Session, Step, TlsPolicy};
 
@@ -37,7 +39,17 @@ pub unsafe extern "C" fn IP_SMTPC_Send(
     pApplication: *const IP_SMTPC_APPLICATION,
 ) -> c_int {
     // SAFETY: forwarded under this function's own contract.
-    unsafe { IP_SMTPC_SendEx(pIP_API, paMailAddr, NumMailAddr, pMessage, pMTA, pApplication, core::ptr::null()) }
+    unsafe {
+        IP_SMTPC_SendEx(
+            pIP_API,
+            paMailAddr,
+            NumMailAddr,
+            pMessage,
+            pMTA,
+            pApplication,
+            core::ptr::null(),
+        )
+    }
 }
 
 /// Sends one mail with ip-smtpc's options: allowed AUTH mechanisms, the
@@ -70,10 +82,33 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
         }
         _ => &mut empty,
     };
-    results.fill(IP_SMTPC_RCPT_RESULT { ReplyCode: 0, EnhancedClass: 0, EnhancedSubject: 0, EnhancedDetail: 0 });
-    let mut summary = Summary { step: Step::Connect, secure: false, code: 0, accepted: 0, rejected: 0 };
-    let args = Args { api: pIP_API, addresses: paMailAddr, count: NumMailAddr, message: pMessage, mta: pMTA, app: pApplication, options };
-    let mut observer = CObserver { callback: None, results, last_reply: &mut last_reply };
+    results.fill(IP_SMTPC_RCPT_RESULT {
+        ReplyCode: 0,
+        EnhancedClass: 0,
+        EnhancedSubject: 0,
+        EnhancedDetail: 0,
+    });
+    let mut summary = Summary {
+        step: Step::Connect,
+        secure: false,
+        code: 0,
+        accepted: 0,
+        rejected: 0,
+    };
+    let args = Args {
+        api: pIP_API,
+        addresses: paMailAddr,
+        count: NumMailAddr,
+        message: pMessage,
+        mta: pMTA,
+        app: pApplication,
+        options,
+    };
+    let mut observer = CObserver {
+        callback: None,
+        results,
+        last_reply: &mut last_reply,
+    };
     // SAFETY: forwarded under this function's contract.
     let result = unsafe { send(&args, &mut observer, &mut summary) };
     let code = match result {
@@ -82,7 +117,11 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
     };
     if let Some(r) = report {
         r.Result = code;
-        r.Step = if result.is_ok() { Step::Done as U8 } else { summary.step as U8 };
+        r.Step = if result.is_ok() {
+            Step::Done as U8
+        } else {
+            summary.step as U8
+        };
         r.Secure = U8::from(summary.secure);
         r.ReplyCode = summary.code;
         r.NumAccepted = summary.accepted;
@@ -161,7 +200,13 @@ impl Recipients for CRecipients<'_> {
     fn get(&self, index: usize) -> Option<Party<'_>> {
         // SAFETY: the entries were validated by `read_party` before the
         // session started and stay valid during the call.
-        self.entries.get(index).map(|e| unsafe { read_party(e) }.unwrap_or(Party { address: b"", name: b"", kind: Kind::Invalid }))
+        self.entries.get(index).map(|e| {
+            unsafe { read_party(e) }.unwrap_or(Party {
+                address: b"",
+                name: b"",
+                kind: Kind::Invalid,
+            })
+        })
     }
 }
 
@@ -174,24 +219,32 @@ unsafe fn read_party(entry: &IP_SMTPC_MAIL_ADDR) -> Result<Party<'_>, Error> {
         return Err(Error::NullPointer);
     }
     // SAFETY: by this function's contract.
-    let address = unsafe { bounded(entry.sAddr, MAX_ADDRESS_LEN) }.map_err(|()| Error::AddressTooLong)?;
+    let address = unsafe { bounded(entry.sAddr, MAX_ADDRESS_LEN) }.ok_or(Error::AddressTooLong)?;
     // SAFETY: by this function's contract.
-    let name = unsafe { bounded(entry.sName, MAX_FIELD_LEN) }.map_err(|()| Error::InvalidName)?;
+    let name = unsafe { bounded(entry.sName, MAX_FIELD_LEN) }.ok_or(Error::InvalidName)?;
     let kind = match entry.Type {
         SMTPC_REC_TYPE_TO => Kind::To,
         SMTPC_REC_TYPE_CC => Kind::Cc,
         SMTPC_REC_TYPE_BCC => Kind::Bcc,
         _ => Kind::Invalid,
     };
-    Ok(Party { address, name, kind })
+    Ok(Party {
+        address,
+        name,
+        kind,
+    })
 }
 
 /// Validates everything, connects, runs the session, disconnects.
 ///
 /// # Safety
 /// As `IP_SMTPC_SendEx`.
-unsafe fn send(args: &Args<'_>, observer: &mut CObserver<'_>, summary: &mut Summary) -> Result<(), Error> {
-    // SAFETY (whole block of `as_ref` calls): pointers are NULL or valid by contract.
+unsafe fn send(
+    args: &Args<'_>,
+    observer: &mut CObserver<'_>,
+    summary: &mut Summary,
+) -> Result<(), Error> {
+    // SAFETY: pointers are NULL or valid by contract (as for every `as_ref` below).
     let api = unsafe { args.api.as_ref() }.ok_or(Error::NullPointer)?;
     let (Some(connect), Some(disconnect), Some(send), Some(receive)) =
         (api.pfConnect, api.pfDisconnect, api.pfSend, api.pfReceive)
@@ -215,7 +268,9 @@ unsafe fn send(args: &Args<'_>, observer: &mut CObserver<'_>, summary: &mut Summ
         // SAFETY: valid entry by contract.
         unsafe { read_party(entry) }?;
     }
-    let recipients = CRecipients { entries: recipient_entries };
+    let recipients = CRecipients {
+        entries: recipient_entries,
+    };
     // SAFETY: NULL or valid by contract.
     let message = unsafe { args.message.as_ref() }.ok_or(Error::NullPointer)?;
     // SAFETY: NULL or valid by contract.
@@ -228,20 +283,21 @@ unsafe fn send(args: &Args<'_>, observer: &mut CObserver<'_>, summary: &mut Summ
     if mta.sServer.is_null() {
         return Err(Error::NullPointer);
     }
-    // SAFETY (all `bounded` reads below): strings NULL or readable to their NUL or bound.
-    let subject = unsafe { bounded(message.sSubject, MAX_FIELD_LEN) }.map_err(|()| Error::InvalidSubject)?;
+    // SAFETY: strings are NULL or readable to their NUL or bound (as for every `bounded` below).
+    let subject =
+        unsafe { bounded(message.sSubject, MAX_FIELD_LEN) }.ok_or(Error::InvalidSubject)?;
     // SAFETY: as above.
-    let body = unsafe { bounded(message.sBody, MAX_BODY_LEN) }.map_err(|()| Error::InvalidBody)?;
+    let body = unsafe { bounded(message.sBody, MAX_BODY_LEN) }.ok_or(Error::InvalidBody)?;
     // SAFETY: as above.
-    let user = unsafe { bounded(mta.sUser, MAX_FIELD_LEN) }.map_err(|()| Error::InvalidCredentials)?;
+    let user = unsafe { bounded(mta.sUser, MAX_FIELD_LEN) }.ok_or(Error::InvalidCredentials)?;
     // SAFETY: as above.
-    let password = unsafe { bounded(mta.sPass, MAX_FIELD_LEN) }.map_err(|()| Error::InvalidCredentials)?;
+    let password = unsafe { bounded(mta.sPass, MAX_FIELD_LEN) }.ok_or(Error::InvalidCredentials)?;
     let (mut domain, mut timezone, mut date, mut packed) = (&b""[..], &b""[..], None, 0u32);
     if let Some(app) = app {
         // SAFETY: as above.
-        domain = unsafe { bounded(app.sDomain, MAX_DOMAIN_LEN) }.map_err(|()| Error::InvalidDomain)?;
+        domain = unsafe { bounded(app.sDomain, MAX_DOMAIN_LEN) }.ok_or(Error::InvalidDomain)?;
         // SAFETY: as above.
-        timezone = unsafe { bounded(app.sTimezone, 5) }.map_err(|()| Error::InvalidTimezone)?;
+        timezone = unsafe { bounded(app.sTimezone, 5) }.ok_or(Error::InvalidTimezone)?;
         if let Some(get_time) = app.pfGetTimeDate {
             // SAFETY: a C function without arguments.
             packed = unsafe { get_time() };
@@ -260,11 +316,23 @@ unsafe fn send(args: &Args<'_>, observer: &mut CObserver<'_>, summary: &mut Summ
         date,
         timezone,
         domain,
-        unique: unique(&[&packed.to_le_bytes(), &seed.to_le_bytes(), subject, sender.address, &body.len().to_le_bytes()]),
+        unique: unique(&[
+            &packed.to_le_bytes(),
+            &seed.to_le_bytes(),
+            subject,
+            sender.address,
+            &body.len().to_le_bytes(),
+        ]),
     };
     mail.validate()?;
 
-    observer.note(&client::Note { step: Step::Connect, event: None, code: 0, enhanced: None, text: b"" });
+    observer.note(&client::Note {
+        step: Step::Connect,
+        event: None,
+        code: 0,
+        enhanced: None,
+        text: b"",
+    });
     // SAFETY: sServer is a valid C string (checked non-NULL; the caller's contract).
     let socket = unsafe { connect(mta.sServer) };
     if socket.is_null() {
@@ -283,7 +351,13 @@ unsafe fn send(args: &Args<'_>, observer: &mut CObserver<'_>, summary: &mut Summ
     let mut session = Session::new(&mail, config);
     let mut inbuf = [0u8; IN_BUFFER_SIZE];
     let mut outbuf = [0u8; OUT_BUFFER_SIZE];
-    let result = client::run(&mut session, &mut transport, &mut inbuf, &mut outbuf, observer);
+    let result = client::run(
+        &mut session,
+        &mut transport,
+        &mut inbuf,
+        &mut outbuf,
+        observer,
+    );
     if transport.tls_up {
         if let Some(downgrade) = api.pfDowngrade {
             // SAFETY: the socket is open and TLS is up.
@@ -323,9 +397,13 @@ fn config<'a>(
         (IP_SMTPC_TLS_BY_POLICY, true) if secure_only => TlsPolicy::Required,
         (IP_SMTPC_TLS_BY_POLICY, true) => TlsPolicy::Opportunistic,
         (IP_SMTPC_TLS_BY_POLICY, false) if secure_only => return Err(Error::TlsUnavailable),
-        (IP_SMTPC_TLS_BY_POLICY | IP_SMTPC_TLS_NONE, _) | (IP_SMTPC_TLS_STARTTLS, false) => TlsPolicy::Never,
+        (IP_SMTPC_TLS_BY_POLICY | IP_SMTPC_TLS_NONE, _) | (IP_SMTPC_TLS_STARTTLS, false) => {
+            TlsPolicy::Never
+        }
         (IP_SMTPC_TLS_STARTTLS, true) => TlsPolicy::Opportunistic,
-        (IP_SMTPC_TLS_STARTTLS_REQUIRED | IP_SMTPC_TLS_IMPLICIT, false) => return Err(Error::TlsUnavailable),
+        (IP_SMTPC_TLS_STARTTLS_REQUIRED | IP_SMTPC_TLS_IMPLICIT, false) => {
+            return Err(Error::TlsUnavailable)
+        }
         (IP_SMTPC_TLS_STARTTLS_REQUIRED, true) => TlsPolicy::Required,
         (IP_SMTPC_TLS_IMPLICIT, true) => TlsPolicy::Implicit,
         _ => return Err(Error::InvalidOptions),

@@ -6,15 +6,15 @@ use core::ffi::c_char;
 pub const MAX_BODY_LEN: usize = 0x7fff_ffff;
 
 /// Reads the NUL-terminated string at `p`, looking at no more than
-/// `max + 1` bytes. NULL reads as empty. `Err(())` when no NUL is found
+/// `max + 1` bytes. NULL reads as empty. `None` when no NUL is found
 /// within `max + 1` bytes: the string is too long (or unterminated).
 ///
 /// # Safety
 /// `p` is NULL or points to memory readable up to its NUL or `max + 1`
 /// bytes, whichever comes first, and stays valid for `'a`.
-pub unsafe fn bounded<'a>(p: *const c_char, max: usize) -> Result<&'a [u8], ()> {
+pub unsafe fn bounded<'a>(p: *const c_char, max: usize) -> Option<&'a [u8]> {
     if p.is_null() {
-        return Ok(&[]);
+        return Some(&[]);
     }
     let mut len = 0usize;
     loop {
@@ -25,13 +25,13 @@ pub unsafe fn bounded<'a>(p: *const c_char, max: usize) -> Result<&'a [u8], ()> 
             break;
         }
         if len == max {
-            return Err(());
+            return None;
         }
         len += 1;
     }
     // SAFETY: the `len` bytes before the NUL were just read, so they are
     // readable; the caller keeps them valid for 'a.
-    Ok(unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len) })
+    Some(unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len) })
 }
 
 #[cfg(test)]
@@ -43,9 +43,9 @@ mod tests {
         let s = c"hello";
         // SAFETY: a valid C string literal.
         unsafe {
-            assert_eq!(bounded(s.as_ptr(), 5), Ok(&b"hello"[..]));
-            assert_eq!(bounded(s.as_ptr(), 4), Err(()));
-            assert_eq!(bounded(core::ptr::null(), 0), Ok(&b""[..]));
+            assert_eq!(bounded(s.as_ptr(), 5), Some(&b"hello"[..]));
+            assert_eq!(bounded(s.as_ptr(), 4), None);
+            assert_eq!(bounded(core::ptr::null(), 0), Some(&b""[..]));
         }
     }
 
@@ -54,6 +54,6 @@ mod tests {
         // Four bytes without a NUL: a bound of 3 reads exactly 4 bytes.
         let raw: [c_char; 4] = [b'a' as c_char; 4];
         // SAFETY: reads at most max+1 = 4 bytes of a 4-byte array.
-        assert_eq!(unsafe { bounded(raw.as_ptr(), 3) }, Err(()));
+        assert_eq!(unsafe { bounded(raw.as_ptr(), 3) }, None);
     }
 }

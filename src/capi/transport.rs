@@ -77,7 +77,9 @@ pub struct CObserver<'r> {
 
 impl CObserver<'_> {
     fn call(&mut self, stat: c_int, note: &Note<'_>, index: c_int) {
-        let Some(callback) = self.callback else { return };
+        let Some(callback) = self.callback else {
+            return;
+        };
         let mut status = IP_SMTPC_STATUS {
             Step: note.step as U8,
             ReplyCode: note.code,
@@ -125,7 +127,11 @@ impl Observer for CObserver<'_> {
         }
         let room = self.last_reply.len() - 1;
         let text = note.text.get(..room).unwrap_or(note.text);
-        for (dst, &src) in self.last_reply.iter_mut().zip(text.iter().chain(core::iter::once(&0))) {
+        for (dst, &src) in self
+            .last_reply
+            .iter_mut()
+            .zip(text.iter().chain(core::iter::once(&0)))
+        {
             *dst = src as c_char;
         }
     }

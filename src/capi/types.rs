@@ -74,11 +74,16 @@ pub struct IP_SMTPC_API {
     /// Closes the connection (called once after a successful connect).
     pub pfDisconnect: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET)>,
     /// Sends `NumBytes` bytes.
-    pub pfSend: Option<unsafe extern "C" fn(pData: *const c_char, NumBytes: c_int, hSock: SMTPC_SOCKET) -> c_int>,
+    pub pfSend: Option<
+        unsafe extern "C" fn(pData: *const c_char, NumBytes: c_int, hSock: SMTPC_SOCKET) -> c_int,
+    >,
     /// Receives up to `NumBytes` bytes, blocking until at least one arrives.
-    pub pfReceive: Option<unsafe extern "C" fn(pData: *mut c_char, NumBytes: c_int, hSock: SMTPC_SOCKET) -> c_int>,
+    pub pfReceive: Option<
+        unsafe extern "C" fn(pData: *mut c_char, NumBytes: c_int, hSock: SMTPC_SOCKET) -> c_int,
+    >,
     /// Performs the TLS handshake on the open connection; `sServer` for SNI and verification.
-    pub pfUpgrade: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET, sServer: *const c_char) -> c_int>,
+    pub pfUpgrade:
+        Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET, sServer: *const c_char) -> c_int>,
     /// Ends the TLS session, leaving the TCP connection open.
     pub pfDowngrade: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET)>,
 }
@@ -98,7 +103,13 @@ pub struct IP_SMTPC_MAIL_ADDR {
 #[repr(C)]
 pub struct IP_SMTPC_MULTIPART_API {
     /// Streams `NumBytes` bytes of item content.
-    pub pfSend: Option<unsafe extern "C" fn(pContext: *mut IP_SMTPC_CONTEXT, pData: *const c_char, NumBytes: c_uint)>,
+    pub pfSend: Option<
+        unsafe extern "C" fn(
+            pContext: *mut IP_SMTPC_CONTEXT,
+            pData: *const c_char,
+            NumBytes: c_uint,
+        ),
+    >,
 }
 
 /// A multipart item (attachment) streamed by a callback (emNet layout).

@@ -34,7 +34,9 @@ pub fn validate(address: &[u8]) -> Result<(), Error> {
     if local.len() > MAX_LOCAL_PART_LEN || domain.len() > MAX_DOMAIN_LEN {
         return Err(Error::AddressTooLong);
     }
-    if !(is_dot_string(local) || is_quoted_string(local)) || !(is_domain(domain) || is_address_literal(domain)) {
+    if !(is_dot_string(local) || is_quoted_string(local))
+        || !(is_domain(domain) || is_address_literal(domain))
+    {
         return Err(Error::AddressSyntax);
     }
     Ok(())
@@ -49,7 +51,9 @@ pub fn domain_of(address: &[u8]) -> &[u8] {
 }
 
 fn is_dot_string(s: &[u8]) -> bool {
-    !s.is_empty() && s.split(|&b| b == b'.').all(|atom| !atom.is_empty() && atom.iter().all(|&b| is_atext(b)))
+    !s.is_empty()
+        && s.split(|&b| b == b'.')
+            .all(|atom| !atom.is_empty() && atom.iter().all(|&b| is_atext(b)))
 }
 
 fn is_quoted_string(s: &[u8]) -> bool {
@@ -76,7 +80,9 @@ pub fn is_domain(s: &[u8]) -> bool {
         && s.split(|&b| b == b'.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
                 && !label.starts_with(b"-")
                 && !label.ends_with(b"-")
         })
@@ -85,7 +91,12 @@ pub fn is_domain(s: &[u8]) -> bool {
 /// `[` printable ASCII without `[`, `]`, `\` `]`: an IPv4 or tagged literal.
 fn is_address_literal(s: &[u8]) -> bool {
     match s.strip_prefix(b"[").and_then(|s| s.strip_suffix(b"]")) {
-        Some(inner) => !inner.is_empty() && inner.iter().all(|&b| (0x21..=0x7e).contains(&b) && !b"[]\\".contains(&b)),
+        Some(inner) => {
+            !inner.is_empty()
+                && inner
+                    .iter()
+                    .all(|&b| (0x21..=0x7e).contains(&b) && !b"[]\\".contains(&b))
+        }
         None => false,
     }
 }
@@ -94,7 +105,9 @@ fn is_address_literal(s: &[u8]) -> bool {
 /// plain phrase of atoms (RFC 5322 §3.2.5); just `<address>` without a name.
 pub fn put_mailbox(cursor: &mut Cursor<'_>, name: &[u8], address: &[u8]) {
     if !name.is_empty() {
-        let plain = name.split(|&b| b == b' ').all(|word| !word.is_empty() && word.iter().all(|&b| is_atext(b)));
+        let plain = name
+            .split(|&b| b == b' ')
+            .all(|word| !word.is_empty() && word.iter().all(|&b| is_atext(b)));
         if plain {
             cursor.put(name);
         } else {
@@ -157,12 +170,21 @@ mod tests {
     #[test]
     fn rfc5321_length_limits() {
         let local64 = "l".repeat(64);
-        assert_eq!(validate(format!("{local64}@example.test").as_bytes()), Ok(()));
-        assert_eq!(validate(format!("{local64}l@example.test").as_bytes()), Err(Error::AddressTooLong));
+        assert_eq!(
+            validate(format!("{local64}@example.test").as_bytes()),
+            Ok(())
+        );
+        assert_eq!(
+            validate(format!("{local64}l@example.test").as_bytes()),
+            Err(Error::AddressTooLong)
+        );
         let label = "d".repeat(63);
         let domain = format!("{label}.{label}.{label}.{}", "d".repeat(59)); // 251 octets
         assert_eq!(validate(format!("ab@{domain}").as_bytes()), Ok(()));
-        assert_eq!(validate(format!("abc@{domain}").as_bytes()), Err(Error::AddressTooLong));
+        assert_eq!(
+            validate(format!("abc@{domain}").as_bytes()),
+            Err(Error::AddressTooLong)
+        );
         assert!(!is_domain(format!("{}.test", "d".repeat(64)).as_bytes()));
     }
 
@@ -179,7 +201,10 @@ mod tests {
         assert_eq!(mailbox("", "a@b"), "<a@b>");
         assert_eq!(mailbox("Alice Example", "a@b"), "Alice Example <a@b>");
         assert_eq!(mailbox("Example, Alice", "a@b"), "\"Example, Alice\" <a@b>");
-        assert_eq!(mailbox("A \"Q\" \\ B", "a@b"), "\"A \\\"Q\\\" \\\\ B\" <a@b>");
+        assert_eq!(
+            mailbox("A \"Q\" \\ B", "a@b"),
+            "\"A \\\"Q\\\" \\\\ B\" <a@b>"
+        );
         assert_eq!(mailbox("Dr. Who", "a@b"), "\"Dr. Who\" <a@b>");
         assert_eq!(mailbox(" lead", "a@b"), "\" lead\" <a@b>");
     }

@@ -55,26 +55,39 @@ impl Timestamp {
 
     /// Packs into the FAT format (for tests and the C examples' clocks).
     pub fn to_fat(&self) -> u32 {
-        (u32::from(self.year) - 1980) << 25
-            | u32::from(self.month) << 21
-            | u32::from(self.day) << 16
-            | u32::from(self.hour) << 11
-            | u32::from(self.minute) << 5
-            | u32::from(self.second) / 2
+        ((u32::from(self.year) - 1980) << 25)
+            | (u32::from(self.month) << 21)
+            | (u32::from(self.day) << 16)
+            | (u32::from(self.hour) << 11)
+            | (u32::from(self.minute) << 5)
+            | (u32::from(self.second) / 2)
     }
 
     /// 0 = Sunday. Sakamoto's method, valid for the Gregorian calendar.
     pub fn weekday(&self) -> u8 {
         const T: [u16; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
-        let y = if self.month < 3 { self.year - 1 } else { self.year };
-        let t = T.get(usize::from(self.month.saturating_sub(1))).copied().unwrap_or(0);
+        let y = if self.month < 3 {
+            self.year - 1
+        } else {
+            self.year
+        };
+        let t = T
+            .get(usize::from(self.month.saturating_sub(1)))
+            .copied()
+            .unwrap_or(0);
         ((y + y / 4 - y / 100 + y / 400 + t + u16::from(self.day)) % 7) as u8
     }
 
     /// Renders `Sat, 28 Nov 2026 17:16:00 +0100`; `timezone` empty means `-0000`.
     pub fn put(&self, cursor: &mut Cursor<'_>, timezone: &[u8]) {
-        let weekday = WEEKDAYS.get(usize::from(self.weekday())).copied().unwrap_or(b"Sun");
-        let month = MONTHS.get(usize::from(self.month.saturating_sub(1))).copied().unwrap_or(b"Jan");
+        let weekday = WEEKDAYS
+            .get(usize::from(self.weekday()))
+            .copied()
+            .unwrap_or(b"Sun");
+        let month = MONTHS
+            .get(usize::from(self.month.saturating_sub(1)))
+            .copied()
+            .unwrap_or(b"Jan");
         cursor.put(weekday);
         cursor.put(b", ");
         cursor.decimal(u32::from(self.day));
@@ -83,14 +96,21 @@ impl Timestamp {
         cursor.byte(b' ');
         cursor.decimal(u32::from(self.year));
         cursor.byte(b' ');
-        for (i, part) in [self.hour, self.minute, self.second].into_iter().enumerate() {
+        for (i, part) in [self.hour, self.minute, self.second]
+            .into_iter()
+            .enumerate()
+        {
             if i > 0 {
                 cursor.byte(b':');
             }
             cursor.decimal_padded(u32::from(part), 2);
         }
         cursor.byte(b' ');
-        cursor.put(if timezone.is_empty() { b"-0000" } else { timezone });
+        cursor.put(if timezone.is_empty() {
+            b"-0000"
+        } else {
+            timezone
+        });
     }
 }
 
@@ -108,7 +128,9 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 pub fn validate_timezone(tz: &[u8]) -> Result<(), Error> {
     match tz {
         [b'+' | b'-', h1, h2, m1, m2]
-            if [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()) && *h1 <= b'2' && *m1 <= b'5' =>
+            if [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit())
+                && *h1 <= b'2'
+                && *m1 <= b'5' =>
         {
             Ok(())
         }
@@ -139,8 +161,20 @@ mod tests {
 
     #[test]
     fn round_trip_and_weekdays() {
-        for (y, m, d, wd) in [(2026, 11, 28, "Sat"), (2000, 2, 29, "Tue"), (1980, 1, 1, "Tue"), (2107, 12, 31, "Sat")] {
-            let t = Timestamp { year: y, month: m, day: d, hour: 23, minute: 59, second: 58 };
+        for (y, m, d, wd) in [
+            (2026, 11, 28, "Sat"),
+            (2000, 2, 29, "Tue"),
+            (1980, 1, 1, "Tue"),
+            (2107, 12, 31, "Sat"),
+        ] {
+            let t = Timestamp {
+                year: y,
+                month: m,
+                day: d,
+                hour: 23,
+                minute: 59,
+                second: 58,
+            };
             assert_eq!(Timestamp::from_fat(t.to_fat()), Ok(t));
             assert!(render(&t, "-0530").starts_with(wd), "{y}-{m}-{d}");
             assert!(render(&t, "-0530").ends_with(" 23:59:58 -0530"));
@@ -149,7 +183,14 @@ mod tests {
 
     #[test]
     fn invalid_dates_are_refused() {
-        let ok = Timestamp { year: 2026, month: 2, day: 28, hour: 0, minute: 0, second: 0 };
+        let ok = Timestamp {
+            year: 2026,
+            month: 2,
+            day: 28,
+            hour: 0,
+            minute: 0,
+            second: 0,
+        };
         for bad in [
             Timestamp { month: 0, ..ok },
             Timestamp { month: 13, ..ok },
@@ -159,7 +200,11 @@ mod tests {
             Timestamp { minute: 60, ..ok },
             Timestamp { second: 60, ..ok },
         ] {
-            assert_eq!(Timestamp::from_fat(bad.to_fat()), Err(Error::InvalidDate), "{bad:?}");
+            assert_eq!(
+                Timestamp::from_fat(bad.to_fat()),
+                Err(Error::InvalidDate),
+                "{bad:?}"
+            );
         }
         assert_eq!(Timestamp::from_fat(0), Err(Error::InvalidDate));
     }
@@ -169,8 +214,14 @@ mod tests {
         for ok in ["+0000", "-0000", "+0100", "-1130", "+1400"] {
             assert_eq!(validate_timezone(ok.as_bytes()), Ok(()), "{ok}");
         }
-        for bad in ["0100", "+100", "+01:00", "CET", "+0160", "+3000", "+01000", ""] {
-            assert_eq!(validate_timezone(bad.as_bytes()), Err(Error::InvalidTimezone), "{bad}");
+        for bad in [
+            "0100", "+100", "+01:00", "CET", "+0160", "+3000", "+01000", "",
+        ] {
+            assert_eq!(
+                validate_timezone(bad.as_bytes()),
+                Err(Error::InvalidTimezone),
+                "{bad}"
+            );
         }
     }
 }

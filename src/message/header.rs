@@ -63,7 +63,12 @@ pub fn put<R: Recipients + ?Sized>(cursor: &mut Cursor<'_>, mail: &Mail<'_, R>) 
     cursor.put(b"\r\n");
 }
 
-fn put_address_list<R: Recipients + ?Sized>(cursor: &mut Cursor<'_>, mail: &Mail<'_, R>, kind: Kind, field: &[u8]) {
+fn put_address_list<R: Recipients + ?Sized>(
+    cursor: &mut Cursor<'_>,
+    mail: &Mail<'_, R>,
+    kind: Kind,
+    field: &[u8],
+) {
     let mut first = true;
     for party in (0..mail.recipients.count()).filter_map(|i| mail.recipients.get(i)) {
         if party.kind != kind {
@@ -81,7 +86,11 @@ fn put_address_list<R: Recipients + ?Sized>(cursor: &mut Cursor<'_>, mail: &Mail
 fn put_hex(cursor: &mut Cursor<'_>, value: u32) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for shift in (0..8).rev() {
-        cursor.byte(HEX.get(((value >> (shift * 4)) & 0xf) as usize).copied().unwrap_or(b'0'));
+        cursor.byte(
+            HEX.get(((value >> (shift * 4)) & 0xf) as usize)
+                .copied()
+                .unwrap_or(b'0'),
+        );
     }
 }
 
@@ -102,17 +111,44 @@ mod tests {
     #[test]
     fn golden_header_block() {
         let recipients = [
-            Party { address: b"alice@example.test", name: b"Alice", kind: Kind::To },
-            Party { address: b"bob@example.test", name: b"Example, Bob", kind: Kind::To },
-            Party { address: b"carol@example.test", name: b"", kind: Kind::Cc },
-            Party { address: b"secret@example.test", name: b"Hidden", kind: Kind::Bcc },
+            Party {
+                address: b"alice@example.test",
+                name: b"Alice",
+                kind: Kind::To,
+            },
+            Party {
+                address: b"bob@example.test",
+                name: b"Example, Bob",
+                kind: Kind::To,
+            },
+            Party {
+                address: b"carol@example.test",
+                name: b"",
+                kind: Kind::Cc,
+            },
+            Party {
+                address: b"secret@example.test",
+                name: b"Hidden",
+                kind: Kind::Bcc,
+            },
         ];
         let mail = Mail {
-            sender: Party { address: b"dev@example.test", name: b"Device 7", kind: Kind::To },
+            sender: Party {
+                address: b"dev@example.test",
+                name: b"Device 7",
+                kind: Kind::To,
+            },
             recipients: &recipients[..],
             subject: b"Status report",
             body: b"all good\r\n",
-            date: Some(Timestamp { year: 2026, month: 11, day: 28, hour: 17, minute: 16, second: 0 }),
+            date: Some(Timestamp {
+                year: 2026,
+                month: 11,
+                day: 28,
+                hour: 17,
+                minute: 16,
+                second: 0,
+            }),
             timezone: b"+0100",
             domain: b"device.example.test",
             unique: 0x1a2b_3c4d,
@@ -133,9 +169,17 @@ mod tests {
 
     #[test]
     fn optional_parts() {
-        let recipients = [Party { address: b"x@example.test", name: b"", kind: Kind::Bcc }];
+        let recipients = [Party {
+            address: b"x@example.test",
+            name: b"",
+            kind: Kind::Bcc,
+        }];
         let mail = Mail {
-            sender: Party { address: b"", name: b"", kind: Kind::To },
+            sender: Party {
+                address: b"",
+                name: b"",
+                kind: Kind::To,
+            },
             recipients: &recipients[..],
             subject: b"",
             body: "Gr\u{fc}\u{df}e".as_bytes(),

@@ -135,7 +135,11 @@ mod tests {
     use super::*;
 
     fn party(address: &'static str, kind: Kind) -> Party<'static> {
-        Party { address: address.as_bytes(), name: b"", kind }
+        Party {
+            address: address.as_bytes(),
+            name: b"",
+            kind,
+        }
     }
 
     fn mail<'a>(recipients: &'a [Party<'a>]) -> Mail<'a, [Party<'a>]> {
