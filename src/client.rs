@@ -127,8 +127,7 @@ where
                             observer.note(&note);
                         }
                         let last = line.last;
-                        inbuf.copy_within(used..filled, 0);
-                        filled -= used;
+                        filled = crate::bytes::shift_down(inbuf, used, filled);
                         // Without pipelining, nothing may follow a reply that
                         // asks us to speak next.
                         if last && filled > 0 && session.want() == Want::Send {

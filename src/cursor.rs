@@ -36,11 +36,7 @@ impl<'o> Cursor<'o> {
             .get(self.skip.saturating_sub(start)..)
             .unwrap_or_default();
         let room = self.out.get_mut(self.written..).unwrap_or_default();
-        let n = fresh.len().min(room.len());
-        if let (Some(dst), Some(src)) = (room.get_mut(..n), fresh.get(..n)) {
-            dst.copy_from_slice(src);
-        }
-        self.written += n;
+        self.written += crate::bytes::copy(room, fresh);
     }
 
     /// Renders one byte.

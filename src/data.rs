@@ -52,13 +52,8 @@ impl DotStuffer {
             }
             let mut pair = [0u8; 2];
             let n = self.step(b, &mut pair);
-            let Some(dst) = out.get_mut(written..written + n) else {
-                break;
-            };
-            if let Some(src) = pair.get(..n) {
-                dst.copy_from_slice(src);
-            }
-            written += n;
+            let room = out.get_mut(written..).unwrap_or_default();
+            written += crate::bytes::copy(room, pair.get(..n).unwrap_or_default());
             consumed += 1;
         }
         (consumed, written)

@@ -32,6 +32,7 @@ extern crate std;
 
 pub mod auth;
 pub mod base64;
+pub mod bytes;
 pub mod capi;
 pub mod client;
 pub mod cursor;

@@ -128,6 +128,21 @@ static uintptr_t stack_low_water(void)
 }
 
 /*********************************************************************
+*       Panic hook
+*
+* The library is built not to panic; should a panic path survive anyway,
+* its handler calls IP_SMTPC_OnPanic() (a weak symbol in the library whose
+* default spins). Report it and stop instead of hanging until the timeout.
+*/
+void IP_SMTPC_OnPanic(void);
+
+void IP_SMTPC_OnPanic(void)
+{
+    semihost_puts("FATAL: ip-smtpc panicked\n");
+    semihost_exit(1);
+}
+
+/*********************************************************************
 *       main
 */
 int main(void)

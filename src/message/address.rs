@@ -15,7 +15,7 @@ use crate::limits::{MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_LOCAL_PART_LEN};
 
 /// RFC 5322 atext: ALPHA / DIGIT / "!#$%&'*+-/=?^_`{|}~".
 pub fn is_atext(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b)
+    matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'/' | b'=' | b'?' | b'^'..=b'`' | b'{'..=b'~')
 }
 
 /// Checks an address; the error names the first problem found.
@@ -57,7 +57,7 @@ fn is_dot_string(s: &[u8]) -> bool {
 }
 
 fn is_quoted_string(s: &[u8]) -> bool {
-    let Some(inner) = s.strip_prefix(b"\"").and_then(|s| s.strip_suffix(b"\"")) else {
+    let Some(inner) = crate::bytes::strip_around(s, b'"', b'"') else {
         return false;
     };
     let mut escaped = false;
@@ -90,12 +90,12 @@ pub fn is_domain(s: &[u8]) -> bool {
 
 /// `[` printable ASCII without `[`, `]`, `\` `]`: an IPv4 or tagged literal.
 fn is_address_literal(s: &[u8]) -> bool {
-    match s.strip_prefix(b"[").and_then(|s| s.strip_suffix(b"]")) {
+    match crate::bytes::strip_around(s, b'[', b']') {
         Some(inner) => {
             !inner.is_empty()
                 && inner
                     .iter()
-                    .all(|&b| (0x21..=0x7e).contains(&b) && !b"[]\\".contains(&b))
+                    .all(|&b| matches!(b, 0x21..=0x5a | 0x5e..=0x7e))
         }
         None => false,
     }

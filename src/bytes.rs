@@ -1,0 +1,59 @@
+//! Panic-free slice helpers.
+//!
+//! `copy_from_slice`, `copy_within`, `strip_prefix` and friends carry length
+//! checks whose failure path pulls `core::fmt` into a firmware image even when
+//! the check can never fail. These do the same with no panic path.
+
+/// Copies as many bytes as fit; returns how many.
+pub fn copy(dst: &mut [u8], src: &[u8]) -> usize {
+    let mut n = 0;
+    for (d, s) in dst.iter_mut().zip(src.iter()) {
+        *d = *s;
+        n += 1;
+    }
+    n
+}
+
+/// Moves `buf[from..to]` to the start of `buf`; returns the new length.
+pub fn shift_down(buf: &mut [u8], from: usize, to: usize) -> usize {
+    let mut n = 0;
+    for i in from..to.min(buf.len()) {
+        let b = buf.get(i).copied().unwrap_or(0);
+        if let Some(d) = buf.get_mut(n) {
+            *d = b;
+        }
+        n += 1;
+    }
+    n
+}
+
+/// `s` without the leading byte `first` and the trailing byte `last`, when it
+/// has both (and at least two bytes).
+pub fn strip_around(s: &[u8], first: u8, last: u8) -> Option<&[u8]> {
+    match s {
+        [f, inner @ .., l] if *f == first && *l == last => Some(inner),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        let mut dst = [0u8; 3];
+        assert_eq!(copy(&mut dst, b"abcd"), 3);
+        assert_eq!(&dst, b"abc");
+        assert_eq!(copy(&mut dst, b"z"), 1);
+        assert_eq!(&dst, b"zbc");
+        let mut buf = *b"0123456";
+        assert_eq!(shift_down(&mut buf, 4, 7), 3);
+        assert_eq!(&buf[..3], b"456");
+        assert_eq!(shift_down(&mut buf, 2, 99), 5);
+        assert_eq!(strip_around(b"[x]", b'[', b']'), Some(&b"x"[..]));
+        assert_eq!(strip_around(b"\"\"", b'"', b'"'), Some(&b""[..]));
+        assert_eq!(strip_around(b"\"", b'"', b'"'), None);
+        assert_eq!(strip_around(b"[x", b'[', b']'), None);
+    }
+}
