@@ -198,15 +198,16 @@ impl Recipients for CRecipients<'_> {
         self.entries.len()
     }
     fn get(&self, index: usize) -> Option<Party<'_>> {
+        let entry = self.entries.get(index)?;
+        const INVALID: Party<'static> = Party {
+            address: b"",
+            name: b"",
+            kind: Kind::Invalid,
+        };
         // SAFETY: the entries were validated by `read_party` before the
         // session started and stay valid during the call.
-        self.entries.get(index).map(|e| {
-            unsafe { read_party(e) }.unwrap_or(Party {
-                address: b"",
-                name: b"",
-                kind: Kind::Invalid,
-            })
-        })
+        let party = unsafe { read_party(entry) };
+        Some(party.unwrap_or(INVALID))
     }
 }
 
