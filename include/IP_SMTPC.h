@@ -34,13 +34,11 @@ typedef unsigned short U16;
 typedef unsigned int   U32;
 #endif
 
-#ifndef SMTPC_IN_BUFFER_SIZE
-#define SMTPC_IN_BUFFER_SIZE 256   /* library build-time value; see README */
-#endif
-#ifndef SMTPC_OUT_BUFFER_SIZE
-#define SMTPC_OUT_BUFFER_SIZE 256
-#endif
 
+/**
+ * Characters per line.
+ */
+#define Base64Lines_LINE 76
 
 /**
  * Recipient type: `To:` header and envelope.
@@ -82,6 +80,26 @@ typedef unsigned int   U32;
  * Bytes of the last reply kept in `IP_SMTPC_REPORT.acReply`, NUL included.
  */
 #define IP_SMTPC_REPLY_TEXT_SIZE 128
+
+/**
+ * Longest address accepted (RFC 5321: 64 octets local part, 254 in all).
+ */
+#define IP_SMTPC_MAX_ADDR_LEN 254
+
+/**
+ * Longest display name, subject, user name or password accepted.
+ */
+#define IP_SMTPC_MAX_TEXT_LEN 900
+
+/**
+ * Longest own domain (sDomain) accepted.
+ */
+#define IP_SMTPC_MAX_DOMAIN_LEN 255
+
+/**
+ * Longest extra header line accepted.
+ */
+#define IP_SMTPC_MAX_HEADER_LEN 998
 
 /**
  * Why a mail was not (or not completely) sent.
@@ -156,9 +174,18 @@ enum IP_SMTPC_ERR
    */
   IP_SMTPC_ERR_NOT_BUILT = -16,
   /**
-   * A body line is not allowed (e.g. a NUL byte in streamed text).
+   * The body is too long for a C string or invalid.
    */
   IP_SMTPC_ERR_INVALID_BODY = -17,
+  /**
+   * An extra header or Reply-To is malformed (bad name, control characters, too long).
+   */
+  IP_SMTPC_ERR_INVALID_HEADER = -18,
+  /**
+   * A multipart item is invalid (no callback, control characters in its
+   * type or file name, a malformed boundary).
+   */
+  IP_SMTPC_ERR_INVALID_ATTACHMENT = -19,
   /**
    * `pfConnect` returned NULL.
    */
@@ -307,6 +334,10 @@ enum IP_SMTPC_STEP
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
+   * Checking the caller's input, before connecting.
+   */
+  IP_SMTPC_STEP_INPUT = 0,
+  /**
    * Opening the connection.
    */
   IP_SMTPC_STEP_CONNECT = 1,
@@ -369,7 +400,8 @@ typedef void *SMTPC_SOCKET;
  * Transport hooks, implemented by the application or a port (emNet layout).
  *
  * `pfSend` returns the number of bytes sent or a negative error; a short
- * positive count makes the library send the rest. `pfReceive` returns the
+ * positive count makes the library send the rest, and 0 counts as "all
+ * sent" (emNet ports return 0 for success). `pfReceive` returns the
  * number of bytes received (> 0); 0 or negative is an error, and
  * `IP_SMTPC_ERR_TIMEOUT` reports a timeout. `pfUpgrade` returns >= 0 when the
  * TLS handshake succeeded. NULL `pfUpgrade` / `pfDowngrade` = no TLS.
@@ -559,7 +591,9 @@ typedef struct IP_SMTPC_REPORT {
    */
   int Result;
   /**
-   * `IP_SMTPC_STEP_*` that failed, or `IP_SMTPC_STEP_DONE`.
+   * `IP_SMTPC_STEP_*` that failed (`IP_SMTPC_STEP_INPUT` for invalid input,
+   * nothing connected; `IP_SMTPC_STEP_RCPT` for a partial delivery), or
+   * `IP_SMTPC_STEP_DONE`.
    */
   U8 Step;
   /**
@@ -567,7 +601,8 @@ typedef struct IP_SMTPC_REPORT {
    */
   U8 Secure;
   /**
-   * Code of the last complete reply.
+   * Code of the reply that decided the result (QUIT's is never kept); 0
+   * when the library decided alone (invalid input, AUTH refused in clear...).
    */
   U16 ReplyCode;
   /**
@@ -587,7 +622,8 @@ typedef struct IP_SMTPC_REPORT {
    */
   unsigned int NumResults;
   /**
-   * Last line of the last reply, NUL-terminated, truncated to fit.
+   * Text of the deciding reply's last line (without the code), NUL-terminated,
+   * truncated to fit; empty when no reply decided the result.
    */
   char acReply[IP_SMTPC_REPLY_TEXT_SIZE];
 } IP_SMTPC_REPORT;
@@ -615,7 +651,9 @@ typedef struct IP_SMTPC_OPTIONS {
    */
   U8 TlsMode;
   /**
-   * Per-reply deadline in milliseconds; 0 = RFC 5321 values. Needs `pfGetTimeMs`.
+   * Per-reply deadline in milliseconds; 0 = RFC 5321 values. Non-zero
+   * needs `pfGetTimeMs` (else `IP_SMTPC_ERR_INVALID_OPTIONS`). Without a
+   * clock no deadline applies: the port's receive timeout is the only bound.
    */
   U32 ReplyTimeoutMs;
   /**
@@ -630,7 +668,51 @@ typedef struct IP_SMTPC_OPTIONS {
    * Where to write the report, or NULL.
    */
   struct IP_SMTPC_REPORT *pReport;
+  /**
+   * A text body streamed by `pBody->pfSendItem` instead of `sBody`, or
+   * NULL. It is sent quoted-printable; `sFilename` and `sContentType` are ignored.
+   */
+  const struct IP_SMTPC_MULTIPART_ITEM *pBody;
+  /**
+   * Reply-To address, or NULL.
+   */
+  const char *sReplyTo;
+  /**
+   * `NumHeaders` extra header lines "Name: value" (no CR/LF; non-ASCII
+   * values are RFC 2047-encoded), or NULL.
+   */
+  const char *const *pasHeader;
+  /**
+   * Entries in `pasHeader`.
+   */
+  unsigned int NumHeaders;
 } IP_SMTPC_OPTIONS;
+
+/**
+ * What `pfCallback` receives for every `IP_SMTPC_STAT_*`.
+ */
+typedef struct IP_SMTPC_STATUS {
+  /**
+   * `IP_SMTPC_STEP_*`.
+   */
+  U8 Step;
+  /**
+   * Reply code that caused the status, 0 when none.
+   */
+  U16 ReplyCode;
+  /**
+   * Index into the address array of the recipient, -1 when not about a recipient.
+   */
+  int RecipientIndex;
+  /**
+   * Text of the reply's last line, NOT NUL-terminated (use `TextLen`); valid during the call.
+   */
+  const char *sText;
+  /**
+   * Length of `sText`.
+   */
+  unsigned int TextLen;
+} IP_SMTPC_STATUS;
 
 
 

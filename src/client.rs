@@ -7,7 +7,9 @@
 //! after every receive, so a server that trickles one byte at a time cannot
 //! stretch a reply beyond its deadline.
 
+use crate::cursor::Out;
 use crate::error::Error;
+use crate::message::content::Parts;
 use crate::message::Recipients;
 use crate::reply::{parse_line, Enhanced, Status};
 use crate::session::{Event, Session, Step, Want};
@@ -57,14 +59,53 @@ impl Observer for Silent {
     fn note(&mut self, _note: &Note<'_>) {}
 }
 
+/// The DATA stream: fills the output buffer and sends it when full. The
+/// first send error is kept and everything after it is dropped.
+struct DataSink<'b, T: Transport> {
+    transport: &'b mut T,
+    buf: &'b mut [u8],
+    filled: usize,
+    error: Option<Error>,
+}
+
+impl<T: Transport> DataSink<'_, T> {
+    fn flush(&mut self) {
+        if self.error.is_none() && self.filled > 0 {
+            if let Err(e) = self
+                .transport
+                .send(self.buf.get(..self.filled).unwrap_or_default())
+            {
+                self.error = Some(e);
+            }
+        }
+        self.filled = 0;
+    }
+}
+
+impl<T: Transport> Out for DataSink<'_, T> {
+    fn put(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() && self.error.is_none() {
+            let room = self.buf.get_mut(self.filled..).unwrap_or_default();
+            let n = crate::bytes::copy(room, bytes);
+            self.filled += n;
+            bytes = bytes.get(n..).unwrap_or_default();
+            if self.filled == self.buf.len() {
+                self.flush();
+            }
+        }
+    }
+}
+
 /// Runs `session` to its end over `transport`. `inbuf` bounds the longest
-/// reply line; `outbuf` is what is handed to [`Transport::send`] at once.
+/// reply line; `outbuf` is what is handed to [`Transport::send`] at once;
+/// `parts` streams attachments and a streamed body.
 pub fn run<R, T, O>(
     session: &mut Session<'_, R>,
     transport: &mut T,
     inbuf: &mut [u8],
     outbuf: &mut [u8],
     observer: &mut O,
+    parts: &mut dyn Parts,
 ) -> Result<(), Error>
 where
     R: Recipients + ?Sized,
@@ -91,6 +132,21 @@ where
                         session.abort(e);
                     }
                 }
+            }
+            Want::Content => {
+                let mut sink = DataSink {
+                    transport: &mut *transport,
+                    buf: &mut *outbuf,
+                    filled: 0,
+                    error: None,
+                };
+                let written = session.write_content(&mut sink, parts);
+                sink.flush();
+                let sent = match (written, sink.error) {
+                    (Err(e), _) | (Ok(()), Some(e)) => Err(e),
+                    (Ok(()), None) => Ok(()),
+                };
+                session.content_sent(sent);
             }
             Want::Upgrade => {
                 // RFC 3207 §4.2 / CVE-2021-22947: nothing may arrive between
@@ -199,7 +255,8 @@ where
 mod tests {
     use super::*;
     use crate::auth::Mechanisms;
-    use crate::message::{Kind, Mail, Party};
+    use crate::message::content::NoParts;
+    use crate::message::{Kind, Mail, Party, NO_HEADERS};
     use crate::session::{Config, TlsPolicy};
 
     /// A transport replaying server text in given chunk sizes. The text is
@@ -307,6 +364,9 @@ mod tests {
             timezone: b"",
             domain: b"",
             unique: 0,
+            reply_to: b"",
+            extra_headers: &NO_HEADERS,
+            boundary: b"",
         }
     }
 
@@ -318,6 +378,7 @@ mod tests {
             allow_insecure_auth: false,
             tls: TlsPolicy::Never,
             timeout_ms: 0,
+            streamed_content: false,
         }
     }
 
@@ -336,7 +397,14 @@ mod tests {
         let mut t = Scripted::new(server, chunk, None, 0);
         let mut inb = vec![0u8; inbuf];
         let mut outb = vec![0u8; 32];
-        let r = run(&mut session, &mut t, &mut inb, &mut outb, recorder);
+        let r = run(
+            &mut session,
+            &mut t,
+            &mut inb,
+            &mut outb,
+            recorder,
+            &mut NoParts,
+        );
         (r, t.sent)
     }
 
@@ -414,7 +482,14 @@ mod tests {
         let mut t = Scripted::new("220 slow server\r\n", 1, Some(0), 100);
         let (mut inb, mut outb) = ([0u8; 64], [0u8; 32]);
         assert_eq!(
-            run(&mut session, &mut t, &mut inb, &mut outb, &mut Silent),
+            run(
+                &mut session,
+                &mut t,
+                &mut inb,
+                &mut outb,
+                &mut Silent,
+                &mut NoParts
+            ),
             Err(Error::Timeout)
         );
         assert!(t.sent.is_empty());
@@ -432,7 +507,14 @@ mod tests {
         let mut t = Scripted::new(server, 4096, None, 0);
         let (mut inb, mut outb) = ([0u8; 256], [0u8; 32]);
         assert_eq!(
-            run(&mut session, &mut t, &mut inb, &mut outb, &mut Silent),
+            run(
+                &mut session,
+                &mut t,
+                &mut inb,
+                &mut outb,
+                &mut Silent,
+                &mut NoParts
+            ),
             Err(Error::TlsInjection)
         );
         assert_eq!(t.upgrades, 0);

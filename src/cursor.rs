@@ -7,6 +7,59 @@
 //! 300-byte `RCPT TO` or a 2 KB header block goes out through a 64-byte
 //! buffer without any per-command state beyond one byte count.
 
+/// Somewhere rendered text goes: a [`Cursor`] window, a [`Counter`], or
+/// the DATA stream of a connection. Writing never fails here; a sink that
+/// can fail records the error and ignores the rest.
+pub trait Out {
+    /// Renders `bytes`.
+    fn put(&mut self, bytes: &[u8]);
+
+    /// Renders one byte.
+    fn byte(&mut self, b: u8) {
+        self.put(&[b]);
+    }
+
+    /// Renders `n` in decimal.
+    fn decimal(&mut self, n: u32) {
+        self.put(digits(n, 1).as_slice());
+    }
+
+    /// Renders `n` in decimal, zero-padded to `width` digits.
+    fn decimal_padded(&mut self, n: u32, width: usize) {
+        self.put(digits(n, width).as_slice());
+    }
+}
+
+/// Counts rendered bytes (to measure a text before sending it).
+#[derive(Debug, Default)]
+pub struct Counter(pub usize);
+
+impl Out for Counter {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+}
+
+impl Out for Cursor<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        let start = self.position;
+        self.position += bytes.len();
+        // The part of `bytes` past the skipped prefix.
+        let fresh = bytes
+            .get(self.skip.saturating_sub(start)..)
+            .unwrap_or_default();
+        let room = self.out.get_mut(self.written..).unwrap_or_default();
+        self.written += crate::bytes::copy(room, fresh);
+    }
+}
+
+#[cfg(test)]
+impl Out for std::vec::Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
 /// Writes a window of a rendered text into a buffer.
 pub struct Cursor<'o> {
     out: &'o mut [u8],
@@ -27,42 +80,9 @@ impl<'o> Cursor<'o> {
         }
     }
 
-    /// Renders `bytes`.
-    pub fn put(&mut self, bytes: &[u8]) {
-        let start = self.position;
-        self.position += bytes.len();
-        // The part of `bytes` past the skipped prefix.
-        let fresh = bytes
-            .get(self.skip.saturating_sub(start)..)
-            .unwrap_or_default();
-        let room = self.out.get_mut(self.written..).unwrap_or_default();
-        self.written += crate::bytes::copy(room, fresh);
-    }
-
-    /// Renders one byte.
-    pub fn byte(&mut self, b: u8) {
-        self.put(&[b]);
-    }
-
-    /// Renders `n` in decimal.
-    pub fn decimal(&mut self, n: u32) {
-        self.put(digits(n, 1).as_slice());
-    }
-
-    /// Renders `n` in decimal, zero-padded to `width` digits.
-    pub fn decimal_padded(&mut self, n: u32, width: usize) {
-        self.put(digits(n, width).as_slice());
-    }
-
     /// Bytes stored in the buffer.
     pub fn written(&self) -> usize {
         self.written
-    }
-
-    /// Bytes rendered so far, skipped and stored or not: with an empty
-    /// buffer, the cursor measures a text.
-    pub fn rendered(&self) -> usize {
-        self.position
     }
 
     /// `true` when everything rendered after the skipped prefix was stored.

@@ -10,6 +10,8 @@
 //! State is carried across calls, so the body may arrive in pieces split at
 //! any byte, including between CR and LF.
 
+use crate::cursor::Out;
+
 /// The streaming encoder's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DotStuffer {
@@ -23,9 +25,6 @@ impl Default for DotStuffer {
     }
 }
 
-/// Each input byte makes at most this many output bytes.
-pub(crate) const MAX_EXPANSION: usize = 2;
-
 /// The end-of-data sequence after a body that ends in CR LF.
 pub(crate) const END_OF_DATA: &[u8] = b".\r\n";
 
@@ -38,52 +37,36 @@ impl DotStuffer {
         }
     }
 
-    /// Encodes as much of `input` as fits in `out`; returns (bytes consumed,
-    /// bytes written). Progress is guaranteed when `out` holds at least
-    /// `MAX_EXPANSION` bytes.
-    pub fn encode(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize) {
-        let mut consumed = 0;
-        let mut written = 0;
-        for &b in input {
-            // Stop while the worst case still fits, so a byte is never
-            // half-processed.
-            if out.len().saturating_sub(written) < MAX_EXPANSION {
-                break;
-            }
-            let mut pair = [0u8; 2];
-            let n = self.step(b, &mut pair);
-            let room = out.get_mut(written..).unwrap_or_default();
-            written += crate::bytes::copy(room, pair.get(..n).unwrap_or_default());
-            consumed += 1;
-        }
-        (consumed, written)
-    }
-
-    /// One input byte; writes 0, 1 or 2 bytes into `pair`.
-    fn step(&mut self, b: u8, pair: &mut [u8; 2]) -> usize {
-        match b {
-            b'\n' if self.after_cr => {
-                self.after_cr = false;
-                0
-            }
-            b'\r' | b'\n' => {
-                *pair = *b"\r\n";
-                self.after_cr = b == b'\r';
-                self.at_line_start = true;
-                2
-            }
-            _ => {
-                let stuff = self.at_line_start && b == b'.';
-                self.after_cr = false;
-                self.at_line_start = false;
-                *pair = [b'.', b];
-                if stuff {
-                    2
-                } else {
-                    pair[0] = b;
-                    1
+    /// Encodes `input` into `out`. Runs of ordinary bytes are passed on as
+    /// one slice; only line breaks and line-leading dots are handled one by one.
+    pub fn feed(&mut self, input: &[u8], out: &mut dyn Out) {
+        let mut rest = input;
+        while let Some((&b, tail)) = rest.split_first() {
+            match b {
+                b'\n' if self.after_cr => self.after_cr = false,
+                b'\r' | b'\n' => {
+                    out.put(b"\r\n");
+                    self.after_cr = b == b'\r';
+                    self.at_line_start = true;
+                }
+                _ => {
+                    if self.at_line_start && b == b'.' {
+                        out.byte(b'.');
+                    }
+                    // The run up to the next line break goes out unchanged.
+                    let run = rest
+                        .iter()
+                        .position(|&c| c == b'\r' || c == b'\n')
+                        .unwrap_or(rest.len());
+                    let (plain, after) = rest.split_at_checked(run).unwrap_or((rest, &[]));
+                    out.put(plain);
+                    self.after_cr = false;
+                    self.at_line_start = false;
+                    rest = after;
+                    continue;
                 }
             }
+            rest = tail;
         }
     }
 
@@ -96,13 +79,32 @@ impl DotStuffer {
             b"\r\n.\r\n"
         }
     }
+
+    /// `true` when the output so far ends with a line break (or is empty).
+    pub fn at_line_start(&self) -> bool {
+        self.at_line_start
+    }
+}
+
+/// An [`Out`] that dot-stuffs and canonicalises everything written through it.
+pub struct Stuffed<'o> {
+    /// Where the DATA stream goes.
+    pub out: &'o mut dyn Out,
+    /// The encoder's state.
+    pub state: DotStuffer,
+}
+
+impl Out for Stuffed<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.state.feed(bytes, self.out);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn encode_in_pieces(body: &[u8], cuts: &[usize], out_size: usize) -> Vec<u8> {
+    fn encode_in_pieces(body: &[u8], cuts: &[usize]) -> Vec<u8> {
         let mut enc = DotStuffer::new();
         let mut wire = Vec::new();
         let mut start = 0;
@@ -110,14 +112,7 @@ mod tests {
         bounds.sort();
         bounds.push(body.len());
         for end in bounds {
-            let mut piece = &body[start.min(end)..end];
-            while !piece.is_empty() {
-                let mut out = vec![0u8; out_size];
-                let (used, n) = enc.encode(piece, &mut out);
-                assert!(used > 0, "no progress");
-                wire.extend_from_slice(&out[..n]);
-                piece = &piece[used..];
-            }
+            enc.feed(&body[start.min(end)..end], &mut wire);
             start = start.max(end);
         }
         wire.extend_from_slice(enc.finish());
@@ -125,7 +120,7 @@ mod tests {
     }
 
     fn encode(body: &[u8]) -> Vec<u8> {
-        encode_in_pieces(body, &[], 64)
+        encode_in_pieces(body, &[])
     }
 
     /// What a receiver does (RFC 5321 §4.5.2): strip the end-of-data line
@@ -191,24 +186,14 @@ mod tests {
 
     #[test]
     fn crlf_split_across_pieces_stays_one_line_break() {
-        assert_eq!(encode_in_pieces(b"a\r\n.b", &[2], 64), b"a\r\n..b\r\n.\r\n");
+        assert_eq!(encode_in_pieces(b"a\r\n.b", &[2]), b"a\r\n..b\r\n.\r\n");
         assert_eq!(
-            encode_in_pieces(b"a\r\n.b", &[1, 2, 3, 4], 2),
+            encode_in_pieces(b"a\r\n.b", &[1, 2, 3, 4]),
             b"a\r\n..b\r\n.\r\n"
         );
     }
 
-    #[test]
-    fn full_buffer_stops_without_losing_state() {
-        let mut enc = DotStuffer::new();
-        let mut out = [0u8; 1];
-        // "." needs two bytes: nothing consumed, nothing written.
-        assert_eq!(enc.encode(b".", &mut out), (0, 0));
-        assert_eq!(enc, DotStuffer::new());
-    }
-
-    /// Property: for random bodies split at random points and random output
-    /// sizes, the de-stuffed wire equals the canonical body and no bare CR or
+    /// Property: for random bodies split at random points, the de-stuffed wire equals the canonical body and no bare CR or
     /// LF appears.
     #[test]
     fn property_random_bodies_and_splits() {
@@ -228,8 +213,7 @@ mod tests {
             let cuts: Vec<usize> = (0..(next() % 5))
                 .map(|_| (next() % (len as u64 + 1)) as usize)
                 .collect();
-            let out_size = 2 + (next() % 8) as usize;
-            let wire = encode_in_pieces(&body, &cuts, out_size);
+            let wire = encode_in_pieces(&body, &cuts);
             assert_clean(&wire);
             assert_eq!(
                 destuff(&wire),

@@ -43,8 +43,13 @@ pub enum Error {
     InvalidOptions = -15,
     /// The requested feature is not built into this library.
     NotBuilt = -16,
-    /// A body line is not allowed (e.g. a NUL byte in streamed text).
+    /// The body is too long for a C string or invalid.
     InvalidBody = -17,
+    /// An extra header or Reply-To is malformed (bad name, control characters, too long).
+    InvalidHeader = -18,
+    /// A multipart item is invalid (no callback, control characters in its
+    /// type or file name, a malformed boundary).
+    InvalidAttachment = -19,
 
     // -20 .. -39: transport.
     /// `pfConnect` returned NULL.
@@ -157,6 +162,8 @@ impl Error {
             Error::InvalidOptions => c"options structure invalid",
             Error::NotBuilt => c"feature not built into this library",
             Error::InvalidBody => c"body invalid",
+            Error::InvalidHeader => c"extra header or Reply-To invalid",
+            Error::InvalidAttachment => c"attachment (multipart item) invalid",
             Error::Connect => c"connect failed",
             Error::Send => c"send failed",
             Error::Receive => c"connection closed or receive failed",
@@ -194,7 +201,7 @@ impl Error {
 }
 
 /// Every error, for lookups and tests.
-pub(crate) const ALL: [Error; 49] = [
+pub(crate) const ALL: [Error; 51] = [
     Error::NullPointer,
     Error::NoSender,
     Error::NoRecipient,
@@ -212,6 +219,8 @@ pub(crate) const ALL: [Error; 49] = [
     Error::InvalidOptions,
     Error::NotBuilt,
     Error::InvalidBody,
+    Error::InvalidHeader,
+    Error::InvalidAttachment,
     Error::Connect,
     Error::Send,
     Error::Receive,

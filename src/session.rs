@@ -15,10 +15,12 @@
 use crate::auth::{Mechanism, Mechanisms};
 use crate::base64;
 use crate::cursor::Cursor;
-use crate::data::DotStuffer;
+use crate::cursor::{Counter, Out};
+use crate::data::{DotStuffer, Stuffed};
 use crate::ehlo::{Capabilities, Extension};
 use crate::error::Error;
-use crate::message::{header, Mail, Recipients};
+use crate::message::content::{self, NoParts, Parts, TextEncoding};
+use crate::message::{Mail, Recipients};
 use crate::reply::{Assembler, Enhanced, Line, Reply, ReplyError};
 
 /// When to use TLS.
@@ -49,6 +51,9 @@ pub struct Config<'a> {
     pub tls: TlsPolicy,
     /// Per-reply deadline in milliseconds; 0 means RFC 5321 §4.5.3.2 values.
     pub timeout_ms: u32,
+    /// `true` when attachments or a streamed body make the size unknown in
+    /// advance (no `SIZE=` parameter, no local size check).
+    pub streamed_content: bool,
 }
 
 impl Config<'_> {
@@ -69,6 +74,8 @@ impl Config<'_> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Step {
+    /// Checking the caller's input, before connecting.
+    Input = 0,
     /// Opening the connection.
     Connect = 1,
     /// Waiting for the server's greeting.
@@ -97,6 +104,7 @@ impl Step {
     /// Lower-case name as printed by `smtpc`.
     pub fn name(self) -> &'static str {
         match self {
+            Step::Input => "input",
             Step::Connect => "connect",
             Step::Greeting => "greeting",
             Step::Ehlo => "ehlo",
@@ -119,6 +127,9 @@ pub enum Want {
     Send,
     /// Receive bytes and feed complete lines to [`Session::on_line`].
     Receive,
+    /// Send the message through [`Session::write_content`], then call
+    /// [`Session::content_sent`].
+    Content,
     /// Start TLS on the connection, then call [`Session::on_upgraded`].
     Upgrade,
     /// Close the connection; [`Session::outcome`] is final.
@@ -142,13 +153,6 @@ enum LoginStage {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    Headers,
-    Body,
-    End,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Greeting,
     Ehlo,
@@ -161,7 +165,10 @@ enum State {
     Mail,
     Rcpt(usize),
     Data,
-    Message(Phase),
+    /// The message is being sent.
+    Content,
+    /// Waiting for the reply to the final dot.
+    EndOfData,
     Quit,
     Closed,
 }
@@ -199,7 +206,7 @@ pub struct Session<'m, R: Recipients + ?Sized> {
     tls_active: bool,
     greeted: bool,
     message_size: u32,
-    stuffer: DotStuffer,
+    text_encoding: TextEncoding,
     tally: Tally,
     outcome: Option<Result<(), Error>>,
 }
@@ -226,7 +233,7 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
             tls_active: false,
             greeted: false,
             message_size: 0,
-            stuffer: DotStuffer::new(),
+            text_encoding: TextEncoding::SevenBit,
             tally: Tally::default(),
             outcome: None,
         }
@@ -237,6 +244,7 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
         match self.state {
             State::Closed => Want::Close,
             State::Upgrading => Want::Upgrade,
+            State::Content => Want::Content,
             _ if self.sending => Want::Send,
             _ => Want::Receive,
         }
@@ -252,7 +260,7 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
             State::Mail => Step::Mail,
             State::Rcpt(_) => Step::Rcpt,
             State::Data => Step::Data,
-            State::Message(_) => Step::EndOfData,
+            State::Content | State::EndOfData => Step::EndOfData,
             State::Quit => Step::Quit,
             State::Closed => Step::Done,
         }
@@ -276,7 +284,7 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
         const MINUTE: u32 = 60_000;
         match self.state {
             State::Data => 2 * MINUTE,
-            State::Message(_) => 10 * MINUTE,
+            State::Content | State::EndOfData => 10 * MINUTE,
             _ => 5 * MINUTE,
         }
     }
@@ -287,15 +295,12 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
         self.outcome.unwrap_or(Err(Error::Receive))
     }
 
-    /// Writes the next bytes to send into `out`; returns how many. Call while
-    /// [`Self::want`] is [`Want::Send`]. `out` must hold at least
-    /// two bytes.
+    /// Writes the next bytes of the current command into `out`; returns how
+    /// many. Call while [`Self::want`] is [`Want::Send`]; commands longer than
+    /// `out` come out over several calls.
     pub fn write(&mut self, out: &mut [u8]) -> usize {
         if !self.sending {
             return 0;
-        }
-        if let State::Message(phase) = self.state {
-            return self.write_message(phase, out);
         }
         let mut cursor = Cursor::new(out, self.sent);
         self.render_command(&mut cursor);
@@ -333,12 +338,11 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
                 c.put(b"MAIL FROM:<");
                 c.put(self.mail.sender.address);
                 c.byte(b'>');
-                if self.esmtp && self.caps.has(Extension::Size) {
+                if self.esmtp && self.caps.has(Extension::Size) && !self.config.streamed_content {
                     c.put(b" SIZE=");
                     c.decimal(self.message_size);
                 }
-                if self.esmtp && self.caps.has(Extension::EightBitMime) && self.mail.body_is_8bit()
-                {
+                if self.text_encoding == TextEncoding::EightBit {
                     c.put(b" BODY=8BITMIME");
                 }
             }
@@ -351,53 +355,40 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
             }
             State::Data => c.put(b"DATA"),
             State::Quit => c.put(b"QUIT"),
-            State::Greeting | State::Upgrading | State::Message(_) | State::Closed => return,
+            State::Greeting
+            | State::Upgrading
+            | State::Content
+            | State::EndOfData
+            | State::Closed => return,
         }
         c.put(b"\r\n");
     }
 
-    fn write_message(&mut self, mut phase: Phase, out: &mut [u8]) -> usize {
-        let mut written = 0;
-        loop {
-            let room = out.get_mut(written..).unwrap_or_default();
-            match phase {
-                Phase::Headers => {
-                    let mut cursor = Cursor::new(room, self.sent);
-                    header::put(&mut cursor, self.mail);
-                    written += cursor.written();
-                    self.sent += cursor.written();
-                    if !cursor.is_complete() {
-                        break;
-                    }
-                    phase = Phase::Body;
-                    self.sent = 0;
-                }
-                Phase::Body => {
-                    let input = self.mail.body.get(self.sent..).unwrap_or_default();
-                    let (used, n) = self.stuffer.encode(input, room);
-                    self.sent += used;
-                    written += n;
-                    if self.sent < self.mail.body.len() {
-                        break;
-                    }
-                    phase = Phase::End;
-                    self.sent = 0;
-                }
-                Phase::End => {
-                    let mut cursor = Cursor::new(room, self.sent);
-                    cursor.put(self.stuffer.finish());
-                    written += cursor.written();
-                    self.sent += cursor.written();
-                    if cursor.is_complete() {
-                        self.sending = false;
-                        self.sent = 0;
-                    }
-                    break;
-                }
-            }
+    /// Writes the whole message (header block, text, attachments streamed
+    /// by `parts`) and the end-of-data line into `out`, dot-stuffed and with
+    /// CR LF line ends. Call once when [`Self::want`] is [`Want::Content`].
+    /// When a stream fails, the end-of-data line is not written.
+    pub fn write_content(&self, out: &mut dyn Out, parts: &mut dyn Parts) -> Result<(), Error> {
+        let mut stuffed = Stuffed {
+            out: &mut *out,
+            state: DotStuffer::new(),
+        };
+        content::put(&mut stuffed, self.mail, self.text_encoding, parts)?;
+        let end = stuffed.state.finish();
+        out.put(end);
+        Ok(())
+    }
+
+    /// The message went out completely (`Ok`) or not: a failed stream or send
+    /// abandons the mail without an end-of-data line, so nothing is delivered.
+    pub fn content_sent(&mut self, result: Result<(), Error>) {
+        if self.state != State::Content {
+            return;
         }
-        self.state = State::Message(phase);
-        written
+        match result {
+            Ok(()) => self.state = State::EndOfData,
+            Err(e) => self.abort(e),
+        }
     }
 
     /// Feeds one reply line. Returns an event when the line completed a reply
@@ -418,8 +409,11 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
         }
         let reply = reply?;
         self.lines_in_reply = 0;
-        self.tally.last_code = reply.code;
-        self.tally.last_enhanced = reply.enhanced;
+        // QUIT's reply decides nothing; the report keeps the one that did.
+        if self.state != State::Quit {
+            self.tally.last_code = reply.code;
+            self.tally.last_enhanced = reply.enhanced;
+        }
         self.on_reply(reply)
     }
 
@@ -505,11 +499,11 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
             }
             State::Data if reply.code == 354 => {
                 self.tally.secure = self.tls_active;
-                State::Message(Phase::Headers)
+                State::Content
             }
             State::Data if reply.code == 552 => self.fail_quit(Error::MessageTooBig),
             State::Data => self.fail_quit(Error::DataRejected),
-            State::Message(_) => {
+            State::EndOfData => {
                 let result = match reply.code {
                     200..=299 if self.tally.rejected > 0 => Err(Error::PartialDelivery),
                     200..=299 => Ok(()),
@@ -517,15 +511,15 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
                     400..=499 => Err(Error::MessageTemporaryFailure),
                     _ => Err(Error::MessageRejected),
                 };
-                if let Err(e) = result {
-                    self.tally.failed_step = Some(Step::EndOfData);
-                    self.outcome = Some(Err(e));
-                } else {
-                    self.outcome = Some(Ok(()));
-                }
+                self.tally.failed_step = match result {
+                    Err(Error::PartialDelivery) => Some(Step::Rcpt),
+                    Err(_) => Some(Step::EndOfData),
+                    Ok(()) => None,
+                };
+                self.outcome = Some(result);
                 State::Quit
             }
-            State::Quit | State::Upgrading | State::Closed => State::Closed,
+            State::Quit | State::Upgrading | State::Content | State::Closed => State::Closed,
         };
         self.enter(next);
         event
@@ -542,7 +536,7 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
                 return State::StartTls;
             }
             if self.config.tls == TlsPolicy::Required {
-                return self.fail_quit(Error::TlsUnavailable);
+                return self.fail_local(Step::StartTls, Error::TlsUnavailable);
             }
         }
         self.after_tls_decision()
@@ -559,10 +553,10 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
             Mechanisms::NONE
         };
         let Some(mechanism) = offered.choose(self.config.mechanisms) else {
-            return self.fail_quit(Error::AuthNotSupported);
+            return self.fail_local(Step::Auth, Error::AuthNotSupported);
         };
         if !self.tls_active && !self.config.allow_insecure_auth {
-            return self.fail_quit(Error::AuthInsecure);
+            return self.fail_local(Step::Auth, Error::AuthInsecure);
         }
         match mechanism {
             Mechanism::Plain => State::AuthPlain,
@@ -570,24 +564,24 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
         }
     }
 
-    /// Computes the message size; refuses locally when it exceeds SIZE.
+    /// Chooses the text encoding, measures the message (without its
+    /// end-of-data line, RFC 1870 §3) and refuses it locally when it exceeds SIZE.
     fn before_mail(&mut self) -> State {
-        let mut measure = Cursor::new(&mut [], 0);
-        header::put(&mut measure, self.mail);
-        let mut stuffer = DotStuffer::new();
-        let mut scratch = [0u8; 64];
-        let mut body = self.mail.body;
-        let mut size = measure.rendered();
-        while !body.is_empty() {
-            let (used, n) = stuffer.encode(body, &mut scratch);
-            size += n;
-            body = body.get(used..).unwrap_or_default();
+        let eight_bit_mime = self.esmtp && self.caps.has(Extension::EightBitMime);
+        self.text_encoding = TextEncoding::choose(self.mail.body, eight_bit_mime);
+        if self.config.streamed_content {
+            return State::Mail;
         }
-        // The final dot line is not counted (RFC 1870 §3).
-        size += stuffer.finish().len() - crate::data::END_OF_DATA.len();
-        self.message_size = u32::try_from(size).unwrap_or(u32::MAX);
+        let mut counter = Counter::default();
+        let mut stuffed = Stuffed {
+            out: &mut counter,
+            state: DotStuffer::new(),
+        };
+        let _ = content::put(&mut stuffed, self.mail, self.text_encoding, &mut NoParts);
+        let unterminated = stuffed.state.finish().len() - crate::data::END_OF_DATA.len();
+        self.message_size = u32::try_from(counter.0 + unterminated).unwrap_or(u32::MAX);
         if matches!(self.caps.size_limit, Some(limit) if self.esmtp && self.message_size > limit) {
-            return self.fail_quit(Error::MessageTooBig);
+            return self.fail_local(Step::Mail, Error::MessageTooBig);
         }
         State::Mail
     }
@@ -595,7 +589,10 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
     fn enter(&mut self, next: State) {
         self.state = next;
         self.sent = 0;
-        self.sending = !matches!(next, State::Greeting | State::Upgrading | State::Closed);
+        self.sending = !matches!(
+            next,
+            State::Greeting | State::Upgrading | State::Content | State::EndOfData | State::Closed
+        );
     }
 
     /// Records the first error.
@@ -604,6 +601,17 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
             self.outcome = Some(Err(error));
             self.tally.failed_step = Some(self.step());
         }
+    }
+
+    /// An error decided here, not by a reply: the report names `step` and no reply.
+    fn fail_local(&mut self, step: Step, error: Error) -> State {
+        if self.outcome.is_none() {
+            self.outcome = Some(Err(error));
+            self.tally.failed_step = Some(step);
+            self.tally.last_code = 0;
+            self.tally.last_enhanced = None;
+        }
+        State::Quit
     }
 
     fn fail_quit(&mut self, error: Error) -> State {
@@ -636,7 +644,7 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
     /// further command can be sent. Waiting for the reply to the final dot,
     /// the outcome becomes [`Error::OutcomeUnknown`].
     pub fn abort(&mut self, error: Error) {
-        let after_dot = self.state == State::Message(Phase::End) && !self.sending;
+        let after_dot = self.state == State::EndOfData;
         if after_dot && self.outcome.is_none() {
             self.outcome = Some(Err(Error::OutcomeUnknown));
             self.tally.failed_step = Some(Step::EndOfData);
@@ -663,7 +671,8 @@ fn auth_error(code: u16) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::{Kind, Party, Timestamp};
+    use crate::message::content::NoParts;
+    use crate::message::{Kind, Party, Timestamp, NO_HEADERS};
     use crate::reply::{parse_line, Status};
 
     /// A scripted exchange: feed server text, collect client bytes.
@@ -687,10 +696,19 @@ mod tests {
         /// Drains everything the client wants to send.
         fn client_sends(&mut self) -> String {
             let start = self.wire.len();
-            while self.session.want() == Want::Send {
-                let mut out = vec![0xAA; self.out_size];
-                let n = self.session.write(&mut out);
-                self.wire.extend_from_slice(&out[..n]);
+            loop {
+                match self.session.want() {
+                    Want::Send => {
+                        let mut out = vec![0xAA; self.out_size];
+                        let n = self.session.write(&mut out);
+                        self.wire.extend_from_slice(&out[..n]);
+                    }
+                    Want::Content => {
+                        let result = self.session.write_content(&mut self.wire, &mut NoParts);
+                        self.session.content_sent(result);
+                    }
+                    _ => break,
+                }
             }
             String::from_utf8_lossy(&self.wire[start..]).into_owned()
         }
@@ -725,6 +743,7 @@ mod tests {
             allow_insecure_auth: false,
             tls: TlsPolicy::Never,
             timeout_ms: 0,
+            streamed_content: false,
         }
     }
 
@@ -767,13 +786,16 @@ mod tests {
             timezone: b"+0000",
             domain: b"dev.example.test",
             unique: 1,
+            reply_to: b"",
+            extra_headers: &NO_HEADERS,
+            boundary: b"",
         }
     }
 
     const HEADER: &str = "Date: Sat, 28 Nov 2026 12:00:00 +0000\r\nFrom: <dev@example.test>\r\n\
         To: Alice <alice@example.test>\r\nCc: <bob@example.test>\r\nSubject: Hi\r\n\
         Message-ID: <20261128120000.00000001@dev.example.test>\r\nMIME-Version: 1.0\r\n\
-        Content-Type: text/plain; charset=utf-8\r\n\r\n";
+        Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n";
 
     #[test]
     fn happy_path_with_multi_line_replies() {

@@ -4,7 +4,7 @@
 mod support;
 
 use ip_smtpc::auth::{Mechanism, Mechanisms};
-use ip_smtpc::message::{Kind, Mail, Party, Timestamp};
+use ip_smtpc::message::{Kind, Mail, Party, Timestamp, NO_HEADERS};
 use ip_smtpc::session::{Config, TlsPolicy};
 use ip_smtpc::Error;
 use support::ScriptedServer;
@@ -48,6 +48,9 @@ fn mail<'a>(recipients: &'a [Party<'a>], body: &'a [u8]) -> Mail<'a, [Party<'a>]
         timezone: b"+0100",
         domain: b"dev.example.test",
         unique: 42,
+        reply_to: b"",
+        extra_headers: &NO_HEADERS,
+        boundary: b"",
     }
 }
 
@@ -59,6 +62,7 @@ fn config() -> Config<'static> {
         allow_insecure_auth: false,
         tls: TlsPolicy::Never,
         timeout_ms: 5000,
+        streamed_content: false,
     }
 }
 

@@ -98,6 +98,7 @@ typedef struct {
   long                      TzOffsetSec;      /* added to UTC for the Date header */
   TRACE_LINE                aTrace[2];        /* [IP_SMTPC_POSIX_TRACE_SENT / _RECEIVED] */
   int                       Redacting;        /* inside an AUTH exchange              */
+  int                       DataState;        /* 0 commands, 1 DATA sent, 2 message   */
   const IP_SMTPC_MAIL_ADDR* paAddr;
   int                       NumAddr;
   REJECTION*                paRejection;      /* NumAddr entries, indexed like paAddr */
@@ -423,12 +424,12 @@ static const char* _StepName(unsigned Step) {
 **********************************************************************
 */
 
-/* Prints a line with control characters and non-ASCII bytes escaped. */
-static void _PrintEscaped(const char* sPrefix, const char* s, unsigned Len, int Truncated) {
-  unsigned i;
+/* Writes s[0..Len) to stderr with control characters and non-ASCII bytes
+ * escaped as \xHH: server text never reaches the terminal raw. */
+static void _PutEscaped(const char* s, size_t Len) {
+  size_t        i;
   unsigned char c;
 
-  fputs(sPrefix, stderr);
   for (i = 0u; i < Len; i++) {
     c = (unsigned char)s[i];
     if (c < 0x20u || c >= 0x7Fu) {
@@ -437,6 +438,12 @@ static void _PrintEscaped(const char* sPrefix, const char* s, unsigned Len, int 
       fputc((int)c, stderr);
     }
   }
+}
+
+/* One transcript line: prefix, escaped text, "..." when truncated. */
+static void _PrintEscaped(const char* sPrefix, const char* s, unsigned Len, int Truncated) {
+  fputs(sPrefix, stderr);
+  _PutEscaped(s, Len);
   if (Truncated) {
     fputs("...", stderr);
   }
@@ -456,7 +463,15 @@ static void _EmitLine(SMTPC_CTX* pCtx, int Dir) {
     Len--;
   }
   if (Dir == IP_SMTPC_POSIX_TRACE_SENT) {
-    if (pCtx->Redacting) {
+    if (pCtx->DataState == 2) {
+      //
+      // Message content: shown as sent; "." ends it. No AUTH detection here.
+      //
+      _PrintEscaped("C: ", s, Len, pLine->Truncated);
+      if (Len == 1u && s[0] == '.') {
+        pCtx->DataState = 0;
+      }
+    } else if (pCtx->Redacting) {
       fputs("C: <redacted>\n", stderr);
     } else if (_StartsWithNoCase(s, Len, "AUTH ")) {
       /* Show the mechanism name only: letters, digits, '-', '_'. */
@@ -470,11 +485,15 @@ static void _EmitLine(SMTPC_CTX* pCtx, int Dir) {
       pCtx->Redacting = 1;
     } else {
       _PrintEscaped("C: ", s, Len, pLine->Truncated);
+      pCtx->DataState = (Len == 4u && _EqualNoCase(s, 4u, "DATA")) ? 1 : 0;
     }
   } else {
     _PrintEscaped("S: ", s, Len, pLine->Truncated);
     if (pCtx->Redacting && !(Len >= 3u && memcmp(s, "334", 3u) == 0)) {
       pCtx->Redacting = 0;
+    }
+    if (pCtx->DataState == 1 && !(Len >= 4u && memcmp(s, "354-", 4u) == 0)) {
+      pCtx->DataState = (Len >= 3u && memcmp(s, "354", 3u) == 0) ? 2 : 0;
     }
   }
   pLine->Len       = 0u;
@@ -920,8 +939,11 @@ int main(int argc, char* argv[]) {
   //
   for (i = 1; i < NumAddr; i++) {
     if (Ctx.paRejection[i].ReplyCode != 0u) {
-      fprintf(stderr, "smtpc: rejected: %s: %u %s\n", paAddr[i].sAddr, (unsigned)Ctx.paRejection[i].ReplyCode,
-              (Ctx.paRejection[i].sText != NULL) ? Ctx.paRejection[i].sText : "");
+      fprintf(stderr, "smtpc: rejected: %s: %u ", paAddr[i].sAddr, (unsigned)Ctx.paRejection[i].ReplyCode);
+      if (Ctx.paRejection[i].sText != NULL) {
+        _PutEscaped(Ctx.paRejection[i].sText, strlen(Ctx.paRejection[i].sText));
+      }
+      fputc('\n', stderr);
     }
   }
   if (r == 0) {
@@ -938,12 +960,17 @@ int main(int argc, char* argv[]) {
     Exit = EXIT_FAILED;
   }
   if (r == IP_SMTPC_ERR_CONNECT && Ctx.Verbose && Ctx.ConnectErrno != 0) {
-    fprintf(stderr, "smtpc: connecting to %s port %u: %s\n", Ctx.sServer, Ctx.Port, strerror(Ctx.ConnectErrno));
+    //
+    // The port reports a name that does not resolve as ENOENT.
+    //
+    fprintf(stderr, "smtpc: connecting to %s port %u: %s\n", Ctx.sServer, Ctx.Port,
+            (Ctx.ConnectErrno == ENOENT) ? "host name not found" : strerror(Ctx.ConnectErrno));
   }
   Report.acReply[sizeof(Report.acReply) - 1u] = '\0';
   fprintf(stderr, "smtpc: %s: %s", (Exit == EXIT_USAGE) ? "input" : _StepName(Report.Step), IP_SMTPC_ErrorString(r));
   if (Exit != EXIT_USAGE && Report.ReplyCode != 0u) {
-    fprintf(stderr, ": %u %s", (unsigned)Report.ReplyCode, Report.acReply);
+    fprintf(stderr, ": %u ", (unsigned)Report.ReplyCode);
+    _PutEscaped(Report.acReply, strlen(Report.acReply));
   }
   fputc('\n', stderr);
 Cleanup:

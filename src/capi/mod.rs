@@ -17,6 +17,7 @@
 #![allow(non_camel_case_types, non_snake_case)]
 
 mod panic;
+mod parts;
 pub mod send;
 pub mod strings;
 mod transport;

@@ -2,6 +2,7 @@
 
 use core::ffi::{c_char, c_int};
 
+use super::parts;
 use super::strings::{bounded, MAX_BODY_LEN};
 use super::transport::{CObserver, CTransport};
 use super::types::*;
@@ -11,7 +12,8 @@ use crate::error::Error;
 use crate::limits::{
     IN_BUFFER_SIZE, MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_FIELD_LEN, OUT_BUFFER_SIZE,
 };
-use crate::message::{Kind, Mail, Party, Recipients, Timestamp};
+use crate::message::content::Parts;
+use crate::message::{Kind, Mail, Party, Recipients, TextList, Timestamp};
 use crate::session::{Config, Session, Step, TlsPolicy};
 
 /// Sends one mail (emNet-compatible).
@@ -89,7 +91,7 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
         EnhancedDetail: 0,
     });
     let mut summary = Summary {
-        step: Step::Connect,
+        step: Step::Input,
         secure: false,
         code: 0,
         accepted: 0,
@@ -126,7 +128,11 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
         r.ReplyCode = summary.code;
         r.NumAccepted = summary.accepted;
         r.NumRejected = summary.rejected;
-        r.acReply = last_reply;
+        r.acReply = if summary.code == 0 {
+            [0; IP_SMTPC_REPLY_TEXT_SIZE]
+        } else {
+            last_reply
+        };
     }
     code
 }
@@ -151,6 +157,10 @@ pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -
         pfGetTimeMs: None,
         MessageIdSeed: 0,
         pReport: core::ptr::null_mut(),
+        pBody: core::ptr::null(),
+        sReplyTo: core::ptr::null(),
+        pasHeader: core::ptr::null(),
+        NumHeaders: 0,
     };
     // SAFETY: non-NULL and writable by contract; `write` does not read the old value.
     unsafe { pOptions.write(defaults) };
@@ -278,9 +288,49 @@ unsafe fn send(
     let mta = unsafe { args.mta.as_ref() }.ok_or(Error::NullPointer)?;
     // SAFETY: NULL or valid by contract.
     let app = unsafe { args.app.as_ref() };
-    if message.NumMultipartItems > 0 {
-        return Err(Error::NotBuilt);
+    let items: &[IP_SMTPC_MULTIPART_ITEM] =
+        match (message.paMultipartItem.is_null(), message.NumMultipartItems) {
+            (_, 0) => &[],
+            (true, _) => return Err(Error::NullPointer),
+            // SAFETY: the caller provides NumMultipartItems items.
+            (false, n) => unsafe {
+                core::slice::from_raw_parts(message.paMultipartItem, n as usize)
+            },
+        };
+    for item in items {
+        // SAFETY: valid item by contract.
+        unsafe { parts::describe(item) }?;
     }
+    // SAFETY: NULL or valid by contract.
+    let body_item = args.options.and_then(|o| unsafe { o.pBody.as_ref() });
+    if body_item.is_some_and(|b| b.pfSendItem.is_none()) {
+        return Err(Error::InvalidBody);
+    }
+    let headers: &[*const c_char] = match args.options {
+        Some(o) if !o.pasHeader.is_null() && o.NumHeaders > 0 => {
+            // SAFETY: the caller provides NumHeaders pointers.
+            unsafe { core::slice::from_raw_parts(o.pasHeader, o.NumHeaders as usize) }
+        }
+        _ => &[],
+    };
+    let extra_headers = parts::CHeaders { lines: headers };
+    for i in 0..headers.len() {
+        extra_headers.get(i).ok_or(Error::InvalidHeader)?;
+    }
+    // SAFETY: NULL or a C string by contract.
+    let reply_to = unsafe {
+        bounded(
+            args.options.map_or(core::ptr::null(), |o| o.sReplyTo),
+            MAX_ADDRESS_LEN,
+        )
+    }
+    .ok_or(Error::InvalidHeader)?;
+    // SAFETY: NULL or a C string by contract.
+    let boundary = unsafe { bounded(message.sBoundary, 70) }.ok_or(Error::InvalidAttachment)?;
+    let mut c_parts = parts::CParts {
+        items,
+        body: body_item,
+    };
     if mta.sServer.is_null() {
         return Err(Error::NullPointer);
     }
@@ -306,7 +356,8 @@ unsafe fn send(
         }
         observer.callback = app.pfCallback;
     }
-    let config = config(mta, api, args.options, user, password)?;
+    let mut config = config(mta, api, args.options, user, password)?;
+    config.streamed_content = c_parts.count() > 0 || c_parts.has_body_stream();
     config.validate()?;
     let seed = args.options.map_or(0, |o| o.MessageIdSeed);
     let mail = Mail {
@@ -324,6 +375,9 @@ unsafe fn send(
             sender.address,
             &body.len().to_le_bytes(),
         ]),
+        reply_to,
+        extra_headers: &extra_headers,
+        boundary,
     };
     mail.validate()?;
 
@@ -334,6 +388,7 @@ unsafe fn send(
         enhanced: None,
         text: b"",
     });
+    summary.step = Step::Connect;
     // SAFETY: sServer is a valid C string (checked non-NULL; the caller's contract).
     let socket = unsafe { connect(mta.sServer) };
     if socket.is_null() {
@@ -358,6 +413,7 @@ unsafe fn send(
         &mut inbuf,
         &mut outbuf,
         observer,
+        &mut c_parts,
     );
     if transport.tls_up {
         if let Some(downgrade) = api.pfDowngrade {
@@ -387,7 +443,8 @@ fn config<'a>(
     password: &'a [u8],
 ) -> Result<Config<'a>, Error> {
     if let Some(o) = options {
-        if o.SizeOf as usize != core::mem::size_of::<IP_SMTPC_OPTIONS>() {
+        let deadline_without_clock = o.ReplyTimeoutMs != 0 && o.pfGetTimeMs.is_none();
+        if o.SizeOf as usize != core::mem::size_of::<IP_SMTPC_OPTIONS>() || deadline_without_clock {
             return Err(Error::InvalidOptions);
         }
     }
@@ -424,6 +481,7 @@ fn config<'a>(
         },
         tls,
         timeout_ms: options.map_or(0, |o| o.ReplyTimeoutMs),
+        streamed_content: false,
     })
 }
 

@@ -122,6 +122,9 @@ impl Observer for CObserver<'_> {
     }
 
     fn reply(&mut self, note: &Note<'_>) {
+        if note.step == Step::Quit {
+            return;
+        }
         if note.step == Step::Mail {
             self.record(0, note);
         }

@@ -60,10 +60,20 @@ pub const IP_SMTPC_STAT_RCPT_REJECTED: c_int = 3;
 /// Bytes of the last reply kept in `IP_SMTPC_REPORT.acReply`, NUL included.
 pub const IP_SMTPC_REPLY_TEXT_SIZE: usize = 128;
 
+/// Longest address accepted (RFC 5321: 64 octets local part, 254 in all).
+pub const IP_SMTPC_MAX_ADDR_LEN: usize = 254;
+/// Longest display name, subject, user name or password accepted.
+pub const IP_SMTPC_MAX_TEXT_LEN: usize = 900;
+/// Longest own domain (sDomain) accepted.
+pub const IP_SMTPC_MAX_DOMAIN_LEN: usize = 255;
+/// Longest extra header line accepted.
+pub const IP_SMTPC_MAX_HEADER_LEN: usize = 998;
+
 /// Transport hooks, implemented by the application or a port (emNet layout).
 ///
 /// `pfSend` returns the number of bytes sent or a negative error; a short
-/// positive count makes the library send the rest. `pfReceive` returns the
+/// positive count makes the library send the rest, and 0 counts as "all
+/// sent" (emNet ports return 0 for success). `pfReceive` returns the
 /// number of bytes received (> 0); 0 or negative is an error, and
 /// `IP_SMTPC_ERR_TIMEOUT` reports a timeout. `pfUpgrade` returns >= 0 when the
 /// TLS handshake succeeded. NULL `pfUpgrade` / `pfDowngrade` = no TLS.
@@ -206,11 +216,14 @@ pub struct IP_SMTPC_RCPT_RESULT {
 pub struct IP_SMTPC_REPORT {
     /// The return value.
     pub Result: c_int,
-    /// `IP_SMTPC_STEP_*` that failed, or `IP_SMTPC_STEP_DONE`.
+    /// `IP_SMTPC_STEP_*` that failed (`IP_SMTPC_STEP_INPUT` for invalid input,
+    /// nothing connected; `IP_SMTPC_STEP_RCPT` for a partial delivery), or
+    /// `IP_SMTPC_STEP_DONE`.
     pub Step: U8,
     /// 1 when the message went over TLS.
     pub Secure: U8,
-    /// Code of the last complete reply.
+    /// Code of the reply that decided the result (QUIT's is never kept); 0
+    /// when the library decided alone (invalid input, AUTH refused in clear...).
     pub ReplyCode: U16,
     /// Recipients accepted.
     pub NumAccepted: U16,
@@ -220,7 +233,8 @@ pub struct IP_SMTPC_REPORT {
     pub paResult: *mut IP_SMTPC_RCPT_RESULT,
     /// In: entries in `paResult`.
     pub NumResults: c_uint,
-    /// Last line of the last reply, NUL-terminated, truncated to fit.
+    /// Text of the deciding reply's last line (without the code), NUL-terminated,
+    /// truncated to fit; empty when no reply decided the result.
     pub acReply: [c_char; IP_SMTPC_REPLY_TEXT_SIZE],
 }
 
@@ -237,7 +251,9 @@ pub struct IP_SMTPC_OPTIONS {
     pub AllowInsecureAuth: U8,
     /// `IP_SMTPC_TLS_*`.
     pub TlsMode: U8,
-    /// Per-reply deadline in milliseconds; 0 = RFC 5321 values. Needs `pfGetTimeMs`.
+    /// Per-reply deadline in milliseconds; 0 = RFC 5321 values. Non-zero
+    /// needs `pfGetTimeMs` (else `IP_SMTPC_ERR_INVALID_OPTIONS`). Without a
+    /// clock no deadline applies: the port's receive timeout is the only bound.
     pub ReplyTimeoutMs: U32,
     /// Millisecond clock for deadlines, or NULL.
     pub pfGetTimeMs: Option<unsafe extern "C" fn() -> U32>,
@@ -245,4 +261,29 @@ pub struct IP_SMTPC_OPTIONS {
     pub MessageIdSeed: U32,
     /// Where to write the report, or NULL.
     pub pReport: *mut IP_SMTPC_REPORT,
+    /// A text body streamed by `pBody->pfSendItem` instead of `sBody`, or
+    /// NULL. It is sent quoted-printable; `sFilename` and `sContentType` are ignored.
+    pub pBody: *const IP_SMTPC_MULTIPART_ITEM,
+    /// Reply-To address, or NULL.
+    pub sReplyTo: *const c_char,
+    /// `NumHeaders` extra header lines "Name: value" (no CR/LF; non-ASCII
+    /// values are RFC 2047-encoded), or NULL.
+    pub pasHeader: *const *const c_char,
+    /// Entries in `pasHeader`.
+    pub NumHeaders: c_uint,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::{MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_FIELD_LEN};
+
+    /// The header's limits are literals (cbindgen needs them so); they must
+    /// match the engine's.
+    #[test]
+    fn header_limits_match_the_engine() {
+        assert_eq!(IP_SMTPC_MAX_ADDR_LEN, MAX_ADDRESS_LEN);
+        assert_eq!(IP_SMTPC_MAX_TEXT_LEN, MAX_FIELD_LEN);
+        assert_eq!(IP_SMTPC_MAX_DOMAIN_LEN, MAX_DOMAIN_LEN);
+    }
 }

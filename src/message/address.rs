@@ -9,7 +9,8 @@
 //! ```
 //! Addresses are ASCII only: an SMTPUTF8 address is refused (not built).
 
-use crate::cursor::Cursor;
+use super::words;
+use crate::cursor::Out;
 use crate::error::Error;
 use crate::limits::{MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_LOCAL_PART_LEN};
 
@@ -102,9 +103,13 @@ fn is_address_literal(s: &[u8]) -> bool {
 }
 
 /// Renders `name <address>`, quoting the display name when it is not a
-/// plain phrase of atoms (RFC 5322 §3.2.5); just `<address>` without a name.
-pub fn put_mailbox(cursor: &mut Cursor<'_>, name: &[u8], address: &[u8]) {
-    if !name.is_empty() {
+/// plain phrase of atoms (RFC 5322 §3.2.5) and encoding it (RFC 2047) when
+/// it is not ASCII; just `<address>` without a name.
+pub fn put_mailbox(cursor: &mut dyn Out, name: &[u8], address: &[u8]) {
+    if words::needs_encoding(name) {
+        words::put_encoded(cursor, name);
+        cursor.put(b"\r\n ");
+    } else if !name.is_empty() {
         let plain = name
             .split(|&b| b == b' ')
             .all(|word| !word.is_empty() && word.iter().all(|&b| is_atext(b)));
@@ -188,6 +193,8 @@ mod tests {
         assert!(!is_domain(format!("{}.test", "d".repeat(64)).as_bytes()));
     }
 
+    use crate::cursor::Cursor;
+
     fn mailbox(name: &str, address: &str) -> String {
         let mut out = vec![0u8; 256];
         let mut c = Cursor::new(&mut out, 0);
@@ -207,5 +214,9 @@ mod tests {
         );
         assert_eq!(mailbox("Dr. Who", "a@b"), "\"Dr. Who\" <a@b>");
         assert_eq!(mailbox(" lead", "a@b"), "\" lead\" <a@b>");
+        assert_eq!(
+            mailbox("J\u{f6}rg", "a@b"),
+            "=?UTF-8?B?SsO2cmc=?=\r\n <a@b>"
+        );
     }
 }

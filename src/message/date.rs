@@ -4,7 +4,7 @@
 //! 5-10 minutes, 11-15 hours, 16-20 day (1-31), 21-24 month (1-12),
 //! 25-31 years since 1980.
 
-use crate::cursor::Cursor;
+use crate::cursor::Out;
 use crate::error::Error;
 
 /// A calendar date and time of day, already validated.
@@ -79,7 +79,7 @@ impl Timestamp {
     }
 
     /// Renders `Sat, 28 Nov 2026 17:16:00 +0100`; `timezone` empty means `-0000`.
-    pub fn put(&self, cursor: &mut Cursor<'_>, timezone: &[u8]) {
+    pub fn put(&self, cursor: &mut dyn Out, timezone: &[u8]) {
         let weekday = WEEKDAYS
             .get(usize::from(self.weekday()))
             .copied()
@@ -141,6 +141,8 @@ pub fn validate_timezone(tz: &[u8]) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::cursor::Cursor;
 
     fn render(t: &Timestamp, tz: &str) -> String {
         let mut out = [0u8; 64];

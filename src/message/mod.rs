@@ -2,8 +2,11 @@
 //! RFC 5322 header block.
 
 pub mod address;
+pub mod content;
 pub mod date;
 pub mod header;
+pub mod qp;
+pub mod words;
 
 use crate::error::Error;
 use crate::limits::MAX_FIELD_LEN;
@@ -50,6 +53,26 @@ impl Recipients for [Party<'_>] {
     }
 }
 
+/// A list of header lines `Name: value` (the caller's extra headers).
+pub trait TextList {
+    /// How many entries there are.
+    fn count(&self) -> usize;
+    /// Entry `index`, `None` past the end.
+    fn get(&self, index: usize) -> Option<&[u8]>;
+}
+
+impl<const N: usize> TextList for [&[u8]; N] {
+    fn count(&self) -> usize {
+        N
+    }
+    fn get(&self, index: usize) -> Option<&[u8]> {
+        self.as_slice().get(index).copied()
+    }
+}
+
+/// No extra headers.
+pub const NO_HEADERS: [&[u8]; 0] = [];
+
 /// Everything that goes into one mail.
 pub struct Mail<'a, R: Recipients + ?Sized> {
     /// The sender (emNet's entry 0).
@@ -68,6 +91,12 @@ pub struct Mail<'a, R: Recipients + ?Sized> {
     pub domain: &'a [u8],
     /// A value that differs between sends (counter, hash), for the Message-ID.
     pub unique: u32,
+    /// Reply-To address; empty for none.
+    pub reply_to: &'a [u8],
+    /// Extra header lines `Name: value`.
+    pub extra_headers: &'a dyn TextList,
+    /// Multipart boundary; empty means a generated one.
+    pub boundary: &'a [u8],
 }
 
 impl<R: Recipients + ?Sized> Mail<'_, R> {
@@ -83,6 +112,15 @@ impl<R: Recipients + ?Sized> Mail<'_, R> {
         }
         if !self.timezone.is_empty() {
             date::validate_timezone(self.timezone)?;
+        }
+        if !self.reply_to.is_empty() {
+            address::validate(self.reply_to).map_err(|_| Error::InvalidHeader)?;
+        }
+        for i in 0..self.extra_headers.count() {
+            header::validate_extra(self.extra_headers.get(i).unwrap_or_default())?;
+        }
+        if !self.boundary.is_empty() && !content::is_boundary(self.boundary) {
+            return Err(Error::InvalidAttachment);
         }
         if self.recipients.count() == 0 {
             return Err(Error::NoRecipient);
@@ -109,11 +147,6 @@ impl<R: Recipients + ?Sized> Mail<'_, R> {
             d if !d.is_empty() && !d.starts_with(b"[") => d,
             _ => b"localhost.invalid",
         }
-    }
-
-    /// `true` when the body has octets above 127.
-    pub fn body_is_8bit(&self) -> bool {
-        self.body.iter().any(|&b| b >= 0x80)
     }
 }
 
@@ -152,6 +185,9 @@ mod tests {
             timezone: b"+0100",
             domain: b"",
             unique: 1,
+            reply_to: b"",
+            extra_headers: &NO_HEADERS,
+            boundary: b"",
         }
     }
 
@@ -184,6 +220,16 @@ mod tests {
         assert_eq!(mail(&bad).validate(), Err(Error::InvalidRecipientType));
         let bad = [party("no-at-sign", Kind::Cc)];
         assert_eq!(mail(&bad).validate(), Err(Error::AddressSyntax));
+        let mut m = mail(&rcpt);
+        m.reply_to = b"not an address";
+        assert_eq!(m.validate(), Err(Error::InvalidHeader));
+        let injected: [&[u8]; 1] = [b"X-Tag: a\r\nBcc: evil@example.test"];
+        let mut m = mail(&rcpt);
+        m.extra_headers = &injected;
+        assert_eq!(m.validate(), Err(Error::InvalidHeader));
+        let mut m = mail(&rcpt);
+        m.boundary = b"bad boundary ";
+        assert_eq!(m.validate(), Err(Error::InvalidAttachment));
     }
 
     #[test]

@@ -6,7 +6,7 @@ Usage:
 
 Starts the scripted server on 127.0.0.1, port 0, reads its ``PORT <n>``
 line, substitutes placeholders in CMD ARGS and runs the client (standard
-input: /dev/null unless --stdin FILE). Then checks:
+input: /dev/null unless --stdin FILE or --stdin-text TEXT). Then checks:
 
   * the client's exit status is N;
   * the server's exit status is 0 (its script passed), unless
@@ -78,6 +78,8 @@ def main() -> int:
                    help="the client must not connect (server watchdog ends the run)")
     p.add_argument("--timeout", type=float, default=30.0, help="client timeout in seconds (default 30)")
     p.add_argument("--stdin", help="file for the client's standard input (default /dev/null)")
+    p.add_argument("--stdin-text", metavar="TEXT",
+                   help="bytes for the client's standard input (escapes as in checks: \\r \\n \\xHH)")
     p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                    help="extra environment variable for the client")
     for what in ("transcript", "data", "data-header", "stderr", "stdout"):
@@ -96,7 +98,7 @@ def main() -> int:
         server_cmd = [sys.executable, SERVER, "--script", a.script, "--port", "0",
                       "--transcript", transcript_path, "--data-out", data_path]
         if a.no_connection:
-            server_cmd += ["--timeout", "2"]
+            server_cmd += ["--timeout", "1.5"]
         server = subprocess.Popen(server_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         server_err = []
         reader = threading.Thread(target=lambda: server_err.append(server.stderr.read()), daemon=True)
@@ -114,16 +116,25 @@ def main() -> int:
         for kv in a.env:
             name, _, value = kv.partition("=")
             env[name] = _substitute(value, port)
-        stdin = open(a.stdin, "rb") if a.stdin else subprocess.DEVNULL
+        feed = None
+        if a.stdin_text is not None:
+            stdin, feed = None, _decode(a.stdin_text)
+        elif a.stdin:
+            stdin = open(a.stdin, "rb")
+        else:
+            stdin = subprocess.DEVNULL
         try:
-            client = subprocess.run(client_cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    env=env, timeout=a.timeout)
+            client = subprocess.run(client_cmd, stdin=stdin, input=feed, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, env=env, timeout=a.timeout)
             client_rc, client_out, client_err = client.returncode, client.stdout, client.stderr
         except subprocess.TimeoutExpired as e:
             client_rc, client_out, client_err = None, e.stdout or b"", e.stderr or b""
             failures.append(f"client did not finish within {a.timeout:g} s")
+        except OSError as e:
+            client_rc, client_out, client_err = None, b"", b""
+            failures.append(f"cannot run the client: {e}")
         finally:
-            if a.stdin:
+            if hasattr(stdin, "close"):
                 stdin.close()
         try:
             server_rc = server.wait(timeout=45)

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ip_smtpc::client::{self, Note, Observer, Transport};
+use ip_smtpc::message::content::NoParts;
 use ip_smtpc::message::{Mail, Party};
 use ip_smtpc::session::{Config, Event, Session};
 use ip_smtpc::Error;
@@ -37,23 +38,47 @@ impl ScriptedServer {
         let transcript = dir.join("transcript.bin");
         let mut child = Command::new("python3")
             .arg(root().join("tests/scripted_server.py"))
-            .args(["--script", script_path.to_str().unwrap(), "--timeout", "20", "--step-timeout", "5"])
+            .args([
+                "--script",
+                script_path.to_str().unwrap(),
+                "--timeout",
+                "20",
+                "--step-timeout",
+                "5",
+            ])
             .args(["--transcript", transcript.to_str().unwrap()])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("python3 tests/scripted_server.py");
         let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
-        let port = line.trim().strip_prefix("PORT ").unwrap_or_else(|| panic!("no PORT line: {line:?}")).parse().unwrap();
-        ScriptedServer { child, port, transcript, dir }
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .unwrap_or_else(|| panic!("no PORT line: {line:?}"))
+            .parse()
+            .unwrap();
+        ScriptedServer {
+            child,
+            port,
+            transcript,
+            dir,
+        }
     }
 
     /// Waits for the server; returns (exit code, transcript, stderr log).
     pub fn finish(mut self) -> (i32, Vec<u8>, String) {
         let status = self.child.wait().unwrap();
         let mut log = String::new();
-        self.child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
         let transcript = std::fs::read(&self.transcript).unwrap_or_default();
         let _ = std::fs::remove_dir_all(&self.dir);
         (status.code().unwrap_or(-1), transcript, log)
@@ -69,8 +94,13 @@ pub struct Tcp {
 impl Tcp {
     pub fn connect(port: u16) -> Tcp {
         let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        Tcp { stream, start: Instant::now() }
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Tcp {
+            stream,
+            start: Instant::now(),
+        }
     }
 }
 
@@ -82,7 +112,10 @@ impl Transport for Tcp {
         match self.stream.read(buf) {
             Ok(0) => Err(Error::Receive),
             Ok(n) => Ok(n),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
                 Err(Error::Timeout)
             }
             Err(_) => Err(Error::Receive),
@@ -103,18 +136,33 @@ pub struct Rejections(pub Vec<(usize, u16, String)>);
 impl Observer for Rejections {
     fn note(&mut self, note: &Note<'_>) {
         if let Some(Event::RecipientRejected(i)) = note.event {
-            self.0.push((i, note.code, String::from_utf8_lossy(note.text).into_owned()));
+            self.0.push((
+                i,
+                note.code,
+                String::from_utf8_lossy(note.text).into_owned(),
+            ));
         }
     }
 }
 
 /// Sends `mail` through the engine to 127.0.0.1:`port`.
-pub fn send(port: u16, mail: &Mail<'_, [Party<'_>]>, config: Config<'_>) -> (Result<(), Error>, Rejections) {
+pub fn send(
+    port: u16,
+    mail: &Mail<'_, [Party<'_>]>,
+    config: Config<'_>,
+) -> (Result<(), Error>, Rejections) {
     mail.validate().expect("test mail is valid");
     let mut transport = Tcp::connect(port);
     let mut session = Session::new(mail, config);
     let (mut inbuf, mut outbuf) = ([0u8; 256], [0u8; 256]);
     let mut rejections = Rejections::default();
-    let result = client::run(&mut session, &mut transport, &mut inbuf, &mut outbuf, &mut rejections);
+    let result = client::run(
+        &mut session,
+        &mut transport,
+        &mut inbuf,
+        &mut outbuf,
+        &mut rejections,
+        &mut NoParts,
+    );
     (result, rejections)
 }

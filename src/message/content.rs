@@ -1,0 +1,530 @@
+//! The message content: header block, text and attachments (RFC 2045-2049).
+//!
+//! A mail without attachments is one `text/plain; charset=utf-8` part. With
+//! attachments it is `multipart/mixed`: the text first, then each attachment
+//! as `base64` with its Content-Type and, when it has a file name,
+//! `Content-Disposition: attachment` (RFC 2231 `filename*` for non-ASCII
+//! names). Attachments and a streamed body are pushed by the application
+//! through [`Parts`]; nothing is buffered beyond the caller's output buffer,
+//! so their size is unbounded.
+
+use super::{header, words, Mail, Recipients};
+use crate::base64::Base64Lines;
+use crate::cursor::Out;
+use crate::error::Error;
+use crate::message::qp::QuotedPrintable;
+
+/// RFC 5322 §2.1.1: at most 998 octets per line.
+const MAX_LINE: usize = 998;
+
+/// How the text part travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// ASCII with lines of at most 998 octets: as is.
+    SevenBit,
+    /// 8-bit text with short lines to a server offering 8BITMIME: as is, with `BODY=8BITMIME`.
+    EightBit,
+    /// Anything else: quoted-printable.
+    QuotedPrintable,
+}
+
+impl TextEncoding {
+    /// The encoding for `text` (streamed text, whose content is not known
+    /// in advance, is always quoted-printable).
+    pub fn choose(text: &[u8], eight_bit_mime: bool) -> TextEncoding {
+        let mut eight_bit = false;
+        let mut line = 0usize;
+        let mut longest = 0usize;
+        for &b in text {
+            if b == b'\r' || b == b'\n' {
+                line = 0;
+                continue;
+            }
+            // A leading dot is doubled on the wire.
+            line += if line == 0 && b == b'.' { 2 } else { 1 };
+            longest = longest.max(line);
+            eight_bit |= b >= 0x80;
+        }
+        match (eight_bit, longest <= MAX_LINE) {
+            (false, true) => TextEncoding::SevenBit,
+            (true, true) if eight_bit_mime => TextEncoding::EightBit,
+            _ => TextEncoding::QuotedPrintable,
+        }
+    }
+
+    fn name(self) -> &'static [u8] {
+        match self {
+            TextEncoding::SevenBit => b"7bit",
+            TextEncoding::EightBit => b"8bit",
+            TextEncoding::QuotedPrintable => b"quoted-printable",
+        }
+    }
+}
+
+/// An attachment's description.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attachment<'a> {
+    /// Suggested file name; empty for an inline part without name.
+    pub filename: &'a [u8],
+    /// The Content-Type value, e.g. `text/csv` or `image/jpeg`.
+    pub content_type: &'a [u8],
+}
+
+/// Content the application streams while the message is being sent.
+pub trait Parts {
+    /// Number of attachments.
+    fn count(&self) -> usize;
+    /// Attachment `index`'s description.
+    fn attachment(&self, index: usize) -> Option<Attachment<'_>>;
+    /// Pushes attachment `index`'s raw bytes into `out` (encoded by the caller of this method).
+    fn stream(&mut self, index: usize, out: &mut dyn Out) -> Result<(), Error>;
+    /// `true` when the text body is streamed instead of taken from [`Mail::body`].
+    fn has_body_stream(&self) -> bool;
+    /// Pushes the text body into `out`.
+    fn stream_body(&mut self, out: &mut dyn Out) -> Result<(), Error>;
+}
+
+/// No streamed content.
+pub struct NoParts;
+
+impl Parts for NoParts {
+    fn count(&self) -> usize {
+        0
+    }
+    fn attachment(&self, _index: usize) -> Option<Attachment<'_>> {
+        None
+    }
+    fn stream(&mut self, _index: usize, _out: &mut dyn Out) -> Result<(), Error> {
+        Ok(())
+    }
+    fn has_body_stream(&self) -> bool {
+        false
+    }
+    fn stream_body(&mut self, _out: &mut dyn Out) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// RFC 2046 §5.1.1 boundary: 1-70 of DIGIT ALPHA `'()+_,-./:=? ` and space, not ending in space.
+pub fn is_boundary(b: &[u8]) -> bool {
+    (1..=70).contains(&b.len())
+        && !b.ends_with(b" ")
+        && b.iter().all(|&c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    b'\''
+                        | b'('
+                        | b')'
+                        | b'+'
+                        | b'_'
+                        | b','
+                        | b'-'
+                        | b'.'
+                        | b'/'
+                        | b':'
+                        | b'='
+                        | b'?'
+                        | b' '
+                )
+        })
+}
+
+/// Checks an attachment's type and name: printable, no CR/LF, no quotes in the type.
+pub fn validate_attachment(a: &Attachment<'_>) -> Result<(), Error> {
+    let type_ok = !a.content_type.is_empty()
+        && a.content_type.len() <= 200
+        && a.content_type.iter().all(|&b| (32..=126).contains(&b));
+    let name_ok = a.filename.len() <= 255 && !a.filename.iter().any(|&b| super::is_control(b));
+    if type_ok && name_ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidAttachment)
+    }
+}
+
+/// Renders the whole message (header block and content) into `out`, which
+/// must dot-stuff it. Returns the first error an application stream reported.
+pub fn put<R: Recipients + ?Sized>(
+    out: &mut dyn Out,
+    mail: &Mail<'_, R>,
+    text_encoding: TextEncoding,
+    parts: &mut dyn Parts,
+) -> Result<(), Error> {
+    header::put(out, mail);
+    let text_encoding = if parts.has_body_stream() {
+        TextEncoding::QuotedPrintable
+    } else {
+        text_encoding
+    };
+    if parts.count() == 0 {
+        put_text_headers(out, text_encoding);
+        out.put(b"\r\n");
+        return put_text(out, mail.body, text_encoding, parts);
+    }
+    let generated = generated_boundary(mail.unique);
+    let boundary = if mail.boundary.is_empty() {
+        &generated[..]
+    } else {
+        mail.boundary
+    };
+    out.put(b"Content-Type: multipart/mixed; boundary=\"");
+    out.put(boundary);
+    out.put(b"\"\r\n\r\nThis is a multi-part message in MIME format.\r\n");
+    put_delimiter(out, boundary, false);
+    put_text_headers(out, text_encoding);
+    out.put(b"\r\n");
+    put_text(out, mail.body, text_encoding, parts)?;
+    for index in 0..parts.count() {
+        let Some(attachment) = parts.attachment(index) else {
+            continue;
+        };
+        put_delimiter(out, boundary, false);
+        put_attachment_headers(out, &attachment);
+        let mut encoder = Base64Lines::new(out);
+        let streamed = parts.stream(index, &mut encoder);
+        encoder.finish();
+        streamed?;
+        out.put(b"\r\n");
+    }
+    put_delimiter(out, boundary, true);
+    Ok(())
+}
+
+/// `--boundary` (or `--boundary--`) on its own line; the text before it
+/// always ends with a line break.
+fn put_delimiter(out: &mut dyn Out, boundary: &[u8], last: bool) {
+    out.put(b"--");
+    out.put(boundary);
+    out.put(if last { b"--\r\n" } else { b"\r\n" });
+}
+
+fn put_text_headers(out: &mut dyn Out, encoding: TextEncoding) {
+    out.put(b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
+    out.put(encoding.name());
+    out.put(b"\r\n");
+}
+
+/// The text, ending with a line break.
+fn put_text(
+    out: &mut dyn Out,
+    body: &[u8],
+    encoding: TextEncoding,
+    parts: &mut dyn Parts,
+) -> Result<(), Error> {
+    if parts.has_body_stream() {
+        let mut qp = QuotedPrintable::new(out);
+        let streamed = parts.stream_body(&mut qp);
+        qp.finish();
+        return streamed;
+    }
+    if encoding == TextEncoding::QuotedPrintable {
+        let mut qp = QuotedPrintable::new(out);
+        qp.put(body);
+        qp.finish();
+    } else {
+        out.put(body);
+        if !matches!(body.last(), None | Some(b'\r' | b'\n')) {
+            out.put(b"\r\n");
+        }
+    }
+    Ok(())
+}
+
+fn put_attachment_headers(out: &mut dyn Out, a: &Attachment<'_>) {
+    out.put(b"Content-Type: ");
+    out.put(a.content_type);
+    out.put(b"\r\nContent-Transfer-Encoding: base64\r\n");
+    if !a.filename.is_empty() {
+        out.put(b"Content-Disposition: attachment;\r\n filename");
+        put_filename(out, a.filename);
+        out.put(b"\r\n");
+    }
+    out.put(b"\r\n");
+}
+
+/// `="name"` for ASCII names, `*=utf-8''%XX...` (RFC 2231) otherwise.
+fn put_filename(out: &mut dyn Out, name: &[u8]) {
+    if !words::needs_encoding(name) {
+        out.put(b"=\"");
+        for &b in name {
+            if b == b'"' || b == b'\\' {
+                out.byte(b'\\');
+            }
+            out.byte(b);
+        }
+        out.byte(b'"');
+        return;
+    }
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.put(b"*=utf-8''");
+    for &b in name {
+        // RFC 2231 attribute-char: no controls, space, "*'%" or tspecials.
+        if b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#' | b'$' | b'&' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+            )
+        {
+            out.byte(b);
+        } else {
+            out.byte(b'%');
+            out.byte(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'));
+            out.byte(HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0'));
+        }
+    }
+}
+
+/// `=_ip-smtpc_` and eight hex digits: "=_" occurs neither in base64 (where
+/// "=" is only trailing padding) nor in quoted-printable (where "=" starts a
+/// hex pair or a soft break), so no encoded part can contain the boundary.
+pub fn generated_boundary(unique: u32) -> [u8; 19] {
+    let mut b = *b"=_ip-smtpc_00000000";
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, slot) in b.iter_mut().skip(11).enumerate() {
+        *slot = HEX
+            .get(((unique >> (28 - 4 * i)) & 0xf) as usize)
+            .copied()
+            .unwrap_or(b'0');
+    }
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{Kind, Party, NO_HEADERS};
+
+    struct TestParts<'a> {
+        items: Vec<(Attachment<'a>, Vec<u8>)>,
+        body: Option<Vec<u8>>,
+        fail_at: Option<usize>,
+    }
+
+    impl Parts for TestParts<'_> {
+        fn count(&self) -> usize {
+            self.items.len()
+        }
+        fn attachment(&self, index: usize) -> Option<Attachment<'_>> {
+            self.items.get(index).map(|i| i.0)
+        }
+        fn stream(&mut self, index: usize, out: &mut dyn Out) -> Result<(), Error> {
+            if self.fail_at == Some(index) {
+                return Err(Error::ApplicationAbort);
+            }
+            for chunk in self.items[index].1.chunks(7) {
+                out.put(chunk);
+            }
+            Ok(())
+        }
+        fn has_body_stream(&self) -> bool {
+            self.body.is_some()
+        }
+        fn stream_body(&mut self, out: &mut dyn Out) -> Result<(), Error> {
+            for chunk in self.body.as_deref().unwrap_or_default().chunks(3) {
+                out.put(chunk);
+            }
+            Ok(())
+        }
+    }
+
+    const RCPT: [Party<'static>; 1] = [Party {
+        address: b"a@example.test",
+        name: b"",
+        kind: Kind::To,
+    }];
+
+    fn mail(body: &'static [u8]) -> Mail<'static, [Party<'static>]> {
+        Mail {
+            sender: Party {
+                address: b"d@example.test",
+                name: b"",
+                kind: Kind::To,
+            },
+            recipients: &RCPT,
+            subject: b"",
+            body,
+            date: None,
+            timezone: b"",
+            domain: b"example.test",
+            unique: 0xabcdef01,
+            reply_to: b"",
+            extra_headers: &NO_HEADERS,
+            boundary: b"",
+        }
+    }
+
+    fn render(
+        mail: &Mail<'_, [Party<'_>]>,
+        enc: TextEncoding,
+        parts: &mut dyn Parts,
+    ) -> (String, Result<(), Error>) {
+        let mut out = Vec::new();
+        let r = put(&mut out, mail, enc, parts);
+        let text = String::from_utf8(out).unwrap();
+        let body_start = text.find("MIME-Version: 1.0\r\n").unwrap() + 19;
+        (text[body_start..].to_string(), r)
+    }
+
+    #[test]
+    fn encoding_choice() {
+        assert_eq!(
+            TextEncoding::choose(b"plain\r\n", false),
+            TextEncoding::SevenBit
+        );
+        assert_eq!(
+            TextEncoding::choose("\u{e9}".as_bytes(), true),
+            TextEncoding::EightBit
+        );
+        assert_eq!(
+            TextEncoding::choose("\u{e9}".as_bytes(), false),
+            TextEncoding::QuotedPrintable
+        );
+        assert_eq!(
+            TextEncoding::choose(&[b'x'; 998], false),
+            TextEncoding::SevenBit
+        );
+        assert_eq!(
+            TextEncoding::choose(&[b'x'; 999], true),
+            TextEncoding::QuotedPrintable
+        );
+        let mut dotted = vec![b'.'];
+        dotted.extend_from_slice(&[b'x'; 997]);
+        assert_eq!(
+            TextEncoding::choose(&dotted, false),
+            TextEncoding::QuotedPrintable
+        );
+    }
+
+    #[test]
+    fn single_text_part() {
+        let (text, r) = render(&mail(b"hi"), TextEncoding::SevenBit, &mut NoParts);
+        assert_eq!(r, Ok(()));
+        assert_eq!(text, "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\nhi\r\n");
+        let (text, _) = render(
+            &mail("\u{e9}=".as_bytes()),
+            TextEncoding::QuotedPrintable,
+            &mut NoParts,
+        );
+        assert!(
+            text.ends_with("quoted-printable\r\n\r\n=C3=A9=3D\r\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn multipart_with_attachments() {
+        let mut parts = TestParts {
+            items: vec![
+                (
+                    Attachment {
+                        filename: b"empty.bin",
+                        content_type: b"application/octet-stream",
+                    },
+                    vec![],
+                ),
+                (
+                    Attachment {
+                        filename: b"abc.txt",
+                        content_type: b"text/plain",
+                    },
+                    b"abc".to_vec(),
+                ),
+                (
+                    Attachment {
+                        filename: "M\u{e4}rz \"log\".csv".as_bytes(),
+                        content_type: b"text/csv",
+                    },
+                    b"a,b\n".to_vec(),
+                ),
+            ],
+            body: None,
+            fail_at: None,
+        };
+        let (text, r) = render(&mail(b"see attached"), TextEncoding::SevenBit, &mut parts);
+        assert_eq!(r, Ok(()));
+        assert_eq!(
+            text,
+            "Content-Type: multipart/mixed; boundary=\"=_ip-smtpc_abcdef01\"\r\n\r\n\
+             This is a multi-part message in MIME format.\r\n\
+             --=_ip-smtpc_abcdef01\r\n\
+             Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\
+             see attached\r\n\
+             --=_ip-smtpc_abcdef01\r\n\
+             Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\
+             Content-Disposition: attachment;\r\n filename=\"empty.bin\"\r\n\r\n\r\n\
+             --=_ip-smtpc_abcdef01\r\n\
+             Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\
+             Content-Disposition: attachment;\r\n filename=\"abc.txt\"\r\n\r\nYWJj\r\n\
+             --=_ip-smtpc_abcdef01\r\n\
+             Content-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n\
+             Content-Disposition: attachment;\r\n filename*=utf-8''M%C3%A4rz%20%22log%22.csv\r\n\r\nYSxiCg==\r\n\
+             --=_ip-smtpc_abcdef01--\r\n"
+        );
+    }
+
+    #[test]
+    fn streamed_body_is_quoted_printable_and_failures_propagate() {
+        let mut parts = TestParts {
+            items: vec![],
+            body: Some(b"line one\nline two".to_vec()),
+            fail_at: None,
+        };
+        let (text, r) = render(&mail(b"ignored"), TextEncoding::SevenBit, &mut parts);
+        assert_eq!(r, Ok(()));
+        assert!(
+            text.ends_with("quoted-printable\r\n\r\nline one\r\nline two\r\n"),
+            "{text}"
+        );
+
+        let mut parts = TestParts {
+            items: vec![(
+                Attachment {
+                    filename: b"",
+                    content_type: b"text/plain",
+                },
+                b"x".to_vec(),
+            )],
+            body: None,
+            fail_at: Some(0),
+        };
+        let (_, r) = render(&mail(b"x"), TextEncoding::SevenBit, &mut parts);
+        assert_eq!(r, Err(Error::ApplicationAbort));
+    }
+
+    #[test]
+    fn boundaries_and_attachment_checks() {
+        assert!(is_boundary(b"------------030007030004040809060800"));
+        assert!(is_boundary(&generated_boundary(7)));
+        assert!(!is_boundary(b""));
+        assert!(!is_boundary(b"trailing "));
+        assert!(!is_boundary(b"quote\""));
+        assert!(!is_boundary(&[b'a'; 71]));
+        let ok = Attachment {
+            filename: b"a.txt",
+            content_type: b"text/plain",
+        };
+        assert_eq!(validate_attachment(&ok), Ok(()));
+        assert_eq!(
+            validate_attachment(&Attachment {
+                content_type: b"text/plain\r\nX: y",
+                ..ok
+            }),
+            Err(Error::InvalidAttachment)
+        );
+        assert_eq!(
+            validate_attachment(&Attachment {
+                filename: b"a\nb",
+                ..ok
+            }),
+            Err(Error::InvalidAttachment)
+        );
+        assert_eq!(
+            validate_attachment(&Attachment {
+                content_type: b"",
+                ..ok
+            }),
+            Err(Error::InvalidAttachment)
+        );
+    }
+}
