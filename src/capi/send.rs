@@ -73,16 +73,22 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
 ) -> c_int {
     // SAFETY: the caller's contract covers every pointer.
     let options = unsafe { pOptions.as_ref() };
-    // SAFETY: pReport is NULL or valid by contract.
-    let report = options.and_then(|o| unsafe { o.pReport.as_mut() });
-    let mut last_reply: [c_char; IP_SMTPC_REPLY_TEXT_SIZE] = [0; IP_SMTPC_REPLY_TEXT_SIZE];
+    let report: *mut IP_SMTPC_REPORT = options.map_or(core::ptr::null_mut(), |o| o.pReport);
     let mut empty: [IP_SMTPC_RCPT_RESULT; 0] = [];
-    let results: &mut [IP_SMTPC_RCPT_RESULT] = match &report {
-        Some(r) if !r.paResult.is_null() => {
-            // SAFETY: the caller provides NumResults entries at paResult.
-            unsafe { core::slice::from_raw_parts_mut(r.paResult, r.NumResults as usize) }
+    // SAFETY: pReport is NULL or valid by contract; this borrow ends with
+    // the observer, before the report is written below.
+    let (results, last_reply) = match unsafe { report.as_mut() } {
+        Some(r) => {
+            let results: &mut [IP_SMTPC_RCPT_RESULT] = if r.paResult.is_null() {
+                &mut empty
+            } else {
+                // SAFETY: the caller provides NumResults entries at paResult.
+                unsafe { core::slice::from_raw_parts_mut(r.paResult, r.NumResults as usize) }
+            };
+            r.acReply[0] = 0;
+            (results, Some(&mut r.acReply))
         }
-        _ => &mut empty,
+        None => (&mut empty[..], None),
     };
     results.fill(IP_SMTPC_RCPT_RESULT {
         ReplyCode: 0,
@@ -109,7 +115,7 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
     let mut observer = CObserver {
         callback: None,
         results,
-        last_reply: &mut last_reply,
+        last_reply,
     };
     // SAFETY: forwarded under this function's contract.
     let result = unsafe { send(&args, &mut observer, &mut summary) };
@@ -117,7 +123,8 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
         Ok(()) => 0,
         Err(e) => e.code(),
     };
-    if let Some(r) = report {
+    // SAFETY: as above; the observer's borrows have ended.
+    if let Some(r) = unsafe { report.as_mut() } {
         r.Result = code;
         r.Step = if result.is_ok() {
             Step::Done as U8
@@ -128,11 +135,9 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
         r.ReplyCode = summary.code;
         r.NumAccepted = summary.accepted;
         r.NumRejected = summary.rejected;
-        r.acReply = if summary.code == 0 {
-            [0; IP_SMTPC_REPLY_TEXT_SIZE]
-        } else {
-            last_reply
-        };
+        if summary.code == 0 {
+            r.acReply[0] = 0;
+        }
     }
     code
 }

@@ -72,7 +72,7 @@ impl Transport for CTransport<'_> {
 pub struct CObserver<'r> {
     pub callback: Option<unsafe extern "C" fn(c_int, *mut c_void) -> c_int>,
     pub results: &'r mut [IP_SMTPC_RCPT_RESULT],
-    pub last_reply: &'r mut [c_char; IP_SMTPC_REPLY_TEXT_SIZE],
+    pub last_reply: Option<&'r mut [c_char; IP_SMTPC_REPLY_TEXT_SIZE]>,
 }
 
 impl CObserver<'_> {
@@ -128,10 +128,12 @@ impl Observer for CObserver<'_> {
         if note.step == Step::Mail {
             self.record(0, note);
         }
-        let room = self.last_reply.len() - 1;
+        let Some(last_reply) = self.last_reply.as_deref_mut() else {
+            return;
+        };
+        let room = last_reply.len() - 1;
         let text = note.text.get(..room).unwrap_or(note.text);
-        for (dst, &src) in self
-            .last_reply
+        for (dst, &src) in last_reply
             .iter_mut()
             .zip(text.iter().chain(core::iter::once(&0)))
         {
