@@ -113,6 +113,7 @@ mod tests {
     use super::*;
 
     use crate::cursor::Cursor;
+    use crate::testutil::Rng;
 
     fn encode(parts: &[&[u8]]) -> String {
         let mut out = vec![0u8; 256];
@@ -172,13 +173,8 @@ mod tests {
     /// Property: random data in random chunks decodes back; no line over 76.
     #[test]
     fn streaming_lines_round_trip() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut next = move || rng.next();
         for _ in 0..500 {
             let len = (next() % 700) as usize;
             let data: Vec<u8> = (0..len).map(|_| next() as u8).collect();

@@ -36,6 +36,24 @@ pub fn strip_around(s: &[u8], first: u8, last: u8) -> Option<&[u8]> {
     }
 }
 
+/// The two upper-case hex digits of `b`.
+pub fn hex_pair(b: u8) -> [u8; 2] {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let digit = |n: u8| HEX.get(usize::from(n & 15)).copied().unwrap_or(b'0');
+    [digit(b >> 4), digit(b)]
+}
+
+/// The eight lower-case hex digits of `value`.
+pub fn hex_u32(value: u32) -> [u8; 8] {
+    let mut out = [0u8; 8];
+    for (pair, byte) in out.chunks_exact_mut(2).zip(value.to_be_bytes()) {
+        for (slot, digit) in pair.iter_mut().zip(hex_pair(byte)) {
+            *slot = digit.to_ascii_lowercase();
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +73,7 @@ mod tests {
         assert_eq!(strip_around(b"\"\"", b'"', b'"'), Some(&b""[..]));
         assert_eq!(strip_around(b"\"", b'"', b'"'), None);
         assert_eq!(strip_around(b"[x", b'[', b']'), None);
+        assert_eq!(hex_pair(0x3d), *b"3D");
+        assert_eq!(&hex_u32(0x1a2b_3c4d), b"1a2b3c4d");
     }
 }

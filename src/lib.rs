@@ -43,5 +43,7 @@ pub mod limits;
 pub mod message;
 pub mod reply;
 pub mod session;
+#[cfg(test)]
+mod testutil;
 
 pub use error::Error;

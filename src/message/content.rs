@@ -256,7 +256,6 @@ fn put_filename(out: &mut dyn Out, name: &[u8]) {
         out.byte(b'"');
         return;
     }
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     out.put(b"*=utf-8''");
     for &b in name {
         // RFC 2231 attribute-char: no controls, space, "*'%" or tspecials.
@@ -269,8 +268,7 @@ fn put_filename(out: &mut dyn Out, name: &[u8]) {
             out.byte(b);
         } else {
             out.byte(b'%');
-            out.byte(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'));
-            out.byte(HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0'));
+            out.put(&crate::bytes::hex_pair(b));
         }
     }
 }
@@ -280,12 +278,8 @@ fn put_filename(out: &mut dyn Out, name: &[u8]) {
 /// hex pair or a soft break), so no encoded part can contain the boundary.
 pub fn generated_boundary(unique: u32) -> [u8; 19] {
     let mut b = *b"=_ip-smtpc_00000000";
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for (i, slot) in b.iter_mut().skip(11).enumerate() {
-        *slot = HEX
-            .get(((unique >> (28 - 4 * i)) & 0xf) as usize)
-            .copied()
-            .unwrap_or(b'0');
+    for (slot, digit) in b.iter_mut().skip(11).zip(crate::bytes::hex_u32(unique)) {
+        *slot = digit;
     }
     b
 }

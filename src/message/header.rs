@@ -91,7 +91,7 @@ pub fn put<R: Recipients + ?Sized>(out: &mut dyn Out, mail: &Mail<'_, R>) {
         }
         out.byte(b'.');
     }
-    put_hex(out, mail.unique);
+    out.put(&crate::bytes::hex_u32(mail.unique));
     out.byte(b'@');
     out.put(mail.own_domain());
     out.put(b">\r\n");
@@ -135,18 +135,6 @@ fn put_address_list<R: Recipients + ?Sized>(
     }
     if !first {
         out.put(b"\r\n");
-    }
-}
-
-/// Eight lower-case hex digits.
-pub fn put_hex(out: &mut dyn Out, value: u32) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for shift in (0..8).rev() {
-        out.byte(
-            HEX.get(((value >> (shift * 4)) & 0xf) as usize)
-                .copied()
-                .unwrap_or(b'0'),
-        );
     }
 }
 

@@ -7,7 +7,6 @@
 
 use crate::cursor::Out;
 
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
 /// Longest encoded line, the soft-break "=" included.
 const LINE: usize = 76;
 
@@ -42,8 +41,7 @@ impl<'o> QuotedPrintable<'o> {
     }
 
     fn escaped(&mut self, b: u8) {
-        let hi = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
-        let lo = HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0');
+        let [hi, lo] = crate::bytes::hex_pair(b);
         self.token(&[b'=', hi, lo]);
     }
 
@@ -91,6 +89,7 @@ impl Out for QuotedPrintable<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{canonical, Rng};
 
     fn encode_chunks(text: &[u8], chunk: usize) -> Vec<u8> {
         let mut out = Vec::new();
@@ -130,26 +129,6 @@ mod tests {
         out
     }
 
-    fn canonical(text: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < text.len() {
-            match text[i] {
-                b'\r' if text.get(i + 1) == Some(&b'\n') => {
-                    out.extend_from_slice(b"\r\n");
-                    i += 1;
-                }
-                b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
-                b => out.push(b),
-            }
-            i += 1;
-        }
-        if !out.is_empty() && !out.ends_with(b"\r\n") {
-            out.extend_from_slice(b"\r\n");
-        }
-        out
-    }
-
     #[test]
     fn golden() {
         assert_eq!(encode_chunks(b"a=b", 99), b"a=3Db\r\n");
@@ -174,13 +153,8 @@ mod tests {
     /// no line over 76 characters; only CR LF line breaks.
     #[test]
     fn property_round_trip() {
-        let mut seed = 0x1234_5678_9abc_def1u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = Rng(0x1234_5678_9abc_def1);
+        let mut next = move || rng.next();
         let alphabet = b"ab =\t\r\n.\xc3\xa9\x00\xff~";
         for _ in 0..2000 {
             let len = (next() % 300) as usize;
