@@ -342,7 +342,10 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
                     c.put(b" SIZE=");
                     c.decimal(self.message_size);
                 }
-                if self.text_encoding == TextEncoding::EightBit {
+                if self.esmtp
+                    && self.caps.has(Extension::EightBitMime)
+                    && self.text_encoding == TextEncoding::EightBit
+                {
                     c.put(b" BODY=8BITMIME");
                 }
             }

@@ -308,6 +308,9 @@ unsafe fn send(
     }
     // SAFETY: NULL or valid by contract.
     let body_item = args.options.and_then(|o| unsafe { o.pBody.as_ref() });
+    if !cfg!(feature = "mime") && (!items.is_empty() || body_item.is_some()) {
+        return Err(Error::NotBuilt);
+    }
     if body_item.is_some_and(|b| b.pfSendItem.is_none()) {
         return Err(Error::InvalidBody);
     }

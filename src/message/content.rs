@@ -48,6 +48,8 @@ impl TextEncoding {
         match (eight_bit, longest <= MAX_LINE) {
             (false, true) => TextEncoding::SevenBit,
             (true, true) if eight_bit_mime => TextEncoding::EightBit,
+            // Without quoted-printable, text goes out as is (as in emNet).
+            _ if !cfg!(feature = "mime") => TextEncoding::EightBit,
             _ => TextEncoding::QuotedPrintable,
         }
     }
@@ -152,6 +154,9 @@ pub fn put<R: Recipients + ?Sized>(
     parts: &mut dyn Parts,
 ) -> Result<(), Error> {
     header::put(out, mail);
+    if !cfg!(feature = "mime") && (parts.count() > 0 || parts.has_body_stream()) {
+        return Err(Error::NotBuilt);
+    }
     let text_encoding = if parts.has_body_stream() {
         TextEncoding::QuotedPrintable
     } else {
@@ -360,6 +365,7 @@ mod tests {
         (text[body_start..].to_string(), r)
     }
 
+    #[cfg(feature = "mime")]
     #[test]
     fn encoding_choice() {
         assert_eq!(
@@ -406,6 +412,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "mime")]
     #[test]
     fn multipart_with_attachments() {
         let mut parts = TestParts {
@@ -457,6 +464,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "mime")]
     #[test]
     fn streamed_body_is_quoted_printable_and_failures_propagate() {
         let mut parts = TestParts {
@@ -484,6 +492,26 @@ mod tests {
         };
         let (_, r) = render(&mail(b"x"), TextEncoding::SevenBit, &mut parts);
         assert_eq!(r, Err(Error::ApplicationAbort));
+    }
+
+    #[cfg(not(feature = "mime"))]
+    #[test]
+    fn without_mime_streams_are_not_built_and_text_goes_raw() {
+        assert_eq!(
+            TextEncoding::choose("\u{e9}".as_bytes(), false),
+            TextEncoding::EightBit
+        );
+        assert_eq!(
+            TextEncoding::choose(&[b'x'; 1200], false),
+            TextEncoding::EightBit
+        );
+        let mut parts = TestParts {
+            items: vec![],
+            body: Some(b"x".to_vec()),
+            fail_at: None,
+        };
+        let (_, r) = render(&mail(b"x"), TextEncoding::SevenBit, &mut parts);
+        assert_eq!(r, Err(Error::NotBuilt));
     }
 
     #[test]

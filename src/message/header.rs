@@ -141,7 +141,9 @@ fn put_address_list<R: Recipients + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::{Party, Timestamp, NO_HEADERS};
+    #[cfg(feature = "mime")]
+    use crate::message::Timestamp;
+    use crate::message::{Party, NO_HEADERS};
 
     fn render<R: Recipients + ?Sized>(mail: &Mail<'_, R>) -> String {
         let mut out = Vec::new();
@@ -149,6 +151,7 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    #[cfg(feature = "mime")]
     #[test]
     fn golden_header_block() {
         let recipients = [

@@ -11,8 +11,9 @@ use crate::cursor::Out;
 const WORD_INPUT: usize = 42;
 
 /// `true` when `text` has octets above 127 and so needs encoded words.
+/// Always `false` without the `mime` feature: text then goes out raw, as in emNet.
 pub fn needs_encoding(text: &[u8]) -> bool {
-    text.iter().any(|&b| b >= 0x80)
+    cfg!(feature = "mime") && text.iter().any(|&b| b >= 0x80)
 }
 
 /// Writes `text` as a sequence of encoded words folded onto continuation lines.
@@ -40,7 +41,7 @@ pub fn put_encoded(out: &mut dyn Out, text: &[u8]) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "mime"))]
 mod tests {
     use super::*;
 
