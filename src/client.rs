@@ -186,7 +186,10 @@ where
                         filled = crate::bytes::shift_down(inbuf, used, filled);
                         // Without pipelining, nothing may follow a reply that
                         // asks us to speak next.
-                        if last && filled > 0 && session.want() == Want::Send {
+                        if last
+                            && filled > 0
+                            && matches!(session.want(), Want::Send | Want::Content)
+                        {
                             session.abort(Error::UnexpectedReply);
                         }
                     }
@@ -467,6 +470,12 @@ mod tests {
             &mut Recorder::default(),
         );
         assert_eq!(r, Err(Error::UnexpectedReply));
+        // Also when the surplus follows the 354 that invites the message.
+        let server =
+            "220 hi\r\n|250 mx\r\n|250 ok\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n250 early\r\n";
+        let (r, sent) = drive(server, 4096, 256, &mut Recorder::default());
+        assert_eq!(r, Err(Error::UnexpectedReply));
+        assert!(sent.ends_with(b"DATA\r\n"), "no message after the surplus");
     }
 
     #[test]
