@@ -9,7 +9,14 @@
  * Output (semihosting): "result=<n> stack=<bytes>", where stack is the
  * high-water mark of the IP_SMTPC_Send() call measured by stack painting.
  * Exit status (semihosting SYS_EXIT_EXTENDED): 0 if the server accepted the
- * mail, 1 otherwise.
+ * mail, 1 otherwise, 2 for a bad command line or a recording file that
+ * cannot be opened, 3 if the mail was accepted but recording failed.
+ *
+ * Command line (semihosting SYS_GET_CMDLINE; QEMU: -append "..."), words
+ * separated by spaces, all optional:
+ *   token=T   appended to the subject as " [T]" (T: 1-40 of A-Z a-z 0-9 . _ -),
+ *             so a test can find exactly this mail in a mailbox
+ *   record=F  write every byte pfSend sends to the host file F
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +34,8 @@
 #define RECIPIENT_0_ADDR  "alice@ip-smtpc.test"
 #define RECIPIENT_1_NAME  "Bob"
 #define RECIPIENT_1_ADDR  "bob@ip-smtpc.test"
+#define RECIPIENT_2_NAME  "Carol"       /* Bcc: envelope only, in no header */
+#define RECIPIENT_2_ADDR  "carol@ip-smtpc.test"
 #define SERVER_ADDR       "127.0.0.1"   /* handed to pfConnect; QEMU picks the port */
 #define SERVER_USER       NULL          /* no authentication */
 #define SERVER_PASS       NULL
@@ -42,10 +51,13 @@ static const IP_SMTPC_MAIL_ADDR _aMailAddr[] = {
     { SENDER_NAME,      SENDER_ADDR,      SMTPC_REC_TYPE_FROM }, /* [0] is the sender */
     { RECIPIENT_0_NAME, RECIPIENT_0_ADDR, SMTPC_REC_TYPE_TO   },
     { RECIPIENT_1_NAME, RECIPIENT_1_ADDR, SMTPC_REC_TYPE_CC   },
+    { RECIPIENT_2_NAME, RECIPIENT_2_ADDR, SMTPC_REC_TYPE_BCC  },
 };
 
+#define SUBJECT           "Hello from a Cortex-M4 in QEMU"
+
 static const IP_SMTPC_MESSAGE _Message = {
-    .sSubject = "Hello from a Cortex-M4 in QEMU",
+    .sSubject = SUBJECT,
     .sBody =
         "This mail was sent by the ip-smtpc firmware example.\r\n"
         "It ran on QEMU's mps2-an386 board; its UART0 is the TCP connection.\r\n"
@@ -143,21 +155,154 @@ void IP_SMTPC_OnPanic(void)
 }
 
 /*********************************************************************
+*       Command line
+*/
+#define CMDLINE_SIZE 512
+#define TOKEN_MAX    40
+
+static char _acCmdline[CMDLINE_SIZE];
+static char _acSubject[sizeof SUBJECT + 3 + TOKEN_MAX + 1]; /* SUBJECT " [" token "]" */
+
+typedef struct {
+    const char *pToken;  /* not NUL-terminated, NumToken bytes */
+    int NumToken;
+    const char *sRecord; /* NUL-terminated inside _acCmdline, or NULL */
+} fw_args_t;
+
+static int _IsTokenChar(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '-';
+}
+
+static int _StartsWith(const char *s, int Len, const char *sPrefix)
+{
+    int i;
+
+    for (i = 0; sPrefix[i] != '\0'; i++) {
+        if (i >= Len || s[i] != sPrefix[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Splits _acCmdline into words (in place: spaces become NULs) and picks out
+ * token= and record=. Unknown words (the ELF name comes first) are ignored.
+ * Returns 0, or -1 with a message printed. */
+static int _ParseArgs(fw_args_t *pArgs)
+{
+    int Len;
+    int i = 0;
+
+    pArgs->pToken = NULL;
+    pArgs->NumToken = 0;
+    pArgs->sRecord = NULL;
+    Len = semihost_get_cmdline(_acCmdline, (int)sizeof _acCmdline);
+    if (Len < 0) {
+        return 0; /* no command line: defaults */
+    }
+    while (i < Len) {
+        int Start;
+        int n;
+
+        while (i < Len && _acCmdline[i] == ' ') {
+            _acCmdline[i++] = '\0';
+        }
+        Start = i;
+        while (i < Len && _acCmdline[i] != ' ') {
+            i++;
+        }
+        n = i - Start;
+        if (n == 0) {
+            break;
+        }
+        if (_StartsWith(&_acCmdline[Start], n, "token=")) {
+            int k;
+
+            pArgs->pToken = &_acCmdline[Start + 6];
+            pArgs->NumToken = n - 6;
+            if (pArgs->NumToken < 1 || pArgs->NumToken > TOKEN_MAX) {
+                semihost_puts("ERROR: token= needs 1-40 characters\n");
+                return -1;
+            }
+            for (k = 0; k < pArgs->NumToken; k++) {
+                if (!_IsTokenChar(pArgs->pToken[k])) {
+                    semihost_puts("ERROR: token= allows only A-Z a-z 0-9 . _ -\n");
+                    return -1;
+                }
+            }
+        } else if (_StartsWith(&_acCmdline[Start], n, "record=")) {
+            if (n == 7) {
+                semihost_puts("ERROR: record= needs a file name\n");
+                return -1;
+            }
+            pArgs->sRecord = &_acCmdline[Start + 7];
+            if (i < Len) {
+                _acCmdline[i] = '\0'; /* terminate the file name */
+            }
+        }
+    }
+    return 0;
+}
+
+/* _acSubject = SUBJECT " [" token "]" */
+static const char *_MakeSubject(const char *pToken, int NumToken)
+{
+    static const char acBase[] = SUBJECT " [";
+    unsigned n = 0u;
+    unsigned k;
+
+    for (k = 0u; k + 1u < sizeof acBase; k++) {
+        _acSubject[n++] = acBase[k];
+    }
+    for (k = 0u; k < (unsigned)NumToken && n + 2u < sizeof _acSubject; k++) {
+        _acSubject[n++] = pToken[k];
+    }
+    _acSubject[n++] = ']';
+    _acSubject[n] = '\0';
+    return _acSubject;
+}
+
+/*********************************************************************
 *       main
 */
 int main(void)
 {
+    IP_SMTPC_MESSAGE Message = _Message;
+    fw_args_t Args;
+    int hRecord = -1;
     uintptr_t sp_at_call;
     uintptr_t low;
     int r;
 
+    if (_ParseArgs(&Args) != 0) {
+        return 2;
+    }
+    if (Args.pToken != NULL) {
+        Message.sSubject = _MakeSubject(Args.pToken, Args.NumToken);
+        semihost_puts("subject=");
+        semihost_puts(Message.sSubject);
+        semihost_puts("\n");
+    }
+    if (Args.sRecord != NULL) {
+        hRecord = semihost_open_write(Args.sRecord);
+        if (hRecord < 0) {
+            semihost_puts("ERROR: cannot open the recording file ");
+            semihost_puts(Args.sRecord);
+            semihost_puts("\n");
+            return 2;
+        }
+    }
+
     smtp_uart_init();
+    smtp_uart_record(hRecord);
 
     paint_stack();
     sp_at_call = current_sp();
     r = IP_SMTPC_Send(&smtp_uart_api, _aMailAddr,
                       (int)(sizeof _aMailAddr / sizeof _aMailAddr[0]),
-                      &_Message, &_MTAConfig, &_SMTPC_App);
+                      &Message, &_MTAConfig, &_SMTPC_App);
     low = stack_low_water();
 
     semihost_puts("result=");
@@ -180,11 +325,27 @@ int main(void)
     semihost_put_int((long)smtp_uart_stats.timeouts);
     semihost_puts("\n");
 
+    if (hRecord >= 0) {
+        smtp_uart_record(-1);
+        semihost_puts("record: bytes=");
+        semihost_put_int((long)smtp_uart_stats.recorded);
+        semihost_puts(" errors=");
+        semihost_put_int((long)smtp_uart_stats.record_errors);
+        semihost_puts("\n");
+        if (semihost_close(hRecord) != 0) {
+            smtp_uart_stats.record_errors++;
+        }
+    }
+
     if (r != 0) {
         semihost_puts("FAILED: IP_SMTPC_Send returned ");
         semihost_put_int(r);
         semihost_puts("\n");
         return 1;
+    }
+    if (hRecord >= 0 && smtp_uart_stats.record_errors != 0u) {
+        semihost_puts("FAILED: the recording of the sent bytes is incomplete\n");
+        return 3;
     }
     return 0;
 }

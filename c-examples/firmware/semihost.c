@@ -1,10 +1,17 @@
 /* ARM semihosting calls used by the firmware example (see semihost.h). */
+#include <stddef.h>
+
 #include "semihost.h"
 
+#define SYS_OPEN          0x01u
+#define SYS_CLOSE         0x02u
 #define SYS_WRITE0        0x04u
+#define SYS_WRITE         0x05u
+#define SYS_GET_CMDLINE   0x15u
 #define SYS_EXIT          0x18u
 #define SYS_EXIT_EXTENDED 0x20u
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026u
+#define SYS_OPEN_MODE_WB  5u /* fopen() mode index: r rb r+ r+b w wb ... */
 
 static uint32_t semihost_call(uint32_t op, const void *arg)
 {
@@ -49,6 +56,70 @@ void semihost_put_hex(uint32_t v)
     }
     buf[10] = '\0';
     semihost_puts(buf);
+}
+
+int semihost_get_cmdline(char *buf, int len)
+{
+    uint32_t block[2];
+
+    if (buf == NULL || len <= 0) {
+        return -1;
+    }
+    block[0] = (uint32_t)(uintptr_t)buf;
+    block[1] = (uint32_t)len;
+    if (semihost_call(SYS_GET_CMDLINE, block) != 0u || block[1] >= (uint32_t)len) {
+        buf[0] = '\0';
+        return -1;
+    }
+    buf[block[1]] = '\0'; /* the host writes the NUL too; do not rely on it */
+    return (int)block[1];
+}
+
+int semihost_open_write(const char *path)
+{
+    uint32_t block[3];
+    uint32_t n = 0u;
+    uint32_t r;
+
+    if (path == NULL) {
+        return -1;
+    }
+    while (path[n] != '\0') {
+        n++;
+    }
+    block[0] = (uint32_t)(uintptr_t)path;
+    block[1] = SYS_OPEN_MODE_WB;
+    block[2] = n; /* length without the NUL */
+    r = semihost_call(SYS_OPEN, block);
+    return (r == 0xffffffffu || r > 0x7fffffffu) ? -1 : (int)r;
+}
+
+int semihost_write(int handle, const void *data, int len)
+{
+    uint32_t block[3];
+
+    if (handle < 0 || data == NULL || len < 0) {
+        return -1;
+    }
+    if (len == 0) {
+        return 0;
+    }
+    block[0] = (uint32_t)handle;
+    block[1] = (uint32_t)(uintptr_t)data;
+    block[2] = (uint32_t)len;
+    /* SYS_WRITE returns the number of bytes NOT written. */
+    return semihost_call(SYS_WRITE, block) == 0u ? 0 : -1;
+}
+
+int semihost_close(int handle)
+{
+    uint32_t block[1];
+
+    if (handle < 0) {
+        return -1;
+    }
+    block[0] = (uint32_t)handle;
+    return semihost_call(SYS_CLOSE, block) == 0u ? 0 : -1;
 }
 
 void semihost_exit(int code)

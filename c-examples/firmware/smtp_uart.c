@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "semihost.h"
 #include "smtp_uart.h"
 #include "uart_cmsdk.h"
 
@@ -12,8 +13,14 @@ typedef struct {
 } smtp_uart_conn_t;
 
 static smtp_uart_conn_t s_conn;
+static int s_record = -1; /* semihosting handle, -1 = not recording */
 
 smtp_uart_stats_t smtp_uart_stats;
+
+void smtp_uart_record(int handle)
+{
+    s_record = handle;
+}
 
 void smtp_uart_init(void)
 {
@@ -29,6 +36,8 @@ static SMTPC_SOCKET uart_connect(const char *sServer)
     smtp_uart_stats.bytes_received = 0u;
     smtp_uart_stats.receive_calls = 0u;
     smtp_uart_stats.timeouts = 0u;
+    smtp_uart_stats.recorded = 0u;
+    smtp_uart_stats.record_errors = 0u;
     return &s_conn;
 }
 
@@ -57,6 +66,13 @@ static int uart_send(const char *pData, int NumBytes, SMTPC_SOCKET hSock)
         uart_write_byte(conn->uart, (uint8_t)pData[i]);
     }
     smtp_uart_stats.bytes_sent += (unsigned long)NumBytes;
+    if (s_record >= 0) {
+        if (semihost_write(s_record, pData, NumBytes) == 0) {
+            smtp_uart_stats.recorded += (unsigned long)NumBytes;
+        } else {
+            smtp_uart_stats.record_errors++;
+        }
+    }
     return NumBytes;
 }
 

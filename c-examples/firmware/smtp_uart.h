@@ -31,6 +31,12 @@
 /* Sets up UART0 and the clock used for timeouts. Call once before sending. */
 void smtp_uart_init(void);
 
+/* Records every byte pfSend puts on the wire into a semihosting host file
+ * (handle from semihost_open_write), in order, or stops recording (-1).
+ * Used by tests/firmware/run to compare what was sent with what the mail
+ * server stored. Call before IP_SMTPC_Send(). */
+void smtp_uart_record(int handle);
+
 /* The hook table to pass to IP_SMTPC_Send (pfUpgrade/pfDowngrade NULL: a
  * UART bridge has no TLS). */
 extern const IP_SMTPC_API smtp_uart_api;
@@ -41,6 +47,8 @@ typedef struct {
     unsigned long bytes_received;
     unsigned long receive_calls;
     unsigned long timeouts;
+    unsigned long recorded;      /* bytes written to the recording file */
+    unsigned long record_errors; /* failed writes to it */
 } smtp_uart_stats_t;
 
 extern smtp_uart_stats_t smtp_uart_stats;

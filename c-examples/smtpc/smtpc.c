@@ -3,6 +3,11 @@
  *
  *   smtpc --server HOST [--port N] --from ADDR [options] --to ADDR [--to ADDR ...]
  *
+ * Attachments (--attach) are streamed from their files while the message is
+ * sent, 512 bytes at a time: memory use does not depend on their size. TLS
+ * (--tls) comes from the mbedTLS port (ffi/ports/mbedtls) layered on the
+ * POSIX port; without mbedTLS at build time only --tls none is built.
+ *
  * Run "smtpc --help" for the options. Exit status:
  *   0  the server accepted the message for every recipient
  *   1  accepted for some recipients only (the rejected ones are listed)
@@ -11,6 +16,10 @@
  *   4  outcome unknown: the connection broke after the message was sent
  * On any non-zero status the last line on standard error is
  *   smtpc: <step>: <error>[: <reply code> <reply text>]
+ * and for a failed TLS handshake
+ *   smtpc: starttls|tls: TLS handshake failed: <class>: <mbedTLS's reason>
+ * where <class> is "server certificate not trusted", "server certificate
+ * does not match the host name", "TLS handshake failed" or "TLS setup failed".
  */
 #if !defined(_POSIX_C_SOURCE) || (_POSIX_C_SOURCE < 200809L)
 #undef  _POSIX_C_SOURCE
@@ -26,11 +35,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "IP_SMTPC.h"
 #include "ip_smtpc_posix.h"
+#ifdef SMTPC_WITH_MBEDTLS
+#include "ip_smtpc_mbedtls.h"
+#endif
 
 /*********************************************************************
 *
@@ -46,11 +59,16 @@
 #define EXIT_UNKNOWN          4
 
 #define DEFAULT_PORT          25u
-#define DEFAULT_IO_TIMEOUT_MS 300000u   /* port I/O timeout without --timeout   */
+#define DEFAULT_SMTPS_PORT    465u      /* with --tls implicit (RFC 8314)        */
+#define DEFAULT_IO_TIMEOUT_MS 600000u   /* port I/O timeout without --timeout:
+                                           RFC 5321 allows 10 min after the dot  */
 #define DEFAULT_CONNECT_MS    30000u    /* TCP connect timeout without --timeout */
 #define MAX_TIMEOUT_S         (0xFFFFFFFFu / 1000u)
 #define TRACE_LINE_SIZE       1024u     /* longest transcript line shown whole  */
 #define MAX_BODY_BYTES        0x7FFFFFFFul
+#define ATTACH_CHUNK          512u      /* bytes read from an attachment at once */
+#define DEFAULT_CAFILE        "/etc/ssl/certs/ca-certificates.crt"  /* without --cafile */
+#define TLS_DETAIL_SIZE       256u
 
 #define AUTH_ALL_BUILT        0u        /* IP_SMTPC_OPTIONS.AuthMechanisms: everything built */
 
@@ -61,20 +79,13 @@
 **********************************************************************
 */
 
-/*
- * Layout of what pfCallback receives as `p` (IP_SMTPC_STAT_*).
- * The library defines this as IP_SMTPC_STATUS (src/capi/types.rs), but
- * include/IP_SMTPC.h does not declare it yet (cbindgen only emits types
- * reachable from a function signature). This mirror must match it field
- * for field; remove it once the header has IP_SMTPC_STATUS.
- */
+/* One --attach FILE[,TYPE]: the open file, streamed by _SendFile. */
 typedef struct {
-  U8            Step;             /* IP_SMTPC_STEP_*                          */
-  U16           ReplyCode;        /* 0 when none                              */
-  int           RecipientIndex;   /* index into the address array, or -1      */
-  const char*   sText;            /* last reply line, NOT NUL-terminated      */
-  unsigned int  TextLen;
-} SMTPC_STATUS_VIEW;
+  char*       sPath;              /* the argument; ",TYPE" cut off when opened */
+  FILE*       pFile;
+  int         Streamed;           /* _SendFile ran before: rewind first      */
+  int         ReadErrno;          /* errno of a read error, 0 = none          */
+} ATTACHMENT;
 
 typedef struct {
   char     acLine[TRACE_LINE_SIZE];
@@ -103,6 +114,12 @@ typedef struct {
   int                       NumAddr;
   REJECTION*                paRejection;      /* NumAddr entries, indexed like paAddr */
   unsigned                  SendCounter;      /* mixed into the Message-ID seed       */
+  int                       TlsMode;          /* IP_SMTPC_TLS_*                        */
+#ifdef SMTPC_WITH_MBEDTLS
+  IP_SMTPC_MBEDTLS_CONFIG   TlsConfig;
+  int                       TlsError;         /* IP_SMTPC_MBEDTLS_ERR_* of the connection */
+  char                      acTlsDetail[TLS_DETAIL_SIZE];
+#endif
 } SMTPC_CTX;
 
 /*********************************************************************
@@ -119,11 +136,23 @@ typedef struct {
  */
 static SMTPC_CTX* _pCtx;
 
+#ifdef SMTPC_WITH_MBEDTLS
+/* The plain connection below TLS: the POSIX port. */
+static const IP_SMTPC_API _PlainApi = {
+  NULL,                         /* pfConnect: not used by the mbedTLS port */
+  IP_SMTPC_POSIX_Disconnect,
+  IP_SMTPC_POSIX_Send,
+  IP_SMTPC_POSIX_Receive,
+  NULL,
+  NULL
+};
+#endif
+
 enum {
   OPT_SERVER = 256, OPT_PORT, OPT_TLS, OPT_CAFILE, OPT_TLS_NAME, OPT_USER, OPT_PASS,
   OPT_OAUTH_TOKEN, OPT_AUTH, OPT_ALLOW_INSECURE_AUTH, OPT_HELO, OPT_FROM, OPT_FROM_NAME,
-  OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_BODY, OPT_ATTACH, OPT_HEADER, OPT_TIMEOUT, OPT_TZ,
-  OPT_HELP
+  OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_BODY, OPT_ATTACH, OPT_HEADER, OPT_REPLY_TO,
+  OPT_TIMEOUT, OPT_TZ, OPT_HELP
 };
 
 static const struct option _aLongOption[] = {
@@ -147,6 +176,7 @@ static const struct option _aLongOption[] = {
   { "body",                required_argument, NULL, OPT_BODY                },
   { "attach",              required_argument, NULL, OPT_ATTACH              },
   { "header",              required_argument, NULL, OPT_HEADER              },
+  { "reply-to",            required_argument, NULL, OPT_REPLY_TO            },
   { "timeout",             required_argument, NULL, OPT_TIMEOUT             },
   { "tz",                  required_argument, NULL, OPT_TZ                  },
   { "help",                no_argument,       NULL, OPT_HELP                },
@@ -156,8 +186,12 @@ static const struct option _aLongOption[] = {
 static const char _sUsage[] =
   "usage: smtpc --server HOST [--port N] --from ADDR [options] --to ADDR [--to ADDR ...]\n"
   "  --server HOST          mail server host name or IP (required)\n"
-  "  --port N               TCP port (default 25)\n"
-  "  --tls MODE             none (default); starttls, starttls-required, implicit: not built yet\n"
+  "  --port N               TCP port (default 25; 465 with --tls implicit)\n"
+  "  --tls MODE             none (default), starttls (when offered), starttls-required,\n"
+  "                         implicit (TLS from the first byte)\n"
+  "  --cafile FILE          trusted CA certificates, PEM\n"
+  "                         (default " DEFAULT_CAFILE ")\n"
+  "  --tls-name NAME        name the server certificate must match (default: --server)\n"
   "  --user U / --pass P    credentials (P may also come from $SMTPC_PASS)\n"
   "  --auth LIST            allowed mechanisms, comma separated: PLAIN,LOGIN (default: all built)\n"
   "  --allow-insecure-auth  permit AUTH on a connection without TLS (refused otherwise)\n"
@@ -169,11 +203,14 @@ static const char _sUsage[] =
   "  --bcc ADDR             blind recipient (never in the header), repeatable\n"
   "  --subject TEXT         subject\n"
   "  --body FILE            body text; '-' or absent = standard input\n"
+  "  --attach FILE[,TYPE]   attachment, repeatable; TYPE default: from the extension\n"
+  "  --header 'Name: value' extra header field, repeatable\n"
+  "  --reply-to ADDR        Reply-To address\n"
   "  --timeout SECONDS      per-reply deadline and socket I/O timeout\n"
-  "                         (default: RFC 5321 deadlines, 300 s I/O, 30 s connect)\n"
+  "                         (default: RFC 5321 deadlines, 600 s I/O, 30 s connect)\n"
   "  --tz +HHMM             time zone of the Date header (default: local)\n"
   "  -v                     print the SMTP transcript on standard error (credentials redacted)\n"
-  "  --cafile, --tls-name, --oauth-token, --attach, --header: not built into this version\n"
+  "  --oauth-token: not built into this version\n"
   "exit status: 0 sent, 1 some recipients rejected, 2 usage/invalid input, 3 failed,\n"
   "             4 outcome unknown\n";
 
@@ -417,6 +454,108 @@ static const char* _StepName(unsigned Step) {
   }
 }
 
+/* The part of a path after its last '/'. */
+static const char* _BaseName(const char* sPath) {
+  const char* s;
+
+  s = strrchr(sPath, '/');
+  return (s != NULL) ? s + 1 : sPath;
+}
+
+/* Content-Type from the file name's extension. */
+static const char* _GuessType(const char* sName) {
+  static const struct {
+    const char* sExt;
+    const char* sType;
+  } _aType[] = {
+    { "txt",  "text/plain"       },
+    { "csv",  "text/csv"         },
+    { "png",  "image/png"        },
+    { "jpg",  "image/jpeg"       },
+    { "jpeg", "image/jpeg"       },
+    { "pdf",  "application/pdf"  },
+    { "json", "application/json" },
+  };
+  const char* sDot;
+  size_t      i;
+
+  sDot = strrchr(sName, '.');
+  if (sDot != NULL && sDot != sName) {
+    for (i = 0u; i < sizeof(_aType) / sizeof(_aType[0]); i++) {
+      if (_EqualNoCase(sDot + 1, strlen(sDot + 1), _aType[i].sExt)) {
+        return _aType[i].sType;
+      }
+    }
+  }
+  return "application/octet-stream";
+}
+
+/*
+ * pfSendItem of an attachment: streams the file in ATTACH_CHUNK pieces
+ * (never the whole file in memory); -1 on a read error.
+ */
+static int _SendFile(IP_SMTPC_CONTEXT* pContext, const IP_SMTPC_MULTIPART_ITEM* pItem,
+                     const IP_SMTPC_MULTIPART_API* pAPI) {
+  ATTACHMENT* pAtt;
+  char        acBuf[ATTACH_CHUNK];
+  size_t      n;
+
+  pAtt = (ATTACHMENT*)pItem->pUserContext;
+  if (pAtt->Streamed && fseek(pAtt->pFile, 0L, SEEK_SET) != 0) {
+    pAtt->ReadErrno = errno;
+    return -1;
+  }
+  pAtt->Streamed = 1;
+  do {
+    n = fread(acBuf, 1u, sizeof(acBuf), pAtt->pFile);
+    if (n > 0u) {
+      pAPI->pfSend(pContext, acBuf, (unsigned)n);
+    }
+  } while (n == sizeof(acBuf));
+  if (ferror(pAtt->pFile)) {
+    pAtt->ReadErrno = (errno != 0) ? errno : EIO;
+    return -1;
+  }
+  return 0;
+}
+
+/*
+ * --attach FILE[,TYPE]: splits off TYPE (text after the last comma, when it
+ * contains a '/'; a file name may itself contain commas), opens the file and
+ * fills the library's item. Returns 0 or EXIT_USAGE after printing why.
+ */
+static int _OpenAttachment(char* sArg, ATTACHMENT* pAtt, IP_SMTPC_MULTIPART_ITEM* pItem) {
+  struct stat St;
+  char*       pComma;
+  const char* sType;
+
+  sType  = NULL;
+  pComma = strrchr(sArg, ',');
+  if (pComma != NULL && strchr(pComma + 1, '/') != NULL) {
+    *pComma = '\0';
+    sType   = pComma + 1;
+  }
+  pAtt->sPath = sArg;
+  pAtt->pFile = fopen(sArg, "rb");
+  if (pAtt->pFile == NULL) {
+    fprintf(stderr, "smtpc: input: --attach %s: %s\n", sArg, strerror(errno));
+    return EXIT_USAGE;
+  }
+  if (fstat(fileno(pAtt->pFile), &St) == 0 && S_ISDIR(St.st_mode)) {
+    fprintf(stderr, "smtpc: input: --attach %s: is a directory\n", sArg);
+    return EXIT_USAGE;
+  }
+  if (_BaseName(sArg)[0] == '\0') {
+    fprintf(stderr, "smtpc: input: --attach %s: no file name\n", sArg);
+    return EXIT_USAGE;
+  }
+  pItem->sFilename    = _BaseName(sArg);
+  pItem->sContentType = (sType != NULL) ? sType : _GuessType(pItem->sFilename);
+  pItem->pUserContext = pAtt;
+  pItem->pfSendItem   = _SendFile;
+  return 0;
+}
+
 /*********************************************************************
 *
 *       Static code: transcript (-v)
@@ -547,11 +686,59 @@ static SMTPC_SOCKET _Connect(const char* sServer) {
     return NULL;
   }
   IP_SMTPC_POSIX_SetTimeout(hSock, _pCtx->IoTimeoutMs);
+#ifdef SMTPC_WITH_MBEDTLS
+  if (_pCtx->TlsMode != IP_SMTPC_TLS_NONE) {
+    //
+    // The TLS handle owns the plain one; the transcript shows the clear
+    // text before and after the handshake.
+    //
+    hSock = IP_SMTPC_MBEDTLS_Open(&_PlainApi, hSock, &_pCtx->TlsConfig);
+    if (hSock == NULL) {
+      _pCtx->ConnectErrno = ENOMEM;
+      return NULL;
+    }
+    if (_pCtx->Verbose) {
+      IP_SMTPC_MBEDTLS_SetTrace(hSock, _Trace, _pCtx);
+    }
+    return hSock;
+  }
+#endif
   if (_pCtx->Verbose) {
     IP_SMTPC_POSIX_SetTrace(hSock, _Trace, _pCtx);
   }
   return hSock;
 }
+
+#ifdef SMTPC_WITH_MBEDTLS
+/* Keeps the first TLS failure of the connection for the final message. */
+static void _SaveTlsError(SMTPC_SOCKET hSock) {
+  if (_pCtx->TlsError == IP_SMTPC_MBEDTLS_ERR_NONE) {
+    _pCtx->TlsError = IP_SMTPC_MBEDTLS_LastError(hSock);
+    (void)IP_SMTPC_MBEDTLS_GetDetail(hSock, _pCtx->acTlsDetail, sizeof(_pCtx->acTlsDetail));
+  }
+}
+
+static int _Upgrade(SMTPC_SOCKET hSock, const char* sServer) {
+  char acInfo[128];
+  int  r;
+
+  r = IP_SMTPC_MBEDTLS_Upgrade(hSock, sServer);
+  if (r < 0) {
+    _SaveTlsError(hSock);
+  } else if (_pCtx->Verbose) {
+    _FlushTrace(_pCtx);
+    (void)IP_SMTPC_MBEDTLS_GetSessionInfo(hSock, acInfo, sizeof(acInfo));
+    fprintf(stderr, "-- TLS: %s, certificate verified for %s\n", acInfo,
+            (_pCtx->TlsConfig.sServerName != NULL) ? _pCtx->TlsConfig.sServerName : sServer);
+  }
+  return r;
+}
+
+static void _Disconnect(SMTPC_SOCKET hSock) {
+  _SaveTlsError(hSock);
+  IP_SMTPC_MBEDTLS_Disconnect(hSock);
+}
+#endif
 
 /* Current time in the zone of the Date header, FAT-packed. */
 static U32 _GetTimeDate(void) {
@@ -585,10 +772,10 @@ static U32 _GetTimeMs(void) {
 }
 
 static int _Callback(int Stat, void* p) {
-  const SMTPC_STATUS_VIEW* pStatus;
-  REJECTION*               pRej;
+  const IP_SMTPC_STATUS* pStatus;
+  REJECTION*             pRej;
 
-  pStatus = (const SMTPC_STATUS_VIEW*)p;
+  pStatus = (const IP_SMTPC_STATUS*)p;
   if (Stat != IP_SMTPC_STAT_RCPT_REJECTED || pStatus == NULL || _pCtx->paRejection == NULL) {
     return 0;
   }
@@ -620,9 +807,14 @@ int main(int argc, char* argv[]) {
   IP_SMTPC_REPORT       Report;
   IP_SMTPC_MAIL_ADDR*   paAddr;
   IP_SMTPC_RCPT_RESULT* paResult;
-  char**                papOwned;      /* strings split off --to/--cc arguments */
+  IP_SMTPC_MULTIPART_ITEM* paItem;     /* one per --attach                       */
+  ATTACHMENT*           paAtt;
+  const char**          pasHeader;     /* --header lines                          */
+  char**                papOwned;      /* strings split off --to/--cc/--attach    */
   int                   NumOwned;
   int                   NumAddr;
+  int                   NumAttach;
+  int                   NumHeaders;
   const char*           sFrom;
   const char*           sFromName;
   const char*           sUser;
@@ -631,6 +823,10 @@ int main(int argc, char* argv[]) {
   const char*           sSubject;
   const char*           sBodyPath;
   const char*           sTz;
+  const char*           sReplyTo;
+  const char*           sStep;
+  const char*           sCaFile;
+  const char*           sTlsName;
   char                  acTz[8];
   char*                 pBody;
   char*                 pComma;
@@ -638,6 +834,7 @@ int main(int argc, char* argv[]) {
   U32                   AuthMask;
   int                   AllowInsecureAuth;
   int                   HaveTimeout;
+  int                   HavePort;
   int                   Type;
   int                   Opt;
   int                   Exit;
@@ -653,10 +850,15 @@ int main(int argc, char* argv[]) {
   memset(&Report, 0, sizeof(Report));
   paAddr            = NULL;
   paResult          = NULL;
+  paItem            = NULL;
+  paAtt             = NULL;
+  pasHeader         = NULL;
   papOwned          = NULL;
   pBody             = NULL;
   NumOwned          = 0;
   NumAddr           = 1;            /* entry 0 is the sender */
+  NumAttach         = 0;
+  NumHeaders        = 0;
   sFrom             = NULL;
   sFromName         = NULL;
   sUser             = NULL;
@@ -665,20 +867,28 @@ int main(int argc, char* argv[]) {
   sSubject          = NULL;
   sBodyPath         = NULL;
   sTz               = NULL;
+  sReplyTo          = NULL;
+  sCaFile           = NULL;
+  sTlsName          = NULL;
   AuthMask          = AUTH_ALL_BUILT;
   AllowInsecureAuth = 0;
   HaveTimeout       = 0;
+  HavePort          = 0;
   Exit              = EXIT_USAGE;
   Ctx.Port             = DEFAULT_PORT;
   Ctx.ConnectTimeoutMs = DEFAULT_CONNECT_MS;
   Ctx.IoTimeoutMs      = DEFAULT_IO_TIMEOUT_MS;
   Ctx.ConnectErrno     = 0;
+  Ctx.TlsMode          = IP_SMTPC_TLS_NONE;
   //
   // Every option consumes at least one argv element: argc bounds the entries.
   //
-  paAddr   = (IP_SMTPC_MAIL_ADDR*)calloc((size_t)argc + 1u, sizeof(*paAddr));
-  papOwned = (char**)calloc((size_t)argc + 1u, sizeof(*papOwned));
-  if (paAddr == NULL || papOwned == NULL) {
+  paAddr    = (IP_SMTPC_MAIL_ADDR*)calloc((size_t)argc + 1u, sizeof(*paAddr));
+  papOwned  = (char**)calloc((size_t)argc + 1u, sizeof(*papOwned));
+  paItem    = (IP_SMTPC_MULTIPART_ITEM*)calloc((size_t)argc + 1u, sizeof(*paItem));
+  paAtt     = (ATTACHMENT*)calloc((size_t)argc + 1u, sizeof(*paAtt));
+  pasHeader = (const char**)calloc((size_t)argc + 1u, sizeof(*pasHeader));
+  if (paAddr == NULL || papOwned == NULL || paItem == NULL || paAtt == NULL || pasHeader == NULL) {
     Exit = _Fail("input", "out of memory");
     goto Cleanup;
   }
@@ -709,34 +919,63 @@ int main(int argc, char* argv[]) {
         goto Cleanup;
       }
       Ctx.Port = (unsigned)Value;
+      HavePort = 1;
       break;
     case OPT_TLS:
       if (strcmp(optarg, "none") == 0) {
-        break;
+        Ctx.TlsMode = IP_SMTPC_TLS_NONE;
+      } else if (strcmp(optarg, "starttls") == 0) {
+        Ctx.TlsMode = IP_SMTPC_TLS_STARTTLS;
+      } else if (strcmp(optarg, "starttls-required") == 0) {
+        Ctx.TlsMode = IP_SMTPC_TLS_STARTTLS_REQUIRED;
+      } else if (strcmp(optarg, "implicit") == 0) {
+        Ctx.TlsMode = IP_SMTPC_TLS_IMPLICIT;
+      } else {
+        fprintf(stderr, "smtpc: input: --tls: unknown mode '%s' (none, starttls, starttls-required, implicit)\n",
+                optarg);
+        goto Cleanup;
       }
-      if (strcmp(optarg, "starttls") == 0 || strcmp(optarg, "starttls-required") == 0 ||
-          strcmp(optarg, "implicit") == 0) {
+#ifndef SMTPC_WITH_MBEDTLS
+      if (Ctx.TlsMode != IP_SMTPC_TLS_NONE) {
         Exit = _NotBuilt("tls");
         goto Cleanup;
       }
-      fprintf(stderr, "smtpc: input: --tls: unknown mode '%s' (none, starttls, starttls-required, implicit)\n",
-              optarg);
-      goto Cleanup;
+#endif
+      break;
     case OPT_CAFILE:
+#ifndef SMTPC_WITH_MBEDTLS
       Exit = _NotBuilt("cafile");
       goto Cleanup;
+#else
+      sCaFile = optarg;
+      break;
+#endif
     case OPT_TLS_NAME:
+#ifndef SMTPC_WITH_MBEDTLS
       Exit = _NotBuilt("tls-name");
       goto Cleanup;
+#else
+      sTlsName = optarg;
+      break;
+#endif
     case OPT_OAUTH_TOKEN:
       Exit = _NotBuilt("oauth-token");
       goto Cleanup;
     case OPT_ATTACH:
-      Exit = _NotBuilt("attach");
-      goto Cleanup;
+      sCopy = _DupN(optarg, strlen(optarg));
+      if (sCopy == NULL) {
+        Exit = _Fail("input", "out of memory");
+        goto Cleanup;
+      }
+      papOwned[NumOwned++]    = sCopy;
+      paAtt[NumAttach++].sPath = sCopy;   /* opened after the options */
+      break;
     case OPT_HEADER:
-      Exit = _NotBuilt("header");
-      goto Cleanup;
+      pasHeader[NumHeaders++] = optarg;  /* checked by the library */
+      break;
+    case OPT_REPLY_TO:
+      sReplyTo = optarg;
+      break;
     case OPT_USER:
       sUser = optarg;
       break;
@@ -869,6 +1108,43 @@ int main(int argc, char* argv[]) {
   paAddr[0].sName = sFromName;
   paAddr[0].Type  = SMTPC_REC_TYPE_FROM;
   //
+  // TLS: the CA file must be readable now, not after STARTTLS.
+  //
+  if (Ctx.TlsMode == IP_SMTPC_TLS_NONE) {
+    if (sCaFile != NULL || sTlsName != NULL) {
+      Exit = _Fail("input", "--cafile and --tls-name need --tls starttls, starttls-required or implicit");
+      goto Cleanup;
+    }
+  } else {
+#ifdef SMTPC_WITH_MBEDTLS
+    if (sCaFile == NULL) {
+      sCaFile = DEFAULT_CAFILE;
+    }
+    if (access(sCaFile, R_OK) != 0) {
+      fprintf(stderr, "smtpc: input: --cafile %s: %s\n", sCaFile, strerror(errno));
+      goto Cleanup;
+    }
+    if (sTlsName != NULL && (sTlsName[0] == '\0' || strlen(sTlsName) > IP_SMTPC_MBEDTLS_MAX_NAME_LEN)) {
+      Exit = _Fail("input", "--tls-name: empty or too long");
+      goto Cleanup;
+    }
+    Ctx.TlsConfig.sCaFile     = sCaFile;
+    Ctx.TlsConfig.sServerName = sTlsName;
+    Ctx.TlsError              = IP_SMTPC_MBEDTLS_ERR_NONE;
+#endif
+    if (Ctx.TlsMode == IP_SMTPC_TLS_IMPLICIT && !HavePort) {
+      Ctx.Port = DEFAULT_SMTPS_PORT;
+    }
+  }
+  //
+  // Attachments: every file must open before anything is sent.
+  //
+  for (i = 0; i < NumAttach; i++) {
+    if (_OpenAttachment(paAtt[i].sPath, &paAtt[i], &paItem[i]) != 0) {
+      goto Cleanup;
+    }
+  }
+  //
   // Body, read whole.
   //
   if (_ReadBody(sBodyPath, &pBody) != 0) {
@@ -895,6 +1171,15 @@ int main(int argc, char* argv[]) {
   Api.pfReceive    = IP_SMTPC_POSIX_Receive;
   Api.pfUpgrade    = NULL;             /* no TLS in the POSIX port */
   Api.pfDowngrade  = NULL;
+#ifdef SMTPC_WITH_MBEDTLS
+  if (Ctx.TlsMode != IP_SMTPC_TLS_NONE) {
+    Api.pfDisconnect = _Disconnect;
+    Api.pfSend       = IP_SMTPC_MBEDTLS_Send;
+    Api.pfReceive    = IP_SMTPC_MBEDTLS_Receive;
+    Api.pfUpgrade    = _Upgrade;
+    Api.pfDowngrade  = IP_SMTPC_MBEDTLS_Downgrade;
+  }
+#endif
   memset(&Mta, 0, sizeof(Mta));
   Mta.sServer   = Ctx.sServer;
   Mta.sUser     = sUser;
@@ -903,9 +1188,9 @@ int main(int argc, char* argv[]) {
   memset(&Message, 0, sizeof(Message));
   Message.sSubject          = sSubject;
   Message.sBody             = pBody;
-  Message.sBoundary         = NULL;
-  Message.paMultipartItem   = NULL;
-  Message.NumMultipartItems = 0u;
+  Message.sBoundary         = NULL;             /* the library generates one */
+  Message.paMultipartItem   = (NumAttach > 0) ? paItem : NULL;
+  Message.NumMultipartItems = (unsigned)NumAttach;
   memset(&App, 0, sizeof(App));
   App.pfGetTimeDate = _GetTimeDate;
   App.pfCallback    = _Callback;
@@ -919,7 +1204,10 @@ int main(int argc, char* argv[]) {
   (void)clock_gettime(CLOCK_REALTIME, &Ts);
   Options.AuthMechanisms    = AuthMask;
   Options.AllowInsecureAuth = (U8)AllowInsecureAuth;
-  Options.TlsMode           = IP_SMTPC_TLS_NONE;
+  Options.TlsMode           = (U8)Ctx.TlsMode;
+  Options.sReplyTo          = sReplyTo;
+  Options.pasHeader         = (NumHeaders > 0) ? pasHeader : NULL;
+  Options.NumHeaders        = (unsigned)NumHeaders;
   Options.ReplyTimeoutMs    = HaveTimeout ? (U32)Ctx.IoTimeoutMs : 0u;
   Options.pfGetTimeMs       = _GetTimeMs;
   Ctx.SendCounter++;
@@ -966,8 +1254,35 @@ int main(int argc, char* argv[]) {
     fprintf(stderr, "smtpc: connecting to %s port %u: %s\n", Ctx.sServer, Ctx.Port,
             (Ctx.ConnectErrno == ENOENT) ? "host name not found" : strerror(Ctx.ConnectErrno));
   }
+  for (i = 0; i < NumAttach; i++) {
+    if (paAtt[i].ReadErrno != 0) {
+      fprintf(stderr, "smtpc: reading attachment %s: %s\n", paAtt[i].sPath, strerror(paAtt[i].ReadErrno));
+    }
+  }
   Report.acReply[sizeof(Report.acReply) - 1u] = '\0';
-  fprintf(stderr, "smtpc: %s: %s", (Exit == EXIT_USAGE) ? "input" : _StepName(Report.Step), IP_SMTPC_ErrorString(r));
+  if (Exit == EXIT_USAGE) {
+    sStep = "input";
+  } else if (Report.Step == IP_SMTPC_STEP_START_TLS && Ctx.TlsMode == IP_SMTPC_TLS_IMPLICIT) {
+    sStep = "tls";                  /* the handshake before the greeting */
+  } else {
+    sStep = _StepName(Report.Step);
+  }
+  fprintf(stderr, "smtpc: %s: %s", sStep, IP_SMTPC_ErrorString(r));
+#ifdef SMTPC_WITH_MBEDTLS
+  if (r == IP_SMTPC_ERR_TLS_HANDSHAKE && Ctx.TlsError != IP_SMTPC_MBEDTLS_ERR_NONE) {
+    //
+    // The class (certificate / host name / handshake) and mbedTLS's words;
+    // the 220 that preceded the handshake decided nothing.
+    //
+    fprintf(stderr, ": %s", IP_SMTPC_MBEDTLS_ErrorString(Ctx.TlsError));
+    if (Ctx.acTlsDetail[0] != '\0') {
+      fputs(": ", stderr);
+      _PutEscaped(Ctx.acTlsDetail, strlen(Ctx.acTlsDetail));
+    }
+    fputc('\n', stderr);
+    goto Cleanup;
+  }
+#endif
   if (Exit != EXIT_USAGE && Report.ReplyCode != 0u) {
     fprintf(stderr, ": %u ", (unsigned)Report.ReplyCode);
     _PutEscaped(Report.acReply, strlen(Report.acReply));
@@ -986,6 +1301,16 @@ Cleanup:
     }
     free(papOwned);
   }
+  if (paAtt != NULL) {
+    for (i = 0; i < NumAttach; i++) {
+      if (paAtt[i].pFile != NULL) {
+        (void)fclose(paAtt[i].pFile);
+      }
+    }
+  }
+  free(paAtt);
+  free(paItem);
+  free(pasHeader);
   free(paResult);
   free(paAddr);
   free(pBody);

@@ -13,10 +13,17 @@ input: /dev/null unless --stdin FILE or --stdin-text TEXT). Then checks:
     --server-may-fail;
   * with --no-connection: the client never connected (the server runs with a
     short watchdog and must end by it, exit 3, without a connection);
-  * the optional transcript / DATA / stderr / stdout checks below.
+  * the optional transcript / DATA / stderr / stdout checks below;
+  * with --data-attachment FILENAME TYPE PATH: the message (parsed by
+    Python's email package) has an attachment FILENAME of Content-Type TYPE
+    whose decoded content equals the file PATH byte for byte.
 
 Placeholders in CMD ARGS: {port}, {CR} (carriage return), {LF} (line feed),
 {srcdir} (the repository root).
+
+--script-var NAME=VALUE (repeatable) replaces {NAME} in the script text; the
+server then runs a copy in a temporary directory, so paths in such a script
+(starttls CERT KEY, include) must be absolute, e.g. from a variable.
 
 Exit status 0 when every check passed, 1 otherwise (with a report on stderr
 that includes the server's log and the client's output).
@@ -25,6 +32,8 @@ that includes the server's log and the client's output).
 from __future__ import annotations
 
 import argparse
+import email
+import email.policy
 import os
 import subprocess
 import sys
@@ -69,6 +78,37 @@ def _headers(message: bytes) -> bytes:
     return message if end < 0 else message[:end + 2]
 
 
+def _unstuffed(data: bytes) -> bytes:
+    """One raw DATA message (dot-stuffed, ending with ".\r\n") as the message."""
+    lines = data.split(b"\r\n")
+    if lines[-2:] == [b".", b""]:
+        lines = lines[:-2]
+    return b"".join((line[1:] if line.startswith(b".") else line) + b"\r\n" for line in lines)
+
+
+def _check_attachments(data: bytes, wanted: list) -> list:
+    """Failures of the --data-attachment checks."""
+    failures = []
+    msg = email.message_from_bytes(_unstuffed(data), policy=email.policy.default)
+    found = {part.get_filename(): part for part in msg.iter_attachments()}
+    for name, ctype, path in wanted:
+        part = found.get(name)
+        if part is None:
+            failures.append(f"no attachment {name!r} (found {sorted(k for k in found if k)!r})")
+            continue
+        with open(path, "rb") as f:
+            want = f.read()
+        got = part.get_payload(decode=True)
+        if part.get_content_type() != ctype:
+            failures.append(f"attachment {name!r}: Content-Type {part.get_content_type()}, expected {ctype}")
+        if part.get_content_disposition() != "attachment":
+            failures.append(f"attachment {name!r}: Content-Disposition {part.get_content_disposition()!r}")
+        if got != want:
+            failures.append(f"attachment {name!r}: {len(got or b'')} bytes decoded, "
+                            f"not equal to the {len(want)} bytes of {path}")
+    return failures
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--script", required=True)
@@ -85,6 +125,11 @@ def main() -> int:
     for what in ("transcript", "data", "data-header", "stderr", "stdout"):
         p.add_argument(f"--{what}-must-contain", action="append", default=[], metavar="TEXT")
         p.add_argument(f"--{what}-must-not-contain", action="append", default=[], metavar="TEXT")
+    p.add_argument("--script-var", action="append", default=[], metavar="NAME=VALUE",
+                   help="replace {NAME} in the script with VALUE")
+    p.add_argument("--data-attachment", nargs=3, action="append", default=[],
+                   metavar=("FILENAME", "TYPE", "PATH"),
+                   help="the message has this attachment with the content of PATH")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     a = p.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
@@ -95,7 +140,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="run_scripted.") as tmp:
         transcript_path = os.path.join(tmp, "transcript")
         data_path = os.path.join(tmp, "data")
-        server_cmd = [sys.executable, SERVER, "--script", a.script, "--port", "0",
+        script = a.script
+        if a.script_var:
+            with open(a.script, "r", encoding="utf-8") as f:
+                text = f.read()
+            for kv in a.script_var:
+                name, _, value = kv.partition("=")
+                text = text.replace("{" + name + "}", value)
+            script = os.path.join(tmp, os.path.basename(a.script))
+            with open(script, "w", encoding="utf-8") as f:
+                f.write(text)
+        server_cmd = [sys.executable, SERVER, "--script", script, "--port", "0",
                       "--transcript", transcript_path, "--data-out", data_path]
         if a.no_connection:
             server_cmd += ["--timeout", "1.5"]
@@ -169,6 +224,12 @@ def main() -> int:
         for text in getattr(a, f"{name.replace('-', '_')}_must_not_contain"):
             if _decode(text) in blob:
                 failures.append(f"{name} contains {text!r}")
+
+    if a.data_attachment:
+        if not data:
+            failures.append("no message arrived (--data-attachment)")
+        else:
+            failures += _check_attachments(data, [(n, t, _substitute(x, 0)) for n, t, x in a.data_attachment])
 
     if failures or os.environ.get("RUN_SCRIPTED_VERBOSE"):
         out = sys.stderr

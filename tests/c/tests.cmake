@@ -1,4 +1,6 @@
-# C tests: smtpc and emnet_sample against tests/scripted_server.py.
+# C tests: smtpc, emnet_sample and csv_log against tests/scripted_server.py
+# (label "c"), and smtpc against the Postfix test bed (label "postfix";
+# skipped when scripts/testbed is not running).
 # Included by the top-level CMakeLists.txt (host builds, Python 3 found).
 #
 # Every test runs tests/c/run_scripted.py:
@@ -144,18 +146,132 @@ ip_smtpc_no_connection_test(c.smtpc.input_unknown_auth_mechanism 2
   -- ${_smtpc} --auth PLAIN,CRAM-MD5 --user u --pass p
      --from sender@example.com --to alice@example.com --body "${_data}/body_dots.txt")
 
-ip_smtpc_no_connection_test(c.smtpc.tls_starttls_not_built 2
-  --stderr-must-contain "smtpc: --tls: not built into this version"
-  -- ${_smtpc} --tls starttls --from sender@example.com --to alice@example.com
-     --body "${_data}/body_dots.txt")
-
-ip_smtpc_no_connection_test(c.smtpc.attach_not_built 2
-  --stderr-must-contain "smtpc: --attach: not built into this version"
-  -- ${_smtpc} --attach "${_data}/body_dots.txt,text/plain" --from sender@example.com
-     --to alice@example.com --body "${_data}/body_dots.txt")
-
 # Nothing listens on port 1: connect fails (exit 3) and the server sees nothing.
 ip_smtpc_no_connection_test(c.smtpc.connect_refused 3
   --stderr-must-contain "smtpc: connect: "
   -- $<TARGET_FILE:smtpc> --server 127.0.0.1 --port 1 --from sender@example.com
      --to alice@example.com --body "${_data}/body_dots.txt")
+
+# --- smtpc: attachments, extra headers, Reply-To -----------------------------
+ip_smtpc_scripted_test(c.smtpc.attachments smtpc_attachments.smtp 0
+  --data-attachment att_note.txt text/plain "${_data}/att_note.txt"
+  --data-attachment att_bytes.bin application/x-test-bytes "${_data}/att_bytes.bin"
+  --data-header-must-contain "MIME-Version: 1.0"
+  -- ${_smtpc} --from sender@example.com --to alice@example.com --subject "Two files"
+     --body "${_data}/body_dots.txt" --attach "${_data}/att_note.txt"
+     --attach "${_data}/att_bytes.bin,application/x-test-bytes"
+     --header "X-Device: pump-7" --header "X-Site: Zürich Nord" --reply-to desk@example.com)
+
+ip_smtpc_no_connection_test(c.smtpc.input_header_bcc 2
+  --stderr-must-contain "smtpc: input: extra header or Reply-To invalid"
+  -- ${_smtpc} --header "Bcc: x@y.example" --from sender@example.com --to alice@example.com
+     --body "${_data}/body_dots.txt")
+
+ip_smtpc_no_connection_test(c.smtpc.input_header_cr 2
+  --stderr-must-contain "smtpc: input: extra header or Reply-To invalid"
+  -- ${_smtpc} --header "X-Test: a{CR}Bcc: x@y.example" --from sender@example.com
+     --to alice@example.com --body "${_data}/body_dots.txt")
+
+ip_smtpc_no_connection_test(c.smtpc.input_header_no_colon 2
+  --stderr-must-contain "smtpc: input: extra header or Reply-To invalid"
+  -- ${_smtpc} --header "X-Test value" --from sender@example.com --to alice@example.com
+     --body "${_data}/body_dots.txt")
+
+ip_smtpc_no_connection_test(c.smtpc.input_reply_to_invalid 2
+  --stderr-must-contain "smtpc: input: extra header or Reply-To invalid"
+  -- ${_smtpc} --reply-to "desk at example.com" --from sender@example.com --to alice@example.com
+     --body "${_data}/body_dots.txt")
+
+ip_smtpc_no_connection_test(c.smtpc.input_attach_missing 2
+  --stderr-must-contain "smtpc: input: --attach ${_data}/no-such-file.bin: "
+  -- ${_smtpc} --attach "${_data}/att_note.txt" --attach "${_data}/no-such-file.bin"
+     --from sender@example.com --to alice@example.com --body "${_data}/body_dots.txt")
+
+ip_smtpc_no_connection_test(c.smtpc.input_attach_directory 2
+  --stderr-must-contain "is a directory"
+  -- ${_smtpc} --attach "${_data}" --from sender@example.com --to alice@example.com
+     --body "${_data}/body_dots.txt")
+
+# --- csv_log: a generated CSV streamed as an attachment ----------------------
+ip_smtpc_scripted_test(c.csv_log.happy csv_log.smtp 0
+  --stdout-must-contain "Log sent: 100000 rows"
+  -- $<TARGET_FILE:csv_log> 127.0.0.1 {port} device@example.com ops@example.com)
+
+# --- smtpc: TLS with the mbedTLS port (scripted server) -----------------------
+set(_tls "${CMAKE_CURRENT_LIST_DIR}/../tls")
+if(IP_SMTPC_HAVE_MBEDTLS)
+  # Throw-away CA and server certificate (CN localhost, SAN 127.0.0.1).
+  set(_certs "${CMAKE_BINARY_DIR}/tls-certs")
+  add_test(NAME c.tls.make_certs COMMAND "${Python3_EXECUTABLE}" "${_tls}/make_certs.py" "${_certs}")
+  set_tests_properties(c.tls.make_certs PROPERTIES FIXTURES_SETUP ip_smtpc_certs LABELS "c" TIMEOUT 60)
+  function(ip_smtpc_tls_scripted_test name script expect)
+    ip_smtpc_scripted_test(${name} ${script} ${expect} --script-var "certdir=${_certs}" ${ARGN})
+    set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED ip_smtpc_certs)
+  endfunction()
+
+  ip_smtpc_tls_scripted_test(c.smtpc.tls_starttls smtpc_starttls_ok.smtp 0
+    "--stderr-must-contain=-- TLS: TLSv1.2"
+    --stderr-must-contain "certificate verified for 127.0.0.1"
+    -- ${_smtpc} -v --tls starttls-required --cafile "${_certs}/ca.pem" --user user --pass ${_pw}
+       --from sender@example.com --to alice@example.com --body "${_data}/body_dots.txt")
+
+  ip_smtpc_tls_scripted_test(c.smtpc.tls_wrong_name smtpc_starttls_bad_cert.smtp 3 --server-may-fail
+    --stderr-must-contain "smtpc: starttls: TLS handshake failed: server certificate does not match the host name"
+    --transcript-must-not-contain "AUTH" --transcript-must-not-contain "MAIL"
+    --transcript-must-not-contain "QUIT"
+    -- ${_smtpc} --tls starttls-required --cafile "${_certs}/ca.pem" --tls-name wrong.example
+       --user user --pass ${_pw} --from sender@example.com --to alice@example.com
+       --body "${_data}/body_dots.txt")
+
+  ip_smtpc_tls_scripted_test(c.smtpc.tls_untrusted smtpc_starttls_bad_cert.smtp 3 --server-may-fail
+    --stderr-must-contain "smtpc: starttls: TLS handshake failed: server certificate not trusted"
+    --transcript-must-not-contain "AUTH" --transcript-must-not-contain "MAIL"
+    --transcript-must-not-contain "QUIT"
+    -- ${_smtpc} --tls starttls-required --cafile "${_certs}/other-ca.pem"
+       --user user --pass ${_pw} --from sender@example.com --to alice@example.com
+       --body "${_data}/body_dots.txt")
+
+  ip_smtpc_tls_scripted_test(c.smtpc.tls_454 smtpc_starttls_454.smtp 3
+    --stderr-must-contain "smtpc: starttls: STARTTLS refused: 454 4.7.0"
+    --transcript-must-not-contain "AUTH" --transcript-must-not-contain "MAIL"
+    -- ${_smtpc} --tls starttls-required --cafile "${_certs}/ca.pem" --user user --pass ${_pw}
+       --from sender@example.com --to alice@example.com --body "${_data}/body_dots.txt")
+
+  ip_smtpc_tls_scripted_test(c.smtpc.tls_injection smtpc_starttls_injection.smtp 3
+    --stderr-must-contain "data injected before the TLS handshake"
+    -- ${_smtpc} --tls starttls-required --cafile "${_certs}/ca.pem"
+       --from sender@example.com --to alice@example.com --body "${_data}/body_dots.txt")
+
+  # Opportunistic STARTTLS with credentials but none offered: AUTH stays unsent.
+  ip_smtpc_tls_scripted_test(c.smtpc.tls_opportunistic_auth_insecure smtpc_auth_insecure.smtp 3
+    --transcript-must-not-contain "AUTH" --transcript-must-not-contain "MAIL"
+    --stderr-must-contain "AUTH refused on a connection without TLS"
+    -- ${_smtpc} --tls starttls --cafile "${_certs}/ca.pem" --user user --pass ${_pw}
+       --from sender@example.com --to alice@example.com --body "${_data}/body_dots.txt")
+
+  ip_smtpc_no_connection_test(c.smtpc.input_cafile_missing 2
+    --stderr-must-contain "smtpc: input: --cafile ${_data}/no-such-ca.pem: "
+    -- ${_smtpc} --tls starttls --cafile "${_data}/no-such-ca.pem"
+       --from sender@example.com --to alice@example.com --body "${_data}/body_dots.txt")
+else()
+  ip_smtpc_no_connection_test(c.smtpc.tls_starttls_not_built 2
+    --stderr-must-contain "smtpc: --tls: not built into this version"
+    -- ${_smtpc} --tls starttls --from sender@example.com --to alice@example.com
+       --body "${_data}/body_dots.txt")
+endif()
+
+# --- Against the Postfix test bed (label "postfix"; exit 77 = skipped) --------
+function(ip_smtpc_postfix_test name)
+  add_test(NAME ${name} COMMAND "${Python3_EXECUTABLE}" ${ARGN})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 300 LABELS "postfix" SKIP_RETURN_CODE 77)
+endfunction()
+
+ip_smtpc_postfix_test(postfix.smtpc.attachments "${CMAKE_CURRENT_LIST_DIR}/postfix_attachments.py"
+  --smtpc $<TARGET_FILE:smtpc> --maxrss $<TARGET_FILE:maxrss>)
+
+if(IP_SMTPC_HAVE_MBEDTLS)
+  foreach(_case submission implicit wrong_name untrusted_ca strip_required strip_opportunistic refuse_454)
+    ip_smtpc_postfix_test(postfix.smtpc.tls_${_case} "${_tls}/postfix_tls.py"
+      --smtpc $<TARGET_FILE:smtpc> --case ${_case})
+  endforeach()
+endif()

@@ -3,7 +3,8 @@
  * (Linux, macOS, any POSIX host).
  *
  * Plain TCP only: pfUpgrade / pfDowngrade (TLS) are not part of this port;
- * leave them NULL.
+ * leave them NULL, or wrap the handle with the mbedTLS port
+ * (ffi/ports/mbedtls/ip_smtpc_mbedtls.h), which adds them on top of these hooks.
  *
  * emNet's pfConnect receives the server name only, without a port, so an
  * application wraps IP_SMTPC_POSIX_Connect() in a three-line function that

@@ -1,0 +1,575 @@
+/*
+ * ip_smtpc_mbedtls.c - TLS hooks of IP_SMTPC_API over mbedTLS 2.x.
+ * See ip_smtpc_mbedtls.h.
+ */
+#if !defined(_POSIX_C_SOURCE) || (_POSIX_C_SOURCE < 200809L)
+#undef  _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L   /* inet_pton, strnlen */
+#endif
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/version.h>
+#if MBEDTLS_VERSION_MAJOR != 2
+#error "ip_smtpc_mbedtls.c is written for the mbedTLS 2.x API (Debian libmbedtls-dev 2.28)"
+#endif
+#include <mbedtls/asn1.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>   /* MBEDTLS_ERR_NET_* codes only; the port has its own I/O */
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509.h>
+#include <mbedtls/x509_crt.h>
+
+#include "ip_smtpc_mbedtls.h"
+
+/*********************************************************************
+*
+*       Defines
+*
+**********************************************************************
+*/
+
+#define DETAIL_SIZE   256u                      /* failure description kept per handle */
+#define SAN_IP_TAG    (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS)
+
+/*********************************************************************
+*
+*       Types
+*
+**********************************************************************
+*/
+
+typedef enum {
+  CONN_PLAIN,       /* before pfUpgrade: bytes pass through            */
+  CONN_SECURE,      /* handshake done: everything over TLS             */
+  CONN_FAILED,      /* handshake or TLS I/O failed: no more I/O at all */
+  CONN_CLOSED       /* close_notify sent: no more I/O                  */
+} CONN_STATE;
+
+typedef struct {
+  mbedtls_entropy_context  Entropy;
+  mbedtls_ctr_drbg_context Drbg;
+  mbedtls_x509_crt         CaChain;
+  mbedtls_ssl_config       Conf;
+  mbedtls_ssl_context      Ssl;
+} TLS_STATE;
+
+typedef struct {
+  const IP_SMTPC_API*          pLower;     /* hooks of the wrapped handle            */
+  SMTPC_SOCKET                 hLower;     /* the wrapped (plain) connection         */
+  const char*                  sCaFile;
+  char                         acName[IP_SMTPC_MBEDTLS_MAX_NAME_LEN + 1u];  /* "" = pfUpgrade's sServer */
+  unsigned char                abIp[16];   /* expected address when the name is a literal */
+  unsigned                     IpLen;      /* 4, 16, or 0 for a host name            */
+  TLS_STATE*                   pTls;       /* allocated by pfUpgrade                 */
+  CONN_STATE                   State;
+  int                          LastError;  /* IP_SMTPC_MBEDTLS_ERR_*, first failure  */
+  int                          TimedOut;   /* the lower port reported a timeout      */
+  char                         acDetail[DETAIL_SIZE];
+  IP_SMTPC_MBEDTLS_TRACE_FUNC* pfTrace;
+  void*                        pTraceUser;
+} TLS_CONN;
+
+/*********************************************************************
+*
+*       Static code
+*
+**********************************************************************
+*/
+
+/* Copies the NUL-terminated s into pBuf (BufSize > 0), truncating; returns the length. */
+static int _CopyTruncated(char* pBuf, unsigned BufSize, const char* s) {
+  size_t Len;
+
+  Len = strlen(s);
+  if (Len >= BufSize) {
+    Len = BufSize - 1u;
+  }
+  memcpy(pBuf, s, Len);
+  pBuf[Len] = '\0';
+  return (int)Len;
+}
+
+/* Appends "; " (unless at the start) and s to pConn->acDetail, turning line breaks into "; ". */
+static void _AppendDetail(TLS_CONN* pConn, const char* s) {
+  size_t Len;
+  size_t Room;
+  int    Sep;
+
+  Len = strlen(pConn->acDetail);
+  Sep = (Len > 0u);
+  for (; *s != '\0'; s++) {
+    if (*s == '\n' || *s == '\r') {
+      Sep = (Len > 0u);
+      continue;
+    }
+    Room = sizeof(pConn->acDetail) - 1u - Len;
+    if (Sep) {
+      if (Room < 3u) {
+        break;
+      }
+      pConn->acDetail[Len++] = ';';
+      pConn->acDetail[Len++] = ' ';
+      Sep = 0;
+      Room -= 2u;
+    }
+    if (Room == 0u) {
+      break;
+    }
+    pConn->acDetail[Len++] = (*s == '\t') ? ' ' : *s;
+  }
+  pConn->acDetail[Len] = '\0';
+}
+
+/* Records the first failure: class, mbedTLS code (0 = none) and a note (NULL = none). */
+static void _Fail(TLS_CONN* pConn, int Class, int MbedError, const char* sNote) {
+  char acText[128];
+
+  if (pConn->State == CONN_SECURE || pConn->State == CONN_PLAIN) {
+    pConn->State = CONN_FAILED;
+  }
+  if (pConn->LastError != IP_SMTPC_MBEDTLS_ERR_NONE) {
+    return;
+  }
+  pConn->LastError   = Class;
+  pConn->acDetail[0] = '\0';
+  if (sNote != NULL) {
+    _AppendDetail(pConn, sNote);
+  }
+  if (MbedError != 0) {
+    mbedtls_strerror(MbedError, acText, sizeof(acText));
+    _AppendDetail(pConn, acText);
+  }
+}
+
+static void _Trace(const TLS_CONN* pConn, int Dir, const char* pData, int Len) {
+  if (pConn->pfTrace != NULL && Len > 0) {
+    pConn->pfTrace(pConn->pTraceUser, Dir, pData, (unsigned)Len);
+  }
+}
+
+/* mbedTLS send callback: the lower port's pfSend. */
+static int _BioSend(void* pCtx, const unsigned char* pBuf, size_t Len) {
+  TLS_CONN* pConn;
+  int       n;
+  int       r;
+
+  pConn = (TLS_CONN*)pCtx;
+  n = (Len > (size_t)INT_MAX) ? INT_MAX : (int)Len;
+  r = pConn->pLower->pfSend((const char*)pBuf, n, pConn->hLower);
+  if (r < 0) {
+    return MBEDTLS_ERR_NET_SEND_FAILED;
+  }
+  if (r == 0 || r > n) {
+    return n;                               /* emNet convention: 0 = all sent */
+  }
+  return r;
+}
+
+/* mbedTLS receive callback: the lower port's pfReceive. */
+static int _BioRecv(void* pCtx, unsigned char* pBuf, size_t Len) {
+  TLS_CONN* pConn;
+  int       n;
+  int       r;
+
+  pConn = (TLS_CONN*)pCtx;
+  n = (Len > (size_t)INT_MAX) ? INT_MAX : (int)Len;
+  r = pConn->pLower->pfReceive((char*)pBuf, n, pConn->hLower);
+  if (r > 0) {
+    return (r > n) ? n : r;
+  }
+  if (r == IP_SMTPC_ERR_TIMEOUT) {
+    pConn->TimedOut = 1;
+    return MBEDTLS_ERR_SSL_TIMEOUT;
+  }
+  return MBEDTLS_ERR_NET_CONN_RESET;        /* closed by the peer, or an error */
+}
+
+/*
+ * Verification callback, for each certificate of the chain. mbedTLS 2.x
+ * matches only DNS names; when the expected name is an IP literal, the
+ * server certificate (depth 0) must carry that address as an iPAddress
+ * subjectAltName (RFC 5280 §4.2.1.6), else it counts as a name mismatch.
+ */
+static int _Verify(void* pCtx, mbedtls_x509_crt* pCrt, int Depth, uint32_t* pFlags) {
+  const TLS_CONN*              pConn;
+  const mbedtls_x509_sequence* pSan;
+
+  pConn = (const TLS_CONN*)pCtx;
+  if (Depth != 0 || pConn->IpLen == 0u) {
+    return 0;
+  }
+  for (pSan = &pCrt->subject_alt_names; pSan != NULL; pSan = pSan->next) {
+    if (pSan->buf.p != NULL && pSan->buf.tag == SAN_IP_TAG && pSan->buf.len == pConn->IpLen &&
+        memcmp(pSan->buf.p, pConn->abIp, pConn->IpLen) == 0) {
+      return 0;
+    }
+  }
+  *pFlags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  return 0;
+}
+
+/* Classifies a failed handshake. */
+static void _HandshakeFailed(TLS_CONN* pConn, int MbedError) {
+  char     acInfo[192];
+  char     acNote[IP_SMTPC_MBEDTLS_MAX_NAME_LEN + 32u];
+  uint32_t Flags;
+
+  if (MbedError == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+    Flags = mbedtls_ssl_get_verify_result(&pConn->pTls->Ssl);
+    acInfo[0] = '\0';
+    if (Flags != 0u && Flags != (uint32_t)-1) {
+      (void)mbedtls_x509_crt_verify_info(acInfo, sizeof(acInfo), "", Flags);
+    }
+    if ((Flags & ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0u) {
+      _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_CERT_UNTRUSTED, 0, acInfo);
+    } else {
+      (void)snprintf(acNote, sizeof(acNote), "not issued for \"%s\"", pConn->acName);
+      _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_NAME_MISMATCH, 0, acNote);
+    }
+    return;
+  }
+  _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_HANDSHAKE, MbedError, pConn->TimedOut ? "timed out" : NULL);
+}
+
+/* Sets up the TLS contexts; returns 0 or -1 (failure recorded). */
+static int _Setup(TLS_CONN* pConn, const char* sName) {
+  static const char _acPers[] = "ip_smtpc_mbedtls";
+  TLS_STATE* pTls;
+  int        r;
+
+  pTls = (TLS_STATE*)calloc(1u, sizeof(*pTls));
+  if (pTls == NULL) {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, 0, "out of memory");
+    return -1;
+  }
+  pConn->pTls = pTls;
+  mbedtls_entropy_init(&pTls->Entropy);
+  mbedtls_ctr_drbg_init(&pTls->Drbg);
+  mbedtls_x509_crt_init(&pTls->CaChain);
+  mbedtls_ssl_config_init(&pTls->Conf);
+  mbedtls_ssl_init(&pTls->Ssl);
+  r = mbedtls_ctr_drbg_seed(&pTls->Drbg, mbedtls_entropy_func, &pTls->Entropy,
+                            (const unsigned char*)_acPers, sizeof(_acPers) - 1u);
+  if (r != 0) {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, r, "random number generator");
+    return -1;
+  }
+  //
+  // A bundle may hold certificates mbedTLS cannot parse (r > 0 counts
+  // them); what matters is that at least one CA was loaded.
+  //
+  r = mbedtls_x509_crt_parse_file(&pTls->CaChain, pConn->sCaFile);
+  if (r < 0 || pTls->CaChain.version == 0) {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, (r < 0) ? r : 0, "cannot load a CA certificate from the CA file");
+    return -1;
+  }
+  r = mbedtls_ssl_config_defaults(&pTls->Conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                  MBEDTLS_SSL_PRESET_DEFAULT);
+  if (r != 0) {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, r, "configuration");
+    return -1;
+  }
+  mbedtls_ssl_conf_authmode(&pTls->Conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+  mbedtls_ssl_conf_ca_chain(&pTls->Conf, &pTls->CaChain, NULL);
+  mbedtls_ssl_conf_rng(&pTls->Conf, mbedtls_ctr_drbg_random, &pTls->Drbg);
+  mbedtls_ssl_conf_min_version(&pTls->Conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_verify(&pTls->Conf, _Verify, pConn);
+  r = mbedtls_ssl_setup(&pTls->Ssl, &pTls->Conf);
+  if (r != 0) {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, r, "session");
+    return -1;
+  }
+  if (pConn->IpLen == 0u) {
+    r = mbedtls_ssl_set_hostname(&pTls->Ssl, sName);    /* SNI and the DNS name check */
+    if (r != 0) {
+      _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, r, "host name");
+      return -1;
+    }
+  }
+  mbedtls_ssl_set_bio(&pTls->Ssl, pConn, _BioSend, _BioRecv, NULL);
+  return 0;
+}
+
+/*********************************************************************
+*
+*       Public code
+*
+**********************************************************************
+*/
+
+SMTPC_SOCKET IP_SMTPC_MBEDTLS_Open(const IP_SMTPC_API* pLower, SMTPC_SOCKET hLower,
+                                   const IP_SMTPC_MBEDTLS_CONFIG* pConfig) {
+  TLS_CONN* pConn;
+  size_t    Len;
+
+  pConn = NULL;
+  if (pLower == NULL || pLower->pfSend == NULL || pLower->pfReceive == NULL ||
+      pLower->pfDisconnect == NULL || hLower == NULL || pConfig == NULL) {
+    goto Cleanup;
+  }
+  pConn = (TLS_CONN*)calloc(1u, sizeof(*pConn));
+  if (pConn == NULL) {
+    goto Cleanup;
+  }
+  pConn->pLower    = pLower;
+  pConn->hLower    = hLower;
+  pConn->sCaFile   = pConfig->sCaFile;
+  pConn->State     = CONN_PLAIN;
+  pConn->LastError = IP_SMTPC_MBEDTLS_ERR_NONE;
+  if (pConfig->sServerName != NULL) {
+    Len = strnlen(pConfig->sServerName, sizeof(pConn->acName));
+    if (Len >= sizeof(pConn->acName)) {
+      free(pConn);
+      pConn = NULL;
+      goto Cleanup;
+    }
+    memcpy(pConn->acName, pConfig->sServerName, Len);
+    pConn->acName[Len] = '\0';
+  }
+Cleanup:
+  if (pConn == NULL && hLower != NULL && pLower != NULL && pLower->pfDisconnect != NULL) {
+    pLower->pfDisconnect(hLower);
+  }
+  return (SMTPC_SOCKET)pConn;
+}
+
+int IP_SMTPC_MBEDTLS_Send(const char* pData, int NumBytes, SMTPC_SOCKET hSock) {
+  TLS_CONN* pConn;
+  int       Done;
+  int       r;
+
+  pConn = (TLS_CONN*)hSock;
+  if (pConn == NULL || NumBytes < 0 || (pData == NULL && NumBytes > 0)) {
+    return -1;
+  }
+  if (pConn->State == CONN_PLAIN) {
+    r = pConn->pLower->pfSend(pData, NumBytes, pConn->hLower);
+    _Trace(pConn, IP_SMTPC_MBEDTLS_TRACE_SENT, pData, (r == 0) ? NumBytes : ((r > NumBytes) ? NumBytes : r));
+    return r;
+  }
+  if (pConn->State != CONN_SECURE) {
+    return -1;
+  }
+  Done = 0;
+  while (Done < NumBytes) {
+    r = mbedtls_ssl_write(&pConn->pTls->Ssl, (const unsigned char*)pData + Done, (size_t)(NumBytes - Done));
+    if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
+      continue;
+    }
+    if (r <= 0) {
+      _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_IO, r, "send");
+      return -1;
+    }
+    _Trace(pConn, IP_SMTPC_MBEDTLS_TRACE_SENT, pData + Done, r);
+    Done += r;
+  }
+  return NumBytes;
+}
+
+int IP_SMTPC_MBEDTLS_Receive(char* pData, int NumBytes, SMTPC_SOCKET hSock) {
+  TLS_CONN* pConn;
+  int       r;
+
+  pConn = (TLS_CONN*)hSock;
+  if (pConn == NULL || pData == NULL || NumBytes <= 0) {
+    return -1;
+  }
+  if (pConn->State == CONN_PLAIN) {
+    r = pConn->pLower->pfReceive(pData, NumBytes, pConn->hLower);
+    if (r > 0) {
+      _Trace(pConn, IP_SMTPC_MBEDTLS_TRACE_RECEIVED, pData, (r > NumBytes) ? NumBytes : r);
+    }
+    return r;
+  }
+  if (pConn->State != CONN_SECURE) {
+    return -1;
+  }
+  for (;;) {
+    r = mbedtls_ssl_read(&pConn->pTls->Ssl, (unsigned char*)pData, (size_t)NumBytes);
+    if (r > 0) {
+      _Trace(pConn, IP_SMTPC_MBEDTLS_TRACE_RECEIVED, pData, r);
+      return r;
+    }
+    if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
+      continue;
+    }
+    if (r == MBEDTLS_ERR_SSL_TIMEOUT) {
+      return IP_SMTPC_ERR_TIMEOUT;
+    }
+    if (r == 0 || r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+      pConn->State = CONN_CLOSED;           /* orderly end of the TLS session */
+      return -1;
+    }
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_IO, r, "receive");
+    return -1;
+  }
+}
+
+int IP_SMTPC_MBEDTLS_Upgrade(SMTPC_SOCKET hSock, const char* sServer) {
+  TLS_CONN*   pConn;
+  const char* sName;
+  size_t      Len;
+  int         r;
+
+  pConn = (TLS_CONN*)hSock;
+  if (pConn == NULL) {
+    return -1;
+  }
+  if (pConn->State != CONN_PLAIN) {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_STATE, 0, "TLS already started or failed");
+    return -1;
+  }
+  sName = (pConn->acName[0] != '\0') ? pConn->acName : sServer;
+  Len   = (sName != NULL) ? strnlen(sName, IP_SMTPC_MBEDTLS_MAX_NAME_LEN + 1u) : 0u;
+  if (Len == 0u || Len > IP_SMTPC_MBEDTLS_MAX_NAME_LEN) {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_STATE, 0, "no valid server name to verify");
+    return -1;
+  }
+  if (pConn->acName[0] == '\0') {
+    memcpy(pConn->acName, sName, Len);      /* kept for the detail text */
+    pConn->acName[Len] = '\0';
+  }
+  if (inet_pton(AF_INET, pConn->acName, pConn->abIp) == 1) {
+    pConn->IpLen = 4u;
+  } else if (inet_pton(AF_INET6, pConn->acName, pConn->abIp) == 1) {
+    pConn->IpLen = 16u;
+  } else {
+    pConn->IpLen = 0u;
+  }
+  if (pConn->sCaFile == NULL || pConn->sCaFile[0] == '\0') {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, 0, "no CA file configured");
+    return -1;
+  }
+  if (_Setup(pConn, pConn->acName) != 0) {
+    return -1;
+  }
+  do {
+    r = mbedtls_ssl_handshake(&pConn->pTls->Ssl);
+  } while (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE);
+  if (r != 0) {
+    _HandshakeFailed(pConn, r);
+    return -1;
+  }
+  //
+  // VERIFY_REQUIRED makes the handshake fail on any flag; check anyway.
+  //
+  if (mbedtls_ssl_get_verify_result(&pConn->pTls->Ssl) != 0u) {
+    _HandshakeFailed(pConn, MBEDTLS_ERR_X509_CERT_VERIFY_FAILED);
+    return -1;
+  }
+  pConn->State = CONN_SECURE;
+  return 0;
+}
+
+void IP_SMTPC_MBEDTLS_Downgrade(SMTPC_SOCKET hSock) {
+  TLS_CONN* pConn;
+  int       r;
+
+  pConn = (TLS_CONN*)hSock;
+  if (pConn == NULL || pConn->State != CONN_SECURE) {
+    return;
+  }
+  do {
+    r = mbedtls_ssl_close_notify(&pConn->pTls->Ssl);
+  } while (r == MBEDTLS_ERR_SSL_WANT_WRITE || r == MBEDTLS_ERR_SSL_WANT_READ);
+  pConn->State = CONN_CLOSED;
+}
+
+void IP_SMTPC_MBEDTLS_Disconnect(SMTPC_SOCKET hSock) {
+  TLS_CONN* pConn;
+
+  pConn = (TLS_CONN*)hSock;
+  if (pConn == NULL) {
+    return;
+  }
+  if (pConn->pTls != NULL) {
+    mbedtls_ssl_free(&pConn->pTls->Ssl);
+    mbedtls_ssl_config_free(&pConn->pTls->Conf);
+    mbedtls_x509_crt_free(&pConn->pTls->CaChain);
+    mbedtls_ctr_drbg_free(&pConn->pTls->Drbg);
+    mbedtls_entropy_free(&pConn->pTls->Entropy);
+    free(pConn->pTls);
+  }
+  pConn->pLower->pfDisconnect(pConn->hLower);
+  free(pConn);
+}
+
+int IP_SMTPC_MBEDTLS_LastError(SMTPC_SOCKET hSock) {
+  const TLS_CONN* pConn;
+
+  pConn = (const TLS_CONN*)hSock;
+  return (pConn != NULL) ? pConn->LastError : IP_SMTPC_MBEDTLS_ERR_STATE;
+}
+
+const char* IP_SMTPC_MBEDTLS_ErrorString(int Error) {
+  switch (Error) {
+  case IP_SMTPC_MBEDTLS_ERR_NONE:           return "no error";
+  case IP_SMTPC_MBEDTLS_ERR_SETUP:          return "TLS setup failed";
+  case IP_SMTPC_MBEDTLS_ERR_HANDSHAKE:      return "TLS handshake failed";
+  case IP_SMTPC_MBEDTLS_ERR_CERT_UNTRUSTED: return "server certificate not trusted";
+  case IP_SMTPC_MBEDTLS_ERR_NAME_MISMATCH:  return "server certificate does not match the host name";
+  case IP_SMTPC_MBEDTLS_ERR_IO:             return "TLS connection failed";
+  case IP_SMTPC_MBEDTLS_ERR_STATE:          return "TLS used in the wrong state";
+  default:                                  return "unknown TLS error";
+  }
+}
+
+int IP_SMTPC_MBEDTLS_GetDetail(SMTPC_SOCKET hSock, char* pBuf, unsigned BufSize) {
+  const TLS_CONN* pConn;
+
+  if (pBuf == NULL || BufSize == 0u) {
+    return -1;
+  }
+  pConn = (const TLS_CONN*)hSock;
+  return _CopyTruncated(pBuf, BufSize, (pConn != NULL) ? pConn->acDetail : "");
+}
+
+int IP_SMTPC_MBEDTLS_GetSessionInfo(SMTPC_SOCKET hSock, char* pBuf, unsigned BufSize) {
+  const TLS_CONN* pConn;
+  const char*     sCipher;
+  int             n;
+
+  pConn = (const TLS_CONN*)hSock;
+  if (pBuf == NULL || BufSize == 0u) {
+    return -1;
+  }
+  pBuf[0] = '\0';
+  if (pConn == NULL || pConn->State != CONN_SECURE) {
+    return -1;
+  }
+  sCipher = mbedtls_ssl_get_ciphersuite(&pConn->pTls->Ssl);
+  n = snprintf(pBuf, BufSize, "%s %s", mbedtls_ssl_get_version(&pConn->pTls->Ssl),
+               (sCipher != NULL) ? sCipher : "?");
+  if (n < 0) {
+    pBuf[0] = '\0';
+    return -1;
+  }
+  return ((unsigned)n >= BufSize) ? (int)(BufSize - 1u) : n;
+}
+
+int IP_SMTPC_MBEDTLS_IsSecure(SMTPC_SOCKET hSock) {
+  const TLS_CONN* pConn;
+
+  pConn = (const TLS_CONN*)hSock;
+  return (pConn != NULL && pConn->State == CONN_SECURE) ? 1 : 0;
+}
+
+void IP_SMTPC_MBEDTLS_SetTrace(SMTPC_SOCKET hSock, IP_SMTPC_MBEDTLS_TRACE_FUNC* pfTrace, void* pUser) {
+  TLS_CONN* pConn;
+
+  pConn = (TLS_CONN*)hSock;
+  if (pConn != NULL) {
+    pConn->pfTrace    = pfTrace;
+    pConn->pTraceUser = pUser;
+  }
+}
+
+/*************************** End of file ****************************/
