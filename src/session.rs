@@ -646,14 +646,12 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
     /// The connection failed (transport error, timeout, malformed data): no
     /// further command can be sent. Waiting for the reply to the final dot,
     /// the outcome becomes [`Error::OutcomeUnknown`].
+    /// No reply decided this: the report keeps no reply code.
     pub fn abort(&mut self, error: Error) {
-        let after_dot = self.state == State::EndOfData;
-        if after_dot && self.outcome.is_none() {
-            self.outcome = Some(Err(Error::OutcomeUnknown));
-            self.tally.failed_step = Some(Step::EndOfData);
-        }
-        if self.state != State::Quit {
-            self.fail(error);
+        if self.state == State::EndOfData {
+            self.fail_local(Step::EndOfData, Error::OutcomeUnknown);
+        } else if self.state != State::Quit {
+            self.fail_local(self.step(), error);
         }
         self.state = State::Closed;
         self.sending = false;
@@ -1202,6 +1200,11 @@ mod tests {
         x.session.on_upgraded(Err(Error::TlsHandshake));
         assert_eq!(x.session.want(), Want::Close);
         assert_eq!(x.session.outcome(), Err(Error::TlsHandshake));
+        // The 220 did not decide the failure: the report names no reply.
+        let tally = x.session.tally();
+        assert_eq!(tally.last_code, 0);
+        assert_eq!(tally.last_enhanced, None);
+        assert_eq!(tally.failed_step, Some(Step::StartTls));
     }
 
     #[test]

@@ -180,6 +180,9 @@ pub fn put<R: Recipients + ?Sized>(
     put_text_headers(out, text_encoding);
     out.put(b"\r\n");
     put_text(out, mail.body, text_encoding, parts)?;
+    // RFC 2046 §5.1.1: the line break before a delimiter belongs to the
+    // delimiter, so the text's own last line break needs one more.
+    out.put(b"\r\n");
     for index in 0..parts.count() {
         let Some(attachment) = parts.attachment(index) else {
             continue;
@@ -450,7 +453,7 @@ mod tests {
              This is a multi-part message in MIME format.\r\n\
              --=_ip-smtpc_abcdef01\r\n\
              Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\
-             see attached\r\n\
+             see attached\r\n\r\n\
              --=_ip-smtpc_abcdef01\r\n\
              Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\
              Content-Disposition: attachment;\r\n filename=\"empty.bin\"\r\n\r\n\r\n\
