@@ -6,6 +6,34 @@
 
 use core::ffi::CStr;
 
+/// A static C string kept in a data object of its own instead of the
+/// object's merged string section, so that a firmware link that never asks
+/// for an error text drops the texts (`--gc-sections`).
+macro_rules! text {
+    ($s:literal) => {{
+        static TEXT: [u8; $s.len() + 1] = nul_terminated($s);
+        const C: &CStr = match CStr::from_bytes_with_nul(&TEXT) {
+            Ok(c) => c,
+            Err(_) => c"",
+        };
+        C
+    }};
+}
+
+/// `s` followed by one NUL, as an array (for [`text!`]). Only evaluated at
+/// compile time, where an out-of-range index is a build error, not a panic.
+#[allow(clippy::indexing_slicing)]
+const fn nul_terminated<const N: usize>(s: &str) -> [u8; N] {
+    let mut out = [0u8; N];
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() && i + 1 < N {
+        out[i] = bytes[i];
+        i += 1;
+    }
+    out
+}
+
 /// Why a mail was not (or not completely) sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i32)]
@@ -145,57 +173,59 @@ impl Error {
     /// NUL-terminated so the C API can hand it out as is.
     pub const fn message(self) -> &'static CStr {
         match self {
-            Error::NullPointer => c"a required pointer is NULL",
-            Error::NoSender => c"no sender (address entry 0 missing)",
-            Error::NoRecipient => c"no recipient",
-            Error::AddressControlChar => c"address contains CR, LF, NUL or a control character",
-            Error::AddressSyntax => c"address syntax invalid",
-            Error::AddressTooLong => c"address exceeds RFC 5321 length limits",
-            Error::InvalidName => c"display name invalid or too long",
-            Error::InvalidSubject => c"subject invalid or too long",
-            Error::InvalidDomain => c"own domain invalid",
-            Error::InvalidCredentials => c"user name or password invalid or too long",
-            Error::InvalidTimezone => c"time zone is not +HHMM or -HHMM",
-            Error::InvalidDate => c"date from pfGetTimeDate invalid",
-            Error::InvalidRecipientType => c"recipient type is not TO, CC or BCC",
-            Error::MissingHook => c"a required API hook is NULL",
-            Error::InvalidOptions => c"options structure invalid",
-            Error::NotBuilt => c"feature not built into this library",
-            Error::InvalidBody => c"body invalid",
-            Error::InvalidHeader => c"extra header or Reply-To invalid",
-            Error::InvalidAttachment => c"attachment (multipart item) invalid",
-            Error::Connect => c"connect failed",
-            Error::Send => c"send failed",
-            Error::Receive => c"connection closed or receive failed",
-            Error::Timeout => c"timeout waiting for the server",
-            Error::ReplySyntax => c"malformed server reply",
-            Error::ReplyTooLong => c"server reply line too long",
-            Error::ReplyTooManyLines => c"server reply has too many lines",
-            Error::GreetingRefused => c"server refused the session",
-            Error::HeloRejected => c"EHLO and HELO rejected",
-            Error::ServiceClosing => c"server closing the connection (421)",
-            Error::UnexpectedReply => c"unexpected data from the server",
-            Error::AuthNotSupported => c"no allowed AUTH mechanism offered",
-            Error::AuthFailed => c"authentication failed",
-            Error::AuthInsecure => c"AUTH refused on a connection without TLS",
-            Error::AuthTemporary => c"temporary authentication failure",
-            Error::AuthRequired => c"authentication required",
-            Error::AuthMechanismTooWeak => c"authentication mechanism too weak",
-            Error::AuthEncryptionRequired => c"encryption required for authentication",
-            Error::AuthProtocol => c"authentication exchange malformed",
-            Error::SenderRejected => c"sender rejected",
-            Error::AllRecipientsRejected => c"all recipients rejected",
-            Error::DataRejected => c"DATA rejected",
-            Error::MessageRejected => c"message rejected",
-            Error::MessageTemporaryFailure => c"message temporarily rejected",
-            Error::MessageTooBig => c"message too big",
-            Error::ApplicationAbort => c"application callback aborted the mail",
-            Error::PartialDelivery => c"accepted for some recipients only",
-            Error::OutcomeUnknown => c"outcome unknown: connection lost after the final dot",
-            Error::TlsUnavailable => c"TLS required but not available",
-            Error::TlsRefused => c"STARTTLS refused",
-            Error::TlsHandshake => c"TLS handshake failed",
-            Error::TlsInjection => c"data injected before the TLS handshake",
+            Error::NullPointer => text!("a required pointer is NULL"),
+            Error::NoSender => text!("no sender (address entry 0 missing)"),
+            Error::NoRecipient => text!("no recipient"),
+            Error::AddressControlChar => {
+                text!("address contains CR, LF, NUL or a control character")
+            }
+            Error::AddressSyntax => text!("address syntax invalid"),
+            Error::AddressTooLong => text!("address exceeds RFC 5321 length limits"),
+            Error::InvalidName => text!("display name invalid or too long"),
+            Error::InvalidSubject => text!("subject invalid or too long"),
+            Error::InvalidDomain => text!("own domain invalid"),
+            Error::InvalidCredentials => text!("user name or password invalid or too long"),
+            Error::InvalidTimezone => text!("time zone is not +HHMM or -HHMM"),
+            Error::InvalidDate => text!("date from pfGetTimeDate invalid"),
+            Error::InvalidRecipientType => text!("recipient type is not TO, CC or BCC"),
+            Error::MissingHook => text!("a required API hook is NULL"),
+            Error::InvalidOptions => text!("options structure invalid"),
+            Error::NotBuilt => text!("feature not built into this library"),
+            Error::InvalidBody => text!("body invalid"),
+            Error::InvalidHeader => text!("extra header or Reply-To invalid"),
+            Error::InvalidAttachment => text!("attachment (multipart item) invalid"),
+            Error::Connect => text!("connect failed"),
+            Error::Send => text!("send failed"),
+            Error::Receive => text!("connection closed or receive failed"),
+            Error::Timeout => text!("timeout waiting for the server"),
+            Error::ReplySyntax => text!("malformed server reply"),
+            Error::ReplyTooLong => text!("server reply line too long"),
+            Error::ReplyTooManyLines => text!("server reply has too many lines"),
+            Error::GreetingRefused => text!("server refused the session"),
+            Error::HeloRejected => text!("EHLO and HELO rejected"),
+            Error::ServiceClosing => text!("server closing the connection (421)"),
+            Error::UnexpectedReply => text!("unexpected data from the server"),
+            Error::AuthNotSupported => text!("no allowed AUTH mechanism offered"),
+            Error::AuthFailed => text!("authentication failed"),
+            Error::AuthInsecure => text!("AUTH refused on a connection without TLS"),
+            Error::AuthTemporary => text!("temporary authentication failure"),
+            Error::AuthRequired => text!("authentication required"),
+            Error::AuthMechanismTooWeak => text!("authentication mechanism too weak"),
+            Error::AuthEncryptionRequired => text!("encryption required for authentication"),
+            Error::AuthProtocol => text!("authentication exchange malformed"),
+            Error::SenderRejected => text!("sender rejected"),
+            Error::AllRecipientsRejected => text!("all recipients rejected"),
+            Error::DataRejected => text!("DATA rejected"),
+            Error::MessageRejected => text!("message rejected"),
+            Error::MessageTemporaryFailure => text!("message temporarily rejected"),
+            Error::MessageTooBig => text!("message too big"),
+            Error::ApplicationAbort => text!("application callback aborted the mail"),
+            Error::PartialDelivery => text!("accepted for some recipients only"),
+            Error::OutcomeUnknown => text!("outcome unknown: connection lost after the final dot"),
+            Error::TlsUnavailable => text!("TLS required but not available"),
+            Error::TlsRefused => text!("STARTTLS refused"),
+            Error::TlsHandshake => text!("TLS handshake failed"),
+            Error::TlsInjection => text!("data injected before the TLS handshake"),
         }
     }
 }
@@ -268,6 +298,7 @@ mod tests {
             assert!(e.message().to_str().is_ok());
             for other in &ALL[i + 1..] {
                 assert_ne!(e.code(), other.code(), "{e:?} and {other:?} share a code");
+                assert_ne!(e.message(), other.message(), "{e:?} and {other:?} share a text");
             }
         }
         assert_eq!(Error::from_code(0), None);
