@@ -298,7 +298,11 @@ mod tests {
             assert!(e.message().to_str().is_ok());
             for other in &ALL[i + 1..] {
                 assert_ne!(e.code(), other.code(), "{e:?} and {other:?} share a code");
-                assert_ne!(e.message(), other.message(), "{e:?} and {other:?} share a text");
+                assert_ne!(
+                    e.message(),
+                    other.message(),
+                    "{e:?} and {other:?} share a text"
+                );
             }
         }
         assert_eq!(Error::from_code(0), None);

@@ -154,8 +154,19 @@ pub fn put<R: Recipients + ?Sized>(
     parts: &mut dyn Parts,
 ) -> Result<(), Error> {
     header::put(out, mail);
-    if !cfg!(feature = "mime") && (parts.count() > 0 || parts.has_body_stream()) {
-        return Err(Error::NotBuilt);
+    if !cfg!(feature = "mime") {
+        // Without MIME the multipart and quoted-printable code is not linked.
+        if parts.count() > 0 || parts.has_body_stream() {
+            return Err(Error::NotBuilt);
+        }
+        // No quoted-printable encoder either: the text goes as it is.
+        let raw = match text_encoding {
+            TextEncoding::QuotedPrintable => TextEncoding::EightBit,
+            other => other,
+        };
+        put_text_headers(out, raw);
+        out.put(b"\r\n");
+        return put_text(out, mail.body, raw, parts);
     }
     let text_encoding = if parts.has_body_stream() {
         TextEncoding::QuotedPrintable
@@ -220,13 +231,13 @@ fn put_text(
     encoding: TextEncoding,
     parts: &mut dyn Parts,
 ) -> Result<(), Error> {
-    if parts.has_body_stream() {
+    if cfg!(feature = "mime") && parts.has_body_stream() {
         let mut qp = QuotedPrintable::new(out);
         let streamed = parts.stream_body(&mut qp);
         qp.finish();
         return streamed;
     }
-    if encoding == TextEncoding::QuotedPrintable {
+    if cfg!(feature = "mime") && encoding == TextEncoding::QuotedPrintable {
         let mut qp = QuotedPrintable::new(out);
         qp.put(body);
         qp.finish();
@@ -409,10 +420,12 @@ mod tests {
             TextEncoding::QuotedPrintable,
             &mut NoParts,
         );
-        assert!(
-            text.ends_with("quoted-printable\r\n\r\n=C3=A9=3D\r\n"),
-            "{text}"
-        );
+        let expected = if cfg!(feature = "mime") {
+            "quoted-printable\r\n\r\n=C3=A9=3D\r\n"
+        } else {
+            "8bit\r\n\r\n\u{e9}=\r\n"
+        };
+        assert!(text.ends_with(expected), "{text}");
     }
 
     #[cfg(feature = "mime")]
