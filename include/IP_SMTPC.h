@@ -97,9 +97,10 @@ typedef unsigned int   U32;
 #define IP_SMTPC_MAX_DOMAIN_LEN 255
 
 /**
- * Longest extra header line accepted.
+ * Longest extra header line accepted: a name of at most 76 characters,
+ * ":", and a value of at most `IP_SMTPC_MAX_TEXT_LEN` with its leading space.
  */
-#define IP_SMTPC_MAX_HEADER_LEN 998
+#define IP_SMTPC_MAX_HEADER_LEN 977
 
 /**
  * Why a mail was not (or not completely) sent.
@@ -166,7 +167,8 @@ enum IP_SMTPC_ERR
    */
   IP_SMTPC_ERR_MISSING_HOOK = -14,
   /**
-   * The options structure is invalid (unknown size, bad value).
+   * The options structure is invalid (unknown size, bad value), or the
+   * MTA's `SecPolicy` is neither ALLOW_INSECURE nor SECURE_ONLY.
    */
   IP_SMTPC_ERR_INVALID_OPTIONS = -15,
   /**
@@ -679,7 +681,8 @@ typedef struct IP_SMTPC_OPTIONS {
   const char *sReplyTo;
   /**
    * `NumHeaders` extra header lines "Name: value" (no CR/LF; non-ASCII
-   * values are RFC 2047-encoded), or NULL.
+   * values are RFC 2047-encoded), or NULL when `NumHeaders` is 0
+   * (NULL with a count is `IP_SMTPC_ERR_NULL_POINTER`).
    */
   const char *const *pasHeader;
   /**

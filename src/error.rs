@@ -67,7 +67,8 @@ pub enum Error {
     InvalidRecipientType = -13,
     /// A required hook (pfConnect, pfSend, pfReceive, pfDisconnect) is NULL.
     MissingHook = -14,
-    /// The options structure is invalid (unknown size, bad value).
+    /// The options structure is invalid (unknown size, bad value), or the
+    /// MTA's `SecPolicy` is neither ALLOW_INSECURE nor SECURE_ONLY.
     InvalidOptions = -15,
     /// The requested feature is not built into this library.
     NotBuilt = -16,
@@ -189,7 +190,7 @@ impl Error {
             Error::InvalidDate => text!("date from pfGetTimeDate invalid"),
             Error::InvalidRecipientType => text!("recipient type is not TO, CC or BCC"),
             Error::MissingHook => text!("a required API hook is NULL"),
-            Error::InvalidOptions => text!("options structure invalid"),
+            Error::InvalidOptions => text!("options or SecPolicy invalid"),
             Error::NotBuilt => text!("feature not built into this library"),
             Error::InvalidBody => text!("body invalid"),
             Error::InvalidHeader => text!("extra header or Reply-To invalid"),

@@ -16,5 +16,11 @@ pub(crate) const MAX_DOMAIN_LEN: usize = 255;
 /// Longest display name, subject or credential accepted. A header line must
 /// stay within RFC 5322's 998 octets; this leaves room for the field name.
 pub(crate) const MAX_FIELD_LEN: usize = 900;
+/// Longest field name of an extra header (RFC 5322 §2.1.1 recommends lines
+/// of at most 78 characters; a name must fit one).
+pub(crate) const MAX_HEADER_NAME_LEN: usize = 76;
+/// Longest extra header line accepted: a name, ":", and a value of at most
+/// [`MAX_FIELD_LEN`] including its leading space.
+pub(crate) const MAX_HEADER_LINE_LEN: usize = MAX_HEADER_NAME_LEN + 1 + MAX_FIELD_LEN;
 /// Most lines accepted in one multi-line reply before it is called hostile.
 pub(crate) const MAX_REPLY_LINES: u16 = 100;

@@ -129,14 +129,15 @@ pub fn parse_line(input: &[u8]) -> Result<Status<(usize, Line<'_>)>, ReplyError>
 }
 
 /// Parses an RFC 3463 enhanced status code at the start of `text`:
-/// `class "." subject "." detail` followed by space or end.
+/// `class "." subject "." detail` followed by space or end; the class is one
+/// digit, subject and detail one to three.
 pub fn parse_enhanced(text: &[u8]) -> Option<Enhanced> {
     let mut parts = [0u16; 3];
     let mut index = 0usize;
     let mut digits = 0usize;
     for &b in text {
         match b {
-            b'0'..=b'9' if digits < 3 => {
+            b'0'..=b'9' if digits < 3 && (index > 0 || digits == 0) => {
                 let part = parts.get_mut(index)?;
                 *part = *part * 10 + u16::from(b - b'0');
                 digits += 1;
@@ -333,6 +334,10 @@ mod tests {
             b"5..1 x",
             b"5.1.1000",
             b"",
+            // Found by fuzz/fuzz_targets/reply_parser.rs: a class with a
+            // leading zero was read as that class.
+            b"02.1.0 sender ok",
+            b"005.1.1",
         ] {
             assert_eq!(
                 parse_enhanced(bad),

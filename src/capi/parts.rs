@@ -11,6 +11,7 @@ use super::strings::bounded;
 use super::types::*;
 use crate::cursor::Out;
 use crate::error::Error;
+use crate::limits::MAX_HEADER_LINE_LEN;
 use crate::message::content::{validate_attachment, Attachment, Parts};
 use crate::message::TextList;
 
@@ -129,6 +130,6 @@ impl TextList for CHeaders<'_> {
     fn get(&self, index: usize) -> Option<&[u8]> {
         let line = *self.lines.get(index)?;
         // SAFETY: the caller's strings are NUL-terminated or longer than the bound.
-        unsafe { bounded(line, 998) }
+        unsafe { bounded(line, MAX_HEADER_LINE_LEN) }
     }
 }

@@ -73,6 +73,11 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
 ) -> c_int {
     // SAFETY: the caller's contract covers every pointer.
     let options = unsafe { pOptions.as_ref() };
+    // Nothing else in an options block is read, nor its report written,
+    // before its size says it is one of ours.
+    if options.is_some_and(|o| o.SizeOf as usize != core::mem::size_of::<IP_SMTPC_OPTIONS>()) {
+        return Error::InvalidOptions.code();
+    }
     let report: *mut IP_SMTPC_REPORT = options.map_or(core::ptr::null_mut(), |o| o.pReport);
     let mut empty: [IP_SMTPC_RCPT_RESULT; 0] = [];
     // SAFETY: pReport is NULL or valid by contract; this borrow ends with
@@ -314,12 +319,12 @@ unsafe fn send(
     if body_item.is_some_and(|b| b.pfSendItem.is_none()) {
         return Err(Error::InvalidBody);
     }
-    let headers: &[*const c_char] = match args.options {
-        Some(o) if !o.pasHeader.is_null() && o.NumHeaders > 0 => {
-            // SAFETY: the caller provides NumHeaders pointers.
-            unsafe { core::slice::from_raw_parts(o.pasHeader, o.NumHeaders as usize) }
-        }
-        _ => &[],
+    // As with paMultipartItem: a count without an array is a caller error.
+    let headers: &[*const c_char] = match args.options.map(|o| (o.pasHeader, o.NumHeaders)) {
+        None | Some((_, 0)) => &[],
+        Some((lines, _)) if lines.is_null() => return Err(Error::NullPointer),
+        // SAFETY: the caller provides NumHeaders pointers.
+        Some((lines, n)) => unsafe { core::slice::from_raw_parts(lines, n as usize) },
     };
     let extra_headers = parts::CHeaders { lines: headers };
     for i in 0..headers.len() {
@@ -452,9 +457,13 @@ fn config<'a>(
 ) -> Result<Config<'a>, Error> {
     if let Some(o) = options {
         let deadline_without_clock = o.ReplyTimeoutMs != 0 && o.pfGetTimeMs.is_none();
-        if o.SizeOf as usize != core::mem::size_of::<IP_SMTPC_OPTIONS>() || deadline_without_clock {
+        if deadline_without_clock {
             return Err(Error::InvalidOptions);
         }
+    }
+    // An unknown policy might have meant "secure": fail closed.
+    if mta.SecPolicy > SMTPC_SEC_POLICY_SECURE_ONLY {
+        return Err(Error::InvalidOptions);
     }
     let hooks = api.pfUpgrade.is_some();
     let secure_only = mta.SecPolicy == SMTPC_SEC_POLICY_SECURE_ONLY;

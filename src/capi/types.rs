@@ -66,8 +66,9 @@ pub const IP_SMTPC_MAX_ADDR_LEN: usize = 254;
 pub const IP_SMTPC_MAX_TEXT_LEN: usize = 900;
 /// Longest own domain (sDomain) accepted.
 pub const IP_SMTPC_MAX_DOMAIN_LEN: usize = 255;
-/// Longest extra header line accepted.
-pub const IP_SMTPC_MAX_HEADER_LEN: usize = 998;
+/// Longest extra header line accepted: a name of at most 76 characters,
+/// ":", and a value of at most `IP_SMTPC_MAX_TEXT_LEN` with its leading space.
+pub const IP_SMTPC_MAX_HEADER_LEN: usize = 977;
 
 /// Transport hooks, implemented by the application or a port (emNet layout).
 ///
@@ -267,7 +268,8 @@ pub struct IP_SMTPC_OPTIONS {
     /// Reply-To address, or NULL.
     pub sReplyTo: *const c_char,
     /// `NumHeaders` extra header lines "Name: value" (no CR/LF; non-ASCII
-    /// values are RFC 2047-encoded), or NULL.
+    /// values are RFC 2047-encoded), or NULL when `NumHeaders` is 0
+    /// (NULL with a count is `IP_SMTPC_ERR_NULL_POINTER`).
     pub pasHeader: *const *const c_char,
     /// Entries in `pasHeader`.
     pub NumHeaders: c_uint,
@@ -276,7 +278,7 @@ pub struct IP_SMTPC_OPTIONS {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::limits::{MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_FIELD_LEN};
+    use crate::limits::{MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_FIELD_LEN, MAX_HEADER_LINE_LEN};
 
     /// The header's limits are literals (cbindgen needs them so); they must
     /// match the engine's.
@@ -285,5 +287,6 @@ mod tests {
         assert_eq!(IP_SMTPC_MAX_ADDR_LEN, MAX_ADDRESS_LEN);
         assert_eq!(IP_SMTPC_MAX_TEXT_LEN, MAX_FIELD_LEN);
         assert_eq!(IP_SMTPC_MAX_DOMAIN_LEN, MAX_DOMAIN_LEN);
+        assert_eq!(IP_SMTPC_MAX_HEADER_LEN, MAX_HEADER_LINE_LEN);
     }
 }

@@ -105,14 +105,25 @@ fn is_address_literal(s: &[u8]) -> bool {
 /// Renders `name <address>`, quoting the display name when it is not a
 /// plain phrase of atoms (RFC 5322 §3.2.5) and encoding it (RFC 2047) when
 /// it is not ASCII; just `<address>` without a name.
+///
+/// No line may exceed RFC 5322's 998 octets: a name whose quoted form would
+/// not fit on a line with the field name goes out as encoded words (which
+/// fold), and the address moves to a continuation line when it does not
+/// fit after the name.
 pub fn put_mailbox(cursor: &mut dyn Out, name: &[u8], address: &[u8]) {
-    if words::needs_encoding(name) {
+    let plain = !name.is_empty()
+        && name
+            .split(|&b| b == b' ')
+            .all(|word| !word.is_empty() && word.iter().all(|&b| is_atext(b)));
+    let rendered = if plain {
+        name.len()
+    } else {
+        name.len() + 2 + name.iter().filter(|&&b| b == b'"' || b == b'\\').count()
+    };
+    if words::needs_encoding(name) || (!name.is_empty() && LONGEST_FIELD + rendered > MAX_LINE) {
         words::put_encoded(cursor, name);
         cursor.put(b"\r\n ");
     } else if !name.is_empty() {
-        let plain = name
-            .split(|&b| b == b' ')
-            .all(|word| !word.is_empty() && word.iter().all(|&b| is_atext(b)));
         if plain {
             cursor.put(name);
         } else {
@@ -125,12 +136,22 @@ pub fn put_mailbox(cursor: &mut dyn Out, name: &[u8], address: &[u8]) {
             }
             cursor.byte(b'"');
         }
-        cursor.byte(b' ');
+        // " <address>" after the name, or on a line of its own.
+        if LONGEST_FIELD + rendered + 3 + address.len() > MAX_LINE {
+            cursor.put(b"\r\n ");
+        } else {
+            cursor.byte(b' ');
+        }
     }
     cursor.byte(b'<');
     cursor.put(address);
     cursor.byte(b'>');
 }
+
+/// RFC 5322 §2.1.1: at most 998 octets per line, CR LF excluded.
+const MAX_LINE: usize = 998;
+/// The longest text before a mailbox on its line: "Reply-To: ".
+const LONGEST_FIELD: usize = 10;
 
 #[cfg(test)]
 mod tests {
@@ -220,5 +241,39 @@ mod tests {
             "\"J\u{f6}rg\" <a@b>"
         };
         assert_eq!(mailbox("J\u{f6}rg", "a@b"), expected);
+    }
+
+    /// Found by fuzz/fuzz_targets/validator.rs: a 900-octet name (the most
+    /// validation accepts) before a 254-octet address made a 1161-octet
+    /// "To:" line, and a quoted name of 900 '"' one of 1802 octets.
+    #[test]
+    fn longest_names_and_addresses_keep_lines_within_998_octets() {
+        let label = "d".repeat(63);
+        let address = format!("{}@{label}.{label}.{}", "l".repeat(64), "d".repeat(61));
+        assert_eq!(address.len(), 254);
+        assert_eq!(validate(address.as_bytes()), Ok(()));
+        for name in [
+            "n".repeat(900),
+            "\"".repeat(900),
+            "a\\".repeat(450),
+            "word ".repeat(180),
+        ] {
+            let text = long_mailbox(&name, &address);
+            for line in text.split("\r\n") {
+                assert!(line.len() + 10 <= 998, "{} octets: {line:.40}", line.len());
+            }
+            assert!(text.ends_with(&format!("<{address}>")));
+        }
+        // Names that fit stay on the address's line.
+        let name = "n".repeat(700);
+        assert_eq!(long_mailbox(&name, "a@b"), format!("{name} <a@b>"));
+    }
+
+    fn long_mailbox(name: &str, address: &str) -> String {
+        let mut out = vec![0u8; 4096];
+        let mut c = Cursor::new(&mut out, 0);
+        put_mailbox(&mut c, name.as_bytes(), address.as_bytes());
+        let n = c.written();
+        String::from_utf8(out[..n].to_vec()).unwrap()
     }
 }

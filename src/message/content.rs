@@ -33,6 +33,7 @@ impl TextEncoding {
     /// in advance, is always quoted-printable).
     pub fn choose(text: &[u8], eight_bit_mime: bool) -> TextEncoding {
         let mut eight_bit = false;
+        let mut nul = false;
         let mut line = 0usize;
         let mut longest = 0usize;
         for &b in text {
@@ -44,8 +45,10 @@ impl TextEncoding {
             line += if line == 0 && b == b'.' { 2 } else { 1 };
             longest = longest.max(line);
             eight_bit |= b >= 0x80;
+            nul |= b == 0;
         }
-        match (eight_bit, longest <= MAX_LINE) {
+        // RFC 2045 §2.7 / §2.8: neither 7bit nor 8bit data may contain NUL.
+        match (eight_bit, longest <= MAX_LINE && !nul) {
             (false, true) => TextEncoding::SevenBit,
             (true, true) if eight_bit_mime => TextEncoding::EightBit,
             // Without quoted-printable, text goes out as is (as in emNet).

@@ -21,6 +21,7 @@ use super::words;
 use super::{Kind, Mail, Recipients};
 use crate::cursor::{digits, Out};
 use crate::error::Error;
+use crate::limits::MAX_HEADER_NAME_LEN;
 
 /// Header names the library writes itself; an extra header may not repeat them.
 const OWN_FIELDS: [&[u8]; 12] = [
@@ -38,7 +39,7 @@ const OWN_FIELDS: [&[u8]; 12] = [
     b"Content-Transfer-Encoding",
 ];
 
-/// Checks an extra header `Name: value`: the name is 1-76 printable ASCII
+/// Checks an extra header `Name: value`: the name is 1-[`MAX_HEADER_NAME_LEN`] printable ASCII
 /// characters without ":" and not one the library writes; the value has no
 /// control characters other than TAB and is at most 900 octets.
 pub fn validate_extra(line: &[u8]) -> Result<(), Error> {
@@ -47,7 +48,8 @@ pub fn validate_extra(line: &[u8]) -> Result<(), Error> {
         .position(|&b| b == b':')
         .ok_or(Error::InvalidHeader)?;
     let (name, value) = line.split_at_checked(colon).ok_or(Error::InvalidHeader)?;
-    let good_name = (1..=76).contains(&name.len()) && name.iter().all(|&b| (33..=126).contains(&b));
+    let good_name = (1..=MAX_HEADER_NAME_LEN).contains(&name.len())
+        && name.iter().all(|&b| (33..=126).contains(&b));
     if !good_name || OWN_FIELDS.iter().any(|own| own.eq_ignore_ascii_case(name)) {
         return Err(Error::InvalidHeader);
     }

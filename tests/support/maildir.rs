@@ -307,3 +307,164 @@ pub fn header_fields(header: &[u8]) -> Vec<(String, String)> {
     }
     fields
 }
+
+// ---------------------------------------------------------------------------
+// Helpers for tests that send many messages (tests/load.rs, tests/faults.rs).
+
+/// The key a Maildir file keeps when it moves from new/ to cur/ (the part
+/// of its name before ":").
+fn maildir_key(name: &std::ffi::OsStr) -> PathBuf {
+    PathBuf::from(name.to_string_lossy().split(':').next().unwrap_or_default())
+}
+
+impl Mailbox {
+    /// The keys of every message in new/ and cur/ right now (to skip them
+    /// later with [`Mailbox::scan_new`]).
+    pub fn snapshot(&self) -> HashSet<PathBuf> {
+        let mut keys = HashSet::new();
+        for sub in ["new", "cur"] {
+            if let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) {
+                keys.extend(entries.flatten().map(|e| maildir_key(&e.file_name())));
+            }
+        }
+        keys
+    }
+
+    /// Messages not in `seen` yet that contain `token`, with their paths;
+    /// every file looked at (matching or not) is added to `seen`.
+    pub fn scan_new(&self, token: &[u8], seen: &mut HashSet<PathBuf>) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut found = Vec::new();
+        for sub in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                if !seen.insert(maildir_key(&entry.file_name())) {
+                    continue;
+                }
+                if let Ok(bytes) = std::fs::read(entry.path()) {
+                    if contains(&bytes, token) {
+                        found.push((entry.path(), bytes));
+                    }
+                }
+            }
+        }
+        found
+    }
+}
+
+/// Undoes dot-stuffing: a line starting with ".." starts with "." instead.
+pub fn unstuff(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut at_line_start = true;
+    let mut i = 0;
+    while i < data.len() {
+        if at_line_start && data[i] == b'.' && data.get(i + 1) == Some(&b'.') {
+            i += 1;
+        }
+        out.push(data[i]);
+        at_line_start = data[i] == b'\n' && i > 0 && data[i - 1] == b'\r';
+        i += 1;
+    }
+    out
+}
+
+/// The DATA content a client sent, as on the wire (still dot-stuffed,
+/// without the final ".\r\n"), found after the first "DATA" command line;
+/// `None` when the content did not go out completely.
+pub fn data_content(sent: &[u8]) -> Option<Vec<u8>> {
+    let start = find(sent, b"\r\nDATA\r\n")? + b"\r\nDATA\r\n".len();
+    let content = &sent[start..];
+    if content.starts_with(b".\r\n") {
+        return Some(Vec::new());
+    }
+    let end = find(content, b"\r\n.\r\n")? + 2;
+    Some(content[..end].to_vec())
+}
+
+/// The body as it must arrive: CR LF, bare CR and bare LF each become CR LF,
+/// and a non-empty body ends with CR LF.
+pub fn canonical(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 16);
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'\r' if body.get(i + 1) == Some(&b'\n') => {
+                out.extend_from_slice(b"\r\n");
+                i += 1;
+            }
+            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    if !out.is_empty() && !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// The body decoded by its Content-Transfer-Encoding (absent = 7bit);
+/// returns the encoding's name (lower case) and the decoded octets.
+pub fn decode_body(header: &[u8], body: &[u8]) -> (String, Vec<u8>) {
+    let encoding = header_fields(header)
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("Content-Transfer-Encoding"))
+        .map_or_else(
+            || "7bit".to_string(),
+            |(_, v)| v.trim().to_ascii_lowercase(),
+        );
+    let decoded = match encoding.as_str() {
+        "7bit" | "8bit" | "binary" => body.to_vec(),
+        "quoted-printable" => decode_qp(body),
+        other => panic!("unexpected Content-Transfer-Encoding {other:?}"),
+    };
+    (encoding, decoded)
+}
+
+/// RFC 2045 §6.7 quoted-printable decoding of CR LF text.
+pub fn decode_qp(text: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let (line, hard_break) = match find(rest, b"\r\n") {
+            Some(p) => (&rest[..p], true),
+            None => (rest, false),
+        };
+        rest = &rest[(line.len() + 2).min(rest.len())..];
+        // Transport padding (trailing white space) is not part of the text.
+        let end = line
+            .iter()
+            .rposition(|&b| b != b' ' && b != b'\t')
+            .map_or(0, |p| p + 1);
+        let line = &line[..end];
+        let (line, soft) = match line.strip_suffix(b"=") {
+            Some(l) => (l, true),
+            None => (line, false),
+        };
+        let mut i = 0;
+        while i < line.len() {
+            if line[i] == b'=' {
+                let (Some(hi), Some(lo)) = (
+                    line.get(i + 1).and_then(|&b| hex(b)),
+                    line.get(i + 2).and_then(|&b| hex(b)),
+                ) else {
+                    panic!(
+                        "malformed quoted-printable: {:?}",
+                        String::from_utf8_lossy(line)
+                    );
+                };
+                out.push(hi << 4 | lo);
+                i += 3;
+            } else {
+                out.push(line[i]);
+                i += 1;
+            }
+        }
+        if hard_break && !soft {
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out
+}

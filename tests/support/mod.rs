@@ -166,3 +166,110 @@ pub fn send(
     );
     (result, rejections)
 }
+
+impl Tcp {
+    /// Like [`Tcp::connect`], but a failed connect is `Err(Error::Connect)`
+    /// instead of a panic (for tests that count failures), with a write
+    /// timeout and TCP_NODELAY.
+    pub fn try_connect(port: u16) -> Result<Tcp, Error> {
+        let stream = TcpStream::connect(("127.0.0.1", port)).map_err(|_| Error::Connect)?;
+        // The engine hands the message content to send() in
+        // OUT_BUFFER_SIZE pieces; with Nagle on, the last small piece waits
+        // for the server's delayed ACK (about 40 ms on Linux) per message.
+        stream.set_nodelay(true).map_err(|_| Error::Connect)?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|_| Error::Connect)?;
+        stream
+            .set_write_timeout(Some(Duration::from_secs(10)))
+            .map_err(|_| Error::Connect)?;
+        Ok(Tcp {
+            stream,
+            start: Instant::now(),
+        })
+    }
+}
+
+/// A transport that keeps a copy of every byte it sent successfully (a
+/// failed send is not recorded, so the copy shows how far the client got).
+pub struct SentRecorder<T: Transport> {
+    pub inner: T,
+    pub sent: Vec<u8>,
+}
+
+impl<T: Transport> SentRecorder<T> {
+    pub fn new(inner: T) -> Self {
+        SentRecorder {
+            inner,
+            sent: Vec::new(),
+        }
+    }
+}
+
+impl<T: Transport> Transport for SentRecorder<T> {
+    fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.inner.send(data)?;
+        self.sent.extend_from_slice(data);
+        Ok(())
+    }
+    fn receive(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        self.inner.receive(buf)
+    }
+    fn upgrade(&mut self) -> Result<(), Error> {
+        self.inner.upgrade()
+    }
+    fn now_ms(&mut self) -> Option<u32> {
+        self.inner.now_ms()
+    }
+}
+
+/// Buffer sizes and the transport's read timeout for [`send_with`].
+#[derive(Clone, Copy, Debug)]
+pub struct Tuning {
+    /// Reply buffer (`SMTPC_IN_BUFFER_SIZE`).
+    pub in_size: usize,
+    /// Output buffer (`SMTPC_OUT_BUFFER_SIZE`).
+    pub out_size: usize,
+    /// How long one `receive` may block (what a port's socket timeout does).
+    pub read_timeout_ms: u64,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            in_size: 256,
+            out_size: 256,
+            read_timeout_ms: 10_000,
+        }
+    }
+}
+
+/// Like [`send`], with the given buffer sizes and read timeout; also returns
+/// every byte the client sent.
+pub fn send_with(
+    port: u16,
+    mail: &Mail<'_, [Party<'_>]>,
+    config: Config<'_>,
+    tuning: Tuning,
+) -> (Result<(), Error>, Rejections, Vec<u8>) {
+    mail.validate().expect("test mail is valid");
+    config.validate().expect("test config is valid");
+    let tcp = Tcp::connect(port);
+    tcp.stream
+        .set_read_timeout(Some(Duration::from_millis(tuning.read_timeout_ms.max(1))))
+        .unwrap();
+    tcp.stream.set_nodelay(true).unwrap();
+    let mut transport = SentRecorder::new(tcp);
+    let mut session = Session::new(mail, config);
+    let (mut inbuf, mut outbuf) = (vec![0u8; tuning.in_size], vec![0u8; tuning.out_size]);
+    let mut rejections = Rejections::default();
+    let result = client::run(
+        &mut session,
+        &mut transport,
+        &mut inbuf,
+        &mut outbuf,
+        &mut rejections,
+        &mut NoParts,
+    );
+    (result, rejections, transport.sent)
+}

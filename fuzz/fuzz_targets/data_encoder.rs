@@ -1,0 +1,130 @@
+//! The DATA encoder (`data::DotStuffer`) on arbitrary bodies in arbitrary
+//! pieces.
+//!
+//! Input: byte 0 = number of cut points (low 4 bits), then one byte per cut
+//! (the length of the piece before it); the rest is the body. The body is
+//! encoded whole, in the chosen pieces, and a byte at a time through
+//! `data::Stuffed` (the `Out` wrapper the session uses); the three wires
+//! must be equal, have no bare CR or LF, end with exactly one end-of-data
+//! line, and de-stuff (as a receiver does, RFC 5321 §4.5.2) to the body
+//! with its line breaks canonicalised.
+#![no_main]
+
+use ip_smtpc::cursor::Out;
+use ip_smtpc::data::{DotStuffer, Stuffed};
+use libfuzzer_sys::fuzz_target;
+
+struct Wire(Vec<u8>);
+
+impl Out for Wire {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+}
+
+/// The canonicalisation rule (src/testutil.rs `canonical`): CR LF, bare CR
+/// and bare LF become CR LF, and non-empty text ends with CR LF.
+fn canonical(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'\r' if text.get(i + 1) == Some(&b'\n') => {
+                out.extend_from_slice(b"\r\n");
+                i += 1;
+            }
+            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    if !out.is_empty() && !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// What a receiver does: lines up to the one that is just ".", each with
+/// one leading dot removed. Panics unless that line is the last one and
+/// every line ends in CR LF.
+fn destuff(wire: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    let mut lines = wire.split_inclusive(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let text = line
+            .strip_suffix(b"\r\n")
+            .unwrap_or_else(|| panic!("line without CR LF: {line:?}"));
+        if text == b"." {
+            assert!(
+                lines.peek().is_none(),
+                "end of data before the end: {wire:?}"
+            );
+            return body;
+        }
+        body.extend_from_slice(text.strip_prefix(b".").unwrap_or(text));
+        body.extend_from_slice(b"\r\n");
+    }
+    panic!("no end of data: {wire:?}");
+}
+
+fn assert_clean(wire: &[u8]) {
+    for (i, &b) in wire.iter().enumerate() {
+        if b == b'\r' {
+            assert_eq!(wire.get(i + 1), Some(&b'\n'), "bare CR at {i}");
+        }
+        if b == b'\n' {
+            assert!(i > 0 && wire[i - 1] == b'\r', "bare LF at {i}");
+        }
+    }
+}
+
+fn encode<'a>(pieces: impl Iterator<Item = &'a [u8]>) -> (Vec<u8>, DotStuffer) {
+    let mut enc = DotStuffer::new();
+    let mut wire = Wire(Vec::new());
+    for piece in pieces {
+        enc.feed(piece, &mut wire);
+    }
+    wire.put(enc.finish());
+    (wire.0, enc)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&head, rest)) = data.split_first() else {
+        return;
+    };
+    let cuts = usize::from(head & 0x0f).min(rest.len());
+    let (lengths, body) = rest.split_at(cuts);
+
+    let (whole, enc) = encode(std::iter::once(body));
+    assert_eq!(
+        enc.at_line_start(),
+        matches!(body.last(), None | Some(b'\r' | b'\n'))
+    );
+
+    let mut pieces = Vec::new();
+    let mut left = body;
+    for &len in lengths {
+        let (piece, tail) = left.split_at(usize::from(len).min(left.len()));
+        pieces.push(piece);
+        left = tail;
+    }
+    pieces.push(left);
+    let (split, _) = encode(pieces.into_iter());
+    assert_eq!(split, whole, "cut at {lengths:?}");
+
+    let mut wire = Wire(Vec::new());
+    let mut stuffed = Stuffed {
+        out: &mut wire,
+        state: DotStuffer::new(),
+    };
+    for &b in body {
+        stuffed.byte(b);
+    }
+    let end = stuffed.state.finish();
+    wire.put(end);
+    assert_eq!(wire.0, whole, "byte at a time");
+
+    assert_clean(&whole);
+    assert!(whole.ends_with(b"\r\n.\r\n") || whole == b".\r\n");
+    assert_eq!(destuff(&whole), canonical(body));
+});

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Writes the committed seed corpora fuzz/corpus/<target>/seed-* (real SMTP
+dialogues from tests/scripts/*.smtp and the unit tests, bodies and fields
+from the unit tests) in each target's input layout. Run from anywhere; the
+files it writes are committed, so this only needs running when a layout or
+a seed changes.
+
+The seed-crash-* files are not written here: they are inputs on which a
+target failed (minimised by libFuzzer), kept as regression seeds after the
+bug was fixed."""
+
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(target, name, data):
+    folder = os.path.join(HERE, "corpus", target)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+# Server dialogues, turns separated by "|" (the session target's turns mode).
+HAPPY = (
+    b"220 mx.example.test ESMTP scripted\r\n|250-mx.example.test greets you\r\n"
+    b"250-PIPELINING\r\n250-SIZE 10485760\r\n250-8BITMIME\r\n250 AUTH PLAIN LOGIN\r\n|"
+    b"250 2.1.0 sender ok\r\n|250 2.1.5 recipient ok\r\n|354 end data with <CR><LF>.<CR><LF>\r\n|"
+    b"250 2.0.0 queued as 1234\r\n|221 2.0.0 bye\r\n"
+)
+HELO = (
+    b"220 old.example.test SMTP\r\n|502 5.5.2 command not implemented\r\n|"
+    b"250 old.example.test\r\n|250 ok\r\n|250 ok\r\n|354 go ahead\r\n|250 ok queued\r\n|221 bye\r\n"
+)
+PARTIAL = (
+    b"220 mx.example.test ESMTP\r\n|250-mx.example.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n|"
+    b"250 2.1.0 ok\r\n|250 2.1.5 ok\r\n|550 5.1.1 no such user\r\n|354 go ahead\r\n|"
+    b"250 2.0.0 queued\r\n|221 bye\r\n"
+)
+STARTTLS_PLAIN = (
+    b"220 mx ESMTP\r\n|250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n|220 2.0.0 ready\r\n|"
+    b"250-mx\r\n250-SIZE 1000000\r\n250 AUTH PLAIN LOGIN\r\n|235 2.7.0 ok\r\n|250 ok\r\n|250 ok\r\n|"
+    b"354 go\r\n|250 ok\r\n|221 bye\r\n"
+)
+LOGIN = (
+    b"220 mx ESMTP\r\n|250-mx\r\n250 AUTH LOGIN\r\n|334 VXNlcm5hbWU6\r\n|334 UGFzc3dvcmQ6\r\n|"
+    b"235 2.7.0 ok\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n|250 ok\r\n|221 bye\r\n"
+)
+IMPLICIT = b"220 mx ESMTP\r\n|250 mx\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n|250 ok\r\n|221 bye\r\n"
+INJECTION = b"220 hi\r\n|250-mx\r\n250 STARTTLS\r\n|220 go ahead\r\n250 injected\r\n"
+CLOSING = b"220 mx\r\n|250 mx\r\n|250 ok\r\n|421 4.3.2 shutting down\r\n"
+REJECTED = b"220 mx\r\n|250 mx\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n|554 5.7.1 spam\r\n|221 bye\r\n"
+UNKNOWN = b"220 mx\r\n|250 mx\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n"
+MULTI = (
+    b"220-mx.example.test ESMTP\r\n220 ready\r\n|250-mx\r\n250-SIZE 100\r\n250 8BITMIME\r\n|"
+    b"250 ok\r\n|250 ok\r\n|354 go\r\n|250 ok\n|221 bye\n"
+)
+
+
+def session(flags, shape, server, body=b"Hello\r\n.dot line\nbare\rcr", repeat=0,
+            in_size=252, out_size=63, faults=0, seed=(1, 0), chunk=255):
+    head = bytes([flags, shape, in_size, out_size, faults, seed[0], seed[1], chunk])
+    return head + bytes([len(body), repeat]) + body + server
+
+
+TURNS = 0x80
+write("session", "happy", session(TURNS, 0x00, HAPPY))
+write("session", "happy-stream-bytewise", session(0x00, 0x00, HAPPY.replace(b"|", b""), chunk=0))
+write("session", "happy-by-hand", session(TURNS | 0x40, 0x80, HAPPY, faults=0x40))
+write("session", "helo-fallback", session(TURNS, 0x00, HELO, out_size=3))
+write("session", "rcpt-partial", session(TURNS, 0x01, PARTIAL, body=b"\xc3\xa4 8-bit body\n"))
+write("session", "starttls-auth-plain", session(TURNS | 0x01 | 0x04, 0x00, STARTTLS_PLAIN))
+write("session", "starttls-required", session(TURNS | 0x02 | 0x04, 0x00, STARTTLS_PLAIN))
+write("session", "auth-login-insecure", session(TURNS | 0x04 | 0x08 | 0x20, 0x00, LOGIN))
+write("session", "implicit-tls", session(TURNS | 0x03, 0x00, IMPLICIT))
+write("session", "starttls-injection", session(TURNS | 0x02, 0x00, INJECTION))
+write("session", "service-closing", session(TURNS, 0x02, CLOSING))
+write("session", "rejected-after-dot", session(TURNS, 0x00, REJECTED))
+write("session", "outcome-unknown", session(TURNS, 0x00, UNKNOWN))
+write("session", "multi-line-small-buffers", session(TURNS, 0x00, MULTI, in_size=40, out_size=0, chunk=2))
+write("session", "attachments", session(TURNS, 0x08 | 0x80, HAPPY, body=b"a,b\n1,2\n"))
+write("session", "streamed-body-fails", session(TURNS, 0x20 | 0x40, HAPPY))
+write("session", "long-lines", session(TURNS, 0x00, HAPPY, body=b"x" * 200, repeat=0x87))
+write("session", "timeout-clock", session(TURNS, 0x00, HAPPY, faults=0x80 | 0x40 | 0x03, chunk=9))
+
+# Reply parser: byte 0 = number of cuts, then the cut lengths, then the text.
+REPLIES = [
+    ("greeting", b"220-mx.example.test ESMTP\r\n220 ready\r\n"),
+    ("ehlo", HAPPY.split(b"|")[1]),
+    ("dialogue", HAPPY.replace(b"|", b"")),
+    ("enhanced", b"550-5.1.1 The email account\r\n550-5.1.1 does not exist\r\n550 5.1.1 bye\r\n"),
+    ("mismatch", b"250-a\r\n251 b\r\n"),
+    ("bare-lf", b"250-a\n250-b\n250 c\n221 bye\n"),
+    ("code-only", b"250\r\n354 \r\n221 bye\n"),
+    ("garbage", b"HTTP/1.1 200 OK\r\n"),
+    ("other-class", b"250 5.1.1 odd\r\n452 4.2.2 mailbox full\r\n"),
+]
+for i, (name, text) in enumerate(REPLIES):
+    cuts = [3, 7, 1, 15][: i % 5]
+    write("reply_parser", name, bytes([len(cuts)] + cuts) + text)
+write("reply_parser", "many-lines", bytes([0]) + b"250-x\r\n" * 101 + b"250 x\r\n")
+
+# DATA encoder: byte 0 = number of cuts, then the cut lengths, then the body.
+BODIES = [
+    ("golden", [], b"a\r\n.\r\nb"),
+    ("dots", [2], b".leading\n..two\n"),
+    ("bare-cr", [1, 1], b"x\r\r\ny\rbare\rcr"),
+    ("split-crlf", [2, 1, 1], b"a\r\n.b"),
+    ("binary", [5], b"\x00\xff.\r\n\r\n.."),
+    ("no-newline", [], b"no newline"),
+    ("empty", [], b""),
+]
+for name, cuts, body in BODIES:
+    write("data_encoder", name, bytes([len(cuts)] + cuts) + body)
+
+
+# Validator: control, kinds, FAT date, then fields (length, repeat, bytes).
+def field(value, repeat=0):
+    return bytes([len(value), repeat]) + value
+
+
+def fields(control, kinds, packed, values):
+    return bytes([control, kinds]) + struct.pack("<I", packed) + b"".join(field(*v) for v in values)
+
+
+NOV_2026 = (46 << 25) | (11 << 21) | (28 << 16) | (17 << 11) | (16 << 5)
+GOOD = [
+    (b"me@example.test",),
+    (b"Device",),
+    (b"Hello",),
+    (b"dev.example.test",),
+    (b"+0100",),
+    (b"desk@example.test",),
+    (b"=_b",),
+    (b"X-Tag: one",),
+    (b"X-Other: \xc3\xa9t\xc3\xa9",),
+    (b"user",),
+    (b"secret",),
+    (b"you@example.test",),
+    (b"Alice Example",),
+    (b"\"john doe\"@[127.0.0.1]",),
+    (b"J\xc3\xb6rg",),
+    (b"x@[IPv6:::1]",),
+    (b"",),
+]
+write("validator", "good", fields(0x0f, 0b100100, NOV_2026, GOOD))
+write("validator", "injection", fields(0x0d, 0, NOV_2026, [
+    (b"me@example.test",), (b"Eve\n",), (b"Hi\r\nBcc: evil@example.test",), (b"",), (b"CET",),
+    (b"not an address",), (b"bad boundary ",), (b"X-Tag: a\r\nBcc: evil@example.test",),
+    (b"Subject: twice",), (b"us\x00er",), (b"",), (b"you@example.test\r\nRCPT TO:<x@y>",), (b"",),
+]))
+write("validator", "long", fields(0x05, 0, 0, [
+    (b"l" * 64 + b"@example.test",), (b"n" * 225, 3), (b"s" * 225, 3), (b"d" * 63 + b".", 3),
+    (b"-0530",), (b"",), (b"",), (b"X-Long: " + b"v" * 120, 7), (b"",), (b"u" * 100, 7),
+    (b"p" * 180, 4), (b"a@" + b"d" * 63 + b".", 3), (b"\"Dr. Who\" \\ x",),
+]))
+write("validator", "null-sender", fields(0x02, 0b1001, 0, [
+    (b"",), (b"",), (b"",), (b"",), (b"",), (b"",), (b"",), (b"",), (b"",), (b"",), (b"",),
+    (b"postmaster@[127.0.0.1]",), (b"",), (b"o'hara@sub-domain.example.test",), (b"",),
+]))

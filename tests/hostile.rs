@@ -1,0 +1,1871 @@
+//! The engine against a hostile SMTP server (tests/scripted_server.py over
+//! real TCP), and hostile input from the application.
+//!
+//! Every case checks the exact result and what was (and was not) on the
+//! wire: the server's script fails on any unexpected byte (expect,
+//! expect-eof, expect-nothing), and the transcript of what the server
+//! received is compared with what must and must not be in it.
+//!
+//! Classes: reply parsing, session (greeting, 421 / EOF / silence at every
+//! step, EHLO and HELO), time (stalls, slowloris, per-reply deadlines, no
+//! reply to the final dot), AUTH, input validation (through the Rust API
+//! and through the C API, where nothing may even be connected), the DATA
+//! stream, recipients and SIZE.
+
+mod support;
+
+use std::cell::Cell;
+use std::ffi::{c_char, c_int, CString};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use ip_smtpc::auth::{Mechanism, Mechanisms};
+use ip_smtpc::capi::*;
+use ip_smtpc::message::{Kind, Mail, Party, NO_HEADERS};
+use ip_smtpc::session::{Config, TlsPolicy};
+use ip_smtpc::Error;
+use support::{ScriptedServer, Tuning};
+
+// ---------------------------------------------------------------------------
+// Fixture
+// ---------------------------------------------------------------------------
+
+const ALICE: Party<'static> = Party {
+    address: b"alice@example.test",
+    name: b"Alice",
+    kind: Kind::To,
+};
+
+const THREE: [Party<'static>; 3] = [
+    ALICE,
+    Party {
+        address: b"bob@example.test",
+        name: b"Bob",
+        kind: Kind::Cc,
+    },
+    Party {
+        address: b"carol@example.test",
+        name: b"",
+        kind: Kind::Bcc,
+    },
+];
+
+const USER: &str = "user@example.test";
+const PASSWORD: &str = "pw-S3cret!";
+
+fn mail<'a>(recipients: &'a [Party<'a>], body: &'a [u8]) -> Mail<'a, [Party<'a>]> {
+    Mail {
+        sender: Party {
+            address: b"dev@example.test",
+            name: b"Device",
+            kind: Kind::To,
+        },
+        recipients,
+        subject: b"Hostile",
+        body,
+        date: None,
+        timezone: b"+0100",
+        domain: b"dev.example.test",
+        unique: 7,
+        reply_to: b"",
+        extra_headers: &NO_HEADERS,
+        boundary: b"",
+    }
+}
+
+fn config() -> Config<'static> {
+    Config {
+        user: b"",
+        password: b"",
+        mechanisms: Mechanisms::ALL,
+        allow_insecure_auth: false,
+        tls: TlsPolicy::Never,
+        timeout_ms: 3000,
+        streamed_content: false,
+    }
+}
+
+/// Credentials, AUTH in clear allowed (the scripted server has no TLS here).
+fn auth_config() -> Config<'static> {
+    Config {
+        user: USER.as_bytes(),
+        password: PASSWORD.as_bytes(),
+        allow_insecure_auth: true,
+        ..config()
+    }
+}
+
+/// Short deadlines for the time cases (with credentials, for [`until`]).
+fn quick(ms: u32) -> Config<'static> {
+    Config {
+        timeout_ms: ms,
+        ..auth_config()
+    }
+}
+
+/// Short deadlines, no credentials.
+fn timed(ms: u32) -> Config<'static> {
+    Config {
+        timeout_ms: ms,
+        ..config()
+    }
+}
+
+/// RFC 4648 base64, written here so the tests do not trust the library's.
+fn b64(data: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let n = chunk.len();
+        let v = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= n {
+                out.push(ABC[(v >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn plain_response() -> String {
+    b64(format!("\0{USER}\0{PASSWORD}").as_bytes())
+}
+
+// ---------------------------------------------------------------------------
+// Running one exchange
+// ---------------------------------------------------------------------------
+
+/// What one exchange produced.
+struct Outcome {
+    result: Result<(), Error>,
+    /// The server's exit code (0: every step of its script passed).
+    server: i32,
+    /// What the server received, lossily decoded.
+    wire: String,
+    /// The server's log, for failure messages.
+    log: String,
+    /// Rejected recipients: index, code, text of the reply's last line.
+    rejections: Vec<(usize, u16, String)>,
+    /// Every byte the client handed to its transport.
+    sent: Vec<u8>,
+}
+
+impl Outcome {
+    /// The result is `expected` and the server's script passed.
+    fn check(&self, expected: Result<(), Error>) {
+        assert_eq!(
+            self.result, expected,
+            "client result; wire {:?}\nserver log:\n{}",
+            self.wire, self.log
+        );
+        assert_eq!(
+            self.server, 0,
+            "server script failed; wire {:?}\nserver log:\n{}",
+            self.wire, self.log
+        );
+    }
+
+    /// `check`, and the wire is exactly `wire`.
+    fn check_wire(&self, expected: Result<(), Error>, wire: &str) {
+        self.check(expected);
+        assert_eq!(self.wire, wire, "server log:\n{}", self.log);
+    }
+
+    fn sent_contains(&self, needle: &str) -> bool {
+        self.sent
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    }
+
+    /// The message as sent after DATA: header block and body with its
+    /// final CR LF, without the end-of-data line.
+    fn message(&self) -> &str {
+        let start = self.wire.find("DATA\r\n").expect("DATA on the wire") + 6;
+        let rest = &self.wire[start..];
+        let end = if rest.starts_with(".\r\n") {
+            0
+        } else {
+            rest.find("\r\n.\r\n").expect("end of data") + 2
+        };
+        &rest[..end]
+    }
+
+    /// The body of the message (after the blank line).
+    fn body(&self) -> &str {
+        let m = self.message();
+        &m[m.find("\r\n\r\n").expect("blank line after the header") + 4..]
+    }
+}
+
+fn exchange_with(
+    script: &str,
+    m: &Mail<'_, [Party<'_>]>,
+    cfg: Config<'_>,
+    tuning: Tuning,
+) -> Outcome {
+    let server = ScriptedServer::start(script);
+    let (result, rejections, sent) = support::send_with(server.port, m, cfg, tuning);
+    let (code, transcript, log) = server.finish();
+    Outcome {
+        result,
+        server: code,
+        wire: String::from_utf8_lossy(&transcript).into_owned(),
+        log: format!("{log}\n--- script:\n{script}"),
+        rejections: rejections.0,
+        sent,
+    }
+}
+
+/// Default buffers (256 / 256, emNet's); a receive blocks no longer than
+/// the reply deadline, as a port's socket timeout would.
+fn exchange(script: &str, m: &Mail<'_, [Party<'_>]>, cfg: Config<'_>) -> Outcome {
+    let tuning = Tuning {
+        read_timeout_ms: u64::from(cfg.timeout_ms),
+        ..Tuning::default()
+    };
+    exchange_with(script, m, cfg, tuning)
+}
+
+/// One recipient, a one-line body.
+fn simple(script: &str, cfg: Config<'_>) -> Outcome {
+    let rcpt = [ALICE];
+    let m = mail(&rcpt, b"hello\r\n");
+    exchange(script, &m, cfg)
+}
+
+macro_rules! cases {
+    ($($name:ident => $body:expr;)+) => {
+        $(#[test] fn $name() { $body })+
+    };
+}
+
+// Script pieces.
+const GREET: &str = r#"send "220 mx.example.test ESMTP\r\n"
+expect-exact "EHLO dev.example.test"
+"#;
+const QUIT: &str = r#"expect-exact "QUIT"
+send "221 2.0.0 bye\r\n"
+expect-eof
+"#;
+/// After EHLO (plain, no extensions): MAIL, RCPT alice, DATA, 354.
+const ENVELOPE: &str = r#"send "250 mx.example.test\r\n"
+expect-exact "MAIL FROM:<dev@example.test>"
+send "250 2.1.0 ok\r\n"
+expect-exact "RCPT TO:<alice@example.test>"
+send "250 2.1.5 ok\r\n"
+expect-exact "DATA"
+send "354 go ahead\r\n"
+"#;
+const EHLO: &str = "EHLO dev.example.test\r\n";
+const MAIL: &str = "MAIL FROM:<dev@example.test>\r\n";
+const RCPT: &str = "RCPT TO:<alice@example.test>\r\n";
+
+/// A whole successful dialogue after EHLO (plain) for `body` checks.
+fn accepting(data_checks: &str) -> String {
+    accepting_lines(data_checks, "strict")
+}
+
+/// `accepting` with the expect-data mode: "strict" fails on a line longer
+/// than 998 octets, "lax" only on a bare CR or LF.
+fn accepting_lines(data_checks: &str, mode: &str) -> String {
+    format!(
+        "{GREET}{ENVELOPE}expect-data {mode}\n{data_checks}send \"250 2.0.0 queued\\r\\n\"\n{QUIT}"
+    )
+}
+
+/// With the quoted-printable encoder (feature "mime"); the seed build sends
+/// text as it is, as emNet does.
+const MIME: bool = cfg!(feature = "mime");
+
+/// Long lines are refused by the server's script only when the client can encode them.
+const LONG_LINES: &str = if MIME { "strict" } else { "lax" };
+
+// ---------------------------------------------------------------------------
+// The dialogue cut at every step
+// ---------------------------------------------------------------------------
+
+/// The client's command that the server's next (hostile) reply answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Cut {
+    Greeting,
+    Ehlo,
+    Auth,
+    Mail,
+    Rcpt,
+    Data,
+    Dot,
+}
+
+/// The server side of a normal dialogue with AUTH PLAIN, through reading the
+/// client's command at `cut`; the script's next step is the reply to it.
+fn until(cut: Cut) -> String {
+    let steps: [(Cut, String); 7] = [
+        (Cut::Greeting, String::new()),
+        (Cut::Ehlo, GREET.to_string()),
+        (
+            Cut::Auth,
+            format!(
+                "send \"250-mx.example.test\\r\\n250 AUTH PLAIN\\r\\n\"\n\
+                 auth-check-plain \"{USER}\" \"{PASSWORD}\"\n"
+            ),
+        ),
+        (
+            Cut::Mail,
+            "send \"235 2.7.0 ok\\r\\n\"\nexpect-exact \"MAIL FROM:<dev@example.test>\"\n".into(),
+        ),
+        (
+            Cut::Rcpt,
+            "send \"250 ok\\r\\n\"\nexpect-exact \"RCPT TO:<alice@example.test>\"\n".into(),
+        ),
+        (
+            Cut::Data,
+            "send \"250 ok\\r\\n\"\nexpect-exact \"DATA\"\n".into(),
+        ),
+        (
+            Cut::Dot,
+            "send \"354 go ahead\\r\\n\"\nexpect-data strict\n".into(),
+        ),
+    ];
+    steps
+        .iter()
+        .filter(|(c, _)| *c <= cut)
+        .map(|(_, s)| s.as_str())
+        .collect()
+}
+
+/// Everything the client sends through its command at `cut` (for `Dot`,
+/// through DATA; the message follows).
+fn commands_until(cut: Cut) -> String {
+    let steps: [(Cut, String); 6] = [
+        (Cut::Ehlo, EHLO.into()),
+        (Cut::Auth, format!("AUTH PLAIN {}\r\n", plain_response())),
+        (Cut::Mail, MAIL.into()),
+        (Cut::Rcpt, RCPT.into()),
+        (Cut::Data, "DATA\r\n".into()),
+        (Cut::Dot, String::new()),
+    ];
+    steps
+        .iter()
+        .filter(|(c, _)| *c <= cut)
+        .map(|(_, s)| s.as_str())
+        .collect()
+}
+
+/// The wire is the dialogue through `cut` and nothing else: no RSET, no QUIT.
+fn assert_wire_through(o: &Outcome, cut: Cut) {
+    let prefix = commands_until(cut);
+    if cut == Cut::Dot {
+        assert!(o.wire.starts_with(&prefix), "{:?}", o.wire);
+        assert!(o.wire.ends_with("\r\n.\r\n"), "{:?}", o.wire);
+        assert_eq!(o.wire.matches("\r\n.\r\n").count(), 1, "{:?}", o.wire);
+    } else {
+        assert_eq!(o.wire, prefix, "server log:\n{}", o.log);
+    }
+    assert!(!o.wire.contains("RSET") && !o.wire.contains("QUIT"));
+}
+
+/// The server answers the command at `cut` with 421 and closes.
+fn closing_at(cut: Cut) {
+    let script = format!(
+        "{}send \"421 4.3.2 shutting down\\r\\n\"\nexpect-eof\n",
+        until(cut)
+    );
+    let o = simple(&script, auth_config());
+    o.check(Err(Error::ServiceClosing));
+    assert_wire_through(&o, cut);
+}
+
+/// The server closes (FIN) or resets (RST) instead of answering at `cut`.
+fn eof_at(cut: Cut, how: &str) {
+    let script = format!("{}{how}\n", until(cut));
+    let o = simple(&script, auth_config());
+    let expected = if cut == Cut::Dot {
+        Error::OutcomeUnknown
+    } else {
+        Error::Receive
+    };
+    o.check(Err(expected));
+    assert_wire_through(&o, cut);
+}
+
+/// The server never answers the command at `cut`.
+fn silent_at(cut: Cut) {
+    let script = format!("{}expect-nothing 8000\n", until(cut));
+    let o = simple(&script, quick(700));
+    let expected = if cut == Cut::Dot {
+        // Not a failure: the server may have taken the message.
+        Error::OutcomeUnknown
+    } else {
+        Error::Timeout
+    };
+    o.check(Err(expected));
+    assert_wire_through(&o, cut);
+}
+
+cases! {
+    service_closing_at_greeting => closing_at(Cut::Greeting);
+    service_closing_at_ehlo => closing_at(Cut::Ehlo);
+    service_closing_at_auth => closing_at(Cut::Auth);
+    service_closing_at_mail => closing_at(Cut::Mail);
+    service_closing_at_rcpt => closing_at(Cut::Rcpt);
+    service_closing_at_data => closing_at(Cut::Data);
+    service_closing_after_final_dot => closing_at(Cut::Dot);
+
+    eof_at_greeting => eof_at(Cut::Greeting, "close");
+    eof_at_ehlo => eof_at(Cut::Ehlo, "close");
+    eof_at_auth => eof_at(Cut::Auth, "close");
+    eof_at_mail => eof_at(Cut::Mail, "close");
+    eof_at_rcpt => eof_at(Cut::Rcpt, "close");
+    eof_at_data => eof_at(Cut::Data, "close");
+    eof_after_final_dot_is_outcome_unknown => eof_at(Cut::Dot, "close");
+
+    reset_at_greeting => eof_at(Cut::Greeting, "reset");
+    reset_at_ehlo => eof_at(Cut::Ehlo, "reset");
+    reset_at_auth => eof_at(Cut::Auth, "reset");
+    reset_at_mail => eof_at(Cut::Mail, "reset");
+    reset_at_rcpt => eof_at(Cut::Rcpt, "reset");
+    reset_at_data => eof_at(Cut::Data, "reset");
+    reset_after_final_dot_is_outcome_unknown => eof_at(Cut::Dot, "reset");
+
+    no_greeting_times_out => silent_at(Cut::Greeting);
+    no_ehlo_reply_times_out => silent_at(Cut::Ehlo);
+    no_auth_reply_times_out => silent_at(Cut::Auth);
+    no_mail_reply_times_out => silent_at(Cut::Mail);
+    no_rcpt_reply_times_out => silent_at(Cut::Rcpt);
+    no_data_reply_times_out => silent_at(Cut::Data);
+    no_reply_to_final_dot_is_outcome_unknown => silent_at(Cut::Dot);
+}
+
+#[test]
+fn eof_in_the_middle_of_a_multi_line_reply() {
+    let script = r#"send "220 mx.example.test ESMTP\r\n"
+expect-exact "EHLO dev.example.test"
+send "250-mx.example.test\r\n250-PIPELINING\r\n250-SI"
+close
+"#;
+    let o = simple(script, config());
+    o.check_wire(Err(Error::Receive), EHLO);
+}
+
+// ---------------------------------------------------------------------------
+// Reply parsing
+// ---------------------------------------------------------------------------
+
+/// The greeting is `line` + CR LF: malformed, so nothing is ever sent.
+fn malformed_greeting(line: &str) {
+    let script = format!("send \"{line}\\r\\n\"\nexpect-eof\n");
+    let o = simple(&script, config());
+    o.check_wire(Err(Error::ReplySyntax), "");
+}
+
+cases! {
+    greeting_code_letters => malformed_greeting("abc ready");
+    greeting_code_two_digits => malformed_greeting("25");
+    greeting_code_two_digits_and_text => malformed_greeting("22 ready");
+    greeting_code_600 => malformed_greeting("600 ready");
+    greeting_code_199 => malformed_greeting("199 ready");
+    greeting_code_second_digit_6 => malformed_greeting("260 ready");
+    greeting_code_four_digits => malformed_greeting("2200 ready");
+    greeting_code_without_separator => malformed_greeting("220ready");
+    greeting_code_after_a_space => malformed_greeting(" 220 ready");
+    greeting_empty_line => malformed_greeting("");
+    greeting_multi_line_with_mismatched_codes => malformed_greeting("220-mx\\r\\n250 ready");
+}
+
+#[test]
+fn malformed_reply_to_mail_closes_without_quit() {
+    let script = format!("{GREET}send \"250 mx\\r\\n\"\nexpect-exact \"MAIL FROM:<dev@example.test>\"\nsend \"2500 ok\\r\\n\"\nexpect-eof\n");
+    let o = simple(&script, config());
+    o.check_wire(Err(Error::ReplySyntax), &format!("{EHLO}{MAIL}"));
+}
+
+#[test]
+fn multi_line_ehlo_with_a_different_class_on_the_last_line() {
+    let script =
+        format!("{GREET}send \"250-mx\\r\\n250-PIPELINING\\r\\n550 no\\r\\n\"\nexpect-eof\n");
+    let o = simple(&script, config());
+    o.check_wire(Err(Error::ReplySyntax), EHLO);
+}
+
+#[test]
+fn every_reply_byte_by_byte_and_split_inside_crlf() {
+    let script = r#"send-bytewise "220-mx.example.test\r\n220 ESMTP\r\n"
+expect-exact "EHLO dev.example.test"
+send-split "250-mx.example.test\r\n250 8BITMIME\r\n" 20
+expect-exact "MAIL FROM:<dev@example.test>"
+send-split "250 2.1.0 ok\r\n" 13
+expect-exact "RCPT TO:<alice@example.test>"
+send-bytewise "250 2.1.5 ok\r\n"
+expect-exact "DATA"
+send-split "354 go\r\n" 1
+expect-data strict
+send-bytewise "250-2.0.0 queued\r\n250 2.0.0 as 1234\r\n"
+expect-exact "QUIT"
+send-bytewise "221 bye\r\n"
+expect-eof
+"#;
+    let o = simple(script, config());
+    o.check(Ok(()));
+    assert!(o.wire.ends_with("\r\n.\r\nQUIT\r\n"), "{:?}", o.wire);
+}
+
+#[test]
+fn code_only_replies() {
+    let script = r#"send "220\r\n"
+expect-exact "EHLO dev.example.test"
+send "250-\r\n250\r\n"
+expect-exact "MAIL FROM:<dev@example.test>"
+send "250\r\n"
+expect-exact "RCPT TO:<alice@example.test>"
+send "250\r\n"
+expect-exact "DATA"
+send "354\r\n"
+expect-data strict
+send "250\r\n"
+expect-exact "QUIT"
+send "221\r\n"
+expect-eof
+"#;
+    let o = simple(script, config());
+    o.check(Ok(()));
+}
+
+#[test]
+fn binary_bytes_in_reply_text_are_only_text() {
+    // NUL, 8-bit and DEL in the text; codes and separators are what count.
+    let script = r#"send "220 \x00\xff\x7f hi\r\n"
+expect-exact "EHLO dev.example.test"
+send "250-mx\x00\r\n250 \xfe\r\n"
+expect-exact "MAIL FROM:<dev@example.test>"
+send "250 \x01\r\n"
+expect-exact "RCPT TO:<alice@example.test>"
+send "550 5.1.1 \x00no\xffuser\r\n"
+expect-exact "QUIT"
+send "221 bye\r\n"
+expect-eof
+"#;
+    let o = simple(script, config());
+    o.check(Err(Error::AllRecipientsRejected));
+    assert_eq!(
+        o.rejections,
+        vec![(0, 550, "5.1.1 \u{0}no\u{fffd}user".to_string())]
+    );
+}
+
+#[test]
+fn reply_line_filling_the_input_buffer_exactly_is_accepted() {
+    // 4 + 250 + 2 = 256 octets = SMTPC_IN_BUFFER_SIZE.
+    let script = format!(
+        "send \"220 {}\\r\\n\"\nexpect-exact \"EHLO dev.example.test\"\n{ENVELOPE}expect-data strict\nsend \"250 ok\\r\\n\"\n{QUIT}",
+        "x".repeat(250)
+    );
+    let o = simple(&script, config());
+    o.check(Ok(()));
+}
+
+#[test]
+fn reply_line_one_octet_longer_than_the_input_buffer() {
+    let script = format!("send \"220 {}\\r\\n\"\nexpect-eof\n", "x".repeat(251));
+    let o = simple(&script, config());
+    o.check_wire(Err(Error::ReplyTooLong), "");
+}
+
+#[test]
+fn endless_reply_line() {
+    let script = r#"send "220 "
+send-repeat "x" 2000000
+expect-eof
+"#;
+    let o = simple(script, config());
+    o.check_wire(Err(Error::ReplyTooLong), "");
+}
+
+#[test]
+fn endless_multi_line_reply() {
+    let script = format!("{GREET}send-repeat \"250-x\\r\\n\" 1000000\nexpect-eof\n");
+    let o = simple(&script, config());
+    o.check_wire(Err(Error::ReplyTooManyLines), EHLO);
+}
+
+#[test]
+fn endless_multi_line_greeting() {
+    let script = "send-repeat \"220-welcome\\r\\n\" 1000000\nexpect-eof\n";
+    let o = simple(script, config());
+    o.check_wire(Err(Error::ReplyTooManyLines), "");
+}
+
+/// An EHLO reply of `lines` lines: the name, junk keywords, AUTH PLAIN last.
+fn ehlo_of_lines(lines: usize) -> String {
+    let mut reply = String::from("250-mx.example.test\\r\\n");
+    for i in 0..lines - 2 {
+        reply.push_str(&format!("250-X-JUNK-{i} a b c\\r\\n"));
+    }
+    reply.push_str("250 AUTH PLAIN\\r\\n");
+    format!("{GREET}send \"{reply}\"\n")
+}
+
+#[test]
+fn ehlo_reply_of_one_hundred_lines_is_accepted() {
+    let script = format!(
+        "{}auth-check-plain \"{USER}\" \"{PASSWORD}\"\nsend \"235 ok\\r\\n\"\n{}",
+        ehlo_of_lines(100),
+        &ENVELOPE["send \"250 mx.example.test\\r\\n\"\n".len()..]
+    ) + "expect-data strict\nsend \"250 ok\\r\\n\"\n"
+        + QUIT;
+    let o = simple(&script, auth_config());
+    o.check(Ok(()));
+}
+
+#[test]
+fn ehlo_reply_of_one_hundred_and_one_lines_is_refused() {
+    let script = format!("{}expect-eof\n", ehlo_of_lines(101));
+    let o = simple(&script, auth_config());
+    o.check_wire(Err(Error::ReplyTooManyLines), EHLO);
+    assert!(!o.sent_contains("AUTH"));
+}
+
+#[test]
+fn extra_reply_after_the_greeting() {
+    let script = "send \"220 mx\\r\\n250 surprise\\r\\n\"\nexpect-eof\n";
+    let o = simple(script, config());
+    o.check_wire(Err(Error::UnexpectedReply), "");
+}
+
+#[test]
+fn extra_reply_after_the_reply_to_mail() {
+    let script = format!(
+        "{GREET}send \"250 mx\\r\\n\"\nexpect-exact \"MAIL FROM:<dev@example.test>\"\nsend \"250 ok\\r\\n250 ok too\\r\\n\"\nexpect-eof\n"
+    );
+    let o = simple(&script, config());
+    o.check_wire(Err(Error::UnexpectedReply), &format!("{EHLO}{MAIL}"));
+}
+
+#[test]
+fn extra_reply_after_354_sends_no_message() {
+    let script = format!(
+        "{GREET}{}send \"354 go ahead\\r\\n250 2.0.0 queued already\\r\\n\"\nexpect-eof\n",
+        &ENVELOPE[..ENVELOPE.find("send \"354").unwrap()]
+    );
+    let o = simple(&script, config());
+    o.check_wire(
+        Err(Error::UnexpectedReply),
+        &format!("{EHLO}{MAIL}{RCPT}DATA\r\n"),
+    );
+}
+
+#[test]
+fn reply_250_to_data_sends_no_message() {
+    let script = format!(
+        "{GREET}{}send \"250 ok?\\r\\n\"\n{QUIT}",
+        &ENVELOPE[..ENVELOPE.find("send \"354").unwrap()]
+    );
+    let o = simple(&script, config());
+    o.check_wire(
+        Err(Error::DataRejected),
+        &format!("{EHLO}{MAIL}{RCPT}DATA\r\nQUIT\r\n"),
+    );
+}
+
+#[test]
+fn reply_354_to_mail_is_a_rejected_sender() {
+    let script = format!(
+        "{GREET}send \"250 mx\\r\\n\"\nexpect-exact \"MAIL FROM:<dev@example.test>\"\nsend \"354 go\\r\\n\"\n{QUIT}"
+    );
+    let o = simple(&script, config());
+    o.check_wire(Err(Error::SenderRejected), &format!("{EHLO}{MAIL}QUIT\r\n"));
+}
+
+#[test]
+fn reply_354_to_final_dot_is_not_success() {
+    let script = format!("{GREET}{ENVELOPE}expect-data strict\nsend \"354 again?\\r\\n\"\n{QUIT}");
+    let o = simple(&script, config());
+    o.check(Err(Error::MessageRejected));
+    assert!(o.wire.ends_with("\r\n.\r\nQUIT\r\n"));
+}
+
+#[test]
+fn reply_334_to_ehlo_is_helo_rejected_without_helo() {
+    let script = format!("{GREET}send \"334 what\\r\\n\"\n{QUIT}");
+    let o = simple(&script, config());
+    o.check_wire(Err(Error::HeloRejected), &format!("{EHLO}QUIT\r\n"));
+}
+
+// ---------------------------------------------------------------------------
+// Session: greeting, EHLO / HELO, capabilities
+// ---------------------------------------------------------------------------
+
+#[test]
+fn greeting_554_gets_quit_only() {
+    let script = format!("send \"554 5.3.2 no service for you\\r\\n\"\n{QUIT}");
+    let o = simple(&script, config());
+    o.check_wire(Err(Error::GreetingRefused), "QUIT\r\n");
+}
+
+/// EHLO answered with `code`: HELO, then a message without ESMTP parameters
+/// although the body is 8-bit and the rejected reply named extensions.
+fn helo_fallback(code: u16) {
+    let qp = if MIME {
+        "data-contains \"Content-Transfer-Encoding: quoted-printable\\r\\n\"\n"
+    } else {
+        ""
+    };
+    let script = format!(
+        "{GREET}send \"{code}-SIZE 10\\r\\n{code}-8BITMIME\\r\\n{code} unrecognized\\r\\n\"\n\
+         expect-exact \"HELO dev.example.test\"\n{ENVELOPE}expect-data strict\n{qp}\
+         send \"250 ok\\r\\n\"\n{QUIT}"
+    );
+    let rcpt = [ALICE];
+    let m = mail(&rcpt, "Gr\u{fc}\u{df}e aus dem Ger\u{e4}t\n".as_bytes());
+    let o = exchange(&script, &m, config());
+    o.check(Ok(()));
+    assert!(o.wire.contains("\r\nMAIL FROM:<dev@example.test>\r\n"));
+    assert!(!o.wire.contains("SIZE=") && !o.wire.contains("BODY="));
+}
+
+cases! {
+    ehlo_500_falls_back_to_helo => helo_fallback(500);
+    ehlo_502_falls_back_to_helo => helo_fallback(502);
+}
+
+#[test]
+fn ehlo_and_helo_rejected() {
+    let script = format!(
+        "{GREET}send \"500 no\\r\\n\"\nexpect-exact \"HELO dev.example.test\"\nsend \"501 no either\\r\\n\"\n{QUIT}"
+    );
+    let o = simple(&script, config());
+    o.check_wire(
+        Err(Error::HeloRejected),
+        &format!("{EHLO}HELO dev.example.test\r\nQUIT\r\n"),
+    );
+}
+
+#[test]
+fn credentials_after_helo_fallback_are_not_sent() {
+    let script = format!(
+        "{GREET}send \"502 no\\r\\n\"\nexpect-exact \"HELO dev.example.test\"\nsend \"250 AUTH PLAIN\\r\\n\"\n{QUIT}"
+    );
+    let o = simple(&script, auth_config());
+    o.check_wire(
+        Err(Error::AuthNotSupported),
+        &format!("{EHLO}HELO dev.example.test\r\nQUIT\r\n"),
+    );
+    assert!(!o.sent_contains(PASSWORD) && !o.sent_contains(&plain_response()));
+}
+
+#[test]
+fn lowercase_capabilities() {
+    let script = format!(
+        "{GREET}send \"250-mx\\r\\n250-size 100000\\r\\n250-8bitmime\\r\\n250 auth=login plain\\r\\n\"\n\
+         expect-exact \"AUTH LOGIN\"\nsend \"334 VXNlcm5hbWU6\\r\\n\"\nexpect-b64 \"{USER}\"\n\
+         send \"334 UGFzc3dvcmQ6\\r\\n\"\nexpect-b64 \"{PASSWORD}\"\nsend \"235 ok\\r\\n\"\n\
+         expect \"MAIL FROM:<dev@example.test> SIZE=\"\nsend \"250 ok\\r\\n\"\n\
+         expect-exact \"RCPT TO:<alice@example.test>\"\nsend \"250 ok\\r\\n\"\nexpect-exact \"DATA\"\n\
+         send \"354 go\\r\\n\"\nexpect-data strict\ndata-contains \"Content-Transfer-Encoding: 8bit\\r\\n\"\n\
+         send \"250 ok\\r\\n\"\n{QUIT}"
+    );
+    let rcpt = [ALICE];
+    let m = mail(&rcpt, "Gr\u{fc}\u{df}e\n".as_bytes());
+    let cfg = Config {
+        mechanisms: Mechanisms::NONE.with(Mechanism::Login),
+        ..auth_config()
+    };
+    let o = exchange(&script, &m, cfg);
+    o.check(Ok(()));
+    let mail_line = o.wire.lines().find(|l| l.starts_with("MAIL")).unwrap();
+    let size = o.message().len();
+    assert_eq!(
+        mail_line,
+        format!("MAIL FROM:<dev@example.test> SIZE={size} BODY=8BITMIME")
+    );
+}
+
+/// The server announces `SIZE <param>`: the value is no limit the client
+/// can use, so the (small) message is sent, with the SIZE= parameter.
+fn unusable_size(param: &str) {
+    let script = format!(
+        "{GREET}send \"250-mx\\r\\n250 SIZE {param}\\r\\n\"\n\
+         expect \"MAIL FROM:<dev@example.test> SIZE=\"\nsend \"250 ok\\r\\n\"\n\
+         expect-exact \"RCPT TO:<alice@example.test>\"\nsend \"250 ok\\r\\n\"\nexpect-exact \"DATA\"\n\
+         send \"354 go\\r\\n\"\nexpect-data strict\nsend \"250 ok\\r\\n\"\n{QUIT}"
+    );
+    let o = simple(&script, config());
+    o.check(Ok(()));
+    let size = o.message().len();
+    assert!(o
+        .wire
+        .contains(&format!("MAIL FROM:<dev@example.test> SIZE={size}\r\n")));
+}
+
+cases! {
+    ehlo_size_not_a_number => unusable_size("abc");
+    ehlo_size_twenty_digits => unusable_size("99999999999999999999");
+    ehlo_size_zero_means_no_limit => unusable_size("0");
+    ehlo_size_negative => unusable_size("-5");
+}
+
+#[test]
+fn thousands_of_auth_mechanisms_on_one_line_exceed_the_input_buffer() {
+    // The client gives up after 256 octets; send-repeat stops when it closes.
+    let script = format!(
+        "{GREET}send \"250-mx\\r\\n250 AUTH \"\nsend-repeat \"X-MECH \" 3000\nexpect-eof\n"
+    );
+    let o = simple(&script, auth_config());
+    o.check_wire(Err(Error::ReplyTooLong), EHLO);
+    assert!(!o.sent_contains("AUTH"));
+}
+
+#[test]
+fn thousands_of_auth_mechanisms_on_one_line_with_a_large_input_buffer() {
+    let mechanisms = (0..3000)
+        .map(|i| format!("X-MECH-{i} "))
+        .collect::<String>();
+    let script = format!(
+        "{GREET}send \"250-mx\\r\\n250 AUTH {mechanisms}PLAIN CRAM-MD5\\r\\n\"\n\
+         auth-check-plain \"{USER}\" \"{PASSWORD}\"\nsend \"235 ok\\r\\n\"\n{}expect-data strict\nsend \"250 ok\\r\\n\"\n{QUIT}",
+        &ENVELOPE["send \"250 mx.example.test\\r\\n\"\n".len()..]
+    );
+    let rcpt = [ALICE];
+    let m = mail(&rcpt, b"x\r\n");
+    let tuning = Tuning {
+        in_size: 64 * 1024,
+        ..Tuning::default()
+    };
+    let o = exchange_with(&script, &m, auth_config(), tuning);
+    o.check(Ok(()));
+}
+
+#[test]
+fn thousands_of_auth_lines_are_too_many_lines() {
+    let script = format!(
+        "{GREET}send \"250-mx\\r\\n\"\nsend-repeat \"250-AUTH X-MECH\\r\\n\" 3000\nexpect-eof\n"
+    );
+    let o = simple(&script, auth_config());
+    o.check_wire(Err(Error::ReplyTooManyLines), EHLO);
+    assert!(!o.sent_contains("AUTH"));
+}
+
+// ---------------------------------------------------------------------------
+// Time
+// ---------------------------------------------------------------------------
+
+#[test]
+fn slowloris_greeting_times_out_although_bytes_keep_coming() {
+    // 70 octets, one per 40 ms: about 2.8 s for a reply with a 700 ms deadline.
+    let script = "send-slow \"220 mx.example.test ESMTP greetings from a very slow server indeed\\r\\n\" 40\nexpect-eof\n";
+    let o = simple(script, quick(700));
+    o.check_wire(Err(Error::Timeout), "");
+}
+
+#[test]
+fn slowloris_multi_line_ehlo_times_out_although_lines_complete() {
+    // Every line completes quickly; the reply as a whole does not.
+    let lines = (0..30)
+        .map(|i| format!("250-L{i:02}\\r\\n"))
+        .collect::<String>();
+    let script = format!("{GREET}send-slow \"{lines}250 done\\r\\n\" 15\nexpect-eof\n");
+    let o = simple(&script, quick(700));
+    o.check_wire(Err(Error::Timeout), EHLO);
+}
+
+#[test]
+fn slowloris_reply_to_final_dot_is_outcome_unknown() {
+    let script = format!(
+        "{}send-slow \"250 2.0.0 queued, but it takes a while to say so\\r\\n\" 40\nexpect-eof\n",
+        until(Cut::Dot)
+    );
+    let o = simple(&script, quick(700));
+    o.check(Err(Error::OutcomeUnknown));
+    assert_wire_through(&o, Cut::Dot);
+}
+
+#[test]
+fn deadline_is_per_reply_not_per_session() {
+    // Each reply takes about 300 ms (a pause, then byte by byte), well under
+    // the 1200 ms deadline; the whole dialogue takes well over 1200 ms.
+    let reply = |text: &str| format!("sleep 150\nsend-bytewise \"{text}\" 10\n");
+    let script = format!(
+        "{}expect-exact \"EHLO dev.example.test\"\n{}expect-exact \"MAIL FROM:<dev@example.test>\"\n{}\
+         expect-exact \"RCPT TO:<alice@example.test>\"\n{}expect-exact \"DATA\"\n{}expect-data strict\n{}\
+         expect-exact \"QUIT\"\n{}expect-eof\n",
+        reply("220 mx ESMTP\\r\\n"),
+        reply("250 mx ok\\r\\n"),
+        reply("250 2.1.0 ok\\r\\n"),
+        reply("250 2.1.5 ok\\r\\n"),
+        reply("354 go\\r\\n"),
+        reply("250 queued\\r\\n"),
+        reply("221 bye\\r\\n"),
+    );
+    let o = simple(&script, timed(1200));
+    o.check(Ok(()));
+}
+
+// ---------------------------------------------------------------------------
+// AUTH
+// ---------------------------------------------------------------------------
+
+/// AUTH PLAIN answered with `reply`: the error, QUIT, no MAIL.
+fn auth_refused(reply: &str, error: Error) {
+    let script = format!("{}send \"{reply}\\r\\n\"\n{QUIT}", until(Cut::Auth));
+    let o = simple(&script, auth_config());
+    o.check_wire(
+        Err(error),
+        &format!("{}QUIT\r\n", commands_until(Cut::Auth)),
+    );
+    assert!(!o.wire.contains("MAIL"));
+    // The error never carries the password.
+    let text = format!("{error:?} {}", error.message().to_string_lossy());
+    assert!(!text.contains(PASSWORD));
+}
+
+cases! {
+    auth_535_is_auth_failed => auth_refused("535 5.7.8 bad credentials", Error::AuthFailed);
+    auth_534_is_mechanism_too_weak => auth_refused("534 5.7.9 too weak", Error::AuthMechanismTooWeak);
+    auth_538_is_encryption_required => auth_refused("538 5.7.11 encrypt first", Error::AuthEncryptionRequired);
+    auth_454_is_temporary => auth_refused("454 4.7.0 try later", Error::AuthTemporary);
+    auth_530_is_required => auth_refused("530 5.7.0 authentication required", Error::AuthRequired);
+    auth_plain_challenged_is_cancelled => auth_refused_after_star("334 ", "501 5.7.0 cancelled");
+    auth_plain_invalid_base64_challenge_is_cancelled => auth_refused_after_star("334 !!!not*base64???", "501 cancelled");
+    auth_endless_challenges_are_cancelled => auth_refused_after_star("334 ", "334 and again");
+}
+
+/// AUTH PLAIN answered with a challenge: the client cancels with "*"; the
+/// server's answer to that (`then`, even another challenge) ends in QUIT.
+fn auth_refused_after_star(challenge: &str, then: &str) {
+    let script = format!(
+        "{}send \"{challenge}\\r\\n\"\nexpect-exact \"*\"\nsend \"{then}\\r\\n\"\n{QUIT}",
+        until(Cut::Auth),
+    );
+    let o = simple(&script, auth_config());
+    o.check_wire(
+        Err(Error::AuthProtocol),
+        &format!("{}*\r\nQUIT\r\n", commands_until(Cut::Auth)),
+    );
+}
+
+fn login_config() -> Config<'static> {
+    Config {
+        mechanisms: Mechanisms::NONE.with(Mechanism::Login),
+        ..auth_config()
+    }
+}
+
+#[test]
+fn auth_login_535_after_user_name_never_sends_the_password() {
+    let script = format!(
+        "{GREET}send \"250-mx\\r\\n250 AUTH LOGIN\\r\\n\"\nexpect-exact \"AUTH LOGIN\"\n\
+         send \"334 VXNlcm5hbWU6\\r\\n\"\nexpect-b64 \"{USER}\"\nsend \"535 5.7.8 no such user\\r\\n\"\n{QUIT}"
+    );
+    let o = simple(&script, login_config());
+    o.check_wire(
+        Err(Error::AuthFailed),
+        &format!("{EHLO}AUTH LOGIN\r\n{}\r\nQUIT\r\n", b64(USER.as_bytes())),
+    );
+    assert!(!o.sent_contains(&b64(PASSWORD.as_bytes())) && !o.sent_contains(PASSWORD));
+}
+
+#[test]
+fn auth_login_third_challenge_is_cancelled() {
+    let script = format!(
+        "{GREET}send \"250-mx\\r\\n250 AUTH LOGIN\\r\\n\"\nexpect-exact \"AUTH LOGIN\"\n\
+         send \"334 VXNlcm5hbWU6\\r\\n\"\nexpect-b64 \"{USER}\"\nsend \"334 UGFzc3dvcmQ6\\r\\n\"\n\
+         expect-b64 \"{PASSWORD}\"\nsend \"334 T25lIG1vcmU6\\r\\n\"\nexpect-exact \"*\"\n\
+         send \"501 5.7.0 cancelled\\r\\n\"\n{QUIT}"
+    );
+    let o = simple(&script, login_config());
+    o.check(Err(Error::AuthProtocol));
+    assert!(o.wire.ends_with("*\r\nQUIT\r\n") && !o.wire.contains("MAIL"));
+}
+
+#[test]
+fn auth_login_challenge_text_is_not_interpreted() {
+    // LOGIN's challenges are prompts; invalid base64 in them changes nothing.
+    let script = format!(
+        "{GREET}send \"250-mx\\r\\n250 AUTH LOGIN\\r\\n\"\nexpect-exact \"AUTH LOGIN\"\n\
+         send \"334 %%% not base64 %%%\\r\\n\"\nexpect-b64 \"{USER}\"\nsend \"334 \\r\\n\"\n\
+         expect-b64 \"{PASSWORD}\"\nsend \"235 ok\\r\\n\"\n{}expect-data strict\nsend \"250 ok\\r\\n\"\n{QUIT}",
+        &ENVELOPE["send \"250 mx.example.test\\r\\n\"\n".len()..]
+    );
+    let o = simple(&script, login_config());
+    o.check(Ok(()));
+}
+
+#[test]
+fn auth_huge_challenge_is_too_long_and_sends_no_credentials() {
+    let script = format!(
+        "{GREET}send \"250-mx\\r\\n250 AUTH LOGIN\\r\\n\"\nexpect-exact \"AUTH LOGIN\"\n\
+         send \"334 \"\nsend-repeat \"QUFB\" 10000\nexpect-eof\n"
+    );
+    let o = simple(&script, login_config());
+    o.check_wire(Err(Error::ReplyTooLong), &format!("{EHLO}AUTH LOGIN\r\n"));
+    assert!(!o.sent_contains(&b64(USER.as_bytes())) && !o.sent_contains(&b64(PASSWORD.as_bytes())));
+}
+
+#[test]
+fn credentials_without_auth_offered_is_an_error() {
+    let script =
+        format!("{GREET}send \"250-mx\\r\\n250-PIPELINING\\r\\n250 8BITMIME\\r\\n\"\n{QUIT}");
+    let o = simple(&script, auth_config());
+    o.check_wire(Err(Error::AuthNotSupported), &format!("{EHLO}QUIT\r\n"));
+}
+
+#[test]
+fn credentials_with_only_unknown_mechanisms_offered() {
+    let script = format!("{GREET}send \"250-mx\\r\\n250 AUTH CRAM-MD5 GSSAPI NTLM\\r\\n\"\n{QUIT}");
+    let o = simple(&script, auth_config());
+    o.check_wire(Err(Error::AuthNotSupported), &format!("{EHLO}QUIT\r\n"));
+}
+
+#[test]
+fn auth_in_clear_without_opt_in_never_sends_the_password() {
+    let script = format!("{GREET}send \"250-mx\\r\\n250 AUTH PLAIN LOGIN\\r\\n\"\n{QUIT}");
+    let cfg = Config {
+        allow_insecure_auth: false,
+        ..auth_config()
+    };
+    let o = simple(&script, cfg);
+    o.check_wire(Err(Error::AuthInsecure), &format!("{EHLO}QUIT\r\n"));
+    assert!(!o.sent_contains(PASSWORD) && !o.sent_contains(&b64(PASSWORD.as_bytes())));
+}
+
+// ---------------------------------------------------------------------------
+// The DATA stream
+// ---------------------------------------------------------------------------
+
+/// Sends `body`; the wire carries `expected` as the body, only CR LF line
+/// ends (expect-data strict) and exactly one end-of-data line.
+fn data_case(body: &[u8], expected: &str) {
+    let script = accepting("");
+    let rcpt = [ALICE];
+    let m = mail(&rcpt, body);
+    let o = exchange(&script, &m, config());
+    o.check(Ok(()));
+    assert_eq!(o.body(), expected);
+    assert_eq!(o.wire.matches("\r\n.\r\n").count(), 1, "{:?}", o.wire);
+    assert!(o.wire.ends_with("\r\n.\r\nQUIT\r\n"));
+    assert!(o.message().contains("Content-Transfer-Encoding: 7bit\r\n"));
+}
+
+cases! {
+    data_body_only_a_dot => data_case(b".", "..\r\n");
+    data_leading_dots => data_case(b".a\n..b\r\n...\n", "..a\r\n...b\r\n....\r\n");
+    data_lf_dot_lf => data_case(b"x\n.\ny", "x\r\n..\r\ny\r\n");
+    data_smuggled_end_of_data_crlf => data_case(
+        b"a\r\n.\r\nMAIL FROM:<evil@example.test>\r\n",
+        "a\r\n..\r\nMAIL FROM:<evil@example.test>\r\n",
+    );
+    data_smuggled_end_of_data_bare_lf => data_case(b"a\n.\r\nb", "a\r\n..\r\nb\r\n");
+    data_smuggled_end_of_data_bare_cr => data_case(b"a\r.\rb", "a\r\n..\r\nb\r\n");
+    data_cr_cr_lf => data_case(b"a\r\r\nb", "a\r\n\r\nb\r\n");
+    data_bare_cr => data_case(b"a\rb\rc\r", "a\r\nb\r\nc\r\n");
+    data_no_final_newline => data_case(b"no final newline", "no final newline\r\n");
+    data_empty_body => data_case(b"", "");
+}
+
+#[test]
+fn data_lines_of_1200_characters_go_quoted_printable() {
+    let long_a = "a".repeat(1200);
+    let long_b = "b".repeat(1200);
+    let body = format!("{long_a}\n{long_b}");
+    let script = accepting_lines("", LONG_LINES);
+    let rcpt = [ALICE];
+    let m = mail(&rcpt, body.as_bytes());
+    let o = exchange(&script, &m, config());
+    o.check(Ok(()));
+    if !MIME {
+        // No encoder: the lines go as they are, with CR LF.
+        assert_eq!(o.body(), format!("{long_a}\r\n{long_b}\r\n"));
+        return;
+    }
+    for line in o.wire.split_inclusive("\r\n") {
+        assert!(line.len() <= 1000, "a line of {} octets", line.len());
+    }
+    {
+        assert!(o
+            .message()
+            .contains("Content-Transfer-Encoding: quoted-printable\r\n"));
+        for line in o.body().split_inclusive("\r\n") {
+            assert!(line.len() <= 78, "QP line of {} octets", line.len());
+        }
+        let decoded = o.body().replace("=\r\n", "");
+        assert_eq!(decoded, format!("{long_a}\r\n{long_b}\r\n"));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Recipients and SIZE
+// ---------------------------------------------------------------------------
+
+#[test]
+fn some_recipients_rejected_is_partial_delivery() {
+    let script = format!(
+        "{GREET}send \"250 mx\\r\\n\"\nexpect-exact \"MAIL FROM:<dev@example.test>\"\nsend \"250 ok\\r\\n\"\n\
+         expect-exact \"RCPT TO:<alice@example.test>\"\nsend \"550-5.1.1 <alice@example.test>:\\r\\n550 5.1.1 no such user\\r\\n\"\n\
+         expect-exact \"RCPT TO:<bob@example.test>\"\nsend \"250 2.1.5 ok\\r\\n\"\n\
+         expect-exact \"RCPT TO:<carol@example.test>\"\nsend \"452 4.2.2 mailbox full\\r\\n\"\n\
+         expect-exact \"DATA\"\nsend \"354 go\\r\\n\"\nexpect-data strict\n\
+         data-not-contains \"carol\"\nsend \"250 2.0.0 queued\\r\\n\"\n{QUIT}"
+    );
+    let m = mail(&THREE, b"x\r\n");
+    let o = exchange(&script, &m, config());
+    o.check(Err(Error::PartialDelivery));
+    assert_eq!(
+        o.rejections,
+        vec![
+            (0, 550, "5.1.1 no such user".to_string()),
+            (2, 452, "4.2.2 mailbox full".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn all_recipients_rejected_sends_no_data() {
+    let script = format!(
+        "{GREET}send \"250 mx\\r\\n\"\nexpect-exact \"MAIL FROM:<dev@example.test>\"\nsend \"250 ok\\r\\n\"\n\
+         expect-exact \"RCPT TO:<alice@example.test>\"\nsend \"550 5.1.1 unknown\\r\\n\"\n\
+         expect-exact \"RCPT TO:<bob@example.test>\"\nsend \"551 5.1.6 moved\\r\\n\"\n\
+         expect-exact \"RCPT TO:<carol@example.test>\"\nsend \"450 4.2.0 later\\r\\n\"\n{QUIT}"
+    );
+    let m = mail(&THREE, b"x\r\n");
+    let o = exchange(&script, &m, config());
+    o.check_wire(
+        Err(Error::AllRecipientsRejected),
+        &format!(
+            "{EHLO}{MAIL}{RCPT}RCPT TO:<bob@example.test>\r\nRCPT TO:<carol@example.test>\r\nQUIT\r\n"
+        ),
+    );
+    assert_eq!(
+        o.rejections,
+        vec![
+            (0, 550, "5.1.1 unknown".to_string()),
+            (1, 551, "5.1.6 moved".to_string()),
+            (2, 450, "4.2.0 later".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn message_over_the_advertised_size_is_not_sent() {
+    let script = format!("{GREET}send \"250-mx\\r\\n250 SIZE 1000\\r\\n\"\n{QUIT}");
+    let rcpt = [ALICE];
+    let body = "0123456789".repeat(100);
+    let m = mail(&rcpt, body.as_bytes());
+    let o = exchange(&script, &m, config());
+    o.check_wire(Err(Error::MessageTooBig), &format!("{EHLO}QUIT\r\n"));
+}
+
+#[test]
+fn mail_552_is_message_too_big() {
+    let script = format!(
+        "{GREET}send \"250 mx\\r\\n\"\nexpect-exact \"MAIL FROM:<dev@example.test>\"\nsend \"552 5.3.4 too big\\r\\n\"\n{QUIT}"
+    );
+    let o = simple(&script, config());
+    o.check_wire(Err(Error::MessageTooBig), &format!("{EHLO}{MAIL}QUIT\r\n"));
+}
+
+/// The final dot answered with `reply`.
+fn after_dot(reply: &str, expected: Result<(), Error>) {
+    let script = format!("{GREET}{ENVELOPE}expect-data strict\nsend \"{reply}\\r\\n\"\n{QUIT}");
+    let o = simple(&script, config());
+    o.check(expected);
+    assert!(o.wire.ends_with("\r\n.\r\nQUIT\r\n"));
+    assert_eq!(o.wire.matches("\r\n.\r\n").count(), 1);
+}
+
+cases! {
+    final_dot_554_is_message_rejected => after_dot("554 5.7.1 spam", Err(Error::MessageRejected));
+    final_dot_451_is_temporary_failure => after_dot("451 4.3.0 try later", Err(Error::MessageTemporaryFailure));
+    final_dot_552_is_message_too_big => after_dot("552 5.3.4 too big", Err(Error::MessageTooBig));
+    final_dot_250_multi_line_is_success => after_dot("250-2.0.0 ok\\r\\n250 2.0.0 queued", Ok(()));
+}
+
+#[test]
+fn null_sender() {
+    let script = format!(
+        "{GREET}send \"250 mx\\r\\n\"\nexpect-exact \"MAIL FROM:<>\"\nsend \"250 ok\\r\\n\"\n\
+         expect-exact \"RCPT TO:<alice@example.test>\"\nsend \"250 ok\\r\\n\"\nexpect-exact \"DATA\"\n\
+         send \"354 go\\r\\n\"\nexpect-data strict\ndata-not-contains \"From:\"\nsend \"250 ok\\r\\n\"\n{QUIT}"
+    );
+    let rcpt = [ALICE];
+    let mut m = mail(&rcpt, b"bounce\r\n");
+    m.sender = Party {
+        address: b"",
+        name: b"",
+        kind: Kind::To,
+    };
+    assert_eq!(m.validate(), Ok(()));
+    let o = exchange(&script, &m, config());
+    o.check(Ok(()));
+}
+
+#[test]
+fn longest_address_goes_out_whole() {
+    // 64 + 1 + 189 = 254 octets: the longest path RFC 5321 allows (256 with <>).
+    let local = "l".repeat(64);
+    let domain = format!(
+        "{}.{}.{}.test",
+        "a".repeat(63),
+        "b".repeat(63),
+        "c".repeat(56)
+    );
+    let address = format!("{local}@{domain}");
+    assert_eq!(address.len(), 254);
+    let script = format!(
+        "{GREET}send \"250 mx\\r\\n\"\nexpect-exact \"MAIL FROM:<dev@example.test>\"\nsend \"250 ok\\r\\n\"\n\
+         expect-exact \"RCPT TO:<{address}>\"\nsend \"250 ok\\r\\n\"\nexpect-exact \"DATA\"\n\
+         send \"354 go\\r\\n\"\nexpect-data strict\nsend \"250 ok\\r\\n\"\n{QUIT}"
+    );
+    let rcpt = [Party {
+        address: address.as_bytes(),
+        name: b"",
+        kind: Kind::To,
+    }];
+    let m = mail(&rcpt, b"x\r\n");
+    let o = exchange(&script, &m, config());
+    o.check(Ok(()));
+}
+
+// ---------------------------------------------------------------------------
+// Input: refused before anything is connected
+// ---------------------------------------------------------------------------
+
+/// One field of a mail, as the application gives it.
+#[derive(Clone)]
+struct Fields {
+    sender: Vec<u8>,
+    sender_name: Vec<u8>,
+    rcpt: Vec<u8>,
+    rcpt_name: Vec<u8>,
+    subject: Vec<u8>,
+    domain: Vec<u8>,
+    user: Vec<u8>,
+    password: Vec<u8>,
+    reply_to: Vec<u8>,
+    header: Vec<u8>,
+    timezone: Vec<u8>,
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields {
+            sender: b"dev@example.test".to_vec(),
+            sender_name: b"Device".to_vec(),
+            rcpt: b"alice@example.test".to_vec(),
+            rcpt_name: b"Alice".to_vec(),
+            subject: b"Hostile".to_vec(),
+            domain: b"dev.example.test".to_vec(),
+            user: USER.as_bytes().to_vec(),
+            password: PASSWORD.as_bytes().to_vec(),
+            reply_to: b"desk@example.test".to_vec(),
+            header: b"X-Device: sensor-7".to_vec(),
+            timezone: b"+0100".to_vec(),
+        }
+    }
+}
+
+impl Fields {
+    /// Validation through the Rust API: the mail first, then the config.
+    fn validate(&self) -> Result<(), Error> {
+        let rcpt = [Party {
+            address: &self.rcpt,
+            name: &self.rcpt_name,
+            kind: Kind::To,
+        }];
+        let headers: [&[u8]; 1] = [&self.header];
+        let m = Mail {
+            sender: Party {
+                address: &self.sender,
+                name: &self.sender_name,
+                kind: Kind::To,
+            },
+            recipients: &rcpt[..],
+            subject: &self.subject,
+            body: b"x",
+            date: None,
+            timezone: &self.timezone,
+            domain: &self.domain,
+            unique: 1,
+            reply_to: &self.reply_to,
+            extra_headers: &headers,
+            boundary: b"",
+        };
+        m.validate()?;
+        Config {
+            user: &self.user,
+            password: &self.password,
+            ..auth_config()
+        }
+        .validate()
+    }
+}
+
+thread_local! {
+    /// pfConnect / pfSend calls on this thread.
+    static CONNECTS: Cell<u32> = const { Cell::new(0) };
+    static SENDS: Cell<u32> = const { Cell::new(0) };
+}
+
+unsafe extern "C" fn c_connect(server: *const c_char) -> SMTPC_SOCKET {
+    CONNECTS.with(|c| c.set(c.get() + 1));
+    // SAFETY: the library passes the caller's sServer, a C string.
+    let server = unsafe { std::ffi::CStr::from_ptr(server) };
+    let Ok(stream) = TcpStream::connect(server.to_str().unwrap()) else {
+        return std::ptr::null_mut();
+    };
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    Box::into_raw(Box::new(stream)).cast()
+}
+
+unsafe extern "C" fn c_disconnect(h: SMTPC_SOCKET) {
+    // SAFETY: made by c_connect with Box::into_raw; closed once.
+    drop(unsafe { Box::from_raw(h.cast::<TcpStream>()) });
+}
+
+unsafe extern "C" fn c_send(data: *const c_char, len: c_int, h: SMTPC_SOCKET) -> c_int {
+    SENDS.with(|c| c.set(c.get() + 1));
+    // SAFETY: the library passes `len` readable bytes and our socket.
+    let (bytes, stream) = unsafe {
+        (
+            std::slice::from_raw_parts(data.cast::<u8>(), len as usize),
+            &mut *h.cast::<TcpStream>(),
+        )
+    };
+    match stream.write_all(bytes) {
+        Ok(()) => len,
+        Err(_) => -1,
+    }
+}
+
+unsafe extern "C" fn c_receive(data: *mut c_char, len: c_int, h: SMTPC_SOCKET) -> c_int {
+    // SAFETY: the library passes `len` writable bytes and our socket.
+    let (buf, stream) = unsafe {
+        (
+            std::slice::from_raw_parts_mut(data.cast::<u8>(), len as usize),
+            &mut *h.cast::<TcpStream>(),
+        )
+    };
+    match stream.read(buf) {
+        Ok(n) if n > 0 => n as c_int,
+        _ => -1,
+    }
+}
+
+fn cstr(bytes: &[u8]) -> CString {
+    CString::new(bytes).expect("no NUL in a C string")
+}
+
+/// Sends through `IP_SMTPC_SendEx` to `server` ("host:port"); returns the
+/// result and how often pfConnect and pfSend were called.
+fn c_api_send(f: &Fields, server: &str, body: &str) -> (c_int, u32, u32) {
+    CONNECTS.with(|c| c.set(0));
+    SENDS.with(|c| c.set(0));
+    let api = IP_SMTPC_API {
+        pfConnect: Some(c_connect),
+        pfDisconnect: Some(c_disconnect),
+        pfSend: Some(c_send),
+        pfReceive: Some(c_receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    let (sender, sender_name, rcpt, rcpt_name) = (
+        cstr(&f.sender),
+        cstr(&f.sender_name),
+        cstr(&f.rcpt),
+        cstr(&f.rcpt_name),
+    );
+    let addresses = [
+        IP_SMTPC_MAIL_ADDR {
+            sName: sender_name.as_ptr(),
+            sAddr: sender.as_ptr(),
+            Type: SMTPC_REC_TYPE_FROM,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: rcpt_name.as_ptr(),
+            sAddr: rcpt.as_ptr(),
+            Type: SMTPC_REC_TYPE_TO,
+        },
+    ];
+    let (subject, body) = (cstr(&f.subject), cstr(body.as_bytes()));
+    let message = IP_SMTPC_MESSAGE {
+        sSubject: subject.as_ptr(),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+    let (server, user, password) = (cstr(server.as_bytes()), cstr(&f.user), cstr(&f.password));
+    let mta = IP_SMTPC_MTA {
+        sServer: server.as_ptr(),
+        sUser: user.as_ptr(),
+        sPass: password.as_ptr(),
+        SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
+    };
+    let (domain, timezone) = (cstr(&f.domain), cstr(&f.timezone));
+    let app = IP_SMTPC_APPLICATION {
+        pfGetTimeDate: None,
+        pfCallback: None,
+        sDomain: domain.as_ptr(),
+        sTimezone: timezone.as_ptr(),
+    };
+    let (reply_to, header) = (cstr(&f.reply_to), cstr(&f.header));
+    let headers = [header.as_ptr()];
+    let mut options = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
+    // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(options.as_mut_ptr()) }, 0);
+    // SAFETY: initialised just above.
+    let mut options = unsafe { options.assume_init() };
+    options.AllowInsecureAuth = 1;
+    options.sReplyTo = reply_to.as_ptr();
+    options.pasHeader = headers.as_ptr();
+    options.NumHeaders = 1;
+    // SAFETY: every pointer points to live data of this frame.
+    let r = unsafe { IP_SMTPC_SendEx(&api, addresses.as_ptr(), 2, &message, &mta, &app, &options) };
+    (r, CONNECTS.with(Cell::get), SENDS.with(Cell::get))
+}
+
+/// A port nothing should ever connect to: if validation let a bad field
+/// through, pfConnect runs (and the result is a connect error).
+const NOWHERE: &str = "127.0.0.1:9";
+
+/// `field` set to `value` is refused with `error`, by the Rust API's
+/// validation and, when the value can be a C string, by `IP_SMTPC_SendEx`
+/// before pfConnect.
+fn refused(set: fn(&mut Fields, Vec<u8>), value: &[u8], error: Error) {
+    let mut f = Fields::default();
+    assert_eq!(f.validate(), Ok(()), "the fixture is valid");
+    set(&mut f, value.to_vec());
+    assert_eq!(f.validate(), Err(error), "Rust API, {value:?}");
+    if !value.contains(&0) {
+        let (r, connects, sends) = c_api_send(&f, NOWHERE, "x");
+        assert_eq!(Error::from_code(r), Some(error), "C API result {r}");
+        assert_eq!((connects, sends), (0, 0), "nothing connected, nothing sent");
+    }
+}
+
+/// The same with CR, LF and NUL inside an otherwise valid `base` value.
+fn control_chars(set: fn(&mut Fields, Vec<u8>), base: &[u8], error: Error, c: u8) {
+    let mut value = base.to_vec();
+    value.insert(base.len() / 2, c);
+    refused(set, &value, error);
+    // At the end too (a CR LF at the end is the classic injection).
+    let mut value = base.to_vec();
+    value.push(c);
+    refused(set, &value, error);
+}
+
+macro_rules! control_cases {
+    ($($name:ident: $field:ident, $base:expr, $error:expr;)+) => {
+        mod control {
+            use super::*;
+            $(
+                mod $name {
+                    use super::*;
+                    fn set(f: &mut Fields, v: Vec<u8>) { f.$field = v; }
+                    #[test] fn cr() { control_chars(set, $base, $error, b'\r'); }
+                    #[test] fn lf() { control_chars(set, $base, $error, b'\n'); }
+                    #[test] fn nul() { control_chars(set, $base, $error, 0); }
+                }
+            )+
+        }
+    };
+}
+
+control_cases! {
+    sender: sender, b"dev@example.test", Error::AddressControlChar;
+    sender_name: sender_name, b"Device One", Error::InvalidName;
+    recipient: rcpt, b"alice@example.test", Error::AddressControlChar;
+    recipient_name: rcpt_name, b"Alice A.", Error::InvalidName;
+    subject: subject, b"Temperature alarm", Error::InvalidSubject;
+    domain: domain, b"dev.example.test", Error::InvalidDomain;
+    user: user, b"user@example.test", Error::InvalidCredentials;
+    password: password, b"pw-S3cret!", Error::InvalidCredentials;
+    reply_to: reply_to, b"desk@example.test", Error::InvalidHeader;
+    extra_header: header, b"X-Device: sensor-7", Error::InvalidHeader;
+    timezone: timezone, b"+0100", Error::InvalidTimezone;
+}
+
+#[test]
+fn local_part_of_65_octets() {
+    let address = format!("{}@example.test", "l".repeat(65));
+    refused(|f, v| f.rcpt = v, address.as_bytes(), Error::AddressTooLong);
+    // 64 is fine.
+    let f = Fields {
+        rcpt: format!("{}@example.test", "l".repeat(64)).into_bytes(),
+        ..Fields::default()
+    };
+    assert_eq!(f.validate(), Ok(()));
+}
+
+#[test]
+fn address_of_255_octets() {
+    let address = format!(
+        "l@{}.{}.{}.{}.test",
+        "a".repeat(63),
+        "b".repeat(63),
+        "c".repeat(63),
+        "d".repeat(56)
+    );
+    assert_eq!(address.len(), 255);
+    refused(
+        |f, v| f.sender = v,
+        address.as_bytes(),
+        Error::AddressTooLong,
+    );
+}
+
+#[test]
+fn own_domain_of_256_octets() {
+    let labels = [
+        "a".repeat(63),
+        "b".repeat(63),
+        "c".repeat(63),
+        "d".repeat(63),
+    ];
+    let domain = labels.join(".");
+    assert_eq!(domain.len(), 255);
+    let f = Fields {
+        domain: domain.clone().into_bytes(),
+        ..Fields::default()
+    };
+    assert_eq!(f.validate(), Ok(()), "255 octets are allowed");
+    let longer = format!("{}.{}", &domain[..domain.len() - 2], "ee");
+    assert_eq!(longer.len(), 256);
+    refused(|f, v| f.domain = v, longer.as_bytes(), Error::InvalidDomain);
+}
+
+cases! {
+    address_without_at => refused(|f, v| f.rcpt = v, b"alice.example.test", Error::AddressSyntax);
+    address_with_angle_bracket_injection => refused(|f, v| f.rcpt = v, b"a@b.test> SIZE=1", Error::AddressSyntax);
+}
+
+#[test]
+fn empty_recipient_list_is_refused_before_connecting() {
+    let m = mail(&[], b"x");
+    assert_eq!(m.validate(), Err(Error::NoRecipient));
+    // The C API with only the sender entry.
+    CONNECTS.with(|c| c.set(0));
+    let api = IP_SMTPC_API {
+        pfConnect: Some(c_connect),
+        pfDisconnect: Some(c_disconnect),
+        pfSend: Some(c_send),
+        pfReceive: Some(c_receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    let addresses = [IP_SMTPC_MAIL_ADDR {
+        sName: std::ptr::null(),
+        sAddr: c"dev@example.test".as_ptr(),
+        Type: SMTPC_REC_TYPE_FROM,
+    }];
+    let message = IP_SMTPC_MESSAGE {
+        sSubject: c"s".as_ptr(),
+        sBody: c"x".as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+    let mta = IP_SMTPC_MTA {
+        sServer: c"127.0.0.1:9".as_ptr(),
+        sUser: std::ptr::null(),
+        sPass: std::ptr::null(),
+        SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
+    };
+    // SAFETY: every pointer points to live data of this frame.
+    let r = unsafe {
+        IP_SMTPC_Send(
+            &api,
+            addresses.as_ptr(),
+            1,
+            &message,
+            &mta,
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(r, Error::NoRecipient.code());
+    assert_eq!(CONNECTS.with(Cell::get), 0);
+}
+
+/// The control for the input cases: the same fixture through the same C
+/// hooks reaches a real server, and every field arrives as given.
+#[test]
+fn input_fixture_goes_through_the_c_api() {
+    let script = format!(
+        "{GREET}send \"250-mx\\r\\n250 AUTH PLAIN\\r\\n\"\nauth-check-plain \"{USER}\" \"{PASSWORD}\"\n\
+         send \"235 ok\\r\\n\"\n{}expect-data strict\n\
+         data-contains \"From: Device <dev@example.test>\\r\\n\"\n\
+         data-contains \"To: Alice <alice@example.test>\\r\\n\"\n\
+         data-contains \"Subject: Hostile\\r\\n\"\n\
+         data-contains \"Reply-To: <desk@example.test>\\r\\n\"\n\
+         data-contains \"X-Device: sensor-7\\r\\n\"\n\
+         data-contains \"\\r\\n\\r\\nbody line\\r\\n..dot\\r\\n.\\r\\n\"\n\
+         send \"250 ok\\r\\n\"\n{QUIT}",
+        &ENVELOPE["send \"250 mx.example.test\\r\\n\"\n".len()..]
+    );
+    let server = ScriptedServer::start(&script);
+    let (r, connects, sends) = c_api_send(
+        &Fields::default(),
+        &format!("127.0.0.1:{}", server.port),
+        "body line\n.dot\n",
+    );
+    let (code, _, log) = server.finish();
+    assert_eq!((r, code), (0, 0), "server log:\n{log}");
+    assert_eq!(connects, 1);
+    assert!(sends >= 6);
+}
+
+#[test]
+fn data_nul_in_body_goes_quoted_printable() {
+    // RFC 2045 §2.7, §2.8: 7bit and 8bit data contain no NUL.
+    let script = accepting("");
+    let rcpt = [ALICE];
+    let m = mail(&rcpt, b"a\0b\x01c\n");
+    let o = exchange(&script, &m, config());
+    o.check(Ok(()));
+    if !MIME {
+        assert_eq!(o.body(), "a\0b\x01c\r\n");
+    } else {
+        assert!(!o.message().contains('\0'), "{:?}", o.message());
+        assert!(o
+            .message()
+            .contains("Content-Transfer-Encoding: quoted-printable\r\n"));
+        assert_eq!(o.body(), "a=00b=01c\r\n");
+    }
+}
+
+/// A body of one line of `len` octets starting with `first`: 7bit when the
+/// line (dot-stuffed) fits in 998 octets, quoted-printable otherwise.
+fn line_limit(first: char, len: usize, seven_bit: bool) {
+    let body = format!("{first}{}\n", "a".repeat(len - 1));
+    let script = accepting_lines("", LONG_LINES);
+    let rcpt = [ALICE];
+    let m = mail(&rcpt, body.as_bytes());
+    let o = exchange(&script, &m, config());
+    o.check(Ok(()));
+    let stuffed = if first == '.' { "." } else { "" };
+    if !MIME {
+        assert_eq!(o.body(), format!("{stuffed}{}\r\n", &body[..len]));
+        return;
+    }
+    for line in o.wire.split_inclusive("\r\n") {
+        assert!(line.len() <= 1000, "a line of {} octets", line.len());
+    }
+    if seven_bit {
+        assert!(o.message().contains("Content-Transfer-Encoding: 7bit\r\n"));
+        assert_eq!(o.body(), format!("{stuffed}{}\r\n", &body[..len]));
+    } else {
+        assert!(o
+            .message()
+            .contains("Content-Transfer-Encoding: quoted-printable\r\n"));
+    }
+}
+
+cases! {
+    data_line_of_998_octets_goes_as_is => line_limit('a', 998, true);
+    data_line_of_999_octets_is_encoded => line_limit('a', 999, false);
+    data_line_of_997_octets_with_leading_dot_goes_as_is => line_limit('.', 997, true);
+    data_line_of_998_octets_with_leading_dot_is_encoded => line_limit('.', 998, false);
+}
+
+#[test]
+fn longest_fields_keep_header_lines_within_998_octets() {
+    let long_address = |c: char| {
+        format!(
+            "{}@{}.{}.{}.test",
+            c.to_string().repeat(64),
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(56)
+        )
+    };
+    let addresses: Vec<String> = "defghijklmnopqrstuvw".chars().map(long_address).collect();
+    let name = "N".repeat(900);
+    let spaced = "Word ".repeat(180);
+    let rcpts: Vec<Party<'_>> = addresses
+        .iter()
+        .enumerate()
+        .map(|(i, a)| Party {
+            address: a.as_bytes(),
+            name: if i % 2 == 0 {
+                name.as_bytes()
+            } else {
+                spaced.trim_end().as_bytes()
+            },
+            kind: if i < 15 { Kind::To } else { Kind::Cc },
+        })
+        .collect();
+    let subject = "S".repeat(900);
+    let mut m = mail(&rcpts, b"x\r\n");
+    m.subject = subject.as_bytes();
+    m.sender.name = name.as_bytes();
+    assert_eq!(m.validate(), Ok(()));
+    let mut script = format!(
+        "{GREET}send \"250 mx\\r\\n\"\nexpect-exact \"MAIL FROM:<dev@example.test>\"\nsend \"250 ok\\r\\n\"\n"
+    );
+    for a in &addresses {
+        script.push_str(&format!(
+            "expect-exact \"RCPT TO:<{a}>\"\nsend \"250 ok\\r\\n\"\n"
+        ));
+    }
+    script.push_str(&format!(
+        "expect-exact \"DATA\"\nsend \"354 go\\r\\n\"\nexpect-data strict\nsend \"250 ok\\r\\n\"\n{QUIT}"
+    ));
+    let o = exchange(&script, &m, config());
+    o.check(Ok(()));
+    for line in o.wire.split_inclusive("\r\n") {
+        assert!(
+            line.len() <= 1000,
+            "a line of {} octets: {line:?}",
+            line.len()
+        );
+    }
+    for a in &addresses {
+        assert!(o.message().contains(a.as_str()), "{a} in To/Cc");
+    }
+}
+
+#[test]
+fn size_limit_equal_to_the_message_is_accepted_one_less_is_not() {
+    let rcpt = [ALICE];
+    let m = mail(&rcpt, b"measure me\r\n");
+    let with_size = |limit: u64| {
+        format!(
+            "{GREET}send \"250-mx\\r\\n250 SIZE {limit}\\r\\n\"\n\
+             expect \"MAIL FROM:<dev@example.test> SIZE=\"\nsend \"250 ok\\r\\n\"\n\
+             expect-exact \"RCPT TO:<alice@example.test>\"\nsend \"250 ok\\r\\n\"\nexpect-exact \"DATA\"\n\
+             send \"354 go\\r\\n\"\nexpect-data strict\nsend \"250 ok\\r\\n\"\n{QUIT}"
+        )
+    };
+    let o = exchange(&with_size(1_000_000), &m, config());
+    o.check(Ok(()));
+    let size = o.message().len();
+    assert!(o
+        .wire
+        .contains(&format!("MAIL FROM:<dev@example.test> SIZE={size}\r\n")));
+    let o = exchange(&with_size(size as u64), &m, config());
+    o.check(Ok(()));
+    let script = format!(
+        "{GREET}send \"250-mx\\r\\n250 SIZE {}\\r\\n\"\n{QUIT}",
+        size - 1
+    );
+    let o = exchange(&script, &m, config());
+    o.check_wire(Err(Error::MessageTooBig), &format!("{EHLO}QUIT\r\n"));
+}
+
+#[test]
+fn single_line_ehlo_reply_announces_nothing() {
+    // The first line of the EHLO reply is the server's name, not a keyword.
+    let script = format!("{GREET}send \"250 AUTH PLAIN\\r\\n\"\n{QUIT}");
+    let o = simple(&script, auth_config());
+    o.check_wire(Err(Error::AuthNotSupported), &format!("{EHLO}QUIT\r\n"));
+}
+
+#[test]
+fn replies_ending_in_bare_lf_are_accepted() {
+    let script = r#"send "220 mx\n"
+expect-exact "EHLO dev.example.test"
+send "250-mx\n250 8BITMIME\n"
+expect-exact "MAIL FROM:<dev@example.test>"
+send "250 ok\n"
+expect-exact "RCPT TO:<alice@example.test>"
+send "250 ok\n"
+expect-exact "DATA"
+send "354 go\n"
+expect-data strict
+send "250 ok\n"
+expect-exact "QUIT"
+send "221 bye\n"
+expect-eof
+"#;
+    let o = simple(script, config());
+    o.check(Ok(()));
+}
+
+#[test]
+fn service_closing_after_some_recipients_were_accepted() {
+    let script = format!(
+        "{GREET}send \"250 mx\\r\\n\"\nexpect-exact \"MAIL FROM:<dev@example.test>\"\nsend \"250 ok\\r\\n\"\n\
+         expect-exact \"RCPT TO:<alice@example.test>\"\nsend \"250 ok\\r\\n\"\n\
+         expect-exact \"RCPT TO:<bob@example.test>\"\nsend \"421 4.4.5 too busy\\r\\n\"\nexpect-eof\n"
+    );
+    let m = mail(&THREE, b"x\r\n");
+    let o = exchange(&script, &m, config());
+    o.check_wire(
+        Err(Error::ServiceClosing),
+        &format!("{EHLO}{MAIL}{RCPT}RCPT TO:<bob@example.test>\r\n"),
+    );
+}
+
+/// After the 250 to the final dot, `after` is what the server does with
+/// QUIT: the message was accepted, whatever it is.
+fn after_acceptance(after: &str) {
+    let script =
+        format!("{GREET}{ENVELOPE}expect-data strict\nsend \"250 2.0.0 queued\\r\\n\"\n{after}");
+    let o = simple(&script, timed(1000));
+    o.check(Ok(()));
+    assert_eq!(o.wire.matches("\r\n.\r\n").count(), 1);
+}
+
+cases! {
+    quit_answered_with_an_error_is_still_success => after_acceptance("expect-exact \"QUIT\"\nsend \"500 what\\r\\n\"\nexpect-eof\n");
+    quit_answered_with_garbage_is_still_success => after_acceptance("expect-exact \"QUIT\"\nsend \"garbage\\r\\n\"\nexpect-eof\n");
+    quit_never_answered_is_still_success => after_acceptance("expect-exact \"QUIT\"\nexpect-nothing 8000\n");
+    connection_closed_instead_of_221_is_still_success => after_acceptance("expect-exact \"QUIT\"\nclose\n");
+    unsolicited_221_after_250_is_still_success => after_acceptance_unsolicited();
+}
+
+fn after_acceptance_unsolicited() {
+    // "221" arrives with the 250: surplus, so the client closes without QUIT.
+    let script = format!(
+        "{GREET}{ENVELOPE}expect-data strict\nsend \"250 2.0.0 queued\\r\\n221 bye\\r\\n\"\nexpect-eof\n"
+    );
+    let o = simple(&script, config());
+    o.check(Ok(()));
+    assert!(o.wire.ends_with("\r\n.\r\n") && !o.wire.contains("QUIT"));
+}
+
+/// A malformed reply to the final dot: the server may have taken the
+/// message, so the outcome is unknown (not a failure, not a success).
+fn malformed_after_dot(reply: &str) {
+    let script = format!("{}{reply}\nexpect-eof\n", until(Cut::Dot));
+    let o = simple(&script, auth_config());
+    o.check(Err(Error::OutcomeUnknown));
+    assert_wire_through(&o, Cut::Dot);
+}
+
+cases! {
+    garbage_reply_to_final_dot_is_outcome_unknown => malformed_after_dot("send \"OK, queued\\r\\n\"");
+    endless_reply_to_final_dot_is_outcome_unknown => malformed_after_dot("send-repeat \"250-queued\\r\\n\" 1000000");
+    over_long_reply_to_final_dot_is_outcome_unknown => malformed_after_dot("send \"250 \"\nsend-repeat \"q\" 100000");
+}
+
+#[test]
+fn tiny_buffers_give_the_same_wire() {
+    let body = b".leading dot\nline two\r\n.\n";
+    let script = format!(
+        "send \"220 mx\\r\\n\"\nexpect-exact \"EHLO dev.example.test\"\nsend \"250-mx\\r\\n250 SIZE 99999\\r\\n\"\n\
+         expect \"MAIL FROM:<dev@example.test> SIZE=\"\nsend \"250 ok\\r\\n\"\n\
+         expect-exact \"RCPT TO:<alice@example.test>\"\nsend \"250 ok\\r\\n\"\nexpect-exact \"DATA\"\n\
+         send \"354 go\\r\\n\"\nexpect-data strict\nsend \"250 ok\\r\\n\"\n{QUIT}"
+    );
+    let rcpt = [ALICE];
+    let m = mail(&rcpt, body);
+    let reference = exchange(&script, &m, config());
+    reference.check(Ok(()));
+    assert_eq!(reference.body(), "..leading dot\r\nline two\r\n..\r\n");
+    // 16 octets hold the longest reply line; one octet per send().
+    let tuning = Tuning {
+        in_size: 16,
+        out_size: 1,
+        read_timeout_ms: 3000,
+    };
+    let tiny = exchange_with(&script, &m, config(), tuning);
+    tiny.check(Ok(()));
+    assert_eq!(tiny.wire, reference.wire);
+    assert_eq!(tiny.sent, reference.sent);
+}
