@@ -257,7 +257,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::Mechanisms;
     use crate::message::content::NoParts;
     use crate::message::{Kind, Mail, Party, NO_HEADERS};
     use crate::session::{Config, TlsPolicy};
@@ -374,15 +373,7 @@ mod tests {
     }
 
     fn config() -> Config<'static> {
-        Config {
-            user: b"",
-            password: b"",
-            mechanisms: Mechanisms::ALL,
-            allow_insecure_auth: false,
-            tls: TlsPolicy::Never,
-            timeout_ms: 0,
-            streamed_content: false,
-        }
+        Config::anonymous(0)
     }
 
     const SERVER: &str =

@@ -56,6 +56,23 @@ pub struct Config<'a> {
     pub streamed_content: bool,
 }
 
+impl Config<'static> {
+    /// No credentials, every mechanism allowed (for when credentials are
+    /// added), no AUTH in clear, no TLS, content of known size, and the given
+    /// per-reply deadline (0: RFC 5321 §4.5.3.2 values).
+    pub const fn anonymous(timeout_ms: u32) -> Self {
+        Config {
+            user: b"",
+            password: b"",
+            mechanisms: Mechanisms::ALL,
+            allow_insecure_auth: false,
+            tls: TlsPolicy::Never,
+            timeout_ms,
+            streamed_content: false,
+        }
+    }
+}
+
 impl Config<'_> {
     /// Checks the credentials the same way as every other field.
     pub fn validate(&self) -> Result<(), Error> {
@@ -737,15 +754,7 @@ mod tests {
     }
 
     fn config() -> Config<'static> {
-        Config {
-            user: b"",
-            password: b"",
-            mechanisms: Mechanisms::ALL,
-            allow_insecure_auth: false,
-            tls: TlsPolicy::Never,
-            timeout_ms: 0,
-            streamed_content: false,
-        }
+        Config::anonymous(0)
     }
 
     const RCPTS: [Party<'static>; 3] = [

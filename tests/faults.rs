@@ -36,11 +36,10 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
-use ip_smtpc::auth::Mechanisms;
 use ip_smtpc::client::{self, Silent};
 use ip_smtpc::message::content::NoParts;
 use ip_smtpc::message::{Kind, Mail, Party, Timestamp, NO_HEADERS};
-use ip_smtpc::session::{Config, Session, TlsPolicy};
+use ip_smtpc::session::{Config, Session};
 use ip_smtpc::Error;
 use maildir::{contains, data_content, strip_trace, token, unstuff, Mailbox, Testbed};
 use support::{root, SentRecorder, Tcp};
@@ -268,15 +267,7 @@ fn send(
         boundary: b"",
     };
     mail.validate().expect("test mail is valid");
-    let config = Config {
-        user: b"",
-        password: b"",
-        mechanisms: Mechanisms::ALL,
-        allow_insecure_auth: false,
-        tls: TlsPolicy::Never,
-        timeout_ms: 15_000,
-        streamed_content: false,
-    };
+    let config = Config::anonymous(15_000);
     let mut transport = SentRecorder::new(Tcp::try_connect(port).expect("connect"));
     if let Some(timeout) = read_timeout {
         transport

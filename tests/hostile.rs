@@ -23,7 +23,7 @@ use std::time::Duration;
 use ip_smtpc::auth::{Mechanism, Mechanisms};
 use ip_smtpc::capi::*;
 use ip_smtpc::message::{Kind, Mail, Party, NO_HEADERS};
-use ip_smtpc::session::{Config, TlsPolicy};
+use ip_smtpc::session::Config;
 use ip_smtpc::Error;
 use support::{ScriptedServer, Tuning};
 
@@ -75,15 +75,7 @@ fn mail<'a>(recipients: &'a [Party<'a>], body: &'a [u8]) -> Mail<'a, [Party<'a>]
 }
 
 fn config() -> Config<'static> {
-    Config {
-        user: b"",
-        password: b"",
-        mechanisms: Mechanisms::ALL,
-        allow_insecure_auth: false,
-        tls: TlsPolicy::Never,
-        timeout_ms: 3000,
-        streamed_content: false,
-    }
+    Config::anonymous(3000)
 }
 
 /// Credentials, AUTH in clear allowed (the scripted server has no TLS here).

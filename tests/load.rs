@@ -21,11 +21,10 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ip_smtpc::auth::Mechanisms;
 use ip_smtpc::client::{self, Silent};
 use ip_smtpc::message::content::NoParts;
 use ip_smtpc::message::{Kind, Mail, Party, Timestamp, NO_HEADERS};
-use ip_smtpc::session::{Config, Session, TlsPolicy};
+use ip_smtpc::session::{Config, Session};
 use ip_smtpc::Error;
 use maildir::{
     canonical, data_content, decode_body, find, split_message, strip_trace, token, unstuff,
@@ -63,15 +62,7 @@ fn bed() -> Testbed {
 }
 
 fn config() -> Config<'static> {
-    Config {
-        user: b"",
-        password: b"",
-        mechanisms: Mechanisms::ALL,
-        allow_insecure_auth: false,
-        tls: TlsPolicy::Never,
-        timeout_ms: 30_000,
-        streamed_content: false,
-    }
+    Config::anonymous(30_000)
 }
 
 /// xorshift64*: a small deterministic generator, one stream per message.

@@ -24,9 +24,12 @@ use ip_smtpc::client::{self, Note, Observer, Transport};
 use ip_smtpc::message::content::NoParts;
 use ip_smtpc::message::{Kind, Mail, Party, Timestamp, NO_HEADERS};
 use ip_smtpc::reply::Enhanced;
-use ip_smtpc::session::{Config, Event, Session, TlsPolicy};
+use ip_smtpc::session::{Config, Event, Session};
 use ip_smtpc::Error;
-use maildir::{contains, find, header_fields, split_message, strip_trace, token, Mailbox, Testbed};
+use maildir::{
+    canonical, contains, decode_body, find, header_fields, split_message, strip_trace, token,
+    unstuff, Mailbox, Testbed,
+};
 use support::Tcp;
 
 /// The test bed's mail domain (the C API's static tables spell it out).
@@ -97,15 +100,7 @@ fn mail<'a>(
 }
 
 fn config() -> Config<'static> {
-    Config {
-        user: b"",
-        password: b"",
-        mechanisms: Mechanisms::ALL,
-        allow_insecure_auth: false,
-        tls: TlsPolicy::Never,
-        timeout_ms: 10_000,
-        streamed_content: false,
-    }
+    Config::anonymous(10_000)
 }
 
 /// The `Tcp` transport plus a copy of every byte sent and received.
@@ -244,45 +239,6 @@ fn send(port: u16, mail: &Mail<'_, [Party<'_>]>, config: Config<'_>) -> Outcome 
         received: transport.received,
         observed,
     }
-}
-
-/// Undoes dot-stuffing: a line starting with ".." starts with "." instead.
-fn unstuff(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut at_line_start = true;
-    let mut i = 0;
-    while i < data.len() {
-        let b = data[i];
-        if at_line_start && b == b'.' && data.get(i + 1) == Some(&b'.') {
-            i += 1;
-        }
-        out.push(data[i]);
-        at_line_start = data[i] == b'\n' && i > 0 && data[i - 1] == b'\r';
-        i += 1;
-    }
-    out
-}
-
-/// The body as it must arrive: CR LF, bare CR and bare LF each become CR LF,
-/// and a non-empty body ends with CR LF.
-fn canonical(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 16);
-    let mut i = 0;
-    while i < body.len() {
-        match body[i] {
-            b'\r' if body.get(i + 1) == Some(&b'\n') => {
-                out.extend_from_slice(b"\r\n");
-                i += 1;
-            }
-            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    if !out.is_empty() && !out.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
-    }
-    out
 }
 
 /// Asserts two messages are equal; on failure shows where they differ.
@@ -823,72 +779,6 @@ fn check_wire_lines(label: &str, wire: &[u8]) {
         longest <= 1000,
         "{label}: a {longest}-octet line on the wire"
     );
-}
-
-/// The body decoded by its Content-Transfer-Encoding (absent = 7bit);
-/// returns the encoding's name (lower case) and the decoded octets.
-fn decode_body(header: &[u8], body: &[u8]) -> (String, Vec<u8>) {
-    let encoding = header_fields(header)
-        .into_iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("Content-Transfer-Encoding"))
-        .map_or_else(
-            || "7bit".to_string(),
-            |(_, v)| v.trim().to_ascii_lowercase(),
-        );
-    let decoded = match encoding.as_str() {
-        "7bit" | "8bit" | "binary" => body.to_vec(),
-        "quoted-printable" => decode_qp(body),
-        other => panic!("unexpected Content-Transfer-Encoding {other:?}"),
-    };
-    (encoding, decoded)
-}
-
-/// RFC 2045 §6.7 quoted-printable decoding of CR LF text.
-fn decode_qp(text: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(text.len());
-    let mut rest = text;
-    while !rest.is_empty() {
-        let (line, hard_break) = match find(rest, b"\r\n") {
-            Some(p) => (&rest[..p], true),
-            None => (rest, false),
-        };
-        rest = &rest[(line.len() + 2).min(rest.len())..];
-        // Transport padding (trailing white space) is not part of the text.
-        let end = line
-            .iter()
-            .rposition(|&b| b != b' ' && b != b'\t')
-            .map_or(0, |p| p + 1);
-        let line = &line[..end];
-        let (line, soft) = match line.strip_suffix(b"=") {
-            Some(l) => (l, true),
-            None => (line, false),
-        };
-        let mut i = 0;
-        while i < line.len() {
-            if line[i] == b'=' {
-                let pair = (
-                    line.get(i + 1).and_then(|&b| hex(b)),
-                    line.get(i + 2).and_then(|&b| hex(b)),
-                );
-                let (Some(hi), Some(lo)) = pair else {
-                    panic!(
-                        "malformed quoted-printable: {:?}",
-                        String::from_utf8_lossy(line)
-                    );
-                };
-                out.push(hi << 4 | lo);
-                i += 3;
-            } else {
-                out.push(line[i]);
-                i += 1;
-            }
-        }
-        if hard_break && !soft {
-            out.extend_from_slice(b"\r\n");
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ mod support;
 
 use ip_smtpc::auth::{Mechanism, Mechanisms};
 use ip_smtpc::message::{Kind, Mail, Party, Timestamp, NO_HEADERS};
-use ip_smtpc::session::{Config, TlsPolicy};
+use ip_smtpc::session::Config;
 use ip_smtpc::Error;
 use support::ScriptedServer;
 
@@ -55,15 +55,7 @@ fn mail<'a>(recipients: &'a [Party<'a>], body: &'a [u8]) -> Mail<'a, [Party<'a>]
 }
 
 fn config() -> Config<'static> {
-    Config {
-        user: b"",
-        password: b"",
-        mechanisms: Mechanisms::ALL,
-        allow_insecure_auth: false,
-        tls: TlsPolicy::Never,
-        timeout_ms: 5000,
-        streamed_content: false,
-    }
+    Config::anonymous(5000)
 }
 
 /// Runs one exchange; returns the client result, the server's exit code and the transcript.

@@ -14,34 +14,18 @@ use ip_smtpc::cursor::Out;
 use ip_smtpc::data::{DotStuffer, Stuffed};
 use libfuzzer_sys::fuzz_target;
 
+/// The unit tests' reference canonicaliser, one copy for all.
+#[path = "../../src/testutil.rs"]
+#[allow(dead_code)]
+mod testutil;
+use testutil::canonical;
+
 struct Wire(Vec<u8>);
 
 impl Out for Wire {
     fn put(&mut self, bytes: &[u8]) {
         self.0.extend_from_slice(bytes);
     }
-}
-
-/// The canonicalisation rule (src/testutil.rs `canonical`): CR LF, bare CR
-/// and bare LF become CR LF, and non-empty text ends with CR LF.
-fn canonical(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        match text[i] {
-            b'\r' if text.get(i + 1) == Some(&b'\n') => {
-                out.extend_from_slice(b"\r\n");
-                i += 1;
-            }
-            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    if !out.is_empty() && !out.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
-    }
-    out
 }
 
 /// What a receiver does: lines up to the one that is just ".", each with

@@ -15,6 +15,13 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// The unit tests' reference canonicaliser (CR LF, bare CR and bare LF each
+/// become CR LF; non-empty text ends with CR LF), one copy for all tests.
+#[path = "../../src/testutil.rs"]
+mod testutil;
+#[allow(unused_imports)]
+pub use testutil::canonical;
+
 /// How long a delivery may take before a test gives up.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -380,28 +387,6 @@ pub fn data_content(sent: &[u8]) -> Option<Vec<u8>> {
     }
     let end = find(content, b"\r\n.\r\n")? + 2;
     Some(content[..end].to_vec())
-}
-
-/// The body as it must arrive: CR LF, bare CR and bare LF each become CR LF,
-/// and a non-empty body ends with CR LF.
-pub fn canonical(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 16);
-    let mut i = 0;
-    while i < body.len() {
-        match body[i] {
-            b'\r' if body.get(i + 1) == Some(&b'\n') => {
-                out.extend_from_slice(b"\r\n");
-                i += 1;
-            }
-            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    if !out.is_empty() && !out.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
-    }
-    out
 }
 
 /// The body decoded by its Content-Transfer-Encoding (absent = 7bit);
