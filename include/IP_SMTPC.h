@@ -233,7 +233,8 @@ enum IP_SMTPC_ERR
    */
   IP_SMTPC_ERR_UNEXPECTED_REPLY = -46,
   /**
-   * Credentials were given but the server offers no AUTH mechanism the caller allows.
+   * Credentials were given but the server offers no AUTH mechanism the
+   * caller allows, or answered AUTH with 504 (mechanism not supported).
    */
   IP_SMTPC_ERR_AUTH_NOT_SUPPORTED = -60,
   /**
@@ -261,7 +262,9 @@ enum IP_SMTPC_ERR
    */
   IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED = -66,
   /**
-   * The server kept sending challenges or sent a malformed one.
+   * The server kept sending challenges or sent a malformed one, answered
+   * AUTH with 500/501/502, or with a positive reply at the wrong stage
+   * (235 before the password was sent).
    */
   IP_SMTPC_ERR_AUTH_PROTOCOL = -67,
   /**

@@ -107,7 +107,8 @@ pub enum Error {
     UnexpectedReply = -46,
 
     // -60 .. -79: authentication.
-    /// Credentials were given but the server offers no AUTH mechanism the caller allows.
+    /// Credentials were given but the server offers no AUTH mechanism the
+    /// caller allows, or answered AUTH with 504 (mechanism not supported).
     AuthNotSupported = -60,
     /// The server rejected the credentials (535).
     AuthFailed = -61,
@@ -121,7 +122,9 @@ pub enum Error {
     AuthMechanismTooWeak = -65,
     /// The server requires encryption for this mechanism (538).
     AuthEncryptionRequired = -66,
-    /// The server kept sending challenges or sent a malformed one.
+    /// The server kept sending challenges or sent a malformed one, answered
+    /// AUTH with 500/501/502, or with a positive reply at the wrong stage
+    /// (235 before the password was sent).
     AuthProtocol = -67,
 
     // -80 .. -99: the mail transaction.

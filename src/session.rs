@@ -675,13 +675,19 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
     }
 }
 
-/// RFC 4954 §6 reply codes to errors.
+/// RFC 4954 §6 reply codes to errors. Only a negative reply the server
+/// chose for the credentials is `AuthFailed`: a syntax or command error
+/// (500, 501, 502) or a positive reply at the wrong stage (235 before the
+/// password) is the exchange going wrong, 504 an advertised mechanism the
+/// server does not support after all.
 fn auth_error(code: u16) -> Error {
     match code {
         454 => Error::AuthTemporary,
+        504 => Error::AuthNotSupported,
         530 => Error::AuthRequired,
         534 => Error::AuthMechanismTooWeak,
         538 => Error::AuthEncryptionRequired,
+        500..=502 | 200..=399 => Error::AuthProtocol,
         _ => Error::AuthFailed,
     }
 }

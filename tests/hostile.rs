@@ -920,6 +920,11 @@ cases! {
     auth_538_is_encryption_required => auth_refused("538 5.7.11 encrypt first", Error::AuthEncryptionRequired);
     auth_454_is_temporary => auth_refused("454 4.7.0 try later", Error::AuthTemporary);
     auth_530_is_required => auth_refused("530 5.7.0 authentication required", Error::AuthRequired);
+    auth_504_is_not_supported => auth_refused("504 5.5.4 unrecognized authentication type", Error::AuthNotSupported);
+    auth_500_is_protocol => auth_refused("500 5.5.2 syntax error", Error::AuthProtocol);
+    auth_501_is_protocol => auth_refused("501 5.5.4 cannot decode response", Error::AuthProtocol);
+    auth_502_is_protocol => auth_refused("502 5.5.1 not implemented", Error::AuthProtocol);
+    auth_554_is_failed => auth_refused("554 5.7.0 go away", Error::AuthFailed);
     auth_plain_challenged_is_cancelled => auth_refused_after_star("334 ", "501 5.7.0 cancelled");
     auth_plain_invalid_base64_challenge_is_cancelled => auth_refused_after_star("334 !!!not*base64???", "501 cancelled");
     auth_endless_challenges_are_cancelled => auth_refused_after_star("334 ", "334 and again");
@@ -955,6 +960,22 @@ fn auth_login_535_after_user_name_never_sends_the_password() {
     let o = simple(&script, login_config());
     o.check_wire(
         Err(Error::AuthFailed),
+        &format!("{EHLO}AUTH LOGIN\r\n{}\r\nQUIT\r\n", b64(USER.as_bytes())),
+    );
+    assert!(!o.sent_contains(&b64(PASSWORD.as_bytes())) && !o.sent_contains(PASSWORD));
+}
+
+/// "235 authenticated" before the client sent a password is not a success
+/// to believe: the exchange is broken, nothing more is sent but QUIT.
+#[test]
+fn auth_login_235_before_the_password_is_a_protocol_error() {
+    let script = format!(
+        "{GREET}send \"250-mx\\r\\n250 AUTH LOGIN\\r\\n\"\nexpect-exact \"AUTH LOGIN\"\n\
+         send \"334 VXNlcm5hbWU6\\r\\n\"\nexpect-b64 \"{USER}\"\nsend \"235 2.7.0 welcome anyway\\r\\n\"\n{QUIT}"
+    );
+    let o = simple(&script, login_config());
+    o.check_wire(
+        Err(Error::AuthProtocol),
         &format!("{EHLO}AUTH LOGIN\r\n{}\r\nQUIT\r\n", b64(USER.as_bytes())),
     );
     assert!(!o.sent_contains(&b64(PASSWORD.as_bytes())) && !o.sent_contains(PASSWORD));
