@@ -265,6 +265,13 @@ fn item(
 /// Attachments and streamed bodies are built (without, they are refused
 /// with IP_SMTPC_ERR_NOT_BUILT after the other checks of the items).
 const MIME: bool = cfg!(feature = "mime");
+/// What a bad multipart item gets: without MIME, items are refused as not
+/// built before any of their fields is read.
+const BAD_ITEM: (c_int, Error) = if MIME {
+    (-19, Error::InvalidAttachment)
+} else {
+    (-16, Error::NotBuilt)
+};
 
 fn attachment() -> IP_SMTPC_MULTIPART_ITEM {
     item(c"log.csv", c"text/csv", c"a,b\n1,2\n")
@@ -540,7 +547,7 @@ fn null_hooks_and_callbacks() {
     refused("pfReceive", -14, Error::MissingHook, |f| {
         f.api.pfReceive = None
     });
-    refused("item pfSendItem", -19, Error::InvalidAttachment, |f| {
+    refused("item pfSendItem", BAD_ITEM.0, BAD_ITEM.1, |f| {
         f.with_item();
         f.items[0].pfSendItem = None;
     });
@@ -644,11 +651,11 @@ fn strings_without_a_nul_within_their_bound() {
     refused("sBoundary", -19, Error::InvalidAttachment, |f| {
         f.message.sBoundary = raw(&UNTERMINATED_BOUNDARY)
     });
-    refused("item sContentType", -19, Error::InvalidAttachment, |f| {
+    refused("item sContentType", BAD_ITEM.0, BAD_ITEM.1, |f| {
         f.with_item();
         f.items[0].sContentType = raw(&UNTERMINATED_CONTENT_TYPE);
     });
-    refused("item sFilename", -19, Error::InvalidAttachment, |f| {
+    refused("item sFilename", BAD_ITEM.0, BAD_ITEM.1, |f| {
         f.with_item();
         f.items[0].sFilename = raw(&UNTERMINATED_FILENAME);
     });

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::limits::{
     IN_BUFFER_SIZE, MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_FIELD_LEN, OUT_BUFFER_SIZE,
 };
-use crate::message::content::Parts;
+use crate::message::content::{NoParts, Parts};
 use crate::message::{Kind, Mail, Party, Recipients, TextList, Timestamp};
 use crate::session::{Config, Session, Step, TlsPolicy};
 
@@ -307,14 +307,14 @@ unsafe fn send(
                 core::slice::from_raw_parts(message.paMultipartItem, n as usize)
             },
         };
-    for item in items {
-        // SAFETY: valid item by contract.
-        unsafe { parts::describe(item) }?;
-    }
     // SAFETY: NULL or valid by contract.
     let body_item = args.options.and_then(|o| unsafe { o.pBody.as_ref() });
     if !cfg!(feature = "mime") && (!items.is_empty() || body_item.is_some()) {
         return Err(Error::NotBuilt);
+    }
+    for item in items.iter().filter(|_| cfg!(feature = "mime")) {
+        // SAFETY: valid item by contract.
+        unsafe { parts::describe(item) }?;
     }
     if body_item.is_some_and(|b| b.pfSendItem.is_none()) {
         return Err(Error::InvalidBody);
@@ -344,6 +344,13 @@ unsafe fn send(
         items,
         body: body_item,
     };
+    // Without MIME there is nothing to stream (refused above), and the item
+    // code is not linked.
+    let parts: &mut dyn Parts = if cfg!(feature = "mime") {
+        &mut c_parts
+    } else {
+        &mut NoParts
+    };
     if mta.sServer.is_null() {
         return Err(Error::NullPointer);
     }
@@ -370,7 +377,7 @@ unsafe fn send(
         observer.callback = app.pfCallback;
     }
     let mut config = config(mta, api, args.options, user, password)?;
-    config.streamed_content = c_parts.count() > 0 || c_parts.has_body_stream();
+    config.streamed_content = parts.count() > 0 || parts.has_body_stream();
     config.validate()?;
     let seed = args.options.map_or(0, |o| o.MessageIdSeed);
     let mail = Mail {
@@ -426,7 +433,7 @@ unsafe fn send(
         &mut inbuf,
         &mut outbuf,
         observer,
-        &mut c_parts,
+        parts,
     );
     if transport.tls_up {
         if let Some(downgrade) = api.pfDowngrade {
