@@ -46,10 +46,15 @@ pub fn hex_pair(b: u8) -> [u8; 2] {
 /// The eight lower-case hex digits of `value`.
 pub fn hex_u32(value: u32) -> [u8; 8] {
     let mut out = [0u8; 8];
-    for (pair, byte) in out.chunks_exact_mut(2).zip(value.to_be_bytes()) {
-        for (slot, digit) in pair.iter_mut().zip(hex_pair(byte)) {
-            *slot = digit.to_ascii_lowercase();
-        }
+    let mut rest = value;
+    for slot in out.iter_mut().rev() {
+        let nibble = (rest & 15) as u8;
+        *slot = if nibble < 10 {
+            b'0' + nibble
+        } else {
+            b'a' - 10 + nibble
+        };
+        rest >>= 4;
     }
     out
 }
@@ -75,5 +80,7 @@ mod tests {
         assert_eq!(strip_around(b"[x", b'[', b']'), None);
         assert_eq!(hex_pair(0x3d), *b"3D");
         assert_eq!(&hex_u32(0x1a2b_3c4d), b"1a2b3c4d");
+        assert_eq!(&hex_u32(0xfe09_8765), b"fe098765");
+        assert_eq!(&hex_u32(0), b"00000000");
     }
 }

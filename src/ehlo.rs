@@ -80,12 +80,16 @@ impl Capabilities {
             return;
         };
         self.flags |= ext as u16;
-        let params = inline_param.into_iter().chain(words);
+        let mut params = words;
+        let first_param = inline_param.or_else(|| params.next());
         match ext {
             Extension::Size => {
-                self.size_limit = params.take(1).find_map(parse_size).filter(|&n| n > 0);
+                self.size_limit = first_param.and_then(parse_size).filter(|&n| n > 0);
             }
             Extension::Auth => {
+                if let Some(name) = first_param {
+                    self.auth = self.auth.with_name(name);
+                }
                 for name in params {
                     self.auth = self.auth.with_name(name);
                 }

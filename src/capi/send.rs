@@ -516,8 +516,10 @@ fn unique(parts: &[&[u8]]) -> u32 {
     let marker = 0u8;
     let frame = (&marker as *const u8 as usize).to_le_bytes();
     let mut hash = 0x811c_9dc5u32;
-    for &b in parts.iter().flat_map(|p| p.iter()).chain(frame.iter()) {
-        hash = (hash ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    for part in parts.iter().copied().chain([&frame[..]]) {
+        for &b in part {
+            hash = (hash ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
     }
     hash
 }
