@@ -312,9 +312,11 @@ unsafe fn send(
     if !cfg!(feature = "mime") && (!items.is_empty() || body_item.is_some()) {
         return Err(Error::NotBuilt);
     }
-    for item in items.iter().filter(|_| cfg!(feature = "mime")) {
-        // SAFETY: valid item by contract.
-        unsafe { parts::describe(item) }?;
+    if cfg!(feature = "mime") {
+        for item in items {
+            // SAFETY: valid item by contract.
+            unsafe { parts::describe(item) }?;
+        }
     }
     if body_item.is_some_and(|b| b.pfSendItem.is_none()) {
         return Err(Error::InvalidBody);
