@@ -26,17 +26,18 @@ pub fn put_concatenated(cursor: &mut dyn Out, parts: &[&[u8]]) {
         }
     }
     if filled > 0 {
-        if let Some(tail) = group.get_mut(filled..) {
-            tail.fill(0);
-        }
         cursor.put(&encode_group(group, filled));
     }
 }
 
-/// Encodes the first `len` (1..=3) bytes of `group` (the rest zero) as four
-/// characters, padded with "=".
+/// Encodes the first `len` (1..=3) bytes of `group` as four characters,
+/// padded with "="; the bytes after the first `len` are ignored.
 pub fn encode_group(group: [u8; 3], len: usize) -> [u8; 4] {
-    let n = (u32::from(group[0]) << 16) | (u32::from(group[1]) << 8) | u32::from(group[2]);
+    let byte = |i: usize| match group.get(i) {
+        Some(&b) if i < len => u32::from(b),
+        _ => 0,
+    };
+    let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
     let mut chars = [b'='; 4];
     for (i, c) in chars.iter_mut().enumerate().take(len + 1) {
         let index = (n >> (18 - 6 * i)) & 63;
@@ -80,9 +81,6 @@ impl<'o> Base64Lines<'o> {
     /// Writes the last, padded group.
     pub fn finish(mut self) {
         if self.filled > 0 {
-            if let Some(tail) = self.group.get_mut(self.filled..) {
-                tail.fill(0);
-            }
             self.emit(self.filled);
         }
     }

@@ -84,8 +84,8 @@ pub fn is_domain(s: &[u8]) -> bool {
                 && label
                     .iter()
                     .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
-                && !label.starts_with(b"-")
-                && !label.ends_with(b"-")
+                && label.first() != Some(&b'-')
+                && label.last() != Some(&b'-')
         })
 }
 

@@ -113,7 +113,7 @@ impl Parts for NoParts {
 /// RFC 2046 §5.1.1 boundary: 1-70 of DIGIT ALPHA `'()+_,-./:=? ` and space, not ending in space.
 pub fn is_boundary(b: &[u8]) -> bool {
     (1..=70).contains(&b.len())
-        && !b.ends_with(b" ")
+        && b.last() != Some(&b' ')
         && b.iter().all(|&c| {
             c.is_ascii_alphanumeric()
                 || matches!(
@@ -181,7 +181,8 @@ pub fn put<R: Recipients + ?Sized>(
         out.put(b"\r\n");
         return put_text(out, mail.body, text_encoding, parts);
     }
-    let generated = generated_boundary(mail.unique);
+    let mut generated = [0u8; 19];
+    generated_boundary(mail.unique, &mut generated);
     let boundary = if mail.boundary.is_empty() {
         &generated[..]
     } else {
@@ -298,12 +299,22 @@ fn put_filename(out: &mut dyn Out, name: &[u8]) {
 /// `=_ip-smtpc_` and eight hex digits: "=_" occurs neither in base64 (where
 /// "=" is only trailing padding) nor in quoted-printable (where "=" starts a
 /// hex pair or a soft break), so no encoded part can contain the boundary.
-pub fn generated_boundary(unique: u32) -> [u8; 19] {
-    let mut b = *b"=_ip-smtpc_00000000";
-    for (slot, digit) in b.iter_mut().skip(11).zip(crate::bytes::hex_u32(unique)) {
-        *slot = digit;
+///
+/// Written into the caller's array: returning the 19 bytes by value (or
+/// copying the prefix as a block) compiles to the only `memcpy` call in the
+/// library, which links 730 bytes of compiler_builtins on Cortex-M.
+#[inline(always)]
+pub fn generated_boundary(unique: u32, b: &mut [u8; 19]) {
+    const PREFIX: &[u8; 11] = b"=_ip-smtpc_";
+    let hex = crate::bytes::hex_u32(unique);
+    for (i, slot) in b.iter_mut().enumerate() {
+        *slot = match i.checked_sub(PREFIX.len()) {
+            None => PREFIX.get(i),
+            Some(j) => hex.get(j),
+        }
+        .copied()
+        .unwrap_or(b'0');
     }
-    b
 }
 
 #[cfg(test)]
@@ -536,7 +547,10 @@ mod tests {
     #[test]
     fn boundaries_and_attachment_checks() {
         assert!(is_boundary(b"------------030007030004040809060800"));
-        assert!(is_boundary(&generated_boundary(7)));
+        let mut generated = [0u8; 19];
+        generated_boundary(0x1234_abcd, &mut generated);
+        assert_eq!(&generated, b"=_ip-smtpc_1234abcd");
+        assert!(is_boundary(&generated));
         assert!(!is_boundary(b""));
         assert!(!is_boundary(b"trailing "));
         assert!(!is_boundary(b"quote\""));

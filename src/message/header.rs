@@ -104,7 +104,11 @@ pub fn put<R: Recipients + ?Sized>(out: &mut dyn Out, mail: &Mail<'_, R>) {
         let value = value.get(1..).unwrap_or_default();
         out.put(name);
         out.put(b": ");
-        put_unstructured(out, value.strip_prefix(b" ").unwrap_or(value));
+        let value = match value {
+            [b' ', rest @ ..] => rest,
+            _ => value,
+        };
+        put_unstructured(out, value);
     }
     out.put(b"MIME-Version: 1.0\r\n");
 }

@@ -148,7 +148,7 @@ impl<R: Recipients + ?Sized> Mail<'_, R> {
             return self.domain;
         }
         match address::domain_of(self.sender.address) {
-            d if !d.is_empty() && !d.starts_with(b"[") => d,
+            d if !d.is_empty() && d.first() != Some(&b'[') => d,
             _ => b"localhost.invalid",
         }
     }
