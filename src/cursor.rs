@@ -18,16 +18,6 @@ pub trait Out {
     fn byte(&mut self, b: u8) {
         self.put(&[b]);
     }
-
-    /// Renders `n` in decimal.
-    fn decimal(&mut self, n: u32) {
-        self.put(digits(n, 1).as_slice());
-    }
-
-    /// Renders `n` in decimal, zero-padded to `width` digits.
-    fn decimal_padded(&mut self, n: u32, width: usize) {
-        self.put(digits(n, width).as_slice());
-    }
 }
 
 /// Counts rendered bytes (to measure a text before sending it).

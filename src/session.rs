@@ -15,7 +15,7 @@
 use crate::auth::{Mechanism, Mechanisms};
 use crate::base64;
 use crate::cursor::Cursor;
-use crate::cursor::{Counter, Out};
+use crate::cursor::{digits, Counter, Out};
 use crate::data::{DotStuffer, Stuffed};
 use crate::ehlo::{Capabilities, Extension};
 use crate::error::Error;
@@ -357,7 +357,7 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
                 c.byte(b'>');
                 if self.esmtp && self.caps.has(Extension::Size) && !self.config.streamed_content {
                     c.put(b" SIZE=");
-                    c.decimal(self.message_size);
+                    c.put(digits(self.message_size, 1).as_slice());
                 }
                 if self.esmtp
                     && self.caps.has(Extension::EightBitMime)

@@ -4,7 +4,7 @@
 //! 5-10 minutes, 11-15 hours, 16-20 day (1-31), 21-24 month (1-12),
 //! 25-31 years since 1980.
 
-use crate::cursor::Out;
+use crate::cursor::{digits, Out};
 use crate::error::Error;
 
 /// A calendar date and time of day, already validated.
@@ -90,11 +90,11 @@ impl Timestamp {
             .unwrap_or(b"Jan");
         cursor.put(weekday);
         cursor.put(b", ");
-        cursor.decimal(u32::from(self.day));
+        cursor.put(digits(u32::from(self.day), 1).as_slice());
         cursor.byte(b' ');
         cursor.put(month);
         cursor.byte(b' ');
-        cursor.decimal(u32::from(self.year));
+        cursor.put(digits(u32::from(self.year), 1).as_slice());
         cursor.byte(b' ');
         for (i, part) in [self.hour, self.minute, self.second]
             .into_iter()
@@ -103,7 +103,7 @@ impl Timestamp {
             if i > 0 {
                 cursor.byte(b':');
             }
-            cursor.decimal_padded(u32::from(part), 2);
+            cursor.put(digits(u32::from(part), 2).as_slice());
         }
         cursor.byte(b' ');
         cursor.put(if timezone.is_empty() {
