@@ -300,9 +300,10 @@ fn put_filename(out: &mut dyn Out, name: &[u8]) {
 /// "=" is only trailing padding) nor in quoted-printable (where "=" starts a
 /// hex pair or a soft break), so no encoded part can contain the boundary.
 ///
-/// Written into the caller's array: returning the 19 bytes by value (or
-/// copying the prefix as a block) compiles to the only `memcpy` call in the
-/// library, which links 730 bytes of compiler_builtins on Cortex-M.
+/// Written into the caller's array: returning the 19 bytes by value, or
+/// copying the prefix as a block, compiles to a `memcpy` call, and the
+/// library has no other; on Cortex-M that one call linked 730 bytes of
+/// compiler_builtins.
 #[inline(always)]
 pub fn generated_boundary(unique: u32, b: &mut [u8; 19]) {
     const PREFIX: &[u8; 11] = b"=_ip-smtpc_";
