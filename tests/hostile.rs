@@ -951,34 +951,28 @@ fn login_config() -> Config<'static> {
     }
 }
 
-#[test]
-fn auth_login_535_after_user_name_never_sends_the_password() {
+/// AUTH LOGIN answered with `reply` after the user name: the mail ends with
+/// `error` and QUIT, and the password never goes on the wire.
+fn auth_login_reply_after_user_name(reply: &str, error: Error) {
     let script = format!(
         "{GREET}send \"250-mx\\r\\n250 AUTH LOGIN\\r\\n\"\nexpect-exact \"AUTH LOGIN\"\n\
-         send \"334 VXNlcm5hbWU6\\r\\n\"\nexpect-b64 \"{USER}\"\nsend \"535 5.7.8 no such user\\r\\n\"\n{QUIT}"
+         send \"334 VXNlcm5hbWU6\\r\\n\"\nexpect-b64 \"{USER}\"\nsend \"{reply}\\r\\n\"\n{QUIT}"
     );
     let o = simple(&script, login_config());
     o.check_wire(
-        Err(Error::AuthFailed),
+        Err(error),
         &format!("{EHLO}AUTH LOGIN\r\n{}\r\nQUIT\r\n", b64(USER.as_bytes())),
     );
     assert!(!o.sent_contains(&b64(PASSWORD.as_bytes())) && !o.sent_contains(PASSWORD));
 }
 
-/// "235 authenticated" before the client sent a password is not a success
-/// to believe: the exchange is broken, nothing more is sent but QUIT.
-#[test]
-fn auth_login_235_before_the_password_is_a_protocol_error() {
-    let script = format!(
-        "{GREET}send \"250-mx\\r\\n250 AUTH LOGIN\\r\\n\"\nexpect-exact \"AUTH LOGIN\"\n\
-         send \"334 VXNlcm5hbWU6\\r\\n\"\nexpect-b64 \"{USER}\"\nsend \"235 2.7.0 welcome anyway\\r\\n\"\n{QUIT}"
-    );
-    let o = simple(&script, login_config());
-    o.check_wire(
-        Err(Error::AuthProtocol),
-        &format!("{EHLO}AUTH LOGIN\r\n{}\r\nQUIT\r\n", b64(USER.as_bytes())),
-    );
-    assert!(!o.sent_contains(&b64(PASSWORD.as_bytes())) && !o.sent_contains(PASSWORD));
+cases! {
+    auth_login_535_after_user_name_never_sends_the_password =>
+        auth_login_reply_after_user_name("535 5.7.8 no such user", Error::AuthFailed);
+    // "235 authenticated" before the client sent a password is not a
+    // success to believe: the exchange is broken.
+    auth_login_235_before_the_password_is_a_protocol_error =>
+        auth_login_reply_after_user_name("235 2.7.0 welcome anyway", Error::AuthProtocol);
 }
 
 #[test]
