@@ -103,7 +103,7 @@ impl Out for Stuffed<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{canonical, Rng};
+    use crate::testutil::{assert_clean, canonical, destuff, Rng};
 
     fn encode_in_pieces(body: &[u8], cuts: &[usize]) -> Vec<u8> {
         let mut enc = DotStuffer::new();
@@ -122,30 +122,6 @@ mod tests {
 
     fn encode(body: &[u8]) -> Vec<u8> {
         encode_in_pieces(body, &[])
-    }
-
-    /// What a receiver does (RFC 5321 §4.5.2): strip the end-of-data line
-    /// and one leading dot from each line.
-    fn destuff(wire: &[u8]) -> Vec<u8> {
-        assert!(wire.ends_with(b"\r\n.\r\n") || wire == b".\r\n", "{wire:?}");
-        let body = &wire[..wire.len() - 3];
-        let mut out = Vec::new();
-        for line in body.split_inclusive(|&b| b == b'\n') {
-            out.extend_from_slice(line.strip_prefix(b".").unwrap_or(line));
-        }
-        out
-    }
-
-    /// No bare CR or LF anywhere.
-    fn assert_clean(wire: &[u8]) {
-        for (i, &b) in wire.iter().enumerate() {
-            if b == b'\r' {
-                assert_eq!(wire.get(i + 1), Some(&b'\n'), "bare CR at {i}");
-            }
-            if b == b'\n' {
-                assert!(i > 0 && wire[i - 1] == b'\r', "bare LF at {i}");
-            }
-        }
     }
 
     #[test]

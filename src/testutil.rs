@@ -34,3 +34,38 @@ pub fn canonical(text: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// What a receiver does: lines up to the one that is just ".", each with
+/// one leading dot removed. Panics unless that line is the last one and
+/// every line ends in CR LF.
+pub fn destuff(wire: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    let mut lines = wire.split_inclusive(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let text = line
+            .strip_suffix(b"\r\n")
+            .unwrap_or_else(|| panic!("line without CR LF: {line:?}"));
+        if text == b"." {
+            assert!(
+                lines.peek().is_none(),
+                "end of data before the end: {wire:?}"
+            );
+            return body;
+        }
+        body.extend_from_slice(text.strip_prefix(b".").unwrap_or(text));
+        body.extend_from_slice(b"\r\n");
+    }
+    panic!("no end of data: {wire:?}");
+}
+
+/// Panics on a bare CR or LF anywhere in `wire`.
+pub fn assert_clean(wire: &[u8]) {
+    for (i, &b) in wire.iter().enumerate() {
+        if b == b'\r' {
+            assert_eq!(wire.get(i + 1), Some(&b'\n'), "bare CR at {i}");
+        }
+        if b == b'\n' {
+            assert!(i > 0 && wire[i - 1] == b'\r', "bare LF at {i}");
+        }
+    }
+}

@@ -36,14 +36,18 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
-use ip_smtpc::client::{self, Silent};
-use ip_smtpc::message::content::NoParts;
+use ip_smtpc::client::Silent;
 use ip_smtpc::message::{Kind, Mail, Party, Timestamp, NO_HEADERS};
-use ip_smtpc::session::{Config, Session};
+use ip_smtpc::session::Config;
 use ip_smtpc::Error;
 use maildir::{contains, data_content, strip_trace, token, unstuff, Mailbox, Testbed};
-use support::{root, SentRecorder, Tcp};
+use support::{root, run_recorded, take_stderr, Tcp};
 
+/// The library's buffer sizes (SMTPC_IN_BUFFER_SIZE, SMTPC_OUT_BUFFER_SIZE).
+const BUFFERS: (usize, usize) = (
+    ip_smtpc::limits::IN_BUFFER_SIZE,
+    ip_smtpc::limits::OUT_BUFFER_SIZE,
+);
 const DOMAIN: &str = "ip-smtpc.test";
 const SENDER: &[u8] = b"sender@ip-smtpc.test";
 /// The mailbox only these tests use (scripts/testbed/maps/vmailbox).
@@ -137,13 +141,7 @@ impl FaultProxy {
         let status = self.child.wait().unwrap();
         let mut verdict = String::new();
         self.stdout.read_to_string(&mut verdict).unwrap();
-        let mut log = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut log)
-            .unwrap();
+        let log = take_stderr(&mut self.child);
         ProxyEnd {
             code: status.code().unwrap_or(-1),
             verdict: verdict.trim().to_string(),
@@ -266,28 +264,11 @@ fn send(
         extra_headers: &NO_HEADERS,
         boundary: b"",
     };
-    mail.validate().expect("test mail is valid");
-    let config = Config::anonymous(15_000);
-    let mut transport = SentRecorder::new(Tcp::try_connect(port).expect("connect"));
+    let tcp = Tcp::try_connect(port).expect("connect");
     if let Some(timeout) = read_timeout {
-        transport
-            .inner
-            .stream
-            .set_read_timeout(Some(timeout))
-            .unwrap();
+        tcp.stream.set_read_timeout(Some(timeout)).unwrap();
     }
-    let mut session = Session::new(&mail, config);
-    let mut inbuf = [0u8; ip_smtpc::limits::IN_BUFFER_SIZE];
-    let mut outbuf = [0u8; ip_smtpc::limits::OUT_BUFFER_SIZE];
-    let result = client::run(
-        &mut session,
-        &mut transport,
-        &mut inbuf,
-        &mut outbuf,
-        &mut Silent,
-        &mut NoParts,
-    );
-    (result, transport.sent)
+    run_recorded(tcp, &mail, Config::anonymous(15_000), BUFFERS, &mut Silent)
 }
 
 /// Sends one mail through a proxy that cuts at `case`; checks what the

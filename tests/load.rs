@@ -21,17 +21,21 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ip_smtpc::client::{self, Silent};
-use ip_smtpc::message::content::NoParts;
+use ip_smtpc::client::Silent;
 use ip_smtpc::message::{Kind, Mail, Party, Timestamp, NO_HEADERS};
-use ip_smtpc::session::{Config, Session};
+use ip_smtpc::session::Config;
 use ip_smtpc::Error;
 use maildir::{
     canonical, data_content, decode_body, find, split_message, strip_trace, token, unstuff,
     Mailbox, Testbed,
 };
-use support::{SentRecorder, Tcp};
+use support::{run_recorded, Tcp};
 
+/// The library's buffer sizes (SMTPC_IN_BUFFER_SIZE, SMTPC_OUT_BUFFER_SIZE).
+const BUFFERS: (usize, usize) = (
+    ip_smtpc::limits::IN_BUFFER_SIZE,
+    ip_smtpc::limits::OUT_BUFFER_SIZE,
+);
 /// Messages per test.
 const MESSAGES: usize = 1000;
 /// Sending threads in the parallel test.
@@ -225,24 +229,12 @@ fn send_one(port: u16, run: &str, i: usize) -> (usize, Result<(), Error>, Vec<u8
         extra_headers: &NO_HEADERS,
         boundary: b"",
     };
-    mail.validate().expect("test mail is valid");
     let tcp = match Tcp::try_connect(port) {
         Ok(tcp) => tcp,
         Err(e) => return (i, Err(e), Vec::new()),
     };
-    let mut transport = SentRecorder::new(tcp);
-    let mut session = Session::new(&mail, config());
-    let mut inbuf = [0u8; ip_smtpc::limits::IN_BUFFER_SIZE];
-    let mut outbuf = [0u8; ip_smtpc::limits::OUT_BUFFER_SIZE];
-    let result = client::run(
-        &mut session,
-        &mut transport,
-        &mut inbuf,
-        &mut outbuf,
-        &mut Silent,
-        &mut NoParts,
-    );
-    (i, result, transport.sent)
+    let (result, sent) = run_recorded(tcp, &mail, config(), BUFFERS, &mut Silent);
+    (i, result, sent)
 }
 
 /// What arrived for one run.

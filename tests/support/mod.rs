@@ -72,17 +72,20 @@ impl ScriptedServer {
     /// Waits for the server; returns (exit code, transcript, stderr log).
     pub fn finish(mut self) -> (i32, Vec<u8>, String) {
         let status = self.child.wait().unwrap();
-        let mut log = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut log)
-            .unwrap();
+        let log = take_stderr(&mut self.child);
         let transcript = std::fs::read(&self.transcript).unwrap_or_default();
         let _ = std::fs::remove_dir_all(&self.dir);
         (status.code().unwrap_or(-1), transcript, log)
     }
+}
+
+/// Everything a finished child wrote to its piped standard error.
+pub fn take_stderr(child: &mut Child) -> String {
+    let mut log = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        stderr.read_to_string(&mut log).unwrap();
+    }
+    log
 }
 
 /// A blocking TCP transport with a millisecond clock.
@@ -151,20 +154,33 @@ pub fn send(
     mail: &Mail<'_, [Party<'_>]>,
     config: Config<'_>,
 ) -> (Result<(), Error>, Rejections) {
+    let (result, rejections, _) = send_with(port, mail, config, Tuning::default());
+    (result, rejections)
+}
+
+/// Runs one validated mail through the engine over `transport` with buffers
+/// of the given sizes; returns the result and every byte the client sent.
+pub fn run_recorded<T: Transport, O: Observer>(
+    transport: T,
+    mail: &Mail<'_, [Party<'_>]>,
+    config: Config<'_>,
+    (in_size, out_size): (usize, usize),
+    observer: &mut O,
+) -> (Result<(), Error>, Vec<u8>) {
     mail.validate().expect("test mail is valid");
-    let mut transport = Tcp::connect(port);
+    config.validate().expect("test config is valid");
+    let mut transport = SentRecorder::new(transport);
     let mut session = Session::new(mail, config);
-    let (mut inbuf, mut outbuf) = ([0u8; 256], [0u8; 256]);
-    let mut rejections = Rejections::default();
+    let (mut inbuf, mut outbuf) = (vec![0u8; in_size], vec![0u8; out_size]);
     let result = client::run(
         &mut session,
         &mut transport,
         &mut inbuf,
         &mut outbuf,
-        &mut rejections,
+        observer,
         &mut NoParts,
     );
-    (result, rejections)
+    (result, transport.sent)
 }
 
 impl Tcp {
@@ -252,24 +268,13 @@ pub fn send_with(
     config: Config<'_>,
     tuning: Tuning,
 ) -> (Result<(), Error>, Rejections, Vec<u8>) {
-    mail.validate().expect("test mail is valid");
-    config.validate().expect("test config is valid");
     let tcp = Tcp::connect(port);
     tcp.stream
         .set_read_timeout(Some(Duration::from_millis(tuning.read_timeout_ms.max(1))))
         .unwrap();
     tcp.stream.set_nodelay(true).unwrap();
-    let mut transport = SentRecorder::new(tcp);
-    let mut session = Session::new(mail, config);
-    let (mut inbuf, mut outbuf) = (vec![0u8; tuning.in_size], vec![0u8; tuning.out_size]);
     let mut rejections = Rejections::default();
-    let result = client::run(
-        &mut session,
-        &mut transport,
-        &mut inbuf,
-        &mut outbuf,
-        &mut rejections,
-        &mut NoParts,
-    );
-    (result, rejections, transport.sent)
+    let sizes = (tuning.in_size, tuning.out_size);
+    let (result, sent) = run_recorded(tcp, mail, config, sizes, &mut rejections);
+    (result, rejections, sent)
 }
