@@ -190,7 +190,7 @@ where
                             && filled > 0
                             && matches!(session.want(), Want::Send | Want::Content)
                         {
-                            session.abort(Error::UnexpectedReply);
+                            session.unexpected_bytes();
                         }
                     }
                     Ok(Status::Partial) => {

@@ -539,7 +539,16 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
                 self.outcome = Some(result);
                 State::Quit
             }
-            State::Quit | State::Upgrading | State::Content | State::Closed => State::Closed,
+            State::Quit => {
+                // RFC 5321 §4.1.1.10: QUIT is answered with 221. Anything
+                // else after a "success" means replies and commands were
+                // out of step, so the 2xx may not have been the dot's.
+                if reply.code != 221 {
+                    self.doubt_success();
+                }
+                State::Closed
+            }
+            State::Upgrading | State::Content | State::Closed => State::Closed,
         };
         self.enter(next);
         event
@@ -660,11 +669,37 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
         }
     }
 
+    /// Bytes arrived that no command asked for (a reply followed by more
+    /// text while the client has the turn). The connection is given up; see
+    /// [`Self::abort`] for what that does to an accepted message.
+    pub fn unexpected_bytes(&mut self) {
+        self.abort(Error::UnexpectedReply);
+    }
+
+    /// After the reply to the final dot: an accepted message whose reply
+    /// turned out to be out of step is reported as of unknown outcome.
+    fn doubt_success(&mut self) {
+        if matches!(self.outcome, Some(Ok(()) | Err(Error::PartialDelivery))) {
+            self.outcome = Some(Err(Error::OutcomeUnknown));
+            self.tally.failed_step = Some(Step::EndOfData);
+        }
+    }
+
     /// The connection failed (transport error, timeout, malformed data): no
     /// further command can be sent. Waiting for the reply to the final dot,
     /// the outcome becomes [`Error::OutcomeUnknown`].
     /// No reply decided this: the report keeps no reply code.
+    ///
+    /// After the reply to the final dot (waiting to send QUIT or for its
+    /// reply), only the connection ending or falling silent leaves a success
+    /// standing: surplus or malformed bytes mean the replies were out of step
+    /// with the commands, and the outcome becomes [`Error::OutcomeUnknown`].
     pub fn abort(&mut self, error: Error) {
+        if self.state == State::Quit
+            && !matches!(error, Error::Receive | Error::Send | Error::Timeout)
+        {
+            self.doubt_success();
+        }
         if self.state == State::EndOfData {
             self.fail_local(Step::EndOfData, Error::OutcomeUnknown);
         } else if self.state != State::Quit {
@@ -1112,6 +1147,42 @@ mod tests {
         x.session.abort(Error::Timeout);
         assert_eq!(x.session.outcome(), Err(Error::OutcomeUnknown));
         assert_eq!(x.session.tally().failed_step, Some(Step::EndOfData));
+    }
+
+    #[test]
+    fn only_221_or_silence_after_quit_keeps_a_success() {
+        // (what follows the dot's 250, outcome)
+        let cases: [(&dyn Fn(&mut Exchange<'_>), Result<(), Error>); 6] = [
+            (&|x| x.server("221 bye\r\n"), Ok(())),
+            (&|x| x.session.abort(Error::Receive), Ok(())),
+            (&|x| x.session.abort(Error::Timeout), Ok(())),
+            (
+                &|x| x.server("550 5.7.1 spam\r\n"),
+                Err(Error::OutcomeUnknown),
+            ),
+            (&|x| x.server("250 ok\r\n"), Err(Error::OutcomeUnknown)),
+            (
+                &|x| x.session.unexpected_bytes(),
+                Err(Error::OutcomeUnknown),
+            ),
+        ];
+        for (i, (after, outcome)) in cases.iter().enumerate() {
+            let m = mail(&RCPTS[..1], b"x");
+            let mut x = Exchange::new(&m, config());
+            for r in [
+                "220 hi\r\n",
+                "250 mx\r\n",
+                "250 ok\r\n",
+                "250 ok\r\n",
+                "354 go\r\n",
+            ] {
+                x.server(r);
+                x.client_sends();
+            }
+            x.step("250 queued\r\n", "QUIT\r\n");
+            after(&mut x);
+            assert_eq!(x.session.outcome(), *outcome, "case {i}");
+        }
     }
 
     #[test]

@@ -1819,21 +1819,24 @@ fn after_acceptance(after: &str) {
 }
 
 cases! {
-    quit_answered_with_an_error_is_still_success => after_acceptance("expect-exact \"QUIT\"\nsend \"500 what\\r\\n\"\nexpect-eof\n");
-    quit_answered_with_garbage_is_still_success => after_acceptance("expect-exact \"QUIT\"\nsend \"garbage\\r\\n\"\nexpect-eof\n");
     quit_never_answered_is_still_success => after_acceptance("expect-exact \"QUIT\"\nexpect-nothing 8000\n");
     connection_closed_instead_of_221_is_still_success => after_acceptance("expect-exact \"QUIT\"\nclose\n");
-    unsolicited_221_after_250_is_still_success => after_acceptance_unsolicited();
 }
 
-fn after_acceptance_unsolicited() {
-    // "221" arrives with the 250: surplus, so the client closes without QUIT.
+/// Anything but a 221 in answer to QUIT, after the dot's 2xx, means replies
+/// and commands were out of step: that 2xx may not have been the dot's.
+fn after_acceptance_doubted(quit_step: &str) {
     let script = format!(
-        "{GREET}{ENVELOPE}expect-data strict\nsend \"250 2.0.0 queued\\r\\n221 bye\\r\\n\"\nexpect-eof\n"
+        "{GREET}{ENVELOPE}expect-data strict\nsend \"250 2.0.0 queued\\r\\n\"\n{quit_step}"
     );
     let o = simple(&script, config());
-    o.check(Ok(()));
-    assert!(o.wire.ends_with("\r\n.\r\n") && !o.wire.contains("QUIT"));
+    o.check(Err(Error::OutcomeUnknown));
+}
+
+cases! {
+    quit_answered_with_an_error_is_outcome_unknown => after_acceptance_doubted("expect-exact \"QUIT\"\nsend \"500 what\\r\\n\"\nexpect-eof\n");
+    quit_answered_with_5xx_is_outcome_unknown => after_acceptance_doubted("expect-exact \"QUIT\"\nsend \"554 5.5.0 no such command\\r\\n\"\nexpect-eof\n");
+    quit_answered_with_garbage_is_outcome_unknown => after_acceptance_doubted("expect-exact \"QUIT\"\nsend \"garbage\\r\\n\"\nexpect-eof\n");
 }
 
 /// A malformed reply to the final dot: the server may have taken the
@@ -1875,4 +1878,45 @@ fn tiny_buffers_give_the_same_wire() {
     tiny.check(Ok(()));
     assert_eq!(tiny.wire, reference.wire);
     assert_eq!(tiny.sent, reference.sent);
+}
+
+// ---------------------------------------------------------------------------
+// Replies out of step with the commands (issue 11, item 5)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn early_250_during_data_then_550_to_the_dot_is_outcome_unknown() {
+    // The server "accepts" before it has read the message, then rejects the
+    // real final dot. The client reads the early 250 as the dot's reply; the
+    // 550 then arrives with it (surplus after the reply) or as the reply to
+    // QUIT. Either way it must not report success.
+    let script = format!(
+        "{GREET}{ENVELOPE}send \"250 2.0.0 early\\r\\n\"\nexpect-data strict\n\
+         send \"550 5.7.1 rejected as spam\\r\\n\"\nexpect-quit-or-eof\n"
+    );
+    let o = simple(&script, config());
+    o.check(Err(Error::OutcomeUnknown));
+}
+
+#[test]
+fn quit_answered_with_221_after_success_stays_success() {
+    let script =
+        format!("{GREET}{ENVELOPE}expect-data strict\nsend \"250 2.0.0 queued\\r\\n\"\n{QUIT}");
+    simple(&script, config()).check(Ok(()));
+}
+
+/// Two replies in one read after the final dot: the first cannot be trusted
+/// to be the dot's, so the client gives up without QUIT.
+fn surplus_after_dot(replies: &str) {
+    let script = format!(
+        "{GREET}{ENVELOPE}expect-data strict\nsend \"250 2.0.0 queued\\r\\n{replies}\"\nexpect-eof\n"
+    );
+    let o = simple(&script, config());
+    o.check(Err(Error::OutcomeUnknown));
+    assert!(o.wire.ends_with("\r\n.\r\n") && !o.wire.contains("QUIT"));
+}
+
+cases! {
+    surplus_550_after_the_dots_250_is_outcome_unknown => surplus_after_dot("550 5.7.1 rejected\\r\\n");
+    unsolicited_221_after_the_dots_250_is_outcome_unknown => surplus_after_dot("221 bye\\r\\n");
 }

@@ -355,7 +355,7 @@ fn drive_by_hand(
                         && !inbuf.is_empty()
                         && matches!(session.want(), Want::Send | Want::Content)
                     {
-                        session.abort(Error::UnexpectedReply);
+                        session.unexpected_bytes();
                     }
                 }
                 Ok(Status::Partial) => {
