@@ -730,7 +730,11 @@ typedef struct IP_SMTPC_STATUS {
 #define SMTPC_SEC_POLICY_ALLOW_INSECURE 0
 
 /**
- * Abort unless STARTTLS is offered and succeeds.
+ * Abort unless STARTTLS is offered and succeeds. Wins over every
+ * `IP_SMTPC_OPTIONS.TlsMode`: with `IP_SMTPC_TLS_STARTTLS` it makes STARTTLS
+ * required, with `IP_SMTPC_TLS_NONE` the call is refused with
+ * `IP_SMTPC_ERR_INVALID_OPTIONS`, without pfUpgrade with
+ * `IP_SMTPC_ERR_TLS_UNAVAILABLE`; nothing is ever sent in clear.
  */
 #define SMTPC_SEC_POLICY_SECURE_ONLY 1
 
@@ -740,12 +744,13 @@ typedef struct IP_SMTPC_STATUS {
 #define IP_SMTPC_TLS_BY_POLICY 0
 
 /**
- * No TLS even if hooks are given.
+ * No TLS even if hooks are given (refused with SECURE_ONLY).
  */
 #define IP_SMTPC_TLS_NONE 1
 
 /**
- * STARTTLS when offered.
+ * STARTTLS when offered (required with SECURE_ONLY); without pfUpgrade
+ * the call is refused with `IP_SMTPC_ERR_TLS_UNAVAILABLE`.
  */
 #define IP_SMTPC_TLS_STARTTLS 2
 

@@ -7,15 +7,14 @@
 //! delivered to the Maildir must equal it byte for byte once Postfix's trace
 //! fields are removed and LF is turned back into CR LF.
 
+#[path = "support/c_tcp.rs"]
+mod c_tcp;
 #[path = "support/maildir.rs"]
 mod maildir;
 mod support;
 
 use std::cell::RefCell;
-use std::ffi::{c_char, c_int, c_void, CString};
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::ffi::{c_int, c_void, CString};
 use std::time::Duration;
 
 use ip_smtpc::auth::{Mechanism, Mechanisms};
@@ -784,74 +783,9 @@ fn check_wire_lines(label: &str, wire: &[u8]) {
 // ---------------------------------------------------------------------------
 // 7. The C API.
 
-/// Port the C hooks connect to (they ignore the server name).
-static CAPI_PORT: AtomicU16 = AtomicU16::new(0);
-
 thread_local! {
-    /// Bytes the C hooks sent on this thread, and (connects, disconnects).
-    static C_SENT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    static C_CONNECTIONS: RefCell<(u32, u32)> = const { RefCell::new((0, 0)) };
     /// (Stat, RecipientIndex, ReplyCode) of every recipient callback.
     static C_CALLBACKS: RefCell<Vec<(c_int, c_int, u16)>> = const { RefCell::new(Vec::new()) };
-}
-
-unsafe extern "C" fn c_connect(_server: *const c_char) -> SMTPC_SOCKET {
-    C_CONNECTIONS.with(|c| c.borrow_mut().0 += 1);
-    match TcpStream::connect(("127.0.0.1", CAPI_PORT.load(Ordering::SeqCst))) {
-        Ok(stream) => {
-            stream
-                .set_read_timeout(Some(Duration::from_secs(10)))
-                .unwrap();
-            stream
-                .set_write_timeout(Some(Duration::from_secs(10)))
-                .unwrap();
-            Box::into_raw(Box::new(stream)).cast()
-        }
-        Err(_) => std::ptr::null_mut(),
-    }
-}
-
-unsafe extern "C" fn c_disconnect(socket: SMTPC_SOCKET) {
-    C_CONNECTIONS.with(|c| c.borrow_mut().1 += 1);
-    // SAFETY: the handle is the Box made by c_connect, closed once.
-    drop(unsafe { Box::from_raw(socket.cast::<TcpStream>()) });
-}
-
-unsafe extern "C" fn c_send(data: *const c_char, len: c_int, socket: SMTPC_SOCKET) -> c_int {
-    // SAFETY: the library passes a handle from c_connect and `len` readable bytes.
-    let (stream, bytes) = unsafe {
-        (
-            &mut *socket.cast::<TcpStream>(),
-            std::slice::from_raw_parts(data.cast::<u8>(), len as usize),
-        )
-    };
-    C_SENT.with(|s| s.borrow_mut().extend_from_slice(bytes));
-    match stream.write_all(bytes) {
-        Ok(()) => len,
-        Err(_) => -1,
-    }
-}
-
-unsafe extern "C" fn c_receive(data: *mut c_char, len: c_int, socket: SMTPC_SOCKET) -> c_int {
-    // SAFETY: the library passes a handle from c_connect and `len` writable bytes.
-    let (stream, buf) = unsafe {
-        (
-            &mut *socket.cast::<TcpStream>(),
-            std::slice::from_raw_parts_mut(data.cast::<u8>(), len as usize),
-        )
-    };
-    match stream.read(buf) {
-        Ok(n) => n as c_int,
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-            ) =>
-        {
-            Error::Timeout.code()
-        }
-        Err(_) => -1,
-    }
 }
 
 /// Sat, 28 Nov 2026 09:30:00, FAT-packed by hand.
@@ -873,14 +807,7 @@ unsafe extern "C" fn c_callback(stat: c_int, p: *mut c_void) -> c_int {
     0
 }
 
-const API: IP_SMTPC_API = IP_SMTPC_API {
-    pfConnect: Some(c_connect),
-    pfDisconnect: Some(c_disconnect),
-    pfSend: Some(c_send),
-    pfReceive: Some(c_receive),
-    pfUpgrade: None,
-    pfDowngrade: None,
-};
+use c_tcp::API;
 
 /// An address table as firmware keeps it: a static array, the sender first.
 struct AddressTable<const N: usize>([IP_SMTPC_MAIL_ADDR; N]);
@@ -956,13 +883,13 @@ struct CRecords {
 
 /// Resets this thread's hook records; returns `f`'s value and the records.
 fn with_c_records<T>(f: impl FnOnce() -> T) -> (T, CRecords) {
-    C_SENT.with(|s| s.borrow_mut().clear());
-    C_CONNECTIONS.with(|c| *c.borrow_mut() = (0, 0));
+    c_tcp::take_sent();
+    c_tcp::take_connections();
     C_CALLBACKS.with(|c| c.borrow_mut().clear());
     let value = f();
     let records = CRecords {
-        sent: C_SENT.with(|s| s.take()),
-        connections: C_CONNECTIONS.with(|c| *c.borrow()),
+        sent: c_tcp::take_sent(),
+        connections: c_tcp::take_connections(),
         callbacks: C_CALLBACKS.with(|c| c.take()),
     };
     (value, records)
@@ -981,7 +908,7 @@ fn c_outcome(sent: Vec<u8>) -> Outcome {
 #[ignore = "needs the Postfix test bed (scripts/test starts it)"]
 fn c_api_send_delivers() {
     let tb = bed();
-    CAPI_PORT.store(tb.port_plain, Ordering::SeqCst);
+    c_tcp::set_port(tb.port_plain);
     assert_eq!(
         FAT_DATE,
         Timestamp {
@@ -1057,7 +984,7 @@ fn c_api_send_delivers() {
 #[ignore = "needs the Postfix test bed (scripts/test starts it)"]
 fn c_api_send_ex_reports_partial_delivery_per_recipient() {
     let tb = bed();
-    CAPI_PORT.store(tb.port_plain, Ordering::SeqCst);
+    c_tcp::set_port(tb.port_plain);
     let subject = token("capi-sendex");
     let c_subject = CString::new(subject.clone()).unwrap();
     let message = c_message(&c_subject);

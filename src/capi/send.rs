@@ -474,24 +474,9 @@ fn config<'a>(
     if mta.SecPolicy > SMTPC_SEC_POLICY_SECURE_ONLY {
         return Err(Error::InvalidOptions);
     }
-    let hooks = api.pfUpgrade.is_some();
     let secure_only = mta.SecPolicy == SMTPC_SEC_POLICY_SECURE_ONLY;
     let mode = options.map_or(IP_SMTPC_TLS_BY_POLICY, |o| o.TlsMode);
-    let tls = match (mode, hooks) {
-        (IP_SMTPC_TLS_BY_POLICY, true) if secure_only => TlsPolicy::Required,
-        (IP_SMTPC_TLS_BY_POLICY, true) => TlsPolicy::Opportunistic,
-        (IP_SMTPC_TLS_BY_POLICY, false) if secure_only => return Err(Error::TlsUnavailable),
-        (IP_SMTPC_TLS_BY_POLICY | IP_SMTPC_TLS_NONE, _) | (IP_SMTPC_TLS_STARTTLS, false) => {
-            TlsPolicy::Never
-        }
-        (IP_SMTPC_TLS_STARTTLS, true) => TlsPolicy::Opportunistic,
-        (IP_SMTPC_TLS_STARTTLS_REQUIRED | IP_SMTPC_TLS_IMPLICIT, false) => {
-            return Err(Error::TlsUnavailable)
-        }
-        (IP_SMTPC_TLS_STARTTLS_REQUIRED, true) => TlsPolicy::Required,
-        (IP_SMTPC_TLS_IMPLICIT, true) => TlsPolicy::Implicit,
-        _ => return Err(Error::InvalidOptions),
-    };
+    let tls = tls_policy(mode, secure_only, api.pfUpgrade.is_some())?;
     let mechanisms = options.map_or(Mechanisms::ALL, |o| Mechanisms::from_mask(o.AuthMechanisms));
     if mechanisms.is_empty() {
         return Err(Error::InvalidOptions);
@@ -511,6 +496,31 @@ fn config<'a>(
     })
 }
 
+/// The TLS policy from `TlsMode`, `SecPolicy` and whether TLS hooks exist.
+/// Security wins: SECURE_ONLY makes STARTTLS required whatever the mode
+/// asks, SECURE_ONLY with `IP_SMTPC_TLS_NONE` is a contradiction
+/// (`INVALID_OPTIONS`), and any request for TLS without hooks is
+/// `TLS_UNAVAILABLE`. Only `IP_SMTPC_TLS_NONE`, or emNet's default policy
+/// without hooks, is clear text by choice.
+fn tls_policy(mode: U8, secure_only: bool, hooks: bool) -> Result<TlsPolicy, Error> {
+    let policy = match mode {
+        IP_SMTPC_TLS_NONE if secure_only => return Err(Error::InvalidOptions),
+        IP_SMTPC_TLS_NONE => return Ok(TlsPolicy::Never),
+        IP_SMTPC_TLS_BY_POLICY if !secure_only && !hooks => return Ok(TlsPolicy::Never),
+        IP_SMTPC_TLS_BY_POLICY | IP_SMTPC_TLS_STARTTLS if !secure_only => TlsPolicy::Opportunistic,
+        IP_SMTPC_TLS_BY_POLICY | IP_SMTPC_TLS_STARTTLS | IP_SMTPC_TLS_STARTTLS_REQUIRED => {
+            TlsPolicy::Required
+        }
+        IP_SMTPC_TLS_IMPLICIT => TlsPolicy::Implicit,
+        _ => return Err(Error::InvalidOptions),
+    };
+    if hooks {
+        Ok(policy)
+    } else {
+        Err(Error::TlsUnavailable)
+    }
+}
+
 /// FNV-1a over the given parts and the address of this call's stack frame,
 /// so concurrent tasks and consecutive mails get different Message-IDs
 /// without static state.
@@ -524,4 +534,59 @@ fn unique(parts: &[&[u8]]) -> u32 {
         }
     }
     hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_asked_for_anywhere_wins_or_is_refused() {
+        use TlsPolicy::*;
+        let modes = [
+            IP_SMTPC_TLS_BY_POLICY,
+            IP_SMTPC_TLS_NONE,
+            IP_SMTPC_TLS_STARTTLS,
+            IP_SMTPC_TLS_STARTTLS_REQUIRED,
+            IP_SMTPC_TLS_IMPLICIT,
+        ];
+        // (mode, secure_only) -> with hooks, without hooks
+        let expected: [[(Result<TlsPolicy, Error>, Result<TlsPolicy, Error>); 2]; 5] = [
+            [
+                (Ok(Opportunistic), Ok(Never)),
+                (Ok(Required), Err(Error::TlsUnavailable)),
+            ],
+            [
+                (Ok(Never), Ok(Never)),
+                (Err(Error::InvalidOptions), Err(Error::InvalidOptions)),
+            ],
+            [
+                (Ok(Opportunistic), Err(Error::TlsUnavailable)),
+                (Ok(Required), Err(Error::TlsUnavailable)),
+            ],
+            [
+                (Ok(Required), Err(Error::TlsUnavailable)),
+                (Ok(Required), Err(Error::TlsUnavailable)),
+            ],
+            [
+                (Ok(Implicit), Err(Error::TlsUnavailable)),
+                (Ok(Implicit), Err(Error::TlsUnavailable)),
+            ],
+        ];
+        for (mode, row) in modes.iter().zip(expected) {
+            for (secure_only, (with, without)) in [false, true].into_iter().zip(row) {
+                assert_eq!(
+                    tls_policy(*mode, secure_only, true),
+                    with,
+                    "{mode} {secure_only}"
+                );
+                assert_eq!(
+                    tls_policy(*mode, secure_only, false),
+                    without,
+                    "{mode} {secure_only}"
+                );
+            }
+        }
+        assert_eq!(tls_policy(5, false, true), Err(Error::InvalidOptions));
+    }
 }

@@ -30,14 +30,19 @@ pub const SMTPC_REC_TYPE_FROM: c_int = 4;
 
 /// Use STARTTLS when offered; continue in clear otherwise (emNet default).
 pub const SMTPC_SEC_POLICY_ALLOW_INSECURE: U8 = 0;
-/// Abort unless STARTTLS is offered and succeeds.
+/// Abort unless STARTTLS is offered and succeeds. Wins over every
+/// `IP_SMTPC_OPTIONS.TlsMode`: with `IP_SMTPC_TLS_STARTTLS` it makes STARTTLS
+/// required, with `IP_SMTPC_TLS_NONE` the call is refused with
+/// `IP_SMTPC_ERR_INVALID_OPTIONS`, without pfUpgrade with
+/// `IP_SMTPC_ERR_TLS_UNAVAILABLE`; nothing is ever sent in clear.
 pub const SMTPC_SEC_POLICY_SECURE_ONLY: U8 = 1;
 
 /// `IP_SMTPC_OPTIONS.TlsMode`: follow `IP_SMTPC_MTA.SecPolicy` (emNet behaviour).
 pub const IP_SMTPC_TLS_BY_POLICY: U8 = 0;
-/// No TLS even if hooks are given.
+/// No TLS even if hooks are given (refused with SECURE_ONLY).
 pub const IP_SMTPC_TLS_NONE: U8 = 1;
-/// STARTTLS when offered.
+/// STARTTLS when offered (required with SECURE_ONLY); without pfUpgrade
+/// the call is refused with `IP_SMTPC_ERR_TLS_UNAVAILABLE`.
 pub const IP_SMTPC_TLS_STARTTLS: U8 = 2;
 /// STARTTLS or abort.
 pub const IP_SMTPC_TLS_STARTTLS_REQUIRED: U8 = 3;
