@@ -1151,8 +1151,9 @@ mod tests {
 
     #[test]
     fn only_221_or_silence_after_quit_keeps_a_success() {
+        type After = dyn Fn(&mut Exchange<'_>);
         // (what follows the dot's 250, outcome)
-        let cases: [(&dyn Fn(&mut Exchange<'_>), Result<(), Error>); 6] = [
+        let cases: [(&After, Result<(), Error>); 6] = [
             (&|x| x.server("221 bye\r\n"), Ok(())),
             (&|x| x.session.abort(Error::Receive), Ok(())),
             (&|x| x.session.abort(Error::Timeout), Ok(())),

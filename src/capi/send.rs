@@ -550,8 +550,9 @@ mod tests {
             IP_SMTPC_TLS_STARTTLS_REQUIRED,
             IP_SMTPC_TLS_IMPLICIT,
         ];
+        type Policy = Result<TlsPolicy, Error>;
         // (mode, secure_only) -> with hooks, without hooks
-        let expected: [[(Result<TlsPolicy, Error>, Result<TlsPolicy, Error>); 2]; 5] = [
+        let expected: [[(Policy, Policy); 2]; 5] = [
             [
                 (Ok(Opportunistic), Ok(Never)),
                 (Ok(Required), Err(Error::TlsUnavailable)),
