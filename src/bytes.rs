@@ -43,9 +43,9 @@ pub fn hex_pair(b: u8) -> [u8; 2] {
     [digit(b >> 4), digit(b)]
 }
 
-/// The eight lower-case hex digits of `value`.
-pub fn hex_u32(value: u32) -> [u8; 8] {
-    let mut out = [0u8; 8];
+/// The sixteen lower-case hex digits of `value`.
+pub fn hex_u64(value: u64) -> [u8; 16] {
+    let mut out = [0u8; 16];
     let mut rest = value;
     for slot in out.iter_mut().rev() {
         let nibble = (rest & 15) as u8;
@@ -79,8 +79,8 @@ mod tests {
         assert_eq!(strip_around(b"\"", b'"', b'"'), None);
         assert_eq!(strip_around(b"[x", b'[', b']'), None);
         assert_eq!(hex_pair(0x3d), *b"3D");
-        assert_eq!(&hex_u32(0x1a2b_3c4d), b"1a2b3c4d");
-        assert_eq!(&hex_u32(0xfe09_8765), b"fe098765");
-        assert_eq!(&hex_u32(0), b"00000000");
+        assert_eq!(&hex_u64(0x1a2b_3c4d), b"000000001a2b3c4d");
+        assert_eq!(&hex_u64(0xfe09_8765_4321_0abc), b"fe09876543210abc");
+        assert_eq!(&hex_u64(0), b"0000000000000000");
     }
 }

@@ -272,6 +272,8 @@ mod tests {
         clock: Option<u32>,
         tick: u32,
         upgrades: usize,
+        /// The last turn released was a 354: the message is being sent.
+        in_message: bool,
     }
 
     impl Scripted {
@@ -287,6 +289,7 @@ mod tests {
                 clock,
                 tick,
                 upgrades: 0,
+                in_message: false,
             }
         }
     }
@@ -294,8 +297,15 @@ mod tests {
     impl Transport for Scripted {
         fn send(&mut self, data: &[u8]) -> Result<(), Error> {
             self.sent.extend_from_slice(data);
-            if data.ends_with(b"\r\n") {
+            // Inside the message only the final dot ends the client's turn.
+            let turn_ends = if self.in_message {
+                self.sent.ends_with(b"\r\n.\r\n")
+            } else {
+                data.ends_with(b"\r\n")
+            };
+            if turn_ends {
                 if let Some(turn) = self.turns.pop_front() {
+                    self.in_message = turn.starts_with(b"354");
                     self.incoming.extend_from_slice(&turn);
                 }
             }

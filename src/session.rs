@@ -845,7 +845,7 @@ mod tests {
 
     const HEADER: &str = "Date: Sat, 28 Nov 2026 12:00:00 +0000\r\nFrom: <dev@example.test>\r\n\
         To: Alice <alice@example.test>\r\nCc: <bob@example.test>\r\nSubject: Hi\r\n\
-        Message-ID: <20261128120000.00000001@dev.example.test>\r\nMIME-Version: 1.0\r\n\
+        Message-ID: <20261128120000.0000000000000001@dev.example.test>\r\nMIME-Version: 1.0\r\n\
         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n";
 
     #[test]

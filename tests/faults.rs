@@ -37,7 +37,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use ip_smtpc::client::Silent;
-use ip_smtpc::message::{Kind, Mail, Party, Timestamp, NO_HEADERS};
+use ip_smtpc::message::{Fingerprint, Kind, Mail, Party, Timestamp, NO_HEADERS};
 use ip_smtpc::session::Config;
 use ip_smtpc::Error;
 use maildir::{contains, data_content, strip_trace, token, unstuff, Mailbox, Testbed};
@@ -257,9 +257,11 @@ fn send(
         }),
         timezone: b"+0100",
         domain: b"client.ip-smtpc.test",
-        unique: subject.bytes().fold(0x811c_9dc5u32, |h, b| {
-            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-        }),
+        unique: {
+            let mut hash = Fingerprint::default();
+            hash.add(subject.as_bytes());
+            hash.value()
+        },
         reply_to: b"",
         extra_headers: &NO_HEADERS,
         boundary: b"",

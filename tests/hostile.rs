@@ -1891,7 +1891,7 @@ fn early_250_during_data_then_550_to_the_dot_is_outcome_unknown() {
     // 550 then arrives with it (surplus after the reply) or as the reply to
     // QUIT. Either way it must not report success.
     let script = format!(
-        "{GREET}{ENVELOPE}send \"250 2.0.0 early\\r\\n\"\nexpect-data strict\n\
+        "{GREET}{ENVELOPE}expect \"From:\"\nsend \"250 2.0.0 early\\r\\n\"\nexpect-data strict\n\
          send \"550 5.7.1 rejected as spam\\r\\n\"\nexpect-quit-or-eof\n"
     );
     let o = simple(&script, config());

@@ -224,7 +224,7 @@ fn send_one(port: u16, run: &str, i: usize) -> (usize, Result<(), Error>, Vec<u8
         }),
         timezone: b"+0100",
         domain: b"client.ip-smtpc.test",
-        unique: i as u32,
+        unique: i as u64,
         reply_to: b"",
         extra_headers: &NO_HEADERS,
         boundary: b"",

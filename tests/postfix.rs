@@ -21,7 +21,7 @@ use ip_smtpc::auth::{Mechanism, Mechanisms};
 use ip_smtpc::capi::*;
 use ip_smtpc::client::{self, Note, Observer, Transport};
 use ip_smtpc::message::content::NoParts;
-use ip_smtpc::message::{Kind, Mail, Party, Timestamp, NO_HEADERS};
+use ip_smtpc::message::{Fingerprint, Kind, Mail, Party, Timestamp, NO_HEADERS};
 use ip_smtpc::reply::Enhanced;
 use ip_smtpc::session::{Config, Event, Session};
 use ip_smtpc::Error;
@@ -89,9 +89,11 @@ fn mail<'a>(
         }),
         timezone: b"+0100",
         domain: CLIENT_DOMAIN,
-        unique: subject.bytes().fold(0x811c_9dc5u32, |h, b| {
-            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-        }),
+        unique: {
+            let mut hash = Fingerprint::default();
+            hash.add(subject.as_bytes());
+            hash.value()
+        },
         reply_to: b"",
         extra_headers: &NO_HEADERS,
         boundary: b"",

@@ -230,3 +230,142 @@ fn error_name(rc: c_int) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+// ---------------------------------------------------------------------------
+// 2. Different mails never share a Message-ID (item 2)
+// ---------------------------------------------------------------------------
+
+/// Sat, 28 Nov 2026 09:30:00, FAT-packed by hand: every mail of the test
+/// claims the same moment, so time gives no uniqueness at all.
+const FAT_DATE: U32 = ((2026 - 1980) << 25) | (11 << 21) | (28 << 16) | (9 << 11) | (30 << 5);
+
+unsafe extern "C" fn fixed_time() -> U32 {
+    FAT_DATE
+}
+
+/// The value of header field `name` in a delivered (LF) message.
+fn field(raw: &[u8], name: &str) -> String {
+    let message = maildir::lf_to_crlf(raw);
+    let (header, _) = maildir::split_message(&message);
+    maildir::header_fields(header)
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value)
+        .unwrap_or_else(|| panic!("no {name} field"))
+}
+
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn mails_sent_at_one_moment_from_32_tasks_all_get_different_message_ids() {
+    const TASKS: usize = 32;
+    const MAILS: usize = 50;
+    let tb = Testbed::load();
+    let mailbox = tb.mailbox("load");
+    let mut seen = mailbox.snapshot();
+    let run = token("message-id");
+    let port = tb.port_plain;
+    std::thread::scope(|scope| {
+        for task in 0..TASKS {
+            let run = &run;
+            scope.spawn(move || {
+                c_tcp::set_port(port);
+                for mail in 0..MAILS {
+                    // Every task sends the same 50 mails. They differ from
+                    // each other in one field only: the subject ("Alarm:
+                    // pump 3 stopped" / "... 6 ..."), the body's content at
+                    // equal length, or a recipient's display name.
+                    let (subject, text, name) = match mail % 3 {
+                        0 => (
+                            format!("Alarm: pump {mail} stopped"),
+                            String::new(),
+                            String::new(),
+                        ),
+                        1 => (
+                            "Alarm".to_string(),
+                            format!("pump {mail:02} stopped"),
+                            String::new(),
+                        ),
+                        _ => (
+                            "Alarm".to_string(),
+                            String::new(),
+                            format!("Shift {mail:02}"),
+                        ),
+                    };
+                    let subject = CString::new(subject).unwrap();
+                    let body = CString::new(format!("{text}\n{run}\n")).unwrap();
+                    let name = CString::new(name).unwrap();
+                    let addresses = [
+                        IP_SMTPC_MAIL_ADDR {
+                            sName: c"Pump station".as_ptr(),
+                            sAddr: c"sender@ip-smtpc.test".as_ptr(),
+                            Type: SMTPC_REC_TYPE_FROM,
+                        },
+                        IP_SMTPC_MAIL_ADDR {
+                            sName: name.as_ptr(),
+                            sAddr: c"load@ip-smtpc.test".as_ptr(),
+                            Type: SMTPC_REC_TYPE_TO,
+                        },
+                    ];
+                    let message = IP_SMTPC_MESSAGE {
+                        sSubject: subject.as_ptr(),
+                        sBody: body.as_ptr(),
+                        sBoundary: std::ptr::null(),
+                        paMultipartItem: std::ptr::null(),
+                        NumMultipartItems: 0,
+                    };
+                    let mta = IP_SMTPC_MTA {
+                        sServer: c"mail.ip-smtpc.test".as_ptr(),
+                        sUser: std::ptr::null(),
+                        sPass: std::ptr::null(),
+                        SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
+                    };
+                    let app = IP_SMTPC_APPLICATION {
+                        pfGetTimeDate: Some(fixed_time),
+                        pfCallback: None,
+                        sDomain: c"client.ip-smtpc.test".as_ptr(),
+                        sTimezone: c"+0100".as_ptr(),
+                    };
+                    // SAFETY: every pointer is valid for the call; the table has 2 entries.
+                    let rc = unsafe {
+                        IP_SMTPC_Send(&c_tcp::API, addresses.as_ptr(), 2, &message, &mta, &app)
+                    };
+                    assert_eq!(rc, 0, "task {task} mail {mail}: {}", error_name(rc));
+                }
+            });
+        }
+    });
+    let expected = TASKS * MAILS;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut ids: Vec<(String, String)> = Vec::new();
+    while ids.len() < expected && std::time::Instant::now() < deadline {
+        for (_, raw) in mailbox.scan_new(run.as_bytes(), &mut seen) {
+            ids.push((field(&raw, "Subject"), field(&raw, "Message-ID")));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(ids.len(), expected, "mails delivered");
+    let distinct: std::collections::HashSet<&String> = ids.iter().map(|(_, id)| id).collect();
+    println!(
+        "{} mails from {TASKS} tasks at one moment: {} distinct Message-IDs",
+        ids.len(),
+        distinct.len()
+    );
+    assert_eq!(
+        distinct.len(),
+        expected,
+        "every mail has its own Message-ID"
+    );
+    // The two alarm mails of the review, from one task, differ.
+    let subjects = |subject: &str| {
+        ids.iter()
+            .filter(|(s, _)| s == subject)
+            .map(|(_, id)| id.clone())
+            .collect::<std::collections::HashSet<_>>()
+    };
+    let (pump3, pump6) = (
+        subjects("Alarm: pump 3 stopped"),
+        subjects("Alarm: pump 6 stopped"),
+    );
+    assert_eq!((pump3.len(), pump6.len()), (TASKS, TASKS));
+    assert!(pump3.is_disjoint(&pump6));
+}

@@ -446,7 +446,7 @@ fuzz_target!(|data: &[u8]| {
         } else {
             b"dev.example.test"
         },
-        unique: u32::from(seed_lo),
+        unique: u64::from(seed_lo),
         reply_to: if dated { b"desk@example.test" } else { b"" },
         extra_headers: &headers,
         boundary: if attachments == 2 {

@@ -168,7 +168,7 @@ fuzz_target!(|data: &[u8]| {
         date: if control & 4 != 0 { date } else { None },
         timezone: &timezone,
         domain: &domain,
-        unique: packed,
+        unique: u64::from(packed),
         reply_to: &reply_to,
         extra_headers: if control & 8 != 0 { &extra } else { &no_extra },
         boundary: &boundary,

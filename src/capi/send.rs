@@ -13,7 +13,7 @@ use crate::limits::{
     IN_BUFFER_SIZE, MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_FIELD_LEN, OUT_BUFFER_SIZE,
 };
 use crate::message::content::{NoParts, Parts};
-use crate::message::{Kind, Mail, Party, Recipients, TextList, Timestamp};
+use crate::message::{Fingerprint, Kind, Mail, Party, Recipients, TextList, Timestamp};
 use crate::session::{Config, Session, Step, TlsPolicy};
 
 /// Sends one mail (emNet-compatible).
@@ -381,8 +381,7 @@ unsafe fn send(
     let mut config = config(mta, api, args.options, user, password)?;
     config.streamed_content = parts.count() > 0 || parts.has_body_stream();
     config.validate()?;
-    let seed = args.options.map_or(0, |o| o.MessageIdSeed);
-    let mail = Mail {
+    let mut mail = Mail {
         sender,
         recipients: &recipients,
         subject,
@@ -390,18 +389,19 @@ unsafe fn send(
         date,
         timezone,
         domain,
-        unique: unique(&[
-            &packed.to_le_bytes(),
-            &seed.to_le_bytes(),
-            subject,
-            sender.address,
-            &body.len().to_le_bytes(),
-        ]),
+        unique: 0,
         reply_to,
         extra_headers: &extra_headers,
         boundary,
     };
     mail.validate()?;
+    let seed = args.options.map_or(0, |o| o.MessageIdSeed);
+    // SAFETY: a C function without arguments (the option's contract).
+    let now_ms = args
+        .options
+        .and_then(|o| o.pfGetTimeMs)
+        .map(|f| unsafe { f() });
+    mail.unique = unique(&mail, &*parts, [packed, seed, now_ms.unwrap_or(0)]);
 
     observer.note(&client::Note {
         step: Step::Connect,
@@ -521,19 +521,26 @@ fn tls_policy(mode: U8, secure_only: bool, hooks: bool) -> Result<TlsPolicy, Err
     }
 }
 
-/// FNV-1a over the given parts and the address of this call's stack frame,
-/// so concurrent tasks and consecutive mails get different Message-IDs
-/// without static state.
-fn unique(parts: &[&[u8]]) -> u32 {
-    let marker = 0u8;
-    let frame = (&marker as *const u8 as usize).to_le_bytes();
-    let mut hash = 0x811c_9dc5u32;
-    for part in parts.iter().copied().chain([&frame[..]]) {
-        for &b in part {
-            hash = (hash ^ u32::from(b)).wrapping_mul(0x0100_0193);
-        }
+/// The value behind the Message-ID and the generated boundary: a hash of
+/// the whole mail (every address and name, subject, body, extra headers),
+/// the attachments' names and types, the FAT time, the caller's
+/// `MessageIdSeed`, the millisecond clock where one is given, and the address
+/// of this call's stack frame (different for tasks sending at once). No
+/// static state: two identical mails sent by one task within the same
+/// 2-second tick, without a seed or clock, get the same value.
+fn unique<R: Recipients + ?Sized>(mail: &Mail<'_, R>, parts: &dyn Parts, words: [u32; 3]) -> u64 {
+    let mut hash = Fingerprint::default();
+    mail.fingerprint(&mut hash);
+    for attachment in (0..parts.count()).filter_map(|i| parts.attachment(i)) {
+        hash.add(attachment.filename);
+        hash.add(attachment.content_type);
     }
-    hash
+    for word in words {
+        hash.add(&word.to_le_bytes());
+    }
+    let marker = 0u8;
+    hash.add(&(&marker as *const u8 as usize).to_le_bytes());
+    hash.value()
 }
 
 #[cfg(test)]

@@ -181,7 +181,7 @@ pub fn put<R: Recipients + ?Sized>(
         out.put(b"\r\n");
         return put_text(out, mail.body, text_encoding, parts);
     }
-    let mut generated = [0u8; 19];
+    let mut generated = [0u8; 27];
     generated_boundary(mail.unique, &mut generated);
     let boundary = if mail.boundary.is_empty() {
         &generated[..]
@@ -296,7 +296,8 @@ fn put_filename(out: &mut dyn Out, name: &[u8]) {
     }
 }
 
-/// `=_ip-smtpc_` and eight hex digits: "=_" occurs neither in base64 (where
+/// `=_ip-smtpc_` and sixteen hex digits of [`Mail::unique`] (a hash of the
+/// whole mail, the time, the caller's seed and stack address): "=_" occurs neither in base64 (where
 /// "=" is only trailing padding) nor in quoted-printable (where "=" starts a
 /// hex pair or a soft break), so no encoded part can contain the boundary.
 ///
@@ -305,9 +306,9 @@ fn put_filename(out: &mut dyn Out, name: &[u8]) {
 /// library has no other; on Cortex-M that one call linked 730 bytes of
 /// compiler_builtins.
 #[inline(always)]
-pub fn generated_boundary(unique: u32, b: &mut [u8; 19]) {
+pub fn generated_boundary(unique: u64, b: &mut [u8; 27]) {
     const PREFIX: &[u8; 11] = b"=_ip-smtpc_";
-    let hex = crate::bytes::hex_u32(unique);
+    let hex = crate::bytes::hex_u64(unique);
     for (i, slot) in b.iter_mut().enumerate() {
         *slot = match i.checked_sub(PREFIX.len()) {
             None => PREFIX.get(i),
@@ -477,21 +478,21 @@ mod tests {
         assert_eq!(r, Ok(()));
         assert_eq!(
             text,
-            "Content-Type: multipart/mixed; boundary=\"=_ip-smtpc_abcdef01\"\r\n\r\n\
+            "Content-Type: multipart/mixed; boundary=\"=_ip-smtpc_00000000abcdef01\"\r\n\r\n\
              This is a multi-part message in MIME format.\r\n\
-             --=_ip-smtpc_abcdef01\r\n\
+             --=_ip-smtpc_00000000abcdef01\r\n\
              Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\
              see attached\r\n\r\n\
-             --=_ip-smtpc_abcdef01\r\n\
+             --=_ip-smtpc_00000000abcdef01\r\n\
              Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\
              Content-Disposition: attachment;\r\n filename=\"empty.bin\"\r\n\r\n\r\n\
-             --=_ip-smtpc_abcdef01\r\n\
+             --=_ip-smtpc_00000000abcdef01\r\n\
              Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\
              Content-Disposition: attachment;\r\n filename=\"abc.txt\"\r\n\r\nYWJj\r\n\
-             --=_ip-smtpc_abcdef01\r\n\
+             --=_ip-smtpc_00000000abcdef01\r\n\
              Content-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n\
              Content-Disposition: attachment;\r\n filename*=utf-8''M%C3%A4rz%20%22log%22.csv\r\n\r\nYSxiCg==\r\n\
-             --=_ip-smtpc_abcdef01--\r\n"
+             --=_ip-smtpc_00000000abcdef01--\r\n"
         );
     }
 
@@ -548,9 +549,9 @@ mod tests {
     #[test]
     fn boundaries_and_attachment_checks() {
         assert!(is_boundary(b"------------030007030004040809060800"));
-        let mut generated = [0u8; 19];
-        generated_boundary(0x1234_abcd, &mut generated);
-        assert_eq!(&generated, b"=_ip-smtpc_1234abcd");
+        let mut generated = [0u8; 27];
+        generated_boundary(0x1234_abcd_0000_0001, &mut generated);
+        assert_eq!(&generated, b"=_ip-smtpc_1234abcd00000001");
         assert!(is_boundary(&generated));
         assert!(!is_boundary(b""));
         assert!(!is_boundary(b"trailing "));

@@ -93,7 +93,7 @@ pub fn put<R: Recipients + ?Sized>(out: &mut dyn Out, mail: &Mail<'_, R>) {
         }
         out.byte(b'.');
     }
-    out.put(&crate::bytes::hex_u32(mail.unique));
+    out.put(&crate::bytes::hex_u64(mail.unique));
     out.byte(b'@');
     out.put(mail.own_domain());
     out.put(b">\r\n");
@@ -201,7 +201,7 @@ mod tests {
             }),
             timezone: b"+0100",
             domain: b"device.example.test",
-            unique: 0x1a2b_3c4d,
+            unique: 0x9f8e_7d6c_1a2b_3c4d,
             reply_to: b"desk@example.test",
             extra_headers: &[b"X-Device: pump-7", "X-Ort: M\u{fc}nchen".as_bytes()],
             boundary: b"",
@@ -214,7 +214,7 @@ mod tests {
              To: Alice <alice@example.test>,\r\n \"Example, Bob\" <bob@example.test>\r\n\
              Cc: <carol@example.test>\r\n\
              Subject: Status report\r\n\
-             Message-ID: <20261128171600.1a2b3c4d@device.example.test>\r\n\
+             Message-ID: <20261128171600.9f8e7d6c1a2b3c4d@device.example.test>\r\n\
              X-Device: pump-7\r\n\
              X-Ort: =?UTF-8?B?TcO8bmNoZW4=?=\r\n\
              MIME-Version: 1.0\r\n"
@@ -269,7 +269,7 @@ mod tests {
         };
         assert_eq!(
             render(&mail),
-            "Message-ID: <00000007@localhost.invalid>\r\nMIME-Version: 1.0\r\n"
+            "Message-ID: <0000000000000007@localhost.invalid>\r\nMIME-Version: 1.0\r\n"
         );
     }
 }

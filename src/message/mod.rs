@@ -89,8 +89,9 @@ pub struct Mail<'a, R: Recipients + ?Sized> {
     pub timezone: &'a [u8],
     /// Own domain for EHLO and Message-ID; empty means "use the sender's domain".
     pub domain: &'a [u8],
-    /// A value that differs between sends (counter, hash), for the Message-ID.
-    pub unique: u32,
+    /// A value that differs between mails, for the Message-ID and the
+    /// generated boundary: the C API makes it with [`Fingerprint`].
+    pub unique: u64,
     /// Reply-To address; empty for none.
     pub reply_to: &'a [u8],
     /// Extra header lines `Name: value`.
@@ -99,7 +100,62 @@ pub struct Mail<'a, R: Recipients + ?Sized> {
     pub boundary: &'a [u8],
 }
 
+/// FNV-1a, 64 bits, over fields separated by a NUL (which no field holds):
+/// the source of [`Mail::unique`].
+#[derive(Clone, Copy, Debug)]
+pub struct Fingerprint(u64);
+
+impl Default for Fingerprint {
+    fn default() -> Self {
+        Fingerprint(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fingerprint {
+    /// Adds one field.
+    pub fn add(&mut self, field: &[u8]) {
+        for &b in field.iter().chain(&[0]) {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    /// The hash so far.
+    pub fn value(&self) -> u64 {
+        self.0
+    }
+}
+
 impl<R: Recipients + ?Sized> Mail<'_, R> {
+    /// Adds everything that goes into the mail's header block and text to
+    /// `hash`, so that mails which differ in any field, the whole body
+    /// included, hash differently. [`Mail::unique`] itself is left out.
+    pub fn fingerprint(&self, hash: &mut Fingerprint) {
+        for party in [self.sender]
+            .into_iter()
+            .chain((0..self.recipients.count()).filter_map(|i| self.recipients.get(i)))
+        {
+            hash.add(party.address);
+            hash.add(party.name);
+            hash.add(&[party.kind as u8]);
+        }
+        for field in [
+            self.subject,
+            self.body,
+            self.timezone,
+            self.domain,
+            self.reply_to,
+            self.boundary,
+        ] {
+            hash.add(field);
+        }
+        if let Some(date) = &self.date {
+            hash.add(&date.to_fat().to_le_bytes());
+        }
+        for i in 0..self.extra_headers.count() {
+            hash.add(self.extra_headers.get(i).unwrap_or_default());
+        }
+    }
+
     /// Checks every field; `Ok` means the mail can go on the wire as is.
     pub fn validate(&self) -> Result<(), Error> {
         if !self.sender.address.is_empty() {
