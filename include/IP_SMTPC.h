@@ -463,10 +463,18 @@ typedef void *IP_SMTPC_CONTEXT;
 
 /**
  * Functions the library offers to a multipart item callback.
+ *
+ * Valid only during the `pfSendItem` call that received it, and only with
+ * the `pContext` of that call: keeping `pContext` or `pAPI` after the
+ * callback returns is undefined behaviour, and `pfSend` with any other
+ * context pointer (another item's, another mail's) drops the bytes. The
+ * library cannot detect either misuse.
  */
 typedef struct IP_SMTPC_MULTIPART_API {
   /**
-   * Streams `NumBytes` bytes of item content.
+   * Streams `NumBytes` bytes of item content. Text of any kind is safe to
+   * send: items go base64-encoded and streamed text quoted-printable, so
+   * no content can form a MIME delimiter line.
    */
   void (*pfSend)(IP_SMTPC_CONTEXT *pContext, const char *pData, unsigned int NumBytes);
 } IP_SMTPC_MULTIPART_API;
@@ -489,6 +497,8 @@ typedef struct IP_SMTPC_MULTIPART_ITEM {
   const char *sContentType;
   /**
    * Streams the content through `pAPI->pfSend`; returns 0 or < 0 on error.
+   * `pContext` and `pAPI` are valid only during this call and only
+   * together (see `IP_SMTPC_MULTIPART_API`).
    */
   int (*pfSendItem)(IP_SMTPC_CONTEXT *pContext,
                     const struct IP_SMTPC_MULTIPART_ITEM *pItem,
@@ -662,11 +672,18 @@ typedef struct IP_SMTPC_OPTIONS {
    */
   U32 ReplyTimeoutMs;
   /**
-   * Millisecond clock for deadlines, or NULL.
+   * Millisecond clock for deadlines, or NULL. It may wrap at 2^32 but
+   * must never run backwards: a step back looks like a very long wait
+   * and ends the call with `IP_SMTPC_ERR_TIMEOUT`. Also mixed into the
+   * Message-ID.
    */
   U32 (*pfGetTimeMs)(void);
   /**
-   * A value that differs per send (e.g. a counter), mixed into the Message-ID.
+   * Mixed into the Message-ID and the generated MIME boundary. A counter
+   * kept by the application makes every Message-ID unique, also for
+   * identical mails sent within one `pfGetTimeDate` tick; a random value
+   * also makes the boundary unpredictable. See `IP_SMTPC_Send` for what
+   * the library promises without it.
    */
   U32 MessageIdSeed;
   /**
@@ -789,6 +806,17 @@ extern "C" {
  *
  * With `SMTPC_SEC_POLICY_ALLOW_INSECURE`, AUTH is sent on a connection
  * without TLS as emNet does; use `IP_SMTPC_SendEx` to refuse that.
+ *
+ * Message-ID: the library keeps no state and has no entropy source, so the
+ * ID is a 64-bit hash of the whole mail (every address and name, subject,
+ * body, extra headers, attachment names and types), the `pfGetTimeDate`
+ * time and the address of this call's stack frame. Mails that differ in any
+ * of these, mails sent in different 2-second ticks and mails sent at once
+ * from different tasks get different IDs (two of a million mails share one
+ * with a chance of about 1 in 37 million). Identical mails sent by one task
+ * within one tick get the same ID, and so may identical mails from tasks
+ * that reuse one stack: set `IP_SMTPC_OPTIONS.MessageIdSeed` to a counter
+ * (or `pfGetTimeMs`) in `IP_SMTPC_SendEx` to tell them apart.
  *
  * # Safety
  * Every non-NULL pointer must point to a valid object (and `paMailAddr` to

@@ -369,3 +369,225 @@ fn mails_sent_at_one_moment_from_32_tasks_all_get_different_message_ids() {
     assert_eq!((pump3.len(), pump6.len()), (TASKS, TASKS));
     assert!(pump3.is_disjoint(&pump6));
 }
+
+// ---------------------------------------------------------------------------
+// 3. No text can inject a MIME part (item 3)
+// ---------------------------------------------------------------------------
+
+/// A part with its own boundary lines and a phishing link: what an attacker
+/// puts in a body or an item to make a parser see a text/html part.
+fn crafted(boundary: &str) -> String {
+    format!(
+        "Hello\n--{boundary}\nContent-Type: text/html\n\n<a href=\"http://phish.example\">log in</a>\n\
+         --{boundary}--\n-- \nsignature\n"
+    )
+}
+
+/// Streams the item's `pUserContext` (a NUL-terminated text) in two calls.
+unsafe extern "C" fn send_text_item(
+    context: *mut IP_SMTPC_CONTEXT,
+    item: *const IP_SMTPC_MULTIPART_ITEM,
+    api: *const IP_SMTPC_MULTIPART_API,
+) -> c_int {
+    // SAFETY: the library passes its item and API; pUserContext is a C string.
+    let (text, send) = unsafe {
+        (
+            std::ffi::CStr::from_ptr((*item).pUserContext.cast()).to_bytes(),
+            (*api).pfSend.unwrap(),
+        )
+    };
+    let (a, b) = text.split_at(text.len() / 2);
+    for piece in [a, b] {
+        // SAFETY: `piece` is readable for its length during the call.
+        unsafe { send(context, piece.as_ptr().cast(), piece.len() as u32) };
+    }
+    0
+}
+
+/// (content type, file name, decoded payload with LF line ends) of every
+/// leaf part, as Python's `email` package parses the delivered message.
+fn python_parts(raw: &[u8]) -> Vec<(String, String, String)> {
+    let program = "import email, sys\n\
+        from email import policy\n\
+        m = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)\n\
+        for p in m.walk():\n\
+        \x20   if p.is_multipart(): continue\n\
+        \x20   data = p.get_payload(decode=True).replace(b'\\r\\n', b'\\n')\n\
+        \x20   print(p.get_content_type() + '\\t' + (p.get_filename() or '') + '\\t' + data.hex())\n";
+    let mut child = Command::new("python3")
+        .args(["-c", program])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), raw).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "python's email parser failed");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut fields = line.split('\t');
+            let (kind, name) = (fields.next().unwrap(), fields.next().unwrap());
+            let hex = fields.next().unwrap();
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            (
+                kind.to_string(),
+                name.to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The parts Python finds in the delivered copy of `send_for_parts`' mail.
+fn parts_after_delivery(
+    boundary: Option<&str>,
+    body: &str,
+    streamed: bool,
+    items: &[(&str, &CString)],
+) -> Vec<(String, String, String)> {
+    python_parts(&send_for_parts(boundary, body, streamed, items))
+}
+
+/// Sends `body` (with `items`, with `boundary` or a generated one, the body
+/// streamed through `pBody` when `streamed`); returns the delivered copy.
+fn send_for_parts(
+    boundary: Option<&str>,
+    body: &str,
+    streamed: bool,
+    items: &[(&str, &CString)],
+) -> Vec<u8> {
+    let tb = Testbed::load();
+    c_tcp::set_port(tb.port_plain);
+    let subject = CString::new(token("mime-injection")).unwrap();
+    let body = CString::new(body).unwrap();
+    let boundary = boundary.map(|b| CString::new(b).unwrap());
+    let names: Vec<CString> = items
+        .iter()
+        .map(|(n, _)| CString::new(*n).unwrap())
+        .collect();
+    let c_items: Vec<IP_SMTPC_MULTIPART_ITEM> = items
+        .iter()
+        .zip(&names)
+        .map(|((_, text), name)| IP_SMTPC_MULTIPART_ITEM {
+            sFilename: name.as_ptr(),
+            pUserContext: text.as_ptr().cast(),
+            sContentType: c"text/plain".as_ptr(),
+            pfSendItem: Some(send_text_item),
+        })
+        .collect();
+    let body_item = IP_SMTPC_MULTIPART_ITEM {
+        sFilename: std::ptr::null(),
+        pUserContext: body.as_ptr().cast(),
+        sContentType: c"text/plain".as_ptr(),
+        pfSendItem: Some(send_text_item),
+    };
+    let message = IP_SMTPC_MESSAGE {
+        sSubject: subject.as_ptr(),
+        sBody: if streamed {
+            std::ptr::null()
+        } else {
+            body.as_ptr()
+        },
+        sBoundary: boundary.as_ref().map_or(std::ptr::null(), |b| b.as_ptr()),
+        paMultipartItem: if c_items.is_empty() {
+            std::ptr::null()
+        } else {
+            c_items.as_ptr()
+        },
+        NumMultipartItems: c_items.len() as u32,
+    };
+    let mta = IP_SMTPC_MTA {
+        sServer: c"mail.ip-smtpc.test".as_ptr(),
+        sUser: std::ptr::null(),
+        sPass: std::ptr::null(),
+        SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
+    };
+    let mut opts = options();
+    if streamed {
+        opts.pBody = &body_item;
+    }
+    let addresses = SENDER_AND_ALICE;
+    // SAFETY: every pointer is valid for the call; the table has 2 entries.
+    let rc = unsafe {
+        IP_SMTPC_SendEx(
+            &c_tcp::API,
+            addresses.as_ptr(),
+            2,
+            &message,
+            &mta,
+            std::ptr::null(),
+            &opts,
+        )
+    };
+    assert_eq!(rc, 0, "{}", error_name(rc));
+    tb.mailbox("alice").wait_for(subject.to_str().unwrap())
+}
+
+fn part(kind: &str, name: &str, text: &str) -> (String, String, String) {
+    (kind.to_string(), name.to_string(), text.to_string())
+}
+
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn text_carrying_the_callers_boundary_is_one_part() {
+    let body = crafted("NextPart_0815");
+    // The seed set builds no multipart: the text is the one part there.
+    let parts = parts_after_delivery(Some("NextPart_0815"), &body, false, &[]);
+    assert_eq!(parts, vec![part("text/plain", "", &body)]);
+}
+
+#[cfg(feature = "mime")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn body_and_items_carrying_the_callers_boundary_inject_no_part() {
+    let body = crafted("NextPart_0815");
+    let item = CString::new(crafted("NextPart_0815")).unwrap();
+    for streamed in [false, true] {
+        let parts = parts_after_delivery(
+            Some("NextPart_0815"),
+            &body,
+            streamed,
+            &[("evil.txt", &item)],
+        );
+        assert_eq!(
+            parts,
+            vec![
+                part("text/plain", "", &body),
+                part("text/plain", "evil.txt", item.to_str().unwrap())
+            ],
+            "streamed body: {streamed}"
+        );
+    }
+}
+
+#[cfg(feature = "mime")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn text_carrying_a_generated_boundary_injects_no_part() {
+    // Learn the boundary of one mail, then send the same inputs again with
+    // text that carries it (the review's attack on the deterministic boundary).
+    let item = CString::new("data\n").unwrap();
+    let first = send_for_parts(None, "first\n", false, &[("a.txt", &item)]);
+    assert_eq!(python_parts(&first).len(), 2);
+    let text = String::from_utf8_lossy(&first).into_owned();
+    let at = text.find("boundary=\"").unwrap() + 10;
+    let learned = &text[at..at + text[at..].find('"').unwrap()];
+    let body = crafted(learned);
+    let evil = CString::new(crafted(learned)).unwrap();
+    for streamed in [false, true] {
+        let parts = parts_after_delivery(None, &body, streamed, &[("a.txt", &evil)]);
+        assert_eq!(
+            parts,
+            vec![
+                part("text/plain", "", &body),
+                part("text/plain", "a.txt", evil.to_str().unwrap())
+            ],
+            "streamed body: {streamed}"
+        );
+    }
+}

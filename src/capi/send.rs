@@ -27,6 +27,17 @@ use crate::session::{Config, Session, Step, TlsPolicy};
 /// With `SMTPC_SEC_POLICY_ALLOW_INSECURE`, AUTH is sent on a connection
 /// without TLS as emNet does; use `IP_SMTPC_SendEx` to refuse that.
 ///
+/// Message-ID: the library keeps no state and has no entropy source, so the
+/// ID is a 64-bit hash of the whole mail (every address and name, subject,
+/// body, extra headers, attachment names and types), the `pfGetTimeDate`
+/// time and the address of this call's stack frame. Mails that differ in any
+/// of these, mails sent in different 2-second ticks and mails sent at once
+/// from different tasks get different IDs (two of a million mails share one
+/// with a chance of about 1 in 37 million). Identical mails sent by one task
+/// within one tick get the same ID, and so may identical mails from tasks
+/// that reuse one stack: set `IP_SMTPC_OPTIONS.MessageIdSeed` to a counter
+/// (or `pfGetTimeMs`) in `IP_SMTPC_SendEx` to tell them apart.
+///
 /// # Safety
 /// Every non-NULL pointer must point to a valid object (and `paMailAddr` to
 /// `NumMailAddr` entries) that stays valid during the call; strings must be

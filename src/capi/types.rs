@@ -116,9 +116,17 @@ pub struct IP_SMTPC_MAIL_ADDR {
 }
 
 /// Functions the library offers to a multipart item callback.
+///
+/// Valid only during the `pfSendItem` call that received it, and only with
+/// the `pContext` of that call: keeping `pContext` or `pAPI` after the
+/// callback returns is undefined behaviour, and `pfSend` with any other
+/// context pointer (another item's, another mail's) drops the bytes. The
+/// library cannot detect either misuse.
 #[repr(C)]
 pub struct IP_SMTPC_MULTIPART_API {
-    /// Streams `NumBytes` bytes of item content.
+    /// Streams `NumBytes` bytes of item content. Text of any kind is safe to
+    /// send: items go base64-encoded and streamed text quoted-printable, so
+    /// no content can form a MIME delimiter line.
     pub pfSend: Option<
         unsafe extern "C" fn(
             pContext: *mut IP_SMTPC_CONTEXT,
@@ -138,6 +146,8 @@ pub struct IP_SMTPC_MULTIPART_ITEM {
     /// Content-Type value, e.g. "text/plain".
     pub sContentType: *const c_char,
     /// Streams the content through `pAPI->pfSend`; returns 0 or < 0 on error.
+    /// `pContext` and `pAPI` are valid only during this call and only
+    /// together (see `IP_SMTPC_MULTIPART_API`).
     pub pfSendItem: Option<
         unsafe extern "C" fn(
             pContext: *mut IP_SMTPC_CONTEXT,
@@ -261,9 +271,16 @@ pub struct IP_SMTPC_OPTIONS {
     /// needs `pfGetTimeMs` (else `IP_SMTPC_ERR_INVALID_OPTIONS`). Without a
     /// clock no deadline applies: the port's receive timeout is the only bound.
     pub ReplyTimeoutMs: U32,
-    /// Millisecond clock for deadlines, or NULL.
+    /// Millisecond clock for deadlines, or NULL. It may wrap at 2^32 but
+    /// must never run backwards: a step back looks like a very long wait
+    /// and ends the call with `IP_SMTPC_ERR_TIMEOUT`. Also mixed into the
+    /// Message-ID.
     pub pfGetTimeMs: Option<unsafe extern "C" fn() -> U32>,
-    /// A value that differs per send (e.g. a counter), mixed into the Message-ID.
+    /// Mixed into the Message-ID and the generated MIME boundary. A counter
+    /// kept by the application makes every Message-ID unique, also for
+    /// identical mails sent within one `pfGetTimeDate` tick; a random value
+    /// also makes the boundary unpredictable. See `IP_SMTPC_Send` for what
+    /// the library promises without it.
     pub MessageIdSeed: U32,
     /// Where to write the report, or NULL.
     pub pReport: *mut IP_SMTPC_REPORT,

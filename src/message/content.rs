@@ -188,6 +188,14 @@ pub fn put<R: Recipients + ?Sized>(
     } else {
         mail.boundary
     };
+    // RFC 2046 §5.1.1: no line of a part may start with "--" and the
+    // boundary. Text that has such a line goes quoted-printable, where a
+    // line-initial "-" is "=2D" (attachments are base64: no "-" at all).
+    let text_encoding = if starts_a_line(mail.body, boundary) {
+        TextEncoding::QuotedPrintable
+    } else {
+        text_encoding
+    };
     out.put(b"Content-Type: multipart/mixed; boundary=\"");
     out.put(boundary);
     out.put(b"\"\r\n\r\nThis is a multi-part message in MIME format.\r\n");
@@ -212,6 +220,20 @@ pub fn put<R: Recipients + ?Sized>(
     }
     put_delimiter(out, boundary, true);
     Ok(())
+}
+
+/// Whether a line of `text` (after CR, LF or at the start) begins with
+/// `--` and `boundary`: a line a MIME parser could take for a delimiter.
+fn starts_a_line(text: &[u8], boundary: &[u8]) -> bool {
+    let delimiter_at = |i: usize| {
+        let rest = text.get(i..).unwrap_or_default();
+        rest.starts_with(b"--") && rest.get(2..).unwrap_or_default().starts_with(boundary)
+    };
+    delimiter_at(0)
+        || text
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| matches!(b, b'\r' | b'\n') && delimiter_at(i + 1))
 }
 
 /// `--boundary` (or `--boundary--`) on its own line; the text before it
@@ -442,6 +464,61 @@ mod tests {
             "8bit\r\n\r\n\u{e9}=\r\n"
         };
         assert!(text.ends_with(expected), "{text}");
+    }
+
+    /// Text whose lines carry the boundary, the generated one or the
+    /// caller's, goes quoted-printable: no line of it can be a delimiter.
+    #[cfg(feature = "mime")]
+    #[test]
+    fn text_carrying_the_boundary_cannot_make_a_part() {
+        let one_item = || TestParts {
+            items: vec![(
+                Attachment {
+                    filename: b"a.txt",
+                    content_type: b"text/plain",
+                },
+                b"--=_ip-smtpc_00000000abcdef01\r\n".to_vec(),
+            )],
+            body: None,
+            fail_at: None,
+        };
+        for (boundary, body) in [
+            (
+                &b""[..],
+                &b"--=_ip-smtpc_00000000abcdef01\r\nContent-Type: text/html\r\n"[..],
+            ),
+            (b"", b"hi\r--=_ip-smtpc_00000000abcdef01--"),
+            (
+                b"NextPart_0815",
+                b"hi\n--NextPart_0815\nContent-Type: text/html\n\n<a>\n",
+            ),
+        ] {
+            let mut m = mail(body);
+            m.boundary = boundary;
+            let (text, r) = render(&m, TextEncoding::SevenBit, &mut one_item());
+            assert_eq!(r, Ok(()));
+            assert!(text.contains("Content-Transfer-Encoding: quoted-printable\r\n"));
+            let used = if boundary.is_empty() {
+                "=_ip-smtpc_00000000abcdef01"
+            } else {
+                "NextPart_0815"
+            };
+            let delimiters = text
+                .split("\r\n")
+                .filter(|line| line.starts_with(&format!("--{used}")))
+                .count();
+            assert_eq!(delimiters, 3, "text part, item, closing: {text}");
+        }
+        // A dash line that is not a delimiter leaves the text as it is.
+        let (text, _) = render(
+            &mail(b"-- \nsignature"),
+            TextEncoding::SevenBit,
+            &mut one_item(),
+        );
+        assert!(
+            text.contains("Content-Transfer-Encoding: 7bit\r\n"),
+            "{text}"
+        );
     }
 
     #[cfg(feature = "mime")]

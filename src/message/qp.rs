@@ -3,7 +3,9 @@
 //! Text in, any split: CR LF, bare CR and bare LF become hard line breaks
 //! (CR LF); "=", controls and octets above 126 become `=XX`; space and tab
 //! are literal except before a line break; lines are broken softly ("=" CR LF)
-//! before they exceed 76 characters. The output always ends with a line break.
+//! before they exceed 76 characters; a "-" at the start of a line becomes
+//! `=2D`, so no line of a quoted-printable part can be a MIME delimiter. The
+//! output always ends with a line break.
 
 use crate::cursor::Out;
 
@@ -30,11 +32,16 @@ impl<'o> QuotedPrintable<'o> {
     }
 
     /// Emits one token (1 or 3 characters), breaking the line softly first
-    /// when the token and a soft-break "=" would not fit.
+    /// when the token and a soft-break "=" would not fit. A "-" that would
+    /// start a line goes as "=2D", so no encoded line can be a MIME
+    /// delimiter ("--boundary"), whatever the text.
     fn token(&mut self, token: &[u8]) {
         if self.column + token.len() > LINE - 1 {
             self.out.put(b"=\r\n");
             self.column = 0;
+        }
+        if self.column == 0 && token == b"-" {
+            return self.escaped(b'-');
         }
         self.out.put(token);
         self.column += token.len();
@@ -142,6 +149,16 @@ mod tests {
         );
         assert_eq!(encode_chunks(b"", 1), b"");
         assert_eq!(encode_chunks(b"x\r\r\ny", 1), b"x\r\n\r\ny\r\n");
+        // A "-" that would start a line, after a hard or a soft break.
+        assert_eq!(
+            encode_chunks(b"--boundary\n-x--\n", 1),
+            b"=2D-boundary\r\n=2Dx--\r\n"
+        );
+        let dashes = encode_chunks(&[b'-'; 80], 3);
+        assert_eq!(
+            dashes,
+            [b"=2D", &[b'-'; 72][..], b"=\r\n=2D", &[b'-'; 6], b"\r\n"].concat()
+        );
         let long = encode_chunks(&[b'a'; 80], 7);
         assert_eq!(
             long,
@@ -155,7 +172,7 @@ mod tests {
     fn property_round_trip() {
         let mut rng = Rng(0x1234_5678_9abc_def1);
         let mut next = move || rng.next();
-        let alphabet = b"ab =\t\r\n.\xc3\xa9\x00\xff~";
+        let alphabet = b"ab =\t\r\n.-\xc3\xa9\x00\xff~";
         for _ in 0..2000 {
             let len = (next() % 300) as usize;
             let text: Vec<u8> = (0..len)
@@ -170,6 +187,7 @@ mod tests {
                     "{line:?}"
                 );
                 assert!(!line.ends_with(b" \r") && !line.ends_with(b"\t\r"));
+                assert!(!line.starts_with(b"-"), "a line starts with '-': {line:?}");
             }
             assert_eq!(decode(&encoded), canonical(&text), "{text:?}");
         }
