@@ -70,9 +70,9 @@ typedef struct {
   unsigned char                abIp[16];   /* expected address when the name is a literal */
   unsigned                     IpLen;      /* 4, 16, or 0 for a host name            */
   TLS_STATE*                   pTls;       /* allocated by pfUpgrade                 */
-  U32                        (*pfGetTimeMs)(void);                          /* or NULL */
-  void                       (*pfSetLowerTimeout)(SMTPC_SOCKET hLower, U32 RemainingMs);  /* or NULL */
-  int                          HasDeadline;  /* IP_SMTPC_MBEDTLS_SetTimeout was called */
+  U32                        (*pfGetTimeMs)(void);                                /* or NULL */
+  void                       (*pfSetLowerTimeout)(SMTPC_SOCKET hLower, U32 RemainingMs); /* or NULL */
+  int                          HasDeadline; /* IP_SMTPC_MBEDTLS_SetTimeout set one  */
   U32                          Deadline;   /* pfGetTimeMs() value by which calls end */
   CONN_STATE                   State;
   int                          LastError;  /* IP_SMTPC_MBEDTLS_ERR_*, first failure  */
@@ -304,7 +304,6 @@ static int _Handshake(TLS_CONN* pConn) {
   int                  r;
 
   pSsl = &pConn->pTls->Ssl;
-  r    = 0;
   while (pSsl->state != MBEDTLS_SSL_HANDSHAKE_OVER) {
     if (_TimeLeft(pConn) == 0u) {
       pConn->TimedOut = 1;
@@ -398,13 +397,13 @@ SMTPC_SOCKET IP_SMTPC_MBEDTLS_Open(const IP_SMTPC_API* pLower, SMTPC_SOCKET hLow
   if (pConn == NULL) {
     goto Cleanup;
   }
-  pConn->pLower    = pLower;
-  pConn->hLower    = hLower;
-  pConn->sCaFile   = pConfig->sCaFile;
+  pConn->pLower            = pLower;
+  pConn->hLower            = hLower;
+  pConn->sCaFile           = pConfig->sCaFile;
   pConn->pfGetTimeMs       = pConfig->pfGetTimeMs;
   pConn->pfSetLowerTimeout = pConfig->pfSetLowerTimeout;
-  pConn->State     = CONN_PLAIN;
-  pConn->LastError = IP_SMTPC_MBEDTLS_ERR_NONE;
+  pConn->State             = CONN_PLAIN;
+  pConn->LastError         = IP_SMTPC_MBEDTLS_ERR_NONE;
   if (pConfig->sServerName != NULL) {
     Len = strnlen(pConfig->sServerName, sizeof(pConn->acName));
     if (Len >= sizeof(pConn->acName)) {
