@@ -149,12 +149,14 @@ def check_maildir(a, env: dict, tokens: List[str], before) -> None:
         return
     time.sleep(2.0)                      # Postfix delivers a local mail well within this
     d = os.path.join(env["SMTPC_TB_MAILDIR"], "alice", "new")
+    arrived = 0
     for name in sorted(set(os.listdir(d)) - before) if os.path.isdir(d) else []:
         with open(os.path.join(d, name), "rb") as f:
             raw = f.read()
-        for token in tokens:
-            check(token.encode() not in raw, f"the mail {token} arrived ({name}) although it timed out")
-    print(f"{a.mode}: none of the {len(tokens)} mails arrived")
+        for token in (t for t in tokens if t.encode() in raw):
+            failures.append(f"the mail {token} arrived ({name}) although it should have timed out")
+            arrived += 1
+    print(f"{a.mode}: {arrived} of the {len(tokens)} mails arrived")
 
 
 def main() -> int:
