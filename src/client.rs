@@ -2,10 +2,21 @@
 //!
 //! The driver owns no memory: the reply buffer and the output buffer are the
 //! caller's (the C API puts them on its stack, sized by
-//! `SMTPC_IN_BUFFER_SIZE` / `SMTPC_OUT_BUFFER_SIZE`). It enforces the
-//! per-reply deadline with the transport's clock, when it has one, checking it
-//! after every receive, so a server that trickles one byte at a time cannot
-//! stretch a reply beyond its deadline.
+//! `SMTPC_IN_BUFFER_SIZE` / `SMTPC_OUT_BUFFER_SIZE`). With the transport's
+//! clock, when it has one, it bounds every transport call by a deadline of
+//! [`Session::reply_timeout_ms`]:
+//!
+//! - a receive: from the time the wait for the current reply began, so a
+//!   server that trickles one byte at a time cannot stretch a reply;
+//! - the TLS handshake ([`Transport::upgrade`]): from its start;
+//! - a send: from its start.
+//!
+//! Before each call the transport is told what is left
+//! ([`Transport::set_timeout`]), so that a call that blocks inside the
+//! transport (a TLS record or handshake arriving byte by byte) can end in
+//! time; after each call the clock is read again, and a deadline that has
+//! passed ends the session with [`Error::Timeout`], whatever the call
+//! returned: nothing more is sent.
 
 use crate::cursor::Out;
 use crate::error::Error;
@@ -26,6 +37,11 @@ pub trait Transport {
     fn now_ms(&mut self) -> Option<u32> {
         None
     }
+    /// The calls that follow, up to the next `set_timeout`, must return
+    /// within `remaining_ms` milliseconds (at least 1). Called before every
+    /// send, receive and upgrade when there is a clock; by default ignored
+    /// (the transport bounds itself).
+    fn set_timeout(&mut self, _remaining_ms: u32) {}
 }
 
 /// What the driver tells the application as the dialogue goes on.
@@ -66,15 +82,15 @@ struct DataSink<'b, T: Transport> {
     buf: &'b mut [u8],
     filled: usize,
     error: Option<Error>,
+    /// Deadline of each send.
+    limit_ms: u32,
 }
 
 impl<T: Transport> DataSink<'_, T> {
     fn flush(&mut self) {
         if self.error.is_none() && self.filled > 0 {
-            if let Err(e) = self
-                .transport
-                .send(self.buf.get(..self.filled).unwrap_or_default())
-            {
+            let data = self.buf.get(..self.filled).unwrap_or_default();
+            if let Err(e) = send_bounded(self.transport, data, self.limit_ms) {
                 self.error = Some(e);
             }
         }
@@ -128,7 +144,7 @@ where
             Want::Send => {
                 let n = session.write(outbuf);
                 if let Some(bytes) = outbuf.get(..n).filter(|b| !b.is_empty()) {
-                    if let Err(e) = transport.send(bytes) {
+                    if let Err(e) = send_bounded(transport, bytes, session.reply_timeout_ms()) {
                         session.abort(e);
                     }
                 }
@@ -139,6 +155,7 @@ where
                     buf: &mut *outbuf,
                     filled: 0,
                     error: None,
+                    limit_ms: session.reply_timeout_ms(),
                 };
                 let written = session.write_content(&mut sink, parts);
                 sink.flush();
@@ -154,7 +171,8 @@ where
                 let result = if filled > 0 {
                     Err(Error::TlsInjection)
                 } else {
-                    transport.upgrade()
+                    let start = transport.now_ms();
+                    bounded(transport, start, session.reply_timeout_ms(), T::upgrade)
                 };
                 session.on_upgraded(result);
             }
@@ -234,17 +252,15 @@ where
     if reply_started.is_none() {
         *reply_started = transport.now_ms();
     }
-    let received = match transport.receive(free) {
-        Ok(0) => Err(Error::Receive),
-        other => other,
-    };
-    let now = transport.now_ms();
-    if let (Some(start), Some(now)) = (*reply_started, now) {
-        if now.wrapping_sub(start) > session.reply_timeout_ms() {
-            session.abort(Error::Timeout);
-            return filled;
-        }
-    }
+    let received = bounded(
+        transport,
+        *reply_started,
+        session.reply_timeout_ms(),
+        |t| match t.receive(free) {
+            Ok(0) => Err(Error::Receive),
+            other => other,
+        },
+    );
     match received {
         Ok(n) => filled + n.min(free.len()),
         Err(e) => {
@@ -252,6 +268,49 @@ where
             filled
         }
     }
+}
+
+/// Milliseconds left (at least 1) of a deadline of `limit_ms` that began at
+/// `start`; `Ok(None)` without a clock, [`Error::Timeout`] once more than
+/// `limit_ms` have passed.
+fn left(start: Option<u32>, now: Option<u32>, limit_ms: u32) -> Result<Option<u32>, Error> {
+    let (Some(start), Some(now)) = (start, now) else {
+        return Ok(None);
+    };
+    let elapsed = now.wrapping_sub(start);
+    if elapsed > limit_ms {
+        return Err(Error::Timeout);
+    }
+    Ok(Some((limit_ms - elapsed).max(1)))
+}
+
+/// Runs one transport call under the deadline of `limit_ms` that began at
+/// `start`: tells the transport what is left before the call (none left:
+/// the call is not made), and reports [`Error::Timeout`] instead of the
+/// call's result when the deadline passed meanwhile.
+fn bounded<T, R>(
+    transport: &mut T,
+    start: Option<u32>,
+    limit_ms: u32,
+    call: impl FnOnce(&mut T) -> Result<R, Error>,
+) -> Result<R, Error>
+where
+    T: Transport,
+{
+    let now = transport.now_ms();
+    if let Some(remaining) = left(start, now, limit_ms)? {
+        transport.set_timeout(remaining);
+    }
+    let result = call(transport);
+    let now = transport.now_ms();
+    left(start, now, limit_ms)?;
+    result
+}
+
+/// Sends all of `data` within `limit_ms` from now.
+fn send_bounded<T: Transport>(transport: &mut T, data: &[u8], limit_ms: u32) -> Result<(), Error> {
+    let start = transport.now_ms();
+    bounded(transport, start, limit_ms, |t| t.send(data))
 }
 
 #[cfg(test)]
@@ -274,6 +333,10 @@ mod tests {
         upgrades: usize,
         /// The last turn released was a 354: the message is being sent.
         in_message: bool,
+        /// Milliseconds the handshake takes on the clock.
+        upgrade_ms: u32,
+        /// The calls in order: `t` (set_timeout, with its value), `s`, `r`, `u`.
+        calls: Vec<(char, u32)>,
     }
 
     impl Scripted {
@@ -290,12 +353,15 @@ mod tests {
                 tick,
                 upgrades: 0,
                 in_message: false,
+                upgrade_ms: 0,
+                calls: Vec::new(),
             }
         }
     }
 
     impl Transport for Scripted {
         fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+            self.calls.push(('s', 0));
             self.sent.extend_from_slice(data);
             // Inside the message only the final dot ends the client's turn.
             let turn_ends = if self.in_message {
@@ -312,6 +378,7 @@ mod tests {
             Ok(())
         }
         fn receive(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+            self.calls.push(('r', 0));
             if self.incoming.is_empty() {
                 return Err(Error::Receive);
             }
@@ -321,13 +388,18 @@ mod tests {
             Ok(n)
         }
         fn upgrade(&mut self) -> Result<(), Error> {
+            self.calls.push(('u', 0));
             self.upgrades += 1;
+            self.clock = self.clock.map(|c| c.wrapping_add(self.upgrade_ms));
             Ok(())
         }
         fn now_ms(&mut self) -> Option<u32> {
             let now = self.clock?;
             self.clock = Some(now.wrapping_add(self.tick));
             Some(now)
+        }
+        fn set_timeout(&mut self, remaining_ms: u32) {
+            self.calls.push(('t', remaining_ms));
         }
     }
 
@@ -529,5 +601,94 @@ mod tests {
         );
         assert_eq!(t.upgrades, 0);
         assert_eq!(t.sent, b"EHLO example.test\r\nSTARTTLS\r\n");
+    }
+
+    /// A STARTTLS dialogue, then EHLO and a mail to both recipients.
+    const STARTTLS_SERVER: &str = "220 hi\r\n|250-mx\r\n250 STARTTLS\r\n|220 go ahead\r\n|\
+                                   250 mx\r\n|250 ok\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n|250 queued\r\n|221 bye\r\n";
+
+    /// Runs a STARTTLS session with a `timeout_ms` deadline over `t`.
+    fn run_tls(t: &mut Scripted, timeout_ms: u32) -> Result<(), Error> {
+        let m = mail();
+        let cfg = Config {
+            tls: TlsPolicy::Required,
+            timeout_ms,
+            ..config()
+        };
+        let mut session = Session::new(&m, cfg);
+        let (mut inb, mut outb) = ([0u8; 256], [0u8; 32]);
+        run(
+            &mut session,
+            t,
+            &mut inb,
+            &mut outb,
+            &mut Silent,
+            &mut NoParts,
+        )
+    }
+
+    #[test]
+    fn every_call_is_told_the_time_left_first() {
+        // A stopped clock: every send and the handshake get the whole
+        // deadline, every receive what is left of its reply's (all of it).
+        let mut t = Scripted::new(STARTTLS_SERVER, 3, Some(500), 0);
+        assert_eq!(run_tls(&mut t, 3000), Ok(()));
+        assert_eq!(t.upgrades, 1);
+        let mut told = None;
+        for &(call, ms) in &t.calls {
+            match call {
+                't' => told = Some(ms),
+                _ => assert_eq!(told.take(), Some(3000), "{call} without set_timeout first"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_trickled_reply_is_told_less_and_less() {
+        // 100 ms per clock reading, 3 bytes per receive: the greeting's
+        // receives are told 1000 ms minus what its wait has used.
+        let mut t = Scripted::new("220 slow server\r\n", 3, Some(0), 100);
+        assert_eq!(run_tls(&mut t, 1000), Err(Error::Timeout));
+        let told: Vec<u32> = t.calls.iter().filter(|c| c.0 == 't').map(|c| c.1).collect();
+        assert!(told.len() >= 2, "{told:?}");
+        assert!(told.windows(2).all(|w| w[1] < w[0]), "{told:?}");
+        assert!(told.iter().all(|&ms| (1..=1000).contains(&ms)), "{told:?}");
+        assert!(t.sent.is_empty());
+    }
+
+    #[test]
+    fn a_handshake_over_the_deadline_is_a_timeout_and_nothing_follows() {
+        let mut t = Scripted::new(STARTTLS_SERVER, 4096, Some(0), 0);
+        t.upgrade_ms = 3001;
+        assert_eq!(run_tls(&mut t, 3000), Err(Error::Timeout));
+        assert_eq!(t.upgrades, 1);
+        assert_eq!(
+            t.calls.last(),
+            Some(&('u', 0)),
+            "no call after the handshake"
+        );
+        assert_eq!(t.sent, b"EHLO example.test\r\nSTARTTLS\r\n");
+        // Just in time is in time.
+        let mut t = Scripted::new(STARTTLS_SERVER, 4096, Some(0), 0);
+        t.upgrade_ms = 3000;
+        assert_eq!(run_tls(&mut t, 3000), Ok(()));
+    }
+
+    #[test]
+    fn without_a_clock_the_transport_is_never_bounded() {
+        let mut t = Scripted::new(STARTTLS_SERVER, 5, None, 0);
+        assert_eq!(run_tls(&mut t, 0), Ok(()));
+        assert!(t.calls.iter().all(|c| c.0 != 't'));
+    }
+
+    #[test]
+    fn time_left_is_at_least_one_and_none_after_the_deadline() {
+        assert_eq!(left(None, Some(5), 10), Ok(None));
+        assert_eq!(left(Some(5), None, 10), Ok(None));
+        assert_eq!(left(Some(0), Some(4), 10), Ok(Some(6)));
+        assert_eq!(left(Some(0), Some(10), 10), Ok(Some(1)));
+        assert_eq!(left(Some(0), Some(11), 10), Err(Error::Timeout));
+        // The clock wraps.
+        assert_eq!(left(Some(u32::MAX - 1), Some(3), 10), Ok(Some(5)));
     }
 }

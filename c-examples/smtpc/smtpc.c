@@ -206,7 +206,8 @@ static const char _sUsage[] =
   "  --attach FILE[,TYPE]   attachment, repeatable; TYPE default: from the extension\n"
   "  --header 'Name: value' extra header field, repeatable\n"
   "  --reply-to ADDR        Reply-To address\n"
-  "  --timeout SECONDS      per-reply deadline and socket I/O timeout\n"
+  "  --timeout SECONDS      per-reply deadline (also bounds the TLS handshake and\n"
+  "                         each TLS record) and socket I/O timeout\n"
   "                         (default: RFC 5321 deadlines, 600 s I/O, 30 s connect)\n"
   "  --tz +HHMM             time zone of the Date header (default: local)\n"
   "  -v                     print the SMTP transcript on standard error (credentials redacted)\n"
@@ -805,6 +806,7 @@ int main(int argc, char* argv[]) {
   IP_SMTPC_APPLICATION  App;
   IP_SMTPC_OPTIONS      Options;
   IP_SMTPC_REPORT       Report;
+  void                (*pfSetTimeout)(SMTPC_SOCKET hSock, U32 RemainingMs);  /* of the handle's port */
   IP_SMTPC_MAIL_ADDR*   paAddr;
   IP_SMTPC_RCPT_RESULT* paResult;
   IP_SMTPC_MULTIPART_ITEM* paItem;     /* one per --attach                       */
@@ -1128,8 +1130,10 @@ int main(int argc, char* argv[]) {
       Exit = _Fail("input", "--tls-name: empty or too long");
       goto Cleanup;
     }
-    Ctx.TlsConfig.sCaFile     = sCaFile;
-    Ctx.TlsConfig.sServerName = sTlsName;
+    Ctx.TlsConfig.sCaFile           = sCaFile;
+    Ctx.TlsConfig.sServerName       = sTlsName;
+    Ctx.TlsConfig.pfGetTimeMs       = _GetTimeMs;       /* deadlines inside TLS */
+    Ctx.TlsConfig.pfSetLowerTimeout = IP_SMTPC_POSIX_SetTimeout;
     Ctx.TlsError              = IP_SMTPC_MBEDTLS_ERR_NONE;
 #endif
     if (Ctx.TlsMode == IP_SMTPC_TLS_IMPLICIT && !HavePort) {
@@ -1171,6 +1175,7 @@ int main(int argc, char* argv[]) {
   Api.pfReceive    = IP_SMTPC_POSIX_Receive;
   Api.pfUpgrade    = NULL;             /* no TLS in the POSIX port */
   Api.pfDowngrade  = NULL;
+  pfSetTimeout     = IP_SMTPC_POSIX_SetTimeout;
 #ifdef SMTPC_WITH_MBEDTLS
   if (Ctx.TlsMode != IP_SMTPC_TLS_NONE) {
     Api.pfDisconnect = _Disconnect;
@@ -1178,6 +1183,7 @@ int main(int argc, char* argv[]) {
     Api.pfReceive    = IP_SMTPC_MBEDTLS_Receive;
     Api.pfUpgrade    = _Upgrade;
     Api.pfDowngrade  = IP_SMTPC_MBEDTLS_Downgrade;
+    pfSetTimeout     = IP_SMTPC_MBEDTLS_SetTimeout;
   }
 #endif
   memset(&Mta, 0, sizeof(Mta));
@@ -1210,6 +1216,7 @@ int main(int argc, char* argv[]) {
   Options.NumHeaders        = (unsigned)NumHeaders;
   Options.ReplyTimeoutMs    = HaveTimeout ? (U32)Ctx.IoTimeoutMs : 0u;
   Options.pfGetTimeMs       = _GetTimeMs;
+  Options.pfSetTimeout      = HaveTimeout ? pfSetTimeout : NULL;  /* each wait ends by the deadline */
   Ctx.SendCounter++;
   Options.MessageIdSeed     = (U32)getpid() ^ (U32)Ts.tv_sec ^ (U32)Ts.tv_nsec ^ (U32)Ctx.SendCounter;
   Options.pReport           = &Report;

@@ -182,6 +182,7 @@ pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -
         sReplyTo: core::ptr::null(),
         pasHeader: core::ptr::null(),
         NumHeaders: 0,
+        pfSetTimeout: None,
     };
     // SAFETY: non-NULL and writable by contract; `write` does not read the old value.
     unsafe { pOptions.write(defaults) };
@@ -432,6 +433,10 @@ unsafe fn send(
         receive,
         upgrade: api.pfUpgrade,
         clock: args.options.and_then(|o| o.pfGetTimeMs),
+        set_timeout: args
+            .options
+            .filter(|o| o.ReplyTimeoutMs != 0)
+            .and_then(|o| o.pfSetTimeout),
         socket,
         server: mta.sServer,
         tls_up: false,

@@ -13,6 +13,8 @@ pub struct CTransport<'a> {
     pub receive: unsafe extern "C" fn(*mut c_char, c_int, SMTPC_SOCKET) -> c_int,
     pub upgrade: Option<unsafe extern "C" fn(SMTPC_SOCKET, *const c_char) -> c_int>,
     pub clock: Option<unsafe extern "C" fn() -> U32>,
+    /// `pfSetTimeout`, or `None` (also when no `ReplyTimeoutMs` was set).
+    pub set_timeout: Option<unsafe extern "C" fn(SMTPC_SOCKET, U32)>,
     pub socket: SMTPC_SOCKET,
     pub server: *const c_char,
     pub tls_up: bool,
@@ -55,16 +57,26 @@ impl Transport for CTransport<'_> {
             return Err(Error::TlsUnavailable);
         };
         // SAFETY: socket came from pfConnect; server is the caller's valid C string.
-        if unsafe { upgrade(self.socket, self.server) } < 0 {
-            return Err(Error::TlsHandshake);
+        match unsafe { upgrade(self.socket, self.server) } {
+            r if r == Error::Timeout.code() => Err(Error::Timeout),
+            r if r < 0 => Err(Error::TlsHandshake),
+            _ => {
+                self.tls_up = true;
+                Ok(())
+            }
         }
-        self.tls_up = true;
-        Ok(())
     }
 
     fn now_ms(&mut self) -> Option<u32> {
         // SAFETY: a plain C function without arguments.
         self.clock.map(|clock| unsafe { clock() })
+    }
+
+    fn set_timeout(&mut self, remaining_ms: u32) {
+        if let Some(set_timeout) = self.set_timeout {
+            // SAFETY: socket came from pfConnect; the hook takes it and a number.
+            unsafe { set_timeout(self.socket, remaining_ms) };
+        }
     }
 }
 
@@ -138,6 +150,64 @@ impl Observer for CObserver<'_> {
             .zip(text.iter().chain(core::iter::once(&0)))
         {
             *dst = src as c_char;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+
+    // One test function uses these, so no other test races on them.
+    static UPGRADE_RESULT: AtomicI32 = AtomicI32::new(0);
+    static TOLD_MS: AtomicU32 = AtomicU32::new(0);
+
+    unsafe extern "C" fn send(_: *const c_char, n: c_int, _: SMTPC_SOCKET) -> c_int {
+        n
+    }
+    unsafe extern "C" fn receive(_: *mut c_char, _: c_int, _: SMTPC_SOCKET) -> c_int {
+        -1
+    }
+    unsafe extern "C" fn upgrade(_: SMTPC_SOCKET, _: *const c_char) -> c_int {
+        UPGRADE_RESULT.load(Ordering::SeqCst)
+    }
+    unsafe extern "C" fn set_timeout(socket: SMTPC_SOCKET, ms: U32) {
+        assert_eq!(socket as usize, 0x1234);
+        TOLD_MS.store(ms, Ordering::SeqCst);
+    }
+
+    fn transport(set: Option<unsafe extern "C" fn(SMTPC_SOCKET, U32)>) -> CTransport<'static> {
+        CTransport {
+            send,
+            receive,
+            upgrade: Some(upgrade),
+            clock: None,
+            set_timeout: set,
+            socket: 0x1234 as SMTPC_SOCKET,
+            server: c"mx.example.test".as_ptr(),
+            tls_up: false,
+            _api: core::marker::PhantomData,
+        }
+    }
+
+    #[test]
+    fn the_hooks_learn_the_time_left_and_report_a_handshake_timeout() {
+        let mut t = transport(Some(set_timeout));
+        t.set_timeout(2500);
+        assert_eq!(TOLD_MS.load(Ordering::SeqCst), 2500);
+        // Without pfSetTimeout nothing is called.
+        transport(None).set_timeout(7);
+        assert_eq!(TOLD_MS.load(Ordering::SeqCst), 2500);
+        for (r, expected) in [
+            (Error::Timeout.code(), Err(Error::Timeout)),
+            (-1, Err(Error::TlsHandshake)),
+            (0, Ok(())),
+        ] {
+            UPGRADE_RESULT.store(r, Ordering::SeqCst);
+            let mut t = transport(None);
+            assert_eq!(t.upgrade(), expected, "pfUpgrade {r}");
+            assert_eq!(t.tls_up, expected.is_ok());
         }
     }
 }

@@ -82,7 +82,9 @@ pub const IP_SMTPC_MAX_HEADER_LEN: usize = 977;
 /// sent" (emNet ports return 0 for success). `pfReceive` returns the
 /// number of bytes received (> 0); 0 or negative is an error, and
 /// `IP_SMTPC_ERR_TIMEOUT` reports a timeout. `pfUpgrade` returns >= 0 when the
-/// TLS handshake succeeded. NULL `pfUpgrade` / `pfDowngrade` = no TLS.
+/// TLS handshake succeeded, `IP_SMTPC_ERR_TIMEOUT` when it ran out of time,
+/// another negative value when it failed. NULL `pfUpgrade` / `pfDowngrade` =
+/// no TLS. How long each call may take: `IP_SMTPC_OPTIONS.pfSetTimeout`.
 #[repr(C)]
 pub struct IP_SMTPC_API {
     /// Resolves `sServer`, connects, returns a handle or NULL.
@@ -268,8 +270,11 @@ pub struct IP_SMTPC_OPTIONS {
     /// `IP_SMTPC_TLS_*`.
     pub TlsMode: U8,
     /// Per-reply deadline in milliseconds; 0 = RFC 5321 values. Non-zero
-    /// needs `pfGetTimeMs` (else `IP_SMTPC_ERR_INVALID_OPTIONS`). Without a
-    /// clock no deadline applies: the port's receive timeout is the only bound.
+    /// needs `pfGetTimeMs` (else `IP_SMTPC_ERR_INVALID_OPTIONS`). With a
+    /// clock it also bounds the TLS handshake (from its start) and each send;
+    /// give `pfSetTimeout` so that hooks blocked inside a TLS record or
+    /// handshake end in time. Without a clock no deadline applies: the
+    /// port's receive timeout is the only bound.
     pub ReplyTimeoutMs: U32,
     /// Millisecond clock for deadlines, or NULL. It may wrap at 2^32 but
     /// must never run backwards: a step back looks like a very long wait
@@ -295,6 +300,30 @@ pub struct IP_SMTPC_OPTIONS {
     pub pasHeader: *const *const c_char,
     /// Entries in `pasHeader`.
     pub NumHeaders: c_uint,
+    /// Tells the transport hooks how long they may take, or NULL.
+    ///
+    /// When `ReplyTimeoutMs` is set, the library calls it before every
+    /// `pfSend`, `pfReceive` and `pfUpgrade` with the milliseconds left
+    /// (at least 1) until the current deadline: for a reply,
+    /// `ReplyTimeoutMs` from when the wait for it began; for the TLS
+    /// handshake, `ReplyTimeoutMs` from its start; for a send,
+    /// `ReplyTimeoutMs`. The hook calls that follow, up to the next
+    /// `pfSetTimeout`, must return within that time: a TLS port turns it
+    /// into an absolute deadline and checks its clock inside its handshake
+    /// and record loops, gives its socket layer only what is left, and then
+    /// fails the call (`pfReceive`: `IP_SMTPC_ERR_TIMEOUT`; `pfUpgrade`:
+    /// `IP_SMTPC_ERR_TIMEOUT` or < 0) and refuses further I/O on the handle.
+    /// A hook may overrun by its clock's resolution and one step it cannot
+    /// interrupt (a TLS computation). The library reads the clock again
+    /// after every hook call; once the deadline has passed it returns
+    /// `IP_SMTPC_ERR_TIMEOUT` and sends nothing more.
+    ///
+    /// NULL: the hooks must bound themselves (the port's I/O timeout); the
+    /// library then checks the deadline only between hook calls, so a TLS
+    /// hook that blocks until a whole record or handshake has arrived can
+    /// overrun it by far. Ports: `IP_SMTPC_POSIX_SetTimeout`,
+    /// `IP_SMTPC_MBEDTLS_SetTimeout`.
+    pub pfSetTimeout: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET, RemainingMs: U32)>,
 }
 
 #[cfg(test)]

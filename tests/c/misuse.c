@@ -955,7 +955,7 @@ static int _Case_options_init_defaults(FIXTURE* p) {
   if (r != 0 || pOpt->SizeOf != sizeof(*pOpt) || pOpt->AuthMechanisms != 0u || pOpt->AllowInsecureAuth != 0u
       || pOpt->TlsMode != IP_SMTPC_TLS_BY_POLICY || pOpt->ReplyTimeoutMs != 0u || pOpt->pfGetTimeMs != NULL
       || pOpt->MessageIdSeed != 0u || pOpt->pReport != NULL || pOpt->pBody != NULL || pOpt->sReplyTo != NULL
-      || pOpt->pasHeader != NULL || pOpt->NumHeaders != 0u) {
+      || pOpt->pasHeader != NULL || pOpt->NumHeaders != 0u || pOpt->pfSetTimeout != NULL) {
     printf("  FAIL: returned %d or a field is not its default\n", r);
     return -1;
   }

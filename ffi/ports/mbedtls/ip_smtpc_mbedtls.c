@@ -37,6 +37,7 @@
 */
 
 #define DETAIL_SIZE   256u                      /* failure description kept per handle */
+#define MAX_LEFT_MS   0x7FFFFFFFu               /* longest deadline: half the clock's range */
 #define SAN_IP_TAG    (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS)
 
 /*********************************************************************
@@ -69,9 +70,14 @@ typedef struct {
   unsigned char                abIp[16];   /* expected address when the name is a literal */
   unsigned                     IpLen;      /* 4, 16, or 0 for a host name            */
   TLS_STATE*                   pTls;       /* allocated by pfUpgrade                 */
+  U32                        (*pfGetTimeMs)(void);                                /* or NULL */
+  void                       (*pfSetLowerTimeout)(SMTPC_SOCKET hLower, U32 RemainingMs); /* or NULL */
+  int                          HasDeadline; /* IP_SMTPC_MBEDTLS_SetTimeout set one  */
+  U32                          Deadline;   /* pfGetTimeMs() value by which calls end */
   CONN_STATE                   State;
   int                          LastError;  /* IP_SMTPC_MBEDTLS_ERR_*, first failure  */
-  int                          TimedOut;   /* the lower port reported a timeout      */
+  int                          TimedOut;   /* the deadline passed, or the lower port */
+                                           /* reported a timeout                     */
   char                         acDetail[DETAIL_SIZE];
   IP_SMTPC_MBEDTLS_TRACE_FUNC* pfTrace;
   void*                        pTraceUser;
@@ -155,6 +161,35 @@ static void _Trace(const TLS_CONN* pConn, int Dir, const char* pData, int Len) {
   }
 }
 
+/* Milliseconds left until the deadline, MAX_LEFT_MS without one, 0 once it has passed. */
+static U32 _TimeLeft(const TLS_CONN* pConn) {
+  U32 Left;
+
+  if (!pConn->HasDeadline) {
+    return MAX_LEFT_MS;
+  }
+  Left = pConn->Deadline - pConn->pfGetTimeMs();    /* wraps like the clock */
+  return (Left > MAX_LEFT_MS) ? 0u : Left;
+}
+
+/*
+ * Before each call of a lower hook: gives the lower port the time that is
+ * left. Returns 0, or -1 (TimedOut set) when the deadline has passed.
+ */
+static int _BoundLower(TLS_CONN* pConn) {
+  U32 Left;
+
+  Left = _TimeLeft(pConn);
+  if (Left == 0u) {
+    pConn->TimedOut = 1;
+    return -1;
+  }
+  if (pConn->HasDeadline && pConn->pfSetLowerTimeout != NULL) {
+    pConn->pfSetLowerTimeout(pConn->hLower, Left);
+  }
+  return 0;
+}
+
 /* mbedTLS send callback: the lower port's pfSend. */
 static int _BioSend(void* pCtx, const unsigned char* pBuf, size_t Len) {
   TLS_CONN* pConn;
@@ -162,6 +197,9 @@ static int _BioSend(void* pCtx, const unsigned char* pBuf, size_t Len) {
   int       r;
 
   pConn = (TLS_CONN*)pCtx;
+  if (_BoundLower(pConn) != 0) {
+    return MBEDTLS_ERR_SSL_TIMEOUT;
+  }
   n = (Len > (size_t)INT_MAX) ? INT_MAX : (int)Len;
   r = pConn->pLower->pfSend((const char*)pBuf, n, pConn->hLower);
   if (r < 0) {
@@ -180,6 +218,9 @@ static int _BioRecv(void* pCtx, unsigned char* pBuf, size_t Len) {
   int       r;
 
   pConn = (TLS_CONN*)pCtx;
+  if (_BoundLower(pConn) != 0) {
+    return MBEDTLS_ERR_SSL_TIMEOUT;
+  }
   n = (Len > (size_t)INT_MAX) ? INT_MAX : (int)Len;
   r = pConn->pLower->pfReceive((char*)pBuf, n, pConn->hLower);
   if (r > 0) {
@@ -216,6 +257,15 @@ static int _Verify(void* pCtx, mbedtls_x509_crt* pCrt, int Depth, uint32_t* pFla
   return 0;
 }
 
+/* Records a failed send or receive over TLS (sWhat: "send" / "receive"). */
+static void _IoFailed(TLS_CONN* pConn, int MbedError, const char* sWhat) {
+  if (pConn->TimedOut) {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_TIMEOUT, 0, sWhat);
+  } else {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_IO, MbedError, sWhat);
+  }
+}
+
 /* Classifies a failed handshake. */
 static void _HandshakeFailed(TLS_CONN* pConn, int MbedError) {
   char     acInfo[192];
@@ -236,7 +286,35 @@ static void _HandshakeFailed(TLS_CONN* pConn, int MbedError) {
     }
     return;
   }
-  _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_HANDSHAKE, MbedError, pConn->TimedOut ? "timed out" : NULL);
+  if (pConn->TimedOut) {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_TIMEOUT, 0, "handshake");
+    return;
+  }
+  _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_HANDSHAKE, MbedError, NULL);
+}
+
+/*
+ * Runs the handshake step by step, checking the deadline before each step
+ * (the receive callback checks it before each read). Returns 0 or the
+ * mbedTLS error; MBEDTLS_ERR_SSL_TIMEOUT with TimedOut set when the
+ * deadline passed.
+ */
+static int _Handshake(TLS_CONN* pConn) {
+  mbedtls_ssl_context* pSsl;
+  int                  r;
+
+  pSsl = &pConn->pTls->Ssl;
+  while (pSsl->state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+    if (_TimeLeft(pConn) == 0u) {
+      pConn->TimedOut = 1;
+      return MBEDTLS_ERR_SSL_TIMEOUT;
+    }
+    r = mbedtls_ssl_handshake_step(pSsl);
+    if (r != 0 && r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
+      return r;
+    }
+  }
+  return 0;
 }
 
 /* Sets up the TLS contexts; returns 0 or -1 (failure recorded). */
@@ -319,11 +397,13 @@ SMTPC_SOCKET IP_SMTPC_MBEDTLS_Open(const IP_SMTPC_API* pLower, SMTPC_SOCKET hLow
   if (pConn == NULL) {
     goto Cleanup;
   }
-  pConn->pLower    = pLower;
-  pConn->hLower    = hLower;
-  pConn->sCaFile   = pConfig->sCaFile;
-  pConn->State     = CONN_PLAIN;
-  pConn->LastError = IP_SMTPC_MBEDTLS_ERR_NONE;
+  pConn->pLower            = pLower;
+  pConn->hLower            = hLower;
+  pConn->sCaFile           = pConfig->sCaFile;
+  pConn->pfGetTimeMs       = pConfig->pfGetTimeMs;
+  pConn->pfSetLowerTimeout = pConfig->pfSetLowerTimeout;
+  pConn->State             = CONN_PLAIN;
+  pConn->LastError         = IP_SMTPC_MBEDTLS_ERR_NONE;
   if (pConfig->sServerName != NULL) {
     Len = strnlen(pConfig->sServerName, sizeof(pConn->acName));
     if (Len >= sizeof(pConn->acName)) {
@@ -351,6 +431,9 @@ int IP_SMTPC_MBEDTLS_Send(const char* pData, int NumBytes, SMTPC_SOCKET hSock) {
     return -1;
   }
   if (pConn->State == CONN_PLAIN) {
+    if (_BoundLower(pConn) != 0) {
+      return -1;
+    }
     r = pConn->pLower->pfSend(pData, NumBytes, pConn->hLower);
     _Trace(pConn, IP_SMTPC_MBEDTLS_TRACE_SENT, pData, (r == 0) ? NumBytes : ((r > NumBytes) ? NumBytes : r));
     return r;
@@ -365,7 +448,7 @@ int IP_SMTPC_MBEDTLS_Send(const char* pData, int NumBytes, SMTPC_SOCKET hSock) {
       continue;
     }
     if (r <= 0) {
-      _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_IO, r, "send");
+      _IoFailed(pConn, r, "send");
       return -1;
     }
     _Trace(pConn, IP_SMTPC_MBEDTLS_TRACE_SENT, pData + Done, r);
@@ -383,6 +466,9 @@ int IP_SMTPC_MBEDTLS_Receive(char* pData, int NumBytes, SMTPC_SOCKET hSock) {
     return -1;
   }
   if (pConn->State == CONN_PLAIN) {
+    if (_BoundLower(pConn) != 0) {
+      return IP_SMTPC_ERR_TIMEOUT;
+    }
     r = pConn->pLower->pfReceive(pData, NumBytes, pConn->hLower);
     if (r > 0) {
       _Trace(pConn, IP_SMTPC_MBEDTLS_TRACE_RECEIVED, pData, (r > NumBytes) ? NumBytes : r);
@@ -401,15 +487,12 @@ int IP_SMTPC_MBEDTLS_Receive(char* pData, int NumBytes, SMTPC_SOCKET hSock) {
     if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
       continue;
     }
-    if (r == MBEDTLS_ERR_SSL_TIMEOUT) {
-      return IP_SMTPC_ERR_TIMEOUT;
-    }
     if (r == 0 || r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
       pConn->State = CONN_CLOSED;           /* orderly end of the TLS session */
       return -1;
     }
-    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_IO, r, "receive");
-    return -1;
+    _IoFailed(pConn, r, "receive");         /* a record cut off: no more I/O */
+    return pConn->TimedOut ? IP_SMTPC_ERR_TIMEOUT : -1;
   }
 }
 
@@ -451,12 +534,10 @@ int IP_SMTPC_MBEDTLS_Upgrade(SMTPC_SOCKET hSock, const char* sServer) {
   if (_Setup(pConn, pConn->acName) != 0) {
     return -1;
   }
-  do {
-    r = mbedtls_ssl_handshake(&pConn->pTls->Ssl);
-  } while (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE);
+  r = _Handshake(pConn);
   if (r != 0) {
     _HandshakeFailed(pConn, r);
-    return -1;
+    return pConn->TimedOut ? IP_SMTPC_ERR_TIMEOUT : -1;
   }
   //
   // VERIFY_REQUIRED makes the handshake fail on any flag; check anyway.
@@ -518,6 +599,7 @@ const char* IP_SMTPC_MBEDTLS_ErrorString(int Error) {
   case IP_SMTPC_MBEDTLS_ERR_NAME_MISMATCH:  return "server certificate does not match the host name";
   case IP_SMTPC_MBEDTLS_ERR_IO:             return "TLS connection failed";
   case IP_SMTPC_MBEDTLS_ERR_STATE:          return "TLS used in the wrong state";
+  case IP_SMTPC_MBEDTLS_ERR_TIMEOUT:        return "TLS deadline passed";
   default:                                  return "unknown TLS error";
   }
 }
@@ -560,6 +642,31 @@ int IP_SMTPC_MBEDTLS_IsSecure(SMTPC_SOCKET hSock) {
 
   pConn = (const TLS_CONN*)hSock;
   return (pConn != NULL && pConn->State == CONN_SECURE) ? 1 : 0;
+}
+
+void IP_SMTPC_MBEDTLS_SetTimeout(SMTPC_SOCKET hSock, U32 RemainingMs) {
+  TLS_CONN* pConn;
+
+  pConn = (TLS_CONN*)hSock;
+  if (pConn == NULL) {
+    return;
+  }
+  if (RemainingMs == 0u || pConn->pfGetTimeMs == NULL) {
+    //
+    // No deadline (0), or no clock to keep one: the lower port bounds
+    // each of its calls by RemainingMs.
+    //
+    pConn->HasDeadline = 0;
+    if (pConn->pfSetLowerTimeout != NULL) {
+      pConn->pfSetLowerTimeout(pConn->hLower, RemainingMs);
+    }
+    return;
+  }
+  if (RemainingMs > MAX_LEFT_MS) {
+    RemainingMs = MAX_LEFT_MS;
+  }
+  pConn->Deadline    = pConn->pfGetTimeMs() + RemainingMs;
+  pConn->HasDeadline = 1;
 }
 
 void IP_SMTPC_MBEDTLS_SetTrace(SMTPC_SOCKET hSock, IP_SMTPC_MBEDTLS_TRACE_FUNC* pfTrace, void* pUser) {

@@ -13,7 +13,10 @@
  *     NULL, IP_SMTPC_POSIX_Disconnect,        // pfReceive and pfDisconnect
  *     IP_SMTPC_POSIX_Send, IP_SMTPC_POSIX_Receive, NULL, NULL  // are used
  *   };
- *   static const IP_SMTPC_MBEDTLS_CONFIG _Tls = { "/etc/ssl/certs/ca-certificates.crt", NULL };
+ *   static const IP_SMTPC_MBEDTLS_CONFIG _Tls = {
+ *     "/etc/ssl/certs/ca-certificates.crt", NULL,  // sCaFile, sServerName
+ *     _GetTimeMs, IP_SMTPC_POSIX_SetTimeout        // deadlines (see below)
+ *   };
  *
  *   static SMTPC_SOCKET _Connect(const char* sServer) {
  *     SMTPC_SOCKET hPlain = IP_SMTPC_POSIX_Connect(sServer, 587u, 10000u);
@@ -51,6 +54,22 @@
  * After a failed handshake the handle refuses every further send and
  * receive (no fallback to clear text, whatever the caller does).
  *
+ * Deadlines: give IP_SMTPC_MBEDTLS_SetTimeout as IP_SMTPC_OPTIONS.pfSetTimeout
+ * (with ReplyTimeoutMs and pfGetTimeMs). Before every call the library
+ * passes the time left; the port turns it into an absolute deadline on
+ * pConfig->pfGetTimeMs and checks it before each handshake step and before
+ * each read and write of the lower port, giving the lower port only the
+ * time that is left (pConfig->pfSetLowerTimeout, e.g.
+ * IP_SMTPC_POSIX_SetTimeout). So a server, or anyone on the path, that
+ * drips or holds back the handshake or a TLS record cannot stretch a call
+ * past the deadline: pfReceive returns IP_SMTPC_ERR_TIMEOUT, pfUpgrade
+ * IP_SMTPC_ERR_TIMEOUT, pfSend -1, and the handle refuses further I/O
+ * (IP_SMTPC_MBEDTLS_ERR_TIMEOUT; no close_notify either). Slack: a call
+ * ends at most one handshake step's computation (on a PC well under 10 ms;
+ * an RSA or ECDHE operation on a small MCU can take a second) plus one tick
+ * of pfGetTimeMs after the deadline, provided the lower port honours its
+ * timeout.
+ *
  * Each handle owns its mbedTLS contexts (entropy, DRBG, CA chain,
  * configuration, session; allocated on pfUpgrade, freed by pfDisconnect);
  * the port keeps no static state. One handle must not be used by two threads
@@ -69,12 +88,14 @@ extern "C" {
 #define IP_SMTPC_MBEDTLS_ERR_NONE            0   /* no failure                                      */
 #define IP_SMTPC_MBEDTLS_ERR_SETUP          -1   /* CA file unreadable or empty, RNG, out of memory  */
 #define IP_SMTPC_MBEDTLS_ERR_HANDSHAKE      -2   /* protocol failure, alert from the server, no      */
-                                                 /* common version or cipher, I/O error or timeout   */
+                                                 /* common version or cipher, I/O error              */
 #define IP_SMTPC_MBEDTLS_ERR_CERT_UNTRUSTED -3   /* the certificate does not chain to a trusted CA,  */
                                                  /* or is expired, not yet valid, unfit for a server */
 #define IP_SMTPC_MBEDTLS_ERR_NAME_MISMATCH  -4   /* a trusted certificate, issued for another name   */
 #define IP_SMTPC_MBEDTLS_ERR_IO             -5   /* TLS record error after the handshake             */
 #define IP_SMTPC_MBEDTLS_ERR_STATE          -6   /* bad argument, second upgrade, use after failure  */
+#define IP_SMTPC_MBEDTLS_ERR_TIMEOUT        -7   /* the deadline passed (IP_SMTPC_MBEDTLS_SetTimeout) */
+                                                 /* or the lower port timed out                      */
 
 /* Dir argument of the trace hook (the same values as the POSIX port's). */
 #define IP_SMTPC_MBEDTLS_TRACE_SENT          0
@@ -88,6 +109,12 @@ typedef struct {
                             /* read on pfUpgrade, so it must stay valid while the handle lives     */
   const char* sServerName;  /* name the certificate must match, sent as SNI; NULL = pfUpgrade's    */
                             /* sServer. Copied by IP_SMTPC_MBEDTLS_Open.                           */
+  U32  (*pfGetTimeMs)(void);  /* millisecond clock (wrapping) for deadlines, or NULL: then          */
+                              /* IP_SMTPC_MBEDTLS_SetTimeout only passes its value to the lower     */
+                              /* port, which bounds each read, not a record or the handshake       */
+  void (*pfSetLowerTimeout)(SMTPC_SOCKET hLower, U32 RemainingMs);  /* sets the lower port's I/O    */
+                              /* timeout before each of its calls (e.g. IP_SMTPC_POSIX_SetTimeout),  */
+                              /* or NULL when the lower port bounds itself                          */
 } IP_SMTPC_MBEDTLS_CONFIG;
 
 /*
@@ -113,14 +140,15 @@ int  IP_SMTPC_MBEDTLS_Send(const char* pData, int NumBytes, SMTPC_SOCKET hSock);
 
 /*
  * pfReceive: up to NumBytes bytes, in clear or over TLS. Returns the count
- * (> 0), IP_SMTPC_ERR_TIMEOUT when the lower port timed out, -1 on error,
- * end of connection or close_notify.
+ * (> 0), IP_SMTPC_ERR_TIMEOUT when the deadline passed or the lower port
+ * timed out, -1 on error, end of connection or close_notify.
  */
 int  IP_SMTPC_MBEDTLS_Receive(char* pData, int NumBytes, SMTPC_SOCKET hSock);
 
 /*
  * pfUpgrade: TLS handshake on the open connection with verification as
- * described above. Returns 0, or -1 (the class: IP_SMTPC_MBEDTLS_LastError).
+ * described above. Returns 0, IP_SMTPC_ERR_TIMEOUT when the deadline passed
+ * or the lower port timed out, or -1 (the class: IP_SMTPC_MBEDTLS_LastError).
  */
 int  IP_SMTPC_MBEDTLS_Upgrade(SMTPC_SOCKET hSock, const char* sServer);
 
@@ -152,6 +180,13 @@ int  IP_SMTPC_MBEDTLS_GetSessionInfo(SMTPC_SOCKET hSock, char* pBuf, unsigned Bu
 
 /* 1 while TLS is up on the handle, else 0. */
 int  IP_SMTPC_MBEDTLS_IsSecure(SMTPC_SOCKET hSock);
+
+/*
+ * pfSetTimeout (IP_SMTPC_OPTIONS): the calls on the handle that follow must
+ * end within RemainingMs milliseconds from now (see "Deadlines" above);
+ * 0 = no deadline. NULL hSock is ignored.
+ */
+void IP_SMTPC_MBEDTLS_SetTimeout(SMTPC_SOCKET hSock, U32 RemainingMs);
 
 /* Installs (or, with pfTrace NULL, removes) the transcript hook of a handle. */
 void IP_SMTPC_MBEDTLS_SetTrace(SMTPC_SOCKET hSock, IP_SMTPC_MBEDTLS_TRACE_FUNC* pfTrace, void* pUser);

@@ -63,19 +63,19 @@ static unsigned long _NowMs(void) {
 }
 
 /*
- * Waits until Fd is ready for Events or TimeoutMs elapsed (0 = forever);
- * restarts after EINTR with the time that is left.
+ * Waits until Fd is ready for Events or TimeoutMs have elapsed since Start
+ * (a _NowMs() value; TimeoutMs 0 = forever); restarts after EINTR with the
+ * time that is left. A caller that waits several times passes the Start of
+ * its whole call, so TimeoutMs bounds the call, not each wait.
  * Returns 1 ready (including error/hang-up conditions, which the next
  * recv/send/getsockopt reports), 0 timeout, -1 error.
  */
-static int _Wait(int Fd, short Events, unsigned TimeoutMs) {
+static int _Wait(int Fd, short Events, unsigned long Start, unsigned TimeoutMs) {
   struct pollfd Pfd;
-  unsigned long Start;
   unsigned long Elapsed;
   int           Wait;
   int           r;
 
-  Start = _NowMs();
   for (;;) {
     if (TimeoutMs == 0u) {
       Wait = -1;
@@ -137,7 +137,7 @@ static int _ConnectOne(const struct addrinfo* pAddr, unsigned TimeoutMs) {
     if (errno != EINPROGRESS && errno != EINTR) {
       goto Fail;
     }
-    r = _Wait(Fd, POLLOUT, TimeoutMs);
+    r = _Wait(Fd, POLLOUT, _NowMs(), TimeoutMs);
     if (r == 0) {
       errno = ETIMEDOUT;
       goto Fail;
@@ -246,20 +246,22 @@ Cleanup:
 }
 
 int IP_SMTPC_POSIX_Send(const char* pData, int NumBytes, SMTPC_SOCKET hSock) {
-  POSIX_CONN* pConn;
-  size_t      Done;
-  size_t      Total;
-  ssize_t     n;
-  int         r;
+  POSIX_CONN*   pConn;
+  unsigned long Start;
+  size_t        Done;
+  size_t        Total;
+  ssize_t       n;
+  int           r;
 
   pConn = (POSIX_CONN*)hSock;
   if (pConn == NULL || NumBytes < 0 || (pData == NULL && NumBytes > 0)) {
     return -1;
   }
+  Start = _NowMs();
   Total = (size_t)NumBytes;
   Done  = 0u;
   while (Done < Total) {
-    r = _Wait(pConn->Fd, POLLOUT, pConn->TimeoutMs);
+    r = _Wait(pConn->Fd, POLLOUT, Start, pConn->TimeoutMs);
     if (r <= 0) {
       return -1;                          /* timeout or poll error */
     }
@@ -277,16 +279,18 @@ int IP_SMTPC_POSIX_Send(const char* pData, int NumBytes, SMTPC_SOCKET hSock) {
 }
 
 int IP_SMTPC_POSIX_Receive(char* pData, int NumBytes, SMTPC_SOCKET hSock) {
-  POSIX_CONN* pConn;
-  ssize_t     n;
-  int         r;
+  POSIX_CONN*   pConn;
+  unsigned long Start;
+  ssize_t       n;
+  int           r;
 
   pConn = (POSIX_CONN*)hSock;
   if (pConn == NULL || pData == NULL || NumBytes <= 0) {
     return -1;
   }
+  Start = _NowMs();
   for (;;) {
-    r = _Wait(pConn->Fd, POLLIN, pConn->TimeoutMs);
+    r = _Wait(pConn->Fd, POLLIN, Start, pConn->TimeoutMs);
     if (r == 0) {
       return IP_SMTPC_ERR_TIMEOUT;
     }

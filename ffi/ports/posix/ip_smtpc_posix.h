@@ -69,9 +69,9 @@ typedef void (IP_SMTPC_POSIX_TRACE_FUNC)(void* pUser, int Dir, const char* pData
 SMTPC_SOCKET IP_SMTPC_POSIX_Connect(const char* sHost, unsigned Port, unsigned TimeoutMs);
 
 /*
- * pfSend: sends all NumBytes bytes (loops over partial writes and EINTR;
- * waits at most the I/O timeout for the socket to become writable each
- * time). Returns NumBytes, or -1 on error or timeout.
+ * pfSend: sends all NumBytes bytes (loops over partial writes and EINTR),
+ * within the I/O timeout for the whole call. Returns NumBytes, or -1 on
+ * error or timeout.
  */
 int IP_SMTPC_POSIX_Send(const char* pData, int NumBytes, SMTPC_SOCKET hSock);
 
@@ -89,7 +89,12 @@ int IP_SMTPC_POSIX_Receive(char* pData, int NumBytes, SMTPC_SOCKET hSock);
 void IP_SMTPC_POSIX_Disconnect(SMTPC_SOCKET hSock);
 
 /*
- * Sets the I/O timeout of a handle in milliseconds (0 = wait forever).
+ * Sets the I/O timeout of a handle in milliseconds (0 = wait forever): each
+ * later IP_SMTPC_POSIX_Send / _Receive call returns within it. Its
+ * signature is that of IP_SMTPC_OPTIONS.pfSetTimeout: given there (with
+ * ReplyTimeoutMs), the library sets the time left before every call, so
+ * every wait ends by the deadline. It is also the pfSetLowerTimeout of the
+ * mbedTLS port's configuration, which does the same below TLS.
  */
 void IP_SMTPC_POSIX_SetTimeout(SMTPC_SOCKET hSock, unsigned TimeoutMs);
 
