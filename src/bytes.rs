@@ -43,9 +43,10 @@ pub fn hex_pair(b: u8) -> [u8; 2] {
     [digit(b >> 4), digit(b)]
 }
 
-/// The sixteen lower-case hex digits of `value`.
-pub fn hex_u64(value: u64) -> [u8; 16] {
-    let mut out = [0u8; 16];
+/// Writes the lower-case hex digits of `value` into `out`, the last digit
+/// of `value` last (16 slots hold all of a u64). In place: returning a
+/// 16-byte array compiles to a memcpy call, which the library avoids.
+pub fn hex_u64(value: u64, out: &mut [u8]) {
     let mut rest = value;
     for slot in out.iter_mut().rev() {
         let nibble = (rest & 15) as u8;
@@ -56,7 +57,6 @@ pub fn hex_u64(value: u64) -> [u8; 16] {
         };
         rest >>= 4;
     }
-    out
 }
 
 #[cfg(test)]
@@ -79,8 +79,13 @@ mod tests {
         assert_eq!(strip_around(b"\"", b'"', b'"'), None);
         assert_eq!(strip_around(b"[x", b'[', b']'), None);
         assert_eq!(hex_pair(0x3d), *b"3D");
-        assert_eq!(&hex_u64(0x1a2b_3c4d), b"000000001a2b3c4d");
-        assert_eq!(&hex_u64(0xfe09_8765_4321_0abc), b"fe09876543210abc");
-        assert_eq!(&hex_u64(0), b"0000000000000000");
+        let hex = |value: u64| {
+            let mut out = [b'?'; 16];
+            hex_u64(value, &mut out);
+            out
+        };
+        assert_eq!(&hex(0x1a2b_3c4d), b"000000001a2b3c4d");
+        assert_eq!(&hex(0xfe09_8765_4321_0abc), b"fe09876543210abc");
+        assert_eq!(&hex(0), b"0000000000000000");
     }
 }

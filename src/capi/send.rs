@@ -552,10 +552,10 @@ fn unique<R: Recipients + ?Sized>(mail: &Mail<'_, R>, parts: &dyn Parts, words: 
         hash.add(attachment.content_type);
     }
     for word in words {
-        hash.add(&word.to_le_bytes());
+        hash.add_u32(word);
     }
     let marker = 0u8;
-    hash.add(&(&marker as *const u8 as usize).to_le_bytes());
+    hash.add_u32(&marker as *const u8 as usize as u32);
     hash.value()
 }
 

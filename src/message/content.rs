@@ -330,15 +330,11 @@ fn put_filename(out: &mut dyn Out, name: &[u8]) {
 #[inline(always)]
 pub fn generated_boundary(unique: u64, b: &mut [u8; 27]) {
     const PREFIX: &[u8; 11] = b"=_ip-smtpc_";
-    let hex = crate::bytes::hex_u64(unique);
-    for (i, slot) in b.iter_mut().enumerate() {
-        *slot = match i.checked_sub(PREFIX.len()) {
-            None => PREFIX.get(i),
-            Some(j) => hex.get(j),
-        }
-        .copied()
-        .unwrap_or(b'0');
+    let (prefix, hex) = b.split_at_mut(PREFIX.len());
+    for (slot, &c) in prefix.iter_mut().zip(PREFIX) {
+        *slot = c;
     }
+    crate::bytes::hex_u64(unique, hex);
 }
 
 #[cfg(test)]

@@ -93,7 +93,9 @@ pub fn put<R: Recipients + ?Sized>(out: &mut dyn Out, mail: &Mail<'_, R>) {
         }
         out.byte(b'.');
     }
-    out.put(&crate::bytes::hex_u64(mail.unique));
+    let mut hex = [0u8; 16];
+    crate::bytes::hex_u64(mail.unique, &mut hex);
+    out.put(&hex);
     out.byte(b'@');
     out.put(mail.own_domain());
     out.put(b">\r\n");
