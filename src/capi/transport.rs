@@ -2,6 +2,7 @@
 
 use core::ffi::{c_char, c_int, c_uint, c_void};
 
+use super::codes::{step_code, IP_SMTPC_ERR_TIMEOUT};
 use super::types::*;
 use crate::client::{Note, Observer, Transport};
 use crate::error::Error;
@@ -45,7 +46,7 @@ impl Transport for CTransport<'_> {
         let r = unsafe { (self.receive)(buf.as_mut_ptr().cast(), len, self.socket) };
         match r {
             r if r > 0 => Ok(usize::try_from(r).unwrap_or(0).min(buf.len())),
-            r if r == Error::Timeout.code() => Err(Error::Timeout),
+            r if r == IP_SMTPC_ERR_TIMEOUT => Err(Error::Timeout),
             _ => Err(Error::Receive),
         }
     }
@@ -81,7 +82,7 @@ impl CObserver<'_> {
             return;
         };
         let mut status = IP_SMTPC_STATUS {
-            Step: note.step as U8,
+            Step: step_code(note.step),
             ReplyCode: note.code,
             RecipientIndex: index,
             sText: note.text.as_ptr().cast(),
