@@ -757,6 +757,12 @@ typedef struct IP_SMTPC_REPORT {
    * truncated to fit; empty when no reply decided the result.
    */
   char acReply[IP_SMTPC_REPLY_TEXT_SIZE];
+  /**
+   * Reserved for the fields later versions add (written as 0): a report
+   * allocated by code compiled against this header keeps its size when a
+   * newer library fills more (docs/abi.md).
+   */
+  IP_SMTPC_U32 aReserved[4];
 } IP_SMTPC_REPORT;
 
 /**
@@ -829,6 +835,9 @@ typedef struct IP_SMTPC_OPTIONS {
 
 /**
  * What `pfCallback` receives for every `IP_SMTPC_STAT_*`.
+ *
+ * Later versions may append fields: read one only when
+ * `IP_SMTPC_GetVersion()` is at least the release that added it (docs/abi.md).
  */
 typedef struct IP_SMTPC_STATUS {
   /**

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C ABI: emNet's `IP_SMTPC_Send` and ip-smtpc's extensions.
 //!
 //! This is the only module allowed `unsafe`. Every pointer from C is checked

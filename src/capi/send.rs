@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `IP_SMTPC_Send`, `IP_SMTPC_SendEx` and their helpers.
 
 use core::ffi::{c_char, c_int};
@@ -120,6 +121,7 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
                 unsafe { core::slice::from_raw_parts_mut(r.paResult, r.NumResults as usize) }
             };
             r.acReply[0] = 0;
+            r.aReserved = [0; 4];
             (results, Some(&mut r.acReply))
         }
         None => (&mut empty[..], None),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `#[repr(C)]` structures and constants of `IP_SMTPC.h`.
 //!
 //! The emNet structures keep emNet's field order and types exactly (emNet
@@ -199,6 +200,9 @@ pub struct IP_SMTPC_APPLICATION {
 }
 
 /// What `pfCallback` receives for every `IP_SMTPC_STAT_*`.
+///
+/// Later versions may append fields: read one only when
+/// `IP_SMTPC_GetVersion()` is at least the release that added it (docs/abi.md).
 #[repr(C)]
 pub struct IP_SMTPC_STATUS {
     /// `IP_SMTPC_STEP_*`.
@@ -252,6 +256,10 @@ pub struct IP_SMTPC_REPORT {
     /// Text of the deciding reply's last line (without the code), NUL-terminated,
     /// truncated to fit; empty when no reply decided the result.
     pub acReply: [c_char; IP_SMTPC_REPLY_TEXT_SIZE],
+    /// Reserved for the fields later versions add (written as 0): a report
+    /// allocated by code compiled against this header keeps its size when a
+    /// newer library fills more (docs/abi.md).
+    pub aReserved: [U32; 4],
 }
 
 /// Options of `IP_SMTPC_SendEx`. Initialise with `IP_SMTPC_OptionsInit`, then
