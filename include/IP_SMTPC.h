@@ -46,6 +46,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*********************************************************************
+*
+*       Version
+*
+**********************************************************************
+*/
+/** @defgroup ip_smtpc_version Version
+ *  @{
+ */
 /** Major version of this header (Cargo.toml). */
 #define IP_SMTPC_VERSION_MAJOR 0
 /** Minor version of this header. */
@@ -56,6 +65,17 @@
 #define IP_SMTPC_VERSION 100
 /** The version as text. */
 #define IP_SMTPC_VERSION_STRING "0.1.0"
+/** @} */
+
+/*********************************************************************
+*
+*       Integer types
+*
+**********************************************************************
+*/
+/** @defgroup ip_smtpc_types Integer types
+ *  @{
+ */
 #if defined(SEGGER_H)
 typedef U8  IP_SMTPC_U8;   /**< 8-bit unsigned (SEGGER's U8). */
 typedef U16 IP_SMTPC_U16;  /**< 16-bit unsigned (SEGGER's U16). */
@@ -77,6 +97,17 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 #endif
 
 
+/** @} */
+
+/*********************************************************************
+*
+*       Constants: recipient types, security policy, TLS modes, AUTH mechanisms, status, limits
+*
+**********************************************************************
+*/
+/** @defgroup ip_smtpc_constants Constants: recipient types, security policy, TLS modes, AUTH mechanisms, status, limits
+ *  @{
+ */
 /**
  * Recipient type: `To:` header and envelope.
  */
@@ -189,6 +220,17 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
  */
 #define IP_SMTPC_MAX_HEADER_LEN 977
 
+/** @} */
+
+/*********************************************************************
+*
+*       Steps
+*
+**********************************************************************
+*/
+/** @defgroup ip_smtpc_steps Steps
+ *  @{
+ */
 /**
  * `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: Checking the caller's input, before connecting.
  */
@@ -249,6 +291,17 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
  */
 #define IP_SMTPC_STEP_DONE 11
 
+/** @} */
+
+/*********************************************************************
+*
+*       Result codes
+*
+**********************************************************************
+*/
+/** @defgroup ip_smtpc_results Result codes
+ *  @{
+ */
 /**
  * A required pointer or field was NULL.
  */
@@ -511,6 +564,17 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
  */
 #define IP_SMTPC_ERR_TLS_INJECTION -123
 
+/** @} */
+
+/*********************************************************************
+*
+*       Transport hooks
+*
+**********************************************************************
+*/
+/** @defgroup ip_smtpc_hooks Transport hooks
+ *  @{
+ */
 /**
  * Opaque socket handle made by `pfConnect`: a socket number cast to a
  * pointer or a pointer to the application's own connection context.
@@ -554,6 +618,17 @@ typedef struct IP_SMTPC_API {
   void (*pfDowngrade)(SMTPC_SOCKET hSock);
 } IP_SMTPC_API;
 
+/** @} */
+
+/*********************************************************************
+*
+*       Structures
+*
+**********************************************************************
+*/
+/** @defgroup ip_smtpc_structures Structures
+ *  @{
+ */
 /**
  * A sender or recipient (emNet layout). Entry 0 of the array is the sender.
  */
@@ -862,6 +937,17 @@ typedef struct IP_SMTPC_STATUS {
   unsigned int TextLen;
 } IP_SMTPC_STATUS;
 
+/** @} */
+
+/*********************************************************************
+*
+*       Functions
+*
+**********************************************************************
+*/
+/** @defgroup ip_smtpc_functions Functions
+ *  @{
+ */
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -980,6 +1066,8 @@ IP_SMTPC_U32 IP_SMTPC_GetVersion(void);
  * loops forever.
  */
 extern void IP_SMTPC_OnPanic(void);
+
+/** @} */
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -29,11 +29,16 @@ fn package_version(manifest: &Path) -> Result<(u32, u32, u32), String> {
                 .ok_or("malformed version line")?;
             let parts: Vec<u32> = value
                 .split('.')
-                .map(|p| p.parse().map_err(|_| format!("version {value:?} is not x.y.z")))
+                .map(|p| {
+                    p.parse()
+                        .map_err(|_| format!("version {value:?} is not x.y.z"))
+                })
                 .collect::<Result<_, _>>()?;
             if let [major, minor, patch] = parts[..] {
                 if minor >= 100 || patch >= 100 {
-                    return Err(format!("version {value}: minor and patch must stay below 100"));
+                    return Err(format!(
+                        "version {value}: minor and patch must stay below 100"
+                    ));
                 }
                 return Ok((major, minor, patch));
             }
@@ -61,6 +66,104 @@ fn version_block((major, minor, patch): (u32, u32, u32)) -> String {
     )
 }
 
+/// The sections of the header, as an emNet manual chapter reads: each
+/// starts at the doc comment of its first item (found by the line that
+/// declares it) with a SEGGER-style banner and a Doxygen group, so the
+/// reference lists them in this order under "Modules".
+const SECTIONS: [(&str, &str, &str); 8] = [
+    (
+        "#define IP_SMTPC_VERSION_MAJOR ",
+        "ip_smtpc_version",
+        "Version",
+    ),
+    ("#if defined(SEGGER_H)", "ip_smtpc_types", "Integer types"),
+    (
+        "#define SMTPC_REC_TYPE_TO ",
+        "ip_smtpc_constants",
+        "Constants: recipient types, security policy, TLS modes, AUTH mechanisms, status, limits",
+    ),
+    ("#define IP_SMTPC_STEP_INPUT ", "ip_smtpc_steps", "Steps"),
+    (
+        "#define IP_SMTPC_ERR_NULL_POINTER ",
+        "ip_smtpc_results",
+        "Result codes",
+    ),
+    (
+        "typedef void *SMTPC_SOCKET;",
+        "ip_smtpc_hooks",
+        "Transport hooks",
+    ),
+    (
+        "typedef struct IP_SMTPC_MAIL_ADDR {",
+        "ip_smtpc_structures",
+        "Structures",
+    ),
+    (
+        "#ifdef __cplusplus\nextern \"C\" {",
+        "ip_smtpc_functions",
+        "Functions",
+    ),
+];
+
+/// Inserts the section banners and Doxygen groups of [`SECTIONS`].
+fn add_sections(header: &str) -> Result<String, String> {
+    let mut lines: Vec<String> = header.lines().map(str::to_owned).collect();
+    let mut starts = Vec::new();
+    for (anchor, group, title) in SECTIONS {
+        let first = anchor.lines().next().unwrap_or(anchor);
+        let rest: Vec<&str> = anchor.lines().skip(1).collect();
+        let at = (0..lines.len())
+            .find(|&i| {
+                lines[i].starts_with(first)
+                    && rest
+                        .iter()
+                        .enumerate()
+                        .all(|(k, r)| lines.get(i + 1 + k).is_some_and(|l| l == r))
+            })
+            .ok_or_else(|| format!("section anchor {anchor:?} not in the generated header"))?;
+        // Back up over the item's doc comment.
+        let mut start = at;
+        let above = if at > 0 { lines[at - 1].trim() } else { "" };
+        if above.starts_with("/**") && above.ends_with("*/") {
+            start = at - 1;
+        } else if above == "*/" {
+            while start > 0 && !lines[start - 1].starts_with("/**") {
+                start -= 1;
+            }
+            start = start.saturating_sub(1);
+        }
+        starts.push((start, group, title));
+    }
+    if starts.windows(2).any(|w| w[0].0 >= w[1].0) {
+        return Err("header sections out of order: check cbindgen.toml".into());
+    }
+    let end = lines
+        .iter()
+        .rposition(|l| l.starts_with("}  // extern \"C\""))
+        .and_then(|i| i.checked_sub(1))
+        .ok_or("no end of extern \"C\" in the generated header")?;
+    lines.insert(end, "/** @} */\n".to_owned());
+    for (n, &(start, group, title)) in starts.iter().enumerate().rev() {
+        let mut banner = String::new();
+        if n > 0 {
+            banner.push_str("/** @} */\n\n");
+        }
+        banner.push_str(&format!(
+            "/*********************************************************************\n\
+             *\n\
+             *       {title}\n\
+             *\n\
+             **********************************************************************\n\
+             */\n\
+             /** @defgroup {group} {title}\n *  @{{\n */\n"
+        ));
+        lines.insert(start, banner.trim_end().to_owned());
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    Ok(out)
+}
+
 fn generate(root: &Path) -> Result<Vec<u8>, String> {
     let mut config = cbindgen::Config::from_file(root.join("cbindgen.toml"))?;
     let version = package_version(&root.join("Cargo.toml"))?;
@@ -73,7 +176,8 @@ fn generate(root: &Path) -> Result<Vec<u8>, String> {
         .map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     bindings.write(&mut out);
-    Ok(out)
+    let text = String::from_utf8(out).map_err(|e| e.to_string())?;
+    Ok(add_sections(&text)?.into_bytes())
 }
 
 fn main() -> ExitCode {
