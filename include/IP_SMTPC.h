@@ -305,264 +305,264 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 /**
  * A required pointer or field was NULL.
  */
-#define IP_SMTPC_ERR_NULL_POINTER -1
+#define IP_SMTPC_ERR_NULL_POINTER (-1)
 
 /**
  * No sender entry (the address array is empty).
  */
-#define IP_SMTPC_ERR_NO_SENDER -2
+#define IP_SMTPC_ERR_NO_SENDER (-2)
 
 /**
  * No recipient: the address array has no entry after the sender.
  */
-#define IP_SMTPC_ERR_NO_RECIPIENT -3
+#define IP_SMTPC_ERR_NO_RECIPIENT (-3)
 
 /**
  * An address contains CR, LF, NUL or another control character.
  */
-#define IP_SMTPC_ERR_ADDRESS_CONTROL_CHAR -4
+#define IP_SMTPC_ERR_ADDRESS_CONTROL_CHAR (-4)
 
 /**
  * An address is not `local@domain` (RFC 5321 Mailbox syntax).
  */
-#define IP_SMTPC_ERR_ADDRESS_SYNTAX -5
+#define IP_SMTPC_ERR_ADDRESS_SYNTAX (-5)
 
 /**
  * An address exceeds the RFC 5321 length limits.
  */
-#define IP_SMTPC_ERR_ADDRESS_TOO_LONG -6
+#define IP_SMTPC_ERR_ADDRESS_TOO_LONG (-6)
 
 /**
  * A display name contains CR, LF, NUL or another control character, or is too long.
  */
-#define IP_SMTPC_ERR_INVALID_NAME -7
+#define IP_SMTPC_ERR_INVALID_NAME (-7)
 
 /**
  * The subject contains CR, LF, NUL or another control character, or is too long.
  */
-#define IP_SMTPC_ERR_INVALID_SUBJECT -8
+#define IP_SMTPC_ERR_INVALID_SUBJECT (-8)
 
 /**
  * The domain (sDomain) is not a valid host name or address literal.
  */
-#define IP_SMTPC_ERR_INVALID_DOMAIN -9
+#define IP_SMTPC_ERR_INVALID_DOMAIN (-9)
 
 /**
  * A user name or password contains CR, LF or NUL, or is too long.
  */
-#define IP_SMTPC_ERR_INVALID_CREDENTIALS -10
+#define IP_SMTPC_ERR_INVALID_CREDENTIALS (-10)
 
 /**
  * The time zone is not `+HHMM` / `-HHMM`.
  */
-#define IP_SMTPC_ERR_INVALID_TIMEZONE -11
+#define IP_SMTPC_ERR_INVALID_TIMEZONE (-11)
 
 /**
  * The packed date from `pfGetTimeDate` is not a valid calendar date.
  */
-#define IP_SMTPC_ERR_INVALID_DATE -12
+#define IP_SMTPC_ERR_INVALID_DATE (-12)
 
 /**
  * A recipient entry has a type other than TO, CC or BCC.
  */
-#define IP_SMTPC_ERR_INVALID_RECIPIENT_TYPE -13
+#define IP_SMTPC_ERR_INVALID_RECIPIENT_TYPE (-13)
 
 /**
  * A required hook (pfConnect, pfSend, pfReceive, pfDisconnect) is NULL.
  */
-#define IP_SMTPC_ERR_MISSING_HOOK -14
+#define IP_SMTPC_ERR_MISSING_HOOK (-14)
 
 /**
  * The options structure is invalid (unknown size, bad value), or the
  * MTA's `SecPolicy` is neither ALLOW_INSECURE nor SECURE_ONLY.
  */
-#define IP_SMTPC_ERR_INVALID_OPTIONS -15
+#define IP_SMTPC_ERR_INVALID_OPTIONS (-15)
 
 /**
  * The requested feature is not built into this library.
  */
-#define IP_SMTPC_ERR_NOT_BUILT -16
+#define IP_SMTPC_ERR_NOT_BUILT (-16)
 
 /**
  * The body is too long for a C string or invalid.
  */
-#define IP_SMTPC_ERR_INVALID_BODY -17
+#define IP_SMTPC_ERR_INVALID_BODY (-17)
 
 /**
  * An extra header or Reply-To is malformed (bad name, control characters, too long).
  */
-#define IP_SMTPC_ERR_INVALID_HEADER -18
+#define IP_SMTPC_ERR_INVALID_HEADER (-18)
 
 /**
  * A multipart item is invalid (no callback, control characters in its
  * type or file name, a malformed boundary).
  */
-#define IP_SMTPC_ERR_INVALID_ATTACHMENT -19
+#define IP_SMTPC_ERR_INVALID_ATTACHMENT (-19)
 
 /**
  * `pfConnect` returned NULL.
  */
-#define IP_SMTPC_ERR_CONNECT -20
+#define IP_SMTPC_ERR_CONNECT (-20)
 
 /**
  * `pfSend` reported an error.
  */
-#define IP_SMTPC_ERR_SEND -21
+#define IP_SMTPC_ERR_SEND (-21)
 
 /**
  * `pfReceive` reported an error or the connection closed before the reply was complete.
  */
-#define IP_SMTPC_ERR_RECEIVE -22
+#define IP_SMTPC_ERR_RECEIVE (-22)
 
 /**
  * The server did not complete a reply within the deadline.
  */
-#define IP_SMTPC_ERR_TIMEOUT -23
+#define IP_SMTPC_ERR_TIMEOUT (-23)
 
 /**
  * A reply line is malformed (bad code, bad separator, codes differ between lines).
  */
-#define IP_SMTPC_ERR_REPLY_SYNTAX -40
+#define IP_SMTPC_ERR_REPLY_SYNTAX (-40)
 
 /**
  * A reply line is longer than the input buffer (SMTPC_IN_BUFFER_SIZE).
  */
-#define IP_SMTPC_ERR_REPLY_TOO_LONG -41
+#define IP_SMTPC_ERR_REPLY_TOO_LONG (-41)
 
 /**
  * A multi-line reply has more lines than the library accepts.
  */
-#define IP_SMTPC_ERR_REPLY_TOO_MANY_LINES -42
+#define IP_SMTPC_ERR_REPLY_TOO_MANY_LINES (-42)
 
 /**
  * The server refused the session in its greeting (554 or an unexpected code).
  */
-#define IP_SMTPC_ERR_GREETING_REFUSED -43
+#define IP_SMTPC_ERR_GREETING_REFUSED (-43)
 
 /**
  * The server answered EHLO and HELO with an error.
  */
-#define IP_SMTPC_ERR_HELO_REJECTED -44
+#define IP_SMTPC_ERR_HELO_REJECTED (-44)
 
 /**
  * The server sent 421: it is closing the connection.
  */
-#define IP_SMTPC_ERR_SERVICE_CLOSING -45
+#define IP_SMTPC_ERR_SERVICE_CLOSING (-45)
 
 /**
  * The server sent data nobody asked for (a reply before the command was sent).
  */
-#define IP_SMTPC_ERR_UNEXPECTED_REPLY -46
+#define IP_SMTPC_ERR_UNEXPECTED_REPLY (-46)
 
 /**
  * Credentials were given but the server offers no AUTH mechanism the
  * caller allows, or answered AUTH with 504 (mechanism not supported).
  */
-#define IP_SMTPC_ERR_AUTH_NOT_SUPPORTED -60
+#define IP_SMTPC_ERR_AUTH_NOT_SUPPORTED (-60)
 
 /**
  * The server rejected the credentials (535).
  */
-#define IP_SMTPC_ERR_AUTH_FAILED -61
+#define IP_SMTPC_ERR_AUTH_FAILED (-61)
 
 /**
  * AUTH over a connection without TLS was refused because the caller did not allow it.
  */
-#define IP_SMTPC_ERR_AUTH_INSECURE -62
+#define IP_SMTPC_ERR_AUTH_INSECURE (-62)
 
 /**
  * Temporary authentication failure (454).
  */
-#define IP_SMTPC_ERR_AUTH_TEMPORARY -63
+#define IP_SMTPC_ERR_AUTH_TEMPORARY (-63)
 
 /**
  * The server requires authentication (530).
  */
-#define IP_SMTPC_ERR_AUTH_REQUIRED -64
+#define IP_SMTPC_ERR_AUTH_REQUIRED (-64)
 
 /**
  * The mechanism is too weak for the server (534).
  */
-#define IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK -65
+#define IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK (-65)
 
 /**
  * The server requires encryption for this mechanism (538).
  */
-#define IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED -66
+#define IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED (-66)
 
 /**
  * The server kept sending challenges or sent a malformed one, answered
  * AUTH with 500/501/502, or with a positive reply at the wrong stage
  * (235 before the password was sent).
  */
-#define IP_SMTPC_ERR_AUTH_PROTOCOL -67
+#define IP_SMTPC_ERR_AUTH_PROTOCOL (-67)
 
 /**
  * MAIL FROM was rejected.
  */
-#define IP_SMTPC_ERR_SENDER_REJECTED -80
+#define IP_SMTPC_ERR_SENDER_REJECTED (-80)
 
 /**
  * Every RCPT TO was rejected; no data was sent.
  */
-#define IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED -81
+#define IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED (-81)
 
 /**
  * DATA was not answered with 354.
  */
-#define IP_SMTPC_ERR_DATA_REJECTED -82
+#define IP_SMTPC_ERR_DATA_REJECTED (-82)
 
 /**
  * The message was rejected permanently after the final dot (5xx).
  */
-#define IP_SMTPC_ERR_MESSAGE_REJECTED -83
+#define IP_SMTPC_ERR_MESSAGE_REJECTED (-83)
 
 /**
  * The message was rejected temporarily after the final dot (4xx).
  */
-#define IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE -84
+#define IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE (-84)
 
 /**
  * The message exceeds the server's size limit (552 or SIZE).
  */
-#define IP_SMTPC_ERR_MESSAGE_TOO_BIG -85
+#define IP_SMTPC_ERR_MESSAGE_TOO_BIG (-85)
 
 /**
  * An application callback (body, attachment) reported an error; the mail was abandoned.
  */
-#define IP_SMTPC_ERR_APPLICATION_ABORT -86
+#define IP_SMTPC_ERR_APPLICATION_ABORT (-86)
 
 /**
  * The message was accepted for some recipients only; the rest are
  * reported per recipient. Do not resend to all recipients.
  */
-#define IP_SMTPC_ERR_PARTIAL_DELIVERY -100
+#define IP_SMTPC_ERR_PARTIAL_DELIVERY (-100)
 
 /**
  * The connection was lost or timed out after the final dot: the server
  * may or may not have accepted the message.
  */
-#define IP_SMTPC_ERR_OUTCOME_UNKNOWN -101
+#define IP_SMTPC_ERR_OUTCOME_UNKNOWN (-101)
 
 /**
  * TLS was required but the server does not offer STARTTLS, or no TLS hooks were given.
  */
-#define IP_SMTPC_ERR_TLS_UNAVAILABLE -120
+#define IP_SMTPC_ERR_TLS_UNAVAILABLE (-120)
 
 /**
  * The server answered STARTTLS with something other than 220.
  */
-#define IP_SMTPC_ERR_TLS_REFUSED -121
+#define IP_SMTPC_ERR_TLS_REFUSED (-121)
 
 /**
  * `pfUpgrade` failed (handshake, certificate or host name).
  */
-#define IP_SMTPC_ERR_TLS_HANDSHAKE -122
+#define IP_SMTPC_ERR_TLS_HANDSHAKE (-122)
 
 /**
  * The server sent bytes after "220 ready to start TLS" and before the handshake.
  */
-#define IP_SMTPC_ERR_TLS_INJECTION -123
+#define IP_SMTPC_ERR_TLS_INJECTION (-123)
 
 /** @} */
 

@@ -105,9 +105,24 @@ const SECTIONS: [(&str, &str, &str); 8] = [
     ),
 ];
 
+/// `#define NAME -1` becomes `#define NAME (-1)` (cbindgen drops the
+/// parentheses of the Rust source): a negative macro stays one operand in
+/// any expression, as MISRA-minded code expects.
+fn parenthesise_negative(line: &str) -> String {
+    let mut parts = line.splitn(3, ' ');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("#define"), Some(name), Some(value))
+            if value.starts_with('-') && value[1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            format!("#define {name} ({value})")
+        }
+        _ => line.to_owned(),
+    }
+}
+
 /// Inserts the section banners and Doxygen groups of [`SECTIONS`].
 fn add_sections(header: &str) -> Result<String, String> {
-    let mut lines: Vec<String> = header.lines().map(str::to_owned).collect();
+    let mut lines: Vec<String> = header.lines().map(parenthesise_negative).collect();
     let mut starts = Vec::new();
     for (anchor, group, title) in SECTIONS {
         let first = anchor.lines().next().unwrap_or(anchor);
