@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # CMake toolchain file: GNU Arm Embedded (arm-none-eabi-gcc), bare metal.
 #
 #   cmake -S <src> -B <build> -DCMAKE_TOOLCHAIN_FILE=<repo>/cmake/arm-none-eabi.cmake \

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Writes the committed seed corpora fuzz/corpus/<target>/seed-* (real SMTP
 dialogues from tests/scripts/*.smtp and the unit tests, bodies and fields
 from the unit tests) in each target's input layout. Run from anywhere; the

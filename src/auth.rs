@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! SASL mechanisms (RFC 4954) and the choice between them.
 //!
 //! PLAIN (RFC 4616) is sent with an initial response: one round trip.

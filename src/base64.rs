@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Base64 (RFC 4648 §4): the one encoder of the library.
 //!
 //! [`encode_group`] is the core; [`put_concatenated`] writes a SASL response

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Panic-free slice helpers.
 //!
 //! `copy_from_slice`, `copy_within`, `strip_prefix` and friends carry length

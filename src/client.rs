@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Blocking driver: pumps bytes between a [`Session`] and a [`Transport`].
 //!
 //! The driver owns no memory: the reply buffer and the output buffer are the

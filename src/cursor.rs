@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Render-and-skip output cursor.
 //!
 //! Every command and the header block are produced by plain functions that

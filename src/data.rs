@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! DATA stream encoder (RFC 5321 §4.5.2 and §2.3.8).
 //!
 //! Turns arbitrary body bytes into a clean DATA stream:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Capabilities announced in the EHLO reply (RFC 5321 §4.1.1.1).
 //!
 //! ```text

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The one error enum of the library.
 //!
 //! Every failure, from a CR in a subject to a 554 after the final dot, is one

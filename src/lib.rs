@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! ip-smtpc: an SMTP client for embedded firmware.
 //!
 //! The engine is `no_std`, allocation-free, sans-IO and panic-free:

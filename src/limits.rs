@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Build-time limits.
 //!
 //! `build.rs` turns the environment variables `SMTPC_IN_BUFFER_SIZE` and

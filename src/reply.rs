@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Incremental SMTP reply parser (RFC 5321 §4.2).
 //!
 //! ```text

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The sans-IO SMTP session (RFC 5321 §3, §4.1).
 //!
 //! A [`Session`] is told what arrived ([`Session::on_line`]) and asked what to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Helpers shared by the unit tests.
 
 /// A xorshift generator: deterministic random test data without a crate.

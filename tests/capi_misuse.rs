@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C ABI misused: NULL for every pointer, counts of zero or below,
 //! strings without a NUL within their bound, huge lengths, NULL hooks and
 //! callbacks, bad options. Each call must return its own error code, fill
@@ -357,6 +358,7 @@ impl Fixture {
                 paResult: ptr::null_mut(),
                 NumResults: 3,
                 acReply: [b'x' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
+                aReserved: [0xdead_beef; 4],
             },
             null_api: false,
             null_addresses: false,
@@ -462,6 +464,7 @@ fn refused(name: &str, code: c_int, expected: Error, spoil: impl FnOnce(&mut Fix
             (0, 0, 0, 0)
         );
         assert_eq!(r.acReply[0], 0, "{name}: reply text");
+        assert_eq!(r.aReserved, [0; 4], "{name}: reserved fields not cleared");
         if !r.paResult.is_null() {
             for result in &f.results {
                 assert_eq!(

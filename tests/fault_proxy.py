@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """SMTP-aware TCP fault proxy for tests (tests/faults.rs).
 
 Sits on 127.0.0.1 between an SMTP client and a real server (the test bed's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Connection faults between the engine and the real Postfix test bed.
 //!
 //! `tests/fault_proxy.py` sits between the client and Postfix's plain port

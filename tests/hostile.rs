@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The engine against a hostile SMTP server (tests/scripted_server.py over
 //! real TCP), and hostile input from the application.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Load against the real Postfix test bed (scripts/testbed): 1,000 messages
 //! one after the other, each over its own connection, and 1,000 more from 8
 //! threads at once (each thread with its own session, transport and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The engine and the C API against the real Postfix + Dovecot test bed
 //! (scripts/testbed). Every test is ignored by default; `scripts/test` starts
 //! the bed and runs `cargo test -- --include-ignored`. Without the bed's env

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The engine against the scripted server (tests/scripted_server.py) over
 //! real TCP: each case checks the result code and what the client sent.
 

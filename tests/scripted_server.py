@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Scripted SMTP server for tests (normal, edge and hostile cases).
 
 Usage:

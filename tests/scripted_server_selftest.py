@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Self-test for tests/scripted_server.py.
 
 Exercises every step type (pass and fail cases) through the command line and

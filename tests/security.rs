@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Security and truthfulness against the real Postfix test bed (issue 11):
 //! TLS settings that never resolve to clear text, Message-IDs that differ for
 //! different mails, and text that cannot inject a MIME part. Every test is

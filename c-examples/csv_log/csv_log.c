@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * csv_log.c - mails a sensor log as a CSV attachment. The rows are computed
  * while the mail is being sent: 100,000 of them, never held in memory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * emnet_sample.c - an application written the way emNet's SMTP client
  * sample is written (static const configuration tables, one call to

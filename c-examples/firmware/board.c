@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* SysTick-based millisecond clock, polled (see board.h). */
 #include "board.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * Board support for QEMU mps2-an386 (and mps2-an385): the 25 MHz system
  * clock, a millisecond clock from SysTick without interrupts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * ip-smtpc firmware example for QEMU mps2-an386 (Cortex-M4, bare metal).
  *

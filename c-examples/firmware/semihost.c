@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* ARM semihosting calls used by the firmware example (see semihost.h). */
 #include <stddef.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * ARM semihosting (BKPT 0xAB on M-profile): console output, exit status, the
  * command line and host files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * IP_SMTPC_API transport hooks over CMSDK UART0.
  *

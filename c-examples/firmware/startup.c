@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * Start-up code for the Cortex-M4 of QEMU's mps2-an386 (also fine for the
  * Cortex-M3 of mps2-an385): vector table, Reset_Handler, default handlers,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* CMSDK APB UART polling driver (see uart_cmsdk.h). */
 #include "uart_cmsdk.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * Polling driver for the ARM CMSDK APB UART (UART0 of mps2-an385/an386 at
  * 0x40004000). No interrupts, no FIFO: one byte in each direction.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The DATA encoder (`data::DotStuffer`) on arbitrary bodies in arbitrary
 //! pieces.
 //!

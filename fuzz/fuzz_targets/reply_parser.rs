@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The incremental reply parser (`reply::parse_line`) and `reply::Assembler`
 //! on arbitrary server bytes.
 //!

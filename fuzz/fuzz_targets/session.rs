@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The whole session against arbitrary server bytes.
 //!
 //! Input: 8 configuration bytes, a body (length byte, repeat byte, bytes),

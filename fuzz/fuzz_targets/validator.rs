@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Input validation: addresses (`message::address`), `Mail::validate`,
 //! `header::validate_extra`, `Config::validate`, dates and time zones, on
 //! arbitrary fields.

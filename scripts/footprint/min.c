@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * Minimal firmware for the footprint measurement (scripts/footprint/run).
  *

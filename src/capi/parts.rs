@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! emNet multipart items (and the streamed body of `IP_SMTPC_SendEx`) as
 //! [`Parts`], and the extra-header array as a [`TextList`].
 //!

@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `IP_SMTPC_Send`, `IP_SMTPC_SendEx` and their helpers.
 
 use core::ffi::{c_char, c_int};
 
+use super::codes::*;
 use super::parts;
 use super::strings::{bounded, MAX_BODY_LEN};
 use super::transport::{CObserver, CTransport};
@@ -18,11 +20,8 @@ use crate::session::{Config, Session, Step, TlsPolicy};
 
 /// Sends one mail (emNet-compatible).
 ///
-/// `paMailAddr[0]` is the sender, entries 1..NumMailAddr-1 the recipients.
-/// Returns 0 when the server accepted the message for every recipient (a 2xx
-/// reply after the final dot), otherwise a negative `IP_SMTPC_ERR_*` code;
-/// `IP_SMTPC_ERR_PARTIAL_DELIVERY` means some recipients got it.
-/// Invalid input is refused before `pfConnect` is called.
+/// Blocks until the mail is sent or has failed; the hooks and callbacks run
+/// in the calling task. Invalid input is refused before `pfConnect` is called.
 ///
 /// With `SMTPC_SEC_POLICY_ALLOW_INSECURE`, AUTH is sent on a connection
 /// without TLS as emNet does; use `IP_SMTPC_SendEx` to refuse that.
@@ -38,10 +37,21 @@ use crate::session::{Config, Session, Step, TlsPolicy};
 /// that reuse one stack: set `IP_SMTPC_OPTIONS.MessageIdSeed` to a counter
 /// (or `pfGetTimeMs`) in `IP_SMTPC_SendEx` to tell them apart.
 ///
-/// # Safety
-/// Every non-NULL pointer must point to a valid object (and `paMailAddr` to
-/// `NumMailAddr` entries) that stays valid during the call; strings must be
-/// NUL-terminated or longer than their documented limit.
+/// @param pIP_API      Transport hooks (`pfConnect`, `pfDisconnect`, `pfSend`,
+///                     `pfReceive` required; `pfUpgrade`/`pfDowngrade` for TLS).
+/// @param paMailAddr   Address array: entry 0 is the sender, the others the
+///                     recipients (`SMTPC_REC_TYPE_TO`, `_CC`, `_BCC`).
+/// @param NumMailAddr  Entries in `paMailAddr` (at least 2).
+/// @param pMessage     Subject, body and multipart items.
+/// @param pMTA         Mail server, credentials and `SecPolicy`.
+/// @param pApplication Date/time and progress hooks, own domain, time zone.
+/// @return 0 when the server accepted the message for every recipient (a
+///         2xx reply after the final dot); otherwise a negative
+///         `IP_SMTPC_ERR_*` code (`IP_SMTPC_ERR_PARTIAL_DELIVERY`: some
+///         recipients got it).
+/// @pre Every non-NULL pointer points to a valid object (`paMailAddr` to
+///      `NumMailAddr` entries) that stays valid during the call; strings are
+///      NUL-terminated or longer than their documented limit.
 #[no_mangle]
 pub unsafe extern "C" fn IP_SMTPC_Send(
     pIP_API: *const IP_SMTPC_API,
@@ -69,9 +79,18 @@ pub unsafe extern "C" fn IP_SMTPC_Send(
 /// insecure-AUTH opt-in, TLS mode, reply deadlines and a report with one
 /// result per recipient. `pOptions` NULL behaves like `IP_SMTPC_Send`.
 ///
-/// # Safety
-/// As `IP_SMTPC_Send`; `pOptions` is NULL or initialised by
-/// `IP_SMTPC_OptionsInit`, and its `pReport` NULL or valid.
+/// @param pIP_API      Transport hooks, as for `IP_SMTPC_Send`.
+/// @param paMailAddr   Address array, entry 0 the sender, as for `IP_SMTPC_Send`.
+/// @param NumMailAddr  Entries in `paMailAddr`.
+/// @param pMessage     Subject, body and multipart items.
+/// @param pMTA         Mail server, credentials and `SecPolicy`.
+/// @param pApplication Date/time and progress hooks, own domain, time zone.
+/// @param pOptions     Options initialised by `IP_SMTPC_OptionsInit`, or NULL.
+/// @return 0 when the server accepted the message for every recipient,
+///         otherwise a negative `IP_SMTPC_ERR_*` code; the same value is
+///         in `pOptions->pReport->Result` when a report was asked for.
+/// @pre As for `IP_SMTPC_Send`; `pOptions` is NULL or initialised by
+///      `IP_SMTPC_OptionsInit`, and its `pReport` NULL or valid.
 #[no_mangle]
 pub unsafe extern "C" fn IP_SMTPC_SendEx(
     pIP_API: *const IP_SMTPC_API,
@@ -87,7 +106,7 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
     // Nothing else in an options block is read, nor its report written,
     // before its size says it is one of ours.
     if options.is_some_and(|o| o.SizeOf as usize != core::mem::size_of::<IP_SMTPC_OPTIONS>()) {
-        return Error::InvalidOptions.code();
+        return IP_SMTPC_ERR_INVALID_OPTIONS;
     }
     let report: *mut IP_SMTPC_REPORT = options.map_or(core::ptr::null_mut(), |o| o.pReport);
     let mut empty: [IP_SMTPC_RCPT_RESULT; 0] = [];
@@ -102,6 +121,7 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
                 unsafe { core::slice::from_raw_parts_mut(r.paResult, r.NumResults as usize) }
             };
             r.acReply[0] = 0;
+            r.aReserved = [0; 4];
             (results, Some(&mut r.acReply))
         }
         None => (&mut empty[..], None),
@@ -137,15 +157,15 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
     let result = unsafe { send(&args, &mut observer, &mut summary) };
     let code = match result {
         Ok(()) => 0,
-        Err(e) => e.code(),
+        Err(e) => error_code(e),
     };
     // SAFETY: as above; the observer's borrows have ended.
     if let Some(r) = unsafe { report.as_mut() } {
         r.Result = code;
         r.Step = if result.is_ok() {
-            Step::Done as U8
+            IP_SMTPC_STEP_DONE
         } else {
-            summary.step as U8
+            step_code(summary.step)
         };
         r.Secure = U8::from(summary.secure);
         r.ReplyCode = summary.code;
@@ -159,15 +179,17 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
 }
 
 /// Fills `*pOptions` with the defaults: every mechanism, no AUTH in clear,
-/// TLS by `SecPolicy`, RFC 5321 deadlines, no report. Returns 0, or
-/// `IP_SMTPC_ERR_NULL_POINTER`.
+/// TLS by `SecPolicy`, RFC 5321 deadlines, no report, and `SizeOf` set to
+/// this library's `sizeof(IP_SMTPC_OPTIONS)`.
 ///
-/// # Safety
-/// `pOptions` is NULL or points to writable memory for one `IP_SMTPC_OPTIONS`.
+/// @param pOptions The options to initialise.
+/// @return 0, or `IP_SMTPC_ERR_NULL_POINTER` when `pOptions` is NULL.
+/// @pre `pOptions` is NULL or points to writable memory for one
+///      `IP_SMTPC_OPTIONS`.
 #[no_mangle]
 pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -> c_int {
     if pOptions.is_null() {
-        return Error::NullPointer.code();
+        return IP_SMTPC_ERR_NULL_POINTER;
     }
     let defaults = IP_SMTPC_OPTIONS {
         SizeOf: core::mem::size_of::<IP_SMTPC_OPTIONS>() as U32,
@@ -189,11 +211,15 @@ pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -
     0
 }
 
-/// A static, NUL-terminated English description of a result code
-/// (never NULL; "unknown error" for codes that are not ours).
+/// Describes a result code in English.
+///
+/// @param Error A value returned by `IP_SMTPC_Send` or `IP_SMTPC_SendEx`
+///              (0 or `IP_SMTPC_ERR_*`).
+/// @return A static, NUL-terminated text; never NULL ("unknown error" for
+///         codes that are not the library's).
 #[no_mangle]
 pub extern "C" fn IP_SMTPC_ErrorString(Error: c_int) -> *const c_char {
-    match (Error, crate::error::Error::from_code(Error)) {
+    match (Error, error_from_code(Error)) {
         (0, _) => c"success".as_ptr(),
         (_, Some(e)) => e.message().as_ptr(),
         (_, None) => c"unknown error".as_ptr(),

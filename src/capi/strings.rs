@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Bounded reads of C strings.
 
 use core::ffi::c_char;

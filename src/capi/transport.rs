@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C hooks seen as a [`Transport`] and an [`Observer`].
 
 use core::ffi::{c_char, c_int, c_uint, c_void};
 
+use super::codes::{step_code, IP_SMTPC_ERR_TIMEOUT};
 use super::types::*;
 use crate::client::{Note, Observer, Transport};
 use crate::error::Error;
@@ -47,7 +49,7 @@ impl Transport for CTransport<'_> {
         let r = unsafe { (self.receive)(buf.as_mut_ptr().cast(), len, self.socket) };
         match r {
             r if r > 0 => Ok(usize::try_from(r).unwrap_or(0).min(buf.len())),
-            r if r == Error::Timeout.code() => Err(Error::Timeout),
+            r if r == IP_SMTPC_ERR_TIMEOUT => Err(Error::Timeout),
             _ => Err(Error::Receive),
         }
     }
@@ -93,7 +95,7 @@ impl CObserver<'_> {
             return;
         };
         let mut status = IP_SMTPC_STATUS {
-            Step: note.step as U8,
+            Step: step_code(note.step),
             ReplyCode: note.code,
             RecipientIndex: index,
             sText: note.text.as_ptr().cast(),

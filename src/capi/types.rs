@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `#[repr(C)]` structures and constants of `IP_SMTPC.h`.
 //!
 //! The emNet structures keep emNet's field order and types exactly (emNet
@@ -29,30 +30,30 @@ pub const SMTPC_REC_TYPE_BCC: c_int = 3;
 pub const SMTPC_REC_TYPE_FROM: c_int = 4;
 
 /// Use STARTTLS when offered; continue in clear otherwise (emNet default).
-pub const SMTPC_SEC_POLICY_ALLOW_INSECURE: U8 = 0;
+pub const SMTPC_SEC_POLICY_ALLOW_INSECURE: u8 = 0;
 /// Abort unless STARTTLS is offered and succeeds. Wins over every
 /// `IP_SMTPC_OPTIONS.TlsMode`: with `IP_SMTPC_TLS_STARTTLS` it makes STARTTLS
 /// required, with `IP_SMTPC_TLS_NONE` the call is refused with
 /// `IP_SMTPC_ERR_INVALID_OPTIONS`, without pfUpgrade with
 /// `IP_SMTPC_ERR_TLS_UNAVAILABLE`; nothing is ever sent in clear.
-pub const SMTPC_SEC_POLICY_SECURE_ONLY: U8 = 1;
+pub const SMTPC_SEC_POLICY_SECURE_ONLY: u8 = 1;
 
 /// `IP_SMTPC_OPTIONS.TlsMode`: follow `IP_SMTPC_MTA.SecPolicy` (emNet behaviour).
-pub const IP_SMTPC_TLS_BY_POLICY: U8 = 0;
+pub const IP_SMTPC_TLS_BY_POLICY: u8 = 0;
 /// No TLS even if hooks are given (refused with SECURE_ONLY).
-pub const IP_SMTPC_TLS_NONE: U8 = 1;
+pub const IP_SMTPC_TLS_NONE: u8 = 1;
 /// STARTTLS when offered (required with SECURE_ONLY); without pfUpgrade
 /// the call is refused with `IP_SMTPC_ERR_TLS_UNAVAILABLE`.
-pub const IP_SMTPC_TLS_STARTTLS: U8 = 2;
+pub const IP_SMTPC_TLS_STARTTLS: u8 = 2;
 /// STARTTLS or abort.
-pub const IP_SMTPC_TLS_STARTTLS_REQUIRED: U8 = 3;
+pub const IP_SMTPC_TLS_STARTTLS_REQUIRED: u8 = 3;
 /// TLS from the first byte (RFC 8314, port 465).
-pub const IP_SMTPC_TLS_IMPLICIT: U8 = 4;
+pub const IP_SMTPC_TLS_IMPLICIT: u8 = 4;
 
 /// `IP_SMTPC_OPTIONS.AuthMechanisms` bit: PLAIN.
-pub const IP_SMTPC_AUTH_PLAIN: U32 = 1 << 0;
+pub const IP_SMTPC_AUTH_PLAIN: c_uint = 1 << 0;
 /// `IP_SMTPC_OPTIONS.AuthMechanisms` bit: LOGIN.
-pub const IP_SMTPC_AUTH_LOGIN: U32 = 1 << 1;
+pub const IP_SMTPC_AUTH_LOGIN: c_uint = 1 << 1;
 
 /// `pfCallback` Stat: the dialogue entered a new step; `p` is a `const IP_SMTPC_STATUS*`.
 pub const IP_SMTPC_STAT_STEP: c_int = 1;
@@ -201,6 +202,9 @@ pub struct IP_SMTPC_APPLICATION {
 }
 
 /// What `pfCallback` receives for every `IP_SMTPC_STAT_*`.
+///
+/// Later versions may append fields: read one only when
+/// `IP_SMTPC_GetVersion()` is at least the release that added it (docs/abi.md).
 #[repr(C)]
 pub struct IP_SMTPC_STATUS {
     /// `IP_SMTPC_STEP_*`.
@@ -254,6 +258,10 @@ pub struct IP_SMTPC_REPORT {
     /// Text of the deciding reply's last line (without the code), NUL-terminated,
     /// truncated to fit; empty when no reply decided the result.
     pub acReply: [c_char; IP_SMTPC_REPLY_TEXT_SIZE],
+    /// Reserved for the fields later versions add (written as 0): a report
+    /// allocated by code compiled against this header keeps its size when a
+    /// newer library fills more (docs/abi.md).
+    pub aReserved: [U32; 4],
 }
 
 /// Options of `IP_SMTPC_SendEx`. Initialise with `IP_SMTPC_OptionsInit`, then

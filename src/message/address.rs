@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Address syntax (RFC 5321 §4.1.2) and display names (RFC 5322 §3.4).
 //!
 //! ```text

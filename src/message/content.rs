@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The message content: header block, text and attachments (RFC 2045-2049).
 //!
 //! A mail without attachments is one `text/plain; charset=utf-8` part. With

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The Date header (RFC 5322 §3.3) from emNet's packed clock value.
 //!
 //! `pfGetTimeDate` returns the FAT time stamp: bits 0-4 seconds/2,

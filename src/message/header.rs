@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The RFC 5322 header fields common to every message.
 //!
 //! ```text

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The message: who sends to whom, what, and when; its validation and its
 //! RFC 5322 header block.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Streaming quoted-printable encoder (RFC 2045 §6.7).
 //!
 //! Text in, any split: CR LF, bare CR and bare LF become hard line breaks

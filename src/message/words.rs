@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! RFC 2047 encoded words for non-ASCII header text.
 //!
 //! `=?UTF-8?B?...?=` words of at most 42 input octets (68 characters), cut

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * maxrss.c - test helper: runs a command and reports its peak resident set
  * size, measured by wait4() in this small process (a child forked by a big

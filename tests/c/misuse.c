@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * misuse.c - the C API misused, through the real libip_smtpc.a.
  *

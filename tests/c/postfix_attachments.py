@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """smtpc --attach against the real Postfix of the test bed (ctest label "postfix").
 
     postfix_attachments.py --smtpc build/smtpc --maxrss build/maxrss

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Run a C client against tests/scripted_server.py and check the outcome.
 
 Usage:

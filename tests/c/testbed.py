@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Helpers for the C tests that run against the Postfix test bed (scripts/testbed).
 
 Used by tests/c/postfix_attachments.py and tests/tls/postfix_tls.py:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # C tests: smtpc, emnet_sample and csv_log against tests/scripted_server.py
 # (label "c"), and smtpc against the Postfix test bed (label "postfix";
 # skipped when scripts/testbed is not running).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Checks one run of the firmware example against what Postfix delivered.
 
 Called by tests/firmware/run after QEMU exited:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C API's socket hooks over a std `TcpStream`, for tests that call
 //! `IP_SMTPC_Send` / `IP_SMTPC_SendEx` against a real server on loopback.
 //! The hooks ignore the server name: they connect to this thread's port

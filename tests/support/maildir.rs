@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The Postfix + Dovecot test bed (scripts/testbed): its settings and its
 //! Maildirs.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Shared test support: the scripted server process and a TCP transport.
 #![allow(dead_code)]
 

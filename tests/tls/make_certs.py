@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Makes throw-away certificates for the scripted TLS tests (ctest fixture).
 
     make_certs.py OUTDIR

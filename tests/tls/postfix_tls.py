@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """smtpc's TLS against the real Postfix of the test bed (ctest label "postfix").
 
     postfix_tls.py --smtpc build/smtpc --case CASE

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """A man in the middle between an SMTP client and a server, for TLS tests.
 
     strip_starttls_proxy.py --target-port N [--target-host 127.0.0.1]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * ip_smtpc_lwip.c - IP_SMTPC_API transport hooks over the lwIP sockets API.
  * See ip_smtpc_lwip.h.

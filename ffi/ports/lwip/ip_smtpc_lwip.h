@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * ip_smtpc_lwip.h - IP_SMTPC_API transport hooks over the lwIP sockets API
  * (lwip_socket, lwip_connect, lwip_send, lwip_recv, lwip_close,

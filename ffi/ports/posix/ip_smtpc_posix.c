@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * ip_smtpc_posix.c - IP_SMTPC_API transport hooks over BSD sockets.
  * See ip_smtpc_posix.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * SEGGER.h - test stand-in for SEGGER's global header, for the compile
  * check "emNet application code compiles unchanged against IP_SMTPC.h".

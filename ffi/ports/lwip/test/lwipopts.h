@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * Minimal lwipopts.h to compile ip_smtpc_lwip.c against lwIP's headers
  * (ffi/ports/lwip/check). Not a configuration to run lwIP with.

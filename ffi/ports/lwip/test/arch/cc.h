@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * Minimal arch/cc.h for compiling ip_smtpc_lwip.c against lwIP's headers
  * (ffi/ports/lwip/check): a bare-metal-like port with the C library's

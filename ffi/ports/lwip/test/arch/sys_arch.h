@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * Minimal arch/sys_arch.h for compiling ip_smtpc_lwip.c against lwIP's
  * headers with NO_SYS = 0 (ffi/ports/lwip/check): opaque RTOS handles.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """TCP relay from a listening socket inside a network namespace to a server
 in this process's own namespace (ffi/ports/lwip/test/unix/run).
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * lwip_unix_send.c - sends one mail with IP_SMTPC_Send() through the lwIP
  * port (ffi/ports/lwip) on lwIP's unix port (Debian's liblwip.so) over a tap

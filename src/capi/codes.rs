@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//! The numbers of the C ABI: result codes (`IP_SMTPC_ERR_*`) and steps
+//! (`IP_SMTPC_STEP_*`).
+//!
+//! They are defined here, as literals, and not taken from the engine's
+//! [`Error`] and [`Step`] enums: the two `match`es below are the only bridge,
+//! so a new engine variant does not compile until it is given a number here,
+//! and renumbering an engine enum cannot change the ABI. Numbers are never
+//! reused; retired ones stay as comments.
+
+use core::ffi::c_int;
+
+use crate::error::Error;
+use crate::session::Step;
+
+/// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: Checking the caller's input, before connecting.
+pub const IP_SMTPC_STEP_INPUT: u8 = 0;
+/// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: Opening the connection.
+pub const IP_SMTPC_STEP_CONNECT: u8 = 1;
+/// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: Waiting for the server's greeting.
+pub const IP_SMTPC_STEP_GREETING: u8 = 2;
+/// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: EHLO or HELO.
+pub const IP_SMTPC_STEP_EHLO: u8 = 3;
+/// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: STARTTLS and the TLS handshake (implicit TLS included).
+pub const IP_SMTPC_STEP_START_TLS: u8 = 4;
+/// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: AUTH.
+pub const IP_SMTPC_STEP_AUTH: u8 = 5;
+/// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: MAIL FROM.
+pub const IP_SMTPC_STEP_MAIL: u8 = 6;
+/// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: RCPT TO.
+pub const IP_SMTPC_STEP_RCPT: u8 = 7;
+/// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: DATA.
+pub const IP_SMTPC_STEP_DATA: u8 = 8;
+/// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: Sending the message and waiting for the reply to the final dot.
+pub const IP_SMTPC_STEP_END_OF_DATA: u8 = 9;
+/// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: QUIT.
+pub const IP_SMTPC_STEP_QUIT: u8 = 10;
+/// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: The connection is finished.
+pub const IP_SMTPC_STEP_DONE: u8 = 11;
+
+// Result codes: 0 is success; failures are negative, grouped in ranges of twenty.
+// -1 .. -19: invalid input. Nothing was sent.
+/// A required pointer or field was NULL.
+pub const IP_SMTPC_ERR_NULL_POINTER: c_int = -1;
+/// No sender entry (the address array is empty).
+pub const IP_SMTPC_ERR_NO_SENDER: c_int = -2;
+/// No recipient: the address array has no entry after the sender.
+pub const IP_SMTPC_ERR_NO_RECIPIENT: c_int = -3;
+/// An address contains CR, LF, NUL or another control character.
+pub const IP_SMTPC_ERR_ADDRESS_CONTROL_CHAR: c_int = -4;
+/// An address is not `local@domain` (RFC 5321 Mailbox syntax).
+pub const IP_SMTPC_ERR_ADDRESS_SYNTAX: c_int = -5;
+/// An address exceeds the RFC 5321 length limits.
+pub const IP_SMTPC_ERR_ADDRESS_TOO_LONG: c_int = -6;
+/// A display name contains CR, LF, NUL or another control character, or is too long.
+pub const IP_SMTPC_ERR_INVALID_NAME: c_int = -7;
+/// The subject contains CR, LF, NUL or another control character, or is too long.
+pub const IP_SMTPC_ERR_INVALID_SUBJECT: c_int = -8;
+/// The domain (sDomain) is not a valid host name or address literal.
+pub const IP_SMTPC_ERR_INVALID_DOMAIN: c_int = -9;
+/// A user name or password contains CR, LF or NUL, or is too long.
+pub const IP_SMTPC_ERR_INVALID_CREDENTIALS: c_int = -10;
+/// The time zone is not `+HHMM` / `-HHMM`.
+pub const IP_SMTPC_ERR_INVALID_TIMEZONE: c_int = -11;
+/// The packed date from `pfGetTimeDate` is not a valid calendar date.
+pub const IP_SMTPC_ERR_INVALID_DATE: c_int = -12;
+/// A recipient entry has a type other than TO, CC or BCC.
+pub const IP_SMTPC_ERR_INVALID_RECIPIENT_TYPE: c_int = -13;
+/// A required hook (pfConnect, pfSend, pfReceive, pfDisconnect) is NULL.
+pub const IP_SMTPC_ERR_MISSING_HOOK: c_int = -14;
+/// The options structure is invalid (unknown size, bad value), or the
+/// MTA's `SecPolicy` is neither ALLOW_INSECURE nor SECURE_ONLY.
+pub const IP_SMTPC_ERR_INVALID_OPTIONS: c_int = -15;
+/// The requested feature is not built into this library.
+pub const IP_SMTPC_ERR_NOT_BUILT: c_int = -16;
+/// The body is too long for a C string or invalid.
+pub const IP_SMTPC_ERR_INVALID_BODY: c_int = -17;
+/// An extra header or Reply-To is malformed (bad name, control characters, too long).
+pub const IP_SMTPC_ERR_INVALID_HEADER: c_int = -18;
+/// A multipart item is invalid (no callback, control characters in its
+/// type or file name, a malformed boundary).
+pub const IP_SMTPC_ERR_INVALID_ATTACHMENT: c_int = -19;
+
+// -20 .. -39: transport.
+/// `pfConnect` returned NULL.
+pub const IP_SMTPC_ERR_CONNECT: c_int = -20;
+/// `pfSend` reported an error.
+pub const IP_SMTPC_ERR_SEND: c_int = -21;
+/// `pfReceive` reported an error or the connection closed before the reply was complete.
+pub const IP_SMTPC_ERR_RECEIVE: c_int = -22;
+/// The server did not complete a reply within the deadline.
+pub const IP_SMTPC_ERR_TIMEOUT: c_int = -23;
+
+// -40 .. -59: protocol.
+/// A reply line is malformed (bad code, bad separator, codes differ between lines).
+pub const IP_SMTPC_ERR_REPLY_SYNTAX: c_int = -40;
+/// A reply line is longer than the input buffer (SMTPC_IN_BUFFER_SIZE).
+pub const IP_SMTPC_ERR_REPLY_TOO_LONG: c_int = -41;
+/// A multi-line reply has more lines than the library accepts.
+pub const IP_SMTPC_ERR_REPLY_TOO_MANY_LINES: c_int = -42;
+/// The server refused the session in its greeting (554 or an unexpected code).
+pub const IP_SMTPC_ERR_GREETING_REFUSED: c_int = -43;
+/// The server answered EHLO and HELO with an error.
+pub const IP_SMTPC_ERR_HELO_REJECTED: c_int = -44;
+/// The server sent 421: it is closing the connection.
+pub const IP_SMTPC_ERR_SERVICE_CLOSING: c_int = -45;
+/// The server sent data nobody asked for (a reply before the command was sent).
+pub const IP_SMTPC_ERR_UNEXPECTED_REPLY: c_int = -46;
+
+// -60 .. -79: authentication.
+/// Credentials were given but the server offers no AUTH mechanism the
+/// caller allows, or answered AUTH with 504 (mechanism not supported).
+pub const IP_SMTPC_ERR_AUTH_NOT_SUPPORTED: c_int = -60;
+/// The server rejected the credentials (535).
+pub const IP_SMTPC_ERR_AUTH_FAILED: c_int = -61;
+/// AUTH over a connection without TLS was refused because the caller did not allow it.
+pub const IP_SMTPC_ERR_AUTH_INSECURE: c_int = -62;
+/// Temporary authentication failure (454).
+pub const IP_SMTPC_ERR_AUTH_TEMPORARY: c_int = -63;
+/// The server requires authentication (530).
+pub const IP_SMTPC_ERR_AUTH_REQUIRED: c_int = -64;
+/// The mechanism is too weak for the server (534).
+pub const IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK: c_int = -65;
+/// The server requires encryption for this mechanism (538).
+pub const IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED: c_int = -66;
+/// The server kept sending challenges or sent a malformed one, answered
+/// AUTH with 500/501/502, or with a positive reply at the wrong stage
+/// (235 before the password was sent).
+pub const IP_SMTPC_ERR_AUTH_PROTOCOL: c_int = -67;
+
+// -80 .. -99: the mail transaction.
+/// MAIL FROM was rejected.
+pub const IP_SMTPC_ERR_SENDER_REJECTED: c_int = -80;
+/// Every RCPT TO was rejected; no data was sent.
+pub const IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED: c_int = -81;
+/// DATA was not answered with 354.
+pub const IP_SMTPC_ERR_DATA_REJECTED: c_int = -82;
+/// The message was rejected permanently after the final dot (5xx).
+pub const IP_SMTPC_ERR_MESSAGE_REJECTED: c_int = -83;
+/// The message was rejected temporarily after the final dot (4xx).
+pub const IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE: c_int = -84;
+/// The message exceeds the server's size limit (552 or SIZE).
+pub const IP_SMTPC_ERR_MESSAGE_TOO_BIG: c_int = -85;
+/// An application callback (body, attachment) reported an error; the mail was abandoned.
+pub const IP_SMTPC_ERR_APPLICATION_ABORT: c_int = -86;
+
+// -100 .. -119: partial success.
+/// The message was accepted for some recipients only; the rest are
+/// reported per recipient. Do not resend to all recipients.
+pub const IP_SMTPC_ERR_PARTIAL_DELIVERY: c_int = -100;
+/// The connection was lost or timed out after the final dot: the server
+/// may or may not have accepted the message.
+pub const IP_SMTPC_ERR_OUTCOME_UNKNOWN: c_int = -101;
+
+// -120 .. -139: TLS.
+/// TLS was required but the server does not offer STARTTLS, or no TLS hooks were given.
+pub const IP_SMTPC_ERR_TLS_UNAVAILABLE: c_int = -120;
+/// The server answered STARTTLS with something other than 220.
+pub const IP_SMTPC_ERR_TLS_REFUSED: c_int = -121;
+/// `pfUpgrade` failed (handshake, certificate or host name).
+pub const IP_SMTPC_ERR_TLS_HANDSHAKE: c_int = -122;
+/// The server sent bytes after "220 ready to start TLS" and before the handshake.
+pub const IP_SMTPC_ERR_TLS_INJECTION: c_int = -123;
+
+/// The C number of an engine step.
+pub(crate) const fn step_code(step: Step) -> u8 {
+    match step {
+        Step::Input => IP_SMTPC_STEP_INPUT,
+        Step::Connect => IP_SMTPC_STEP_CONNECT,
+        Step::Greeting => IP_SMTPC_STEP_GREETING,
+        Step::Ehlo => IP_SMTPC_STEP_EHLO,
+        Step::StartTls => IP_SMTPC_STEP_START_TLS,
+        Step::Auth => IP_SMTPC_STEP_AUTH,
+        Step::Mail => IP_SMTPC_STEP_MAIL,
+        Step::Rcpt => IP_SMTPC_STEP_RCPT,
+        Step::Data => IP_SMTPC_STEP_DATA,
+        Step::EndOfData => IP_SMTPC_STEP_END_OF_DATA,
+        Step::Quit => IP_SMTPC_STEP_QUIT,
+        Step::Done => IP_SMTPC_STEP_DONE,
+    }
+}
+
+/// The C result code of an engine error.
+pub(crate) const fn error_code(error: Error) -> c_int {
+    match error {
+        Error::NullPointer => IP_SMTPC_ERR_NULL_POINTER,
+        Error::NoSender => IP_SMTPC_ERR_NO_SENDER,
+        Error::NoRecipient => IP_SMTPC_ERR_NO_RECIPIENT,
+        Error::AddressControlChar => IP_SMTPC_ERR_ADDRESS_CONTROL_CHAR,
+        Error::AddressSyntax => IP_SMTPC_ERR_ADDRESS_SYNTAX,
+        Error::AddressTooLong => IP_SMTPC_ERR_ADDRESS_TOO_LONG,
+        Error::InvalidName => IP_SMTPC_ERR_INVALID_NAME,
+        Error::InvalidSubject => IP_SMTPC_ERR_INVALID_SUBJECT,
+        Error::InvalidDomain => IP_SMTPC_ERR_INVALID_DOMAIN,
+        Error::InvalidCredentials => IP_SMTPC_ERR_INVALID_CREDENTIALS,
+        Error::InvalidTimezone => IP_SMTPC_ERR_INVALID_TIMEZONE,
+        Error::InvalidDate => IP_SMTPC_ERR_INVALID_DATE,
+        Error::InvalidRecipientType => IP_SMTPC_ERR_INVALID_RECIPIENT_TYPE,
+        Error::MissingHook => IP_SMTPC_ERR_MISSING_HOOK,
+        Error::InvalidOptions => IP_SMTPC_ERR_INVALID_OPTIONS,
+        Error::NotBuilt => IP_SMTPC_ERR_NOT_BUILT,
+        Error::InvalidBody => IP_SMTPC_ERR_INVALID_BODY,
+        Error::InvalidHeader => IP_SMTPC_ERR_INVALID_HEADER,
+        Error::InvalidAttachment => IP_SMTPC_ERR_INVALID_ATTACHMENT,
+        Error::Connect => IP_SMTPC_ERR_CONNECT,
+        Error::Send => IP_SMTPC_ERR_SEND,
+        Error::Receive => IP_SMTPC_ERR_RECEIVE,
+        Error::Timeout => IP_SMTPC_ERR_TIMEOUT,
+        Error::ReplySyntax => IP_SMTPC_ERR_REPLY_SYNTAX,
+        Error::ReplyTooLong => IP_SMTPC_ERR_REPLY_TOO_LONG,
+        Error::ReplyTooManyLines => IP_SMTPC_ERR_REPLY_TOO_MANY_LINES,
+        Error::GreetingRefused => IP_SMTPC_ERR_GREETING_REFUSED,
+        Error::HeloRejected => IP_SMTPC_ERR_HELO_REJECTED,
+        Error::ServiceClosing => IP_SMTPC_ERR_SERVICE_CLOSING,
+        Error::UnexpectedReply => IP_SMTPC_ERR_UNEXPECTED_REPLY,
+        Error::AuthNotSupported => IP_SMTPC_ERR_AUTH_NOT_SUPPORTED,
+        Error::AuthFailed => IP_SMTPC_ERR_AUTH_FAILED,
+        Error::AuthInsecure => IP_SMTPC_ERR_AUTH_INSECURE,
+        Error::AuthTemporary => IP_SMTPC_ERR_AUTH_TEMPORARY,
+        Error::AuthRequired => IP_SMTPC_ERR_AUTH_REQUIRED,
+        Error::AuthMechanismTooWeak => IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK,
+        Error::AuthEncryptionRequired => IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED,
+        Error::AuthProtocol => IP_SMTPC_ERR_AUTH_PROTOCOL,
+        Error::SenderRejected => IP_SMTPC_ERR_SENDER_REJECTED,
+        Error::AllRecipientsRejected => IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED,
+        Error::DataRejected => IP_SMTPC_ERR_DATA_REJECTED,
+        Error::MessageRejected => IP_SMTPC_ERR_MESSAGE_REJECTED,
+        Error::MessageTemporaryFailure => IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE,
+        Error::MessageTooBig => IP_SMTPC_ERR_MESSAGE_TOO_BIG,
+        Error::ApplicationAbort => IP_SMTPC_ERR_APPLICATION_ABORT,
+        Error::PartialDelivery => IP_SMTPC_ERR_PARTIAL_DELIVERY,
+        Error::OutcomeUnknown => IP_SMTPC_ERR_OUTCOME_UNKNOWN,
+        Error::TlsUnavailable => IP_SMTPC_ERR_TLS_UNAVAILABLE,
+        Error::TlsRefused => IP_SMTPC_ERR_TLS_REFUSED,
+        Error::TlsHandshake => IP_SMTPC_ERR_TLS_HANDSHAKE,
+        Error::TlsInjection => IP_SMTPC_ERR_TLS_INJECTION,
+    }
+}
+
+/// The engine error of a C result code, if it is one.
+pub(crate) fn error_from_code(code: c_int) -> Option<Error> {
+    crate::error::ALL
+        .iter()
+        .copied()
+        .find(|&e| error_code(e) == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The engine's own numbering agrees with the ABI (it is what the Rust
+    /// tests print), and no two errors share a code.
+    #[test]
+    fn codes_are_distinct_and_match_the_engine() {
+        for (i, &e) in crate::error::ALL.iter().enumerate() {
+            assert_eq!(error_code(e), e.code(), "{e:?}");
+            assert_eq!(error_from_code(error_code(e)), Some(e));
+            for &other in &crate::error::ALL[i + 1..] {
+                assert_ne!(error_code(e), error_code(other));
+            }
+        }
+        assert_eq!(error_from_code(0), None);
+    }
+
+    #[test]
+    fn steps_are_numbered_in_order() {
+        assert_eq!(step_code(Step::Input), 0);
+        assert_eq!(step_code(Step::Done), 11);
+        assert_eq!(step_code(Step::EndOfData), IP_SMTPC_STEP_END_OF_DATA);
+    }
+}
