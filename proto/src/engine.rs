@@ -440,3 +440,263 @@ fn capabilities(text: &[u8]) -> u8 {
     })
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::check;
+    use crate::mail::test::TestMail;
+
+    /// What a scripted exchange produced.
+    #[derive(Debug, PartialEq)]
+    struct Run {
+        transcript: String,
+        events: Vec<(EventKind, u8, u16, usize, String)>,
+        result: Result<(), Error>,
+    }
+
+    /// Runs `mail` against server `replies` (one per turn), with a `tx`-byte
+    /// out buffer, an `rx`-byte in buffer and server bytes in chunks of `chunk`.
+    fn exchange(m: &TestMail, replies: &[&str], tx: usize, rx: usize, chunk: usize) -> Run {
+        let checked = check(m, None, 0).unwrap();
+        let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; rx]);
+        let mut e = Engine::new(&mut out, &mut input, checked, None);
+        let mut transcript = String::new();
+        let mut events = Vec::new();
+        let mut replies = replies.iter();
+        let mut pending: &[u8] = b"";
+        let mut client_turn = false;
+        loop {
+            match e.next(m) {
+                Action::Send(b) => {
+                    assert!(!b.is_empty());
+                    if !client_turn {
+                        transcript.push_str("C: ");
+                        client_turn = true;
+                    }
+                    // Send in two parts to exercise short sends.
+                    let n = b.len().div_ceil(2);
+                    transcript.push_str(&String::from_utf8_lossy(&b[..n]));
+                    e.sent(n);
+                }
+                Action::Receive(room) => {
+                    if pending.is_empty() {
+                        match replies.next() {
+                            Some(r) => {
+                                transcript.push_str("S: ");
+                                transcript.push_str(r);
+                                client_turn = false;
+                                pending = r.as_bytes();
+                            }
+                            None => {
+                                e.failed(Error::Receive);
+                                continue;
+                            }
+                        }
+                    }
+                    let n = chunk.min(room.len()).min(pending.len());
+                    room[..n].copy_from_slice(&pending[..n]);
+                    pending = &pending[n..];
+                    e.received(n);
+                }
+                Action::Event(ev) => events.push((ev.kind, ev.step, ev.code, ev.index, String::from_utf8_lossy(ev.text).into_owned())),
+                Action::Done(result) => return Run { transcript, events, result },
+            }
+        }
+    }
+
+    /// The exchange must not depend on buffer or chunk sizes.
+    fn exchange_all_sizes(m: &TestMail, replies: &[&str]) -> Run {
+        let reference = exchange(m, replies, 256, 256, 4096);
+        let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
+        for chunk in 1..=longest {
+            assert_eq!(exchange(m, replies, 256, 256, chunk), reference, "chunk {chunk}");
+        }
+        for tx in [8, 9, 13, 31, 64] {
+            assert_eq!(exchange(m, replies, tx, 64, 7), reference, "tx {tx}");
+        }
+        reference
+    }
+
+    const EHLO_AUTH: &str = "250-mx.example.test\r\n250-PIPELINING\r\n250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n";
+    const HEADER_END: &str = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n";
+
+    fn steps(run: &Run) -> Vec<u8> {
+        run.events.iter().filter(|e| e.0 == EventKind::Step).map(|e| e.1).collect()
+    }
+
+    #[test]
+    fn happy_path_with_auth_plain_and_three_recipients() {
+        let mut m = TestMail::sample();
+        m.user = "user";
+        m.password = "pass";
+        let run = exchange_all_sizes(&m, &["220 mx ESMTP\r\n", EHLO_AUTH, "235 ok\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n"]);
+        let hash = check(&m, None, 0).unwrap().hash;
+        let expected = format!(
+            "S: 220 mx ESMTP\r\nC: EHLO example.test\r\nS: {EHLO_AUTH}C: AUTH PLAIN AHVzZXIAcGFzcw==\r\nS: 235 ok\r\n\
+             C: MAIL FROM:<node@example.test>\r\nS: 250 ok\r\nC: RCPT TO:<ops@example.test>\r\nS: 250 a\r\n\
+             C: RCPT TO:<arc@example.test>\r\nS: 250 b\r\nC: RCPT TO:<aud@example.test>\r\nS: 250 c\r\nC: DATA\r\nS: 354 go\r\n\
+             C: From: \"Node\" <node@example.test>\r\nTo: \"Ops\" <ops@example.test>\r\nCc: <arc@example.test>\r\nSubject: Alarm\r\n\
+             Message-ID: <{hash:016x}@example.test>\r\n{HEADER_END}Pump 3 stopped.\r\n..hidden\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n"
+        );
+        assert_eq!(run.transcript, expected);
+        assert_eq!(run.result, Ok(()));
+        assert_eq!(steps(&run), [2, 3, 5, 6, 7, 8, 9, 10, 11]);
+        let rcpts: Vec<_> = run.events.iter().filter(|e| e.0 != EventKind::Step).map(|e| (e.0, e.2, e.3, e.4.as_str())).collect();
+        assert_eq!(rcpts, [(EventKind::Accepted, 250, 1, "a"), (EventKind::Accepted, 250, 2, "b"), (EventKind::Accepted, 250, 3, "c")]);
+    }
+
+    #[test]
+    fn auth_login_when_plain_is_not_offered() {
+        let mut m = TestMail::sample();
+        m.user = "user";
+        m.password = "";
+        let run = exchange_all_sizes(&m, &["220 mx\r\n", "250-mx\r\n250 AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n", "334 UGFzc3dvcmQ6\r\n", "535 5.7.8 no\r\n", "221 bye\r\n"]);
+        assert!(run.transcript.contains("C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\nS: 334 UGFzc3dvcmQ6\r\nC: \r\nS: 535 5.7.8 no\r\nC: QUIT\r\n"), "{}", run.transcript);
+        assert_eq!(run.result, Err(Error::AuthFailed));
+    }
+
+    #[test]
+    fn helo_fallback_and_no_auth_without_ehlo() {
+        let m = TestMail::sample();
+        let run = exchange_all_sizes(&m, &["220 mx\r\n", "502 what\r\n", "250 hi\r\n", "250 ok\r\n", "250 a\r\n", "550 no such user\r\n", "250 c\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n"]);
+        assert!(run.transcript.starts_with("S: 220 mx\r\nC: EHLO example.test\r\nS: 502 what\r\nC: HELO example.test\r\nS: 250 hi\r\nC: MAIL FROM:<node@example.test>\r\n"));
+        assert_eq!(run.result, Err(Error::PartialDelivery));
+        assert!(run.events.contains(&(EventKind::Rejected, 7, 550, 2, "no such user".into())));
+        let mut m = TestMail::sample();
+        m.user = "u";
+        let run = exchange_all_sizes(&m, &["220 mx\r\n", "500 what\r\n", "250 hi\r\n", "221 bye\r\n"]);
+        assert!(run.transcript.ends_with("C: HELO example.test\r\nS: 250 hi\r\nC: QUIT\r\nS: 221 bye\r\n"));
+        assert_eq!(run.result, Err(Error::AuthNotSupported));
+    }
+
+    #[test]
+    fn refusals_at_each_step() {
+        let m = TestMail::sample();
+        let r = |replies: &[&str]| exchange_all_sizes(&m, replies).result;
+        assert_eq!(r(&["554 go away\r\n", "221 bye\r\n"]), Err(Error::GreetingRefused));
+        assert_eq!(r(&["220 mx\r\n", "451 later\r\n", "221 bye\r\n"]), Err(Error::HeloRejected));
+        assert_eq!(r(&["220 mx\r\n", "550 x\r\n", "550 y\r\n", "221 bye\r\n"]), Err(Error::HeloRejected));
+        assert_eq!(r(&["220 mx\r\n", "250 mx\r\n", "550 no\r\n", "221 bye\r\n"]), Err(Error::SenderRejected));
+        assert_eq!(r(&["220 mx\r\n", "250 mx\r\n", "552 big\r\n", "221 bye\r\n"]), Err(Error::MessageTooBig));
+        assert_eq!(r(&["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "550 a\r\n", "550 b\r\n", "550 c\r\n", "221 bye\r\n"]), Err(Error::AllRecipientsRejected));
+        assert_eq!(r(&["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "554 no\r\n", "221 bye\r\n"]), Err(Error::DataRejected));
+        let data = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"];
+        for (reply, error) in [("452 full\r\n", Error::MessageTemporaryFailure), ("554 spam\r\n", Error::MessageRejected), ("552 big\r\n", Error::MessageTooBig)] {
+            let replies: Vec<&str> = data.iter().copied().chain([reply, "221 bye\r\n"]).collect();
+            assert_eq!(r(&replies), Err(error));
+        }
+        // No DATA after all recipients were rejected.
+        let run = exchange_all_sizes(&m, &["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "550 a\r\n", "550 b\r\n", "550 c\r\n", "221 bye\r\n"]);
+        assert!(!run.transcript.contains("DATA"));
+    }
+
+    #[test]
+    fn service_closing_at_any_step_sends_nothing_more() {
+        let m = TestMail::sample();
+        let all = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"];
+        for at in 0..=all.len() {
+            let mut replies: Vec<&str> = all[..at].to_vec();
+            replies.push("421 4.3.2 shutting down\r\n");
+            let run = exchange_all_sizes(&m, &replies);
+            assert_eq!(run.result, Err(Error::ServiceClosing), "at {at}");
+            assert!(run.transcript.ends_with("S: 421 4.3.2 shutting down\r\n"), "at {at}: {}", run.transcript);
+        }
+    }
+
+    #[test]
+    fn outcome_unknown_after_the_dot() {
+        let m = TestMail::sample();
+        let upto_data = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"];
+        // The connection drops before the reply to the dot.
+        assert_eq!(exchange_all_sizes(&m, &upto_data).result, Err(Error::OutcomeUnknown));
+        // QUIT not answered with 221 after a success.
+        let replies: Vec<&str> = upto_data.iter().copied().chain(["250 ok\r\n", "500 eh\r\n"]).collect();
+        assert_eq!(exchange_all_sizes(&m, &replies).result, Err(Error::OutcomeUnknown));
+        // The connection drops before QUIT's reply: the 250 stands.
+        let replies: Vec<&str> = upto_data.iter().copied().chain(["250 ok\r\n"]).collect();
+        assert_eq!(exchange_all_sizes(&m, &replies).result, Ok(()));
+    }
+
+    #[test]
+    fn bytes_while_the_message_is_sent_make_the_outcome_unknown() {
+        let m = TestMail::sample();
+        let checked = check(&m, None, 0).unwrap();
+        let (mut out, mut input) = (vec![0; 16], vec![0; 64]);
+        let mut e = Engine::new(&mut out, &mut input, checked, None);
+        let mut script = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"].into_iter();
+        let mut in_content = false;
+        loop {
+            match e.next(&m) {
+                Action::Send(b) => {
+                    let n = b.len();
+                    if in_content {
+                        break;
+                    }
+                    e.sent(n);
+                }
+                Action::Receive(room) => {
+                    let r = script.next().unwrap();
+                    room[..r.len()].copy_from_slice(r.as_bytes());
+                    in_content = r.starts_with("354");
+                    e.received(r.len());
+                }
+                Action::Event(_) => {}
+                Action::Done(r) => panic!("{r:?}"),
+            }
+        }
+        let room = e.room();
+        room[..6].copy_from_slice(b"554 x\n");
+        e.received(6);
+        assert!(matches!(e.next(&m), Action::Event(_)));
+        assert_eq!(e.next(&m), Action::Done(Err(Error::OutcomeUnknown)));
+    }
+
+    #[test]
+    fn malformed_and_unasked_replies() {
+        let m = TestMail::sample();
+        let r = |replies: &[&str]| exchange_all_sizes(&m, replies).result;
+        assert_eq!(r(&["220-mx\r\n221 other\r\n"]), Err(Error::ReplySyntax));
+        assert_eq!(r(&["220 mx\n"]), Err(Error::ReplySyntax));
+        assert_eq!(r(&["hello\r\n"]), Err(Error::ReplySyntax));
+        // Nothing may follow a reply that hands the turn to the client (seen
+        // when the bytes arrive together, as an injecting server sends them).
+        let run = exchange(&m, &["220 mx\r\n250 injected\r\n"], 256, 256, 4096);
+        assert_eq!(run.result, Err(Error::UnexpectedReply));
+        assert_eq!(run.transcript, "S: 220 mx\r\n250 injected\r\n");
+        let run = exchange(&m, &["220 mx\r\n", "250 mx\r\n250 ok\r\n"], 256, 256, 4096);
+        assert_eq!(run.result, Err(Error::UnexpectedReply));
+        let many: String = "220-x\r\n".repeat(usize::from(MAX_LINES)) + "220 x\r\n";
+        assert_eq!(exchange(&m, &[&many], 64, 64, 64).result, Err(Error::ReplyTooManyLines));
+        let long = format!("220 {}\r\n", "x".repeat(70));
+        assert_eq!(exchange(&m, &[&long], 64, 64, 64).result, Err(Error::ReplyTooLong));
+        // A line of exactly the buffer's size fits.
+        let exact = format!("220 {}\r\n", "x".repeat(58));
+        assert_eq!(exchange(&m, &[&exact, "250 x\r\n"], 64, 64, 64).result, Err(Error::Receive));
+    }
+
+    #[test]
+    fn auth_exchange_going_wrong() {
+        let mut m = TestMail::sample();
+        m.user = "u";
+        let r = |replies: &[&str]| exchange_all_sizes(&m, replies);
+        let run = r(&["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "334 more?\r\n", "501 cancelled\r\n", "221 bye\r\n"]);
+        assert!(run.transcript.contains("S: 334 more?\r\nC: *\r\nS: 501 cancelled\r\nC: QUIT\r\n"));
+        assert_eq!(run.result, Err(Error::AuthProtocol));
+        assert_eq!(r(&["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "454 later\r\n", "221 bye\r\n"]).result, Err(Error::AuthTemporary));
+        assert_eq!(r(&["220 mx\r\n", "250-mx\r\n250 auth plain\r\n", "504 no\r\n", "221 bye\r\n"]).result, Err(Error::AuthNotSupported));
+        assert_eq!(r(&["220 mx\r\n", "250-mx\r\n250 AUTH CRAM-MD5\r\n", "221 bye\r\n"]).result, Err(Error::AuthNotSupported));
+        // A multi-line 5xx to EHLO teaches no capabilities.
+        assert_eq!(r(&["220 mx\r\n", "550-AUTH PLAIN\r\n550 no\r\n", "250 hi\r\n", "221 bye\r\n"]).result, Err(Error::AuthNotSupported));
+    }
+
+    #[test]
+    fn eight_bit_body_asks_for_8bitmime_when_offered() {
+        let mut m = TestMail::sample();
+        m.body = "Grüße\n".as_bytes().to_vec();
+        let run = exchange_all_sizes(&m, &["220 mx\r\n", EHLO_AUTH, "250 ok\r\n"]);
+        assert!(run.transcript.contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
+        let run = exchange_all_sizes(&m, &["220 mx\r\n", "250 mx\r\n", "250 ok\r\n"]);
+        assert!(run.transcript.contains("C: MAIL FROM:<node@example.test>\r\n"));
+    }
+}
