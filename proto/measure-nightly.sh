@@ -7,5 +7,5 @@
 # Afterwards scripts/footprint.sh re-links the archive it left (add --list for symbols).
 set -eu
 D=$(cd "$(dirname "$0")" && pwd)
-RUSTUP_TOOLCHAIN=${NIGHTLY:-nightly} RUSTFLAGS="${RUSTFLAGS:-} -C target-cpu=cortex-m4" \
+RUSTUP_TOOLCHAIN=${NIGHTLY:-nightly} RUSTFLAGS="${RUSTFLAGS:-} -C target-cpu=cortex-m4 -C llvm-args=-inline-threshold=20" \
   /work/shared/footprint-probe/measure.sh "$D" -Zbuild-std=core,compiler_builtins "$@"

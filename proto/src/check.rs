@@ -30,78 +30,76 @@ pub struct Checked {
     pub eight_bit: bool,
 }
 
-/// FNV-1a, 64 bit.
-struct Hash(u64);
+/// A byte below 0x20 other than TAB, or DEL.
+const CTL: u8 = 1;
+/// CR or LF.
+const EOL: u8 = 2;
+/// A byte above 0x7f.
+const HIGH: u8 = 4;
+/// Space, `<` or `>`: cannot be in an address between `<` and `>`.
+const SPECIAL: u8 = 8;
+/// Not a host-name or address-literal character (letters, digits, `-.:[]`).
+const NOT_HOST: u8 = 16;
 
-impl Hash {
-    fn add(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+/// What one pass over a field found.
+struct Scan {
+    /// `CTL | EOL | HIGH | SPECIAL | NOT_HOST` bits of the bytes seen.
+    classes: u8,
+    /// Index after the last `@`, 0 when there is none.
+    after_at: usize,
+    /// The longest line (between CR / LF) in bytes.
+    longest: usize,
+}
+
+/// Classifies every byte of `s` and adds it to the FNV-1a `hash` (with a
+/// separator after the field, so ("ab","c") and ("a","bc") differ).
+fn scan(s: &[u8], hash: &mut u64) -> Scan {
+    let mut r = Scan { classes: 0, after_at: 0, longest: 0 };
+    let mut line = 0;
+    for (i, &b) in s.iter().enumerate() {
+        *hash = (*hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        let host = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']');
+        let eol = b == b'\r' || b == b'\n';
+        r.classes |= u8::from((b < 0x20 && b != b'\t') || b == 0x7f)
+            | u8::from(eol) << 1
+            | u8::from(b > 0x7f) << 2
+            | u8::from(matches!(b, b' ' | b'\t' | b'<' | b'>')) << 3
+            | u8::from(!host) << 4;
+        if b == b'@' {
+            r.after_at = i + 1;
         }
-        // A separator, so ("ab","c") and ("a","bc") differ.
-        self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3) ^ 0xff;
+        line = if eol { 0 } else { line + 1 };
+        r.longest = r.longest.max(line);
     }
+    *hash = hash.wrapping_mul(0x0000_0100_0000_01b3) ^ 0xff;
+    r
 }
 
-/// A C0 control or DEL (CR, LF, NUL among them).
-fn is_control(b: u8) -> bool {
-    b < 0x20 || b == 0x7f
-}
-
-/// A header text: ASCII, no control characters except TAB, bounded.
-fn text(t: &[u8], e: Error) -> Result<(), Error> {
-    if t.len() > MAX_TEXT || t.iter().any(|&b| (is_control(b) && b != b'\t') || b > 0x7f) {
+/// A header text (name, subject): ASCII, no control characters except TAB, bounded.
+fn text(t: &[u8], hash: &mut u64, e: Error) -> Result<(), Error> {
+    if t.len() > MAX_TEXT || scan(t, hash).classes & (CTL | HIGH) != 0 {
         return Err(e);
     }
     Ok(())
 }
 
-/// An address: no controls, `local@domain` without space, `<`, `>` or a
-/// second unquoted ambiguity, within RFC 5321's limits. Empty is allowed
-/// (`allow_empty`) for the null sender only.
-fn address(a: &[u8], allow_empty: bool) -> Result<(), Error> {
-    if a.iter().any(|&b| is_control(b)) {
+/// An address: no controls; `local@domain` without space, `<` or `>`,
+/// within RFC 5321's limits. Empty is allowed for the null sender.
+fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
+    let s = scan(a, hash);
+    if s.classes & CTL != 0 {
         return Err(Error::AddressControlChar);
     }
-    if a.is_empty() && allow_empty {
+    if a.is_empty() && sender {
         return Ok(());
     }
-    if a.len() > MAX_ADDR {
+    if a.len() > MAX_ADDR || s.after_at > MAX_LOCAL + 1 {
         return Err(Error::AddressTooLong);
     }
-    let at = a.iter().rposition(|&b| b == b'@').ok_or(Error::AddressSyntax)?;
-    if at > MAX_LOCAL {
-        return Err(Error::AddressTooLong);
-    }
-    if at == 0 || at + 1 == a.len() || a.iter().any(|&b| matches!(b, b' ' | b'<' | b'>' | 0x80..=0xff)) {
+    if s.after_at < 2 || s.after_at == a.len() || s.classes & (SPECIAL | HIGH) != 0 {
         return Err(Error::AddressSyntax);
     }
     Ok(())
-}
-
-/// A host name (letters, digits, `-`, `.`) or an address literal `[...]`.
-fn domain(d: &[u8]) -> Result<(), Error> {
-    let literal = matches!(d, [b'[', inner @ .., b']'] if !inner.is_empty() && inner.iter().all(|&b| matches!(b, 0x21..=0x5a | 0x5e..=0x7e)));
-    let host = d.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-    if d.len() > MAX_DOMAIN || !(literal || host) || d.first() == Some(&b'.') || d.last() == Some(&b'.') {
-        return Err(Error::InvalidDomain);
-    }
-    Ok(())
-}
-
-/// Checks the body's lines and whether it is 8-bit.
-fn body(b: &[u8], hash: &mut Hash) -> Result<bool, Error> {
-    let mut line = 0usize;
-    let mut eight_bit = false;
-    for &c in b {
-        line = if c == b'\r' || c == b'\n' { 0 } else { line + 1 };
-        eight_bit |= c > 0x7f;
-        if line > MAX_LINE {
-            return Err(Error::InvalidBody);
-        }
-    }
-    hash.add(b);
-    Ok(eight_bit)
 }
 
 /// Validates everything and hashes it with `time` and `salt` (the caller's
@@ -114,12 +112,12 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     if n == 1 {
         return Err(Error::NoRecipient);
     }
-    let mut hash = Hash(0xcbf2_9ce4_8422_2325);
+    let mut hash = 0xcbf2_9ce4_8422_2325;
     for i in 0..n {
         let e = m.entry(i);
         let a = e.addr.ok_or(Error::NullPointer)?;
-        address(a, i == 0)?;
-        text(e.name, Error::InvalidName)?;
+        address(a, &mut hash, i == 0)?;
+        text(e.name, &mut hash, Error::InvalidName)?;
         // `To: "name" <addr>,` must fit a 998-octet line, escapes included.
         let escapes = e.name.iter().filter(|&&b| b == b'"' || b == b'\\').count();
         if e.name.len() + escapes + a.len() + 16 > MAX_LINE {
@@ -128,27 +126,28 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         if i > 0 && !(TO..=BCC).contains(&e.kind) {
             return Err(Error::InvalidRecipientType);
         }
-        hash.add(e.name);
-        hash.add(a);
     }
-    text(m.subject(), Error::InvalidSubject)?;
-    hash.add(m.subject());
+    text(m.subject(), &mut hash, Error::InvalidSubject)?;
     for c in [m.user(), m.password()] {
-        if c.len() > MAX_TEXT || c.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
+        if c.len() > MAX_TEXT || scan(c, &mut hash).classes & EOL != 0 {
             return Err(Error::InvalidCredentials);
         }
     }
-    if !m.domain().is_empty() {
-        domain(m.domain())?;
+    let d = m.domain();
+    if d.len() > MAX_DOMAIN || scan(d, &mut hash).classes & NOT_HOST != 0 || d.first() == Some(&b'.') || d.last() == Some(&b'.') {
+        return Err(Error::InvalidDomain);
     }
     crate::date::validate_timezone(m.timezone())?;
     if let Some(t) = time {
         crate::date::validate(t)?;
-        hash.add(&t.to_le_bytes());
+        scan(&t.to_le_bytes(), &mut hash);
     }
-    hash.add(&salt.to_le_bytes());
-    let eight_bit = body(m.body(), &mut hash)?;
-    Ok(Checked { hash: hash.0, eight_bit })
+    scan(&salt.to_le_bytes(), &mut hash);
+    let body = scan(m.body(), &mut hash);
+    if body.longest > MAX_LINE {
+        return Err(Error::InvalidBody);
+    }
+    Ok(Checked { hash, eight_bit: body.classes & HIGH != 0 })
 }
 
 #[cfg(test)]
@@ -211,6 +210,8 @@ mod tests {
         assert_eq!(err(|m| m.user = "u\r\n"), Error::InvalidCredentials);
         assert_eq!(err(|m| m.password = "p\n"), Error::InvalidCredentials);
         assert_eq!(err(|m| m.domain = "bad domain"), Error::InvalidDomain);
+        assert_eq!(err(|m| m.domain = "a_b.test"), Error::InvalidDomain);
+        assert_eq!(err(|m| m.domain = "d\u{e9}.test"), Error::InvalidDomain);
         assert_eq!(err(|m| m.domain = ".x"), Error::InvalidDomain);
         assert_eq!(err(|m| m.timezone = "CET"), Error::InvalidTimezone);
         assert_eq!(err(|m| m.body = vec![b'x'; 999]), Error::InvalidBody);

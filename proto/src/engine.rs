@@ -28,6 +28,8 @@ const CAP_PLAIN: u8 = 1;
 const CAP_LOGIN: u8 = 2;
 /// The server offers 8BITMIME.
 const CAP_8BIT: u8 = 4;
+/// The line's keyword is AUTH.
+const CAP_AUTH: u8 = 8;
 
 /// What an [`Event`] reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -350,7 +352,7 @@ impl<'b> Engine<'b> {
             DOT if (400..500).contains(&code) => self.quit(Error::MessageTemporaryFailure),
             QUIT => {
                 // A success not confirmed by 221 is not a success.
-                if !ok && self.outcome == Some(Ok(())) {
+                if !ok && matches!(self.outcome, Some(Ok(()))) {
                     self.outcome = Some(Err(Error::OutcomeUnknown));
                 }
                 return self.close();
@@ -419,27 +421,27 @@ impl<'b> Engine<'b> {
     }
 }
 
-/// Capability bits from one EHLO line (`AUTH PLAIN LOGIN`, `8BITMIME`).
-fn capabilities(text: &[u8]) -> u8 {
-    let mut words = text.split(|&b| b == b' ');
-    let keyword = words.next().unwrap_or_default();
-    if keyword.eq_ignore_ascii_case(b"8BITMIME") {
-        return CAP_8BIT;
-    }
-    if !keyword.eq_ignore_ascii_case(b"AUTH") {
-        return 0;
-    }
-    words.fold(0, |caps, w| {
-        caps | if w.eq_ignore_ascii_case(b"PLAIN") {
-            CAP_PLAIN
-        } else if w.eq_ignore_ascii_case(b"LOGIN") {
-            CAP_LOGIN
-        } else {
-            0
-        }
-    })
-}
+/// The EHLO words the engine looks for, with their bits (`CAP_AUTH` only marks the keyword).
+const WORDS: [(&[u8], u8); 4] = [(b"AUTH", CAP_AUTH), (b"8BITMIME", CAP_8BIT), (b"PLAIN", CAP_PLAIN), (b"LOGIN", CAP_LOGIN)];
 
+/// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
+/// among its parameters, or `8BITMIME` (RFC 5321 §4.1.1.1, keywords and
+/// parameters case-insensitive).
+fn capabilities(text: &[u8]) -> u8 {
+    let (mut caps, mut start) = (0, 0);
+    for end in 0..=text.len() {
+        if text.get(end).is_some_and(|&b| b != b' ') {
+            continue;
+        }
+        let w = text.get(start..end).unwrap_or_default();
+        let bit = WORDS.iter().find(|(name, _)| name.eq_ignore_ascii_case(w)).map_or(0, |&(_, bit)| bit);
+        // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
+        let allowed = if start == 0 { CAP_AUTH | CAP_8BIT } else if caps & CAP_AUTH != 0 { CAP_PLAIN | CAP_LOGIN } else { 0 };
+        caps |= bit & allowed;
+        start = end + 1;
+    }
+    caps & !CAP_AUTH
+}
 
 #[cfg(test)]
 mod tests {
@@ -688,6 +690,20 @@ mod tests {
         assert_eq!(r(&["220 mx\r\n", "250-mx\r\n250 AUTH CRAM-MD5\r\n", "221 bye\r\n"]).result, Err(Error::AuthNotSupported));
         // A multi-line 5xx to EHLO teaches no capabilities.
         assert_eq!(r(&["220 mx\r\n", "550-AUTH PLAIN\r\n550 no\r\n", "250 hi\r\n", "221 bye\r\n"]).result, Err(Error::AuthNotSupported));
+    }
+
+    #[test]
+    fn capability_words() {
+        assert_eq!(capabilities(b"AUTH PLAIN LOGIN"), CAP_PLAIN | CAP_LOGIN);
+        assert_eq!(capabilities(b"auth login"), CAP_LOGIN);
+        assert_eq!(capabilities(b"AUTH CRAM-MD5 XPLAIN PLAINX"), 0);
+        assert_eq!(capabilities(b"8bitmime"), CAP_8BIT);
+        assert_eq!(capabilities(b"X-8BITMIME"), 0);
+        assert_eq!(capabilities(b"SIZE PLAIN"), 0);
+        assert_eq!(capabilities(b"AUTH=PLAIN"), 0);
+        assert_eq!(capabilities(b"AUTH XXXXXXXXPLAIN"), 0);
+        assert_eq!(capabilities(b"8BITMIME8BITMIME"), 0);
+        assert_eq!(capabilities(b""), 0);
     }
 
     #[test]

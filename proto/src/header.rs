@@ -74,9 +74,11 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, time: Option<u32>) {
         w.put(b"\r\n");
     }
     w.put(b"Message-ID: <");
-    for i in (0..16).rev() {
-        let nibble = ((c.hash >> (i * 4)) & 15) as u8;
-        w.byte(if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 });
+    for half in [(c.hash >> 32) as u32, c.hash as u32] {
+        for i in (0..8).rev() {
+            let nibble = ((half >> (i * 4)) & 15) as u8;
+            w.byte(if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 });
+        }
     }
     w.byte(b'@');
     w.put(own_domain(m));
