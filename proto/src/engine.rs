@@ -421,7 +421,8 @@ impl<'b> Engine<'b> {
     }
 }
 
-/// The EHLO words the engine looks for, with their bits (`CAP_AUTH` only marks the keyword).
+/// The EHLO words the engine looks for, upper case, each with its bit
+/// (`CAP_AUTH` only marks the keyword).
 const WORDS: [(&[u8], u8); 4] = [(b"AUTH", CAP_AUTH), (b"8BITMIME", CAP_8BIT), (b"PLAIN", CAP_PLAIN), (b"LOGIN", CAP_LOGIN)];
 
 /// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
@@ -434,10 +435,13 @@ fn capabilities(text: &[u8]) -> u8 {
             continue;
         }
         let w = text.get(start..end).unwrap_or_default();
-        let bit = WORDS.iter().find(|(name, _)| name.eq_ignore_ascii_case(w)).map_or(0, |&(_, bit)| bit);
-        // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
-        let allowed = if start == 0 { CAP_AUTH | CAP_8BIT } else if caps & CAP_AUTH != 0 { CAP_PLAIN | CAP_LOGIN } else { 0 };
-        caps |= bit & allowed;
+        for &(name, bit) in &WORDS {
+            // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
+            let allowed = if start == 0 { CAP_AUTH | CAP_8BIT } else { (caps & CAP_AUTH) * 3 / 8 };
+            if bit & allowed != 0 && w.len() == name.len() && w.iter().zip(name).all(|(a, b)| a.to_ascii_uppercase() == *b) {
+                caps |= bit;
+            }
+        }
         start = end + 1;
     }
     caps & !CAP_AUTH
