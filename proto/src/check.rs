@@ -26,6 +26,8 @@ pub const MAX_LINE: usize = 998;
 pub struct Checked {
     /// 64-bit FNV-1a of every field, the time and the caller's salt.
     pub hash: u64,
+    /// The packed time the check saw (FAT format), for the Date header.
+    pub time: Option<u32>,
     /// The body has bytes above 127 (Content-Transfer-Encoding: 8bit).
     pub eight_bit: bool,
 }
@@ -147,7 +149,7 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     if body.longest > MAX_LINE {
         return Err(Error::InvalidBody);
     }
-    Ok(Checked { hash, eight_bit: body.classes & HIGH != 0 })
+    Ok(Checked { hash, time, eight_bit: body.classes & HIGH != 0 })
 }
 
 #[cfg(test)]

@@ -90,7 +90,6 @@ pub struct Engine<'b> {
     rx_len: usize,
     rx_pos: usize,
     checked: Checked,
-    time: Option<u32>,
     step: u8,
     phase: Phase,
     reported: u8,
@@ -107,16 +106,13 @@ pub struct Engine<'b> {
     caps: u8,
     /// The result, once decided.
     outcome: Option<Result<(), Error>>,
-    /// A recipient event waiting to be handed out: kind, code, index and
-    /// the text's range in `rx`.
-    pending: Option<(EventKind, u16, usize, usize, usize)>,
 }
 
 impl<'b> Engine<'b> {
     /// An engine for a mail that passed [`crate::check::check`], with out
     /// and in buffers (at least 8 bytes each; a reply line must fit `rx`).
-    /// `time` is the packed time the check saw. It starts waiting for the greeting.
-    pub fn new(tx: &'b mut [u8], rx: &'b mut [u8], checked: Checked, time: Option<u32>) -> Self {
+    /// It starts waiting for the greeting.
+    pub fn new(tx: &'b mut [u8], rx: &'b mut [u8], checked: Checked) -> Self {
         Engine {
             tx,
             tx_len: 0,
@@ -125,7 +121,6 @@ impl<'b> Engine<'b> {
             rx_len: 0,
             rx_pos: 0,
             checked,
-            time,
             step: GREETING,
             phase: Phase::Wait,
             reported: 0,
@@ -139,18 +134,12 @@ impl<'b> Engine<'b> {
             lines: 0,
             caps: 0,
             outcome: None,
-            pending: None,
         }
     }
 
     /// What to do next.
     pub fn next<M: Mail>(&mut self, m: &M) -> Action<'_> {
         loop {
-            if let Some((kind, code, index, start, end)) = self.pending.take() {
-                let text = self.rx.get(start..end).unwrap_or_default();
-                let event = Event { kind, step: Row::of(RCPT).report, code, index, text };
-                return Action::Event(event);
-            }
             let report = Row::of(self.step).report;
             if report != self.reported {
                 self.reported = report;
@@ -169,9 +158,14 @@ impl<'b> Engine<'b> {
                     match parse_line(unread) {
                         Err(e) => self.abort(e),
                         Ok(Some(line)) => {
-                            let start = self.rx_pos;
+                            let start = self.rx_pos + 4;
                             self.rx_pos += line.len;
-                            self.on_line(m, line.code, line.last, start + 4, self.rx_pos.saturating_sub(2));
+                            let end = self.rx_pos.saturating_sub(2);
+                            if let Some((kind, index)) = self.on_line(m, line.code, line.last, start, end) {
+                                let text = self.rx.get(start..end).unwrap_or_default();
+                                let step = Row::of(RCPT).report;
+                                return Action::Event(Event { kind, step, code: line.code, index, text });
+                            }
                         }
                         Ok(None) => {
                             if self.room_for_more() {
@@ -252,7 +246,7 @@ impl<'b> Engine<'b> {
         let mut w = Writer::new(tx, self.unit_sent);
         let done = if self.step == DOT {
             if !self.header_done {
-                crate::header::put(&mut w, m, &self.checked, self.time);
+                crate::header::put(&mut w, m, &self.checked);
                 self.header_done = !w.is_full();
             }
             // The header block is complete: the body needs no skip.
@@ -293,39 +287,45 @@ impl<'b> Engine<'b> {
         w.put(b"\r\n");
     }
 
-    /// One complete reply line; its text is `rx[start..end]`.
-    fn on_line<M: Mail>(&mut self, m: &M, code: u16, last: bool, start: usize, end: usize) {
+    /// One complete reply line; its text is `rx[start..end]`. Returns the
+    /// recipient event a complete reply to RCPT makes.
+    fn on_line<M: Mail>(&mut self, m: &M, code: u16, last: bool, start: usize, end: usize) -> Option<(EventKind, usize)> {
         if self.code != 0 && code != self.code {
-            return self.abort(Error::ReplySyntax);
+            self.abort(Error::ReplySyntax);
+            return None;
         }
         self.code = code;
         self.lines += 1;
         if self.lines > MAX_LINES {
-            return self.abort(Error::ReplyTooManyLines);
+            self.abort(Error::ReplyTooManyLines);
+            return None;
         }
         if self.step == EHLO && self.lines > 1 && code / 100 == 2 {
             self.caps |= capabilities(self.rx.get(start..end).unwrap_or_default());
         }
         if !last {
-            return;
+            return None;
         }
         self.code = 0;
         self.lines = 0;
-        self.on_reply(m, code, start, end);
+        let event = self.on_reply(m, code);
         // Nothing may follow a reply that hands the turn to the client.
         if self.phase != Phase::Closed && self.rx_pos < self.rx_len {
             self.abort(Error::UnexpectedReply);
         }
+        event
     }
 
-    /// One complete reply to the current step.
-    fn on_reply<M: Mail>(&mut self, m: &M, code: u16, start: usize, end: usize) {
+    /// One complete reply to the current step; the recipient event it makes.
+    fn on_reply<M: Mail>(&mut self, m: &M, code: u16) -> Option<(EventKind, usize)> {
         let row = Row::of(self.step);
         if code == 421 && self.step != QUIT {
             // RFC 5321 §3.8: the server is closing; send nothing more.
             self.decide(Error::ServiceClosing);
-            return self.close();
+            self.close();
+            return None;
         }
+        let mut event = None;
         let ok = row.accepts(code);
         let next = match self.step {
             EHLO if !ok && code >= 500 => HELO,
@@ -333,7 +333,7 @@ impl<'b> Engine<'b> {
             PLAIN | LOGIN | LOGIN_USER | LOGIN_PASS if !ok => self.quit(auth_error(code)),
             RCPT => {
                 let kind = if ok { EventKind::Accepted } else { EventKind::Rejected };
-                self.pending = Some((kind, code, self.rcpt, start, end));
+                event = Some((kind, self.rcpt));
                 if ok {
                     self.accepted += 1;
                 } else {
@@ -355,7 +355,8 @@ impl<'b> Engine<'b> {
                 if !ok && matches!(self.outcome, Some(Ok(()))) {
                     self.outcome = Some(Err(Error::OutcomeUnknown));
                 }
-                return self.close();
+                self.close();
+                return None;
             }
             _ if !ok => self.quit(row.error),
             GREETING => EHLO,
@@ -376,6 +377,7 @@ impl<'b> Engine<'b> {
         self.step = next;
         self.phase = Phase::Send;
         self.unit_sent = 0;
+        event
     }
 
     /// After EHLO or HELO: AUTH or MAIL.
@@ -466,7 +468,7 @@ mod tests {
     fn exchange(m: &TestMail, replies: &[&str], tx: usize, rx: usize, chunk: usize) -> Run {
         let checked = check(m, None, 0).unwrap();
         let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; rx]);
-        let mut e = Engine::new(&mut out, &mut input, checked, None);
+        let mut e = Engine::new(&mut out, &mut input, checked);
         let mut transcript = String::new();
         let mut events = Vec::new();
         let mut replies = replies.iter();
@@ -629,7 +631,7 @@ mod tests {
         let m = TestMail::sample();
         let checked = check(&m, None, 0).unwrap();
         let (mut out, mut input) = (vec![0; 16], vec![0; 64]);
-        let mut e = Engine::new(&mut out, &mut input, checked, None);
+        let mut e = Engine::new(&mut out, &mut input, checked);
         let mut script = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"].into_iter();
         let mut in_content = false;
         loop {

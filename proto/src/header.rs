@@ -54,8 +54,8 @@ fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
 }
 
 /// Writes the header block and the empty line after it.
-pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, time: Option<u32>) {
-    if let Some(t) = time {
+pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
+    if let Some(t) = c.time {
         w.put(b"Date: ");
         crate::date::put(w, t, m.timezone());
         w.put(b"\r\n");
@@ -96,10 +96,10 @@ mod tests {
         let mut m = TestMail::sample();
         m.timezone = "+0100";
         m.entries.push(("Say \"hi\"", Some("two@example.test"), TO));
-        let c = Checked { hash: 0x0123_4567_89ab_cdef, eight_bit: false };
+        let c = Checked { hash: 0x0123_4567_89ab_cdef, time: Some(0x3A29_4800), eight_bit: false };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
-        put(&mut w, &m, &c, Some(0x3A29_4800));
+        put(&mut w, &m, &c);
         let n = w.len();
         assert_eq!(
             std::str::from_utf8(&buf[..n]).unwrap(),
@@ -121,10 +121,10 @@ mod tests {
         m.entries = vec![("", Some(""), 4), ("", Some("b@c.test"), crate::mail::BCC)];
         m.subject = "";
         m.domain = "";
-        let c = Checked { hash: 1, eight_bit: true };
+        let c = Checked { hash: 1, time: None, eight_bit: true };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
-        put(&mut w, &m, &c, None);
+        put(&mut w, &m, &c);
         let n = w.len();
         assert_eq!(
             std::str::from_utf8(&buf[..n]).unwrap(),

@@ -104,7 +104,7 @@ unsafe fn send(
     if sock.is_null() {
         return Err(Error::Connect);
     }
-    let mut engine = Engine::new(out, input, checked, time);
+    let mut engine = Engine::new(out, input, checked);
     let result = loop {
         match engine.next(&mail) {
             Action::Send(bytes) => {

@@ -1,10 +1,10 @@
 //! The C arguments seen through [`Mail`], read in place.
 //!
-//! [`CMail::new`] takes the pointers once; strings are measured with a
-//! bounded `strlen` (at most one byte past their limit, so an unterminated
-//! or over-long string reads as "too long" and fails validation). The long
-//! strings are measured once here; names and addresses, short and bounded,
-//! where they are used. Nothing is copied.
+//! [`CMail`] keeps the C structures' pointers; strings are measured with a
+//! bounded `strlen` where they are used (at most one byte past their limit,
+//! so an unterminated or over-long string reads as "too long" and fails
+//! validation). Only the body, read at every refill, is measured once.
+//! Nothing is copied.
 
 use core::ffi::c_char;
 
@@ -34,15 +34,14 @@ unsafe fn cstr<'a>(p: *const c_char, max: usize) -> &'a [u8] {
     unsafe { core::slice::from_raw_parts(p.cast(), n) }
 }
 
-/// The mail as the C caller gave it.
+/// The mail as the C caller gave it: the C structures themselves, and the
+/// body's length, measured once (it is read again at every buffer refill).
 pub struct CMail<'a> {
     addrs: &'a [IP_SMTPC_MAIL_ADDR],
-    subject: &'a [u8],
+    msg: &'a IP_SMTPC_MESSAGE,
+    mta: &'a IP_SMTPC_MTA,
+    app: Option<&'a IP_SMTPC_APPLICATION>,
     body: &'a [u8],
-    user: &'a [u8],
-    password: &'a [u8],
-    domain: &'a [u8],
-    timezone: &'a [u8],
 }
 
 impl<'a> CMail<'a> {
@@ -58,18 +57,17 @@ impl<'a> CMail<'a> {
         mta: &'a IP_SMTPC_MTA,
         app: Option<&'a IP_SMTPC_APPLICATION>,
     ) -> Self {
-        let (domain, timezone) = app.map_or((core::ptr::null(), core::ptr::null()), |a| (a.sDomain, a.sTimezone));
-        // SAFETY: every pointer is covered by this function's contract.
-        unsafe {
-            CMail {
-                addrs,
-                subject: cstr(msg.sSubject, MAX_TEXT),
-                body: cstr(msg.sBody, MAX_BODY),
-                user: cstr(mta.sUser, MAX_TEXT),
-                password: cstr(mta.sPass, MAX_TEXT),
-                domain: cstr(domain, MAX_DOMAIN),
-                timezone: cstr(timezone, 8),
-            }
+        // SAFETY: covered by this function's contract.
+        let body = unsafe { cstr(msg.sBody, MAX_BODY) };
+        CMail { addrs, msg, mta, app, body }
+    }
+
+    /// An application string (`sDomain` or `sTimezone`), empty without one.
+    fn app_str(&self, pick: fn(&IP_SMTPC_APPLICATION) -> *const c_char, max: usize) -> &[u8] {
+        match self.app {
+            // SAFETY: `CMail::new`'s contract covers the application's strings.
+            Some(app) => unsafe { cstr(pick(app), max) },
+            None => &[],
         }
     }
 }
@@ -89,7 +87,8 @@ impl Mail for CMail<'_> {
     }
 
     fn subject(&self) -> &[u8] {
-        self.subject
+        // SAFETY: `CMail::new`'s contract covers the message's strings.
+        unsafe { cstr(self.msg.sSubject, MAX_TEXT) }
     }
 
     fn body(&self) -> &[u8] {
@@ -97,18 +96,20 @@ impl Mail for CMail<'_> {
     }
 
     fn user(&self) -> &[u8] {
-        self.user
+        // SAFETY: `CMail::new`'s contract covers the MTA's strings.
+        unsafe { cstr(self.mta.sUser, MAX_TEXT) }
     }
 
     fn password(&self) -> &[u8] {
-        self.password
+        // SAFETY: `CMail::new`'s contract covers the MTA's strings.
+        unsafe { cstr(self.mta.sPass, MAX_TEXT) }
     }
 
     fn domain(&self) -> &[u8] {
-        self.domain
+        self.app_str(|a| a.sDomain, MAX_DOMAIN)
     }
 
     fn timezone(&self) -> &[u8] {
-        self.timezone
+        self.app_str(|a| a.sTimezone, 8)
     }
 }
