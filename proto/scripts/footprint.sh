@@ -41,3 +41,4 @@ fi
 echo "archive exports: $(arm-none-eabi-readelf -sW "$A" 2>/dev/null | awk '($5=="GLOBAL"||$5=="WEAK") && $7!="UND" && $8 ~ /^(__aeabi_)?mem|^strlen$|^bcmp$/ {print $8}' | sort -u | tr '\n' ' ')"
 echo "library calls: $(arm-none-eabi-objdump -d "$O/lib.elf" | awk '/^[0-9a-f]+ <.*>:$/ {f=$2} /\tbl?\t.*<(__aeabi_)?mem/ && f !~ /Reset_Handler|^<(__aeabi_)?mem/ {print f"->"$NF}' | sort -u | tr '\n' ' ')"
 echo "rom_delta=$((r1-r0)) ram_delta=$((m1-m0))"
+if arm-none-eabi-objdump -d "$O/lib.elf" | awk '/^[0-9a-f]+ <.*>:$/ {f=$2} /\tbl?\t.*<(__aeabi_)?mem/ && f !~ /Reset_Handler|^<(__aeabi_)?mem/ {bad=1} END {exit !bad}'; then echo "FAIL: the library calls a mem* function"; exit 1; fi

@@ -26,8 +26,9 @@ pub const MAX_LINE: usize = 998;
 pub struct Checked {
     /// 64-bit FNV-1a of every field, the time and the caller's salt.
     pub hash: u64,
-    /// The packed time the check saw (FAT format), for the Date header.
-    pub time: Option<u32>,
+    /// The packed time the check saw (FAT format), for the Date header;
+    /// 0 without a clock (0 is no valid packed date, so it cannot be a time).
+    pub time: u32,
     /// The body has bytes above 127 (Content-Transfer-Encoding: 8bit).
     pub eight_bit: bool,
 }
@@ -149,7 +150,7 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     if body.longest > MAX_LINE {
         return Err(Error::InvalidBody);
     }
-    Ok(Checked { hash, time, eight_bit: body.classes & HIGH != 0 })
+    Ok(Checked { hash, time: time.unwrap_or(0), eight_bit: body.classes & HIGH != 0 })
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ pub struct Engine<'b> {
     rx: &'b mut [u8],
     rx_len: usize,
     rx_pos: usize,
-    checked: Checked,
+    checked: &'b Checked,
     step: u8,
     phase: Phase,
     reported: u8,
@@ -112,7 +112,7 @@ impl<'b> Engine<'b> {
     /// An engine for a mail that passed [`crate::check::check`], with out
     /// and in buffers (at least 8 bytes each; a reply line must fit `rx`).
     /// It starts waiting for the greeting.
-    pub fn new(tx: &'b mut [u8], rx: &'b mut [u8], checked: Checked) -> Self {
+    pub fn new(tx: &'b mut [u8], rx: &'b mut [u8], checked: &'b Checked) -> Self {
         Engine {
             tx,
             tx_len: 0,
@@ -246,7 +246,7 @@ impl<'b> Engine<'b> {
         let mut w = Writer::new(tx, self.unit_sent);
         let done = if self.step == DOT {
             if !self.header_done {
-                crate::header::put(&mut w, m, &self.checked);
+                crate::header::put(&mut w, m, self.checked);
                 self.header_done = !w.is_full();
             }
             // The header block is complete: the body needs no skip.
@@ -468,7 +468,7 @@ mod tests {
     fn exchange(m: &TestMail, replies: &[&str], tx: usize, rx: usize, chunk: usize) -> Run {
         let checked = check(m, None, 0).unwrap();
         let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; rx]);
-        let mut e = Engine::new(&mut out, &mut input, checked);
+        let mut e = Engine::new(&mut out, &mut input, &checked);
         let mut transcript = String::new();
         let mut events = Vec::new();
         let mut replies = replies.iter();
@@ -631,7 +631,7 @@ mod tests {
         let m = TestMail::sample();
         let checked = check(&m, None, 0).unwrap();
         let (mut out, mut input) = (vec![0; 16], vec![0; 64]);
-        let mut e = Engine::new(&mut out, &mut input, checked);
+        let mut e = Engine::new(&mut out, &mut input, &checked);
         let mut script = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"].into_iter();
         let mut in_content = false;
         loop {

@@ -55,9 +55,9 @@ fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
 
 /// Writes the header block and the empty line after it.
 pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
-    if let Some(t) = c.time {
+    if c.time != 0 {
         w.put(b"Date: ");
-        crate::date::put(w, t, m.timezone());
+        crate::date::put(w, c.time, m.timezone());
         w.put(b"\r\n");
     }
     let from = m.entry(0);
@@ -96,7 +96,7 @@ mod tests {
         let mut m = TestMail::sample();
         m.timezone = "+0100";
         m.entries.push(("Say \"hi\"", Some("two@example.test"), TO));
-        let c = Checked { hash: 0x0123_4567_89ab_cdef, time: Some(0x3A29_4800), eight_bit: false };
+        let c = Checked { hash: 0x0123_4567_89ab_cdef, time: 0x3A29_4800, eight_bit: false };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
         put(&mut w, &m, &c);
@@ -121,7 +121,7 @@ mod tests {
         m.entries = vec![("", Some(""), 4), ("", Some("b@c.test"), crate::mail::BCC)];
         m.subject = "";
         m.domain = "";
-        let c = Checked { hash: 1, time: None, eight_bit: true };
+        let c = Checked { hash: 1, time: 0, eight_bit: true };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
         put(&mut w, &m, &c);

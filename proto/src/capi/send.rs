@@ -86,7 +86,12 @@ unsafe fn send(
     // SAFETY: a plain C function without arguments.
     let time = app.and_then(|a| a.pfGetTimeDate).map(|f| unsafe { f() });
     // The address of this frame tells concurrent sends of one mail apart.
-    let checked = check(&mail, time, &mail as *const CMail<'_> as usize)?;
+    let result = check(&mail, time, &mail as *const CMail<'_> as usize);
+    // Borrowed in place: moving it out of the Result costs a memcpy call.
+    let checked = match &result {
+        Ok(checked) => checked,
+        Err(e) => return Err(*e),
+    };
 
     let mut space = MaybeUninit::<[u8; OUT_BUFFER_SIZE + IN_BUFFER_SIZE]>::uninit();
     let start = space.as_mut_ptr().cast::<u8>();
