@@ -17,6 +17,7 @@ use crate::error::{auth_error, Error};
 use crate::mail::{own_domain, Mail};
 use crate::reply::parse_line;
 use crate::steps::*;
+
 use crate::writer::Writer;
 
 /// Most lines accepted in one reply.
@@ -325,55 +326,56 @@ impl<'b> Engine<'b> {
             self.close();
             return None;
         }
-        let mut event = None;
+        let step = self.step;
         let ok = row.accepts(code);
-        let next = match self.step {
-            EHLO if !ok && code >= 500 => HELO,
-            PLAIN | LOGIN_PASS if code == 334 => CANCEL,
-            PLAIN | LOGIN | LOGIN_USER | LOGIN_PASS if !ok => self.quit(auth_error(code)),
-            RCPT => {
-                let kind = if ok { EventKind::Accepted } else { EventKind::Rejected };
-                event = Some((kind, self.rcpt));
-                if ok {
-                    self.accepted += 1;
-                } else {
-                    self.rejected += 1;
-                }
-                if self.rcpt + 1 < m.count() {
-                    self.rcpt += 1;
-                    RCPT
-                } else if self.accepted == 0 {
-                    self.quit(Error::AllRecipientsRejected)
-                } else {
-                    DATA
-                }
+        if step == QUIT {
+            // A success not confirmed by 221 is not a success.
+            if !ok && matches!(self.outcome, Some(Ok(()))) {
+                self.outcome = Some(Err(Error::OutcomeUnknown));
             }
-            MAIL | DATA | DOT if code == 552 => self.quit(Error::MessageTooBig),
-            DOT if (400..500).contains(&code) => self.quit(Error::MessageTemporaryFailure),
-            QUIT => {
-                // A success not confirmed by 221 is not a success.
-                if !ok && matches!(self.outcome, Some(Ok(()))) {
-                    self.outcome = Some(Err(Error::OutcomeUnknown));
-                }
-                self.close();
-                return None;
+            self.close();
+            return None;
+        }
+        let mut event = None;
+        let mut next = if ok { row.next } else { QUIT };
+        if step == RCPT {
+            event = Some((if ok { EventKind::Accepted } else { EventKind::Rejected }, self.rcpt));
+            if ok {
+                self.accepted += 1;
+            } else {
+                self.rejected += 1;
             }
-            _ if !ok => self.quit(row.error),
-            GREETING => EHLO,
-            EHLO | HELO => self.after_hello(m),
-            PLAIN | LOGIN_PASS => MAIL,
-            LOGIN | LOGIN_USER => self.step + 1,
-            MAIL => {
-                self.rcpt = 1;
+            next = if self.rcpt + 1 < m.count() {
+                self.rcpt += 1;
                 RCPT
+            } else if self.accepted == 0 {
+                self.quit(Error::AllRecipientsRejected)
+            } else {
+                DATA
+            };
+        } else if !ok {
+            let auth = (PLAIN..=LOGIN_PASS).contains(&step);
+            if step == EHLO && code >= 500 {
+                next = HELO;
+            } else if auth && code == 334 {
+                // 334 where 235 was due: cancel the exchange (RFC 4954 §4).
+                next = CANCEL;
+            } else {
+                self.decide(match step {
+                    _ if auth => auth_error(code),
+                    MAIL | DATA | DOT if code == 552 => Error::MessageTooBig,
+                    DOT if code < 500 => Error::MessageTemporaryFailure,
+                    _ => row.error,
+                });
             }
-            DATA => DOT,
-            _ => {
-                // The 2xx to the final dot: the only success.
-                self.outcome = Some(if self.rejected > 0 { Err(Error::PartialDelivery) } else { Ok(()) });
-                QUIT
-            }
-        };
+        } else if next == HELLO_DONE {
+            next = self.after_hello(m);
+        } else if step == MAIL {
+            self.rcpt = 1;
+        } else if step == DOT {
+            // The 2xx to the final dot: the only success.
+            self.outcome = Some(if self.rejected > 0 { Err(Error::PartialDelivery) } else { Ok(()) });
+        }
         self.step = next;
         self.phase = Phase::Send;
         self.unit_sent = 0;

@@ -35,6 +35,8 @@ pub const DOT: u8 = 11;
 pub const QUIT: u8 = 12;
 /// Finished.
 pub const DONE: u8 = 13;
+/// Not a row: "after EHLO or HELO", where the engine chooses AUTH or MAIL.
+pub const HELLO_DONE: u8 = 14;
 
 /// The argument a command carries after its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,36 +73,38 @@ pub struct Row {
     pub arg: Arg,
     /// The reply that moves on: an exact code, or a class when it ends in `00`.
     pub expect: u16,
+    /// The step after that reply (the recipient loop is the engine's).
+    pub next: u8,
     /// The error for any other reply (refined for 552 and 4xx by the engine).
     pub error: Error,
     /// `IP_SMTPC_STEP_*` reported for this step.
     pub report: u8,
 }
 
-const fn row(at: u8, len: u8, arg: Arg, expect: u16, error: Error, report: u8) -> Row {
-    Row { at, len, arg, expect, error, report }
+const fn row(at: u8, len: u8, arg: Arg, expect: u16, next: u8, error: Error, report: u8) -> Row {
+    Row { at, len, arg, expect, next, error, report }
 }
 
 /// The dialogue, indexed by the step constants above.
 pub const ROWS: [Row; 14] = [
-    row(0, 0, Arg::Content, 220, Error::GreetingRefused, 2),
-    row(0, 5, Arg::Domain, 200, Error::HeloRejected, 3),
-    row(5, 5, Arg::Domain, 200, Error::HeloRejected, 3),
-    row(10, 11, Arg::Plain, 235, Error::AuthFailed, 5),
-    row(21, 10, Arg::None, 334, Error::AuthFailed, 5),
-    row(0, 0, Arg::User, 334, Error::AuthFailed, 5),
-    row(0, 0, Arg::Pass, 235, Error::AuthFailed, 5),
-    row(31, 1, Arg::None, 0, Error::AuthProtocol, 5),
-    row(32, 11, Arg::Sender, 200, Error::SenderRejected, 6),
-    row(43, 9, Arg::Rcpt, 200, Error::AllRecipientsRejected, 7),
-    row(52, 4, Arg::None, 354, Error::DataRejected, 8),
-    row(0, 0, Arg::Content, 200, Error::MessageRejected, 9),
-    row(56, 4, Arg::None, 221, Error::OutcomeUnknown, 10),
+    row(0, 0, Arg::Content, 220, EHLO, Error::GreetingRefused, 2),
+    row(0, 5, Arg::Domain, 200, HELLO_DONE, Error::HeloRejected, 3),
+    row(5, 5, Arg::Domain, 200, HELLO_DONE, Error::HeloRejected, 3),
+    row(10, 11, Arg::Plain, 235, MAIL, Error::AuthFailed, 5),
+    row(21, 10, Arg::None, 334, LOGIN_USER, Error::AuthFailed, 5),
+    row(0, 0, Arg::User, 334, LOGIN_PASS, Error::AuthFailed, 5),
+    row(0, 0, Arg::Pass, 235, MAIL, Error::AuthFailed, 5),
+    row(31, 1, Arg::None, 0, QUIT, Error::AuthProtocol, 5),
+    row(32, 11, Arg::Sender, 200, RCPT, Error::SenderRejected, 6),
+    row(43, 9, Arg::Rcpt, 200, RCPT, Error::AllRecipientsRejected, 7),
+    row(52, 4, Arg::None, 354, DOT, Error::DataRejected, 8),
+    row(0, 0, Arg::Content, 200, QUIT, Error::MessageRejected, 9),
+    row(56, 4, Arg::None, 221, DONE, Error::OutcomeUnknown, 10),
     FINISHED,
 ];
 
 /// The DONE row.
-const FINISHED: Row = row(0, 0, Arg::None, 0, Error::Receive, 11);
+const FINISHED: Row = row(0, 0, Arg::None, 0, DONE, Error::Receive, 11);
 
 impl Row {
     /// The row of `step` (the DONE row for anything out of range).
