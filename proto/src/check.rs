@@ -52,12 +52,14 @@ struct Scan {
     after_at: usize,
     /// The longest line (between CR / LF) in bytes.
     longest: usize,
+    /// `"` and `\\` seen (each needs a backslash in a quoted display name).
+    quotes: usize,
 }
 
 /// Classifies every byte of `s` and adds it to the FNV-1a `hash` (with a
 /// separator after the field, so ("ab","c") and ("a","bc") differ).
 fn scan(s: &[u8], hash: &mut u64) -> Scan {
-    let mut r = Scan { classes: 0, after_at: 0, longest: 0 };
+    let mut r = Scan { classes: 0, after_at: 0, longest: 0, quotes: 0 };
     let mut line = 0;
     for (i, &b) in s.iter().enumerate() {
         *hash = (*hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
@@ -71,6 +73,7 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
         if b == b'@' {
             r.after_at = i + 1;
         }
+        r.quotes += usize::from(b == b'"' || b == b'\\');
         line = if eol { 0 } else { line + 1 };
         r.longest = r.longest.max(line);
     }
@@ -78,9 +81,11 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
     r
 }
 
-/// A header text (name, subject): ASCII, no control characters except TAB, bounded.
-fn text(t: &[u8], hash: &mut u64, e: Error) -> Result<(), Error> {
-    if t.len() > MAX_TEXT || scan(t, hash).classes & (CTL | HIGH) != 0 {
+/// A header text (name, subject): ASCII, no control characters except
+/// TAB, at most `max` bytes once quoted.
+fn text(t: &[u8], hash: &mut u64, max: usize, e: Error) -> Result<(), Error> {
+    let s = scan(t, hash);
+    if t.len() > MAX_TEXT || t.len() + s.quotes > max || s.classes & (CTL | HIGH) != 0 {
         return Err(e);
     }
     Ok(())
@@ -120,17 +125,13 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         let e = m.entry(i);
         let a = e.addr.ok_or(Error::NullPointer)?;
         address(a, &mut hash, i == 0)?;
-        text(e.name, &mut hash, Error::InvalidName)?;
         // `To: "name" <addr>,` must fit a 998-octet line, escapes included.
-        let escapes = e.name.iter().filter(|&&b| b == b'"' || b == b'\\').count();
-        if e.name.len() + escapes + a.len() + 16 > MAX_LINE {
-            return Err(Error::InvalidName);
-        }
+        text(e.name, &mut hash, MAX_LINE - 16 - a.len(), Error::InvalidName)?;
         if i > 0 && !(TO..=BCC).contains(&e.kind) {
             return Err(Error::InvalidRecipientType);
         }
     }
-    text(m.subject(), &mut hash, Error::InvalidSubject)?;
+    text(m.subject(), &mut hash, MAX_TEXT * 2, Error::InvalidSubject)?;
     for c in [m.user(), m.password()] {
         if c.len() > MAX_TEXT || scan(c, &mut hash).classes & EOL != 0 {
             return Err(Error::InvalidCredentials);
