@@ -74,7 +74,7 @@ mod tests {
     use super::*;
 
     fn fat(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> u32 {
-        (y - 1980) << 25 | mo << 21 | d << 16 | h << 11 | mi << 5 | s / 2
+        ((y - 1980) << 25) | (mo << 21) | (d << 16) | (h << 11) | (mi << 5) | (s / 2)
     }
 
     fn render(packed: u32, tz: &str) -> String {

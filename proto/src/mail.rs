@@ -10,6 +10,8 @@ pub const TO: i32 = 1;
 pub const CC: i32 = 2;
 /// Recipient type `Bcc` (the C `SMTPC_REC_TYPE_BCC`): envelope only.
 pub const BCC: i32 = 3;
+/// Type of the sender entry (the C `SMTPC_REC_TYPE_FROM`; entry 0's type is not checked).
+pub const FROM: i32 = 4;
 
 /// One entry of the address table.
 #[derive(Clone, Copy, Debug, Default)]
@@ -66,6 +68,7 @@ pub mod test {
 
     /// A test mail: entries as (name, address, kind).
     #[derive(Clone, Default)]
+    #[allow(missing_docs)]
     pub struct TestMail {
         pub entries: Vec<(&'static str, Option<&'static str>, i32)>,
         pub subject: &'static str,
@@ -81,7 +84,7 @@ pub mod test {
         pub fn sample() -> Self {
             TestMail {
                 entries: vec![
-                    ("Node", Some("node@example.test"), 4),
+                    ("Node", Some("node@example.test"), FROM),
                     ("Ops", Some("ops@example.test"), TO),
                     ("", Some("arc@example.test"), CC),
                     ("Aud", Some("aud@example.test"), BCC),

@@ -37,7 +37,7 @@ pub fn parse_line(buf: &[u8]) -> Result<Option<Line>, Error> {
     };
     let mut code = 0u16;
     for (i, &d) in buf.iter().take(3).enumerate() {
-        let max = if i == 0 { b'5' } else if i == 1 { b'5' } else { b'9' };
+        let max = if i < 2 { b'5' } else { b'9' };
         let min = if i == 0 { b'2' } else { b'0' };
         if d < min || d > max {
             return Err(Error::ReplySyntax);

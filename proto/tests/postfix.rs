@@ -12,16 +12,19 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ip_smtpc::capi::send::IP_SMTPC_Send;
 use ip_smtpc::capi::types::*;
 
+/// (Stat, Step, ReplyCode, RecipientIndex, text) of one pfCallback call.
+type Status = (c_int, u8, u16, c_int, String);
+
 thread_local! {
     static PORT: RefCell<u16> = const { RefCell::new(0) };
     static WIRE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    static STATUS: RefCell<Vec<(c_int, u8, u16, c_int, String)>> = const { RefCell::new(Vec::new()) };
+    static STATUS: RefCell<Vec<Status>> = const { RefCell::new(Vec::new()) };
 }
 
 unsafe extern "C" fn connect(_server: *const c_char) -> SMTPC_SOCKET {
@@ -83,7 +86,7 @@ unsafe extern "C" fn callback(stat: c_int, p: *mut c_void) -> c_int {
 }
 
 /// The delivered files in `box_`'s Maildir that contain `token`, waiting up to 20 s.
-fn delivered(maildir: &PathBuf, box_: &str, token: &str) -> Vec<u8> {
+fn delivered(maildir: &Path, box_: &str, token: &str) -> Vec<u8> {
     let dir = maildir.join(box_).join("new");
     let start = Instant::now();
     loop {
