@@ -6,30 +6,30 @@
 //! count: the bytes already sent are counted, not stored. Rendering is pure,
 //! so the second rendering is byte for byte the first one.
 
-/// Renders into `buf`, dropping the first `skip` bytes; records overflow.
+/// Renders into `buf`, dropping the first `skip` bytes; counts the bytes
+/// that did not fit (so `len` may exceed the buffer: then it is full).
 pub struct Writer<'b> {
     buf: &'b mut [u8],
     len: usize,
     skip: usize,
-    full: bool,
 }
 
 impl<'b> Writer<'b> {
     /// A writer into `buf` that drops the first `skip` bytes it is given.
     pub fn new(buf: &'b mut [u8], skip: usize) -> Self {
-        Writer { buf, len: 0, skip, full: false }
+        Writer { buf, len: 0, skip }
     }
 
     /// Appends one byte (or counts it off the skip, or notes overflow).
     pub fn byte(&mut self, b: u8) {
         if self.skip > 0 {
             self.skip -= 1;
-        } else if let Some(slot) = self.buf.get_mut(self.len) {
-            *slot = b;
-            self.len += 1;
-        } else {
-            self.full = true;
+            return;
         }
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+        }
+        self.len += 1;
     }
 
     /// Appends bytes.
@@ -47,9 +47,9 @@ impl<'b> Writer<'b> {
         self.byte(b'0' + (value % 10) as u8);
     }
 
-    /// Bytes written so far.
+    /// Bytes written into the buffer so far.
     pub fn len(&self) -> usize {
-        self.len
+        self.len.min(self.buf.len())
     }
 
     /// `true` when nothing was written.
@@ -64,7 +64,7 @@ impl<'b> Writer<'b> {
 
     /// `true` when some byte did not fit: the unit must be rendered again.
     pub fn is_full(&self) -> bool {
-        self.full
+        self.len > self.buf.len()
     }
 }
 

@@ -116,17 +116,18 @@ unsafe fn send(
                 let len = bytes.len();
                 // SAFETY: `bytes` is readable for `len` (≤ OUT_BUFFER_SIZE) bytes; a C hook.
                 let n = unsafe { tx(bytes.as_ptr().cast::<c_char>(), len as c_int, sock) };
-                match usize::try_from(n) {
-                    Ok(0) => engine.sent(len),
-                    Ok(n) => engine.sent(n),
-                    Err(_) => engine.failed(Error::Send),
+                // 0 counts as "all sent" (emNet ports return 0 for success).
+                match n {
+                    0 => engine.sent(len),
+                    1.. => engine.sent(n as usize),
+                    _ => engine.failed(Error::Send),
                 }
             }
             Action::Receive(room) => {
                 // SAFETY: `room` is writable for its length (≤ IN_BUFFER_SIZE); a C hook.
                 let n = unsafe { rx(room.as_mut_ptr().cast::<c_char>(), room.len() as c_int, sock) };
-                match usize::try_from(n) {
-                    Ok(n) if n > 0 => engine.received(n),
+                match n {
+                    1.. => engine.received(n as usize),
                     _ if n == Error::Timeout as c_int => engine.failed(Error::Timeout),
                     _ => engine.failed(Error::Receive),
                 }
