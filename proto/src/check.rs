@@ -41,12 +41,10 @@ const EOL: u8 = 2;
 const HIGH: u8 = 4;
 /// Space, `<` or `>`: cannot be in an address between `<` and `>`.
 const SPECIAL: u8 = 8;
-/// Not a host-name or address-literal character (letters, digits, `-.:[]`).
-const NOT_HOST: u8 = 16;
 
 /// What one pass over a field found.
 struct Scan {
-    /// `CTL | EOL | HIGH | SPECIAL | NOT_HOST` bits of the bytes seen.
+    /// `CTL | EOL | HIGH | SPECIAL` bits of the bytes seen.
     classes: u8,
     /// Index after the last `@`, 0 when there is none.
     after_at: usize,
@@ -63,13 +61,15 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
     let mut line = 0;
     for (i, &b) in s.iter().enumerate() {
         *hash = (*hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        let host = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']');
         let eol = b == b'\r' || b == b'\n';
-        r.classes |= u8::from((b < 0x20 && b != b'\t') || b == 0x7f)
-            | u8::from(eol) << 1
-            | u8::from(b > 0x7f) << 2
-            | u8::from(matches!(b, b' ' | b'\t' | b'<' | b'>')) << 3
-            | u8::from(!host) << 4;
+        r.classes |= match b {
+            b'\t' => SPECIAL,
+            b'\r' | b'\n' => CTL | EOL,
+            0..=0x1f | 0x7f => CTL,
+            0x80.. => HIGH,
+            b' ' | b'<' | b'>' => SPECIAL,
+            _ => 0,
+        };
         if b == b'@' {
             r.after_at = i + 1;
         }
@@ -138,7 +138,9 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         }
     }
     let d = m.domain();
-    if d.len() > MAX_DOMAIN || scan(d, &mut hash).classes & NOT_HOST != 0 || d.first() == Some(&b'.') || d.last() == Some(&b'.') {
+    scan(d, &mut hash);
+    let host = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']');
+    if d.len() > MAX_DOMAIN || !d.iter().all(host) || d.first() == Some(&b'.') || d.last() == Some(&b'.') {
         return Err(Error::InvalidDomain);
     }
     crate::date::validate_timezone(m.timezone())?;
