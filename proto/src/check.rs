@@ -93,6 +93,7 @@ fn text(t: &[u8], hash: &mut u64, max: usize, e: Error) -> Result<(), Error> {
 
 /// An address: no controls; `local@domain` without space, `<` or `>`,
 /// within RFC 5321's limits. Empty is allowed for the null sender.
+#[inline(always)]
 fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
     let s = scan(a, hash);
     if s.classes & CTL != 0 {

@@ -17,6 +17,7 @@ fn field(packed: u32, at: u32, width: u32) -> u32 {
 }
 
 /// Checks a packed time: a real calendar date and a time of day.
+#[inline(always)]
 pub fn validate(packed: u32) -> Result<(), Error> {
     let (year, month, day) = (field(packed, 25, 7) + 1980, field(packed, 21, 4), field(packed, 16, 5));
     let days = match month {
@@ -42,6 +43,7 @@ pub fn validate_timezone(tz: &[u8]) -> Result<(), Error> {
 }
 
 /// Three letters of `names` at `index`.
+#[inline(always)]
 fn name(w: &mut Writer<'_>, names: &[u8], index: u32) {
     let i = index as usize * 3;
     w.put(names.get(i..i + 3).unwrap_or_default());

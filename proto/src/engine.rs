@@ -181,6 +181,7 @@ impl<'b> Engine<'b> {
     }
 
     /// Makes room at the end of `rx`; `false` when a line fills all of it.
+    #[inline(always)]
     fn room_for_more(&mut self) -> bool {
         if self.rx_pos == self.rx_len {
             self.rx_pos = 0;
@@ -290,6 +291,7 @@ impl<'b> Engine<'b> {
 
     /// One complete reply line; its text is `rx[start..end]`. Returns the
     /// recipient event a complete reply to RCPT makes.
+    #[inline(always)]
     fn on_line<M: Mail>(&mut self, m: &M, code: u16, last: bool, start: usize, end: usize) -> Option<(EventKind, usize)> {
         if self.code != 0 && code != self.code {
             self.abort(Error::ReplySyntax);
@@ -383,6 +385,7 @@ impl<'b> Engine<'b> {
     }
 
     /// After EHLO or HELO: AUTH or MAIL.
+    #[inline(always)]
     fn after_hello<M: Mail>(&mut self, m: &M) -> u8 {
         if m.user().is_empty() {
             MAIL
@@ -396,6 +399,7 @@ impl<'b> Engine<'b> {
     }
 
     /// Records `e` unless the outcome is decided.
+    #[inline(never)]
     fn decide(&mut self, e: Error) {
         if self.outcome.is_none() {
             self.outcome = Some(Err(e));

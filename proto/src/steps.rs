@@ -108,6 +108,7 @@ const FINISHED: Row = row(0, 0, Arg::None, 0, DONE, Error::Receive, 11);
 
 impl Row {
     /// The row of `step` (the DONE row for anything out of range).
+    #[inline(never)]
     pub fn of(step: u8) -> &'static Row {
         ROWS.get(usize::from(step)).unwrap_or(&FINISHED)
     }
