@@ -113,6 +113,7 @@ fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
 
 /// Validates everything and hashes it with `time` and `salt` (the caller's
 /// stack address: two concurrent sends of the same mail differ).
+#[inline(always)]
 pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, Error> {
     let n = m.count();
     if n == 0 {

@@ -50,6 +50,7 @@ fn name(w: &mut Writer<'_>, names: &[u8], index: u32) {
 }
 
 /// Writes a validated packed time in RFC 5322 form with `tz` (empty = `-0000`).
+#[inline(always)]
 pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) {
     let (year, month, day) = (field(packed, 25, 7) + 1980, field(packed, 21, 4), field(packed, 16, 5));
     let y = if month < 3 { year - 1 } else { year };

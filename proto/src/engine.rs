@@ -139,6 +139,7 @@ impl<'b> Engine<'b> {
     }
 
     /// What to do next.
+    #[inline(always)]
     pub fn next<M: Mail>(&mut self, m: &M) -> Action<'_> {
         loop {
             let report = Row::of(self.step).report;
@@ -217,6 +218,7 @@ impl<'b> Engine<'b> {
     /// `n` bytes arrived in the room of the last [`Action::Receive`] (or of
     /// [`Engine::room`]). Bytes nobody asked for end the transaction: while the
     /// message is being sent its outcome becomes unknown.
+    #[inline(always)]
     pub fn received(&mut self, n: usize) {
         if n == 0 {
             return;
@@ -243,6 +245,7 @@ impl<'b> Engine<'b> {
     }
 
     /// Renders the current step's command or content into `tx`.
+    #[inline(always)]
     fn fill<M: Mail>(&mut self, m: &M) {
         let tx = core::mem::take(&mut self.tx);
         let mut w = Writer::new(tx, self.unit_sent);
@@ -320,6 +323,7 @@ impl<'b> Engine<'b> {
     }
 
     /// One complete reply to the current step; the recipient event it makes.
+    #[inline(always)]
     fn on_reply<M: Mail>(&mut self, m: &M, code: u16) -> Option<(EventKind, usize)> {
         let row = Row::of(self.step);
         if code == 421 && self.step != QUIT {

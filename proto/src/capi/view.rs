@@ -51,6 +51,7 @@ impl<'a> CMail<'a> {
     /// `addrs` entries' strings and every string field are NULL or
     /// NUL-terminated (or longer than their limit) and stay valid and
     /// unchanged for `'a`.
+    #[inline(always)]
     pub unsafe fn new(
         addrs: &'a [IP_SMTPC_MAIL_ADDR],
         msg: &'a IP_SMTPC_MESSAGE,
@@ -104,6 +105,8 @@ impl Mail for CMail<'_> {
         // SAFETY: `CMail::new`'s contract covers the MTA's strings.
         unsafe { cstr(self.mta.sPass, MAX_TEXT) }
     }
+
+    #[inline(always)]
 
     fn domain(&self) -> &[u8] {
         self.app_str(|a| a.sDomain, MAX_DOMAIN)
