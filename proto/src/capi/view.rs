@@ -107,7 +107,6 @@ impl Mail for CMail<'_> {
     }
 
     #[inline(always)]
-
     fn domain(&self) -> &[u8] {
         self.app_str(|a| a.sDomain, MAX_DOMAIN)
     }
