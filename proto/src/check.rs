@@ -83,6 +83,7 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
 
 /// A header text (name, subject): ASCII, no control characters except
 /// TAB, at most `max` bytes once quoted.
+#[inline(always)]
 fn text(t: &[u8], hash: &mut u64, max: usize, e: Error) -> Result<(), Error> {
     let s = scan(t, hash);
     if t.len() > MAX_TEXT || t.len() + s.quotes > max || s.classes & (CTL | HIGH) != 0 {

@@ -99,6 +99,7 @@ pub enum Error {
 }
 
 /// RFC 4954 §6 reply codes of a failed AUTH step to errors.
+#[inline(never)]
 pub fn auth_error(code: u16) -> Error {
     match code {
         454 => Error::AuthTemporary,

@@ -49,6 +49,7 @@ pub unsafe extern "C" fn IP_SMTPC_Send(
 ///
 /// # Safety
 /// As `IP_SMTPC_Send`.
+#[inline(always)]
 unsafe fn send(
     api: *const IP_SMTPC_API,
     addrs: *const IP_SMTPC_MAIL_ADDR,
@@ -142,6 +143,7 @@ unsafe fn send(
 }
 
 /// Hands one engine event to `pfCallback` as an `IP_SMTPC_STATUS`.
+#[inline(always)]
 fn notify(callback: Option<unsafe extern "C" fn(c_int, *mut c_void) -> c_int>, event: &Event<'_>) {
     let Some(callback) = callback else {
         return;
