@@ -98,17 +98,27 @@ pub enum Error {
     TlsUnavailable = -120,
 }
 
-/// RFC 4954 §6 reply codes of a failed AUTH step to errors.
+/// RFC 4954 §6: the replies to AUTH that have their own error.
+const AUTH_CODES: [(u16, Error); 5] = [
+    (454, Error::AuthTemporary),
+    (504, Error::AuthNotSupported),
+    (530, Error::AuthRequired),
+    (534, Error::AuthMechanismTooWeak),
+    (538, Error::AuthEncryptionRequired),
+];
+
+/// RFC 4954 §6 reply codes of a failed AUTH step to errors: a syntax or
+/// command error (500-502) or a positive reply at the wrong stage is the
+/// exchange going wrong; other negative replies reject the credentials.
 #[inline(never)]
 pub fn auth_error(code: u16) -> Error {
-    match code {
-        454 => Error::AuthTemporary,
-        504 => Error::AuthNotSupported,
-        530 => Error::AuthRequired,
-        534 => Error::AuthMechanismTooWeak,
-        538 => Error::AuthEncryptionRequired,
-        500..=502 | 200..=399 => Error::AuthProtocol,
-        _ => Error::AuthFailed,
+    if let Some(&(_, e)) = AUTH_CODES.iter().find(|&&(c, _)| c == code) {
+        return e;
+    }
+    if code < 400 || (500..=502).contains(&code) {
+        Error::AuthProtocol
+    } else {
+        Error::AuthFailed
     }
 }
 
