@@ -708,6 +708,112 @@ mod tests {
         assert_eq!(r(&["220 mx\r\n", "550-AUTH PLAIN\r\n550 no\r\n", "250 hi\r\n", "221 bye\r\n"]).result, Err(Error::AuthNotSupported));
     }
 
+    /// A small deterministic generator (xorshift), so the test needs no crate.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Hostile servers: replies assembled from good and bad pieces, in random
+    /// chunks, against random buffer sizes. The engine must end (within a
+    /// bounded number of steps), never put a bare CR or LF on the wire, send
+    /// nothing after a 421, and report success only after a 2xx to the dot.
+    #[test]
+    fn random_servers_never_break_the_rules() {
+        const PIECES: [&str; 16] = [
+            "220 mx\r\n", "250 ok\r\n", "250-AUTH PLAIN LOGIN\r\n", "250 8BITMIME\r\n", "334 x\r\n", "235 ok\r\n",
+            "354 go\r\n", "221 bye\r\n", "421 closing\r\n", "550 no\r\n", "452 later\r\n", "\r\n", "250", "\n",
+            "2", "999 x\r\n",
+        ];
+        const GOOD: [&str; 10] = [
+            "220 mx\r\n", "250-mx\r\n250 AUTH PLAIN LOGIN\r\n", "235 ok\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n",
+            "250 c\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n",
+        ];
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut m = TestMail::sample();
+        m.user = "u";
+        m.password = "p";
+        m.body = b"a\r.b\n.\r\n\n..".to_vec();
+        let checked = check(&m, None, 0).unwrap();
+        let mut outcomes = std::collections::HashMap::new();
+        for _ in 0..3000 {
+            let (mut out, mut input) = (vec![0u8; 8 + rng.below(64)], vec![0u8; 8 + rng.below(64)]);
+            let mut e = Engine::new(&mut out, &mut input, &checked);
+            let mut wire = Vec::new();
+            // Mostly the right reply at each turn, sometimes a hostile piece instead,
+            // sometimes cut short.
+            let mut turns: Vec<&[u8]> = GOOD
+                .iter()
+                .map(|&good| if rng.below(10) == 0 { PIECES[rng.below(PIECES.len())] } else { good }.as_bytes())
+                .collect();
+            if rng.below(4) == 0 {
+                turns.truncate(rng.below(turns.len()));
+            }
+            // Now and then two turns arrive together, as an injecting server sends them.
+            let mut script: Vec<u8> = Vec::new();
+            let mut ends = Vec::new();
+            for t in &turns {
+                script.extend_from_slice(t);
+                if rng.below(20) != 0 {
+                    ends.push(script.len());
+                }
+            }
+            ends.push(script.len());
+            let mut fed = 0;
+            let mut closing_seen = false;
+            let mut dot_reply = false;
+            let mut steps = 0;
+            let result = loop {
+                steps += 1;
+                assert!(steps < 100_000, "the engine must end");
+                match e.next(&m) {
+                    Action::Send(b) => {
+                        assert!(!closing_seen || b.is_empty(), "nothing after 421");
+                        let n = 1 + rng.below(b.len());
+                        wire.extend_from_slice(&b[..n]);
+                        e.sent(n);
+                    }
+                    Action::Receive(room) => {
+                        if fed == script.len() {
+                            e.failed(Error::Receive);
+                            continue;
+                        }
+                        // Within the current turn: the server waits for the client.
+                        let turn_end = ends.iter().copied().find(|&end| end > fed).unwrap_or(script.len());
+                        let n = (1 + rng.below(16)).min(room.len()).min(turn_end - fed);
+                        room[..n].copy_from_slice(&script[fed..fed + n]);
+                        fed += n;
+                        // Server bytes after the final dot: they may hold its reply.
+                        dot_reply |= wire.ends_with(b"\r\n.\r\n");
+                        closing_seen |= script[..fed].windows(5).any(|w| w == b"421 c");
+                        e.received(n);
+                    }
+                    Action::Event(_) => {}
+                    Action::Done(r) => break r,
+                }
+            };
+            for (i, &b) in wire.iter().enumerate() {
+                assert!(b != b'\n' || (i > 0 && wire[i - 1] == b'\r'), "bare LF");
+                assert!(b != b'\r' || wire.get(i + 1) == Some(&b'\n'), "bare CR");
+            }
+            *outcomes.entry(format!("{result:?}")).or_insert(0) += 1;
+            if result.is_ok() {
+                assert!(dot_reply, "success without a reply to the dot: {:?} wire {:?}", String::from_utf8_lossy(&script), String::from_utf8_lossy(&wire));
+            }
+        }
+        // The pieces reach deep enough to produce many different outcomes.
+        assert!(outcomes.len() >= 8, "{outcomes:?}");
+        assert!(outcomes.contains_key("Ok(())") && outcomes.contains_key("Err(OutcomeUnknown)"), "{outcomes:?}");
+    }
+
     #[test]
     fn capability_words() {
         assert_eq!(capabilities(b"AUTH PLAIN LOGIN"), CAP_PLAIN | CAP_LOGIN);
