@@ -31,6 +31,20 @@ const CAP_LOGIN: u8 = 2;
 const CAP_8BIT: u8 = 4;
 /// The line's keyword is AUTH.
 const CAP_AUTH: u8 = 8;
+/// The server offers STARTTLS.
+const CAP_STARTTLS: u8 = 16;
+
+/// How the engine uses TLS (`tls` feature).
+#[cfg(feature = "tls")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Never (no TLS hooks).
+    Off,
+    /// STARTTLS when the server offers it; clear text otherwise (emNet ALLOW_INSECURE).
+    Optional,
+    /// STARTTLS or nothing: no AUTH, MAIL or message in clear (emNet SECURE_ONLY).
+    Required,
+}
 
 /// What an [`Event`] reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +83,9 @@ pub enum Action<'e> {
     Event(Event<'e>),
     /// Finished: close the connection; the transaction's result.
     Done(Result<(), Error>),
+    /// Start TLS on the connection (the handshake), then call [`Engine::upgraded`].
+    #[cfg(feature = "tls")]
+    Upgrade,
 }
 
 /// Whose turn it is.
@@ -78,6 +95,9 @@ enum Phase {
     Send,
     /// Waiting for the reply to the step's command.
     Wait,
+    /// Waiting for the driver's TLS handshake.
+    #[cfg(feature = "tls")]
+    Upgrade,
     /// Finished.
     Closed,
 }
@@ -105,6 +125,10 @@ pub struct Engine<'b> {
     code: u16,
     lines: u8,
     caps: u8,
+    #[cfg(feature = "tls")]
+    tls: TlsMode,
+    #[cfg(feature = "tls")]
+    secure: bool,
     /// The result, once decided.
     outcome: Option<Result<(), Error>>,
 }
@@ -134,6 +158,10 @@ impl<'b> Engine<'b> {
             code: 0,
             lines: 0,
             caps: 0,
+            #[cfg(feature = "tls")]
+            tls: TlsMode::Off,
+            #[cfg(feature = "tls")]
+            secure: false,
             outcome: None,
         }
     }
@@ -155,6 +183,8 @@ impl<'b> Engine<'b> {
                     return Action::Done(self.outcome.unwrap_or(Err(Error::Receive)));
                 }
                 Phase::Send => self.fill(m),
+                #[cfg(feature = "tls")]
+                Phase::Upgrade => return Action::Upgrade,
                 Phase::Wait => {
                     let unread = self.rx.get(self.rx_pos..self.rx_len).unwrap_or_default();
                     match parse_line(unread) {
@@ -224,6 +254,11 @@ impl<'b> Engine<'b> {
             return;
         }
         self.rx_len = self.rx.len().min(self.rx_len + n);
+        #[cfg(feature = "tls")]
+        if self.phase == Phase::Upgrade {
+            // Plaintext after "220 ready to start TLS" (RFC 3207 §6 injection).
+            self.abort(Error::TlsInjection);
+        }
         if self.phase == Phase::Send {
             self.abort(Error::UnexpectedReply);
         }
@@ -317,6 +352,11 @@ impl<'b> Engine<'b> {
         let event = self.on_reply(m, code);
         // Nothing may follow a reply that hands the turn to the client.
         if self.phase != Phase::Closed && self.rx_pos < self.rx_len {
+            #[cfg(feature = "tls")]
+            if self.phase == Phase::Upgrade {
+                self.abort(Error::TlsInjection);
+                return event;
+            }
             self.abort(Error::UnexpectedReply);
         }
         event
@@ -366,6 +406,9 @@ impl<'b> Engine<'b> {
             } else if auth && code == 334 {
                 // 334 where 235 was due: cancel the exchange (RFC 4954 §4).
                 next = CANCEL;
+            } else if self.optional_tls_refused() {
+                // STARTTLS refused and TLS is optional: go on in clear.
+                next = self.auth_or_mail(m);
             } else {
                 self.decide(match step {
                     _ if auth => auth_error(code),
@@ -382,15 +425,73 @@ impl<'b> Engine<'b> {
             // The 2xx to the final dot: the only success.
             self.outcome = Some(if self.rejected > 0 { Err(Error::PartialDelivery) } else { Ok(()) });
         }
+        self.unit_sent = 0;
+        #[cfg(feature = "tls")]
+        if next == UPGRADE {
+            self.phase = Phase::Upgrade;
+            return event;
+        }
         self.step = next;
         self.phase = Phase::Send;
-        self.unit_sent = 0;
         event
     }
 
-    /// After EHLO or HELO: AUTH or MAIL.
+    /// `true` for a refused STARTTLS when TLS is optional.
+    #[inline(always)]
+    fn optional_tls_refused(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.step == STARTTLS && self.tls == TlsMode::Optional;
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
+    /// Sets how TLS is used (before the first [`Engine::next`]).
+    #[cfg(feature = "tls")]
+    pub fn set_tls(&mut self, mode: TlsMode) {
+        self.tls = mode;
+    }
+
+    /// `true` once the connection is under TLS (the driver ends it with pfDowngrade).
+    #[cfg(feature = "tls")]
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    /// The driver's handshake after [`Action::Upgrade`] succeeded (`true`) or
+    /// failed. After it, everything learnt before is forgotten and EHLO is
+    /// sent again (RFC 3207 §4.2).
+    #[cfg(feature = "tls")]
+    pub fn upgraded(&mut self, ok: bool) {
+        if self.phase != Phase::Upgrade {
+            return;
+        }
+        if !ok {
+            return self.abort(Error::TlsHandshake);
+        }
+        self.secure = true;
+        self.caps = 0;
+        self.step = EHLO;
+        self.phase = Phase::Send;
+    }
+
+    /// After EHLO or HELO: STARTTLS, AUTH or MAIL.
     #[inline(always)]
     fn after_hello<M: Mail>(&mut self, m: &M) -> u8 {
+        #[cfg(feature = "tls")]
+        if self.tls != TlsMode::Off && !self.secure {
+            if self.caps & CAP_STARTTLS != 0 {
+                return STARTTLS;
+            }
+            if self.tls == TlsMode::Required {
+                return self.quit(Error::TlsUnavailable);
+            }
+        }
+        self.auth_or_mail(m)
+    }
+
+    /// TLS settled: AUTH or MAIL.
+    #[inline(always)]
+    fn auth_or_mail<M: Mail>(&mut self, m: &M) -> u8 {
         if m.user().is_empty() {
             MAIL
         } else if self.caps & CAP_PLAIN != 0 {
@@ -435,7 +536,12 @@ impl<'b> Engine<'b> {
 
 /// The EHLO words the engine looks for, upper case, each with its bit
 /// (`CAP_AUTH` only marks the keyword).
+#[cfg(not(feature = "tls"))]
 const WORDS: [(&[u8], u8); 4] = [(b"AUTH", CAP_AUTH), (b"8BITMIME", CAP_8BIT), (b"PLAIN", CAP_PLAIN), (b"LOGIN", CAP_LOGIN)];
+/// The EHLO words the engine looks for, with STARTTLS.
+#[cfg(feature = "tls")]
+const WORDS: [(&[u8], u8); 5] =
+    [(b"AUTH", CAP_AUTH), (b"8BITMIME", CAP_8BIT), (b"PLAIN", CAP_PLAIN), (b"LOGIN", CAP_LOGIN), (b"STARTTLS", CAP_STARTTLS)];
 
 /// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
 /// among its parameters, or `8BITMIME` (RFC 5321 §4.1.1.1, keywords and
@@ -449,7 +555,8 @@ fn capabilities(text: &[u8]) -> u8 {
         let w = text.get(start..end).unwrap_or_default();
         for &(name, bit) in &WORDS {
             // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
-            let allowed = if start == 0 { CAP_AUTH | CAP_8BIT } else { (caps & CAP_AUTH) * 3 / 8 };
+            // (CAP_AUTH * 3 / 8 is CAP_PLAIN | CAP_LOGIN.)
+            let allowed = if start == 0 { CAP_AUTH | CAP_8BIT | CAP_STARTTLS } else { (caps & CAP_AUTH) * 3 / 8 };
             if bit & allowed != 0 && w.len() == name.len() && w.iter().zip(name).all(|(a, b)| a.to_ascii_uppercase() == *b) {
                 caps |= bit;
             }
@@ -476,9 +583,17 @@ mod tests {
     /// Runs `mail` against server `replies` (one per turn), with a `tx`-byte
     /// out buffer, an `rx`-byte in buffer and server bytes in chunks of `chunk`.
     fn exchange(m: &TestMail, replies: &[&str], tx: usize, rx: usize, chunk: usize) -> Run {
+        exchange_with(m, replies, tx, rx, chunk, &|_| {})
+    }
+
+    /// [`exchange`] with the engine configured first; a TLS handshake shows
+    /// as "[TLS]\r\n" in the transcript and succeeds unless `TLS FAILS` is
+    /// the next scripted reply.
+    fn exchange_with(m: &TestMail, replies: &[&str], tx: usize, rx: usize, chunk: usize, configure: &dyn Fn(&mut Engine<'_>)) -> Run {
         let checked = check(m, None, 0).unwrap();
         let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; rx]);
         let mut e = Engine::new(&mut out, &mut input, &checked);
+        configure(&mut e);
         let mut transcript = String::new();
         let mut events = Vec::new();
         let mut replies = replies.iter();
@@ -519,6 +634,16 @@ mod tests {
                 }
                 Action::Event(ev) => events.push((ev.kind, ev.step, ev.code, ev.index, String::from_utf8_lossy(ev.text).into_owned())),
                 Action::Done(result) => return Run { transcript, events, result },
+                #[cfg(feature = "tls")]
+                Action::Upgrade => {
+                    transcript.push_str("[TLS]\r\n");
+                    client_turn = false;
+                    let fails = replies.clone().next() == Some(&"TLS FAILS");
+                    if fails {
+                        replies.next();
+                    }
+                    e.upgraded(!fails);
+                }
             }
         }
     }
@@ -661,6 +786,8 @@ mod tests {
                 }
                 Action::Event(_) => {}
                 Action::Done(r) => panic!("{r:?}"),
+                #[cfg(feature = "tls")]
+                Action::Upgrade => panic!("no TLS here"),
             }
         }
         let room = e.room();
@@ -798,6 +925,8 @@ mod tests {
                     }
                     Action::Event(_) => {}
                     Action::Done(r) => break r,
+                    #[cfg(feature = "tls")]
+                    Action::Upgrade => e.upgraded(true),
                 }
             };
             for (i, &b) in wire.iter().enumerate() {
@@ -812,6 +941,97 @@ mod tests {
         // The pieces reach deep enough to produce many different outcomes.
         assert!(outcomes.len() >= 8, "{outcomes:?}");
         assert!(outcomes.contains_key("Ok(())") && outcomes.contains_key("Err(OutcomeUnknown)"), "{outcomes:?}");
+    }
+
+    #[cfg(feature = "tls")]
+    fn exchange_tls(m: &TestMail, replies: &[&str], mode: TlsMode) -> Run {
+        let reference = exchange_with(m, replies, 256, 256, 4096, &|e| e.set_tls(mode));
+        for chunk in [1, 2, 3, 7] {
+            assert_eq!(exchange_with(m, replies, 256, 256, chunk, &|e| e.set_tls(mode)), reference, "chunk {chunk}");
+        }
+        reference
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn starttls_then_ehlo_again_and_auth_under_tls() {
+        let mut m = TestMail::sample();
+        m.user = "user";
+        m.password = "pass";
+        let ehlo1 = "250-mx\r\n250-STARTTLS\r\n250 AUTH LOGIN\r\n";
+        let replies = ["220 mx\r\n", ehlo1, "220 2.0.0 ready\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "235 ok\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n"];
+        for mode in [TlsMode::Optional, TlsMode::Required] {
+            let run = exchange_tls(&m, &replies, mode);
+            assert!(
+                run.transcript.starts_with(&format!("S: 220 mx\r\nC: EHLO example.test\r\nS: {ehlo1}C: STARTTLS\r\nS: 220 2.0.0 ready\r\n[TLS]\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 AUTH PLAIN\r\nC: AUTH PLAIN ")),
+                "{}",
+                run.transcript
+            );
+            assert_eq!(run.result, Ok(()));
+            assert!(run.events.iter().any(|e| e.0 == EventKind::Step && e.1 == 4));
+        }
+        // Off: STARTTLS offered but no hooks: clear text, as the seed set.
+        let run = exchange_tls(&m, &replies[..1].iter().copied().chain(["250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n", "235 ok\r\n"]).collect::<Vec<_>>(), TlsMode::Off);
+        assert!(run.transcript.contains("C: AUTH PLAIN"), "{}", run.transcript);
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn tls_fails_closed() {
+        let m = TestMail::sample();
+        // Required but not offered (and after HELO nothing is offered): nothing in clear.
+        let run = exchange_tls(&m, &["220 mx\r\n", "250 mx\r\n", "221 bye\r\n"], TlsMode::Required);
+        assert_eq!(run.result, Err(Error::TlsUnavailable));
+        assert!(run.transcript.ends_with("S: 250 mx\r\nC: QUIT\r\nS: 221 bye\r\n"));
+        let run = exchange_tls(&m, &["220 mx\r\n", "502 no\r\n", "250 hi\r\n", "221 bye\r\n"], TlsMode::Required);
+        assert_eq!(run.result, Err(Error::TlsUnavailable));
+        // Refused: required → error; optional → on in clear.
+        let offer = "250-mx\r\n250 STARTTLS\r\n";
+        let run = exchange_tls(&m, &["220 mx\r\n", offer, "454 not now\r\n", "221 bye\r\n"], TlsMode::Required);
+        assert_eq!(run.result, Err(Error::TlsRefused));
+        let run = exchange_tls(&m, &["220 mx\r\n", offer, "454 not now\r\n", "250 ok\r\n"], TlsMode::Optional);
+        assert!(run.transcript.contains("S: 454 not now\r\nC: MAIL FROM:<node@example.test>\r\n"), "{}", run.transcript);
+        // The handshake fails: nothing more is sent.
+        let run = exchange_tls(&m, &["220 mx\r\n", offer, "220 ready\r\n", "TLS FAILS"], TlsMode::Optional);
+        assert_eq!(run.result, Err(Error::TlsHandshake));
+        assert!(run.transcript.ends_with("[TLS]\r\n"), "{}", run.transcript);
+        // Injection: plaintext after "220 ready" in the same read is refused, no handshake.
+        let run = exchange_with(&m, &["220 mx\r\n", offer, "220 ready\r\n250 injected\r\n"], 256, 256, 4096, &|e| e.set_tls(TlsMode::Optional));
+        assert_eq!(run.result, Err(Error::TlsInjection));
+        assert!(!run.transcript.contains("[TLS]"), "{}", run.transcript);
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn bytes_before_the_handshake_are_refused() {
+        let m = TestMail::sample();
+        let checked = check(&m, None, 0).unwrap();
+        let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
+        let mut e = Engine::new(&mut out, &mut input, &checked);
+        e.set_tls(TlsMode::Required);
+        let mut script = ["220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n"].into_iter();
+        loop {
+            match e.next(&m) {
+                Action::Send(b) => {
+                    let n = b.len();
+                    e.sent(n);
+                }
+                Action::Receive(room) => {
+                    let r = script.next().unwrap();
+                    room[..r.len()].copy_from_slice(r.as_bytes());
+                    e.received(r.len());
+                }
+                Action::Event(_) => {}
+                Action::Upgrade => break,
+                Action::Done(r) => panic!("{r:?}"),
+            }
+        }
+        // A non-blocking driver reads the socket before starting the handshake.
+        let room = e.room();
+        room[..5].copy_from_slice(b"250 x");
+        e.received(5);
+        assert!(matches!(e.next(&m), Action::Event(_)));
+        assert_eq!(e.next(&m), Action::Done(Err(Error::TlsInjection)));
     }
 
     #[test]

@@ -96,6 +96,12 @@ pub enum Error {
     OutcomeUnknown = -101,
     /// TLS was required but is not available (not built, not offered).
     TlsUnavailable = -120,
+    /// The server answered STARTTLS with something other than 220.
+    TlsRefused = -121,
+    /// `pfUpgrade` failed.
+    TlsHandshake = -122,
+    /// The server sent bytes after "220 ready to start TLS" and before the handshake.
+    TlsInjection = -123,
 }
 
 /// RFC 4954 §6: the replies to AUTH that have their own error.

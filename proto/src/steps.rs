@@ -35,8 +35,14 @@ pub const DOT: u8 = 11;
 pub const QUIT: u8 = 12;
 /// Finished.
 pub const DONE: u8 = 13;
-/// Not a row: "after EHLO or HELO", where the engine chooses AUTH or MAIL.
-pub const HELLO_DONE: u8 = 14;
+/// Not a row: "after EHLO or HELO", where the engine chooses STARTTLS, AUTH or MAIL.
+pub const HELLO_DONE: u8 = 0xfe;
+/// STARTTLS (RFC 3207), after the seed rows so their numbers do not move.
+#[cfg(feature = "tls")]
+pub const STARTTLS: u8 = 14;
+/// Not a row: the TLS handshake (the driver's `pfUpgrade`) after "220 ready".
+#[cfg(feature = "tls")]
+pub const UPGRADE: u8 = 0xfd;
 
 /// The argument a command carries after its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +66,11 @@ pub enum Arg {
 }
 
 /// Every command's text, one after the other; rows slice it.
+#[cfg(not(feature = "tls"))]
 pub const TEXT: &[u8] = b"EHLO HELO AUTH PLAIN AUTH LOGIN*MAIL FROM:<RCPT TO:<DATAQUIT";
+/// Every command's text, one after the other; rows slice it.
+#[cfg(feature = "tls")]
+pub const TEXT: &[u8] = b"EHLO HELO AUTH PLAIN AUTH LOGIN*MAIL FROM:<RCPT TO:<DATAQUITSTARTTLS";
 
 /// One step of the dialogue.
 #[derive(Clone, Copy, Debug)]
@@ -103,6 +113,11 @@ pub const ROWS: [Row; 14] = [
     FINISHED,
 ];
 
+/// STARTTLS: 220 hands over to the handshake; anything else is the engine's decision
+/// (continue in clear when TLS is optional).
+#[cfg(feature = "tls")]
+const STARTTLS_ROW: Row = row(60, 8, Arg::None, 220, UPGRADE, Error::TlsRefused, 4);
+
 /// The DONE row.
 const FINISHED: Row = row(0, 0, Arg::None, 0, DONE, Error::Receive, 11);
 
@@ -110,6 +125,10 @@ impl Row {
     /// The row of `step` (the DONE row for anything out of range).
     #[inline(never)]
     pub fn of(step: u8) -> &'static Row {
+        #[cfg(feature = "tls")]
+        if step == STARTTLS {
+            return &STARTTLS_ROW;
+        }
         ROWS.get(usize::from(step)).unwrap_or(&FINISHED)
     }
 

@@ -48,7 +48,8 @@ fn structs_and_constants_match_the_header() {
         "IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED", "IP_SMTPC_ERR_AUTH_PROTOCOL", "IP_SMTPC_ERR_SENDER_REJECTED",
         "IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED", "IP_SMTPC_ERR_DATA_REJECTED", "IP_SMTPC_ERR_MESSAGE_REJECTED",
         "IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE", "IP_SMTPC_ERR_MESSAGE_TOO_BIG", "IP_SMTPC_ERR_PARTIAL_DELIVERY",
-        "IP_SMTPC_ERR_OUTCOME_UNKNOWN", "IP_SMTPC_ERR_TLS_UNAVAILABLE",
+        "IP_SMTPC_ERR_OUTCOME_UNKNOWN", "IP_SMTPC_ERR_TLS_UNAVAILABLE", "IP_SMTPC_ERR_TLS_REFUSED", "IP_SMTPC_ERR_TLS_HANDSHAKE",
+        "IP_SMTPC_ERR_TLS_INJECTION",
     ];
     for k in constants {
         c += &format!("printf(\"{k} %d\\n\", (int)({k}));\n");
@@ -136,6 +137,9 @@ fn structs_and_constants_match_the_header() {
         ("IP_SMTPC_ERR_PARTIAL_DELIVERY", Error::PartialDelivery as i64),
         ("IP_SMTPC_ERR_OUTCOME_UNKNOWN", Error::OutcomeUnknown as i64),
         ("IP_SMTPC_ERR_TLS_UNAVAILABLE", Error::TlsUnavailable as i64),
+        ("IP_SMTPC_ERR_TLS_REFUSED", Error::TlsRefused as i64),
+        ("IP_SMTPC_ERR_TLS_HANDSHAKE", Error::TlsHandshake as i64),
+        ("IP_SMTPC_ERR_TLS_INJECTION", Error::TlsInjection as i64),
     ];
     assert_eq!(rust.len(), constants.len());
     for (k, v) in rust {

@@ -6,6 +6,8 @@ use core::mem::MaybeUninit;
 use super::types::*;
 use super::view::CMail;
 use crate::check::check;
+#[cfg(feature = "tls")]
+use crate::engine::TlsMode;
 use crate::engine::{Action, Engine, Event, EventKind};
 use crate::error::Error;
 
@@ -67,12 +69,22 @@ unsafe fn send(
     else {
         return Err(Error::MissingHook);
     };
+    #[cfg(not(feature = "tls"))]
     match mta.SecPolicy {
         SMTPC_SEC_POLICY_ALLOW_INSECURE => {}
-        // TLS is not built into the seed set: never fall back to clear text.
+        // TLS is not built into this set: never fall back to clear text.
         SMTPC_SEC_POLICY_SECURE_ONLY => return Err(Error::TlsUnavailable),
         _ => return Err(Error::InvalidOptions),
     }
+    // emNet: the policy matters only when pfUpgrade and pfDowngrade are given.
+    #[cfg(feature = "tls")]
+    let tls = match (mta.SecPolicy, api.pfUpgrade.is_some() && api.pfDowngrade.is_some()) {
+        (SMTPC_SEC_POLICY_ALLOW_INSECURE, false) => TlsMode::Off,
+        (SMTPC_SEC_POLICY_ALLOW_INSECURE, true) => TlsMode::Optional,
+        (SMTPC_SEC_POLICY_SECURE_ONLY, true) => TlsMode::Required,
+        (SMTPC_SEC_POLICY_SECURE_ONLY, false) => return Err(Error::TlsUnavailable),
+        _ => return Err(Error::InvalidOptions),
+    };
     if mta.sServer.is_null() || (addrs.is_null() && count > 0) {
         return Err(Error::NullPointer);
     }
@@ -111,6 +123,8 @@ unsafe fn send(
         return Err(Error::Connect);
     }
     let mut engine = Engine::new(out, input, checked);
+    #[cfg(feature = "tls")]
+    engine.set_tls(tls);
     let result = loop {
         match engine.next(&mail) {
             Action::Send(bytes) => {
@@ -135,8 +149,22 @@ unsafe fn send(
             }
             Action::Event(event) => notify(callback, &event),
             Action::Done(result) => break result,
+            #[cfg(feature = "tls")]
+            Action::Upgrade => {
+                // SAFETY: a C hook (present: TLS is only used with both hooks)
+                // with the handle from pfConnect and the checked server name.
+                let r = api.pfUpgrade.map_or(-1, |upgrade| unsafe { upgrade(sock, mta.sServer) });
+                engine.upgraded(r >= 0);
+            }
         }
     };
+    #[cfg(feature = "tls")]
+    if engine.is_secure() {
+        if let Some(downgrade) = api.pfDowngrade {
+            // SAFETY: a C hook with the handle from pfConnect, once, before closing.
+            unsafe { downgrade(sock) };
+        }
+    }
     // SAFETY: the handle came from `pfConnect`; closed exactly once.
     unsafe { disconnect(sock) };
     result
