@@ -5,7 +5,8 @@
 //! given and report how many came ([`Engine::received`]), pass an event to
 //! the application, or stop with the result. A transport failure is told
 //! with [`Engine::failed`]. The engine holds every protocol rule itself:
-//! replies are matched to commands by count (one in flight for now); nothing
+//! one command is in flight and its reply is the next complete reply (a
+//! pipelining count of outstanding replies goes beside `step`); nothing
 //! may follow a reply that hands the turn to the client; bytes arriving while
 //! the message is being sent make its outcome unknown; a 421 closes at any
 //! step; success only after the 2xx to the final dot. It never calls a hook,
