@@ -132,6 +132,14 @@ pub struct Engine<'b> {
     secure: bool,
     /// The result, once decided.
     outcome: Option<Result<(), Error>>,
+    /// Milliseconds a step may take, 0 = no deadline.
+    #[cfg(feature = "deadline")]
+    timeout: u32,
+    /// The driver's clock at its last `tick`, and when the current step began.
+    #[cfg(feature = "deadline")]
+    now: u32,
+    #[cfg(feature = "deadline")]
+    since: u32,
 }
 
 impl<'b> Engine<'b> {
@@ -164,7 +172,41 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "tls")]
             secure: false,
             outcome: None,
+            #[cfg(feature = "deadline")]
+            timeout: 0,
+            #[cfg(feature = "deadline")]
+            now: 0,
+            #[cfg(feature = "deadline")]
+            since: 0,
         }
+    }
+
+    /// Gives every step (a command, its reply; the message and the reply to
+    /// the dot; the TLS handshake) at most `ms` milliseconds from now on;
+    /// 0 = none. Time comes from [`Engine::tick`].
+    #[cfg(feature = "deadline")]
+    pub fn set_timeout(&mut self, ms: u32, now_ms: u32) {
+        self.timeout = ms;
+        self.now = now_ms;
+        self.since = now_ms;
+    }
+
+    /// The driver's millisecond clock (wrapping). Past the current step's
+    /// deadline the transaction ends with `Timeout` (after the final dot:
+    /// `OutcomeUnknown`); call [`Engine::next`] then.
+    #[cfg(feature = "deadline")]
+    pub fn tick(&mut self, now_ms: u32) {
+        self.now = now_ms;
+        if self.phase != Phase::Closed && self.timeout != 0 && now_ms.wrapping_sub(self.since) >= self.timeout {
+            self.abort(Error::Timeout);
+        }
+    }
+
+    /// When the driver must call [`Engine::tick`] at the latest (its
+    /// receive or send must not block longer); `None` without a deadline.
+    #[cfg(feature = "deadline")]
+    pub fn poll_at(&self) -> Option<u32> {
+        (self.timeout != 0 && self.phase != Phase::Closed).then(|| self.since.wrapping_add(self.timeout))
     }
 
     /// What to do next.
@@ -434,6 +476,10 @@ impl<'b> Engine<'b> {
         }
         self.step = next;
         self.phase = Phase::Send;
+        #[cfg(feature = "deadline")]
+        {
+            self.since = self.now;
+        }
         event
     }
 
@@ -473,6 +519,10 @@ impl<'b> Engine<'b> {
         self.caps = 0;
         self.step = EHLO;
         self.phase = Phase::Send;
+        #[cfg(feature = "deadline")]
+        {
+            self.since = self.now;
+        }
     }
 
     /// After EHLO or HELO: STARTTLS, AUTH or MAIL.
@@ -1033,6 +1083,49 @@ mod tests {
         e.received(5);
         assert!(matches!(e.next(&m), Action::Event(_)));
         assert_eq!(e.next(&m), Action::Done(Err(Error::TlsInjection)));
+    }
+
+    #[cfg(feature = "deadline")]
+    #[test]
+    fn deadlines_come_from_the_time_given() {
+        let m = TestMail::sample();
+        let checked = check(&m, None, 0).unwrap();
+        let replies = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"];
+        // The server stalls after `answered` replies; the clock runs 1 s per receive.
+        for answered in 0..=replies.len() {
+            let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
+            let mut e = Engine::new(&mut out, &mut input, &checked);
+            let start = u32::MAX - 2_500; // the clock wraps during the call
+            e.set_timeout(5_000, start);
+            let mut now = start;
+            let mut script = replies[..answered].iter();
+            let result = loop {
+                let at = e.poll_at();
+                match e.next(&m) {
+                    Action::Send(b) => {
+                        let n = b.len();
+                        e.sent(n);
+                    }
+                    Action::Receive(room) => {
+                        assert!(at.is_some_and(|at| at.wrapping_sub(now) <= 5_000));
+                        now = now.wrapping_add(1_000);
+                        if let Some(r) = script.next() {
+                            room[..r.len()].copy_from_slice(r.as_bytes());
+                            e.received(r.len());
+                        }
+                        e.tick(now);
+                    }
+                    Action::Event(_) => {}
+                    Action::Done(r) => break r,
+                    #[cfg(feature = "tls")]
+                    Action::Upgrade => e.upgraded(true),
+                }
+            };
+            let expected = if answered == replies.len() { Error::OutcomeUnknown } else { Error::Timeout };
+            assert_eq!(result, Err(expected), "after {answered} replies");
+            // Every step got its own 5 s: the stall is noticed 5 s after the step began.
+            assert!(now.wrapping_sub(start) <= 1_000 * answered as u32 + 5_000, "{}", now.wrapping_sub(start));
+        }
     }
 
     #[test]
