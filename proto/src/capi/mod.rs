@@ -1,0 +1,19 @@
+//! The C ABI: `#[repr(C)]` types and ABI constants (defined here, matching
+//! the committed `include/IP_SMTPC.h` field for field), the in-place view of
+//! the C arguments, and `IP_SMTPC_Send`, a short blocking loop over the
+//! engine. The only module allowed `unsafe`; every block says why it holds.
+#![allow(unsafe_code)]
+#![allow(non_snake_case, non_camel_case_types)]
+
+pub mod send;
+pub mod types;
+pub mod view;
+
+/// The panic handler of firmware builds. Nothing in the crate panics (the
+/// footprint probe counts panic symbols); `no_std` still requires one.
+#[cfg(all(not(test), target_os = "none"))]
+#[panic_handler]
+fn on_panic(_info: &core::panic::PanicInfo<'_>) -> ! {
+    #[allow(clippy::empty_loop)]
+    loop {}
+}

@@ -1,0 +1,194 @@
+//! `IP_SMTPC_Send`: the blocking driver, a short loop over the engine.
+
+use core::ffi::{c_char, c_int, c_uint, c_void};
+use core::mem::MaybeUninit;
+
+use super::types::*;
+use super::view::CMail;
+use crate::check::check;
+#[cfg(feature = "tls")]
+use crate::engine::TlsMode;
+use crate::engine::{Action, Engine, Event, EventKind};
+use crate::error::Error;
+
+/// Out buffer size (emNet's `SMTPC_OUT_BUFFER_SIZE`).
+pub const OUT_BUFFER_SIZE: usize = 256;
+/// In buffer size (emNet's `SMTPC_IN_BUFFER_SIZE`): the longest reply line.
+pub const IN_BUFFER_SIZE: usize = 256;
+
+/// Sends one mail (emNet-compatible).
+///
+/// `paMailAddr[0]` is the sender, entries 1..NumMailAddr-1 the recipients.
+/// Returns 0 when the server accepted the message for every recipient (a 2xx
+/// reply after the final dot), otherwise a negative `IP_SMTPC_ERR_*` code;
+/// `IP_SMTPC_ERR_PARTIAL_DELIVERY` means some recipients got it.
+/// Invalid input is refused before `pfConnect` is called.
+///
+/// With `SMTPC_SEC_POLICY_ALLOW_INSECURE`, AUTH is sent on a connection
+/// without TLS as emNet does.
+///
+/// # Safety
+/// Every non-NULL pointer must point to a valid object (and `paMailAddr` to
+/// `NumMailAddr` entries) that stays valid during the call; strings must be
+/// NUL-terminated or longer than their documented limit.
+#[no_mangle]
+pub unsafe extern "C" fn IP_SMTPC_Send(
+    pIP_API: *const IP_SMTPC_API,
+    paMailAddr: *const IP_SMTPC_MAIL_ADDR,
+    NumMailAddr: c_int,
+    pMessage: *const IP_SMTPC_MESSAGE,
+    pMTA: *const IP_SMTPC_MTA,
+    pApplication: *const IP_SMTPC_APPLICATION,
+) -> c_int {
+    // SAFETY: forwarded under this function's own contract.
+    match unsafe { send(pIP_API, paMailAddr, NumMailAddr, pMessage, pMTA, pApplication) } {
+        Ok(()) => 0,
+        Err(e) => e as c_int,
+    }
+}
+
+/// Checks the arguments, connects, runs the engine, disconnects.
+///
+/// # Safety
+/// As `IP_SMTPC_Send`.
+#[inline(always)]
+unsafe fn send(
+    api: *const IP_SMTPC_API,
+    addrs: *const IP_SMTPC_MAIL_ADDR,
+    count: c_int,
+    msg: *const IP_SMTPC_MESSAGE,
+    mta: *const IP_SMTPC_MTA,
+    app: *const IP_SMTPC_APPLICATION,
+) -> Result<(), Error> {
+    // SAFETY: each pointer is NULL or valid by the caller's contract.
+    let (api, msg, mta, app) = unsafe { (api.as_ref(), msg.as_ref(), mta.as_ref(), app.as_ref()) };
+    let (Some(api), Some(msg), Some(mta)) = (api, msg, mta) else {
+        return Err(Error::NullPointer);
+    };
+    let (Some(connect), Some(disconnect), Some(tx), Some(rx)) = (api.pfConnect, api.pfDisconnect, api.pfSend, api.pfReceive)
+    else {
+        return Err(Error::MissingHook);
+    };
+    #[cfg(not(feature = "tls"))]
+    match mta.SecPolicy {
+        SMTPC_SEC_POLICY_ALLOW_INSECURE => {}
+        // TLS is not built into this set: never fall back to clear text.
+        SMTPC_SEC_POLICY_SECURE_ONLY => return Err(Error::TlsUnavailable),
+        _ => return Err(Error::InvalidOptions),
+    }
+    // emNet: the policy matters only when pfUpgrade and pfDowngrade are given.
+    #[cfg(feature = "tls")]
+    let tls = match (mta.SecPolicy, api.pfUpgrade.is_some() && api.pfDowngrade.is_some()) {
+        (SMTPC_SEC_POLICY_ALLOW_INSECURE, false) => TlsMode::Off,
+        (SMTPC_SEC_POLICY_ALLOW_INSECURE, true) => TlsMode::Optional,
+        (SMTPC_SEC_POLICY_SECURE_ONLY, true) => TlsMode::Required,
+        (SMTPC_SEC_POLICY_SECURE_ONLY, false) => return Err(Error::TlsUnavailable),
+        _ => return Err(Error::InvalidOptions),
+    };
+    if mta.sServer.is_null() || (addrs.is_null() && count > 0) {
+        return Err(Error::NullPointer);
+    }
+    let entries = match usize::try_from(count) {
+        // SAFETY: the caller provides `count` entries at a non-NULL `addrs`.
+        Ok(n) if n > 0 => unsafe { core::slice::from_raw_parts(addrs, n) },
+        _ => &[],
+    };
+    // SAFETY: the caller's contract covers every string.
+    let mail = unsafe { CMail::new(entries, msg, mta, app) };
+    let callback = app.and_then(|a| a.pfCallback);
+    // SAFETY: a plain C function without arguments.
+    let time = app.and_then(|a| a.pfGetTimeDate).map(|f| unsafe { f() });
+    // The address of this frame tells concurrent sends of one mail apart.
+    let result = check(&mail, time, &mail as *const CMail<'_> as usize);
+    // Borrowed in place: moving it out of the Result costs a memcpy call.
+    let checked = match &result {
+        Ok(checked) => checked,
+        Err(e) => return Err(*e),
+    };
+
+    let mut space = MaybeUninit::<[u8; OUT_BUFFER_SIZE + IN_BUFFER_SIZE]>::uninit();
+    let start = space.as_mut_ptr().cast::<u8>();
+    for i in 0..OUT_BUFFER_SIZE + IN_BUFFER_SIZE {
+        // SAFETY: `i` is inside `space`. Volatile, so the compiler emits no
+        // call of the C library's memset.
+        unsafe { start.add(i).write_volatile(0) };
+    }
+    // SAFETY: every byte was written just above.
+    let (out, input) = unsafe { space.assume_init_mut() }.split_at_mut(OUT_BUFFER_SIZE);
+
+    notify(callback, &Event { kind: EventKind::Step, step: IP_SMTPC_STEP_CONNECT, code: 0, index: 0, text: b"" });
+    // SAFETY: `sServer` is a valid C string (checked non-NULL); a C hook.
+    let sock = unsafe { connect(mta.sServer) };
+    if sock.is_null() {
+        return Err(Error::Connect);
+    }
+    let mut engine = Engine::new(out, input, checked);
+    #[cfg(feature = "tls")]
+    engine.set_tls(tls);
+    let result = loop {
+        match engine.next(&mail) {
+            Action::Send(bytes) => {
+                let len = bytes.len();
+                // SAFETY: `bytes` is readable for `len` (≤ OUT_BUFFER_SIZE) bytes; a C hook.
+                let n = unsafe { tx(bytes.as_ptr().cast::<c_char>(), len as c_int, sock) };
+                // 0 counts as "all sent" (emNet ports return 0 for success).
+                match n {
+                    0 => engine.sent(len),
+                    1.. => engine.sent(n as usize),
+                    _ => engine.failed(Error::Send),
+                }
+            }
+            Action::Receive(room) => {
+                // SAFETY: `room` is writable for its length (≤ IN_BUFFER_SIZE); a C hook.
+                let n = unsafe { rx(room.as_mut_ptr().cast::<c_char>(), room.len() as c_int, sock) };
+                match n {
+                    1.. => engine.received(n as usize),
+                    _ if n == Error::Timeout as c_int => engine.failed(Error::Timeout),
+                    _ => engine.failed(Error::Receive),
+                }
+            }
+            Action::Event(event) => notify(callback, &event),
+            Action::Done(result) => break result,
+            #[cfg(feature = "tls")]
+            Action::Upgrade => {
+                // SAFETY: a C hook (present: TLS is only used with both hooks)
+                // with the handle from pfConnect and the checked server name.
+                let r = api.pfUpgrade.map_or(-1, |upgrade| unsafe { upgrade(sock, mta.sServer) });
+                engine.upgraded(r >= 0);
+            }
+        }
+    };
+    #[cfg(feature = "tls")]
+    if engine.is_secure() {
+        if let Some(downgrade) = api.pfDowngrade {
+            // SAFETY: a C hook with the handle from pfConnect, once, before closing.
+            unsafe { downgrade(sock) };
+        }
+    }
+    // SAFETY: the handle came from `pfConnect`; closed exactly once.
+    unsafe { disconnect(sock) };
+    result
+}
+
+/// Hands one engine event to `pfCallback` as an `IP_SMTPC_STATUS`.
+#[inline(always)]
+fn notify(callback: Option<unsafe extern "C" fn(c_int, *mut c_void) -> c_int>, event: &Event<'_>) {
+    let Some(callback) = callback else {
+        return;
+    };
+    let (stat, index) = match event.kind {
+        EventKind::Step => (IP_SMTPC_STAT_STEP, -1),
+        EventKind::Accepted => (IP_SMTPC_STAT_RCPT_ACCEPTED, event.index as c_int),
+        EventKind::Rejected => (IP_SMTPC_STAT_RCPT_REJECTED, event.index as c_int),
+    };
+    let mut status = IP_SMTPC_STATUS {
+        Step: event.step,
+        ReplyCode: event.code,
+        RecipientIndex: index,
+        sText: event.text.as_ptr().cast(),
+        TextLen: event.text.len() as c_uint,
+    };
+    // SAFETY: `status` outlives the call; `p` is a `const IP_SMTPC_STATUS*`
+    // valid during the call, as the header documents.
+    unsafe { callback(stat, (&mut status as *mut IP_SMTPC_STATUS).cast()) };
+}

@@ -1,0 +1,117 @@
+//! The C arguments seen through [`Mail`], read in place.
+//!
+//! [`CMail`] keeps the C structures' pointers; strings are measured with a
+//! bounded `strlen` where they are used (at most one byte past their limit,
+//! so an unterminated or over-long string reads as "too long" and fails
+//! validation). Only the body, read at every refill, is measured once.
+//! Nothing is copied.
+
+use core::ffi::c_char;
+
+use super::types::*;
+use crate::check::{MAX_ADDR, MAX_DOMAIN, MAX_TEXT};
+use crate::mail::{Entry, Mail};
+
+/// Longest body accepted (a C string's length as an `int`).
+const MAX_BODY: usize = i32::MAX as usize;
+
+/// The bytes of a C string up to its NUL or `max + 1` bytes; empty for NULL.
+///
+/// # Safety
+/// `p` is NULL or readable up to its NUL or `max + 1` bytes, and stays
+/// valid and unchanged for `'a`.
+unsafe fn cstr<'a>(p: *const c_char, max: usize) -> &'a [u8] {
+    if p.is_null() {
+        return &[];
+    }
+    let mut n = 0;
+    // SAFETY: by this function's contract, every byte up to the NUL or
+    // `max + 1` is readable; the loop stops at either.
+    while n <= max && unsafe { *p.add(n) } != 0 {
+        n += 1;
+    }
+    // SAFETY: the `n` bytes were just read; the contract keeps them valid.
+    unsafe { core::slice::from_raw_parts(p.cast(), n) }
+}
+
+/// The mail as the C caller gave it: the C structures themselves, and the
+/// body's length, measured once (it is read again at every buffer refill).
+pub struct CMail<'a> {
+    addrs: &'a [IP_SMTPC_MAIL_ADDR],
+    msg: &'a IP_SMTPC_MESSAGE,
+    mta: &'a IP_SMTPC_MTA,
+    app: Option<&'a IP_SMTPC_APPLICATION>,
+    body: &'a [u8],
+}
+
+impl<'a> CMail<'a> {
+    /// A view of the arguments of `IP_SMTPC_Send`.
+    ///
+    /// # Safety
+    /// `addrs` entries' strings and every string field are NULL or
+    /// NUL-terminated (or longer than their limit) and stay valid and
+    /// unchanged for `'a`.
+    #[inline(always)]
+    pub unsafe fn new(
+        addrs: &'a [IP_SMTPC_MAIL_ADDR],
+        msg: &'a IP_SMTPC_MESSAGE,
+        mta: &'a IP_SMTPC_MTA,
+        app: Option<&'a IP_SMTPC_APPLICATION>,
+    ) -> Self {
+        // SAFETY: covered by this function's contract.
+        let body = unsafe { cstr(msg.sBody, MAX_BODY) };
+        CMail { addrs, msg, mta, app, body }
+    }
+
+    /// An application string (`sDomain` or `sTimezone`), empty without one.
+    fn app_str(&self, pick: fn(&IP_SMTPC_APPLICATION) -> *const c_char, max: usize) -> &[u8] {
+        match self.app {
+            // SAFETY: `CMail::new`'s contract covers the application's strings.
+            Some(app) => unsafe { cstr(pick(app), max) },
+            None => &[],
+        }
+    }
+}
+
+impl Mail for CMail<'_> {
+    fn count(&self) -> usize {
+        self.addrs.len()
+    }
+
+    fn entry(&self, i: usize) -> Entry<'_> {
+        let Some(e) = self.addrs.get(i) else {
+            return Entry::default();
+        };
+        // SAFETY: `CMail::new`'s contract covers the entries' strings.
+        let (name, addr) = unsafe { (cstr(e.sName, MAX_TEXT), cstr(e.sAddr, MAX_ADDR)) };
+        Entry { name, addr: if e.sAddr.is_null() { None } else { Some(addr) }, kind: e.Type }
+    }
+
+    fn subject(&self) -> &[u8] {
+        // SAFETY: `CMail::new`'s contract covers the message's strings.
+        unsafe { cstr(self.msg.sSubject, MAX_TEXT) }
+    }
+
+    fn body(&self) -> &[u8] {
+        self.body
+    }
+
+    fn user(&self) -> &[u8] {
+        // SAFETY: `CMail::new`'s contract covers the MTA's strings.
+        unsafe { cstr(self.mta.sUser, MAX_TEXT) }
+    }
+
+    fn password(&self) -> &[u8] {
+        // SAFETY: `CMail::new`'s contract covers the MTA's strings.
+        unsafe { cstr(self.mta.sPass, MAX_TEXT) }
+    }
+
+    #[inline(always)]
+    fn domain(&self) -> &[u8] {
+        self.app_str(|a| a.sDomain, MAX_DOMAIN)
+    }
+
+    fn timezone(&self) -> &[u8] {
+        self.app_str(|a| a.sTimezone, 8)
+    }
+}

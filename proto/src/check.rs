@@ -1,0 +1,237 @@
+//! One pass over the caller's input before anything is connected.
+//!
+//! Every field is checked (a distinct error per problem) and hashed for
+//! the Message-ID in the same pass; nothing is copied. The checks are the
+//! ones the wire needs: no CR, LF or other control character where it could
+//! end a line or a command, headers and body lines within RFC 5322's 998
+//! octets, and addresses that fit between `<` and `>`. Display names and the
+//! subject must be ASCII in this build (RFC 2047 encoding is a feature).
+
+use crate::error::Error;
+use crate::mail::{Mail, BCC, TO};
+
+/// Longest address (RFC 5321 §4.5.3.1: 64 + 1 + 255, path limit 256).
+pub const MAX_ADDR: usize = 254;
+/// Longest local part.
+pub const MAX_LOCAL: usize = 64;
+/// Longest display name, subject, user name or password.
+pub const MAX_TEXT: usize = 900;
+/// Longest own domain.
+pub const MAX_DOMAIN: usize = 255;
+/// Longest body line without its CR LF (RFC 5322 §2.1.1).
+pub const MAX_LINE: usize = 998;
+
+/// What the pass learned: the content hash and whether the body is 8-bit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checked {
+    /// 64-bit FNV-1a of every field, the time and the caller's salt.
+    pub hash: u64,
+    /// The packed time the check saw (FAT format), for the Date header;
+    /// 0 without a clock (0 is no valid packed date, so it cannot be a time).
+    pub time: u32,
+    /// The body has bytes above 127 (Content-Transfer-Encoding: 8bit).
+    pub eight_bit: bool,
+}
+
+/// A byte below 0x20 other than TAB, or DEL.
+const CTL: u8 = 1;
+/// CR or LF.
+const EOL: u8 = 2;
+/// A byte above 0x7f.
+const HIGH: u8 = 4;
+/// Space, `<` or `>`: cannot be in an address between `<` and `>`.
+const SPECIAL: u8 = 8;
+
+/// What one pass over a field found.
+struct Scan {
+    /// `CTL | EOL | HIGH | SPECIAL` bits of the bytes seen.
+    classes: u8,
+    /// Index after the last `@`, 0 when there is none.
+    after_at: usize,
+    /// The longest line (between CR / LF) in bytes.
+    longest: usize,
+    /// `"` and `\\` seen (each needs a backslash in a quoted display name).
+    quotes: usize,
+}
+
+/// Classifies every byte of `s` and adds it to the FNV-1a `hash` (with a
+/// separator after the field, so ("ab","c") and ("a","bc") differ).
+fn scan(s: &[u8], hash: &mut u64) -> Scan {
+    let mut r = Scan { classes: 0, after_at: 0, longest: 0, quotes: 0 };
+    let mut line = 0;
+    for (i, &b) in s.iter().enumerate() {
+        *hash = (*hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        let eol = b == b'\r' || b == b'\n';
+        r.classes |= match b {
+            b'\t' => SPECIAL,
+            b'\r' | b'\n' => CTL | EOL,
+            0..=0x1f | 0x7f => CTL,
+            0x80.. => HIGH,
+            b' ' | b'<' | b'>' => SPECIAL,
+            _ => 0,
+        };
+        if b == b'@' {
+            r.after_at = i + 1;
+        }
+        r.quotes += usize::from(b == b'"' || b == b'\\');
+        line = if eol { 0 } else { line + 1 };
+        r.longest = r.longest.max(line);
+    }
+    *hash = hash.wrapping_mul(0x0000_0100_0000_01b3) ^ 0xff;
+    r
+}
+
+/// A header text (name, subject): ASCII, no control characters except
+/// TAB, at most `max` bytes once quoted.
+#[inline(always)]
+fn text(t: &[u8], hash: &mut u64, max: usize, e: Error) -> Result<(), Error> {
+    let s = scan(t, hash);
+    if t.len() > MAX_TEXT || t.len() + s.quotes > max || s.classes & (CTL | HIGH) != 0 {
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// An address: no controls; `local@domain` without space, `<` or `>`,
+/// within RFC 5321's limits. Empty is allowed for the null sender.
+#[inline(always)]
+fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
+    let s = scan(a, hash);
+    if s.classes & CTL != 0 {
+        return Err(Error::AddressControlChar);
+    }
+    if a.is_empty() && sender {
+        return Ok(());
+    }
+    if a.len() > MAX_ADDR || s.after_at > MAX_LOCAL + 1 {
+        return Err(Error::AddressTooLong);
+    }
+    if s.after_at < 2 || s.after_at == a.len() || s.classes & (SPECIAL | HIGH) != 0 {
+        return Err(Error::AddressSyntax);
+    }
+    Ok(())
+}
+
+/// Validates everything and hashes it with `time` and `salt` (the caller's
+/// stack address: two concurrent sends of the same mail differ).
+#[inline(always)]
+pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, Error> {
+    let n = m.count();
+    if n == 0 {
+        return Err(Error::NoSender);
+    }
+    if n == 1 {
+        return Err(Error::NoRecipient);
+    }
+    let mut hash = 0xcbf2_9ce4_8422_2325;
+    for i in 0..n {
+        let e = m.entry(i);
+        let a = e.addr.ok_or(Error::NullPointer)?;
+        address(a, &mut hash, i == 0)?;
+        // `To: "name" <addr>,` must fit a 998-octet line, escapes included.
+        text(e.name, &mut hash, MAX_LINE - 16 - a.len(), Error::InvalidName)?;
+        if i > 0 && !(TO..=BCC).contains(&e.kind) {
+            return Err(Error::InvalidRecipientType);
+        }
+    }
+    text(m.subject(), &mut hash, MAX_TEXT * 2, Error::InvalidSubject)?;
+    for c in [m.user(), m.password()] {
+        if c.len() > MAX_TEXT || scan(c, &mut hash).classes & EOL != 0 {
+            return Err(Error::InvalidCredentials);
+        }
+    }
+    let d = m.domain();
+    scan(d, &mut hash);
+    let host = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']');
+    if d.len() > MAX_DOMAIN || !d.iter().all(host) || d.first() == Some(&b'.') || d.last() == Some(&b'.') {
+        return Err(Error::InvalidDomain);
+    }
+    crate::date::validate_timezone(m.timezone())?;
+    if let Some(t) = time {
+        crate::date::validate(t)?;
+        scan(&t.to_le_bytes(), &mut hash);
+    }
+    scan(&salt.to_le_bytes(), &mut hash);
+    let body = scan(m.body(), &mut hash);
+    if body.longest > MAX_LINE {
+        return Err(Error::InvalidBody);
+    }
+    Ok(Checked { hash, time: time.unwrap_or(0), eight_bit: body.classes & HIGH != 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::test::TestMail;
+
+    fn err(f: impl FnOnce(&mut TestMail)) -> Error {
+        let mut m = TestMail::sample();
+        f(&mut m);
+        check(&m, None, 0).unwrap_err()
+    }
+
+    #[test]
+    fn good_mail_passes_and_hash_covers_everything() {
+        let m = TestMail::sample();
+        let base = check(&m, Some(0x3A29_4800), 1).unwrap();
+        assert!(!base.eight_bit);
+        let mut variants: Vec<TestMail> = Vec::new();
+        let mut v = m.clone();
+        v.body.push(b'x');
+        variants.push(v);
+        let mut v = m.clone();
+        v.entries[3].1 = Some("aux@example.test");
+        variants.push(v);
+        let mut v = m.clone();
+        v.subject = "Alarm!";
+        variants.push(v);
+        let mut v = m.clone();
+        v.entries[0].0 = "Nodf";
+        variants.push(v);
+        for v in &variants {
+            assert_ne!(check(v, Some(0x3A29_4800), 1).unwrap().hash, base.hash);
+        }
+        assert_ne!(check(&m, Some(0x3A29_4802), 1).unwrap().hash, base.hash);
+        assert_ne!(check(&m, Some(0x3A29_4800), 2).unwrap().hash, base.hash);
+        assert_eq!(check(&m, Some(0x3A29_4800), 1).unwrap().hash, base.hash);
+    }
+
+    #[test]
+    fn every_field_has_its_error() {
+        assert_eq!(err(|m| m.entries.clear()), Error::NoSender);
+        assert_eq!(err(|m| m.entries.truncate(1)), Error::NoRecipient);
+        assert_eq!(err(|m| m.entries[1].1 = None), Error::NullPointer);
+        assert_eq!(err(|m| m.entries[1].1 = Some("a\r\n@b")), Error::AddressControlChar);
+        assert_eq!(err(|m| m.entries[0].1 = Some("a\0b@c")), Error::AddressControlChar);
+        assert_eq!(err(|m| m.entries[1].1 = Some("nobody")), Error::AddressSyntax);
+        assert_eq!(err(|m| m.entries[1].1 = Some("a>b@c")), Error::AddressSyntax);
+        assert_eq!(err(|m| m.entries[1].1 = Some("@c")), Error::AddressSyntax);
+        assert_eq!(err(|m| m.entries[1].1 = Some("")), Error::AddressSyntax);
+        assert_eq!(err(|m| m.entries[1].1 = Some(Box::leak("x".repeat(65).into_boxed_str()))), Error::AddressSyntax);
+        assert_eq!(err(|m| m.entries[1].1 = Some(Box::leak(format!("{}@b", "x".repeat(65)).into_boxed_str()))), Error::AddressTooLong);
+        assert_eq!(err(|m| m.entries[1].1 = Some(Box::leak(format!("a@{}", "x".repeat(253)).into_boxed_str()))), Error::AddressTooLong);
+        assert_eq!(err(|m| m.entries[1].0 = "Evil\r\nBcc: x"), Error::InvalidName);
+        assert_eq!(err(|m| m.entries[0].0 = "Jörg"), Error::InvalidName);
+        assert_eq!(err(|m| m.subject = "hi\nthere"), Error::InvalidSubject);
+        assert_eq!(err(|m| m.subject = Box::leak("s".repeat(901).into_boxed_str())), Error::InvalidSubject);
+        assert_eq!(err(|m| m.entries[2].2 = 4), Error::InvalidRecipientType);
+        assert_eq!(err(|m| m.entries[2].2 = 0), Error::InvalidRecipientType);
+        assert_eq!(err(|m| m.user = "u\r\n"), Error::InvalidCredentials);
+        assert_eq!(err(|m| m.password = "p\n"), Error::InvalidCredentials);
+        assert_eq!(err(|m| m.domain = "bad domain"), Error::InvalidDomain);
+        assert_eq!(err(|m| m.domain = "a_b.test"), Error::InvalidDomain);
+        assert_eq!(err(|m| m.domain = "d\u{e9}.test"), Error::InvalidDomain);
+        assert_eq!(err(|m| m.domain = ".x"), Error::InvalidDomain);
+        assert_eq!(err(|m| m.timezone = "CET"), Error::InvalidTimezone);
+        assert_eq!(err(|m| m.body = vec![b'x'; 999]), Error::InvalidBody);
+        let mut m = TestMail::sample();
+        m.body = [vec![b'x'; 998], b"\r\n".to_vec(), vec![b'y'; 998]].concat();
+        assert!(check(&m, None, 0).is_ok());
+        assert_eq!(check(&m, Some(0), 0), Err(Error::InvalidDate));
+        m.domain = "[192.0.2.1]";
+        m.body = "Grüße\n".as_bytes().to_vec();
+        assert!(check(&m, None, 0).unwrap().eight_bit);
+        m.entries[0].1 = Some("");
+        assert!(check(&m, None, 0).is_ok(), "null sender");
+    }
+}

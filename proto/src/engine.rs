@@ -1,0 +1,1154 @@
+//! The resumable sans-IO engine: one SMTP transaction for one mail.
+//!
+//! The driver asks [`Engine::next`] what to do and does it: send bytes and
+//! report how many went ([`Engine::sent`]), receive into the room it is
+//! given and report how many came ([`Engine::received`]), pass an event to
+//! the application, or stop with the result. A transport failure is told
+//! with [`Engine::failed`]. The engine holds every protocol rule itself:
+//! one command is in flight and its reply is the next complete reply (a
+//! pipelining count of outstanding replies goes beside `step`); nothing
+//! may follow a reply that hands the turn to the client; bytes arriving while
+//! the message is being sent make its outcome unknown; a 421 closes at any
+//! step; success only after the 2xx to the final dot. It never calls a hook,
+//! reads a clock, allocates or panics.
+
+use crate::body::Body;
+use crate::check::Checked;
+use crate::error::{auth_error, Error};
+use crate::mail::{own_domain, Mail};
+use crate::reply::parse_line;
+use crate::steps::*;
+
+use crate::writer::Writer;
+
+/// Most lines accepted in one reply.
+pub const MAX_LINES: u8 = 100;
+
+/// The server offers AUTH PLAIN.
+const CAP_PLAIN: u8 = 1;
+/// The server offers AUTH LOGIN.
+const CAP_LOGIN: u8 = 2;
+/// The server offers 8BITMIME.
+const CAP_8BIT: u8 = 4;
+/// The line's keyword is AUTH.
+const CAP_AUTH: u8 = 8;
+/// The server offers STARTTLS.
+const CAP_STARTTLS: u8 = 16;
+
+/// How the engine uses TLS (`tls` feature).
+#[cfg(feature = "tls")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Never (no TLS hooks).
+    Off,
+    /// STARTTLS when the server offers it; clear text otherwise (emNet ALLOW_INSECURE).
+    Optional,
+    /// STARTTLS or nothing: no AUTH, MAIL or message in clear (emNet SECURE_ONLY).
+    Required,
+}
+
+/// What an [`Event`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The dialogue entered a new step.
+    Step,
+    /// A recipient was accepted.
+    Accepted,
+    /// A recipient was rejected.
+    Rejected,
+}
+
+/// Something the application may want to hear about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event<'e> {
+    /// What happened.
+    pub kind: EventKind,
+    /// `IP_SMTPC_STEP_*` of the step.
+    pub step: u8,
+    /// The reply code behind the event, 0 for none.
+    pub code: u16,
+    /// Address-table index of the recipient, 0 when not about one.
+    pub index: usize,
+    /// Text of the reply's last line (no code, no CR LF); empty for none.
+    pub text: &'e [u8],
+}
+
+/// What the driver must do next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Action<'e> {
+    /// Send these bytes, then call [`Engine::sent`].
+    Send(&'e [u8]),
+    /// Receive into this room, then call [`Engine::received`].
+    Receive(&'e mut [u8]),
+    /// Tell the application; then ask again.
+    Event(Event<'e>),
+    /// Finished: close the connection; the transaction's result.
+    Done(Result<(), Error>),
+    /// Start TLS on the connection (the handshake), then call [`Engine::upgraded`].
+    #[cfg(feature = "tls")]
+    Upgrade,
+}
+
+/// Whose turn it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// The current step's command (or content) is to be rendered and sent.
+    Send,
+    /// Waiting for the reply to the step's command.
+    Wait,
+    /// Waiting for the driver's TLS handshake.
+    #[cfg(feature = "tls")]
+    Upgrade,
+    /// Finished.
+    Closed,
+}
+
+/// One transaction, in the caller's memory (`tx` and `rx` are its buffers).
+pub struct Engine<'b> {
+    tx: &'b mut [u8],
+    tx_len: usize,
+    tx_pos: usize,
+    rx: &'b mut [u8],
+    rx_len: usize,
+    rx_pos: usize,
+    checked: &'b Checked,
+    step: u8,
+    phase: Phase,
+    reported: u8,
+    /// Bytes of the current unit (command, header block) already rendered.
+    unit_sent: usize,
+    header_done: bool,
+    body: Body,
+    rcpt: usize,
+    accepted: u16,
+    rejected: u16,
+    /// Code of the reply being read (0 before its first line), and its lines.
+    code: u16,
+    lines: u8,
+    caps: u8,
+    #[cfg(feature = "tls")]
+    tls: TlsMode,
+    #[cfg(feature = "tls")]
+    secure: bool,
+    /// The result, once decided.
+    outcome: Option<Result<(), Error>>,
+    /// Milliseconds a step may take, 0 = no deadline.
+    #[cfg(feature = "deadline")]
+    timeout: u32,
+    /// The driver's clock at its last `tick`, and when the current step began.
+    #[cfg(feature = "deadline")]
+    now: u32,
+    #[cfg(feature = "deadline")]
+    since: u32,
+}
+
+impl<'b> Engine<'b> {
+    /// An engine for a mail that passed [`crate::check::check`], with out
+    /// and in buffers (at least 8 bytes each; a reply line must fit `rx`).
+    /// It starts waiting for the greeting.
+    pub fn new(tx: &'b mut [u8], rx: &'b mut [u8], checked: &'b Checked) -> Self {
+        Engine {
+            tx,
+            tx_len: 0,
+            tx_pos: 0,
+            rx,
+            rx_len: 0,
+            rx_pos: 0,
+            checked,
+            step: GREETING,
+            phase: Phase::Wait,
+            reported: 0,
+            unit_sent: 0,
+            header_done: false,
+            body: Body::default(),
+            rcpt: 0,
+            accepted: 0,
+            rejected: 0,
+            code: 0,
+            lines: 0,
+            caps: 0,
+            #[cfg(feature = "tls")]
+            tls: TlsMode::Off,
+            #[cfg(feature = "tls")]
+            secure: false,
+            outcome: None,
+            #[cfg(feature = "deadline")]
+            timeout: 0,
+            #[cfg(feature = "deadline")]
+            now: 0,
+            #[cfg(feature = "deadline")]
+            since: 0,
+        }
+    }
+
+    /// Gives every step (a command, its reply; the message and the reply to
+    /// the dot; the TLS handshake) at most `ms` milliseconds from now on;
+    /// 0 = none. Time comes from [`Engine::tick`].
+    #[cfg(feature = "deadline")]
+    pub fn set_timeout(&mut self, ms: u32, now_ms: u32) {
+        self.timeout = ms;
+        self.now = now_ms;
+        self.since = now_ms;
+    }
+
+    /// The driver's millisecond clock (wrapping). Past the current step's
+    /// deadline the transaction ends with `Timeout` (after the final dot:
+    /// `OutcomeUnknown`); call [`Engine::next`] then.
+    #[cfg(feature = "deadline")]
+    pub fn tick(&mut self, now_ms: u32) {
+        self.now = now_ms;
+        if self.phase != Phase::Closed && self.timeout != 0 && now_ms.wrapping_sub(self.since) >= self.timeout {
+            self.abort(Error::Timeout);
+        }
+    }
+
+    /// When the driver must call [`Engine::tick`] at the latest (its
+    /// receive or send must not block longer); `None` without a deadline.
+    #[cfg(feature = "deadline")]
+    pub fn poll_at(&self) -> Option<u32> {
+        (self.timeout != 0 && self.phase != Phase::Closed).then(|| self.since.wrapping_add(self.timeout))
+    }
+
+    /// What to do next.
+    #[inline(always)]
+    pub fn next<M: Mail>(&mut self, m: &M) -> Action<'_> {
+        loop {
+            let report = Row::of(self.step).report;
+            if report != self.reported {
+                self.reported = report;
+                return Action::Event(Event { kind: EventKind::Step, step: report, code: 0, index: 0, text: b"" });
+            }
+            if self.tx_pos < self.tx_len {
+                return Action::Send(self.tx.get(self.tx_pos..self.tx_len).unwrap_or_default());
+            }
+            match self.phase {
+                Phase::Closed => {
+                    return Action::Done(self.outcome.unwrap_or(Err(Error::Receive)));
+                }
+                Phase::Send => self.fill(m),
+                #[cfg(feature = "tls")]
+                Phase::Upgrade => return Action::Upgrade,
+                Phase::Wait => {
+                    let unread = self.rx.get(self.rx_pos..self.rx_len).unwrap_or_default();
+                    match parse_line(unread) {
+                        Err(e) => self.abort(e),
+                        Ok(Some(line)) => {
+                            let start = self.rx_pos + 4;
+                            self.rx_pos += line.len;
+                            let end = self.rx_pos.saturating_sub(2);
+                            if let Some((kind, index)) = self.on_line(m, line.code, line.last, start, end) {
+                                let text = self.rx.get(start..end).unwrap_or_default();
+                                let step = Row::of(RCPT).report;
+                                return Action::Event(Event { kind, step, code: line.code, index, text });
+                            }
+                        }
+                        Ok(None) => {
+                            if self.room_for_more() {
+                                return Action::Receive(self.rx.get_mut(self.rx_len..).unwrap_or_default());
+                            }
+                            self.abort(Error::ReplyTooLong);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Makes room at the end of `rx`; `false` when a line fills all of it.
+    #[inline(always)]
+    fn room_for_more(&mut self) -> bool {
+        if self.rx_pos == self.rx_len {
+            self.rx_pos = 0;
+            self.rx_len = 0;
+        }
+        if self.rx_len < self.rx.len() {
+            return true;
+        }
+        if self.rx_pos == 0 {
+            return false;
+        }
+        // A partial line after complete ones: move it to the front.
+        let mut to = 0;
+        while let Some(&b) = self.rx.get(self.rx_pos + to) {
+            if self.rx_pos + to >= self.rx_len {
+                break;
+            }
+            if let Some(slot) = self.rx.get_mut(to) {
+                *slot = b;
+            }
+            to += 1;
+        }
+        self.rx_len = to;
+        self.rx_pos = 0;
+        true
+    }
+
+    /// `n` bytes of the last [`Action::Send`] went out.
+    pub fn sent(&mut self, n: usize) {
+        self.tx_pos = self.tx_len.min(self.tx_pos + n);
+    }
+
+    /// `n` bytes arrived in the room of the last [`Action::Receive`] (or of
+    /// [`Engine::room`]). Bytes nobody asked for end the transaction: while the
+    /// message is being sent its outcome becomes unknown.
+    #[inline(always)]
+    pub fn received(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        self.rx_len = self.rx.len().min(self.rx_len + n);
+        #[cfg(feature = "tls")]
+        if self.phase == Phase::Upgrade {
+            // Plaintext after "220 ready to start TLS" (RFC 3207 §6 injection).
+            self.abort(Error::TlsInjection);
+        }
+        if self.phase == Phase::Send {
+            self.abort(Error::UnexpectedReply);
+        }
+    }
+
+    /// Room for bytes that arrived unasked (a non-blocking driver reading
+    /// whenever the socket is readable); report them with [`Engine::received`].
+    pub fn room(&mut self) -> &mut [u8] {
+        if !self.room_for_more() {
+            return &mut [];
+        }
+        self.rx.get_mut(self.rx_len..).unwrap_or_default()
+    }
+
+    /// The transport failed (`Send`, `Receive`, `Timeout`): nothing more can
+    /// be sent. After the final dot went out the outcome is unknown.
+    pub fn failed(&mut self, e: Error) {
+        self.abort(e);
+    }
+
+    /// Renders the current step's command or content into `tx`.
+    #[inline(always)]
+    fn fill<M: Mail>(&mut self, m: &M) {
+        let tx = core::mem::take(&mut self.tx);
+        let mut w = Writer::new(tx, self.unit_sent);
+        let done = if self.step == DOT {
+            if !self.header_done {
+                crate::header::put(&mut w, m, self.checked);
+                self.header_done = !w.is_full();
+            }
+            // The header block is complete: the body needs no skip.
+            self.header_done && self.body.put(&mut w, m.body())
+        } else {
+            self.command(m, &mut w);
+            !w.is_full()
+        };
+        self.tx_len = w.len();
+        self.tx_pos = 0;
+        self.tx = tx;
+        let restart = done || (self.step == DOT && self.header_done);
+        self.unit_sent = if restart { 0 } else { self.unit_sent + self.tx_len };
+        if done {
+            self.phase = Phase::Wait;
+        }
+    }
+
+    /// Renders the current step's command.
+    fn command<M: Mail>(&self, m: &M, w: &mut Writer<'_>) {
+        let row = Row::of(self.step);
+        w.put(row.text());
+        match row.arg {
+            Arg::Domain => w.put(own_domain(m)),
+            Arg::Plain => crate::base64::put(w, &[b"\0", m.user(), b"\0", m.password()]),
+            Arg::User => crate::base64::put(w, &[m.user()]),
+            Arg::Pass => crate::base64::put(w, &[m.password()]),
+            Arg::Sender | Arg::Rcpt => {
+                let i = if row.arg == Arg::Sender { 0 } else { self.rcpt };
+                w.put(m.entry(i).addr.unwrap_or_default());
+                w.byte(b'>');
+                if row.arg == Arg::Sender && self.checked.eight_bit && self.caps & CAP_8BIT != 0 {
+                    w.put(b" BODY=8BITMIME");
+                }
+            }
+            Arg::None | Arg::Content => {}
+        }
+        w.put(b"\r\n");
+    }
+
+    /// One complete reply line; its text is `rx[start..end]`. Returns the
+    /// recipient event a complete reply to RCPT makes.
+    #[inline(always)]
+    fn on_line<M: Mail>(&mut self, m: &M, code: u16, last: bool, start: usize, end: usize) -> Option<(EventKind, usize)> {
+        if self.code != 0 && code != self.code {
+            self.abort(Error::ReplySyntax);
+            return None;
+        }
+        self.code = code;
+        self.lines += 1;
+        if self.lines > MAX_LINES {
+            self.abort(Error::ReplyTooManyLines);
+            return None;
+        }
+        if self.step == EHLO && self.lines > 1 && code / 100 == 2 {
+            self.caps |= capabilities(self.rx.get(start..end).unwrap_or_default());
+        }
+        if !last {
+            return None;
+        }
+        self.code = 0;
+        self.lines = 0;
+        let event = self.on_reply(m, code);
+        // Nothing may follow a reply that hands the turn to the client.
+        if self.phase != Phase::Closed && self.rx_pos < self.rx_len {
+            #[cfg(feature = "tls")]
+            if self.phase == Phase::Upgrade {
+                self.abort(Error::TlsInjection);
+                return event;
+            }
+            self.abort(Error::UnexpectedReply);
+        }
+        event
+    }
+
+    /// One complete reply to the current step; the recipient event it makes.
+    #[inline(always)]
+    fn on_reply<M: Mail>(&mut self, m: &M, code: u16) -> Option<(EventKind, usize)> {
+        let row = Row::of(self.step);
+        if code == 421 && self.step != QUIT {
+            // RFC 5321 §3.8: the server is closing; send nothing more.
+            self.decide(Error::ServiceClosing);
+            self.close();
+            return None;
+        }
+        let step = self.step;
+        let ok = row.accepts(code);
+        if step == QUIT {
+            // A success not confirmed by 221 is not a success.
+            if !ok && matches!(self.outcome, Some(Ok(()))) {
+                self.outcome = Some(Err(Error::OutcomeUnknown));
+            }
+            self.close();
+            return None;
+        }
+        let mut event = None;
+        let mut next = if ok { row.next } else { QUIT };
+        if step == RCPT {
+            event = Some((if ok { EventKind::Accepted } else { EventKind::Rejected }, self.rcpt));
+            if ok {
+                self.accepted += 1;
+            } else {
+                self.rejected += 1;
+            }
+            next = if self.rcpt + 1 < m.count() {
+                self.rcpt += 1;
+                RCPT
+            } else if self.accepted == 0 {
+                self.quit(Error::AllRecipientsRejected)
+            } else {
+                DATA
+            };
+        } else if !ok {
+            let auth = (PLAIN..=LOGIN_PASS).contains(&step);
+            if step == EHLO && code >= 500 {
+                next = HELO;
+            } else if auth && code == 334 {
+                // 334 where 235 was due: cancel the exchange (RFC 4954 §4).
+                next = CANCEL;
+            } else if self.optional_tls_refused() {
+                // STARTTLS refused and TLS is optional: go on in clear.
+                next = self.auth_or_mail(m);
+            } else {
+                self.decide(match step {
+                    _ if auth => auth_error(code),
+                    MAIL | DATA | DOT if code == 552 => Error::MessageTooBig,
+                    DOT if code < 500 => Error::MessageTemporaryFailure,
+                    _ => row.error,
+                });
+            }
+        } else if next == HELLO_DONE {
+            next = self.after_hello(m);
+        } else if step == MAIL {
+            self.rcpt = 1;
+        } else if step == DOT {
+            // The 2xx to the final dot: the only success.
+            self.outcome = Some(if self.rejected > 0 { Err(Error::PartialDelivery) } else { Ok(()) });
+        }
+        self.unit_sent = 0;
+        #[cfg(feature = "tls")]
+        if next == UPGRADE {
+            self.phase = Phase::Upgrade;
+            return event;
+        }
+        self.step = next;
+        self.phase = Phase::Send;
+        #[cfg(feature = "deadline")]
+        {
+            self.since = self.now;
+        }
+        event
+    }
+
+    /// `true` for a refused STARTTLS when TLS is optional.
+    #[inline(always)]
+    fn optional_tls_refused(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.step == STARTTLS && self.tls == TlsMode::Optional;
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
+    /// Sets how TLS is used (before the first [`Engine::next`]).
+    #[cfg(feature = "tls")]
+    pub fn set_tls(&mut self, mode: TlsMode) {
+        self.tls = mode;
+    }
+
+    /// `true` once the connection is under TLS (the driver ends it with pfDowngrade).
+    #[cfg(feature = "tls")]
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    /// The driver's handshake after [`Action::Upgrade`] succeeded (`true`) or
+    /// failed. After it, everything learnt before is forgotten and EHLO is
+    /// sent again (RFC 3207 §4.2).
+    #[cfg(feature = "tls")]
+    pub fn upgraded(&mut self, ok: bool) {
+        if self.phase != Phase::Upgrade {
+            return;
+        }
+        if !ok {
+            return self.abort(Error::TlsHandshake);
+        }
+        self.secure = true;
+        self.caps = 0;
+        self.step = EHLO;
+        self.phase = Phase::Send;
+        #[cfg(feature = "deadline")]
+        {
+            self.since = self.now;
+        }
+    }
+
+    /// After EHLO or HELO: STARTTLS, AUTH or MAIL.
+    #[inline(always)]
+    fn after_hello<M: Mail>(&mut self, m: &M) -> u8 {
+        #[cfg(feature = "tls")]
+        if self.tls != TlsMode::Off && !self.secure {
+            if self.caps & CAP_STARTTLS != 0 {
+                return STARTTLS;
+            }
+            if self.tls == TlsMode::Required {
+                return self.quit(Error::TlsUnavailable);
+            }
+        }
+        self.auth_or_mail(m)
+    }
+
+    /// TLS settled: AUTH or MAIL.
+    #[inline(always)]
+    fn auth_or_mail<M: Mail>(&mut self, m: &M) -> u8 {
+        if m.user().is_empty() {
+            MAIL
+        } else if self.caps & CAP_PLAIN != 0 {
+            PLAIN
+        } else if self.caps & CAP_LOGIN != 0 {
+            LOGIN
+        } else {
+            self.quit(Error::AuthNotSupported)
+        }
+    }
+
+    /// Records `e` unless the outcome is decided.
+    #[inline(never)]
+    fn decide(&mut self, e: Error) {
+        if self.outcome.is_none() {
+            self.outcome = Some(Err(e));
+        }
+    }
+
+    /// Records `e` and moves to QUIT.
+    fn quit(&mut self, e: Error) -> u8 {
+        self.decide(e);
+        QUIT
+    }
+
+    /// The transaction cannot go on.
+    fn abort(&mut self, e: Error) {
+        // The final dot may have gone out (or the server answered early).
+        let unknown = self.step == DOT && (self.phase == Phase::Wait || e == Error::UnexpectedReply);
+        self.decide(if unknown { Error::OutcomeUnknown } else { e });
+        self.close();
+    }
+
+    /// Finished; nothing more is sent.
+    fn close(&mut self) {
+        self.phase = Phase::Closed;
+        self.step = DONE;
+        self.tx_len = 0;
+        self.tx_pos = 0;
+    }
+}
+
+/// The EHLO words the engine looks for, upper case, each with its bit
+/// (`CAP_AUTH` only marks the keyword).
+#[cfg(not(feature = "tls"))]
+const WORDS: [(&[u8], u8); 4] = [(b"AUTH", CAP_AUTH), (b"8BITMIME", CAP_8BIT), (b"PLAIN", CAP_PLAIN), (b"LOGIN", CAP_LOGIN)];
+/// The EHLO words the engine looks for, with STARTTLS.
+#[cfg(feature = "tls")]
+const WORDS: [(&[u8], u8); 5] =
+    [(b"AUTH", CAP_AUTH), (b"8BITMIME", CAP_8BIT), (b"PLAIN", CAP_PLAIN), (b"LOGIN", CAP_LOGIN), (b"STARTTLS", CAP_STARTTLS)];
+
+/// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
+/// among its parameters, or `8BITMIME` (RFC 5321 §4.1.1.1, keywords and
+/// parameters case-insensitive).
+fn capabilities(text: &[u8]) -> u8 {
+    let (mut caps, mut start) = (0, 0);
+    for end in 0..=text.len() {
+        if text.get(end).is_some_and(|&b| b != b' ') {
+            continue;
+        }
+        let w = text.get(start..end).unwrap_or_default();
+        for &(name, bit) in &WORDS {
+            // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
+            // (CAP_AUTH * 3 / 8 is CAP_PLAIN | CAP_LOGIN.)
+            let allowed = if start == 0 { CAP_AUTH | CAP_8BIT | CAP_STARTTLS } else { (caps & CAP_AUTH) * 3 / 8 };
+            if bit & allowed != 0 && w.len() == name.len() && w.iter().zip(name).all(|(a, b)| a.to_ascii_uppercase() == *b) {
+                caps |= bit;
+            }
+        }
+        start = end + 1;
+    }
+    caps & !CAP_AUTH
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::check;
+    use crate::mail::test::TestMail;
+
+    /// What a scripted exchange produced.
+    #[derive(Debug, PartialEq)]
+    struct Run {
+        transcript: String,
+        events: Vec<(EventKind, u8, u16, usize, String)>,
+        result: Result<(), Error>,
+    }
+
+    /// Runs `mail` against server `replies` (one per turn), with a `tx`-byte
+    /// out buffer, an `rx`-byte in buffer and server bytes in chunks of `chunk`.
+    fn exchange(m: &TestMail, replies: &[&str], tx: usize, rx: usize, chunk: usize) -> Run {
+        exchange_with(m, replies, tx, rx, chunk, &|_| {})
+    }
+
+    /// [`exchange`] with the engine configured first; a TLS handshake shows
+    /// as "[TLS]\r\n" in the transcript and succeeds unless `TLS FAILS` is
+    /// the next scripted reply.
+    fn exchange_with(m: &TestMail, replies: &[&str], tx: usize, rx: usize, chunk: usize, configure: &dyn Fn(&mut Engine<'_>)) -> Run {
+        let checked = check(m, None, 0).unwrap();
+        let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; rx]);
+        let mut e = Engine::new(&mut out, &mut input, &checked);
+        configure(&mut e);
+        let mut transcript = String::new();
+        let mut events = Vec::new();
+        let mut replies = replies.iter();
+        let mut pending: &[u8] = b"";
+        let mut client_turn = false;
+        loop {
+            match e.next(m) {
+                Action::Send(b) => {
+                    assert!(!b.is_empty());
+                    if !client_turn {
+                        transcript.push_str("C: ");
+                        client_turn = true;
+                    }
+                    // Send in two parts to exercise short sends.
+                    let n = b.len().div_ceil(2);
+                    transcript.push_str(&String::from_utf8_lossy(&b[..n]));
+                    e.sent(n);
+                }
+                Action::Receive(room) => {
+                    if pending.is_empty() {
+                        match replies.next() {
+                            Some(r) => {
+                                transcript.push_str("S: ");
+                                transcript.push_str(r);
+                                client_turn = false;
+                                pending = r.as_bytes();
+                            }
+                            None => {
+                                e.failed(Error::Receive);
+                                continue;
+                            }
+                        }
+                    }
+                    let n = chunk.min(room.len()).min(pending.len());
+                    room[..n].copy_from_slice(&pending[..n]);
+                    pending = &pending[n..];
+                    e.received(n);
+                }
+                Action::Event(ev) => events.push((ev.kind, ev.step, ev.code, ev.index, String::from_utf8_lossy(ev.text).into_owned())),
+                Action::Done(result) => return Run { transcript, events, result },
+                #[cfg(feature = "tls")]
+                Action::Upgrade => {
+                    transcript.push_str("[TLS]\r\n");
+                    client_turn = false;
+                    let fails = replies.clone().next() == Some(&"TLS FAILS");
+                    if fails {
+                        replies.next();
+                    }
+                    e.upgraded(!fails);
+                }
+            }
+        }
+    }
+
+    /// The exchange must not depend on buffer or chunk sizes.
+    fn exchange_all_sizes(m: &TestMail, replies: &[&str]) -> Run {
+        let reference = exchange(m, replies, 256, 256, 4096);
+        let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
+        for chunk in 1..=longest {
+            assert_eq!(exchange(m, replies, 256, 256, chunk), reference, "chunk {chunk}");
+        }
+        for tx in [8, 9, 13, 31, 64] {
+            assert_eq!(exchange(m, replies, tx, 64, 7), reference, "tx {tx}");
+        }
+        reference
+    }
+
+    const EHLO_AUTH: &str = "250-mx.example.test\r\n250-PIPELINING\r\n250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n";
+    const HEADER_END: &str = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n";
+
+    fn steps(run: &Run) -> Vec<u8> {
+        run.events.iter().filter(|e| e.0 == EventKind::Step).map(|e| e.1).collect()
+    }
+
+    #[test]
+    fn happy_path_with_auth_plain_and_three_recipients() {
+        let mut m = TestMail::sample();
+        m.user = "user";
+        m.password = "pass";
+        let run = exchange_all_sizes(&m, &["220 mx ESMTP\r\n", EHLO_AUTH, "235 ok\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n"]);
+        let hash = check(&m, None, 0).unwrap().hash;
+        let expected = format!(
+            "S: 220 mx ESMTP\r\nC: EHLO example.test\r\nS: {EHLO_AUTH}C: AUTH PLAIN AHVzZXIAcGFzcw==\r\nS: 235 ok\r\n\
+             C: MAIL FROM:<node@example.test>\r\nS: 250 ok\r\nC: RCPT TO:<ops@example.test>\r\nS: 250 a\r\n\
+             C: RCPT TO:<arc@example.test>\r\nS: 250 b\r\nC: RCPT TO:<aud@example.test>\r\nS: 250 c\r\nC: DATA\r\nS: 354 go\r\n\
+             C: From: \"Node\" <node@example.test>\r\nTo: \"Ops\" <ops@example.test>\r\nCc: <arc@example.test>\r\nSubject: Alarm\r\n\
+             Message-ID: <{hash:016x}@example.test>\r\n{HEADER_END}Pump 3 stopped.\r\n..hidden\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n"
+        );
+        assert_eq!(run.transcript, expected);
+        assert_eq!(run.result, Ok(()));
+        assert_eq!(steps(&run), [2, 3, 5, 6, 7, 8, 9, 10, 11]);
+        let rcpts: Vec<_> = run.events.iter().filter(|e| e.0 != EventKind::Step).map(|e| (e.0, e.2, e.3, e.4.as_str())).collect();
+        assert_eq!(rcpts, [(EventKind::Accepted, 250, 1, "a"), (EventKind::Accepted, 250, 2, "b"), (EventKind::Accepted, 250, 3, "c")]);
+    }
+
+    #[test]
+    fn auth_login_when_plain_is_not_offered() {
+        let mut m = TestMail::sample();
+        m.user = "user";
+        m.password = "";
+        let run = exchange_all_sizes(&m, &["220 mx\r\n", "250-mx\r\n250 AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n", "334 UGFzc3dvcmQ6\r\n", "535 5.7.8 no\r\n", "221 bye\r\n"]);
+        assert!(run.transcript.contains("C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\nS: 334 UGFzc3dvcmQ6\r\nC: \r\nS: 535 5.7.8 no\r\nC: QUIT\r\n"), "{}", run.transcript);
+        assert_eq!(run.result, Err(Error::AuthFailed));
+    }
+
+    #[test]
+    fn helo_fallback_and_no_auth_without_ehlo() {
+        let m = TestMail::sample();
+        let run = exchange_all_sizes(&m, &["220 mx\r\n", "502 what\r\n", "250 hi\r\n", "250 ok\r\n", "250 a\r\n", "550 no such user\r\n", "250 c\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n"]);
+        assert!(run.transcript.starts_with("S: 220 mx\r\nC: EHLO example.test\r\nS: 502 what\r\nC: HELO example.test\r\nS: 250 hi\r\nC: MAIL FROM:<node@example.test>\r\n"));
+        assert_eq!(run.result, Err(Error::PartialDelivery));
+        assert!(run.events.contains(&(EventKind::Rejected, 7, 550, 2, "no such user".into())));
+        let mut m = TestMail::sample();
+        m.user = "u";
+        let run = exchange_all_sizes(&m, &["220 mx\r\n", "500 what\r\n", "250 hi\r\n", "221 bye\r\n"]);
+        assert!(run.transcript.ends_with("C: HELO example.test\r\nS: 250 hi\r\nC: QUIT\r\nS: 221 bye\r\n"));
+        assert_eq!(run.result, Err(Error::AuthNotSupported));
+    }
+
+    #[test]
+    fn refusals_at_each_step() {
+        let m = TestMail::sample();
+        let r = |replies: &[&str]| exchange_all_sizes(&m, replies).result;
+        assert_eq!(r(&["554 go away\r\n", "221 bye\r\n"]), Err(Error::GreetingRefused));
+        assert_eq!(r(&["220 mx\r\n", "451 later\r\n", "221 bye\r\n"]), Err(Error::HeloRejected));
+        assert_eq!(r(&["220 mx\r\n", "550 x\r\n", "550 y\r\n", "221 bye\r\n"]), Err(Error::HeloRejected));
+        assert_eq!(r(&["220 mx\r\n", "250 mx\r\n", "550 no\r\n", "221 bye\r\n"]), Err(Error::SenderRejected));
+        assert_eq!(r(&["220 mx\r\n", "250 mx\r\n", "552 big\r\n", "221 bye\r\n"]), Err(Error::MessageTooBig));
+        assert_eq!(r(&["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "550 a\r\n", "550 b\r\n", "550 c\r\n", "221 bye\r\n"]), Err(Error::AllRecipientsRejected));
+        assert_eq!(r(&["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "554 no\r\n", "221 bye\r\n"]), Err(Error::DataRejected));
+        let data = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"];
+        for (reply, error) in [("452 full\r\n", Error::MessageTemporaryFailure), ("554 spam\r\n", Error::MessageRejected), ("552 big\r\n", Error::MessageTooBig)] {
+            let replies: Vec<&str> = data.iter().copied().chain([reply, "221 bye\r\n"]).collect();
+            assert_eq!(r(&replies), Err(error));
+        }
+        // No DATA after all recipients were rejected.
+        let run = exchange_all_sizes(&m, &["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "550 a\r\n", "550 b\r\n", "550 c\r\n", "221 bye\r\n"]);
+        assert!(!run.transcript.contains("DATA"));
+    }
+
+    #[test]
+    fn service_closing_at_any_step_sends_nothing_more() {
+        let m = TestMail::sample();
+        let all = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"];
+        for at in 0..=all.len() {
+            let mut replies: Vec<&str> = all[..at].to_vec();
+            replies.push("421 4.3.2 shutting down\r\n");
+            let run = exchange_all_sizes(&m, &replies);
+            assert_eq!(run.result, Err(Error::ServiceClosing), "at {at}");
+            assert!(run.transcript.ends_with("S: 421 4.3.2 shutting down\r\n"), "at {at}: {}", run.transcript);
+        }
+    }
+
+    #[test]
+    fn outcome_unknown_after_the_dot() {
+        let m = TestMail::sample();
+        let upto_data = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"];
+        // The connection drops before the reply to the dot.
+        assert_eq!(exchange_all_sizes(&m, &upto_data).result, Err(Error::OutcomeUnknown));
+        // QUIT not answered with 221 after a success.
+        let replies: Vec<&str> = upto_data.iter().copied().chain(["250 ok\r\n", "500 eh\r\n"]).collect();
+        assert_eq!(exchange_all_sizes(&m, &replies).result, Err(Error::OutcomeUnknown));
+        // The connection drops before QUIT's reply: the 250 stands.
+        let replies: Vec<&str> = upto_data.iter().copied().chain(["250 ok\r\n"]).collect();
+        assert_eq!(exchange_all_sizes(&m, &replies).result, Ok(()));
+    }
+
+    #[test]
+    fn bytes_while_the_message_is_sent_make_the_outcome_unknown() {
+        let m = TestMail::sample();
+        let checked = check(&m, None, 0).unwrap();
+        let (mut out, mut input) = (vec![0; 16], vec![0; 64]);
+        let mut e = Engine::new(&mut out, &mut input, &checked);
+        let mut script = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"].into_iter();
+        let mut in_content = false;
+        loop {
+            match e.next(&m) {
+                Action::Send(b) => {
+                    let n = b.len();
+                    if in_content {
+                        break;
+                    }
+                    e.sent(n);
+                }
+                Action::Receive(room) => {
+                    let r = script.next().unwrap();
+                    room[..r.len()].copy_from_slice(r.as_bytes());
+                    in_content = r.starts_with("354");
+                    e.received(r.len());
+                }
+                Action::Event(_) => {}
+                Action::Done(r) => panic!("{r:?}"),
+                #[cfg(feature = "tls")]
+                Action::Upgrade => panic!("no TLS here"),
+            }
+        }
+        let room = e.room();
+        room[..6].copy_from_slice(b"554 x\n");
+        e.received(6);
+        assert!(matches!(e.next(&m), Action::Event(_)));
+        assert_eq!(e.next(&m), Action::Done(Err(Error::OutcomeUnknown)));
+    }
+
+    #[test]
+    fn malformed_and_unasked_replies() {
+        let m = TestMail::sample();
+        let r = |replies: &[&str]| exchange_all_sizes(&m, replies).result;
+        assert_eq!(r(&["220-mx\r\n221 other\r\n"]), Err(Error::ReplySyntax));
+        assert_eq!(r(&["220 mx\n"]), Err(Error::ReplySyntax));
+        assert_eq!(r(&["hello\r\n"]), Err(Error::ReplySyntax));
+        // Nothing may follow a reply that hands the turn to the client (seen
+        // when the bytes arrive together, as an injecting server sends them).
+        let run = exchange(&m, &["220 mx\r\n250 injected\r\n"], 256, 256, 4096);
+        assert_eq!(run.result, Err(Error::UnexpectedReply));
+        assert_eq!(run.transcript, "S: 220 mx\r\n250 injected\r\n");
+        let run = exchange(&m, &["220 mx\r\n", "250 mx\r\n250 ok\r\n"], 256, 256, 4096);
+        assert_eq!(run.result, Err(Error::UnexpectedReply));
+        let many: String = "220-x\r\n".repeat(usize::from(MAX_LINES)) + "220 x\r\n";
+        assert_eq!(exchange(&m, &[&many], 64, 64, 64).result, Err(Error::ReplyTooManyLines));
+        let long = format!("220 {}\r\n", "x".repeat(70));
+        assert_eq!(exchange(&m, &[&long], 64, 64, 64).result, Err(Error::ReplyTooLong));
+        // A line of exactly the buffer's size fits.
+        let exact = format!("220 {}\r\n", "x".repeat(58));
+        assert_eq!(exchange(&m, &[&exact, "250 x\r\n"], 64, 64, 64).result, Err(Error::Receive));
+    }
+
+    #[test]
+    fn auth_exchange_going_wrong() {
+        let mut m = TestMail::sample();
+        m.user = "u";
+        let r = |replies: &[&str]| exchange_all_sizes(&m, replies);
+        let run = r(&["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "334 more?\r\n", "501 cancelled\r\n", "221 bye\r\n"]);
+        assert!(run.transcript.contains("S: 334 more?\r\nC: *\r\nS: 501 cancelled\r\nC: QUIT\r\n"));
+        assert_eq!(run.result, Err(Error::AuthProtocol));
+        assert_eq!(r(&["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "454 later\r\n", "221 bye\r\n"]).result, Err(Error::AuthTemporary));
+        assert_eq!(r(&["220 mx\r\n", "250-mx\r\n250 auth plain\r\n", "504 no\r\n", "221 bye\r\n"]).result, Err(Error::AuthNotSupported));
+        assert_eq!(r(&["220 mx\r\n", "250-mx\r\n250 AUTH CRAM-MD5\r\n", "221 bye\r\n"]).result, Err(Error::AuthNotSupported));
+        // A multi-line 5xx to EHLO teaches no capabilities.
+        assert_eq!(r(&["220 mx\r\n", "550-AUTH PLAIN\r\n550 no\r\n", "250 hi\r\n", "221 bye\r\n"]).result, Err(Error::AuthNotSupported));
+    }
+
+    /// A small deterministic generator (xorshift), so the test needs no crate.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Hostile servers: replies assembled from good and bad pieces, in random
+    /// chunks, against random buffer sizes. The engine must end (within a
+    /// bounded number of steps), never put a bare CR or LF on the wire, send
+    /// nothing after a 421, and report success only after a 2xx to the dot.
+    #[test]
+    fn random_servers_never_break_the_rules() {
+        const PIECES: [&str; 16] = [
+            "220 mx\r\n", "250 ok\r\n", "250-AUTH PLAIN LOGIN\r\n", "250 8BITMIME\r\n", "334 x\r\n", "235 ok\r\n",
+            "354 go\r\n", "221 bye\r\n", "421 closing\r\n", "550 no\r\n", "452 later\r\n", "\r\n", "250", "\n",
+            "2", "999 x\r\n",
+        ];
+        const GOOD: [&str; 10] = [
+            "220 mx\r\n", "250-mx\r\n250 AUTH PLAIN LOGIN\r\n", "235 ok\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n",
+            "250 c\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n",
+        ];
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut m = TestMail::sample();
+        m.user = "u";
+        m.password = "p";
+        m.body = b"a\r.b\n.\r\n\n..".to_vec();
+        let checked = check(&m, None, 0).unwrap();
+        let mut outcomes = std::collections::HashMap::new();
+        for _ in 0..3000 {
+            let (mut out, mut input) = (vec![0u8; 8 + rng.below(64)], vec![0u8; 8 + rng.below(64)]);
+            let mut e = Engine::new(&mut out, &mut input, &checked);
+            let mut wire = Vec::new();
+            // Mostly the right reply at each turn, sometimes a hostile piece instead,
+            // sometimes cut short.
+            let mut turns: Vec<&[u8]> = GOOD
+                .iter()
+                .map(|&good| if rng.below(10) == 0 { PIECES[rng.below(PIECES.len())] } else { good }.as_bytes())
+                .collect();
+            if rng.below(4) == 0 {
+                turns.truncate(rng.below(turns.len()));
+            }
+            // Now and then two turns arrive together, as an injecting server sends them.
+            let mut script: Vec<u8> = Vec::new();
+            let mut ends = Vec::new();
+            for t in &turns {
+                script.extend_from_slice(t);
+                if rng.below(20) != 0 {
+                    ends.push(script.len());
+                }
+            }
+            ends.push(script.len());
+            let mut fed = 0;
+            let mut closing_seen = false;
+            let mut dot_reply = false;
+            let mut steps = 0;
+            let result = loop {
+                steps += 1;
+                assert!(steps < 100_000, "the engine must end");
+                match e.next(&m) {
+                    Action::Send(b) => {
+                        assert!(!closing_seen || b.is_empty(), "nothing after 421");
+                        let n = 1 + rng.below(b.len());
+                        wire.extend_from_slice(&b[..n]);
+                        e.sent(n);
+                    }
+                    Action::Receive(room) => {
+                        if fed == script.len() {
+                            e.failed(Error::Receive);
+                            continue;
+                        }
+                        // Within the current turn: the server waits for the client.
+                        let turn_end = ends.iter().copied().find(|&end| end > fed).unwrap_or(script.len());
+                        let n = (1 + rng.below(16)).min(room.len()).min(turn_end - fed);
+                        room[..n].copy_from_slice(&script[fed..fed + n]);
+                        fed += n;
+                        // Server bytes after the final dot: they may hold its reply.
+                        dot_reply |= wire.ends_with(b"\r\n.\r\n");
+                        closing_seen |= script[..fed].windows(5).any(|w| w == b"421 c");
+                        e.received(n);
+                    }
+                    Action::Event(_) => {}
+                    Action::Done(r) => break r,
+                    #[cfg(feature = "tls")]
+                    Action::Upgrade => e.upgraded(true),
+                }
+            };
+            for (i, &b) in wire.iter().enumerate() {
+                assert!(b != b'\n' || (i > 0 && wire[i - 1] == b'\r'), "bare LF");
+                assert!(b != b'\r' || wire.get(i + 1) == Some(&b'\n'), "bare CR");
+            }
+            *outcomes.entry(format!("{result:?}")).or_insert(0) += 1;
+            if result.is_ok() {
+                assert!(dot_reply, "success without a reply to the dot: {:?} wire {:?}", String::from_utf8_lossy(&script), String::from_utf8_lossy(&wire));
+            }
+        }
+        // The pieces reach deep enough to produce many different outcomes.
+        assert!(outcomes.len() >= 8, "{outcomes:?}");
+        assert!(outcomes.contains_key("Ok(())") && outcomes.contains_key("Err(OutcomeUnknown)"), "{outcomes:?}");
+    }
+
+    #[cfg(feature = "tls")]
+    fn exchange_tls(m: &TestMail, replies: &[&str], mode: TlsMode) -> Run {
+        let reference = exchange_with(m, replies, 256, 256, 4096, &|e| e.set_tls(mode));
+        for chunk in [1, 2, 3, 7] {
+            assert_eq!(exchange_with(m, replies, 256, 256, chunk, &|e| e.set_tls(mode)), reference, "chunk {chunk}");
+        }
+        reference
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn starttls_then_ehlo_again_and_auth_under_tls() {
+        let mut m = TestMail::sample();
+        m.user = "user";
+        m.password = "pass";
+        let ehlo1 = "250-mx\r\n250-STARTTLS\r\n250 AUTH LOGIN\r\n";
+        let replies = ["220 mx\r\n", ehlo1, "220 2.0.0 ready\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "235 ok\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n"];
+        for mode in [TlsMode::Optional, TlsMode::Required] {
+            let run = exchange_tls(&m, &replies, mode);
+            assert!(
+                run.transcript.starts_with(&format!("S: 220 mx\r\nC: EHLO example.test\r\nS: {ehlo1}C: STARTTLS\r\nS: 220 2.0.0 ready\r\n[TLS]\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 AUTH PLAIN\r\nC: AUTH PLAIN ")),
+                "{}",
+                run.transcript
+            );
+            assert_eq!(run.result, Ok(()));
+            assert!(run.events.iter().any(|e| e.0 == EventKind::Step && e.1 == 4));
+        }
+        // Off: STARTTLS offered but no hooks: clear text, as the seed set.
+        let run = exchange_tls(&m, &replies[..1].iter().copied().chain(["250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n", "235 ok\r\n"]).collect::<Vec<_>>(), TlsMode::Off);
+        assert!(run.transcript.contains("C: AUTH PLAIN"), "{}", run.transcript);
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn tls_fails_closed() {
+        let m = TestMail::sample();
+        // Required but not offered (and after HELO nothing is offered): nothing in clear.
+        let run = exchange_tls(&m, &["220 mx\r\n", "250 mx\r\n", "221 bye\r\n"], TlsMode::Required);
+        assert_eq!(run.result, Err(Error::TlsUnavailable));
+        assert!(run.transcript.ends_with("S: 250 mx\r\nC: QUIT\r\nS: 221 bye\r\n"));
+        let run = exchange_tls(&m, &["220 mx\r\n", "502 no\r\n", "250 hi\r\n", "221 bye\r\n"], TlsMode::Required);
+        assert_eq!(run.result, Err(Error::TlsUnavailable));
+        // Refused: required → error; optional → on in clear.
+        let offer = "250-mx\r\n250 STARTTLS\r\n";
+        let run = exchange_tls(&m, &["220 mx\r\n", offer, "454 not now\r\n", "221 bye\r\n"], TlsMode::Required);
+        assert_eq!(run.result, Err(Error::TlsRefused));
+        let run = exchange_tls(&m, &["220 mx\r\n", offer, "454 not now\r\n", "250 ok\r\n"], TlsMode::Optional);
+        assert!(run.transcript.contains("S: 454 not now\r\nC: MAIL FROM:<node@example.test>\r\n"), "{}", run.transcript);
+        // The handshake fails: nothing more is sent.
+        let run = exchange_tls(&m, &["220 mx\r\n", offer, "220 ready\r\n", "TLS FAILS"], TlsMode::Optional);
+        assert_eq!(run.result, Err(Error::TlsHandshake));
+        assert!(run.transcript.ends_with("[TLS]\r\n"), "{}", run.transcript);
+        // Injection: plaintext after "220 ready" in the same read is refused, no handshake.
+        let run = exchange_with(&m, &["220 mx\r\n", offer, "220 ready\r\n250 injected\r\n"], 256, 256, 4096, &|e| e.set_tls(TlsMode::Optional));
+        assert_eq!(run.result, Err(Error::TlsInjection));
+        assert!(!run.transcript.contains("[TLS]"), "{}", run.transcript);
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn bytes_before_the_handshake_are_refused() {
+        let m = TestMail::sample();
+        let checked = check(&m, None, 0).unwrap();
+        let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
+        let mut e = Engine::new(&mut out, &mut input, &checked);
+        e.set_tls(TlsMode::Required);
+        let mut script = ["220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n"].into_iter();
+        loop {
+            match e.next(&m) {
+                Action::Send(b) => {
+                    let n = b.len();
+                    e.sent(n);
+                }
+                Action::Receive(room) => {
+                    let r = script.next().unwrap();
+                    room[..r.len()].copy_from_slice(r.as_bytes());
+                    e.received(r.len());
+                }
+                Action::Event(_) => {}
+                Action::Upgrade => break,
+                Action::Done(r) => panic!("{r:?}"),
+            }
+        }
+        // A non-blocking driver reads the socket before starting the handshake.
+        let room = e.room();
+        room[..5].copy_from_slice(b"250 x");
+        e.received(5);
+        assert!(matches!(e.next(&m), Action::Event(_)));
+        assert_eq!(e.next(&m), Action::Done(Err(Error::TlsInjection)));
+    }
+
+    #[cfg(feature = "deadline")]
+    #[test]
+    fn deadlines_come_from_the_time_given() {
+        let m = TestMail::sample();
+        let checked = check(&m, None, 0).unwrap();
+        let replies = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"];
+        // The server stalls after `answered` replies; the clock runs 1 s per receive.
+        for answered in 0..=replies.len() {
+            let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
+            let mut e = Engine::new(&mut out, &mut input, &checked);
+            let start = u32::MAX - 2_500; // the clock wraps during the call
+            e.set_timeout(5_000, start);
+            let mut now = start;
+            let mut script = replies[..answered].iter();
+            let result = loop {
+                let at = e.poll_at();
+                match e.next(&m) {
+                    Action::Send(b) => {
+                        let n = b.len();
+                        e.sent(n);
+                    }
+                    Action::Receive(room) => {
+                        assert!(at.is_some_and(|at| at.wrapping_sub(now) <= 5_000));
+                        now = now.wrapping_add(1_000);
+                        if let Some(r) = script.next() {
+                            room[..r.len()].copy_from_slice(r.as_bytes());
+                            e.received(r.len());
+                        }
+                        e.tick(now);
+                    }
+                    Action::Event(_) => {}
+                    Action::Done(r) => break r,
+                    #[cfg(feature = "tls")]
+                    Action::Upgrade => e.upgraded(true),
+                }
+            };
+            let expected = if answered == replies.len() { Error::OutcomeUnknown } else { Error::Timeout };
+            assert_eq!(result, Err(expected), "after {answered} replies");
+            // Every step got its own 5 s: the stall is noticed 5 s after the step began.
+            assert!(now.wrapping_sub(start) <= 1_000 * answered as u32 + 5_000, "{}", now.wrapping_sub(start));
+        }
+    }
+
+    #[test]
+    fn capability_words() {
+        assert_eq!(capabilities(b"AUTH PLAIN LOGIN"), CAP_PLAIN | CAP_LOGIN);
+        assert_eq!(capabilities(b"auth login"), CAP_LOGIN);
+        assert_eq!(capabilities(b"AUTH CRAM-MD5 XPLAIN PLAINX"), 0);
+        assert_eq!(capabilities(b"8bitmime"), CAP_8BIT);
+        assert_eq!(capabilities(b"X-8BITMIME"), 0);
+        assert_eq!(capabilities(b"SIZE PLAIN"), 0);
+        assert_eq!(capabilities(b"AUTH=PLAIN"), 0);
+        assert_eq!(capabilities(b"AUTH XXXXXXXXPLAIN"), 0);
+        assert_eq!(capabilities(b"8BITMIME8BITMIME"), 0);
+        assert_eq!(capabilities(b""), 0);
+    }
+
+    #[test]
+    fn eight_bit_body_asks_for_8bitmime_when_offered() {
+        let mut m = TestMail::sample();
+        m.body = "Grüße\n".as_bytes().to_vec();
+        let run = exchange_all_sizes(&m, &["220 mx\r\n", EHLO_AUTH, "250 ok\r\n"]);
+        assert!(run.transcript.contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
+        let run = exchange_all_sizes(&m, &["220 mx\r\n", "250 mx\r\n", "250 ok\r\n"]);
+        assert!(run.transcript.contains("C: MAIL FROM:<node@example.test>\r\n"));
+    }
+}

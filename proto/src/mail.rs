@@ -1,0 +1,140 @@
+//! The engine's read-only view of the caller's input, read in place.
+//!
+//! `capi` implements [`Mail`] directly over the C structures (strings read
+//! through their pointers); tests implement it over Rust slices. The engine
+//! is generic over it with one instance per build: no trait objects.
+
+/// Recipient type `To` (the C `SMTPC_REC_TYPE_TO`).
+pub const TO: i32 = 1;
+/// Recipient type `Cc` (the C `SMTPC_REC_TYPE_CC`).
+pub const CC: i32 = 2;
+/// Recipient type `Bcc` (the C `SMTPC_REC_TYPE_BCC`): envelope only.
+pub const BCC: i32 = 3;
+/// Type of the sender entry (the C `SMTPC_REC_TYPE_FROM`; entry 0's type is not checked).
+pub const FROM: i32 = 4;
+
+/// One entry of the address table.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Entry<'a> {
+    /// Display name, empty when absent.
+    pub name: &'a [u8],
+    /// The address; `None` when the C pointer was NULL.
+    pub addr: Option<&'a [u8]>,
+    /// `TO`, `CC` or `BCC` (not checked for entry 0, the sender).
+    pub kind: i32,
+}
+
+/// The mail and its connection settings, as the caller gave them.
+///
+/// Strings longer than their limit may be cut one byte past the limit: the
+/// validation ([`crate::check`]) only needs to see that they are too long.
+pub trait Mail {
+    /// Entries in the address table, the sender (entry 0) included.
+    fn count(&self) -> usize;
+    /// Entry `i` (0 = sender); an empty entry past the end.
+    fn entry(&self, i: usize) -> Entry<'_>;
+    /// Subject, empty when absent.
+    fn subject(&self) -> &[u8];
+    /// Body text, empty when absent.
+    fn body(&self) -> &[u8];
+    /// User name, empty = no authentication.
+    fn user(&self) -> &[u8];
+    /// Password.
+    fn password(&self) -> &[u8];
+    /// Own domain for EHLO and Message-ID, empty = derive it.
+    fn domain(&self) -> &[u8];
+    /// Time zone `+HHMM`, empty = `-0000`.
+    fn timezone(&self) -> &[u8];
+}
+
+/// The domain of EHLO and Message-ID: the caller's, else the sender's,
+/// else `localhost.invalid`.
+pub fn own_domain<M: Mail>(m: &M) -> &[u8] {
+    let d = m.domain();
+    if !d.is_empty() {
+        return d;
+    }
+    let addr = m.entry(0).addr.unwrap_or_default();
+    match addr.iter().rposition(|&b| b == b'@').and_then(|at| addr.get(at + 1..)) {
+        Some(d) if !d.is_empty() && d.first() != Some(&b'[') => d,
+        _ => b"localhost.invalid",
+    }
+}
+
+/// A [`Mail`] over Rust data, for tests.
+#[cfg(test)]
+pub mod test {
+    use super::*;
+
+    /// A test mail: entries as (name, address, kind).
+    #[derive(Clone, Default)]
+    #[allow(missing_docs)]
+    pub struct TestMail {
+        pub entries: Vec<(&'static str, Option<&'static str>, i32)>,
+        pub subject: &'static str,
+        pub body: Vec<u8>,
+        pub user: &'static str,
+        pub password: &'static str,
+        pub domain: &'static str,
+        pub timezone: &'static str,
+    }
+
+    impl TestMail {
+        /// Sender, one To, one Cc, one Bcc.
+        pub fn sample() -> Self {
+            TestMail {
+                entries: vec![
+                    ("Node", Some("node@example.test"), FROM),
+                    ("Ops", Some("ops@example.test"), TO),
+                    ("", Some("arc@example.test"), CC),
+                    ("Aud", Some("aud@example.test"), BCC),
+                ],
+                subject: "Alarm",
+                body: b"Pump 3 stopped.\n.hidden\n".to_vec(),
+                domain: "example.test",
+                ..Default::default()
+            }
+        }
+    }
+
+    impl Mail for TestMail {
+        fn count(&self) -> usize {
+            self.entries.len()
+        }
+        fn entry(&self, i: usize) -> Entry<'_> {
+            self.entries
+                .get(i)
+                .map(|&(n, a, k)| Entry { name: n.as_bytes(), addr: a.map(str::as_bytes), kind: k })
+                .unwrap_or_default()
+        }
+        fn subject(&self) -> &[u8] {
+            self.subject.as_bytes()
+        }
+        fn body(&self) -> &[u8] {
+            &self.body
+        }
+        fn user(&self) -> &[u8] {
+            self.user.as_bytes()
+        }
+        fn password(&self) -> &[u8] {
+            self.password.as_bytes()
+        }
+        fn domain(&self) -> &[u8] {
+            self.domain.as_bytes()
+        }
+        fn timezone(&self) -> &[u8] {
+            self.timezone.as_bytes()
+        }
+    }
+
+    #[test]
+    fn own_domain_falls_back() {
+        let mut m = TestMail::sample();
+        assert_eq!(own_domain(&m), b"example.test");
+        m.domain = "";
+        m.entries[0].1 = Some("a@b.test");
+        assert_eq!(own_domain(&m), b"b.test");
+        m.entries[0].1 = Some("");
+        assert_eq!(own_domain(&m), b"localhost.invalid");
+    }
+}

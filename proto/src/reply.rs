@@ -1,0 +1,87 @@
+//! Incremental SMTP reply-line parser (RFC 5321 §4.2), httparse-shaped.
+//!
+//! ```text
+//! Reply-line = Reply-code [ SP / "-" textstring ] CRLF
+//! Reply-code = %x32-35 %x30-35 %x30-39
+//! ```
+//! [`parse_line`] looks at the bytes received so far and answers
+//! `Ok(None)` (partial: feed me more), `Ok(Some(line))` or `Err`. Strict:
+//! a line must end in CR LF; a bare LF is an error. Matching the code of
+//! every line of a multi-line reply is the engine's job (it keeps the first).
+
+use crate::error::Error;
+
+/// One complete reply line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// Bytes the line takes, CR LF included.
+    pub len: usize,
+    /// The three-digit reply code.
+    pub code: u16,
+    /// `true` for the last line of a reply (`SP` or no text after the code).
+    pub last: bool,
+}
+
+impl Line {
+    /// The line's text (after the code and separator, without CR LF) in `buf`,
+    /// the buffer the line was parsed from.
+    pub fn text<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
+        buf.get(4..self.len.saturating_sub(2)).unwrap_or_default()
+    }
+}
+
+/// Parses the first line of `buf`.
+pub fn parse_line(buf: &[u8]) -> Result<Option<Line>, Error> {
+    let Some(lf) = buf.iter().position(|&b| b == b'\n') else {
+        return Ok(None);
+    };
+    let mut code = 0u16;
+    for (i, &d) in buf.iter().take(3).enumerate() {
+        let max = if i < 2 { b'5' } else { b'9' };
+        let min = if i == 0 { b'2' } else { b'0' };
+        if d < min || d > max {
+            return Err(Error::ReplySyntax);
+        }
+        code = code * 10 + u16::from(d - b'0');
+    }
+    let last = match buf.get(3) {
+        Some(b' ') => true,
+        Some(b'-') => false,
+        Some(b'\r') if lf == 4 => true,
+        _ => return Err(Error::ReplySyntax),
+    };
+    if lf < 4 || buf.get(lf - 1) != Some(&b'\r') {
+        return Err(Error::ReplySyntax);
+    }
+    Ok(Some(Line { len: lf + 1, code, last }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines() {
+        assert_eq!(parse_line(b"250 OK\r\n"), Ok(Some(Line { len: 8, code: 250, last: true })));
+        assert_eq!(parse_line(b"250-PIPELINING\r\n250 OK\r\n"), Ok(Some(Line { len: 16, code: 250, last: false })));
+        assert_eq!(parse_line(b"354\r\n"), Ok(Some(Line { len: 5, code: 354, last: true })));
+        let l = parse_line(b"550 5.1.1 no\r\nrest").unwrap().unwrap();
+        assert_eq!(l.text(b"550 5.1.1 no\r\nrest"), b"5.1.1 no");
+    }
+
+    #[test]
+    fn every_prefix_is_partial() {
+        for reply in [&b"250 OK\r\n"[..], b"220-mx ESMTP\r\n", b"354\r\n"] {
+            for n in 0..reply.len() {
+                assert_eq!(parse_line(&reply[..n]), Ok(None), "{:?}", &reply[..n]);
+            }
+        }
+    }
+
+    #[test]
+    fn malformed() {
+        for bad in [&b"25 OK\r\n"[..], b"250 OK\n", b"650 x\r\n", b"2x0 x\r\n", b"250+x\r\n", b"\r\n", b"250\n", b"260 x\r\n", b"\n"] {
+            assert_eq!(parse_line(bad), Err(Error::ReplySyntax), "{bad:?}");
+        }
+    }
+}

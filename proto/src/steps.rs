@@ -1,0 +1,169 @@
+//! The dialogue as data: one row per step, run by [`crate::engine`].
+//!
+//! A row names the command (a slice of [`TEXT`] plus an argument), the reply
+//! that moves on, the error when another reply comes, and the step reported
+//! to the application (`IP_SMTPC_STEP_*`). Branches (HELO fallback, the AUTH
+//! choice, the recipient loop) are the few lines of `Engine::on_reply`.
+
+use crate::error::Error;
+
+/// Waiting for the greeting.
+pub const GREETING: u8 = 0;
+/// EHLO.
+pub const EHLO: u8 = 1;
+/// HELO, after EHLO got 5xx.
+pub const HELO: u8 = 2;
+/// AUTH PLAIN with the initial response.
+pub const PLAIN: u8 = 3;
+/// AUTH LOGIN.
+pub const LOGIN: u8 = 4;
+/// AUTH LOGIN: the user name.
+pub const LOGIN_USER: u8 = 5;
+/// AUTH LOGIN: the password.
+pub const LOGIN_PASS: u8 = 6;
+/// `*`: cancels an AUTH exchange that asked for more (RFC 4954 §4).
+pub const CANCEL: u8 = 7;
+/// MAIL FROM.
+pub const MAIL: u8 = 8;
+/// RCPT TO, once per recipient.
+pub const RCPT: u8 = 9;
+/// DATA.
+pub const DATA: u8 = 10;
+/// The message and the final dot.
+pub const DOT: u8 = 11;
+/// QUIT.
+pub const QUIT: u8 = 12;
+/// Finished.
+pub const DONE: u8 = 13;
+/// Not a row: "after EHLO or HELO", where the engine chooses STARTTLS, AUTH or MAIL.
+pub const HELLO_DONE: u8 = 0xfe;
+/// STARTTLS (RFC 3207), after the seed rows so their numbers do not move.
+#[cfg(feature = "tls")]
+pub const STARTTLS: u8 = 14;
+/// Not a row: the TLS handshake (the driver's `pfUpgrade`) after "220 ready".
+#[cfg(feature = "tls")]
+pub const UPGRADE: u8 = 0xfd;
+
+/// The argument a command carries after its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// Nothing.
+    None,
+    /// The own domain.
+    Domain,
+    /// base64("\0" user "\0" password).
+    Plain,
+    /// base64(user).
+    User,
+    /// base64(password).
+    Pass,
+    /// The sender's address, `>` and the MAIL parameters.
+    Sender,
+    /// The current recipient's address and `>`.
+    Rcpt,
+    /// Not a command: the message content (or nothing, for the greeting).
+    Content,
+}
+
+/// Every command's text, one after the other; rows slice it.
+#[cfg(not(feature = "tls"))]
+pub const TEXT: &[u8] = b"EHLO HELO AUTH PLAIN AUTH LOGIN*MAIL FROM:<RCPT TO:<DATAQUIT";
+/// Every command's text, one after the other; rows slice it.
+#[cfg(feature = "tls")]
+pub const TEXT: &[u8] = b"EHLO HELO AUTH PLAIN AUTH LOGIN*MAIL FROM:<RCPT TO:<DATAQUITSTARTTLS";
+
+/// One step of the dialogue.
+#[derive(Clone, Copy, Debug)]
+pub struct Row {
+    /// Start of the command in [`TEXT`].
+    pub at: u8,
+    /// Length of the command text.
+    pub len: u8,
+    /// What follows the text.
+    pub arg: Arg,
+    /// The reply that moves on: an exact code, or a class when it ends in `00`.
+    pub expect: u16,
+    /// The step after that reply (the recipient loop is the engine's).
+    pub next: u8,
+    /// The error for any other reply (refined for 552 and 4xx by the engine).
+    pub error: Error,
+    /// `IP_SMTPC_STEP_*` reported for this step.
+    pub report: u8,
+}
+
+const fn row(at: u8, len: u8, arg: Arg, expect: u16, next: u8, error: Error, report: u8) -> Row {
+    Row { at, len, arg, expect, next, error, report }
+}
+
+/// The dialogue, indexed by the step constants above.
+pub const ROWS: [Row; 14] = [
+    row(0, 0, Arg::Content, 220, EHLO, Error::GreetingRefused, 2),
+    row(0, 5, Arg::Domain, 200, HELLO_DONE, Error::HeloRejected, 3),
+    row(5, 5, Arg::Domain, 200, HELLO_DONE, Error::HeloRejected, 3),
+    row(10, 11, Arg::Plain, 235, MAIL, Error::AuthFailed, 5),
+    row(21, 10, Arg::None, 334, LOGIN_USER, Error::AuthFailed, 5),
+    row(0, 0, Arg::User, 334, LOGIN_PASS, Error::AuthFailed, 5),
+    row(0, 0, Arg::Pass, 235, MAIL, Error::AuthFailed, 5),
+    row(31, 1, Arg::None, 0, QUIT, Error::AuthProtocol, 5),
+    row(32, 11, Arg::Sender, 200, RCPT, Error::SenderRejected, 6),
+    row(43, 9, Arg::Rcpt, 200, RCPT, Error::AllRecipientsRejected, 7),
+    row(52, 4, Arg::None, 354, DOT, Error::DataRejected, 8),
+    row(0, 0, Arg::Content, 200, QUIT, Error::MessageRejected, 9),
+    row(56, 4, Arg::None, 221, DONE, Error::OutcomeUnknown, 10),
+    FINISHED,
+];
+
+/// STARTTLS: 220 hands over to the handshake; anything else is the engine's decision
+/// (continue in clear when TLS is optional).
+#[cfg(feature = "tls")]
+const STARTTLS_ROW: Row = row(60, 8, Arg::None, 220, UPGRADE, Error::TlsRefused, 4);
+
+/// The DONE row.
+const FINISHED: Row = row(0, 0, Arg::None, 0, DONE, Error::Receive, 11);
+
+impl Row {
+    /// The row of `step` (the DONE row for anything out of range).
+    #[inline(never)]
+    pub fn of(step: u8) -> &'static Row {
+        #[cfg(feature = "tls")]
+        if step == STARTTLS {
+            return &STARTTLS_ROW;
+        }
+        ROWS.get(usize::from(step)).unwrap_or(&FINISHED)
+    }
+
+    /// The command text.
+    pub fn text(&self) -> &'static [u8] {
+        TEXT.get(usize::from(self.at)..usize::from(self.at) + usize::from(self.len)).unwrap_or_default()
+    }
+
+    /// `true` when `code` moves this step on.
+    pub fn accepts(&self, code: u16) -> bool {
+        if self.expect % 100 == 0 {
+            code / 100 == self.expect / 100
+        } else {
+            code == self.expect
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts() {
+        let texts: Vec<&[u8]> = ROWS.iter().map(Row::text).collect();
+        assert_eq!(
+            texts,
+            [&b""[..], b"EHLO ", b"HELO ", b"AUTH PLAIN ", b"AUTH LOGIN", b"", b"", b"*", b"MAIL FROM:<", b"RCPT TO:<", b"DATA", b"", b"QUIT", b""]
+        );
+    }
+
+    #[test]
+    fn classes_and_codes() {
+        assert!(Row::of(EHLO).accepts(250) && Row::of(EHLO).accepts(251) && !Row::of(EHLO).accepts(354));
+        assert!(Row::of(GREETING).accepts(220) && !Row::of(GREETING).accepts(250));
+        assert!(Row::of(DATA).accepts(354) && !Row::of(DATA).accepts(250));
+    }
+}

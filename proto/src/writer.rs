@@ -1,0 +1,108 @@
+//! The one byte writer.
+//!
+//! Everything the client sends is rendered through a [`Writer`] into the
+//! caller's out buffer. A unit (a command, the header block) longer than the
+//! room left is rendered again from its start on the next call with a skip
+//! count: the bytes already sent are counted, not stored. Rendering is pure,
+//! so the second rendering is byte for byte the first one.
+
+/// Renders into `buf`, dropping the first `skip` bytes; counts the bytes
+/// that did not fit (so `len` may exceed the buffer: then it is full).
+pub struct Writer<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+    skip: usize,
+}
+
+impl<'b> Writer<'b> {
+    /// A writer into `buf` that drops the first `skip` bytes it is given.
+    pub fn new(buf: &'b mut [u8], skip: usize) -> Self {
+        Writer { buf, len: 0, skip }
+    }
+
+    /// Appends one byte (or counts it off the skip, or notes overflow).
+    pub fn byte(&mut self, b: u8) {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return;
+        }
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+        }
+        self.len += 1;
+    }
+
+    /// Appends bytes.
+    pub fn put(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.byte(b);
+        }
+    }
+
+    /// Appends `value` in decimal, zero-padded to at least `width` digits.
+    pub fn num(&mut self, value: u32, width: u32) {
+        if width > 1 || value >= 10 {
+            self.num(value / 10, width.saturating_sub(1));
+        }
+        self.byte(b'0' + (value % 10) as u8);
+    }
+
+    /// Bytes written into the buffer so far.
+    pub fn len(&self) -> usize {
+        self.len.min(self.buf.len())
+    }
+
+    /// `true` when nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Room left in the buffer.
+    pub fn room(&self) -> usize {
+        self.buf.len().saturating_sub(self.len)
+    }
+
+    /// `true` when some byte did not fit: the unit must be rendered again.
+    pub fn is_full(&self) -> bool {
+        self.len > self.buf.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Renders `f` through buffers of `size` bytes with the skip trick.
+    pub fn chunked(size: usize, f: impl Fn(&mut Writer<'_>)) -> Vec<u8> {
+        let mut wire = Vec::new();
+        loop {
+            let mut buf = vec![0xAA; size];
+            let mut w = Writer::new(&mut buf, wire.len());
+            f(&mut w);
+            let (n, full) = (w.len(), w.is_full());
+            wire.extend_from_slice(&buf[..n]);
+            if !full {
+                return wire;
+            }
+        }
+    }
+
+    #[test]
+    fn every_buffer_size_gives_the_same_bytes() {
+        let unit = |w: &mut Writer<'_>| {
+            w.put(b"MAIL FROM:<");
+            w.num(7, 3);
+            w.put(b">\r\n");
+        };
+        for size in 1..20 {
+            assert_eq!(chunked(size, unit), b"MAIL FROM:<007>\r\n", "size {size}");
+        }
+    }
+
+    #[test]
+    fn numbers() {
+        for (v, w, s) in [(0, 1, "0"), (5, 2, "05"), (2026, 4, "2026"), (123, 1, "123"), (0, 0, "0")] {
+            assert_eq!(chunked(8, |wr| wr.num(v, w)), s.as_bytes());
+        }
+    }
+}
