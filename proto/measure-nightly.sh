@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # Usage: ./measure-nightly.sh [cargo args...]
 # The pinned-nightly recipe of issue 12, measured with the shared probe: the installed nightly,
 # core and compiler_builtins rebuilt from source for the target (-Zbuild-std; without the
@@ -8,4 +9,4 @@
 set -eu
 D=$(cd "$(dirname "$0")" && pwd)
 RUSTUP_TOOLCHAIN=${NIGHTLY:-nightly} RUSTFLAGS="${RUSTFLAGS:-} -C target-cpu=cortex-m4 -C llvm-args=-inline-threshold=20" \
-  /work/shared/footprint-probe/measure.sh "$D" -Zbuild-std=core,compiler_builtins "$@"
+  "$D/../../shared/footprint-probe/measure.sh" "$D" -Zbuild-std=core,compiler_builtins "$@"

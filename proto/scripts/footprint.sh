@@ -1,6 +1,7 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # Usage: scripts/footprint.sh [--localize] [--list] [ARCHIVE]
-# Links the footprint probe (/work/shared/footprint-probe) with the archive exactly as its
+# Links the footprint probe (../shared/footprint-probe beside the repository) with the archive exactly as its
 # measure.sh does and prints rom_delta the same way. --localize first makes the archive's
 # compiler_builtins memcpy/memmove/memset/memcmp (and __aeabi_mem*) local, as the shipped
 # archive must be; --list prints the symbols the library brought in, largest first.
@@ -9,7 +10,7 @@ P=$(cd "$(dirname "$0")/.." && pwd)
 LOC=0; LIST=0
 while [ $# -gt 0 ]; do case $1 in --localize) LOC=1; shift;; --list) LIST=1; shift;; *) break;; esac; done
 A=${1:-$P/target/thumbv7em-none-eabihf/release/libip_smtpc.a}
-H=/work/shared/footprint-probe
+H=$(cd "$P/../../shared/footprint-probe" && pwd)
 O=$(mktemp -d)
 if [ $LOC = 1 ]; then
   cp "$A" "$O/lib.a"; A=$O/lib.a

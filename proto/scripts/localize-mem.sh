@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # Usage: scripts/localize-mem.sh ARCHIVE
 # Makes compiler_builtins' C-library symbols local in the archive, so a firmware linking it
 # before its C library keeps the C library's memcpy/memset (issue 12). In place.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Static worst-case stack of IP_SMTPC_Send from the linked probe ELF (scripts/footprint.sh
 leaves it in /tmp/proto-lib.elf): per function, the bytes pushed (push/stmdb) plus `sub sp`,
 then the deepest path through direct calls (bl). Indirect calls (blx: the C hooks and

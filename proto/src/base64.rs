@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Base64 (RFC 4648 §4) of concatenated parts, for AUTH PLAIN and LOGIN.
 
 use crate::writer::Writer;
@@ -35,7 +36,11 @@ pub fn put(w: &mut Writer<'_>, parts: &[&[u8]]) {
 /// Writes the first `digits` digits of the 24-bit group `acc`, padding to 4.
 fn quad(w: &mut Writer<'_>, acc: u32, digits: u32) {
     for i in 0..4u32 {
-        w.byte(if i < digits { digit(acc >> (18 - 6 * i)) } else { b'=' });
+        w.byte(if i < digits {
+            digit(acc >> (18 - 6 * i))
+        } else {
+            b'='
+        });
     }
 }
 
@@ -53,7 +58,15 @@ mod tests {
 
     #[test]
     fn rfc4648_vectors() {
-        for (i, o) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")] {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(b64(&[i.as_bytes()]), o);
         }
         assert_eq!(b64(&[b"\0", b"user", b"\0", b"pass"]), "AHVzZXIAcGFzcw==");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The body on the wire: CR LF canonicalisation and dot-stuffing (RFC 5321
 //! §4.5.2), then the end-of-data line. Chunk-safe: it stops before a token
 //! that does not fit and resumes from [`Body`] on the next call.
@@ -96,7 +97,9 @@ mod tests {
 
     #[test]
     fn no_bare_cr_or_lf_ever() {
-        let body: Vec<u8> = (0..600u32).map(|i| [b'\r', b'\n', b'.', b'a'][(i * 7 % 11 % 4) as usize]).collect();
+        let body: Vec<u8> = (0..600u32)
+            .map(|i| [b'\r', b'\n', b'.', b'a'][(i * 7 % 11 % 4) as usize])
+            .collect();
         let out = wire(&body, 7);
         for (i, &b) in out.iter().enumerate() {
             if b == b'\r' {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! One pass over the caller's input before anything is connected.
 //!
 //! Every field is checked (a distinct error per problem) and hashed for
@@ -57,7 +58,12 @@ struct Scan {
 /// Classifies every byte of `s` and adds it to the FNV-1a `hash` (with a
 /// separator after the field, so ("ab","c") and ("a","bc") differ).
 fn scan(s: &[u8], hash: &mut u64) -> Scan {
-    let mut r = Scan { classes: 0, after_at: 0, longest: 0, quotes: 0 };
+    let mut r = Scan {
+        classes: 0,
+        after_at: 0,
+        longest: 0,
+        quotes: 0,
+    };
     let mut line = 0;
     for (i, &b) in s.iter().enumerate() {
         *hash = (*hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
@@ -129,7 +135,12 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         let a = e.addr.ok_or(Error::NullPointer)?;
         address(a, &mut hash, i == 0)?;
         // `To: "name" <addr>,` must fit a 998-octet line, escapes included.
-        text(e.name, &mut hash, MAX_LINE - 16 - a.len(), Error::InvalidName)?;
+        text(
+            e.name,
+            &mut hash,
+            MAX_LINE - 16 - a.len(),
+            Error::InvalidName,
+        )?;
         if i > 0 && !(TO..=BCC).contains(&e.kind) {
             return Err(Error::InvalidRecipientType);
         }
@@ -143,7 +154,11 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     let d = m.domain();
     scan(d, &mut hash);
     let host = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']');
-    if d.len() > MAX_DOMAIN || !d.iter().all(host) || d.first() == Some(&b'.') || d.last() == Some(&b'.') {
+    if d.len() > MAX_DOMAIN
+        || !d.iter().all(host)
+        || d.first() == Some(&b'.')
+        || d.last() == Some(&b'.')
+    {
         return Err(Error::InvalidDomain);
     }
     crate::date::validate_timezone(m.timezone())?;
@@ -156,7 +171,11 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     if body.longest > MAX_LINE {
         return Err(Error::InvalidBody);
     }
-    Ok(Checked { hash, time: time.unwrap_or(0), eight_bit: body.classes & HIGH != 0 })
+    Ok(Checked {
+        hash,
+        time: time.unwrap_or(0),
+        eight_bit: body.classes & HIGH != 0,
+    })
 }
 
 #[cfg(test)]
@@ -201,19 +220,48 @@ mod tests {
         assert_eq!(err(|m| m.entries.clear()), Error::NoSender);
         assert_eq!(err(|m| m.entries.truncate(1)), Error::NoRecipient);
         assert_eq!(err(|m| m.entries[1].1 = None), Error::NullPointer);
-        assert_eq!(err(|m| m.entries[1].1 = Some("a\r\n@b")), Error::AddressControlChar);
-        assert_eq!(err(|m| m.entries[0].1 = Some("a\0b@c")), Error::AddressControlChar);
-        assert_eq!(err(|m| m.entries[1].1 = Some("nobody")), Error::AddressSyntax);
-        assert_eq!(err(|m| m.entries[1].1 = Some("a>b@c")), Error::AddressSyntax);
+        assert_eq!(
+            err(|m| m.entries[1].1 = Some("a\r\n@b")),
+            Error::AddressControlChar
+        );
+        assert_eq!(
+            err(|m| m.entries[0].1 = Some("a\0b@c")),
+            Error::AddressControlChar
+        );
+        assert_eq!(
+            err(|m| m.entries[1].1 = Some("nobody")),
+            Error::AddressSyntax
+        );
+        assert_eq!(
+            err(|m| m.entries[1].1 = Some("a>b@c")),
+            Error::AddressSyntax
+        );
         assert_eq!(err(|m| m.entries[1].1 = Some("@c")), Error::AddressSyntax);
         assert_eq!(err(|m| m.entries[1].1 = Some("")), Error::AddressSyntax);
-        assert_eq!(err(|m| m.entries[1].1 = Some(Box::leak("x".repeat(65).into_boxed_str()))), Error::AddressSyntax);
-        assert_eq!(err(|m| m.entries[1].1 = Some(Box::leak(format!("{}@b", "x".repeat(65)).into_boxed_str()))), Error::AddressTooLong);
-        assert_eq!(err(|m| m.entries[1].1 = Some(Box::leak(format!("a@{}", "x".repeat(253)).into_boxed_str()))), Error::AddressTooLong);
-        assert_eq!(err(|m| m.entries[1].0 = "Evil\r\nBcc: x"), Error::InvalidName);
+        assert_eq!(
+            err(|m| m.entries[1].1 = Some(Box::leak("x".repeat(65).into_boxed_str()))),
+            Error::AddressSyntax
+        );
+        assert_eq!(
+            err(|m| m.entries[1].1 =
+                Some(Box::leak(format!("{}@b", "x".repeat(65)).into_boxed_str()))),
+            Error::AddressTooLong
+        );
+        assert_eq!(
+            err(|m| m.entries[1].1 =
+                Some(Box::leak(format!("a@{}", "x".repeat(253)).into_boxed_str()))),
+            Error::AddressTooLong
+        );
+        assert_eq!(
+            err(|m| m.entries[1].0 = "Evil\r\nBcc: x"),
+            Error::InvalidName
+        );
         assert_eq!(err(|m| m.entries[0].0 = "Jörg"), Error::InvalidName);
         assert_eq!(err(|m| m.subject = "hi\nthere"), Error::InvalidSubject);
-        assert_eq!(err(|m| m.subject = Box::leak("s".repeat(901).into_boxed_str())), Error::InvalidSubject);
+        assert_eq!(
+            err(|m| m.subject = Box::leak("s".repeat(901).into_boxed_str())),
+            Error::InvalidSubject
+        );
         assert_eq!(err(|m| m.entries[2].2 = 4), Error::InvalidRecipientType);
         assert_eq!(err(|m| m.entries[2].2 = 0), Error::InvalidRecipientType);
         assert_eq!(err(|m| m.user = "u\r\n"), Error::InvalidCredentials);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The Date header value (RFC 5322 §3.3) from emNet's FAT-packed time.
 //!
 //! Bits 0-4 seconds/2, 5-10 minute, 11-15 hour, 16-20 day, 21-24 month,
@@ -19,14 +20,25 @@ fn field(packed: u32, at: u32, width: u32) -> u32 {
 /// Checks a packed time: a real calendar date and a time of day.
 #[inline(always)]
 pub fn validate(packed: u32) -> Result<(), Error> {
-    let (year, month, day) = (field(packed, 25, 7) + 1980, field(packed, 21, 4), field(packed, 16, 5));
+    let (year, month, day) = (
+        field(packed, 25, 7) + 1980,
+        field(packed, 21, 4),
+        field(packed, 16, 5),
+    );
     let days = match month {
         2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     };
-    if month == 0 || month > 12 || day == 0 || day > days || field(packed, 11, 5) > 23 || field(packed, 5, 6) > 59 || field(packed, 0, 5) > 29 {
+    if month == 0
+        || month > 12
+        || day == 0
+        || day > days
+        || field(packed, 11, 5) > 23
+        || field(packed, 5, 6) > 59
+        || field(packed, 0, 5) > 29
+    {
         return Err(Error::InvalidDate);
     }
     Ok(())
@@ -37,7 +49,11 @@ pub fn validate(packed: u32) -> Result<(), Error> {
 pub fn validate_timezone(tz: &[u8]) -> Result<(), Error> {
     match tz {
         [] => Ok(()),
-        [b'+' | b'-', h1 @ b'0'..=b'2', h2 @ b'0'..=b'9', b'0'..=b'5', b'0'..=b'9'] if (*h1, *h2) < (b'2', b'4') => Ok(()),
+        [b'+' | b'-', h1 @ b'0'..=b'2', h2 @ b'0'..=b'9', b'0'..=b'5', b'0'..=b'9']
+            if (*h1, *h2) < (b'2', b'4') =>
+        {
+            Ok(())
+        }
         _ => Err(Error::InvalidTimezone),
     }
 }
@@ -52,10 +68,21 @@ fn name(w: &mut Writer<'_>, names: &[u8], index: u32) {
 /// Writes a validated packed time in RFC 5322 form with `tz` (empty = `-0000`).
 #[inline(always)]
 pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) {
-    let (year, month, day) = (field(packed, 25, 7) + 1980, field(packed, 21, 4), field(packed, 16, 5));
+    let (year, month, day) = (
+        field(packed, 25, 7) + 1980,
+        field(packed, 21, 4),
+        field(packed, 16, 5),
+    );
     let y = if month < 3 { year - 1 } else { year };
-    let offset = OFFSETS.get(month.wrapping_sub(1) as usize).copied().unwrap_or(0);
-    name(w, DAYS, (y + y / 4 - y / 100 + y / 400 + u32::from(offset) + day) % 7);
+    let offset = OFFSETS
+        .get(month.wrapping_sub(1) as usize)
+        .copied()
+        .unwrap_or(0);
+    name(
+        w,
+        DAYS,
+        (y + y / 4 - y / 100 + y / 400 + u32::from(offset) + day) % 7,
+    );
     w.put(b", ");
     w.num(day, 1);
     w.byte(b' ');
@@ -91,19 +118,42 @@ mod tests {
     #[test]
     fn emnet_sample_and_weekdays() {
         assert_eq!(render(0x3A29_4800, ""), "Fri, 9 Jan 2009 09:00:00 -0000");
-        assert_eq!(render(fat(2026, 11, 28, 17, 16, 0), "+0100"), "Sat, 28 Nov 2026 17:16:00 +0100");
-        assert_eq!(render(fat(2000, 2, 29, 23, 59, 58), "-0830"), "Tue, 29 Feb 2000 23:59:58 -0830");
-        assert_eq!(render(fat(2024, 3, 1, 0, 0, 0), ""), "Fri, 1 Mar 2024 00:00:00 -0000");
-        assert_eq!(render(fat(1980, 1, 1, 0, 0, 0), ""), "Tue, 1 Jan 1980 00:00:00 -0000");
+        assert_eq!(
+            render(fat(2026, 11, 28, 17, 16, 0), "+0100"),
+            "Sat, 28 Nov 2026 17:16:00 +0100"
+        );
+        assert_eq!(
+            render(fat(2000, 2, 29, 23, 59, 58), "-0830"),
+            "Tue, 29 Feb 2000 23:59:58 -0830"
+        );
+        assert_eq!(
+            render(fat(2024, 3, 1, 0, 0, 0), ""),
+            "Fri, 1 Mar 2024 00:00:00 -0000"
+        );
+        assert_eq!(
+            render(fat(1980, 1, 1, 0, 0, 0), ""),
+            "Tue, 1 Jan 1980 00:00:00 -0000"
+        );
     }
 
     #[test]
     fn invalid_dates() {
         assert!(validate(fat(2026, 11, 28, 17, 16, 0)).is_ok());
-        for bad in [0, fat(2026, 13, 1, 0, 0, 0), fat(2026, 2, 29, 0, 0, 0), fat(2100, 2, 29, 0, 0, 0), fat(2026, 4, 31, 0, 0, 0), fat(2026, 1, 1, 24, 0, 0), fat(2026, 1, 1, 0, 60, 0)] {
+        for bad in [
+            0,
+            fat(2026, 13, 1, 0, 0, 0),
+            fat(2026, 2, 29, 0, 0, 0),
+            fat(2100, 2, 29, 0, 0, 0),
+            fat(2026, 4, 31, 0, 0, 0),
+            fat(2026, 1, 1, 24, 0, 0),
+            fat(2026, 1, 1, 0, 60, 0),
+        ] {
             assert_eq!(validate(bad), Err(Error::InvalidDate), "{bad:x}");
         }
-        assert_eq!(validate(fat(2026, 1, 1, 0, 0, 0) | 30), Err(Error::InvalidDate));
+        assert_eq!(
+            validate(fat(2026, 1, 1, 0, 0, 0) | 30),
+            Err(Error::InvalidDate)
+        );
     }
 
     #[test]
@@ -112,7 +162,11 @@ mod tests {
             assert_eq!(validate_timezone(ok.as_bytes()), Ok(()), "{ok}");
         }
         for bad in ["0100", "+01", "+2400", "+0160", "+01000", " +0100", "UTC"] {
-            assert_eq!(validate_timezone(bad.as_bytes()), Err(Error::InvalidTimezone), "{bad}");
+            assert_eq!(
+                validate_timezone(bad.as_bytes()),
+                Err(Error::InvalidTimezone),
+                "{bad}"
+            );
         }
     }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The resumable sans-IO engine: one SMTP transaction for one mail.
 //!
 //! The driver asks [`Engine::next`] what to do and does it: send bytes and
@@ -197,7 +198,10 @@ impl<'b> Engine<'b> {
     #[cfg(feature = "deadline")]
     pub fn tick(&mut self, now_ms: u32) {
         self.now = now_ms;
-        if self.phase != Phase::Closed && self.timeout != 0 && now_ms.wrapping_sub(self.since) >= self.timeout {
+        if self.phase != Phase::Closed
+            && self.timeout != 0
+            && now_ms.wrapping_sub(self.since) >= self.timeout
+        {
             self.abort(Error::Timeout);
         }
     }
@@ -206,7 +210,8 @@ impl<'b> Engine<'b> {
     /// receive or send must not block longer); `None` without a deadline.
     #[cfg(feature = "deadline")]
     pub fn poll_at(&self) -> Option<u32> {
-        (self.timeout != 0 && self.phase != Phase::Closed).then(|| self.since.wrapping_add(self.timeout))
+        (self.timeout != 0 && self.phase != Phase::Closed)
+            .then(|| self.since.wrapping_add(self.timeout))
     }
 
     /// What to do next.
@@ -216,7 +221,13 @@ impl<'b> Engine<'b> {
             let report = Row::of(self.step).report;
             if report != self.reported {
                 self.reported = report;
-                return Action::Event(Event { kind: EventKind::Step, step: report, code: 0, index: 0, text: b"" });
+                return Action::Event(Event {
+                    kind: EventKind::Step,
+                    step: report,
+                    code: 0,
+                    index: 0,
+                    text: b"",
+                });
             }
             if self.tx_pos < self.tx_len {
                 return Action::Send(self.tx.get(self.tx_pos..self.tx_len).unwrap_or_default());
@@ -236,15 +247,25 @@ impl<'b> Engine<'b> {
                             let start = self.rx_pos + 4;
                             self.rx_pos += line.len;
                             let end = self.rx_pos.saturating_sub(2);
-                            if let Some((kind, index)) = self.on_line(m, line.code, line.last, start, end) {
+                            if let Some((kind, index)) =
+                                self.on_line(m, line.code, line.last, start, end)
+                            {
                                 let text = self.rx.get(start..end).unwrap_or_default();
                                 let step = Row::of(RCPT).report;
-                                return Action::Event(Event { kind, step, code: line.code, index, text });
+                                return Action::Event(Event {
+                                    kind,
+                                    step,
+                                    code: line.code,
+                                    index,
+                                    text,
+                                });
                             }
                         }
                         Ok(None) => {
                             if self.room_for_more() {
-                                return Action::Receive(self.rx.get_mut(self.rx_len..).unwrap_or_default());
+                                return Action::Receive(
+                                    self.rx.get_mut(self.rx_len..).unwrap_or_default(),
+                                );
                             }
                             self.abort(Error::ReplyTooLong);
                         }
@@ -342,7 +363,11 @@ impl<'b> Engine<'b> {
         self.tx_pos = 0;
         self.tx = tx;
         let restart = done || (self.step == DOT && self.header_done);
-        self.unit_sent = if restart { 0 } else { self.unit_sent + self.tx_len };
+        self.unit_sent = if restart {
+            0
+        } else {
+            self.unit_sent + self.tx_len
+        };
         if done {
             self.phase = Phase::Wait;
         }
@@ -373,7 +398,14 @@ impl<'b> Engine<'b> {
     /// One complete reply line; its text is `rx[start..end]`. Returns the
     /// recipient event a complete reply to RCPT makes.
     #[inline(always)]
-    fn on_line<M: Mail>(&mut self, m: &M, code: u16, last: bool, start: usize, end: usize) -> Option<(EventKind, usize)> {
+    fn on_line<M: Mail>(
+        &mut self,
+        m: &M,
+        code: u16,
+        last: bool,
+        start: usize,
+        end: usize,
+    ) -> Option<(EventKind, usize)> {
         if self.code != 0 && code != self.code {
             self.abort(Error::ReplySyntax);
             return None;
@@ -428,7 +460,14 @@ impl<'b> Engine<'b> {
         let mut event = None;
         let mut next = if ok { row.next } else { QUIT };
         if step == RCPT {
-            event = Some((if ok { EventKind::Accepted } else { EventKind::Rejected }, self.rcpt));
+            event = Some((
+                if ok {
+                    EventKind::Accepted
+                } else {
+                    EventKind::Rejected
+                },
+                self.rcpt,
+            ));
             if ok {
                 self.accepted += 1;
             } else {
@@ -466,7 +505,11 @@ impl<'b> Engine<'b> {
             self.rcpt = 1;
         } else if step == DOT {
             // The 2xx to the final dot: the only success.
-            self.outcome = Some(if self.rejected > 0 { Err(Error::PartialDelivery) } else { Ok(()) });
+            self.outcome = Some(if self.rejected > 0 {
+                Err(Error::PartialDelivery)
+            } else {
+                Ok(())
+            });
         }
         self.unit_sent = 0;
         #[cfg(feature = "tls")]
@@ -571,7 +614,8 @@ impl<'b> Engine<'b> {
     /// The transaction cannot go on.
     fn abort(&mut self, e: Error) {
         // The final dot may have gone out (or the server answered early).
-        let unknown = self.step == DOT && (self.phase == Phase::Wait || e == Error::UnexpectedReply);
+        let unknown =
+            self.step == DOT && (self.phase == Phase::Wait || e == Error::UnexpectedReply);
         self.decide(if unknown { Error::OutcomeUnknown } else { e });
         self.close();
     }
@@ -588,11 +632,21 @@ impl<'b> Engine<'b> {
 /// The EHLO words the engine looks for, upper case, each with its bit
 /// (`CAP_AUTH` only marks the keyword).
 #[cfg(not(feature = "tls"))]
-const WORDS: [(&[u8], u8); 4] = [(b"AUTH", CAP_AUTH), (b"8BITMIME", CAP_8BIT), (b"PLAIN", CAP_PLAIN), (b"LOGIN", CAP_LOGIN)];
+const WORDS: [(&[u8], u8); 4] = [
+    (b"AUTH", CAP_AUTH),
+    (b"8BITMIME", CAP_8BIT),
+    (b"PLAIN", CAP_PLAIN),
+    (b"LOGIN", CAP_LOGIN),
+];
 /// The EHLO words the engine looks for, with STARTTLS.
 #[cfg(feature = "tls")]
-const WORDS: [(&[u8], u8); 5] =
-    [(b"AUTH", CAP_AUTH), (b"8BITMIME", CAP_8BIT), (b"PLAIN", CAP_PLAIN), (b"LOGIN", CAP_LOGIN), (b"STARTTLS", CAP_STARTTLS)];
+const WORDS: [(&[u8], u8); 5] = [
+    (b"AUTH", CAP_AUTH),
+    (b"8BITMIME", CAP_8BIT),
+    (b"PLAIN", CAP_PLAIN),
+    (b"LOGIN", CAP_LOGIN),
+    (b"STARTTLS", CAP_STARTTLS),
+];
 
 /// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
 /// among its parameters, or `8BITMIME` (RFC 5321 §4.1.1.1, keywords and
@@ -607,8 +661,17 @@ fn capabilities(text: &[u8]) -> u8 {
         for &(name, bit) in &WORDS {
             // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
             // (CAP_AUTH * 3 / 8 is CAP_PLAIN | CAP_LOGIN.)
-            let allowed = if start == 0 { CAP_AUTH | CAP_8BIT | CAP_STARTTLS } else { (caps & CAP_AUTH) * 3 / 8 };
-            if bit & allowed != 0 && w.len() == name.len() && w.iter().zip(name).all(|(a, b)| a.to_ascii_uppercase() == *b) {
+            let allowed = if start == 0 {
+                CAP_AUTH | CAP_8BIT | CAP_STARTTLS
+            } else {
+                (caps & CAP_AUTH) * 3 / 8
+            };
+            if bit & allowed != 0
+                && w.len() == name.len()
+                && w.iter()
+                    .zip(name)
+                    .all(|(a, b)| a.to_ascii_uppercase() == *b)
+            {
                 caps |= bit;
             }
         }
@@ -640,7 +703,14 @@ mod tests {
     /// [`exchange`] with the engine configured first; a TLS handshake shows
     /// as "[TLS]\r\n" in the transcript and succeeds unless `TLS FAILS` is
     /// the next scripted reply.
-    fn exchange_with(m: &TestMail, replies: &[&str], tx: usize, rx: usize, chunk: usize, configure: &dyn Fn(&mut Engine<'_>)) -> Run {
+    fn exchange_with(
+        m: &TestMail,
+        replies: &[&str],
+        tx: usize,
+        rx: usize,
+        chunk: usize,
+        configure: &dyn Fn(&mut Engine<'_>),
+    ) -> Run {
         let checked = check(m, None, 0).unwrap();
         let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; rx]);
         let mut e = Engine::new(&mut out, &mut input, &checked);
@@ -683,8 +753,20 @@ mod tests {
                     pending = &pending[n..];
                     e.received(n);
                 }
-                Action::Event(ev) => events.push((ev.kind, ev.step, ev.code, ev.index, String::from_utf8_lossy(ev.text).into_owned())),
-                Action::Done(result) => return Run { transcript, events, result },
+                Action::Event(ev) => events.push((
+                    ev.kind,
+                    ev.step,
+                    ev.code,
+                    ev.index,
+                    String::from_utf8_lossy(ev.text).into_owned(),
+                )),
+                Action::Done(result) => {
+                    return Run {
+                        transcript,
+                        events,
+                        result,
+                    }
+                }
                 #[cfg(feature = "tls")]
                 Action::Upgrade => {
                     transcript.push_str("[TLS]\r\n");
@@ -704,7 +786,11 @@ mod tests {
         let reference = exchange(m, replies, 256, 256, 4096);
         let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
         for chunk in 1..=longest {
-            assert_eq!(exchange(m, replies, 256, 256, chunk), reference, "chunk {chunk}");
+            assert_eq!(
+                exchange(m, replies, 256, 256, chunk),
+                reference,
+                "chunk {chunk}"
+            );
         }
         for tx in [8, 9, 13, 31, 64] {
             assert_eq!(exchange(m, replies, tx, 64, 7), reference, "tx {tx}");
@@ -712,11 +798,16 @@ mod tests {
         reference
     }
 
-    const EHLO_AUTH: &str = "250-mx.example.test\r\n250-PIPELINING\r\n250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n";
+    const EHLO_AUTH: &str =
+        "250-mx.example.test\r\n250-PIPELINING\r\n250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n";
     const HEADER_END: &str = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n";
 
     fn steps(run: &Run) -> Vec<u8> {
-        run.events.iter().filter(|e| e.0 == EventKind::Step).map(|e| e.1).collect()
+        run.events
+            .iter()
+            .filter(|e| e.0 == EventKind::Step)
+            .map(|e| e.1)
+            .collect()
     }
 
     #[test]
@@ -724,7 +815,21 @@ mod tests {
         let mut m = TestMail::sample();
         m.user = "user";
         m.password = "pass";
-        let run = exchange_all_sizes(&m, &["220 mx ESMTP\r\n", EHLO_AUTH, "235 ok\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n"]);
+        let run = exchange_all_sizes(
+            &m,
+            &[
+                "220 mx ESMTP\r\n",
+                EHLO_AUTH,
+                "235 ok\r\n",
+                "250 ok\r\n",
+                "250 a\r\n",
+                "250 b\r\n",
+                "250 c\r\n",
+                "354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ],
+        );
         let hash = check(&m, None, 0).unwrap().hash;
         let expected = format!(
             "S: 220 mx ESMTP\r\nC: EHLO example.test\r\nS: {EHLO_AUTH}C: AUTH PLAIN AHVzZXIAcGFzcw==\r\nS: 235 ok\r\n\
@@ -736,8 +841,20 @@ mod tests {
         assert_eq!(run.transcript, expected);
         assert_eq!(run.result, Ok(()));
         assert_eq!(steps(&run), [2, 3, 5, 6, 7, 8, 9, 10, 11]);
-        let rcpts: Vec<_> = run.events.iter().filter(|e| e.0 != EventKind::Step).map(|e| (e.0, e.2, e.3, e.4.as_str())).collect();
-        assert_eq!(rcpts, [(EventKind::Accepted, 250, 1, "a"), (EventKind::Accepted, 250, 2, "b"), (EventKind::Accepted, 250, 3, "c")]);
+        let rcpts: Vec<_> = run
+            .events
+            .iter()
+            .filter(|e| e.0 != EventKind::Step)
+            .map(|e| (e.0, e.2, e.3, e.4.as_str()))
+            .collect();
+        assert_eq!(
+            rcpts,
+            [
+                (EventKind::Accepted, 250, 1, "a"),
+                (EventKind::Accepted, 250, 2, "b"),
+                (EventKind::Accepted, 250, 3, "c")
+            ]
+        );
     }
 
     #[test]
@@ -745,7 +862,17 @@ mod tests {
         let mut m = TestMail::sample();
         m.user = "user";
         m.password = "";
-        let run = exchange_all_sizes(&m, &["220 mx\r\n", "250-mx\r\n250 AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n", "334 UGFzc3dvcmQ6\r\n", "535 5.7.8 no\r\n", "221 bye\r\n"]);
+        let run = exchange_all_sizes(
+            &m,
+            &[
+                "220 mx\r\n",
+                "250-mx\r\n250 AUTH LOGIN\r\n",
+                "334 VXNlcm5hbWU6\r\n",
+                "334 UGFzc3dvcmQ6\r\n",
+                "535 5.7.8 no\r\n",
+                "221 bye\r\n",
+            ],
+        );
         assert!(run.transcript.contains("C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\nS: 334 UGFzc3dvcmQ6\r\nC: \r\nS: 535 5.7.8 no\r\nC: QUIT\r\n"), "{}", run.transcript);
         assert_eq!(run.result, Err(Error::AuthFailed));
     }
@@ -753,14 +880,35 @@ mod tests {
     #[test]
     fn helo_fallback_and_no_auth_without_ehlo() {
         let m = TestMail::sample();
-        let run = exchange_all_sizes(&m, &["220 mx\r\n", "502 what\r\n", "250 hi\r\n", "250 ok\r\n", "250 a\r\n", "550 no such user\r\n", "250 c\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n"]);
+        let run = exchange_all_sizes(
+            &m,
+            &[
+                "220 mx\r\n",
+                "502 what\r\n",
+                "250 hi\r\n",
+                "250 ok\r\n",
+                "250 a\r\n",
+                "550 no such user\r\n",
+                "250 c\r\n",
+                "354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ],
+        );
         assert!(run.transcript.starts_with("S: 220 mx\r\nC: EHLO example.test\r\nS: 502 what\r\nC: HELO example.test\r\nS: 250 hi\r\nC: MAIL FROM:<node@example.test>\r\n"));
         assert_eq!(run.result, Err(Error::PartialDelivery));
-        assert!(run.events.contains(&(EventKind::Rejected, 7, 550, 2, "no such user".into())));
+        assert!(run
+            .events
+            .contains(&(EventKind::Rejected, 7, 550, 2, "no such user".into())));
         let mut m = TestMail::sample();
         m.user = "u";
-        let run = exchange_all_sizes(&m, &["220 mx\r\n", "500 what\r\n", "250 hi\r\n", "221 bye\r\n"]);
-        assert!(run.transcript.ends_with("C: HELO example.test\r\nS: 250 hi\r\nC: QUIT\r\nS: 221 bye\r\n"));
+        let run = exchange_all_sizes(
+            &m,
+            &["220 mx\r\n", "500 what\r\n", "250 hi\r\n", "221 bye\r\n"],
+        );
+        assert!(run
+            .transcript
+            .ends_with("C: HELO example.test\r\nS: 250 hi\r\nC: QUIT\r\nS: 221 bye\r\n"));
         assert_eq!(run.result, Err(Error::AuthNotSupported));
     }
 
@@ -768,45 +916,136 @@ mod tests {
     fn refusals_at_each_step() {
         let m = TestMail::sample();
         let r = |replies: &[&str]| exchange_all_sizes(&m, replies).result;
-        assert_eq!(r(&["554 go away\r\n", "221 bye\r\n"]), Err(Error::GreetingRefused));
-        assert_eq!(r(&["220 mx\r\n", "451 later\r\n", "221 bye\r\n"]), Err(Error::HeloRejected));
-        assert_eq!(r(&["220 mx\r\n", "550 x\r\n", "550 y\r\n", "221 bye\r\n"]), Err(Error::HeloRejected));
-        assert_eq!(r(&["220 mx\r\n", "250 mx\r\n", "550 no\r\n", "221 bye\r\n"]), Err(Error::SenderRejected));
-        assert_eq!(r(&["220 mx\r\n", "250 mx\r\n", "552 big\r\n", "221 bye\r\n"]), Err(Error::MessageTooBig));
-        assert_eq!(r(&["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "550 a\r\n", "550 b\r\n", "550 c\r\n", "221 bye\r\n"]), Err(Error::AllRecipientsRejected));
-        assert_eq!(r(&["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "554 no\r\n", "221 bye\r\n"]), Err(Error::DataRejected));
-        let data = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"];
-        for (reply, error) in [("452 full\r\n", Error::MessageTemporaryFailure), ("554 spam\r\n", Error::MessageRejected), ("552 big\r\n", Error::MessageTooBig)] {
+        assert_eq!(
+            r(&["554 go away\r\n", "221 bye\r\n"]),
+            Err(Error::GreetingRefused)
+        );
+        assert_eq!(
+            r(&["220 mx\r\n", "451 later\r\n", "221 bye\r\n"]),
+            Err(Error::HeloRejected)
+        );
+        assert_eq!(
+            r(&["220 mx\r\n", "550 x\r\n", "550 y\r\n", "221 bye\r\n"]),
+            Err(Error::HeloRejected)
+        );
+        assert_eq!(
+            r(&["220 mx\r\n", "250 mx\r\n", "550 no\r\n", "221 bye\r\n"]),
+            Err(Error::SenderRejected)
+        );
+        assert_eq!(
+            r(&["220 mx\r\n", "250 mx\r\n", "552 big\r\n", "221 bye\r\n"]),
+            Err(Error::MessageTooBig)
+        );
+        assert_eq!(
+            r(&[
+                "220 mx\r\n",
+                "250 mx\r\n",
+                "250 ok\r\n",
+                "550 a\r\n",
+                "550 b\r\n",
+                "550 c\r\n",
+                "221 bye\r\n"
+            ]),
+            Err(Error::AllRecipientsRejected)
+        );
+        assert_eq!(
+            r(&[
+                "220 mx\r\n",
+                "250 mx\r\n",
+                "250 ok\r\n",
+                "250 a\r\n",
+                "250 b\r\n",
+                "250 c\r\n",
+                "554 no\r\n",
+                "221 bye\r\n"
+            ]),
+            Err(Error::DataRejected)
+        );
+        let data = [
+            "220 mx\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+        ];
+        for (reply, error) in [
+            ("452 full\r\n", Error::MessageTemporaryFailure),
+            ("554 spam\r\n", Error::MessageRejected),
+            ("552 big\r\n", Error::MessageTooBig),
+        ] {
             let replies: Vec<&str> = data.iter().copied().chain([reply, "221 bye\r\n"]).collect();
             assert_eq!(r(&replies), Err(error));
         }
         // No DATA after all recipients were rejected.
-        let run = exchange_all_sizes(&m, &["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "550 a\r\n", "550 b\r\n", "550 c\r\n", "221 bye\r\n"]);
+        let run = exchange_all_sizes(
+            &m,
+            &[
+                "220 mx\r\n",
+                "250 mx\r\n",
+                "250 ok\r\n",
+                "550 a\r\n",
+                "550 b\r\n",
+                "550 c\r\n",
+                "221 bye\r\n",
+            ],
+        );
         assert!(!run.transcript.contains("DATA"));
     }
 
     #[test]
     fn service_closing_at_any_step_sends_nothing_more() {
         let m = TestMail::sample();
-        let all = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"];
+        let all = [
+            "220 mx\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+        ];
         for at in 0..=all.len() {
             let mut replies: Vec<&str> = all[..at].to_vec();
             replies.push("421 4.3.2 shutting down\r\n");
             let run = exchange_all_sizes(&m, &replies);
             assert_eq!(run.result, Err(Error::ServiceClosing), "at {at}");
-            assert!(run.transcript.ends_with("S: 421 4.3.2 shutting down\r\n"), "at {at}: {}", run.transcript);
+            assert!(
+                run.transcript.ends_with("S: 421 4.3.2 shutting down\r\n"),
+                "at {at}: {}",
+                run.transcript
+            );
         }
     }
 
     #[test]
     fn outcome_unknown_after_the_dot() {
         let m = TestMail::sample();
-        let upto_data = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"];
+        let upto_data = [
+            "220 mx\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+        ];
         // The connection drops before the reply to the dot.
-        assert_eq!(exchange_all_sizes(&m, &upto_data).result, Err(Error::OutcomeUnknown));
+        assert_eq!(
+            exchange_all_sizes(&m, &upto_data).result,
+            Err(Error::OutcomeUnknown)
+        );
         // QUIT not answered with 221 after a success.
-        let replies: Vec<&str> = upto_data.iter().copied().chain(["250 ok\r\n", "500 eh\r\n"]).collect();
-        assert_eq!(exchange_all_sizes(&m, &replies).result, Err(Error::OutcomeUnknown));
+        let replies: Vec<&str> = upto_data
+            .iter()
+            .copied()
+            .chain(["250 ok\r\n", "500 eh\r\n"])
+            .collect();
+        assert_eq!(
+            exchange_all_sizes(&m, &replies).result,
+            Err(Error::OutcomeUnknown)
+        );
         // The connection drops before QUIT's reply: the 250 stands.
         let replies: Vec<&str> = upto_data.iter().copied().chain(["250 ok\r\n"]).collect();
         assert_eq!(exchange_all_sizes(&m, &replies).result, Ok(()));
@@ -818,7 +1057,16 @@ mod tests {
         let checked = check(&m, None, 0).unwrap();
         let (mut out, mut input) = (vec![0; 16], vec![0; 64]);
         let mut e = Engine::new(&mut out, &mut input, &checked);
-        let mut script = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"].into_iter();
+        let mut script = [
+            "220 mx\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+        ]
+        .into_iter();
         let mut in_content = false;
         loop {
             match e.next(&m) {
@@ -863,12 +1111,21 @@ mod tests {
         let run = exchange(&m, &["220 mx\r\n", "250 mx\r\n250 ok\r\n"], 256, 256, 4096);
         assert_eq!(run.result, Err(Error::UnexpectedReply));
         let many: String = "220-x\r\n".repeat(usize::from(MAX_LINES)) + "220 x\r\n";
-        assert_eq!(exchange(&m, &[&many], 64, 64, 64).result, Err(Error::ReplyTooManyLines));
+        assert_eq!(
+            exchange(&m, &[&many], 64, 64, 64).result,
+            Err(Error::ReplyTooManyLines)
+        );
         let long = format!("220 {}\r\n", "x".repeat(70));
-        assert_eq!(exchange(&m, &[&long], 64, 64, 64).result, Err(Error::ReplyTooLong));
+        assert_eq!(
+            exchange(&m, &[&long], 64, 64, 64).result,
+            Err(Error::ReplyTooLong)
+        );
         // A line of exactly the buffer's size fits.
         let exact = format!("220 {}\r\n", "x".repeat(58));
-        assert_eq!(exchange(&m, &[&exact, "250 x\r\n"], 64, 64, 64).result, Err(Error::Receive));
+        assert_eq!(
+            exchange(&m, &[&exact, "250 x\r\n"], 64, 64, 64).result,
+            Err(Error::Receive)
+        );
     }
 
     #[test]
@@ -876,14 +1133,57 @@ mod tests {
         let mut m = TestMail::sample();
         m.user = "u";
         let r = |replies: &[&str]| exchange_all_sizes(&m, replies);
-        let run = r(&["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "334 more?\r\n", "501 cancelled\r\n", "221 bye\r\n"]);
-        assert!(run.transcript.contains("S: 334 more?\r\nC: *\r\nS: 501 cancelled\r\nC: QUIT\r\n"));
+        let run = r(&[
+            "220 mx\r\n",
+            "250-mx\r\n250 AUTH PLAIN\r\n",
+            "334 more?\r\n",
+            "501 cancelled\r\n",
+            "221 bye\r\n",
+        ]);
+        assert!(run
+            .transcript
+            .contains("S: 334 more?\r\nC: *\r\nS: 501 cancelled\r\nC: QUIT\r\n"));
         assert_eq!(run.result, Err(Error::AuthProtocol));
-        assert_eq!(r(&["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "454 later\r\n", "221 bye\r\n"]).result, Err(Error::AuthTemporary));
-        assert_eq!(r(&["220 mx\r\n", "250-mx\r\n250 auth plain\r\n", "504 no\r\n", "221 bye\r\n"]).result, Err(Error::AuthNotSupported));
-        assert_eq!(r(&["220 mx\r\n", "250-mx\r\n250 AUTH CRAM-MD5\r\n", "221 bye\r\n"]).result, Err(Error::AuthNotSupported));
+        assert_eq!(
+            r(&[
+                "220 mx\r\n",
+                "250-mx\r\n250 AUTH PLAIN\r\n",
+                "454 later\r\n",
+                "221 bye\r\n"
+            ])
+            .result,
+            Err(Error::AuthTemporary)
+        );
+        assert_eq!(
+            r(&[
+                "220 mx\r\n",
+                "250-mx\r\n250 auth plain\r\n",
+                "504 no\r\n",
+                "221 bye\r\n"
+            ])
+            .result,
+            Err(Error::AuthNotSupported)
+        );
+        assert_eq!(
+            r(&[
+                "220 mx\r\n",
+                "250-mx\r\n250 AUTH CRAM-MD5\r\n",
+                "221 bye\r\n"
+            ])
+            .result,
+            Err(Error::AuthNotSupported)
+        );
         // A multi-line 5xx to EHLO teaches no capabilities.
-        assert_eq!(r(&["220 mx\r\n", "550-AUTH PLAIN\r\n550 no\r\n", "250 hi\r\n", "221 bye\r\n"]).result, Err(Error::AuthNotSupported));
+        assert_eq!(
+            r(&[
+                "220 mx\r\n",
+                "550-AUTH PLAIN\r\n550 no\r\n",
+                "250 hi\r\n",
+                "221 bye\r\n"
+            ])
+            .result,
+            Err(Error::AuthNotSupported)
+        );
     }
 
     /// A small deterministic generator (xorshift), so the test needs no crate.
@@ -907,13 +1207,34 @@ mod tests {
     #[test]
     fn random_servers_never_break_the_rules() {
         const PIECES: [&str; 16] = [
-            "220 mx\r\n", "250 ok\r\n", "250-AUTH PLAIN LOGIN\r\n", "250 8BITMIME\r\n", "334 x\r\n", "235 ok\r\n",
-            "354 go\r\n", "221 bye\r\n", "421 closing\r\n", "550 no\r\n", "452 later\r\n", "\r\n", "250", "\n",
-            "2", "999 x\r\n",
+            "220 mx\r\n",
+            "250 ok\r\n",
+            "250-AUTH PLAIN LOGIN\r\n",
+            "250 8BITMIME\r\n",
+            "334 x\r\n",
+            "235 ok\r\n",
+            "354 go\r\n",
+            "221 bye\r\n",
+            "421 closing\r\n",
+            "550 no\r\n",
+            "452 later\r\n",
+            "\r\n",
+            "250",
+            "\n",
+            "2",
+            "999 x\r\n",
         ];
         const GOOD: [&str; 10] = [
-            "220 mx\r\n", "250-mx\r\n250 AUTH PLAIN LOGIN\r\n", "235 ok\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n",
-            "250 c\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n",
+            "220 mx\r\n",
+            "250-mx\r\n250 AUTH PLAIN LOGIN\r\n",
+            "235 ok\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+            "221 bye\r\n",
         ];
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut m = TestMail::sample();
@@ -930,7 +1251,14 @@ mod tests {
             // sometimes cut short.
             let mut turns: Vec<&[u8]> = GOOD
                 .iter()
-                .map(|&good| if rng.below(10) == 0 { PIECES[rng.below(PIECES.len())] } else { good }.as_bytes())
+                .map(|&good| {
+                    if rng.below(10) == 0 {
+                        PIECES[rng.below(PIECES.len())]
+                    } else {
+                        good
+                    }
+                    .as_bytes()
+                })
                 .collect();
             if rng.below(4) == 0 {
                 turns.truncate(rng.below(turns.len()));
@@ -965,7 +1293,11 @@ mod tests {
                             continue;
                         }
                         // Within the current turn: the server waits for the client.
-                        let turn_end = ends.iter().copied().find(|&end| end > fed).unwrap_or(script.len());
+                        let turn_end = ends
+                            .iter()
+                            .copied()
+                            .find(|&end| end > fed)
+                            .unwrap_or(script.len());
                         let n = (1 + rng.below(16)).min(room.len()).min(turn_end - fed);
                         room[..n].copy_from_slice(&script[fed..fed + n]);
                         fed += n;
@@ -986,19 +1318,31 @@ mod tests {
             }
             *outcomes.entry(format!("{result:?}")).or_insert(0) += 1;
             if result.is_ok() {
-                assert!(dot_reply, "success without a reply to the dot: {:?} wire {:?}", String::from_utf8_lossy(&script), String::from_utf8_lossy(&wire));
+                assert!(
+                    dot_reply,
+                    "success without a reply to the dot: {:?} wire {:?}",
+                    String::from_utf8_lossy(&script),
+                    String::from_utf8_lossy(&wire)
+                );
             }
         }
         // The pieces reach deep enough to produce many different outcomes.
         assert!(outcomes.len() >= 8, "{outcomes:?}");
-        assert!(outcomes.contains_key("Ok(())") && outcomes.contains_key("Err(OutcomeUnknown)"), "{outcomes:?}");
+        assert!(
+            outcomes.contains_key("Ok(())") && outcomes.contains_key("Err(OutcomeUnknown)"),
+            "{outcomes:?}"
+        );
     }
 
     #[cfg(feature = "tls")]
     fn exchange_tls(m: &TestMail, replies: &[&str], mode: TlsMode) -> Run {
         let reference = exchange_with(m, replies, 256, 256, 4096, &|e| e.set_tls(mode));
         for chunk in [1, 2, 3, 7] {
-            assert_eq!(exchange_with(m, replies, 256, 256, chunk, &|e| e.set_tls(mode)), reference, "chunk {chunk}");
+            assert_eq!(
+                exchange_with(m, replies, 256, 256, chunk, &|e| e.set_tls(mode)),
+                reference,
+                "chunk {chunk}"
+            );
         }
         reference
     }
@@ -1010,7 +1354,20 @@ mod tests {
         m.user = "user";
         m.password = "pass";
         let ehlo1 = "250-mx\r\n250-STARTTLS\r\n250 AUTH LOGIN\r\n";
-        let replies = ["220 mx\r\n", ehlo1, "220 2.0.0 ready\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "235 ok\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n"];
+        let replies = [
+            "220 mx\r\n",
+            ehlo1,
+            "220 2.0.0 ready\r\n",
+            "250-mx\r\n250 AUTH PLAIN\r\n",
+            "235 ok\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+            "221 bye\r\n",
+        ];
         for mode in [TlsMode::Optional, TlsMode::Required] {
             let run = exchange_tls(&m, &replies, mode);
             assert!(
@@ -1019,11 +1376,26 @@ mod tests {
                 run.transcript
             );
             assert_eq!(run.result, Ok(()));
-            assert!(run.events.iter().any(|e| e.0 == EventKind::Step && e.1 == 4));
+            assert!(run
+                .events
+                .iter()
+                .any(|e| e.0 == EventKind::Step && e.1 == 4));
         }
         // Off: STARTTLS offered but no hooks: clear text, as the seed set.
-        let run = exchange_tls(&m, &replies[..1].iter().copied().chain(["250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n", "235 ok\r\n"]).collect::<Vec<_>>(), TlsMode::Off);
-        assert!(run.transcript.contains("C: AUTH PLAIN"), "{}", run.transcript);
+        let run = exchange_tls(
+            &m,
+            &replies[..1]
+                .iter()
+                .copied()
+                .chain(["250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n", "235 ok\r\n"])
+                .collect::<Vec<_>>(),
+            TlsMode::Off,
+        );
+        assert!(
+            run.transcript.contains("C: AUTH PLAIN"),
+            "{}",
+            run.transcript
+        );
     }
 
     #[cfg(feature = "tls")]
@@ -1031,23 +1403,57 @@ mod tests {
     fn tls_fails_closed() {
         let m = TestMail::sample();
         // Required but not offered (and after HELO nothing is offered): nothing in clear.
-        let run = exchange_tls(&m, &["220 mx\r\n", "250 mx\r\n", "221 bye\r\n"], TlsMode::Required);
+        let run = exchange_tls(
+            &m,
+            &["220 mx\r\n", "250 mx\r\n", "221 bye\r\n"],
+            TlsMode::Required,
+        );
         assert_eq!(run.result, Err(Error::TlsUnavailable));
-        assert!(run.transcript.ends_with("S: 250 mx\r\nC: QUIT\r\nS: 221 bye\r\n"));
-        let run = exchange_tls(&m, &["220 mx\r\n", "502 no\r\n", "250 hi\r\n", "221 bye\r\n"], TlsMode::Required);
+        assert!(run
+            .transcript
+            .ends_with("S: 250 mx\r\nC: QUIT\r\nS: 221 bye\r\n"));
+        let run = exchange_tls(
+            &m,
+            &["220 mx\r\n", "502 no\r\n", "250 hi\r\n", "221 bye\r\n"],
+            TlsMode::Required,
+        );
         assert_eq!(run.result, Err(Error::TlsUnavailable));
         // Refused: required → error; optional → on in clear.
         let offer = "250-mx\r\n250 STARTTLS\r\n";
-        let run = exchange_tls(&m, &["220 mx\r\n", offer, "454 not now\r\n", "221 bye\r\n"], TlsMode::Required);
+        let run = exchange_tls(
+            &m,
+            &["220 mx\r\n", offer, "454 not now\r\n", "221 bye\r\n"],
+            TlsMode::Required,
+        );
         assert_eq!(run.result, Err(Error::TlsRefused));
-        let run = exchange_tls(&m, &["220 mx\r\n", offer, "454 not now\r\n", "250 ok\r\n"], TlsMode::Optional);
-        assert!(run.transcript.contains("S: 454 not now\r\nC: MAIL FROM:<node@example.test>\r\n"), "{}", run.transcript);
+        let run = exchange_tls(
+            &m,
+            &["220 mx\r\n", offer, "454 not now\r\n", "250 ok\r\n"],
+            TlsMode::Optional,
+        );
+        assert!(
+            run.transcript
+                .contains("S: 454 not now\r\nC: MAIL FROM:<node@example.test>\r\n"),
+            "{}",
+            run.transcript
+        );
         // The handshake fails: nothing more is sent.
-        let run = exchange_tls(&m, &["220 mx\r\n", offer, "220 ready\r\n", "TLS FAILS"], TlsMode::Optional);
+        let run = exchange_tls(
+            &m,
+            &["220 mx\r\n", offer, "220 ready\r\n", "TLS FAILS"],
+            TlsMode::Optional,
+        );
         assert_eq!(run.result, Err(Error::TlsHandshake));
         assert!(run.transcript.ends_with("[TLS]\r\n"), "{}", run.transcript);
         // Injection: plaintext after "220 ready" in the same read is refused, no handshake.
-        let run = exchange_with(&m, &["220 mx\r\n", offer, "220 ready\r\n250 injected\r\n"], 256, 256, 4096, &|e| e.set_tls(TlsMode::Optional));
+        let run = exchange_with(
+            &m,
+            &["220 mx\r\n", offer, "220 ready\r\n250 injected\r\n"],
+            256,
+            256,
+            4096,
+            &|e| e.set_tls(TlsMode::Optional),
+        );
         assert_eq!(run.result, Err(Error::TlsInjection));
         assert!(!run.transcript.contains("[TLS]"), "{}", run.transcript);
     }
@@ -1090,7 +1496,15 @@ mod tests {
     fn deadlines_come_from_the_time_given() {
         let m = TestMail::sample();
         let checked = check(&m, None, 0).unwrap();
-        let replies = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n", "354 go\r\n"];
+        let replies = [
+            "220 mx\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+        ];
         // The server stalls after `answered` replies; the clock runs 1 s per receive.
         for answered in 0..=replies.len() {
             let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
@@ -1121,10 +1535,18 @@ mod tests {
                     Action::Upgrade => e.upgraded(true),
                 }
             };
-            let expected = if answered == replies.len() { Error::OutcomeUnknown } else { Error::Timeout };
+            let expected = if answered == replies.len() {
+                Error::OutcomeUnknown
+            } else {
+                Error::Timeout
+            };
             assert_eq!(result, Err(expected), "after {answered} replies");
             // Every step got its own 5 s: the stall is noticed 5 s after the step began.
-            assert!(now.wrapping_sub(start) <= 1_000 * answered as u32 + 5_000, "{}", now.wrapping_sub(start));
+            assert!(
+                now.wrapping_sub(start) <= 1_000 * answered as u32 + 5_000,
+                "{}",
+                now.wrapping_sub(start)
+            );
         }
     }
 
@@ -1147,8 +1569,12 @@ mod tests {
         let mut m = TestMail::sample();
         m.body = "Grüße\n".as_bytes().to_vec();
         let run = exchange_all_sizes(&m, &["220 mx\r\n", EHLO_AUTH, "250 ok\r\n"]);
-        assert!(run.transcript.contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
         let run = exchange_all_sizes(&m, &["220 mx\r\n", "250 mx\r\n", "250 ok\r\n"]);
-        assert!(run.transcript.contains("C: MAIL FROM:<node@example.test>\r\n"));
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test>\r\n"));
     }
 }

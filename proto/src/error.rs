@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Why a mail was not (or not completely) sent.
 //!
 //! The discriminants are the `IP_SMTPC_ERR_*` values of the committed C

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The header block (RFC 5322 §3.6, RFC 2045), rendered in one function.
 //!
 //! ```text
@@ -77,13 +78,21 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     for half in [(c.hash >> 32) as u32, c.hash as u32] {
         for i in (0..8).rev() {
             let nibble = ((half >> (i * 4)) & 15) as u8;
-            w.byte(if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 });
+            w.byte(if nibble < 10 {
+                b'0' + nibble
+            } else {
+                b'a' + nibble - 10
+            });
         }
     }
     w.byte(b'@');
     w.put(own_domain(m));
     w.put(b">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
-    w.put(if c.eight_bit { b"8bit\r\n\r\n" } else { b"7bit\r\n\r\n" });
+    w.put(if c.eight_bit {
+        b"8bit\r\n\r\n"
+    } else {
+        b"7bit\r\n\r\n"
+    });
 }
 
 #[cfg(test)]
@@ -96,7 +105,11 @@ mod tests {
         let mut m = TestMail::sample();
         m.timezone = "+0100";
         m.entries.push(("Say \"hi\"", Some("two@example.test"), TO));
-        let c = Checked { hash: 0x0123_4567_89ab_cdef, time: 0x3A29_4800, eight_bit: false };
+        let c = Checked {
+            hash: 0x0123_4567_89ab_cdef,
+            time: 0x3A29_4800,
+            eight_bit: false,
+        };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
         put(&mut w, &m, &c);
@@ -121,7 +134,11 @@ mod tests {
         m.entries = vec![("", Some(""), 4), ("", Some("b@c.test"), crate::mail::BCC)];
         m.subject = "";
         m.domain = "";
-        let c = Checked { hash: 1, time: 0, eight_bit: true };
+        let c = Checked {
+            hash: 1,
+            time: 0,
+            eight_bit: true,
+        };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
         put(&mut w, &m, &c);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! ip-smtpc, size-first engine (issue 12 prototype).
 //!
 //! One resumable sans-IO [`engine::Engine`]: it is told which bytes arrived
@@ -20,7 +21,12 @@
 )]
 #![cfg_attr(
     test,
-    allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
 )]
 
 // Host builds of the static library take std's panic handler; firmware

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The engine's read-only view of the caller's input, read in place.
 //!
 //! `capi` implements [`Mail`] directly over the C structures (strings read
@@ -55,7 +56,11 @@ pub fn own_domain<M: Mail>(m: &M) -> &[u8] {
         return d;
     }
     let addr = m.entry(0).addr.unwrap_or_default();
-    match addr.iter().rposition(|&b| b == b'@').and_then(|at| addr.get(at + 1..)) {
+    match addr
+        .iter()
+        .rposition(|&b| b == b'@')
+        .and_then(|at| addr.get(at + 1..))
+    {
         Some(d) if !d.is_empty() && d.first() != Some(&b'[') => d,
         _ => b"localhost.invalid",
     }
@@ -104,7 +109,11 @@ pub mod test {
         fn entry(&self, i: usize) -> Entry<'_> {
             self.entries
                 .get(i)
-                .map(|&(n, a, k)| Entry { name: n.as_bytes(), addr: a.map(str::as_bytes), kind: k })
+                .map(|&(n, a, k)| Entry {
+                    name: n.as_bytes(),
+                    addr: a.map(str::as_bytes),
+                    kind: k,
+                })
                 .unwrap_or_default()
         }
         fn subject(&self) -> &[u8] {

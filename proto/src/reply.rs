@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Incremental SMTP reply-line parser (RFC 5321 §4.2), httparse-shaped.
 //!
 //! ```text
@@ -53,7 +54,11 @@ pub fn parse_line(buf: &[u8]) -> Result<Option<Line>, Error> {
     if lf < 4 || buf.get(lf - 1) != Some(&b'\r') {
         return Err(Error::ReplySyntax);
     }
-    Ok(Some(Line { len: lf + 1, code, last }))
+    Ok(Some(Line {
+        len: lf + 1,
+        code,
+        last,
+    }))
 }
 
 #[cfg(test)]
@@ -62,9 +67,30 @@ mod tests {
 
     #[test]
     fn lines() {
-        assert_eq!(parse_line(b"250 OK\r\n"), Ok(Some(Line { len: 8, code: 250, last: true })));
-        assert_eq!(parse_line(b"250-PIPELINING\r\n250 OK\r\n"), Ok(Some(Line { len: 16, code: 250, last: false })));
-        assert_eq!(parse_line(b"354\r\n"), Ok(Some(Line { len: 5, code: 354, last: true })));
+        assert_eq!(
+            parse_line(b"250 OK\r\n"),
+            Ok(Some(Line {
+                len: 8,
+                code: 250,
+                last: true
+            }))
+        );
+        assert_eq!(
+            parse_line(b"250-PIPELINING\r\n250 OK\r\n"),
+            Ok(Some(Line {
+                len: 16,
+                code: 250,
+                last: false
+            }))
+        );
+        assert_eq!(
+            parse_line(b"354\r\n"),
+            Ok(Some(Line {
+                len: 5,
+                code: 354,
+                last: true
+            }))
+        );
         let l = parse_line(b"550 5.1.1 no\r\nrest").unwrap().unwrap();
         assert_eq!(l.text(b"550 5.1.1 no\r\nrest"), b"5.1.1 no");
     }
@@ -80,7 +106,17 @@ mod tests {
 
     #[test]
     fn malformed() {
-        for bad in [&b"25 OK\r\n"[..], b"250 OK\n", b"650 x\r\n", b"2x0 x\r\n", b"250+x\r\n", b"\r\n", b"250\n", b"260 x\r\n", b"\n"] {
+        for bad in [
+            &b"25 OK\r\n"[..],
+            b"250 OK\n",
+            b"650 x\r\n",
+            b"2x0 x\r\n",
+            b"250+x\r\n",
+            b"\r\n",
+            b"250\n",
+            b"260 x\r\n",
+            b"\n",
+        ] {
             assert_eq!(parse_line(bad), Err(Error::ReplySyntax), "{bad:?}");
         }
     }

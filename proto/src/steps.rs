@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The dialogue as data: one row per step, run by [`crate::engine`].
 //!
 //! A row names the command (a slice of [`TEXT`] plus an argument), the reply
@@ -92,7 +93,15 @@ pub struct Row {
 }
 
 const fn row(at: u8, len: u8, arg: Arg, expect: u16, next: u8, error: Error, report: u8) -> Row {
-    Row { at, len, arg, expect, next, error, report }
+    Row {
+        at,
+        len,
+        arg,
+        expect,
+        next,
+        error,
+        report,
+    }
 }
 
 /// The dialogue, indexed by the step constants above.
@@ -134,7 +143,8 @@ impl Row {
 
     /// The command text.
     pub fn text(&self) -> &'static [u8] {
-        TEXT.get(usize::from(self.at)..usize::from(self.at) + usize::from(self.len)).unwrap_or_default()
+        TEXT.get(usize::from(self.at)..usize::from(self.at) + usize::from(self.len))
+            .unwrap_or_default()
     }
 
     /// `true` when `code` moves this step on.
@@ -156,13 +166,30 @@ mod tests {
         let texts: Vec<&[u8]> = ROWS.iter().map(Row::text).collect();
         assert_eq!(
             texts,
-            [&b""[..], b"EHLO ", b"HELO ", b"AUTH PLAIN ", b"AUTH LOGIN", b"", b"", b"*", b"MAIL FROM:<", b"RCPT TO:<", b"DATA", b"", b"QUIT", b""]
+            [
+                &b""[..],
+                b"EHLO ",
+                b"HELO ",
+                b"AUTH PLAIN ",
+                b"AUTH LOGIN",
+                b"",
+                b"",
+                b"*",
+                b"MAIL FROM:<",
+                b"RCPT TO:<",
+                b"DATA",
+                b"",
+                b"QUIT",
+                b""
+            ]
         );
     }
 
     #[test]
     fn classes_and_codes() {
-        assert!(Row::of(EHLO).accepts(250) && Row::of(EHLO).accepts(251) && !Row::of(EHLO).accepts(354));
+        assert!(
+            Row::of(EHLO).accepts(250) && Row::of(EHLO).accepts(251) && !Row::of(EHLO).accepts(354)
+        );
         assert!(Row::of(GREETING).accepts(220) && !Row::of(GREETING).accepts(250));
         assert!(Row::of(DATA).accepts(354) && !Row::of(DATA).accepts(250));
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The one byte writer.
 //!
 //! Everything the client sends is rendered through a [`Writer`] into the
@@ -101,7 +102,13 @@ mod tests {
 
     #[test]
     fn numbers() {
-        for (v, w, s) in [(0, 1, "0"), (5, 2, "05"), (2026, 4, "2026"), (123, 1, "123"), (0, 0, "0")] {
+        for (v, w, s) in [
+            (0, 1, "0"),
+            (5, 2, "05"),
+            (2026, 4, "2026"),
+            (123, 1, "123"),
+            (0, 0, "0"),
+        ] {
             assert_eq!(chunked(8, |wr| wr.num(v, w)), s.as_bytes());
         }
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The `#[repr(C)]` types of `capi::types` against the committed header
 //! `include/IP_SMTPC.h`: a small C program compiled with the host's `cc`
 //! prints every struct's size and every field's offset, and the constants;
@@ -16,16 +17,46 @@ fn structs_and_constants_match_the_header() {
     let dir = std::env::temp_dir().join(format!("ip-smtpc-abi-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let include = concat!(env!("CARGO_MANIFEST_DIR"), "/include");
-    let mut c = String::from("#include <stdio.h>\n#include <stddef.h>\n#include \"IP_SMTPC.h\"\nint main(void) {\n");
+    let mut c = String::from(
+        "#include <stdio.h>\n#include <stddef.h>\n#include \"IP_SMTPC.h\"\nint main(void) {\n",
+    );
     let fields: &[(&str, &[&str])] = &[
-        ("IP_SMTPC_API", &["pfConnect", "pfDisconnect", "pfSend", "pfReceive", "pfUpgrade", "pfDowngrade"]),
+        (
+            "IP_SMTPC_API",
+            &[
+                "pfConnect",
+                "pfDisconnect",
+                "pfSend",
+                "pfReceive",
+                "pfUpgrade",
+                "pfDowngrade",
+            ],
+        ),
         ("IP_SMTPC_MAIL_ADDR", &["sName", "sAddr", "Type"]),
         ("IP_SMTPC_MULTIPART_API", &["pfSend"]),
-        ("IP_SMTPC_MULTIPART_ITEM", &["sFilename", "pUserContext", "sContentType", "pfSendItem"]),
-        ("IP_SMTPC_MESSAGE", &["sSubject", "sBody", "sBoundary", "paMultipartItem", "NumMultipartItems"]),
+        (
+            "IP_SMTPC_MULTIPART_ITEM",
+            &["sFilename", "pUserContext", "sContentType", "pfSendItem"],
+        ),
+        (
+            "IP_SMTPC_MESSAGE",
+            &[
+                "sSubject",
+                "sBody",
+                "sBoundary",
+                "paMultipartItem",
+                "NumMultipartItems",
+            ],
+        ),
         ("IP_SMTPC_MTA", &["sServer", "sUser", "sPass", "SecPolicy"]),
-        ("IP_SMTPC_APPLICATION", &["pfGetTimeDate", "pfCallback", "sDomain", "sTimezone"]),
-        ("IP_SMTPC_STATUS", &["Step", "ReplyCode", "RecipientIndex", "sText", "TextLen"]),
+        (
+            "IP_SMTPC_APPLICATION",
+            &["pfGetTimeDate", "pfCallback", "sDomain", "sTimezone"],
+        ),
+        (
+            "IP_SMTPC_STATUS",
+            &["Step", "ReplyCode", "RecipientIndex", "sText", "TextLen"],
+        ),
     ];
     for (s, fs) in fields {
         c += &format!("printf(\"{s} %zu\\n\", sizeof({s}));\n");
@@ -34,21 +65,62 @@ fn structs_and_constants_match_the_header() {
         }
     }
     let constants = [
-        "SMTPC_REC_TYPE_TO", "SMTPC_REC_TYPE_CC", "SMTPC_REC_TYPE_BCC", "SMTPC_REC_TYPE_FROM",
-        "SMTPC_SEC_POLICY_ALLOW_INSECURE", "SMTPC_SEC_POLICY_SECURE_ONLY",
-        "IP_SMTPC_STAT_STEP", "IP_SMTPC_STAT_RCPT_ACCEPTED", "IP_SMTPC_STAT_RCPT_REJECTED", "IP_SMTPC_STEP_CONNECT",
-        "IP_SMTPC_ERR_NULL_POINTER", "IP_SMTPC_ERR_NO_SENDER", "IP_SMTPC_ERR_NO_RECIPIENT", "IP_SMTPC_ERR_ADDRESS_CONTROL_CHAR",
-        "IP_SMTPC_ERR_ADDRESS_SYNTAX", "IP_SMTPC_ERR_ADDRESS_TOO_LONG", "IP_SMTPC_ERR_INVALID_NAME", "IP_SMTPC_ERR_INVALID_SUBJECT",
-        "IP_SMTPC_ERR_INVALID_DOMAIN", "IP_SMTPC_ERR_INVALID_CREDENTIALS", "IP_SMTPC_ERR_INVALID_TIMEZONE", "IP_SMTPC_ERR_INVALID_DATE",
-        "IP_SMTPC_ERR_INVALID_RECIPIENT_TYPE", "IP_SMTPC_ERR_MISSING_HOOK", "IP_SMTPC_ERR_INVALID_OPTIONS", "IP_SMTPC_ERR_NOT_BUILT",
-        "IP_SMTPC_ERR_INVALID_BODY", "IP_SMTPC_ERR_CONNECT", "IP_SMTPC_ERR_SEND", "IP_SMTPC_ERR_RECEIVE", "IP_SMTPC_ERR_TIMEOUT",
-        "IP_SMTPC_ERR_REPLY_SYNTAX", "IP_SMTPC_ERR_REPLY_TOO_LONG", "IP_SMTPC_ERR_REPLY_TOO_MANY_LINES", "IP_SMTPC_ERR_GREETING_REFUSED",
-        "IP_SMTPC_ERR_HELO_REJECTED", "IP_SMTPC_ERR_SERVICE_CLOSING", "IP_SMTPC_ERR_UNEXPECTED_REPLY", "IP_SMTPC_ERR_AUTH_NOT_SUPPORTED",
-        "IP_SMTPC_ERR_AUTH_FAILED", "IP_SMTPC_ERR_AUTH_TEMPORARY", "IP_SMTPC_ERR_AUTH_REQUIRED", "IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK",
-        "IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED", "IP_SMTPC_ERR_AUTH_PROTOCOL", "IP_SMTPC_ERR_SENDER_REJECTED",
-        "IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED", "IP_SMTPC_ERR_DATA_REJECTED", "IP_SMTPC_ERR_MESSAGE_REJECTED",
-        "IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE", "IP_SMTPC_ERR_MESSAGE_TOO_BIG", "IP_SMTPC_ERR_PARTIAL_DELIVERY",
-        "IP_SMTPC_ERR_OUTCOME_UNKNOWN", "IP_SMTPC_ERR_TLS_UNAVAILABLE", "IP_SMTPC_ERR_TLS_REFUSED", "IP_SMTPC_ERR_TLS_HANDSHAKE",
+        "SMTPC_REC_TYPE_TO",
+        "SMTPC_REC_TYPE_CC",
+        "SMTPC_REC_TYPE_BCC",
+        "SMTPC_REC_TYPE_FROM",
+        "SMTPC_SEC_POLICY_ALLOW_INSECURE",
+        "SMTPC_SEC_POLICY_SECURE_ONLY",
+        "IP_SMTPC_STAT_STEP",
+        "IP_SMTPC_STAT_RCPT_ACCEPTED",
+        "IP_SMTPC_STAT_RCPT_REJECTED",
+        "IP_SMTPC_STEP_CONNECT",
+        "IP_SMTPC_ERR_NULL_POINTER",
+        "IP_SMTPC_ERR_NO_SENDER",
+        "IP_SMTPC_ERR_NO_RECIPIENT",
+        "IP_SMTPC_ERR_ADDRESS_CONTROL_CHAR",
+        "IP_SMTPC_ERR_ADDRESS_SYNTAX",
+        "IP_SMTPC_ERR_ADDRESS_TOO_LONG",
+        "IP_SMTPC_ERR_INVALID_NAME",
+        "IP_SMTPC_ERR_INVALID_SUBJECT",
+        "IP_SMTPC_ERR_INVALID_DOMAIN",
+        "IP_SMTPC_ERR_INVALID_CREDENTIALS",
+        "IP_SMTPC_ERR_INVALID_TIMEZONE",
+        "IP_SMTPC_ERR_INVALID_DATE",
+        "IP_SMTPC_ERR_INVALID_RECIPIENT_TYPE",
+        "IP_SMTPC_ERR_MISSING_HOOK",
+        "IP_SMTPC_ERR_INVALID_OPTIONS",
+        "IP_SMTPC_ERR_NOT_BUILT",
+        "IP_SMTPC_ERR_INVALID_BODY",
+        "IP_SMTPC_ERR_CONNECT",
+        "IP_SMTPC_ERR_SEND",
+        "IP_SMTPC_ERR_RECEIVE",
+        "IP_SMTPC_ERR_TIMEOUT",
+        "IP_SMTPC_ERR_REPLY_SYNTAX",
+        "IP_SMTPC_ERR_REPLY_TOO_LONG",
+        "IP_SMTPC_ERR_REPLY_TOO_MANY_LINES",
+        "IP_SMTPC_ERR_GREETING_REFUSED",
+        "IP_SMTPC_ERR_HELO_REJECTED",
+        "IP_SMTPC_ERR_SERVICE_CLOSING",
+        "IP_SMTPC_ERR_UNEXPECTED_REPLY",
+        "IP_SMTPC_ERR_AUTH_NOT_SUPPORTED",
+        "IP_SMTPC_ERR_AUTH_FAILED",
+        "IP_SMTPC_ERR_AUTH_TEMPORARY",
+        "IP_SMTPC_ERR_AUTH_REQUIRED",
+        "IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK",
+        "IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED",
+        "IP_SMTPC_ERR_AUTH_PROTOCOL",
+        "IP_SMTPC_ERR_SENDER_REJECTED",
+        "IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED",
+        "IP_SMTPC_ERR_DATA_REJECTED",
+        "IP_SMTPC_ERR_MESSAGE_REJECTED",
+        "IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE",
+        "IP_SMTPC_ERR_MESSAGE_TOO_BIG",
+        "IP_SMTPC_ERR_PARTIAL_DELIVERY",
+        "IP_SMTPC_ERR_OUTCOME_UNKNOWN",
+        "IP_SMTPC_ERR_TLS_UNAVAILABLE",
+        "IP_SMTPC_ERR_TLS_REFUSED",
+        "IP_SMTPC_ERR_TLS_HANDSHAKE",
         "IP_SMTPC_ERR_TLS_INJECTION",
     ];
     for k in constants {
@@ -57,14 +129,22 @@ fn structs_and_constants_match_the_header() {
     c += "return 0;\n}\n";
     std::fs::write(dir.join("abi.c"), c).unwrap();
     let exe = dir.join("abi");
-    let Ok(status) = Command::new("cc").args(["-std=c11", "-Wall", "-Werror", "-I", include, "-o"]).arg(&exe).arg(dir.join("abi.c")).status() else {
+    let Ok(status) = Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Werror", "-I", include, "-o"])
+        .arg(&exe)
+        .arg(dir.join("abi.c"))
+        .status()
+    else {
         eprintln!("SKIPPED: no cc");
         return;
     };
     assert!(status.success(), "the header does not compile");
     let out = String::from_utf8(Command::new(&exe).output().unwrap().stdout).unwrap();
-    let c_values: std::collections::HashMap<&str, i64> =
-        out.lines().filter_map(|l| l.split_once(' ')).map(|(k, v)| (k, v.parse().unwrap())).collect();
+    let c_values: std::collections::HashMap<&str, i64> = out
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k, v.parse().unwrap()))
+        .collect();
 
     macro_rules! layout {
         ($t:ident { $($f:ident),* }) => {
@@ -73,39 +153,100 @@ fn structs_and_constants_match_the_header() {
                 "offsetof {}.{}", stringify!($t), stringify!($f));)*
         };
     }
-    layout!(IP_SMTPC_API { pfConnect, pfDisconnect, pfSend, pfReceive, pfUpgrade, pfDowngrade });
+    layout!(IP_SMTPC_API {
+        pfConnect,
+        pfDisconnect,
+        pfSend,
+        pfReceive,
+        pfUpgrade,
+        pfDowngrade
+    });
     layout!(IP_SMTPC_MAIL_ADDR { sName, sAddr, Type });
     layout!(IP_SMTPC_MULTIPART_API { pfSend });
-    layout!(IP_SMTPC_MULTIPART_ITEM { sFilename, pUserContext, sContentType, pfSendItem });
-    layout!(IP_SMTPC_MESSAGE { sSubject, sBody, sBoundary, paMultipartItem, NumMultipartItems });
-    layout!(IP_SMTPC_MTA { sServer, sUser, sPass, SecPolicy });
-    layout!(IP_SMTPC_APPLICATION { pfGetTimeDate, pfCallback, sDomain, sTimezone });
-    layout!(IP_SMTPC_STATUS { Step, ReplyCode, RecipientIndex, sText, TextLen });
+    layout!(IP_SMTPC_MULTIPART_ITEM {
+        sFilename,
+        pUserContext,
+        sContentType,
+        pfSendItem
+    });
+    layout!(IP_SMTPC_MESSAGE {
+        sSubject,
+        sBody,
+        sBoundary,
+        paMultipartItem,
+        NumMultipartItems
+    });
+    layout!(IP_SMTPC_MTA {
+        sServer,
+        sUser,
+        sPass,
+        SecPolicy
+    });
+    layout!(IP_SMTPC_APPLICATION {
+        pfGetTimeDate,
+        pfCallback,
+        sDomain,
+        sTimezone
+    });
+    layout!(IP_SMTPC_STATUS {
+        Step,
+        ReplyCode,
+        RecipientIndex,
+        sText,
+        TextLen
+    });
 
     let rust: &[(&str, i64)] = &[
         ("SMTPC_REC_TYPE_TO", i64::from(ip_smtpc::mail::TO)),
         ("SMTPC_REC_TYPE_CC", i64::from(ip_smtpc::mail::CC)),
         ("SMTPC_REC_TYPE_BCC", i64::from(ip_smtpc::mail::BCC)),
         ("SMTPC_REC_TYPE_FROM", i64::from(ip_smtpc::mail::FROM)),
-        ("SMTPC_SEC_POLICY_ALLOW_INSECURE", i64::from(SMTPC_SEC_POLICY_ALLOW_INSECURE)),
-        ("SMTPC_SEC_POLICY_SECURE_ONLY", i64::from(SMTPC_SEC_POLICY_SECURE_ONLY)),
+        (
+            "SMTPC_SEC_POLICY_ALLOW_INSECURE",
+            i64::from(SMTPC_SEC_POLICY_ALLOW_INSECURE),
+        ),
+        (
+            "SMTPC_SEC_POLICY_SECURE_ONLY",
+            i64::from(SMTPC_SEC_POLICY_SECURE_ONLY),
+        ),
         ("IP_SMTPC_STAT_STEP", i64::from(IP_SMTPC_STAT_STEP)),
-        ("IP_SMTPC_STAT_RCPT_ACCEPTED", i64::from(IP_SMTPC_STAT_RCPT_ACCEPTED)),
-        ("IP_SMTPC_STAT_RCPT_REJECTED", i64::from(IP_SMTPC_STAT_RCPT_REJECTED)),
+        (
+            "IP_SMTPC_STAT_RCPT_ACCEPTED",
+            i64::from(IP_SMTPC_STAT_RCPT_ACCEPTED),
+        ),
+        (
+            "IP_SMTPC_STAT_RCPT_REJECTED",
+            i64::from(IP_SMTPC_STAT_RCPT_REJECTED),
+        ),
         ("IP_SMTPC_STEP_CONNECT", i64::from(IP_SMTPC_STEP_CONNECT)),
         ("IP_SMTPC_ERR_NULL_POINTER", Error::NullPointer as i64),
         ("IP_SMTPC_ERR_NO_SENDER", Error::NoSender as i64),
         ("IP_SMTPC_ERR_NO_RECIPIENT", Error::NoRecipient as i64),
-        ("IP_SMTPC_ERR_ADDRESS_CONTROL_CHAR", Error::AddressControlChar as i64),
+        (
+            "IP_SMTPC_ERR_ADDRESS_CONTROL_CHAR",
+            Error::AddressControlChar as i64,
+        ),
         ("IP_SMTPC_ERR_ADDRESS_SYNTAX", Error::AddressSyntax as i64),
-        ("IP_SMTPC_ERR_ADDRESS_TOO_LONG", Error::AddressTooLong as i64),
+        (
+            "IP_SMTPC_ERR_ADDRESS_TOO_LONG",
+            Error::AddressTooLong as i64,
+        ),
         ("IP_SMTPC_ERR_INVALID_NAME", Error::InvalidName as i64),
         ("IP_SMTPC_ERR_INVALID_SUBJECT", Error::InvalidSubject as i64),
         ("IP_SMTPC_ERR_INVALID_DOMAIN", Error::InvalidDomain as i64),
-        ("IP_SMTPC_ERR_INVALID_CREDENTIALS", Error::InvalidCredentials as i64),
-        ("IP_SMTPC_ERR_INVALID_TIMEZONE", Error::InvalidTimezone as i64),
+        (
+            "IP_SMTPC_ERR_INVALID_CREDENTIALS",
+            Error::InvalidCredentials as i64,
+        ),
+        (
+            "IP_SMTPC_ERR_INVALID_TIMEZONE",
+            Error::InvalidTimezone as i64,
+        ),
         ("IP_SMTPC_ERR_INVALID_DATE", Error::InvalidDate as i64),
-        ("IP_SMTPC_ERR_INVALID_RECIPIENT_TYPE", Error::InvalidRecipientType as i64),
+        (
+            "IP_SMTPC_ERR_INVALID_RECIPIENT_TYPE",
+            Error::InvalidRecipientType as i64,
+        ),
         ("IP_SMTPC_ERR_MISSING_HOOK", Error::MissingHook as i64),
         ("IP_SMTPC_ERR_INVALID_OPTIONS", Error::InvalidOptions as i64),
         ("IP_SMTPC_ERR_NOT_BUILT", Error::NotBuilt as i64),
@@ -116,25 +257,55 @@ fn structs_and_constants_match_the_header() {
         ("IP_SMTPC_ERR_TIMEOUT", Error::Timeout as i64),
         ("IP_SMTPC_ERR_REPLY_SYNTAX", Error::ReplySyntax as i64),
         ("IP_SMTPC_ERR_REPLY_TOO_LONG", Error::ReplyTooLong as i64),
-        ("IP_SMTPC_ERR_REPLY_TOO_MANY_LINES", Error::ReplyTooManyLines as i64),
-        ("IP_SMTPC_ERR_GREETING_REFUSED", Error::GreetingRefused as i64),
+        (
+            "IP_SMTPC_ERR_REPLY_TOO_MANY_LINES",
+            Error::ReplyTooManyLines as i64,
+        ),
+        (
+            "IP_SMTPC_ERR_GREETING_REFUSED",
+            Error::GreetingRefused as i64,
+        ),
         ("IP_SMTPC_ERR_HELO_REJECTED", Error::HeloRejected as i64),
         ("IP_SMTPC_ERR_SERVICE_CLOSING", Error::ServiceClosing as i64),
-        ("IP_SMTPC_ERR_UNEXPECTED_REPLY", Error::UnexpectedReply as i64),
-        ("IP_SMTPC_ERR_AUTH_NOT_SUPPORTED", Error::AuthNotSupported as i64),
+        (
+            "IP_SMTPC_ERR_UNEXPECTED_REPLY",
+            Error::UnexpectedReply as i64,
+        ),
+        (
+            "IP_SMTPC_ERR_AUTH_NOT_SUPPORTED",
+            Error::AuthNotSupported as i64,
+        ),
         ("IP_SMTPC_ERR_AUTH_FAILED", Error::AuthFailed as i64),
         ("IP_SMTPC_ERR_AUTH_TEMPORARY", Error::AuthTemporary as i64),
         ("IP_SMTPC_ERR_AUTH_REQUIRED", Error::AuthRequired as i64),
-        ("IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK", Error::AuthMechanismTooWeak as i64),
-        ("IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED", Error::AuthEncryptionRequired as i64),
+        (
+            "IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK",
+            Error::AuthMechanismTooWeak as i64,
+        ),
+        (
+            "IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED",
+            Error::AuthEncryptionRequired as i64,
+        ),
         ("IP_SMTPC_ERR_AUTH_PROTOCOL", Error::AuthProtocol as i64),
         ("IP_SMTPC_ERR_SENDER_REJECTED", Error::SenderRejected as i64),
-        ("IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED", Error::AllRecipientsRejected as i64),
+        (
+            "IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED",
+            Error::AllRecipientsRejected as i64,
+        ),
         ("IP_SMTPC_ERR_DATA_REJECTED", Error::DataRejected as i64),
-        ("IP_SMTPC_ERR_MESSAGE_REJECTED", Error::MessageRejected as i64),
-        ("IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE", Error::MessageTemporaryFailure as i64),
+        (
+            "IP_SMTPC_ERR_MESSAGE_REJECTED",
+            Error::MessageRejected as i64,
+        ),
+        (
+            "IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE",
+            Error::MessageTemporaryFailure as i64,
+        ),
         ("IP_SMTPC_ERR_MESSAGE_TOO_BIG", Error::MessageTooBig as i64),
-        ("IP_SMTPC_ERR_PARTIAL_DELIVERY", Error::PartialDelivery as i64),
+        (
+            "IP_SMTPC_ERR_PARTIAL_DELIVERY",
+            Error::PartialDelivery as i64,
+        ),
         ("IP_SMTPC_ERR_OUTCOME_UNKNOWN", Error::OutcomeUnknown as i64),
         ("IP_SMTPC_ERR_TLS_UNAVAILABLE", Error::TlsUnavailable as i64),
         ("IP_SMTPC_ERR_TLS_REFUSED", Error::TlsRefused as i64),

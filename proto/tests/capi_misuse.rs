@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `IP_SMTPC_Send` refuses bad arguments with their own error code and
 //! never calls `pfConnect` for them.
 
@@ -28,55 +29,183 @@ unsafe extern "C" fn bad_clock() -> u32 {
 }
 
 fn make_api() -> IP_SMTPC_API {
-    IP_SMTPC_API { pfConnect: Some(connect), pfDisconnect: Some(disconnect), pfSend: Some(send), pfReceive: Some(receive), pfUpgrade: None, pfDowngrade: None }
+    IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    }
 }
 
 #[test]
 fn bad_arguments_get_their_error_and_nothing_connects() {
     let s = |t: &str| CString::new(t).unwrap();
-    let (from, to, srv, bad, subj) = (s("a@b.test"), s("c@d.test"), s("127.0.0.1"), s("x\r\n@y"), s("hi\nthere"));
+    let (from, to, srv, bad, subj) = (
+        s("a@b.test"),
+        s("c@d.test"),
+        s("127.0.0.1"),
+        s("x\r\n@y"),
+        s("hi\nthere"),
+    );
     let addrs = [
-        IP_SMTPC_MAIL_ADDR { sName: std::ptr::null(), sAddr: from.as_ptr(), Type: 4 },
-        IP_SMTPC_MAIL_ADDR { sName: std::ptr::null(), sAddr: to.as_ptr(), Type: 1 },
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: from.as_ptr(),
+            Type: 4,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: to.as_ptr(),
+            Type: 1,
+        },
     ];
-    let msg = IP_SMTPC_MESSAGE { sSubject: std::ptr::null(), sBody: std::ptr::null(), sBoundary: std::ptr::null(), paMultipartItem: std::ptr::null(), NumMultipartItems: 0 };
-    let mta = IP_SMTPC_MTA { sServer: srv.as_ptr(), sUser: std::ptr::null(), sPass: std::ptr::null(), SecPolicy: 0 };
+    let msg = IP_SMTPC_MESSAGE {
+        sSubject: std::ptr::null(),
+        sBody: std::ptr::null(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+    let mta = IP_SMTPC_MTA {
+        sServer: srv.as_ptr(),
+        sUser: std::ptr::null(),
+        sPass: std::ptr::null(),
+        SecPolicy: 0,
+    };
     let api = make_api();
     let null: *const IP_SMTPC_APPLICATION = std::ptr::null();
     // SAFETY (every call below): pointers are NULL or valid for the call.
-    let call = |api: &IP_SMTPC_API, addrs: &[IP_SMTPC_MAIL_ADDR], n: c_int, msg: &IP_SMTPC_MESSAGE, mta: &IP_SMTPC_MTA, app: *const IP_SMTPC_APPLICATION| unsafe {
+    let call = |api: &IP_SMTPC_API,
+                addrs: &[IP_SMTPC_MAIL_ADDR],
+                n: c_int,
+                msg: &IP_SMTPC_MESSAGE,
+                mta: &IP_SMTPC_MTA,
+                app: *const IP_SMTPC_APPLICATION| unsafe {
         IP_SMTPC_Send(api, addrs.as_ptr(), n, msg, mta, app)
     };
     let e = |e: Error| e as c_int;
     // SAFETY: NULL pointers are the point of the test.
     unsafe {
-        assert_eq!(IP_SMTPC_Send(std::ptr::null(), addrs.as_ptr(), 2, &msg, &mta, null), e(Error::NullPointer));
-        assert_eq!(IP_SMTPC_Send(&api, addrs.as_ptr(), 2, std::ptr::null(), &mta, null), e(Error::NullPointer));
-        assert_eq!(IP_SMTPC_Send(&api, addrs.as_ptr(), 2, &msg, std::ptr::null(), null), e(Error::NullPointer));
-        assert_eq!(IP_SMTPC_Send(&api, std::ptr::null(), 2, &msg, &mta, null), e(Error::NullPointer));
+        assert_eq!(
+            IP_SMTPC_Send(std::ptr::null(), addrs.as_ptr(), 2, &msg, &mta, null),
+            e(Error::NullPointer)
+        );
+        assert_eq!(
+            IP_SMTPC_Send(&api, addrs.as_ptr(), 2, std::ptr::null(), &mta, null),
+            e(Error::NullPointer)
+        );
+        assert_eq!(
+            IP_SMTPC_Send(&api, addrs.as_ptr(), 2, &msg, std::ptr::null(), null),
+            e(Error::NullPointer)
+        );
+        assert_eq!(
+            IP_SMTPC_Send(&api, std::ptr::null(), 2, &msg, &mta, null),
+            e(Error::NullPointer)
+        );
     }
-    let no_send = IP_SMTPC_API { pfSend: None, ..make_api() };
-    assert_eq!(call(&no_send, &addrs, 2, &msg, &mta, null), e(Error::MissingHook));
+    let no_send = IP_SMTPC_API {
+        pfSend: None,
+        ..make_api()
+    };
+    assert_eq!(
+        call(&no_send, &addrs, 2, &msg, &mta, null),
+        e(Error::MissingHook)
+    );
     assert_eq!(call(&api, &addrs, 0, &msg, &mta, null), e(Error::NoSender));
     assert_eq!(call(&api, &addrs, -5, &msg, &mta, null), e(Error::NoSender));
-    assert_eq!(call(&api, &addrs, 1, &msg, &mta, null), e(Error::NoRecipient));
-    let secure = IP_SMTPC_MTA { SecPolicy: 1, ..mta_copy(&mta) };
-    assert_eq!(call(&api, &addrs, 2, &msg, &secure, null), e(Error::TlsUnavailable));
-    let weird = IP_SMTPC_MTA { SecPolicy: 7, ..mta_copy(&mta) };
-    assert_eq!(call(&api, &addrs, 2, &msg, &weird, null), e(Error::InvalidOptions));
-    let no_server = IP_SMTPC_MTA { sServer: std::ptr::null(), ..mta_copy(&mta) };
-    assert_eq!(call(&api, &addrs, 2, &msg, &no_server, null), e(Error::NullPointer));
-    let injected = [IP_SMTPC_MAIL_ADDR { sName: std::ptr::null(), sAddr: from.as_ptr(), Type: 4 }, IP_SMTPC_MAIL_ADDR { sName: std::ptr::null(), sAddr: bad.as_ptr(), Type: 1 }];
-    assert_eq!(call(&api, &injected, 2, &msg, &mta, null), e(Error::AddressControlChar));
-    let null_addr = [addrs[0].clone_entry(), IP_SMTPC_MAIL_ADDR { sName: std::ptr::null(), sAddr: std::ptr::null(), Type: 1 }];
-    assert_eq!(call(&api, &null_addr, 2, &msg, &mta, null), e(Error::NullPointer));
-    let bad_type = [addrs[0].clone_entry(), IP_SMTPC_MAIL_ADDR { sName: std::ptr::null(), sAddr: to.as_ptr(), Type: 9 }];
-    assert_eq!(call(&api, &bad_type, 2, &msg, &mta, null), e(Error::InvalidRecipientType));
-    let bad_subject = IP_SMTPC_MESSAGE { sSubject: subj.as_ptr(), ..msg_copy(&msg) };
-    assert_eq!(call(&api, &addrs, 2, &bad_subject, &mta, null), e(Error::InvalidSubject));
-    let app = IP_SMTPC_APPLICATION { pfGetTimeDate: Some(bad_clock), pfCallback: None, sDomain: std::ptr::null(), sTimezone: std::ptr::null() };
-    assert_eq!(call(&api, &addrs, 2, &msg, &mta, &app), e(Error::InvalidDate));
-    assert_eq!(CONNECTS.with(Cell::get), 0, "nothing may connect for bad input");
+    assert_eq!(
+        call(&api, &addrs, 1, &msg, &mta, null),
+        e(Error::NoRecipient)
+    );
+    let secure = IP_SMTPC_MTA {
+        SecPolicy: 1,
+        ..mta_copy(&mta)
+    };
+    assert_eq!(
+        call(&api, &addrs, 2, &msg, &secure, null),
+        e(Error::TlsUnavailable)
+    );
+    let weird = IP_SMTPC_MTA {
+        SecPolicy: 7,
+        ..mta_copy(&mta)
+    };
+    assert_eq!(
+        call(&api, &addrs, 2, &msg, &weird, null),
+        e(Error::InvalidOptions)
+    );
+    let no_server = IP_SMTPC_MTA {
+        sServer: std::ptr::null(),
+        ..mta_copy(&mta)
+    };
+    assert_eq!(
+        call(&api, &addrs, 2, &msg, &no_server, null),
+        e(Error::NullPointer)
+    );
+    let injected = [
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: from.as_ptr(),
+            Type: 4,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: bad.as_ptr(),
+            Type: 1,
+        },
+    ];
+    assert_eq!(
+        call(&api, &injected, 2, &msg, &mta, null),
+        e(Error::AddressControlChar)
+    );
+    let null_addr = [
+        addrs[0].clone_entry(),
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: std::ptr::null(),
+            Type: 1,
+        },
+    ];
+    assert_eq!(
+        call(&api, &null_addr, 2, &msg, &mta, null),
+        e(Error::NullPointer)
+    );
+    let bad_type = [
+        addrs[0].clone_entry(),
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: to.as_ptr(),
+            Type: 9,
+        },
+    ];
+    assert_eq!(
+        call(&api, &bad_type, 2, &msg, &mta, null),
+        e(Error::InvalidRecipientType)
+    );
+    let bad_subject = IP_SMTPC_MESSAGE {
+        sSubject: subj.as_ptr(),
+        ..msg_copy(&msg)
+    };
+    assert_eq!(
+        call(&api, &addrs, 2, &bad_subject, &mta, null),
+        e(Error::InvalidSubject)
+    );
+    let app = IP_SMTPC_APPLICATION {
+        pfGetTimeDate: Some(bad_clock),
+        pfCallback: None,
+        sDomain: std::ptr::null(),
+        sTimezone: std::ptr::null(),
+    };
+    assert_eq!(
+        call(&api, &addrs, 2, &msg, &mta, &app),
+        e(Error::InvalidDate)
+    );
+    assert_eq!(
+        CONNECTS.with(Cell::get),
+        0,
+        "nothing may connect for bad input"
+    );
     // Good input connects; a NULL socket is IP_SMTPC_ERR_CONNECT.
     assert_eq!(call(&api, &addrs, 2, &msg, &mta, null), e(Error::Connect));
     assert_eq!(CONNECTS.with(Cell::get), 1);
@@ -87,12 +216,27 @@ trait CloneEntry {
 }
 impl CloneEntry for IP_SMTPC_MAIL_ADDR {
     fn clone_entry(&self) -> Self {
-        IP_SMTPC_MAIL_ADDR { sName: self.sName, sAddr: self.sAddr, Type: self.Type }
+        IP_SMTPC_MAIL_ADDR {
+            sName: self.sName,
+            sAddr: self.sAddr,
+            Type: self.Type,
+        }
     }
 }
 fn msg_copy(m: &IP_SMTPC_MESSAGE) -> IP_SMTPC_MESSAGE {
-    IP_SMTPC_MESSAGE { sSubject: m.sSubject, sBody: m.sBody, sBoundary: m.sBoundary, paMultipartItem: m.paMultipartItem, NumMultipartItems: m.NumMultipartItems }
+    IP_SMTPC_MESSAGE {
+        sSubject: m.sSubject,
+        sBody: m.sBody,
+        sBoundary: m.sBoundary,
+        paMultipartItem: m.paMultipartItem,
+        NumMultipartItems: m.NumMultipartItems,
+    }
 }
 fn mta_copy(m: &IP_SMTPC_MTA) -> IP_SMTPC_MTA {
-    IP_SMTPC_MTA { sServer: m.sServer, sUser: m.sUser, sPass: m.sPass, SecPolicy: m.SecPolicy }
+    IP_SMTPC_MTA {
+        sServer: m.sServer,
+        sUser: m.sUser,
+        sPass: m.sPass,
+        SecPolicy: m.SecPolicy,
+    }
 }

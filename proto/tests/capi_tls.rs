@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C ABI's TLS plumbing (`tls` feature), against a scripted server on
 //! loopback: with pfUpgrade/pfDowngrade given, ALLOW_INSECURE takes STARTTLS
 //! when offered, pfUpgrade gets the handle and sServer, EHLO is sent again,
@@ -38,12 +39,22 @@ unsafe extern "C" fn disconnect(sock: SMTPC_SOCKET) {
 }
 unsafe extern "C" fn send(p: *const c_char, n: c_int, sock: SMTPC_SOCKET) -> c_int {
     // SAFETY: a handle from `connect`; `n` readable bytes.
-    let (s, b) = unsafe { (&mut *sock.cast::<TcpStream>(), std::slice::from_raw_parts(p.cast::<u8>(), n as usize)) };
+    let (s, b) = unsafe {
+        (
+            &mut *sock.cast::<TcpStream>(),
+            std::slice::from_raw_parts(p.cast::<u8>(), n as usize),
+        )
+    };
     s.write_all(b).map_or(-1, |_| n)
 }
 unsafe extern "C" fn receive(p: *mut c_char, n: c_int, sock: SMTPC_SOCKET) -> c_int {
     // SAFETY: a handle from `connect`; `n` writable bytes.
-    let (s, b) = unsafe { (&mut *sock.cast::<TcpStream>(), std::slice::from_raw_parts_mut(p.cast::<u8>(), n as usize)) };
+    let (s, b) = unsafe {
+        (
+            &mut *sock.cast::<TcpStream>(),
+            std::slice::from_raw_parts_mut(p.cast::<u8>(), n as usize),
+        )
+    };
     match s.read(b) {
         Ok(k) if k > 0 => k as c_int,
         _ => -1,
@@ -51,7 +62,10 @@ unsafe extern "C" fn receive(p: *mut c_char, n: c_int, sock: SMTPC_SOCKET) -> c_
 }
 unsafe extern "C" fn upgrade(_: SMTPC_SOCKET, server: *const c_char) -> c_int {
     // SAFETY: the library passes the NUL-terminated sServer.
-    log(format!("upgrade {}", unsafe { CStr::from_ptr(server) }.to_str().unwrap()));
+    log(format!(
+        "upgrade {}",
+        unsafe { CStr::from_ptr(server) }.to_str().unwrap()
+    ));
     0
 }
 unsafe extern "C" fn downgrade(_: SMTPC_SOCKET) {
@@ -60,7 +74,9 @@ unsafe extern "C" fn downgrade(_: SMTPC_SOCKET) {
 
 /// A one-connection server answering each command line from `script`
 /// (command prefix → reply); returns the command lines it received.
-fn server(script: &'static [(&'static str, &'static str)]) -> (u16, std::thread::JoinHandle<Vec<String>>) {
+fn server(
+    script: &'static [(&'static str, &'static str)],
+) -> (u16, std::thread::JoinHandle<Vec<String>>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     let h = std::thread::spawn(move || {
@@ -82,7 +98,10 @@ fn server(script: &'static [(&'static str, &'static str)]) -> (u16, std::thread:
                 continue;
             }
             seen.push(line.trim_end().to_string());
-            let reply = script.iter().find(|(cmd, _)| line.starts_with(cmd)).map_or("500 what\r\n", |(_, r)| r);
+            let reply = script
+                .iter()
+                .find(|(cmd, _)| line.starts_with(cmd))
+                .map_or("500 what\r\n", |(_, r)| r);
             s.write_all(reply.as_bytes()).unwrap();
             in_data = line.starts_with("DATA");
             if line.starts_with("QUIT") {
@@ -95,15 +114,47 @@ fn server(script: &'static [(&'static str, &'static str)]) -> (u16, std::thread:
 
 fn send_mail(policy: u8) -> c_int {
     let c = |s: &str| CString::new(s).unwrap();
-    let (from, to, srv, user, pass) = (c("a@b.test"), c("c@d.test"), c("mx.example.test"), c("u"), c("p"));
+    let (from, to, srv, user, pass) = (
+        c("a@b.test"),
+        c("c@d.test"),
+        c("mx.example.test"),
+        c("u"),
+        c("p"),
+    );
     let addrs = [
-        IP_SMTPC_MAIL_ADDR { sName: std::ptr::null(), sAddr: from.as_ptr(), Type: 4 },
-        IP_SMTPC_MAIL_ADDR { sName: std::ptr::null(), sAddr: to.as_ptr(), Type: 1 },
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: from.as_ptr(),
+            Type: 4,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: to.as_ptr(),
+            Type: 1,
+        },
     ];
     let body = c("hello\n");
-    let msg = IP_SMTPC_MESSAGE { sSubject: std::ptr::null(), sBody: body.as_ptr(), sBoundary: std::ptr::null(), paMultipartItem: std::ptr::null(), NumMultipartItems: 0 };
-    let mta = IP_SMTPC_MTA { sServer: srv.as_ptr(), sUser: user.as_ptr(), sPass: pass.as_ptr(), SecPolicy: policy };
-    let api = IP_SMTPC_API { pfConnect: Some(connect), pfDisconnect: Some(disconnect), pfSend: Some(send), pfReceive: Some(receive), pfUpgrade: Some(upgrade), pfDowngrade: Some(downgrade) };
+    let msg = IP_SMTPC_MESSAGE {
+        sSubject: std::ptr::null(),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+    let mta = IP_SMTPC_MTA {
+        sServer: srv.as_ptr(),
+        sUser: user.as_ptr(),
+        sPass: pass.as_ptr(),
+        SecPolicy: policy,
+    };
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: Some(upgrade),
+        pfDowngrade: Some(downgrade),
+    };
     // SAFETY: every pointer is valid for the call.
     unsafe { IP_SMTPC_Send(&api, addrs.as_ptr(), 2, &msg, &mta, std::ptr::null()) }
 }
@@ -125,15 +176,29 @@ fn starttls_when_offered_with_hooks() {
     let seen = h.join().unwrap();
     assert_eq!(&seen[..3], ["EHLO b.test", "STARTTLS", "EHLO b.test"]);
     assert!(seen[3].starts_with("AUTH PLAIN "));
-    assert_eq!(CALLS.with(|c| c.take()), ["connect", "upgrade mx.example.test", "downgrade", "disconnect"]);
+    assert_eq!(
+        CALLS.with(|c| c.take()),
+        [
+            "connect",
+            "upgrade mx.example.test",
+            "downgrade",
+            "disconnect"
+        ]
+    );
 }
 
 #[test]
 fn secure_only_without_starttls_sends_nothing_in_clear() {
-    static SCRIPT: [(&str, &str); 2] = [("EHLO", "250-mx\r\n250 AUTH PLAIN\r\n"), ("QUIT", "221 bye\r\n")];
+    static SCRIPT: [(&str, &str); 2] = [
+        ("EHLO", "250-mx\r\n250 AUTH PLAIN\r\n"),
+        ("QUIT", "221 bye\r\n"),
+    ];
     let (port, h) = server(&SCRIPT);
     PORT.with(|p| *p.borrow_mut() = port);
-    assert_eq!(send_mail(SMTPC_SEC_POLICY_SECURE_ONLY), Error::TlsUnavailable as c_int);
+    assert_eq!(
+        send_mail(SMTPC_SEC_POLICY_SECURE_ONLY),
+        Error::TlsUnavailable as c_int
+    );
     assert_eq!(h.join().unwrap(), ["EHLO b.test", "QUIT"]);
     assert_eq!(CALLS.with(|c| c.take()), ["connect", "disconnect"]);
     // ALLOW_INSECURE goes on in clear with the same server.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * deadline.c - one mail through IP_SMTPC_SendEx with a reply deadline, the
  * POSIX port below the mbedTLS port, as firmware would set it up: clock

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Deadlines over TLS against the real Postfix of the test bed (issue 11, item 1;
 ctest label "postfix").
 

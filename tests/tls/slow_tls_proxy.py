@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """An on-path attacker without keys that slows down a server's TLS bytes.
 
 Python API only (used by tests/tls/postfix_deadline.py):

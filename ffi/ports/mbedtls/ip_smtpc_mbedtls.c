@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * ip_smtpc_mbedtls.c - TLS hooks of IP_SMTPC_API over mbedTLS 2.x.
  * See ip_smtpc_mbedtls.h.

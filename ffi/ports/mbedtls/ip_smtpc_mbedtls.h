@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * ip_smtpc_mbedtls.h - the TLS hooks of IP_SMTPC_API (pfUpgrade,
  * pfDowngrade) over mbedTLS 2.x, layered on a plain transport such as the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* Stack painting under QEMU (MPS2 AN386, Cortex-M4F): one IP_SMTPC_Send through the whole
    seed dialogue (multi-line EHLO, AUTH PLAIN, three recipients, Date, Message-ID, a body with
    dot lines) against a canned server inside the hooks. The stack below the caller is painted

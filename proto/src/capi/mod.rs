@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C ABI: `#[repr(C)]` types and ABI constants (defined here, matching
 //! the committed `include/IP_SMTPC.h` field for field), the in-place view of
 //! the C arguments, and `IP_SMTPC_Send`, a short blocking loop over the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `IP_SMTPC_Send`: the blocking driver, a short loop over the engine.
 
 use core::ffi::{c_char, c_int, c_uint, c_void};
@@ -41,7 +42,16 @@ pub unsafe extern "C" fn IP_SMTPC_Send(
     pApplication: *const IP_SMTPC_APPLICATION,
 ) -> c_int {
     // SAFETY: forwarded under this function's own contract.
-    match unsafe { send(pIP_API, paMailAddr, NumMailAddr, pMessage, pMTA, pApplication) } {
+    match unsafe {
+        send(
+            pIP_API,
+            paMailAddr,
+            NumMailAddr,
+            pMessage,
+            pMTA,
+            pApplication,
+        )
+    } {
         Ok(()) => 0,
         Err(e) => e as c_int,
     }
@@ -65,7 +75,8 @@ unsafe fn send(
     let (Some(api), Some(msg), Some(mta)) = (api, msg, mta) else {
         return Err(Error::NullPointer);
     };
-    let (Some(connect), Some(disconnect), Some(tx), Some(rx)) = (api.pfConnect, api.pfDisconnect, api.pfSend, api.pfReceive)
+    let (Some(connect), Some(disconnect), Some(tx), Some(rx)) =
+        (api.pfConnect, api.pfDisconnect, api.pfSend, api.pfReceive)
     else {
         return Err(Error::MissingHook);
     };
@@ -78,7 +89,10 @@ unsafe fn send(
     }
     // emNet: the policy matters only when pfUpgrade and pfDowngrade are given.
     #[cfg(feature = "tls")]
-    let tls = match (mta.SecPolicy, api.pfUpgrade.is_some() && api.pfDowngrade.is_some()) {
+    let tls = match (
+        mta.SecPolicy,
+        api.pfUpgrade.is_some() && api.pfDowngrade.is_some(),
+    ) {
         (SMTPC_SEC_POLICY_ALLOW_INSECURE, false) => TlsMode::Off,
         (SMTPC_SEC_POLICY_ALLOW_INSECURE, true) => TlsMode::Optional,
         (SMTPC_SEC_POLICY_SECURE_ONLY, true) => TlsMode::Required,
@@ -116,7 +130,16 @@ unsafe fn send(
     // SAFETY: every byte was written just above.
     let (out, input) = unsafe { space.assume_init_mut() }.split_at_mut(OUT_BUFFER_SIZE);
 
-    notify(callback, &Event { kind: EventKind::Step, step: IP_SMTPC_STEP_CONNECT, code: 0, index: 0, text: b"" });
+    notify(
+        callback,
+        &Event {
+            kind: EventKind::Step,
+            step: IP_SMTPC_STEP_CONNECT,
+            code: 0,
+            index: 0,
+            text: b"",
+        },
+    );
     // SAFETY: `sServer` is a valid C string (checked non-NULL); a C hook.
     let sock = unsafe { connect(mta.sServer) };
     if sock.is_null() {
@@ -140,7 +163,13 @@ unsafe fn send(
             }
             Action::Receive(room) => {
                 // SAFETY: `room` is writable for its length (≤ IN_BUFFER_SIZE); a C hook.
-                let n = unsafe { rx(room.as_mut_ptr().cast::<c_char>(), room.len() as c_int, sock) };
+                let n = unsafe {
+                    rx(
+                        room.as_mut_ptr().cast::<c_char>(),
+                        room.len() as c_int,
+                        sock,
+                    )
+                };
                 match n {
                     1.. => engine.received(n as usize),
                     _ if n == Error::Timeout as c_int => engine.failed(Error::Timeout),
@@ -153,7 +182,9 @@ unsafe fn send(
             Action::Upgrade => {
                 // SAFETY: a C hook (present: TLS is only used with both hooks)
                 // with the handle from pfConnect and the checked server name.
-                let r = api.pfUpgrade.map_or(-1, |upgrade| unsafe { upgrade(sock, mta.sServer) });
+                let r = api
+                    .pfUpgrade
+                    .map_or(-1, |upgrade| unsafe { upgrade(sock, mta.sServer) });
                 engine.upgraded(r >= 0);
             }
         }

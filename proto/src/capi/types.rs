@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C types and constants of `include/IP_SMTPC.h` (emNet layout).
 
 use core::ffi::{c_char, c_int, c_uint, c_void};
@@ -28,11 +29,16 @@ pub struct IP_SMTPC_API {
     /// Closes the connection.
     pub pfDisconnect: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET)>,
     /// Sends bytes; returns the count sent (0 = all) or < 0.
-    pub pfSend: Option<unsafe extern "C" fn(pData: *const c_char, NumBytes: c_int, hSock: SMTPC_SOCKET) -> c_int>,
+    pub pfSend: Option<
+        unsafe extern "C" fn(pData: *const c_char, NumBytes: c_int, hSock: SMTPC_SOCKET) -> c_int,
+    >,
     /// Receives bytes; returns the count (> 0), else an error.
-    pub pfReceive: Option<unsafe extern "C" fn(pData: *mut c_char, NumBytes: c_int, hSock: SMTPC_SOCKET) -> c_int>,
+    pub pfReceive: Option<
+        unsafe extern "C" fn(pData: *mut c_char, NumBytes: c_int, hSock: SMTPC_SOCKET) -> c_int,
+    >,
     /// TLS handshake on the open connection.
-    pub pfUpgrade: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET, sServer: *const c_char) -> c_int>,
+    pub pfUpgrade:
+        Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET, sServer: *const c_char) -> c_int>,
     /// Ends the TLS session.
     pub pfDowngrade: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET)>,
 }
@@ -52,7 +58,13 @@ pub struct IP_SMTPC_MAIL_ADDR {
 #[repr(C)]
 pub struct IP_SMTPC_MULTIPART_API {
     /// Streams item content.
-    pub pfSend: Option<unsafe extern "C" fn(pContext: *mut IP_SMTPC_CONTEXT, pData: *const c_char, NumBytes: c_uint)>,
+    pub pfSend: Option<
+        unsafe extern "C" fn(
+            pContext: *mut IP_SMTPC_CONTEXT,
+            pData: *const c_char,
+            NumBytes: c_uint,
+        ),
+    >,
 }
 
 /// A multipart item (emNet layout).
@@ -66,7 +78,11 @@ pub struct IP_SMTPC_MULTIPART_ITEM {
     pub sContentType: *const c_char,
     /// Streams the content.
     pub pfSendItem: Option<
-        unsafe extern "C" fn(*mut IP_SMTPC_CONTEXT, *const IP_SMTPC_MULTIPART_ITEM, *const IP_SMTPC_MULTIPART_API) -> c_int,
+        unsafe extern "C" fn(
+            *mut IP_SMTPC_CONTEXT,
+            *const IP_SMTPC_MULTIPART_ITEM,
+            *const IP_SMTPC_MULTIPART_API,
+        ) -> c_int,
     >,
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C arguments seen through [`Mail`], read in place.
 //!
 //! [`CMail`] keeps the C structures' pointers; strings are measured with a
@@ -60,7 +61,13 @@ impl<'a> CMail<'a> {
     ) -> Self {
         // SAFETY: covered by this function's contract.
         let body = unsafe { cstr(msg.sBody, MAX_BODY) };
-        CMail { addrs, msg, mta, app, body }
+        CMail {
+            addrs,
+            msg,
+            mta,
+            app,
+            body,
+        }
     }
 
     /// An application string (`sDomain` or `sTimezone`), empty without one.
@@ -84,7 +91,11 @@ impl Mail for CMail<'_> {
         };
         // SAFETY: `CMail::new`'s contract covers the entries' strings.
         let (name, addr) = unsafe { (cstr(e.sName, MAX_TEXT), cstr(e.sAddr, MAX_ADDR)) };
-        Entry { name, addr: if e.sAddr.is_null() { None } else { Some(addr) }, kind: e.Type }
+        Entry {
+            name,
+            addr: if e.sAddr.is_null() { None } else { Some(addr) },
+            kind: e.Type,
+        }
     }
 
     fn subject(&self) -> &[u8] {
