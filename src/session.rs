@@ -793,6 +793,20 @@ mod tests {
             self.server(reply);
             assert_eq!(self.client_sends(), expected, "after {reply:?}");
         }
+
+        /// A plain dialogue with one recipient through the 354 to DATA.
+        fn through_354(&mut self) {
+            for r in [
+                "220 hi\r\n",
+                "250 mx\r\n",
+                "250 ok\r\n",
+                "250 ok\r\n",
+                "354 go\r\n",
+            ] {
+                self.server(r);
+                self.client_sends();
+            }
+        }
     }
 
     fn config() -> Config<'static> {
@@ -1171,16 +1185,7 @@ mod tests {
         for (i, (after, outcome)) in cases.iter().enumerate() {
             let m = mail(&RCPTS[..1], b"x");
             let mut x = Exchange::new(&m, config());
-            for r in [
-                "220 hi\r\n",
-                "250 mx\r\n",
-                "250 ok\r\n",
-                "250 ok\r\n",
-                "354 go\r\n",
-            ] {
-                x.server(r);
-                x.client_sends();
-            }
+            x.through_354();
             x.step("250 queued\r\n", "QUIT\r\n");
             after(&mut x);
             assert_eq!(x.session.outcome(), *outcome, "case {i}");
@@ -1196,16 +1201,7 @@ mod tests {
         ] {
             let m = mail(&RCPTS[..1], b"x");
             let mut x = Exchange::new(&m, config());
-            for r in [
-                "220 hi\r\n",
-                "250 mx\r\n",
-                "250 ok\r\n",
-                "250 ok\r\n",
-                "354 go\r\n",
-            ] {
-                x.server(r);
-                x.client_sends();
-            }
+            x.through_354();
             x.step(reply, "QUIT\r\n");
             x.server("221 bye\r\n");
             assert_eq!(x.session.outcome(), Err(error));
