@@ -65,7 +65,7 @@ static const char _sUsage[] =
   "  --helo NAME            own domain for EHLO/HELO and the Message-ID\n"
   "  --from ADDR            sender ('' = null reverse-path MAIL FROM:<>)\n"
   "  --from-name NAME       sender's display name\n"
-  "  --to ADDR[,NAME]       recipient, repeatable\n"
+  "  --to ADDR[,NAME]       recipient, repeatable: one --to per recipient\n"
   "  --cc ADDR[,NAME]       copy recipient, repeatable\n"
   "  --bcc ADDR             blind recipient (never in the header), repeatable\n"
   "  --subject TEXT         subject\n"
@@ -94,6 +94,32 @@ static int _NotBuilt(const char* sOption) {
   return EXIT_USAGE;
 }
 
+/* 1 when s holds a word with '@' between two other characters: an address. */
+static int _HoldsAddress(const char* s) {
+  const char* pAt;
+
+  for (pAt = strchr(s, '@'); pAt != NULL; pAt = strchr(pAt + 1, '@')) {
+    if (pAt > s && pAt[-1] != ' ' && pAt[-1] != ',' && pAt[1] != '\0' && pAt[1] != ' ' && pAt[1] != ',') {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/*
+ * "--to a@x,b@x" used to send to a@x alone with b@x as its display name.
+ * A name that is an address is refused with the way to give several.
+ */
+static int _RefuseAddressList(const char* sOption, const char* sArg, const char* sName) {
+  fprintf(stderr, "smtpc: input: --%s '%s': '%s' is an address, not a display name; give every "
+          "recipient its own option: --%s ADDR --%s ADDR ...", sOption, sArg, sName, sOption, sOption);
+  if (strcmp(sOption, "bcc") != 0) {
+    fprintf(stderr, " (a name goes after the comma: --%s 'ADDR,Full Name')", sOption);
+  }
+  fputc('\n', stderr);
+  return EXIT_USAGE;
+}
+
 /* --to/--cc ADDR[,NAME], --bcc ADDR: one more entry of paAddr. */
 static int _AddRecipient(SMTPC_SETTINGS* pSettings, const char* sArg, int Type) {
   IP_SMTPC_MAIL_ADDR* pAddr;
@@ -108,13 +134,18 @@ static int _AddRecipient(SMTPC_SETTINGS* pSettings, const char* sArg, int Type) 
   pAddr->sAddr = sCopy;
   pAddr->sName = NULL;
   pAddr->Type  = Type;
-  if (Type != SMTPC_REC_TYPE_BCC) {
-    pComma = strchr(sCopy, ',');
-    if (pComma != NULL) {
-      *pComma = '\0';
-      if (pComma[1] != '\0') {
-        pAddr->sName = pComma + 1;
-      }
+  pComma = strchr(sCopy, ',');
+  if (Type == SMTPC_REC_TYPE_BCC) {
+    if (pComma != NULL && _HoldsAddress(pComma + 1)) {
+      return _RefuseAddressList("bcc", sArg, pComma + 1);
+    }
+  } else if (pComma != NULL) {
+    *pComma = '\0';
+    if (_HoldsAddress(pComma + 1)) {
+      return _RefuseAddressList((Type == SMTPC_REC_TYPE_TO) ? "to" : "cc", sArg, pComma + 1);
+    }
+    if (pComma[1] != '\0') {
+      pAddr->sName = pComma + 1;
     }
   }
   pSettings->NumAddr++;

@@ -170,6 +170,23 @@ ip_smtpc_no_connection_test(c.smtpc.input_unknown_auth_mechanism 2
   -- ${_smtpc} --auth PLAIN,CRAM-MD5 --user u --pass p
      --from sender@example.com --to alice@example.com --body "${_data}/body_dots.txt")
 
+# --to "a@x,b@x" sent to a@x alone, named "b@x" (issue 17): refused, with the way to do it.
+ip_smtpc_no_connection_test(c.smtpc.input_to_address_list 2
+  --stderr-must-contain "smtpc: input: --to 'alice@example.com,bob@example.com': 'bob@example.com' is an address, not a display name"
+  --stderr-must-contain "--to ADDR --to ADDR"
+  -- ${_smtpc} --from sender@example.com --to "alice@example.com,bob@example.com"
+     --body "${_data}/body_dots.txt")
+
+ip_smtpc_no_connection_test(c.smtpc.input_cc_address_list 2
+  --stderr-must-contain "'Bob <bob@example.com>' is an address"
+  -- ${_smtpc} --from sender@example.com --to alice@example.com
+     --cc "carol@example.com,Bob <bob@example.com>" --body "${_data}/body_dots.txt")
+
+ip_smtpc_no_connection_test(c.smtpc.input_bcc_address_list 2
+  --stderr-must-contain "--bcc ADDR --bcc ADDR"
+  -- ${_smtpc} --from sender@example.com --to alice@example.com
+     --bcc "carol@example.com,bob@example.com" --body "${_data}/body_dots.txt")
+
 # Nothing listens on port 1: connect fails (exit 3) and the server sees nothing.
 ip_smtpc_no_connection_test(c.smtpc.connect_refused 3
   --stderr-must-contain "smtpc: connect: "
@@ -312,6 +329,13 @@ endfunction()
 
 ip_smtpc_postfix_test(postfix.smtpc.attachments "${CMAKE_CURRENT_LIST_DIR}/postfix_attachments.py"
   --smtpc ${_smtpc_exe} --maxrss $<TARGET_FILE:maxrss>)
+
+# The command line of issue 17 (tests/c/postfix_cli.py, one test per case).
+set(IP_SMTPC_CLI_CASES several_recipients to_address_list)
+foreach(_case IN LISTS IP_SMTPC_CLI_CASES)
+  ip_smtpc_postfix_test(postfix.smtpc.cli.${_case} "${CMAKE_CURRENT_LIST_DIR}/postfix_cli.py"
+    --smtpc ${_smtpc_exe} --case ${_case})
+endforeach()
 
 if(IP_SMTPC_HAVE_MBEDTLS)
   foreach(_case submission implicit wrong_name untrusted_ca strip_required strip_opportunistic refuse_454)
