@@ -7,6 +7,19 @@
 #include <string.h>
 
 #include "smtpc.h"
+#ifdef SMTPC_WITH_MBEDTLS
+#include <mbedtls/version.h>
+#endif
+
+#ifndef SMTPC_VERSION                   /* set by c-examples/smtpc/smtpc.cmake */
+#define SMTPC_VERSION       "unknown"
+#endif
+#ifndef SMTPC_LIB_VERSION
+#define SMTPC_LIB_VERSION   "unknown"
+#endif
+#ifndef SMTPC_LIB_FEATURES
+#define SMTPC_LIB_FEATURES  "unknown"
+#endif
 
 /*********************************************************************
 *
@@ -19,7 +32,7 @@ enum {
   OPT_SERVER = 256, OPT_PORT, OPT_TLS, OPT_CAFILE, OPT_TLS_NAME, OPT_USER, OPT_PASS,
   OPT_OAUTH_TOKEN, OPT_AUTH, OPT_ALLOW_INSECURE_AUTH, OPT_HELO, OPT_FROM, OPT_FROM_NAME,
   OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_BODY, OPT_ATTACH, OPT_HEADER, OPT_REPLY_TO,
-  OPT_TIMEOUT, OPT_TZ, OPT_HELP
+  OPT_TIMEOUT, OPT_TZ, OPT_HELP, OPT_VERSION
 };
 
 static const struct option _aLongOption[] = {
@@ -47,6 +60,7 @@ static const struct option _aLongOption[] = {
   { "timeout",             required_argument, NULL, OPT_TIMEOUT             },
   { "tz",                  required_argument, NULL, OPT_TZ                  },
   { "help",                no_argument,       NULL, OPT_HELP                },
+  { "version",             no_argument,       NULL, OPT_VERSION             },
   { NULL,                  0,                 NULL, 0                       }
 };
 
@@ -78,6 +92,8 @@ static const char _sUsage[] =
   "                         (default: RFC 5321 deadlines, 600 s I/O, 30 s connect)\n"
   "  --tz +HHMM             time zone of the Date header (default: local)\n"
   "  -v                     print the SMTP transcript on standard error (credentials redacted)\n"
+  "  --version              versions of smtpc, the library and the TLS library; features\n"
+  "  -h, --help             this text\n"
   "  --oauth-token: not built into this version\n"
   "exit status: 0 sent, 1 some recipients rejected, 2 usage/invalid input, 3 failed,\n"
   "             4 outcome unknown\n";
@@ -88,6 +104,25 @@ static const char _sUsage[] =
 *
 **********************************************************************
 */
+
+/* --version: smtpc, the library, its features, the TLS library. */
+static void _PrintVersion(void) {
+#ifdef SMTPC_WITH_MBEDTLS
+  char acRuntime[18];
+#endif
+
+  printf("smtpc %s\n", SMTPC_VERSION);
+  printf("library: ip-smtpc %s (cargo features: %s; buffers: reply %d, output %d bytes)\n",
+         SMTPC_LIB_VERSION, SMTPC_LIB_FEATURES, SMTPC_IN_BUFFER_SIZE, SMTPC_OUT_BUFFER_SIZE);
+  printf("auth: PLAIN, LOGIN\n");
+#ifdef SMTPC_WITH_MBEDTLS
+  memset(acRuntime, 0, sizeof(acRuntime));
+  mbedtls_version_get_string_full(acRuntime);   /* writes at most 18 bytes */
+  printf("tls: %s (built with %s; ffi/ports/mbedtls)\n", acRuntime, MBEDTLS_VERSION_STRING_FULL);
+#else
+  printf("tls: not built (mbedTLS 2.x was not found when smtpc was built)\n");
+#endif
+}
 
 static int _NotBuilt(const char* sOption) {
   fprintf(stderr, "smtpc: --%s: not built into this version\n", sOption);
@@ -161,6 +196,9 @@ static int _Option(SMTPC_SETTINGS* pSettings, int Opt, const char* sArg, char* a
   case 'h':
   case OPT_HELP:
     fputs(_sUsage, stdout);
+    return EXIT_SENT;
+  case OPT_VERSION:
+    _PrintVersion();
     return EXIT_SENT;
   case 'v':
     pSettings->Verbose = 1;

@@ -15,3 +15,30 @@ if(IP_SMTPC_HAVE_MBEDTLS)
 endif()
 ip_smtpc_c_target(smtpc)
 set_target_properties(smtpc PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}")
+
+# --version: the CLI's version (the CMake project's), the library's (Cargo.toml's
+# package version; IP_SMTPC_GetVersion may replace it) and its cargo features
+# (the build uses the default set: "default" and what it enables).
+file(STRINGS "${CMAKE_CURRENT_SOURCE_DIR}/Cargo.toml" _smtpc_cargo_lines REGEX "^(version|default|full) *= ")
+set(_smtpc_lib_version "unknown")
+set(_smtpc_default "")
+set(_smtpc_full "")
+foreach(_line IN LISTS _smtpc_cargo_lines)
+  if(_line MATCHES "^version *= *\"([^\"]+)\"" AND _smtpc_lib_version STREQUAL "unknown")
+    set(_smtpc_lib_version "${CMAKE_MATCH_1}")
+  elseif(_line MATCHES "^(default|full) *= *\\[(.*)\\]")
+    set(_key "${CMAKE_MATCH_1}")
+    string(REGEX REPLACE "[\" ]" "" _list "${CMAKE_MATCH_2}")
+    string(REPLACE "," ", " _list "${_list}")
+    set(_smtpc_${_key} "${_list}")
+  endif()
+endforeach()
+set(_smtpc_lib_features "${_smtpc_default}")
+if(_smtpc_default STREQUAL "full")
+  set(_smtpc_lib_features "full (${_smtpc_full})")
+endif()
+target_compile_definitions(smtpc PRIVATE
+  "SMTPC_VERSION=\"${PROJECT_VERSION}\""
+  "SMTPC_LIB_VERSION=\"${_smtpc_lib_version}\""
+  "SMTPC_LIB_FEATURES=\"${_smtpc_lib_features}\"")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/Cargo.toml")

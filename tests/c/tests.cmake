@@ -233,6 +233,19 @@ ip_smtpc_no_connection_test(c.smtpc.input_attach_directory 2
   -- ${_smtpc} --attach "${_data}" --from sender@example.com --to alice@example.com
      --body "${_data}/body_dots.txt")
 
+# --- smtpc: --version, the man page (tests/c/cli_checks.py, no server) -------
+if(IP_SMTPC_HAVE_MBEDTLS)
+  set(_cli_tls ON)
+else()
+  set(_cli_tls OFF)
+endif()
+foreach(_case version)
+  add_test(NAME c.smtpc.cli.${_case}
+           COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_LIST_DIR}/cli_checks.py"
+                   --smtpc $<TARGET_FILE:smtpc> --srcdir "${CMAKE_SOURCE_DIR}" --case ${_case} --tls ${_cli_tls})
+  set_tests_properties(c.smtpc.cli.${_case} PROPERTIES TIMEOUT 60 LABELS "c")
+endforeach()
+
 # --- csv_log: a generated CSV streamed as an attachment ----------------------
 ip_smtpc_scripted_test(c.csv_log.happy csv_log.smtp 0
   --stdout-must-contain "Log sent: 100000 rows"

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""smtpc checks that need no server (issue 17; ctest label "c"), one case per run:
+
+    cli_checks.py --smtpc build/smtpc --srcdir . --case NAME [--tls ON|OFF]
+
+Cases:
+  version       --version: exit 0, nothing on stderr; "smtpc X" with X the
+                CMake project version, the library version of Cargo.toml and
+                its default features, the TLS library (mbed TLS and its
+                version with --tls ON, "not built" with --tls OFF)
+  man_options   every option in --help is in smtpc.1 and the reverse
+  man_lint      smtpc.1 is clean under mandoc -Tlint (or groff -w all when
+                mandoc is missing)
+
+Exit status: 0 passed, 1 failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from typing import List, Set
+
+
+def fail(msg: str) -> None:
+    print(f"FAIL: {msg}")
+    sys.exit(1)
+
+
+def run(cmd: List[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=60)
+
+
+def read(path: str) -> str:
+    with open(path, "r", encoding="utf-8") as f:
+        return f.read()
+
+
+def case_version(a: argparse.Namespace) -> None:
+    p = run([a.smtpc, "--version"])
+    out = p.stdout.decode("utf-8", "replace")
+    if p.returncode != 0 or p.stderr:
+        fail(f"--version: exit {p.returncode}, stderr {p.stderr!r}")
+    project = re.search(r"project\(ip_smtpc VERSION ([0-9.]+)", read(os.path.join(a.srcdir, "CMakeLists.txt")))
+    cargo = read(os.path.join(a.srcdir, "Cargo.toml"))
+    lib = re.search(r'(?m)^version = "([^"]+)"', cargo)
+    full = re.search(r"(?m)^full = \[(.*)\]", cargo)
+    if not project or not lib or not full:
+        fail("cannot find the versions in CMakeLists.txt / Cargo.toml")
+    feats = ", ".join(x.strip().strip('"') for x in full.group(1).split(","))
+    lines = out.splitlines()
+    want = [
+        f"smtpc {project.group(1)}",
+        f"library: ip-smtpc {lib.group(1)} (cargo features: full ({feats});",
+        "auth: PLAIN, LOGIN",
+    ]
+    for i, w in enumerate(want):
+        if i >= len(lines) or not lines[i].startswith(w):
+            fail(f"--version line {i + 1}: expected to start with {w!r}, got:\n{out}")
+    if a.tls == "ON":
+        m = re.match(r"tls: mbed TLS (2\.\d+\.\d+) \(built with mbed TLS (2\.\d+\.\d+);", lines[3] if len(lines) > 3 else "")
+        if not m:
+            fail(f"--version: no mbed TLS version line:\n{out}")
+    elif not (len(lines) > 3 and lines[3].startswith("tls: not built")):
+        fail(f"--version: expected 'tls: not built':\n{out}")
+
+
+def help_options(smtpc: str) -> Set[str]:
+    p = run([smtpc, "--help"])
+    if p.returncode != 0:
+        fail(f"--help: exit {p.returncode}")
+    return set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*|-[a-z])\b", p.stdout.decode()))
+
+
+def man_options(man: str) -> Set[str]:
+    opts: Set[str] = set()
+    for line in read(man).splitlines():
+        # mdoc: ".It Fl -server Ar host", ".Fl v", "Fl -tls Cm starttls" ...
+        for m in re.finditer(r"\bFl (-?[a-z][a-z-]*)", line):
+            opts.add("-" + m.group(1))
+    return opts
+
+
+def case_man_options(a: argparse.Namespace) -> None:
+    man = os.path.join(a.srcdir, "c-examples", "smtpc", "smtpc.1")
+    h, m = help_options(a.smtpc), man_options(man)
+    if h != m:
+        fail(f"--help and smtpc.1 differ: only in --help {sorted(h - m)}, only in smtpc.1 {sorted(m - h)}")
+    print(f"{len(h)} options in both")
+
+
+def case_man_lint(a: argparse.Namespace) -> None:
+    man = os.path.join(a.srcdir, "c-examples", "smtpc", "smtpc.1")
+    if shutil.which("mandoc"):
+        p = run(["mandoc", "-Tlint", "-Wall", man])
+        text = (p.stdout + p.stderr).decode("utf-8", "replace")
+        if p.returncode != 0 or text.strip():
+            fail(f"mandoc -Tlint -Wall (exit {p.returncode}):\n{text}")
+        print("mandoc -Tlint -Wall: clean")
+    else:
+        p = run(["groff", "-w", "all", "-mandoc", "-Tutf8", "-z", man])
+        text = p.stderr.decode("utf-8", "replace")
+        if p.returncode != 0 or text.strip():
+            fail(f"groff -w all (exit {p.returncode}):\n{text}")
+        print("groff -w all: clean (mandoc not installed)")
+
+
+CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--smtpc", required=True)
+    p.add_argument("--srcdir", required=True)
+    p.add_argument("--case", required=True, choices=sorted(CASES))
+    p.add_argument("--tls", choices=("ON", "OFF"), default="ON")
+    a = p.parse_args()
+    CASES[a.case](a)
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
