@@ -95,8 +95,10 @@ static const char _sUsage[] =
   "  --version              versions of smtpc, the library and the TLS library; features\n"
   "  -h, --help             this text\n"
   "  --oauth-token: not built into this version\n"
-  "exit status: 0 sent, 1 some recipients rejected, 2 usage/invalid input, 3 failed,\n"
-  "             4 outcome unknown\n";
+  "exit status: 0 accepted for every recipient; 1 some recipients rejected (listed);\n"
+  "  2 usage error or invalid input, nothing sent; 3 permanent failure; 4 outcome unknown\n"
+  "  (the connection broke after the final dot); 75 temporary failure, nothing delivered\n"
+  "  (a 4xx reply, connection refused or broken, timeout, temporary DNS failure)\n";
 
 /*********************************************************************
 *

@@ -2,12 +2,17 @@
 """smtpc checks that need no server (issue 17; ctest label "c"), one case per run:
 
     cli_checks.py --smtpc build/smtpc --srcdir . --case NAME [--tls ON|OFF]
+                  [--resolver-shim build/libsmtpc_fake_resolver.so]
 
 Cases:
   version       --version: exit 0, nothing on stderr; "smtpc X" with X the
                 CMake project version, the library version of Cargo.toml and
                 its default features, the TLS library (mbed TLS and its
                 version with --tls ON, "not built" with --tls OFF)
+  refused       a closed loopback port: exit 75, "connection refused by 127.0.0.1:PORT"
+  dns_tempfail  a name whose lookup fails temporarily (the fake_resolver
+                shim, LD_PRELOAD): exit 75, "cannot resolve NAME: Temporary ..."
+  dns_unknown   a name that does not exist (same shim): exit 3, "cannot resolve NAME"
   man_options   every option in --help is in smtpc.1 and the reverse
   man_lint      smtpc.1 is clean under mandoc -Tlint (or groff -w all when
                 mandoc is missing)
@@ -21,6 +26,7 @@ import argparse
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from typing import List, Set
@@ -68,6 +74,55 @@ def case_version(a: argparse.Namespace) -> None:
             fail(f"--version: no mbed TLS version line:\n{out}")
     elif not (len(lines) > 3 and lines[3].startswith("tls: not built")):
         fail(f"--version: expected 'tls: not built':\n{out}")
+
+
+def send_cmd(a: argparse.Namespace, server: str, port: int) -> List[str]:
+    return [a.smtpc, "--server", server, "--port", str(port), "--from", "sender@example.com",
+            "--to", "alice@example.com", "--timeout", "10"]
+
+
+def run_send(a: argparse.Namespace, server: str, port: int, env: dict = None) -> subprocess.CompletedProcess:
+    return subprocess.run(send_cmd(a, server, port), input=b"body\n", stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=60, env=env)
+
+
+def expect(p: subprocess.CompletedProcess, rc: int, line: str, what: str) -> None:
+    err = p.stderr.decode("utf-8", "replace")
+    last = err.rstrip("\n").rsplit("\n", 1)[-1]
+    if p.returncode != rc or last != line:
+        fail(f"{what}: exit {p.returncode}, last line {last!r}; expected exit {rc}, {line!r}\n{err}")
+    print(f"{what}: exit {rc}: {last}")
+
+
+def case_refused(a: argparse.Namespace) -> None:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()                       # nothing listens there now
+    expect(run_send(a, "127.0.0.1", port), 75, f"smtpc: connect: connection refused by 127.0.0.1:{port}",
+           "refused")
+
+
+def shim_env(a: argparse.Namespace) -> dict:
+    if not a.resolver_shim:
+        fail("--resolver-shim is required for this case")
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = a.resolver_shim
+    # The shim comes before the ASan run-time of a sanitized smtpc.
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
+    return env
+
+
+def case_dns_tempfail(a: argparse.Namespace) -> None:
+    expect(run_send(a, "mail.tempfail.test", 25, shim_env(a)), 75,
+           "smtpc: connect: cannot resolve mail.tempfail.test: Temporary failure in name resolution",
+           "dns_tempfail")
+
+
+def case_dns_unknown(a: argparse.Namespace) -> None:
+    expect(run_send(a, "mail.nxdomain.test", 25, shim_env(a)), 3,
+           "smtpc: connect: cannot resolve mail.nxdomain.test: Name or service not known",
+           "dns_unknown")
 
 
 def help_options(smtpc: str) -> Set[str]:
@@ -119,6 +174,7 @@ def main() -> int:
     p.add_argument("--srcdir", required=True)
     p.add_argument("--case", required=True, choices=sorted(CASES))
     p.add_argument("--tls", choices=("ON", "OFF"), default="ON")
+    p.add_argument("--resolver-shim", help="tests/c/fake_resolver.c built as a shared library")
     a = p.parse_args()
     CASES[a.case](a)
     print("ok")

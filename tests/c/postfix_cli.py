@@ -8,6 +8,16 @@ Cases:
   several_recipients  --to A --to 'B,Name' --cc C: each mailbox gets the
                       message once, To names both, Cc the third
   to_address_list     --to 'A,B' (B an address): exit 2, nothing arrives
+  exit_temporary      the only recipient gets 450: exit 75 (EX_TEMPFAIL)
+  exit_permanent      the only recipient gets 550: exit 3
+  exit_mixed          550 and 452, nothing delivered: exit 75 (one is temporary)
+  exit_partial        alice accepted, temp450 rejected: exit 1, alice gets it
+  exit_sender         MAIL FROM rejected with 553: exit 3
+  starttls_hint_auth  submission port in clear with --user: exit 3, the last
+                      line names host:port and says "use --tls starttls";
+                      with --tls starttls the same command delivers (exit 0)
+  starttls_hint_mail  submission port in clear without --user (530 at MAIL):
+                      exit 3 and the same hint
 
 Every case runs smtpc with HOME and XDG_CONFIG_HOME pointing to an empty
 temporary directory, so that no configuration file of the machine applies.
@@ -116,6 +126,81 @@ def case_to_address_list(run: Run, env: Dict[str, str], tmp: str) -> None:
     expect(rc, 2, err, "--to A,B")
     expect_in(f"'bob@{d}' is an address, not a display name", err, "--to A,B")
     nothing_arrives(env, users, token.encode(), before)
+
+
+def _one_rcpt(run: Run, env: Dict[str, str], rcpts: List[str], want: int, last: str,
+              sender: str = "sender") -> str:
+    d = env["SMTPC_TB_DOMAIN"]
+    token = "cli-" + secrets.token_hex(8)
+    args = base_args(env, token)
+    args[args.index("--from") + 1] = f"{sender}@{d}"
+    for r in rcpts:
+        args += ["--to", f"{r}@{d}"]
+    rc, _out, err = run(args, stdin=BODY.encode())
+    expect(rc, want, err, f"--to {' --to '.join(rcpts)}")
+    line = err.rstrip("\n").rsplit("\n", 1)[-1]
+    expect_in(last, line, f"last line for {rcpts}")
+    print(f"{rcpts}: exit {rc}: {line}")
+    return token
+
+
+def case_exit_temporary(run: Run, env: Dict[str, str], tmp: str) -> None:
+    _one_rcpt(run, env, ["temp450"], 75, "smtpc: rcpt: all recipients rejected: 450 4.2.0")
+
+
+def case_exit_permanent(run: Run, env: Dict[str, str], tmp: str) -> None:
+    _one_rcpt(run, env, ["reject550"], 3, "smtpc: rcpt: all recipients rejected: 550 5.1.1")
+
+
+def case_exit_mixed(run: Run, env: Dict[str, str], tmp: str) -> None:
+    _one_rcpt(run, env, ["reject550", "temp452"], 75, "smtpc: rcpt: all recipients rejected: ")
+
+
+def case_exit_partial(run: Run, env: Dict[str, str], tmp: str) -> None:
+    before = testbed.snapshot(env, "alice")
+    token = _one_rcpt(run, env, ["alice", "temp450"], 1, "smtpc: rcpt: accepted for some recipients only")
+    path, _raw = testbed.wait_for_message(env, "alice", token.encode(), before)
+    os.unlink(path)
+
+
+def case_exit_sender(run: Run, env: Dict[str, str], tmp: str) -> None:
+    _one_rcpt(run, env, ["alice"], 3, "smtpc: mail: sender rejected: 553 5.7.1", sender="rejected-sender")
+
+
+def _hint(env: Dict[str, str]) -> str:
+    return f"({env['SMTPC_TB_HOST']}:{env['SMTPC_TB_PORT_SUBMISSION']} offers STARTTLS: use --tls starttls)"
+
+
+def case_starttls_hint_auth(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"]
+    token = "cli-" + secrets.token_hex(8)
+    args = base_args(env, token, env["SMTPC_TB_PORT_SUBMISSION"]) + [
+        "--to", f"alice@{d}", "--user", env["SMTPC_TB_USER"]]
+    pw = {"SMTPC_PASS": env["SMTPC_TB_PASS"]}
+    rc, _out, err = run(args, stdin=BODY.encode(), extra_env=pw)
+    expect(rc, 3, err, "submission in clear with --user")
+    line = err.rstrip("\n").rsplit("\n", 1)[-1]
+    if not (line.startswith("smtpc: auth: ") and line.endswith(_hint(env))):
+        testbed.fail(f"last line {line!r}: expected smtpc: auth: ... {_hint(env)}")
+    print(f"hint: {line}")
+    before = testbed.snapshot(env, "alice")
+    rc, _out, err = run(args + ["--tls", "starttls", "--cafile", env["SMTPC_TB_CA"]], stdin=BODY.encode(),
+                        extra_env=pw)
+    expect(rc, 0, err, "the same with --tls starttls")
+    path, _raw = testbed.wait_for_message(env, "alice", token.encode(), before)
+    os.unlink(path)
+
+
+def case_starttls_hint_mail(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"]
+    token = "cli-" + secrets.token_hex(8)
+    rc, _out, err = run(base_args(env, token, env["SMTPC_TB_PORT_SUBMISSION"]) + ["--to", f"alice@{d}"],
+                        stdin=BODY.encode())
+    expect(rc, 3, err, "submission in clear without --user")
+    line = err.rstrip("\n").rsplit("\n", 1)[-1]
+    if not (line.startswith("smtpc: mail: ") and " 530 " in line and line.endswith(_hint(env))):
+        testbed.fail(f"last line {line!r}: expected smtpc: mail: ...530... {_hint(env)}")
+    print(f"hint: {line}")
 
 
 CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}

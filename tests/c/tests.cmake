@@ -92,8 +92,9 @@ ip_smtpc_scripted_test(c.smtpc.outcome_unknown smtpc_outcome_unknown.smtp 4
   --stderr-must-contain "smtpc: end-of-data: "
   -- ${_smtpc} --from sender@example.com --to alice@example.com --body "${_data}/body_dots.txt")
 
-ip_smtpc_scripted_test(c.smtpc.timeout smtpc_silent.smtp 3
-  --stderr-must-contain "smtpc: greeting: "
+ip_smtpc_scripted_test(c.smtpc.timeout smtpc_silent.smtp 75
+  --stderr-must-contain "smtpc: greeting: no reply from 127.0.0.1:"
+  --stderr-must-contain " within 1 s"
   -- ${_smtpc} --timeout 1 --from sender@example.com --to alice@example.com
      --body "${_data}/body_dots.txt")
 
@@ -187,9 +188,9 @@ ip_smtpc_no_connection_test(c.smtpc.input_bcc_address_list 2
   -- ${_smtpc} --from sender@example.com --to alice@example.com
      --bcc "carol@example.com,bob@example.com" --body "${_data}/body_dots.txt")
 
-# Nothing listens on port 1: connect fails (exit 3) and the server sees nothing.
-ip_smtpc_no_connection_test(c.smtpc.connect_refused 3
-  --stderr-must-contain "smtpc: connect: "
+# Nothing listens on port 1: connect fails (exit 75, temporary) and the server sees nothing.
+ip_smtpc_no_connection_test(c.smtpc.connect_refused 75
+  --stderr-must-contain "smtpc: connect: connection refused by 127.0.0.1:1\n"
   -- $<TARGET_FILE:smtpc> --server 127.0.0.1 --port 1 --from sender@example.com
      --to alice@example.com --body "${_data}/body_dots.txt")
 
@@ -239,10 +240,16 @@ if(IP_SMTPC_HAVE_MBEDTLS)
 else()
   set(_cli_tls OFF)
 endif()
-foreach(_case version)
+# getaddrinfo failing on demand (LD_PRELOAD): *.tempfail.test EAI_AGAIN, *.nxdomain.test EAI_NONAME.
+add_library(smtpc_fake_resolver SHARED "${CMAKE_CURRENT_LIST_DIR}/fake_resolver.c")
+target_compile_options(smtpc_fake_resolver PRIVATE ${_c_warnings})
+target_link_libraries(smtpc_fake_resolver PRIVATE ${CMAKE_DL_LIBS})
+set_target_properties(smtpc_fake_resolver PROPERTIES C_STANDARD 99 LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}")
+foreach(_case version refused dns_tempfail dns_unknown)
   add_test(NAME c.smtpc.cli.${_case}
            COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_LIST_DIR}/cli_checks.py"
-                   --smtpc $<TARGET_FILE:smtpc> --srcdir "${CMAKE_SOURCE_DIR}" --case ${_case} --tls ${_cli_tls})
+                   --smtpc $<TARGET_FILE:smtpc> --srcdir "${CMAKE_SOURCE_DIR}" --case ${_case} --tls ${_cli_tls}
+                   --resolver-shim $<TARGET_FILE:smtpc_fake_resolver>)
   set_tests_properties(c.smtpc.cli.${_case} PROPERTIES TIMEOUT 60 LABELS "c")
 endforeach()
 
@@ -285,7 +292,7 @@ if(IP_SMTPC_HAVE_MBEDTLS)
        --user user --pass ${_pw} --from sender@example.com --to alice@example.com
        --body "${_data}/body_dots.txt")
 
-  ip_smtpc_tls_scripted_test(c.smtpc.tls_454 smtpc_starttls_454.smtp 3
+  ip_smtpc_tls_scripted_test(c.smtpc.tls_454 smtpc_starttls_454.smtp 75
     --stderr-must-contain "smtpc: starttls: STARTTLS refused: 454 4.7.0"
     --transcript-must-not-contain "AUTH" --transcript-must-not-contain "MAIL"
     -- ${_smtpc} --tls starttls-required --cafile "${_certs}/ca.pem" --user user --pass ${_pw}
@@ -344,7 +351,11 @@ ip_smtpc_postfix_test(postfix.smtpc.attachments "${CMAKE_CURRENT_LIST_DIR}/postf
   --smtpc ${_smtpc_exe} --maxrss $<TARGET_FILE:maxrss>)
 
 # The command line of issue 17 (tests/c/postfix_cli.py, one test per case).
-set(IP_SMTPC_CLI_CASES several_recipients to_address_list)
+set(IP_SMTPC_CLI_CASES several_recipients to_address_list
+  exit_temporary exit_permanent exit_mixed exit_partial exit_sender)
+if(IP_SMTPC_HAVE_MBEDTLS)
+  list(APPEND IP_SMTPC_CLI_CASES starttls_hint_auth starttls_hint_mail)
+endif()
 foreach(_case IN LISTS IP_SMTPC_CLI_CASES)
   ip_smtpc_postfix_test(postfix.smtpc.cli.${_case} "${CMAKE_CURRENT_LIST_DIR}/postfix_cli.py"
     --smtpc ${_smtpc_exe} --case ${_case})
