@@ -4,7 +4,7 @@
  *
  *   smtpc --server HOST [--port N] --from ADDR [options] --to ADDR [--to ADDR ...]
  *
- * The steps: the command line (options.c), the checks and defaults below,
+ * The steps: the command line (options.c), the account (config.c), the checks and defaults below,
  * the body and attachments (input.c), the send (session.c) and the exit
  * status with its diagnostic (outcome.c). Run "smtpc --help" or read
  * smtpc.1 for the options and the exit statuses.
@@ -32,7 +32,7 @@
 /* Required options, credentials and defaults; SMTPC_CONTINUE or EXIT_USAGE. */
 static int _Complete(SMTPC_SETTINGS* pSettings, char* acTz, size_t TzSize) {
   if (pSettings->sServer == NULL || pSettings->sServer[0] == '\0') {
-    return SMTPC_Fail("input", "--server is required (see smtpc --help)");
+    return SMTPC_Fail("input", "--server is required (or server in the account; see smtpc --help)");
   }
   if (pSettings->sFrom == NULL) {
     return SMTPC_Fail("input", "--from is required (use --from '' for the null sender)");
@@ -124,6 +124,9 @@ int main(int argc, char* argv[]) {
   Exit  = SMTPC_InitSettings(&Settings, argc);
   if (Exit == SMTPC_CONTINUE) {
     Exit = SMTPC_ParseArgs(&Settings, argc, argv);
+  }
+  if (Exit == SMTPC_CONTINUE) {
+    Exit = SMTPC_LoadAccount(&Settings);
   }
   if (Exit == SMTPC_CONTINUE) {
     Exit = _Complete(&Settings, acTz, sizeof(acTz));

@@ -32,7 +32,7 @@ enum {
   OPT_SERVER = 256, OPT_PORT, OPT_TLS, OPT_CAFILE, OPT_TLS_NAME, OPT_USER, OPT_PASS,
   OPT_OAUTH_TOKEN, OPT_AUTH, OPT_ALLOW_INSECURE_AUTH, OPT_HELO, OPT_FROM, OPT_FROM_NAME,
   OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_BODY, OPT_ATTACH, OPT_HEADER, OPT_REPLY_TO,
-  OPT_TIMEOUT, OPT_TZ, OPT_HELP, OPT_VERSION
+  OPT_TIMEOUT, OPT_TZ, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_ACCOUNT
 };
 
 static const struct option _aLongOption[] = {
@@ -61,11 +61,18 @@ static const struct option _aLongOption[] = {
   { "tz",                  required_argument, NULL, OPT_TZ                  },
   { "help",                no_argument,       NULL, OPT_HELP                },
   { "version",             no_argument,       NULL, OPT_VERSION             },
+  { "config",              required_argument, NULL, OPT_CONFIG              },
+  { "account",             required_argument, NULL, OPT_ACCOUNT             },
   { NULL,                  0,                 NULL, 0                       }
 };
 
 static const char _sUsage[] =
   "usage: smtpc --server HOST [--port N] --from ADDR [options] --to ADDR [--to ADDR ...]\n"
+  "       smtpc --account NAME [options] --to ADDR ...\n"
+  "  --config FILE          accounts file (default $XDG_CONFIG_HOME/smtpc/config,\n"
+  "                         else ~/.config/smtpc/config, else ~/.smtpc.conf)\n"
+  "  --account NAME         use this account of the file (default: the account 'default');\n"
+  "                         options on the command line win over it\n"
   "  --server HOST          mail server host name or IP (required)\n"
   "  --port N               TCP port (default 25; 465 with --tls implicit)\n"
   "  --tls MODE             none (default), starttls (when offered), starttls-required,\n"
@@ -204,6 +211,12 @@ static int _Option(SMTPC_SETTINGS* pSettings, int Opt, const char* sArg, char* a
     return EXIT_SENT;
   case 'v':
     pSettings->Verbose = 1;
+    break;
+  case OPT_CONFIG:
+    pSettings->sConfig = sArg;
+    break;
+  case OPT_ACCOUNT:
+    pSettings->sAccount = sArg;
     break;
   case OPT_SERVER:
     pSettings->sServer = sArg;
@@ -351,9 +364,17 @@ int SMTPC_InitSettings(SMTPC_SETTINGS* pSettings, int argc) {
 }
 
 void SMTPC_FreeSettings(SMTPC_SETTINGS* pSettings) {
-  int i;
+  unsigned k;
+  int      i;
 
   SMTPC_CloseAttachments(pSettings->paAtt, pSettings->NumAttach);
+  for (k = 0u; k < SMTPC_MAX_CONFIG_VALUES; k++) {
+    free(pSettings->apConfigValue[k]);
+  }
+  if (pSettings->sPassOwned != NULL) {
+    memset(pSettings->sPassOwned, 0, strlen(pSettings->sPassOwned));
+    free(pSettings->sPassOwned);
+  }
   if (pSettings->papOwned != NULL) {
     for (i = 0; i < pSettings->NumOwned; i++) {
       free(pSettings->papOwned[i]);

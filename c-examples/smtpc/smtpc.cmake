@@ -4,6 +4,7 @@ set(_smtpc_dir "${CMAKE_CURRENT_LIST_DIR}")
 add_executable(smtpc
   "${_smtpc_dir}/main.c"
   "${_smtpc_dir}/options.c"
+  "${_smtpc_dir}/config.c"
   "${_smtpc_dir}/input.c"
   "${_smtpc_dir}/session.c"
   "${_smtpc_dir}/outcome.c"

@@ -47,6 +47,8 @@
 #define DEFAULT_CAFILE        "/etc/ssl/certs/ca-certificates.crt"  /* without --cafile */
 #define TLS_DETAIL_SIZE       256u
 
+#define SMTPC_MAX_CONFIG_VALUES 32u     /* config.c's values kept for the settings */
+
 #define AUTH_ALL_BUILT        0u        /* IP_SMTPC_OPTIONS.AuthMechanisms: everything built */
 
 /*********************************************************************
@@ -80,7 +82,7 @@ typedef struct {
   /* credentials */
   const char*               sUser;
   const char*               sPass;
-  const char*               sPassCommand;     /* from the account only         */
+  char*                     sPassOwned;       /* from password-command         */
   U32                       AuthMask;
   int                       AllowInsecureAuth;
   /* message */
@@ -104,6 +106,7 @@ typedef struct {
   int                       Verbose;
   const char*               sConfig;          /* --config                      */
   const char*               sAccount;         /* --account                     */
+  char*                     apConfigValue[SMTPC_MAX_CONFIG_VALUES];  /* config.c's strings */
   char**                    papOwned;         /* freed by SMTPC_FreeSettings   */
   int                       NumOwned;
   int                       MaxEntries;
