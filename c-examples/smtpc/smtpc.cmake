@@ -43,3 +43,8 @@ target_compile_definitions(smtpc PRIVATE
   "SMTPC_LIB_VERSION=\"${_smtpc_lib_version}\""
   "SMTPC_LIB_FEATURES=\"${_smtpc_lib_features}\"")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/Cargo.toml")
+
+# cmake --install: smtpc and its man page (component "smtpc").
+include(GNUInstallDirs)
+install(TARGETS smtpc RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT smtpc)
+install(FILES "${_smtpc_dir}/smtpc.1" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1" COMPONENT smtpc)

@@ -14,6 +14,8 @@ Cases:
                 shim, LD_PRELOAD): exit 75, "cannot resolve NAME: Temporary ..."
   dns_unknown   a name that does not exist (same shim): exit 3, "cannot resolve NAME"
   man_options   every option in --help is in smtpc.1 and the reverse
+  install       cmake --install --component smtpc into a temporary prefix:
+                bin/smtpc (runs --version) and share/man/man1/smtpc.1
   man_lint      smtpc.1 is clean under mandoc -Tlint (or groff -w all when
                 mandoc is missing)
 
@@ -125,28 +127,55 @@ def case_dns_unknown(a: argparse.Namespace) -> None:
            "dns_unknown")
 
 
+OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z-]*|-[a-z])(?![\w-])")
+
+
 def help_options(smtpc: str) -> Set[str]:
+    """Options in the first column of --help (lines starting with "  -")."""
     p = run([smtpc, "--help"])
     if p.returncode != 0:
         fail(f"--help: exit {p.returncode}")
-    return set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*|-[a-z])\b", p.stdout.decode()))
+    opts: Set[str] = set()
+    for line in p.stdout.decode().splitlines():
+        if line.startswith("  -"):
+            opts |= set(OPTION.findall(re.split(r"\s{2,}", line.strip())[0]))
+    return opts
 
 
 def man_options(man: str) -> Set[str]:
+    """Options of the ".It Fl ..." entries of smtpc.1 (its option list)."""
     opts: Set[str] = set()
     for line in read(man).splitlines():
-        # mdoc: ".It Fl -server Ar host", ".Fl v", "Fl -tls Cm starttls" ...
-        for m in re.finditer(r"\bFl (-?[a-z][a-z-]*)", line):
-            opts.add("-" + m.group(1))
+        if line.startswith(".It Fl "):
+            opts |= {"-" + m.group(1) for m in re.finditer(r"\bFl (-?[a-z][a-z-]*)", line)}
     return opts
 
 
 def case_man_options(a: argparse.Namespace) -> None:
     man = os.path.join(a.srcdir, "c-examples", "smtpc", "smtpc.1")
     h, m = help_options(a.smtpc), man_options(man)
-    if h != m:
+    if not h or h != m:
         fail(f"--help and smtpc.1 differ: only in --help {sorted(h - m)}, only in smtpc.1 {sorted(m - h)}")
-    print(f"{len(h)} options in both")
+    print(f"{len(h)} options in both: {' '.join(sorted(h))}")
+
+
+def case_install(a: argparse.Namespace) -> None:
+    import tempfile
+    if not a.builddir:
+        fail("--builddir is required for this case")
+    with tempfile.TemporaryDirectory(prefix="smtpc-install.") as prefix:
+        p = subprocess.run([a.cmake or "cmake", "--install", a.builddir, "--prefix", prefix,
+                            "--component", "smtpc"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        if p.returncode != 0:
+            fail(f"cmake --install: exit {p.returncode}\n{p.stdout.decode('utf-8', 'replace')}")
+        found = sorted(os.path.relpath(os.path.join(d, f), prefix) for d, _, fs in os.walk(prefix) for f in fs)
+        for want in ("bin/smtpc", "share/man/man1/smtpc.1"):
+            if want not in found:
+                fail(f"{want} not installed; installed: {found}")
+        v = run([os.path.join(prefix, "bin", "smtpc"), "--version"])
+        if v.returncode != 0 or not v.stdout.startswith(b"smtpc "):
+            fail(f"the installed smtpc --version: exit {v.returncode}: {v.stdout!r}")
+        print(f"installed: {' '.join(found)}")
 
 
 def case_man_lint(a: argparse.Namespace) -> None:
@@ -174,6 +203,8 @@ def main() -> int:
     p.add_argument("--srcdir", required=True)
     p.add_argument("--case", required=True, choices=sorted(CASES))
     p.add_argument("--tls", choices=("ON", "OFF"), default="ON")
+    p.add_argument("--builddir", help="the CMake build directory (case install)")
+    p.add_argument("--cmake", help="the cmake executable (case install)")
     p.add_argument("--resolver-shim", help="tests/c/fake_resolver.c built as a shared library")
     a = p.parse_args()
     CASES[a.case](a)

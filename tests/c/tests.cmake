@@ -245,11 +245,12 @@ add_library(smtpc_fake_resolver SHARED "${CMAKE_CURRENT_LIST_DIR}/fake_resolver.
 target_compile_options(smtpc_fake_resolver PRIVATE ${_c_warnings})
 target_link_libraries(smtpc_fake_resolver PRIVATE ${CMAKE_DL_LIBS})
 set_target_properties(smtpc_fake_resolver PROPERTIES C_STANDARD 99 LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}")
-foreach(_case version refused dns_tempfail dns_unknown)
+foreach(_case version refused dns_tempfail dns_unknown man_options man_lint install)
   add_test(NAME c.smtpc.cli.${_case}
            COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_LIST_DIR}/cli_checks.py"
                    --smtpc $<TARGET_FILE:smtpc> --srcdir "${CMAKE_SOURCE_DIR}" --case ${_case} --tls ${_cli_tls}
-                   --resolver-shim $<TARGET_FILE:smtpc_fake_resolver>)
+                   --resolver-shim $<TARGET_FILE:smtpc_fake_resolver>
+                   --builddir "${CMAKE_BINARY_DIR}" --cmake "${CMAKE_COMMAND}")
   set_tests_properties(c.smtpc.cli.${_case} PROPERTIES TIMEOUT 60 LABELS "c")
 endforeach()
 
