@@ -13,20 +13,14 @@
  * Without --account the account "default" is used when the file has one.
  * Options given on the command line win over the account, the account over
  * the defaults. A file holding a password must not be readable by group or
- * others. Every error is one line "smtpc: config: FILE:LINE: ..." and exit
+ * others (POSIX mode bits; not checked on Windows, where ACLs decide). Every error is one line "smtpc: config: FILE:LINE: ..." and exit
  * status 2, before anything is sent.
  */
-#if !defined(_POSIX_C_SOURCE) || (_POSIX_C_SOURCE < 200809L)
-#undef  _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "smtpc.h"
 
@@ -266,7 +260,7 @@ static char* _RunPasswordCommand(const CONFIG* pConfig, const char* sCommand, un
   int    Status;
 
   fflush(NULL);
-  pPipe = popen(sCommand, "r");
+  pPipe = SMTPC_POpen(sCommand);
   if (pPipe == NULL) {
     (void)_Error(pConfig, Line, "password-command: %s", strerror(errno));
     return NULL;
@@ -274,11 +268,14 @@ static char* _RunPasswordCommand(const CONFIG* pConfig, const char* sCommand, un
   Len = fread(acBuf, 1u, sizeof(acBuf) - 1u, pPipe);
   while (fgetc(pPipe) != EOF) {     /* the rest, so that the command is not killed by SIGPIPE */
   }
-  Status = pclose(pPipe);
-  if (Status == -1 || !WIFEXITED(Status) || WEXITSTATUS(Status) != 0) {
-    fprintf(stderr, "smtpc: config: %s:%u: password-command failed (%s %d)\n", pConfig->sPath, Line,
-            (Status != -1 && WIFEXITED(Status)) ? "exit status" : "status", (Status != -1 && WIFEXITED(Status))
-            ? WEXITSTATUS(Status) : Status);
+  Status = SMTPC_PClose(pPipe);
+  if (Status != 0) {
+    if (Status < 0) {
+      (void)_Error(pConfig, Line, "password-command %s", "failed (killed by a signal or not run)");
+    } else {
+      fprintf(stderr, "smtpc: config: %s:%u: password-command failed (exit status %d)\n", pConfig->sPath, Line,
+              Status);
+    }
     return NULL;
   }
   acBuf[Len] = '\0';
@@ -444,7 +441,7 @@ int SMTPC_LoadAccount(SMTPC_SETTINGS* pSettings) {
     return _Error(&Config, 0u, "%s", strerror(errno));
   }
   r = SMTPC_CONTINUE;
-  if (fstat(fileno(pFile), &St) != 0) {
+  if (SMTPC_FStat(pFile, &St) != 0) {
     r = _Error(&Config, 0u, "%s", strerror(errno));
   } else if (S_ISDIR(St.st_mode)) {
     r = _Error(&Config, 0u, "%s", "is a directory");
@@ -453,7 +450,7 @@ int SMTPC_LoadAccount(SMTPC_SETTINGS* pSettings) {
     r = _ParseFile(&Config, pFile);
   }
   (void)fclose(pFile);
-  if (r == SMTPC_CONTINUE && Config.PasswordLine != 0u && (St.st_mode & 077u) != 0u) {
+  if (r == SMTPC_CONTINUE && Config.PasswordLine != 0u && SMTPC_ReadableByOthers(&St)) {
     fprintf(stderr, "smtpc: config: %s:%u: a password in a file that group or others can read (mode %03o); "
             "run chmod 600 %s or use password-command\n", Config.sPath, Config.PasswordLine,
             (unsigned)(St.st_mode & 0777u), Config.sPath);

@@ -3,14 +3,6 @@
  * the body (read whole), the attachments (opened now, streamed while
  * sending, ATTACH_CHUNK bytes at a time) and the Date header's time zone.
  */
-#if !defined(_POSIX_C_SOURCE) || (_POSIX_C_SOURCE < 200809L)
-#undef  _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE           /* struct tm.tm_gmtoff (glibc) */
-#endif
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,15 +63,11 @@ static void _FormatTimezone(long OffsetSec, char* pBuf, size_t BufSize) {
 /* The local time zone from the C library: "+HHMM" into pBuf (>= 6 bytes) and
  * its offset in whole minutes. Returns 0 or -1. */
 int SMTPC_LocalTimezone(char* pBuf, size_t BufSize, long* pOffsetSec) {
-  struct tm Tm;
-  time_t    Now;
-  long      Offset;
+  long Offset;
 
-  Now = time(NULL);
-  if (localtime_r(&Now, &Tm) == NULL) {
+  if (SMTPC_UtcOffset(&Offset) != 0) {
     return -1;
   }
-  Offset = (long)Tm.tm_gmtoff;
   _FormatTimezone(Offset, pBuf, BufSize);
   *pOffsetSec = (Offset / 60l) * 60l;
   return 0;
@@ -246,7 +234,7 @@ int SMTPC_OpenAttachment(char* sArg, ATTACHMENT* pAtt, IP_SMTPC_MULTIPART_ITEM* 
     fprintf(stderr, "smtpc: input: --attach %s: %s\n", sArg, strerror(errno));
     return EXIT_USAGE;
   }
-  if (fstat(fileno(pAtt->pFile), &St) == 0 && S_ISDIR(St.st_mode)) {
+  if (SMTPC_FStat(pAtt->pFile, &St) == 0 && S_ISDIR(St.st_mode)) {
     fprintf(stderr, "smtpc: input: --attach %s: is a directory\n", sArg);
     return EXIT_USAGE;
   }

@@ -9,16 +9,10 @@
  * status with its diagnostic (outcome.c). Run "smtpc --help" or read
  * smtpc.1 for the options and the exit statuses.
  */
-#if !defined(_POSIX_C_SOURCE) || (_POSIX_C_SOURCE < 200809L)
-#undef  _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "smtpc.h"
 
@@ -75,7 +69,7 @@ static int _Complete(SMTPC_SETTINGS* pSettings, char* acTz, size_t TzSize) {
   if (pSettings->sCaFile == NULL) {
     pSettings->sCaFile = DEFAULT_CAFILE;
   }
-  if (access(pSettings->sCaFile, R_OK) != 0) {
+  if (!SMTPC_CanRead(pSettings->sCaFile)) {
     fprintf(stderr, "smtpc: input: --cafile %s: %s\n", pSettings->sCaFile, strerror(errno));
     return EXIT_USAGE;
   }

@@ -11,13 +11,7 @@
  * connection refused, unreachable or broken before the final dot, a
  * timeout, a temporary DNS failure.
  */
-#if !defined(_POSIX_C_SOURCE) || (_POSIX_C_SOURCE < 200809L)
-#undef  _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
-
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,7 +53,7 @@ static void _PrintHostPort(const SMTPC_CTX* pCtx) {
 /* A connection that could not be made: a temporary failure? */
 static int _ConnectIsTemporary(const SMTPC_CTX* pCtx) {
   if (pCtx->ConnectErrno == ENOENT) {
-    return pCtx->ResolveError == EAI_AGAIN;
+    return SMTPC_ResolveErrorIsTemporary(pCtx->ResolveError);
   }
   switch (pCtx->ConnectErrno) {
   case ECONNREFUSED:
@@ -122,7 +116,7 @@ static void _PrintConnectCause(const SMTPC_CTX* pCtx) {
   if (pCtx->ConnectErrno == ENOENT) {
     fprintf(stderr, "cannot resolve %s", pCtx->sServer);
     if (pCtx->ResolveError != 0) {
-      fprintf(stderr, ": %s", gai_strerror(pCtx->ResolveError));
+      fprintf(stderr, ": %s", SMTPC_ResolveErrorString(pCtx->ResolveError));
     }
     return;
   }

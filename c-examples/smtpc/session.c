@@ -1,26 +1,18 @@
 /*
- * session.c - smtpc: one IP_SMTPC_SendEx call and its hooks: the POSIX port
- * (and the mbedTLS port above it with --tls), the Date clock, the
+ * session.c - smtpc: one IP_SMTPC_SendEx call and its hooks: the POSIX or
+ * Winsock port (port.h; and the mbedTLS port above it with --tls), the Date clock, the
  * per-recipient callback and the -v transcript. The transcript hook always
  * runs: it also notes whether the server offered STARTTLS (for the hint
  * when AUTH is not offered in clear).
  */
-#if !defined(_POSIX_C_SOURCE) || (_POSIX_C_SOURCE < 200809L)
-#undef  _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
-
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "smtpc.h"
-#include "ip_smtpc_posix.h"
+#include "port.h"
 
 /*********************************************************************
 *
@@ -40,9 +32,9 @@ static SMTPC_CTX* _pCtx;
 /* The plain connection below TLS: the POSIX port. */
 static const IP_SMTPC_API _PlainApi = {
   NULL,                         /* pfConnect: not used by the mbedTLS port */
-  IP_SMTPC_POSIX_Disconnect,
-  IP_SMTPC_POSIX_Send,
-  IP_SMTPC_POSIX_Receive,
+  PORT_Disconnect,
+  PORT_Send,
+  PORT_Receive,
   NULL,
   NULL
 };
@@ -80,7 +72,7 @@ static void _EmitLine(SMTPC_CTX* pCtx, int Dir) {
   if (Len > 0u && s[Len - 1u] == '\r' && !pLine->Truncated) {
     Len--;
   }
-  if (Dir == IP_SMTPC_POSIX_TRACE_SENT) {
+  if (Dir == PORT_TRACE_SENT) {
     if (pCtx->DataState == 2) {
       //
       // Message content: shown as sent; "." ends it. No AUTH detection here.
@@ -132,7 +124,7 @@ static void _Trace(void* pUser, int Dir, const char* pData, unsigned Len) {
   unsigned    i;
 
   pCtx = (SMTPC_CTX*)pUser;
-  if (pCtx == NULL || (Dir != IP_SMTPC_POSIX_TRACE_SENT && Dir != IP_SMTPC_POSIX_TRACE_RECEIVED)) {
+  if (pCtx == NULL || (Dir != PORT_TRACE_SENT && Dir != PORT_TRACE_RECEIVED)) {
     return;
   }
   pLine = &pCtx->aTrace[Dir];
@@ -148,11 +140,11 @@ static void _Trace(void* pUser, int Dir, const char* pData, unsigned Len) {
 }
 
 static void _FlushTrace(SMTPC_CTX* pCtx) {
-  if (pCtx->aTrace[IP_SMTPC_POSIX_TRACE_RECEIVED].Len > 0u) {
-    _EmitLine(pCtx, IP_SMTPC_POSIX_TRACE_RECEIVED);
+  if (pCtx->aTrace[PORT_TRACE_RECEIVED].Len > 0u) {
+    _EmitLine(pCtx, PORT_TRACE_RECEIVED);
   }
-  if (pCtx->aTrace[IP_SMTPC_POSIX_TRACE_SENT].Len > 0u) {
-    _EmitLine(pCtx, IP_SMTPC_POSIX_TRACE_SENT);
+  if (pCtx->aTrace[PORT_TRACE_SENT].Len > 0u) {
+    _EmitLine(pCtx, PORT_TRACE_SENT);
   }
 }
 
@@ -163,39 +155,18 @@ static void _FlushTrace(SMTPC_CTX* pCtx) {
 **********************************************************************
 */
 
-/*
- * The POSIX port reports every name that does not resolve as ENOENT; asked
- * again, getaddrinfo tells a temporary failure (EAI_AGAIN) from a name that
- * does not exist. Returns its EAI_* code, or 0 when the name resolves now.
- */
-static int _ResolveError(const char* sServer) {
-  struct addrinfo  Hints;
-  struct addrinfo* pList;
-  int              r;
-
-  memset(&Hints, 0, sizeof(Hints));
-  Hints.ai_family   = AF_UNSPEC;
-  Hints.ai_socktype = SOCK_STREAM;
-  pList = NULL;
-  r = getaddrinfo(sServer, NULL, &Hints, &pList);
-  if (pList != NULL) {
-    freeaddrinfo(pList);
-  }
-  return r;
-}
-
 static SMTPC_SOCKET _Connect(const char* sServer) {
   SMTPC_SOCKET hSock;
 
-  hSock = IP_SMTPC_POSIX_Connect(sServer, _pCtx->Port, _pCtx->ConnectTimeoutMs);
+  hSock = PORT_Connect(sServer, _pCtx->Port, _pCtx->ConnectTimeoutMs);
   if (hSock == NULL) {
     _pCtx->ConnectErrno = errno;
     if (_pCtx->ConnectErrno == ENOENT) {
-      _pCtx->ResolveError = _ResolveError(sServer);
+      _pCtx->ResolveError = SMTPC_ResolveError(sServer);
     }
     return NULL;
   }
-  IP_SMTPC_POSIX_SetTimeout(hSock, _pCtx->IoTimeoutMs);
+  PORT_SetTimeout(hSock, _pCtx->IoTimeoutMs);
 #ifdef SMTPC_WITH_MBEDTLS
   if (_pCtx->TlsMode != IP_SMTPC_TLS_NONE) {
     //
@@ -211,7 +182,7 @@ static SMTPC_SOCKET _Connect(const char* sServer) {
     return hSock;
   }
 #endif
-  IP_SMTPC_POSIX_SetTrace(hSock, _Trace, _pCtx);
+  PORT_SetTrace(hSock, _Trace, _pCtx);
   return hSock;
 }
 
@@ -253,7 +224,7 @@ static U32 _GetTimeDate(void) {
   U32       Year;
 
   Now = time(NULL) + (time_t)_pCtx->TzOffsetSec;
-  if (gmtime_r(&Now, &Tm) == NULL) {
+  if (SMTPC_GmTime(Now, &Tm) != 0) {
     return 0u;
   }
   Year = (Tm.tm_year >= 80) ? (U32)(Tm.tm_year - 80) : 0u;
@@ -266,15 +237,6 @@ static U32 _GetTimeDate(void) {
        | ((U32)Tm.tm_mday       << 16)
        | ((U32)(Tm.tm_mon + 1)  << 21)
        | (Year                  << 25);
-}
-
-static U32 _GetTimeMs(void) {
-  struct timespec ts;
-
-  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-    return 0u;
-  }
-  return (U32)((unsigned long)ts.tv_sec * 1000ul + (unsigned long)(ts.tv_nsec / 1000000l));
 }
 
 static int _Callback(int Stat, void* p) {
@@ -316,7 +278,6 @@ int SMTPC_Send(SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, const char* pBo
   IP_SMTPC_OPTIONS        Options;
   IP_SMTPC_RCPT_RESULT*   paResult;
   void                  (*pfSetTimeout)(SMTPC_SOCKET hSock, U32 RemainingMs);  /* of the handle's port */
-  struct timespec         Ts;
   int                     r;
 
   memset(pReport, 0, sizeof(*pReport));
@@ -340,19 +301,19 @@ int SMTPC_Send(SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, const char* pBo
   if (pSettings->TlsMode != IP_SMTPC_TLS_NONE) {
     pCtx->TlsConfig.sCaFile           = pSettings->sCaFile;
     pCtx->TlsConfig.sServerName       = pSettings->sTlsName;
-    pCtx->TlsConfig.pfGetTimeMs       = _GetTimeMs;       /* deadlines inside TLS */
-    pCtx->TlsConfig.pfSetLowerTimeout = IP_SMTPC_POSIX_SetTimeout;
+    pCtx->TlsConfig.pfGetTimeMs       = SMTPC_NowMs;       /* deadlines inside TLS */
+    pCtx->TlsConfig.pfSetLowerTimeout = PORT_SetTimeout;
     pCtx->TlsError                    = IP_SMTPC_MBEDTLS_ERR_NONE;
   }
 #endif
   memset(&Api, 0, sizeof(Api));
   Api.pfConnect    = _Connect;
-  Api.pfDisconnect = IP_SMTPC_POSIX_Disconnect;
-  Api.pfSend       = IP_SMTPC_POSIX_Send;
-  Api.pfReceive    = IP_SMTPC_POSIX_Receive;
+  Api.pfDisconnect = PORT_Disconnect;
+  Api.pfSend       = PORT_Send;
+  Api.pfReceive    = PORT_Receive;
   Api.pfUpgrade    = NULL;             /* no TLS in the POSIX port */
   Api.pfDowngrade  = NULL;
-  pfSetTimeout     = IP_SMTPC_POSIX_SetTimeout;
+  pfSetTimeout     = PORT_SetTimeout;
 #ifdef SMTPC_WITH_MBEDTLS
   if (pSettings->TlsMode != IP_SMTPC_TLS_NONE) {
     Api.pfDisconnect = _Disconnect;
@@ -384,7 +345,6 @@ int SMTPC_Send(SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, const char* pBo
     free(paResult);
     return r;
   }
-  (void)clock_gettime(CLOCK_REALTIME, &Ts);
   Options.AuthMechanisms    = pSettings->AuthMask;
   Options.AllowInsecureAuth = (U8)pSettings->AllowInsecureAuth;
   Options.TlsMode           = (U8)pSettings->TlsMode;
@@ -392,9 +352,9 @@ int SMTPC_Send(SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, const char* pBo
   Options.pasHeader         = (pSettings->NumHeaders > 0) ? pSettings->pasHeader : NULL;
   Options.NumHeaders        = (unsigned)pSettings->NumHeaders;
   Options.ReplyTimeoutMs    = (pSettings->TimeoutS != 0u) ? (U32)pCtx->IoTimeoutMs : 0u;
-  Options.pfGetTimeMs       = _GetTimeMs;
+  Options.pfGetTimeMs       = SMTPC_NowMs;
   Options.pfSetTimeout      = (pSettings->TimeoutS != 0u) ? pfSetTimeout : NULL;  /* each wait ends by the deadline */
-  Options.MessageIdSeed     = (U32)getpid() ^ (U32)Ts.tv_sec ^ (U32)Ts.tv_nsec;
+  Options.MessageIdSeed     = SMTPC_Seed();
   Options.pReport           = pReport;
   pReport->paResult   = paResult;
   pReport->NumResults = (unsigned)pSettings->NumAddr;

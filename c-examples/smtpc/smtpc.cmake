@@ -8,7 +8,8 @@ add_executable(smtpc
   "${_smtpc_dir}/input.c"
   "${_smtpc_dir}/session.c"
   "${_smtpc_dir}/outcome.c"
-  "${_smtpc_dir}/util.c")
+  "${_smtpc_dir}/util.c"
+  "${_smtpc_dir}/platform.c")
 target_link_libraries(smtpc PRIVATE ip_smtpc_posix ip_smtpc::ip_smtpc)
 if(IP_SMTPC_HAVE_MBEDTLS)
   target_link_libraries(smtpc PRIVATE ip_smtpc_mbedtls)

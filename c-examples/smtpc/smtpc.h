@@ -8,12 +8,15 @@
  *   session.c   the library's hooks (POSIX port, mbedTLS port), -v transcript
  *   outcome.c   exit status and the one-line diagnostic
  *   util.c      string helpers
+ *   platform.c  what differs between POSIX and Windows
+ *   port.h      the transport port (POSIX or Winsock) under one name
  */
 #ifndef SMTPC_H
 #define SMTPC_H
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "IP_SMTPC.h"
 #ifdef SMTPC_WITH_MBEDTLS
@@ -131,10 +134,10 @@ typedef struct {
   unsigned                  IoTimeoutMs;
   int                       Verbose;
   int                       ConnectErrno;
-  int                       ResolveError;     /* getaddrinfo's EAI_* when the name failed */
+  int                       ResolveError;     /* getaddrinfo's error when the name failed */
   int                       StartTlsOffered;  /* an EHLO reply listed STARTTLS           */
   long                      TzOffsetSec;      /* added to UTC for the Date header */
-  TRACE_LINE                aTrace[2];        /* [IP_SMTPC_POSIX_TRACE_SENT / _RECEIVED] */
+  TRACE_LINE                aTrace[2];        /* [PORT_TRACE_SENT / _RECEIVED] */
   int                       Redacting;        /* inside an AUTH exchange              */
   int                       DataState;        /* 0 commands, 1 DATA sent, 2 message   */
   int                       InEhloReply;      /* the last command sent was EHLO       */
@@ -166,6 +169,21 @@ int         SMTPC_ParseTlsMode  (const char* s, int* pMode);
 int         SMTPC_ParseAuthList (const char* sList, U32* pMask);
 void        SMTPC_PutEscaped    (const char* s, size_t Len);
 char*       SMTPC_Own           (SMTPC_SETTINGS* pSettings, const char* s);
+
+/* platform.c */
+struct stat;
+U32         SMTPC_NowMs         (void);
+U32         SMTPC_Seed          (void);
+int         SMTPC_GmTime        (time_t Now, struct tm* pTm);
+int         SMTPC_UtcOffset     (long* pOffsetSec);
+int         SMTPC_ResolveError  (const char* sHost);
+int         SMTPC_ResolveErrorIsTemporary(int Error);
+const char* SMTPC_ResolveErrorString(int Error);
+FILE*       SMTPC_POpen         (const char* sCommand);
+int         SMTPC_PClose        (FILE* pPipe);
+int         SMTPC_ReadableByOthers(const struct stat* pSt);
+int         SMTPC_CanRead       (const char* sPath);
+int         SMTPC_FStat         (FILE* pFile, struct stat* pSt);
 
 /* options.c */
 int         SMTPC_InitSettings  (SMTPC_SETTINGS* pSettings, int argc);
