@@ -2,12 +2,17 @@
 """smtpc.exe (mingw-w64, Winsock port; c-examples/smtpc/windows/build.sh)
 under Wine against the Postfix test bed (issue 17):
 
-    windows_wine.py --exe build-windows/smtpc.exe
+    windows_wine.py --exe build-windows/smtpc.exe [--expect-tls]
 
-1. --version: exit 0, versions, "tls: not built" (no mbedTLS for Windows yet)
+1. --version: exit 0, versions, the TLS line ("mbed TLS 2.x" with
+   --expect-tls, else whatever the build has)
 2. a real delivery in clear (port PLAIN): exit 0, the message arrives with
    its From, To, Subject and body
-3. --tls starttls: exit 2, "not built"
+3. with TLS built: STARTTLS on the submission port with AUTH (delivered,
+   "-- TLS: ... certificate verified"), implicit TLS on the smtps port
+   (delivered), a CA that did not sign the server's certificate (exit 3,
+   "server certificate not trusted", nothing sent after the handshake);
+   without: --tls starttls gives exit 2, "not built"
 4. a closed loopback port: exit 75, "connection refused by 127.0.0.1:PORT"
    (Winsock's error mapped to errno by the port)
 5. a recipient answered 450: exit 75
@@ -75,7 +80,8 @@ def expect(rc: int, want: int, err: str, what: str) -> None:
         testbed.fail(f"{what}: exit status {rc}, expected {want}\n--- stderr:\n{err}")
 
 
-def deliver(run: Wine, env: Dict[str, str], args: List[str], what: str) -> bytes:
+def deliver(run: Wine, env: Dict[str, str], args: List[str], what: str) -> str:
+    """Delivers to alice with args; checks the message; returns smtpc's stderr."""
     d = env["SMTPC_TB_DOMAIN"]
     token = "wine-" + secrets.token_hex(8)
     before = testbed.snapshot(env, "alice")
@@ -90,12 +96,13 @@ def deliver(run: Wine, env: Dict[str, str], args: List[str], what: str) -> bytes
             or msg.get_content().replace("\r\n", "\n") != "Hello from Windows.\n"):
         testbed.fail(f"{what}: the delivered message differs:\n{raw.decode('utf-8', 'replace')}")
     print(f"{what}: delivered, headers and body checked")
-    return raw
+    return err
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--exe", required=True)
+    p.add_argument("--expect-tls", action="store_true", help="fail when smtpc.exe has no TLS")
     a = p.parse_args()
     env = testbed.load_env()
     if not os.path.exists(a.exe):
@@ -108,7 +115,8 @@ def main() -> int:
     # 1. --version
     rc, out, err = run(["--version"])
     expect(rc, 0, err, "--version")
-    if not out.startswith("smtpc ") or "library: ip-smtpc " not in out or "tls: not built" not in out:
+    has_tls = "tls: mbed TLS 2." in out
+    if not out.startswith("smtpc ") or "library: ip-smtpc " not in out or (a.expect_tls and not has_tls):
         testbed.fail(f"--version printed:\n{out}")
     print("--version: " + out.replace("\n", " | "))
 
@@ -116,11 +124,35 @@ def main() -> int:
     base = ["--server", host, "--from", f"sender@{d}", "--timeout", "30"]
     deliver(run, env, base + ["--port", env["SMTPC_TB_PORT_PLAIN"]], "delivery in clear")
 
-    # 3. --tls is not built
-    rc, _out, err = run(base + ["--port", env["SMTPC_TB_PORT_PLAIN"], "--tls", "starttls", "--to", f"alice@{d}"])
-    expect(rc, 2, err, "--tls starttls")
-    if "smtpc: --tls: not built into this version" not in err:
-        testbed.fail(f"--tls starttls: {err}")
+    # 3. TLS
+    if has_tls:
+        ca = "Z:" + env["SMTPC_TB_CA"].replace("/", "\\")
+        auth = ["--user", env["SMTPC_TB_USER"], "--pass", env["SMTPC_TB_PASS"]]
+        err = deliver(run, env, base + ["--port", env["SMTPC_TB_PORT_SUBMISSION"], "--tls", "starttls-required",
+                                        "--cafile", ca, "-v"] + auth, "STARTTLS + AUTH (submission)")
+        if "certificate verified for 127.0.0.1" not in err or "C: AUTH PLAIN <redacted>" not in err:
+            testbed.fail(f"STARTTLS: no verified TLS session or no AUTH in the transcript:\n{err}")
+        deliver(run, env, base + ["--port", env["SMTPC_TB_PORT_SMTPS"], "--tls", "implicit", "--cafile", ca] + auth,
+                "implicit TLS (smtps)")
+        with tempfile.TemporaryDirectory(prefix="windows_wine.") as tmp:
+            other = os.path.join(tmp, "other-ca.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                            os.path.join(tmp, "k.pem"), "-out", other, "-days", "1", "-subj", "/CN=other test CA"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            rc, _out, err = run(base + ["--port", env["SMTPC_TB_PORT_SUBMISSION"], "--tls", "starttls-required",
+                                        "--cafile", "Z:" + other.replace("/", "\\"), "-v", "--to", f"alice@{d}"]
+                                + auth)
+        expect(rc, 3, err, "untrusted CA")
+        if "smtpc: starttls: TLS handshake failed: server certificate not trusted" not in err \
+                or "C: AUTH" in err or "C: MAIL" in err:
+            testbed.fail(f"untrusted CA: {err}")
+        print(f"untrusted CA: {last_line(err)}")
+    else:
+        rc, _out, err = run(base + ["--port", env["SMTPC_TB_PORT_PLAIN"], "--tls", "starttls", "--to", f"alice@{d}"])
+        expect(rc, 2, err, "--tls starttls")
+        if "smtpc: --tls: not built into this version" not in err:
+            testbed.fail(f"--tls starttls: {err}")
+        print("TLS not built: --tls refused (exit 2)")
 
     # 4. connection refused
     s = socket.socket()
