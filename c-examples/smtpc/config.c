@@ -126,7 +126,7 @@ static const char* _CheckValue(int Key, const char* sValue) {
 static int _ParseLine(CONFIG* pConfig, char* s, unsigned Line, SECTION** ppSection) {
   char*       sKey;
   char*       sValue;
-  char*       pEnd;
+  char*       sCopy;
   const char* sProblem;
   SECTION*    pSection;
   size_t      Len;
@@ -197,11 +197,11 @@ static int _ParseLine(CONFIG* pConfig, char* s, unsigned Line, SECTION** ppSecti
   if (pSection->asValue[Key] != NULL) {
     return _Error(pConfig, Line, "%s: given twice in this section", sKey);
   }
-  pEnd = SMTPC_DupN(sValue, strlen(sValue));
-  if (pEnd == NULL) {
+  sCopy = SMTPC_DupN(sValue, strlen(sValue));
+  if (sCopy == NULL) {
     return _Error(pConfig, Line, "%s", "out of memory");
   }
-  pSection->asValue[Key] = pEnd;
+  pSection->asValue[Key] = sCopy;
   pSection->aLine[Key]   = Line;
   return SMTPC_CONTINUE;
 }
