@@ -426,6 +426,17 @@ endforeach()
 # so that a report fails even a test that expects the client to exit with 1
 # (the sanitizers' default status). Harmless in builds without sanitizers.
 get_property(_all_tests DIRECTORY PROPERTY TESTS)
+# smtpc reads ~/.smtpc.conf or $XDG_CONFIG_HOME/smtpc/config (issue 17): its
+# tests run with an empty HOME of their own, so that a developer's account
+# named "default" cannot change what they send.
+set(_smtpc_test_home "${CMAKE_BINARY_DIR}/smtpc-test-home")
+file(MAKE_DIRECTORY "${_smtpc_test_home}/.config")
+foreach(_test IN LISTS _all_tests)
+  if(_test MATCHES "smtpc|^postfix\\.")
+    set_property(TEST ${_test} APPEND PROPERTY ENVIRONMENT
+      "HOME=${_smtpc_test_home}" "XDG_CONFIG_HOME=${_smtpc_test_home}/.config")
+  endif()
+endforeach()
 set_property(TEST ${_all_tests} APPEND PROPERTY ENVIRONMENT
   "ASAN_OPTIONS=detect_leaks=1:exitcode=86:detect_stack_use_after_return=1"
   "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86")
