@@ -159,9 +159,9 @@ static void _PrintTimeoutCause(const SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSet
   fprintf(stderr, " within %u min (RFC 5321; --timeout sets another limit)", Minutes);
 }
 
-/* After AUTH trouble or a 530 in clear: does the server offer STARTTLS? */
+/* After AUTH trouble or a 530 in clear without --tls: did the server offer STARTTLS? */
 static int _WantsStartTls(const SMTPC_CTX* pCtx, int r, const IP_SMTPC_REPORT* pReport) {
-  if (pReport->Secure || !pCtx->StartTlsOffered) {
+  if (pReport->Secure || !pCtx->StartTlsOffered || pCtx->TlsMode != IP_SMTPC_TLS_NONE) {
     return 0;
   }
   return r == IP_SMTPC_ERR_AUTH_NOT_SUPPORTED || r == IP_SMTPC_ERR_AUTH_INSECURE
