@@ -93,8 +93,9 @@ ip_smtpc_scripted_test(c.smtpc.outcome_unknown smtpc_outcome_unknown.smtp 4
   --stderr-must-contain "smtpc: end-of-data: "
   -- ${_smtpc} --from sender@example.com --to alice@example.com --body "${_data}/body_dots.txt")
 
-ip_smtpc_scripted_test(c.smtpc.timeout smtpc_silent.smtp 3
-  --stderr-must-contain "smtpc: greeting: "
+ip_smtpc_scripted_test(c.smtpc.timeout smtpc_silent.smtp 75
+  --stderr-must-contain "smtpc: greeting: no reply from 127.0.0.1:"
+  --stderr-must-contain " within 1 s"
   -- ${_smtpc} --timeout 1 --from sender@example.com --to alice@example.com
      --body "${_data}/body_dots.txt")
 
@@ -171,9 +172,26 @@ ip_smtpc_no_connection_test(c.smtpc.input_unknown_auth_mechanism 2
   -- ${_smtpc} --auth PLAIN,CRAM-MD5 --user u --pass p
      --from sender@example.com --to alice@example.com --body "${_data}/body_dots.txt")
 
-# Nothing listens on port 1: connect fails (exit 3) and the server sees nothing.
-ip_smtpc_no_connection_test(c.smtpc.connect_refused 3
-  --stderr-must-contain "smtpc: connect: "
+# --to "a@x,b@x" sent to a@x alone, named "b@x" (issue 17): refused, with the way to do it.
+ip_smtpc_no_connection_test(c.smtpc.input_to_address_list 2
+  --stderr-must-contain "smtpc: input: --to 'alice@example.com,bob@example.com': 'bob@example.com' is an address, not a display name"
+  --stderr-must-contain "--to ADDR --to ADDR"
+  -- ${_smtpc} --from sender@example.com --to "alice@example.com,bob@example.com"
+     --body "${_data}/body_dots.txt")
+
+ip_smtpc_no_connection_test(c.smtpc.input_cc_address_list 2
+  --stderr-must-contain "'Bob <bob@example.com>' is an address"
+  -- ${_smtpc} --from sender@example.com --to alice@example.com
+     --cc "carol@example.com,Bob <bob@example.com>" --body "${_data}/body_dots.txt")
+
+ip_smtpc_no_connection_test(c.smtpc.input_bcc_address_list 2
+  --stderr-must-contain "--bcc ADDR --bcc ADDR"
+  -- ${_smtpc} --from sender@example.com --to alice@example.com
+     --bcc "carol@example.com,bob@example.com" --body "${_data}/body_dots.txt")
+
+# Nothing listens on port 1: connect fails (exit 75, temporary) and the server sees nothing.
+ip_smtpc_no_connection_test(c.smtpc.connect_refused 75
+  --stderr-must-contain "smtpc: connect: connection refused by 127.0.0.1:1\n"
   -- $<TARGET_FILE:smtpc> --server 127.0.0.1 --port 1 --from sender@example.com
      --to alice@example.com --body "${_data}/body_dots.txt")
 
@@ -217,6 +235,26 @@ ip_smtpc_no_connection_test(c.smtpc.input_attach_directory 2
   -- ${_smtpc} --attach "${_data}" --from sender@example.com --to alice@example.com
      --body "${_data}/body_dots.txt")
 
+# --- smtpc: --version, the man page (tests/c/cli_checks.py, no server) -------
+if(IP_SMTPC_HAVE_MBEDTLS)
+  set(_cli_tls ON)
+else()
+  set(_cli_tls OFF)
+endif()
+# getaddrinfo failing on demand (LD_PRELOAD): *.tempfail.test EAI_AGAIN, *.nxdomain.test EAI_NONAME.
+add_library(smtpc_fake_resolver SHARED "${CMAKE_CURRENT_LIST_DIR}/fake_resolver.c")
+target_compile_options(smtpc_fake_resolver PRIVATE ${_c_warnings})
+target_link_libraries(smtpc_fake_resolver PRIVATE ${CMAKE_DL_LIBS})
+set_target_properties(smtpc_fake_resolver PROPERTIES C_STANDARD 99 LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}")
+foreach(_case version refused dns_tempfail dns_unknown man_options man_lint install)
+  add_test(NAME c.smtpc.cli.${_case}
+           COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_LIST_DIR}/cli_checks.py"
+                   --smtpc $<TARGET_FILE:smtpc> --srcdir "${CMAKE_SOURCE_DIR}" --case ${_case} --tls ${_cli_tls}
+                   --resolver-shim $<TARGET_FILE:smtpc_fake_resolver>
+                   --builddir "${CMAKE_BINARY_DIR}" --cmake "${CMAKE_COMMAND}")
+  set_tests_properties(c.smtpc.cli.${_case} PROPERTIES TIMEOUT 60 LABELS "c")
+endforeach()
+
 # --- csv_log: a generated CSV streamed as an attachment ----------------------
 ip_smtpc_scripted_test(c.csv_log.happy csv_log.smtp 0
   --stdout-must-contain "Log sent: 100000 rows"
@@ -256,7 +294,7 @@ if(IP_SMTPC_HAVE_MBEDTLS)
        --user user --pass ${_pw} --from sender@example.com --to alice@example.com
        --body "${_data}/body_dots.txt")
 
-  ip_smtpc_tls_scripted_test(c.smtpc.tls_454 smtpc_starttls_454.smtp 3
+  ip_smtpc_tls_scripted_test(c.smtpc.tls_454 smtpc_starttls_454.smtp 75
     --stderr-must-contain "smtpc: starttls: STARTTLS refused: 454 4.7.0"
     --transcript-must-not-contain "AUTH" --transcript-must-not-contain "MAIL"
     -- ${_smtpc} --tls starttls-required --cafile "${_certs}/ca.pem" --user user --pass ${_pw}
@@ -313,6 +351,18 @@ endfunction()
 
 ip_smtpc_postfix_test(postfix.smtpc.attachments "${CMAKE_CURRENT_LIST_DIR}/postfix_attachments.py"
   --smtpc ${_smtpc_exe} --maxrss $<TARGET_FILE:maxrss>)
+
+# The command line of issue 17 (tests/c/postfix_cli.py, one test per case).
+set(IP_SMTPC_CLI_CASES several_recipients to_address_list
+  exit_temporary exit_permanent exit_mixed exit_partial exit_sender config_errors)
+if(IP_SMTPC_HAVE_MBEDTLS)
+  list(APPEND IP_SMTPC_CLI_CASES starttls_hint_auth starttls_hint_mail
+    config_account config_default config_override config_password_command config_permissions)
+endif()
+foreach(_case IN LISTS IP_SMTPC_CLI_CASES)
+  ip_smtpc_postfix_test(postfix.smtpc.cli.${_case} "${CMAKE_CURRENT_LIST_DIR}/postfix_cli.py"
+    --smtpc ${_smtpc_exe} --case ${_case})
+endforeach()
 
 if(IP_SMTPC_HAVE_MBEDTLS)
   foreach(_case submission implicit wrong_name untrusted_ca strip_required strip_opportunistic refuse_454)
@@ -377,6 +427,17 @@ endforeach()
 # so that a report fails even a test that expects the client to exit with 1
 # (the sanitizers' default status). Harmless in builds without sanitizers.
 get_property(_all_tests DIRECTORY PROPERTY TESTS)
+# smtpc reads ~/.smtpc.conf or $XDG_CONFIG_HOME/smtpc/config (issue 17): its
+# tests run with an empty HOME of their own, so that a developer's account
+# named "default" cannot change what they send.
+set(_smtpc_test_home "${CMAKE_BINARY_DIR}/smtpc-test-home")
+file(MAKE_DIRECTORY "${_smtpc_test_home}/.config")
+foreach(_test IN LISTS _all_tests)
+  if(_test MATCHES "smtpc|^postfix\\.")
+    set_property(TEST ${_test} APPEND PROPERTY ENVIRONMENT
+      "HOME=${_smtpc_test_home}" "XDG_CONFIG_HOME=${_smtpc_test_home}/.config")
+  endif()
+endforeach()
 set_property(TEST ${_all_tests} APPEND PROPERTY ENVIRONMENT
   "ASAN_OPTIONS=detect_leaks=1:exitcode=86:detect_stack_use_after_return=1"
   "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86")

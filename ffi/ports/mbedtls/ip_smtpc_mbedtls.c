@@ -8,7 +8,15 @@
 #define _POSIX_C_SOURCE 200809L   /* inet_pton, strnlen */
 #endif
 
+#ifdef _WIN32
+#ifndef _WIN32_WINNT
+#define _WIN32_WINNT 0x0600       /* inet_pton (Windows Vista and later) */
+#endif
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <arpa/inet.h>
+#endif
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>

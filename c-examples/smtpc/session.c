@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * session.c - smtpc: one IP_SMTPC_SendEx call and its hooks: the POSIX or
+ * Winsock port (port.h; and the mbedTLS port above it with --tls), the Date clock, the
+ * per-recipient callback and the -v transcript. The transcript hook always
+ * runs: it also notes whether the server offered STARTTLS (for the hint
+ * when AUTH is not offered in clear).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "smtpc.h"
+#include "port.h"
+
+/*********************************************************************
+*
+*       Static data
+*
+**********************************************************************
+*/
+
+/*
+ * pfConnect, pfGetTimeDate and pfCallback (emNet signatures) carry no user
+ * pointer, so the one context of this process is reachable through this
+ * pointer, set by SMTPC_Send for the duration of the send.
+ */
+static SMTPC_CTX* _pCtx;
+
+#ifdef SMTPC_WITH_MBEDTLS
+/* The plain connection below TLS: the POSIX port. */
+static const IP_SMTPC_API _PlainApi = {
+  NULL,                         /* pfConnect: not used by the mbedTLS port */
+  PORT_Disconnect,
+  PORT_Send,
+  PORT_Receive,
+  NULL,
+  NULL
+};
+#endif
+
+/*********************************************************************
+*
+*       Static code: transcript (-v) and STARTTLS detection
+*
+**********************************************************************
+*/
+
+/* One transcript line: prefix, escaped text, "..." when truncated. */
+static void _PrintEscaped(int Verbose, const char* sPrefix, const char* s, unsigned Len, int Truncated) {
+  if (!Verbose) {
+    return;
+  }
+  fputs(sPrefix, stderr);
+  SMTPC_PutEscaped(s, Len);
+  if (Truncated) {
+    fputs("...", stderr);
+  }
+  fputc('\n', stderr);
+}
+
+static void _EmitLine(SMTPC_CTX* pCtx, int Dir) {
+  TRACE_LINE* pLine;
+  const char* s;
+  unsigned    Len;
+  unsigned    i;
+
+  pLine = &pCtx->aTrace[Dir];
+  s     = pLine->acLine;
+  Len   = pLine->Len;
+  if (Len > 0u && s[Len - 1u] == '\r' && !pLine->Truncated) {
+    Len--;
+  }
+  if (Dir == PORT_TRACE_SENT) {
+    if (pCtx->DataState == 2) {
+      //
+      // Message content: shown as sent; "." ends it. No AUTH detection here.
+      //
+      _PrintEscaped(pCtx->Verbose, "C: ", s, Len, pLine->Truncated);
+      if (Len == 1u && s[0] == '.') {
+        pCtx->DataState = 0;
+      }
+    } else if (pCtx->Redacting) {
+      _PrintEscaped(pCtx->Verbose, "C: <redacted>", "", 0u, 0);
+    } else if (SMTPC_StartsWithNoCase(s, Len, "AUTH ")) {
+      /* Show the mechanism name only: letters, digits, '-', '_'. */
+      for (i = 5u; i < Len; i++) {
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_')) {
+          break;
+        }
+      }
+      if (pCtx->Verbose) {
+        fprintf(stderr, "C: AUTH %.*s <redacted>\n", (int)(i - 5u), s + 5);
+      }
+      pCtx->Redacting = 1;
+    } else {
+      _PrintEscaped(pCtx->Verbose, "C: ", s, Len, pLine->Truncated);
+      pCtx->DataState   = (Len == 4u && SMTPC_EqualNoCase(s, 4u, "DATA")) ? 1 : 0;
+      pCtx->InEhloReply = SMTPC_StartsWithNoCase(s, Len, "EHLO ");
+    }
+  } else {
+    _PrintEscaped(pCtx->Verbose, "S: ", s, Len, pLine->Truncated);
+    if (pCtx->InEhloReply && Len >= 12u && memcmp(s, "250", 3u) == 0 && (s[3] == '-' || s[3] == ' ')
+        && SMTPC_EqualNoCase(s + 4, 8u, "STARTTLS") && (Len == 12u || s[12] == ' ')) {
+      pCtx->StartTlsOffered = 1;
+    }
+    if (pCtx->Redacting && !(Len >= 3u && memcmp(s, "334", 3u) == 0)) {
+      pCtx->Redacting = 0;
+    }
+    if (pCtx->DataState == 1 && !(Len >= 4u && memcmp(s, "354-", 4u) == 0)) {
+      pCtx->DataState = (Len >= 3u && memcmp(s, "354", 3u) == 0) ? 2 : 0;
+    }
+  }
+  pLine->Len       = 0u;
+  pLine->Truncated = 0;
+}
+
+/* IP_SMTPC_POSIX_TRACE_FUNC: assembles lines per direction. */
+static void _Trace(void* pUser, int Dir, const char* pData, unsigned Len) {
+  SMTPC_CTX*  pCtx;
+  TRACE_LINE* pLine;
+  unsigned    i;
+
+  pCtx = (SMTPC_CTX*)pUser;
+  if (pCtx == NULL || (Dir != PORT_TRACE_SENT && Dir != PORT_TRACE_RECEIVED)) {
+    return;
+  }
+  pLine = &pCtx->aTrace[Dir];
+  for (i = 0u; i < Len; i++) {
+    if (pData[i] == '\n') {
+      _EmitLine(pCtx, Dir);
+    } else if (pLine->Len < sizeof(pLine->acLine)) {
+      pLine->acLine[pLine->Len++] = pData[i];
+    } else {
+      pLine->Truncated = 1;
+    }
+  }
+}
+
+static void _FlushTrace(SMTPC_CTX* pCtx) {
+  if (pCtx->aTrace[PORT_TRACE_RECEIVED].Len > 0u) {
+    _EmitLine(pCtx, PORT_TRACE_RECEIVED);
+  }
+  if (pCtx->aTrace[PORT_TRACE_SENT].Len > 0u) {
+    _EmitLine(pCtx, PORT_TRACE_SENT);
+  }
+}
+
+/*********************************************************************
+*
+*       Static code: IP_SMTPC hooks
+*
+**********************************************************************
+*/
+
+static SMTPC_SOCKET _Connect(const char* sServer) {
+  SMTPC_SOCKET hSock;
+
+  hSock = PORT_Connect(sServer, _pCtx->Port, _pCtx->ConnectTimeoutMs);
+  if (hSock == NULL) {
+    _pCtx->ConnectErrno = errno;
+    if (_pCtx->ConnectErrno == ENOENT) {
+      _pCtx->ResolveError = SMTPC_ResolveError(sServer);
+    }
+    return NULL;
+  }
+  PORT_SetTimeout(hSock, _pCtx->IoTimeoutMs);
+#ifdef SMTPC_WITH_MBEDTLS
+  if (_pCtx->TlsMode != IP_SMTPC_TLS_NONE) {
+    //
+    // The TLS handle owns the plain one; the transcript shows the clear
+    // text before and after the handshake.
+    //
+    hSock = IP_SMTPC_MBEDTLS_Open(&_PlainApi, hSock, &_pCtx->TlsConfig);
+    if (hSock == NULL) {
+      _pCtx->ConnectErrno = ENOMEM;
+      return NULL;
+    }
+    IP_SMTPC_MBEDTLS_SetTrace(hSock, _Trace, _pCtx);
+    return hSock;
+  }
+#endif
+  PORT_SetTrace(hSock, _Trace, _pCtx);
+  return hSock;
+}
+
+#ifdef SMTPC_WITH_MBEDTLS
+/* Keeps the first TLS failure of the connection for the final message. */
+static void _SaveTlsError(SMTPC_SOCKET hSock) {
+  if (_pCtx->TlsError == IP_SMTPC_MBEDTLS_ERR_NONE) {
+    _pCtx->TlsError = IP_SMTPC_MBEDTLS_LastError(hSock);
+    (void)IP_SMTPC_MBEDTLS_GetDetail(hSock, _pCtx->acTlsDetail, sizeof(_pCtx->acTlsDetail));
+  }
+}
+
+static int _Upgrade(SMTPC_SOCKET hSock, const char* sServer) {
+  char acInfo[128];
+  int  r;
+
+  r = IP_SMTPC_MBEDTLS_Upgrade(hSock, sServer);
+  if (r < 0) {
+    _SaveTlsError(hSock);
+  } else if (_pCtx->Verbose) {
+    _FlushTrace(_pCtx);
+    (void)IP_SMTPC_MBEDTLS_GetSessionInfo(hSock, acInfo, sizeof(acInfo));
+    fprintf(stderr, "-- TLS: %s, certificate verified for %s\n", acInfo,
+            (_pCtx->TlsConfig.sServerName != NULL) ? _pCtx->TlsConfig.sServerName : sServer);
+  }
+  return r;
+}
+
+static void _Disconnect(SMTPC_SOCKET hSock) {
+  _SaveTlsError(hSock);
+  IP_SMTPC_MBEDTLS_Disconnect(hSock);
+}
+#endif
+
+/* Current time in the zone of the Date header, FAT-packed. */
+static U32 _GetTimeDate(void) {
+  struct tm Tm;
+  time_t    Now;
+  U32       Year;
+
+  Now = time(NULL) + (time_t)_pCtx->TzOffsetSec;
+  if (SMTPC_GmTime(Now, &Tm) != 0) {
+    return 0u;
+  }
+  Year = (Tm.tm_year >= 80) ? (U32)(Tm.tm_year - 80) : 0u;
+  if (Year > 127u) {
+    Year = 127u;
+  }
+  return (U32)(Tm.tm_sec / 2)
+       | ((U32)Tm.tm_min        << 5)
+       | ((U32)Tm.tm_hour       << 11)
+       | ((U32)Tm.tm_mday       << 16)
+       | ((U32)(Tm.tm_mon + 1)  << 21)
+       | (Year                  << 25);
+}
+
+static int _Callback(int Stat, void* p) {
+  const IP_SMTPC_STATUS* pStatus;
+  REJECTION*             pRej;
+
+  pStatus = (const IP_SMTPC_STATUS*)p;
+  if (Stat != IP_SMTPC_STAT_RCPT_REJECTED || pStatus == NULL || _pCtx->paRejection == NULL) {
+    return 0;
+  }
+  if (pStatus->RecipientIndex < 1 || pStatus->RecipientIndex >= _pCtx->NumAddr) {
+    return 0;
+  }
+  pRej = &_pCtx->paRejection[pStatus->RecipientIndex];
+  free(pRej->sText);
+  pRej->ReplyCode = pStatus->ReplyCode;
+  pRej->sText     = SMTPC_DupN((pStatus->sText != NULL) ? pStatus->sText : "",
+                          (pStatus->sText != NULL) ? (size_t)pStatus->TextLen : 0u);
+  return 0;
+}
+
+/*********************************************************************
+*
+*       Public code
+*
+**********************************************************************
+*/
+
+/*
+ * Sends the mail the settings describe with pBody as its text; fills *pCtx
+ * (for SMTPC_Outcome) and *pReport. Returns IP_SMTPC_SendEx's result.
+ */
+int SMTPC_Send(SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, const char* pBody,
+               IP_SMTPC_REPORT* pReport) {
+  IP_SMTPC_API            Api;
+  IP_SMTPC_MTA            Mta;
+  IP_SMTPC_MESSAGE        Message;
+  IP_SMTPC_APPLICATION    App;
+  IP_SMTPC_OPTIONS        Options;
+  IP_SMTPC_RCPT_RESULT*   paResult;
+  void                  (*pfSetTimeout)(SMTPC_SOCKET hSock, U32 RemainingMs);  /* of the handle's port */
+  int                     r;
+
+  memset(pReport, 0, sizeof(*pReport));
+  pCtx->sServer          = pSettings->sServer;
+  pCtx->Port             = pSettings->Port;
+  pCtx->Verbose          = pSettings->Verbose;
+  pCtx->TzOffsetSec      = pSettings->TzOffsetSec;
+  pCtx->TlsMode          = pSettings->TlsMode;
+  pCtx->ConnectTimeoutMs = (pSettings->TimeoutS != 0u) ? pSettings->TimeoutS * 1000u : DEFAULT_CONNECT_MS;
+  pCtx->IoTimeoutMs      = (pSettings->TimeoutS != 0u) ? pSettings->TimeoutS * 1000u : DEFAULT_IO_TIMEOUT_MS;
+  pCtx->paAddr           = pSettings->paAddr;
+  pCtx->NumAddr          = pSettings->NumAddr;
+  paResult               = (IP_SMTPC_RCPT_RESULT*)calloc((size_t)pSettings->NumAddr, sizeof(*paResult));
+  pCtx->paRejection      = (REJECTION*)calloc((size_t)pSettings->NumAddr, sizeof(*pCtx->paRejection));
+  if (paResult == NULL || pCtx->paRejection == NULL) {
+    free(paResult);
+    pReport->Step = IP_SMTPC_STEP_INPUT;
+    return IP_SMTPC_ERR_APPLICATION_ABORT;
+  }
+#ifdef SMTPC_WITH_MBEDTLS
+  if (pSettings->TlsMode != IP_SMTPC_TLS_NONE) {
+    pCtx->TlsConfig.sCaFile           = pSettings->sCaFile;
+    pCtx->TlsConfig.sServerName       = pSettings->sTlsName;
+    pCtx->TlsConfig.pfGetTimeMs       = SMTPC_NowMs;       /* deadlines inside TLS */
+    pCtx->TlsConfig.pfSetLowerTimeout = PORT_SetTimeout;
+    pCtx->TlsError                    = IP_SMTPC_MBEDTLS_ERR_NONE;
+  }
+#endif
+  memset(&Api, 0, sizeof(Api));
+  Api.pfConnect    = _Connect;
+  Api.pfDisconnect = PORT_Disconnect;
+  Api.pfSend       = PORT_Send;
+  Api.pfReceive    = PORT_Receive;
+  Api.pfUpgrade    = NULL;             /* no TLS in the POSIX port */
+  Api.pfDowngrade  = NULL;
+  pfSetTimeout     = PORT_SetTimeout;
+#ifdef SMTPC_WITH_MBEDTLS
+  if (pSettings->TlsMode != IP_SMTPC_TLS_NONE) {
+    Api.pfDisconnect = _Disconnect;
+    Api.pfSend       = IP_SMTPC_MBEDTLS_Send;
+    Api.pfReceive    = IP_SMTPC_MBEDTLS_Receive;
+    Api.pfUpgrade    = _Upgrade;
+    Api.pfDowngrade  = IP_SMTPC_MBEDTLS_Downgrade;
+    pfSetTimeout     = IP_SMTPC_MBEDTLS_SetTimeout;
+  }
+#endif
+  memset(&Mta, 0, sizeof(Mta));
+  Mta.sServer   = pSettings->sServer;
+  Mta.sUser     = pSettings->sUser;
+  Mta.sPass     = pSettings->sPass;
+  Mta.SecPolicy = SMTPC_SEC_POLICY_ALLOW_INSECURE;
+  memset(&Message, 0, sizeof(Message));
+  Message.sSubject          = pSettings->sSubject;
+  Message.sBody             = pBody;
+  Message.sBoundary         = NULL;             /* the library generates one */
+  Message.paMultipartItem   = (pSettings->NumAttach > 0) ? pSettings->paItem : NULL;
+  Message.NumMultipartItems = (unsigned)pSettings->NumAttach;
+  memset(&App, 0, sizeof(App));
+  App.pfGetTimeDate = _GetTimeDate;
+  App.pfCallback    = _Callback;
+  App.sDomain       = pSettings->sHelo;
+  App.sTimezone     = pSettings->sTz;
+  r = IP_SMTPC_OptionsInit(&Options);
+  if (r != 0) {
+    free(paResult);
+    return r;
+  }
+  Options.AuthMechanisms    = pSettings->AuthMask;
+  Options.AllowInsecureAuth = (U8)pSettings->AllowInsecureAuth;
+  Options.TlsMode           = (U8)pSettings->TlsMode;
+  Options.sReplyTo          = pSettings->sReplyTo;
+  Options.pasHeader         = (pSettings->NumHeaders > 0) ? pSettings->pasHeader : NULL;
+  Options.NumHeaders        = (unsigned)pSettings->NumHeaders;
+  Options.ReplyTimeoutMs    = (pSettings->TimeoutS != 0u) ? (U32)pCtx->IoTimeoutMs : 0u;
+  Options.pfGetTimeMs       = SMTPC_NowMs;
+  Options.pfSetTimeout      = (pSettings->TimeoutS != 0u) ? pfSetTimeout : NULL;  /* each wait ends by the deadline */
+  Options.MessageIdSeed     = SMTPC_Seed();
+  Options.pReport           = pReport;
+  pReport->paResult   = paResult;
+  pReport->NumResults = (unsigned)pSettings->NumAddr;
+  _pCtx = pCtx;
+  r = IP_SMTPC_SendEx(&Api, pSettings->paAddr, pSettings->NumAddr, &Message, &Mta, &App, &Options);
+  _FlushTrace(pCtx);
+  _pCtx = NULL;
+  pReport->paResult   = NULL;
+  pReport->NumResults = 0u;
+  free(paResult);
+  return r;
+}
+
+/*************************** End of file ****************************/

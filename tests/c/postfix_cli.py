@@ -1,0 +1,414 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
+"""smtpc's command line against the real Postfix of the test bed (issue 17;
+ctest label "postfix"), one case per run:
+
+    postfix_cli.py --smtpc build/smtpc --case NAME
+
+Cases:
+  several_recipients  --to A --to 'B,Name' --cc C: each mailbox gets the
+                      message once, To names both, Cc the third
+  to_address_list     --to 'A,B' (B an address): exit 2, nothing arrives
+  exit_temporary      the only recipient gets 450: exit 75 (EX_TEMPFAIL)
+  exit_permanent      the only recipient gets 550: exit 3
+  exit_mixed          550 and 452, nothing delivered: exit 75 (one is temporary)
+  exit_partial        alice accepted, temp450 rejected: exit 1, alice gets it
+  exit_sender         MAIL FROM rejected with 553: exit 3
+  starttls_hint_auth  submission port in clear with --user: exit 3, the last
+                      line names host:port and says "use --tls starttls";
+                      with --tls starttls the same command delivers (exit 0)
+  starttls_hint_mail  submission port in clear without --user (530 at MAIL):
+                      exit 3 and the same hint
+  config_account      --config FILE --account NAME: server, port, tls, cafile,
+                      user, password, from, helo from the account (STARTTLS +
+                      AUTH on the submission port); the delivered mail checked
+  config_default      no --config: $XDG_CONFIG_HOME/smtpc/config, else
+                      ~/.config/smtpc/config, else ~/.smtpc.conf; its account
+                      "default" is used without --account
+  config_override     command-line --port and --from win over the account's
+  config_password_command  password-command in a 0644 file: delivered; a
+                      failing command: exit 2, FILE:LINE, no connection
+  config_permissions  a password in a group- or world-readable file: exit 2,
+                      FILE:LINE of the password, no connection
+  config_errors       unknown key, missing account, bad port, bad tls, twice
+                      the same key, unclosed quote, missing file: each exit 2
+                      with exactly one line "smtpc: config: FILE[:LINE]: ...",
+                      no connection
+
+Every case runs smtpc with HOME and XDG_CONFIG_HOME pointing to an empty
+temporary directory, so that no configuration file of the machine applies.
+Exit status: 0 passed, 1 failed, 77 skipped (the test bed is not running).
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Dict, List, Optional, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testbed  # noqa: E402
+
+BODY = "Hello from the smtpc command-line tests.\n"
+
+
+class Run:
+    """One smtpc invocation with a private HOME; output kept for reports."""
+
+    def __init__(self, smtpc: str, home: str):
+        self.smtpc = smtpc
+        self.home = home
+
+    def __call__(self, args: List[str], stdin: bytes = b"", extra_env: Optional[Dict[str, str]] = None,
+                 timeout: float = 120.0) -> Tuple[int, str, str]:
+        env = dict(os.environ)
+        env.pop("SMTPC_PASS", None)
+        env["HOME"] = self.home
+        env["XDG_CONFIG_HOME"] = os.path.join(self.home, ".config")
+        if extra_env:
+            env.update(extra_env)
+        try:
+            p = subprocess.run([self.smtpc] + args, input=stdin, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            testbed.fail(f"smtpc {' '.join(args)} did not end within {timeout:g} s")
+            raise AssertionError  # not reached
+        return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def expect(rc: int, want: int, err: str, what: str) -> None:
+    if rc != want:
+        testbed.fail(f"{what}: exit status {rc}, expected {want}\n--- stderr:\n{err}")
+
+
+def expect_in(needle: str, hay: str, what: str) -> None:
+    if needle not in hay:
+        testbed.fail(f"{what}: {needle!r} not in:\n{hay}")
+
+
+def nothing_arrives(env: Dict[str, str], users: List[str], token: bytes, before: Dict[str, set],
+                    wait: float = 2.0) -> None:
+    """No message with token in any of the users' mailboxes within wait seconds."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        for u in users:
+            d = os.path.join(env["SMTPC_TB_MAILDIR"], u, "new")
+            for name in set(os.listdir(d)) - before[u] if os.path.isdir(d) else ():
+                with open(os.path.join(d, name), "rb") as f:
+                    if token in f.read():
+                        testbed.fail(f"a message with {token!r} arrived for {u}")
+        time.sleep(0.1)
+
+
+def base_args(env: Dict[str, str], token: str, port: Optional[str] = None) -> List[str]:
+    return ["--server", env["SMTPC_TB_HOST"], "--port", port or env["SMTPC_TB_PORT_PLAIN"],
+            "--from", f"sender@{env['SMTPC_TB_DOMAIN']}", "--subject", f"cli test {token}",
+            "--timeout", "30"]
+
+
+# --- cases -------------------------------------------------------------------
+
+def case_several_recipients(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"]
+    token = "cli-" + secrets.token_hex(8)
+    users = ["alice", "bob", "carol"]
+    before = {u: testbed.snapshot(env, u) for u in users}
+    rc, _out, err = run(base_args(env, token) + ["--to", f"alice@{d}", "--to", f"bob@{d},Bob Example",
+                                                 "--cc", f"carol@{d}"], stdin=BODY.encode())
+    expect(rc, 0, err, "three recipients")
+    for u in users:
+        path, raw = testbed.wait_for_message(env, u, token.encode(), before[u])
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        to = [(a.display_name, a.addr_spec) for a in msg["To"].addresses]
+        cc = [a.addr_spec for a in msg["Cc"].addresses]
+        if to != [("", f"alice@{d}"), ("Bob Example", f"bob@{d}")] or cc != [f"carol@{d}"]:
+            testbed.fail(f"{u}: To {to!r}, Cc {cc!r}")
+        os.unlink(path)
+
+
+def case_to_address_list(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"]
+    token = "cli-" + secrets.token_hex(8)
+    users = ["alice", "bob"]
+    before = {u: testbed.snapshot(env, u) for u in users}
+    rc, _out, err = run(base_args(env, token) + ["--to", f"alice@{d},bob@{d}"], stdin=BODY.encode())
+    expect(rc, 2, err, "--to A,B")
+    expect_in(f"'bob@{d}' is an address, not a display name", err, "--to A,B")
+    nothing_arrives(env, users, token.encode(), before)
+
+
+def _one_rcpt(run: Run, env: Dict[str, str], rcpts: List[str], want: int, last: str,
+              sender: str = "sender") -> str:
+    d = env["SMTPC_TB_DOMAIN"]
+    token = "cli-" + secrets.token_hex(8)
+    args = base_args(env, token)
+    args[args.index("--from") + 1] = f"{sender}@{d}"
+    for r in rcpts:
+        args += ["--to", f"{r}@{d}"]
+    rc, _out, err = run(args, stdin=BODY.encode())
+    expect(rc, want, err, f"--to {' --to '.join(rcpts)}")
+    line = err.rstrip("\n").rsplit("\n", 1)[-1]
+    expect_in(last, line, f"last line for {rcpts}")
+    print(f"{rcpts}: exit {rc}: {line}")
+    return token
+
+
+def case_exit_temporary(run: Run, env: Dict[str, str], tmp: str) -> None:
+    _one_rcpt(run, env, ["temp450"], 75, "smtpc: rcpt: all recipients rejected: 450 4.2.0")
+
+
+def case_exit_permanent(run: Run, env: Dict[str, str], tmp: str) -> None:
+    _one_rcpt(run, env, ["reject550"], 3, "smtpc: rcpt: all recipients rejected: 550 5.1.1")
+
+
+def case_exit_mixed(run: Run, env: Dict[str, str], tmp: str) -> None:
+    _one_rcpt(run, env, ["reject550", "temp452"], 75, "smtpc: rcpt: all recipients rejected: ")
+
+
+def case_exit_partial(run: Run, env: Dict[str, str], tmp: str) -> None:
+    before = testbed.snapshot(env, "alice")
+    token = _one_rcpt(run, env, ["alice", "temp450"], 1, "smtpc: rcpt: accepted for some recipients only")
+    path, _raw = testbed.wait_for_message(env, "alice", token.encode(), before)
+    os.unlink(path)
+
+
+def case_exit_sender(run: Run, env: Dict[str, str], tmp: str) -> None:
+    _one_rcpt(run, env, ["alice"], 3, "smtpc: mail: sender rejected: 553 5.7.1", sender="rejected-sender")
+
+
+def _hint(env: Dict[str, str]) -> str:
+    return f"({env['SMTPC_TB_HOST']}:{env['SMTPC_TB_PORT_SUBMISSION']} offers STARTTLS: use --tls starttls)"
+
+
+def case_starttls_hint_auth(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"]
+    token = "cli-" + secrets.token_hex(8)
+    args = base_args(env, token, env["SMTPC_TB_PORT_SUBMISSION"]) + [
+        "--to", f"alice@{d}", "--user", env["SMTPC_TB_USER"]]
+    pw = {"SMTPC_PASS": env["SMTPC_TB_PASS"]}
+    rc, _out, err = run(args, stdin=BODY.encode(), extra_env=pw)
+    expect(rc, 3, err, "submission in clear with --user")
+    line = err.rstrip("\n").rsplit("\n", 1)[-1]
+    if not (line.startswith("smtpc: auth: ") and line.endswith(_hint(env))):
+        testbed.fail(f"last line {line!r}: expected smtpc: auth: ... {_hint(env)}")
+    print(f"hint: {line}")
+    before = testbed.snapshot(env, "alice")
+    rc, _out, err = run(args + ["--tls", "starttls", "--cafile", env["SMTPC_TB_CA"]], stdin=BODY.encode(),
+                        extra_env=pw)
+    expect(rc, 0, err, "the same with --tls starttls")
+    path, _raw = testbed.wait_for_message(env, "alice", token.encode(), before)
+    os.unlink(path)
+
+
+def case_starttls_hint_mail(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"]
+    token = "cli-" + secrets.token_hex(8)
+    rc, _out, err = run(base_args(env, token, env["SMTPC_TB_PORT_SUBMISSION"]) + ["--to", f"alice@{d}"],
+                        stdin=BODY.encode())
+    expect(rc, 3, err, "submission in clear without --user")
+    line = err.rstrip("\n").rsplit("\n", 1)[-1]
+    if not (line.startswith("smtpc: mail: ") and " 530 " in line and line.endswith(_hint(env))):
+        testbed.fail(f"last line {line!r}: expected smtpc: mail: ...530... {_hint(env)}")
+    print(f"hint: {line}")
+
+
+# --- configuration file ---------------------------------------------------------
+
+class Listener:
+    """A loopback port that records whether smtpc connected (it must not)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+
+    def assert_untouched(self, what: str) -> None:
+        self.sock.settimeout(0.2)
+        try:
+            conn, _ = self.sock.accept()
+        except (socket.timeout, BlockingIOError):
+            return
+        conn.close()
+        testbed.fail(f"{what}: smtpc connected although the configuration is bad")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def write_config(path: str, text: str, mode: int = 0o600) -> str:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    return path
+
+
+def submission_account(env: Dict[str, str], name: str, password_line: Optional[str] = None) -> str:
+    d = env["SMTPC_TB_DOMAIN"]
+    pw = password_line if password_line is not None else f"password {env['SMTPC_TB_PASS']}"
+    return (f"account {name}\n"
+            f"server {env['SMTPC_TB_HOST']}\n"
+            f"port {env['SMTPC_TB_PORT_SUBMISSION']}\n"
+            f"tls starttls-required\n"
+            f"cafile {env['SMTPC_TB_CA']}\n"
+            f"user {env['SMTPC_TB_USER']}\n"
+            f"{pw}\n"
+            f"from sender@{d}\n"
+            f"helo client-{name}.{d}\n")
+
+
+def deliver(run: Run, env: Dict[str, str], args: List[str], what: str, user: str = "alice",
+            extra_env: Optional[Dict[str, str]] = None) -> Tuple[str, bytes, str]:
+    """Runs smtpc with args + --subject/--to; expects exit 0 and the mail; returns (path, raw, stderr)."""
+    d = env["SMTPC_TB_DOMAIN"]
+    token = "cli-" + secrets.token_hex(8)
+    before = testbed.snapshot(env, user)
+    rc, _out, err = run(args + ["--subject", f"cli test {token}", "--to", f"{user}@{d}", "-v"],
+                        stdin=BODY.encode(), extra_env=extra_env)
+    expect(rc, 0, err, what)
+    path, raw = testbed.wait_for_message(env, user, token.encode(), before)
+    os.unlink(path)
+    return path, raw, err
+
+
+def case_config_account(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"]
+    cfg = write_config(os.path.join(tmp, "accounts.conf"),
+                       "# two accounts\n\ntimeout 30\n\n" + submission_account(env, "other") + "\n"
+                       + submission_account(env, "work"))
+    _path, raw, err = deliver(run, env, ["--config", cfg, "--account", "work"], "--account work")
+    expect_in(f"C: EHLO client-work.{d}", err, "helo from the account")
+    expect_in("-- TLS: ", err, "STARTTLS from the account")
+    expect_in("C: AUTH PLAIN <redacted>", err, "user and password from the account")
+    if env["SMTPC_TB_PASS"] in err:
+        testbed.fail("the password appears in the transcript")
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    if msg["From"].addresses[0].addr_spec != f"sender@{d}":
+        testbed.fail(f"From is {msg['From']!r}")
+
+
+def case_config_default(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"]
+    home = run.home
+    # 1. ~/.smtpc.conf alone.
+    legacy = write_config(os.path.join(home, ".smtpc.conf"), submission_account(env, "default"))
+    _p, _raw, err = deliver(run, env, [], "~/.smtpc.conf")
+    expect_in(f"C: EHLO client-default.{d}", err, "~/.smtpc.conf used")
+    # 2. $XDG_CONFIG_HOME/smtpc/config wins over it (its helo tells which was read).
+    xdg = write_config(os.path.join(home, ".config", "smtpc", "config"),
+                       submission_account(env, "default").replace("client-default", "client-xdg"))
+    _p, _raw, err = deliver(run, env, [], "$XDG_CONFIG_HOME/smtpc/config")
+    expect_in(f"C: EHLO client-xdg.{d}", err, "$XDG_CONFIG_HOME/smtpc/config used")
+    # 3. Without XDG_CONFIG_HOME: ~/.config/smtpc/config (the same file here).
+    _p, _raw, err = deliver(run, env, [], "~/.config/smtpc/config", extra_env={"XDG_CONFIG_HOME": ""})
+    expect_in(f"C: EHLO client-xdg.{d}", err, "~/.config/smtpc/config used")
+    os.unlink(xdg)
+    os.unlink(legacy)
+
+
+def case_config_override(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"]
+    closed = Listener()
+    text = submission_account(env, "work").replace(f"port {env['SMTPC_TB_PORT_SUBMISSION']}",
+                                                   f"port {closed.port}")
+    cfg = write_config(os.path.join(tmp, "c.conf"), text)
+    _p, raw, _err = deliver(run, env, ["--config", cfg, "--account", "work",
+                                       "--port", env["SMTPC_TB_PORT_SUBMISSION"],
+                                       "--from", f"carol@{d}"], "--port and --from over the account")
+    closed.assert_untouched("--port given on the command line")
+    closed.close()
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    if msg["From"].addresses[0].addr_spec != f"carol@{d}":
+        testbed.fail(f"From is {msg['From']!r}, expected the command line's carol@")
+
+
+def case_config_password_command(run: Run, env: Dict[str, str], tmp: str) -> None:
+    pwfile = write_config(os.path.join(tmp, "pw"), env["SMTPC_TB_PASS"] + "\n")
+    cfg = write_config(os.path.join(tmp, "c.conf"),
+                       submission_account(env, "work", f"password-command cat {pwfile}"), 0o644)
+    deliver(run, env, ["--config", cfg, "--account", "work"], "password-command")
+    listener = Listener()
+    text = (submission_account(env, "bad", "password-command exit 1")
+            .replace(f"port {env['SMTPC_TB_PORT_SUBMISSION']}", f"port {listener.port}"))
+    cfg = write_config(os.path.join(tmp, "bad.conf"), text)
+    rc, _out, err = run(["--config", cfg, "--account", "bad", "--to", "x@example.com"])
+    expect(rc, 2, err, "failing password-command")
+    expect_in(f"smtpc: config: {cfg}:7: password-command failed (exit status 1)", err, "failing command")
+    listener.assert_untouched("failing password-command")
+
+
+def case_config_permissions(run: Run, env: Dict[str, str], tmp: str) -> None:
+    listener = Listener()
+    text = submission_account(env, "work").replace(f"port {env['SMTPC_TB_PORT_SUBMISSION']}",
+                                                   f"port {listener.port}")
+    for mode in (0o640, 0o604):
+        cfg = write_config(os.path.join(tmp, f"c{mode:o}.conf"), text, mode)
+        rc, _out, err = run(["--config", cfg, "--account", "work", "--to", "x@example.com"])
+        expect(rc, 2, err, f"password in a {mode:o} file")
+        expect_in(f"smtpc: config: {cfg}:7: a password in a file that group or others can read (mode {mode:o})",
+                  err, f"mode {mode:o}")
+        if env["SMTPC_TB_PASS"] in err:
+            testbed.fail("the password appears in the message")
+        listener.assert_untouched(f"mode {mode:o}")
+
+
+def case_config_errors(run: Run, env: Dict[str, str], tmp: str) -> None:
+    listener = Listener()
+    good = f"account work\nserver 127.0.0.1\nport {listener.port}\nfrom sender@example.com\n"
+    bad = [
+        ("unknown key", good + "passwd x\n", "work", ":5: unknown key 'passwd'"),
+        ("missing account", good, "play", ": no account 'play'"),
+        ("bad port", good + "account play\nport 70000\n", "work", ":6: port: '70000' is not a port number"),
+        ("bad tls", good.replace("from", "tls sometimes\nfrom"), "work", ":4: tls: unknown mode 'sometimes'"),
+        ("bad timeout", "timeout soon\n" + good, "work", ":1: timeout: 'soon' is not a number of seconds"),
+        ("key twice", good + "server 127.0.0.2\n", "work", ":5: server: given twice in this section"),
+        ("unclosed quote", good + 'from-name "Sender\n', "work", ":5: from-name: the closing '\"' is missing"),
+        ("no value", good + "helo\n", "work", ":5: helo: no value"),
+    ]
+    for what, text, account, want in bad:
+        cfg = write_config(os.path.join(tmp, "bad.conf"), text)
+        rc, _out, err = run(["--config", cfg, "--account", account, "--to", "x@example.com"])
+        expect(rc, 2, err, what)
+        lines = err.splitlines()
+        if len(lines) != 1 or not lines[0].startswith(f"smtpc: config: {cfg}{want}"):
+            testbed.fail(f"{what}: expected one line 'smtpc: config: {cfg}{want}...', got:\n{err}")
+        listener.assert_untouched(what)
+        print(f"{what}: {lines[0]}")
+    missing = os.path.join(tmp, "no-such.conf")
+    rc, _out, err = run(["--config", missing, "--to", "x@example.com"])
+    expect(rc, 2, err, "missing --config file")
+    expect_in(f"smtpc: config: {missing}: No such file or directory", err, "missing --config file")
+    rc, _out, err = run(["--account", "work", "--to", "x@example.com"])
+    expect(rc, 2, err, "--account without any file")
+    expect_in("smtpc: config: --account work: no configuration file", err, "--account without a file")
+    listener.close()
+
+
+CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--smtpc", required=True)
+    p.add_argument("--case", required=True, choices=sorted(CASES))
+    a = p.parse_args()
+    env = testbed.load_env()
+    with tempfile.TemporaryDirectory(prefix="postfix_cli.") as tmp:
+        home = os.path.join(tmp, "home")
+        os.makedirs(os.path.join(home, ".config"))
+        CASES[a.case](Run(a.smtpc, home), env, tmp)
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
