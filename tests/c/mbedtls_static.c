@@ -85,6 +85,8 @@ typedef struct {
   unsigned HookCalls;      /* every allocation while measuring            */
   long     CurBytes;
   long     PeakBytes;
+  long     CurBlocks;
+  long     PeakBlocks;     /* blocks allocated when the peak was reached   */
   unsigned long LargestBlock;
 } ALLOC_STATS;
 
@@ -144,8 +146,10 @@ static void _HookMalloc(const volatile void* p, size_t Size) {
   }
   _pStats->HookCalls++;
   _pStats->CurBytes += (long)Size;
+  _pStats->CurBlocks++;
   if (_pStats->CurBytes > _pStats->PeakBytes) {
-    _pStats->PeakBytes = _pStats->CurBytes;
+    _pStats->PeakBytes  = _pStats->CurBytes;
+    _pStats->PeakBlocks = _pStats->CurBlocks;
   }
   if ((unsigned long)Size > _pStats->LargestBlock) {
     _pStats->LargestBlock = (unsigned long)Size;
@@ -157,6 +161,7 @@ static void _HookFree(const volatile void* p) {
     return;
   }
   _pStats->CurBytes -= (long)__sanitizer_get_allocated_size(p);
+  _pStats->CurBlocks--;
 }
 
 /*********************************************************************
@@ -187,6 +192,7 @@ typedef struct {
   int                       WasSecure;
   long                      HeldBytes;    /* mbedTLS heap while the session is up */
   unsigned                  EntropyCalls;
+  char                      acSession[128];  /* protocol and cipher suite */
 } CONN_CFG;
 
 static CONN_CFG* _pCfg;
@@ -249,6 +255,7 @@ static SMTPC_SOCKET _Connect(const char* sServer) {
 static void _Downgrade(SMTPC_SOCKET hSock) {
   _pCfg->WasSecure = IP_SMTPC_MBEDTLS_IsSecure(hSock);
   _pCfg->HeldBytes = _pStats->CurBytes;      /* the session up, before close_notify */
+  (void)IP_SMTPC_MBEDTLS_GetSessionInfo(hSock, _pCfg->acSession, sizeof(_pCfg->acSession));
   IP_SMTPC_MBEDTLS_Downgrade(hSock);
 }
 
@@ -592,7 +599,7 @@ int main(int argc, char* argv[]) {
       printf("FAIL: \"%s\" not found in %s\n", acSubject, acNewDir);
       Failed = 1;
     } else {
-      printf("delivered: \"%s\" found in %s\n", acSubject, acNewDir);
+      printf("delivered over %s: \"%s\" found in %s\n", Cfg.acSession, acSubject, acNewDir);
     }
   } else {
     if (r != IP_SMTPC_ERR_TLS_HANDSHAKE || Cfg.TlsError != ExpectError) {
@@ -612,8 +619,8 @@ int main(int argc, char* argv[]) {
     Failed = 1;
   }
   if (__sanitizer_install_malloc_and_free_hooks != NULL) {
-    printf("allocations seen by ASan's hook (mbedTLS's own%s): %u, peak %ld B, held by the open session %ld B, "
-           "largest block %lu B\n", Cfg.Static ? "" : ", and the port's on this heap path", Stats.HookCalls, Stats.PeakBytes, Cfg.HeldBytes, Stats.LargestBlock);
+    printf("allocations seen by ASan's hook (mbedTLS's own%s): %u, peak %ld B in %ld blocks, held by the "
+           "open session %ld B, largest block %lu B\n", Cfg.Static ? "" : ", and the port's on this heap path", Stats.HookCalls, Stats.PeakBytes, Stats.PeakBlocks, Cfg.HeldBytes, Stats.LargestBlock);
   } else {
     printf("mbedTLS's own allocations: not measured (no ASan in this build)\n");
   }
