@@ -362,6 +362,16 @@ if(IP_SMTPC_HAVE_MBEDTLS)
     ip_smtpc_c_target(${_t})
     set_target_properties(${_t} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}")
   endforeach()
+  # The port's own IP literal parser (firmware: no inet_pton) against inet_pton.
+  add_executable(ip_smtpc_mbedtls_ip_literals "${CMAKE_CURRENT_LIST_DIR}/mbedtls_ip_literals.c")
+  target_include_directories(ip_smtpc_mbedtls_ip_literals PRIVATE "${PROJECT_SOURCE_DIR}/ffi/ports/mbedtls")
+  target_include_directories(ip_smtpc_mbedtls_ip_literals SYSTEM PRIVATE "${MBEDTLS_INCLUDE_DIR}")
+  target_link_libraries(ip_smtpc_mbedtls_ip_literals PRIVATE ip_smtpc::ip_smtpc
+                        ${MBEDTLS_LIBRARY} ${MBEDX509_LIBRARY} ${MBEDCRYPTO_LIBRARY})
+  ip_smtpc_c_target(ip_smtpc_mbedtls_ip_literals)
+  set_target_properties(ip_smtpc_mbedtls_ip_literals PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}")
+  add_test(NAME c.mbedtls.ip_literals COMMAND ${_wrapper} $<TARGET_FILE:ip_smtpc_mbedtls_ip_literals>)
+  set_tests_properties(c.mbedtls.ip_literals PROPERTIES TIMEOUT ${_test_timeout} LABELS "c")
   foreach(_case starttls-pem implicit-der implicit-ip wrong-ca wrong-ip pem-no-nul heap-starttls)
     add_test(NAME postfix.mbedtls.static.${_case}
              COMMAND ${_wrapper} $<TARGET_FILE:ip_smtpc_mbedtls_static> ${_case} "${_certs}/other-ca.pem")
