@@ -82,8 +82,8 @@
  * record buffers in mbedtls_ssl_setup, the parsed CA chain, the server's
  * certificates, handshake temporaries) through mbedtls_calloc, which
  * firmware points at a static pool (MBEDTLS_MEMORY_BUFFER_ALLOC_C,
- * mbedtls_memory_buffer_alloc_init). Figures: README, "TLS hooks", and
- * docs/porting.md. The port keeps no static state. One handle must not be
+ * mbedtls_memory_buffer_alloc_init). Figures: README, "The mbedTLS port in
+ * firmware", and docs/porting.md. The port keeps no static state. One handle must not be
  * used by two threads at once.
  *
  *   static const unsigned char _acCaDer[] = { 0x30, 0x82, ... };  // in flash
@@ -243,10 +243,11 @@ SMTPC_SOCKET IP_SMTPC_MBEDTLS_Open(const IP_SMTPC_API* pLower, SMTPC_SOCKET hLow
 
 /*
  * Like IP_SMTPC_MBEDTLS_Open, with no heap: the handle and its mbedTLS
- * contexts live in *pSession (zeroed here; the application's until
- * IP_SMTPC_MBEDTLS_Disconnect, which frees what mbedTLS allocated inside it
- * and closes hLower but does not free pSession; a session can then be opened
- * again). Returns the handle (pSession, as SMTPC_SOCKET), or NULL: bad
+ * contexts live in *pSession, which this function zeroes and which must
+ * stay valid until IP_SMTPC_MBEDTLS_Disconnect. That frees what mbedTLS
+ * allocated inside the session and closes hLower, but leaves the session to
+ * the caller: IP_SMTPC_MBEDTLS_LastError and _GetDetail still answer for it,
+ * and it can be opened again. Returns the handle (pSession, as SMTPC_SOCKET), or NULL: bad
  * arguments or name too long; hLower is then closed too (as by _Open). The
  * port allocates nothing on this path (tests/c/mbedtls_static.c).
  */
