@@ -193,6 +193,7 @@ typedef struct {
   long                      HeldBytes;    /* mbedTLS heap while the session is up */
   unsigned                  EntropyCalls;
   char                      acSession[128];  /* protocol and cipher suite */
+  int                       Opened;       /* OpenStatic succeeded: the session is valid */
 } CONN_CFG;
 
 static CONN_CFG* _pCfg;
@@ -234,6 +235,7 @@ static int _Entropy(void* pUser, unsigned char* pBuf, size_t BufLen, size_t* pOu
 
 static SMTPC_SOCKET _Connect(const char* sServer) {
   SMTPC_SOCKET hPlain;
+  SMTPC_SOCKET hSock;
 
   _pStats->InLower = 1;
   hPlain = IP_SMTPC_POSIX_Connect(sServer, _pCfg->Port, CONNECT_TIMEOUT_MS);
@@ -242,7 +244,9 @@ static SMTPC_SOCKET _Connect(const char* sServer) {
     return NULL;
   }
   if (_pCfg->Static) {
-    return IP_SMTPC_MBEDTLS_OpenStatic(_pCfg->pSession, &_PlainApi, hPlain, &_pCfg->Tls);
+    hSock = IP_SMTPC_MBEDTLS_OpenStatic(_pCfg->pSession, &_PlainApi, hPlain, &_pCfg->Tls);
+    _pCfg->Opened = (hSock != NULL);
+    return hSock;
   }
 #if IP_SMTPC_TEST_HEAP
   return IP_SMTPC_MBEDTLS_Open(&_PlainApi, hPlain, &_pCfg->Tls);
@@ -606,6 +610,26 @@ int main(int argc, char* argv[]) {
       printf("FAIL: expected IP_SMTPC_ERR_TLS_HANDSHAKE with class %d (%s)\n", ExpectError,
              IP_SMTPC_MBEDTLS_ErrorString(ExpectError));
       Failed = 1;
+    }
+  }
+  //
+  // A disconnected static session still tells its error, and a second
+  // disconnect does nothing (no second close of the lower handle).
+  //
+  if (Cfg.Static) {
+    if (!Cfg.Opened) {
+      printf("FAIL: IP_SMTPC_MBEDTLS_OpenStatic failed\n");
+      Failed = 1;
+    } else {
+      if (IP_SMTPC_MBEDTLS_LastError((SMTPC_SOCKET)&Session) != Cfg.TlsError) {
+        printf("FAIL: the session's error changed after the disconnect\n");
+        Failed = 1;
+      }
+      IP_SMTPC_MBEDTLS_Disconnect((SMTPC_SOCKET)&Session);
+      if (IP_SMTPC_MBEDTLS_Send("x", 1, (SMTPC_SOCKET)&Session) != -1) {
+        printf("FAIL: a disconnected session accepted a send\n");
+        Failed = 1;
+      }
     }
   }
   if (Cfg.EntropyCalls == 0u && ExpectError != IP_SMTPC_MBEDTLS_ERR_SETUP) {
