@@ -22,6 +22,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "IP_SMTPC.h"
@@ -103,6 +104,7 @@ int main(int argc, char* argv[]) {
     return 2;
   }
   Implicit = (argv[3][0] == 'i');
+  memset(&Cfg, 0, sizeof(Cfg));            /* fields a later version appends stay 0 */
   Cfg.Port                  = (unsigned)Port;
   Cfg.Tls.sCaFile           = argv[4];
   Cfg.Tls.sServerName       = argv[5];

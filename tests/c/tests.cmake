@@ -387,6 +387,54 @@ if(IP_SMTPC_HAVE_MBEDTLS)
     set(_deadline_exe "${CMAKE_BINARY_DIR}/ip_smtpc_deadline-wrapped")
     set(_deadline_slack 10)              # the wrapper's start-up and slowness, not the library's
   endif()
+  # The mbedTLS port as firmware uses it (issue 16; tests/c/mbedtls_static.c):
+  # handle and contexts in a caller-provided session on the stack, the CA from
+  # a buffer (PEM, DER), an entropy hook; STARTTLS and implicit TLS through
+  # Postfix, checked in the Maildir; a wrong CA buffer fails as untrusted.
+  # The link wraps malloc & co.: the port must allocate nothing on this path;
+  # mbedTLS's own allocations are reported (ASan's hook). Built against the
+  # host library (postfix.mbedtls.static.*) and with the port compiled in the
+  # firmware configuration (postfix.mbedtls.firmware.*: no heap path, no file
+  # system, the port's own IP literal parser).
+  set(_wrap_alloc "LINKER:--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free")
+  add_executable(ip_smtpc_mbedtls_static "${CMAKE_CURRENT_LIST_DIR}/mbedtls_static.c")
+  target_link_libraries(ip_smtpc_mbedtls_static PRIVATE ip_smtpc_mbedtls ip_smtpc_posix ip_smtpc::ip_smtpc)
+  add_executable(ip_smtpc_mbedtls_static_fw "${CMAKE_CURRENT_LIST_DIR}/mbedtls_static.c"
+                 "${PROJECT_SOURCE_DIR}/ffi/ports/mbedtls/ip_smtpc_mbedtls.c")
+  target_compile_definitions(ip_smtpc_mbedtls_static_fw PRIVATE IP_SMTPC_MBEDTLS_HEAP=0
+    IP_SMTPC_MBEDTLS_FILE_SYSTEM=0 IP_SMTPC_MBEDTLS_INET_PTON=0 IP_SMTPC_TEST_HEAP=0)
+  target_include_directories(ip_smtpc_mbedtls_static_fw PRIVATE "${PROJECT_SOURCE_DIR}/ffi/ports/mbedtls")
+  target_include_directories(ip_smtpc_mbedtls_static_fw SYSTEM PRIVATE "${MBEDTLS_INCLUDE_DIR}")
+  target_link_libraries(ip_smtpc_mbedtls_static_fw PRIVATE ip_smtpc_posix ip_smtpc::ip_smtpc
+                        ${MBEDTLS_LIBRARY} ${MBEDX509_LIBRARY} ${MBEDCRYPTO_LIBRARY})
+  foreach(_t ip_smtpc_mbedtls_static ip_smtpc_mbedtls_static_fw)
+    target_link_options(${_t} PRIVATE ${_wrap_alloc})
+    ip_smtpc_c_target(${_t})
+    set_target_properties(${_t} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}")
+  endforeach()
+  # The port's own IP literal parser (firmware: no inet_pton) against inet_pton.
+  add_executable(ip_smtpc_mbedtls_ip_literals "${CMAKE_CURRENT_LIST_DIR}/mbedtls_ip_literals.c")
+  target_include_directories(ip_smtpc_mbedtls_ip_literals PRIVATE "${PROJECT_SOURCE_DIR}/ffi/ports/mbedtls")
+  target_include_directories(ip_smtpc_mbedtls_ip_literals SYSTEM PRIVATE "${MBEDTLS_INCLUDE_DIR}")
+  target_link_libraries(ip_smtpc_mbedtls_ip_literals PRIVATE ip_smtpc::ip_smtpc
+                        ${MBEDTLS_LIBRARY} ${MBEDX509_LIBRARY} ${MBEDCRYPTO_LIBRARY})
+  ip_smtpc_c_target(ip_smtpc_mbedtls_ip_literals)
+  set_target_properties(ip_smtpc_mbedtls_ip_literals PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}")
+  add_test(NAME c.mbedtls.ip_literals COMMAND ${_wrapper} $<TARGET_FILE:ip_smtpc_mbedtls_ip_literals>)
+  set_tests_properties(c.mbedtls.ip_literals PROPERTIES TIMEOUT ${_test_timeout} LABELS "c")
+  foreach(_case starttls-pem implicit-der implicit-ip wrong-ca wrong-ip pem-no-nul heap-starttls)
+    add_test(NAME postfix.mbedtls.static.${_case}
+             COMMAND ${_wrapper} $<TARGET_FILE:ip_smtpc_mbedtls_static> ${_case} "${_certs}/other-ca.pem")
+    set_tests_properties(postfix.mbedtls.static.${_case} PROPERTIES TIMEOUT ${_postfix_timeout}
+      LABELS "postfix" SKIP_RETURN_CODE 77 FIXTURES_REQUIRED ip_smtpc_certs)
+    if(NOT _case STREQUAL "heap-starttls")
+      add_test(NAME postfix.mbedtls.firmware.${_case}
+               COMMAND ${_wrapper} $<TARGET_FILE:ip_smtpc_mbedtls_static_fw> ${_case} "${_certs}/other-ca.pem")
+      set_tests_properties(postfix.mbedtls.firmware.${_case} PROPERTIES TIMEOUT ${_postfix_timeout}
+        LABELS "postfix" SKIP_RETURN_CODE 77 FIXTURES_REQUIRED ip_smtpc_certs)
+    endif()
+  endforeach()
+
   foreach(_mode handshake-drip record-drip delay pass)
     foreach(_client smtpc capi)
       ip_smtpc_postfix_test(postfix.deadline.${_mode}.${_client} "${_tls}/postfix_deadline.py"

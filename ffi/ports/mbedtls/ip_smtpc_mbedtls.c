@@ -8,25 +8,52 @@
 #define _POSIX_C_SOURCE 200809L   /* inet_pton, strnlen */
 #endif
 
-#ifdef _WIN32
-#ifndef _WIN32_WINNT
-#define _WIN32_WINNT 0x0600       /* inet_pton (Windows Vista and later) */
-#endif
-#include <winsock2.h>
-#include <ws2tcpip.h>
-#else
-#include <arpa/inet.h>
-#endif
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <mbedtls/version.h>
 #if MBEDTLS_VERSION_MAJOR != 2
 #error "ip_smtpc_mbedtls.c is written for the mbedTLS 2.x API (Debian libmbedtls-dev 2.28)"
 #endif
+#if defined(MBEDTLS_CONFIG_FILE)
+#include MBEDTLS_CONFIG_FILE
+#else
+#include <mbedtls/config.h>
+#endif
+
+/*
+ * Build switches (ip_smtpc_mbedtls.h): heap, file system, inet_pton.
+ */
+#ifndef IP_SMTPC_MBEDTLS_HEAP
+#define IP_SMTPC_MBEDTLS_HEAP         1
+#endif
+#ifndef IP_SMTPC_MBEDTLS_FILE_SYSTEM
+#if defined(MBEDTLS_FS_IO)
+#define IP_SMTPC_MBEDTLS_FILE_SYSTEM  1
+#else
+#define IP_SMTPC_MBEDTLS_FILE_SYSTEM  0
+#endif
+#endif
+#ifndef IP_SMTPC_MBEDTLS_INET_PTON
+#if defined(__unix__) || defined(__APPLE__)
+#define IP_SMTPC_MBEDTLS_INET_PTON    1
+#else
+#define IP_SMTPC_MBEDTLS_INET_PTON    0
+#endif
+#endif
+#if IP_SMTPC_MBEDTLS_FILE_SYSTEM && !defined(MBEDTLS_FS_IO)
+#error "IP_SMTPC_MBEDTLS_FILE_SYSTEM needs MBEDTLS_FS_IO in the mbedTLS configuration"
+#endif
+
+#if IP_SMTPC_MBEDTLS_HEAP
+#include <stdlib.h>
+#endif
+#if IP_SMTPC_MBEDTLS_INET_PTON
+#include <arpa/inet.h>
+#endif
+
 #include <mbedtls/asn1.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -45,7 +72,6 @@
 **********************************************************************
 */
 
-#define DETAIL_SIZE   256u                      /* failure description kept per handle */
 #define MAX_LEFT_MS   0x7FFFFFFFu               /* longest deadline: half the clock's range */
 #define SAN_IP_TAG    (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS)
 
@@ -56,41 +82,16 @@
 **********************************************************************
 */
 
-typedef enum {
+enum {
   CONN_PLAIN,       /* before pfUpgrade: bytes pass through            */
   CONN_SECURE,      /* handshake done: everything over TLS             */
   CONN_FAILED,      /* handshake or TLS I/O failed: no more I/O at all */
-  CONN_CLOSED       /* close_notify sent: no more I/O                  */
-} CONN_STATE;
+  CONN_CLOSED       /* close_notify sent, or disconnected: no more I/O */
+};
 
-typedef struct {
-  mbedtls_entropy_context  Entropy;
-  mbedtls_ctr_drbg_context Drbg;
-  mbedtls_x509_crt         CaChain;
-  mbedtls_ssl_config       Conf;
-  mbedtls_ssl_context      Ssl;
-} TLS_STATE;
+typedef IP_SMTPC_MBEDTLS_CONTEXTS TLS_STATE;   /* (ip_smtpc_mbedtls.h) */
+typedef IP_SMTPC_MBEDTLS_CONN     TLS_CONN;
 
-typedef struct {
-  const IP_SMTPC_API*          pLower;     /* hooks of the wrapped handle            */
-  SMTPC_SOCKET                 hLower;     /* the wrapped (plain) connection         */
-  const char*                  sCaFile;
-  char                         acName[IP_SMTPC_MBEDTLS_MAX_NAME_LEN + 1u];  /* "" = pfUpgrade's sServer */
-  unsigned char                abIp[16];   /* expected address when the name is a literal */
-  unsigned                     IpLen;      /* 4, 16, or 0 for a host name            */
-  TLS_STATE*                   pTls;       /* allocated by pfUpgrade                 */
-  U32                        (*pfGetTimeMs)(void);                                /* or NULL */
-  void                       (*pfSetLowerTimeout)(SMTPC_SOCKET hLower, U32 RemainingMs); /* or NULL */
-  int                          HasDeadline; /* IP_SMTPC_MBEDTLS_SetTimeout set one  */
-  U32                          Deadline;   /* pfGetTimeMs() value by which calls end */
-  CONN_STATE                   State;
-  int                          LastError;  /* IP_SMTPC_MBEDTLS_ERR_*, first failure  */
-  int                          TimedOut;   /* the deadline passed, or the lower port */
-                                           /* reported a timeout                     */
-  char                         acDetail[DETAIL_SIZE];
-  IP_SMTPC_MBEDTLS_TRACE_FUNC* pfTrace;
-  void*                        pTraceUser;
-} TLS_CONN;
 
 /*********************************************************************
 *
@@ -326,13 +327,265 @@ static int _Handshake(TLS_CONN* pConn) {
   return 0;
 }
 
+#if !IP_SMTPC_MBEDTLS_INET_PTON
+/*
+ * Parses a dotted-quad IPv4 address into pIp (4 bytes). Returns 0, or -1
+ * when s is not exactly one.
+ */
+static int _ParseIpv4(const char* s, size_t Len, unsigned char* pIp) {
+  unsigned Part;
+  unsigned Value;
+  unsigned Digits;
+  size_t   i;
+
+  Part   = 0u;
+  Value  = 0u;
+  Digits = 0u;
+  for (i = 0u; i <= Len; i++) {
+    if (i == Len || s[i] == '.') {
+      if (Digits == 0u || Part >= 4u) {
+        return -1;
+      }
+      pIp[Part++] = (unsigned char)Value;
+      Value  = 0u;
+      Digits = 0u;
+    } else if (s[i] >= '0' && s[i] <= '9') {
+      if (Digits > 0u && Value == 0u) {
+        return -1;                          /* no leading zeros (inet_pton refuses them) */
+      }
+      Value = Value * 10u + (unsigned)(s[i] - '0');
+      Digits++;
+      if (Value > 255u) {
+        return -1;
+      }
+    } else {
+      return -1;
+    }
+  }
+  return (Part == 4u) ? 0 : -1;
+}
+
+static int _HexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+/*
+ * Parses an IPv6 address (RFC 4291 §2.2: groups of 1-4 hex digits, one "::",
+ * a trailing dotted quad) into pIp (16 bytes). Returns 0 or -1.
+ */
+static int _ParseIpv6(const char* s, size_t Len, unsigned char* pIp) {
+  unsigned char abWords[16];
+  size_t        i;
+  size_t        Start;
+  unsigned      NumBytes;
+  unsigned      Gap;         /* bytes before the "::", or 16 = none */
+  unsigned      Value;
+  unsigned      Digits;
+  int           h;
+
+  memset(abWords, 0, sizeof(abWords));
+  NumBytes = 0u;
+  Gap      = 16u;
+  i        = 0u;
+  if (Len >= 2u && s[0] == ':' && s[1] == ':') {
+    Gap = 0u;
+    i   = 2u;
+  } else if (Len > 0u && s[0] == ':') {
+    return -1;
+  }
+  while (i < Len) {
+    Start  = i;
+    Value  = 0u;
+    Digits = 0u;
+    while (i < Len && (h = _HexValue(s[i])) >= 0) {
+      Value = (Value << 4) | (unsigned)h;
+      Digits++;
+      i++;
+      if (Digits > 4u) {
+        return -1;
+      }
+    }
+    if (i < Len && s[i] == '.') {           /* dotted quad: the last 4 bytes */
+      if (NumBytes > 12u || _ParseIpv4(s + Start, Len - Start, &abWords[NumBytes]) != 0) {
+        return -1;
+      }
+      NumBytes += 4u;
+      break;
+    }
+    if (Digits == 0u || NumBytes > 14u) {
+      return -1;
+    }
+    abWords[NumBytes++] = (unsigned char)(Value >> 8);
+    abWords[NumBytes++] = (unsigned char)Value;
+    if (i == Len) {
+      break;
+    }
+    if (s[i] != ':') {
+      return -1;
+    }
+    i++;
+    if (i < Len && s[i] == ':') {
+      if (Gap != 16u) {
+        return -1;                          /* a second "::" */
+      }
+      Gap = NumBytes;
+      i++;
+    } else if (i == Len) {
+      return -1;                            /* a trailing single ':' */
+    }
+  }
+  if (Gap == 16u) {
+    if (NumBytes != 16u) {
+      return -1;
+    }
+    memcpy(pIp, abWords, 16u);
+    return 0;
+  }
+  if (NumBytes > 14u) {
+    return -1;                              /* "::" must stand for at least one group */
+  }
+  memset(pIp, 0, 16u);
+  memcpy(pIp, abWords, Gap);
+  memcpy(pIp + 16u - (NumBytes - Gap), &abWords[Gap], NumBytes - Gap);
+  return 0;
+}
+#endif
+
+/* pConn->IpLen and abIp from pConn->acName: 4 (IPv4 literal), 16 (IPv6), 0 (a host name). */
+static void _ClassifyName(TLS_CONN* pConn) {
+#if IP_SMTPC_MBEDTLS_INET_PTON
+  if (inet_pton(AF_INET, pConn->acName, pConn->abIp) == 1) {
+    pConn->IpLen = 4u;
+  } else if (inet_pton(AF_INET6, pConn->acName, pConn->abIp) == 1) {
+    pConn->IpLen = 16u;
+  } else {
+    pConn->IpLen = 0u;
+  }
+#else
+  size_t Len;
+
+  Len = strlen(pConn->acName);
+  if (_ParseIpv4(pConn->acName, Len, pConn->abIp) == 0) {
+    pConn->IpLen = 4u;
+  } else if (_ParseIpv6(pConn->acName, Len, pConn->abIp) == 0) {
+    pConn->IpLen = 16u;
+  } else {
+    pConn->IpLen = 0u;
+  }
+#endif
+}
+
+/* 1 when the CaLen bytes at pCa hold "-----BEGIN", i.e. PEM text. */
+static int _LooksLikePem(const unsigned char* pCa, size_t CaLen) {
+  static const char _acBegin[] = "-----BEGIN";
+  size_t i;
+
+  for (i = 0u; i + sizeof(_acBegin) - 1u <= CaLen; i++) {
+    if (memcmp(pCa + i, _acBegin, sizeof(_acBegin) - 1u) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/*
+ * Parses the CA buffer into pChain: PEM (NUL-terminated, decoded by mbedTLS
+ * into its heap) or DER certificates back to back (referenced in place).
+ * Returns 0, or -1 (failure recorded).
+ */
+static int _LoadCaBuffer(TLS_CONN* pConn, mbedtls_x509_crt* pChain) {
+  unsigned char*       p;       /* mbedtls_asn1_get_tag's type; only read */
+  const unsigned char* pEnd;
+  const unsigned char* pCert;
+  size_t               Len;
+  int                  r;
+
+  if (pConn->CaLen == 0u) {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, 0, "CA buffer empty (CaLen 0)");
+    return -1;
+  }
+  if (_LooksLikePem(pConn->pCa, pConn->CaLen)) {
+    if (pConn->pCa[pConn->CaLen - 1u] != '\0') {
+      _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, 0, "PEM CA buffer must end with its NUL (CaLen = sizeof, not strlen)");
+      return -1;
+    }
+    //
+    // As with a file: certificates mbedTLS cannot parse are skipped
+    // (r > 0 counts them); at least one CA must have loaded.
+    //
+    r = mbedtls_x509_crt_parse(pChain, pConn->pCa, pConn->CaLen);
+    if (r < 0 || pChain->version == 0) {
+      _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, (r < 0) ? r : 0, "cannot load a CA certificate from the PEM buffer");
+      return -1;
+    }
+    return 0;
+  }
+  p    = (unsigned char*)(uintptr_t)pConn->pCa;
+  pEnd = pConn->pCa + pConn->CaLen;
+  while (p < pEnd) {
+    pCert = p;
+    r = mbedtls_asn1_get_tag(&p, pEnd, &Len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE);
+    if (r != 0) {
+      _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, r, "CA buffer is neither PEM nor DER certificates");
+      return -1;
+    }
+    p += Len;
+    r = mbedtls_x509_crt_parse_der_nocopy(pChain, pCert, (size_t)(p - pCert));
+    if (r != 0) {
+      _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, r, "cannot parse a DER CA certificate");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Loads the trusted CAs (buffer, or file on hosts). Returns 0, or -1 (failure recorded). */
+static int _LoadCa(TLS_CONN* pConn, mbedtls_x509_crt* pChain) {
+#if IP_SMTPC_MBEDTLS_FILE_SYSTEM
+  int r;
+#endif
+
+  if (pConn->pCa != NULL) {
+    return _LoadCaBuffer(pConn, pChain);
+  }
+#if IP_SMTPC_MBEDTLS_FILE_SYSTEM
+  //
+  // A bundle may hold certificates mbedTLS cannot parse (r > 0 counts
+  // them); what matters is that at least one CA was loaded.
+  //
+  r = mbedtls_x509_crt_parse_file(pChain, pConn->sCaFile);
+  if (r < 0 || pChain->version == 0) {
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, (r < 0) ? r : 0, "cannot load a CA certificate from the CA file");
+    return -1;
+  }
+  return 0;
+#else
+  _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, 0, "no file system in this build: give the CA in pCa");
+  return -1;
+#endif
+}
+
 /* Sets up the TLS contexts; returns 0 or -1 (failure recorded). */
 static int _Setup(TLS_CONN* pConn, const char* sName) {
   static const char _acPers[] = "ip_smtpc_mbedtls";
   TLS_STATE* pTls;
   int        r;
 
-  pTls = (TLS_STATE*)calloc(1u, sizeof(*pTls));
+  pTls = pConn->pStaticTls;
+#if IP_SMTPC_MBEDTLS_HEAP
+  if (pTls == NULL) {
+    pTls = (TLS_STATE*)calloc(1u, sizeof(*pTls));
+  }
+#endif
   if (pTls == NULL) {
     _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, 0, "out of memory");
     return -1;
@@ -343,19 +596,21 @@ static int _Setup(TLS_CONN* pConn, const char* sName) {
   mbedtls_x509_crt_init(&pTls->CaChain);
   mbedtls_ssl_config_init(&pTls->Conf);
   mbedtls_ssl_init(&pTls->Ssl);
+  if (pConn->pfEntropy != NULL) {
+    r = mbedtls_entropy_add_source(&pTls->Entropy, pConn->pfEntropy, pConn->pEntropyUser,
+                                   32u, MBEDTLS_ENTROPY_SOURCE_STRONG);   /* 32 bytes before use */
+    if (r != 0) {
+      _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, r, "entropy source");
+      return -1;
+    }
+  }
   r = mbedtls_ctr_drbg_seed(&pTls->Drbg, mbedtls_entropy_func, &pTls->Entropy,
                             (const unsigned char*)_acPers, sizeof(_acPers) - 1u);
   if (r != 0) {
     _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, r, "random number generator");
     return -1;
   }
-  //
-  // A bundle may hold certificates mbedTLS cannot parse (r > 0 counts
-  // them); what matters is that at least one CA was loaded.
-  //
-  r = mbedtls_x509_crt_parse_file(&pTls->CaChain, pConn->sCaFile);
-  if (r < 0 || pTls->CaChain.version == 0) {
-    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, (r < 0) ? r : 0, "cannot load a CA certificate from the CA file");
+  if (_LoadCa(pConn, &pTls->CaChain) != 0) {
     return -1;
   }
   r = mbedtls_ssl_config_defaults(&pTls->Conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
@@ -371,7 +626,7 @@ static int _Setup(TLS_CONN* pConn, const char* sName) {
   mbedtls_ssl_conf_verify(&pTls->Conf, _Verify, pConn);
   r = mbedtls_ssl_setup(&pTls->Ssl, &pTls->Conf);
   if (r != 0) {
-    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, r, "session");
+    _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, r, "session (mbedtls_ssl_setup: record buffers)");
     return -1;
   }
   if (pConn->IpLen == 0u) {
@@ -385,30 +640,21 @@ static int _Setup(TLS_CONN* pConn, const char* sName) {
   return 0;
 }
 
-/*********************************************************************
-*
-*       Public code
-*
-**********************************************************************
-*/
+/*
+ * Fills a zeroed pConn from the arguments (checked by the caller). Returns
+ * 0, or -1 when sServerName is too long.
+ */
+static int _Init(TLS_CONN* pConn, const IP_SMTPC_API* pLower, SMTPC_SOCKET hLower,
+                 const IP_SMTPC_MBEDTLS_CONFIG* pConfig) {
+  size_t Len;
 
-SMTPC_SOCKET IP_SMTPC_MBEDTLS_Open(const IP_SMTPC_API* pLower, SMTPC_SOCKET hLower,
-                                   const IP_SMTPC_MBEDTLS_CONFIG* pConfig) {
-  TLS_CONN* pConn;
-  size_t    Len;
-
-  pConn = NULL;
-  if (pLower == NULL || pLower->pfSend == NULL || pLower->pfReceive == NULL ||
-      pLower->pfDisconnect == NULL || hLower == NULL || pConfig == NULL) {
-    goto Cleanup;
-  }
-  pConn = (TLS_CONN*)calloc(1u, sizeof(*pConn));
-  if (pConn == NULL) {
-    goto Cleanup;
-  }
   pConn->pLower            = pLower;
   pConn->hLower            = hLower;
   pConn->sCaFile           = pConfig->sCaFile;
+  pConn->pCa               = pConfig->pCa;
+  pConn->CaLen             = pConfig->CaLen;
+  pConn->pfEntropy         = pConfig->pfEntropy;
+  pConn->pEntropyUser      = pConfig->pEntropyUser;
   pConn->pfGetTimeMs       = pConfig->pfGetTimeMs;
   pConn->pfSetLowerTimeout = pConfig->pfSetLowerTimeout;
   pConn->State             = CONN_PLAIN;
@@ -416,16 +662,78 @@ SMTPC_SOCKET IP_SMTPC_MBEDTLS_Open(const IP_SMTPC_API* pLower, SMTPC_SOCKET hLow
   if (pConfig->sServerName != NULL) {
     Len = strnlen(pConfig->sServerName, sizeof(pConn->acName));
     if (Len >= sizeof(pConn->acName)) {
-      free(pConn);
-      pConn = NULL;
-      goto Cleanup;
+      return -1;
     }
     memcpy(pConn->acName, pConfig->sServerName, Len);
     pConn->acName[Len] = '\0';
   }
-Cleanup:
-  if (pConn == NULL && hLower != NULL && pLower != NULL && pLower->pfDisconnect != NULL) {
+  return 0;
+}
+
+/* 1 when the arguments of _Open / _OpenStatic are usable. */
+static int _ArgsOk(const IP_SMTPC_API* pLower, SMTPC_SOCKET hLower, const IP_SMTPC_MBEDTLS_CONFIG* pConfig) {
+  return (pLower != NULL && pLower->pfSend != NULL && pLower->pfReceive != NULL &&
+          pLower->pfDisconnect != NULL && hLower != NULL && pConfig != NULL) ? 1 : 0;
+}
+
+/* On a failed open: closes hLower as far as the arguments allow. */
+static void _CloseLower(const IP_SMTPC_API* pLower, SMTPC_SOCKET hLower) {
+  if (hLower != NULL && pLower != NULL && pLower->pfDisconnect != NULL) {
     pLower->pfDisconnect(hLower);
+  }
+}
+
+/*********************************************************************
+*
+*       Public code
+*
+**********************************************************************
+*/
+
+#if IP_SMTPC_MBEDTLS_HEAP
+SMTPC_SOCKET IP_SMTPC_MBEDTLS_Open(const IP_SMTPC_API* pLower, SMTPC_SOCKET hLower,
+                                   const IP_SMTPC_MBEDTLS_CONFIG* pConfig) {
+  TLS_CONN* pConn;
+
+  pConn = NULL;
+  if (!_ArgsOk(pLower, hLower, pConfig)) {
+    goto Cleanup;
+  }
+  pConn = (TLS_CONN*)calloc(1u, sizeof(*pConn));
+  if (pConn == NULL) {
+    goto Cleanup;
+  }
+  if (_Init(pConn, pLower, hLower, pConfig) != 0) {
+    free(pConn);
+    pConn = NULL;
+    goto Cleanup;
+  }
+Cleanup:
+  if (pConn == NULL) {
+    _CloseLower(pLower, hLower);
+  }
+  return (SMTPC_SOCKET)pConn;
+}
+#endif
+
+SMTPC_SOCKET IP_SMTPC_MBEDTLS_OpenStatic(IP_SMTPC_MBEDTLS_SESSION* pSession, const IP_SMTPC_API* pLower,
+                                         SMTPC_SOCKET hLower, const IP_SMTPC_MBEDTLS_CONFIG* pConfig) {
+  TLS_CONN* pConn;
+
+  pConn = NULL;
+  if (pSession == NULL || !_ArgsOk(pLower, hLower, pConfig)) {
+    goto Cleanup;
+  }
+  memset(pSession, 0, sizeof(*pSession));
+  pSession->Conn.pStaticTls = &pSession->Tls;
+  if (_Init(&pSession->Conn, pLower, hLower, pConfig) != 0) {
+    memset(pSession, 0, sizeof(*pSession));
+    goto Cleanup;
+  }
+  pConn = &pSession->Conn;
+Cleanup:
+  if (pConn == NULL) {
+    _CloseLower(pLower, hLower);
   }
   return (SMTPC_SOCKET)pConn;
 }
@@ -529,14 +837,8 @@ int IP_SMTPC_MBEDTLS_Upgrade(SMTPC_SOCKET hSock, const char* sServer) {
     memcpy(pConn->acName, sName, Len);      /* kept for the detail text */
     pConn->acName[Len] = '\0';
   }
-  if (inet_pton(AF_INET, pConn->acName, pConn->abIp) == 1) {
-    pConn->IpLen = 4u;
-  } else if (inet_pton(AF_INET6, pConn->acName, pConn->abIp) == 1) {
-    pConn->IpLen = 16u;
-  } else {
-    pConn->IpLen = 0u;
-  }
-  if (pConn->sCaFile == NULL || pConn->sCaFile[0] == '\0') {
+  _ClassifyName(pConn);
+  if (pConn->pCa == NULL && (pConn->sCaFile == NULL || pConn->sCaFile[0] == '\0')) {
     _Fail(pConn, IP_SMTPC_MBEDTLS_ERR_SETUP, 0, "no CA file configured");
     return -1;
   }
@@ -586,10 +888,24 @@ void IP_SMTPC_MBEDTLS_Disconnect(SMTPC_SOCKET hSock) {
     mbedtls_x509_crt_free(&pConn->pTls->CaChain);
     mbedtls_ctr_drbg_free(&pConn->pTls->Drbg);
     mbedtls_entropy_free(&pConn->pTls->Entropy);
-    free(pConn->pTls);
   }
-  pConn->pLower->pfDisconnect(pConn->hLower);
+  if (pConn->hLower != NULL) {
+    pConn->pLower->pfDisconnect(pConn->hLower);
+  }
+  if (pConn->pStaticTls != NULL) {
+    //
+    // The caller's session: left closed (every call on it fails, a second
+    // disconnect does nothing) until it is opened again.
+    //
+    pConn->pTls   = NULL;
+    pConn->hLower = NULL;
+    pConn->State  = CONN_CLOSED;
+    return;
+  }
+#if IP_SMTPC_MBEDTLS_HEAP
+  free(pConn->pTls);
   free(pConn);
+#endif
 }
 
 int IP_SMTPC_MBEDTLS_LastError(SMTPC_SOCKET hSock) {

@@ -33,7 +33,7 @@
  *     IP_SMTPC_MBEDTLS_Downgrade     // pfDowngrade
  *   };
  *
- * Verification: the server's chain must lead to a CA of sCaFile, and the
+ * Verification: the server's chain must lead to a CA of pCa or sCaFile, and the
  * certificate must be valid for the expected name: pConfig->sServerName when
  * set (e.g. the MX host name while connecting to an address), else the
  * sServer that the library passes to pfUpgrade (IP_SMTPC_MTA.sServer). A
@@ -71,13 +71,54 @@
  * of pfGetTimeMs after the deadline, provided the lower port honours its
  * timeout.
  *
- * Each handle owns its mbedTLS contexts (entropy, DRBG, CA chain,
- * configuration, session; allocated on pfUpgrade, freed by pfDisconnect);
- * the port keeps no static state. One handle must not be used by two threads
- * at once.
+ * Memory: IP_SMTPC_MBEDTLS_Open allocates the handle (calloc) and, on
+ * pfUpgrade, its mbedTLS contexts (entropy, DRBG, CA chain, configuration,
+ * session); pfDisconnect frees them. Firmware without a heap uses
+ * IP_SMTPC_MBEDTLS_OpenStatic instead: the handle and every context live in
+ * an IP_SMTPC_MBEDTLS_SESSION the application provides (static, or on the
+ * sending task's stack), and the CA certificates come from a buffer
+ * (pCa / CaLen: PEM, or DER read in place from flash). The port itself then
+ * calls no allocator; mbedTLS still allocates inside its own calls (the TLS
+ * record buffers in mbedtls_ssl_setup, the parsed CA chain, the server's
+ * certificates, handshake temporaries) through mbedtls_calloc, which
+ * firmware points at a static pool (MBEDTLS_MEMORY_BUFFER_ALLOC_C,
+ * mbedtls_memory_buffer_alloc_init). Figures: README, "The mbedTLS port in
+ * firmware", and docs/porting.md. The port keeps no static state. One handle must not be
+ * used by two threads at once.
+ *
+ *   static const unsigned char _acCaDer[] = { 0x30, 0x82, ... };  // in flash
+ *   static IP_SMTPC_MBEDTLS_SESSION _Session;   // or on the task's stack
+ *   static IP_SMTPC_MBEDTLS_CONFIG  _Tls;       // zeroed: unused fields = 0
+ *   ...
+ *   _Tls.pCa       = _acCaDer;                  // PEM: the text with its NUL,
+ *   _Tls.CaLen     = sizeof(_acCaDer);          //  CaLen = sizeof, not strlen
+ *   _Tls.pfEntropy = _HwRandom;                 // e.g. the RNG peripheral
+ *   hSock = IP_SMTPC_MBEDTLS_OpenStatic(&_Session, &_Plain, hPlain, &_Tls);
+ *
+ * Build switches of ip_smtpc_mbedtls.c (define them when compiling it):
+ *   IP_SMTPC_MBEDTLS_HEAP         1 (default): IP_SMTPC_MBEDTLS_Open is
+ *                                 built; 0: it is not, and the port's object
+ *                                 references no malloc, calloc or free.
+ *   IP_SMTPC_MBEDTLS_FILE_SYSTEM  1: sCaFile is read with
+ *                                 mbedtls_x509_crt_parse_file; 0: sCaFile is
+ *                                 refused (only pCa). Default: 1 when the
+ *                                 mbedTLS configuration has MBEDTLS_FS_IO.
+ *   IP_SMTPC_MBEDTLS_INET_PTON    1: IP literals parsed with inet_pton
+ *                                 (<arpa/inet.h>); 0: by the port's own
+ *                                 parser. Default: 1 on Unix hosts.
+ * ip_smtpc_mbedtls.c and every file that includes this header must see the
+ * same mbedTLS configuration (MBEDTLS_CONFIG_FILE, MBEDTLS_USER_CONFIG_FILE):
+ * IP_SMTPC_MBEDTLS_SESSION holds mbedTLS's context structures.
  */
 #ifndef IP_SMTPC_MBEDTLS_H
 #define IP_SMTPC_MBEDTLS_H
+
+#include <stddef.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
 
 #include "IP_SMTPC.h"
 
@@ -105,9 +146,16 @@ extern "C" {
 /* Longest name accepted for verification (sServerName or pfUpgrade's sServer). */
 #define IP_SMTPC_MBEDTLS_MAX_NAME_LEN        255
 
+/*
+ * Trace hook: the application-level bytes sent and received on the handle,
+ * in clear before and after the handshake (never the TLS records).
+ */
+typedef void (IP_SMTPC_MBEDTLS_TRACE_FUNC)(void* pUser, int Dir, const char* pData, unsigned Len);
+
 typedef struct {
-  const char* sCaFile;      /* PEM or DER file of trusted CA certificates (required for TLS);      */
-                            /* read on pfUpgrade, so it must stay valid while the handle lives     */
+  const char* sCaFile;      /* PEM or DER file of trusted CA certificates (required for TLS unless  */
+                            /* pCa is set; hosts only, see IP_SMTPC_MBEDTLS_FILE_SYSTEM); read on   */
+                            /* pfUpgrade, so it must stay valid while the handle lives             */
   const char* sServerName;  /* name the certificate must match, sent as SNI; NULL = pfUpgrade's    */
                             /* sServer. Copied by IP_SMTPC_MBEDTLS_Open.                           */
   U32  (*pfGetTimeMs)(void);  /* millisecond clock (wrapping) for deadlines, or NULL: then          */
@@ -116,13 +164,70 @@ typedef struct {
   void (*pfSetLowerTimeout)(SMTPC_SOCKET hLower, U32 RemainingMs);  /* sets the lower port's I/O    */
                               /* timeout before each of its calls (e.g. IP_SMTPC_POSIX_SetTimeout),  */
                               /* or NULL when the lower port bounds itself                          */
+  /* Appended for firmware (zero = the behaviour before them): */
+  const unsigned char* pCa; /* trusted CA certificates in memory, or NULL (then sCaFile): PEM      */
+                            /* text including its terminating NUL (CaLen = sizeof, not strlen), or  */
+                            /* DER, one or more certificates back to back. DER is used in place     */
+                            /* (not copied), PEM is decoded into mbedTLS's heap; either way pCa     */
+                            /* must stay valid while the handle lives. Wins over sCaFile.           */
+  unsigned  CaLen;          /* bytes at pCa                                                         */
+  int  (*pfEntropy)(void* pUser, unsigned char* pBuf, size_t BufLen, size_t* pOutLen);  /* strong  */
+                            /* entropy source added to mbedTLS's (mbedtls_entropy_f_source_ptr:     */
+                            /* fill up to BufLen bytes, set *pOutLen, return 0), or NULL = only     */
+                            /* mbedTLS's own sources. Needed on targets without platform entropy   */
+                            /* (MBEDTLS_NO_PLATFORM_ENTROPY): e.g. the MCU's TRNG                   */
+  void*     pEntropyUser;   /* first argument of pfEntropy                                          */
 } IP_SMTPC_MBEDTLS_CONFIG;
 
 /*
- * Trace hook: the application-level bytes sent and received on the handle,
- * in clear before and after the handshake (never the TLS records).
+ * The mbedTLS contexts of one handle. Internal: use only through the
+ * functions of this port.
  */
-typedef void (IP_SMTPC_MBEDTLS_TRACE_FUNC)(void* pUser, int Dir, const char* pData, unsigned Len);
+typedef struct {
+  mbedtls_entropy_context  Entropy;
+  mbedtls_ctr_drbg_context Drbg;
+  mbedtls_x509_crt         CaChain;
+  mbedtls_ssl_config       Conf;
+  mbedtls_ssl_context      Ssl;
+} IP_SMTPC_MBEDTLS_CONTEXTS;
+
+/* A handle's own state. Internal: use only through the functions of this port. */
+typedef struct {
+  const IP_SMTPC_API*          pLower;       /* hooks of the wrapped handle                  */
+  SMTPC_SOCKET                 hLower;       /* the wrapped (plain) connection               */
+  const char*                  sCaFile;
+  const unsigned char*         pCa;          /* CA buffer, or NULL                           */
+  unsigned                     CaLen;
+  int                        (*pfEntropy)(void* pUser, unsigned char* pBuf, size_t BufLen, size_t* pOutLen);
+  void*                        pEntropyUser;
+  char                         acName[IP_SMTPC_MBEDTLS_MAX_NAME_LEN + 1u];  /* "" = pfUpgrade's sServer */
+  unsigned char                abIp[16];     /* expected address when the name is a literal  */
+  unsigned                     IpLen;        /* 4, 16, or 0 for a host name                  */
+  IP_SMTPC_MBEDTLS_CONTEXTS*   pTls;         /* set by pfUpgrade                             */
+  IP_SMTPC_MBEDTLS_CONTEXTS*   pStaticTls;   /* the session's contexts, NULL when allocated  */
+  U32                        (*pfGetTimeMs)(void);
+  void                       (*pfSetLowerTimeout)(SMTPC_SOCKET hLower, U32 RemainingMs);
+  int                          HasDeadline;
+  U32                          Deadline;
+  int                          State;
+  int                          LastError;
+  int                          TimedOut;
+  char                         acDetail[256];
+  IP_SMTPC_MBEDTLS_TRACE_FUNC* pfTrace;
+  void*                        pTraceUser;
+} IP_SMTPC_MBEDTLS_CONN;
+
+/*
+ * Caller-provided storage of one handle and all its mbedTLS contexts, for
+ * IP_SMTPC_MBEDTLS_OpenStatic: static, or on the stack of the task that
+ * sends (it must outlive the handle, i.e. until IP_SMTPC_MBEDTLS_Disconnect).
+ * Its size depends on the mbedTLS configuration (README, "TLS hooks").
+ * Internal fields: use only through the functions of this port.
+ */
+typedef struct {
+  IP_SMTPC_MBEDTLS_CONN     Conn;
+  IP_SMTPC_MBEDTLS_CONTEXTS Tls;
+} IP_SMTPC_MBEDTLS_SESSION;
 
 /*
  * Wraps a connected handle of a lower transport. pLower supplies pfSend,
@@ -135,6 +240,19 @@ typedef void (IP_SMTPC_MBEDTLS_TRACE_FUNC)(void* pUser, int Dir, const char* pDa
  */
 SMTPC_SOCKET IP_SMTPC_MBEDTLS_Open(const IP_SMTPC_API* pLower, SMTPC_SOCKET hLower,
                                    const IP_SMTPC_MBEDTLS_CONFIG* pConfig);
+
+/*
+ * Like IP_SMTPC_MBEDTLS_Open, with no heap: the handle and its mbedTLS
+ * contexts live in *pSession, which this function zeroes and which must
+ * stay valid until IP_SMTPC_MBEDTLS_Disconnect. That frees what mbedTLS
+ * allocated inside the session and closes hLower, but leaves the session to
+ * the caller: IP_SMTPC_MBEDTLS_LastError and _GetDetail still answer for it,
+ * and it can be opened again. Returns the handle (pSession, as SMTPC_SOCKET), or NULL: bad
+ * arguments or name too long; hLower is then closed too (as by _Open). The
+ * port allocates nothing on this path (tests/c/mbedtls_static.c).
+ */
+SMTPC_SOCKET IP_SMTPC_MBEDTLS_OpenStatic(IP_SMTPC_MBEDTLS_SESSION* pSession, const IP_SMTPC_API* pLower,
+                                         SMTPC_SOCKET hLower, const IP_SMTPC_MBEDTLS_CONFIG* pConfig);
 
 /* pfSend: all NumBytes bytes, in clear or over TLS. Returns NumBytes or -1. */
 int  IP_SMTPC_MBEDTLS_Send(const char* pData, int NumBytes, SMTPC_SOCKET hSock);
@@ -156,7 +274,11 @@ int  IP_SMTPC_MBEDTLS_Upgrade(SMTPC_SOCKET hSock, const char* sServer);
 /* pfDowngrade: sends close_notify; the TCP connection stays open. */
 void IP_SMTPC_MBEDTLS_Downgrade(SMTPC_SOCKET hSock);
 
-/* pfDisconnect: frees the TLS state, closes the lower handle, frees the handle. NULL is ignored. */
+/*
+ * pfDisconnect: frees the TLS state, closes the lower handle, frees the
+ * handle (a session of IP_SMTPC_MBEDTLS_OpenStatic stays the caller's).
+ * NULL is ignored.
+ */
 void IP_SMTPC_MBEDTLS_Disconnect(SMTPC_SOCKET hSock);
 
 /* The first failure of the handle (IP_SMTPC_MBEDTLS_ERR_*), ERR_NONE when none. */
