@@ -1372,7 +1372,10 @@ mod tests {
             "354 go\r\n",
             "From: a@x.test\r\nBcc-Like: kept\r\n\r\n..dot\r\nend\r\n.\r\n",
         );
-        assert_eq!(46, "From: a@x.test\r\nBcc-Like: kept\r\n\r\n..dot\r\nend\r\n".len());
+        assert_eq!(
+            46,
+            "From: a@x.test\r\nBcc-Like: kept\r\n\r\n..dot\r\nend\r\n".len()
+        );
     }
 
     #[cfg(feature = "raw")]
@@ -1401,6 +1404,9 @@ mod tests {
         };
         let mut x = Exchange::new(&m, raw_config());
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
-        x.step("250-mx\r\n250 8BITMIME\r\n", "MAIL FROM:<dev@example.test>\r\n");
+        x.step(
+            "250-mx\r\n250 8BITMIME\r\n",
+            "MAIL FROM:<dev@example.test>\r\n",
+        );
     }
 }
