@@ -679,4 +679,19 @@ mod tests {
         }
         assert_eq!(tls_policy(5, false, true), Err(Error::InvalidOptions));
     }
+
+    #[test]
+    fn raw_message_is_0_or_1_and_needs_the_feature() {
+        let mut o = core::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
+        // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
+        assert_eq!(unsafe { IP_SMTPC_OptionsInit(o.as_mut_ptr()) }, 0);
+        // SAFETY: initialised just above.
+        let mut o = unsafe { o.assume_init() };
+        assert_eq!(raw_message(None), Ok(false));
+        assert_eq!(raw_message(Some(&o)), Ok(false));
+        o.RawMessage = 1;
+        assert_eq!(raw_message(Some(&o)), RAW_MESSAGE);
+        o.RawMessage = 2;
+        assert_eq!(raw_message(Some(&o)), Err(Error::InvalidOptions));
+    }
 }
