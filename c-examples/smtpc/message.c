@@ -140,6 +140,8 @@ static int _AddRecipient(HEADER_INFO* pInfo, const char* sAddr, int Type) {
  * "Name" <addr>, addr (comment), group: a, b; ... Comments are dropped,
  * quoted strings kept whole, the route of an obsolete <@a,@b:addr> cut off.
  * Type 0: only the first address, into sFromHeader (the From field).
+ * Returns 0, EXIT_USAGE (printed) for a recipient that is no address, -1
+ * when out of memory.
  */
 static int _ParseAddresses(HEADER_INFO* pInfo, const char* s, size_t Len, int Type) {
   char*       pPlain;
@@ -241,6 +243,12 @@ static int _ParseAddresses(HEADER_INFO* pInfo, const char* s, size_t Len, int Ty
           if (pInfo->sFromHeader == NULL) {
             pInfo->sFromHeader = sAddr;
           }
+        } else if (strchr(sAddr, '@') == NULL) {
+          if (r == 0) {                       /* one diagnostic: the first */
+            fprintf(stderr, "smtpc: input: -t: '%s' in the %s field is not an address (local@domain)\n",
+                    sAddr, (Type == SMTPC_REC_TYPE_TO) ? "To" : (Type == SMTPC_REC_TYPE_CC) ? "Cc" : "Bcc");
+          }
+          r = EXIT_USAGE;
         } else if (_AddRecipient(pInfo, sAddr, Type) != 0) {
           r = -1;
         }
@@ -415,6 +423,7 @@ int SMTPC_PrepareMessage(SMTPC_SETTINGS* pSettings, char** ppBody) {
   size_t        n;
   unsigned long Number;
   unsigned long Long;
+  int           r;
 
   pMsg   = *ppBody;
   MsgLen = strlen(pMsg);
@@ -448,8 +457,9 @@ int SMTPC_PrepareMessage(SMTPC_SETTINGS* pSettings, char** ppBody) {
       }
       continue;                                       /* a continuation line */
     }
-    if (pField != NULL && _Field(&Info, pField, (size_t)(p - pField), NameLen) != 0) {
-      return SMTPC_Fail("input", "out of memory");
+    r = (pField != NULL) ? _Field(&Info, pField, (size_t)(p - pField), NameLen) : 0;
+    if (r != 0) {
+      return (r == EXIT_USAGE) ? EXIT_USAGE : SMTPC_Fail("input", "out of memory");
     }
     pField = NULL;
     if (p >= pEnd || Len == 0u) {

@@ -46,7 +46,8 @@ Cases:
   read_envelope_8bit  -t with UTF-8 in the header and body: BODY=8BITMIME in
                       the transcript, the copy identical byte for byte
   read_envelope_refused  -t with a line of 999 octets, without a header,
-                      without recipients, with --subject: exit 2 each, one
+                      without recipients, with a name that is no address,
+                      with --subject or --attach: exit 2 each, one
                       diagnostic, no connection
 
 Every case runs smtpc with HOME and XDG_CONFIG_HOME pointing to an empty
@@ -528,6 +529,8 @@ def case_read_envelope_refused(run: Run, env: Dict[str, str], tmp: str) -> None:
         ("no header", [], b"\nbody only\n", "the message has no header"),
         ("not a header", [], b"hello world\n\nbody\n", "line 1 of the message is not a header field"),
         ("no recipient", [], b"From: <sender@example.com>\nSubject: x\n\nbody\n", "-t: no recipient"),
+        ("a name without address", [], b"From: <s@example.com>\nTo: John Smith, Jane Doe\n\nbody\n",
+         "'John Smith' in the To field is not an address"),
         ("--subject", ["--subject", "s"], good, "--subject cannot be used with -t"),
         ("--attach", ["--attach", "/dev/null"], good, "--attach cannot be used with -t"),
     ]
