@@ -900,7 +900,8 @@ typedef struct IP_SMTPC_OPTIONS {
   struct IP_SMTPC_REPORT *pReport;
   /**
    * A text body streamed by `pBody->pfSendItem` instead of `sBody`, or
-   * NULL. It is sent quoted-printable; `sFilename` and `sContentType` are ignored.
+   * NULL. It is sent quoted-printable (with `RawMessage`: as given, the
+   * complete message); `sFilename` and `sContentType` are ignored.
    */
   const struct IP_SMTPC_MULTIPART_ITEM *pBody;
   /**

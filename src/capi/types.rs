@@ -298,7 +298,8 @@ pub struct IP_SMTPC_OPTIONS {
     /// Where to write the report, or NULL.
     pub pReport: *mut IP_SMTPC_REPORT,
     /// A text body streamed by `pBody->pfSendItem` instead of `sBody`, or
-    /// NULL. It is sent quoted-printable; `sFilename` and `sContentType` are ignored.
+    /// NULL. It is sent quoted-printable (with `RawMessage`: as given, the
+    /// complete message); `sFilename` and `sContentType` are ignored.
     pub pBody: *const IP_SMTPC_MULTIPART_ITEM,
     /// Reply-To address, or NULL.
     pub sReplyTo: *const c_char,
