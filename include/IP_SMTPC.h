@@ -533,6 +533,12 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 #define IP_SMTPC_ERR_APPLICATION_ABORT (-86)
 
 /**
+ * The caller's complete message (`RawMessage`) has 8-bit bytes and the
+ * server does not offer 8BITMIME; nothing was delivered.
+ */
+#define IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED (-87)
+
+/**
  * The message was accepted for some recipients only; the rest are
  * reported per recipient. Do not resend to all recipients.
  */
@@ -894,7 +900,8 @@ typedef struct IP_SMTPC_OPTIONS {
   struct IP_SMTPC_REPORT *pReport;
   /**
    * A text body streamed by `pBody->pfSendItem` instead of `sBody`, or
-   * NULL. It is sent quoted-printable; `sFilename` and `sContentType` are ignored.
+   * NULL. It is sent quoted-printable (with `RawMessage`: as given, the
+   * complete message); `sFilename` and `sContentType` are ignored.
    */
   const struct IP_SMTPC_MULTIPART_ITEM *pBody;
   /**
@@ -937,6 +944,25 @@ typedef struct IP_SMTPC_OPTIONS {
    * `IP_SMTPC_MBEDTLS_SetTimeout`.
    */
   void (*pfSetTimeout)(SMTPC_SOCKET hSock, IP_SMTPC_U32 RemainingMs);
+  /**
+   * 1: the body (`sBody`, or `pBody` streamed) is a complete RFC 5322
+   * message, header block included, and is sent as given: no header is
+   * generated, nothing is MIME-encoded. The library still dot-stuffs it,
+   * makes every line end CR LF and declares `BODY=8BITMIME` when it has
+   * 8-bit bytes and the server offers 8BITMIME (a streamed message: when
+   * the server offers it). Refused: a line over 998 octets
+   * (`IP_SMTPC_ERR_INVALID_BODY`; a static message before connecting, a
+   * streamed one before the final dot); 8-bit bytes to a server without
+   * 8BITMIME (`IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED`, nothing delivered);
+   * multipart items, a subject, `sBoundary`, `sReplyTo` or `pasHeader`
+   * with it (`IP_SMTPC_ERR_INVALID_OPTIONS`: they belong in the
+   * message). Recipient names and types only matter for the envelope:
+   * every entry is a RCPT TO, Bcc included. SMTPUTF8 is not supported.
+   * 0 (default): the library writes the header block. A value other
+   * than 0 or 1 is `IP_SMTPC_ERR_INVALID_OPTIONS`; a library built
+   * without the `raw` feature gives `IP_SMTPC_ERR_NOT_BUILT` for 1.
+   */
+  IP_SMTPC_U8 RawMessage;
 } IP_SMTPC_OPTIONS;
 
 /**
@@ -1054,7 +1080,8 @@ int IP_SMTPC_SendEx(const struct IP_SMTPC_API *pIP_API,
 
 /**
  * Fills `*pOptions` with the defaults: every mechanism, no AUTH in clear,
- * TLS by `SecPolicy`, RFC 5321 deadlines, no report, and `SizeOf` set to
+ * TLS by `SecPolicy`, RFC 5321 deadlines, no report, a generated header
+ * block (`RawMessage` 0), and `SizeOf` set to
  * this library's `sizeof(IP_SMTPC_OPTIONS)`.
  *
  * @param pOptions The options to initialise.

@@ -143,6 +143,9 @@ pub enum Error {
     MessageTooBig = -85,
     /// An application callback (body, attachment) reported an error; the mail was abandoned.
     ApplicationAbort = -86,
+    /// The caller's complete message (`RawMessage`) has 8-bit bytes and the
+    /// server does not offer 8BITMIME; nothing was delivered.
+    EightBitUnsupported = -87,
 
     // -100 .. -119: partial success.
     /// The message was accepted for some recipients only; the rest are
@@ -225,6 +228,7 @@ impl Error {
             Error::MessageTemporaryFailure => text!("message temporarily rejected"),
             Error::MessageTooBig => text!("message too big"),
             Error::ApplicationAbort => text!("application callback aborted the mail"),
+            Error::EightBitUnsupported => text!("8-bit message but the server lacks 8BITMIME"),
             Error::PartialDelivery => text!("accepted for some recipients only"),
             Error::OutcomeUnknown => text!("outcome unknown: connection lost after the final dot"),
             Error::TlsUnavailable => text!("TLS required but not available"),
@@ -236,7 +240,7 @@ impl Error {
 }
 
 /// Every error, for lookups and tests.
-pub(crate) const ALL: [Error; 51] = [
+pub(crate) const ALL: [Error; 52] = [
     Error::NullPointer,
     Error::NoSender,
     Error::NoRecipient,
@@ -282,6 +286,7 @@ pub(crate) const ALL: [Error; 51] = [
     Error::MessageTemporaryFailure,
     Error::MessageTooBig,
     Error::ApplicationAbort,
+    Error::EightBitUnsupported,
     Error::PartialDelivery,
     Error::OutcomeUnknown,
     Error::TlsUnavailable,

@@ -55,6 +55,10 @@ pub struct Config<'a> {
     /// `true` when attachments or a streamed body make the size unknown in
     /// advance (no `SIZE=` parameter, no local size check).
     pub streamed_content: bool,
+    /// `true` when the body is a complete message, sent as given
+    /// ([`crate::message::raw`]).
+    #[cfg(feature = "raw")]
+    pub raw_message: bool,
 }
 
 impl Config<'static> {
@@ -70,6 +74,8 @@ impl Config<'static> {
             tls: TlsPolicy::Never,
             timeout_ms,
             streamed_content: false,
+            #[cfg(feature = "raw")]
+            raw_message: false,
         }
     }
 }
@@ -394,10 +400,21 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
             out: &mut *out,
             state: DotStuffer::new(),
         };
-        content::put(&mut stuffed, self.mail, self.text_encoding, parts)?;
+        self.render(&mut stuffed, parts)?;
         let end = stuffed.state.finish();
         out.put(end);
         Ok(())
+    }
+
+    /// The message before dot-stuffing: the generated header block and
+    /// content, or the caller's complete message.
+    fn render(&self, out: &mut dyn Out, parts: &mut dyn Parts) -> Result<(), Error> {
+        #[cfg(feature = "raw")]
+        if self.config.raw_message {
+            let eight_bit_mime = self.esmtp && self.caps.has(Extension::EightBitMime);
+            return crate::message::raw::put(out, self.mail.body, parts, eight_bit_mime);
+        }
+        content::put(out, self.mail, self.text_encoding, parts)
     }
 
     /// The message went out completely (`Ok`) or not: a failed stream or send
@@ -599,6 +616,23 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
     fn before_mail(&mut self) -> State {
         let eight_bit_mime = self.esmtp && self.caps.has(Extension::EightBitMime);
         self.text_encoding = TextEncoding::choose(self.mail.body, eight_bit_mime);
+        #[cfg(feature = "raw")]
+        if self.config.raw_message {
+            // Sent as given: 8-bit data needs 8BITMIME. A streamed message
+            // is unknown in advance, so it is declared 8-bit wherever the
+            // server allows that, and cut off at its first 8-bit byte
+            // where it does not.
+            let eight_bit = self.config.streamed_content
+                || crate::message::raw::check(self.mail.body).unwrap_or(true);
+            if eight_bit && !eight_bit_mime && !self.config.streamed_content {
+                return self.fail_local(Step::Mail, Error::EightBitUnsupported);
+            }
+            self.text_encoding = if eight_bit && eight_bit_mime {
+                TextEncoding::EightBit
+            } else {
+                TextEncoding::SevenBit
+            };
+        }
         if self.config.streamed_content {
             return State::Mail;
         }
@@ -607,7 +641,7 @@ impl<'m, R: Recipients + ?Sized> Session<'m, R> {
             out: &mut counter,
             state: DotStuffer::new(),
         };
-        let _ = content::put(&mut stuffed, self.mail, self.text_encoding, &mut NoParts);
+        let _ = self.render(&mut stuffed, &mut NoParts);
         let unterminated = stuffed.state.finish().len() - crate::data::END_OF_DATA.len();
         self.message_size = u32::try_from(counter.0 + unterminated).unwrap_or(u32::MAX);
         if matches!(self.caps.size_limit, Some(limit) if self.esmtp && self.message_size > limit) {
@@ -1304,5 +1338,75 @@ mod tests {
         assert_eq!(x.session.want(), Want::Receive);
         x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
         x.step("250 mx\r\n", "MAIL FROM:<dev@example.test>\r\n");
+    }
+
+    #[cfg(feature = "raw")]
+    fn raw_config() -> Config<'static> {
+        Config {
+            raw_message: true,
+            ..config()
+        }
+    }
+
+    /// A complete message goes out as given: no generated header, dot-stuffed,
+    /// CR LF line ends, SIZE measured on the wire form.
+    #[cfg(feature = "raw")]
+    #[test]
+    fn raw_message_goes_out_as_given() {
+        let message = b"From: a@x.test\nBcc-Like: kept\r\n\r\n.dot\nend";
+        let m = Mail {
+            subject: b"",
+            ..mail(&RCPTS, message)
+        };
+        let mut x = Exchange::new(&m, raw_config());
+        x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
+        x.step(
+            "250-mx\r\n250 SIZE 1000\r\n",
+            "MAIL FROM:<dev@example.test> SIZE=46\r\n",
+        );
+        x.step("250 ok\r\n", "RCPT TO:<alice@example.test>\r\n");
+        x.step("250 ok\r\n", "RCPT TO:<bob@example.test>\r\n");
+        x.step("250 ok\r\n", "RCPT TO:<carol@example.test>\r\n");
+        x.step("250 ok\r\n", "DATA\r\n");
+        x.step(
+            "354 go\r\n",
+            "From: a@x.test\r\nBcc-Like: kept\r\n\r\n..dot\r\nend\r\n.\r\n",
+        );
+        assert_eq!(
+            46,
+            "From: a@x.test\r\nBcc-Like: kept\r\n\r\n..dot\r\nend\r\n".len()
+        );
+    }
+
+    #[cfg(feature = "raw")]
+    #[test]
+    fn raw_eight_bit_needs_8bitmime() {
+        let message = "Subject: Gr\u{fc}\u{df}e\r\n\r\nx\r\n".as_bytes();
+        let m = Mail {
+            subject: b"",
+            ..mail(&RCPTS[..1], message)
+        };
+        let mut x = Exchange::new(&m, raw_config());
+        x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
+        x.step(
+            "250-mx\r\n250 8BITMIME\r\n",
+            "MAIL FROM:<dev@example.test> BODY=8BITMIME\r\n",
+        );
+        let mut x = Exchange::new(&m, raw_config());
+        x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
+        x.step("250 mx\r\n", "QUIT\r\n");
+        assert_eq!(x.session.outcome(), Err(Error::EightBitUnsupported));
+        assert_eq!(x.session.tally().failed_step, Some(Step::Mail));
+        // 7-bit: no BODY parameter even where 8BITMIME is offered.
+        let m = Mail {
+            subject: b"",
+            ..mail(&RCPTS[..1], b"Subject: plain\r\n\r\nx\r\n")
+        };
+        let mut x = Exchange::new(&m, raw_config());
+        x.step("220 hi\r\n", "EHLO dev.example.test\r\n");
+        x.step(
+            "250-mx\r\n250 8BITMIME\r\n",
+            "MAIL FROM:<dev@example.test>\r\n",
+        );
     }
 }

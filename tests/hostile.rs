@@ -1921,3 +1921,227 @@ cases! {
     surplus_550_after_the_dots_250_is_outcome_unknown => surplus_after_dot("550 5.7.1 rejected\\r\\n");
     unsolicited_221_after_the_dots_250_is_outcome_unknown => surplus_after_dot("221 bye\\r\\n");
 }
+
+// ---------------------------------------------------------------------------
+// A complete message given by the caller (IP_SMTPC_OPTIONS.RawMessage)
+// ---------------------------------------------------------------------------
+
+#[cfg(feature = "raw")]
+fn raw_config() -> Config<'static> {
+    Config {
+        raw_message: true,
+        ..config()
+    }
+}
+
+/// No generated header: the wire carries the caller's bytes, dot-stuffed,
+/// CR LF only, one end-of-data line, even for a smuggled end of data.
+#[cfg(feature = "raw")]
+#[test]
+fn raw_message_goes_out_as_given_and_cannot_smuggle() {
+    let message = b"From: <dev@example.test>\nTo: <alice@example.test>\r\nSubject: raw\r\n\r\n.lead\ra\n.\r\nMAIL FROM:<evil@example.test>\r\n";
+    let script = accepting("data-not-contains \"MIME-Version\"\n");
+    let rcpt = [ALICE];
+    let m = Mail {
+        subject: b"",
+        ..mail(&rcpt, message)
+    };
+    let o = exchange(&script, &m, raw_config());
+    o.check(Ok(()));
+    assert_eq!(
+        o.message(),
+        "From: <dev@example.test>\r\nTo: <alice@example.test>\r\nSubject: raw\r\n\r\n..lead\r\na\r\n..\r\nMAIL FROM:<evil@example.test>\r\n"
+    );
+    assert_eq!(o.wire.matches("\r\n.\r\n").count(), 1, "{:?}", o.wire);
+}
+
+/// 8-bit bytes: BODY=8BITMIME where offered; where not, QUIT before MAIL.
+#[cfg(feature = "raw")]
+#[test]
+fn raw_eight_bit_message_needs_8bitmime() {
+    let message = "From: <dev@example.test>\r\nSubject: Gr\u{fc}\u{df}e\r\n\r\nK\u{e4}se\r\n";
+    let rcpt = [ALICE];
+    let m = Mail {
+        subject: b"",
+        ..mail(&rcpt, message.as_bytes())
+    };
+    let offered = format!(
+        "{GREET}send \"250-mx.example.test\\r\\n250 8BITMIME\\r\\n\"\n\
+         expect-exact \"MAIL FROM:<dev@example.test> BODY=8BITMIME\"\n\
+         send \"250 ok\\r\\n\"\nexpect-exact \"RCPT TO:<alice@example.test>\"\n\
+         send \"250 ok\\r\\n\"\nexpect-exact \"DATA\"\nsend \"354 go\\r\\n\"\n\
+         expect-data strict\nsend \"250 queued\\r\\n\"\n{QUIT}"
+    );
+    let o = exchange(&offered, &m, raw_config());
+    o.check(Ok(()));
+    assert_eq!(o.message(), message);
+    let refused = format!("{GREET}send \"250 mx.example.test\\r\\n\"\n{QUIT}");
+    let o = exchange(&refused, &m, raw_config());
+    o.check(Err(Error::EightBitUnsupported));
+    assert!(!o.wire.contains("MAIL FROM"), "{:?}", o.wire);
+}
+
+#[cfg(feature = "raw")]
+thread_local! {
+    /// The message `raw_stream_item` streams.
+    static RAW_STREAM: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Streams [`RAW_STREAM`] in pieces of 100 octets.
+#[cfg(feature = "raw")]
+unsafe extern "C" fn raw_stream_item(
+    context: *mut IP_SMTPC_CONTEXT,
+    _item: *const IP_SMTPC_MULTIPART_ITEM,
+    api: *const IP_SMTPC_MULTIPART_API,
+) -> c_int {
+    // SAFETY: the library passes its API.
+    let send = unsafe { (*api).pfSend.unwrap() };
+    RAW_STREAM.with(|m| {
+        for piece in m.borrow().chunks(100) {
+            // SAFETY: `piece` is readable for its length during the call.
+            unsafe { send(context, piece.as_ptr().cast(), piece.len() as u32) };
+        }
+    });
+    0
+}
+
+/// Sends `message` through `IP_SMTPC_SendEx` with `RawMessage` 1, static
+/// or streamed, after `tweak` changed the options and message; returns the
+/// result and the pfConnect and pfSend counts.
+#[cfg(feature = "raw")]
+fn c_raw_send(
+    server: &str,
+    message: &[u8],
+    streamed: bool,
+    tweak: fn(&mut IP_SMTPC_OPTIONS, &mut IP_SMTPC_MESSAGE),
+) -> (c_int, u32, u32) {
+    CONNECTS.with(|c| c.set(0));
+    SENDS.with(|c| c.set(0));
+    RAW_STREAM.with(|m| *m.borrow_mut() = message.to_vec());
+    let api = IP_SMTPC_API {
+        pfConnect: Some(c_connect),
+        pfDisconnect: Some(c_disconnect),
+        pfSend: Some(c_send),
+        pfReceive: Some(c_receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    let addresses = [
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: c"dev@example.test".as_ptr(),
+            Type: SMTPC_REC_TYPE_FROM,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: c"alice@example.test".as_ptr(),
+            Type: SMTPC_REC_TYPE_TO,
+        },
+    ];
+    let body = cstr(if streamed { b"" } else { message });
+    let mut msg = IP_SMTPC_MESSAGE {
+        sSubject: std::ptr::null(),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+    let server = cstr(server.as_bytes());
+    let mta = IP_SMTPC_MTA {
+        sServer: server.as_ptr(),
+        sUser: std::ptr::null(),
+        sPass: std::ptr::null(),
+        SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
+    };
+    let app = IP_SMTPC_APPLICATION {
+        pfGetTimeDate: None,
+        pfCallback: None,
+        sDomain: c"dev.example.test".as_ptr(),
+        sTimezone: std::ptr::null(),
+    };
+    let item = IP_SMTPC_MULTIPART_ITEM {
+        sFilename: std::ptr::null(),
+        pUserContext: std::ptr::null_mut(),
+        sContentType: std::ptr::null(),
+        pfSendItem: Some(raw_stream_item),
+    };
+    let mut options = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
+    // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(options.as_mut_ptr()) }, 0);
+    // SAFETY: initialised just above.
+    let mut options = unsafe { options.assume_init() };
+    assert_eq!(options.RawMessage, 0, "generated header by default");
+    options.RawMessage = 1;
+    if streamed {
+        options.pBody = &item;
+    }
+    tweak(&mut options, &mut msg);
+    // SAFETY: every pointer points to live data of this frame.
+    let r = unsafe { IP_SMTPC_SendEx(&api, addresses.as_ptr(), 2, &msg, &mta, &app, &options) };
+    (r, CONNECTS.with(Cell::get), SENDS.with(Cell::get))
+}
+
+#[cfg(feature = "raw")]
+fn unchanged(_: &mut IP_SMTPC_OPTIONS, _: &mut IP_SMTPC_MESSAGE) {}
+
+/// A static message with a line over 998 octets, and fields that belong in
+/// the message, are refused before anything is connected.
+#[cfg(feature = "raw")]
+#[test]
+fn raw_static_refusals_come_before_connecting() {
+    let long = [&b"Subject: x\r\n\r\n"[..], &[b'a'; 999], b"\r\n"].concat();
+    let (r, connects, sends) = c_raw_send(NOWHERE, &long, false, unchanged);
+    assert_eq!((r, connects, sends), (IP_SMTPC_ERR_INVALID_BODY, 0, 0));
+    let dotted = [&b"Subject: x\r\n\r\n."[..], &[b'a'; 997]].concat();
+    let (r, connects, _) = c_raw_send(NOWHERE, &dotted, false, unchanged);
+    assert_eq!((r, connects), (IP_SMTPC_ERR_INVALID_BODY, 0));
+    let fine = b"Subject: x\r\n\r\nhi\r\n";
+    let tweaks: [fn(&mut IP_SMTPC_OPTIONS, &mut IP_SMTPC_MESSAGE); 4] = [
+        |_, m| m.sSubject = c"generated".as_ptr(),
+        |o, _| o.sReplyTo = c"desk@example.test".as_ptr(),
+        |_, m| m.sBoundary = c"b0undary".as_ptr(),
+        |o, _| o.RawMessage = 2,
+    ];
+    for tweak in tweaks {
+        let (r, connects, _) = c_raw_send(NOWHERE, fine, false, tweak);
+        assert_eq!((r, connects), (IP_SMTPC_ERR_INVALID_OPTIONS, 0));
+    }
+}
+
+/// A streamed message is cut off before the final dot at its first line
+/// over 998 octets, and at its first 8-bit byte without 8BITMIME.
+#[cfg(feature = "raw")]
+#[test]
+fn raw_streamed_unfit_message_is_abandoned_before_the_dot() {
+    let long = [&b"Subject: x\r\n\r\n"[..], &[b'a'; 1500], b"\r\n"].concat();
+    let eight = "Subject: x\r\n\r\nK\u{e4}se\r\n".as_bytes().to_vec();
+    for (message, ehlo, mail, error) in [
+        (
+            long,
+            "250-mx.example.test\\r\\n250 8BITMIME\\r\\n",
+            "MAIL FROM:<dev@example.test> BODY=8BITMIME",
+            IP_SMTPC_ERR_INVALID_BODY,
+        ),
+        (
+            eight,
+            "250 mx.example.test\\r\\n",
+            "MAIL FROM:<dev@example.test>",
+            IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED,
+        ),
+    ] {
+        let script = format!(
+            "{GREET}send \"{ehlo}\"\nexpect-exact \"{mail}\"\nsend \"250 ok\\r\\n\"\n\
+             expect-exact \"RCPT TO:<alice@example.test>\"\nsend \"250 ok\\r\\n\"\n\
+             expect-exact \"DATA\"\nsend \"354 go\\r\\n\"\ndrain\n"
+        );
+        let server = ScriptedServer::start(&script);
+        let address = format!("127.0.0.1:{}", server.port);
+        let (r, connects, _) = c_raw_send(&address, &message, true, unchanged);
+        let (code, transcript, log) = server.finish();
+        let wire = String::from_utf8_lossy(&transcript).into_owned();
+        assert_eq!((r, connects), (error, 1), "{wire:?}\n{log}");
+        assert_eq!(code, 0, "{log}");
+        assert!(!wire.contains("\r\n.\r\n"), "no end of data: {wire:?}");
+        assert!(!wire.contains(&"a".repeat(999)), "no long line");
+    }
+}

@@ -1099,3 +1099,58 @@ fn bounce_is_accepted_and_the_dsn_reaches_the_sender() {
     assert!(text.contains("bounce@") && text.contains("5.1.1"), "{text}");
     assert!(text.contains("bounced for test"), "{text}");
 }
+
+// ---------------------------------------------------------------------------
+// A complete message given by the caller (RawMessage).
+
+/// The caller's message, 8-bit, with odd spacing, mixed line ends and a
+/// leading dot, arrives byte for byte (CR LF canonical), with no field
+/// added by the library, under BODY=8BITMIME; a Bcc envelope recipient gets
+/// it too and is named nowhere.
+#[cfg(feature = "raw")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn raw_message_arrives_byte_for_byte() {
+    let tb = bed();
+    let subject = token("raw-message");
+    let message = format!(
+        "Date: Sat, 28 Nov 2026 09:30:00 +0100\r\nMessage-ID: <{subject}@client.ip-smtpc.test>\r\n\
+         From: Test Device <sender@ip-smtpc.test>\nTo: alice@ip-smtpc.test\r\n\
+         Subject: {subject}\r\nX-Odd:   spaced\t\r\n  folded\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+         .dot\nK\u{e4}se \u{6771}\u{4eac}\r\n..\r\nlast line"
+    );
+    let recipients = [
+        to(ALICE),
+        Party {
+            address: CAROL,
+            name: b"Carol",
+            kind: Kind::Bcc,
+        },
+    ];
+    let m = Mail {
+        subject: b"",
+        ..mail(&recipients, "", message.as_bytes())
+    };
+    let cfg = Config {
+        raw_message: true,
+        ..config()
+    };
+    let out = send(tb.port_plain, &m, cfg);
+    assert_eq!(out.result, Ok(()), "{}", out.dialogue());
+    assert!(
+        out.sent_command("MAIL FROM:<sender@ip-smtpc.test> SIZE=")
+            && out.sent_text().contains(" BODY=8BITMIME\r\n"),
+        "{}",
+        out.dialogue()
+    );
+    let expected = canonical(message.as_bytes());
+    assert_same("what was sent", &out.message(), &expected);
+    for name in ["alice", "carol"] {
+        let raw = tb.mailbox(name).wait_for(&subject);
+        assert_same(&format!("{name}'s copy"), &strip_trace(&raw), &expected);
+        if name == "alice" {
+            assert!(!contains(&raw, b"carol@"), "the Bcc recipient is named");
+        }
+    }
+}

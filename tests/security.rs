@@ -553,6 +553,7 @@ fn body_and_items_carrying_the_callers_boundary_inject_no_part() {
 
 /// Sends `body` (static and then streamed) with one item; Python must find
 /// exactly those two parts, with their content intact.
+#[cfg(feature = "mime")]
 fn expect_exactly_the_given_parts(boundary: Option<&str>, body: &str, item: (&str, &CString)) {
     for streamed in [false, true] {
         let parts = parts_after_delivery(boundary, body, streamed, &[item]);

@@ -29,10 +29,10 @@ static int _Complete(SMTPC_SETTINGS* pSettings, char* acTz, size_t TzSize) {
   if (pSettings->sServer == NULL || pSettings->sServer[0] == '\0') {
     return SMTPC_Fail("input", "--server is required (or server in the account; see smtpc --help)");
   }
-  if (pSettings->sFrom == NULL) {
+  if (pSettings->sFrom == NULL && !pSettings->ReadEnvelope) {
     return SMTPC_Fail("input", "--from is required (use --from '' for the null sender)");
   }
-  if (pSettings->NumAddr < 2) {
+  if (pSettings->NumAddr < 2 && !pSettings->ReadEnvelope) {          /* -t: from the message */
     return SMTPC_Fail("input", "at least one --to, --cc or --bcc is required");
   }
   if (pSettings->sUser != NULL && pSettings->sUser[0] != '\0') {
@@ -131,6 +131,9 @@ int main(int argc, char* argv[]) {
   }
   if (Exit == SMTPC_CONTINUE && SMTPC_ReadBody(Settings.sBodyPath, &pBody) != 0) {
     Exit = EXIT_USAGE;
+  }
+  if (Exit == SMTPC_CONTINUE && Settings.ReadEnvelope) {
+    Exit = SMTPC_PrepareMessage(&Settings, &pBody);
   }
   if (Exit == SMTPC_CONTINUE) {
     r    = SMTPC_Send(&Ctx, &Settings, pBody, &Report);

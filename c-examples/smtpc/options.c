@@ -33,7 +33,7 @@ enum {
   OPT_SERVER = 256, OPT_PORT, OPT_TLS, OPT_CAFILE, OPT_TLS_NAME, OPT_USER, OPT_PASS,
   OPT_OAUTH_TOKEN, OPT_AUTH, OPT_ALLOW_INSECURE_AUTH, OPT_HELO, OPT_FROM, OPT_FROM_NAME,
   OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_BODY, OPT_ATTACH, OPT_HEADER, OPT_REPLY_TO,
-  OPT_TIMEOUT, OPT_TZ, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_ACCOUNT
+  OPT_TIMEOUT, OPT_TZ, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_ACCOUNT, OPT_READ_ENVELOPE
 };
 
 static const struct option _aLongOption[] = {
@@ -64,12 +64,14 @@ static const struct option _aLongOption[] = {
   { "version",             no_argument,       NULL, OPT_VERSION             },
   { "config",              required_argument, NULL, OPT_CONFIG              },
   { "account",             required_argument, NULL, OPT_ACCOUNT             },
+  { "read-envelope-from-message", no_argument, NULL, OPT_READ_ENVELOPE       },
   { NULL,                  0,                 NULL, 0                       }
 };
 
 static const char _sUsage[] =
   "usage: smtpc --server HOST [--port N] --from ADDR [options] --to ADDR [--to ADDR ...]\n"
   "       smtpc --account NAME [options] --to ADDR ...\n"
+  "       smtpc --server HOST [options] -t [--body FILE] [--to ADDR ...]\n"
   "  --config FILE          accounts file (default $XDG_CONFIG_HOME/smtpc/config,\n"
   "                         else ~/.config/smtpc/config, else ~/.smtpc.conf)\n"
   "  --account NAME         use this account of the file (default: the account 'default');\n"
@@ -92,6 +94,13 @@ static const char _sUsage[] =
   "  --bcc ADDR             blind recipient (never in the header), repeatable\n"
   "  --subject TEXT         subject\n"
   "  --body FILE            body text; '-' or absent = standard input\n"
+  "  -t, --read-envelope-from-message\n"
+  "                         the body (--body FILE or standard input) is a complete\n"
+  "                         message, sent as given: recipients from its To, Cc and Bcc\n"
+  "                         unless --to/--cc/--bcc are given, sender from its From\n"
+  "                         unless --from is; Bcc lines removed, Date and Message-ID\n"
+  "                         added when missing; lines over 998 octets refused (exit 2);\n"
+  "                         not with --subject, --attach, --header, --reply-to, --from-name\n"
   "  --attach FILE[,TYPE]   attachment, repeatable; TYPE default: from the extension\n"
   "  --header 'Name: value' extra header field, repeatable\n"
   "  --reply-to ADDR        Reply-To address\n"
@@ -212,6 +221,10 @@ static int _Option(SMTPC_SETTINGS* pSettings, int Opt, const char* sArg, char* a
     return EXIT_SENT;
   case 'v':
     pSettings->Verbose = 1;
+    break;
+  case 't':
+  case OPT_READ_ENVELOPE:
+    pSettings->ReadEnvelope = 1;
     break;
   case OPT_CONFIG:
     pSettings->sConfig = sArg;
@@ -335,6 +348,26 @@ static int _Option(SMTPC_SETTINGS* pSettings, int Opt, const char* sArg, char* a
   return SMTPC_CONTINUE;
 }
 
+/* -t: the message has its own header; options that would write one are refused. */
+static int _CheckReadEnvelope(const SMTPC_SETTINGS* pSettings) {
+  const char* sOption;
+
+  if (!pSettings->ReadEnvelope) {
+    return SMTPC_CONTINUE;
+  }
+  sOption = (pSettings->sSubject != NULL)  ? "--subject"
+          : (pSettings->NumAttach > 0)     ? "--attach"
+          : (pSettings->NumHeaders > 0)    ? "--header"
+          : (pSettings->sReplyTo != NULL)  ? "--reply-to"
+          : (pSettings->sFromName != NULL) ? "--from-name"
+          : NULL;
+  if (sOption != NULL) {
+    fprintf(stderr, "smtpc: input: %s cannot be used with -t: the message brings its own header\n", sOption);
+    return EXIT_USAGE;
+  }
+  return SMTPC_CONTINUE;
+}
+
 /*********************************************************************
 *
 *       Public code
@@ -352,6 +385,7 @@ int SMTPC_InitSettings(SMTPC_SETTINGS* pSettings, int argc) {
   pSettings->Port       = DEFAULT_PORT;
   pSettings->AuthMask   = AUTH_ALL_BUILT;
   pSettings->NumAddr    = 1;            /* entry 0 is the sender */
+  pSettings->MaxAddr    = (int)n;
   pSettings->paAddr     = (IP_SMTPC_MAIL_ADDR*)calloc(n, sizeof(*pSettings->paAddr));
   pSettings->papOwned   = (char**)calloc(n, sizeof(*pSettings->papOwned));
   pSettings->paItem     = (IP_SMTPC_MULTIPART_ITEM*)calloc(n, sizeof(*pSettings->paItem));
@@ -386,6 +420,7 @@ void SMTPC_FreeSettings(SMTPC_SETTINGS* pSettings) {
   free(pSettings->paItem);
   free(pSettings->pasHeader);
   free(pSettings->paAddr);
+  free(pSettings->pMessageStore);
   memset(pSettings, 0, sizeof(*pSettings));
 }
 
@@ -396,7 +431,7 @@ int SMTPC_ParseArgs(SMTPC_SETTINGS* pSettings, int argc, char* argv[]) {
 
   opterr = 0;
   for (;;) {
-    Opt = getopt_long(argc, argv, ":hv", _aLongOption, NULL);
+    Opt = getopt_long(argc, argv, ":hvt", _aLongOption, NULL);
     if (Opt == -1) {
       break;
     }
@@ -409,7 +444,7 @@ int SMTPC_ParseArgs(SMTPC_SETTINGS* pSettings, int argc, char* argv[]) {
     fprintf(stderr, "smtpc: input: unexpected argument '%s' (see smtpc --help)\n", argv[optind]);
     return EXIT_USAGE;
   }
-  return SMTPC_CONTINUE;
+  return _CheckReadEnvelope(pSettings);
 }
 
 /*************************** End of file ****************************/

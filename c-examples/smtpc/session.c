@@ -357,6 +357,7 @@ int SMTPC_Send(SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, const char* pBo
   Options.pfSetTimeout      = (pSettings->TimeoutS != 0u) ? pfSetTimeout : NULL;  /* each wait ends by the deadline */
   Options.MessageIdSeed     = SMTPC_Seed();
   Options.pReport           = pReport;
+  Options.RawMessage        = (U8)(pSettings->ReadEnvelope != 0);     /* -t: sent as given */
   pReport->paResult   = paResult;
   pReport->NumResults = (unsigned)pSettings->NumAddr;
   _pCtx = pCtx;

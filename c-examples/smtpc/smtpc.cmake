@@ -7,6 +7,7 @@ add_executable(smtpc
   "${_smtpc_dir}/options.c"
   "${_smtpc_dir}/config.c"
   "${_smtpc_dir}/input.c"
+  "${_smtpc_dir}/message.c"
   "${_smtpc_dir}/session.c"
   "${_smtpc_dir}/outcome.c"
   "${_smtpc_dir}/util.c"

@@ -6,6 +6,7 @@
  *   options.c   the command line (--help, --version) into SMTPC_SETTINGS
  *   config.c    accounts from the configuration file into SMTPC_SETTINGS
  *   input.c     body, attachments, time zone: the message's parts
+ *   message.c   -t: a complete message, its envelope, Bcc removed, Date and Message-ID
  *   session.c   the library's hooks (POSIX port, mbedTLS port), -v transcript
  *   outcome.c   exit status and the one-line diagnostic
  *   util.c      string helpers
@@ -95,6 +96,9 @@ typedef struct {
   const char*               sFromName;
   IP_SMTPC_MAIL_ADDR*       paAddr;           /* [0] = sender, filled by main  */
   int                       NumAddr;
+  int                       MaxAddr;          /* entries paAddr has room for   */
+  int                       ReadEnvelope;     /* -t: the body is a complete message */
+  char*                     pMessageStore;    /* -t: addresses from its header */
   ATTACHMENT*               paAtt;
   IP_SMTPC_MULTIPART_ITEM*  paItem;           /* one per attachment            */
   int                       NumAttach;
@@ -200,6 +204,9 @@ int         SMTPC_LocalTimezone (char* pBuf, size_t BufSize, long* pOffsetSec);
 int         SMTPC_ReadBody      (const char* sPath, char** ppBody);
 int         SMTPC_OpenAttachment(char* sArg, ATTACHMENT* pAtt, IP_SMTPC_MULTIPART_ITEM* pItem);
 void        SMTPC_CloseAttachments(ATTACHMENT* paAtt, int NumAttach);
+
+/* message.c */
+int         SMTPC_PrepareMessage(SMTPC_SETTINGS* pSettings, char** ppBody);
 
 /* session.c */
 int         SMTPC_Send          (SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, const char* pBody,

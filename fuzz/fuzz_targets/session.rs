@@ -470,6 +470,8 @@ fuzz_target!(|data: &[u8]| {
             0
         },
         streamed_content: streamed,
+        // The raw path (RawMessage) is not fuzzed here yet.
+        raw_message: false,
     };
     assert_eq!(config.validate(), Ok(()));
     let mut parts = FuzzParts {

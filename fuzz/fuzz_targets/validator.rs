@@ -247,6 +247,8 @@ fuzz_target!(|data: &[u8]| {
         tls: TlsPolicy::Never,
         timeout_ms: 0,
         streamed_content: false,
+        // Raw messages (feature raw) are fuzzed by the session target.
+        ..Config::anonymous(0)
     };
     if config.validate().is_ok() {
         check_text(&user);

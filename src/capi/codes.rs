@@ -143,6 +143,9 @@ pub const IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE: c_int = -84;
 pub const IP_SMTPC_ERR_MESSAGE_TOO_BIG: c_int = -85;
 /// An application callback (body, attachment) reported an error; the mail was abandoned.
 pub const IP_SMTPC_ERR_APPLICATION_ABORT: c_int = -86;
+/// The caller's complete message (`RawMessage`) has 8-bit bytes and the
+/// server does not offer 8BITMIME; nothing was delivered.
+pub const IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED: c_int = -87;
 
 // -100 .. -119: partial success.
 /// The message was accepted for some recipients only; the rest are
@@ -228,6 +231,7 @@ pub(crate) const fn error_code(error: Error) -> c_int {
         Error::MessageTemporaryFailure => IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE,
         Error::MessageTooBig => IP_SMTPC_ERR_MESSAGE_TOO_BIG,
         Error::ApplicationAbort => IP_SMTPC_ERR_APPLICATION_ABORT,
+        Error::EightBitUnsupported => IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED,
         Error::PartialDelivery => IP_SMTPC_ERR_PARTIAL_DELIVERY,
         Error::OutcomeUnknown => IP_SMTPC_ERR_OUTCOME_UNKNOWN,
         Error::TlsUnavailable => IP_SMTPC_ERR_TLS_UNAVAILABLE,

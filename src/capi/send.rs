@@ -179,7 +179,8 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
 }
 
 /// Fills `*pOptions` with the defaults: every mechanism, no AUTH in clear,
-/// TLS by `SecPolicy`, RFC 5321 deadlines, no report, and `SizeOf` set to
+/// TLS by `SecPolicy`, RFC 5321 deadlines, no report, a generated header
+/// block (`RawMessage` 0), and `SizeOf` set to
 /// this library's `sizeof(IP_SMTPC_OPTIONS)`.
 ///
 /// @param pOptions The options to initialise.
@@ -205,6 +206,7 @@ pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -
         pasHeader: core::ptr::null(),
         NumHeaders: 0,
         pfSetTimeout: None,
+        RawMessage: 0,
     };
     // SAFETY: non-NULL and writable by contract; `write` does not read the old value.
     unsafe { pOptions.write(defaults) };
@@ -347,7 +349,12 @@ unsafe fn send(
         };
     // SAFETY: NULL or valid by contract.
     let body_item = args.options.and_then(|o| unsafe { o.pBody.as_ref() });
-    if !cfg!(feature = "mime") && (!items.is_empty() || body_item.is_some()) {
+    let raw = raw_message(args.options)?;
+    if raw && !items.is_empty() {
+        return Err(Error::InvalidOptions);
+    }
+    // A complete message streamed needs no MIME code, only the stream.
+    if !cfg!(feature = "mime") && (!items.is_empty() || (body_item.is_some() && !raw)) {
         return Err(Error::NotBuilt);
     }
     if cfg!(feature = "mime") {
@@ -386,7 +393,7 @@ unsafe fn send(
     };
     // Without MIME there is nothing to stream (refused above), and the item
     // code is not linked.
-    let parts: &mut dyn Parts = if cfg!(feature = "mime") {
+    let parts: &mut dyn Parts = if cfg!(feature = "mime") || raw {
         &mut c_parts
     } else {
         &mut NoParts
@@ -403,6 +410,17 @@ unsafe fn send(
     let user = unsafe { bounded(mta.sUser, MAX_FIELD_LEN) }.ok_or(Error::InvalidCredentials)?;
     // SAFETY: as above.
     let password = unsafe { bounded(mta.sPass, MAX_FIELD_LEN) }.ok_or(Error::InvalidCredentials)?;
+    // A complete message carries its own header: fields that would go
+    // into a generated one are a contradiction, not something to drop.
+    if raw
+        && !(subject.is_empty() && reply_to.is_empty() && headers.is_empty() && boundary.is_empty())
+    {
+        return Err(Error::InvalidOptions);
+    }
+    #[cfg(feature = "raw")]
+    if raw && body_item.is_none() {
+        crate::message::raw::check(body)?;
+    }
     let (mut domain, mut timezone, mut date, mut packed) = (&b""[..], &b""[..], None, 0u32);
     if let Some(app) = app {
         // SAFETY: as above.
@@ -418,6 +436,10 @@ unsafe fn send(
     }
     let mut config = config(mta, api, args.options, user, password)?;
     config.streamed_content = parts.count() > 0 || parts.has_body_stream();
+    #[cfg(feature = "raw")]
+    {
+        config.raw_message = raw;
+    }
     config.validate()?;
     let mut mail = Mail {
         sender,
@@ -535,7 +557,25 @@ fn config<'a>(
         tls,
         timeout_ms: options.map_or(0, |o| o.ReplyTimeoutMs),
         streamed_content: false,
+        #[cfg(feature = "raw")]
+        raw_message: false,
     })
+}
+
+/// `RawMessage` 1 where the `raw` feature is built.
+#[cfg(feature = "raw")]
+const RAW_MESSAGE: Result<bool, Error> = Ok(true);
+/// `RawMessage` 1 where the `raw` feature is not built.
+#[cfg(not(feature = "raw"))]
+const RAW_MESSAGE: Result<bool, Error> = Err(Error::NotBuilt);
+
+/// Whether the body is a complete message (`RawMessage`: 0 or 1).
+fn raw_message(options: Option<&IP_SMTPC_OPTIONS>) -> Result<bool, Error> {
+    match options.map_or(0, |o| o.RawMessage) {
+        0 => Ok(false),
+        1 => RAW_MESSAGE,
+        _ => Err(Error::InvalidOptions),
+    }
 }
 
 /// The TLS policy from `TlsMode`, `SecPolicy` and whether TLS hooks exist.
@@ -638,5 +678,20 @@ mod tests {
             }
         }
         assert_eq!(tls_policy(5, false, true), Err(Error::InvalidOptions));
+    }
+
+    #[test]
+    fn raw_message_is_0_or_1_and_needs_the_feature() {
+        let mut o = core::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
+        // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
+        assert_eq!(unsafe { IP_SMTPC_OptionsInit(o.as_mut_ptr()) }, 0);
+        // SAFETY: initialised just above.
+        let mut o = unsafe { o.assume_init() };
+        assert_eq!(raw_message(None), Ok(false));
+        assert_eq!(raw_message(Some(&o)), Ok(false));
+        o.RawMessage = 1;
+        assert_eq!(raw_message(Some(&o)), RAW_MESSAGE);
+        o.RawMessage = 2;
+        assert_eq!(raw_message(Some(&o)), Err(Error::InvalidOptions));
     }
 }

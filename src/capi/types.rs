@@ -298,7 +298,8 @@ pub struct IP_SMTPC_OPTIONS {
     /// Where to write the report, or NULL.
     pub pReport: *mut IP_SMTPC_REPORT,
     /// A text body streamed by `pBody->pfSendItem` instead of `sBody`, or
-    /// NULL. It is sent quoted-printable; `sFilename` and `sContentType` are ignored.
+    /// NULL. It is sent quoted-printable (with `RawMessage`: as given, the
+    /// complete message); `sFilename` and `sContentType` are ignored.
     pub pBody: *const IP_SMTPC_MULTIPART_ITEM,
     /// Reply-To address, or NULL.
     pub sReplyTo: *const c_char,
@@ -332,6 +333,23 @@ pub struct IP_SMTPC_OPTIONS {
     /// overrun it by far. Ports: `IP_SMTPC_POSIX_SetTimeout`,
     /// `IP_SMTPC_MBEDTLS_SetTimeout`.
     pub pfSetTimeout: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET, RemainingMs: U32)>,
+    /// 1: the body (`sBody`, or `pBody` streamed) is a complete RFC 5322
+    /// message, header block included, and is sent as given: no header is
+    /// generated, nothing is MIME-encoded. The library still dot-stuffs it,
+    /// makes every line end CR LF and declares `BODY=8BITMIME` when it has
+    /// 8-bit bytes and the server offers 8BITMIME (a streamed message: when
+    /// the server offers it). Refused: a line over 998 octets
+    /// (`IP_SMTPC_ERR_INVALID_BODY`; a static message before connecting, a
+    /// streamed one before the final dot); 8-bit bytes to a server without
+    /// 8BITMIME (`IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED`, nothing delivered);
+    /// multipart items, a subject, `sBoundary`, `sReplyTo` or `pasHeader`
+    /// with it (`IP_SMTPC_ERR_INVALID_OPTIONS`: they belong in the
+    /// message). Recipient names and types only matter for the envelope:
+    /// every entry is a RCPT TO, Bcc included. SMTPUTF8 is not supported.
+    /// 0 (default): the library writes the header block. A value other
+    /// than 0 or 1 is `IP_SMTPC_ERR_INVALID_OPTIONS`; a library built
+    /// without the `raw` feature gives `IP_SMTPC_ERR_NOT_BUILT` for 1.
+    pub RawMessage: U8,
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ pub mod content;
 pub mod date;
 pub mod header;
 pub mod qp;
+#[cfg(feature = "raw")]
+pub mod raw;
 pub mod words;
 
 use crate::error::Error;

@@ -956,7 +956,8 @@ static int _Case_options_init_defaults(FIXTURE* p) {
   if (r != 0 || pOpt->SizeOf != sizeof(*pOpt) || pOpt->AuthMechanisms != 0u || pOpt->AllowInsecureAuth != 0u
       || pOpt->TlsMode != IP_SMTPC_TLS_BY_POLICY || pOpt->ReplyTimeoutMs != 0u || pOpt->pfGetTimeMs != NULL
       || pOpt->MessageIdSeed != 0u || pOpt->pReport != NULL || pOpt->pBody != NULL || pOpt->sReplyTo != NULL
-      || pOpt->pasHeader != NULL || pOpt->NumHeaders != 0u || pOpt->pfSetTimeout != NULL) {
+      || pOpt->pasHeader != NULL || pOpt->NumHeaders != 0u || pOpt->pfSetTimeout != NULL
+      || pOpt->RawMessage != 0u) {
     printf("  FAIL: returned %d or a field is not its default\n", r);
     return -1;
   }
@@ -979,7 +980,8 @@ static int _Case_error_string(FIXTURE* p) {
     IP_SMTPC_ERR_AUTH_REQUIRED, IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK, IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED,
     IP_SMTPC_ERR_AUTH_PROTOCOL, IP_SMTPC_ERR_SENDER_REJECTED, IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED,
     IP_SMTPC_ERR_DATA_REJECTED, IP_SMTPC_ERR_MESSAGE_REJECTED, IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE,
-    IP_SMTPC_ERR_MESSAGE_TOO_BIG, IP_SMTPC_ERR_APPLICATION_ABORT, IP_SMTPC_ERR_PARTIAL_DELIVERY,
+    IP_SMTPC_ERR_MESSAGE_TOO_BIG, IP_SMTPC_ERR_APPLICATION_ABORT, IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED,
+    IP_SMTPC_ERR_PARTIAL_DELIVERY,
     IP_SMTPC_ERR_OUTCOME_UNKNOWN, IP_SMTPC_ERR_TLS_UNAVAILABLE, IP_SMTPC_ERR_TLS_REFUSED,
     IP_SMTPC_ERR_TLS_HANDSHAKE, IP_SMTPC_ERR_TLS_INJECTION,
   };

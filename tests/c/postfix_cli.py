@@ -34,6 +34,21 @@ Cases:
                       the same key, unclosed quote, missing file: each exit 2
                       with exactly one line "smtpc: config: FILE[:LINE]: ...",
                       no connection
+  read_envelope       -t: a message with To (display names, quoted comma),
+                      Cc, a folded Bcc, CRLF and LF line ends and a leading
+                      dot goes to all four mailboxes; every copy is the
+                      message byte for byte without the Bcc field (line ends
+                      LF, as Postfix stores them), plus Date and Message-ID
+                      at the end of the header, in the library's formats
+  read_envelope_kept  -t with Date and Message-ID given: nothing is added;
+                      --to on the command line wins over the header (only
+                      that mailbox gets it), the Bcc field is still removed
+  read_envelope_8bit  -t with UTF-8 in the header and body: BODY=8BITMIME in
+                      the transcript, the copy identical byte for byte
+  read_envelope_refused  -t with a line of 999 octets, without a header,
+                      without recipients, with a name that is no address,
+                      with --subject or --attach: exit 2 each, one
+                      diagnostic, no connection
 
 Every case runs smtpc with HOME and XDG_CONFIG_HOME pointing to an empty
 temporary directory, so that no configuration file of the machine applies.
@@ -46,6 +61,7 @@ import argparse
 import email
 import email.policy
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -390,6 +406,142 @@ def case_config_errors(run: Run, env: Dict[str, str], tmp: str) -> None:
     rc, _out, err = run(["--account", "work", "--to", "x@example.com"])
     expect(rc, 2, err, "--account without any file")
     expect_in("smtpc: config: --account work: no configuration file", err, "--account without a file")
+    listener.close()
+
+
+# --- -t / --read-envelope-from-message ---------------------------------------
+
+DATE_RE = re.compile(rb"^Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                     rb"\d{4} \d\d:\d\d:\d\d [+-]\d{4}$")
+MSGID_RE = re.compile(rb"^Message-ID: <\d{14}\.[0-9a-f]{16}@[A-Za-z0-9.-]+>$")
+
+
+def lf(data: bytes) -> bytes:
+    """Line ends as the library sends them (CR LF, CR, LF each end a line), stored as LF."""
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def write_message(tmp: str, name: str, data: bytes) -> str:
+    path = os.path.join(tmp, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def delivered(env: Dict[str, str], user: str, token: bytes, before: set) -> bytes:
+    path, raw = testbed.wait_for_message(env, user, token, before)
+    os.unlink(path)
+    return testbed.strip_postfix_headers(raw)
+
+
+def split_added(copy: bytes, header_end: int) -> Tuple[bytes, List[bytes]]:
+    """The copy without the fields added after byte header_end, and those fields."""
+    rest = copy[header_end:]
+    added = []
+    while rest.startswith((b"Date: ", b"Message-ID: ")):
+        line, rest = rest.split(b"\n", 1)
+        added.append(line)
+    return copy[:header_end] + rest, added
+
+
+def case_read_envelope(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"].encode()
+    token = ("cli-" + secrets.token_hex(8)).encode()
+    users = ["alice", "bob", "carol", "dave"]
+    before = {u: testbed.snapshot(env, u) for u in users}
+    header = (b"From: Sender Example <sender@" + d + b">\r\n"
+              b"To: \"Alice, the first\" <alice@" + d + b">,\r\n\tbob@" + d + b" (Bob)\n"
+              b"Subject: raw " + token + b"  two spaces\r\n"
+              b"Bcc: carol@" + d + b",\r\n dave@" + d + b"\n"
+              b"Cc: Team: carol@" + d + b";\r\n"
+              b"X-Kept:  \t odd  spacing\r\n")
+    body = b"\r\n.leading dot\nline\twith tab \r\n..\n\nlast line without end"
+    path = write_message(tmp, "m.eml", header + body)
+    rc, _out, err = run(["--server", env["SMTPC_TB_HOST"], "--port", env["SMTPC_TB_PORT_PLAIN"],
+                         "--timeout", "30", "-t", "--body", path, "-v"])
+    expect(rc, 0, err, "-t with To, Cc and Bcc")
+    for rcpt in (b"alice", b"bob", b"carol", b"dave"):
+        expect_in(f"C: RCPT TO:<{rcpt.decode()}@{d.decode()}>", err, "envelope from the header")
+    if err.count("C: RCPT TO:") != 4:
+        testbed.fail(f"carol is in Cc and Bcc: one RCPT TO each, got:\n{err}")
+    expected = lf(header.replace(b"Bcc: carol@" + d + b",\r\n dave@" + d + b"\n", b"")) + lf(body) + b"\n"
+    header_end = len(lf(header)) - len(b"Bcc: carol@" + d + b",\n dave@" + d + b"\n")
+    for u in users:
+        copy = delivered(env, u, token, before[u])
+        if b"Bcc" in copy or b"dave@" in copy:
+            testbed.fail(f"{u}: the Bcc field (or its continuation) was delivered:\n{copy.decode()}")
+        rest, added = split_added(copy, header_end)
+        if rest != expected:
+            testbed.fail(f"{u}: the copy differs from the message:\n{rest!r}\n!=\n{expected!r}")
+        if len(added) != 2 or not DATE_RE.match(added[0]) or not MSGID_RE.match(added[1]):
+            testbed.fail(f"{u}: expected Date and Message-ID added, got {added!r}")
+    print("four copies identical to the message without Bcc, Date and Message-ID added")
+
+
+def case_read_envelope_kept(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"].encode()
+    token = ("cli-" + secrets.token_hex(8)).encode()
+    users = ["alice", "bob", "erin"]
+    before = {u: testbed.snapshot(env, u) for u in users}
+    message = (b"Date: Thu, 03 Dec 2026 10:00:00 +0100\n"
+               b"Message-ID: <given." + token + b"@example.test>\n"
+               b"From: <sender@" + d + b">\nTo: alice@" + d + b"\nBcc: bob@" + d + b"\n"
+               b"Subject: kept " + token + b"\n\nbody\n")
+    rc, _out, err = run(["--server", env["SMTPC_TB_HOST"], "--port", env["SMTPC_TB_PORT_PLAIN"],
+                         "--timeout", "30", "--to", "erin@" + d.decode(), "-t"], stdin=message)
+    expect(rc, 0, err, "-t with --to")
+    copy = delivered(env, "erin", token, before["erin"])
+    expected = message.replace(b"Bcc: bob@" + d + b"\n", b"")
+    if copy != expected:
+        testbed.fail(f"the copy differs:\n{copy!r}\n!=\n{expected!r}")
+    nothing_arrives(env, ["alice", "bob"], token, before)
+    print("Date and Message-ID kept, nothing added; --to wins over the header; Bcc removed")
+
+
+def case_read_envelope_8bit(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"].encode()
+    token = ("cli-" + secrets.token_hex(8)).encode()
+    before = {"alice": testbed.snapshot(env, "alice")}
+    message = ("Date: Thu, 03 Dec 2026 10:00:00 +0100\r\nMessage-ID: <8bit.%s@example.test>\r\n"
+               "From: Jürgen <sender@%s>\r\nTo: Zoë <alice@%s>\r\nSubject: Grüße %s\r\n"
+               "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+               "Content-Transfer-Encoding: 8bit\r\n\r\nKäse, Brötchen, 東京\r\n"
+               % (token.decode(), d.decode(), d.decode(), token.decode())).encode("utf-8")
+    rc, _out, err = run(["--server", env["SMTPC_TB_HOST"], "--port", env["SMTPC_TB_PORT_PLAIN"],
+                         "--timeout", "30", "-t", "-v"], stdin=message)
+    expect(rc, 0, err, "8-bit message")
+    expect_in("BODY=8BITMIME", err, "8-bit message declared")
+    copy = delivered(env, "alice", token, before["alice"])
+    if copy != lf(message):
+        testbed.fail(f"the 8-bit copy differs:\n{copy!r}\n!=\n{lf(message)!r}")
+    print("8-bit message with BODY=8BITMIME, identical byte for byte")
+
+
+def case_read_envelope_refused(run: Run, env: Dict[str, str], tmp: str) -> None:
+    listener = Listener()
+    base = ["--server", "127.0.0.1", "--port", str(listener.port), "--from", "sender@example.com", "-t"]
+    good = b"From: <sender@example.com>\nTo: <alice@example.com>\nSubject: x\n\n"
+    long_line = good + b"a" * 998 + b"\n" + b"b" * 999 + b"\nend\n"
+    dotted = good + b"." + b"c" * 998 + b"\n"
+    cases = [
+        ("a line of 999 octets", [], long_line, "line 6 of the message is longer than 998 octets"),
+        ("a dot line of 998 octets", [], dotted, "line 5 of the message is longer than 998 octets"),
+        ("no header", [], b"\nbody only\n", "the message has no header"),
+        ("not a header", [], b"hello world\n\nbody\n", "line 1 of the message is not a header field"),
+        ("no recipient", [], b"From: <sender@example.com>\nSubject: x\n\nbody\n", "-t: no recipient"),
+        ("a name without address", [], b"From: <s@example.com>\nTo: John Smith, Jane Doe\n\nbody\n",
+         "'John Smith' in the To field is not an address"),
+        ("--subject", ["--subject", "s"], good, "--subject cannot be used with -t"),
+        ("--attach", ["--attach", "/dev/null"], good, "--attach cannot be used with -t"),
+    ]
+    for what, extra, message, want in cases:
+        rc, _out, err = run(base + extra, stdin=message)
+        expect(rc, 2, err, what)
+        lines = err.splitlines()
+        if len(lines) != 1 or want not in lines[0]:
+            testbed.fail(f"{what}: expected one line with {want!r}, got:\n{err}")
+        listener.assert_untouched(what)
+        print(f"{what}: {lines[0]}")
     listener.close()
 
 

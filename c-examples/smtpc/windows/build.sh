@@ -76,7 +76,7 @@ src="$root/c-examples/smtpc"
     -DSMTPC_IN_BUFFER_SIZE="$in_size" -DSMTPC_OUT_BUFFER_SIZE="$out_size" \
     -DSMTPC_VERSION="\"$cli_version\"" -DSMTPC_LIB_VERSION="\"$lib_version\"" \
     -DSMTPC_LIB_FEATURES="\"$features\"" \
-    "$src/main.c" "$src/options.c" "$src/config.c" "$src/input.c" "$src/session.c" \
+    "$src/main.c" "$src/options.c" "$src/config.c" "$src/input.c" "$src/message.c" "$src/session.c" \
     "$src/outcome.c" "$src/util.c" "$src/platform.c" "$root/ffi/ports/winsock/ip_smtpc_winsock.c" \
     "${tls_flags[@]}" "$lib" "${tls_libs[@]}" -lws2_32 -lkernel32 -lntdll -luserenv -ldbghelp \
     -o "$out/smtpc.exe"
