@@ -46,6 +46,9 @@ pub enum TlsMode {
     Optional,
     /// STARTTLS or nothing: no AUTH, MAIL or message in clear (emNet SECURE_ONLY).
     Required,
+    /// TLS from the first byte (RFC 8314): the handshake comes before the greeting.
+    #[cfg(feature = "ex")]
+    Implicit,
 }
 
 /// What an [`Event`] reports.
@@ -57,6 +60,11 @@ pub enum EventKind {
     Accepted,
     /// A recipient was rejected.
     Rejected,
+    /// A complete reply other than RCPT's and QUIT's, for the report
+    /// (`index` 0 for MAIL's, `usize::MAX` for the others); not a
+    /// `pfCallback` status.
+    #[cfg(feature = "ex")]
+    Reply,
 }
 
 /// Something the application may want to hear about.
@@ -141,6 +149,22 @@ pub struct Engine<'b> {
     now: u32,
     #[cfg(feature = "deadline")]
     since: u32,
+    /// The report (`ex`): allowed AUTH mechanisms (`CAP_PLAIN | CAP_LOGIN`
+    /// bits), AUTH allowed in clear, the code of the reply that decided
+    /// the outcome (0 when the engine decided alone), the enhanced code of
+    /// the reply being read, the step that failed, TLS when DATA was accepted.
+    #[cfg(feature = "ex")]
+    mechs: u8,
+    #[cfg(feature = "ex")]
+    insecure_auth: bool,
+    #[cfg(feature = "ex")]
+    kept: u16,
+    #[cfg(feature = "ex")]
+    enhanced: [u16; 3],
+    #[cfg(feature = "ex")]
+    failed: u8,
+    #[cfg(feature = "ex")]
+    secure_data: bool,
 }
 
 impl<'b> Engine<'b> {
@@ -179,6 +203,18 @@ impl<'b> Engine<'b> {
             now: 0,
             #[cfg(feature = "deadline")]
             since: 0,
+            #[cfg(feature = "ex")]
+            mechs: CAP_PLAIN | CAP_LOGIN,
+            #[cfg(feature = "ex")]
+            insecure_auth: true,
+            #[cfg(feature = "ex")]
+            kept: 0,
+            #[cfg(feature = "ex")]
+            enhanced: [0; 3],
+            #[cfg(feature = "ex")]
+            failed: 0,
+            #[cfg(feature = "ex")]
+            secure_data: false,
         }
     }
 
@@ -221,10 +257,16 @@ impl<'b> Engine<'b> {
             let report = Row::of(self.step).report;
             if report != self.reported {
                 self.reported = report;
+                // With the report (`ex`): the code of the reply behind the
+                // step change, as `src/` tells `pfCallback`.
+                #[cfg(feature = "ex")]
+                let code = self.kept;
+                #[cfg(not(feature = "ex"))]
+                let code = 0;
                 return Action::Event(Event {
                     kind: EventKind::Step,
                     step: report,
-                    code: 0,
+                    code,
                     index: 0,
                     text: b"",
                 });
@@ -412,6 +454,10 @@ impl<'b> Engine<'b> {
         }
         self.code = code;
         self.lines += 1;
+        #[cfg(feature = "ex")]
+        if self.lines == 1 {
+            self.enhanced = enhanced(self.rx.get(start..end).unwrap_or_default(), code);
+        }
         if self.lines > MAX_LINES {
             self.abort(Error::ReplyTooManyLines);
             return None;
@@ -424,7 +470,21 @@ impl<'b> Engine<'b> {
         }
         self.code = 0;
         self.lines = 0;
+        #[cfg(feature = "ex")]
+        let step = self.step;
+        #[cfg(feature = "ex")]
+        if step != QUIT {
+            // QUIT's reply decides nothing; the report keeps the one that did.
+            self.kept = code;
+        }
         let event = self.on_reply(m, code);
+        #[cfg(feature = "ex")]
+        let event = match (event, step) {
+            (None, QUIT) => None,
+            (None, MAIL) => Some((EventKind::Reply, 0)),
+            (None, _) => Some((EventKind::Reply, usize::MAX)),
+            (some, _) => some,
+        };
         // Nothing may follow a reply that hands the turn to the client.
         if self.phase != Phase::Closed && self.rx_pos < self.rx_len {
             #[cfg(feature = "tls")]
@@ -443,7 +503,7 @@ impl<'b> Engine<'b> {
         let row = Row::of(self.step);
         if code == 421 && self.step != QUIT {
             // RFC 5321 §3.8: the server is closing; send nothing more.
-            self.decide(Error::ServiceClosing);
+            self.decide(self.closing_error());
             self.close();
             return None;
         }
@@ -506,10 +566,19 @@ impl<'b> Engine<'b> {
         } else if step == DOT {
             // The 2xx to the final dot: the only success.
             self.outcome = Some(if self.rejected > 0 {
+                #[cfg(feature = "ex")]
+                {
+                    self.failed = Row::of(RCPT).report;
+                }
                 Err(Error::PartialDelivery)
             } else {
                 Ok(())
             });
+        } else if step == DATA {
+            #[cfg(feature = "ex")]
+            {
+                self.secure_data = self.secure;
+            }
         }
         self.unit_sent = 0;
         #[cfg(feature = "tls")]
@@ -526,6 +595,17 @@ impl<'b> Engine<'b> {
         event
     }
 
+    /// The error of a 421: the STARTTLS that TLS depended on was refused,
+    /// or the service is closing.
+    #[inline(always)]
+    fn closing_error(&self) -> Error {
+        #[cfg(feature = "tls")]
+        if self.step == STARTTLS && self.tls == TlsMode::Required {
+            return Error::TlsRefused;
+        }
+        Error::ServiceClosing
+    }
+
     /// `true` for a refused STARTTLS when TLS is optional.
     #[inline(always)]
     fn optional_tls_refused(&self) -> bool {
@@ -539,6 +619,52 @@ impl<'b> Engine<'b> {
     #[cfg(feature = "tls")]
     pub fn set_tls(&mut self, mode: TlsMode) {
         self.tls = mode;
+        #[cfg(feature = "ex")]
+        if mode == TlsMode::Implicit {
+            self.step = STARTTLS;
+            self.phase = Phase::Upgrade;
+        }
+    }
+
+    /// AUTH settings (`ex`): the allowed mechanisms as `IP_SMTPC_AUTH_*`
+    /// bits (PLAIN 1, LOGIN 2: the engine's own bits), and whether AUTH may
+    /// go over a connection without TLS.
+    #[cfg(feature = "ex")]
+    pub fn set_auth(&mut self, mechanisms: u8, insecure: bool) {
+        self.mechs = mechanisms & (CAP_PLAIN | CAP_LOGIN);
+        self.insecure_auth = insecure;
+    }
+
+    /// The report (`ex`): the `IP_SMTPC_STEP_*` that failed
+    /// (`IP_SMTPC_STEP_DONE` after a success), the code of the reply that
+    /// decided the result (0 when the engine decided alone), recipients
+    /// accepted and rejected, and whether the message went over TLS.
+    #[cfg(feature = "ex")]
+    pub fn report(&self) -> (u8, u16, u16, u16, bool) {
+        let step = match self.outcome {
+            Some(Err(_)) => self.failed,
+            _ => Row::of(DONE).report,
+        };
+        (
+            step,
+            self.kept,
+            self.accepted,
+            self.rejected,
+            self.secure_data,
+        )
+    }
+
+    /// RFC 3463 enhanced code (class, subject, detail) of the reply just
+    /// completed, zeros when it had none (`ex`).
+    #[cfg(feature = "ex")]
+    pub fn enhanced(&self) -> [u16; 3] {
+        self.enhanced
+    }
+
+    /// The `IP_SMTPC_STEP_*` the engine is in (for the driver's deadlines).
+    #[cfg(feature = "ex")]
+    pub fn step(&self) -> u8 {
+        Row::of(self.step).report
     }
 
     /// `true` once the connection is under TLS (the driver ends it with pfDowngrade).
@@ -562,6 +688,11 @@ impl<'b> Engine<'b> {
         self.caps = 0;
         self.step = EHLO;
         self.phase = Phase::Send;
+        #[cfg(feature = "ex")]
+        if self.tls == TlsMode::Implicit {
+            self.step = GREETING;
+            self.phase = Phase::Wait;
+        }
         #[cfg(feature = "deadline")]
         {
             self.since = self.now;
@@ -577,7 +708,7 @@ impl<'b> Engine<'b> {
                 return STARTTLS;
             }
             if self.tls == TlsMode::Required {
-                return self.quit(Error::TlsUnavailable);
+                return self.local(Error::TlsUnavailable, Row::of(STARTTLS).report);
             }
         }
         self.auth_or_mail(m)
@@ -586,15 +717,24 @@ impl<'b> Engine<'b> {
     /// TLS settled: AUTH or MAIL.
     #[inline(always)]
     fn auth_or_mail<M: Mail>(&mut self, m: &M) -> u8 {
-        if m.user().is_empty() {
-            MAIL
-        } else if self.caps & CAP_PLAIN != 0 {
+        #[cfg(feature = "ex")]
+        let offered = self.caps & self.mechs;
+        #[cfg(not(feature = "ex"))]
+        let offered = self.caps;
+        let next = if m.user().is_empty() {
+            return MAIL;
+        } else if offered & CAP_PLAIN != 0 {
             PLAIN
-        } else if self.caps & CAP_LOGIN != 0 {
+        } else if offered & CAP_LOGIN != 0 {
             LOGIN
         } else {
-            self.quit(Error::AuthNotSupported)
+            return self.local(Error::AuthNotSupported, Row::of(PLAIN).report);
+        };
+        #[cfg(feature = "ex")]
+        if !self.secure && !self.insecure_auth {
+            return self.local(Error::AuthInsecure, Row::of(PLAIN).report);
         }
+        next
     }
 
     /// Records `e` unless the outcome is decided.
@@ -602,7 +742,26 @@ impl<'b> Engine<'b> {
     fn decide(&mut self, e: Error) {
         if self.outcome.is_none() {
             self.outcome = Some(Err(e));
+            #[cfg(feature = "ex")]
+            {
+                self.failed = Row::of(self.step).report;
+            }
         }
+    }
+
+    /// Records `e`, decided by the engine alone (no reply decided it) at
+    /// the `IP_SMTPC_STEP_*` `report`, and moves to QUIT.
+    fn local(&mut self, e: Error, report: u8) -> u8 {
+        #[cfg(feature = "ex")]
+        if self.outcome.is_none() {
+            self.kept = 0;
+            self.enhanced = [0; 3];
+            self.outcome = Some(Err(e));
+            self.failed = report;
+        }
+        #[cfg(not(feature = "ex"))]
+        let _ = report;
+        self.quit(e)
     }
 
     /// Records `e` and moves to QUIT.
@@ -616,7 +775,10 @@ impl<'b> Engine<'b> {
         // The final dot may have gone out (or the server answered early).
         let unknown =
             self.step == DOT && (self.phase == Phase::Wait || e == Error::UnexpectedReply);
-        self.decide(if unknown { Error::OutcomeUnknown } else { e });
+        self.local(
+            if unknown { Error::OutcomeUnknown } else { e },
+            Row::of(self.step).report,
+        );
         self.close();
     }
 
@@ -647,6 +809,35 @@ const WORDS: [(&[u8], u8); 5] = [
     (b"LOGIN", CAP_LOGIN),
     (b"STARTTLS", CAP_STARTTLS),
 ];
+
+/// RFC 3463 enhanced status code `class.subject.detail` at the start of a
+/// reply line's text, as (class, subject, detail); zeros when absent or of
+/// another class than `code` (`src/reply.rs`: a one-digit class 2, 4 or 5,
+/// then one to three digits each, then a space or the end).
+#[cfg(feature = "ex")]
+fn enhanced(text: &[u8], code: u16) -> [u16; 3] {
+    let (mut parts, mut index, mut digits) = ([0u16; 3], 0usize, 0u8);
+    for &b in text {
+        match b {
+            b'0'..=b'9' if digits < 3 && (index > 0 || digits == 0) => {
+                if let Some(part) = parts.get_mut(index) {
+                    *part = *part * 10 + u16::from(b - b'0');
+                }
+                digits += 1;
+            }
+            b'.' if digits > 0 && index < 2 => {
+                index += 1;
+                digits = 0;
+            }
+            b' ' if digits > 0 && index == 2 => break,
+            _ => return [0; 3],
+        }
+    }
+    if index != 2 || digits == 0 || parts[0] != code / 100 || !matches!(parts[0], 2 | 4 | 5) {
+        return [0; 3];
+    }
+    parts
+}
 
 /// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
 /// among its parameters, or `8BITMIME` (RFC 5321 §4.1.1.1, keywords and
@@ -844,7 +1035,7 @@ mod tests {
         let rcpts: Vec<_> = run
             .events
             .iter()
-            .filter(|e| e.0 != EventKind::Step)
+            .filter(|e| matches!(e.0, EventKind::Accepted | EventKind::Rejected))
             .map(|e| (e.0, e.2, e.3, e.4.as_str()))
             .collect();
         assert_eq!(

@@ -6,6 +6,9 @@
 #![allow(unsafe_code)]
 #![allow(non_snake_case, non_camel_case_types)]
 
+#[cfg(feature = "ex")]
+pub mod ex;
+pub mod info;
 pub mod send;
 pub mod types;
 pub mod view;
