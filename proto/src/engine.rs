@@ -883,6 +883,8 @@ mod tests {
         transcript: String,
         events: Vec<(EventKind, u8, u16, usize, String)>,
         result: Result<(), Error>,
+        /// With `ex`: the enhanced code after each reply event, then the final report.
+        report: Vec<String>,
     }
 
     /// Runs `mail` against server `replies` (one per turn), with a `tx`-byte
@@ -908,6 +910,8 @@ mod tests {
         configure(&mut e);
         let mut transcript = String::new();
         let mut events = Vec::new();
+        #[cfg_attr(not(feature = "ex"), allow(unused_mut))]
+        let mut report = Vec::new();
         let mut replies = replies.iter();
         let mut pending: &[u8] = b"";
         let mut client_turn = false;
@@ -944,19 +948,31 @@ mod tests {
                     pending = &pending[n..];
                     e.received(n);
                 }
-                Action::Event(ev) => events.push((
-                    ev.kind,
-                    ev.step,
-                    ev.code,
-                    ev.index,
-                    String::from_utf8_lossy(ev.text).into_owned(),
-                )),
+                Action::Event(ev) => {
+                    let kind = ev.kind;
+                    events.push((
+                        ev.kind,
+                        ev.step,
+                        ev.code,
+                        ev.index,
+                        String::from_utf8_lossy(ev.text).into_owned(),
+                    ));
+                    #[cfg(feature = "ex")]
+                    if kind != EventKind::Step {
+                        report.push(format!("{:?}", e.enhanced()));
+                    }
+                    #[cfg(not(feature = "ex"))]
+                    let _ = kind;
+                }
                 Action::Done(result) => {
+                    #[cfg(feature = "ex")]
+                    report.push(format!("{:?}", e.report()));
                     return Run {
                         transcript,
                         events,
                         result,
-                    }
+                        report,
+                    };
                 }
                 #[cfg(feature = "tls")]
                 Action::Upgrade => {
@@ -1767,5 +1783,277 @@ mod tests {
         assert!(run
             .transcript
             .contains("C: MAIL FROM:<node@example.test>\r\n"));
+    }
+
+    /// [`exchange_with`] at every chunk size and a few buffer sizes; the
+    /// run must not change.
+    #[cfg(feature = "ex")]
+    fn exchange_ex(m: &TestMail, replies: &[&str], configure: &dyn Fn(&mut Engine<'_>)) -> Run {
+        let reference = exchange_with(m, replies, 256, 256, 4096, configure);
+        let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
+        for chunk in 1..=longest {
+            let run = exchange_with(m, replies, 256, 256, chunk, configure);
+            assert_eq!(run, reference, "chunk {chunk}");
+        }
+        for tx in [8, 13, 64] {
+            let run = exchange_with(m, replies, tx, 128, 7, configure);
+            assert_eq!(run, reference, "tx {tx}");
+        }
+        reference
+    }
+
+    #[cfg(feature = "ex")]
+    #[test]
+    fn report_with_enhanced_codes_per_entry() {
+        let m = TestMail::sample();
+        let run = exchange_ex(
+            &m,
+            &[
+                "220 mx\r\n",
+                "250-mx\r\n250 ENHANCEDSTATUSCODES\r\n",
+                "250 2.1.0 sender ok\r\n",
+                "250 2.1.5 ok\r\n",
+                "550-5.1.1 no such\r\n550 5.1.1 user\r\n",
+                "251 2.1.5 forwarded\r\n",
+                "354 go\r\n",
+                "250 2.0.0 queued as 7\r\n",
+                "221 2.0.0 bye\r\n",
+            ],
+            &|_| {},
+        );
+        assert_eq!(run.result, Err(Error::PartialDelivery));
+        let replies: Vec<_> = run
+            .events
+            .iter()
+            .filter(|e| e.0 != EventKind::Step)
+            .map(|e| (e.0, e.2, e.3, e.4.as_str()))
+            .collect();
+        let none = usize::MAX;
+        assert_eq!(
+            replies,
+            [
+                (EventKind::Reply, 220, none, "mx"),
+                (EventKind::Reply, 250, none, "ENHANCEDSTATUSCODES"),
+                (EventKind::Reply, 250, 0, "2.1.0 sender ok"),
+                (EventKind::Accepted, 250, 1, "2.1.5 ok"),
+                (EventKind::Rejected, 550, 2, "5.1.1 user"),
+                (EventKind::Accepted, 251, 3, "2.1.5 forwarded"),
+                (EventKind::Reply, 354, none, "go"),
+                (EventKind::Reply, 250, none, "2.0.0 queued as 7"),
+            ]
+        );
+        assert_eq!(
+            run.report,
+            [
+                "[0, 0, 0]",
+                "[0, 0, 0]",
+                "[2, 1, 0]",
+                "[2, 1, 5]",
+                "[5, 1, 1]",
+                "[2, 1, 5]",
+                "[0, 0, 0]",
+                "[2, 0, 0]",
+                // Step RCPT for a partial delivery, the dot's 250 decided it.
+                "(7, 250, 2, 1, false)",
+            ]
+        );
+        // Step events carry the code of the reply behind them (as src/ tells pfCallback).
+        let steps: Vec<_> = run
+            .events
+            .iter()
+            .filter(|e| e.0 == EventKind::Step)
+            .map(|e| (e.1, e.2))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (2, 0),
+                (3, 220),
+                (6, 250),
+                (7, 250),
+                (8, 251),
+                (9, 354),
+                (10, 250),
+                (11, 250)
+            ]
+        );
+    }
+
+    #[cfg(feature = "ex")]
+    #[test]
+    fn enhanced_codes_as_src_parses_them() {
+        assert_eq!(enhanced(b"5.1.1 no such user", 550), [5, 1, 1]);
+        assert_eq!(enhanced(b"2.0.0", 250), [2, 0, 0]);
+        assert_eq!(enhanced(b"4.7.999 x", 451), [4, 7, 999]);
+        for bad in [
+            &b"5.1.1 x"[..],
+            b"25.1.1 x",
+            b"5.1 x",
+            b"5.1.1000 x",
+            b"5..1 x",
+            b"5.1.1x",
+            b"x 5.1.1",
+            b"",
+            b"3.1.1 x",
+        ] {
+            assert_eq!(enhanced(bad, 250), [0; 3], "{bad:?}");
+        }
+        assert_eq!(enhanced(b"3.1.1 x", 354), [0; 3]);
+        assert_eq!(enhanced(b"5.1.1 x", 550), [5, 1, 1]);
+    }
+
+    #[cfg(feature = "ex")]
+    #[test]
+    fn auth_mechanisms_and_the_insecure_auth_opt_in() {
+        let mut m = TestMail::sample();
+        m.user = "user";
+        m.password = "pass";
+        let replies = [
+            "220 mx\r\n",
+            "250-mx\r\n250 AUTH PLAIN LOGIN\r\n",
+            "334 VXNlcm5hbWU6\r\n",
+            "334 UGFzc3dvcmQ6\r\n",
+            "235 ok\r\n",
+        ];
+        // LOGIN only, although PLAIN is offered and preferred.
+        let run = exchange_ex(&m, &replies, &|e| e.set_auth(2, true));
+        assert!(
+            run.transcript
+                .contains("C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\n"),
+            "{}",
+            run.transcript
+        );
+        // Nothing allowed in common: AUTH_NOT_SUPPORTED, decided locally at AUTH.
+        let run = exchange_ex(
+            &m,
+            &["220 mx\r\n", "250-mx\r\n250 AUTH LOGIN\r\n", "221 bye\r\n"],
+            &|e| e.set_auth(1, true),
+        );
+        assert_eq!(run.result, Err(Error::AuthNotSupported));
+        assert_eq!(run.report.last().unwrap(), "(5, 0, 0, 0, false)");
+        assert!(run.transcript.ends_with("C: QUIT\r\nS: 221 bye\r\n"));
+        // AUTH in clear refused: only EHLO and QUIT go out.
+        let run = exchange_ex(
+            &m,
+            &["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "221 bye\r\n"],
+            &|e| e.set_auth(3, false),
+        );
+        assert_eq!(run.result, Err(Error::AuthInsecure));
+        assert_eq!(run.report.last().unwrap(), "(5, 0, 0, 0, false)");
+        assert_eq!(
+            run.transcript,
+            "S: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 AUTH PLAIN\r\nC: QUIT\r\nS: 221 bye\r\n"
+        );
+        // Under TLS it goes ahead.
+        let run = exchange_ex(
+            &m,
+            &[
+                "220 mx\r\n",
+                "250-mx\r\n250 STARTTLS\r\n",
+                "220 go\r\n",
+                "250-mx\r\n250 AUTH PLAIN\r\n",
+                "235 ok\r\n",
+            ],
+            &|e| {
+                e.set_tls(TlsMode::Required);
+                e.set_auth(3, false)
+            },
+        );
+        assert!(
+            run.transcript.contains("C: AUTH PLAIN "),
+            "{}",
+            run.transcript
+        );
+    }
+
+    #[cfg(feature = "ex")]
+    #[test]
+    fn implicit_tls_before_the_greeting() {
+        let m = TestMail::sample();
+        let replies = [
+            "220 mx\r\n",
+            "250-mx\r\n250 STARTTLS\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+            "221 bye\r\n",
+        ];
+        let run = exchange_ex(&m, &replies, &|e| e.set_tls(TlsMode::Implicit));
+        assert_eq!(run.result, Ok(()));
+        assert!(
+            run.transcript
+                .starts_with("[TLS]\r\nS: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 STARTTLS\r\nC: MAIL FROM:"),
+            "{}",
+            run.transcript
+        );
+        assert_eq!(steps(&run)[..3], [4, 2, 3]);
+        assert_eq!(run.report.last().unwrap(), "(11, 250, 3, 0, true)");
+        // A failed handshake: nothing sent, TLS_HANDSHAKE at STARTTLS.
+        let run = exchange_ex(&m, &["TLS FAILS"], &|e| e.set_tls(TlsMode::Implicit));
+        assert_eq!(run.result, Err(Error::TlsHandshake));
+        assert_eq!(run.transcript, "[TLS]\r\n");
+        assert_eq!(run.report.last().unwrap(), "(4, 0, 0, 0, false)");
+    }
+
+    #[cfg(feature = "ex")]
+    #[test]
+    fn report_of_local_and_reply_decisions() {
+        let m = TestMail::sample();
+        // Refused by a reply: the step and code of that reply.
+        let run = exchange_ex(
+            &m,
+            &[
+                "220 mx\r\n",
+                "250 mx\r\n",
+                "553 5.1.8 bad sender\r\n",
+                "221 bye\r\n",
+            ],
+            &|_| {},
+        );
+        assert_eq!(run.result, Err(Error::SenderRejected));
+        assert_eq!(run.report.last().unwrap(), "(6, 553, 0, 0, false)");
+        // Malformed reply: decided locally, no code kept.
+        let run = exchange_ex(&m, &["220 mx\r\n", "250 mx\r\n", "25x\r\n"], &|_| {});
+        assert_eq!(run.result, Err(Error::ReplySyntax));
+        assert_eq!(run.report.last().unwrap(), "(6, 0, 0, 0, false)");
+        // Lost after the dot: outcome unknown at END_OF_DATA.
+        let run = exchange_ex(
+            &m,
+            &[
+                "220 mx\r\n",
+                "250 mx\r\n",
+                "250 ok\r\n",
+                "250 a\r\n",
+                "250 b\r\n",
+                "250 c\r\n",
+                "354 go\r\n",
+            ],
+            &|_| {},
+        );
+        assert_eq!(run.result, Err(Error::OutcomeUnknown));
+        assert_eq!(run.report.last().unwrap(), "(9, 0, 3, 0, false)");
+        // 421 to a required STARTTLS is TLS_REFUSED (as src/).
+        let run = exchange_ex(
+            &m,
+            &[
+                "220 mx\r\n",
+                "250-mx\r\n250 STARTTLS\r\n",
+                "421 4.3.2 closing\r\n",
+            ],
+            &|e| e.set_tls(TlsMode::Required),
+        );
+        assert_eq!(run.result, Err(Error::TlsRefused));
+        assert_eq!(run.report.last().unwrap(), "(4, 421, 0, 0, false)");
+        // QUIT's reply is never kept.
+        let run = exchange_ex(
+            &m,
+            &["220 mx\r\n", "554 no\r\n", "554 no\r\n", "500 x\r\n"],
+            &|_| {},
+        );
+        assert_eq!(run.result, Err(Error::HeloRejected));
+        assert_eq!(run.report.last().unwrap(), "(3, 554, 0, 0, false)");
     }
 }

@@ -300,3 +300,158 @@ fn to_cc_bcc_with_auth_delivered_byte_for_byte() {
         );
     }
 }
+
+/// Milliseconds since the first call (the deadline clock of the SendEx case).
+#[cfg(feature = "ex")]
+unsafe extern "C" fn clock_ms() -> u32 {
+    thread_local!(static START: Instant = Instant::now());
+    START.with(|s| s.elapsed().as_millis() as u32)
+}
+
+#[cfg(feature = "ex")]
+unsafe extern "C" fn set_timeout(_sock: SMTPC_SOCKET, ms: u32) {
+    TOLD.with(|t| t.borrow_mut().push(ms));
+}
+
+#[cfg(feature = "ex")]
+thread_local! {
+    static TOLD: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
+
+#[cfg(feature = "ex")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
+fn send_ex_reports_each_recipient_with_enhanced_codes() {
+    use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
+    use ip_smtpc::Error;
+    let (Ok(port), Ok(maildir), Ok(domain), Ok(user), Ok(pass)) = (
+        std::env::var("SMTPC_TB_PORT_CLEARAUTH"),
+        std::env::var("SMTPC_TB_MAILDIR"),
+        std::env::var("SMTPC_TB_DOMAIN"),
+        std::env::var("SMTPC_TB_USER"),
+        std::env::var("SMTPC_TB_PASS"),
+    ) else {
+        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
+    };
+    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
+    let token = format!(
+        "proto-ex-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let c = |s: &str| CString::new(s).unwrap();
+    let names = [
+        c(&format!("sender@{domain}")),
+        c(&format!("alice@{domain}")),
+        c(&format!("nobody-{}@{domain}", std::process::id())),
+        c(&format!("bob@{domain}")),
+    ];
+    let addrs: Vec<IP_SMTPC_MAIL_ADDR> = names
+        .iter()
+        .zip([4, 1, 1, 2])
+        .map(|(a, t)| IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: a.as_ptr(),
+            Type: t,
+        })
+        .collect();
+    let (subject, body) = (c(&format!("Report {token}")), c("report test\n"));
+    let msg = IP_SMTPC_MESSAGE {
+        sSubject: subject.as_ptr(),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+    let (server, user, pass) = (c("127.0.0.1"), c(&user), c(&pass));
+    let mta = IP_SMTPC_MTA {
+        sServer: server.as_ptr(),
+        sUser: user.as_ptr(),
+        sPass: pass.as_ptr(),
+        SecPolicy: 0,
+    };
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    let mut results = [IP_SMTPC_RCPT_RESULT::default(); 4];
+    // SAFETY: all-zero is a valid IP_SMTPC_REPORT (NULL pointers, zero counts).
+    let mut report: IP_SMTPC_REPORT = unsafe { std::mem::zeroed() };
+    report.paResult = results.as_mut_ptr();
+    report.NumResults = 4;
+    // SAFETY: all-zero is valid; OptionsInit fills it.
+    let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
+    // SAFETY: a writable IP_SMTPC_OPTIONS.
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+    o.pReport = &mut report;
+
+    // By default no AUTH in clear: only EHLO and QUIT go out.
+    WIRE.with(|w| w.take());
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 4, &msg, &mta, std::ptr::null(), &o) };
+    assert_eq!(r, Error::AuthInsecure as c_int);
+    assert_eq!(
+        String::from_utf8_lossy(&WIRE.with(|w| w.take())),
+        "EHLO ip-smtpc.test\r\nQUIT\r\n"
+    );
+    assert_eq!((report.Step, report.ReplyCode), (5, 0));
+
+    // Opted in, with a 20 s deadline on the millisecond clock.
+    o.AllowInsecureAuth = 1;
+    o.ReplyTimeoutMs = 20_000;
+    o.pfGetTimeMs = Some(clock_ms);
+    o.pfSetTimeout = Some(set_timeout);
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 4, &msg, &mta, std::ptr::null(), &o) };
+    let wire = String::from_utf8_lossy(&WIRE.with(|w| w.take())).into_owned();
+    assert_eq!(r, Error::PartialDelivery as c_int, "{wire}");
+    assert_eq!(report.Result, r);
+    assert_eq!(
+        (
+            report.Step,
+            report.Secure,
+            report.ReplyCode,
+            report.NumAccepted,
+            report.NumRejected
+        ),
+        (IP_SMTPC_STEP_RCPT, 0, 250, 2, 1)
+    );
+    // SAFETY: NUL-terminated by the library.
+    let text = unsafe { std::ffi::CStr::from_ptr(report.acReply.as_ptr()) };
+    assert!(
+        text.to_str().unwrap().starts_with("2.0.0 Ok: queued"),
+        "{text:?}"
+    );
+    let e = |code, c, s, d| IP_SMTPC_RCPT_RESULT {
+        ReplyCode: code,
+        EnhancedClass: c,
+        EnhancedSubject: s,
+        EnhancedDetail: d,
+    };
+    assert_eq!(
+        results,
+        [
+            e(250, 2, 1, 0),
+            e(250, 2, 1, 5),
+            e(550, 5, 1, 1),
+            e(250, 2, 1, 5)
+        ]
+    );
+    let told = TOLD.with(|t| t.take());
+    assert!(
+        told.len() > 10 && told.iter().all(|&ms| (1..=20_000).contains(&ms)),
+        "{told:?}"
+    );
+    let maildir = PathBuf::from(maildir);
+    for mailbox in ["alice", "bob"] {
+        let stored = delivered(&maildir, mailbox, &token);
+        assert!(String::from_utf8_lossy(&stored).contains("report test"));
+    }
+}
