@@ -21,6 +21,12 @@ pub const MAX_TEXT: usize = 900;
 pub const MAX_DOMAIN: usize = 255;
 /// Longest body line without its CR LF (RFC 5322 §2.1.1).
 pub const MAX_LINE: usize = 998;
+/// Longest extra header name (`src/limits.rs`).
+#[cfg(feature = "headers")]
+pub const MAX_HEADER_NAME: usize = 76;
+/// Longest extra header line: name, ':', value (`IP_SMTPC_MAX_HEADER_LEN`).
+#[cfg(feature = "headers")]
+pub const MAX_HEADER: usize = 977;
 
 /// What the pass learned: the content hash and whether the body is 8-bit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +124,56 @@ fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
     Ok(())
 }
 
+/// The fields the library writes itself: an extra header may not repeat
+/// one (`src/message/header.rs`).
+#[cfg(feature = "headers")]
+const OWN_FIELDS: [&[u8]; 12] = [
+    b"Date",
+    b"From",
+    b"Sender",
+    b"Reply-To",
+    b"To",
+    b"Cc",
+    b"Bcc",
+    b"Subject",
+    b"Message-ID",
+    b"MIME-Version",
+    b"Content-Type",
+    b"Content-Transfer-Encoding",
+];
+
+/// Reply-To (an address) and the extra header lines: a name of 1 to 76
+/// printable characters other than ':' and not one of [`OWN_FIELDS`], then
+/// ':' and a value of at most [`MAX_TEXT`] without control characters
+/// (TAB allowed) or, until RFC 2047 is built, 8-bit bytes.
+#[cfg(feature = "headers")]
+fn headers<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
+    let r = m.reply_to();
+    if !r.is_empty() {
+        address(r, hash, false).map_err(|_| Error::InvalidHeader)?;
+    }
+    for i in 0..m.headers() {
+        let line = m.header(i).ok_or(Error::InvalidHeader)?;
+        let colon = line
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or(Error::InvalidHeader)?;
+        let (name, value) = line.split_at(colon);
+        let good_name = (1..=MAX_HEADER_NAME).contains(&name.len())
+            && name.iter().all(|&b| (33..=126).contains(&b));
+        if !good_name || OWN_FIELDS.iter().any(|own| own.eq_ignore_ascii_case(name)) {
+            return Err(Error::InvalidHeader);
+        }
+        text(
+            value.get(1..).unwrap_or_default(),
+            hash,
+            MAX_TEXT * 2,
+            Error::InvalidHeader,
+        )?;
+    }
+    Ok(())
+}
+
 /// Validates everything and hashes it with `time` and `salt` (the caller's
 /// stack address: two concurrent sends of the same mail differ).
 #[inline(always)]
@@ -167,6 +223,8 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         scan(&t.to_le_bytes(), &mut hash);
     }
     scan(&salt.to_le_bytes(), &mut hash);
+    #[cfg(feature = "headers")]
+    headers(m, &mut hash)?;
     let body = scan(m.body(), &mut hash);
     if body.longest > MAX_LINE {
         return Err(Error::InvalidBody);
@@ -281,5 +339,57 @@ mod tests {
         assert!(check(&m, None, 0).unwrap().eight_bit);
         m.entries[0].1 = Some("");
         assert!(check(&m, None, 0).is_ok(), "null sender");
+    }
+
+    #[cfg(feature = "headers")]
+    #[test]
+    fn extra_headers_and_reply_to_as_src_checks_them() {
+        let ok = |h: &'static str| {
+            let mut m = TestMail::sample();
+            m.headers = vec![h];
+            check(&m, None, 0).map(|_| ())
+        };
+        assert_eq!(ok("X-Prio: 2"), Ok(()));
+        assert_eq!(ok("X-Empty:"), Ok(()));
+        assert_eq!(ok("X-Tab:\tx"), Ok(()));
+        let long_name: &'static str = Box::leak(format!("{}: v", "N".repeat(76)).into_boxed_str());
+        assert_eq!(ok(long_name), Ok(()));
+        let longer: &'static str = Box::leak(format!("{}: v", "N".repeat(77)).into_boxed_str());
+        let long_value: &'static str = Box::leak(format!("X:{}", "v".repeat(901)).into_boxed_str());
+        let too_long: &'static str = Box::leak(format!("X: {}", "v".repeat(975)).into_boxed_str());
+        for bad in [
+            "no colon",
+            ": empty name",
+            "Sp ace: v",
+            "subject: again",
+            "REPLY-TO: x@y.test",
+            "Content-Type: text/html",
+            "X-CR: a\rb",
+            "X-LF: a\nb",
+            "X-Nul: a\0b",
+            "X-8bit: caf\u{e9}",
+            longer,
+            long_value,
+            too_long,
+        ] {
+            assert_eq!(ok(bad), Err(Error::InvalidHeader), "{bad:?}");
+        }
+        for bad in ["not an address", "a@", "a b@c.test", "x\r\n@y.test"] {
+            let mut m = TestMail::sample();
+            m.reply_to = bad;
+            assert_eq!(
+                check(&m, None, 0).unwrap_err(),
+                Error::InvalidHeader,
+                "{bad}"
+            );
+        }
+        // Both are part of the Message-ID hash.
+        let base = check(&TestMail::sample(), None, 0).unwrap().hash;
+        let mut m = TestMail::sample();
+        m.reply_to = "r@example.test";
+        assert_ne!(check(&m, None, 0).unwrap().hash, base);
+        let mut m = TestMail::sample();
+        m.headers = vec!["X-A: 1"];
+        assert_ne!(check(&m, None, 0).unwrap().hash, base);
     }
 }

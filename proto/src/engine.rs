@@ -35,6 +35,9 @@ const CAP_8BIT: u8 = 4;
 const CAP_AUTH: u8 = 8;
 /// The server offers STARTTLS.
 const CAP_STARTTLS: u8 = 16;
+/// The server offers SIZE.
+#[cfg(feature = "size")]
+const CAP_SIZE: u8 = 32;
 
 /// How the engine uses TLS (`tls` feature).
 #[cfg(feature = "tls")]
@@ -165,6 +168,11 @@ pub struct Engine<'b> {
     failed: u8,
     #[cfg(feature = "ex")]
     secure_data: bool,
+    /// SIZE (`size`): the server's limit (0 = none) and the message size.
+    #[cfg(feature = "size")]
+    limit: u32,
+    #[cfg(feature = "size")]
+    size: u32,
 }
 
 impl<'b> Engine<'b> {
@@ -215,6 +223,10 @@ impl<'b> Engine<'b> {
             failed: 0,
             #[cfg(feature = "ex")]
             secure_data: false,
+            #[cfg(feature = "size")]
+            limit: 0,
+            #[cfg(feature = "size")]
+            size: 0,
         }
     }
 
@@ -428,6 +440,11 @@ impl<'b> Engine<'b> {
                 let i = if row.arg == Arg::Sender { 0 } else { self.rcpt };
                 w.put(m.entry(i).addr.unwrap_or_default());
                 w.byte(b'>');
+                #[cfg(feature = "size")]
+                if row.arg == Arg::Sender && self.caps & CAP_SIZE != 0 {
+                    w.put(b" SIZE=");
+                    w.num(self.size, 1);
+                }
                 if row.arg == Arg::Sender && self.checked.eight_bit && self.caps & CAP_8BIT != 0 {
                     w.put(b" BODY=8BITMIME");
                 }
@@ -463,7 +480,13 @@ impl<'b> Engine<'b> {
             return None;
         }
         if self.step == EHLO && self.lines > 1 && code / 100 == 2 {
-            self.caps |= capabilities(self.rx.get(start..end).unwrap_or_default());
+            let text = self.rx.get(start..end).unwrap_or_default();
+            self.caps |= capabilities(text);
+            #[cfg(feature = "size")]
+            if let Some(limit) = size_keyword(text) {
+                self.caps |= CAP_SIZE;
+                self.limit = limit;
+            }
         }
         if !last {
             return None;
@@ -581,6 +604,10 @@ impl<'b> Engine<'b> {
             }
         }
         self.unit_sent = 0;
+        #[cfg(feature = "size")]
+        if next == MAIL && step != MAIL {
+            next = self.before_mail(m);
+        }
         #[cfg(feature = "tls")]
         if next == UPGRADE {
             self.phase = Phase::Upgrade;
@@ -737,6 +764,21 @@ impl<'b> Engine<'b> {
         next
     }
 
+    /// Measures the message (header and stuffed body, without the end-of-data
+    /// line, RFC 1870 §3) for SIZE= and refuses it before MAIL when it exceeds
+    /// the server's limit (`size`).
+    #[cfg(feature = "size")]
+    fn before_mail<M: Mail>(&mut self, m: &M) -> u8 {
+        let mut w = Writer::new(&mut [], 0);
+        crate::header::put(&mut w, m, self.checked);
+        let size = w.total() + crate::body::wire_len(m.body());
+        self.size = u32::try_from(size).unwrap_or(u32::MAX);
+        if self.caps & CAP_SIZE != 0 && self.limit != 0 && self.size > self.limit {
+            return self.local(Error::MessageTooBig, Row::of(MAIL).report);
+        }
+        MAIL
+    }
+
     /// Records `e` unless the outcome is decided.
     #[inline(never)]
     fn decide(&mut self, e: Error) {
@@ -837,6 +879,32 @@ fn enhanced(text: &[u8], code: u16) -> [u16; 3] {
         return [0; 3];
     }
     parts
+}
+
+/// The limit of an EHLO `SIZE` line (`src/ehlo.rs`): `Some(0)` for SIZE
+/// without a usable number, `None` for another keyword. The number is
+/// decimal digits only and saturates.
+#[cfg(feature = "size")]
+fn size_keyword(text: &[u8]) -> Option<u32> {
+    let (keyword, rest) = text.split_at_checked(4)?;
+    if !keyword.eq_ignore_ascii_case(b"SIZE")
+        || rest.first().is_some_and(|&b| b != b' ' && b != b'=')
+    {
+        return None;
+    }
+    let (mut limit, mut digits) = (0u32, false);
+    for &b in rest {
+        match b {
+            b'0'..=b'9' => {
+                limit = limit.saturating_mul(10).saturating_add(u32::from(b - b'0'));
+                digits = true;
+            }
+            b' ' | b'=' if !digits => {}
+            b' ' => break,
+            _ => return Some(0),
+        }
+    }
+    Some(limit)
 }
 
 /// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
@@ -2055,5 +2123,73 @@ mod tests {
         );
         assert_eq!(run.result, Err(Error::HeloRejected));
         assert_eq!(run.report.last().unwrap(), "(3, 554, 0, 0, false)");
+    }
+
+    #[cfg(all(feature = "size", feature = "ex"))]
+    #[test]
+    fn size_declared_when_offered_and_refused_over_the_limit() {
+        let m = TestMail::sample();
+        let rest = [
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+            "221 bye\r\n",
+        ];
+        let with = |ehlo: &'static str| {
+            let mut replies = vec!["220 mx\r\n", ehlo];
+            replies.extend(rest);
+            exchange_ex(&m, &replies, &|_| {})
+        };
+        let run = with("250-mx\r\n250-size  100000\r\n250 8BITMIME\r\n");
+        assert_eq!(run.result, Ok(()));
+        // The size is the header and the stuffed body without ".\r\n".
+        let t = &run.transcript;
+        let message =
+            &t[t.find("S: 354 go\r\nC: ").unwrap() + 14..t.find("\r\n.\r\n").unwrap() + 2];
+        let mail = format!(
+            "C: MAIL FROM:<node@example.test> SIZE={}\r\n",
+            message.len()
+        );
+        assert!(t.contains(&mail), "{t}");
+        // SIZE without a number: declared, no limit.
+        let run = with("250-mx\r\n250 SIZE\r\n");
+        assert!(run.transcript.contains(&mail), "{}", run.transcript);
+        // Not offered: not declared.
+        let run = with("250-mx\r\n250 SIZEX 10\r\n");
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test>\r\n"));
+        // Over the limit: refused before MAIL, decided locally at MAIL.
+        let limit = message.len() - 1;
+        let ehlo: &'static str =
+            Box::leak(format!("250-mx\r\n250 SIZE {limit}\r\n").into_boxed_str());
+        let run = exchange_ex(&m, &["220 mx\r\n", ehlo, "221 bye\r\n"], &|_| {});
+        assert_eq!(run.result, Err(Error::MessageTooBig));
+        assert!(run.transcript.ends_with("C: QUIT\r\nS: 221 bye\r\n"));
+        assert!(!run.transcript.contains("MAIL"));
+        assert_eq!(run.report.last().unwrap(), "(6, 0, 0, 0, false)");
+        // At the limit it goes.
+        let ehlo: &'static str =
+            Box::leak(format!("250-mx\r\n250 SIZE {}\r\n", limit + 1).into_boxed_str());
+        let mut replies = vec!["220 mx\r\n", ehlo];
+        replies.extend(rest);
+        assert_eq!(exchange_ex(&m, &replies, &|_| {}).result, Ok(()));
+    }
+
+    #[cfg(feature = "size")]
+    #[test]
+    fn size_keyword_as_src_reads_it() {
+        assert_eq!(size_keyword(b"SIZE 10240000"), Some(10_240_000));
+        assert_eq!(size_keyword(b"size  77"), Some(77));
+        assert_eq!(size_keyword(b"SIZE=1"), Some(1));
+        assert_eq!(size_keyword(b"SIZE"), Some(0));
+        assert_eq!(size_keyword(b"SIZE 0"), Some(0));
+        assert_eq!(size_keyword(b"SIZE abc"), Some(0));
+        assert_eq!(size_keyword(b"SIZE 99999999999"), Some(u32::MAX));
+        assert_eq!(size_keyword(b"SIZEX 1"), None);
+        assert_eq!(size_keyword(b"8BITMIME"), None);
     }
 }

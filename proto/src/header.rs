@@ -54,6 +54,22 @@ fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
     }
 }
 
+/// Writes the extra header lines as `src/` does: the name, ": ", the value
+/// without one leading space.
+#[cfg(feature = "headers")]
+fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
+    for i in 0..m.headers() {
+        let line = m.header(i).unwrap_or_default();
+        let colon = line.iter().position(|&b| b == b':').unwrap_or(line.len());
+        let (name, value) = line.split_at(colon);
+        let value = value.get(1..).unwrap_or_default();
+        w.put(name);
+        w.put(b": ");
+        w.put(value.strip_prefix(b" ").unwrap_or(value));
+        w.put(b"\r\n");
+    }
+}
+
 /// Writes the header block and the empty line after it.
 pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     if c.time != 0 {
@@ -66,6 +82,12 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
         w.put(b"From: ");
         mailbox(w, from.name, addr);
         w.put(b"\r\n");
+    }
+    #[cfg(feature = "headers")]
+    if !m.reply_to().is_empty() {
+        w.put(b"Reply-To: <");
+        w.put(m.reply_to());
+        w.put(b">\r\n");
     }
     list(w, m, TO, b"To: ");
     list(w, m, CC, b"Cc: ");
@@ -87,7 +109,14 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     }
     w.byte(b'@');
     w.put(own_domain(m));
+    #[cfg(not(feature = "headers"))]
     w.put(b">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
+    #[cfg(feature = "headers")]
+    {
+        w.put(b">\r\n");
+        extra(w, m);
+        w.put(b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
+    }
     w.put(if c.eight_bit {
         b"8bit\r\n\r\n"
     } else {
@@ -147,6 +176,38 @@ mod tests {
             std::str::from_utf8(&buf[..n]).unwrap(),
             "Message-ID: <0000000000000001@localhost.invalid>\r\nMIME-Version: 1.0\r\n\
              Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        );
+    }
+
+    #[cfg(feature = "headers")]
+    #[test]
+    fn reply_to_after_from_and_extra_lines_after_the_message_id() {
+        let mut m = TestMail::sample();
+        m.reply_to = "desk@example.test";
+        m.headers = vec!["X-Prio:  2", "X-Empty:", "X-Id:7"];
+        let c = Checked {
+            hash: 1,
+            time: 0,
+            eight_bit: false,
+        };
+        let mut buf = vec![0u8; 1024];
+        let mut w = Writer::new(&mut buf, 0);
+        put(&mut w, &m, &c);
+        let n = w.len();
+        assert_eq!(
+            std::str::from_utf8(&buf[..n]).unwrap(),
+            "From: \"Node\" <node@example.test>\r\n\
+             Reply-To: <desk@example.test>\r\n\
+             To: \"Ops\" <ops@example.test>\r\n\
+             Cc: <arc@example.test>\r\n\
+             Subject: Alarm\r\n\
+             Message-ID: <0000000000000001@example.test>\r\n\
+             X-Prio:  2\r\n\
+             X-Empty: \r\n\
+             X-Id: 7\r\n\
+             MIME-Version: 1.0\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\
+             Content-Transfer-Encoding: 7bit\r\n\r\n"
         );
     }
 }

@@ -46,6 +46,16 @@ pub trait Mail {
     fn domain(&self) -> &[u8];
     /// Time zone `+HHMM`, empty = `-0000`.
     fn timezone(&self) -> &[u8];
+    /// Reply-To address, empty = none (`headers`).
+    #[cfg(feature = "headers")]
+    fn reply_to(&self) -> &[u8];
+    /// Extra header lines "Name: value" (`headers`).
+    #[cfg(feature = "headers")]
+    fn headers(&self) -> usize;
+    /// Extra header line `i`; `None` when it is longer than
+    /// `IP_SMTPC_MAX_HEADER_LEN` (an unterminated string reads as too long).
+    #[cfg(feature = "headers")]
+    fn header(&self, i: usize) -> Option<&[u8]>;
 }
 
 /// The domain of EHLO and Message-ID: the caller's, else the sender's,
@@ -82,6 +92,8 @@ pub mod test {
         pub password: &'static str,
         pub domain: &'static str,
         pub timezone: &'static str,
+        pub reply_to: &'static str,
+        pub headers: Vec<&'static str>,
     }
 
     impl TestMail {
@@ -133,6 +145,21 @@ pub mod test {
         }
         fn timezone(&self) -> &[u8] {
             self.timezone.as_bytes()
+        }
+        #[cfg(feature = "headers")]
+        fn reply_to(&self) -> &[u8] {
+            self.reply_to.as_bytes()
+        }
+        #[cfg(feature = "headers")]
+        fn headers(&self) -> usize {
+            self.headers.len()
+        }
+        #[cfg(feature = "headers")]
+        fn header(&self, i: usize) -> Option<&[u8]> {
+            self.headers
+                .get(i)
+                .map(|h| h.as_bytes())
+                .filter(|h| h.len() <= crate::check::MAX_HEADER)
         }
     }
 

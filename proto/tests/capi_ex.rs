@@ -585,3 +585,90 @@ fn deadlines_tell_the_hooks_the_time_left_and_end_the_call() {
     assert_eq!((r.Step, r.ReplyCode), (6, 0));
     assert!(with(|b| !b.log.iter().any(|l| l.starts_with("timeout"))));
 }
+
+#[cfg(feature = "headers")]
+#[test]
+fn extra_headers_and_reply_to_through_the_options() {
+    let m = mail(false, 0);
+    let lines = [
+        CString::new("X-Prio: 2").unwrap(),
+        CString::new("X-Id:7").unwrap(),
+    ];
+    let ptrs = [lines[0].as_ptr(), lines[1].as_ptr()];
+    let reply_to = CString::new("desk@d.test").unwrap();
+    let o = IP_SMTPC_OPTIONS {
+        pasHeader: ptrs.as_ptr(),
+        NumHeaders: 2,
+        sReplyTo: reply_to.as_ptr(),
+        ..options()
+    };
+    let script = [
+        "220 mx\r\n",
+        EHLO,
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "354 go\r\n",
+        "250 ok\r\n",
+        "221 bye\r\n",
+    ];
+    assert_eq!(run(&m, Some(&o), &script), 0);
+    let wire = with(|b| b.wire.clone());
+    assert!(
+        wire.contains("From: <a@b.test>\r\nReply-To: <desk@d.test>\r\nTo: <c@d.test>\r\n"),
+        "{wire}"
+    );
+    assert!(
+        wire.contains("@b.test>\r\nX-Prio: 2\r\nX-Id: 7\r\nMIME-Version: 1.0\r\n"),
+        "{wire}"
+    );
+    // Refused before anything is connected.
+    let bad = CString::new("Subject: twice").unwrap();
+    let null = [std::ptr::null(), ptrs[0]];
+    let bad_ptrs = [ptrs[0], bad.as_ptr()];
+    let not_an_address = CString::new("desk").unwrap();
+    for (o, expected) in [
+        (
+            IP_SMTPC_OPTIONS {
+                pasHeader: std::ptr::null(),
+                NumHeaders: 1,
+                ..options()
+            },
+            Error::NullPointer,
+        ),
+        (
+            IP_SMTPC_OPTIONS {
+                pasHeader: bad_ptrs.as_ptr(),
+                NumHeaders: 2,
+                ..options()
+            },
+            Error::InvalidHeader,
+        ),
+        (
+            IP_SMTPC_OPTIONS {
+                pasHeader: null.as_ptr(),
+                NumHeaders: 2,
+                ..options()
+            },
+            Error::InvalidHeader,
+        ),
+        (
+            IP_SMTPC_OPTIONS {
+                sReplyTo: not_an_address.as_ptr(),
+                ..options()
+            },
+            Error::InvalidHeader,
+        ),
+    ] {
+        assert_eq!(run(&m, Some(&o), &script), expected as c_int);
+        assert!(with(|b| b.log.is_empty()));
+    }
+    // NULL pasHeader with no count is no header.
+    let o = IP_SMTPC_OPTIONS {
+        pasHeader: std::ptr::null(),
+        NumHeaders: 0,
+        ..options()
+    };
+    assert_eq!(run(&m, Some(&o), &script), 0);
+}

@@ -455,3 +455,114 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
         assert!(String::from_utf8_lossy(&stored).contains("report test"));
     }
 }
+
+/// SIZE against the small port (limit `SMTPC_TB_SIZE_LIMIT_SMALL`): a message
+/// over it is refused before MAIL; one under it declares its exact size and,
+/// with Reply-To and extra header lines, is delivered byte for byte.
+#[cfg(all(feature = "headers", feature = "size"))]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
+fn size_declared_and_enforced_extra_headers_delivered() {
+    use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
+    use ip_smtpc::Error;
+    let (Ok(port), Ok(maildir), Ok(domain), Ok(limit)) = (
+        std::env::var("SMTPC_TB_PORT_SMALL"),
+        std::env::var("SMTPC_TB_MAILDIR"),
+        std::env::var("SMTPC_TB_DOMAIN"),
+        std::env::var("SMTPC_TB_SIZE_LIMIT_SMALL"),
+    ) else {
+        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
+    };
+    let limit: usize = limit.parse().unwrap();
+    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
+    let token = format!(
+        "proto-size-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let c = |s: &str| CString::new(s).unwrap();
+    let (from, to) = (c(&format!("sender@{domain}")), c(&format!("dave@{domain}")));
+    let addrs = [
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: from.as_ptr(),
+            Type: 4,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: to.as_ptr(),
+            Type: 1,
+        },
+    ];
+    let subject = c(&format!("Size {token}"));
+    let big = c(&"0123456789abcdef\n".repeat(limit / 17 + 10));
+    let small = c("short\n.dot\n");
+    let server = c("127.0.0.1");
+    let mta = IP_SMTPC_MTA {
+        sServer: server.as_ptr(),
+        sUser: std::ptr::null(),
+        sPass: std::ptr::null(),
+        SecPolicy: 0,
+    };
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    let lines = [c("X-Device: pump-3"), c("X-Token:  spaced")];
+    let ptrs = [lines[0].as_ptr(), lines[1].as_ptr()];
+    let reply_to = c(&format!("desk@{domain}"));
+    // SAFETY: all-zero is valid; OptionsInit fills it.
+    let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
+    // SAFETY: a writable IP_SMTPC_OPTIONS.
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+    o.pasHeader = ptrs.as_ptr();
+    o.NumHeaders = 2;
+    o.sReplyTo = reply_to.as_ptr();
+    let msg = |body: &CString| IP_SMTPC_MESSAGE {
+        sSubject: subject.as_ptr(),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+
+    WIRE.with(|w| w.take());
+    let m = msg(&big);
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 2, &m, &mta, std::ptr::null(), &o) };
+    let wire = String::from_utf8_lossy(&WIRE.with(|w| w.take())).into_owned();
+    assert_eq!(r, Error::MessageTooBig as c_int, "{wire}");
+    assert_eq!(wire, "EHLO ip-smtpc.test\r\nQUIT\r\n");
+
+    let m = msg(&small);
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 2, &m, &mta, std::ptr::null(), &o) };
+    let wire = WIRE.with(|w| w.take());
+    let text = String::from_utf8_lossy(&wire).into_owned();
+    assert_eq!(r, 0, "{text}");
+    let sent = sent_message(&wire);
+    let stuffed = text.find("DATA\r\n").unwrap() + 6;
+    let size = text.rfind("\r\n.\r\n").unwrap() + 2 - stuffed;
+    assert!(
+        text.contains(&format!("MAIL FROM:<sender@{domain}> SIZE={size}\r\n")),
+        "{text}"
+    );
+    let header = String::from_utf8_lossy(&sent).into_owned();
+    assert!(
+        header.contains(&format!("Reply-To: <desk@{domain}>\r\n"))
+            && header.contains("X-Device: pump-3\r\nX-Token:  spaced\r\nMIME-Version"),
+        "{header}"
+    );
+    let stored = strip_trace(&delivered(&PathBuf::from(maildir), "dave", &token));
+    assert_eq!(
+        String::from_utf8_lossy(&stored),
+        String::from_utf8_lossy(&sent)
+    );
+}

@@ -131,7 +131,21 @@ pub(super) unsafe fn send(
         _ => &[],
     };
     // SAFETY: the caller's contract covers every string.
-    let mail = unsafe { CMail::new(entries, msg, mta, app) };
+    let mail = unsafe {
+        CMail::new(
+            entries,
+            msg,
+            mta,
+            app,
+            #[cfg(feature = "headers")]
+            opts,
+        )
+    };
+    // As with paMultipartItem: a count without an array is a caller error.
+    #[cfg(feature = "headers")]
+    if opts.is_some_and(|o| o.pasHeader.is_null() && o.NumHeaders > 0) {
+        return Err(Error::NullPointer);
+    }
     let callback = app.and_then(|a| a.pfCallback);
     // SAFETY: a plain C function without arguments.
     let time = app.and_then(|a| a.pfGetTimeDate).map(|f| unsafe { f() });

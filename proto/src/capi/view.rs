@@ -10,6 +10,8 @@
 use core::ffi::c_char;
 
 use super::types::*;
+#[cfg(feature = "headers")]
+use crate::check::MAX_HEADER;
 use crate::check::{MAX_ADDR, MAX_DOMAIN, MAX_TEXT};
 use crate::mail::{Entry, Mail};
 
@@ -43,6 +45,11 @@ pub struct CMail<'a> {
     mta: &'a IP_SMTPC_MTA,
     app: Option<&'a IP_SMTPC_APPLICATION>,
     body: &'a [u8],
+    /// `IP_SMTPC_OPTIONS.sReplyTo` and `pasHeader` (`headers`).
+    #[cfg(feature = "headers")]
+    reply_to: *const c_char,
+    #[cfg(feature = "headers")]
+    headers: &'a [*const c_char],
 }
 
 impl<'a> CMail<'a> {
@@ -58,6 +65,7 @@ impl<'a> CMail<'a> {
         msg: &'a IP_SMTPC_MESSAGE,
         mta: &'a IP_SMTPC_MTA,
         app: Option<&'a IP_SMTPC_APPLICATION>,
+        #[cfg(feature = "headers")] opts: Option<&'a IP_SMTPC_OPTIONS>,
     ) -> Self {
         // SAFETY: covered by this function's contract.
         let body = unsafe { cstr(msg.sBody, MAX_BODY) };
@@ -67,6 +75,17 @@ impl<'a> CMail<'a> {
             mta,
             app,
             body,
+            #[cfg(feature = "headers")]
+            reply_to: opts.map_or(core::ptr::null(), |o| o.sReplyTo),
+            #[cfg(feature = "headers")]
+            headers: match opts {
+                // SAFETY: NumHeaders pointers at a non-NULL pasHeader (the
+                // caller's contract; NULL with a count is refused before use).
+                Some(o) if !o.pasHeader.is_null() && o.NumHeaders > 0 => unsafe {
+                    core::slice::from_raw_parts(o.pasHeader, o.NumHeaders as usize)
+                },
+                _ => &[],
+            },
         }
     }
 
@@ -124,5 +143,23 @@ impl Mail for CMail<'_> {
 
     fn timezone(&self) -> &[u8] {
         self.app_str(|a| a.sTimezone, 8)
+    }
+
+    #[cfg(feature = "headers")]
+    fn reply_to(&self) -> &[u8] {
+        // SAFETY: `CMail::new`'s contract covers the options' strings.
+        unsafe { cstr(self.reply_to, MAX_ADDR) }
+    }
+
+    #[cfg(feature = "headers")]
+    fn headers(&self) -> usize {
+        self.headers.len()
+    }
+
+    #[cfg(feature = "headers")]
+    fn header(&self, i: usize) -> Option<&[u8]> {
+        // SAFETY: `CMail::new`'s contract covers the header lines.
+        let line = unsafe { cstr(*self.headers.get(i)?, MAX_HEADER) };
+        (line.len() <= MAX_HEADER).then_some(line)
     }
 }
