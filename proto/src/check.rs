@@ -93,12 +93,21 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
     r
 }
 
-/// A header text (name, subject): ASCII, no control characters except
-/// TAB, at most `max` bytes once quoted.
+/// What a header text may not contain: control characters (TAB is not
+/// one here), and 8-bit bytes unless they can go out as RFC 2047 words.
+#[cfg(not(feature = "words"))]
+const TEXT_REFUSED: u8 = CTL | HIGH;
+/// What a header text may not contain: control characters (TAB is not
+/// one here); 8-bit text goes out as RFC 2047 words.
+#[cfg(feature = "words")]
+const TEXT_REFUSED: u8 = CTL;
+
+/// A header text (name, subject, extra value): no control characters
+/// except TAB, ASCII unless `words` is built, at most `max` bytes once quoted.
 #[inline(always)]
 fn text(t: &[u8], hash: &mut u64, max: usize, e: Error) -> Result<(), Error> {
     let s = scan(t, hash);
-    if t.len() > MAX_TEXT || t.len() + s.quotes > max || s.classes & (CTL | HIGH) != 0 {
+    if t.len() > MAX_TEXT || t.len() + s.quotes > max || s.classes & TEXT_REFUSED != 0 {
         return Err(e);
     }
     Ok(())
@@ -314,7 +323,20 @@ mod tests {
             err(|m| m.entries[1].0 = "Evil\r\nBcc: x"),
             Error::InvalidName
         );
+        // 8-bit names go out as RFC 2047 words when `words` is built.
+        #[cfg(not(feature = "words"))]
         assert_eq!(err(|m| m.entries[0].0 = "Jörg"), Error::InvalidName);
+        #[cfg(feature = "words")]
+        {
+            let mut m = TestMail::sample();
+            m.entries[0].0 = "Jörg";
+            m.subject = "Grüße";
+            assert!(check(&m, None, 0).is_ok());
+            assert_eq!(
+                err(|m| m.entries[0].0 = "J\u{f6}rg\r\n"),
+                Error::InvalidName
+            );
+        }
         assert_eq!(err(|m| m.subject = "hi\nthere"), Error::InvalidSubject);
         assert_eq!(
             err(|m| m.subject = Box::leak("s".repeat(901).into_boxed_str())),
@@ -367,6 +389,7 @@ mod tests {
             "X-CR: a\rb",
             "X-LF: a\nb",
             "X-Nul: a\0b",
+            #[cfg(not(feature = "words"))]
             "X-8bit: caf\u{e9}",
             longer,
             long_value,

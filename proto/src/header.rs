@@ -23,19 +23,34 @@ use crate::writer::Writer;
 
 /// Writes `"name" <addr>`, or `<addr>` without a name.
 fn mailbox(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
+    // Non-ASCII: encoded words, and the address on a line of its own (`src/`).
+    #[cfg(feature = "words")]
+    if crate::words::needs_encoding(name) {
+        crate::words::put(w, name);
+        w.put(b"\r\n ");
+    } else if !name.is_empty() {
+        quoted(w, name);
+    }
+    #[cfg(not(feature = "words"))]
     if !name.is_empty() {
-        w.byte(b'"');
-        for &b in name {
-            if b == b'"' || b == b'\\' {
-                w.byte(b'\\');
-            }
-            w.byte(b);
-        }
-        w.put(b"\" ");
+        quoted(w, name);
     }
     w.byte(b'<');
     w.put(addr);
     w.byte(b'>');
+}
+
+/// Writes `"name" ` with `"` and `\` escaped.
+#[inline(always)]
+fn quoted(w: &mut Writer<'_>, name: &[u8]) {
+    w.byte(b'"');
+    for &b in name {
+        if b == b'"' || b == b'\\' {
+            w.byte(b'\\');
+        }
+        w.byte(b);
+    }
+    w.put(b"\" ");
 }
 
 /// Writes the `To:` or `Cc:` field (nothing when no recipient has `kind`).
@@ -65,7 +80,11 @@ fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
         let value = value.get(1..).unwrap_or_default();
         w.put(name);
         w.put(b": ");
-        w.put(value.strip_prefix(b" ").unwrap_or(value));
+        let value = value.strip_prefix(b" ").unwrap_or(value);
+        #[cfg(feature = "words")]
+        crate::words::text(w, value);
+        #[cfg(not(feature = "words"))]
+        w.put(value);
         w.put(b"\r\n");
     }
 }
@@ -93,6 +112,9 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     list(w, m, CC, b"Cc: ");
     if !m.subject().is_empty() {
         w.put(b"Subject: ");
+        #[cfg(feature = "words")]
+        crate::words::text(w, m.subject());
+        #[cfg(not(feature = "words"))]
         w.put(m.subject());
         w.put(b"\r\n");
     }
@@ -209,5 +231,43 @@ mod tests {
              Content-Type: text/plain; charset=utf-8\r\n\
              Content-Transfer-Encoding: 7bit\r\n\r\n"
         );
+    }
+
+    #[cfg(all(feature = "words", feature = "headers"))]
+    #[test]
+    fn non_ascii_goes_out_as_encoded_words() {
+        let mut m = TestMail::sample();
+        m.entries[0].0 = "Jörg";
+        m.entries[1].0 = "Ops \"1\"";
+        m.subject = "Störung an Pumpe 3 – Grüße aus München und noch mehr Text";
+        m.headers = vec!["X-Ort: Köln", "X-Plain: yes"];
+        let c = Checked {
+            hash: 1,
+            time: 0,
+            eight_bit: false,
+        };
+        let mut buf = vec![0u8; 2048];
+        let mut w = Writer::new(&mut buf, 0);
+        put(&mut w, &m, &c);
+        let n = w.len();
+        let text = std::str::from_utf8(&buf[..n]).unwrap();
+        assert!(
+            text.starts_with(
+                "From: =?UTF-8?B?SsO2cmc=?=\r\n <node@example.test>\r\n\
+                 To: \"Ops \\\"1\\\"\" <ops@example.test>\r\n\
+                 Cc: <arc@example.test>\r\n\
+                 Subject: =?UTF-8?B?"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("?=\r\n =?UTF-8?B?"), "{text}");
+        assert!(
+            text.contains("X-Ort: =?UTF-8?B?S8O2bG4=?=\r\nX-Plain: yes\r\n"),
+            "{text}"
+        );
+        for line in text.split("\r\n") {
+            assert!(line.len() <= 78, "{line}");
+            assert!(line.is_ascii());
+        }
     }
 }

@@ -45,6 +45,8 @@ pub mod header;
 pub mod mail;
 pub mod reply;
 pub mod steps;
+#[cfg(feature = "words")]
+pub mod words;
 pub mod writer;
 
 pub use error::Error;

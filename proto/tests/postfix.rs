@@ -566,3 +566,111 @@ fn size_declared_and_enforced_extra_headers_delivered() {
         String::from_utf8_lossy(&sent)
     );
 }
+
+/// RFC 2047: a non-ASCII display name, subject and extra header value go out
+/// as encoded words, every header line ASCII and within 78 characters, and
+/// arrive byte for byte.
+#[cfg(all(feature = "words", feature = "headers"))]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
+fn encoded_words_delivered() {
+    use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
+    let (Ok(port), Ok(maildir), Ok(domain)) = (
+        std::env::var("SMTPC_TB_PORT_PLAIN"),
+        std::env::var("SMTPC_TB_MAILDIR"),
+        std::env::var("SMTPC_TB_DOMAIN"),
+    ) else {
+        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
+    };
+    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
+    let token = format!(
+        "proto-words-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let c = |s: &str| CString::new(s).unwrap();
+    let (from, to, n_from, n_to) = (
+        c(&format!("sender@{domain}")),
+        c(&format!("erin@{domain}")),
+        c("Jörg Müller"),
+        c("Ωmega Ops"),
+    );
+    let addrs = [
+        IP_SMTPC_MAIL_ADDR {
+            sName: n_from.as_ptr(),
+            sAddr: from.as_ptr(),
+            Type: 4,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: n_to.as_ptr(),
+            sAddr: to.as_ptr(),
+            Type: 1,
+        },
+    ];
+    let subject = c(&format!(
+        "Störung an Pumpe 3 – Grüße aus München, 日本語の件名 {token}"
+    ));
+    let body = c("plain body\n");
+    let msg = IP_SMTPC_MESSAGE {
+        sSubject: subject.as_ptr(),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+    let server = c("127.0.0.1");
+    let mta = IP_SMTPC_MTA {
+        sServer: server.as_ptr(),
+        sUser: std::ptr::null(),
+        sPass: std::ptr::null(),
+        SecPolicy: 0,
+    };
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    let line = c("X-Ort: Köln");
+    let ptrs = [line.as_ptr()];
+    // SAFETY: all-zero is valid; OptionsInit fills it.
+    let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
+    // SAFETY: a writable IP_SMTPC_OPTIONS.
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+    o.pasHeader = ptrs.as_ptr();
+    o.NumHeaders = 1;
+    WIRE.with(|w| w.take());
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 2, &msg, &mta, std::ptr::null(), &o) };
+    let wire = WIRE.with(|w| w.take());
+    assert_eq!(r, 0, "{}", String::from_utf8_lossy(&wire));
+    let sent = sent_message(&wire);
+    let text = String::from_utf8(sent.clone()).unwrap();
+    let header = &text[..text.find("\r\n\r\n").unwrap()];
+    for l in header.split("\r\n") {
+        assert!(l.is_ascii() && l.len() <= 78, "{l}");
+    }
+    assert!(header.contains("From: =?UTF-8?B?SsO2cmcgTcO8bGxlcg==?=\r\n <sender@"));
+    assert!(header.contains("X-Ort: =?UTF-8?B?S8O2bG4=?=\r\n"));
+    // The token is inside an encoded word: find the mail by the recipient's newest file.
+    let dir = PathBuf::from(maildir).join("erin").join("new");
+    let start = Instant::now();
+    loop {
+        let found = std::fs::read_dir(&dir).ok().and_then(|entries| {
+            entries
+                .flatten()
+                .map(|e| std::fs::read(e.path()).unwrap_or_default())
+                .find(|b| strip_trace(b) == sent)
+        });
+        if found.is_some() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "not delivered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
