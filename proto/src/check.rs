@@ -38,6 +38,10 @@ pub struct Checked {
     pub time: u32,
     /// The body has bytes above 127 (Content-Transfer-Encoding: 8bit).
     pub eight_bit: bool,
+    /// The body may go as it is (`mime`): no NUL, no line over 998
+    /// octets once dot-stuffed; else it goes quoted-printable.
+    #[cfg(feature = "mime")]
+    pub raw_ok: bool,
 }
 
 /// A byte below 0x20 other than TAB, or DEL.
@@ -183,6 +187,49 @@ fn headers<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
     Ok(())
 }
 
+/// The boundary and the items (`src/message/content.rs`): a boundary of
+/// at most 70 characters, of RFC 2046's syntax when there are items; each
+/// item's Content-Type at most 200 printable characters, its file name at
+/// most 255 without control characters, its `pfSendItem` given. File
+/// names and types are part of the hash.
+#[cfg(feature = "mime")]
+fn items<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
+    let b = m.boundary();
+    scan(b, hash);
+    if b.len() > 70 || (m.items() > 0 && !b.is_empty() && !crate::mime::is_boundary(b)) {
+        return Err(Error::InvalidAttachment);
+    }
+    for i in 0..m.items() {
+        let (name, content_type) = m.item(i);
+        let type_ok =
+            content_type.len() <= 200 && content_type.iter().all(|&b| (32..=126).contains(&b));
+        let name_ok = name.len() <= 255 && scan(name, hash).classes & CTL == 0;
+        scan(content_type, hash);
+        if !type_ok || !name_ok || m.item_unstreamable(i) {
+            return Err(Error::InvalidAttachment);
+        }
+    }
+    Ok(())
+}
+
+/// `true` when `body` may go as 7bit or 8bit: no NUL and no line longer
+/// than 998 octets with its leading dot doubled.
+#[cfg(feature = "mime")]
+fn raw_ok(body: &[u8]) -> bool {
+    let mut line = 0usize;
+    for &b in body {
+        if b == b'\r' || b == b'\n' {
+            line = 0;
+            continue;
+        }
+        line += if line == 0 && b == b'.' { 2 } else { 1 };
+        if line > MAX_LINE || b == 0 {
+            return false;
+        }
+    }
+    true
+}
+
 /// Validates everything and hashes it with `time` and `salt` (the caller's
 /// stack address: two concurrent sends of the same mail differ).
 #[inline(always)]
@@ -234,7 +281,11 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     scan(&salt.to_le_bytes(), &mut hash);
     #[cfg(feature = "headers")]
     headers(m, &mut hash)?;
+    #[cfg(feature = "mime")]
+    items(m, &mut hash)?;
     let body = scan(m.body(), &mut hash);
+    // Without quoted-printable a line too long for SMTP cannot be sent.
+    #[cfg(not(feature = "mime"))]
     if body.longest > MAX_LINE {
         return Err(Error::InvalidBody);
     }
@@ -242,6 +293,8 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         hash,
         time: time.unwrap_or(0),
         eight_bit: body.classes & HIGH != 0,
+        #[cfg(feature = "mime")]
+        raw_ok: raw_ok(m.body()),
     })
 }
 
@@ -351,7 +404,20 @@ mod tests {
         assert_eq!(err(|m| m.domain = "d\u{e9}.test"), Error::InvalidDomain);
         assert_eq!(err(|m| m.domain = ".x"), Error::InvalidDomain);
         assert_eq!(err(|m| m.timezone = "CET"), Error::InvalidTimezone);
+        // Without MIME a line too long for SMTP is refused; with it, the text
+        // goes quoted-printable.
+        #[cfg(not(feature = "mime"))]
         assert_eq!(err(|m| m.body = vec![b'x'; 999]), Error::InvalidBody);
+        #[cfg(feature = "mime")]
+        {
+            let mut m = TestMail::sample();
+            m.body = vec![b'x'; 998];
+            assert!(check(&m, None, 0).unwrap().raw_ok);
+            m.body[0] = b'.';
+            assert!(!check(&m, None, 0).unwrap().raw_ok);
+            m.body = b"a\0b".to_vec();
+            assert!(!check(&m, None, 0).unwrap().raw_ok);
+        }
         let mut m = TestMail::sample();
         m.body = [vec![b'x'; 998], b"\r\n".to_vec(), vec![b'y'; 998]].concat();
         assert!(check(&m, None, 0).is_ok());

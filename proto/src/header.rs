@@ -78,6 +78,10 @@ fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
         let colon = line.iter().position(|&b| b == b':').unwrap_or(line.len());
         let (name, value) = line.split_at(colon);
         let value = value.get(1..).unwrap_or_default();
+        if name.first() == Some(&b'.') {
+            // Dot-stuffing (RFC 5321 §4.5.2): the server removes it.
+            w.byte(b'.');
+        }
         w.put(name);
         w.put(b": ");
         let value = value.strip_prefix(b" ").unwrap_or(value);
@@ -131,14 +135,20 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     }
     w.byte(b'@');
     w.put(own_domain(m));
-    #[cfg(not(feature = "headers"))]
+    #[cfg(not(any(feature = "headers", feature = "mime")))]
     w.put(b">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
-    #[cfg(feature = "headers")]
+    #[cfg(any(feature = "headers", feature = "mime"))]
     {
         w.put(b">\r\n");
+        #[cfg(feature = "headers")]
         extra(w, m);
+        // With `mime`, `mime::head` writes the content fields.
+        #[cfg(feature = "mime")]
+        return w.put(b"MIME-Version: 1.0\r\n");
+        #[cfg(not(feature = "mime"))]
         w.put(b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
     }
+    #[cfg(not(feature = "mime"))]
     w.put(if c.eight_bit {
         b"8bit\r\n\r\n"
     } else {
@@ -151,6 +161,13 @@ mod tests {
     use super::*;
     use crate::mail::test::TestMail;
 
+    /// The whole header block (with `mime`, `mime::head` writes its end).
+    fn block(w: &mut Writer<'_>, m: &TestMail, c: &Checked) {
+        put(w, m, c);
+        #[cfg(feature = "mime")]
+        crate::mime::head(w, m, c, u8::from(c.eight_bit));
+    }
+
     #[test]
     fn sample_header() {
         let mut m = TestMail::sample();
@@ -160,10 +177,12 @@ mod tests {
             hash: 0x0123_4567_89ab_cdef,
             time: 0x3A29_4800,
             eight_bit: false,
+            #[cfg(feature = "mime")]
+            raw_ok: true,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
-        put(&mut w, &m, &c);
+        block(&mut w, &m, &c);
         let n = w.len();
         assert_eq!(
             std::str::from_utf8(&buf[..n]).unwrap(),
@@ -189,10 +208,12 @@ mod tests {
             hash: 1,
             time: 0,
             eight_bit: true,
+            #[cfg(feature = "mime")]
+            raw_ok: true,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
-        put(&mut w, &m, &c);
+        block(&mut w, &m, &c);
         let n = w.len();
         assert_eq!(
             std::str::from_utf8(&buf[..n]).unwrap(),
@@ -211,10 +232,12 @@ mod tests {
             hash: 1,
             time: 0,
             eight_bit: false,
+            #[cfg(feature = "mime")]
+            raw_ok: true,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
-        put(&mut w, &m, &c);
+        block(&mut w, &m, &c);
         let n = w.len();
         assert_eq!(
             std::str::from_utf8(&buf[..n]).unwrap(),
@@ -245,10 +268,12 @@ mod tests {
             hash: 1,
             time: 0,
             eight_bit: false,
+            #[cfg(feature = "mime")]
+            raw_ok: true,
         };
         let mut buf = vec![0u8; 2048];
         let mut w = Writer::new(&mut buf, 0);
-        put(&mut w, &m, &c);
+        block(&mut w, &m, &c);
         let n = w.len();
         let text = std::str::from_utf8(&buf[..n]).unwrap();
         assert!(

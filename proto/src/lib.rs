@@ -43,6 +43,8 @@ pub mod engine;
 pub mod error;
 pub mod header;
 pub mod mail;
+#[cfg(feature = "mime")]
+pub mod mime;
 pub mod reply;
 pub mod steps;
 #[cfg(feature = "words")]

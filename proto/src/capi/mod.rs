@@ -10,6 +10,8 @@
 pub mod ex;
 pub mod info;
 pub mod send;
+#[cfg(feature = "mime")]
+mod stream;
 pub mod types;
 pub mod view;
 

@@ -137,10 +137,25 @@ pub(super) unsafe fn send(
             msg,
             mta,
             app,
-            #[cfg(feature = "headers")]
+            #[cfg(feature = "ex")]
             opts,
         )
     };
+    // Items (or a streamed body) without MIME built: refused, never dropped.
+    // (The seed set, without `ex`, does not look at them: 24 B; see README.)
+    #[cfg(all(feature = "ex", not(feature = "mime")))]
+    if msg.NumMultipartItems != 0 || opts.is_some_and(|o| !o.pBody.is_null()) {
+        return Err(Error::NotBuilt);
+    }
+    #[cfg(feature = "mime")]
+    {
+        if msg.paMultipartItem.is_null() && msg.NumMultipartItems > 0 {
+            return Err(Error::NullPointer);
+        }
+        if mail.streamed.is_some_and(|b| b.pfSendItem.is_none()) {
+            return Err(Error::InvalidBody);
+        }
+    }
     // As with paMultipartItem: a count without an array is a caller error.
     #[cfg(feature = "headers")]
     if opts.is_some_and(|o| o.pasHeader.is_null() && o.NumHeaders > 0) {
@@ -264,6 +279,24 @@ pub(super) unsafe fn send(
             #[cfg(not(feature = "ex"))]
             Action::Event(event) => notify(callback, &event),
             Action::Done(result) => break result,
+            #[cfg(feature = "mime")]
+            Action::Item(i) => {
+                let item = match i {
+                    usize::MAX => mail.streamed,
+                    _ => mail.items.get(i),
+                };
+                let mut stream = super::stream::Stream {
+                    engine: &mut engine,
+                    tx,
+                    sock,
+                    clock: &mut clock,
+                    failed: false,
+                };
+                // SAFETY: the item was checked (pfSendItem given) and stays
+                // valid during the call; `stream` outlives it.
+                let ok = item.is_some_and(|item| unsafe { stream.run(item) });
+                engine.streamed(ok);
+            }
             #[cfg(feature = "tls")]
             Action::Upgrade => {
                 #[cfg(feature = "ex")]

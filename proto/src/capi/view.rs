@@ -50,6 +50,12 @@ pub struct CMail<'a> {
     reply_to: *const c_char,
     #[cfg(feature = "headers")]
     headers: &'a [*const c_char],
+    /// The multipart items and the streamed body (`mime`).
+    #[cfg(feature = "mime")]
+    pub items: &'a [IP_SMTPC_MULTIPART_ITEM],
+    /// `IP_SMTPC_OPTIONS.pBody` (`mime`).
+    #[cfg(feature = "mime")]
+    pub streamed: Option<&'a IP_SMTPC_MULTIPART_ITEM>,
 }
 
 impl<'a> CMail<'a> {
@@ -65,8 +71,10 @@ impl<'a> CMail<'a> {
         msg: &'a IP_SMTPC_MESSAGE,
         mta: &'a IP_SMTPC_MTA,
         app: Option<&'a IP_SMTPC_APPLICATION>,
-        #[cfg(feature = "headers")] opts: Option<&'a IP_SMTPC_OPTIONS>,
+        #[cfg(feature = "ex")] opts: Option<&'a IP_SMTPC_OPTIONS>,
     ) -> Self {
+        #[cfg(all(feature = "ex", not(any(feature = "headers", feature = "mime"))))]
+        let _ = opts;
         // SAFETY: covered by this function's contract.
         let body = unsafe { cstr(msg.sBody, MAX_BODY) };
         CMail {
@@ -86,6 +94,18 @@ impl<'a> CMail<'a> {
                 },
                 _ => &[],
             },
+            #[cfg(feature = "mime")]
+            items: match (msg.paMultipartItem.is_null(), msg.NumMultipartItems) {
+                (false, n) if n > 0 => {
+                    // SAFETY: NumMultipartItems items at a non-NULL
+                    // paMultipartItem (NULL with a count is refused before use).
+                    unsafe { core::slice::from_raw_parts(msg.paMultipartItem, n as usize) }
+                }
+                _ => &[],
+            },
+            // SAFETY: NULL or valid by the caller's contract.
+            #[cfg(feature = "mime")]
+            streamed: opts.and_then(|o| unsafe { o.pBody.as_ref() }),
         }
     }
 
@@ -149,6 +169,36 @@ impl Mail for CMail<'_> {
     fn reply_to(&self) -> &[u8] {
         // SAFETY: `CMail::new`'s contract covers the options' strings.
         unsafe { cstr(self.reply_to, MAX_ADDR) }
+    }
+
+    #[cfg(feature = "mime")]
+    fn items(&self) -> usize {
+        self.items.len()
+    }
+
+    #[cfg(feature = "mime")]
+    fn item(&self, i: usize) -> (&[u8], &[u8]) {
+        match self.items.get(i) {
+            // SAFETY: `CMail::new`'s contract covers the items' strings.
+            Some(it) => unsafe { (cstr(it.sFilename, 255), cstr(it.sContentType, 200)) },
+            None => (&[], &[]),
+        }
+    }
+
+    #[cfg(feature = "mime")]
+    fn item_unstreamable(&self, i: usize) -> bool {
+        self.items.get(i).is_some_and(|it| it.pfSendItem.is_none())
+    }
+
+    #[cfg(feature = "mime")]
+    fn boundary(&self) -> &[u8] {
+        // SAFETY: `CMail::new`'s contract covers the message's strings.
+        unsafe { cstr(self.msg.sBoundary, 70) }
+    }
+
+    #[cfg(feature = "mime")]
+    fn streamed_body(&self) -> bool {
+        self.streamed.is_some()
     }
 
     #[cfg(feature = "headers")]
