@@ -672,3 +672,202 @@ fn extra_headers_and_reply_to_through_the_options() {
     };
     assert_eq!(run(&m, Some(&o), &script), 0);
 }
+
+/// Item content for the multipart tests: `pUserContext` points to one of these.
+#[cfg(feature = "mime")]
+struct ItemData {
+    bytes: Vec<u8>,
+    /// pfSend in pieces of this size.
+    piece: usize,
+    /// What pfSendItem returns.
+    result: c_int,
+}
+
+#[cfg(feature = "mime")]
+unsafe extern "C" fn send_item(
+    ctx: *mut IP_SMTPC_CONTEXT,
+    item: *const IP_SMTPC_MULTIPART_ITEM,
+    api: *const IP_SMTPC_MULTIPART_API,
+) -> c_int {
+    // SAFETY: the library passes the item and its API for this call.
+    let (item, api) = unsafe { (&*item, &*api) };
+    // SAFETY: the tests' pUserContext is an ItemData.
+    let data = unsafe { &*item.pUserContext.cast::<ItemData>() };
+    let send = api.pfSend.unwrap();
+    for piece in data.bytes.chunks(data.piece) {
+        // SAFETY: the context handed to us and `piece.len()` readable bytes.
+        unsafe { send(ctx, piece.as_ptr().cast(), piece.len() as u32) };
+    }
+    data.result
+}
+
+#[cfg(feature = "mime")]
+#[test]
+fn multipart_items_stream_through_the_one_out_buffer() {
+    let mut m = mail(false, 0);
+    let big = ItemData {
+        bytes: (0..5000u32).map(|i| (i * 7) as u8).collect(),
+        piece: 333,
+        result: 0,
+    };
+    let small = ItemData {
+        bytes: b"a,b\n".to_vec(),
+        piece: 1,
+        result: 0,
+    };
+    let (n1, t1, t2) = (
+        CString::new("big.bin").unwrap(),
+        CString::new("application/octet-stream").unwrap(),
+        CString::new("text/csv").unwrap(),
+    );
+    let items = [
+        IP_SMTPC_MULTIPART_ITEM {
+            sFilename: n1.as_ptr(),
+            pUserContext: (&big as *const ItemData).cast(),
+            sContentType: t1.as_ptr(),
+            pfSendItem: Some(send_item),
+        },
+        IP_SMTPC_MULTIPART_ITEM {
+            sFilename: std::ptr::null(),
+            pUserContext: (&small as *const ItemData).cast(),
+            sContentType: t2.as_ptr(),
+            pfSendItem: Some(send_item),
+        },
+    ];
+    m.msg.paMultipartItem = items.as_ptr();
+    m.msg.NumMultipartItems = 2;
+    let script = [
+        "220 mx\r\n",
+        EHLO,
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "354 go\r\n",
+        "250 ok\r\n",
+        "221 bye\r\n",
+    ];
+    assert_eq!(run(&m, None, &script), 0);
+    let wire = with(|b| b.wire.clone());
+    let content = &wire[wire.find("DATA\r\n").unwrap() + 6..];
+    let boundary_at = content.find("boundary=\"").unwrap() + 10;
+    let boundary = &content[boundary_at..boundary_at + 27];
+    assert!(boundary.starts_with("=_ip-smtpc_"), "{boundary}");
+    // Base64 of the big item, 76 a line, decoded back byte for byte.
+    let part = content.split(&format!("--{boundary}\r\n")).nth(2).unwrap();
+    let b64: String = part[part.find("\r\n\r\n").unwrap() + 4..]
+        .split("\r\n")
+        .inspect(|l| assert!(l.len() <= 76))
+        .collect();
+    let value = |c: u8| {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+            .iter()
+            .position(|&a| a == c)
+            .unwrap() as u32
+    };
+    let mut decoded = Vec::new();
+    for quad in b64.as_bytes().chunks(4) {
+        let pad = quad.iter().filter(|&&c| c == b'=').count();
+        let n = quad.iter().fold(0u32, |acc, &c| {
+            (acc << 6) | if c == b'=' { 0 } else { value(c) }
+        });
+        decoded.extend_from_slice(&n.to_be_bytes()[1..4 - pad]);
+    }
+    assert_eq!(decoded, big.bytes);
+    assert!(content.contains(
+        "Content-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n\r\nYSxiCg==\r\n"
+    ));
+    assert!(content.ends_with(&format!("--{boundary}--\r\n.\r\nQUIT\r\n")));
+    // Many sends: the item went through the 256-byte out buffer.
+    assert!(with(|b| b.log.iter().filter(|l| l.starts_with("send")).count()) > 25);
+
+    // An item callback that fails: APPLICATION_ABORT, no end of data, no QUIT.
+    let failing = ItemData {
+        bytes: b"xyz".to_vec(),
+        piece: 2,
+        result: -1,
+    };
+    let bad = [IP_SMTPC_MULTIPART_ITEM {
+        sFilename: std::ptr::null(),
+        pUserContext: (&failing as *const ItemData).cast(),
+        sContentType: t2.as_ptr(),
+        pfSendItem: Some(send_item),
+    }];
+    m.msg.paMultipartItem = bad.as_ptr();
+    m.msg.NumMultipartItems = 1;
+    let mut results = [IP_SMTPC_RCPT_RESULT::default(); 1];
+    let mut r = report(&mut results);
+    let o = IP_SMTPC_OPTIONS {
+        pReport: &mut r,
+        ..options()
+    };
+    assert_eq!(run(&m, Some(&o), &script), Error::ApplicationAbort as c_int);
+    let wire = with(|b| b.wire.clone());
+    assert!(
+        !wire.contains("\r\n.\r\n") && !wire.contains("QUIT"),
+        "{wire}"
+    );
+    assert_eq!((r.Step, r.ReplyCode), (9, 0));
+
+    // Refused before connecting.
+    let no_hook = [IP_SMTPC_MULTIPART_ITEM {
+        pfSendItem: None,
+        ..items[1]
+    }];
+    m.msg.paMultipartItem = no_hook.as_ptr();
+    assert_eq!(run(&m, None, &script), Error::InvalidAttachment as c_int);
+    m.msg.paMultipartItem = std::ptr::null();
+    assert_eq!(run(&m, None, &script), Error::NullPointer as c_int);
+    let bad_boundary = CString::new("bad\"boundary").unwrap();
+    m.msg.paMultipartItem = items.as_ptr();
+    m.msg.sBoundary = bad_boundary.as_ptr();
+    assert_eq!(run(&m, None, &script), Error::InvalidAttachment as c_int);
+    assert!(with(|b| b.log.is_empty()));
+}
+
+#[cfg(feature = "mime")]
+#[test]
+fn a_streamed_body_goes_quoted_printable() {
+    let m = mail(false, 0);
+    let text = ItemData {
+        bytes: "Grüße\n.dot\n".as_bytes().to_vec(),
+        piece: 3,
+        result: 0,
+    };
+    let body = IP_SMTPC_MULTIPART_ITEM {
+        sFilename: std::ptr::null(),
+        pUserContext: (&text as *const ItemData).cast(),
+        sContentType: std::ptr::null(),
+        pfSendItem: Some(send_item),
+    };
+    let o = IP_SMTPC_OPTIONS {
+        pBody: &body,
+        ..options()
+    };
+    let script = [
+        "220 mx\r\n",
+        EHLO,
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "354 go\r\n",
+        "250 ok\r\n",
+        "221 bye\r\n",
+    ];
+    assert_eq!(run(&m, Some(&o), &script), 0);
+    let wire = with(|b| b.wire.clone());
+    assert!(
+        wire.contains("quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe\r\n..dot\r\n.\r\nQUIT\r\n"),
+        "{wire}"
+    );
+    let no_hook = IP_SMTPC_MULTIPART_ITEM {
+        pfSendItem: None,
+        ..body
+    };
+    let o = IP_SMTPC_OPTIONS {
+        pBody: &no_hook,
+        ..options()
+    };
+    assert_eq!(run(&m, Some(&o), &script), Error::InvalidBody as c_int);
+}

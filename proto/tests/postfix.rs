@@ -674,3 +674,132 @@ fn encoded_words_delivered() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Item content for the MIME case: `pUserContext` points to the bytes.
+#[cfg(feature = "mime")]
+unsafe extern "C" fn send_item(
+    ctx: *mut IP_SMTPC_CONTEXT,
+    item: *const IP_SMTPC_MULTIPART_ITEM,
+    api: *const IP_SMTPC_MULTIPART_API,
+) -> c_int {
+    // SAFETY: the library passes the item and its API for this call.
+    let (item, api) = unsafe { (&*item, &*api) };
+    // SAFETY: the test's pUserContext is a Vec<u8>.
+    let data = unsafe { &*item.pUserContext.cast::<Vec<u8>>() };
+    for piece in data.chunks(1000) {
+        // SAFETY: the context handed to us and `piece.len()` readable bytes.
+        unsafe { api.pfSend.unwrap()(ctx, piece.as_ptr().cast(), piece.len() as u32) };
+    }
+    0
+}
+
+/// MIME against Postfix: a text with a line over 998 octets (quoted-
+/// printable), a 20 kB binary item and one with a non-ASCII file name
+/// (RFC 2231), streamed through pfSendItem; delivered byte for byte.
+#[cfg(feature = "mime")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
+fn multipart_items_delivered_byte_for_byte() {
+    let (Ok(port), Ok(maildir), Ok(domain)) = (
+        std::env::var("SMTPC_TB_PORT_PLAIN"),
+        std::env::var("SMTPC_TB_MAILDIR"),
+        std::env::var("SMTPC_TB_DOMAIN"),
+    ) else {
+        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
+    };
+    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
+    let token = format!(
+        "proto-mime-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let c = |s: &str| CString::new(s).unwrap();
+    let (from, to) = (
+        c(&format!("sender@{domain}")),
+        c(&format!("frank@{domain}")),
+    );
+    let addrs = [
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: from.as_ptr(),
+            Type: 4,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: to.as_ptr(),
+            Type: 1,
+        },
+    ];
+    let subject = c(&format!("MIME {token}"));
+    let body = c(&format!(
+        "see attached\n.dot line\n{}\nend",
+        "x".repeat(1200)
+    ));
+    let binary: Vec<u8> = (0..20_000u32).map(|i| (i * 31 + 7) as u8).collect();
+    let csv = b"a,b\n1,2\n".to_vec();
+    let (n1, n2, t1, t2) = (
+        c("dump.bin"),
+        c("Märzbericht 2026.csv"),
+        c("application/octet-stream"),
+        c("text/csv"),
+    );
+    let items = [
+        IP_SMTPC_MULTIPART_ITEM {
+            sFilename: n1.as_ptr(),
+            pUserContext: (&binary as *const Vec<u8>).cast(),
+            sContentType: t1.as_ptr(),
+            pfSendItem: Some(send_item),
+        },
+        IP_SMTPC_MULTIPART_ITEM {
+            sFilename: n2.as_ptr(),
+            pUserContext: (&csv as *const Vec<u8>).cast(),
+            sContentType: t2.as_ptr(),
+            pfSendItem: Some(send_item),
+        },
+    ];
+    let msg = IP_SMTPC_MESSAGE {
+        sSubject: subject.as_ptr(),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: items.as_ptr(),
+        NumMultipartItems: 2,
+    };
+    let server = c("127.0.0.1");
+    let mta = IP_SMTPC_MTA {
+        sServer: server.as_ptr(),
+        sUser: std::ptr::null(),
+        sPass: std::ptr::null(),
+        SecPolicy: 0,
+    };
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    WIRE.with(|w| w.take());
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_Send(&api, addrs.as_ptr(), 2, &msg, &mta, std::ptr::null()) };
+    let wire = WIRE.with(|w| w.take());
+    let text = String::from_utf8_lossy(&wire).into_owned();
+    assert_eq!(r, 0, "{}", &text[..text.len().min(3000)]);
+    let sent = sent_message(&wire);
+    let message = String::from_utf8_lossy(&sent).into_owned();
+    assert!(message.contains(
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\nsee attached\r\n.dot line\r\n"
+    ));
+    assert!(message.contains(" filename*=utf-8''M%C3%A4rzbericht%202026.csv\r\n"));
+    for line in message.split("\r\n") {
+        assert!(line.len() <= 998);
+    }
+    let stored = strip_trace(&delivered(&PathBuf::from(maildir), "frank", &token));
+    assert_eq!(
+        String::from_utf8_lossy(&stored),
+        String::from_utf8_lossy(&sent)
+    );
+}

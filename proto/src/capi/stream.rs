@@ -97,8 +97,9 @@ unsafe extern "C" fn item_send(
     while !data.is_empty() {
         let n = s.engine.push(data);
         data = data.get(n..).unwrap_or_default();
-        if !data.is_empty() && (!s.flush() || (n == 0 && s.engine.pending().is_empty())) {
-            // The transport failed, or an out buffer too small to take a byte.
+        // Nothing taken with nothing to send: an out buffer too small for a byte.
+        let stuck = n == 0 && s.engine.pending().is_empty();
+        if !data.is_empty() && (stuck || !s.flush()) {
             s.failed = true;
             return;
         }
