@@ -577,8 +577,13 @@ impl<'b> Engine<'b> {
         let ok = row.accepts(code);
         if step == QUIT {
             // A success not confirmed by 221 is not a success.
+            #[cfg(not(feature = "ex"))]
             if !ok && matches!(self.outcome, Some(Ok(()))) {
                 self.outcome = Some(Err(Error::OutcomeUnknown));
+            }
+            #[cfg(feature = "ex")]
+            if !ok {
+                self.doubt();
             }
             self.close();
             return None;
@@ -1074,6 +1079,13 @@ impl<'b> Engine<'b> {
 
     /// The transaction cannot go on.
     fn abort(&mut self, e: Error) {
+        // After the dot's 2xx, replies out of step with the commands make
+        // that 2xx doubtful; the connection ending or falling silent does not
+        // (`src/session.rs`).
+        #[cfg(feature = "ex")]
+        if self.step == QUIT && !matches!(e, Error::Receive | Error::Send | Error::Timeout) {
+            self.doubt();
+        }
         // The final dot may have gone out (or the server answered early).
         let unknown =
             self.step == DOT && (self.phase == Phase::Wait || e == Error::UnexpectedReply);
@@ -1082,6 +1094,16 @@ impl<'b> Engine<'b> {
             Row::of(self.step).report,
         );
         self.close();
+    }
+
+    /// An accepted message (also partly) whose reply turned out to be out of
+    /// step: OUTCOME_UNKNOWN at END_OF_DATA, the reply's code kept (`ex`).
+    #[cfg(feature = "ex")]
+    fn doubt(&mut self) {
+        if matches!(self.outcome, Some(Ok(()) | Err(Error::PartialDelivery))) {
+            self.outcome = Some(Err(Error::OutcomeUnknown));
+            self.failed = Row::of(DOT).report;
+        }
     }
 
     /// Finished; nothing more is sent.
@@ -2741,5 +2763,43 @@ mod tests {
             &t[t.find("S: 354 go\r\nC: ").unwrap() + 14..t.rfind("\r\n.\r\n").unwrap() + 2];
         assert!(message.contains("quoted-printable"));
         assert!(t.contains(&format!("SIZE={}\r\n", message.len())), "{t}");
+    }
+
+    #[cfg(feature = "ex")]
+    #[test]
+    fn replies_out_of_step_after_the_dot_make_the_outcome_unknown() {
+        let m = TestMail::sample();
+        let upto_dot = [
+            "220 mx\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "550 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+        ];
+        let with = |tail: &[&'static str]| {
+            let mut r: Vec<&str> = upto_dot.to_vec();
+            r.extend_from_slice(tail);
+            exchange_ex(&m, &r, &|_| {})
+        };
+        // A partial delivery doubted by QUIT's 250, as a success would be.
+        let run = with(&["250 queued\r\n", "250 what\r\n"]);
+        assert_eq!(run.result, Err(Error::OutcomeUnknown));
+        assert_eq!(run.report.last().unwrap(), "(9, 250, 2, 1, false)");
+        // A malformed reply to QUIT, or bytes after the dot's reply: doubted.
+        let run = with(&["250 queued\r\n", "2x1 bye\r\n"]);
+        assert_eq!(run.result, Err(Error::OutcomeUnknown));
+        // (Surplus bytes in the same read: whether QUIT went out first
+        // depends on the chunking, so one size.)
+        let mut r: Vec<&str> = upto_dot.to_vec();
+        r.push("250 queued\r\n250 extra\r\n");
+        let run = exchange_with(&m, &r, 256, 256, 4096, &|_| {});
+        assert_eq!(run.result, Err(Error::OutcomeUnknown));
+        assert!(!run.transcript.contains("QUIT"));
+        // The connection closing after the dot's reply leaves it standing.
+        let run = with(&["250 queued\r\n"]);
+        assert_eq!(run.result, Err(Error::PartialDelivery));
+        assert_eq!(run.report.last().unwrap(), "(7, 250, 2, 1, false)");
     }
 }
