@@ -151,18 +151,10 @@ impl Enc {
 
 /// The boundary: the caller's `sBoundary`, else `=_ip-smtpc_` and the hash.
 pub fn boundary<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
-    let b = m.boundary();
-    if !b.is_empty() {
-        return w.put(b);
-    }
-    w.put(b"=_ip-smtpc_");
-    for i in (0..16).rev() {
-        let nibble = ((c.hash >> (i * 4)) & 15) as u8;
-        w.byte(if nibble < 10 {
-            b'0' + nibble
-        } else {
-            b'a' + nibble - 10
-        });
+    let mut k = 0;
+    while let Some(b) = boundary_byte(m, c, k) {
+        w.byte(b);
+        k += 1;
     }
 }
 
@@ -260,7 +252,13 @@ fn boundary_byte<M: Mail>(m: &M, c: &Checked, k: usize) -> Option<u8> {
     if i >= 16 {
         return None;
     }
-    let nibble = ((c.hash >> ((15 - i) * 4)) & 15) as u8;
+    // In 32-bit halves: no 64-bit shift helper.
+    let half = if i < 8 {
+        (c.hash >> 32) as u32
+    } else {
+        c.hash as u32
+    };
+    let nibble = ((half >> ((7 - i % 8) * 4)) & 15) as u8;
     Some(if nibble < 10 {
         b'0' + nibble
     } else {
