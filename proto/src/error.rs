@@ -113,6 +113,23 @@ pub enum Error {
     TlsInjection = -123,
 }
 
+impl Error {
+    /// The C API's integer code (negative).
+    pub const fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// A short static English description (`IP_SMTPC_ErrorString`'s).
+    pub fn message(self) -> &'static core::ffi::CStr {
+        crate::capi::info::message(self as i32)
+    }
+
+    /// The error for a C API integer code, if it is one of ours.
+    pub fn from_code(code: i32) -> Option<Error> {
+        crate::capi::info::error_from_code(code)
+    }
+}
+
 /// RFC 4954 §6: the replies to AUTH that have their own error.
 const AUTH_CODES: [(u16, Error); 5] = [
     (454, Error::AuthTemporary),

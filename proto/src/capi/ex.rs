@@ -144,18 +144,18 @@ impl Options {
         })
     }
 
-    /// The Message-ID salt: the frame address with the caller's
-    /// `MessageIdSeed` and one reading of `pfGetTimeMs` mixed in.
-    pub fn salt(opts: Option<&IP_SMTPC_OPTIONS>, salt: usize) -> usize {
+    /// The Message-ID hash with the caller's `MessageIdSeed` and one
+    /// reading of `pfGetTimeMs` mixed in (FNV-1a steps), once the mail and
+    /// the options are valid.
+    pub fn mix(opts: Option<&IP_SMTPC_OPTIONS>, hash: u64) -> u64 {
         let Some(o) = opts else {
-            return salt;
+            return hash;
         };
         // SAFETY: a plain C function without arguments (the option's contract).
         let ms = o.pfGetTimeMs.map_or(0, |f| unsafe { f() });
-        salt.wrapping_mul(0x0100_0193)
-            .wrapping_add(o.MessageIdSeed as usize)
-            .wrapping_mul(0x0100_0193)
-            .wrapping_add(ms as usize)
+        const PRIME: u64 = 0x0000_0100_0000_01b3;
+        ((hash ^ u64::from(o.MessageIdSeed)).wrapping_mul(PRIME) ^ u64::from(ms))
+            .wrapping_mul(PRIME)
     }
 }
 

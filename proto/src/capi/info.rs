@@ -143,6 +143,11 @@ const fn array<const N: usize>(bytes: &[u8]) -> [u8; N] {
     out
 }
 
+/// The error with C code `code`, if it is one of ours.
+pub fn error_from_code(code: c_int) -> Option<Error> {
+    CODES.iter().copied().find(|&e| e as c_int == code)
+}
+
 /// The text of a result code.
 pub fn message(code: c_int) -> &'static CStr {
     let index = match CODES.iter().position(|&e| e as c_int == code) {

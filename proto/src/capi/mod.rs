@@ -15,6 +15,12 @@ mod stream;
 pub mod types;
 pub mod view;
 
+#[cfg(feature = "ex")]
+pub use ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
+pub use info::{IP_SMTPC_ErrorString, IP_SMTPC_GetVersion};
+pub use send::IP_SMTPC_Send;
+pub use types::*;
+
 /// The panic handler of firmware builds. Nothing in the crate panics (the
 /// footprint probe counts panic symbols); `no_std` still requires one.
 #[cfg(all(not(test), target_os = "none"))]

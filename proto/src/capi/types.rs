@@ -234,3 +234,26 @@ pub struct IP_SMTPC_OPTIONS {
     /// Tells the hooks how long they may take, or NULL.
     pub pfSetTimeout: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET, RemainingMs: u32)>,
 }
+
+/// emNet's 8-bit unsigned (`IP_SMTPC_U8`).
+pub type U8 = u8;
+/// emNet's 16-bit unsigned (`IP_SMTPC_U16`).
+pub type U16 = u16;
+/// emNet's 32-bit unsigned (`IP_SMTPC_U32`).
+pub type U32 = u32;
+/// Recipient type: `To:` header and envelope.
+pub const SMTPC_REC_TYPE_TO: c_int = crate::mail::TO;
+/// Recipient type: `Cc:` header and envelope.
+pub const SMTPC_REC_TYPE_CC: c_int = crate::mail::CC;
+/// Recipient type: envelope only.
+pub const SMTPC_REC_TYPE_BCC: c_int = crate::mail::BCC;
+/// Recipient type of the sender entry.
+pub const SMTPC_REC_TYPE_FROM: c_int = crate::mail::FROM;
+/// Longest address accepted.
+pub const IP_SMTPC_MAX_ADDR_LEN: usize = crate::check::MAX_ADDR;
+/// Longest display name, subject, user name or password accepted.
+pub const IP_SMTPC_MAX_TEXT_LEN: usize = crate::check::MAX_TEXT;
+/// Longest own domain accepted.
+pub const IP_SMTPC_MAX_DOMAIN_LEN: usize = crate::check::MAX_DOMAIN;
+/// Longest extra header line accepted.
+pub const IP_SMTPC_MAX_HEADER_LEN: usize = 977;

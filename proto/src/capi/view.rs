@@ -16,7 +16,7 @@ use crate::check::{MAX_ADDR, MAX_DOMAIN, MAX_TEXT};
 use crate::mail::{Entry, Mail};
 
 /// Longest body accepted (a C string's length as an `int`).
-const MAX_BODY: usize = i32::MAX as usize;
+pub const MAX_BODY: usize = i32::MAX as usize;
 
 /// The bytes of a C string up to its NUL or `max + 1` bytes; empty for NULL.
 ///
@@ -162,7 +162,7 @@ impl Mail for CMail<'_> {
     }
 
     fn timezone(&self) -> &[u8] {
-        self.app_str(|a| a.sTimezone, 8)
+        self.app_str(|a| a.sTimezone, 5)
     }
 
     #[cfg(feature = "headers")]
