@@ -3,7 +3,8 @@
 """The product's scripted C tests of the smtpc command-line sender (tests/c/tests.cmake,
 c.smtpc.*: delivery, authentication, invalid input, attachments, headers), run with
 ../tests/c/run_scripted.py against an smtpc linked with the prototype.
-Usage: c_smtpc.py REPO_ROOT SMTPC_BINARY. Exit 0 when every case passes."""
+Also emnet_sample (emNet's sample, IP_SMTPC_Send) and csv_log (a 100,000-row CSV pushed
+through pfSendItem). Usage: c_smtpc.py REPO_ROOT SMTPC EMNET_SAMPLE CSV_LOG. Exit 0 when every case passes."""
 import subprocess, sys
 R=sys.argv[1]; T=R+"/tests/c"; D=T+"/data"; S=T+"/scripts"
 SM=[sys.argv[2],"--server","127.0.0.1","--port","{port}"]
@@ -29,9 +30,14 @@ cases=[
 ("input_header_no_colon","never_runs.smtp",2,["--no-connection","--stderr-must-contain","smtpc: input: extra header or Reply-To invalid"],SM+["--header","X-Test value","--from","sender@example.com","--to","alice@example.com","--body",D+"/body_dots.txt"]),
 ("input_reply_to_invalid","never_runs.smtp",2,["--no-connection","--stderr-must-contain","smtpc: input: extra header or Reply-To invalid"],SM+["--reply-to","desk at example.com","--from","sender@example.com","--to","alice@example.com","--body",D+"/body_dots.txt"]),
 ]
+cases += [
+("emnet_sample.happy","emnet_happy.smtp",0,["--data-must-contain","\\r\\nTo: ","--data-must-contain","\\r\\nCc: ","--data-header-must-not-contain","bcc@test.example","--stdout-must-contain","Mail sent"],[sys.argv[3],"127.0.0.1","{port}","device@test.example","to@test.example","cc@test.example","bcc@test.example"]),
+("emnet_sample.greeting_refused","emnet_refused.smtp",1,["--stdout-must-contain","Mail could not be sent"],[sys.argv[3],"127.0.0.1","{port}"]),
+("csv_log.happy","csv_log.smtp",0,["--stdout-must-contain","Log sent: 100000 rows"],[sys.argv[4],"127.0.0.1","{port}","device@example.com","ops@example.com"]),
+]
 fails=0
 for name,script,exp,checks,cmd in cases:
-    p=subprocess.run(["python3",T+"/run_scripted.py","--script",S+"/"+script,"--expect-exit",str(exp)]+checks+["--"]+cmd,capture_output=True,text=True,timeout=120)
+    p=subprocess.run(["python3",T+"/run_scripted.py","--script",S+"/"+script,"--expect-exit",str(exp)]+checks+["--"]+cmd,capture_output=True,text=True,timeout=300)
     ok=p.returncode==0
     fails+= not ok
     print(("ok  " if ok else "FAIL"), name)

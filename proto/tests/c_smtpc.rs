@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! The product's smtpc command-line sender (`../c-examples/smtpc`, with the
 //! POSIX port) linked with this crate's static library, full set, through
-//! 18 of the product's scripted C tests (`tests/c_smtpc.py` runs them with
+//! 21 of the product's scripted C tests (with emnet_sample and csv_log) (`tests/c_smtpc.py` runs them with
 //! `../tests/c/run_scripted.py` and the product's server scripts): delivery,
 //! dot-stuffing, partial delivery, all rejected, outcome unknown, timeout,
 //! AUTH PLAIN/LOGIN/failed/refused in clear, invalid input with no
@@ -24,34 +24,50 @@ fn the_products_scripted_smtpc_tests_pass() {
         .unwrap()
         .join("libip_smtpc.a");
     assert!(lib.exists(), "{}", lib.display());
-    let smtpc = std::env::temp_dir().join(format!("ip-smtpc-proto-smtpc-{}", std::process::id()));
-    let Ok(status) = Command::new("cc")
-        .args(["-std=c11", "-O1", "-I"])
-        .arg(manifest.join("include"))
-        .arg("-I")
-        .arg(root.join("ffi/ports/posix"))
-        .arg(root.join("c-examples/smtpc/smtpc.c"))
-        .arg(root.join("ffi/ports/posix/ip_smtpc_posix.c"))
-        .arg(&lib)
-        .args(["-lpthread", "-ldl", "-lm", "-o"])
-        .arg(&smtpc)
-        .status()
-    else {
-        eprintln!("SKIPPED: no cc");
-        return;
-    };
-    assert!(status.success(), "smtpc does not build");
+    let tmp = std::env::temp_dir().join(format!("ip-smtpc-proto-c-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut built = Vec::new();
+    for (name, source, extra) in [
+        ("smtpc", "c-examples/smtpc/smtpc.c", "ffi/ports/posix"),
+        (
+            "emnet_sample",
+            "c-examples/emnet_sample/emnet_sample.c",
+            "ffi/tests/segger_compat",
+        ),
+        ("csv_log", "c-examples/csv_log/csv_log.c", "ffi/ports/posix"),
+    ] {
+        let exe = tmp.join(name);
+        let Ok(status) = Command::new("cc")
+            .args(["-std=c11", "-O1", "-I"])
+            .arg(manifest.join("include"))
+            .arg("-I")
+            .arg(root.join("ffi/ports/posix"))
+            .arg("-I")
+            .arg(root.join(extra))
+            .arg(root.join(source))
+            .arg(root.join("ffi/ports/posix/ip_smtpc_posix.c"))
+            .arg(&lib)
+            .args(["-lpthread", "-ldl", "-lm", "-o"])
+            .arg(&exe)
+            .status()
+        else {
+            eprintln!("SKIPPED: no cc");
+            return;
+        };
+        assert!(status.success(), "{name} does not build");
+        built.push(exe);
+    }
     let Ok(run) = Command::new("python3")
         .arg(manifest.join("tests/c_smtpc.py"))
         .arg(&root)
-        .arg(&smtpc)
+        .args(&built)
         .output()
     else {
         eprintln!("SKIPPED: no python3");
         return;
     };
-    let _ = std::fs::remove_file(&smtpc);
+    let _ = std::fs::remove_dir_all(&tmp);
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{text}");
-    assert!(text.contains("failures: 0 of 18"), "{text}");
+    assert!(text.contains("failures: 0 of 21"), "{text}");
 }
