@@ -4,7 +4,10 @@
 c.smtpc.*: delivery, authentication, invalid input, attachments, headers), run with
 ../tests/c/run_scripted.py against an smtpc linked with the prototype.
 Also emnet_sample (emNet's sample, IP_SMTPC_Send) and csv_log (a 100,000-row CSV pushed
-through pfSendItem). Usage: c_smtpc.py REPO_ROOT SMTPC EMNET_SAMPLE CSV_LOG. Exit 0 when every case passes."""
+through pfSendItem). With SMTPC_TLS (smtpc built with the mbedTLS port) and CERTDIR (tests/tls/make_certs.py),
+the 6 TLS cases too: STARTTLS verified, wrong name, untrusted CA, 454, injection,
+opportunistic without STARTTLS and AUTH refused in clear.
+Usage: c_smtpc.py REPO_ROOT SMTPC EMNET_SAMPLE CSV_LOG [SMTPC_TLS CERTDIR]. Exit 0 when every case passes."""
 import subprocess, sys
 R=sys.argv[1]; T=R+"/tests/c"; D=T+"/data"; S=T+"/scripts"
 SM=[sys.argv[2],"--server","127.0.0.1","--port","{port}"]
@@ -35,6 +38,17 @@ cases += [
 ("emnet_sample.greeting_refused","emnet_refused.smtp",1,["--stdout-must-contain","Mail could not be sent"],[sys.argv[3],"127.0.0.1","{port}"]),
 ("csv_log.happy","csv_log.smtp",0,["--stdout-must-contain","Log sent: 100000 rows"],[sys.argv[4],"127.0.0.1","{port}","device@example.com","ops@example.com"]),
 ]
+if len(sys.argv) > 6:
+    C=sys.argv[6]
+    TSM=[sys.argv[5],"--server","127.0.0.1","--port","{port}"]
+    cases += [(n, sc, e, ["--script-var","certdir="+C]+ch, cmd) for (n, sc, e, ch, cmd) in [
+("tls_starttls","smtpc_starttls_ok.smtp",0,["--stderr-must-contain=-- TLS: TLSv1.2","--stderr-must-contain","certificate verified for 127.0.0.1"],TSM+["-v","--tls","starttls-required","--cafile",C+"/ca.pem","--user","user","--pass",PW,"--from","sender@example.com","--to","alice@example.com","--body",D+"/body_dots.txt"]),
+("tls_wrong_name","smtpc_starttls_bad_cert.smtp",3,["--server-may-fail","--stderr-must-contain","smtpc: starttls: TLS handshake failed: server certificate does not match the host name","--transcript-must-not-contain","AUTH","--transcript-must-not-contain","MAIL","--transcript-must-not-contain","QUIT"],TSM+["--tls","starttls-required","--cafile",C+"/ca.pem","--tls-name","wrong.example","--user","user","--pass",PW,"--from","sender@example.com","--to","alice@example.com","--body",D+"/body_dots.txt"]),
+("tls_untrusted","smtpc_starttls_bad_cert.smtp",3,["--server-may-fail","--stderr-must-contain","smtpc: starttls: TLS handshake failed: server certificate not trusted","--transcript-must-not-contain","AUTH","--transcript-must-not-contain","MAIL","--transcript-must-not-contain","QUIT"],TSM+["--tls","starttls-required","--cafile",C+"/other-ca.pem","--user","user","--pass",PW,"--from","sender@example.com","--to","alice@example.com","--body",D+"/body_dots.txt"]),
+("tls_454","smtpc_starttls_454.smtp",3,["--stderr-must-contain","smtpc: starttls: STARTTLS refused: 454 4.7.0","--transcript-must-not-contain","AUTH","--transcript-must-not-contain","MAIL"],TSM+["--tls","starttls-required","--cafile",C+"/ca.pem","--user","user","--pass",PW,"--from","sender@example.com","--to","alice@example.com","--body",D+"/body_dots.txt"]),
+("tls_injection","smtpc_starttls_injection.smtp",3,["--stderr-must-contain","data injected before the TLS handshake"],TSM+["--tls","starttls-required","--cafile",C+"/ca.pem","--from","sender@example.com","--to","alice@example.com","--body",D+"/body_dots.txt"]),
+("tls_opportunistic_auth_insecure","smtpc_auth_insecure.smtp",3,["--transcript-must-not-contain","AUTH","--transcript-must-not-contain","MAIL","--stderr-must-contain","AUTH refused on a connection without TLS"],TSM+["--tls","starttls","--cafile",C+"/ca.pem","--user","user","--pass",PW,"--from","sender@example.com","--to","alice@example.com","--body",D+"/body_dots.txt"]),
+]]
 fails=0
 for name,script,exp,checks,cmd in cases:
     p=subprocess.run(["python3",T+"/run_scripted.py","--script",S+"/"+script,"--expect-exit",str(exp)]+checks+["--"]+cmd,capture_output=True,text=True,timeout=300)

@@ -6,7 +6,8 @@
 //! dot-stuffing, partial delivery, all rejected, outcome unknown, timeout,
 //! AUTH PLAIN/LOGIN/failed/refused in clear, invalid input with no
 //! connection, attachments, extra headers, Reply-To. Skips without `cc` or
-//! `python3`.
+//! `python3`; the 6 TLS cases (mbedTLS port: STARTTLS verified, wrong name, untrusted,
+//! 454, injection, AUTH refused in clear) run when the host has mbedTLS.
 #![cfg(all(feature = "ex", feature = "headers", feature = "mime"))]
 
 use std::path::PathBuf;
@@ -57,6 +58,43 @@ fn the_products_scripted_smtpc_tests_pass() {
         assert!(status.success(), "{name} does not build");
         built.push(exe);
     }
+    // The TLS cases when the host has mbedTLS (the port's C and its libraries).
+    let tls = tmp.join("smtpc-tls");
+    let certs = tmp.join("certs");
+    let with_tls = Command::new("cc")
+        .args(["-std=c11", "-O1", "-DSMTPC_WITH_MBEDTLS", "-I"])
+        .arg(manifest.join("include"))
+        .arg("-I")
+        .arg(root.join("ffi/ports/posix"))
+        .arg("-I")
+        .arg(root.join("ffi/ports/mbedtls"))
+        .arg(root.join("c-examples/smtpc/smtpc.c"))
+        .arg(root.join("ffi/ports/posix/ip_smtpc_posix.c"))
+        .arg(root.join("ffi/ports/mbedtls/ip_smtpc_mbedtls.c"))
+        .arg(&lib)
+        .args([
+            "-lmbedtls",
+            "-lmbedx509",
+            "-lmbedcrypto",
+            "-lpthread",
+            "-ldl",
+            "-lm",
+            "-o",
+        ])
+        .arg(&tls)
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new("python3")
+            .arg(root.join("tests/tls/make_certs.py"))
+            .arg(&certs)
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if with_tls {
+        built.push(tls);
+        built.push(certs);
+    } else {
+        eprintln!("no mbedTLS: the 6 TLS cases are left out");
+    }
     let Ok(run) = Command::new("python3")
         .arg(manifest.join("tests/c_smtpc.py"))
         .arg(&root)
@@ -69,5 +107,9 @@ fn the_products_scripted_smtpc_tests_pass() {
     let _ = std::fs::remove_dir_all(&tmp);
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{text}");
-    assert!(text.contains("failures: 0 of 21"), "{text}");
+    let expected = if with_tls { 27 } else { 21 };
+    assert!(
+        text.contains(&format!("failures: 0 of {expected}")),
+        "{text}"
+    );
 }
