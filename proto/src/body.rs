@@ -57,6 +57,27 @@ impl Body {
     }
 }
 
+/// Bytes [`Body::put`] writes for `body` without the end-of-data line
+/// ".\r\n": the message size SIZE counts (RFC 1870 §3), with the header.
+#[cfg(feature = "size")]
+pub fn wire_len(body: &[u8]) -> usize {
+    let (mut n, mut bol, mut i) = (0, true, 0);
+    while let Some(&b) = body.get(i) {
+        i += 1;
+        if b == b'\r' || b == b'\n' {
+            if b == b'\r' && body.get(i) == Some(&b'\n') {
+                i += 1;
+            }
+            n += 2;
+            bol = true;
+        } else {
+            n += 1 + usize::from(bol && b == b'.');
+            bol = false;
+        }
+    }
+    n + if bol { 0 } else { 2 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +113,21 @@ mod tests {
             for size in 5..24 {
                 assert_eq!(wire(body, size), expected, "{body:?} at {size}");
             }
+        }
+    }
+
+    #[cfg(feature = "size")]
+    #[test]
+    fn wire_len_is_what_put_writes_before_the_dot() {
+        for body in [
+            &b""[..],
+            b"a",
+            b".",
+            b"a\r\n",
+            b"a\rb\nc\r\n.d\n..\n",
+            b"\r\r\n\n.",
+        ] {
+            assert_eq!(wire_len(body) + 3, wire(body, 64).len(), "{body:?}");
         }
     }
 

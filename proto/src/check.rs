@@ -21,6 +21,12 @@ pub const MAX_TEXT: usize = 900;
 pub const MAX_DOMAIN: usize = 255;
 /// Longest body line without its CR LF (RFC 5322 §2.1.1).
 pub const MAX_LINE: usize = 998;
+/// Longest extra header name (`src/limits.rs`).
+#[cfg(feature = "headers")]
+pub const MAX_HEADER_NAME: usize = 76;
+/// Longest extra header line: name, ':', value (`IP_SMTPC_MAX_HEADER_LEN`).
+#[cfg(feature = "headers")]
+pub const MAX_HEADER: usize = 977;
 
 /// What the pass learned: the content hash and whether the body is 8-bit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +38,10 @@ pub struct Checked {
     pub time: u32,
     /// The body has bytes above 127 (Content-Transfer-Encoding: 8bit).
     pub eight_bit: bool,
+    /// The body may go as it is (`mime`): no NUL, no line over 998
+    /// octets once dot-stuffed; else it goes quoted-printable.
+    #[cfg(feature = "mime")]
+    pub raw_ok: bool,
 }
 
 /// A byte below 0x20 other than TAB, or DEL.
@@ -87,12 +97,21 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
     r
 }
 
-/// A header text (name, subject): ASCII, no control characters except
-/// TAB, at most `max` bytes once quoted.
+/// What a header text may not contain: control characters (TAB is not
+/// one here), and 8-bit bytes unless they can go out as RFC 2047 words.
+#[cfg(not(feature = "words"))]
+const TEXT_REFUSED: u8 = CTL | HIGH;
+/// What a header text may not contain: control characters (TAB is not
+/// one here); 8-bit text goes out as RFC 2047 words.
+#[cfg(feature = "words")]
+const TEXT_REFUSED: u8 = CTL;
+
+/// A header text (name, subject, extra value): no control characters
+/// except TAB, ASCII unless `words` is built, at most `max` bytes once quoted.
 #[inline(always)]
 fn text(t: &[u8], hash: &mut u64, max: usize, e: Error) -> Result<(), Error> {
     let s = scan(t, hash);
-    if t.len() > MAX_TEXT || t.len() + s.quotes > max || s.classes & (CTL | HIGH) != 0 {
+    if t.len() > MAX_TEXT || t.len() + s.quotes > max || s.classes & TEXT_REFUSED != 0 {
         return Err(e);
     }
     Ok(())
@@ -116,6 +135,99 @@ fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
         return Err(Error::AddressSyntax);
     }
     Ok(())
+}
+
+/// The fields the library writes itself: an extra header may not repeat
+/// one (`src/message/header.rs`).
+#[cfg(feature = "headers")]
+const OWN_FIELDS: [&[u8]; 12] = [
+    b"Date",
+    b"From",
+    b"Sender",
+    b"Reply-To",
+    b"To",
+    b"Cc",
+    b"Bcc",
+    b"Subject",
+    b"Message-ID",
+    b"MIME-Version",
+    b"Content-Type",
+    b"Content-Transfer-Encoding",
+];
+
+/// Reply-To (an address) and the extra header lines: a name of 1 to 76
+/// printable characters other than ':' and not one of [`OWN_FIELDS`], then
+/// ':' and a value of at most [`MAX_TEXT`] without control characters
+/// (TAB allowed) or, until RFC 2047 is built, 8-bit bytes.
+#[cfg(feature = "headers")]
+fn headers<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
+    let r = m.reply_to();
+    if !r.is_empty() {
+        address(r, hash, false).map_err(|_| Error::InvalidHeader)?;
+    }
+    for i in 0..m.headers() {
+        let line = m.header(i).ok_or(Error::InvalidHeader)?;
+        let colon = line
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or(Error::InvalidHeader)?;
+        let (name, value) = line.split_at(colon);
+        let good_name = (1..=MAX_HEADER_NAME).contains(&name.len())
+            && name.iter().all(|&b| (33..=126).contains(&b));
+        if !good_name || OWN_FIELDS.iter().any(|own| own.eq_ignore_ascii_case(name)) {
+            return Err(Error::InvalidHeader);
+        }
+        text(
+            value.get(1..).unwrap_or_default(),
+            hash,
+            MAX_TEXT * 2,
+            Error::InvalidHeader,
+        )?;
+    }
+    Ok(())
+}
+
+/// The boundary and the items (`src/message/content.rs`): a boundary of
+/// at most 70 characters, of RFC 2046's syntax when there are items; each
+/// item's Content-Type at most 200 printable characters, its file name at
+/// most 255 without control characters, its `pfSendItem` given. File
+/// names and types are part of the hash.
+#[cfg(feature = "mime")]
+fn items<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
+    let b = m.boundary();
+    scan(b, hash);
+    if b.len() > 70 || (m.items() > 0 && !b.is_empty() && !crate::mime::is_boundary(b)) {
+        return Err(Error::InvalidAttachment);
+    }
+    for i in 0..m.items() {
+        let (name, content_type) = m.item(i);
+        let type_ok =
+            content_type.len() <= 200 && content_type.iter().all(|&b| (32..=126).contains(&b));
+        let name_ok = name.len() <= 255 && scan(name, hash).classes & CTL == 0;
+        scan(content_type, hash);
+        if !type_ok || !name_ok || m.item_unstreamable(i) {
+            return Err(Error::InvalidAttachment);
+        }
+    }
+    Ok(())
+}
+
+/// `true` when `body` may go as 7bit or 8bit: no NUL and no line longer
+/// than 998 octets with its leading dot doubled.
+#[cfg(feature = "mime")]
+fn raw_ok(body: &[u8]) -> bool {
+    let mut line = 0usize;
+    for &b in body {
+        if b == b'\r' || b == b'\n' {
+            line = 0;
+            continue;
+        }
+        line += if line == 0 && b == b'.' { 2 } else { 1 };
+        if line > MAX_LINE || b == 0 {
+            return false;
+        }
+    }
+    true
 }
 
 /// Validates everything and hashes it with `time` and `salt` (the caller's
@@ -167,7 +279,13 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         scan(&t.to_le_bytes(), &mut hash);
     }
     scan(&salt.to_le_bytes(), &mut hash);
+    #[cfg(feature = "headers")]
+    headers(m, &mut hash)?;
+    #[cfg(feature = "mime")]
+    items(m, &mut hash)?;
     let body = scan(m.body(), &mut hash);
+    // Without quoted-printable a line too long for SMTP cannot be sent.
+    #[cfg(not(feature = "mime"))]
     if body.longest > MAX_LINE {
         return Err(Error::InvalidBody);
     }
@@ -175,6 +293,8 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         hash,
         time: time.unwrap_or(0),
         eight_bit: body.classes & HIGH != 0,
+        #[cfg(feature = "mime")]
+        raw_ok: raw_ok(m.body()),
     })
 }
 
@@ -256,7 +376,20 @@ mod tests {
             err(|m| m.entries[1].0 = "Evil\r\nBcc: x"),
             Error::InvalidName
         );
+        // 8-bit names go out as RFC 2047 words when `words` is built.
+        #[cfg(not(feature = "words"))]
         assert_eq!(err(|m| m.entries[0].0 = "Jörg"), Error::InvalidName);
+        #[cfg(feature = "words")]
+        {
+            let mut m = TestMail::sample();
+            m.entries[0].0 = "Jörg";
+            m.subject = "Grüße";
+            assert!(check(&m, None, 0).is_ok());
+            assert_eq!(
+                err(|m| m.entries[0].0 = "J\u{f6}rg\r\n"),
+                Error::InvalidName
+            );
+        }
         assert_eq!(err(|m| m.subject = "hi\nthere"), Error::InvalidSubject);
         assert_eq!(
             err(|m| m.subject = Box::leak("s".repeat(901).into_boxed_str())),
@@ -271,7 +404,20 @@ mod tests {
         assert_eq!(err(|m| m.domain = "d\u{e9}.test"), Error::InvalidDomain);
         assert_eq!(err(|m| m.domain = ".x"), Error::InvalidDomain);
         assert_eq!(err(|m| m.timezone = "CET"), Error::InvalidTimezone);
+        // Without MIME a line too long for SMTP is refused; with it, the text
+        // goes quoted-printable.
+        #[cfg(not(feature = "mime"))]
         assert_eq!(err(|m| m.body = vec![b'x'; 999]), Error::InvalidBody);
+        #[cfg(feature = "mime")]
+        {
+            let mut m = TestMail::sample();
+            m.body = vec![b'x'; 998];
+            assert!(check(&m, None, 0).unwrap().raw_ok);
+            m.body[0] = b'.';
+            assert!(!check(&m, None, 0).unwrap().raw_ok);
+            m.body = b"a\0b".to_vec();
+            assert!(!check(&m, None, 0).unwrap().raw_ok);
+        }
         let mut m = TestMail::sample();
         m.body = [vec![b'x'; 998], b"\r\n".to_vec(), vec![b'y'; 998]].concat();
         assert!(check(&m, None, 0).is_ok());
@@ -281,5 +427,58 @@ mod tests {
         assert!(check(&m, None, 0).unwrap().eight_bit);
         m.entries[0].1 = Some("");
         assert!(check(&m, None, 0).is_ok(), "null sender");
+    }
+
+    #[cfg(feature = "headers")]
+    #[test]
+    fn extra_headers_and_reply_to_as_src_checks_them() {
+        let ok = |h: &'static str| {
+            let mut m = TestMail::sample();
+            m.headers = vec![h];
+            check(&m, None, 0).map(|_| ())
+        };
+        assert_eq!(ok("X-Prio: 2"), Ok(()));
+        assert_eq!(ok("X-Empty:"), Ok(()));
+        assert_eq!(ok("X-Tab:\tx"), Ok(()));
+        let long_name: &'static str = Box::leak(format!("{}: v", "N".repeat(76)).into_boxed_str());
+        assert_eq!(ok(long_name), Ok(()));
+        let longer: &'static str = Box::leak(format!("{}: v", "N".repeat(77)).into_boxed_str());
+        let long_value: &'static str = Box::leak(format!("X:{}", "v".repeat(901)).into_boxed_str());
+        let too_long: &'static str = Box::leak(format!("X: {}", "v".repeat(975)).into_boxed_str());
+        for bad in [
+            "no colon",
+            ": empty name",
+            "Sp ace: v",
+            "subject: again",
+            "REPLY-TO: x@y.test",
+            "Content-Type: text/html",
+            "X-CR: a\rb",
+            "X-LF: a\nb",
+            "X-Nul: a\0b",
+            #[cfg(not(feature = "words"))]
+            "X-8bit: caf\u{e9}",
+            longer,
+            long_value,
+            too_long,
+        ] {
+            assert_eq!(ok(bad), Err(Error::InvalidHeader), "{bad:?}");
+        }
+        for bad in ["not an address", "a@", "a b@c.test", "x\r\n@y.test"] {
+            let mut m = TestMail::sample();
+            m.reply_to = bad;
+            assert_eq!(
+                check(&m, None, 0).unwrap_err(),
+                Error::InvalidHeader,
+                "{bad}"
+            );
+        }
+        // Both are part of the Message-ID hash.
+        let base = check(&TestMail::sample(), None, 0).unwrap().hash;
+        let mut m = TestMail::sample();
+        m.reply_to = "r@example.test";
+        assert_ne!(check(&m, None, 0).unwrap().hash, base);
+        let mut m = TestMail::sample();
+        m.headers = vec!["X-A: 1"];
+        assert_ne!(check(&m, None, 0).unwrap().hash, base);
     }
 }

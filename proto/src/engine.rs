@@ -35,6 +35,9 @@ const CAP_8BIT: u8 = 4;
 const CAP_AUTH: u8 = 8;
 /// The server offers STARTTLS.
 const CAP_STARTTLS: u8 = 16;
+/// The server offers SIZE.
+#[cfg(feature = "size")]
+const CAP_SIZE: u8 = 32;
 
 /// How the engine uses TLS (`tls` feature).
 #[cfg(feature = "tls")]
@@ -46,6 +49,9 @@ pub enum TlsMode {
     Optional,
     /// STARTTLS or nothing: no AUTH, MAIL or message in clear (emNet SECURE_ONLY).
     Required,
+    /// TLS from the first byte (RFC 8314): the handshake comes before the greeting.
+    #[cfg(feature = "ex")]
+    Implicit,
 }
 
 /// What an [`Event`] reports.
@@ -57,6 +63,11 @@ pub enum EventKind {
     Accepted,
     /// A recipient was rejected.
     Rejected,
+    /// A complete reply other than RCPT's and QUIT's, for the report
+    /// (`index` 0 for MAIL's, `usize::MAX` for the others); not a
+    /// `pfCallback` status.
+    #[cfg(feature = "ex")]
+    Reply,
 }
 
 /// Something the application may want to hear about.
@@ -88,6 +99,11 @@ pub enum Action<'e> {
     /// Start TLS on the connection (the handshake), then call [`Engine::upgraded`].
     #[cfg(feature = "tls")]
     Upgrade,
+    /// Stream multipart item `n` (`usize::MAX`: the streamed text body)
+    /// through [`Engine::push`], sending [`Engine::pending`] whenever it
+    /// takes no more; then call [`Engine::streamed`] (`mime`).
+    #[cfg(feature = "mime")]
+    Item(usize),
 }
 
 /// Whose turn it is.
@@ -100,6 +116,9 @@ enum Phase {
     /// Waiting for the driver's TLS handshake.
     #[cfg(feature = "tls")]
     Upgrade,
+    /// The driver streams an item's content through `push`.
+    #[cfg(feature = "mime")]
+    Stream,
     /// Finished.
     Closed,
 }
@@ -141,6 +160,37 @@ pub struct Engine<'b> {
     now: u32,
     #[cfg(feature = "deadline")]
     since: u32,
+    /// The report (`ex`): allowed AUTH mechanisms (`CAP_PLAIN | CAP_LOGIN`
+    /// bits), AUTH allowed in clear, the code of the reply that decided
+    /// the outcome (0 when the engine decided alone), the enhanced code of
+    /// the reply being read, the step that failed, TLS when DATA was accepted.
+    #[cfg(feature = "ex")]
+    mechs: u8,
+    #[cfg(feature = "ex")]
+    insecure_auth: bool,
+    #[cfg(feature = "ex")]
+    kept: u16,
+    #[cfg(feature = "ex")]
+    enhanced: [u16; 3],
+    #[cfg(feature = "ex")]
+    failed: u8,
+    #[cfg(feature = "ex")]
+    secure_data: bool,
+    /// SIZE (`size`): the server's limit (0 = none) and the message size.
+    #[cfg(feature = "size")]
+    limit: u32,
+    #[cfg(feature = "size")]
+    size: u32,
+    /// MIME (`mime`): the content section, the item, the encoder, the
+    /// text's transfer encoding.
+    #[cfg(feature = "mime")]
+    section: u8,
+    #[cfg(feature = "mime")]
+    item: usize,
+    #[cfg(feature = "mime")]
+    enc: crate::mime::Enc,
+    #[cfg(feature = "mime")]
+    tenc: u8,
 }
 
 impl<'b> Engine<'b> {
@@ -179,6 +229,30 @@ impl<'b> Engine<'b> {
             now: 0,
             #[cfg(feature = "deadline")]
             since: 0,
+            #[cfg(feature = "ex")]
+            mechs: CAP_PLAIN | CAP_LOGIN,
+            #[cfg(feature = "ex")]
+            insecure_auth: true,
+            #[cfg(feature = "ex")]
+            kept: 0,
+            #[cfg(feature = "ex")]
+            enhanced: [0; 3],
+            #[cfg(feature = "ex")]
+            failed: 0,
+            #[cfg(feature = "ex")]
+            secure_data: false,
+            #[cfg(feature = "size")]
+            limit: 0,
+            #[cfg(feature = "size")]
+            size: 0,
+            #[cfg(feature = "mime")]
+            section: 0,
+            #[cfg(feature = "mime")]
+            item: 0,
+            #[cfg(feature = "mime")]
+            enc: crate::mime::Enc::default(),
+            #[cfg(feature = "mime")]
+            tenc: 0,
         }
     }
 
@@ -221,10 +295,16 @@ impl<'b> Engine<'b> {
             let report = Row::of(self.step).report;
             if report != self.reported {
                 self.reported = report;
+                // With the report (`ex`): the code of the reply behind the
+                // step change, as `src/` tells `pfCallback`.
+                #[cfg(feature = "ex")]
+                let code = self.kept;
+                #[cfg(not(feature = "ex"))]
+                let code = 0;
                 return Action::Event(Event {
                     kind: EventKind::Step,
                     step: report,
-                    code: 0,
+                    code,
                     index: 0,
                     text: b"",
                 });
@@ -239,6 +319,8 @@ impl<'b> Engine<'b> {
                 Phase::Send => self.fill(m),
                 #[cfg(feature = "tls")]
                 Phase::Upgrade => return Action::Upgrade,
+                #[cfg(feature = "mime")]
+                Phase::Stream => return Action::Item(self.item),
                 Phase::Wait => {
                     let unread = self.rx.get(self.rx_pos..self.rx_len).unwrap_or_default();
                     match parse_line(unread) {
@@ -326,6 +408,10 @@ impl<'b> Engine<'b> {
         if self.phase == Phase::Send {
             self.abort(Error::UnexpectedReply);
         }
+        #[cfg(feature = "mime")]
+        if self.phase == Phase::Stream {
+            self.abort(Error::UnexpectedReply);
+        }
     }
 
     /// Room for bytes that arrived unasked (a non-blocking driver reading
@@ -348,6 +434,17 @@ impl<'b> Engine<'b> {
     fn fill<M: Mail>(&mut self, m: &M) {
         let tx = core::mem::take(&mut self.tx);
         let mut w = Writer::new(tx, self.unit_sent);
+        #[cfg(feature = "mime")]
+        if self.step == DOT {
+            let done = self.content(m, &mut w);
+            self.tx_len = w.len();
+            self.tx_pos = 0;
+            self.tx = tx;
+            if done {
+                self.phase = Phase::Wait;
+            }
+            return;
+        }
         let done = if self.step == DOT {
             if !self.header_done {
                 crate::header::put(&mut w, m, self.checked);
@@ -386,7 +483,12 @@ impl<'b> Engine<'b> {
                 let i = if row.arg == Arg::Sender { 0 } else { self.rcpt };
                 w.put(m.entry(i).addr.unwrap_or_default());
                 w.byte(b'>');
-                if row.arg == Arg::Sender && self.checked.eight_bit && self.caps & CAP_8BIT != 0 {
+                #[cfg(feature = "size")]
+                if row.arg == Arg::Sender && self.caps & CAP_SIZE != 0 && !streams(m) {
+                    w.put(b" SIZE=");
+                    w.num(self.size, 1);
+                }
+                if row.arg == Arg::Sender && self.eight_bit_mime() {
                     w.put(b" BODY=8BITMIME");
                 }
             }
@@ -412,19 +514,43 @@ impl<'b> Engine<'b> {
         }
         self.code = code;
         self.lines += 1;
+        #[cfg(feature = "ex")]
+        if self.lines == 1 {
+            self.enhanced = enhanced(self.rx.get(start..end).unwrap_or_default(), code);
+        }
         if self.lines > MAX_LINES {
             self.abort(Error::ReplyTooManyLines);
             return None;
         }
         if self.step == EHLO && self.lines > 1 && code / 100 == 2 {
-            self.caps |= capabilities(self.rx.get(start..end).unwrap_or_default());
+            let text = self.rx.get(start..end).unwrap_or_default();
+            self.caps |= capabilities(text);
+            #[cfg(feature = "size")]
+            if let Some(limit) = size_keyword(text) {
+                self.caps |= CAP_SIZE;
+                self.limit = limit;
+            }
         }
         if !last {
             return None;
         }
         self.code = 0;
         self.lines = 0;
+        #[cfg(feature = "ex")]
+        let step = self.step;
+        #[cfg(feature = "ex")]
+        if step != QUIT {
+            // QUIT's reply decides nothing; the report keeps the one that did.
+            self.kept = code;
+        }
         let event = self.on_reply(m, code);
+        #[cfg(feature = "ex")]
+        let event = match (event, step) {
+            (None, QUIT) => None,
+            (None, MAIL) => Some((EventKind::Reply, 0)),
+            (None, _) => Some((EventKind::Reply, usize::MAX)),
+            (some, _) => some,
+        };
         // Nothing may follow a reply that hands the turn to the client.
         if self.phase != Phase::Closed && self.rx_pos < self.rx_len {
             #[cfg(feature = "tls")]
@@ -443,7 +569,7 @@ impl<'b> Engine<'b> {
         let row = Row::of(self.step);
         if code == 421 && self.step != QUIT {
             // RFC 5321 §3.8: the server is closing; send nothing more.
-            self.decide(Error::ServiceClosing);
+            self.decide(self.closing_error());
             self.close();
             return None;
         }
@@ -451,8 +577,13 @@ impl<'b> Engine<'b> {
         let ok = row.accepts(code);
         if step == QUIT {
             // A success not confirmed by 221 is not a success.
+            #[cfg(not(feature = "ex"))]
             if !ok && matches!(self.outcome, Some(Ok(()))) {
                 self.outcome = Some(Err(Error::OutcomeUnknown));
+            }
+            #[cfg(feature = "ex")]
+            if !ok {
+                self.doubt();
             }
             self.close();
             return None;
@@ -506,12 +637,25 @@ impl<'b> Engine<'b> {
         } else if step == DOT {
             // The 2xx to the final dot: the only success.
             self.outcome = Some(if self.rejected > 0 {
+                #[cfg(feature = "ex")]
+                {
+                    self.failed = Row::of(RCPT).report;
+                }
                 Err(Error::PartialDelivery)
             } else {
                 Ok(())
             });
+        } else if step == DATA {
+            #[cfg(feature = "ex")]
+            {
+                self.secure_data = self.secure;
+            }
         }
         self.unit_sent = 0;
+        #[cfg(any(feature = "size", feature = "mime"))]
+        if next == MAIL && step != MAIL {
+            next = self.before_mail(m);
+        }
         #[cfg(feature = "tls")]
         if next == UPGRADE {
             self.phase = Phase::Upgrade;
@@ -524,6 +668,17 @@ impl<'b> Engine<'b> {
             self.since = self.now;
         }
         event
+    }
+
+    /// The error of a 421: the STARTTLS that TLS depended on was refused,
+    /// or the service is closing.
+    #[inline(always)]
+    fn closing_error(&self) -> Error {
+        #[cfg(feature = "tls")]
+        if self.step == STARTTLS && self.tls == TlsMode::Required {
+            return Error::TlsRefused;
+        }
+        Error::ServiceClosing
     }
 
     /// `true` for a refused STARTTLS when TLS is optional.
@@ -539,6 +694,52 @@ impl<'b> Engine<'b> {
     #[cfg(feature = "tls")]
     pub fn set_tls(&mut self, mode: TlsMode) {
         self.tls = mode;
+        #[cfg(feature = "ex")]
+        if mode == TlsMode::Implicit {
+            self.step = STARTTLS;
+            self.phase = Phase::Upgrade;
+        }
+    }
+
+    /// AUTH settings (`ex`): the allowed mechanisms as `IP_SMTPC_AUTH_*`
+    /// bits (PLAIN 1, LOGIN 2: the engine's own bits), and whether AUTH may
+    /// go over a connection without TLS.
+    #[cfg(feature = "ex")]
+    pub fn set_auth(&mut self, mechanisms: u8, insecure: bool) {
+        self.mechs = mechanisms & (CAP_PLAIN | CAP_LOGIN);
+        self.insecure_auth = insecure;
+    }
+
+    /// The report (`ex`): the `IP_SMTPC_STEP_*` that failed
+    /// (`IP_SMTPC_STEP_DONE` after a success), the code of the reply that
+    /// decided the result (0 when the engine decided alone), recipients
+    /// accepted and rejected, and whether the message went over TLS.
+    #[cfg(feature = "ex")]
+    pub fn report(&self) -> (u8, u16, u16, u16, bool) {
+        let step = match self.outcome {
+            Some(Err(_)) => self.failed,
+            _ => Row::of(DONE).report,
+        };
+        (
+            step,
+            self.kept,
+            self.accepted,
+            self.rejected,
+            self.secure_data,
+        )
+    }
+
+    /// RFC 3463 enhanced code (class, subject, detail) of the reply just
+    /// completed, zeros when it had none (`ex`).
+    #[cfg(feature = "ex")]
+    pub fn enhanced(&self) -> [u16; 3] {
+        self.enhanced
+    }
+
+    /// The `IP_SMTPC_STEP_*` the engine is in (for the driver's deadlines).
+    #[cfg(feature = "ex")]
+    pub fn step(&self) -> u8 {
+        Row::of(self.step).report
     }
 
     /// `true` once the connection is under TLS (the driver ends it with pfDowngrade).
@@ -562,6 +763,11 @@ impl<'b> Engine<'b> {
         self.caps = 0;
         self.step = EHLO;
         self.phase = Phase::Send;
+        #[cfg(feature = "ex")]
+        if self.tls == TlsMode::Implicit {
+            self.step = GREETING;
+            self.phase = Phase::Wait;
+        }
         #[cfg(feature = "deadline")]
         {
             self.since = self.now;
@@ -577,7 +783,7 @@ impl<'b> Engine<'b> {
                 return STARTTLS;
             }
             if self.tls == TlsMode::Required {
-                return self.quit(Error::TlsUnavailable);
+                return self.local(Error::TlsUnavailable, Row::of(STARTTLS).report);
             }
         }
         self.auth_or_mail(m)
@@ -586,15 +792,256 @@ impl<'b> Engine<'b> {
     /// TLS settled: AUTH or MAIL.
     #[inline(always)]
     fn auth_or_mail<M: Mail>(&mut self, m: &M) -> u8 {
-        if m.user().is_empty() {
-            MAIL
-        } else if self.caps & CAP_PLAIN != 0 {
+        #[cfg(feature = "ex")]
+        let offered = self.caps & self.mechs;
+        #[cfg(not(feature = "ex"))]
+        let offered = self.caps;
+        let next = if m.user().is_empty() {
+            return MAIL;
+        } else if offered & CAP_PLAIN != 0 {
             PLAIN
-        } else if self.caps & CAP_LOGIN != 0 {
+        } else if offered & CAP_LOGIN != 0 {
             LOGIN
         } else {
-            self.quit(Error::AuthNotSupported)
+            return self.local(Error::AuthNotSupported, Row::of(PLAIN).report);
+        };
+        #[cfg(feature = "ex")]
+        if !self.secure && !self.insecure_auth {
+            return self.local(Error::AuthInsecure, Row::of(PLAIN).report);
         }
+        next
+    }
+
+    /// Measures the message (header and stuffed body, without the end-of-data
+    /// line, RFC 1870 §3) for SIZE= and refuses it before MAIL when it exceeds
+    /// the server's limit (`size`).
+    /// With `mime`, the text's transfer encoding is chosen here (the
+    /// capabilities are known).
+    #[cfg(any(feature = "size", feature = "mime"))]
+    fn before_mail<M: Mail>(&mut self, m: &M) -> u8 {
+        #[cfg(feature = "mime")]
+        {
+            self.tenc = self.text_encoding(m);
+        }
+        #[cfg(feature = "size")]
+        {
+            let mut w = Writer::new(&mut [], 0);
+            crate::header::put(&mut w, m, self.checked);
+            #[cfg(feature = "mime")]
+            let size = {
+                crate::mime::head(&mut w, m, self.checked, self.tenc);
+                if self.tenc == crate::mime::QP {
+                    let mut enc = crate::mime::Enc::default();
+                    for &b in m.body() {
+                        enc.qp(&mut w, b);
+                    }
+                    enc.qp_end(&mut w);
+                    w.total()
+                } else {
+                    w.total() + crate::body::wire_len(m.body())
+                }
+            };
+            #[cfg(not(feature = "mime"))]
+            let size = w.total() + crate::body::wire_len(m.body());
+            self.size = u32::try_from(size).unwrap_or(u32::MAX);
+            let limited = self.caps & CAP_SIZE != 0 && self.limit != 0;
+            if limited && !streams(m) && self.size > self.limit {
+                return self.local(Error::MessageTooBig, Row::of(MAIL).report);
+            }
+        }
+        MAIL
+    }
+
+    /// `BODY=8BITMIME`: the text is 8-bit, may go as it is, and the server
+    /// takes it.
+    #[inline(always)]
+    fn eight_bit_mime(&self) -> bool {
+        #[cfg(feature = "mime")]
+        if !self.checked.raw_ok {
+            return false;
+        }
+        self.checked.eight_bit && self.caps & CAP_8BIT != 0
+    }
+
+    /// The text's transfer encoding (`src/message/content.rs`): 7bit, 8bit
+    /// when the server takes it, else quoted-printable (also for lines over
+    /// 998 octets, NUL, a streamed body, and a text that could forge the
+    /// boundary).
+    #[cfg(feature = "mime")]
+    fn text_encoding<M: Mail>(&self, m: &M) -> u8 {
+        use crate::mime::{EIGHT, QP, SEVEN};
+        let c = self.checked;
+        if m.streamed_body() || !c.raw_ok {
+            return QP;
+        }
+        let base = match (c.eight_bit, self.caps & CAP_8BIT != 0) {
+            (false, _) => SEVEN,
+            (true, true) => EIGHT,
+            (true, false) => return QP,
+        };
+        if m.items() > 0 && crate::mime::starts_a_line(m.body(), m, c) {
+            return QP;
+        }
+        base
+    }
+
+    /// Renders the message content into `w` (`mime`): units (header block,
+    /// delimiters and item fields, ends) with the skip trick, the text pulled
+    /// from the body through its encoder; returns `true` after ".\r\n".
+    /// Items are pushed by the driver ([`Action::Item`]).
+    #[cfg(feature = "mime")]
+    fn content<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> bool {
+        use crate::mime::{Enc, QP, ROOM};
+        let c = self.checked;
+        let mut skip = self.unit_sent;
+        loop {
+            let before = w.len();
+            match self.section {
+                // Header block with the MIME fields.
+                0 => {
+                    crate::header::put(w, m, c);
+                    crate::mime::head(w, m, c, self.tenc);
+                }
+                // The text, pulled from the body (or streamed).
+                1 => {
+                    if m.streamed_body() {
+                        self.item = usize::MAX;
+                        self.phase = Phase::Stream;
+                        return false;
+                    }
+                    let body = m.body();
+                    // Quoted-printable needs up to ROOM bytes for a byte, the
+                    // text as it is two (CR LF).
+                    let room = if self.tenc == QP { ROOM } else { 2 };
+                    while let Some(&b) = body.get(self.body.pos) {
+                        if w.room() < room {
+                            return false;
+                        }
+                        self.body.pos += 1;
+                        if self.tenc == QP {
+                            self.enc.qp(w, b);
+                        } else if b == b'\r' || b == b'\n' {
+                            if b == b'\r' && body.get(self.body.pos) == Some(&b'\n') {
+                                self.body.pos += 1;
+                            }
+                            w.put(b"\r\n");
+                            self.body.bol = true;
+                        } else {
+                            if self.body.bol && b == b'.' {
+                                w.byte(b'.');
+                            }
+                            w.byte(b);
+                            self.body.bol = false;
+                        }
+                    }
+                }
+                // The text's last line break; before a delimiter, one more.
+                2 => {
+                    if self.tenc == QP || m.streamed_body() {
+                        self.enc.qp_end(w);
+                    } else if !self.body.bol {
+                        w.put(b"\r\n");
+                    }
+                    if m.items() > 0 {
+                        w.put(b"\r\n");
+                    }
+                }
+                // An item's delimiter and fields, then its content.
+                3 => crate::mime::item_head(w, m, c, self.item),
+                4 => {
+                    self.phase = Phase::Stream;
+                    return false;
+                }
+                5 => {
+                    self.enc.base64_end(w);
+                    w.put(b"\r\n");
+                }
+                // The closing delimiter and the end of data.
+                _ => {
+                    if m.items() > 0 {
+                        crate::mime::delimiter(w, m, c, true);
+                    }
+                    w.put(b".\r\n");
+                }
+            }
+            if w.is_full() {
+                // A unit cut short: rendered again from its start next time.
+                self.unit_sent = skip + (w.len() - before);
+                return false;
+            }
+            skip = 0;
+            self.unit_sent = 0;
+            self.section = match self.section {
+                0 | 1 => self.section + 1,
+                2 | 5 => {
+                    if self.section == 5 {
+                        self.item += 1;
+                    } else {
+                        self.item = 0;
+                    }
+                    self.enc = Enc::default();
+                    if self.item < m.items() {
+                        3
+                    } else {
+                        6
+                    }
+                }
+                3 => 4,
+                _ => return true,
+            };
+        }
+    }
+
+    /// Encodes as much of `data` (item content, or the streamed body) as
+    /// the out buffer takes; returns how many bytes it took. Send
+    /// [`Engine::pending`] when it takes less than all (`mime`). After the
+    /// transaction ended, everything is taken and dropped.
+    #[cfg(feature = "mime")]
+    pub fn push(&mut self, data: &[u8]) -> usize {
+        if self.phase != Phase::Stream {
+            return data.len();
+        }
+        if self.tx_pos == self.tx_len {
+            self.tx_pos = 0;
+            self.tx_len = 0;
+        }
+        let tx = core::mem::take(&mut self.tx);
+        let mut n = 0;
+        let mut w = Writer::new(tx.get_mut(self.tx_len..).unwrap_or_default(), 0);
+        for &b in data {
+            if w.room() < crate::mime::ROOM {
+                break;
+            }
+            if self.item == usize::MAX {
+                self.enc.qp(&mut w, b);
+            } else {
+                self.enc.base64(&mut w, b);
+            }
+            n += 1;
+        }
+        self.tx_len += w.len();
+        self.tx = tx;
+        n
+    }
+
+    /// Bytes rendered and not yet reported sent (`mime`: while streaming).
+    #[cfg(feature = "mime")]
+    pub fn pending(&self) -> &[u8] {
+        self.tx.get(self.tx_pos..self.tx_len).unwrap_or_default()
+    }
+
+    /// The driver's item stream ended, well (`true`) or not: then the mail
+    /// is abandoned without its end-of-data line (APPLICATION_ABORT).
+    #[cfg(feature = "mime")]
+    pub fn streamed(&mut self, ok: bool) {
+        if self.phase != Phase::Stream {
+            return;
+        }
+        if !ok {
+            return self.abort(Error::ApplicationAbort);
+        }
+        self.phase = Phase::Send;
+        self.section = if self.item == usize::MAX { 2 } else { 5 };
     }
 
     /// Records `e` unless the outcome is decided.
@@ -602,7 +1049,26 @@ impl<'b> Engine<'b> {
     fn decide(&mut self, e: Error) {
         if self.outcome.is_none() {
             self.outcome = Some(Err(e));
+            #[cfg(feature = "ex")]
+            {
+                self.failed = Row::of(self.step).report;
+            }
         }
+    }
+
+    /// Records `e`, decided by the engine alone (no reply decided it) at
+    /// the `IP_SMTPC_STEP_*` `report`, and moves to QUIT.
+    fn local(&mut self, e: Error, report: u8) -> u8 {
+        #[cfg(feature = "ex")]
+        if self.outcome.is_none() {
+            self.kept = 0;
+            self.enhanced = [0; 3];
+            self.outcome = Some(Err(e));
+            self.failed = report;
+        }
+        #[cfg(not(feature = "ex"))]
+        let _ = report;
+        self.quit(e)
     }
 
     /// Records `e` and moves to QUIT.
@@ -613,11 +1079,31 @@ impl<'b> Engine<'b> {
 
     /// The transaction cannot go on.
     fn abort(&mut self, e: Error) {
+        // After the dot's 2xx, replies out of step with the commands make
+        // that 2xx doubtful; the connection ending or falling silent does not
+        // (`src/session.rs`).
+        #[cfg(feature = "ex")]
+        if self.step == QUIT && !matches!(e, Error::Receive | Error::Send | Error::Timeout) {
+            self.doubt();
+        }
         // The final dot may have gone out (or the server answered early).
         let unknown =
             self.step == DOT && (self.phase == Phase::Wait || e == Error::UnexpectedReply);
-        self.decide(if unknown { Error::OutcomeUnknown } else { e });
+        self.local(
+            if unknown { Error::OutcomeUnknown } else { e },
+            Row::of(self.step).report,
+        );
         self.close();
+    }
+
+    /// An accepted message (also partly) whose reply turned out to be out of
+    /// step: OUTCOME_UNKNOWN at END_OF_DATA, the reply's code kept (`ex`).
+    #[cfg(feature = "ex")]
+    fn doubt(&mut self) {
+        if matches!(self.outcome, Some(Ok(()) | Err(Error::PartialDelivery))) {
+            self.outcome = Some(Err(Error::OutcomeUnknown));
+            self.failed = Row::of(DOT).report;
+        }
     }
 
     /// Finished; nothing more is sent.
@@ -647,6 +1133,75 @@ const WORDS: [(&[u8], u8); 5] = [
     (b"LOGIN", CAP_LOGIN),
     (b"STARTTLS", CAP_STARTTLS),
 ];
+
+/// `true` when content is streamed by the driver (items or a streamed
+/// body): no SIZE, since it is not known in advance (`src/`).
+#[cfg(feature = "size")]
+#[inline(always)]
+fn streams<M: Mail>(m: &M) -> bool {
+    #[cfg(feature = "mime")]
+    return m.items() > 0 || m.streamed_body();
+    #[cfg(not(feature = "mime"))]
+    {
+        let _ = m;
+        false
+    }
+}
+
+/// RFC 3463 enhanced status code `class.subject.detail` at the start of a
+/// reply line's text, as (class, subject, detail); zeros when absent or of
+/// another class than `code` (`src/reply.rs`: a one-digit class 2, 4 or 5,
+/// then one to three digits each, then a space or the end).
+#[cfg(feature = "ex")]
+fn enhanced(text: &[u8], code: u16) -> [u16; 3] {
+    let (mut parts, mut index, mut digits) = ([0u16; 3], 0usize, 0u8);
+    for &b in text {
+        match b {
+            b'0'..=b'9' if digits < 3 && (index > 0 || digits == 0) => {
+                if let Some(part) = parts.get_mut(index) {
+                    *part = *part * 10 + u16::from(b - b'0');
+                }
+                digits += 1;
+            }
+            b'.' if digits > 0 && index < 2 => {
+                index += 1;
+                digits = 0;
+            }
+            b' ' if digits > 0 && index == 2 => break,
+            _ => return [0; 3],
+        }
+    }
+    if index != 2 || digits == 0 || parts[0] != code / 100 || !matches!(parts[0], 2 | 4 | 5) {
+        return [0; 3];
+    }
+    parts
+}
+
+/// The limit of an EHLO `SIZE` line (`src/ehlo.rs`): `Some(0)` for SIZE
+/// without a usable number, `None` for another keyword. The number is
+/// decimal digits only and saturates.
+#[cfg(feature = "size")]
+fn size_keyword(text: &[u8]) -> Option<u32> {
+    let (keyword, rest) = text.split_at_checked(4)?;
+    if !keyword.eq_ignore_ascii_case(b"SIZE")
+        || rest.first().is_some_and(|&b| b != b' ' && b != b'=')
+    {
+        return None;
+    }
+    let (mut limit, mut digits) = (0u32, false);
+    for &b in rest {
+        match b {
+            b'0'..=b'9' => {
+                limit = limit.saturating_mul(10).saturating_add(u32::from(b - b'0'));
+                digits = true;
+            }
+            b' ' | b'=' if !digits => {}
+            b' ' => break,
+            _ => return Some(0),
+        }
+    }
+    Some(limit)
+}
 
 /// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
 /// among its parameters, or `8BITMIME` (RFC 5321 §4.1.1.1, keywords and
@@ -692,6 +1247,8 @@ mod tests {
         transcript: String,
         events: Vec<(EventKind, u8, u16, usize, String)>,
         result: Result<(), Error>,
+        /// With `ex`: the enhanced code after each reply event, then the final report.
+        report: Vec<String>,
     }
 
     /// Runs `mail` against server `replies` (one per turn), with a `tx`-byte
@@ -717,6 +1274,8 @@ mod tests {
         configure(&mut e);
         let mut transcript = String::new();
         let mut events = Vec::new();
+        #[cfg_attr(not(feature = "ex"), allow(unused_mut))]
+        let mut report = Vec::new();
         let mut replies = replies.iter();
         let mut pending: &[u8] = b"";
         let mut client_turn = false;
@@ -753,19 +1312,57 @@ mod tests {
                     pending = &pending[n..];
                     e.received(n);
                 }
-                Action::Event(ev) => events.push((
-                    ev.kind,
-                    ev.step,
-                    ev.code,
-                    ev.index,
-                    String::from_utf8_lossy(ev.text).into_owned(),
-                )),
+                Action::Event(ev) => {
+                    let kind = ev.kind;
+                    events.push((
+                        ev.kind,
+                        ev.step,
+                        ev.code,
+                        ev.index,
+                        String::from_utf8_lossy(ev.text).into_owned(),
+                    ));
+                    #[cfg(feature = "ex")]
+                    if kind != EventKind::Step {
+                        report.push(format!("{:?}", e.enhanced()));
+                    }
+                    #[cfg(not(feature = "ex"))]
+                    let _ = kind;
+                }
                 Action::Done(result) => {
+                    #[cfg(feature = "ex")]
+                    report.push(format!("{:?}", e.report()));
                     return Run {
                         transcript,
                         events,
                         result,
+                        report,
+                    };
+                }
+                #[cfg(feature = "mime")]
+                Action::Item(i) => {
+                    let data = match i {
+                        usize::MAX => m.streamed.clone().unwrap(),
+                        _ => m.items[i].2.clone(),
+                    };
+                    if !client_turn {
+                        transcript.push_str("C: ");
+                        client_turn = true;
                     }
+                    // Pushed in pieces of 5, sent whenever the buffer is full.
+                    for piece in data.chunks(5) {
+                        let mut d = piece;
+                        while !d.is_empty() {
+                            let n = e.push(d);
+                            d = &d[n..];
+                            if !d.is_empty() {
+                                let p = String::from_utf8_lossy(e.pending()).into_owned();
+                                assert!(!p.is_empty());
+                                transcript.push_str(&p);
+                                e.sent(p.len());
+                            }
+                        }
+                    }
+                    e.streamed(true);
                 }
                 #[cfg(feature = "tls")]
                 Action::Upgrade => {
@@ -844,7 +1441,7 @@ mod tests {
         let rcpts: Vec<_> = run
             .events
             .iter()
-            .filter(|e| e.0 != EventKind::Step)
+            .filter(|e| matches!(e.0, EventKind::Accepted | EventKind::Rejected))
             .map(|e| (e.0, e.2, e.3, e.4.as_str()))
             .collect();
         assert_eq!(
@@ -1070,6 +1667,8 @@ mod tests {
         let mut in_content = false;
         loop {
             match e.next(&m) {
+                #[cfg(feature = "mime")]
+                Action::Item(_) => e.streamed(true),
                 Action::Send(b) => {
                     let n = b.len();
                     if in_content {
@@ -1281,6 +1880,8 @@ mod tests {
                 steps += 1;
                 assert!(steps < 100_000, "the engine must end");
                 match e.next(&m) {
+                    #[cfg(feature = "mime")]
+                    Action::Item(_) => e.streamed(true),
                     Action::Send(b) => {
                         assert!(!closing_seen || b.is_empty(), "nothing after 421");
                         let n = 1 + rng.below(b.len());
@@ -1469,6 +2070,8 @@ mod tests {
         let mut script = ["220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n"].into_iter();
         loop {
             match e.next(&m) {
+                #[cfg(feature = "mime")]
+                Action::Item(_) => e.streamed(true),
                 Action::Send(b) => {
                     let n = b.len();
                     e.sent(n);
@@ -1516,6 +2119,8 @@ mod tests {
             let result = loop {
                 let at = e.poll_at();
                 match e.next(&m) {
+                    #[cfg(feature = "mime")]
+                    Action::Item(_) => e.streamed(true),
                     Action::Send(b) => {
                         let n = b.len();
                         e.sent(n);
@@ -1576,5 +2181,625 @@ mod tests {
         assert!(run
             .transcript
             .contains("C: MAIL FROM:<node@example.test>\r\n"));
+    }
+
+    /// [`exchange_with`] at every chunk size and a few buffer sizes; the
+    /// run must not change.
+    #[cfg(feature = "ex")]
+    fn exchange_ex(m: &TestMail, replies: &[&str], configure: &dyn Fn(&mut Engine<'_>)) -> Run {
+        let reference = exchange_with(m, replies, 256, 256, 4096, configure);
+        let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
+        for chunk in 1..=longest {
+            let run = exchange_with(m, replies, 256, 256, chunk, configure);
+            assert_eq!(run, reference, "chunk {chunk}");
+        }
+        for tx in [8, 13, 64] {
+            let run = exchange_with(m, replies, tx, 128, 7, configure);
+            assert_eq!(run, reference, "tx {tx}");
+        }
+        reference
+    }
+
+    #[cfg(feature = "ex")]
+    #[test]
+    fn report_with_enhanced_codes_per_entry() {
+        let m = TestMail::sample();
+        let run = exchange_ex(
+            &m,
+            &[
+                "220 mx\r\n",
+                "250-mx\r\n250 ENHANCEDSTATUSCODES\r\n",
+                "250 2.1.0 sender ok\r\n",
+                "250 2.1.5 ok\r\n",
+                "550-5.1.1 no such\r\n550 5.1.1 user\r\n",
+                "251 2.1.5 forwarded\r\n",
+                "354 go\r\n",
+                "250 2.0.0 queued as 7\r\n",
+                "221 2.0.0 bye\r\n",
+            ],
+            &|_| {},
+        );
+        assert_eq!(run.result, Err(Error::PartialDelivery));
+        let replies: Vec<_> = run
+            .events
+            .iter()
+            .filter(|e| e.0 != EventKind::Step)
+            .map(|e| (e.0, e.2, e.3, e.4.as_str()))
+            .collect();
+        let none = usize::MAX;
+        assert_eq!(
+            replies,
+            [
+                (EventKind::Reply, 220, none, "mx"),
+                (EventKind::Reply, 250, none, "ENHANCEDSTATUSCODES"),
+                (EventKind::Reply, 250, 0, "2.1.0 sender ok"),
+                (EventKind::Accepted, 250, 1, "2.1.5 ok"),
+                (EventKind::Rejected, 550, 2, "5.1.1 user"),
+                (EventKind::Accepted, 251, 3, "2.1.5 forwarded"),
+                (EventKind::Reply, 354, none, "go"),
+                (EventKind::Reply, 250, none, "2.0.0 queued as 7"),
+            ]
+        );
+        assert_eq!(
+            run.report,
+            [
+                "[0, 0, 0]",
+                "[0, 0, 0]",
+                "[2, 1, 0]",
+                "[2, 1, 5]",
+                "[5, 1, 1]",
+                "[2, 1, 5]",
+                "[0, 0, 0]",
+                "[2, 0, 0]",
+                // Step RCPT for a partial delivery, the dot's 250 decided it.
+                "(7, 250, 2, 1, false)",
+            ]
+        );
+        // Step events carry the code of the reply behind them (as src/ tells pfCallback).
+        let steps: Vec<_> = run
+            .events
+            .iter()
+            .filter(|e| e.0 == EventKind::Step)
+            .map(|e| (e.1, e.2))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (2, 0),
+                (3, 220),
+                (6, 250),
+                (7, 250),
+                (8, 251),
+                (9, 354),
+                (10, 250),
+                (11, 250)
+            ]
+        );
+    }
+
+    #[cfg(feature = "ex")]
+    #[test]
+    fn enhanced_codes_as_src_parses_them() {
+        assert_eq!(enhanced(b"5.1.1 no such user", 550), [5, 1, 1]);
+        assert_eq!(enhanced(b"2.0.0", 250), [2, 0, 0]);
+        assert_eq!(enhanced(b"4.7.999 x", 451), [4, 7, 999]);
+        for bad in [
+            &b"5.1.1 x"[..],
+            b"25.1.1 x",
+            b"5.1 x",
+            b"5.1.1000 x",
+            b"5..1 x",
+            b"5.1.1x",
+            b"x 5.1.1",
+            b"",
+            b"3.1.1 x",
+        ] {
+            assert_eq!(enhanced(bad, 250), [0; 3], "{bad:?}");
+        }
+        assert_eq!(enhanced(b"3.1.1 x", 354), [0; 3]);
+        assert_eq!(enhanced(b"5.1.1 x", 550), [5, 1, 1]);
+    }
+
+    #[cfg(feature = "ex")]
+    #[test]
+    fn auth_mechanisms_and_the_insecure_auth_opt_in() {
+        let mut m = TestMail::sample();
+        m.user = "user";
+        m.password = "pass";
+        let replies = [
+            "220 mx\r\n",
+            "250-mx\r\n250 AUTH PLAIN LOGIN\r\n",
+            "334 VXNlcm5hbWU6\r\n",
+            "334 UGFzc3dvcmQ6\r\n",
+            "235 ok\r\n",
+        ];
+        // LOGIN only, although PLAIN is offered and preferred.
+        let run = exchange_ex(&m, &replies, &|e| e.set_auth(2, true));
+        assert!(
+            run.transcript
+                .contains("C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\n"),
+            "{}",
+            run.transcript
+        );
+        // Nothing allowed in common: AUTH_NOT_SUPPORTED, decided locally at AUTH.
+        let run = exchange_ex(
+            &m,
+            &["220 mx\r\n", "250-mx\r\n250 AUTH LOGIN\r\n", "221 bye\r\n"],
+            &|e| e.set_auth(1, true),
+        );
+        assert_eq!(run.result, Err(Error::AuthNotSupported));
+        assert_eq!(run.report.last().unwrap(), "(5, 0, 0, 0, false)");
+        assert!(run.transcript.ends_with("C: QUIT\r\nS: 221 bye\r\n"));
+        // AUTH in clear refused: only EHLO and QUIT go out.
+        let run = exchange_ex(
+            &m,
+            &["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "221 bye\r\n"],
+            &|e| e.set_auth(3, false),
+        );
+        assert_eq!(run.result, Err(Error::AuthInsecure));
+        assert_eq!(run.report.last().unwrap(), "(5, 0, 0, 0, false)");
+        assert_eq!(
+            run.transcript,
+            "S: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 AUTH PLAIN\r\nC: QUIT\r\nS: 221 bye\r\n"
+        );
+        // Under TLS it goes ahead.
+        let run = exchange_ex(
+            &m,
+            &[
+                "220 mx\r\n",
+                "250-mx\r\n250 STARTTLS\r\n",
+                "220 go\r\n",
+                "250-mx\r\n250 AUTH PLAIN\r\n",
+                "235 ok\r\n",
+            ],
+            &|e| {
+                e.set_tls(TlsMode::Required);
+                e.set_auth(3, false)
+            },
+        );
+        assert!(
+            run.transcript.contains("C: AUTH PLAIN "),
+            "{}",
+            run.transcript
+        );
+    }
+
+    #[cfg(feature = "ex")]
+    #[test]
+    fn implicit_tls_before_the_greeting() {
+        let m = TestMail::sample();
+        let replies = [
+            "220 mx\r\n",
+            "250-mx\r\n250 STARTTLS\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+            "221 bye\r\n",
+        ];
+        let run = exchange_ex(&m, &replies, &|e| e.set_tls(TlsMode::Implicit));
+        assert_eq!(run.result, Ok(()));
+        assert!(
+            run.transcript
+                .starts_with("[TLS]\r\nS: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 STARTTLS\r\nC: MAIL FROM:"),
+            "{}",
+            run.transcript
+        );
+        assert_eq!(steps(&run)[..3], [4, 2, 3]);
+        assert_eq!(run.report.last().unwrap(), "(11, 250, 3, 0, true)");
+        // A failed handshake: nothing sent, TLS_HANDSHAKE at STARTTLS.
+        let run = exchange_ex(&m, &["TLS FAILS"], &|e| e.set_tls(TlsMode::Implicit));
+        assert_eq!(run.result, Err(Error::TlsHandshake));
+        assert_eq!(run.transcript, "[TLS]\r\n");
+        assert_eq!(run.report.last().unwrap(), "(4, 0, 0, 0, false)");
+    }
+
+    #[cfg(feature = "ex")]
+    #[test]
+    fn report_of_local_and_reply_decisions() {
+        let m = TestMail::sample();
+        // Refused by a reply: the step and code of that reply.
+        let run = exchange_ex(
+            &m,
+            &[
+                "220 mx\r\n",
+                "250 mx\r\n",
+                "553 5.1.8 bad sender\r\n",
+                "221 bye\r\n",
+            ],
+            &|_| {},
+        );
+        assert_eq!(run.result, Err(Error::SenderRejected));
+        assert_eq!(run.report.last().unwrap(), "(6, 553, 0, 0, false)");
+        // Malformed reply: decided locally, no code kept.
+        let run = exchange_ex(&m, &["220 mx\r\n", "250 mx\r\n", "25x\r\n"], &|_| {});
+        assert_eq!(run.result, Err(Error::ReplySyntax));
+        assert_eq!(run.report.last().unwrap(), "(6, 0, 0, 0, false)");
+        // Lost after the dot: outcome unknown at END_OF_DATA.
+        let run = exchange_ex(
+            &m,
+            &[
+                "220 mx\r\n",
+                "250 mx\r\n",
+                "250 ok\r\n",
+                "250 a\r\n",
+                "250 b\r\n",
+                "250 c\r\n",
+                "354 go\r\n",
+            ],
+            &|_| {},
+        );
+        assert_eq!(run.result, Err(Error::OutcomeUnknown));
+        assert_eq!(run.report.last().unwrap(), "(9, 0, 3, 0, false)");
+        // 421 to a required STARTTLS is TLS_REFUSED (as src/).
+        let run = exchange_ex(
+            &m,
+            &[
+                "220 mx\r\n",
+                "250-mx\r\n250 STARTTLS\r\n",
+                "421 4.3.2 closing\r\n",
+            ],
+            &|e| e.set_tls(TlsMode::Required),
+        );
+        assert_eq!(run.result, Err(Error::TlsRefused));
+        assert_eq!(run.report.last().unwrap(), "(4, 421, 0, 0, false)");
+        // QUIT's reply is never kept.
+        let run = exchange_ex(
+            &m,
+            &["220 mx\r\n", "554 no\r\n", "554 no\r\n", "500 x\r\n"],
+            &|_| {},
+        );
+        assert_eq!(run.result, Err(Error::HeloRejected));
+        assert_eq!(run.report.last().unwrap(), "(3, 554, 0, 0, false)");
+    }
+
+    #[cfg(all(feature = "size", feature = "ex"))]
+    #[test]
+    fn size_declared_when_offered_and_refused_over_the_limit() {
+        let m = TestMail::sample();
+        let rest = [
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+            "221 bye\r\n",
+        ];
+        let with = |ehlo: &'static str| {
+            let mut replies = vec!["220 mx\r\n", ehlo];
+            replies.extend(rest);
+            exchange_ex(&m, &replies, &|_| {})
+        };
+        let run = with("250-mx\r\n250-size  100000\r\n250 8BITMIME\r\n");
+        assert_eq!(run.result, Ok(()));
+        // The size is the header and the stuffed body without ".\r\n".
+        let t = &run.transcript;
+        let message =
+            &t[t.find("S: 354 go\r\nC: ").unwrap() + 14..t.find("\r\n.\r\n").unwrap() + 2];
+        let mail = format!(
+            "C: MAIL FROM:<node@example.test> SIZE={}\r\n",
+            message.len()
+        );
+        assert!(t.contains(&mail), "{t}");
+        // SIZE without a number: declared, no limit.
+        let run = with("250-mx\r\n250 SIZE\r\n");
+        assert!(run.transcript.contains(&mail), "{}", run.transcript);
+        // Not offered: not declared.
+        let run = with("250-mx\r\n250 SIZEX 10\r\n");
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test>\r\n"));
+        // Over the limit: refused before MAIL, decided locally at MAIL.
+        let limit = message.len() - 1;
+        let ehlo: &'static str =
+            Box::leak(format!("250-mx\r\n250 SIZE {limit}\r\n").into_boxed_str());
+        let run = exchange_ex(&m, &["220 mx\r\n", ehlo, "221 bye\r\n"], &|_| {});
+        assert_eq!(run.result, Err(Error::MessageTooBig));
+        assert!(run.transcript.ends_with("C: QUIT\r\nS: 221 bye\r\n"));
+        assert!(!run.transcript.contains("MAIL"));
+        assert_eq!(run.report.last().unwrap(), "(6, 0, 0, 0, false)");
+        // At the limit it goes.
+        let ehlo: &'static str =
+            Box::leak(format!("250-mx\r\n250 SIZE {}\r\n", limit + 1).into_boxed_str());
+        let mut replies = vec!["220 mx\r\n", ehlo];
+        replies.extend(rest);
+        assert_eq!(exchange_ex(&m, &replies, &|_| {}).result, Ok(()));
+    }
+
+    #[cfg(feature = "size")]
+    #[test]
+    fn size_keyword_as_src_reads_it() {
+        assert_eq!(size_keyword(b"SIZE 10240000"), Some(10_240_000));
+        assert_eq!(size_keyword(b"size  77"), Some(77));
+        assert_eq!(size_keyword(b"SIZE=1"), Some(1));
+        assert_eq!(size_keyword(b"SIZE"), Some(0));
+        assert_eq!(size_keyword(b"SIZE 0"), Some(0));
+        assert_eq!(size_keyword(b"SIZE abc"), Some(0));
+        assert_eq!(size_keyword(b"SIZE 99999999999"), Some(u32::MAX));
+        assert_eq!(size_keyword(b"SIZEX 1"), None);
+        assert_eq!(size_keyword(b"8BITMIME"), None);
+    }
+
+    /// [`exchange_with`] at every chunk size and out buffers from 16 bytes
+    /// (an encoder needs `mime::ROOM` for a byte); the run must not change.
+    #[cfg(feature = "mime")]
+    fn exchange_mime(m: &TestMail, replies: &[&str]) -> Run {
+        let reference = exchange_with(m, replies, 256, 256, 4096, &|_| {});
+        let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
+        for chunk in 1..=longest {
+            let run = exchange_with(m, replies, 256, 256, chunk, &|_| {});
+            assert_eq!(run, reference, "chunk {chunk}");
+        }
+        for tx in [16, 17, 23, 31, 64, 100] {
+            let run = exchange_with(m, replies, tx, 128, 7, &|_| {});
+            assert_eq!(run, reference, "tx {tx}");
+        }
+        reference
+    }
+
+    #[cfg(feature = "mime")]
+    const MIME_REPLIES: [&str; 9] = [
+        "220 mx\r\n",
+        "250 mx\r\n",
+        "250 ok\r\n",
+        "250 a\r\n",
+        "250 b\r\n",
+        "250 c\r\n",
+        "354 go\r\n",
+        "250 queued\r\n",
+        "221 bye\r\n",
+    ];
+
+    /// The message the client sent after "354 go", without ".\r\n".
+    #[cfg(feature = "mime")]
+    fn content_of(run: &Run) -> String {
+        let t = &run.transcript;
+        let start = t.find("S: 354 go\r\nC: ").unwrap() + 14;
+        let end = t.rfind("\r\n.\r\n").unwrap() + 2;
+        let content = &t[start..end];
+        content[content.find("MIME-Version: 1.0\r\n").unwrap() + 19..].to_string()
+    }
+
+    #[cfg(feature = "mime")]
+    #[test]
+    fn multipart_items_as_src_writes_them() {
+        let mut m = TestMail::sample();
+        m.body = b"see attached".to_vec();
+        m.items = vec![
+            ("empty.bin", "application/octet-stream", vec![]),
+            ("abc.txt", "text/plain", b"abc".to_vec()),
+            ("M\u{e4}rz \"log\".csv", "text/csv", b"a,b\n".to_vec()),
+            ("", "", vec![0xAB; 100]),
+        ];
+        let run = exchange_mime(&m, &MIME_REPLIES);
+        assert_eq!(run.result, Ok(()));
+        let hash = check(&m, None, 0).unwrap().hash;
+        let b = format!("=_ip-smtpc_{hash:016x}");
+        // 100 bytes: 136 digits, 76 a line.
+        let long = format!("{}\r\n{}qw==", "q6ur".repeat(19), "q6ur".repeat(14));
+        assert_eq!(
+            content_of(&run),
+            format!(
+                "Content-Type: multipart/mixed; boundary=\"{b}\"\r\n\r\n\
+                 This is a multi-part message in MIME format.\r\n\
+                 --{b}\r\n\
+                 Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\
+                 see attached\r\n\r\n\
+                 --{b}\r\n\
+                 Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\
+                 Content-Disposition: attachment;\r\n filename=\"empty.bin\"\r\n\r\n\r\n\
+                 --{b}\r\n\
+                 Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\
+                 Content-Disposition: attachment;\r\n filename=\"abc.txt\"\r\n\r\nYWJj\r\n\
+                 --{b}\r\n\
+                 Content-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n\
+                 Content-Disposition: attachment;\r\n filename*=utf-8''M%C3%A4rz%20%22log%22.csv\r\n\r\nYSxiCg==\r\n\
+                 --{b}\r\n\
+                 Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n{long}\r\n\
+                 --{b}--\r\n"
+            )
+        );
+        // No SIZE for streamed content, even when offered.
+        let mut replies = MIME_REPLIES;
+        replies[1] = "250-mx\r\n250 SIZE 10\r\n";
+        let run = exchange_mime(&m, &replies);
+        assert_eq!(run.result, Ok(()));
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test>\r\n"));
+    }
+
+    #[cfg(feature = "mime")]
+    #[test]
+    fn quoted_printable_where_the_text_needs_it() {
+        let mut m = TestMail::sample();
+        m.body = "Grüße.\n.dot\n-- \nx\t\r\n".as_bytes().to_vec();
+        let run = exchange_mime(&m, &MIME_REPLIES);
+        assert_eq!(
+            content_of(&run),
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+             Gr=C3=BC=C3=9Fe.\r\n..dot\r\n=2D-=20\r\nx=09\r\n"
+        );
+        // 8BITMIME offered: 8bit, declared (one size: the transcript's
+        // halves of a send would cut UTF-8 sequences).
+        let mut replies = MIME_REPLIES;
+        replies[1] = "250-mx\r\n250 8BITMIME\r\n";
+        let run = exchange_with(&m, &replies, 256, 256, 4096, &|_| {});
+        assert!(run.transcript.contains("BODY=8BITMIME\r\n"));
+        assert!(content_of(&run).starts_with(
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße.\r\n..dot\r\n"
+        ));
+        // A line over 998 octets or a NUL: quoted-printable, soft breaks at 76.
+        m.body = vec![b'x'; 1000];
+        let run = exchange_mime(&m, &replies);
+        assert!(!run.transcript.contains("BODY=8BITMIME"));
+        let content = content_of(&run);
+        assert!(content.contains("quoted-printable"));
+        for line in content.split("\r\n") {
+            assert!(line.len() <= 76, "{line}");
+        }
+        m.body = b"a\0b".to_vec();
+        assert!(content_of(&exchange_mime(&m, &replies)).ends_with("\r\n\r\na=00b\r\n"));
+    }
+
+    #[cfg(feature = "mime")]
+    #[test]
+    fn a_text_carrying_the_boundary_cannot_make_a_part() {
+        let mut m = TestMail::sample();
+        m.items = vec![("a.txt", "text/plain", b"x".to_vec())];
+        let hash = check(&m, None, 0).unwrap().hash;
+        let generated: &'static str = Box::leak(format!("=_ip-smtpc_{hash:016x}").into_boxed_str());
+        for (boundary, body) in [
+            (
+                "",
+                format!("hi\n--{generated}\nContent-Type: text/html\n\n<a>\n"),
+            ),
+            ("NextPart_0815", "hi\r--NextPart_0815--".to_string()),
+        ] {
+            m.boundary = boundary;
+            m.body = body.into_bytes();
+            let used = if boundary.is_empty() {
+                // The body is in the hash: the boundary moved with it.
+                let hash = check(&m, None, 0).unwrap().hash;
+                m.body = String::from_utf8(m.body.clone())
+                    .unwrap()
+                    .replace(generated, &format!("=_ip-smtpc_{hash:016x}"))
+                    .into_bytes();
+                let hash2 = check(&m, None, 0).unwrap().hash;
+                if hash2 != hash {
+                    // Self-reference cannot be built; check the caller's case only.
+                    continue;
+                }
+                format!("=_ip-smtpc_{hash:016x}")
+            } else {
+                boundary.to_string()
+            };
+            let content = content_of(&exchange_mime(&m, &MIME_REPLIES));
+            assert!(
+                content.contains("Content-Transfer-Encoding: quoted-printable\r\n"),
+                "{content}"
+            );
+            let delimiters = content
+                .split("\r\n")
+                .filter(|l| l.starts_with(&format!("--{used}")))
+                .count();
+            assert_eq!(delimiters, 3, "text, item, closing: {content}");
+        }
+        // A dash line that is not a delimiter leaves the text as it is.
+        m.boundary = "NextPart_0815";
+        m.body = b"-- \nsignature".to_vec();
+        let content = content_of(&exchange_mime(&m, &MIME_REPLIES));
+        assert!(
+            content.contains("Content-Transfer-Encoding: 7bit\r\n"),
+            "{content}"
+        );
+    }
+
+    #[cfg(feature = "mime")]
+    #[test]
+    fn streamed_body_goes_quoted_printable_and_a_failed_item_abandons_the_mail() {
+        let mut m = TestMail::sample();
+        m.streamed = Some("line one\n.two\nGrüße".as_bytes().to_vec());
+        let run = exchange_mime(&m, &MIME_REPLIES);
+        assert_eq!(run.result, Ok(()));
+        assert_eq!(
+            content_of(&run),
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+             line one\r\n..two\r\nGr=C3=BC=C3=9Fe\r\n"
+        );
+        // The driver reports a failed item: no end of data, nothing more sent.
+        let mut m = TestMail::sample();
+        m.items = vec![("a.txt", "text/plain", b"x".to_vec())];
+        let checked = check(&m, None, 0).unwrap();
+        let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
+        let mut e = Engine::new(&mut out, &mut input, &checked);
+        let mut script = MIME_REPLIES.iter();
+        let mut wire = Vec::new();
+        let result = loop {
+            match e.next(&m) {
+                Action::Send(b) => {
+                    wire.extend_from_slice(b);
+                    let n = b.len();
+                    e.sent(n);
+                }
+                Action::Receive(room) => {
+                    let r = script.next().unwrap();
+                    room[..r.len()].copy_from_slice(r.as_bytes());
+                    e.received(r.len());
+                }
+                Action::Item(_) => {
+                    assert_eq!(e.push(b"abc"), 3);
+                    e.streamed(false);
+                    assert_eq!(e.push(b"more"), 4);
+                }
+                Action::Event(_) => {}
+                Action::Done(r) => break r,
+                #[cfg(feature = "tls")]
+                Action::Upgrade => e.upgraded(true),
+            }
+        };
+        assert_eq!(result, Err(Error::ApplicationAbort));
+        let wire = String::from_utf8(wire).unwrap();
+        assert!(
+            !wire.contains("\r\n.\r\n") && !wire.contains("QUIT"),
+            "{wire}"
+        );
+        assert_eq!(e.report().0, 9);
+    }
+
+    #[cfg(all(feature = "mime", feature = "size"))]
+    #[test]
+    fn size_counts_quoted_printable_text() {
+        let mut m = TestMail::sample();
+        m.body = "Grüße\n".as_bytes().to_vec();
+        let mut replies = MIME_REPLIES;
+        replies[1] = "250-mx\r\n250 SIZE 100000\r\n";
+        let run = exchange_mime(&m, &replies);
+        let t = &run.transcript;
+        let message =
+            &t[t.find("S: 354 go\r\nC: ").unwrap() + 14..t.rfind("\r\n.\r\n").unwrap() + 2];
+        assert!(message.contains("quoted-printable"));
+        assert!(t.contains(&format!("SIZE={}\r\n", message.len())), "{t}");
+    }
+
+    #[cfg(feature = "ex")]
+    #[test]
+    fn replies_out_of_step_after_the_dot_make_the_outcome_unknown() {
+        let m = TestMail::sample();
+        let upto_dot = [
+            "220 mx\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "550 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+        ];
+        let with = |tail: &[&'static str]| {
+            let mut r: Vec<&str> = upto_dot.to_vec();
+            r.extend_from_slice(tail);
+            exchange_ex(&m, &r, &|_| {})
+        };
+        // A partial delivery doubted by QUIT's 250, as a success would be.
+        let run = with(&["250 queued\r\n", "250 what\r\n"]);
+        assert_eq!(run.result, Err(Error::OutcomeUnknown));
+        assert_eq!(run.report.last().unwrap(), "(9, 250, 2, 1, false)");
+        // A malformed reply to QUIT, or bytes after the dot's reply: doubted.
+        let run = with(&["250 queued\r\n", "2x1 bye\r\n"]);
+        assert_eq!(run.result, Err(Error::OutcomeUnknown));
+        // (Surplus bytes in the same read: whether QUIT went out first
+        // depends on the chunking, so one size.)
+        let mut r: Vec<&str> = upto_dot.to_vec();
+        r.push("250 queued\r\n250 extra\r\n");
+        let run = exchange_with(&m, &r, 256, 256, 4096, &|_| {});
+        assert_eq!(run.result, Err(Error::OutcomeUnknown));
+        assert!(!run.transcript.contains("QUIT"));
+        // The connection closing after the dot's reply leaves it standing.
+        let run = with(&["250 queued\r\n"]);
+        assert_eq!(run.result, Err(Error::PartialDelivery));
+        assert_eq!(run.report.last().unwrap(), "(7, 250, 2, 1, false)");
     }
 }

@@ -43,6 +43,10 @@ pub enum Error {
     NotBuilt = -16,
     /// The body has a line longer than RFC 5322 allows, or is too long.
     InvalidBody = -17,
+    /// An extra header or Reply-To is invalid.
+    InvalidHeader = -18,
+    /// A multipart item (or the boundary) is invalid.
+    InvalidAttachment = -19,
     /// `pfConnect` returned NULL.
     Connect = -20,
     /// `pfSend` reported an error.
@@ -69,6 +73,8 @@ pub enum Error {
     AuthNotSupported = -60,
     /// The credentials were rejected (535).
     AuthFailed = -61,
+    /// AUTH refused on a connection without TLS (`AllowInsecureAuth` 0).
+    AuthInsecure = -62,
     /// Temporary authentication failure (454).
     AuthTemporary = -63,
     /// Authentication required (530).
@@ -91,6 +97,8 @@ pub enum Error {
     MessageTemporaryFailure = -84,
     /// The message exceeds the server's size limit (552).
     MessageTooBig = -85,
+    /// The application's callback aborted the mail.
+    ApplicationAbort = -86,
     /// Accepted for some recipients only.
     PartialDelivery = -100,
     /// The server may or may not have accepted the message.
@@ -103,6 +111,23 @@ pub enum Error {
     TlsHandshake = -122,
     /// The server sent bytes after "220 ready to start TLS" and before the handshake.
     TlsInjection = -123,
+}
+
+impl Error {
+    /// The C API's integer code (negative).
+    pub const fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// A short static English description (`IP_SMTPC_ErrorString`'s).
+    pub fn message(self) -> &'static core::ffi::CStr {
+        crate::capi::info::message(self as i32)
+    }
+
+    /// The error for a C API integer code, if it is one of ours.
+    pub fn from_code(code: i32) -> Option<Error> {
+        crate::capi::info::error_from_code(code)
+    }
 }
 
 /// RFC 4954 §6: the replies to AUTH that have their own error.

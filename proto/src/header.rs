@@ -23,19 +23,34 @@ use crate::writer::Writer;
 
 /// Writes `"name" <addr>`, or `<addr>` without a name.
 fn mailbox(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
+    // Non-ASCII: encoded words, and the address on a line of its own (`src/`).
+    #[cfg(feature = "words")]
+    if crate::words::needs_encoding(name) {
+        crate::words::put(w, name);
+        w.put(b"\r\n ");
+    } else if !name.is_empty() {
+        quoted(w, name);
+    }
+    #[cfg(not(feature = "words"))]
     if !name.is_empty() {
-        w.byte(b'"');
-        for &b in name {
-            if b == b'"' || b == b'\\' {
-                w.byte(b'\\');
-            }
-            w.byte(b);
-        }
-        w.put(b"\" ");
+        quoted(w, name);
     }
     w.byte(b'<');
     w.put(addr);
     w.byte(b'>');
+}
+
+/// Writes `"name" ` with `"` and `\` escaped.
+#[inline(always)]
+fn quoted(w: &mut Writer<'_>, name: &[u8]) {
+    w.byte(b'"');
+    for &b in name {
+        if b == b'"' || b == b'\\' {
+            w.byte(b'\\');
+        }
+        w.byte(b);
+    }
+    w.put(b"\" ");
 }
 
 /// Writes the `To:` or `Cc:` field (nothing when no recipient has `kind`).
@@ -54,6 +69,30 @@ fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
     }
 }
 
+/// Writes the extra header lines as `src/` does: the name, ": ", the value
+/// without one leading space.
+#[cfg(feature = "headers")]
+fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
+    for i in 0..m.headers() {
+        let line = m.header(i).unwrap_or_default();
+        let colon = line.iter().position(|&b| b == b':').unwrap_or(line.len());
+        let (name, value) = line.split_at(colon);
+        let value = value.get(1..).unwrap_or_default();
+        if name.first() == Some(&b'.') {
+            // Dot-stuffing (RFC 5321 §4.5.2): the server removes it.
+            w.byte(b'.');
+        }
+        w.put(name);
+        w.put(b": ");
+        let value = value.strip_prefix(b" ").unwrap_or(value);
+        #[cfg(feature = "words")]
+        crate::words::text(w, value);
+        #[cfg(not(feature = "words"))]
+        w.put(value);
+        w.put(b"\r\n");
+    }
+}
+
 /// Writes the header block and the empty line after it.
 pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     if c.time != 0 {
@@ -67,10 +106,19 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
         mailbox(w, from.name, addr);
         w.put(b"\r\n");
     }
+    #[cfg(feature = "headers")]
+    if !m.reply_to().is_empty() {
+        w.put(b"Reply-To: <");
+        w.put(m.reply_to());
+        w.put(b">\r\n");
+    }
     list(w, m, TO, b"To: ");
     list(w, m, CC, b"Cc: ");
     if !m.subject().is_empty() {
         w.put(b"Subject: ");
+        #[cfg(feature = "words")]
+        crate::words::text(w, m.subject());
+        #[cfg(not(feature = "words"))]
         w.put(m.subject());
         w.put(b"\r\n");
     }
@@ -87,7 +135,20 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     }
     w.byte(b'@');
     w.put(own_domain(m));
+    #[cfg(not(any(feature = "headers", feature = "mime")))]
     w.put(b">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
+    #[cfg(any(feature = "headers", feature = "mime"))]
+    {
+        w.put(b">\r\n");
+        #[cfg(feature = "headers")]
+        extra(w, m);
+        // With `mime`, `mime::head` writes the content fields.
+        #[cfg(feature = "mime")]
+        return w.put(b"MIME-Version: 1.0\r\n");
+        #[cfg(not(feature = "mime"))]
+        w.put(b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
+    }
+    #[cfg(not(feature = "mime"))]
     w.put(if c.eight_bit {
         b"8bit\r\n\r\n"
     } else {
@@ -100,6 +161,13 @@ mod tests {
     use super::*;
     use crate::mail::test::TestMail;
 
+    /// The whole header block (with `mime`, `mime::head` writes its end).
+    fn block(w: &mut Writer<'_>, m: &TestMail, c: &Checked) {
+        put(w, m, c);
+        #[cfg(feature = "mime")]
+        crate::mime::head(w, m, c, u8::from(c.eight_bit));
+    }
+
     #[test]
     fn sample_header() {
         let mut m = TestMail::sample();
@@ -109,10 +177,12 @@ mod tests {
             hash: 0x0123_4567_89ab_cdef,
             time: 0x3A29_4800,
             eight_bit: false,
+            #[cfg(feature = "mime")]
+            raw_ok: true,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
-        put(&mut w, &m, &c);
+        block(&mut w, &m, &c);
         let n = w.len();
         assert_eq!(
             std::str::from_utf8(&buf[..n]).unwrap(),
@@ -138,15 +208,91 @@ mod tests {
             hash: 1,
             time: 0,
             eight_bit: true,
+            #[cfg(feature = "mime")]
+            raw_ok: true,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
-        put(&mut w, &m, &c);
+        block(&mut w, &m, &c);
         let n = w.len();
         assert_eq!(
             std::str::from_utf8(&buf[..n]).unwrap(),
             "Message-ID: <0000000000000001@localhost.invalid>\r\nMIME-Version: 1.0\r\n\
              Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
         );
+    }
+
+    #[cfg(feature = "headers")]
+    #[test]
+    fn reply_to_after_from_and_extra_lines_after_the_message_id() {
+        let mut m = TestMail::sample();
+        m.reply_to = "desk@example.test";
+        m.headers = vec!["X-Prio:  2", "X-Empty:", "X-Id:7"];
+        let c = Checked {
+            hash: 1,
+            time: 0,
+            eight_bit: false,
+            #[cfg(feature = "mime")]
+            raw_ok: true,
+        };
+        let mut buf = vec![0u8; 1024];
+        let mut w = Writer::new(&mut buf, 0);
+        block(&mut w, &m, &c);
+        let n = w.len();
+        assert_eq!(
+            std::str::from_utf8(&buf[..n]).unwrap(),
+            "From: \"Node\" <node@example.test>\r\n\
+             Reply-To: <desk@example.test>\r\n\
+             To: \"Ops\" <ops@example.test>\r\n\
+             Cc: <arc@example.test>\r\n\
+             Subject: Alarm\r\n\
+             Message-ID: <0000000000000001@example.test>\r\n\
+             X-Prio:  2\r\n\
+             X-Empty: \r\n\
+             X-Id: 7\r\n\
+             MIME-Version: 1.0\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\
+             Content-Transfer-Encoding: 7bit\r\n\r\n"
+        );
+    }
+
+    #[cfg(all(feature = "words", feature = "headers"))]
+    #[test]
+    fn non_ascii_goes_out_as_encoded_words() {
+        let mut m = TestMail::sample();
+        m.entries[0].0 = "Jörg";
+        m.entries[1].0 = "Ops \"1\"";
+        m.subject = "Störung an Pumpe 3 – Grüße aus München und noch mehr Text";
+        m.headers = vec!["X-Ort: Köln", "X-Plain: yes"];
+        let c = Checked {
+            hash: 1,
+            time: 0,
+            eight_bit: false,
+            #[cfg(feature = "mime")]
+            raw_ok: true,
+        };
+        let mut buf = vec![0u8; 2048];
+        let mut w = Writer::new(&mut buf, 0);
+        block(&mut w, &m, &c);
+        let n = w.len();
+        let text = std::str::from_utf8(&buf[..n]).unwrap();
+        assert!(
+            text.starts_with(
+                "From: =?UTF-8?B?SsO2cmc=?=\r\n <node@example.test>\r\n\
+                 To: \"Ops \\\"1\\\"\" <ops@example.test>\r\n\
+                 Cc: <arc@example.test>\r\n\
+                 Subject: =?UTF-8?B?"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("?=\r\n =?UTF-8?B?"), "{text}");
+        assert!(
+            text.contains("X-Ort: =?UTF-8?B?S8O2bG4=?=\r\nX-Plain: yes\r\n"),
+            "{text}"
+        );
+        for line in text.split("\r\n") {
+            assert!(line.len() <= 78, "{line}");
+            assert!(line.is_ascii());
+        }
     }
 }

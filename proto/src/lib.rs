@@ -43,8 +43,12 @@ pub mod engine;
 pub mod error;
 pub mod header;
 pub mod mail;
+#[cfg(feature = "mime")]
+pub mod mime;
 pub mod reply;
 pub mod steps;
+#[cfg(feature = "words")]
+pub mod words;
 pub mod writer;
 
 pub use error::Error;

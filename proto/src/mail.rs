@@ -46,6 +46,32 @@ pub trait Mail {
     fn domain(&self) -> &[u8];
     /// Time zone `+HHMM`, empty = `-0000`.
     fn timezone(&self) -> &[u8];
+    /// Reply-To address, empty = none (`headers`).
+    #[cfg(feature = "headers")]
+    fn reply_to(&self) -> &[u8];
+    /// Extra header lines "Name: value" (`headers`).
+    #[cfg(feature = "headers")]
+    fn headers(&self) -> usize;
+    /// Extra header line `i`; `None` when it is longer than
+    /// `IP_SMTPC_MAX_HEADER_LEN` (an unterminated string reads as too long).
+    #[cfg(feature = "headers")]
+    fn header(&self, i: usize) -> Option<&[u8]>;
+    /// Multipart items (`mime`).
+    #[cfg(feature = "mime")]
+    fn items(&self) -> usize;
+    /// Item `i`'s file name (empty: inline) and Content-Type (empty:
+    /// application/octet-stream), each cut one byte past its limit.
+    #[cfg(feature = "mime")]
+    fn item(&self, i: usize) -> (&[u8], &[u8]);
+    /// `true` when an item lacks its `pfSendItem`.
+    #[cfg(feature = "mime")]
+    fn item_unstreamable(&self, i: usize) -> bool;
+    /// The caller's boundary, empty = generated (cut at 71 bytes).
+    #[cfg(feature = "mime")]
+    fn boundary(&self) -> &[u8];
+    /// `true` when the text comes from a streamed body (`pBody`).
+    #[cfg(feature = "mime")]
+    fn streamed_body(&self) -> bool;
 }
 
 /// The domain of EHLO and Message-ID: the caller's, else the sender's,
@@ -82,6 +108,12 @@ pub mod test {
         pub password: &'static str,
         pub domain: &'static str,
         pub timezone: &'static str,
+        pub reply_to: &'static str,
+        pub headers: Vec<&'static str>,
+        /// (file name, content type, content) of each item.
+        pub items: Vec<(&'static str, &'static str, Vec<u8>)>,
+        pub boundary: &'static str,
+        pub streamed: Option<Vec<u8>>,
     }
 
     impl TestMail {
@@ -133,6 +165,43 @@ pub mod test {
         }
         fn timezone(&self) -> &[u8] {
             self.timezone.as_bytes()
+        }
+        #[cfg(feature = "headers")]
+        fn reply_to(&self) -> &[u8] {
+            self.reply_to.as_bytes()
+        }
+        #[cfg(feature = "headers")]
+        fn headers(&self) -> usize {
+            self.headers.len()
+        }
+        #[cfg(feature = "mime")]
+        fn items(&self) -> usize {
+            self.items.len()
+        }
+        #[cfg(feature = "mime")]
+        fn item(&self, i: usize) -> (&[u8], &[u8]) {
+            self.items.get(i).map_or((&b""[..], &b""[..]), |it| {
+                (it.0.as_bytes(), it.1.as_bytes())
+            })
+        }
+        #[cfg(feature = "mime")]
+        fn item_unstreamable(&self, _i: usize) -> bool {
+            false
+        }
+        #[cfg(feature = "mime")]
+        fn boundary(&self) -> &[u8] {
+            self.boundary.as_bytes()
+        }
+        #[cfg(feature = "mime")]
+        fn streamed_body(&self) -> bool {
+            self.streamed.is_some()
+        }
+        #[cfg(feature = "headers")]
+        fn header(&self, i: usize) -> Option<&[u8]> {
+            self.headers
+                .get(i)
+                .map(|h| h.as_bytes())
+                .filter(|h| h.len() <= crate::check::MAX_HEADER)
         }
     }
 

@@ -53,6 +53,13 @@ impl<'b> Writer<'b> {
         self.len.min(self.buf.len())
     }
 
+    /// Bytes given after the skip, those that did not fit included (`size`:
+    /// a writer over an empty buffer measures a rendering).
+    #[cfg(feature = "size")]
+    pub fn total(&self) -> usize {
+        self.len
+    }
+
     /// `true` when nothing was written.
     pub fn is_empty(&self) -> bool {
         self.len == 0

@@ -57,6 +57,48 @@ fn structs_and_constants_match_the_header() {
             "IP_SMTPC_STATUS",
             &["Step", "ReplyCode", "RecipientIndex", "sText", "TextLen"],
         ),
+        (
+            "IP_SMTPC_RCPT_RESULT",
+            &[
+                "ReplyCode",
+                "EnhancedClass",
+                "EnhancedSubject",
+                "EnhancedDetail",
+            ],
+        ),
+        (
+            "IP_SMTPC_REPORT",
+            &[
+                "Result",
+                "Step",
+                "Secure",
+                "ReplyCode",
+                "NumAccepted",
+                "NumRejected",
+                "paResult",
+                "NumResults",
+                "acReply",
+                "aReserved",
+            ],
+        ),
+        (
+            "IP_SMTPC_OPTIONS",
+            &[
+                "SizeOf",
+                "AuthMechanisms",
+                "AllowInsecureAuth",
+                "TlsMode",
+                "ReplyTimeoutMs",
+                "pfGetTimeMs",
+                "MessageIdSeed",
+                "pReport",
+                "pBody",
+                "sReplyTo",
+                "pasHeader",
+                "NumHeaders",
+                "pfSetTimeout",
+            ],
+        ),
     ];
     for (s, fs) in fields {
         c += &format!("printf(\"{s} %zu\\n\", sizeof({s}));\n");
@@ -75,6 +117,21 @@ fn structs_and_constants_match_the_header() {
         "IP_SMTPC_STAT_RCPT_ACCEPTED",
         "IP_SMTPC_STAT_RCPT_REJECTED",
         "IP_SMTPC_STEP_CONNECT",
+        "IP_SMTPC_STEP_INPUT",
+        "IP_SMTPC_STEP_RCPT",
+        "IP_SMTPC_STEP_DONE",
+        "IP_SMTPC_TLS_BY_POLICY",
+        "IP_SMTPC_TLS_NONE",
+        "IP_SMTPC_TLS_STARTTLS",
+        "IP_SMTPC_TLS_STARTTLS_REQUIRED",
+        "IP_SMTPC_TLS_IMPLICIT",
+        "IP_SMTPC_AUTH_PLAIN",
+        "IP_SMTPC_AUTH_LOGIN",
+        "IP_SMTPC_REPLY_TEXT_SIZE",
+        "IP_SMTPC_ERR_INVALID_HEADER",
+        "IP_SMTPC_ERR_INVALID_ATTACHMENT",
+        "IP_SMTPC_ERR_AUTH_INSECURE",
+        "IP_SMTPC_ERR_APPLICATION_ABORT",
         "IP_SMTPC_ERR_NULL_POINTER",
         "IP_SMTPC_ERR_NO_SENDER",
         "IP_SMTPC_ERR_NO_RECIPIENT",
@@ -195,6 +252,39 @@ fn structs_and_constants_match_the_header() {
         sText,
         TextLen
     });
+    layout!(IP_SMTPC_RCPT_RESULT {
+        ReplyCode,
+        EnhancedClass,
+        EnhancedSubject,
+        EnhancedDetail
+    });
+    layout!(IP_SMTPC_REPORT {
+        Result,
+        Step,
+        Secure,
+        ReplyCode,
+        NumAccepted,
+        NumRejected,
+        paResult,
+        NumResults,
+        acReply,
+        aReserved
+    });
+    layout!(IP_SMTPC_OPTIONS {
+        SizeOf,
+        AuthMechanisms,
+        AllowInsecureAuth,
+        TlsMode,
+        ReplyTimeoutMs,
+        pfGetTimeMs,
+        MessageIdSeed,
+        pReport,
+        pBody,
+        sReplyTo,
+        pasHeader,
+        NumHeaders,
+        pfSetTimeout
+    });
 
     let rust: &[(&str, i64)] = &[
         ("SMTPC_REC_TYPE_TO", i64::from(ip_smtpc::mail::TO)),
@@ -219,6 +309,30 @@ fn structs_and_constants_match_the_header() {
             i64::from(IP_SMTPC_STAT_RCPT_REJECTED),
         ),
         ("IP_SMTPC_STEP_CONNECT", i64::from(IP_SMTPC_STEP_CONNECT)),
+        ("IP_SMTPC_STEP_INPUT", i64::from(IP_SMTPC_STEP_INPUT)),
+        ("IP_SMTPC_STEP_RCPT", i64::from(IP_SMTPC_STEP_RCPT)),
+        ("IP_SMTPC_STEP_DONE", i64::from(IP_SMTPC_STEP_DONE)),
+        ("IP_SMTPC_TLS_BY_POLICY", i64::from(IP_SMTPC_TLS_BY_POLICY)),
+        ("IP_SMTPC_TLS_NONE", i64::from(IP_SMTPC_TLS_NONE)),
+        ("IP_SMTPC_TLS_STARTTLS", i64::from(IP_SMTPC_TLS_STARTTLS)),
+        (
+            "IP_SMTPC_TLS_STARTTLS_REQUIRED",
+            i64::from(IP_SMTPC_TLS_STARTTLS_REQUIRED),
+        ),
+        ("IP_SMTPC_TLS_IMPLICIT", i64::from(IP_SMTPC_TLS_IMPLICIT)),
+        ("IP_SMTPC_AUTH_PLAIN", i64::from(IP_SMTPC_AUTH_PLAIN)),
+        ("IP_SMTPC_AUTH_LOGIN", i64::from(IP_SMTPC_AUTH_LOGIN)),
+        ("IP_SMTPC_REPLY_TEXT_SIZE", IP_SMTPC_REPLY_TEXT_SIZE as i64),
+        ("IP_SMTPC_ERR_INVALID_HEADER", Error::InvalidHeader as i64),
+        (
+            "IP_SMTPC_ERR_INVALID_ATTACHMENT",
+            Error::InvalidAttachment as i64,
+        ),
+        ("IP_SMTPC_ERR_AUTH_INSECURE", Error::AuthInsecure as i64),
+        (
+            "IP_SMTPC_ERR_APPLICATION_ABORT",
+            Error::ApplicationAbort as i64,
+        ),
         ("IP_SMTPC_ERR_NULL_POINTER", Error::NullPointer as i64),
         ("IP_SMTPC_ERR_NO_SENDER", Error::NoSender as i64),
         ("IP_SMTPC_ERR_NO_RECIPIENT", Error::NoRecipient as i64),

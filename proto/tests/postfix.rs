@@ -300,3 +300,506 @@ fn to_cc_bcc_with_auth_delivered_byte_for_byte() {
         );
     }
 }
+
+/// Milliseconds since the first call (the deadline clock of the SendEx case).
+#[cfg(feature = "ex")]
+unsafe extern "C" fn clock_ms() -> u32 {
+    thread_local!(static START: Instant = Instant::now());
+    START.with(|s| s.elapsed().as_millis() as u32)
+}
+
+#[cfg(feature = "ex")]
+unsafe extern "C" fn set_timeout(_sock: SMTPC_SOCKET, ms: u32) {
+    TOLD.with(|t| t.borrow_mut().push(ms));
+}
+
+#[cfg(feature = "ex")]
+thread_local! {
+    static TOLD: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
+
+#[cfg(feature = "ex")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
+fn send_ex_reports_each_recipient_with_enhanced_codes() {
+    use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
+    use ip_smtpc::Error;
+    let (Ok(port), Ok(maildir), Ok(domain), Ok(user), Ok(pass)) = (
+        std::env::var("SMTPC_TB_PORT_CLEARAUTH"),
+        std::env::var("SMTPC_TB_MAILDIR"),
+        std::env::var("SMTPC_TB_DOMAIN"),
+        std::env::var("SMTPC_TB_USER"),
+        std::env::var("SMTPC_TB_PASS"),
+    ) else {
+        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
+    };
+    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
+    let token = format!(
+        "proto-ex-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let c = |s: &str| CString::new(s).unwrap();
+    let names = [
+        c(&format!("sender@{domain}")),
+        c(&format!("alice@{domain}")),
+        c(&format!("nobody-{}@{domain}", std::process::id())),
+        c(&format!("bob@{domain}")),
+    ];
+    let addrs: Vec<IP_SMTPC_MAIL_ADDR> = names
+        .iter()
+        .zip([4, 1, 1, 2])
+        .map(|(a, t)| IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: a.as_ptr(),
+            Type: t,
+        })
+        .collect();
+    let (subject, body) = (c(&format!("Report {token}")), c("report test\n"));
+    let msg = IP_SMTPC_MESSAGE {
+        sSubject: subject.as_ptr(),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+    let (server, user, pass) = (c("127.0.0.1"), c(&user), c(&pass));
+    let mta = IP_SMTPC_MTA {
+        sServer: server.as_ptr(),
+        sUser: user.as_ptr(),
+        sPass: pass.as_ptr(),
+        SecPolicy: 0,
+    };
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    let mut results = [IP_SMTPC_RCPT_RESULT::default(); 4];
+    // SAFETY: all-zero is a valid IP_SMTPC_REPORT (NULL pointers, zero counts).
+    let mut report: IP_SMTPC_REPORT = unsafe { std::mem::zeroed() };
+    report.paResult = results.as_mut_ptr();
+    report.NumResults = 4;
+    // SAFETY: all-zero is valid; OptionsInit fills it.
+    let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
+    // SAFETY: a writable IP_SMTPC_OPTIONS.
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+    o.pReport = &mut report;
+
+    // By default no AUTH in clear: only EHLO and QUIT go out.
+    WIRE.with(|w| w.take());
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 4, &msg, &mta, std::ptr::null(), &o) };
+    assert_eq!(r, Error::AuthInsecure as c_int);
+    assert_eq!(
+        String::from_utf8_lossy(&WIRE.with(|w| w.take())),
+        "EHLO ip-smtpc.test\r\nQUIT\r\n"
+    );
+    assert_eq!((report.Step, report.ReplyCode), (5, 0));
+
+    // Opted in, with a 20 s deadline on the millisecond clock.
+    o.AllowInsecureAuth = 1;
+    o.ReplyTimeoutMs = 20_000;
+    o.pfGetTimeMs = Some(clock_ms);
+    o.pfSetTimeout = Some(set_timeout);
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 4, &msg, &mta, std::ptr::null(), &o) };
+    let wire = String::from_utf8_lossy(&WIRE.with(|w| w.take())).into_owned();
+    assert_eq!(r, Error::PartialDelivery as c_int, "{wire}");
+    assert_eq!(report.Result, r);
+    assert_eq!(
+        (
+            report.Step,
+            report.Secure,
+            report.ReplyCode,
+            report.NumAccepted,
+            report.NumRejected
+        ),
+        (IP_SMTPC_STEP_RCPT, 0, 250, 2, 1)
+    );
+    // SAFETY: NUL-terminated by the library.
+    let text = unsafe { std::ffi::CStr::from_ptr(report.acReply.as_ptr()) };
+    assert!(
+        text.to_str().unwrap().starts_with("2.0.0 Ok: queued"),
+        "{text:?}"
+    );
+    let e = |code, c, s, d| IP_SMTPC_RCPT_RESULT {
+        ReplyCode: code,
+        EnhancedClass: c,
+        EnhancedSubject: s,
+        EnhancedDetail: d,
+    };
+    assert_eq!(
+        results,
+        [
+            e(250, 2, 1, 0),
+            e(250, 2, 1, 5),
+            e(550, 5, 1, 1),
+            e(250, 2, 1, 5)
+        ]
+    );
+    let told = TOLD.with(|t| t.take());
+    assert!(
+        told.len() > 10 && told.iter().all(|&ms| (1..=20_000).contains(&ms)),
+        "{told:?}"
+    );
+    let maildir = PathBuf::from(maildir);
+    for mailbox in ["alice", "bob"] {
+        let stored = delivered(&maildir, mailbox, &token);
+        assert!(String::from_utf8_lossy(&stored).contains("report test"));
+    }
+}
+
+/// SIZE against the small port (limit `SMTPC_TB_SIZE_LIMIT_SMALL`): a message
+/// over it is refused before MAIL; one under it declares its exact size and,
+/// with Reply-To and extra header lines, is delivered byte for byte.
+#[cfg(all(feature = "headers", feature = "size"))]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
+fn size_declared_and_enforced_extra_headers_delivered() {
+    use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
+    use ip_smtpc::Error;
+    let (Ok(port), Ok(maildir), Ok(domain), Ok(limit)) = (
+        std::env::var("SMTPC_TB_PORT_SMALL"),
+        std::env::var("SMTPC_TB_MAILDIR"),
+        std::env::var("SMTPC_TB_DOMAIN"),
+        std::env::var("SMTPC_TB_SIZE_LIMIT_SMALL"),
+    ) else {
+        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
+    };
+    let limit: usize = limit.parse().unwrap();
+    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
+    let token = format!(
+        "proto-size-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let c = |s: &str| CString::new(s).unwrap();
+    let (from, to) = (c(&format!("sender@{domain}")), c(&format!("dave@{domain}")));
+    let addrs = [
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: from.as_ptr(),
+            Type: 4,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: to.as_ptr(),
+            Type: 1,
+        },
+    ];
+    let subject = c(&format!("Size {token}"));
+    let big = c(&"0123456789abcdef\n".repeat(limit / 17 + 10));
+    let small = c("short\n.dot\n");
+    let server = c("127.0.0.1");
+    let mta = IP_SMTPC_MTA {
+        sServer: server.as_ptr(),
+        sUser: std::ptr::null(),
+        sPass: std::ptr::null(),
+        SecPolicy: 0,
+    };
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    let lines = [c("X-Device: pump-3"), c("X-Token:  spaced")];
+    let ptrs = [lines[0].as_ptr(), lines[1].as_ptr()];
+    let reply_to = c(&format!("desk@{domain}"));
+    // SAFETY: all-zero is valid; OptionsInit fills it.
+    let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
+    // SAFETY: a writable IP_SMTPC_OPTIONS.
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+    o.pasHeader = ptrs.as_ptr();
+    o.NumHeaders = 2;
+    o.sReplyTo = reply_to.as_ptr();
+    let msg = |body: &CString| IP_SMTPC_MESSAGE {
+        sSubject: subject.as_ptr(),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+
+    WIRE.with(|w| w.take());
+    let m = msg(&big);
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 2, &m, &mta, std::ptr::null(), &o) };
+    let wire = String::from_utf8_lossy(&WIRE.with(|w| w.take())).into_owned();
+    assert_eq!(r, Error::MessageTooBig as c_int, "{wire}");
+    assert_eq!(wire, "EHLO ip-smtpc.test\r\nQUIT\r\n");
+
+    let m = msg(&small);
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 2, &m, &mta, std::ptr::null(), &o) };
+    let wire = WIRE.with(|w| w.take());
+    let text = String::from_utf8_lossy(&wire).into_owned();
+    assert_eq!(r, 0, "{text}");
+    let sent = sent_message(&wire);
+    let stuffed = text.find("DATA\r\n").unwrap() + 6;
+    let size = text.rfind("\r\n.\r\n").unwrap() + 2 - stuffed;
+    assert!(
+        text.contains(&format!("MAIL FROM:<sender@{domain}> SIZE={size}\r\n")),
+        "{text}"
+    );
+    let header = String::from_utf8_lossy(&sent).into_owned();
+    assert!(
+        header.contains(&format!("Reply-To: <desk@{domain}>\r\n"))
+            && header.contains("X-Device: pump-3\r\nX-Token:  spaced\r\nMIME-Version"),
+        "{header}"
+    );
+    let stored = strip_trace(&delivered(&PathBuf::from(maildir), "dave", &token));
+    assert_eq!(
+        String::from_utf8_lossy(&stored),
+        String::from_utf8_lossy(&sent)
+    );
+}
+
+/// RFC 2047: a non-ASCII display name, subject and extra header value go out
+/// as encoded words, every header line ASCII and within 78 characters, and
+/// arrive byte for byte.
+#[cfg(all(feature = "words", feature = "headers"))]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
+fn encoded_words_delivered() {
+    use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
+    let (Ok(port), Ok(maildir), Ok(domain)) = (
+        std::env::var("SMTPC_TB_PORT_PLAIN"),
+        std::env::var("SMTPC_TB_MAILDIR"),
+        std::env::var("SMTPC_TB_DOMAIN"),
+    ) else {
+        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
+    };
+    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
+    let token = format!(
+        "proto-words-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let c = |s: &str| CString::new(s).unwrap();
+    let (from, to, n_from, n_to) = (
+        c(&format!("sender@{domain}")),
+        c(&format!("erin@{domain}")),
+        c("Jörg Müller"),
+        c("Ωmega Ops"),
+    );
+    let addrs = [
+        IP_SMTPC_MAIL_ADDR {
+            sName: n_from.as_ptr(),
+            sAddr: from.as_ptr(),
+            Type: 4,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: n_to.as_ptr(),
+            sAddr: to.as_ptr(),
+            Type: 1,
+        },
+    ];
+    let subject = c(&format!(
+        "Störung an Pumpe 3 – Grüße aus München, 日本語の件名 {token}"
+    ));
+    let body = c("plain body\n");
+    let msg = IP_SMTPC_MESSAGE {
+        sSubject: subject.as_ptr(),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+    let server = c("127.0.0.1");
+    let mta = IP_SMTPC_MTA {
+        sServer: server.as_ptr(),
+        sUser: std::ptr::null(),
+        sPass: std::ptr::null(),
+        SecPolicy: 0,
+    };
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    let line = c("X-Ort: Köln");
+    let ptrs = [line.as_ptr()];
+    // SAFETY: all-zero is valid; OptionsInit fills it.
+    let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
+    // SAFETY: a writable IP_SMTPC_OPTIONS.
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+    o.pasHeader = ptrs.as_ptr();
+    o.NumHeaders = 1;
+    WIRE.with(|w| w.take());
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 2, &msg, &mta, std::ptr::null(), &o) };
+    let wire = WIRE.with(|w| w.take());
+    assert_eq!(r, 0, "{}", String::from_utf8_lossy(&wire));
+    let sent = sent_message(&wire);
+    let text = String::from_utf8(sent.clone()).unwrap();
+    let header = &text[..text.find("\r\n\r\n").unwrap()];
+    for l in header.split("\r\n") {
+        assert!(l.is_ascii() && l.len() <= 78, "{l}");
+    }
+    assert!(header.contains("From: =?UTF-8?B?SsO2cmcgTcO8bGxlcg==?=\r\n <sender@"));
+    assert!(header.contains("X-Ort: =?UTF-8?B?S8O2bG4=?=\r\n"));
+    // The token is inside an encoded word: find the mail by the recipient's newest file.
+    let dir = PathBuf::from(maildir).join("erin").join("new");
+    let start = Instant::now();
+    loop {
+        let found = std::fs::read_dir(&dir).ok().and_then(|entries| {
+            entries
+                .flatten()
+                .map(|e| std::fs::read(e.path()).unwrap_or_default())
+                .find(|b| strip_trace(b) == sent)
+        });
+        if found.is_some() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "not delivered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Item content for the MIME case: `pUserContext` points to the bytes.
+#[cfg(feature = "mime")]
+unsafe extern "C" fn send_item(
+    ctx: *mut IP_SMTPC_CONTEXT,
+    item: *const IP_SMTPC_MULTIPART_ITEM,
+    api: *const IP_SMTPC_MULTIPART_API,
+) -> c_int {
+    // SAFETY: the library passes the item and its API for this call.
+    let (item, api) = unsafe { (&*item, &*api) };
+    // SAFETY: the test's pUserContext is a Vec<u8>.
+    let data = unsafe { &*item.pUserContext.cast::<Vec<u8>>() };
+    for piece in data.chunks(1000) {
+        // SAFETY: the context handed to us and `piece.len()` readable bytes.
+        unsafe { api.pfSend.unwrap()(ctx, piece.as_ptr().cast(), piece.len() as u32) };
+    }
+    0
+}
+
+/// MIME against Postfix: a text with a line over 998 octets (quoted-
+/// printable), a 20 kB binary item and one with a non-ASCII file name
+/// (RFC 2231), streamed through pfSendItem; delivered byte for byte.
+#[cfg(feature = "mime")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
+fn multipart_items_delivered_byte_for_byte() {
+    let (Ok(port), Ok(maildir), Ok(domain)) = (
+        std::env::var("SMTPC_TB_PORT_PLAIN"),
+        std::env::var("SMTPC_TB_MAILDIR"),
+        std::env::var("SMTPC_TB_DOMAIN"),
+    ) else {
+        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
+    };
+    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
+    let token = format!(
+        "proto-mime-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let c = |s: &str| CString::new(s).unwrap();
+    let (from, to) = (
+        c(&format!("sender@{domain}")),
+        c(&format!("frank@{domain}")),
+    );
+    let addrs = [
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: from.as_ptr(),
+            Type: 4,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: to.as_ptr(),
+            Type: 1,
+        },
+    ];
+    let subject = c(&format!("MIME {token}"));
+    let body = c(&format!(
+        "see attached\n.dot line\n{}\nend",
+        "x".repeat(1200)
+    ));
+    let binary: Vec<u8> = (0..20_000u32).map(|i| (i * 31 + 7) as u8).collect();
+    let csv = b"a,b\n1,2\n".to_vec();
+    let (n1, n2, t1, t2) = (
+        c("dump.bin"),
+        c("Märzbericht 2026.csv"),
+        c("application/octet-stream"),
+        c("text/csv"),
+    );
+    let items = [
+        IP_SMTPC_MULTIPART_ITEM {
+            sFilename: n1.as_ptr(),
+            pUserContext: (&binary as *const Vec<u8>).cast(),
+            sContentType: t1.as_ptr(),
+            pfSendItem: Some(send_item),
+        },
+        IP_SMTPC_MULTIPART_ITEM {
+            sFilename: n2.as_ptr(),
+            pUserContext: (&csv as *const Vec<u8>).cast(),
+            sContentType: t2.as_ptr(),
+            pfSendItem: Some(send_item),
+        },
+    ];
+    let msg = IP_SMTPC_MESSAGE {
+        sSubject: subject.as_ptr(),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: items.as_ptr(),
+        NumMultipartItems: 2,
+    };
+    let server = c("127.0.0.1");
+    let mta = IP_SMTPC_MTA {
+        sServer: server.as_ptr(),
+        sUser: std::ptr::null(),
+        sPass: std::ptr::null(),
+        SecPolicy: 0,
+    };
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    WIRE.with(|w| w.take());
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_Send(&api, addrs.as_ptr(), 2, &msg, &mta, std::ptr::null()) };
+    let wire = WIRE.with(|w| w.take());
+    let text = String::from_utf8_lossy(&wire).into_owned();
+    assert_eq!(r, 0, "{}", &text[..text.len().min(3000)]);
+    let sent = sent_message(&wire);
+    let message = String::from_utf8_lossy(&sent).into_owned();
+    assert!(message.contains(
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\nsee attached\r\n.dot line\r\n"
+    ));
+    assert!(message.contains(" filename*=utf-8''M%C3%A4rzbericht%202026.csv\r\n"));
+    for line in message.split("\r\n") {
+        assert!(line.len() <= 998);
+    }
+    let stored = strip_trace(&delivered(&PathBuf::from(maildir), "frank", &token));
+    assert_eq!(
+        String::from_utf8_lossy(&stored),
+        String::from_utf8_lossy(&sent)
+    );
+}

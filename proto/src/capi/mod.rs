@@ -6,9 +6,20 @@
 #![allow(unsafe_code)]
 #![allow(non_snake_case, non_camel_case_types)]
 
+#[cfg(feature = "ex")]
+pub mod ex;
+pub mod info;
 pub mod send;
+#[cfg(feature = "mime")]
+mod stream;
 pub mod types;
 pub mod view;
+
+#[cfg(feature = "ex")]
+pub use ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
+pub use info::{IP_SMTPC_ErrorString, IP_SMTPC_GetVersion};
+pub use send::IP_SMTPC_Send;
+pub use types::*;
 
 /// The panic handler of firmware builds. Nothing in the crate panics (the
 /// footprint probe counts panic symbols); `no_std` still requires one.

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! `IP_SMTPC_Send`: the blocking driver, a short loop over the engine.
+//! `IP_SMTPC_Send` (and, with `ex`, `IP_SMTPC_SendEx`): the blocking
+//! driver, a short loop over the engine.
 
 use core::ffi::{c_char, c_int, c_uint, c_void};
 use core::mem::MaybeUninit;
 
+#[cfg(feature = "ex")]
+use super::ex::{Call, Clock, Options, Summary};
 use super::types::*;
 use super::view::CMail;
 use crate::check::check;
-#[cfg(feature = "tls")]
+#[cfg(all(feature = "tls", not(feature = "ex")))]
 use crate::engine::TlsMode;
 use crate::engine::{Action, Engine, Event, EventKind};
 use crate::error::Error;
@@ -41,6 +44,21 @@ pub unsafe extern "C" fn IP_SMTPC_Send(
     pMTA: *const IP_SMTPC_MTA,
     pApplication: *const IP_SMTPC_APPLICATION,
 ) -> c_int {
+    // The full set: IP_SMTPC_SendEx without options, as `src/` does.
+    #[cfg(feature = "ex")]
+    // SAFETY: forwarded under this function's own contract.
+    return unsafe {
+        super::ex::IP_SMTPC_SendEx(
+            pIP_API,
+            paMailAddr,
+            NumMailAddr,
+            pMessage,
+            pMTA,
+            pApplication,
+            core::ptr::null(),
+        )
+    };
+    #[cfg(not(feature = "ex"))]
     // SAFETY: forwarded under this function's own contract.
     match unsafe {
         send(
@@ -57,18 +75,23 @@ pub unsafe extern "C" fn IP_SMTPC_Send(
     }
 }
 
-/// Checks the arguments, connects, runs the engine, disconnects.
+/// Checks the arguments, connects, runs the engine, disconnects. With
+/// `ex`, `opts` are `IP_SMTPC_SendEx`'s options (`None`: emNet's rules)
+/// and `summary` receives what the report needs.
 ///
 /// # Safety
 /// As `IP_SMTPC_Send`.
 #[inline(always)]
-unsafe fn send(
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn send(
     api: *const IP_SMTPC_API,
     addrs: *const IP_SMTPC_MAIL_ADDR,
     count: c_int,
     msg: *const IP_SMTPC_MESSAGE,
     mta: *const IP_SMTPC_MTA,
     app: *const IP_SMTPC_APPLICATION,
+    #[cfg(feature = "ex")] opts: Option<&IP_SMTPC_OPTIONS>,
+    #[cfg(feature = "ex")] summary: &mut Summary<'_>,
 ) -> Result<(), Error> {
     // SAFETY: each pointer is NULL or valid by the caller's contract.
     let (api, msg, mta, app) = unsafe { (api.as_ref(), msg.as_ref(), mta.as_ref(), app.as_ref()) };
@@ -88,7 +111,7 @@ unsafe fn send(
         _ => return Err(Error::InvalidOptions),
     }
     // emNet: the policy matters only when pfUpgrade and pfDowngrade are given.
-    #[cfg(feature = "tls")]
+    #[cfg(all(feature = "tls", not(feature = "ex")))]
     let tls = match (
         mta.SecPolicy,
         api.pfUpgrade.is_some() && api.pfDowngrade.is_some(),
@@ -108,17 +131,70 @@ unsafe fn send(
         _ => &[],
     };
     // SAFETY: the caller's contract covers every string.
-    let mail = unsafe { CMail::new(entries, msg, mta, app) };
+    let mail = unsafe {
+        CMail::new(
+            entries,
+            msg,
+            mta,
+            app,
+            #[cfg(feature = "ex")]
+            opts,
+        )
+    };
+    // Items (or a streamed body) without MIME built: refused, never dropped.
+    // (The seed set, without `ex`, does not look at them: 24 B; see README.)
+    #[cfg(all(feature = "ex", not(feature = "mime")))]
+    if msg.NumMultipartItems != 0 || opts.is_some_and(|o| !o.pBody.is_null()) {
+        return Err(Error::NotBuilt);
+    }
+    #[cfg(feature = "mime")]
+    {
+        if msg.paMultipartItem.is_null() && msg.NumMultipartItems > 0 {
+            return Err(Error::NullPointer);
+        }
+        if mail.streamed.is_some_and(|b| b.pfSendItem.is_none()) {
+            return Err(Error::InvalidBody);
+        }
+    }
+    // As with paMultipartItem: a count without an array is a caller error.
+    #[cfg(feature = "headers")]
+    if opts.is_some_and(|o| o.pasHeader.is_null() && o.NumHeaders > 0) {
+        return Err(Error::NullPointer);
+    }
     let callback = app.and_then(|a| a.pfCallback);
     // SAFETY: a plain C function without arguments.
     let time = app.and_then(|a| a.pfGetTimeDate).map(|f| unsafe { f() });
     // The address of this frame tells concurrent sends of one mail apart.
-    let result = check(&mail, time, &mail as *const CMail<'_> as usize);
+    let salt = &mail as *const CMail<'_> as usize;
+    // A body without its NUL within 2^31 - 1 bytes (src/'s bound; the seed
+    // set leaves it to the line check, 8 B).
+    #[cfg(feature = "ex")]
+    if crate::mail::Mail::body(&mail).len() > super::view::MAX_BODY {
+        return Err(Error::InvalidBody);
+    }
+    #[cfg(not(feature = "ex"))]
+    let result = check(&mail, time, salt);
+    #[cfg(feature = "ex")]
+    let mut result = check(&mail, time, salt);
+    // Options are checked after the mail, as `src/` does; then the caller's
+    // seed and clock (read only now: nothing is called for a refused mail)
+    // tell apart mails one task sends within a tick.
+    #[cfg(feature = "ex")]
+    let o = match &mut result {
+        Ok(checked) => {
+            let o = Options::resolve(opts, mta, api)?;
+            checked.hash = Options::mix(opts, checked.hash);
+            o
+        }
+        Err(e) => return Err(*e),
+    };
     // Borrowed in place: moving it out of the Result costs a memcpy call.
     let checked = match &result {
         Ok(checked) => checked,
         Err(e) => return Err(*e),
     };
+    #[cfg(feature = "ex")]
+    let tls = o.tls;
 
     let mut space = MaybeUninit::<[u8; OUT_BUFFER_SIZE + IN_BUFFER_SIZE]>::uninit();
     let start = space.as_mut_ptr().cast::<u8>();
@@ -140,6 +216,10 @@ unsafe fn send(
             text: b"",
         },
     );
+    #[cfg(feature = "ex")]
+    {
+        summary.step = IP_SMTPC_STEP_CONNECT;
+    }
     // SAFETY: `sServer` is a valid C string (checked non-NULL); a C hook.
     let sock = unsafe { connect(mta.sServer) };
     if sock.is_null() {
@@ -148,13 +228,29 @@ unsafe fn send(
     let mut engine = Engine::new(out, input, checked);
     #[cfg(feature = "tls")]
     engine.set_tls(tls);
+    #[cfg(feature = "ex")]
+    engine.set_auth(o.mechanisms, o.insecure_auth);
+    #[cfg(feature = "ex")]
+    let mut clock = Clock::new(opts, sock);
     let result = loop {
+        #[cfg(feature = "ex")]
+        let step = engine.step();
         match engine.next(&mail) {
             Action::Send(bytes) => {
+                #[cfg(feature = "ex")]
+                if let Err(e) = clock.before(Call::Own, step) {
+                    engine.failed(e);
+                    continue;
+                }
                 let len = bytes.len();
                 // SAFETY: `bytes` is readable for `len` (≤ OUT_BUFFER_SIZE) bytes; a C hook.
                 let n = unsafe { tx(bytes.as_ptr().cast::<c_char>(), len as c_int, sock) };
                 // 0 counts as "all sent" (emNet ports return 0 for success).
+                #[cfg(feature = "ex")]
+                if let Err(e) = clock.after() {
+                    engine.failed(e);
+                    continue;
+                }
                 match n {
                     0 => engine.sent(len),
                     1.. => engine.sent(n as usize),
@@ -162,6 +258,11 @@ unsafe fn send(
                 }
             }
             Action::Receive(room) => {
+                #[cfg(feature = "ex")]
+                if let Err(e) = clock.before(Call::Receive, step) {
+                    engine.failed(e);
+                    continue;
+                }
                 // SAFETY: `room` is writable for its length (≤ IN_BUFFER_SIZE); a C hook.
                 let n = unsafe {
                     rx(
@@ -170,21 +271,69 @@ unsafe fn send(
                         sock,
                     )
                 };
+                #[cfg(feature = "ex")]
+                if let Err(e) = clock.after() {
+                    engine.failed(e);
+                    continue;
+                }
                 match n {
                     1.. => engine.received(n as usize),
                     _ if n == Error::Timeout as c_int => engine.failed(Error::Timeout),
                     _ => engine.failed(Error::Receive),
                 }
             }
+            #[cfg(feature = "ex")]
+            Action::Event(event) => {
+                let (kind, index) = (event.kind, event.index);
+                summary.reply(&event);
+                notify(callback, &event);
+                if kind != EventKind::Step {
+                    summary.enhanced(index, engine.enhanced());
+                }
+            }
+            #[cfg(not(feature = "ex"))]
             Action::Event(event) => notify(callback, &event),
             Action::Done(result) => break result,
+            #[cfg(feature = "mime")]
+            Action::Item(i) => {
+                let item = match i {
+                    usize::MAX => mail.streamed,
+                    _ => mail.items.get(i),
+                };
+                let mut stream = super::stream::Stream {
+                    engine: &mut engine,
+                    tx,
+                    sock,
+                    clock: &mut clock,
+                    failed: false,
+                };
+                // SAFETY: the item was checked (pfSendItem given) and stays
+                // valid during the call; `stream` outlives it.
+                let ok = item.is_some_and(|item| unsafe { stream.run(item) });
+                engine.streamed(ok);
+            }
             #[cfg(feature = "tls")]
             Action::Upgrade => {
+                #[cfg(feature = "ex")]
+                if let Err(e) = clock.before(Call::Own, step) {
+                    engine.failed(e);
+                    continue;
+                }
                 // SAFETY: a C hook (present: TLS is only used with both hooks)
                 // with the handle from pfConnect and the checked server name.
                 let r = api
                     .pfUpgrade
                     .map_or(-1, |upgrade| unsafe { upgrade(sock, mta.sServer) });
+                #[cfg(feature = "ex")]
+                if let Err(e) = clock.after() {
+                    engine.failed(e);
+                    continue;
+                }
+                #[cfg(feature = "ex")]
+                if r == Error::Timeout as c_int {
+                    engine.failed(Error::Timeout);
+                    continue;
+                }
                 engine.upgraded(r >= 0);
             }
         }
@@ -198,6 +347,8 @@ unsafe fn send(
     }
     // SAFETY: the handle came from `pfConnect`; closed exactly once.
     unsafe { disconnect(sock) };
+    #[cfg(feature = "ex")]
+    summary.finish(engine.report());
     result
 }
 
@@ -211,6 +362,8 @@ fn notify(callback: Option<unsafe extern "C" fn(c_int, *mut c_void) -> c_int>, e
         EventKind::Step => (IP_SMTPC_STAT_STEP, -1),
         EventKind::Accepted => (IP_SMTPC_STAT_RCPT_ACCEPTED, event.index as c_int),
         EventKind::Rejected => (IP_SMTPC_STAT_RCPT_REJECTED, event.index as c_int),
+        #[cfg(feature = "ex")]
+        EventKind::Reply => return,
     };
     let mut status = IP_SMTPC_STATUS {
         Step: event.step,

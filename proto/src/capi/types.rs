@@ -141,3 +141,119 @@ pub struct IP_SMTPC_STATUS {
     /// Length of `sText`.
     pub TextLen: c_uint,
 }
+
+/// `IP_SMTPC_STEP_INPUT`: checking the caller's input, before connecting.
+pub const IP_SMTPC_STEP_INPUT: u8 = 0;
+/// `IP_SMTPC_STEP_RCPT`.
+pub const IP_SMTPC_STEP_RCPT: u8 = 7;
+/// `IP_SMTPC_STEP_DONE`.
+pub const IP_SMTPC_STEP_DONE: u8 = 11;
+/// `IP_SMTPC_OPTIONS.TlsMode`: follow `SecPolicy` (emNet behaviour).
+pub const IP_SMTPC_TLS_BY_POLICY: u8 = 0;
+/// No TLS even if hooks are given (refused with SECURE_ONLY).
+pub const IP_SMTPC_TLS_NONE: u8 = 1;
+/// STARTTLS when offered (required with SECURE_ONLY).
+pub const IP_SMTPC_TLS_STARTTLS: u8 = 2;
+/// STARTTLS or abort.
+pub const IP_SMTPC_TLS_STARTTLS_REQUIRED: u8 = 3;
+/// TLS from the first byte (RFC 8314).
+pub const IP_SMTPC_TLS_IMPLICIT: u8 = 4;
+/// `AuthMechanisms` bit: PLAIN.
+pub const IP_SMTPC_AUTH_PLAIN: u32 = 1;
+/// `AuthMechanisms` bit: LOGIN.
+pub const IP_SMTPC_AUTH_LOGIN: u32 = 2;
+/// Bytes of the last reply kept in `IP_SMTPC_REPORT.acReply`, NUL included.
+pub const IP_SMTPC_REPLY_TEXT_SIZE: usize = 128;
+
+/// Result for one entry of the address array.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IP_SMTPC_RCPT_RESULT {
+    /// Reply to RCPT TO (to MAIL FROM for entry 0); 0 = not tried.
+    pub ReplyCode: u16,
+    /// RFC 3463 class (2, 4, 5), 0 when absent.
+    pub EnhancedClass: u8,
+    /// Enhanced code subject.
+    pub EnhancedSubject: u16,
+    /// Enhanced code detail.
+    pub EnhancedDetail: u16,
+}
+
+/// Everything known about a send, filled by `IP_SMTPC_SendEx`.
+#[repr(C)]
+pub struct IP_SMTPC_REPORT {
+    /// The return value.
+    pub Result: c_int,
+    /// `IP_SMTPC_STEP_*` that failed, or `IP_SMTPC_STEP_DONE`.
+    pub Step: u8,
+    /// 1 when the message went over TLS.
+    pub Secure: u8,
+    /// Code of the reply that decided the result, 0 when none.
+    pub ReplyCode: u16,
+    /// Recipients accepted.
+    pub NumAccepted: u16,
+    /// Recipients rejected.
+    pub NumRejected: u16,
+    /// In: `NumResults` entries indexed like the address array, or NULL.
+    pub paResult: *mut IP_SMTPC_RCPT_RESULT,
+    /// In: entries in `paResult`.
+    pub NumResults: c_uint,
+    /// Text of the deciding reply's last line, NUL-terminated.
+    pub acReply: [c_char; IP_SMTPC_REPLY_TEXT_SIZE],
+    /// Reserved (written as 0).
+    pub aReserved: [u32; 4],
+}
+
+/// Options of `IP_SMTPC_SendEx`.
+#[repr(C)]
+pub struct IP_SMTPC_OPTIONS {
+    /// `sizeof(IP_SMTPC_OPTIONS)`.
+    pub SizeOf: u32,
+    /// `IP_SMTPC_AUTH_*` mask; 0 = every mechanism built.
+    pub AuthMechanisms: u32,
+    /// 1 permits AUTH without TLS.
+    pub AllowInsecureAuth: u8,
+    /// `IP_SMTPC_TLS_*`.
+    pub TlsMode: u8,
+    /// Per-reply deadline in ms; 0 = RFC 5321 values.
+    pub ReplyTimeoutMs: u32,
+    /// Millisecond clock, or NULL.
+    pub pfGetTimeMs: Option<unsafe extern "C" fn() -> u32>,
+    /// Mixed into the Message-ID and the generated boundary.
+    pub MessageIdSeed: u32,
+    /// Where to write the report, or NULL.
+    pub pReport: *mut IP_SMTPC_REPORT,
+    /// A streamed text body, or NULL.
+    pub pBody: *const IP_SMTPC_MULTIPART_ITEM,
+    /// Reply-To address, or NULL.
+    pub sReplyTo: *const c_char,
+    /// Extra header lines "Name: value".
+    pub pasHeader: *const *const c_char,
+    /// Entries in `pasHeader`.
+    pub NumHeaders: c_uint,
+    /// Tells the hooks how long they may take, or NULL.
+    pub pfSetTimeout: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET, RemainingMs: u32)>,
+}
+
+/// emNet's 8-bit unsigned (`IP_SMTPC_U8`).
+pub type U8 = u8;
+/// emNet's 16-bit unsigned (`IP_SMTPC_U16`).
+pub type U16 = u16;
+/// emNet's 32-bit unsigned (`IP_SMTPC_U32`).
+pub type U32 = u32;
+/// Recipient type: `To:` header and envelope.
+pub const SMTPC_REC_TYPE_TO: c_int = crate::mail::TO;
+/// Recipient type: `Cc:` header and envelope.
+pub const SMTPC_REC_TYPE_CC: c_int = crate::mail::CC;
+/// Recipient type: envelope only.
+pub const SMTPC_REC_TYPE_BCC: c_int = crate::mail::BCC;
+/// Recipient type of the sender entry.
+pub const SMTPC_REC_TYPE_FROM: c_int = crate::mail::FROM;
+/// Longest address accepted.
+pub const IP_SMTPC_MAX_ADDR_LEN: usize = crate::check::MAX_ADDR;
+/// Longest display name, subject, user name or password accepted.
+pub const IP_SMTPC_MAX_TEXT_LEN: usize = crate::check::MAX_TEXT;
+/// Longest own domain accepted.
+pub const IP_SMTPC_MAX_DOMAIN_LEN: usize = crate::check::MAX_DOMAIN;
+/// Longest extra header line accepted.
+pub const IP_SMTPC_MAX_HEADER_LEN: usize = 977;

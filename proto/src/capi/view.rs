@@ -10,11 +10,13 @@
 use core::ffi::c_char;
 
 use super::types::*;
+#[cfg(feature = "headers")]
+use crate::check::MAX_HEADER;
 use crate::check::{MAX_ADDR, MAX_DOMAIN, MAX_TEXT};
 use crate::mail::{Entry, Mail};
 
 /// Longest body accepted (a C string's length as an `int`).
-const MAX_BODY: usize = i32::MAX as usize;
+pub const MAX_BODY: usize = i32::MAX as usize;
 
 /// The bytes of a C string up to its NUL or `max + 1` bytes; empty for NULL.
 ///
@@ -43,6 +45,17 @@ pub struct CMail<'a> {
     mta: &'a IP_SMTPC_MTA,
     app: Option<&'a IP_SMTPC_APPLICATION>,
     body: &'a [u8],
+    /// `IP_SMTPC_OPTIONS.sReplyTo` and `pasHeader` (`headers`).
+    #[cfg(feature = "headers")]
+    reply_to: *const c_char,
+    #[cfg(feature = "headers")]
+    headers: &'a [*const c_char],
+    /// The multipart items and the streamed body (`mime`).
+    #[cfg(feature = "mime")]
+    pub items: &'a [IP_SMTPC_MULTIPART_ITEM],
+    /// `IP_SMTPC_OPTIONS.pBody` (`mime`).
+    #[cfg(feature = "mime")]
+    pub streamed: Option<&'a IP_SMTPC_MULTIPART_ITEM>,
 }
 
 impl<'a> CMail<'a> {
@@ -58,7 +71,10 @@ impl<'a> CMail<'a> {
         msg: &'a IP_SMTPC_MESSAGE,
         mta: &'a IP_SMTPC_MTA,
         app: Option<&'a IP_SMTPC_APPLICATION>,
+        #[cfg(feature = "ex")] opts: Option<&'a IP_SMTPC_OPTIONS>,
     ) -> Self {
+        #[cfg(all(feature = "ex", not(any(feature = "headers", feature = "mime"))))]
+        let _ = opts;
         // SAFETY: covered by this function's contract.
         let body = unsafe { cstr(msg.sBody, MAX_BODY) };
         CMail {
@@ -67,6 +83,29 @@ impl<'a> CMail<'a> {
             mta,
             app,
             body,
+            #[cfg(feature = "headers")]
+            reply_to: opts.map_or(core::ptr::null(), |o| o.sReplyTo),
+            #[cfg(feature = "headers")]
+            headers: match opts {
+                // SAFETY: NumHeaders pointers at a non-NULL pasHeader (the
+                // caller's contract; NULL with a count is refused before use).
+                Some(o) if !o.pasHeader.is_null() && o.NumHeaders > 0 => unsafe {
+                    core::slice::from_raw_parts(o.pasHeader, o.NumHeaders as usize)
+                },
+                _ => &[],
+            },
+            #[cfg(feature = "mime")]
+            items: match (msg.paMultipartItem.is_null(), msg.NumMultipartItems) {
+                (false, n) if n > 0 => {
+                    // SAFETY: NumMultipartItems items at a non-NULL
+                    // paMultipartItem (NULL with a count is refused before use).
+                    unsafe { core::slice::from_raw_parts(msg.paMultipartItem, n as usize) }
+                }
+                _ => &[],
+            },
+            // SAFETY: NULL or valid by the caller's contract.
+            #[cfg(feature = "mime")]
+            streamed: opts.and_then(|o| unsafe { o.pBody.as_ref() }),
         }
     }
 
@@ -123,6 +162,54 @@ impl Mail for CMail<'_> {
     }
 
     fn timezone(&self) -> &[u8] {
-        self.app_str(|a| a.sTimezone, 8)
+        self.app_str(|a| a.sTimezone, 5)
+    }
+
+    #[cfg(feature = "headers")]
+    fn reply_to(&self) -> &[u8] {
+        // SAFETY: `CMail::new`'s contract covers the options' strings.
+        unsafe { cstr(self.reply_to, MAX_ADDR) }
+    }
+
+    #[cfg(feature = "mime")]
+    fn items(&self) -> usize {
+        self.items.len()
+    }
+
+    #[cfg(feature = "mime")]
+    fn item(&self, i: usize) -> (&[u8], &[u8]) {
+        match self.items.get(i) {
+            // SAFETY: `CMail::new`'s contract covers the items' strings.
+            Some(it) => unsafe { (cstr(it.sFilename, 255), cstr(it.sContentType, 200)) },
+            None => (&[], &[]),
+        }
+    }
+
+    #[cfg(feature = "mime")]
+    fn item_unstreamable(&self, i: usize) -> bool {
+        self.items.get(i).is_some_and(|it| it.pfSendItem.is_none())
+    }
+
+    #[cfg(feature = "mime")]
+    fn boundary(&self) -> &[u8] {
+        // SAFETY: `CMail::new`'s contract covers the message's strings.
+        unsafe { cstr(self.msg.sBoundary, 70) }
+    }
+
+    #[cfg(feature = "mime")]
+    fn streamed_body(&self) -> bool {
+        self.streamed.is_some()
+    }
+
+    #[cfg(feature = "headers")]
+    fn headers(&self) -> usize {
+        self.headers.len()
+    }
+
+    #[cfg(feature = "headers")]
+    fn header(&self, i: usize) -> Option<&[u8]> {
+        // SAFETY: `CMail::new`'s contract covers the header lines.
+        let line = unsafe { cstr(*self.headers.get(i)?, MAX_HEADER) };
+        (line.len() <= MAX_HEADER).then_some(line)
     }
 }

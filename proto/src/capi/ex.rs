@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//! `IP_SMTPC_SendEx` and `IP_SMTPC_OptionsInit` (`ex`): the options read
+//! and validated once, the reply deadlines around every hook call, and
+//! the report filled from the engine's events and its final figures.
+
+use core::ffi::{c_char, c_int};
+use core::mem::size_of;
+
+use super::types::*;
+use crate::engine::{Event, EventKind, TlsMode};
+use crate::error::Error;
+
+/// Sends one mail with ip-smtpc's options: allowed AUTH mechanisms, the
+/// insecure-AUTH opt-in, TLS mode, reply deadlines and a report with one
+/// result per recipient. `pOptions` NULL behaves like `IP_SMTPC_Send`.
+///
+/// Returns 0 when the server accepted the message for every recipient,
+/// otherwise a negative `IP_SMTPC_ERR_*` code; the same value is in
+/// `pOptions->pReport->Result` when a report was asked for.
+///
+/// # Safety
+/// As for `IP_SMTPC_Send`; `pOptions` is NULL or initialised by
+/// `IP_SMTPC_OptionsInit`, and its `pReport` NULL or valid (with
+/// `NumResults` entries at `paResult` when that is not NULL).
+#[no_mangle]
+pub unsafe extern "C" fn IP_SMTPC_SendEx(
+    pIP_API: *const IP_SMTPC_API,
+    paMailAddr: *const IP_SMTPC_MAIL_ADDR,
+    NumMailAddr: c_int,
+    pMessage: *const IP_SMTPC_MESSAGE,
+    pMTA: *const IP_SMTPC_MTA,
+    pApplication: *const IP_SMTPC_APPLICATION,
+    pOptions: *const IP_SMTPC_OPTIONS,
+) -> c_int {
+    // SAFETY: NULL or valid by the caller's contract.
+    let options = unsafe { pOptions.as_ref() };
+    // Nothing else in an options block is read, nor its report written,
+    // before its size says it is one of ours.
+    if options.is_some_and(|o| o.SizeOf as usize != size_of::<IP_SMTPC_OPTIONS>()) {
+        return Error::InvalidOptions as c_int;
+    }
+    // SAFETY: pReport is NULL or valid by contract.
+    let report = options.and_then(|o| unsafe { o.pReport.as_mut() });
+    let mut summary = Summary::new(report);
+    // SAFETY: forwarded under this function's contract.
+    let result = unsafe {
+        super::send::send(
+            pIP_API,
+            paMailAddr,
+            NumMailAddr,
+            pMessage,
+            pMTA,
+            pApplication,
+            options,
+            &mut summary,
+        )
+    };
+    let code = match result {
+        Ok(()) => 0,
+        Err(e) => e as c_int,
+    };
+    summary.write(code);
+    code
+}
+
+/// Fills `*pOptions` with the defaults: every mechanism, no AUTH in clear,
+/// TLS by `SecPolicy`, RFC 5321 deadlines, no report, and `SizeOf` set to
+/// this library's `sizeof(IP_SMTPC_OPTIONS)`.
+///
+/// Returns 0, or `IP_SMTPC_ERR_NULL_POINTER` when `pOptions` is NULL.
+///
+/// # Safety
+/// `pOptions` is NULL or points to writable memory for one `IP_SMTPC_OPTIONS`.
+#[no_mangle]
+pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -> c_int {
+    if pOptions.is_null() {
+        return Error::NullPointer as c_int;
+    }
+    let defaults = IP_SMTPC_OPTIONS {
+        SizeOf: size_of::<IP_SMTPC_OPTIONS>() as u32,
+        AuthMechanisms: 0,
+        AllowInsecureAuth: 0,
+        TlsMode: IP_SMTPC_TLS_BY_POLICY,
+        ReplyTimeoutMs: 0,
+        pfGetTimeMs: None,
+        MessageIdSeed: 0,
+        pReport: core::ptr::null_mut(),
+        pBody: core::ptr::null(),
+        sReplyTo: core::ptr::null(),
+        pasHeader: core::ptr::null(),
+        NumHeaders: 0,
+        pfSetTimeout: None,
+    };
+    // SAFETY: non-NULL and writable by contract; `write` does not read the old value.
+    unsafe { pOptions.write(defaults) };
+    0
+}
+
+/// The options as the engine uses them.
+pub(super) struct Options {
+    /// How TLS is used.
+    pub tls: TlsMode,
+    /// Allowed AUTH mechanisms (`IP_SMTPC_AUTH_*` bits).
+    pub mechanisms: u8,
+    /// AUTH permitted without TLS.
+    pub insecure_auth: bool,
+}
+
+impl Options {
+    /// Validates the options against the MTA and hooks, in `src/`'s order:
+    /// a deadline without a clock, an unknown `SecPolicy`, the TLS policy
+    /// table, an empty mechanism mask.
+    pub fn resolve(
+        opts: Option<&IP_SMTPC_OPTIONS>,
+        mta: &IP_SMTPC_MTA,
+        api: &IP_SMTPC_API,
+    ) -> Result<Options, Error> {
+        if opts.is_some_and(|o| o.ReplyTimeoutMs != 0 && o.pfGetTimeMs.is_none()) {
+            return Err(Error::InvalidOptions);
+        }
+        // An unknown policy might have meant "secure": fail closed.
+        if mta.SecPolicy > SMTPC_SEC_POLICY_SECURE_ONLY {
+            return Err(Error::InvalidOptions);
+        }
+        let secure_only = mta.SecPolicy == SMTPC_SEC_POLICY_SECURE_ONLY;
+        let mode = opts.map_or(IP_SMTPC_TLS_BY_POLICY, |o| o.TlsMode);
+        let tls = tls_policy(mode, secure_only, api.pfUpgrade.is_some())?;
+        let all = (IP_SMTPC_AUTH_PLAIN | IP_SMTPC_AUTH_LOGIN) as u8;
+        let mechanisms = match opts.map_or(0, |o| o.AuthMechanisms) {
+            0 => all,
+            mask => (mask as u8) & all,
+        };
+        if mechanisms == 0 {
+            return Err(Error::InvalidOptions);
+        }
+        Ok(Options {
+            tls,
+            mechanisms,
+            // emNet sends AUTH wherever it can; the extended API only on request.
+            insecure_auth: match opts {
+                None => !secure_only,
+                Some(o) => o.AllowInsecureAuth != 0,
+            },
+        })
+    }
+
+    /// The Message-ID hash with the caller's `MessageIdSeed` and one
+    /// reading of `pfGetTimeMs` mixed in (FNV-1a steps), once the mail and
+    /// the options are valid.
+    pub fn mix(opts: Option<&IP_SMTPC_OPTIONS>, hash: u64) -> u64 {
+        let Some(o) = opts else {
+            return hash;
+        };
+        // SAFETY: a plain C function without arguments (the option's contract).
+        let ms = o.pfGetTimeMs.map_or(0, |f| unsafe { f() });
+        const PRIME: u64 = 0x0000_0100_0000_01b3;
+        ((hash ^ u64::from(o.MessageIdSeed)).wrapping_mul(PRIME) ^ u64::from(ms))
+            .wrapping_mul(PRIME)
+    }
+}
+
+/// The TLS policy from `TlsMode`, `SecPolicy` and whether `pfUpgrade`
+/// exists (`tls_policy` of `src/capi/send.rs`). Security wins: SECURE_ONLY
+/// makes STARTTLS required whatever the mode asks, SECURE_ONLY with
+/// `IP_SMTPC_TLS_NONE` is a contradiction (`INVALID_OPTIONS`), and any
+/// request for TLS without the hook is `TLS_UNAVAILABLE`. Only
+/// `IP_SMTPC_TLS_NONE`, or emNet's default policy without hooks, is clear
+/// text by choice.
+pub fn tls_policy(mode: u8, secure_only: bool, hooks: bool) -> Result<TlsMode, Error> {
+    let policy = match mode {
+        IP_SMTPC_TLS_NONE if secure_only => return Err(Error::InvalidOptions),
+        IP_SMTPC_TLS_NONE => return Ok(TlsMode::Off),
+        IP_SMTPC_TLS_BY_POLICY if !secure_only && !hooks => return Ok(TlsMode::Off),
+        IP_SMTPC_TLS_BY_POLICY | IP_SMTPC_TLS_STARTTLS if !secure_only => TlsMode::Optional,
+        IP_SMTPC_TLS_BY_POLICY | IP_SMTPC_TLS_STARTTLS | IP_SMTPC_TLS_STARTTLS_REQUIRED => {
+            TlsMode::Required
+        }
+        IP_SMTPC_TLS_IMPLICIT => TlsMode::Implicit,
+        _ => return Err(Error::InvalidOptions),
+    };
+    if hooks {
+        Ok(policy)
+    } else {
+        Err(Error::TlsUnavailable)
+    }
+}
+
+/// Reply deadlines around the hook calls (`src/client.rs`): a receive is
+/// bounded from the start of the wait for the current reply, a send and
+/// the TLS handshake from their own start. Before each call `pfSetTimeout`
+/// (when `ReplyTimeoutMs` is set) learns what is left, at least 1 ms; after
+/// it the clock is read again and a deadline that passed ends the call
+/// with `Timeout`, whatever the hook returned. Without `pfGetTimeMs`
+/// nothing is bounded here.
+pub(super) struct Clock {
+    now: Option<unsafe extern "C" fn() -> u32>,
+    set: Option<unsafe extern "C" fn(SMTPC_SOCKET, u32)>,
+    sock: SMTPC_SOCKET,
+    fixed: u32,
+    start: u32,
+    limit: u32,
+    reply: Option<u32>,
+}
+
+/// What a hook call is, for its deadline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Call {
+    /// `pfSend` or `pfUpgrade`: bounded from its start.
+    Own,
+    /// `pfReceive`: bounded from the start of the wait for the reply.
+    Receive,
+}
+
+impl Clock {
+    /// The deadlines of `opts` for the connection `sock`.
+    pub fn new(opts: Option<&IP_SMTPC_OPTIONS>, sock: SMTPC_SOCKET) -> Clock {
+        let fixed = opts.map_or(0, |o| o.ReplyTimeoutMs);
+        Clock {
+            now: opts.and_then(|o| o.pfGetTimeMs),
+            set: opts.filter(|_| fixed != 0).and_then(|o| o.pfSetTimeout),
+            sock,
+            fixed,
+            start: 0,
+            limit: 0,
+            reply: None,
+        }
+    }
+
+    fn read(&self) -> Option<u32> {
+        // SAFETY: a plain C function without arguments (the option's contract).
+        self.now.map(|f| unsafe { f() })
+    }
+
+    /// Milliseconds left at `now` (at least 1), or `Timeout`.
+    fn left(&self, now: u32) -> Result<u32, Error> {
+        let elapsed = now.wrapping_sub(self.start);
+        if elapsed > self.limit {
+            return Err(Error::Timeout);
+        }
+        Ok((self.limit - elapsed).max(1))
+    }
+
+    /// Before a hook call of kind `call` in `IP_SMTPC_STEP_*` `step`: the
+    /// deadline starts (or goes on), the hooks learn what is left;
+    /// `Timeout` when nothing is left (the call is not made).
+    pub fn before(&mut self, call: Call, step: u8) -> Result<(), Error> {
+        if self.now.is_none() {
+            return Ok(());
+        }
+        // RFC 5321 §4.5.3.2 when the caller set none: DATA 2 min, the
+        // message and its reply 10 min, every other reply 5 min.
+        self.limit = match (self.fixed, step) {
+            (0, 8) => 120_000,
+            (0, 9) => 600_000,
+            (0, _) => 300_000,
+            (ms, _) => ms,
+        };
+        let start = match (call, self.reply) {
+            (Call::Receive, Some(t)) => Some(t),
+            (Call::Receive, None) => {
+                self.reply = self.read();
+                self.reply
+            }
+            (Call::Own, _) => {
+                // A command or handshake: the next reply's wait starts afresh.
+                self.reply = None;
+                self.read()
+            }
+        };
+        self.start = start.unwrap_or(0);
+        let now = self.read().unwrap_or(0);
+        let left = self.left(now)?;
+        if let Some(set) = self.set {
+            // SAFETY: the handle from pfConnect and a number (the option's contract).
+            unsafe { set(self.sock, left) };
+        }
+        Ok(())
+    }
+
+    /// After the hook call: `Timeout` when its deadline passed meanwhile.
+    pub fn after(&self) -> Result<(), Error> {
+        match self.read() {
+            Some(now) => self.left(now).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What the report gets, gathered during the call and written once.
+pub(super) struct Summary<'r> {
+    report: Option<&'r mut IP_SMTPC_REPORT>,
+    /// `IP_SMTPC_STEP_*` that failed (INPUT before connecting).
+    pub step: u8,
+    code: u16,
+    accepted: u16,
+    rejected: u16,
+    secure: bool,
+}
+
+impl<'r> Summary<'r> {
+    /// Clears the caller's report: results, reply text, reserved words.
+    pub fn new(mut report: Option<&'r mut IP_SMTPC_REPORT>) -> Summary<'r> {
+        if let Some(r) = report.as_deref_mut() {
+            for i in 0..r.NumResults as usize {
+                if let Some(slot) = result_slot(r, i) {
+                    *slot = IP_SMTPC_RCPT_RESULT::default();
+                }
+            }
+            r.acReply[0] = 0;
+            r.aReserved = [0; 4];
+        }
+        Summary {
+            report,
+            step: IP_SMTPC_STEP_INPUT,
+            code: 0,
+            accepted: 0,
+            rejected: 0,
+            secure: false,
+        }
+    }
+
+    /// A complete reply (RCPT's with its recipient event): its text is kept
+    /// as the last reply, its code in the entry's result.
+    pub fn reply(&mut self, event: &Event<'_>) {
+        let Some(r) = self.report.as_deref_mut() else {
+            return;
+        };
+        if event.kind == EventKind::Step {
+            return;
+        }
+        let room = IP_SMTPC_REPLY_TEXT_SIZE - 1;
+        let text = event.text.get(..room).unwrap_or(event.text);
+        for (dst, &src) in r.acReply.iter_mut().zip(text.iter().chain(&[0])) {
+            *dst = src as c_char;
+        }
+        if let Some(slot) = result_slot(r, event.index) {
+            slot.ReplyCode = event.code;
+        }
+    }
+
+    /// The enhanced code of the reply just told to [`Summary::reply`] for entry `index`.
+    pub fn enhanced(&mut self, index: usize, enhanced: [u16; 3]) {
+        if let Some(slot) = self
+            .report
+            .as_deref_mut()
+            .and_then(|r| result_slot(r, index))
+        {
+            slot.EnhancedClass = enhanced[0] as u8;
+            slot.EnhancedSubject = enhanced[1];
+            slot.EnhancedDetail = enhanced[2];
+        }
+    }
+
+    /// The engine's final figures.
+    pub fn finish(&mut self, (step, code, accepted, rejected, secure): (u8, u16, u16, u16, bool)) {
+        self.step = step;
+        self.code = code;
+        self.accepted = accepted;
+        self.rejected = rejected;
+        self.secure = secure;
+    }
+
+    /// Writes the report for the result `code`.
+    pub fn write(self, code: c_int) {
+        let Some(r) = self.report else {
+            return;
+        };
+        r.Result = code;
+        r.Step = if code == 0 {
+            IP_SMTPC_STEP_DONE
+        } else {
+            self.step
+        };
+        r.Secure = u8::from(self.secure);
+        r.ReplyCode = self.code;
+        r.NumAccepted = self.accepted;
+        r.NumRejected = self.rejected;
+        if self.code == 0 {
+            r.acReply[0] = 0;
+        }
+    }
+}
+
+/// Entry `i` of the caller's result array, if it has one.
+fn result_slot(r: &mut IP_SMTPC_REPORT, i: usize) -> Option<&mut IP_SMTPC_RCPT_RESULT> {
+    if r.paResult.is_null() || i >= r.NumResults as usize {
+        return None;
+    }
+    // SAFETY: the caller provides NumResults entries at paResult (the
+    // report's contract), distinct from the report itself; `i` is in range.
+    Some(unsafe { &mut *r.paResult.add(i) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_asked_for_anywhere_wins_or_is_refused() {
+        use TlsMode::*;
+        let modes = [
+            IP_SMTPC_TLS_BY_POLICY,
+            IP_SMTPC_TLS_NONE,
+            IP_SMTPC_TLS_STARTTLS,
+            IP_SMTPC_TLS_STARTTLS_REQUIRED,
+            IP_SMTPC_TLS_IMPLICIT,
+        ];
+        type Policy = Result<TlsMode, Error>;
+        // (mode, secure_only) -> with hooks, without hooks (src/capi/send.rs's table)
+        let expected: [[(Policy, Policy); 2]; 5] = [
+            [
+                (Ok(Optional), Ok(Off)),
+                (Ok(Required), Err(Error::TlsUnavailable)),
+            ],
+            [
+                (Ok(Off), Ok(Off)),
+                (Err(Error::InvalidOptions), Err(Error::InvalidOptions)),
+            ],
+            [
+                (Ok(Optional), Err(Error::TlsUnavailable)),
+                (Ok(Required), Err(Error::TlsUnavailable)),
+            ],
+            [
+                (Ok(Required), Err(Error::TlsUnavailable)),
+                (Ok(Required), Err(Error::TlsUnavailable)),
+            ],
+            [
+                (Ok(Implicit), Err(Error::TlsUnavailable)),
+                (Ok(Implicit), Err(Error::TlsUnavailable)),
+            ],
+        ];
+        for (mode, row) in modes.iter().zip(expected) {
+            for (secure_only, (with, without)) in [false, true].into_iter().zip(row) {
+                assert_eq!(
+                    tls_policy(*mode, secure_only, true),
+                    with,
+                    "{mode} {secure_only}"
+                );
+                assert_eq!(
+                    tls_policy(*mode, secure_only, false),
+                    without,
+                    "{mode} {secure_only}"
+                );
+            }
+        }
+        assert_eq!(tls_policy(5, false, true), Err(Error::InvalidOptions));
+    }
+}

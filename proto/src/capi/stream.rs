@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//! The blocking adapter for emNet's push-style `pfSendItem` (`mime`):
+//! `pfSendItem(pContext, pItem, pAPI)` calls `pAPI->pfSend(pContext,
+//! pData, NumBytes)` any number of times; each call hands the bytes to
+//! [`Engine::push`] and, whenever the out buffer takes no more, sends it
+//! through the transport's `pfSend` (under the reply deadline), so an item
+//! of any size streams through the one out buffer.
+
+use core::ffi::{c_char, c_int, c_uint};
+
+use super::ex::{Call, Clock};
+use super::types::*;
+use crate::engine::Engine;
+use crate::error::Error;
+
+/// What `pContext` points to during one `pfSendItem` call.
+pub(super) struct Stream<'s, 'b> {
+    pub engine: &'s mut Engine<'b>,
+    pub tx: unsafe extern "C" fn(*const c_char, c_int, SMTPC_SOCKET) -> c_int,
+    pub sock: SMTPC_SOCKET,
+    pub clock: &'s mut Clock,
+    /// The item callback misused the API (NULL data) or the transport failed.
+    pub failed: bool,
+}
+
+impl Stream<'_, '_> {
+    /// Streams `item` through its `pfSendItem`; `true` when it returned
+    /// >= 0 and every byte was taken.
+    ///
+    /// # Safety
+    /// `item` is valid during the call.
+    pub unsafe fn run(&mut self, item: &IP_SMTPC_MULTIPART_ITEM) -> bool {
+        let Some(send_item) = item.pfSendItem else {
+            return false;
+        };
+        let api = IP_SMTPC_MULTIPART_API {
+            pfSend: Some(item_send),
+        };
+        let context = (self as *mut Self).cast::<IP_SMTPC_CONTEXT>();
+        // SAFETY: item and api outlive the call; pContext points to `self`,
+        // which only `item_send` dereferences, during this call.
+        let r = unsafe { send_item(context, item, &api) };
+        r >= 0 && !self.failed
+    }
+
+    /// Sends what the engine has rendered; `false` when the transport failed.
+    fn flush(&mut self) -> bool {
+        loop {
+            let step = self.engine.step();
+            let bytes = self.engine.pending();
+            if bytes.is_empty() {
+                return true;
+            }
+            if let Err(e) = self.clock.before(Call::Own, step) {
+                self.engine.failed(e);
+                return false;
+            }
+            let len = bytes.len();
+            // SAFETY: `bytes` is readable for `len` bytes; a C hook.
+            let n = unsafe { (self.tx)(bytes.as_ptr().cast::<c_char>(), len as c_int, self.sock) };
+            if let Err(e) = self.clock.after() {
+                self.engine.failed(e);
+                return false;
+            }
+            match n {
+                0 => self.engine.sent(len),
+                1.. => self.engine.sent(n as usize),
+                _ => {
+                    self.engine.failed(Error::Send);
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+/// `IP_SMTPC_MULTIPART_API.pfSend`: item content from the application.
+unsafe extern "C" fn item_send(
+    pContext: *mut IP_SMTPC_CONTEXT,
+    pData: *const c_char,
+    NumBytes: c_uint,
+) {
+    // SAFETY: pContext is the Stream that `Stream::run` passed to
+    // pfSendItem, alive for the whole pfSendItem call (the API's contract).
+    let Some(s) = (unsafe { pContext.cast::<Stream<'_, '_>>().as_mut() }) else {
+        return;
+    };
+    if NumBytes == 0 || s.failed {
+        return;
+    }
+    if pData.is_null() {
+        s.failed = true;
+        return;
+    }
+    // SAFETY: the item callback passes NumBytes readable bytes at pData.
+    let mut data = unsafe { core::slice::from_raw_parts(pData.cast::<u8>(), NumBytes as usize) };
+    while !data.is_empty() {
+        let n = s.engine.push(data);
+        data = data.get(n..).unwrap_or_default();
+        // Nothing taken with nothing to send: an out buffer too small for a byte.
+        let stuck = n == 0 && s.engine.pending().is_empty();
+        if !data.is_empty() && (stuck || !s.flush()) {
+            s.failed = true;
+            return;
+        }
+    }
+}

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//! MIME content (`mime` feature), as `src/message/content.rs` writes it:
+//! the text part in 7bit, 8bit or quoted-printable, emNet's multipart items
+//! base64-encoded in 76-character lines, the boundary (the caller's or
+//! `=_ip-smtpc_` and 16 hex digits of the Message-ID hash), RFC 2231 file
+//! names, and the MIME-injection guard (a text with a line starting with
+//! "--" and the boundary goes quoted-printable, where a line-initial "-"
+//! is `=2D`).
+//!
+//! The encoders keep their state in [`Enc`] between calls, so the engine
+//! can stop at any byte when its out buffer is full and resume; their
+//! output is dot-stuffed as it is written (a QP line starting with "." gets
+//! another; base64 has none).
+
+use crate::check::Checked;
+use crate::mail::Mail;
+use crate::writer::Writer;
+
+/// Content-Transfer-Encoding of the text: 7bit.
+pub const SEVEN: u8 = 0;
+/// 8bit.
+pub const EIGHT: u8 = 1;
+/// quoted-printable.
+pub const QP: u8 = 2;
+
+/// Out-buffer room an encoder needs for one more input byte.
+pub const ROOM: usize = 12;
+
+/// Quoted-printable and base64 line length (RFC 2045).
+const LINE: u8 = 76;
+
+/// A streaming encoder's state (base64 lines or quoted-printable).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Enc {
+    group: [u8; 3],
+    filled: u8,
+    column: u8,
+    /// A space or TAB not yet written (0: none): encoded if a line ends after it.
+    pending: u8,
+    after_cr: bool,
+}
+
+/// An upper-case hex digit.
+fn hex(n: u8) -> u8 {
+    if n < 10 {
+        b'0' + n
+    } else {
+        b'A' + n - 10
+    }
+}
+
+impl Enc {
+    /// Adds one byte to a base64 stream.
+    pub fn base64(&mut self, w: &mut Writer<'_>, b: u8) {
+        if let Some(slot) = self.group.get_mut(usize::from(self.filled)) {
+            *slot = b;
+        }
+        self.filled += 1;
+        if self.filled == 3 {
+            self.emit(w);
+        }
+    }
+
+    fn emit(&mut self, w: &mut Writer<'_>) {
+        if self.column == LINE {
+            w.put(b"\r\n");
+            self.column = 0;
+        }
+        let group = self
+            .group
+            .get(..usize::from(self.filled))
+            .unwrap_or_default();
+        crate::base64::put(w, &[group]);
+        self.column += 4;
+        self.filled = 0;
+    }
+
+    /// The end of a base64 stream: the last group (pure: the state stays).
+    pub fn base64_end(&self, w: &mut Writer<'_>) {
+        let mut e = *self;
+        if e.filled > 0 {
+            e.emit(w);
+        }
+    }
+
+    fn token(&mut self, w: &mut Writer<'_>, t: &[u8]) {
+        if usize::from(self.column) + t.len() > usize::from(LINE) - 1 {
+            w.put(b"=\r\n");
+            self.column = 0;
+        }
+        if self.column == 0 && t == b"-" {
+            // No line of a part may start with "--" and the boundary.
+            return self.escaped(w, b'-');
+        }
+        if self.column == 0 && t == b"." {
+            // Dot-stuffing (RFC 5321 §4.5.2): the server removes it.
+            w.byte(b'.');
+        }
+        w.put(t);
+        self.column += t.len() as u8;
+    }
+
+    fn escaped(&mut self, w: &mut Writer<'_>, b: u8) {
+        self.token(w, &[b'=', hex(b >> 4), hex(b & 15)]);
+    }
+
+    fn hard_break(&mut self, w: &mut Writer<'_>) {
+        if self.pending != 0 {
+            let space = self.pending;
+            self.pending = 0;
+            self.escaped(w, space);
+        }
+        w.put(b"\r\n");
+        self.column = 0;
+    }
+
+    /// Adds one byte to a quoted-printable stream (any line ending is a
+    /// hard line break; CR LF is one).
+    pub fn qp(&mut self, w: &mut Writer<'_>, b: u8) {
+        match b {
+            b'\n' if self.after_cr => self.after_cr = false,
+            b'\r' | b'\n' => {
+                self.hard_break(w);
+                self.after_cr = b == b'\r';
+            }
+            _ => {
+                self.after_cr = false;
+                if self.pending != 0 {
+                    let space = self.pending;
+                    self.pending = 0;
+                    self.token(w, &[space]);
+                }
+                match b {
+                    b' ' | b'\t' => self.pending = b,
+                    b'!'..=b'<' | b'>'..=b'~' => self.token(w, &[b]),
+                    _ => self.escaped(w, b),
+                }
+            }
+        }
+    }
+
+    /// The end of a quoted-printable stream: a final line break when the
+    /// last line is open (pure: the state stays).
+    pub fn qp_end(&self, w: &mut Writer<'_>) {
+        let mut e = *self;
+        if e.column > 0 || e.pending != 0 {
+            e.hard_break(w);
+        }
+    }
+}
+
+/// The boundary: the caller's `sBoundary`, else `=_ip-smtpc_` and the hash.
+pub fn boundary<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
+    let mut k = 0;
+    while let Some(b) = boundary_byte(m, c, k) {
+        w.byte(b);
+        k += 1;
+    }
+}
+
+/// `--boundary` and CR LF (`--` after it for the last).
+pub fn delimiter<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, last: bool) {
+    w.put(b"--");
+    boundary(w, m, c);
+    w.put(if last { b"--\r\n" } else { b"\r\n" });
+}
+
+/// After `MIME-Version: 1.0`: the multipart preamble and first delimiter
+/// when there are items, the text part's fields and the empty line.
+pub fn head<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, enc: u8) {
+    if m.items() > 0 {
+        w.put(b"Content-Type: multipart/mixed; boundary=\"");
+        boundary(w, m, c);
+        w.put(b"\"\r\n\r\nThis is a multi-part message in MIME format.\r\n");
+        delimiter(w, m, c, false);
+    }
+    w.put(b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
+    w.put(match enc {
+        SEVEN => b"7bit",
+        EIGHT => b"8bit",
+        _ => b"quoted-printable",
+    });
+    w.put(b"\r\n\r\n");
+}
+
+/// An item's delimiter and fields, and the empty line.
+pub fn item_head<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, i: usize) {
+    delimiter(w, m, c, false);
+    let (filename, content_type) = m.item(i);
+    w.put(b"Content-Type: ");
+    w.put(if content_type.is_empty() {
+        b"application/octet-stream"
+    } else {
+        content_type
+    });
+    w.put(b"\r\nContent-Transfer-Encoding: base64\r\n");
+    if !filename.is_empty() {
+        w.put(b"Content-Disposition: attachment;\r\n filename");
+        if filename.iter().all(|&b| b < 0x80) {
+            w.put(b"=\"");
+            for &b in filename {
+                if b == b'"' || b == b'\\' {
+                    w.byte(b'\\');
+                }
+                w.byte(b);
+            }
+            w.byte(b'"');
+        } else {
+            // RFC 2231: UTF-8, percent-encoded outside attribute-char.
+            w.put(b"*=utf-8''");
+            for &b in filename {
+                if b.is_ascii_alphanumeric()
+                    || matches!(
+                        b,
+                        b'!' | b'#'
+                            | b'$'
+                            | b'&'
+                            | b'+'
+                            | b'-'
+                            | b'.'
+                            | b'^'
+                            | b'_'
+                            | b'`'
+                            | b'|'
+                            | b'~'
+                    )
+                {
+                    w.byte(b);
+                } else {
+                    w.byte(b'%');
+                    w.byte(hex(b >> 4));
+                    w.byte(hex(b & 15));
+                }
+            }
+        }
+        w.put(b"\r\n");
+    }
+    w.put(b"\r\n");
+}
+
+/// Byte `k` of the boundary (see [`boundary`]), `None` past its end.
+fn boundary_byte<M: Mail>(m: &M, c: &Checked, k: usize) -> Option<u8> {
+    let b = m.boundary();
+    if !b.is_empty() {
+        return b.get(k).copied();
+    }
+    const PREFIX: &[u8] = b"=_ip-smtpc_";
+    if let Some(&p) = PREFIX.get(k) {
+        return Some(p);
+    }
+    let i = k - PREFIX.len();
+    if i >= 16 {
+        return None;
+    }
+    // In 32-bit halves: no 64-bit shift helper.
+    let half = if i < 8 {
+        (c.hash >> 32) as u32
+    } else {
+        c.hash as u32
+    };
+    let nibble = ((half >> ((7 - i % 8) * 4)) & 15) as u8;
+    Some(if nibble < 10 {
+        b'0' + nibble
+    } else {
+        b'a' + nibble - 10
+    })
+}
+
+/// `true` when a line of `text` starts with "--" and the boundary.
+pub fn starts_a_line<M: Mail>(text: &[u8], m: &M, c: &Checked) -> bool {
+    let at = |i: usize| {
+        let rest = text.get(i..).unwrap_or_default();
+        let mut k = 0;
+        while let Some(b) = boundary_byte(m, c, k) {
+            if rest.get(k + 2) != Some(&b) {
+                return false;
+            }
+            k += 1;
+        }
+        rest.first() == Some(&b'-') && rest.get(1) == Some(&b'-')
+    };
+    at(0)
+        || text
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| matches!(b, b'\r' | b'\n') && at(i + 1))
+}
+
+/// `src/`'s boundary syntax (RFC 2046 §5.1.1): 1 to 70 of the allowed
+/// characters, not ending in a space.
+pub fn is_boundary(b: &[u8]) -> bool {
+    (1..=70).contains(&b.len())
+        && b.last() != Some(&b' ')
+        && b.iter().all(|&c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, b'\''..=b')' | b'+'..=b'/' | b':' | b'=' | b'?' | b'_' | b' ')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::test::TestMail;
+
+    fn qp(text: &[u8]) -> String {
+        let mut buf = vec![0u8; 8192];
+        let mut w = Writer::new(&mut buf, 0);
+        let mut e = Enc::default();
+        for &b in text {
+            e.qp(&mut w, b);
+        }
+        e.qp_end(&mut w);
+        let n = w.len();
+        String::from_utf8(buf[..n].to_vec()).unwrap()
+    }
+
+    fn b64(data: &[u8]) -> String {
+        let mut buf = vec![0u8; 8192];
+        let mut w = Writer::new(&mut buf, 0);
+        let mut e = Enc::default();
+        for &b in data {
+            e.base64(&mut w, b);
+        }
+        e.base64_end(&mut w);
+        let n = w.len();
+        String::from_utf8(buf[..n].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn quoted_printable_as_src() {
+        assert_eq!(qp("\u{e9}=".as_bytes()), "=C3=A9=3D\r\n");
+        assert_eq!(qp(b"a \nb\t\r\nc"), "a=20\r\nb=09\r\nc\r\n");
+        assert_eq!(qp(b"a b"), "a b\r\n");
+        assert_eq!(qp(b"-x\n--y\n.z\n"), "=2Dx\r\n=2D-y\r\n..z\r\n");
+        assert_eq!(qp(b"\r\r\n\n"), "\r\n\r\n\r\n");
+        assert_eq!(qp(b""), "");
+        let long = qp(&[b'x'; 200]);
+        for line in long.split("\r\n") {
+            assert!(line.len() <= 76, "{line}");
+        }
+        assert_eq!(
+            long.replace("=\r\n", ""),
+            format!("{}\r\n", "x".repeat(200))
+        );
+        // A soft break never splits an escape.
+        let mut text = vec![b'x'; 74];
+        text.push(0xff);
+        assert_eq!(qp(&text), format!("{}=\r\n=FF\r\n", "x".repeat(74)));
+    }
+
+    #[test]
+    fn base64_lines_of_76() {
+        assert_eq!(b64(b""), "");
+        assert_eq!(b64(b"abc"), "YWJj");
+        assert_eq!(b64(b"a,b\n"), "YSxiCg==");
+        let out = b64(&[0u8; 57 * 2 + 1]);
+        let lines: Vec<&str> = out.split("\r\n").collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!((lines[0].len(), lines[1].len(), lines[2]), (76, 76, "AA=="));
+    }
+
+    #[test]
+    fn boundaries_and_injection() {
+        let mut m = TestMail::sample();
+        let c = Checked {
+            hash: 0xabcdef01,
+            time: 0,
+            eight_bit: false,
+            raw_ok: true,
+        };
+        assert!(starts_a_line(b"--=_ip-smtpc_00000000abcdef01", &m, &c));
+        assert!(starts_a_line(
+            b"x\r\n--=_ip-smtpc_00000000abcdef01--",
+            &m,
+            &c
+        ));
+        assert!(starts_a_line(b"x\r--=_ip-smtpc_00000000abcdef01 y", &m, &c));
+        assert!(!starts_a_line(b"x --=_ip-smtpc_00000000abcdef01", &m, &c));
+        assert!(!starts_a_line(b"--=_ip-smtpc_00000000abcdef0", &m, &c));
+        assert!(!starts_a_line(b"-- \nsignature", &m, &c));
+        m.boundary = "NextPart_0815";
+        assert!(starts_a_line(b"\n--NextPart_0815", &m, &c));
+        assert!(!starts_a_line(b"\n--=_ip-smtpc_00000000abcdef01", &m, &c));
+        assert!(is_boundary(b"NextPart_0815"));
+        assert!(is_boundary(b"a'()+_,-./:=? b"));
+        assert!(!is_boundary(b"a "));
+        assert!(!is_boundary(b""));
+        assert!(!is_boundary(b"a\"b"));
+        assert!(!is_boundary(&[b'a'; 71]));
+    }
+}

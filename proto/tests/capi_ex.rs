@@ -1,0 +1,873 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//! `IP_SMTPC_SendEx` through the C ABI (`ex` feature) against an in-memory
+//! scripted server: options validation (SizeOf, the TLS policy table, AUTH
+//! mask, a deadline without a clock) with nothing connected, the report
+//! (Result, Step, Secure, ReplyCode, counts, per-entry results with RFC 3463
+//! codes, acReply, aReserved zeroed), AUTH in clear refused by default,
+//! implicit TLS, reply deadlines with pfSetTimeout, and `IP_SMTPC_Send` =
+//! `IP_SMTPC_SendEx` without options.
+#![cfg(feature = "ex")]
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
+
+use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
+use ip_smtpc::capi::info::{IP_SMTPC_ErrorString, IP_SMTPC_GetVersion};
+use ip_smtpc::capi::send::IP_SMTPC_Send;
+use ip_smtpc::capi::types::*;
+use ip_smtpc::Error;
+
+/// The scripted server and what the hooks saw.
+#[derive(Default)]
+struct Bed {
+    /// Replies still to come, one per client command (the greeting first).
+    script: VecDeque<&'static str>,
+    /// Bytes the server has released and the client not yet read.
+    pending: VecDeque<u8>,
+    /// What the client sent.
+    wire: String,
+    in_data: bool,
+    line: String,
+    /// Hook calls and clock reads.
+    log: Vec<String>,
+    /// The clock, and how far each read advances it.
+    now: u32,
+    step: u32,
+    /// Extra time a receive takes.
+    receive_cost: u32,
+    connected: bool,
+}
+
+thread_local! {
+    static BED: RefCell<Bed> = RefCell::new(Bed::default());
+}
+
+fn with<R>(f: impl FnOnce(&mut Bed) -> R) -> R {
+    BED.with(|b| f(&mut b.borrow_mut()))
+}
+
+fn release(b: &mut Bed) {
+    if let Some(r) = b.script.pop_front() {
+        b.pending.extend(r.as_bytes());
+    }
+}
+
+unsafe extern "C" fn connect(_: *const c_char) -> SMTPC_SOCKET {
+    with(|b| {
+        b.log.push("connect".into());
+        b.connected = true;
+        release(b);
+    });
+    0x5eed as SMTPC_SOCKET
+}
+unsafe extern "C" fn disconnect(_: SMTPC_SOCKET) {
+    with(|b| b.log.push("disconnect".into()));
+}
+unsafe extern "C" fn send(p: *const c_char, n: c_int, _: SMTPC_SOCKET) -> c_int {
+    // SAFETY: the library passes `n` readable bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) };
+    with(|b| {
+        b.log.push(format!("send {n}"));
+        for &c in bytes {
+            b.wire.push(c as char);
+            b.line.push(c as char);
+            if !b.line.ends_with("\r\n") {
+                continue;
+            }
+            let line = std::mem::take(&mut b.line);
+            if b.in_data {
+                if line == ".\r\n" {
+                    b.in_data = false;
+                    release(b);
+                }
+            } else {
+                b.in_data =
+                    line == "DATA\r\n" && b.script.front().is_some_and(|r| r.starts_with("354"));
+                release(b);
+            }
+        }
+    });
+    n
+}
+unsafe extern "C" fn receive(p: *mut c_char, n: c_int, _: SMTPC_SOCKET) -> c_int {
+    with(|b| {
+        b.log.push("receive".into());
+        b.now = b.now.wrapping_add(b.receive_cost);
+        let k = (n as usize).min(b.pending.len()).min(5);
+        if k == 0 {
+            return -1;
+        }
+        for i in 0..k {
+            // SAFETY: the library passes `n` writable bytes; k <= n.
+            unsafe { *p.add(i) = b.pending.pop_front().unwrap() as c_char };
+        }
+        k as c_int
+    })
+}
+unsafe extern "C" fn upgrade(_: SMTPC_SOCKET, _: *const c_char) -> c_int {
+    with(|b| b.log.push("upgrade".into()));
+    0
+}
+unsafe extern "C" fn downgrade(_: SMTPC_SOCKET) {
+    with(|b| b.log.push("downgrade".into()));
+}
+unsafe extern "C" fn clock() -> u32 {
+    with(|b| {
+        b.now = b.now.wrapping_add(b.step);
+        b.now
+    })
+}
+unsafe extern "C" fn set_timeout(sock: SMTPC_SOCKET, ms: u32) {
+    assert_eq!(sock as usize, 0x5eed);
+    with(|b| b.log.push(format!("timeout {ms}")));
+}
+unsafe extern "C" fn callback(stat: c_int, p: *mut c_void) -> c_int {
+    // SAFETY: the library passes an IP_SMTPC_STATUS.
+    let s = unsafe { &*p.cast::<IP_SMTPC_STATUS>() };
+    with(|b| {
+        b.log
+            .push(format!("stat {stat} step {} code {}", s.Step, s.ReplyCode))
+    });
+    0
+}
+
+/// The mail: a sender and three recipients, user "u" when `auth`.
+struct Mail {
+    _strings: Vec<CString>,
+    addrs: [IP_SMTPC_MAIL_ADDR; 4],
+    msg: IP_SMTPC_MESSAGE,
+    mta: IP_SMTPC_MTA,
+    api: IP_SMTPC_API,
+    app: IP_SMTPC_APPLICATION,
+}
+
+fn mail(auth: bool, policy: u8) -> Mail {
+    let strings: Vec<CString> = [
+        "a@b.test", "c@d.test", "e@d.test", "f@d.test", "hi\n", "mx", "u", "p",
+    ]
+    .iter()
+    .map(|s| CString::new(*s).unwrap())
+    .collect();
+    let p = |i: usize| strings[i].as_ptr();
+    let entry = |i: usize, t: c_int| IP_SMTPC_MAIL_ADDR {
+        sName: std::ptr::null(),
+        sAddr: p(i),
+        Type: t,
+    };
+    Mail {
+        addrs: [entry(0, 4), entry(1, 1), entry(2, 2), entry(3, 3)],
+        msg: IP_SMTPC_MESSAGE {
+            sSubject: std::ptr::null(),
+            sBody: p(4),
+            sBoundary: std::ptr::null(),
+            paMultipartItem: std::ptr::null(),
+            NumMultipartItems: 0,
+        },
+        mta: IP_SMTPC_MTA {
+            sServer: p(5),
+            sUser: if auth { p(6) } else { std::ptr::null() },
+            sPass: p(7),
+            SecPolicy: policy,
+        },
+        api: IP_SMTPC_API {
+            pfConnect: Some(connect),
+            pfDisconnect: Some(disconnect),
+            pfSend: Some(send),
+            pfReceive: Some(receive),
+            pfUpgrade: Some(upgrade),
+            pfDowngrade: Some(downgrade),
+        },
+        app: IP_SMTPC_APPLICATION {
+            pfGetTimeDate: None,
+            pfCallback: Some(callback),
+            sDomain: std::ptr::null(),
+            sTimezone: std::ptr::null(),
+        },
+        _strings: strings,
+    }
+}
+
+fn options() -> IP_SMTPC_OPTIONS {
+    let mut o = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
+    // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(o.as_mut_ptr()) }, 0);
+    // SAFETY: initialised just above.
+    unsafe { o.assume_init() }
+}
+
+fn report(results: &mut [IP_SMTPC_RCPT_RESULT]) -> IP_SMTPC_REPORT {
+    IP_SMTPC_REPORT {
+        Result: 12345,
+        Step: 99,
+        Secure: 9,
+        ReplyCode: 999,
+        NumAccepted: 9,
+        NumRejected: 9,
+        paResult: results.as_mut_ptr(),
+        NumResults: results.len() as u32,
+        acReply: [b'x' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
+        aReserved: [7; 4],
+    }
+}
+
+fn run(m: &Mail, o: Option<&IP_SMTPC_OPTIONS>, script: &[&'static str]) -> c_int {
+    with(|b| {
+        *b = Bed {
+            script: script.iter().copied().collect(),
+            ..Bed::default()
+        }
+    });
+    // SAFETY: every pointer is valid for the call.
+    unsafe {
+        IP_SMTPC_SendEx(
+            &m.api,
+            m.addrs.as_ptr(),
+            4,
+            &m.msg,
+            &m.mta,
+            &m.app,
+            o.map_or(std::ptr::null(), |o| o as *const _),
+        )
+    }
+}
+
+fn reply_text(r: &IP_SMTPC_REPORT) -> String {
+    // SAFETY: the library NUL-terminates acReply.
+    unsafe { CStr::from_ptr(r.acReply.as_ptr()) }
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+const EHLO: &str = "250-mx\r\n250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN\r\n";
+
+#[test]
+fn options_init_and_the_size_check() {
+    // SAFETY: NULL is allowed.
+    assert_eq!(
+        unsafe { IP_SMTPC_OptionsInit(std::ptr::null_mut()) },
+        Error::NullPointer as c_int
+    );
+    let o = options();
+    assert_eq!(o.SizeOf as usize, std::mem::size_of::<IP_SMTPC_OPTIONS>());
+    assert_eq!(
+        (
+            o.AuthMechanisms,
+            o.AllowInsecureAuth,
+            o.TlsMode,
+            o.ReplyTimeoutMs
+        ),
+        (0, 0, 0, 0)
+    );
+    assert!(o.pReport.is_null() && o.pfGetTimeMs.is_none() && o.pfSetTimeout.is_none());
+    let m = mail(false, 0);
+    let mut results = [IP_SMTPC_RCPT_RESULT::default(); 2];
+    let mut r = report(&mut results);
+    let bad = IP_SMTPC_OPTIONS {
+        SizeOf: o.SizeOf - 4,
+        pReport: &mut r,
+        ..options()
+    };
+    assert_eq!(run(&m, Some(&bad), &[]), Error::InvalidOptions as c_int);
+    // Nothing read past SizeOf: the report is untouched, nothing connected.
+    assert_eq!((r.Result, r.Step), (12345, 99));
+    assert!(with(|b| b.log.is_empty()));
+    assert_eq!(IP_SMTPC_GetVersion(), 100);
+    // SAFETY: static NUL-terminated texts.
+    let text = |c| {
+        unsafe { CStr::from_ptr(IP_SMTPC_ErrorString(c)) }
+            .to_str()
+            .unwrap()
+    };
+    assert_eq!(text(0), "success");
+    assert_eq!(text(-62), "AUTH refused on a connection without TLS");
+    assert_eq!(text(7), "unknown error");
+}
+
+#[test]
+fn invalid_options_connect_nothing_and_report_the_input_step() {
+    type Change = fn(&mut IP_SMTPC_OPTIONS, &mut IP_SMTPC_API);
+    let cases: [(u8, Change, Error); 6] = [
+        (0, |o, _| o.ReplyTimeoutMs = 100, Error::InvalidOptions),
+        (
+            1,
+            |o, _| o.TlsMode = IP_SMTPC_TLS_NONE,
+            Error::InvalidOptions,
+        ),
+        (
+            0,
+            |o, a| {
+                o.TlsMode = IP_SMTPC_TLS_STARTTLS;
+                a.pfUpgrade = None
+            },
+            Error::TlsUnavailable,
+        ),
+        (
+            0,
+            |o, a| {
+                o.TlsMode = IP_SMTPC_TLS_IMPLICIT;
+                a.pfUpgrade = None
+            },
+            Error::TlsUnavailable,
+        ),
+        (0, |o, _| o.AuthMechanisms = 4, Error::InvalidOptions),
+        (0, |o, _| o.TlsMode = 5, Error::InvalidOptions),
+    ];
+    for (i, (policy, change, expected)) in cases.into_iter().enumerate() {
+        let mut m = mail(false, policy);
+        let mut results = [IP_SMTPC_RCPT_RESULT {
+            ReplyCode: 7,
+            ..Default::default()
+        }; 4];
+        let mut r = report(&mut results);
+        let mut o = IP_SMTPC_OPTIONS {
+            pReport: &mut r,
+            ..options()
+        };
+        change(&mut o, &mut m.api);
+        assert_eq!(run(&m, Some(&o), &[]), expected as c_int, "case {i}");
+        assert!(with(|b| b.log.is_empty()), "case {i}");
+        assert_eq!(
+            (r.Result, r.Step, r.ReplyCode, r.NumAccepted),
+            (expected as c_int, IP_SMTPC_STEP_INPUT, 0, 0)
+        );
+        assert_eq!((reply_text(&r).as_str(), r.aReserved), ("", [0; 4]));
+        assert_eq!(results, [IP_SMTPC_RCPT_RESULT::default(); 4]);
+    }
+}
+
+#[test]
+fn the_report_of_a_partial_delivery() {
+    let m = mail(false, 0);
+    let mut results = [IP_SMTPC_RCPT_RESULT {
+        ReplyCode: 7,
+        ..Default::default()
+    }; 5];
+    let mut r = report(&mut results);
+    let o = IP_SMTPC_OPTIONS {
+        pReport: &mut r,
+        ..options()
+    };
+    let script = [
+        "220 mx\r\n",
+        EHLO,
+        "250 2.1.0 ok\r\n",
+        "250 2.1.5 ok\r\n",
+        "550 5.1.1 no such user\r\n",
+        "250 2.1.5 ok\r\n",
+        "354 go\r\n",
+        "250 2.0.0 queued as 7\r\n",
+        "221 2.0.0 bye\r\n",
+    ];
+    assert_eq!(run(&m, Some(&o), &script), Error::PartialDelivery as c_int);
+    assert_eq!(r.Result, Error::PartialDelivery as c_int);
+    assert_eq!(
+        (r.Step, r.Secure, r.ReplyCode, r.NumAccepted, r.NumRejected),
+        (IP_SMTPC_STEP_RCPT, 0, 250, 2, 1)
+    );
+    assert_eq!(reply_text(&r), "2.0.0 queued as 7");
+    assert_eq!(r.aReserved, [0; 4]);
+    let e = |code, c, s, d| IP_SMTPC_RCPT_RESULT {
+        ReplyCode: code,
+        EnhancedClass: c,
+        EnhancedSubject: s,
+        EnhancedDetail: d,
+    };
+    assert_eq!(
+        results,
+        [
+            e(250, 2, 1, 0),
+            e(250, 2, 1, 5),
+            e(550, 5, 1, 1),
+            e(250, 2, 1, 5),
+            e(0, 0, 0, 0)
+        ]
+    );
+    // pfCallback: steps with the code of the reply behind them, one result per recipient.
+    let stats: Vec<String> = with(|b| {
+        b.log
+            .iter()
+            .filter(|l| l.starts_with("stat"))
+            .cloned()
+            .collect()
+    });
+    assert_eq!(
+        stats,
+        [
+            "stat 1 step 1 code 0",
+            "stat 1 step 2 code 0",
+            "stat 1 step 3 code 220",
+            "stat 1 step 6 code 250",
+            "stat 1 step 7 code 250",
+            "stat 2 step 7 code 250",
+            "stat 3 step 7 code 550",
+            "stat 2 step 7 code 250",
+            "stat 1 step 8 code 250",
+            "stat 1 step 9 code 354",
+            "stat 1 step 10 code 250",
+            "stat 1 step 11 code 250",
+        ]
+    );
+    // IP_SMTPC_Send is IP_SMTPC_SendEx without options: same wire, same result.
+    let masked = |w: String| {
+        w.lines()
+            .filter(|l| !l.starts_with("Message-ID:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let wire = masked(with(|b| b.wire.clone()));
+    with(|b| {
+        *b = Bed {
+            script: script.iter().copied().collect(),
+            ..Bed::default()
+        }
+    });
+    // SAFETY: every pointer is valid for the call.
+    let r2 = unsafe { IP_SMTPC_Send(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app) };
+    assert_eq!(r2, Error::PartialDelivery as c_int);
+    assert_eq!(masked(with(|b| b.wire.clone())), wire);
+}
+
+#[test]
+fn auth_in_clear_only_when_allowed() {
+    let m = mail(true, 0);
+    let mut results = [IP_SMTPC_RCPT_RESULT::default(); 4];
+    let mut r = report(&mut results);
+    let o = IP_SMTPC_OPTIONS {
+        pReport: &mut r,
+        ..options()
+    };
+    let script = ["220 mx\r\n", EHLO, "221 bye\r\n"];
+    assert_eq!(run(&m, Some(&o), &script), Error::AuthInsecure as c_int);
+    assert_eq!(with(|b| b.wire.clone()), "EHLO b.test\r\nQUIT\r\n");
+    assert_eq!((r.Step, r.ReplyCode, reply_text(&r).as_str()), (5, 0, ""));
+    // Allowed: AUTH PLAIN goes out in clear; emNet's IP_SMTPC_Send does it too.
+    let o = IP_SMTPC_OPTIONS {
+        AllowInsecureAuth: 1,
+        ..options()
+    };
+    let script = ["220 mx\r\n", EHLO, "535 5.7.8 no\r\n", "221 bye\r\n"];
+    assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
+    assert_eq!(run(&m, None, &script), Error::AuthFailed as c_int);
+    assert!(with(|b| b.wire.contains("AUTH PLAIN AHUAcA==\r\n")));
+}
+
+#[test]
+fn implicit_tls_then_the_greeting() {
+    let m = mail(false, 1);
+    let mut results = [IP_SMTPC_RCPT_RESULT::default(); 1];
+    let mut r = report(&mut results);
+    let o = IP_SMTPC_OPTIONS {
+        pReport: &mut r,
+        TlsMode: IP_SMTPC_TLS_IMPLICIT,
+        ..options()
+    };
+    let script = [
+        "220 mx\r\n",
+        EHLO,
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "354 go\r\n",
+        "250 ok\r\n",
+        "221 bye\r\n",
+    ];
+    assert_eq!(run(&m, Some(&o), &script), 0);
+    let log = with(|b| b.log.clone());
+    let hooks: Vec<&str> = log
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|s| !s.starts_with("stat") && !s.starts_with("send") && *s != "receive")
+        .collect();
+    assert_eq!(hooks, ["connect", "upgrade", "downgrade", "disconnect"]);
+    assert!(log.iter().position(|s| s == "upgrade") < log.iter().position(|s| s == "receive"));
+    assert_eq!(
+        (r.Result, r.Step, r.Secure, r.ReplyCode),
+        (0, IP_SMTPC_STEP_DONE, 1, 250)
+    );
+    assert_eq!(results[0].ReplyCode, 250);
+}
+
+#[test]
+fn deadlines_tell_the_hooks_the_time_left_and_end_the_call() {
+    let m = mail(false, 0);
+    let mut results = [IP_SMTPC_RCPT_RESULT::default(); 1];
+    let mut r = report(&mut results);
+    let o = IP_SMTPC_OPTIONS {
+        pReport: &mut r,
+        ReplyTimeoutMs: 1000,
+        pfGetTimeMs: Some(clock),
+        pfSetTimeout: Some(set_timeout),
+        ..options()
+    };
+    let script = [
+        "220 mx\r\n",
+        "250 mx\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "354 go\r\n",
+        "250 ok\r\n",
+        "221 bye\r\n",
+    ];
+    // A clock that moves 10 ms a read: every hook call is told what is left.
+    let result = {
+        with(|b| {
+            *b = Bed {
+                script: script.iter().copied().collect(),
+                step: 10,
+                ..Bed::default()
+            }
+        });
+        // SAFETY: every pointer is valid for the call.
+        unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app, &o) }
+    };
+    assert_eq!(result, 0);
+    let log = with(|b| b.log.clone());
+    let mut told = 0;
+    for (i, l) in log.iter().enumerate() {
+        if l.starts_with("send") || l == "receive" {
+            let before = &log[i - 1];
+            let ms: u32 = before
+                .strip_prefix("timeout ")
+                .unwrap_or_else(|| panic!("{before} before {l}"))
+                .parse()
+                .unwrap();
+            assert!((1..=1000).contains(&ms), "{ms}");
+            told += 1;
+        }
+    }
+    assert!(told > 20);
+    // A receive that takes 1.5 s: TIMEOUT, whatever it returned, and nothing more is sent.
+    with(|b| {
+        *b = Bed {
+            script: script.iter().copied().collect(),
+            step: 10,
+            receive_cost: 1500,
+            ..Bed::default()
+        }
+    });
+    // SAFETY: every pointer is valid for the call.
+    let result =
+        unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app, &o) };
+    assert_eq!(result, Error::Timeout as c_int);
+    assert_eq!(with(|b| b.wire.clone()), "");
+    assert_eq!((r.Step, r.ReplyCode), (2, 0));
+    // Without ReplyTimeoutMs the clock still bounds each reply by RFC 5321's 5 minutes
+    // (a reply read in 100 s pieces: two pieces pass, five do not), and pfSetTimeout
+    // is not called.
+    let o = IP_SMTPC_OPTIONS {
+        pReport: &mut r,
+        pfGetTimeMs: Some(clock),
+        pfSetTimeout: Some(set_timeout),
+        ..options()
+    };
+    let slow = ["220 mx\r\n", "250 mx\r\n", "250 ok ok ok ok ok ok\r\n"];
+    with(|b| {
+        *b = Bed {
+            script: slow.iter().copied().collect(),
+            step: 10,
+            receive_cost: 100_000,
+            ..Bed::default()
+        }
+    });
+    // SAFETY: every pointer is valid for the call.
+    let result =
+        unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app, &o) };
+    assert_eq!(result, Error::Timeout as c_int);
+    assert_eq!(
+        with(|b| b.wire.clone()),
+        "EHLO b.test\r\nMAIL FROM:<a@b.test>\r\n"
+    );
+    assert_eq!((r.Step, r.ReplyCode), (6, 0));
+    assert!(with(|b| !b.log.iter().any(|l| l.starts_with("timeout"))));
+}
+
+#[cfg(feature = "headers")]
+#[test]
+fn extra_headers_and_reply_to_through_the_options() {
+    let m = mail(false, 0);
+    let lines = [
+        CString::new("X-Prio: 2").unwrap(),
+        CString::new("X-Id:7").unwrap(),
+    ];
+    let ptrs = [lines[0].as_ptr(), lines[1].as_ptr()];
+    let reply_to = CString::new("desk@d.test").unwrap();
+    let o = IP_SMTPC_OPTIONS {
+        pasHeader: ptrs.as_ptr(),
+        NumHeaders: 2,
+        sReplyTo: reply_to.as_ptr(),
+        ..options()
+    };
+    let script = [
+        "220 mx\r\n",
+        EHLO,
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "354 go\r\n",
+        "250 ok\r\n",
+        "221 bye\r\n",
+    ];
+    assert_eq!(run(&m, Some(&o), &script), 0);
+    let wire = with(|b| b.wire.clone());
+    assert!(
+        wire.contains("From: <a@b.test>\r\nReply-To: <desk@d.test>\r\nTo: <c@d.test>\r\n"),
+        "{wire}"
+    );
+    assert!(
+        wire.contains("@b.test>\r\nX-Prio: 2\r\nX-Id: 7\r\nMIME-Version: 1.0\r\n"),
+        "{wire}"
+    );
+    // Refused before anything is connected.
+    let bad = CString::new("Subject: twice").unwrap();
+    let null = [std::ptr::null(), ptrs[0]];
+    let bad_ptrs = [ptrs[0], bad.as_ptr()];
+    let not_an_address = CString::new("desk").unwrap();
+    for (o, expected) in [
+        (
+            IP_SMTPC_OPTIONS {
+                pasHeader: std::ptr::null(),
+                NumHeaders: 1,
+                ..options()
+            },
+            Error::NullPointer,
+        ),
+        (
+            IP_SMTPC_OPTIONS {
+                pasHeader: bad_ptrs.as_ptr(),
+                NumHeaders: 2,
+                ..options()
+            },
+            Error::InvalidHeader,
+        ),
+        (
+            IP_SMTPC_OPTIONS {
+                pasHeader: null.as_ptr(),
+                NumHeaders: 2,
+                ..options()
+            },
+            Error::InvalidHeader,
+        ),
+        (
+            IP_SMTPC_OPTIONS {
+                sReplyTo: not_an_address.as_ptr(),
+                ..options()
+            },
+            Error::InvalidHeader,
+        ),
+    ] {
+        assert_eq!(run(&m, Some(&o), &script), expected as c_int);
+        assert!(with(|b| b.log.is_empty()));
+    }
+    // NULL pasHeader with no count is no header.
+    let o = IP_SMTPC_OPTIONS {
+        pasHeader: std::ptr::null(),
+        NumHeaders: 0,
+        ..options()
+    };
+    assert_eq!(run(&m, Some(&o), &script), 0);
+}
+
+/// Item content for the multipart tests: `pUserContext` points to one of these.
+#[cfg(feature = "mime")]
+struct ItemData {
+    bytes: Vec<u8>,
+    /// pfSend in pieces of this size.
+    piece: usize,
+    /// What pfSendItem returns.
+    result: c_int,
+}
+
+#[cfg(feature = "mime")]
+unsafe extern "C" fn send_item(
+    ctx: *mut IP_SMTPC_CONTEXT,
+    item: *const IP_SMTPC_MULTIPART_ITEM,
+    api: *const IP_SMTPC_MULTIPART_API,
+) -> c_int {
+    // SAFETY: the library passes the item and its API for this call.
+    let (item, api) = unsafe { (&*item, &*api) };
+    // SAFETY: the tests' pUserContext is an ItemData.
+    let data = unsafe { &*item.pUserContext.cast::<ItemData>() };
+    let send = api.pfSend.unwrap();
+    for piece in data.bytes.chunks(data.piece) {
+        // SAFETY: the context handed to us and `piece.len()` readable bytes.
+        unsafe { send(ctx, piece.as_ptr().cast(), piece.len() as u32) };
+    }
+    data.result
+}
+
+#[cfg(feature = "mime")]
+#[test]
+fn multipart_items_stream_through_the_one_out_buffer() {
+    let mut m = mail(false, 0);
+    let big = ItemData {
+        bytes: (0..5000u32).map(|i| (i * 7) as u8).collect(),
+        piece: 333,
+        result: 0,
+    };
+    let small = ItemData {
+        bytes: b"a,b\n".to_vec(),
+        piece: 1,
+        result: 0,
+    };
+    let (n1, t1, t2) = (
+        CString::new("big.bin").unwrap(),
+        CString::new("application/octet-stream").unwrap(),
+        CString::new("text/csv").unwrap(),
+    );
+    let items = [
+        IP_SMTPC_MULTIPART_ITEM {
+            sFilename: n1.as_ptr(),
+            pUserContext: (&big as *const ItemData).cast(),
+            sContentType: t1.as_ptr(),
+            pfSendItem: Some(send_item),
+        },
+        IP_SMTPC_MULTIPART_ITEM {
+            sFilename: std::ptr::null(),
+            pUserContext: (&small as *const ItemData).cast(),
+            sContentType: t2.as_ptr(),
+            pfSendItem: Some(send_item),
+        },
+    ];
+    m.msg.paMultipartItem = items.as_ptr();
+    m.msg.NumMultipartItems = 2;
+    let script = [
+        "220 mx\r\n",
+        EHLO,
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "354 go\r\n",
+        "250 ok\r\n",
+        "221 bye\r\n",
+    ];
+    assert_eq!(run(&m, None, &script), 0);
+    let wire = with(|b| b.wire.clone());
+    let content = &wire[wire.find("DATA\r\n").unwrap() + 6..];
+    let boundary_at = content.find("boundary=\"").unwrap() + 10;
+    let boundary = &content[boundary_at..boundary_at + 27];
+    assert!(boundary.starts_with("=_ip-smtpc_"), "{boundary}");
+    // Base64 of the big item, 76 a line, decoded back byte for byte.
+    let part = content.split(&format!("--{boundary}\r\n")).nth(2).unwrap();
+    let b64: String = part[part.find("\r\n\r\n").unwrap() + 4..]
+        .split("\r\n")
+        .inspect(|l| assert!(l.len() <= 76))
+        .collect();
+    let value = |c: u8| {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+            .iter()
+            .position(|&a| a == c)
+            .unwrap() as u32
+    };
+    let mut decoded = Vec::new();
+    for quad in b64.as_bytes().chunks(4) {
+        let pad = quad.iter().filter(|&&c| c == b'=').count();
+        let n = quad.iter().fold(0u32, |acc, &c| {
+            (acc << 6) | if c == b'=' { 0 } else { value(c) }
+        });
+        decoded.extend_from_slice(&n.to_be_bytes()[1..4 - pad]);
+    }
+    assert_eq!(decoded, big.bytes);
+    assert!(content.contains(
+        "Content-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n\r\nYSxiCg==\r\n"
+    ));
+    assert!(content.ends_with(&format!("--{boundary}--\r\n.\r\nQUIT\r\n")));
+    // Many sends: the item went through the 256-byte out buffer.
+    assert!(with(|b| b.log.iter().filter(|l| l.starts_with("send")).count()) > 25);
+
+    // An item callback that fails: APPLICATION_ABORT, no end of data, no QUIT.
+    let failing = ItemData {
+        bytes: b"xyz".to_vec(),
+        piece: 2,
+        result: -1,
+    };
+    let bad = [IP_SMTPC_MULTIPART_ITEM {
+        sFilename: std::ptr::null(),
+        pUserContext: (&failing as *const ItemData).cast(),
+        sContentType: t2.as_ptr(),
+        pfSendItem: Some(send_item),
+    }];
+    m.msg.paMultipartItem = bad.as_ptr();
+    m.msg.NumMultipartItems = 1;
+    let mut results = [IP_SMTPC_RCPT_RESULT::default(); 1];
+    let mut r = report(&mut results);
+    let o = IP_SMTPC_OPTIONS {
+        pReport: &mut r,
+        ..options()
+    };
+    assert_eq!(run(&m, Some(&o), &script), Error::ApplicationAbort as c_int);
+    let wire = with(|b| b.wire.clone());
+    assert!(
+        !wire.contains("\r\n.\r\n") && !wire.contains("QUIT"),
+        "{wire}"
+    );
+    assert_eq!((r.Step, r.ReplyCode), (9, 0));
+
+    // Refused before connecting.
+    let no_hook = [IP_SMTPC_MULTIPART_ITEM {
+        pfSendItem: None,
+        ..items[1]
+    }];
+    m.msg.paMultipartItem = no_hook.as_ptr();
+    assert_eq!(run(&m, None, &script), Error::InvalidAttachment as c_int);
+    m.msg.paMultipartItem = std::ptr::null();
+    assert_eq!(run(&m, None, &script), Error::NullPointer as c_int);
+    let bad_boundary = CString::new("bad\"boundary").unwrap();
+    m.msg.paMultipartItem = items.as_ptr();
+    m.msg.sBoundary = bad_boundary.as_ptr();
+    assert_eq!(run(&m, None, &script), Error::InvalidAttachment as c_int);
+    assert!(with(|b| b.log.is_empty()));
+}
+
+#[cfg(feature = "mime")]
+#[test]
+fn a_streamed_body_goes_quoted_printable() {
+    let m = mail(false, 0);
+    let text = ItemData {
+        bytes: "Grüße\n.dot\n".as_bytes().to_vec(),
+        piece: 3,
+        result: 0,
+    };
+    let body = IP_SMTPC_MULTIPART_ITEM {
+        sFilename: std::ptr::null(),
+        pUserContext: (&text as *const ItemData).cast(),
+        sContentType: std::ptr::null(),
+        pfSendItem: Some(send_item),
+    };
+    let o = IP_SMTPC_OPTIONS {
+        pBody: &body,
+        ..options()
+    };
+    let script = [
+        "220 mx\r\n",
+        EHLO,
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "354 go\r\n",
+        "250 ok\r\n",
+        "221 bye\r\n",
+    ];
+    assert_eq!(run(&m, Some(&o), &script), 0);
+    let wire = with(|b| b.wire.clone());
+    assert!(
+        wire.contains("quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe\r\n..dot\r\n.\r\nQUIT\r\n"),
+        "{wire}"
+    );
+    let no_hook = IP_SMTPC_MULTIPART_ITEM {
+        pfSendItem: None,
+        ..body
+    };
+    let o = IP_SMTPC_OPTIONS {
+        pBody: &no_hook,
+        ..options()
+    };
+    assert_eq!(run(&m, Some(&o), &script), Error::InvalidBody as c_int);
+}
