@@ -99,6 +99,9 @@ pub enum Error {
     MessageTooBig = -85,
     /// The application's callback aborted the mail.
     ApplicationAbort = -86,
+    /// An 8-bit message in raw-message mode, and the server lacks 8BITMIME
+    /// (the prototype builds no raw-message mode; kept for the code table).
+    EightBitUnsupported = -87,
     /// Accepted for some recipients only.
     PartialDelivery = -100,
     /// The server may or may not have accepted the message.

@@ -192,8 +192,7 @@ fn structs_and_constants_match_the_header() {
         .arg(dir.join("abi.c"))
         .status()
     else {
-        eprintln!("SKIPPED: no cc");
-        return;
+        panic!("no C compiler (cc) to build the C side");
     };
     assert!(status.success(), "the header does not compile");
     let out = String::from_utf8(Command::new(&exe).output().unwrap().stdout).unwrap();

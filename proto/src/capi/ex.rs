@@ -42,18 +42,23 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
     // SAFETY: pReport is NULL or valid by contract.
     let report = options.and_then(|o| unsafe { o.pReport.as_mut() });
     let mut summary = Summary::new(report);
-    // SAFETY: forwarded under this function's contract.
-    let result = unsafe {
-        super::send::send(
-            pIP_API,
-            paMailAddr,
-            NumMailAddr,
-            pMessage,
-            pMTA,
-            pApplication,
-            options,
-            &mut summary,
-        )
+    // src/'s raw-message mode is not built here (0 and 1 are the only values).
+    let result = match options.map_or(0, |o| o.RawMessage) {
+        // SAFETY: forwarded under this function's contract.
+        0 => unsafe {
+            super::send::send(
+                pIP_API,
+                paMailAddr,
+                NumMailAddr,
+                pMessage,
+                pMTA,
+                pApplication,
+                options,
+                &mut summary,
+            )
+        },
+        1 => Err(Error::NotBuilt),
+        _ => Err(Error::InvalidOptions),
     };
     let code = match result {
         Ok(()) => 0,
@@ -90,6 +95,7 @@ pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -
         pasHeader: core::ptr::null(),
         NumHeaders: 0,
         pfSetTimeout: None,
+        RawMessage: 0,
     };
     // SAFETY: non-NULL and writable by contract; `write` does not read the old value.
     unsafe { pOptions.write(defaults) };

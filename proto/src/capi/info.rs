@@ -16,7 +16,7 @@ pub extern "C" fn IP_SMTPC_ErrorString(Error: c_int) -> *const c_char {
 }
 
 /// The errors in the order of their texts in [`TEXTS`] (after "success").
-static CODES: [Error; 51] = [
+static CODES: [Error; 52] = [
     Error::NullPointer,
     Error::NoSender,
     Error::NoRecipient,
@@ -62,6 +62,7 @@ static CODES: [Error; 51] = [
     Error::MessageTemporaryFailure,
     Error::MessageTooBig,
     Error::ApplicationAbort,
+    Error::EightBitUnsupported,
     Error::PartialDelivery,
     Error::OutcomeUnknown,
     Error::TlsUnavailable,
@@ -123,6 +124,7 @@ message rejected\0\
 message temporarily rejected\0\
 message too big\0\
 application callback aborted the mail\0\
+8-bit message but the server lacks 8BITMIME\0\
 accepted for some recipients only\0\
 outcome unknown: connection lost after the final dot\0\
 TLS required but not available\0\
@@ -211,7 +213,7 @@ mod tests {
             assert!(seen.insert(text), "{rest} shares its text");
             codes += 1;
         }
-        assert_eq!(codes, 51);
+        assert_eq!(codes, 52);
         assert_eq!(message(0).to_str().unwrap(), "success");
         assert_eq!(message(1).to_str().unwrap(), "unknown error");
         assert_eq!(message(-24).to_str().unwrap(), "unknown error");

@@ -233,6 +233,9 @@ pub struct IP_SMTPC_OPTIONS {
     pub NumHeaders: c_uint,
     /// Tells the hooks how long they may take, or NULL.
     pub pfSetTimeout: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET, RemainingMs: u32)>,
+    /// 1: the body is a complete RFC 5322 message (`src/`'s raw-message
+    /// mode; not built in the prototype: `IP_SMTPC_ERR_NOT_BUILT`).
+    pub RawMessage: U8,
 }
 
 /// emNet's 8-bit unsigned (`IP_SMTPC_U8`).
