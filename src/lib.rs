@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! ip-smtpc: an SMTP client for embedded firmware.
+//! ip-smtpc, size-first engine (issue 12 prototype).
 //!
-//! The engine is `no_std`, allocation-free, sans-IO and panic-free:
-//! [`session::Session`] turns server replies into the bytes to send next, and
-//! [`client::run`] pumps those bytes through a [`client::Transport`]. The C ABI
-//! (`IP_SMTPC_Send` and friends, emNet-compatible) lives in [`capi`], the only
-//! module allowed to use `unsafe`.
+//! One resumable sans-IO [`engine::Engine`]: it is told which bytes arrived
+//! and asked for bytes to send; it owns the whole protocol and never calls a
+//! hook, reads a clock, allocates or panics. The dialogue is a step table
+//! ([`steps`]) run by a small loop. The caller's input is read in place
+//! through the [`mail::Mail`] trait and validated once ([`check`]) before
+//! anything is connected. [`capi`] holds the C ABI (`IP_SMTPC_Send`), a
+//! short blocking loop over the engine, and is the only module allowed to
+//! use `unsafe`.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -27,24 +30,26 @@
 )]
 
 // Host builds of the static library take std's panic handler; firmware
-// builds (target_os = "none") use `capi::panic`.
+// builds (target_os = "none") use the one in `capi`.
 #[cfg(all(not(test), not(target_os = "none")))]
 extern crate std;
 
-pub mod auth;
 pub mod base64;
-pub mod bytes;
+pub mod body;
 pub mod capi;
-pub mod client;
-pub mod cursor;
-pub mod data;
-pub mod ehlo;
+pub mod check;
+pub mod date;
+pub mod engine;
 pub mod error;
+pub mod header;
 pub mod limits;
-pub mod message;
+pub mod mail;
+#[cfg(feature = "mime")]
+pub mod mime;
 pub mod reply;
-pub mod session;
-#[cfg(test)]
-mod testutil;
+pub mod steps;
+#[cfg(feature = "words")]
+pub mod words;
+pub mod writer;
 
 pub use error::Error;

@@ -12,6 +12,8 @@
 //! unterminated strings are arrays of exactly bound + 1 bytes, so reading
 //! one byte more is an error Miri reports.
 
+#![cfg(all(feature = "ex", feature = "headers", feature = "mime"))]
+
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
 use std::ptr;

@@ -2,16 +2,13 @@
 //! The numbers of the C ABI: result codes (`IP_SMTPC_ERR_*`) and steps
 //! (`IP_SMTPC_STEP_*`).
 //!
-//! They are defined here, as literals, and not taken from the engine's
-//! [`Error`] and [`Step`] enums: the two `match`es below are the only bridge,
-//! so a new engine variant does not compile until it is given a number here,
-//! and renumbering an engine enum cannot change the ABI. Numbers are never
+//! They are defined here, as literals, for the header. The engine's
+//! `Error` enum carries the same numbers as its discriminants and its step
+//! table the same step numbers; the tests below hold the two together, so
+//! renumbering the engine cannot change the ABI unnoticed. Numbers are never
 //! reused; retired ones stay as comments.
 
 use core::ffi::c_int;
-
-use crate::error::Error;
-use crate::session::Step;
 
 /// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: Checking the caller's input, before connecting.
 pub const IP_SMTPC_STEP_INPUT: u8 = 0;
@@ -165,112 +162,101 @@ pub const IP_SMTPC_ERR_TLS_HANDSHAKE: c_int = -122;
 /// The server sent bytes after "220 ready to start TLS" and before the handshake.
 pub const IP_SMTPC_ERR_TLS_INJECTION: c_int = -123;
 
-/// The C number of an engine step.
-pub(crate) const fn step_code(step: Step) -> u8 {
-    match step {
-        Step::Input => IP_SMTPC_STEP_INPUT,
-        Step::Connect => IP_SMTPC_STEP_CONNECT,
-        Step::Greeting => IP_SMTPC_STEP_GREETING,
-        Step::Ehlo => IP_SMTPC_STEP_EHLO,
-        Step::StartTls => IP_SMTPC_STEP_START_TLS,
-        Step::Auth => IP_SMTPC_STEP_AUTH,
-        Step::Mail => IP_SMTPC_STEP_MAIL,
-        Step::Rcpt => IP_SMTPC_STEP_RCPT,
-        Step::Data => IP_SMTPC_STEP_DATA,
-        Step::EndOfData => IP_SMTPC_STEP_END_OF_DATA,
-        Step::Quit => IP_SMTPC_STEP_QUIT,
-        Step::Done => IP_SMTPC_STEP_DONE,
-    }
-}
-
-/// The C result code of an engine error.
-pub(crate) const fn error_code(error: Error) -> c_int {
-    match error {
-        Error::NullPointer => IP_SMTPC_ERR_NULL_POINTER,
-        Error::NoSender => IP_SMTPC_ERR_NO_SENDER,
-        Error::NoRecipient => IP_SMTPC_ERR_NO_RECIPIENT,
-        Error::AddressControlChar => IP_SMTPC_ERR_ADDRESS_CONTROL_CHAR,
-        Error::AddressSyntax => IP_SMTPC_ERR_ADDRESS_SYNTAX,
-        Error::AddressTooLong => IP_SMTPC_ERR_ADDRESS_TOO_LONG,
-        Error::InvalidName => IP_SMTPC_ERR_INVALID_NAME,
-        Error::InvalidSubject => IP_SMTPC_ERR_INVALID_SUBJECT,
-        Error::InvalidDomain => IP_SMTPC_ERR_INVALID_DOMAIN,
-        Error::InvalidCredentials => IP_SMTPC_ERR_INVALID_CREDENTIALS,
-        Error::InvalidTimezone => IP_SMTPC_ERR_INVALID_TIMEZONE,
-        Error::InvalidDate => IP_SMTPC_ERR_INVALID_DATE,
-        Error::InvalidRecipientType => IP_SMTPC_ERR_INVALID_RECIPIENT_TYPE,
-        Error::MissingHook => IP_SMTPC_ERR_MISSING_HOOK,
-        Error::InvalidOptions => IP_SMTPC_ERR_INVALID_OPTIONS,
-        Error::NotBuilt => IP_SMTPC_ERR_NOT_BUILT,
-        Error::InvalidBody => IP_SMTPC_ERR_INVALID_BODY,
-        Error::InvalidHeader => IP_SMTPC_ERR_INVALID_HEADER,
-        Error::InvalidAttachment => IP_SMTPC_ERR_INVALID_ATTACHMENT,
-        Error::Connect => IP_SMTPC_ERR_CONNECT,
-        Error::Send => IP_SMTPC_ERR_SEND,
-        Error::Receive => IP_SMTPC_ERR_RECEIVE,
-        Error::Timeout => IP_SMTPC_ERR_TIMEOUT,
-        Error::ReplySyntax => IP_SMTPC_ERR_REPLY_SYNTAX,
-        Error::ReplyTooLong => IP_SMTPC_ERR_REPLY_TOO_LONG,
-        Error::ReplyTooManyLines => IP_SMTPC_ERR_REPLY_TOO_MANY_LINES,
-        Error::GreetingRefused => IP_SMTPC_ERR_GREETING_REFUSED,
-        Error::HeloRejected => IP_SMTPC_ERR_HELO_REJECTED,
-        Error::ServiceClosing => IP_SMTPC_ERR_SERVICE_CLOSING,
-        Error::UnexpectedReply => IP_SMTPC_ERR_UNEXPECTED_REPLY,
-        Error::AuthNotSupported => IP_SMTPC_ERR_AUTH_NOT_SUPPORTED,
-        Error::AuthFailed => IP_SMTPC_ERR_AUTH_FAILED,
-        Error::AuthInsecure => IP_SMTPC_ERR_AUTH_INSECURE,
-        Error::AuthTemporary => IP_SMTPC_ERR_AUTH_TEMPORARY,
-        Error::AuthRequired => IP_SMTPC_ERR_AUTH_REQUIRED,
-        Error::AuthMechanismTooWeak => IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK,
-        Error::AuthEncryptionRequired => IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED,
-        Error::AuthProtocol => IP_SMTPC_ERR_AUTH_PROTOCOL,
-        Error::SenderRejected => IP_SMTPC_ERR_SENDER_REJECTED,
-        Error::AllRecipientsRejected => IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED,
-        Error::DataRejected => IP_SMTPC_ERR_DATA_REJECTED,
-        Error::MessageRejected => IP_SMTPC_ERR_MESSAGE_REJECTED,
-        Error::MessageTemporaryFailure => IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE,
-        Error::MessageTooBig => IP_SMTPC_ERR_MESSAGE_TOO_BIG,
-        Error::ApplicationAbort => IP_SMTPC_ERR_APPLICATION_ABORT,
-        Error::EightBitUnsupported => IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED,
-        Error::PartialDelivery => IP_SMTPC_ERR_PARTIAL_DELIVERY,
-        Error::OutcomeUnknown => IP_SMTPC_ERR_OUTCOME_UNKNOWN,
-        Error::TlsUnavailable => IP_SMTPC_ERR_TLS_UNAVAILABLE,
-        Error::TlsRefused => IP_SMTPC_ERR_TLS_REFUSED,
-        Error::TlsHandshake => IP_SMTPC_ERR_TLS_HANDSHAKE,
-        Error::TlsInjection => IP_SMTPC_ERR_TLS_INJECTION,
-    }
-}
-
-/// The engine error of a C result code, if it is one.
-pub(crate) fn error_from_code(code: c_int) -> Option<Error> {
-    crate::error::ALL
-        .iter()
-        .copied()
-        .find(|&e| error_code(e) == code)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
+    use crate::steps::{self, Row};
 
-    /// The engine's own numbering agrees with the ABI (it is what the Rust
-    /// tests print), and no two errors share a code.
+    /// The engine's errors are numbered with the ABI's codes: each constant
+    /// is the discriminant of its [`Error`], and no two share a code.
     #[test]
-    fn codes_are_distinct_and_match_the_engine() {
-        for (i, &e) in crate::error::ALL.iter().enumerate() {
-            assert_eq!(error_code(e), e.code(), "{e:?}");
-            assert_eq!(error_from_code(error_code(e)), Some(e));
-            for &other in &crate::error::ALL[i + 1..] {
-                assert_ne!(error_code(e), error_code(other));
-            }
+    fn codes_are_the_engine_errors() {
+        let pairs = [
+            (IP_SMTPC_ERR_NULL_POINTER, Error::NullPointer),
+            (IP_SMTPC_ERR_NO_SENDER, Error::NoSender),
+            (IP_SMTPC_ERR_NO_RECIPIENT, Error::NoRecipient),
+            (IP_SMTPC_ERR_ADDRESS_CONTROL_CHAR, Error::AddressControlChar),
+            (IP_SMTPC_ERR_ADDRESS_SYNTAX, Error::AddressSyntax),
+            (IP_SMTPC_ERR_ADDRESS_TOO_LONG, Error::AddressTooLong),
+            (IP_SMTPC_ERR_INVALID_NAME, Error::InvalidName),
+            (IP_SMTPC_ERR_INVALID_SUBJECT, Error::InvalidSubject),
+            (IP_SMTPC_ERR_INVALID_DOMAIN, Error::InvalidDomain),
+            (IP_SMTPC_ERR_INVALID_CREDENTIALS, Error::InvalidCredentials),
+            (IP_SMTPC_ERR_INVALID_TIMEZONE, Error::InvalidTimezone),
+            (IP_SMTPC_ERR_INVALID_DATE, Error::InvalidDate),
+            (IP_SMTPC_ERR_INVALID_RECIPIENT_TYPE, Error::InvalidRecipientType),
+            (IP_SMTPC_ERR_MISSING_HOOK, Error::MissingHook),
+            (IP_SMTPC_ERR_INVALID_OPTIONS, Error::InvalidOptions),
+            (IP_SMTPC_ERR_NOT_BUILT, Error::NotBuilt),
+            (IP_SMTPC_ERR_INVALID_BODY, Error::InvalidBody),
+            (IP_SMTPC_ERR_INVALID_HEADER, Error::InvalidHeader),
+            (IP_SMTPC_ERR_INVALID_ATTACHMENT, Error::InvalidAttachment),
+            (IP_SMTPC_ERR_CONNECT, Error::Connect),
+            (IP_SMTPC_ERR_SEND, Error::Send),
+            (IP_SMTPC_ERR_RECEIVE, Error::Receive),
+            (IP_SMTPC_ERR_TIMEOUT, Error::Timeout),
+            (IP_SMTPC_ERR_REPLY_SYNTAX, Error::ReplySyntax),
+            (IP_SMTPC_ERR_REPLY_TOO_LONG, Error::ReplyTooLong),
+            (IP_SMTPC_ERR_REPLY_TOO_MANY_LINES, Error::ReplyTooManyLines),
+            (IP_SMTPC_ERR_GREETING_REFUSED, Error::GreetingRefused),
+            (IP_SMTPC_ERR_HELO_REJECTED, Error::HeloRejected),
+            (IP_SMTPC_ERR_SERVICE_CLOSING, Error::ServiceClosing),
+            (IP_SMTPC_ERR_UNEXPECTED_REPLY, Error::UnexpectedReply),
+            (IP_SMTPC_ERR_AUTH_NOT_SUPPORTED, Error::AuthNotSupported),
+            (IP_SMTPC_ERR_AUTH_FAILED, Error::AuthFailed),
+            (IP_SMTPC_ERR_AUTH_INSECURE, Error::AuthInsecure),
+            (IP_SMTPC_ERR_AUTH_TEMPORARY, Error::AuthTemporary),
+            (IP_SMTPC_ERR_AUTH_REQUIRED, Error::AuthRequired),
+            (IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK, Error::AuthMechanismTooWeak),
+            (IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED, Error::AuthEncryptionRequired),
+            (IP_SMTPC_ERR_AUTH_PROTOCOL, Error::AuthProtocol),
+            (IP_SMTPC_ERR_SENDER_REJECTED, Error::SenderRejected),
+            (IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED, Error::AllRecipientsRejected),
+            (IP_SMTPC_ERR_DATA_REJECTED, Error::DataRejected),
+            (IP_SMTPC_ERR_MESSAGE_REJECTED, Error::MessageRejected),
+            (IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE, Error::MessageTemporaryFailure),
+            (IP_SMTPC_ERR_MESSAGE_TOO_BIG, Error::MessageTooBig),
+            (IP_SMTPC_ERR_APPLICATION_ABORT, Error::ApplicationAbort),
+            (IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED, Error::EightBitUnsupported),
+            (IP_SMTPC_ERR_PARTIAL_DELIVERY, Error::PartialDelivery),
+            (IP_SMTPC_ERR_OUTCOME_UNKNOWN, Error::OutcomeUnknown),
+            (IP_SMTPC_ERR_TLS_UNAVAILABLE, Error::TlsUnavailable),
+            (IP_SMTPC_ERR_TLS_REFUSED, Error::TlsRefused),
+            (IP_SMTPC_ERR_TLS_HANDSHAKE, Error::TlsHandshake),
+            (IP_SMTPC_ERR_TLS_INJECTION, Error::TlsInjection),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for (code, error) in pairs {
+            assert_eq!(code, error as c_int, "{error:?}");
+            assert!(seen.insert(code), "{code} twice");
         }
-        assert_eq!(error_from_code(0), None);
+        assert_eq!(seen.len(), 52);
     }
 
+    /// The steps the dialogue table reports are the ABI's step numbers.
     #[test]
-    fn steps_are_numbered_in_order() {
-        assert_eq!(step_code(Step::Input), 0);
-        assert_eq!(step_code(Step::Done), 11);
-        assert_eq!(step_code(Step::EndOfData), IP_SMTPC_STEP_END_OF_DATA);
+    fn the_dialogue_reports_the_abi_steps() {
+        let expected = [
+            (steps::GREETING, IP_SMTPC_STEP_GREETING),
+            (steps::EHLO, IP_SMTPC_STEP_EHLO),
+            (steps::HELO, IP_SMTPC_STEP_EHLO),
+            (steps::PLAIN, IP_SMTPC_STEP_AUTH),
+            (steps::LOGIN, IP_SMTPC_STEP_AUTH),
+            (steps::LOGIN_USER, IP_SMTPC_STEP_AUTH),
+            (steps::LOGIN_PASS, IP_SMTPC_STEP_AUTH),
+            (steps::CANCEL, IP_SMTPC_STEP_AUTH),
+            (steps::MAIL, IP_SMTPC_STEP_MAIL),
+            (steps::RCPT, IP_SMTPC_STEP_RCPT),
+            (steps::DATA, IP_SMTPC_STEP_DATA),
+            (steps::DOT, IP_SMTPC_STEP_END_OF_DATA),
+            (steps::QUIT, IP_SMTPC_STEP_QUIT),
+            (steps::DONE, IP_SMTPC_STEP_DONE),
+        ];
+        for (step, code) in expected {
+            assert_eq!(Row::of(step).report, code, "step {step}");
+        }
+        #[cfg(feature = "tls")]
+        assert_eq!(Row::of(steps::STARTTLS).report, IP_SMTPC_STEP_START_TLS);
     }
 }

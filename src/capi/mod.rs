@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C ABI: emNet's `IP_SMTPC_Send` and ip-smtpc's extensions.
 //!
-//! This is the only module allowed `unsafe`. Every pointer from C is checked
-//! for NULL and every string is read with a length bound before use
-//! ([`strings`]); every `unsafe` block says why it is sound.
+//! This is the only module allowed `unsafe`; every `unsafe` block says why
+//! it is sound. The C arguments are read in place ([`view`]): every pointer
+//! is checked for NULL and every string is read with a length bound, once,
+//! before anything is connected.
 //!
 //! Conventions (the README repeats them for C readers):
 //! - All memory is the caller's: the library allocates nothing and keeps no
@@ -27,20 +28,21 @@
 // Header order: types and constants, result codes and steps, structures
 // (as the functions use them), functions.
 pub mod types;
-
 pub mod codes;
-
 pub mod send;
-
+#[cfg(feature = "ex")]
+pub mod ex;
+pub mod info;
 pub mod version;
-
 mod panic;
-
-mod parts;
-pub mod strings;
-mod transport;
+#[cfg(feature = "mime")]
+mod stream;
+pub mod view;
 
 pub use codes::*;
-pub use send::{IP_SMTPC_ErrorString, IP_SMTPC_OptionsInit, IP_SMTPC_Send, IP_SMTPC_SendEx};
+#[cfg(feature = "ex")]
+pub use ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
+pub use info::IP_SMTPC_ErrorString;
+pub use send::IP_SMTPC_Send;
 pub use types::*;
 pub use version::IP_SMTPC_GetVersion;

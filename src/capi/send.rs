@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! `IP_SMTPC_Send`, `IP_SMTPC_SendEx` and their helpers.
+//! `IP_SMTPC_Send` (and, with `ex`, `IP_SMTPC_SendEx`): the blocking
+//! driver, a short loop over the engine.
 
-use core::ffi::{c_char, c_int};
+use core::ffi::{c_char, c_int, c_uint, c_void};
+use core::mem::MaybeUninit;
 
+#[cfg(feature = "ex")]
+use super::ex::{Call, Clock, Options, Summary};
 use super::codes::*;
-use super::parts;
-use super::strings::{bounded, MAX_BODY_LEN};
-use super::transport::{CObserver, CTransport};
 use super::types::*;
-use crate::auth::Mechanisms;
-use crate::client::{self, Observer};
+use super::view::CMail;
+use crate::check::check;
+#[cfg(all(feature = "tls", not(feature = "ex")))]
+use crate::engine::TlsMode;
+use crate::engine::{Action, Engine, Event, EventKind};
 use crate::error::Error;
-use crate::limits::{
-    IN_BUFFER_SIZE, MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_FIELD_LEN, OUT_BUFFER_SIZE,
-};
-use crate::message::content::{NoParts, Parts};
-use crate::message::{Fingerprint, Kind, Mail, Party, Recipients, TextList, Timestamp};
-use crate::session::{Config, Session, Step, TlsPolicy};
+
+pub use crate::limits::{IN_BUFFER_SIZE, OUT_BUFFER_SIZE};
 
 /// Sends one mail (emNet-compatible).
 ///
@@ -61,9 +61,11 @@ pub unsafe extern "C" fn IP_SMTPC_Send(
     pMTA: *const IP_SMTPC_MTA,
     pApplication: *const IP_SMTPC_APPLICATION,
 ) -> c_int {
+    // The full set: IP_SMTPC_SendEx without options, as `src/` does.
+    #[cfg(feature = "ex")]
     // SAFETY: forwarded under this function's own contract.
-    unsafe {
-        IP_SMTPC_SendEx(
+    return unsafe {
+        super::ex::IP_SMTPC_SendEx(
             pIP_API,
             paMailAddr,
             NumMailAddr,
@@ -72,626 +74,322 @@ pub unsafe extern "C" fn IP_SMTPC_Send(
             pApplication,
             core::ptr::null(),
         )
-    }
-}
-
-/// Sends one mail with ip-smtpc's options: allowed AUTH mechanisms, the
-/// insecure-AUTH opt-in, TLS mode, reply deadlines and a report with one
-/// result per recipient. `pOptions` NULL behaves like `IP_SMTPC_Send`.
-///
-/// @param pIP_API      Transport hooks, as for `IP_SMTPC_Send`.
-/// @param paMailAddr   Address array, entry 0 the sender, as for `IP_SMTPC_Send`.
-/// @param NumMailAddr  Entries in `paMailAddr`.
-/// @param pMessage     Subject, body and multipart items.
-/// @param pMTA         Mail server, credentials and `SecPolicy`.
-/// @param pApplication Date/time and progress hooks, own domain, time zone.
-/// @param pOptions     Options initialised by `IP_SMTPC_OptionsInit`, or NULL.
-/// @return 0 when the server accepted the message for every recipient,
-///         otherwise a negative `IP_SMTPC_ERR_*` code; the same value is
-///         in `pOptions->pReport->Result` when a report was asked for.
-/// @pre As for `IP_SMTPC_Send`; `pOptions` is NULL or initialised by
-///      `IP_SMTPC_OptionsInit`, and its `pReport` NULL or valid.
-#[no_mangle]
-pub unsafe extern "C" fn IP_SMTPC_SendEx(
-    pIP_API: *const IP_SMTPC_API,
-    paMailAddr: *const IP_SMTPC_MAIL_ADDR,
-    NumMailAddr: c_int,
-    pMessage: *const IP_SMTPC_MESSAGE,
-    pMTA: *const IP_SMTPC_MTA,
-    pApplication: *const IP_SMTPC_APPLICATION,
-    pOptions: *const IP_SMTPC_OPTIONS,
-) -> c_int {
-    // SAFETY: the caller's contract covers every pointer.
-    let options = unsafe { pOptions.as_ref() };
-    // Nothing else in an options block is read, nor its report written,
-    // before its size says it is one of ours.
-    if options.is_some_and(|o| o.SizeOf as usize != core::mem::size_of::<IP_SMTPC_OPTIONS>()) {
-        return IP_SMTPC_ERR_INVALID_OPTIONS;
-    }
-    let report: *mut IP_SMTPC_REPORT = options.map_or(core::ptr::null_mut(), |o| o.pReport);
-    let mut empty: [IP_SMTPC_RCPT_RESULT; 0] = [];
-    // SAFETY: pReport is NULL or valid by contract; this borrow ends with
-    // the observer, before the report is written below.
-    let (results, last_reply) = match unsafe { report.as_mut() } {
-        Some(r) => {
-            let results: &mut [IP_SMTPC_RCPT_RESULT] = if r.paResult.is_null() {
-                &mut empty
-            } else {
-                // SAFETY: the caller provides NumResults entries at paResult.
-                unsafe { core::slice::from_raw_parts_mut(r.paResult, r.NumResults as usize) }
-            };
-            r.acReply[0] = 0;
-            r.aReserved = [0; 4];
-            (results, Some(&mut r.acReply))
-        }
-        None => (&mut empty[..], None),
     };
-    results.fill(IP_SMTPC_RCPT_RESULT {
-        ReplyCode: 0,
-        EnhancedClass: 0,
-        EnhancedSubject: 0,
-        EnhancedDetail: 0,
-    });
-    let mut summary = Summary {
-        step: Step::Input,
-        secure: false,
-        code: 0,
-        accepted: 0,
-        rejected: 0,
-    };
-    let args = Args {
-        api: pIP_API,
-        addresses: paMailAddr,
-        count: NumMailAddr,
-        message: pMessage,
-        mta: pMTA,
-        app: pApplication,
-        options,
-    };
-    let mut observer = CObserver {
-        callback: None,
-        results,
-        last_reply,
-    };
-    // SAFETY: forwarded under this function's contract.
-    let result = unsafe { send(&args, &mut observer, &mut summary) };
-    let code = match result {
+    #[cfg(not(feature = "ex"))]
+    // SAFETY: forwarded under this function's own contract.
+    match unsafe {
+        send(
+            pIP_API,
+            paMailAddr,
+            NumMailAddr,
+            pMessage,
+            pMTA,
+            pApplication,
+        )
+    } {
         Ok(()) => 0,
-        Err(e) => error_code(e),
-    };
-    // SAFETY: as above; the observer's borrows have ended.
-    if let Some(r) = unsafe { report.as_mut() } {
-        r.Result = code;
-        r.Step = if result.is_ok() {
-            IP_SMTPC_STEP_DONE
-        } else {
-            step_code(summary.step)
-        };
-        r.Secure = U8::from(summary.secure);
-        r.ReplyCode = summary.code;
-        r.NumAccepted = summary.accepted;
-        r.NumRejected = summary.rejected;
-        if summary.code == 0 {
-            r.acReply[0] = 0;
-        }
+        Err(e) => e as c_int,
     }
-    code
 }
 
-/// Fills `*pOptions` with the defaults: every mechanism, no AUTH in clear,
-/// TLS by `SecPolicy`, RFC 5321 deadlines, no report, a generated header
-/// block (`RawMessage` 0), and `SizeOf` set to
-/// this library's `sizeof(IP_SMTPC_OPTIONS)`.
+/// Checks the arguments, connects, runs the engine, disconnects. With
+/// `ex`, `opts` are `IP_SMTPC_SendEx`'s options (`None`: emNet's rules)
+/// and `summary` receives what the report needs.
 ///
-/// @param pOptions The options to initialise.
-/// @return 0, or `IP_SMTPC_ERR_NULL_POINTER` when `pOptions` is NULL.
-/// @pre `pOptions` is NULL or points to writable memory for one
-///      `IP_SMTPC_OPTIONS`.
-#[no_mangle]
-pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -> c_int {
-    if pOptions.is_null() {
-        return IP_SMTPC_ERR_NULL_POINTER;
-    }
-    let defaults = IP_SMTPC_OPTIONS {
-        SizeOf: core::mem::size_of::<IP_SMTPC_OPTIONS>() as U32,
-        AuthMechanisms: 0,
-        AllowInsecureAuth: 0,
-        TlsMode: IP_SMTPC_TLS_BY_POLICY,
-        ReplyTimeoutMs: 0,
-        pfGetTimeMs: None,
-        MessageIdSeed: 0,
-        pReport: core::ptr::null_mut(),
-        pBody: core::ptr::null(),
-        sReplyTo: core::ptr::null(),
-        pasHeader: core::ptr::null(),
-        NumHeaders: 0,
-        pfSetTimeout: None,
-        RawMessage: 0,
-    };
-    // SAFETY: non-NULL and writable by contract; `write` does not read the old value.
-    unsafe { pOptions.write(defaults) };
-    0
-}
-
-/// Describes a result code in English.
-///
-/// @param Error A value returned by `IP_SMTPC_Send` or `IP_SMTPC_SendEx`
-///              (0 or `IP_SMTPC_ERR_*`).
-/// @return A static, NUL-terminated text; never NULL ("unknown error" for
-///         codes that are not the library's).
-#[no_mangle]
-pub extern "C" fn IP_SMTPC_ErrorString(Error: c_int) -> *const c_char {
-    match (Error, error_from_code(Error)) {
-        (0, _) => c"success".as_ptr(),
-        (_, Some(e)) => e.message().as_ptr(),
-        (_, None) => c"unknown error".as_ptr(),
-    }
-}
-
-/// The raw arguments of one call.
-struct Args<'a> {
+/// # Safety
+/// As `IP_SMTPC_Send`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn send(
     api: *const IP_SMTPC_API,
-    addresses: *const IP_SMTPC_MAIL_ADDR,
+    addrs: *const IP_SMTPC_MAIL_ADDR,
     count: c_int,
-    message: *const IP_SMTPC_MESSAGE,
+    msg: *const IP_SMTPC_MESSAGE,
     mta: *const IP_SMTPC_MTA,
     app: *const IP_SMTPC_APPLICATION,
-    options: Option<&'a IP_SMTPC_OPTIONS>,
-}
-
-/// What the report needs from the session.
-struct Summary {
-    step: Step,
-    secure: bool,
-    code: u16,
-    accepted: u16,
-    rejected: u16,
-}
-
-/// The recipients of the C address array (entries 1..).
-struct CRecipients<'a> {
-    entries: &'a [IP_SMTPC_MAIL_ADDR],
-}
-
-impl Recipients for CRecipients<'_> {
-    fn count(&self) -> usize {
-        self.entries.len()
-    }
-    fn get(&self, index: usize) -> Option<Party<'_>> {
-        let entry = self.entries.get(index)?;
-        const INVALID: Party<'static> = Party {
-            address: b"",
-            name: b"",
-            kind: Kind::Invalid,
-        };
-        // SAFETY: the entries were validated by `read_party` before the
-        // session started and stay valid during the call.
-        let party = unsafe { read_party(entry) };
-        Some(party.unwrap_or(INVALID))
-    }
-}
-
-/// Reads one address entry with its bounds.
-///
-/// # Safety
-/// The entry's strings are NULL or readable up to their NUL or bound.
-unsafe fn read_party(entry: &IP_SMTPC_MAIL_ADDR) -> Result<Party<'_>, Error> {
-    if entry.sAddr.is_null() {
-        return Err(Error::NullPointer);
-    }
-    // SAFETY: by this function's contract.
-    let address = unsafe { bounded(entry.sAddr, MAX_ADDRESS_LEN) }.ok_or(Error::AddressTooLong)?;
-    // SAFETY: by this function's contract.
-    let name = unsafe { bounded(entry.sName, MAX_FIELD_LEN) }.ok_or(Error::InvalidName)?;
-    let kind = match entry.Type {
-        SMTPC_REC_TYPE_TO => Kind::To,
-        SMTPC_REC_TYPE_CC => Kind::Cc,
-        SMTPC_REC_TYPE_BCC => Kind::Bcc,
-        _ => Kind::Invalid,
-    };
-    Ok(Party {
-        address,
-        name,
-        kind,
-    })
-}
-
-/// Validates everything, connects, runs the session, disconnects.
-///
-/// # Safety
-/// As `IP_SMTPC_SendEx`.
-unsafe fn send(
-    args: &Args<'_>,
-    observer: &mut CObserver<'_>,
-    summary: &mut Summary,
+    #[cfg(feature = "ex")] opts: Option<&IP_SMTPC_OPTIONS>,
+    #[cfg(feature = "ex")] summary: &mut Summary<'_>,
 ) -> Result<(), Error> {
-    // SAFETY: pointers are NULL or valid by contract (as for every `as_ref` below).
-    let api = unsafe { args.api.as_ref() }.ok_or(Error::NullPointer)?;
-    let (Some(connect), Some(disconnect), Some(send), Some(receive)) =
+    // SAFETY: each pointer is NULL or valid by the caller's contract.
+    let (api, msg, mta, app) = unsafe { (api.as_ref(), msg.as_ref(), mta.as_ref(), app.as_ref()) };
+    let (Some(api), Some(msg), Some(mta)) = (api, msg, mta) else {
+        return Err(Error::NullPointer);
+    };
+    let (Some(connect), Some(disconnect), Some(tx), Some(rx)) =
         (api.pfConnect, api.pfDisconnect, api.pfSend, api.pfReceive)
     else {
         return Err(Error::MissingHook);
     };
-    if args.count <= 0 {
-        return Err(Error::NoSender);
+    #[cfg(not(feature = "tls"))]
+    match mta.SecPolicy {
+        SMTPC_SEC_POLICY_ALLOW_INSECURE => {}
+        // TLS is not built into this set: never fall back to clear text.
+        SMTPC_SEC_POLICY_SECURE_ONLY => return Err(Error::TlsUnavailable),
+        _ => return Err(Error::InvalidOptions),
     }
-    if args.addresses.is_null() {
+    // emNet: the policy matters only when pfUpgrade and pfDowngrade are given.
+    #[cfg(all(feature = "tls", not(feature = "ex")))]
+    let tls = match (
+        mta.SecPolicy,
+        api.pfUpgrade.is_some() && api.pfDowngrade.is_some(),
+    ) {
+        (SMTPC_SEC_POLICY_ALLOW_INSECURE, false) => TlsMode::Off,
+        (SMTPC_SEC_POLICY_ALLOW_INSECURE, true) => TlsMode::Optional,
+        (SMTPC_SEC_POLICY_SECURE_ONLY, true) => TlsMode::Required,
+        (SMTPC_SEC_POLICY_SECURE_ONLY, false) => return Err(Error::TlsUnavailable),
+        _ => return Err(Error::InvalidOptions),
+    };
+    if mta.sServer.is_null() || (addrs.is_null() && count > 0) {
         return Err(Error::NullPointer);
     }
-    // SAFETY: the caller provides `count` entries.
-    let entries = unsafe { core::slice::from_raw_parts(args.addresses, args.count as usize) };
-    let Some((sender_entry, recipient_entries)) = entries.split_first() else {
-        return Err(Error::NoSender);
+    let entries = match usize::try_from(count) {
+        // SAFETY: the caller provides `count` entries at a non-NULL `addrs`.
+        Ok(n) if n > 0 => unsafe { core::slice::from_raw_parts(addrs, n) },
+        _ => &[],
     };
-    // SAFETY: valid entry by contract.
-    let sender = unsafe { read_party(sender_entry) }?;
-    for entry in recipient_entries {
-        // SAFETY: valid entry by contract.
-        unsafe { read_party(entry) }?;
-    }
-    let recipients = CRecipients {
-        entries: recipient_entries,
+    // SAFETY: the caller's contract covers every string.
+    let mail = unsafe {
+        CMail::new(
+            entries,
+            msg,
+            mta,
+            app,
+            #[cfg(feature = "ex")]
+            opts,
+        )
     };
-    // SAFETY: NULL or valid by contract.
-    let message = unsafe { args.message.as_ref() }.ok_or(Error::NullPointer)?;
-    // SAFETY: NULL or valid by contract.
-    let mta = unsafe { args.mta.as_ref() }.ok_or(Error::NullPointer)?;
-    // SAFETY: NULL or valid by contract.
-    let app = unsafe { args.app.as_ref() };
-    let items: &[IP_SMTPC_MULTIPART_ITEM] =
-        match (message.paMultipartItem.is_null(), message.NumMultipartItems) {
-            (_, 0) => &[],
-            (true, _) => return Err(Error::NullPointer),
-            // SAFETY: the caller provides NumMultipartItems items.
-            (false, n) => unsafe {
-                core::slice::from_raw_parts(message.paMultipartItem, n as usize)
-            },
-        };
-    // SAFETY: NULL or valid by contract.
-    let body_item = args.options.and_then(|o| unsafe { o.pBody.as_ref() });
-    let raw = raw_message(args.options)?;
-    if raw && !items.is_empty() {
-        return Err(Error::InvalidOptions);
-    }
-    // A complete message streamed needs no MIME code, only the stream.
-    if !cfg!(feature = "mime") && (!items.is_empty() || (body_item.is_some() && !raw)) {
+    // Items (or a streamed body) without MIME built: refused, never dropped.
+    // (The seed set, without `ex`, does not look at them: 24 B; see README.)
+    #[cfg(all(feature = "ex", not(feature = "mime")))]
+    if msg.NumMultipartItems != 0 || opts.is_some_and(|o| !o.pBody.is_null()) {
         return Err(Error::NotBuilt);
     }
-    if cfg!(feature = "mime") {
-        for item in items {
-            // SAFETY: valid item by contract.
-            unsafe { parts::describe(item) }?;
+    #[cfg(feature = "mime")]
+    {
+        if msg.paMultipartItem.is_null() && msg.NumMultipartItems > 0 {
+            return Err(Error::NullPointer);
         }
-    }
-    if body_item.is_some_and(|b| b.pfSendItem.is_none()) {
-        return Err(Error::InvalidBody);
+        if mail.streamed.is_some_and(|b| b.pfSendItem.is_none()) {
+            return Err(Error::InvalidBody);
+        }
     }
     // As with paMultipartItem: a count without an array is a caller error.
-    let headers: &[*const c_char] = match args.options.map(|o| (o.pasHeader, o.NumHeaders)) {
-        None | Some((_, 0)) => &[],
-        Some((lines, _)) if lines.is_null() => return Err(Error::NullPointer),
-        // SAFETY: the caller provides NumHeaders pointers.
-        Some((lines, n)) => unsafe { core::slice::from_raw_parts(lines, n as usize) },
-    };
-    let extra_headers = parts::CHeaders { lines: headers };
-    for i in 0..headers.len() {
-        extra_headers.get(i).ok_or(Error::InvalidHeader)?;
-    }
-    // SAFETY: NULL or a C string by contract.
-    let reply_to = unsafe {
-        bounded(
-            args.options.map_or(core::ptr::null(), |o| o.sReplyTo),
-            MAX_ADDRESS_LEN,
-        )
-    }
-    .ok_or(Error::InvalidHeader)?;
-    // SAFETY: NULL or a C string by contract.
-    let boundary = unsafe { bounded(message.sBoundary, 70) }.ok_or(Error::InvalidAttachment)?;
-    let mut c_parts = parts::CParts {
-        items,
-        body: body_item,
-    };
-    // Without MIME there is nothing to stream (refused above), and the item
-    // code is not linked.
-    let parts: &mut dyn Parts = if cfg!(feature = "mime") || raw {
-        &mut c_parts
-    } else {
-        &mut NoParts
-    };
-    if mta.sServer.is_null() {
+    #[cfg(feature = "headers")]
+    if opts.is_some_and(|o| o.pasHeader.is_null() && o.NumHeaders > 0) {
         return Err(Error::NullPointer);
     }
-    // SAFETY: strings are NULL or readable to their NUL or bound (as for every `bounded` below).
-    let subject =
-        unsafe { bounded(message.sSubject, MAX_FIELD_LEN) }.ok_or(Error::InvalidSubject)?;
-    // SAFETY: as above.
-    let body = unsafe { bounded(message.sBody, MAX_BODY_LEN) }.ok_or(Error::InvalidBody)?;
-    // SAFETY: as above.
-    let user = unsafe { bounded(mta.sUser, MAX_FIELD_LEN) }.ok_or(Error::InvalidCredentials)?;
-    // SAFETY: as above.
-    let password = unsafe { bounded(mta.sPass, MAX_FIELD_LEN) }.ok_or(Error::InvalidCredentials)?;
-    // A complete message carries its own header: fields that would go
-    // into a generated one are a contradiction, not something to drop.
-    if raw
-        && !(subject.is_empty() && reply_to.is_empty() && headers.is_empty() && boundary.is_empty())
-    {
-        return Err(Error::InvalidOptions);
+    let callback = app.and_then(|a| a.pfCallback);
+    // SAFETY: a plain C function without arguments.
+    let time = app.and_then(|a| a.pfGetTimeDate).map(|f| unsafe { f() });
+    // The address of this frame tells concurrent sends of one mail apart.
+    let salt = &mail as *const CMail<'_> as usize;
+    // A body without its NUL within 2^31 - 1 bytes (src/'s bound; the seed
+    // set leaves it to the line check, 8 B).
+    #[cfg(feature = "ex")]
+    if crate::mail::Mail::body(&mail).len() > super::view::MAX_BODY {
+        return Err(Error::InvalidBody);
     }
-    #[cfg(feature = "raw")]
-    if raw && body_item.is_none() {
-        crate::message::raw::check(body)?;
-    }
-    let (mut domain, mut timezone, mut date, mut packed) = (&b""[..], &b""[..], None, 0u32);
-    if let Some(app) = app {
-        // SAFETY: as above.
-        domain = unsafe { bounded(app.sDomain, MAX_DOMAIN_LEN) }.ok_or(Error::InvalidDomain)?;
-        // SAFETY: as above.
-        timezone = unsafe { bounded(app.sTimezone, 5) }.ok_or(Error::InvalidTimezone)?;
-        if let Some(get_time) = app.pfGetTimeDate {
-            // SAFETY: a C function without arguments.
-            packed = unsafe { get_time() };
-            date = Some(Timestamp::from_fat(packed)?);
+    #[cfg(not(feature = "ex"))]
+    let result = check(&mail, time, salt);
+    #[cfg(feature = "ex")]
+    let mut result = check(&mail, time, salt);
+    // Options are checked after the mail, as `src/` does; then the caller's
+    // seed and clock (read only now: nothing is called for a refused mail)
+    // tell apart mails one task sends within a tick.
+    #[cfg(feature = "ex")]
+    let o = match &mut result {
+        Ok(checked) => {
+            let o = Options::resolve(opts, mta, api)?;
+            checked.hash = Options::mix(opts, checked.hash);
+            o
         }
-        observer.callback = app.pfCallback;
-    }
-    let mut config = config(mta, api, args.options, user, password)?;
-    config.streamed_content = parts.count() > 0 || parts.has_body_stream();
-    #[cfg(feature = "raw")]
-    {
-        config.raw_message = raw;
-    }
-    config.validate()?;
-    let mut mail = Mail {
-        sender,
-        recipients: &recipients,
-        subject,
-        body,
-        date,
-        timezone,
-        domain,
-        unique: 0,
-        reply_to,
-        extra_headers: &extra_headers,
-        boundary,
+        Err(e) => return Err(*e),
     };
-    mail.validate()?;
-    let seed = args.options.map_or(0, |o| o.MessageIdSeed);
-    // SAFETY: a C function without arguments (the option's contract).
-    let now_ms = args
-        .options
-        .and_then(|o| o.pfGetTimeMs)
-        .map(|f| unsafe { f() });
-    mail.unique = unique(&mail, &*parts, [packed, seed, now_ms.unwrap_or(0)]);
+    // Borrowed in place: moving it out of the Result costs a memcpy call.
+    let checked = match &result {
+        Ok(checked) => checked,
+        Err(e) => return Err(*e),
+    };
+    #[cfg(feature = "ex")]
+    let tls = o.tls;
 
-    observer.note(&client::Note {
-        step: Step::Connect,
-        event: None,
-        code: 0,
-        enhanced: None,
-        text: b"",
-    });
-    summary.step = Step::Connect;
-    // SAFETY: sServer is a valid C string (checked non-NULL; the caller's contract).
-    let socket = unsafe { connect(mta.sServer) };
-    if socket.is_null() {
+    let mut space = MaybeUninit::<[u8; OUT_BUFFER_SIZE + IN_BUFFER_SIZE]>::uninit();
+    let start = space.as_mut_ptr().cast::<u8>();
+    for i in 0..OUT_BUFFER_SIZE + IN_BUFFER_SIZE {
+        // SAFETY: `i` is inside `space`. Volatile, so the compiler emits no
+        // call of the C library's memset.
+        unsafe { start.add(i).write_volatile(0) };
+    }
+    // SAFETY: every byte was written just above.
+    let (out, input) = unsafe { space.assume_init_mut() }.split_at_mut(OUT_BUFFER_SIZE);
+
+    notify(
+        callback,
+        &Event {
+            kind: EventKind::Step,
+            step: IP_SMTPC_STEP_CONNECT,
+            code: 0,
+            index: 0,
+            text: b"",
+        },
+    );
+    #[cfg(feature = "ex")]
+    {
+        summary.step = IP_SMTPC_STEP_CONNECT;
+    }
+    // SAFETY: `sServer` is a valid C string (checked non-NULL); a C hook.
+    let sock = unsafe { connect(mta.sServer) };
+    if sock.is_null() {
         return Err(Error::Connect);
     }
-    let mut transport = CTransport {
-        send,
-        receive,
-        upgrade: api.pfUpgrade,
-        clock: args.options.and_then(|o| o.pfGetTimeMs),
-        set_timeout: args
-            .options
-            .filter(|o| o.ReplyTimeoutMs != 0)
-            .and_then(|o| o.pfSetTimeout),
-        socket,
-        server: mta.sServer,
-        tls_up: false,
-        _api: core::marker::PhantomData,
+    let mut engine = Engine::new(out, input, checked);
+    #[cfg(feature = "tls")]
+    engine.set_tls(tls);
+    #[cfg(feature = "ex")]
+    engine.set_auth(o.mechanisms, o.insecure_auth);
+    #[cfg(feature = "ex")]
+    let mut clock = Clock::new(opts, sock);
+    let result = loop {
+        #[cfg(feature = "ex")]
+        let step = engine.step();
+        match engine.next(&mail) {
+            Action::Send(bytes) => {
+                #[cfg(feature = "ex")]
+                if let Err(e) = clock.before(Call::Own, step) {
+                    engine.failed(e);
+                    continue;
+                }
+                let len = bytes.len();
+                // SAFETY: `bytes` is readable for `len` (≤ OUT_BUFFER_SIZE) bytes; a C hook.
+                let n = unsafe { tx(bytes.as_ptr().cast::<c_char>(), len as c_int, sock) };
+                // 0 counts as "all sent" (emNet ports return 0 for success).
+                #[cfg(feature = "ex")]
+                if let Err(e) = clock.after() {
+                    engine.failed(e);
+                    continue;
+                }
+                match n {
+                    0 => engine.sent(len),
+                    1.. => engine.sent(n as usize),
+                    _ => engine.failed(Error::Send),
+                }
+            }
+            Action::Receive(room) => {
+                #[cfg(feature = "ex")]
+                if let Err(e) = clock.before(Call::Receive, step) {
+                    engine.failed(e);
+                    continue;
+                }
+                // SAFETY: `room` is writable for its length (≤ IN_BUFFER_SIZE); a C hook.
+                let n = unsafe {
+                    rx(
+                        room.as_mut_ptr().cast::<c_char>(),
+                        room.len() as c_int,
+                        sock,
+                    )
+                };
+                #[cfg(feature = "ex")]
+                if let Err(e) = clock.after() {
+                    engine.failed(e);
+                    continue;
+                }
+                match n {
+                    1.. => engine.received(n as usize),
+                    _ if n == Error::Timeout as c_int => engine.failed(Error::Timeout),
+                    _ => engine.failed(Error::Receive),
+                }
+            }
+            #[cfg(feature = "ex")]
+            Action::Event(event) => {
+                let (kind, index) = (event.kind, event.index);
+                summary.reply(&event);
+                notify(callback, &event);
+                if kind != EventKind::Step {
+                    summary.enhanced(index, engine.enhanced());
+                }
+            }
+            #[cfg(not(feature = "ex"))]
+            Action::Event(event) => notify(callback, &event),
+            Action::Done(result) => break result,
+            #[cfg(feature = "mime")]
+            Action::Item(i) => {
+                let item = match i {
+                    usize::MAX => mail.streamed,
+                    _ => mail.items.get(i),
+                };
+                let mut stream = super::stream::Stream {
+                    engine: &mut engine,
+                    tx,
+                    sock,
+                    clock: &mut clock,
+                    failed: false,
+                };
+                // SAFETY: the item was checked (pfSendItem given) and stays
+                // valid during the call; `stream` outlives it.
+                let ok = item.is_some_and(|item| unsafe { stream.run(item) });
+                engine.streamed(ok);
+            }
+            #[cfg(feature = "tls")]
+            Action::Upgrade => {
+                #[cfg(feature = "ex")]
+                if let Err(e) = clock.before(Call::Own, step) {
+                    engine.failed(e);
+                    continue;
+                }
+                // SAFETY: a C hook (present: TLS is only used with both hooks)
+                // with the handle from pfConnect and the checked server name.
+                let r = api
+                    .pfUpgrade
+                    .map_or(-1, |upgrade| unsafe { upgrade(sock, mta.sServer) });
+                #[cfg(feature = "ex")]
+                if let Err(e) = clock.after() {
+                    engine.failed(e);
+                    continue;
+                }
+                #[cfg(feature = "ex")]
+                if r == Error::Timeout as c_int {
+                    engine.failed(Error::Timeout);
+                    continue;
+                }
+                engine.upgraded(r >= 0);
+            }
+        }
     };
-    let mut session = Session::new(&mail, config);
-    let mut inbuf = [0u8; IN_BUFFER_SIZE];
-    let mut outbuf = [0u8; OUT_BUFFER_SIZE];
-    let result = client::run(
-        &mut session,
-        &mut transport,
-        &mut inbuf,
-        &mut outbuf,
-        observer,
-        parts,
-    );
-    if transport.tls_up {
+    #[cfg(feature = "tls")]
+    if engine.is_secure() {
         if let Some(downgrade) = api.pfDowngrade {
-            // SAFETY: the socket is open and TLS is up.
-            unsafe { downgrade(socket) };
+            // SAFETY: a C hook with the handle from pfConnect, once, before closing.
+            unsafe { downgrade(sock) };
         }
     }
-    // SAFETY: the socket came from pfConnect and is closed exactly once.
-    unsafe { disconnect(socket) };
-    let tally = session.tally();
-    *summary = Summary {
-        step: tally.failed_step.unwrap_or(Step::Done),
-        secure: tally.secure,
-        code: tally.last_code,
-        accepted: tally.accepted,
-        rejected: tally.rejected,
-    };
+    // SAFETY: the handle came from `pfConnect`; closed exactly once.
+    unsafe { disconnect(sock) };
+    #[cfg(feature = "ex")]
+    summary.finish(engine.report());
     result
 }
 
-/// The session configuration from emNet's MTA and ip-smtpc's options.
-fn config<'a>(
-    mta: &IP_SMTPC_MTA,
-    api: &IP_SMTPC_API,
-    options: Option<&IP_SMTPC_OPTIONS>,
-    user: &'a [u8],
-    password: &'a [u8],
-) -> Result<Config<'a>, Error> {
-    if let Some(o) = options {
-        let deadline_without_clock = o.ReplyTimeoutMs != 0 && o.pfGetTimeMs.is_none();
-        if deadline_without_clock {
-            return Err(Error::InvalidOptions);
-        }
-    }
-    // An unknown policy might have meant "secure": fail closed.
-    if mta.SecPolicy > SMTPC_SEC_POLICY_SECURE_ONLY {
-        return Err(Error::InvalidOptions);
-    }
-    let secure_only = mta.SecPolicy == SMTPC_SEC_POLICY_SECURE_ONLY;
-    let mode = options.map_or(IP_SMTPC_TLS_BY_POLICY, |o| o.TlsMode);
-    let tls = tls_policy(mode, secure_only, api.pfUpgrade.is_some())?;
-    let mechanisms = options.map_or(Mechanisms::ALL, |o| Mechanisms::from_mask(o.AuthMechanisms));
-    if mechanisms.is_empty() {
-        return Err(Error::InvalidOptions);
-    }
-    Ok(Config {
-        user,
-        password,
-        mechanisms,
-        // emNet sends AUTH wherever it can; the extended API only on request.
-        allow_insecure_auth: match options {
-            None => mta.SecPolicy == SMTPC_SEC_POLICY_ALLOW_INSECURE,
-            Some(o) => o.AllowInsecureAuth != 0,
-        },
-        tls,
-        timeout_ms: options.map_or(0, |o| o.ReplyTimeoutMs),
-        streamed_content: false,
-        #[cfg(feature = "raw")]
-        raw_message: false,
-    })
-}
-
-/// `RawMessage` 1 where the `raw` feature is built.
-#[cfg(feature = "raw")]
-const RAW_MESSAGE: Result<bool, Error> = Ok(true);
-/// `RawMessage` 1 where the `raw` feature is not built.
-#[cfg(not(feature = "raw"))]
-const RAW_MESSAGE: Result<bool, Error> = Err(Error::NotBuilt);
-
-/// Whether the body is a complete message (`RawMessage`: 0 or 1).
-fn raw_message(options: Option<&IP_SMTPC_OPTIONS>) -> Result<bool, Error> {
-    match options.map_or(0, |o| o.RawMessage) {
-        0 => Ok(false),
-        1 => RAW_MESSAGE,
-        _ => Err(Error::InvalidOptions),
-    }
-}
-
-/// The TLS policy from `TlsMode`, `SecPolicy` and whether TLS hooks exist.
-/// Security wins: SECURE_ONLY makes STARTTLS required whatever the mode
-/// asks, SECURE_ONLY with `IP_SMTPC_TLS_NONE` is a contradiction
-/// (`INVALID_OPTIONS`), and any request for TLS without hooks is
-/// `TLS_UNAVAILABLE`. Only `IP_SMTPC_TLS_NONE`, or emNet's default policy
-/// without hooks, is clear text by choice.
-fn tls_policy(mode: U8, secure_only: bool, hooks: bool) -> Result<TlsPolicy, Error> {
-    let policy = match mode {
-        IP_SMTPC_TLS_NONE if secure_only => return Err(Error::InvalidOptions),
-        IP_SMTPC_TLS_NONE => return Ok(TlsPolicy::Never),
-        IP_SMTPC_TLS_BY_POLICY if !secure_only && !hooks => return Ok(TlsPolicy::Never),
-        IP_SMTPC_TLS_BY_POLICY | IP_SMTPC_TLS_STARTTLS if !secure_only => TlsPolicy::Opportunistic,
-        IP_SMTPC_TLS_BY_POLICY | IP_SMTPC_TLS_STARTTLS | IP_SMTPC_TLS_STARTTLS_REQUIRED => {
-            TlsPolicy::Required
-        }
-        IP_SMTPC_TLS_IMPLICIT => TlsPolicy::Implicit,
-        _ => return Err(Error::InvalidOptions),
+/// Hands one engine event to `pfCallback` as an `IP_SMTPC_STATUS`.
+#[inline(always)]
+fn notify(callback: Option<unsafe extern "C" fn(c_int, *mut c_void) -> c_int>, event: &Event<'_>) {
+    let Some(callback) = callback else {
+        return;
     };
-    if hooks {
-        Ok(policy)
-    } else {
-        Err(Error::TlsUnavailable)
-    }
-}
-
-/// The value behind the Message-ID and the generated boundary: a hash of
-/// the whole mail (every address and name, subject, body, extra headers),
-/// the attachments' names and types, the FAT time, the caller's
-/// `MessageIdSeed`, the millisecond clock where one is given, and the address
-/// of this call's stack frame (different for tasks sending at once). No
-/// static state: two identical mails sent by one task within the same
-/// 2-second tick, without a seed or clock, get the same value.
-fn unique<R: Recipients + ?Sized>(mail: &Mail<'_, R>, parts: &dyn Parts, words: [u32; 3]) -> u64 {
-    let mut hash = Fingerprint::default();
-    mail.fingerprint(&mut hash);
-    for attachment in (0..parts.count()).filter_map(|i| parts.attachment(i)) {
-        hash.add(attachment.filename);
-        hash.add(attachment.content_type);
-    }
-    for word in words {
-        hash.add_u32(word);
-    }
-    let marker = 0u8;
-    hash.add_u32(&marker as *const u8 as usize as u32);
-    hash.value()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn security_asked_for_anywhere_wins_or_is_refused() {
-        use TlsPolicy::*;
-        let modes = [
-            IP_SMTPC_TLS_BY_POLICY,
-            IP_SMTPC_TLS_NONE,
-            IP_SMTPC_TLS_STARTTLS,
-            IP_SMTPC_TLS_STARTTLS_REQUIRED,
-            IP_SMTPC_TLS_IMPLICIT,
-        ];
-        type Policy = Result<TlsPolicy, Error>;
-        // (mode, secure_only) -> with hooks, without hooks
-        let expected: [[(Policy, Policy); 2]; 5] = [
-            [
-                (Ok(Opportunistic), Ok(Never)),
-                (Ok(Required), Err(Error::TlsUnavailable)),
-            ],
-            [
-                (Ok(Never), Ok(Never)),
-                (Err(Error::InvalidOptions), Err(Error::InvalidOptions)),
-            ],
-            [
-                (Ok(Opportunistic), Err(Error::TlsUnavailable)),
-                (Ok(Required), Err(Error::TlsUnavailable)),
-            ],
-            [
-                (Ok(Required), Err(Error::TlsUnavailable)),
-                (Ok(Required), Err(Error::TlsUnavailable)),
-            ],
-            [
-                (Ok(Implicit), Err(Error::TlsUnavailable)),
-                (Ok(Implicit), Err(Error::TlsUnavailable)),
-            ],
-        ];
-        for (mode, row) in modes.iter().zip(expected) {
-            for (secure_only, (with, without)) in [false, true].into_iter().zip(row) {
-                assert_eq!(
-                    tls_policy(*mode, secure_only, true),
-                    with,
-                    "{mode} {secure_only}"
-                );
-                assert_eq!(
-                    tls_policy(*mode, secure_only, false),
-                    without,
-                    "{mode} {secure_only}"
-                );
-            }
-        }
-        assert_eq!(tls_policy(5, false, true), Err(Error::InvalidOptions));
-    }
-
-    #[test]
-    fn raw_message_is_0_or_1_and_needs_the_feature() {
-        let mut o = core::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
-        // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
-        assert_eq!(unsafe { IP_SMTPC_OptionsInit(o.as_mut_ptr()) }, 0);
-        // SAFETY: initialised just above.
-        let mut o = unsafe { o.assume_init() };
-        assert_eq!(raw_message(None), Ok(false));
-        assert_eq!(raw_message(Some(&o)), Ok(false));
-        o.RawMessage = 1;
-        assert_eq!(raw_message(Some(&o)), RAW_MESSAGE);
-        o.RawMessage = 2;
-        assert_eq!(raw_message(Some(&o)), Err(Error::InvalidOptions));
-    }
+    let (stat, index) = match event.kind {
+        EventKind::Step => (IP_SMTPC_STAT_STEP, -1),
+        EventKind::Accepted => (IP_SMTPC_STAT_RCPT_ACCEPTED, event.index as c_int),
+        EventKind::Rejected => (IP_SMTPC_STAT_RCPT_REJECTED, event.index as c_int),
+        #[cfg(feature = "ex")]
+        EventKind::Reply => return,
+    };
+    let mut status = IP_SMTPC_STATUS {
+        Step: event.step,
+        ReplyCode: event.code,
+        RecipientIndex: index,
+        sText: event.text.as_ptr().cast(),
+        TextLen: event.text.len() as c_uint,
+    };
+    // SAFETY: `status` outlives the call; `p` is a `const IP_SMTPC_STATUS*`
+    // valid during the call, as the header documents.
+    unsafe { callback(stat, (&mut status as *mut IP_SMTPC_STATUS).cast()) };
 }

@@ -221,7 +221,7 @@ pub struct IP_SMTPC_STATUS {
 
 /// Result for one entry of the address array.
 #[repr(C)]
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IP_SMTPC_RCPT_RESULT {
     /// Reply to RCPT TO (to MAIL FROM for entry 0); 0 = not tried.
     pub ReplyCode: U16,
@@ -355,15 +355,25 @@ pub struct IP_SMTPC_OPTIONS {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::limits::{MAX_ADDRESS_LEN, MAX_DOMAIN_LEN, MAX_FIELD_LEN, MAX_HEADER_LINE_LEN};
+    use crate::check::{MAX_ADDR, MAX_DOMAIN, MAX_HEADER, MAX_TEXT};
+    use crate::mail::{BCC, CC, FROM, TO};
 
     /// The header's limits are literals (cbindgen needs them so); they must
     /// match the engine's.
     #[test]
     fn header_limits_match_the_engine() {
-        assert_eq!(IP_SMTPC_MAX_ADDR_LEN, MAX_ADDRESS_LEN);
-        assert_eq!(IP_SMTPC_MAX_TEXT_LEN, MAX_FIELD_LEN);
-        assert_eq!(IP_SMTPC_MAX_DOMAIN_LEN, MAX_DOMAIN_LEN);
-        assert_eq!(IP_SMTPC_MAX_HEADER_LEN, MAX_HEADER_LINE_LEN);
+        assert_eq!(IP_SMTPC_MAX_ADDR_LEN, MAX_ADDR);
+        assert_eq!(IP_SMTPC_MAX_TEXT_LEN, MAX_TEXT);
+        assert_eq!(IP_SMTPC_MAX_DOMAIN_LEN, MAX_DOMAIN);
+        assert_eq!(IP_SMTPC_MAX_HEADER_LEN, MAX_HEADER);
+    }
+
+    /// The recipient types are the engine's.
+    #[test]
+    fn recipient_types_match_the_engine() {
+        assert_eq!(
+            [SMTPC_REC_TYPE_TO, SMTPC_REC_TYPE_CC, SMTPC_REC_TYPE_BCC, SMTPC_REC_TYPE_FROM],
+            [TO, CC, BCC, FROM]
+        );
     }
 }

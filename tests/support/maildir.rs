@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The unit tests' reference canonicaliser (CR LF, bare CR and bare LF each
 /// become CR LF; non-empty text ends with CR LF), one copy for all tests.
-#[path = "../../src/testutil.rs"]
+#[path = "testutil.rs"]
 mod testutil;
 #[allow(unused_imports)]
 pub use testutil::canonical;

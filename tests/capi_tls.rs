@@ -13,8 +13,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
-use ip_smtpc::capi::send::IP_SMTPC_Send;
-use ip_smtpc::capi::types::*;
+use ip_smtpc::capi::*;
 use ip_smtpc::Error;
 
 thread_local! {

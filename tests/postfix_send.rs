@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! The prototype's C ABI against the Postfix + Dovecot test bed on loopback.
+//! `IP_SMTPC_Send` and `IP_SMTPC_SendEx` against the Postfix + Dovecot test bed on loopback.
 //!
 //! Calls `IP_SMTPC_Send` with socket hooks over a std `TcpStream` (plain
 //! `extern "C"` functions below), AUTH over the clear-text port, a sender
@@ -16,8 +16,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ip_smtpc::capi::send::IP_SMTPC_Send;
-use ip_smtpc::capi::types::*;
+use ip_smtpc::capi::*;
 
 /// (Stat, Step, ReplyCode, RecipientIndex, text) of one pfCallback call.
 type Status = (c_int, u8, u16, c_int, String);
@@ -174,7 +173,7 @@ fn to_cc_bcc_with_auth_delivered_byte_for_byte() {
     PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
     let maildir = PathBuf::from(maildir);
     let token = format!(
-        "proto-{}-{}",
+        "send-{}-{}",
         std::process::id(),
         Instant::now().elapsed().as_nanos()
             ^ std::time::SystemTime::now()
@@ -322,8 +321,7 @@ thread_local! {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn send_ex_reports_each_recipient_with_enhanced_codes() {
-    use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
-    use ip_smtpc::Error;
+        use ip_smtpc::Error;
     let (Ok(port), Ok(maildir), Ok(domain), Ok(user), Ok(pass)) = (
         std::env::var("SMTPC_TB_PORT_CLEARAUTH"),
         std::env::var("SMTPC_TB_MAILDIR"),
@@ -335,7 +333,7 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
     };
     PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
     let token = format!(
-        "proto-ex-{}-{}",
+        "send-ex-{}-{}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -463,8 +461,7 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn size_declared_and_enforced_extra_headers_delivered() {
-    use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
-    use ip_smtpc::Error;
+        use ip_smtpc::Error;
     let (Ok(port), Ok(maildir), Ok(domain), Ok(limit)) = (
         std::env::var("SMTPC_TB_PORT_SMALL"),
         std::env::var("SMTPC_TB_MAILDIR"),
@@ -476,7 +473,7 @@ fn size_declared_and_enforced_extra_headers_delivered() {
     let limit: usize = limit.parse().unwrap();
     PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
     let token = format!(
-        "proto-size-{}-{}",
+        "send-size-{}-{}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -574,8 +571,7 @@ fn size_declared_and_enforced_extra_headers_delivered() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn encoded_words_delivered() {
-    use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
-    let (Ok(port), Ok(maildir), Ok(domain)) = (
+        let (Ok(port), Ok(maildir), Ok(domain)) = (
         std::env::var("SMTPC_TB_PORT_PLAIN"),
         std::env::var("SMTPC_TB_MAILDIR"),
         std::env::var("SMTPC_TB_DOMAIN"),
@@ -584,7 +580,7 @@ fn encoded_words_delivered() {
     };
     PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
     let token = format!(
-        "proto-words-{}-{}",
+        "send-words-{}-{}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -709,7 +705,7 @@ fn multipart_items_delivered_byte_for_byte() {
     };
     PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
     let token = format!(
-        "proto-mime-{}-{}",
+        "send-mime-{}-{}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

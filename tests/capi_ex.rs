@@ -12,10 +12,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
-use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
-use ip_smtpc::capi::info::{IP_SMTPC_ErrorString, IP_SMTPC_GetVersion};
-use ip_smtpc::capi::send::IP_SMTPC_Send;
-use ip_smtpc::capi::types::*;
+use ip_smtpc::capi::*;
 use ip_smtpc::Error;
 
 /// The scripted server and what the hooks saw.

@@ -5,8 +5,7 @@
 use std::cell::Cell;
 use std::ffi::{c_char, c_int, CString};
 
-use ip_smtpc::capi::send::IP_SMTPC_Send;
-use ip_smtpc::capi::types::*;
+use ip_smtpc::capi::*;
 use ip_smtpc::Error;
 
 thread_local! {

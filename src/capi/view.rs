@@ -16,7 +16,7 @@ use crate::check::{MAX_ADDR, MAX_DOMAIN, MAX_TEXT};
 use crate::mail::{Entry, Mail};
 
 /// Longest body accepted (a C string's length as an `int`).
-pub const MAX_BODY: usize = i32::MAX as usize;
+pub(crate) const MAX_BODY: usize = i32::MAX as usize;
 
 /// The bytes of a C string up to its NUL or `max + 1` bytes; empty for NULL.
 ///

@@ -6,6 +6,7 @@
 use core::ffi::{c_char, c_int};
 use core::mem::size_of;
 
+use super::codes::*;
 use super::types::*;
 use crate::engine::{Event, EventKind, TlsMode};
 use crate::error::Error;
@@ -14,14 +15,18 @@ use crate::error::Error;
 /// insecure-AUTH opt-in, TLS mode, reply deadlines and a report with one
 /// result per recipient. `pOptions` NULL behaves like `IP_SMTPC_Send`.
 ///
-/// Returns 0 when the server accepted the message for every recipient,
-/// otherwise a negative `IP_SMTPC_ERR_*` code; the same value is in
-/// `pOptions->pReport->Result` when a report was asked for.
-///
-/// # Safety
-/// As for `IP_SMTPC_Send`; `pOptions` is NULL or initialised by
-/// `IP_SMTPC_OptionsInit`, and its `pReport` NULL or valid (with
-/// `NumResults` entries at `paResult` when that is not NULL).
+/// @param pIP_API      Transport hooks, as for `IP_SMTPC_Send`.
+/// @param paMailAddr   Address array, entry 0 the sender, as for `IP_SMTPC_Send`.
+/// @param NumMailAddr  Entries in `paMailAddr`.
+/// @param pMessage     Subject, body and multipart items.
+/// @param pMTA         Mail server, credentials and `SecPolicy`.
+/// @param pApplication Date/time and progress hooks, own domain, time zone.
+/// @param pOptions     Options initialised by `IP_SMTPC_OptionsInit`, or NULL.
+/// @return 0 when the server accepted the message for every recipient,
+///         otherwise a negative `IP_SMTPC_ERR_*` code; the same value is
+///         in `pOptions->pReport->Result` when a report was asked for.
+/// @pre As for `IP_SMTPC_Send`; `pOptions` is NULL or initialised by
+///      `IP_SMTPC_OptionsInit`, and its `pReport` NULL or valid.
 #[no_mangle]
 pub unsafe extern "C" fn IP_SMTPC_SendEx(
     pIP_API: *const IP_SMTPC_API,
@@ -69,13 +74,14 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
 }
 
 /// Fills `*pOptions` with the defaults: every mechanism, no AUTH in clear,
-/// TLS by `SecPolicy`, RFC 5321 deadlines, no report, and `SizeOf` set to
+/// TLS by `SecPolicy`, RFC 5321 deadlines, no report, a generated header
+/// block (`RawMessage` 0), and `SizeOf` set to
 /// this library's `sizeof(IP_SMTPC_OPTIONS)`.
 ///
-/// Returns 0, or `IP_SMTPC_ERR_NULL_POINTER` when `pOptions` is NULL.
-///
-/// # Safety
-/// `pOptions` is NULL or points to writable memory for one `IP_SMTPC_OPTIONS`.
+/// @param pOptions The options to initialise.
+/// @return 0, or `IP_SMTPC_ERR_NULL_POINTER` when `pOptions` is NULL.
+/// @pre `pOptions` is NULL or points to writable memory for one
+///      `IP_SMTPC_OPTIONS`.
 #[no_mangle]
 pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -> c_int {
     if pOptions.is_null() {

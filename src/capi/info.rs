@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! `IP_SMTPC_ErrorString` and `IP_SMTPC_GetVersion` (every set; a firmware
-//! that does not call them links neither).
+//! `IP_SMTPC_ErrorString` (every set; a firmware that does not call it does
+//! not link its texts).
 
 use core::ffi::{c_char, c_int, CStr};
 
 use crate::error::Error;
 
-/// Describes a result code in English (the texts of `src/error.rs`).
+/// Describes a result code in English.
 ///
-/// Returns a static, NUL-terminated text; never NULL ("unknown error" for
-/// codes that are not the library's).
+/// @param Error A value returned by `IP_SMTPC_Send` or `IP_SMTPC_SendEx`
+///              (0 or `IP_SMTPC_ERR_*`).
+/// @return A static, NUL-terminated text; never NULL ("unknown error" for
+///         codes that are not the library's).
 #[no_mangle]
 pub extern "C" fn IP_SMTPC_ErrorString(Error: c_int) -> *const c_char {
     message(Error).as_ptr()
@@ -165,32 +167,6 @@ pub fn message(code: c_int) -> &'static CStr {
     CStr::from_bytes_until_nul(rest).unwrap_or_default()
 }
 
-/// `major * 10000 + minor * 100 + patch` of a "x.y.z" version (const:
-/// a malformed version fails the build, nothing runs on the target).
-#[allow(clippy::indexing_slicing)]
-const fn version(s: &str) -> u32 {
-    let b = s.as_bytes();
-    let (mut parts, mut i, mut v) = ([0u32; 3], 0, 0);
-    while i < b.len() {
-        if b[i] == b'.' {
-            v += 1;
-        } else {
-            parts[v] = parts[v] * 10 + (b[i] - b'0') as u32;
-        }
-        i += 1;
-    }
-    parts[0] * 10000 + parts[1] * 100 + parts[2]
-}
-
-/// The library's version as `IP_SMTPC_VERSION` encodes it.
-const VERSION: u32 = version(env!("CARGO_PKG_VERSION"));
-
-/// The version of the library linked: major * 10000 + minor * 100 + patch.
-#[no_mangle]
-pub extern "C" fn IP_SMTPC_GetVersion() -> u32 {
-    VERSION
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,13 +194,5 @@ mod tests {
         assert_eq!(message(1).to_str().unwrap(), "unknown error");
         assert_eq!(message(-24).to_str().unwrap(), "unknown error");
         assert!(!IP_SMTPC_ErrorString(i32::MIN).is_null());
-    }
-
-    #[test]
-    fn version_matches_the_header() {
-        let header = include_str!("../../include/IP_SMTPC.h");
-        let line = format!("#define IP_SMTPC_VERSION {}\n", IP_SMTPC_GetVersion());
-        assert!(header.contains(&line), "header lacks `{line}`");
-        assert_eq!(version("1.2.3"), 10203);
     }
 }

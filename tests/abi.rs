@@ -9,7 +9,7 @@
 use std::mem::{offset_of, size_of};
 use std::process::Command;
 
-use ip_smtpc::capi::types::*;
+use ip_smtpc::capi::*;
 use ip_smtpc::Error;
 
 #[test]
