@@ -167,11 +167,11 @@ fn headers<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
     }
     for i in 0..m.headers() {
         let line = m.header(i).ok_or(Error::InvalidHeader)?;
-        let colon = line
+        let (name, value) = line
             .iter()
             .position(|&b| b == b':')
+            .and_then(|colon| line.split_at_checked(colon))
             .ok_or(Error::InvalidHeader)?;
-        let (name, value) = line.split_at(colon);
         let good_name = (1..=MAX_HEADER_NAME).contains(&name.len())
             && name.iter().all(|&b| (33..=126).contains(&b));
         if !good_name || OWN_FIELDS.iter().any(|own| own.eq_ignore_ascii_case(name)) {

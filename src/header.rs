@@ -76,7 +76,7 @@ fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
     for i in 0..m.headers() {
         let line = m.header(i).unwrap_or_default();
         let colon = line.iter().position(|&b| b == b':').unwrap_or(line.len());
-        let (name, value) = line.split_at(colon);
+        let (name, value) = line.split_at_checked(colon).unwrap_or((line, &[]));
         let value = value.get(1..).unwrap_or_default();
         if name.first() == Some(&b'.') {
             // Dot-stuffing (RFC 5321 §4.5.2): the server removes it.
@@ -84,7 +84,10 @@ fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
         }
         w.put(name);
         w.put(b": ");
-        let value = value.strip_prefix(b" ").unwrap_or(value);
+        let value = match value {
+            [b' ', rest @ ..] => rest,
+            _ => value,
+        };
         #[cfg(feature = "words")]
         crate::words::text(w, value);
         #[cfg(not(feature = "words"))]

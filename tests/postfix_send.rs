@@ -321,7 +321,7 @@ thread_local! {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn send_ex_reports_each_recipient_with_enhanced_codes() {
-        use ip_smtpc::Error;
+    use ip_smtpc::Error;
     let (Ok(port), Ok(maildir), Ok(domain), Ok(user), Ok(pass)) = (
         std::env::var("SMTPC_TB_PORT_CLEARAUTH"),
         std::env::var("SMTPC_TB_MAILDIR"),
@@ -461,7 +461,7 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn size_declared_and_enforced_extra_headers_delivered() {
-        use ip_smtpc::Error;
+    use ip_smtpc::Error;
     let (Ok(port), Ok(maildir), Ok(domain), Ok(limit)) = (
         std::env::var("SMTPC_TB_PORT_SMALL"),
         std::env::var("SMTPC_TB_MAILDIR"),
@@ -571,7 +571,7 @@ fn size_declared_and_enforced_extra_headers_delivered() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn encoded_words_delivered() {
-        let (Ok(port), Ok(maildir), Ok(domain)) = (
+    let (Ok(port), Ok(maildir), Ok(domain)) = (
         std::env::var("SMTPC_TB_PORT_PLAIN"),
         std::env::var("SMTPC_TB_MAILDIR"),
         std::env::var("SMTPC_TB_DOMAIN"),

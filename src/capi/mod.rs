@@ -27,16 +27,16 @@
 
 // Header order: types and constants, result codes and steps, structures
 // (as the functions use them), functions.
-pub mod types;
 pub mod codes;
-pub mod send;
 #[cfg(feature = "ex")]
 pub mod ex;
 pub mod info;
-pub mod version;
 mod panic;
+pub mod send;
 #[cfg(feature = "mime")]
 mod stream;
+pub mod types;
+pub mod version;
 pub mod view;
 
 pub use codes::*;

@@ -5,9 +5,9 @@
 use core::ffi::{c_char, c_int, c_uint, c_void};
 use core::mem::MaybeUninit;
 
+use super::codes::*;
 #[cfg(feature = "ex")]
 use super::ex::{Call, Clock, Options, Summary};
-use super::codes::*;
 use super::types::*;
 use super::view::CMail;
 use crate::check::check;
