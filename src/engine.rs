@@ -106,8 +106,9 @@ pub enum Action<'e> {
     Item(usize),
 }
 
-/// Whose turn it is.
+/// Whose turn it is (a word: Thumb-2 loads a word from the stack in 16 bits, a byte in 32).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
 enum Phase {
     /// The current step's command (or content) is to be rendered and sent.
     Send,
@@ -137,7 +138,7 @@ pub struct Engine<'b> {
     reported: u8,
     /// Bytes of the current unit (command, header block) already rendered.
     unit_sent: usize,
-    header_done: bool,
+    header_done: u32,
     body: Body,
     rcpt: usize,
     accepted: u16,
@@ -210,7 +211,7 @@ impl<'b> Engine<'b> {
             phase: Phase::Wait,
             reported: 0,
             unit_sent: 0,
-            header_done: false,
+            header_done: 0,
             body: Body::default(),
             rcpt: 0,
             accepted: 0,
@@ -446,12 +447,12 @@ impl<'b> Engine<'b> {
             return;
         }
         let done = if self.step == DOT {
-            if !self.header_done {
+            if self.header_done == 0 {
                 crate::header::put(&mut w, m, self.checked);
-                self.header_done = !w.is_full();
+                self.header_done = u32::from(!w.is_full());
             }
             // The header block is complete: the body needs no skip.
-            self.header_done && self.body.put(&mut w, m.body())
+            self.header_done != 0 && self.body.put(&mut w, m.body())
         } else {
             self.command(m, &mut w);
             !w.is_full()
@@ -459,7 +460,7 @@ impl<'b> Engine<'b> {
         self.tx_len = w.len();
         self.tx_pos = 0;
         self.tx = tx;
-        let restart = done || (self.step == DOT && self.header_done);
+        let restart = done || (self.step == DOT && self.header_done != 0);
         self.unit_sent = if restart {
             0
         } else {
