@@ -82,7 +82,8 @@ pub struct Row {
     pub len: u8,
     /// What follows the text.
     pub arg: Arg,
-    /// The reply that moves on: an exact code, or a class when it ends in `00`.
+    /// The reply that moves on: an exact code, or a class as one digit
+    /// (2 = any 2xx; no code is below 200); 0 = none.
     pub expect: u16,
     /// The step after that reply (the recipient loop is the engine's).
     pub next: u8,
@@ -107,17 +108,17 @@ const fn row(at: u8, len: u8, arg: Arg, expect: u16, next: u8, error: Error, rep
 /// The dialogue, indexed by the step constants above.
 pub const ROWS: [Row; 14] = [
     row(0, 0, Arg::Content, 220, EHLO, Error::GreetingRefused, 2),
-    row(0, 5, Arg::Domain, 200, HELLO_DONE, Error::HeloRejected, 3),
-    row(5, 5, Arg::Domain, 200, HELLO_DONE, Error::HeloRejected, 3),
+    row(0, 5, Arg::Domain, 2, HELLO_DONE, Error::HeloRejected, 3),
+    row(5, 5, Arg::Domain, 2, HELLO_DONE, Error::HeloRejected, 3),
     row(10, 11, Arg::Plain, 235, MAIL, Error::AuthFailed, 5),
     row(21, 10, Arg::None, 334, LOGIN_USER, Error::AuthFailed, 5),
     row(0, 0, Arg::User, 334, LOGIN_PASS, Error::AuthFailed, 5),
     row(0, 0, Arg::Pass, 235, MAIL, Error::AuthFailed, 5),
     row(31, 1, Arg::None, 0, QUIT, Error::AuthProtocol, 5),
-    row(32, 11, Arg::Sender, 200, RCPT, Error::SenderRejected, 6),
-    row(43, 9, Arg::Rcpt, 200, RCPT, Error::AllRecipientsRejected, 7),
+    row(32, 11, Arg::Sender, 2, RCPT, Error::SenderRejected, 6),
+    row(43, 9, Arg::Rcpt, 2, RCPT, Error::AllRecipientsRejected, 7),
     row(52, 4, Arg::None, 354, DOT, Error::DataRejected, 8),
-    row(0, 0, Arg::Content, 200, QUIT, Error::MessageRejected, 9),
+    row(0, 0, Arg::Content, 2, QUIT, Error::MessageRejected, 9),
     row(56, 4, Arg::None, 221, DONE, Error::OutcomeUnknown, 10),
     FINISHED,
 ];
@@ -149,11 +150,7 @@ impl Row {
 
     /// `true` when `code` moves this step on.
     pub fn accepts(&self, code: u16) -> bool {
-        if self.expect % 100 == 0 {
-            code / 100 == self.expect / 100
-        } else {
-            code == self.expect
-        }
+        code / 100 == self.expect || code == self.expect
     }
 }
 
