@@ -133,7 +133,10 @@ const FINISHED: Row = row(0, 0, Arg::None, 0, DONE, Error::Receive, 11);
 
 impl Row {
     /// The row of `step` (the DONE row for anything out of range).
-    #[inline(never)]
+    // Inlined in the seed set, a call in the full set (measured: seed -8 B,
+    // full +52 B inlined).
+    #[cfg_attr(not(feature = "ex"), inline(always))]
+    #[cfg_attr(feature = "ex", inline(never))]
     pub fn of(step: u8) -> &'static Row {
         #[cfg(feature = "tls")]
         if step == STARTTLS {
