@@ -1116,24 +1116,12 @@ impl<'b> Engine<'b> {
     }
 }
 
-/// The EHLO words the engine looks for, upper case, each with its bit
-/// (`CAP_AUTH` only marks the keyword).
-#[cfg(not(feature = "tls"))]
-const WORDS: [(&[u8], u8); 4] = [
-    (b"AUTH", CAP_AUTH),
-    (b"8BITMIME", CAP_8BIT),
-    (b"PLAIN", CAP_PLAIN),
-    (b"LOGIN", CAP_LOGIN),
-];
-/// The EHLO words the engine looks for, with STARTTLS.
-#[cfg(feature = "tls")]
-const WORDS: [(&[u8], u8); 5] = [
-    (b"AUTH", CAP_AUTH),
-    (b"8BITMIME", CAP_8BIT),
-    (b"PLAIN", CAP_PLAIN),
-    (b"LOGIN", CAP_LOGIN),
-    (b"STARTTLS", CAP_STARTTLS),
-];
+/// The EHLO words the engine looks for, upper case, 8 bytes each (NUL
+/// padded); word `i` stands for capability bit `1 << i` (`CAP_AUTH` only
+/// marks the keyword).
+const WORDS: &[u8; 40] = b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLS";
+/// How many of [`WORDS`] are looked for (STARTTLS with `tls`).
+const WORD_COUNT: usize = if cfg!(feature = "tls") { 5 } else { 4 };
 
 /// `true` when content is streamed by the driver (items or a streamed
 /// body): no SIZE, since it is not known in advance (`src/`).
@@ -1208,30 +1196,38 @@ fn size_keyword(text: &[u8]) -> Option<u32> {
 /// among its parameters, or `8BITMIME` (RFC 5321 §4.1.1.1, keywords and
 /// parameters case-insensitive).
 fn capabilities(text: &[u8]) -> u8 {
-    let (mut caps, mut start) = (0, 0);
-    for end in 0..=text.len() {
-        if text.get(end).is_some_and(|&b| b != b' ') {
-            continue;
-        }
-        let w = text.get(start..end).unwrap_or_default();
-        for &(name, bit) in &WORDS {
-            // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
-            // (CAP_AUTH * 3 / 8 is CAP_PLAIN | CAP_LOGIN.)
-            let allowed = if start == 0 {
-                CAP_AUTH | CAP_8BIT | CAP_STARTTLS
+    // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
+    let (mut caps, mut allowed) = (0, CAP_AUTH | CAP_8BIT | CAP_STARTTLS);
+    // The words still matching the current one, and its length so far.
+    const ALL: u8 = (1 << WORD_COUNT) - 1;
+    let (mut alive, mut at) = (ALL, 0);
+    for i in 0..=text.len() {
+        // 0 ends a word (a space or the end); a NUL byte matches nothing.
+        let c = match text.get(i) {
+            None | Some(b' ') => 0,
+            Some(&b) => b.to_ascii_uppercase().max(1),
+        };
+        for n in 0..WORD_COUNT {
+            let want = if at < 8 {
+                WORDS.get(n * 8 + at).copied().unwrap_or(0)
             } else {
-                (caps & CAP_AUTH) * 3 / 8
+                0
             };
-            if bit & allowed != 0
-                && w.len() == name.len()
-                && w.iter()
-                    .zip(name)
-                    .all(|(a, b)| a.to_ascii_uppercase() == *b)
-            {
-                caps |= bit;
+            if want != c {
+                alive &= !(1 << n);
             }
         }
-        start = end + 1;
+        if c != 0 {
+            at += 1;
+            continue;
+        }
+        caps |= alive & allowed;
+        allowed = if caps & CAP_AUTH != 0 {
+            CAP_PLAIN | CAP_LOGIN
+        } else {
+            0
+        };
+        (alive, at) = (ALL, 0);
     }
     caps & !CAP_AUTH
 }
@@ -2168,6 +2164,22 @@ mod tests {
         assert_eq!(capabilities(b"AUTH XXXXXXXXPLAIN"), 0);
         assert_eq!(capabilities(b"8BITMIME8BITMIME"), 0);
         assert_eq!(capabilities(b""), 0);
+        // Prefixes, NUL bytes, empty words, a keyword only in first place.
+        assert_eq!(capabilities(b"AUTH PLAI LOGINX LOG"), 0);
+        assert_eq!(capabilities(b"AUTH PLAIN\0 LOGIN\0"), 0);
+        assert_eq!(capabilities(b"AUTH\0 PLAIN"), 0);
+        assert_eq!(capabilities(b"AUTH  PLAIN"), CAP_PLAIN);
+        assert_eq!(capabilities(b" AUTH PLAIN"), 0);
+        assert_eq!(capabilities(b"PLAIN AUTH LOGIN"), 0);
+        assert_eq!(capabilities(b"8BITMIME AUTH PLAIN"), CAP_8BIT);
+        assert_eq!(capabilities(b"8BITMIM"), 0);
+        assert_eq!(capabilities(b"AUTH LOGIN PLAIN "), CAP_PLAIN | CAP_LOGIN);
+        #[cfg(feature = "tls")]
+        assert_eq!(capabilities(b"starttls"), CAP_STARTTLS);
+        #[cfg(not(feature = "tls"))]
+        assert_eq!(capabilities(b"STARTTLS"), 0);
+        assert_eq!(capabilities(b"AUTH STARTTLS"), 0);
+        assert_eq!(capabilities(b"STARTTLSX"), 0);
     }
 
     #[test]
