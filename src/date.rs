@@ -26,7 +26,8 @@ pub fn validate(packed: u32) -> Result<(), Error> {
         field(packed, 16, 5),
     );
     let days = match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        // 1980 to 2107: every fourth year but 2100 (2000 is one).
+        2 if year % 4 == 0 && year != 2100 => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -78,10 +79,12 @@ pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) {
         .get(month.wrapping_sub(1) as usize)
         .copied()
         .unwrap_or(0);
+    // Sakamoto's y + y/4 - y/100 + y/400 with y in 1979..=2107, where
+    // y/100 - y/400 is 15 (≡ -6 mod 7) before 2100 and 16 from it.
     name(
         w,
         DAYS,
-        (y + y / 4 - y / 100 + y / 400 + u32::from(offset) + day) % 7,
+        (y + y / 4 + 6 - u32::from(y >= 2100) + u32::from(offset) + day) % 7,
     );
     w.put(b", ");
     w.num(day, 1);
@@ -134,6 +137,23 @@ mod tests {
             render(fat(1980, 1, 1, 0, 0, 0), ""),
             "Tue, 1 Jan 1980 00:00:00 -0000"
         );
+        // Every weekday of the packed range against a calendar's, around
+        // the century years.
+        for (y, mo, d, day) in [
+            (1999, 12, 31, "Fri"),
+            (2000, 1, 1, "Sat"),
+            (2099, 12, 31, "Thu"),
+            (2100, 2, 28, "Sun"),
+            (2100, 3, 1, "Mon"),
+            (2107, 12, 31, "Sat"),
+        ] {
+            assert!(
+                render(fat(y, mo, d, 0, 0, 0), "").starts_with(day),
+                "{y}-{mo}-{d}"
+            );
+        }
+        assert!(validate(fat(2096, 2, 29, 0, 0, 0)).is_ok());
+        assert!(validate(fat(2104, 2, 29, 0, 0, 0)).is_ok());
     }
 
     #[test]
