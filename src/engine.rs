@@ -54,15 +54,17 @@ pub enum TlsMode {
     Implicit,
 }
 
-/// What an [`Event`] reports.
+/// What an [`Event`] reports. The values are the C API's
+/// `IP_SMTPC_STAT_*` (checked in `capi::send`), so the driver passes them on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum EventKind {
     /// The dialogue entered a new step.
-    Step,
+    Step = 1,
     /// A recipient was accepted.
-    Accepted,
+    Accepted = 2,
     /// A recipient was rejected.
-    Rejected,
+    Rejected = 3,
     /// A complete reply other than RCPT's and QUIT's, for the report
     /// (`index` 0 for MAIL's, `usize::MAX` for the others); not a
     /// `pfCallback` status.
@@ -79,7 +81,8 @@ pub struct Event<'e> {
     pub step: u8,
     /// The reply code behind the event, 0 for none.
     pub code: u16,
-    /// Address-table index of the recipient, 0 when not about one.
+    /// Address-table index of the recipient; `usize::MAX` for a step
+    /// (`-1` as the C API's `RecipientIndex`).
     pub index: usize,
     /// Text of the reply's last line (no code, no CR LF); empty for none.
     pub text: &'e [u8],
@@ -306,7 +309,7 @@ impl<'b> Engine<'b> {
                     kind: EventKind::Step,
                     step: report,
                     code,
-                    index: 0,
+                    index: usize::MAX,
                     text: b"",
                 });
             }
