@@ -7,8 +7,11 @@
 use crate::error::Error;
 use crate::writer::Writer;
 
-const DAYS: &[u8; 21] = b"SunMonTueWedThuFriSat";
-const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
+const DAYS: [[u8; 3]; 7] = [*b"Sun", *b"Mon", *b"Tue", *b"Wed", *b"Thu", *b"Fri", *b"Sat"];
+const MONTHS: [[u8; 3]; 12] = [
+    *b"Jan", *b"Feb", *b"Mar", *b"Apr", *b"May", *b"Jun", *b"Jul", *b"Aug", *b"Sep", *b"Oct",
+    *b"Nov", *b"Dec",
+];
 /// Sakamoto's month offsets for the weekday.
 const OFFSETS: [u8; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
 
@@ -61,9 +64,10 @@ pub fn validate_timezone(tz: &[u8]) -> Result<(), Error> {
 
 /// Three letters of `names` at `index`.
 #[inline(always)]
-fn name(w: &mut Writer<'_>, names: &[u8], index: u32) {
-    let i = index as usize * 3;
-    w.put(names.get(i..i + 3).unwrap_or_default());
+fn name(w: &mut Writer<'_>, names: &[[u8; 3]], index: u32) {
+    if let Some(name) = names.get(index as usize) {
+        w.put(name);
+    }
 }
 
 /// Writes a validated packed time in RFC 5322 form with `tz` (empty = `-0000`).
@@ -83,13 +87,13 @@ pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) {
     // y/100 - y/400 is 15 (≡ -6 mod 7) before 2100 and 16 from it.
     name(
         w,
-        DAYS,
+        &DAYS,
         (y + y / 4 + 6 - u32::from(y >= 2100) + u32::from(offset) + day) % 7,
     );
     w.put(b", ");
     w.num(day, 1);
     w.byte(b' ');
-    name(w, MONTHS, month.wrapping_sub(1));
+    name(w, &MONTHS, month.wrapping_sub(1));
     w.byte(b' ');
     w.num(year, 4);
     w.byte(b' ');
