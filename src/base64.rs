@@ -19,13 +19,15 @@ fn digit(v: u32) -> u8 {
 pub fn put(w: &mut Writer<'_>, parts: &[&[u8]]) {
     let mut acc = 0u32;
     let mut n = 0u32;
-    for &b in parts.iter().flat_map(|p| p.iter()) {
-        acc = (acc << 8) | u32::from(b);
-        n += 1;
-        if n == 3 {
-            quad(w, acc, 4);
-            acc = 0;
-            n = 0;
+    for part in parts {
+        for &b in *part {
+            acc = (acc << 8) | u32::from(b);
+            n += 1;
+            if n == 3 {
+                quad(w, acc, 4);
+                acc = 0;
+                n = 0;
+            }
         }
     }
     if n > 0 {
