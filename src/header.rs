@@ -152,11 +152,10 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
         w.put(b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
     }
     #[cfg(not(feature = "mime"))]
-    w.put(if c.eight_bit {
-        b"8bit\r\n\r\n"
-    } else {
-        b"7bit\r\n\r\n"
-    });
+    {
+        w.byte(b'7' + u8::from(c.eight_bit));
+        w.put(b"bit\r\n\r\n");
+    }
 }
 
 #[cfg(test)]
