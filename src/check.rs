@@ -244,7 +244,10 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     let mut hash = 0xcbf2_9ce4_8422_2325;
     for i in 0..n {
         let e = m.entry(i);
-        let a = e.addr.ok_or(Error::NullPointer)?;
+        if e.null {
+            return Err(Error::NullPointer);
+        }
+        let a = e.addr;
         address(a, &mut hash, i == 0)?;
         // `To: "name" <addr>,` must fit a 998-octet line, escapes included.
         text(

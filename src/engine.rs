@@ -485,7 +485,7 @@ impl<'b> Engine<'b> {
             Arg::Pass => crate::base64::put(w, &[m.password()]),
             Arg::Sender | Arg::Rcpt => {
                 let i = if row.arg == Arg::Sender { 0 } else { self.rcpt };
-                w.put(m.entry(i).addr.unwrap_or_default());
+                w.put(m.entry(i).addr);
                 w.byte(b'>');
                 #[cfg(feature = "size")]
                 if row.arg == Arg::Sender && self.caps & CAP_SIZE != 0 && !streams(m) {

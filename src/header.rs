@@ -61,7 +61,7 @@ fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
         if e.kind == kind {
             w.put(if first { field } else { b",\r\n " });
             first = false;
-            mailbox(w, e.name, e.addr.unwrap_or_default());
+            mailbox(w, e.name, e.addr);
         }
     }
     if !first {
@@ -104,9 +104,9 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
         w.put(b"\r\n");
     }
     let from = m.entry(0);
-    if let Some(addr) = from.addr.filter(|a| !a.is_empty()) {
+    if !from.addr.is_empty() {
         w.put(b"From: ");
-        mailbox(w, from.name, addr);
+        mailbox(w, from.name, from.addr);
         w.put(b"\r\n");
     }
     #[cfg(feature = "headers")]
