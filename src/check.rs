@@ -279,9 +279,11 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     crate::date::validate_timezone(m.timezone())?;
     if let Some(t) = time {
         crate::date::validate(t)?;
-        scan(&t.to_le_bytes(), &mut hash);
     }
-    scan(&salt.to_le_bytes(), &mut hash);
+    // The time (0 without a clock) and the salt, in one field (a 32-bit
+    // salt in the upper half; a 64-bit one's upper half mixed in too).
+    let stamp = u64::from(time.unwrap_or(0)) ^ (salt as u64).rotate_left(32);
+    scan(&stamp.to_le_bytes(), &mut hash);
     #[cfg(feature = "headers")]
     headers(m, &mut hash)?;
     #[cfg(feature = "mime")]
