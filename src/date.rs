@@ -53,14 +53,22 @@ pub fn validate(packed: u32) -> Result<(), Error> {
 /// Checks a time zone: `+HHMM` or `-HHMM`, hours ≤ 23 (RFC 5322 allows
 /// more; no zone uses it), minutes ≤ 59.
 pub fn validate_timezone(tz: &[u8]) -> Result<(), Error> {
-    match tz {
-        [] => Ok(()),
-        [b'+' | b'-', h1 @ b'0'..=b'2', h2 @ b'0'..=b'9', b'0'..=b'5', b'0'..=b'9']
-            if (*h1, *h2) < (b'2', b'4') =>
-        {
-            Ok(())
+    let digit = |b: u8| b.wrapping_sub(b'0');
+    let ok = match *tz {
+        [] => true,
+        [sign, h1, h2, m1, m2] => {
+            (sign == b'+' || sign == b'-')
+                && digit(h2) < 10
+                && digit(m2) < 10
+                && digit(m1) < 6
+                && u32::from(digit(h1)) * 10 + u32::from(digit(h2)) < 24
         }
-        _ => Err(Error::InvalidTimezone),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidTimezone)
     }
 }
 
@@ -184,10 +192,27 @@ mod tests {
 
     #[test]
     fn timezones() {
-        for ok in ["", "+0100", "-0000", "+2359", "-1230"] {
+        for ok in ["", "+0100", "-0000", "+2359", "-1230", "+1959", "-0959"] {
             assert_eq!(validate_timezone(ok.as_bytes()), Ok(()), "{ok}");
         }
-        for bad in ["0100", "+01", "+2400", "+0160", "+01000", " +0100", "UTC"] {
+        for bad in [
+            "0100",
+            "+01",
+            "+2400",
+            "+0160",
+            "+01000",
+            " +0100",
+            "UTC",
+            "+A000",
+            "+/900",
+            "+0:00",
+            "+00:0",
+            "+000/",
+            "+3000",
+            "*0100",
+            "+0960",
+            "+0\u{0}00",
+        ] {
             assert_eq!(
                 validate_timezone(bad.as_bytes()),
                 Err(Error::InvalidTimezone),
