@@ -391,6 +391,7 @@ impl<'b> Engine<'b> {
     }
 
     /// `n` bytes of the last [`Action::Send`] went out.
+    #[inline(never)]
     pub fn sent(&mut self, n: usize) {
         self.tx_pos = self.tx_len.min(self.tx_pos + n);
     }
@@ -475,6 +476,7 @@ impl<'b> Engine<'b> {
     }
 
     /// Renders the current step's command.
+    #[inline(always)]
     fn command<M: Mail>(&self, m: &M, w: &mut Writer<'_>) {
         let row = Row::of(self.step);
         w.put(row.text());

@@ -22,6 +22,7 @@ impl<'b> Writer<'b> {
     }
 
     /// Appends one byte (or counts it off the skip, or notes overflow).
+    #[inline(never)]
     pub fn byte(&mut self, b: u8) {
         if self.skip > 0 {
             self.skip -= 1;
