@@ -127,15 +127,17 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
         w.put(b"\r\n");
     }
     w.put(b"Message-ID: <");
-    for half in [(c.hash >> 32) as u32, c.hash as u32] {
-        for i in (0..8).rev() {
-            let nibble = ((half >> (i * 4)) & 15) as u8;
-            w.byte(if nibble < 10 {
-                b'0' + nibble
-            } else {
-                b'a' + nibble - 10
-            });
-        }
+    // 16 hex digits, the highest first (rotated into the low bits: no
+    // 64-bit shift by a variable amount, which is a libgcc call).
+    let mut h = c.hash;
+    for _ in 0..16 {
+        h = h.rotate_left(4);
+        let nibble = h as u8 & 15;
+        w.byte(if nibble < 10 {
+            b'0' + nibble
+        } else {
+            b'a' + nibble - 10
+        });
     }
     w.byte(b'@');
     w.put(own_domain(m));
