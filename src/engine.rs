@@ -572,23 +572,20 @@ impl<'b> Engine<'b> {
     /// One complete reply to the current step; the recipient event it makes.
     #[inline(always)]
     fn on_reply<M: Mail>(&mut self, m: &M, code: u16) -> Option<(EventKind, usize)> {
-        let row = Row::of(self.step);
-        if code == 421 && self.step != QUIT {
-            // RFC 5321 §3.8: the server is closing; send nothing more.
-            self.decide(self.closing_error());
-            self.close();
-            return None;
-        }
         let step = self.step;
+        let row = Row::of(step);
         let ok = row.accepts(code);
-        if step == QUIT {
-            // A success not confirmed by 221 is not a success.
-            #[cfg(not(feature = "ex"))]
-            if !ok && matches!(self.outcome, Some(Ok(()))) {
-                self.outcome = Some(Err(Error::OutcomeUnknown));
-            }
-            #[cfg(feature = "ex")]
-            if !ok {
+        if step == QUIT || code == 421 {
+            if step != QUIT {
+                // RFC 5321 §3.8: the server is closing; send nothing more.
+                self.decide(self.closing_error());
+            } else if !ok {
+                // A success not confirmed by 221 is not a success.
+                #[cfg(not(feature = "ex"))]
+                if matches!(self.outcome, Some(Ok(()))) {
+                    self.outcome = Some(Err(Error::OutcomeUnknown));
+                }
+                #[cfg(feature = "ex")]
                 self.doubt();
             }
             self.close();
