@@ -145,6 +145,7 @@ pub struct Engine<'b> {
     body: Body,
     rcpt: usize,
     accepted: u16,
+    #[cfg(feature = "ex")]
     rejected: u16,
     /// Code of the reply being read (0 before its first line), and its lines.
     code: u16,
@@ -218,6 +219,7 @@ impl<'b> Engine<'b> {
             body: Body::default(),
             rcpt: 0,
             accepted: 0,
+            #[cfg(feature = "ex")]
             rejected: 0,
             code: 0,
             lines: 0,
@@ -605,7 +607,10 @@ impl<'b> Engine<'b> {
             if ok {
                 self.accepted += 1;
             } else {
-                self.rejected += 1;
+                #[cfg(feature = "ex")]
+                {
+                    self.rejected += 1;
+                }
             }
             next = if self.rcpt + 1 < m.count() {
                 self.rcpt += 1;
@@ -639,7 +644,13 @@ impl<'b> Engine<'b> {
             self.rcpt = 1;
         } else if step == DOT {
             // The 2xx to the final dot: the only success.
-            self.outcome = Some(if self.rejected > 0 {
+            // Every recipient has been answered: some were refused when
+            // fewer than all were accepted (the seed set counts no refusals).
+            #[cfg(feature = "ex")]
+            let partial = self.rejected > 0;
+            #[cfg(not(feature = "ex"))]
+            let partial = usize::from(self.accepted) + 1 < m.count();
+            self.outcome = Some(if partial {
                 #[cfg(feature = "ex")]
                 {
                     self.failed = Row::of(RCPT).report;
