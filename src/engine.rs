@@ -144,7 +144,7 @@ pub struct Engine<'b> {
     header_done: u32,
     body: Body,
     rcpt: usize,
-    accepted: u16,
+    accepted: usize,
     #[cfg(feature = "ex")]
     rejected: u16,
     /// Code of the reply being read (0 before its first line), and its lines.
@@ -649,7 +649,7 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "ex")]
             let partial = self.rejected > 0;
             #[cfg(not(feature = "ex"))]
-            let partial = usize::from(self.accepted) + 1 < m.count();
+            let partial = self.accepted + 1 < m.count();
             self.outcome = Some(if partial {
                 #[cfg(feature = "ex")]
                 {
@@ -737,7 +737,7 @@ impl<'b> Engine<'b> {
         (
             step,
             self.kept,
-            self.accepted,
+            self.accepted as u16,
             self.rejected,
             self.secure_data,
         )
