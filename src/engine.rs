@@ -148,7 +148,7 @@ pub struct Engine<'b> {
     #[cfg(feature = "ex")]
     rejected: u16,
     /// Code of the reply being read (0 before its first line), and its lines.
-    code: u16,
+    code: u32,
     lines: u8,
     caps: u8,
     #[cfg(feature = "tls")]
@@ -516,11 +516,11 @@ impl<'b> Engine<'b> {
         start: usize,
         end: usize,
     ) -> Option<(EventKind, usize)> {
-        if self.code != 0 && code != self.code {
+        if self.code != 0 && u32::from(code) != self.code {
             self.abort(Error::ReplySyntax);
             return None;
         }
-        self.code = code;
+        self.code = u32::from(code);
         self.lines += 1;
         #[cfg(feature = "ex")]
         if self.lines == 1 {
