@@ -26,18 +26,18 @@ use crate::writer::Writer;
 pub const MAX_LINES: u8 = 100;
 
 /// The server offers AUTH PLAIN.
-const CAP_PLAIN: u8 = 1;
+const CAP_PLAIN: u32 = 1;
 /// The server offers AUTH LOGIN.
-const CAP_LOGIN: u8 = 2;
+const CAP_LOGIN: u32 = 2;
 /// The server offers 8BITMIME.
-const CAP_8BIT: u8 = 4;
+const CAP_8BIT: u32 = 4;
 /// The line's keyword is AUTH.
-const CAP_AUTH: u8 = 8;
+const CAP_AUTH: u32 = 8;
 /// The server offers STARTTLS.
-const CAP_STARTTLS: u8 = 16;
+const CAP_STARTTLS: u32 = 16;
 /// The server offers SIZE.
 #[cfg(feature = "size")]
-const CAP_SIZE: u8 = 32;
+const CAP_SIZE: u32 = 32;
 
 /// How the engine uses TLS (`tls` feature).
 #[cfg(feature = "tls")]
@@ -150,7 +150,7 @@ pub struct Engine<'b> {
     /// Code of the reply being read (0 before its first line), and its lines.
     code: u32,
     lines: u8,
-    caps: u8,
+    caps: u32,
     #[cfg(feature = "tls")]
     tls: TlsMode,
     #[cfg(feature = "tls")]
@@ -236,7 +236,7 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "deadline")]
             since: 0,
             #[cfg(feature = "ex")]
-            mechs: CAP_PLAIN | CAP_LOGIN,
+            mechs: (CAP_PLAIN | CAP_LOGIN) as u8,
             #[cfg(feature = "ex")]
             insecure_auth: true,
             #[cfg(feature = "ex")]
@@ -720,7 +720,7 @@ impl<'b> Engine<'b> {
     /// go over a connection without TLS.
     #[cfg(feature = "ex")]
     pub fn set_auth(&mut self, mechanisms: u8, insecure: bool) {
-        self.mechs = mechanisms & (CAP_PLAIN | CAP_LOGIN);
+        self.mechs = mechanisms & (CAP_PLAIN | CAP_LOGIN) as u8;
         self.insecure_auth = insecure;
     }
 
@@ -807,7 +807,7 @@ impl<'b> Engine<'b> {
     #[inline(always)]
     fn auth_or_mail<M: Mail>(&mut self, m: &M) -> u8 {
         #[cfg(feature = "ex")]
-        let offered = self.caps & self.mechs;
+        let offered = self.caps & u32::from(self.mechs);
         #[cfg(not(feature = "ex"))]
         let offered = self.caps;
         let next = if m.user().is_empty() {
@@ -1208,11 +1208,11 @@ fn size_keyword(text: &[u8]) -> Option<u32> {
 /// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
 /// among its parameters, or `8BITMIME` (RFC 5321 §4.1.1.1, keywords and
 /// parameters case-insensitive).
-fn capabilities(text: &[u8]) -> u8 {
+fn capabilities(text: &[u8]) -> u32 {
     // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
     let (mut caps, mut allowed) = (0, CAP_AUTH | CAP_8BIT | CAP_STARTTLS);
     // The words still matching the current one, and its length so far.
-    const ALL: u8 = (1 << WORD_COUNT) - 1;
+    const ALL: u32 = (1 << WORD_COUNT) - 1;
     let (mut alive, mut at) = (ALL, 0);
     for i in 0..=text.len() {
         // 0 ends a word (a space or the end); a NUL byte matches nothing.
