@@ -138,7 +138,7 @@ pub struct Engine<'b> {
     checked: &'b Checked,
     step: u8,
     phase: Phase,
-    reported: u8,
+    reported: u32,
     /// Bytes of the current unit (command, header block) already rendered.
     unit_sent: usize,
     header_done: u32,
@@ -298,7 +298,7 @@ impl<'b> Engine<'b> {
     #[inline(always)]
     pub fn next<M: Mail>(&mut self, m: &M) -> Action<'_> {
         loop {
-            let report = Row::of(self.step).report;
+            let report = u32::from(Row::of(self.step).report);
             if report != self.reported {
                 self.reported = report;
                 // With the report (`ex`): the code of the reply behind the
@@ -309,7 +309,7 @@ impl<'b> Engine<'b> {
                 let code = 0;
                 return Action::Event(Event {
                     kind: EventKind::Step,
-                    step: report,
+                    step: report as u8,
                     code,
                     index: usize::MAX,
                     text: b"",
