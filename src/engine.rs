@@ -136,7 +136,7 @@ pub struct Engine<'b> {
     rx_len: usize,
     rx_pos: usize,
     checked: &'b Checked,
-    step: u8,
+    step: Step,
     phase: Phase,
     reported: u32,
     /// Bytes of the current unit (command, header block) already rendered.
@@ -594,7 +594,7 @@ impl<'b> Engine<'b> {
             return None;
         }
         let mut event = None;
-        let mut next = if ok { row.next } else { QUIT };
+        let mut next = if ok { Step::from(row.next) } else { QUIT };
         if step == RCPT {
             event = Some((
                 if ok {
@@ -790,7 +790,7 @@ impl<'b> Engine<'b> {
 
     /// After EHLO or HELO: STARTTLS, AUTH or MAIL.
     #[inline(always)]
-    fn after_hello<M: Mail>(&mut self, m: &M) -> u8 {
+    fn after_hello<M: Mail>(&mut self, m: &M) -> Step {
         #[cfg(feature = "tls")]
         if self.tls != TlsMode::Off && !self.secure {
             if self.caps & CAP_STARTTLS != 0 {
@@ -805,7 +805,7 @@ impl<'b> Engine<'b> {
 
     /// TLS settled: AUTH or MAIL.
     #[inline(always)]
-    fn auth_or_mail<M: Mail>(&mut self, m: &M) -> u8 {
+    fn auth_or_mail<M: Mail>(&mut self, m: &M) -> Step {
         #[cfg(feature = "ex")]
         let offered = self.caps & u32::from(self.mechs);
         #[cfg(not(feature = "ex"))]
@@ -832,7 +832,7 @@ impl<'b> Engine<'b> {
     /// With `mime`, the text's transfer encoding is chosen here (the
     /// capabilities are known).
     #[cfg(any(feature = "size", feature = "mime"))]
-    fn before_mail<M: Mail>(&mut self, m: &M) -> u8 {
+    fn before_mail<M: Mail>(&mut self, m: &M) -> Step {
         #[cfg(feature = "mime")]
         {
             self.tenc = self.text_encoding(m);
@@ -1072,7 +1072,7 @@ impl<'b> Engine<'b> {
 
     /// Records `e`, decided by the engine alone (no reply decided it) at
     /// the `IP_SMTPC_STEP_*` `report`, and moves to QUIT.
-    fn local(&mut self, e: Error, report: u8) -> u8 {
+    fn local(&mut self, e: Error, report: u8) -> Step {
         #[cfg(feature = "ex")]
         if self.outcome.is_none() {
             self.kept = 0;
@@ -1086,7 +1086,7 @@ impl<'b> Engine<'b> {
     }
 
     /// Records `e` and moves to QUIT.
-    fn quit(&mut self, e: Error) -> u8 {
+    fn quit(&mut self, e: Error) -> Step {
         self.decide(e);
         QUIT
     }

@@ -8,42 +8,46 @@
 
 use crate::error::Error;
 
+/// A step of the dialogue: an index into [`ROWS`] (a word: Thumb-2 loads
+/// a word from the stack in 16 bits, a byte in 32).
+pub type Step = u32;
+
 /// Waiting for the greeting.
-pub const GREETING: u8 = 0;
+pub const GREETING: Step = 0;
 /// EHLO.
-pub const EHLO: u8 = 1;
+pub const EHLO: Step = 1;
 /// HELO, after EHLO got 5xx.
-pub const HELO: u8 = 2;
+pub const HELO: Step = 2;
 /// AUTH PLAIN with the initial response.
-pub const PLAIN: u8 = 3;
+pub const PLAIN: Step = 3;
 /// AUTH LOGIN.
-pub const LOGIN: u8 = 4;
+pub const LOGIN: Step = 4;
 /// AUTH LOGIN: the user name.
-pub const LOGIN_USER: u8 = 5;
+pub const LOGIN_USER: Step = 5;
 /// AUTH LOGIN: the password.
-pub const LOGIN_PASS: u8 = 6;
+pub const LOGIN_PASS: Step = 6;
 /// `*`: cancels an AUTH exchange that asked for more (RFC 4954 §4).
-pub const CANCEL: u8 = 7;
+pub const CANCEL: Step = 7;
 /// MAIL FROM.
-pub const MAIL: u8 = 8;
+pub const MAIL: Step = 8;
 /// RCPT TO, once per recipient.
-pub const RCPT: u8 = 9;
+pub const RCPT: Step = 9;
 /// DATA.
-pub const DATA: u8 = 10;
+pub const DATA: Step = 10;
 /// The message and the final dot.
-pub const DOT: u8 = 11;
+pub const DOT: Step = 11;
 /// QUIT.
-pub const QUIT: u8 = 12;
+pub const QUIT: Step = 12;
 /// Finished.
-pub const DONE: u8 = 13;
+pub const DONE: Step = 13;
 /// Not a row: "after EHLO or HELO", where the engine chooses STARTTLS, AUTH or MAIL.
-pub const HELLO_DONE: u8 = 0xfe;
+pub const HELLO_DONE: Step = 0xfe;
 /// STARTTLS (RFC 3207), after the seed rows so their numbers do not move.
 #[cfg(feature = "tls")]
-pub const STARTTLS: u8 = 14;
+pub const STARTTLS: Step = 14;
 /// Not a row: the TLS handshake (the driver's `pfUpgrade`) after "220 ready".
 #[cfg(feature = "tls")]
-pub const UPGRADE: u8 = 0xfd;
+pub const UPGRADE: Step = 0xfd;
 
 /// The argument a command carries after its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,13 +97,13 @@ pub struct Row {
     pub report: u8,
 }
 
-const fn row(at: u8, len: u8, arg: Arg, expect: u16, next: u8, error: Error, report: u8) -> Row {
+const fn row(at: u8, len: u8, arg: Arg, expect: u16, next: Step, error: Error, report: u8) -> Row {
     Row {
         at,
         len,
         arg,
         expect,
-        next,
+        next: next as u8,
         error,
         report,
     }
@@ -137,12 +141,12 @@ impl Row {
     // full +52 B inlined).
     #[cfg_attr(not(feature = "ex"), inline(always))]
     #[cfg_attr(feature = "ex", inline(never))]
-    pub fn of(step: u8) -> &'static Row {
+    pub fn of(step: Step) -> &'static Row {
         #[cfg(feature = "tls")]
         if step == STARTTLS {
             return &STARTTLS_ROW;
         }
-        ROWS.get(usize::from(step)).unwrap_or(&FINISHED)
+        ROWS.get(step as usize).unwrap_or(&FINISHED)
     }
 
     /// The command text.
