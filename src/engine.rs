@@ -393,7 +393,7 @@ impl<'b> Engine<'b> {
     }
 
     /// `n` bytes of the last [`Action::Send`] went out.
-    #[inline(never)]
+    #[inline(always)]
     pub fn sent(&mut self, n: usize) {
         self.tx_pos = self.tx_len.min(self.tx_pos + n);
     }
