@@ -53,7 +53,8 @@ fn quoted(w: &mut Writer<'_>, name: &[u8]) {
     w.put(b"\" ");
 }
 
-/// Writes the `To:` or `Cc:` field (nothing when no recipient has `kind`).
+/// Writes the `To:` or `Cc:` field, CR LF first (nothing when no
+/// recipient has `kind`).
 #[inline(always)]
 fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
     let mut first = true;
@@ -64,9 +65,6 @@ fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
             first = false;
             mailbox(w, e.name, e.addr);
         }
-    }
-    if !first {
-        w.put(b"\r\n");
     }
 }
 
@@ -99,34 +97,35 @@ fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
 
 /// Writes the header block and the empty line after it.
 pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
+    // Each optional field starts with the CR LF that ends the line before
+    // it (one literal instead of two calls); the block's first CR LF is
+    // dropped.
+    w.drop_next(2);
     if c.time != 0 {
-        w.put(b"Date: ");
+        w.put(b"\r\nDate: ");
         crate::date::put(w, c.time, m.timezone());
-        w.put(b"\r\n");
     }
     let from = m.entry(0);
     if !from.addr.is_empty() {
-        w.put(b"From: ");
+        w.put(b"\r\nFrom: ");
         mailbox(w, from.name, from.addr);
-        w.put(b"\r\n");
     }
     #[cfg(feature = "headers")]
     if !m.reply_to().is_empty() {
-        w.put(b"Reply-To: <");
+        w.put(b"\r\nReply-To: <");
         w.put(m.reply_to());
-        w.put(b">\r\n");
+        w.byte(b'>');
     }
-    list(w, m, TO, b"To: ");
-    list(w, m, CC, b"Cc: ");
+    list(w, m, TO, b"\r\nTo: ");
+    list(w, m, CC, b"\r\nCc: ");
     if !m.subject().is_empty() {
-        w.put(b"Subject: ");
+        w.put(b"\r\nSubject: ");
         #[cfg(feature = "words")]
         crate::words::text(w, m.subject());
         #[cfg(not(feature = "words"))]
         w.put(m.subject());
-        w.put(b"\r\n");
     }
-    w.put(b"Message-ID: <");
+    w.put(b"\r\nMessage-ID: <");
     // 16 hex digits, the highest first (rotated into the low bits: no
     // 64-bit shift by a variable amount, which is a libgcc call).
     let mut h = c.hash;
