@@ -143,6 +143,8 @@ pub struct Engine<'b> {
     unit_sent: usize,
     header_done: u32,
     body: Body,
+    /// Address-table index of the current MAIL or RCPT entry: 0, the
+    /// sender, until MAIL is accepted.
     rcpt: usize,
     accepted: usize,
     #[cfg(feature = "ex")]
@@ -488,8 +490,8 @@ impl<'b> Engine<'b> {
             Arg::User => crate::base64::put(w, &[m.user()]),
             Arg::Pass => crate::base64::put(w, &[m.password()]),
             Arg::Sender | Arg::Rcpt => {
-                let i = if row.arg == Arg::Sender { 0 } else { self.rcpt };
-                w.put(m.entry(i).addr);
+                // `rcpt` is 0 (the sender) until MAIL is accepted.
+                w.put(m.entry(self.rcpt).addr);
                 w.byte(b'>');
                 #[cfg(feature = "size")]
                 if row.arg == Arg::Sender && self.caps & CAP_SIZE != 0 && !streams(m) {
