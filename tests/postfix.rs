@@ -35,6 +35,7 @@ const ALICE: &[u8] = b"alice@ip-smtpc.test";
 const BOB: &[u8] = b"bob@ip-smtpc.test";
 const CAROL: &[u8] = b"carol@ip-smtpc.test";
 const DAVE: &[u8] = b"dave@ip-smtpc.test";
+#[cfg_attr(not(feature = "ex"), allow(dead_code))]
 const ERIN: &[u8] = b"erin@ip-smtpc.test";
 const FRANK: &[u8] = b"frank@ip-smtpc.test";
 const REJECT550: &[u8] = b"reject550@ip-smtpc.test";
@@ -186,6 +187,7 @@ fn expect_delivered(mailbox: &Mailbox, token: &str, outcome: &Outcome) -> Vec<u8
     stripped
 }
 
+#[cfg_attr(not(feature = "ex"), allow(dead_code))]
 fn expect_not_delivered(mailbox: &Mailbox, token: &str) {
     let found = mailbox.find(token);
     assert!(
@@ -309,7 +311,7 @@ fn auth_in_clear_by_policy_delivers() {
 #[cfg(feature = "ex")]
 fn auth_options(mechanism: u32, allow: bool) -> IP_SMTPC_OPTIONS {
     let mut options = default_options();
-    options.AuthMechanisms = mechanism as _;
+    options.AuthMechanisms = mechanism;
     options.AllowInsecureAuth = u8::from(allow);
     options
 }
@@ -347,14 +349,14 @@ fn auth_delivers(mechanism: u32, command: &str, mailbox: &str, address: &[u8]) {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it)"]
 fn auth_plain_in_clear_with_opt_in_delivers() {
-    auth_delivers(IP_SMTPC_AUTH_PLAIN as u32, "AUTH PLAIN ", "dave", DAVE);
+    auth_delivers(IP_SMTPC_AUTH_PLAIN, "AUTH PLAIN ", "dave", DAVE);
 }
 
 #[cfg(feature = "ex")]
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it)"]
 fn auth_login_in_clear_with_opt_in_delivers() {
-    auth_delivers(IP_SMTPC_AUTH_LOGIN as u32, "AUTH LOGIN", "erin", ERIN);
+    auth_delivers(IP_SMTPC_AUTH_LOGIN, "AUTH LOGIN", "erin", ERIN);
 }
 
 #[cfg(feature = "ex")]
@@ -364,8 +366,8 @@ fn auth_wrong_password_fails_and_delivers_nothing() {
     let tb = bed();
     let frank = tb.mailbox("frank");
     for (mechanism, command) in [
-        (IP_SMTPC_AUTH_PLAIN as u32, "AUTH PLAIN "),
-        (IP_SMTPC_AUTH_LOGIN as u32, "AUTH LOGIN"),
+        (IP_SMTPC_AUTH_PLAIN, "AUTH PLAIN "),
+        (IP_SMTPC_AUTH_LOGIN, "AUTH LOGIN"),
     ] {
         let subject = token("auth-wrong-password");
         let m = mail(vec![to(FRANK)], &subject, b"must not arrive\r\n");
@@ -408,7 +410,7 @@ fn auth_in_clear_without_opt_in_is_refused() {
         Link::to(tb.port_clearauth),
         &m,
         &credentials(&tb, &tb.pass),
-        auth_options(IP_SMTPC_AUTH_PLAIN as u32, false),
+        auth_options(IP_SMTPC_AUTH_PLAIN, false),
     );
     assert_code(&out, IP_SMTPC_ERR_AUTH_INSECURE, "IP_SMTPC_SendEx");
     assert!(
