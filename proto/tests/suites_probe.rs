@@ -4,7 +4,8 @@
 //! as they are against the prototype: one set of files, two engines. The
 //! suites gate their cases on this crate's features (`ex`, `size`, `mime`,
 //! ...); `raw` is the product's only (RawMessage is not built here).
-#![allow(unexpected_cfgs)]
+// Each suite loads the support files itself, as its own test binary does.
+#![allow(unexpected_cfgs, clippy::duplicate_mod)]
 
 #[path = "../../tests/faults.rs"]
 mod faults;
