@@ -11,9 +11,10 @@
 //! delivered to the Maildir must equal it byte for byte once Postfix's
 //! trace fields are removed and LF is turned back into CR LF.
 //!
-//! STARTTLS is not driven from here: the crate has no TLS library for the
-//! hooks' `pfUpgrade`; the C harness that ctest runs (tests/c, mbedTLS
-//! port) covers it against the bed.
+//! TLS is not driven from here (the hooks have no `pfUpgrade`: the crate
+//! has no TLS library among its dev-dependencies); STARTTLS and implicit
+//! TLS against the bed are ctest's `postfix.smtpc.tls_*` cases
+//! (tests/tls/postfix_tls.py: smtpc with the mbedTLS port).
 
 #[path = "support/suites_capi.rs"]
 mod capi;
