@@ -101,7 +101,7 @@ expect-exact "EHLO dev.example.test"
 send "250-mx.example.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n"
 {ENVELOPE}
 expect-data
-data-contains "To: Alice <alice@example.test>\r\n"
+data-contains "To: \"Alice\" <alice@example.test>\r\n"
 data-contains "Cc: \"Bob B.\" <bob@example.test>\r\n"
 data-not-contains "hidden@"
 data-contains "Date: Sat, 28 Nov 2026 09:30:00 +0100\r\n"
