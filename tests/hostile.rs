@@ -1283,7 +1283,7 @@ impl Default for Fields {
 
 /// Reply-To and extra header lines are built (`IP_SMTPC_SendEx`'s
 /// `sReplyTo` / `pasHeader`): the input cases give them too.
-const HEADERS: bool = cfg!(feature = "headers");
+const HEADERS: bool = cfg!(all(feature = "headers", feature = "ex"));
 
 impl Fields {
     /// The call: `IP_SMTPC_Send`, or with `headers` `IP_SMTPC_SendEx` with
@@ -1380,9 +1380,9 @@ control_cases! {
     domain: domain, b"dev.example.test", IP_SMTPC_ERR_INVALID_DOMAIN;
     user: user, b"user@example.test", IP_SMTPC_ERR_INVALID_CREDENTIALS;
     password: password, b"pw-S3cret!", IP_SMTPC_ERR_INVALID_CREDENTIALS;
-    #[cfg(feature = "headers")]
+    #[cfg(all(feature = "headers", feature = "ex"))]
     reply_to: reply_to, b"desk@example.test", IP_SMTPC_ERR_INVALID_HEADER;
-    #[cfg(feature = "headers")]
+    #[cfg(all(feature = "headers", feature = "ex"))]
     extra_header: header, b"X-Device: sensor-7", IP_SMTPC_ERR_INVALID_HEADER;
     timezone: timezone, b"+0100", IP_SMTPC_ERR_INVALID_TIMEZONE;
 }
