@@ -577,11 +577,6 @@ impl<'b> Engine<'b> {
         let ok = row.accepts(code);
         if step == QUIT {
             // A success not confirmed by 221 is not a success.
-            #[cfg(not(feature = "ex"))]
-            if !ok && matches!(self.outcome, Some(Ok(()))) {
-                self.outcome = Some(Err(Error::OutcomeUnknown));
-            }
-            #[cfg(feature = "ex")]
             if !ok {
                 self.doubt();
             }
@@ -1082,13 +1077,12 @@ impl<'b> Engine<'b> {
         // After the dot's 2xx, replies out of step with the commands make
         // that 2xx doubtful; the connection ending or falling silent does not
         // (`src/session.rs`).
-        #[cfg(feature = "ex")]
         if self.step == QUIT && !matches!(e, Error::Receive | Error::Send | Error::Timeout) {
             self.doubt();
         }
-        // The final dot may have gone out (or the server answered early).
-        let unknown =
-            self.step == DOT && (self.phase == Phase::Wait || e == Error::UnexpectedReply);
+        // The final dot may have gone out. Before that (e.g. bytes after the
+        // 354) the server cannot have taken the message.
+        let unknown = self.step == DOT && self.phase == Phase::Wait;
         self.local(
             if unknown { Error::OutcomeUnknown } else { e },
             Row::of(self.step).report,
@@ -1097,12 +1091,15 @@ impl<'b> Engine<'b> {
     }
 
     /// An accepted message (also partly) whose reply turned out to be out of
-    /// step: OUTCOME_UNKNOWN at END_OF_DATA, the reply's code kept (`ex`).
-    #[cfg(feature = "ex")]
+    /// step: OUTCOME_UNKNOWN at END_OF_DATA (with `ex`, the reply's code
+    /// kept in the report).
     fn doubt(&mut self) {
         if matches!(self.outcome, Some(Ok(()) | Err(Error::PartialDelivery))) {
             self.outcome = Some(Err(Error::OutcomeUnknown));
-            self.failed = Row::of(DOT).report;
+            #[cfg(feature = "ex")]
+            {
+                self.failed = Row::of(DOT).report;
+            }
         }
     }
 
@@ -1209,7 +1206,8 @@ fn size_keyword(text: &[u8]) -> Option<u32> {
 fn capabilities(text: &[u8]) -> u8 {
     let (mut caps, mut start) = (0, 0);
     for end in 0..=text.len() {
-        if text.get(end).is_some_and(|&b| b != b' ') {
+        // '=' separates too: old servers announce `AUTH=LOGIN PLAIN`.
+        if text.get(end).is_some_and(|&b| b != b' ' && b != b'=') {
             continue;
         }
         let w = text.get(start..end).unwrap_or_default();
@@ -1648,8 +1646,11 @@ mod tests {
         assert_eq!(exchange_all_sizes(&m, &replies).result, Ok(()));
     }
 
+    /// Bytes that arrive before the final dot went out end the mail with
+    /// their own error: the server cannot have taken a message it never saw
+    /// end (OUTCOME_UNKNOWN is only for replies after the dot).
     #[test]
-    fn bytes_while_the_message_is_sent_make_the_outcome_unknown() {
+    fn bytes_before_the_final_dot_fail_the_mail_without_doubt() {
         let m = TestMail::sample();
         let checked = check(&m, None, 0).unwrap();
         let (mut out, mut input) = (vec![0; 16], vec![0; 64]);
@@ -1692,7 +1693,7 @@ mod tests {
         room[..6].copy_from_slice(b"554 x\n");
         e.received(6);
         assert!(matches!(e.next(&m), Action::Event(_)));
-        assert_eq!(e.next(&m), Action::Done(Err(Error::OutcomeUnknown)));
+        assert_eq!(e.next(&m), Action::Done(Err(Error::UnexpectedReply)));
     }
 
     #[test]
@@ -2163,7 +2164,9 @@ mod tests {
         assert_eq!(capabilities(b"8bitmime"), CAP_8BIT);
         assert_eq!(capabilities(b"X-8BITMIME"), 0);
         assert_eq!(capabilities(b"SIZE PLAIN"), 0);
-        assert_eq!(capabilities(b"AUTH=PLAIN"), 0);
+        assert_eq!(capabilities(b"AUTH=PLAIN"), CAP_PLAIN);
+        assert_eq!(capabilities(b"auth=login plain"), CAP_LOGIN | CAP_PLAIN);
+        assert_eq!(capabilities(b"X-AUTH=PLAIN"), 0);
         assert_eq!(capabilities(b"AUTH XXXXXXXXPLAIN"), 0);
         assert_eq!(capabilities(b"8BITMIME8BITMIME"), 0);
         assert_eq!(capabilities(b""), 0);
