@@ -99,10 +99,11 @@ pub enum Action<'e> {
     /// Start TLS on the connection (the handshake), then call [`Engine::upgraded`].
     #[cfg(feature = "tls")]
     Upgrade,
-    /// Stream multipart item `n` (`usize::MAX`: the streamed text body)
-    /// through [`Engine::push`], sending [`Engine::pending`] whenever it
-    /// takes no more; then call [`Engine::streamed`] (`mime`).
-    #[cfg(feature = "mime")]
+    /// Stream multipart item `n` (`usize::MAX`: the streamed text body, or
+    /// with `raw` the streamed complete message) through [`Engine::push`],
+    /// sending [`Engine::pending`] whenever it takes no more; then call
+    /// [`Engine::streamed`] (`mime`, `raw`).
+    #[cfg(any(feature = "mime", feature = "raw"))]
     Item(usize),
 }
 
@@ -117,7 +118,7 @@ enum Phase {
     #[cfg(feature = "tls")]
     Upgrade,
     /// The driver streams an item's content through `push`.
-    #[cfg(feature = "mime")]
+    #[cfg(any(feature = "mime", feature = "raw"))]
     Stream,
     /// Finished.
     Closed,
@@ -185,12 +186,15 @@ pub struct Engine<'b> {
     /// text's transfer encoding.
     #[cfg(feature = "mime")]
     section: u8,
-    #[cfg(feature = "mime")]
+    #[cfg(any(feature = "mime", feature = "raw"))]
     item: usize,
     #[cfg(feature = "mime")]
     enc: crate::mime::Enc,
     #[cfg(feature = "mime")]
     tenc: u8,
+    /// A streamed complete message between pushes (`raw`).
+    #[cfg(feature = "raw")]
+    stream: crate::raw::Stream,
 }
 
 impl<'b> Engine<'b> {
@@ -247,12 +251,14 @@ impl<'b> Engine<'b> {
             size: 0,
             #[cfg(feature = "mime")]
             section: 0,
-            #[cfg(feature = "mime")]
+            #[cfg(any(feature = "mime", feature = "raw"))]
             item: 0,
             #[cfg(feature = "mime")]
             enc: crate::mime::Enc::default(),
             #[cfg(feature = "mime")]
             tenc: 0,
+            #[cfg(feature = "raw")]
+            stream: crate::raw::Stream::default(),
         }
     }
 
@@ -319,7 +325,7 @@ impl<'b> Engine<'b> {
                 Phase::Send => self.fill(m),
                 #[cfg(feature = "tls")]
                 Phase::Upgrade => return Action::Upgrade,
-                #[cfg(feature = "mime")]
+                #[cfg(any(feature = "mime", feature = "raw"))]
                 Phase::Stream => return Action::Item(self.item),
                 Phase::Wait => {
                     let unread = self.rx.get(self.rx_pos..self.rx_len).unwrap_or_default();
@@ -408,7 +414,7 @@ impl<'b> Engine<'b> {
         if self.phase == Phase::Send {
             self.abort(Error::UnexpectedReply);
         }
-        #[cfg(feature = "mime")]
+        #[cfg(any(feature = "mime", feature = "raw"))]
         if self.phase == Phase::Stream {
             self.abort(Error::UnexpectedReply);
         }
@@ -434,6 +440,20 @@ impl<'b> Engine<'b> {
     fn fill<M: Mail>(&mut self, m: &M) {
         let tx = core::mem::take(&mut self.tx);
         let mut w = Writer::new(tx, self.unit_sent);
+        // A complete message (`raw`): no header block, no MIME.
+        #[cfg(feature = "raw")]
+        if self.step == DOT && self.checked.raw {
+            let r = self.raw_fill(m, &mut w);
+            self.tx_len = w.len();
+            self.tx_pos = 0;
+            self.tx = tx;
+            match r {
+                Ok(true) => self.phase = Phase::Wait,
+                Ok(false) => {}
+                Err(e) => self.abort(e),
+            }
+            return;
+        }
         #[cfg(feature = "mime")]
         if self.step == DOT {
             let done = self.content(m, &mut w);
@@ -468,6 +488,57 @@ impl<'b> Engine<'b> {
         if done {
             self.phase = Phase::Wait;
         }
+    }
+
+    /// Renders a complete message (`raw`) as far as `w` takes it: a static
+    /// one from `sBody`, or a streamed one through [`Action::Item`] first;
+    /// then the end-of-data line. `Ok(true)` once ".\r\n" is written.
+    /// (`header_done`: the message was started, streamed ones pushed.)
+    #[cfg(feature = "raw")]
+    fn raw_fill<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> Result<bool, Error> {
+        let streamed = m.streamed_body();
+        if !self.header_done {
+            self.header_done = true;
+            if streamed {
+                self.item = usize::MAX;
+                self.phase = Phase::Stream;
+                return Ok(false);
+            }
+        }
+        if !streamed {
+            let body = m.body().get(self.body.pos..).unwrap_or_default();
+            let n = self.raw_put(w, body)?;
+            self.body.pos += n;
+            if n < body.len() {
+                return Ok(false);
+            }
+        }
+        if w.room() < 5 {
+            return Ok(false);
+        }
+        if !self.stream.at_line_start() {
+            w.put(b"\r\n");
+        }
+        w.put(b".\r\n");
+        Ok(true)
+    }
+
+    /// Puts as much of `data` as `w` takes (two bytes of room a byte)
+    /// through [`crate::raw::Stream`]; returns how many bytes it took, or
+    /// the error of the byte that makes the message unfit.
+    #[cfg(feature = "raw")]
+    fn raw_put(&mut self, w: &mut Writer<'_>, data: &[u8]) -> Result<usize, Error> {
+        // A static 8-bit message only gets here with 8BITMIME (`before_mail`).
+        let eight_bit = self.caps & CAP_8BIT != 0;
+        let mut n = 0;
+        for &b in data {
+            if w.room() < 2 {
+                break;
+            }
+            self.stream.put(w, b, eight_bit)?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Renders the current step's command.
@@ -652,7 +723,7 @@ impl<'b> Engine<'b> {
             }
         }
         self.unit_sent = 0;
-        #[cfg(any(feature = "size", feature = "mime"))]
+        #[cfg(any(feature = "size", feature = "mime", feature = "raw"))]
         if next == MAIL && step != MAIL {
             next = self.before_mail(m);
         }
@@ -816,33 +887,34 @@ impl<'b> Engine<'b> {
     /// line, RFC 1870 §3) for SIZE= and refuses it before MAIL when it exceeds
     /// the server's limit (`size`).
     /// With `mime`, the text's transfer encoding is chosen here (the
-    /// capabilities are known).
-    #[cfg(any(feature = "size", feature = "mime"))]
+    /// capabilities are known). With `raw`, a complete message (measured
+    /// without a header) with 8-bit bytes is refused when the server does
+    /// not offer 8BITMIME (`src/session.rs`: before the size; a streamed one
+    /// is checked as it streams).
+    #[cfg(any(feature = "size", feature = "mime", feature = "raw"))]
     fn before_mail<M: Mail>(&mut self, m: &M) -> u8 {
+        #[cfg(feature = "raw")]
+        if self.checked.raw
+            && self.checked.eight_bit
+            && self.caps & CAP_8BIT == 0
+            && !m.streamed_body()
+        {
+            return self.local(Error::EightBitUnsupported, Row::of(MAIL).report);
+        }
         #[cfg(feature = "mime")]
         {
             self.tenc = self.text_encoding(m);
         }
         #[cfg(feature = "size")]
         {
-            let mut w = Writer::new(&mut [], 0);
-            crate::header::put(&mut w, m, self.checked);
-            #[cfg(feature = "mime")]
-            let size = {
-                crate::mime::head(&mut w, m, self.checked, self.tenc);
-                if self.tenc == crate::mime::QP {
-                    let mut enc = crate::mime::Enc::default();
-                    for &b in m.body() {
-                        enc.qp(&mut w, b);
-                    }
-                    enc.qp_end(&mut w);
-                    w.total()
-                } else {
-                    w.total() + crate::body::wire_len(m.body())
-                }
+            #[cfg(feature = "raw")]
+            let size = if self.checked.raw {
+                crate::body::wire_len(m.body())
+            } else {
+                self.generated_size(m)
             };
-            #[cfg(not(feature = "mime"))]
-            let size = w.total() + crate::body::wire_len(m.body());
+            #[cfg(not(feature = "raw"))]
+            let size = self.generated_size(m);
             self.size = u32::try_from(size).unwrap_or(u32::MAX);
             let limited = self.caps & CAP_SIZE != 0 && self.limit != 0;
             if limited && !streams(m) && self.size > self.limit {
@@ -850,6 +922,28 @@ impl<'b> Engine<'b> {
             }
         }
         MAIL
+    }
+
+    /// The size of the generated message: header block (with `mime`, its
+    /// MIME fields) and the text as it goes out, without the end-of-data line.
+    #[cfg(feature = "size")]
+    #[inline(always)]
+    fn generated_size<M: Mail>(&self, m: &M) -> usize {
+        let mut w = Writer::new(&mut [], 0);
+        crate::header::put(&mut w, m, self.checked);
+        #[cfg(feature = "mime")]
+        {
+            crate::mime::head(&mut w, m, self.checked, self.tenc);
+            if self.tenc == crate::mime::QP {
+                let mut enc = crate::mime::Enc::default();
+                for &b in m.body() {
+                    enc.qp(&mut w, b);
+                }
+                enc.qp_end(&mut w);
+                return w.total();
+            }
+        }
+        w.total() + crate::body::wire_len(m.body())
     }
 
     /// `BODY=8BITMIME`: the text is 8-bit, may go as it is, and the server
@@ -994,9 +1088,11 @@ impl<'b> Engine<'b> {
 
     /// Encodes as much of `data` (item content, or the streamed body) as
     /// the out buffer takes; returns how many bytes it took. Send
-    /// [`Engine::pending`] when it takes less than all (`mime`). After the
-    /// transaction ended, everything is taken and dropped.
-    #[cfg(feature = "mime")]
+    /// [`Engine::pending`] when it takes less than all (`mime`). A streamed
+    /// complete message (`raw`) is dot-stuffed with CR LF line ends instead,
+    /// and abandoned at the byte that makes it unfit (`raw::Stream::put`).
+    /// After the transaction ended, everything is taken and dropped.
+    #[cfg(any(feature = "mime", feature = "raw"))]
     pub fn push(&mut self, data: &[u8]) -> usize {
         if self.phase != Phase::Stream {
             return data.len();
@@ -1008,6 +1104,21 @@ impl<'b> Engine<'b> {
         let tx = core::mem::take(&mut self.tx);
         let mut n = 0;
         let mut w = Writer::new(tx.get_mut(self.tx_len..).unwrap_or_default(), 0);
+        #[cfg(feature = "raw")]
+        if self.checked.raw {
+            let r = self.raw_put(&mut w, data);
+            self.tx_len += w.len();
+            self.tx = tx;
+            return match r {
+                Ok(n) => n,
+                Err(e) => {
+                    // Cut off before the final dot: nothing is delivered.
+                    self.abort(e);
+                    data.len()
+                }
+            };
+        }
+        #[cfg(feature = "mime")]
         for &b in data {
             if w.room() < crate::mime::ROOM {
                 break;
@@ -1025,14 +1136,14 @@ impl<'b> Engine<'b> {
     }
 
     /// Bytes rendered and not yet reported sent (`mime`: while streaming).
-    #[cfg(feature = "mime")]
+    #[cfg(any(feature = "mime", feature = "raw"))]
     pub fn pending(&self) -> &[u8] {
         self.tx.get(self.tx_pos..self.tx_len).unwrap_or_default()
     }
 
     /// The driver's item stream ended, well (`true`) or not: then the mail
     /// is abandoned without its end-of-data line (APPLICATION_ABORT).
-    #[cfg(feature = "mime")]
+    #[cfg(any(feature = "mime", feature = "raw"))]
     pub fn streamed(&mut self, ok: bool) {
         if self.phase != Phase::Stream {
             return;
@@ -1041,7 +1152,10 @@ impl<'b> Engine<'b> {
             return self.abort(Error::ApplicationAbort);
         }
         self.phase = Phase::Send;
-        self.section = if self.item == usize::MAX { 2 } else { 5 };
+        #[cfg(feature = "mime")]
+        {
+            self.section = if self.item == usize::MAX { 2 } else { 5 };
+        }
     }
 
     /// Records `e` unless the outcome is decided.
@@ -1141,7 +1255,9 @@ const WORDS: [(&[u8], u8); 5] = [
 fn streams<M: Mail>(m: &M) -> bool {
     #[cfg(feature = "mime")]
     return m.items() > 0 || m.streamed_body();
-    #[cfg(not(feature = "mime"))]
+    #[cfg(all(feature = "raw", not(feature = "mime")))]
+    return m.streamed_body();
+    #[cfg(not(any(feature = "mime", feature = "raw")))]
     {
         let _ = m;
         false
@@ -1338,11 +1454,14 @@ mod tests {
                         report,
                     };
                 }
-                #[cfg(feature = "mime")]
+                #[cfg(any(feature = "mime", feature = "raw"))]
                 Action::Item(i) => {
                     let data = match i {
                         usize::MAX => m.streamed.clone().unwrap(),
+                        #[cfg(feature = "mime")]
                         _ => m.items[i].2.clone(),
+                        #[cfg(not(feature = "mime"))]
+                        _ => unreachable!("items need mime"),
                     };
                     if !client_turn {
                         transcript.push_str("C: ");
@@ -1667,7 +1786,7 @@ mod tests {
         let mut in_content = false;
         loop {
             match e.next(&m) {
-                #[cfg(feature = "mime")]
+                #[cfg(any(feature = "mime", feature = "raw"))]
                 Action::Item(_) => e.streamed(true),
                 Action::Send(b) => {
                     let n = b.len();
@@ -1880,7 +1999,7 @@ mod tests {
                 steps += 1;
                 assert!(steps < 100_000, "the engine must end");
                 match e.next(&m) {
-                    #[cfg(feature = "mime")]
+                    #[cfg(any(feature = "mime", feature = "raw"))]
                     Action::Item(_) => e.streamed(true),
                     Action::Send(b) => {
                         assert!(!closing_seen || b.is_empty(), "nothing after 421");
@@ -2070,7 +2189,7 @@ mod tests {
         let mut script = ["220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n"].into_iter();
         loop {
             match e.next(&m) {
-                #[cfg(feature = "mime")]
+                #[cfg(any(feature = "mime", feature = "raw"))]
                 Action::Item(_) => e.streamed(true),
                 Action::Send(b) => {
                     let n = b.len();
@@ -2119,7 +2238,7 @@ mod tests {
             let result = loop {
                 let at = e.poll_at();
                 match e.next(&m) {
-                    #[cfg(feature = "mime")]
+                    #[cfg(any(feature = "mime", feature = "raw"))]
                     Action::Item(_) => e.streamed(true),
                     Action::Send(b) => {
                         let n = b.len();

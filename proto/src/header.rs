@@ -179,6 +179,8 @@ mod tests {
             eight_bit: false,
             #[cfg(feature = "mime")]
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
@@ -210,6 +212,8 @@ mod tests {
             eight_bit: true,
             #[cfg(feature = "mime")]
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
@@ -234,6 +238,8 @@ mod tests {
             eight_bit: false,
             #[cfg(feature = "mime")]
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
@@ -270,6 +276,8 @@ mod tests {
             eight_bit: false,
             #[cfg(feature = "mime")]
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         let mut buf = vec![0u8; 2048];
         let mut w = Writer::new(&mut buf, 0);

@@ -45,6 +45,8 @@ pub mod header;
 pub mod mail;
 #[cfg(feature = "mime")]
 pub mod mime;
+#[cfg(feature = "raw")]
+pub mod raw;
 pub mod reply;
 pub mod steps;
 #[cfg(feature = "words")]

@@ -10,7 +10,7 @@
 pub mod ex;
 pub mod info;
 pub mod send;
-#[cfg(feature = "mime")]
+#[cfg(any(feature = "mime", feature = "raw"))]
 mod stream;
 pub mod types;
 pub mod view;
