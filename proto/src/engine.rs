@@ -1388,7 +1388,7 @@ mod tests {
         let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; rx]);
         let mut e = Engine::new(&mut out, &mut input, &checked);
         configure(&mut e);
-        let mut transcript = String::new();
+        let mut transcript: Vec<u8> = Vec::new();
         let mut events = Vec::new();
         #[cfg_attr(not(feature = "ex"), allow(unused_mut))]
         let mut report = Vec::new();
@@ -1400,20 +1400,20 @@ mod tests {
                 Action::Send(b) => {
                     assert!(!b.is_empty());
                     if !client_turn {
-                        transcript.push_str("C: ");
+                        transcript.extend_from_slice(b"C: ");
                         client_turn = true;
                     }
                     // Send in two parts to exercise short sends.
                     let n = b.len().div_ceil(2);
-                    transcript.push_str(&String::from_utf8_lossy(&b[..n]));
+                    transcript.extend_from_slice(&b[..n]);
                     e.sent(n);
                 }
                 Action::Receive(room) => {
                     if pending.is_empty() {
                         match replies.next() {
                             Some(r) => {
-                                transcript.push_str("S: ");
-                                transcript.push_str(r);
+                                transcript.extend_from_slice(b"S: ");
+                                transcript.extend_from_slice(r.as_bytes());
                                 client_turn = false;
                                 pending = r.as_bytes();
                             }
@@ -1448,7 +1448,7 @@ mod tests {
                     #[cfg(feature = "ex")]
                     report.push(format!("{:?}", e.report()));
                     return Run {
-                        transcript,
+                        transcript: String::from_utf8_lossy(&transcript).into_owned(),
                         events,
                         result,
                         report,
@@ -1464,7 +1464,7 @@ mod tests {
                         _ => unreachable!("items need mime"),
                     };
                     if !client_turn {
-                        transcript.push_str("C: ");
+                        transcript.extend_from_slice(b"C: ");
                         client_turn = true;
                     }
                     // Pushed in pieces of 5, sent whenever the buffer is full.
@@ -1474,9 +1474,9 @@ mod tests {
                             let n = e.push(d);
                             d = &d[n..];
                             if !d.is_empty() {
-                                let p = String::from_utf8_lossy(e.pending()).into_owned();
+                                let p = e.pending().to_vec();
                                 assert!(!p.is_empty());
-                                transcript.push_str(&p);
+                                transcript.extend_from_slice(&p);
                                 e.sent(p.len());
                             }
                         }
@@ -1485,7 +1485,7 @@ mod tests {
                 }
                 #[cfg(feature = "tls")]
                 Action::Upgrade => {
-                    transcript.push_str("[TLS]\r\n");
+                    transcript.extend_from_slice(b"[TLS]\r\n");
                     client_turn = false;
                     let fails = replies.clone().next() == Some(&"TLS FAILS");
                     if fails {
@@ -2920,5 +2920,184 @@ mod tests {
         let run = with(&["250 queued\r\n"]);
         assert_eq!(run.result, Err(Error::PartialDelivery));
         assert_eq!(run.report.last().unwrap(), "(7, 250, 2, 1, false)");
+    }
+
+    /// A complete message (`raw`): `message` as `sBody`, or streamed.
+    #[cfg(feature = "raw")]
+    fn raw_mail(message: &[u8], streamed: bool) -> TestMail {
+        let mut m = TestMail::sample();
+        m.subject = "";
+        m.raw = true;
+        if streamed {
+            m.streamed = Some(message.to_vec());
+            // sBody is not used with a streamed message.
+            m.body = vec![b'x'; 2000];
+        } else {
+            m.body = message.to_vec();
+        }
+        m
+    }
+
+    #[cfg(feature = "raw")]
+    fn raw_replies(ehlo: &'static str) -> [&'static str; 9] {
+        [
+            "220 mx\r\n",
+            ehlo,
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+            "221 bye\r\n",
+        ]
+    }
+
+    /// What the client sent after "354 go", up to and with ".\r\n".
+    #[cfg(feature = "raw")]
+    fn sent_message(run: &Run) -> &str {
+        let t = &run.transcript;
+        let start = t.find("S: 354 go\r\nC: ").unwrap() + 14;
+        &t[start..t.find("S: 250 queued").unwrap()]
+    }
+
+    #[cfg(feature = "raw")]
+    #[test]
+    fn raw_message_goes_out_as_given_to_every_envelope_recipient() {
+        let message = b"From: a@x.test\nBcc-Like: kept\r\n\r\n.dot\nend";
+        let m = raw_mail(message, false);
+        let run = exchange_ex(&m, &raw_replies("250-mx\r\n250 SIZE 1000\r\n"), &|_| {});
+        assert_eq!(run.result, Ok(()));
+        // SIZE= counts the message as sent, without ".\r\n" (src/: 46).
+        let size = if cfg!(feature = "size") {
+            " SIZE=46"
+        } else {
+            ""
+        };
+        let expected = format!(
+            "S: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 SIZE 1000\r\n\
+             C: MAIL FROM:<node@example.test>{size}\r\nS: 250 ok\r\nC: RCPT TO:<ops@example.test>\r\nS: 250 a\r\n\
+             C: RCPT TO:<arc@example.test>\r\nS: 250 b\r\nC: RCPT TO:<aud@example.test>\r\nS: 250 c\r\nC: DATA\r\nS: 354 go\r\n\
+             C: From: a@x.test\r\nBcc-Like: kept\r\n\r\n..dot\r\nend\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n"
+        );
+        assert_eq!(run.transcript, expected);
+        assert_eq!(
+            "From: a@x.test\r\nBcc-Like: kept\r\n\r\n..dot\r\nend\r\n".len(),
+            46
+        );
+        assert_eq!(run.report.last().unwrap(), "(11, 250, 3, 0, false)");
+        // An end of data inside the message cannot end it early.
+        let m = raw_mail(
+            b"Subject: raw\r\n\r\n.lead\ra\n.\r\nMAIL FROM:<evil@x.test>\r\n",
+            false,
+        );
+        let run = exchange_ex(&m, &raw_replies("250 mx\r\n"), &|_| {});
+        assert_eq!(
+            sent_message(&run),
+            "Subject: raw\r\n\r\n..lead\r\na\r\n..\r\nMAIL FROM:<evil@x.test>\r\n.\r\n"
+        );
+        assert_eq!(run.transcript.matches("\r\n.\r\n").count(), 1);
+    }
+
+    #[cfg(feature = "raw")]
+    #[test]
+    fn raw_eight_bit_message_needs_8bitmime() {
+        let message = "Subject: Gr\u{fc}\u{df}e\r\n\r\nK\u{e4}se\r\n";
+        let m = raw_mail(message.as_bytes(), false);
+        let run = exchange_ex(&m, &raw_replies("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
+        assert_eq!(run.result, Ok(()));
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
+        assert_eq!(sent_message(&run), format!("{message}.\r\n"));
+        // Not offered: refused before MAIL, decided locally at MAIL.
+        let run = exchange_ex(&m, &["220 mx\r\n", "250 mx\r\n", "221 bye\r\n"], &|_| {});
+        assert_eq!(run.result, Err(Error::EightBitUnsupported));
+        assert_eq!(
+            run.transcript,
+            "S: 220 mx\r\nC: EHLO example.test\r\nS: 250 mx\r\nC: QUIT\r\nS: 221 bye\r\n"
+        );
+        assert_eq!(run.report.last().unwrap(), "(6, 0, 0, 0, false)");
+        // After HELO (no extensions) likewise.
+        let run = exchange_ex(
+            &m,
+            &["220 mx\r\n", "500 no\r\n", "250 mx\r\n", "221 bye\r\n"],
+            &|_| {},
+        );
+        assert_eq!(run.result, Err(Error::EightBitUnsupported));
+        // 7-bit: no BODY= even where 8BITMIME is offered.
+        let m = raw_mail(b"Subject: plain\r\n\r\nx\r\n", false);
+        let run = exchange_ex(&m, &raw_replies("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
+        assert_eq!(run.result, Ok(()));
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test>\r\nS: 250 ok"));
+    }
+
+    #[cfg(feature = "raw")]
+    #[test]
+    fn raw_streamed_message_is_declared_8bit_and_sent_as_given() {
+        let message = "From: <n@x.test>\nSubject: s\r\r\n\n.a\r\nK\u{e4}se\r";
+        let m = raw_mail(message.as_bytes(), true);
+        // No SIZE= (not known in advance), BODY=8BITMIME whenever offered.
+        let run = exchange_ex(
+            &m,
+            &raw_replies("250-mx\r\n250-SIZE 100000\r\n250 8BITMIME\r\n"),
+            &|_| {},
+        );
+        assert_eq!(run.result, Ok(()));
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
+        assert_eq!(
+            sent_message(&run),
+            "From: <n@x.test>\r\nSubject: s\r\n\r\n\r\n..a\r\nK\u{e4}se\r\n.\r\n"
+        );
+        // A 7-bit stream to a server without 8BITMIME goes without BODY=.
+        let m = raw_mail(b"Subject: s\r\n\r\nend", true);
+        let run = exchange_ex(&m, &raw_replies("250 mx\r\n"), &|_| {});
+        assert_eq!(run.result, Ok(()));
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test>\r\nS: 250 ok"));
+        assert_eq!(sent_message(&run), "Subject: s\r\n\r\nend\r\n.\r\n");
+        // An empty stream: only the end of data.
+        let m = raw_mail(b"", true);
+        let run = exchange_ex(&m, &raw_replies("250 mx\r\n"), &|_| {});
+        assert_eq!(sent_message(&run), ".\r\n");
+    }
+
+    /// A streamed message that turns out unfit is abandoned before the
+    /// final dot (no end of data, no QUIT), at every buffer and chunk size.
+    #[cfg(feature = "raw")]
+    #[test]
+    fn raw_unfit_stream_is_abandoned_before_the_dot() {
+        let long = [&b"Subject: x\r\n\r\n"[..], &[b'a'; 1500], b"\r\n"].concat();
+        let dotted = [&b"Subject: x\r\n\r\n."[..], &[b'a'; 998], b"\r\n"].concat();
+        let eight = "Subject: x\r\n\r\nK\u{e4}se\r\n".as_bytes().to_vec();
+        // What may have gone out before the refusal: a prefix of these.
+        let stuffed = |m: &[u8]| String::from_utf8_lossy(m).replacen("\n.", "\n..", 1);
+        for (message, ehlo, error) in [
+            (&long, "250-mx\r\n250 8BITMIME\r\n", Error::InvalidBody),
+            (&dotted, "250 mx\r\n", Error::InvalidBody),
+            (&eight, "250 mx\r\n", Error::EightBitUnsupported),
+        ] {
+            let wire = format!("C: {}", stuffed(message));
+            let m = raw_mail(message, true);
+            for tx in [8, 13, 64, 256] {
+                let run = exchange_with(&m, &raw_replies(ehlo), tx, 256, 3, &|_| {});
+                assert_eq!(run.result, Err(error), "tx {tx}");
+                assert_eq!(run.report.last().unwrap(), "(9, 0, 3, 0, false)");
+                let t = &run.transcript;
+                let sent = t.split_once("S: 354 go\r\n").unwrap().1;
+                assert!(wire.starts_with(sent), "{sent:?}");
+                assert!(!t.contains("\r\n.\r\n") && !t.contains("QUIT"), "{t}");
+                assert!(
+                    !t.contains(&"a".repeat(999)),
+                    "the long line never goes out whole"
+                );
+                assert!(!t.contains('\u{e4}'), "no 8-bit byte without 8BITMIME");
+            }
+        }
     }
 }

@@ -220,4 +220,34 @@ mod tests {
             ([&[b'c'; 998][..], b"\r\n..d\r\n.\r\n"].concat(), Ok(()))
         );
     }
+
+    #[test]
+    fn the_check_refuses_a_static_message_with_a_long_line() {
+        use crate::check::check;
+        use crate::mail::test::TestMail;
+        let raw = |body: Vec<u8>, streamed: Option<Vec<u8>>| {
+            let mut m = TestMail::sample();
+            m.subject = "";
+            m.raw = true;
+            m.body = body;
+            m.streamed = streamed;
+            check(&m, None, 0)
+        };
+        let long = [&b"X: y\r\n\r\n"[..], &[b'a'; 999]].concat();
+        assert_eq!(raw(long.clone(), None), Err(Error::InvalidBody));
+        let dotted = [&b"X: y\r\n\r\n."[..], &[b'a'; 997]].concat();
+        assert_eq!(raw(dotted, None), Err(Error::InvalidBody));
+        let fine = [&b"X: y\r\n\r\n."[..], &[b'a'; 996]].concat();
+        let c = raw(fine, None).unwrap();
+        assert!(c.raw && !c.eight_bit);
+        assert!(raw("S: \u{e9}\r\n\r\n".into(), None).unwrap().eight_bit);
+        // Streamed: sBody is not used, and the stream may be 8-bit.
+        let c = raw(long, Some(b"X: y\r\n\r\n".to_vec())).unwrap();
+        assert!(c.raw && c.eight_bit);
+        // Without RawMessage nothing changes.
+        let mut m = TestMail::sample();
+        m.body = b"a\r\n.b".to_vec();
+        let c = check(&m, None, 0).unwrap();
+        assert!(!c.raw && !c.eight_bit);
+    }
 }
