@@ -233,8 +233,12 @@ pub struct IP_SMTPC_OPTIONS {
     pub NumHeaders: c_uint,
     /// Tells the hooks how long they may take, or NULL.
     pub pfSetTimeout: Option<unsafe extern "C" fn(hSock: SMTPC_SOCKET, RemainingMs: u32)>,
-    /// 1: the body is a complete RFC 5322 message (`src/`'s raw-message
-    /// mode; not built in the prototype: `IP_SMTPC_ERR_NOT_BUILT`).
+    /// 1: the body (`sBody`, or `pBody` streamed) is a complete RFC 5322
+    /// message, sent as given: no generated header, dot-stuffed with CR LF
+    /// line ends, `BODY=8BITMIME` when 8-bit and offered, else
+    /// `IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED` (`raw` feature; without it
+    /// `IP_SMTPC_ERR_NOT_BUILT`). 0: the library writes the header. Other
+    /// values: `IP_SMTPC_ERR_INVALID_OPTIONS`.
     pub RawMessage: U8,
 }
 
