@@ -68,22 +68,23 @@ impl Stream {
     #[inline(always)]
     pub fn put(&mut self, w: &mut Writer<'_>, b: u8, eight_bit: bool) -> Result<(), Error> {
         let after_cr = core::mem::replace(&mut self.cr, b == b'\r');
-        if b == b'\n' && after_cr {
+        if b == b'\r' || b == b'\n' {
+            if !after_cr || b == b'\r' {
+                w.put(b"\r\n");
+            }
+            self.line = 0;
             return Ok(());
         }
-        let bol = self.line == 0;
-        self.line = grow(self.line, b);
+        // A leading dot goes out doubled and counts twice.
+        let dot = self.line == 0 && b == b'.';
+        self.line += 1 + usize::from(dot);
         if self.line > MAX_LINE {
             return Err(Error::InvalidBody);
         }
         if b >= 0x80 && !eight_bit {
             return Err(Error::EightBitUnsupported);
         }
-        // CR LF for a line end, ".." for a leading dot, else the byte alone.
-        let eol = self.line == 0;
-        let pair = if eol { *b"\r\n" } else { [b'.', b] };
-        let from = usize::from(!eol && !(bol && b == b'.'));
-        w.put(pair.get(from..).unwrap_or_default());
+        w.put([b'.', b].get(usize::from(!dot)..).unwrap_or_default());
         Ok(())
     }
 

@@ -170,15 +170,12 @@ pub(super) unsafe fn send(
     // one are a contradiction, not something to drop (`src/`), whether or
     // not this set builds them.
     #[cfg(feature = "raw")]
-    if mail.raw
+    if let Some(o) = opts.filter(|_| mail.raw) {
+        let fields = [msg.sSubject, msg.sBoundary, o.sReplyTo];
         // SAFETY: NULL or C strings (the caller's contract); one byte read.
-        && unsafe {
-            given(msg.sSubject)
-                || given(msg.sBoundary)
-                || opts.is_some_and(|o| given(o.sReplyTo) || o.NumHeaders != 0)
+        if o.NumHeaders != 0 || fields.iter().any(|&s| unsafe { given(s) }) {
+            return Err(Error::InvalidOptions);
         }
-    {
-        return Err(Error::InvalidOptions);
     }
     let callback = app.and_then(|a| a.pfCallback);
     // SAFETY: a plain C function without arguments.
