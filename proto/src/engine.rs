@@ -440,8 +440,9 @@ impl<'b> Engine<'b> {
     fn fill<M: Mail>(&mut self, m: &M) {
         let tx = core::mem::take(&mut self.tx);
         let mut w = Writer::new(tx, self.unit_sent);
-        // A complete message (`raw`): no header block, no MIME.
-        #[cfg(feature = "raw")]
+        // A complete message (`raw`): no header block, no MIME. (With
+        // `mime`, `content` renders it.)
+        #[cfg(all(feature = "raw", not(feature = "mime")))]
         if self.step == DOT && self.checked.raw {
             let r = self.raw_fill(m, &mut w);
             self.tx_len = w.len();
@@ -494,7 +495,7 @@ impl<'b> Engine<'b> {
     /// one from `sBody`, or a streamed one through [`Action::Item`] first;
     /// then the end-of-data line. `Ok(true)` once ".\r\n" is written.
     /// (`header_done`: the message was started, streamed ones pushed.)
-    #[cfg(feature = "raw")]
+    #[cfg(all(feature = "raw", not(feature = "mime")))]
     fn raw_fill<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> Result<bool, Error> {
         let streamed = m.streamed_body();
         if !self.header_done {
@@ -987,14 +988,21 @@ impl<'b> Engine<'b> {
     fn content<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> bool {
         use crate::mime::{Enc, QP, ROOM};
         let c = self.checked;
+        #[cfg(feature = "raw")]
+        let raw = c.raw;
+        #[cfg(not(feature = "raw"))]
+        let raw = false;
         let mut skip = self.unit_sent;
         loop {
             let before = w.len();
             match self.section {
-                // Header block with the MIME fields.
+                // Header block with the MIME fields (none for a complete
+                // message, `raw`: its text is sent 7bit or 8bit as it is).
                 0 => {
-                    crate::header::put(w, m, c);
-                    crate::mime::head(w, m, c, self.tenc);
+                    if !raw {
+                        crate::header::put(w, m, c);
+                        crate::mime::head(w, m, c, self.tenc);
+                    }
                 }
                 // The text, pulled from the body (or streamed).
                 1 => {
@@ -1005,7 +1013,9 @@ impl<'b> Engine<'b> {
                     }
                     let body = m.body();
                     // Quoted-printable needs up to ROOM bytes for a byte, the
-                    // text as it is two (CR LF).
+                    // text as it is two (CR LF). (A complete message, `raw`,
+                    // is 7bit or 8bit here: 8-bit without 8BITMIME was
+                    // refused before MAIL.)
                     let room = if self.tenc == QP { ROOM } else { 2 };
                     while let Some(&b) = body.get(self.body.pos) {
                         if w.room() < room {
@@ -1031,7 +1041,7 @@ impl<'b> Engine<'b> {
                 }
                 // The text's last line break; before a delimiter, one more.
                 2 => {
-                    if self.tenc == QP || m.streamed_body() {
+                    if (self.tenc == QP || m.streamed_body()) && !raw {
                         self.enc.qp_end(w);
                     } else if !self.body.bol {
                         w.put(b"\r\n");
@@ -1155,6 +1165,12 @@ impl<'b> Engine<'b> {
         #[cfg(feature = "mime")]
         {
             self.section = if self.item == usize::MAX { 2 } else { 5 };
+        }
+        // A streamed complete message ends its last line before the end of
+        // data (`content`, section 2).
+        #[cfg(feature = "raw")]
+        if self.checked.raw {
+            self.body.bol = self.stream.at_line_start();
         }
     }
 
