@@ -1112,6 +1112,7 @@ impl<'b> Engine<'b> {
             self.tx_len = 0;
         }
         let tx = core::mem::take(&mut self.tx);
+        #[cfg_attr(not(feature = "mime"), allow(unused_mut))]
         let mut n = 0;
         let mut w = Writer::new(tx.get_mut(self.tx_len..).unwrap_or_default(), 0);
         #[cfg(feature = "raw")]
