@@ -251,4 +251,40 @@ mod tests {
         let c = check(&m, None, 0).unwrap();
         assert!(!c.raw && !c.eight_bit);
     }
+
+    /// The static check and the stream's agree on every message: built
+    /// from lines around the limit, with and without leading dots, CR LF
+    /// pairs and bare CRs or LFs.
+    #[test]
+    fn fits_and_the_stream_agree() {
+        let mut seed = 0x2545_f491_u32;
+        let mut next = |n: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed % n
+        };
+        let (mut fit, mut unfit) = (0, 0);
+        for _ in 0..400 {
+            let mut m = Vec::new();
+            for _ in 0..1 + next(4) {
+                if next(2) == 0 {
+                    m.push(b'.');
+                }
+                m.extend_from_slice(&vec![b'x'; 995 + next(5) as usize]);
+                m.extend_from_slice([&b"\r\n"[..], b"\r", b"\n", b""][next(4) as usize]);
+            }
+            let expected = fits(&m);
+            assert_eq!(
+                streamed(&m, 1 + next(50) as usize, true).1.is_ok(),
+                expected
+            );
+            if expected {
+                fit += 1;
+            } else {
+                unfit += 1;
+            }
+        }
+        assert!(fit > 20 && unfit > 20, "{fit} {unfit}");
+    }
 }
