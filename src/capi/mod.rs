@@ -33,7 +33,7 @@ pub mod ex;
 pub mod info;
 mod panic;
 pub mod send;
-#[cfg(feature = "mime")]
+#[cfg(any(feature = "mime", feature = "raw"))]
 mod stream;
 pub mod types;
 pub mod version;
