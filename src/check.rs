@@ -63,7 +63,7 @@ struct Scan {
     classes: u8,
     /// Index after the last `@`, 0 when there is none.
     after_at: usize,
-    /// The longest line (between CR / LF) in bytes.
+    /// The longest line (between CR / LF) in bytes, as dot-stuffed.
     longest: usize,
     /// `"` and `\\` seen (each needs a backslash in a quoted display name).
     quotes: usize,
@@ -94,7 +94,12 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
             r.after_at = i + 1;
         }
         r.quotes += usize::from(b == b'"' || b == b'\\');
-        line = if eol { 0 } else { line + 1 };
+        // A leading dot counts twice: it is doubled on the wire.
+        line = if eol {
+            0
+        } else {
+            line + 1 + usize::from(line == 0 && b == b'.')
+        };
         r.longest = r.longest.max(line);
     }
     *hash = hash.wrapping_mul(0x0000_0100_0000_01b3) ^ 0xff;
