@@ -54,7 +54,7 @@ CLOSING = b"220 mx\r\n|250 mx\r\n|250 ok\r\n|421 4.3.2 shutting down\r\n"
 REJECTED = b"220 mx\r\n|250 mx\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n|554 5.7.1 spam\r\n|221 bye\r\n"
 UNKNOWN = b"220 mx\r\n|250 mx\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n"
 MULTI = (
-    b"220-mx.example.test ESMTP\r\n220 ready\r\n|250-mx\r\n250-SIZE 100\r\n250 8BITMIME\r\n|"
+    b"220-mx.example.test ESMTP\r\n220 ready\r\n|250-mx\r\n250-SIZE 100000\r\n250 8BITMIME\r\n|"
     b"250 ok\r\n|250 ok\r\n|354 go\r\n|250 ok\n|221 bye\n"
 )
 
@@ -88,6 +88,9 @@ write("session", "outcome-unknown", session(TURNS, 0x00, UNKNOWN))
 write("session", "multi-line-small-buffers", session(TURNS, 0x00, MULTI, in_size=32, out_size=0, chunk=2))
 write("session", "auth-login-only-allowed", session(TURNS | 0x04 | 0x08, 0x00, LOGIN, mechs=0x20))
 write("session", "no-mechanism-allowed", session(TURNS | 0x04 | 0x08, 0x00, HAPPY, mechs=0))
+write("session", "size-over-limit", session(TURNS, 0x00, MULTI.replace(b"SIZE 100000", b"SIZE 100")))
+write("session", "deadline-met", session(TURNS, 0x00, HAPPY, faults=0x80 | 0x40 | 0x0f, chunk=1))
+write("session", "clock-without-deadline", session(TURNS, 0x80, HAPPY, faults=0x80, chunk=3))
 write("session", "auth-in-clear-refused", session(TURNS | 0x04, 0x00, HAPPY))
 write("session", "send-fails", session(TURNS, 0x00, HAPPY, faults=0x20 | 0x03))
 write("session", "handshake-fails", session(TURNS | 0x01, 0x00, STARTTLS_PLAIN, faults=0x10))

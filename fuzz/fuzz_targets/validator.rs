@@ -27,6 +27,9 @@
 //! called (nothing on the wire); when it accepts it, the mail must go out
 //! (0), every recipient in a RCPT TO, and the header block on the wire must
 //! be the one `header::put` renders for the same view.
+//!
+//! With `FUZZ_TRACE` set in the environment each run prints both results
+//! and what was sent.
 #![no_main]
 
 use std::cell::RefCell;
@@ -456,6 +459,14 @@ fuzz_target!(|data: &[u8]| {
         )
     };
     let server = SERVER.with_borrow_mut(std::mem::take);
+    if std::env::var_os("FUZZ_TRACE").is_some() {
+        eprintln!(
+            "check {:?}, C view {:?}, IP_SMTPC_SendEx {code}\nC: {:?}",
+            check(&m, time, 7).map(|_| ()),
+            expected.map(|_| ()),
+            String::from_utf8_lossy(&server.sent)
+        );
+    }
     match expected {
         Err(e) => {
             assert_eq!(code, e as c_int, "the C API and check disagree");
