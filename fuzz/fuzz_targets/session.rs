@@ -50,7 +50,7 @@ use libfuzzer_sys::fuzz_target;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{FuzzMail, Rng};
+use common::{canonical, destuff, qp_decode, FuzzMail, Rng};
 
 /// Engine actions after which the transaction is considered to loop forever.
 const MAX_ACTIONS: usize = 200_000;
@@ -468,7 +468,6 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(e.next(&mail), Action::Done(result), "Done is not final");
     }
     let (step, _code, accepted, rejected, secure) = e.report();
-    drop(e);
 
     if std::env::var_os("FUZZ_TRACE").is_some() {
         eprintln!(
@@ -622,6 +621,58 @@ fuzz_target!(|data: &[u8]| {
             "after the handshake: {:?}",
             String::from_utf8_lossy(first)
         );
+    }
+    // The message as the server keeps it: no Bcc in its header; without
+    // items, the text as it was given (canonical line breaks), as it is or
+    // quoted-printable, 8bit only when the server took BODY=8BITMIME.
+    if let (Some(end), false) = (dot_end, misuse) {
+        let data_at = sent
+            .windows(8)
+            .position(|w| w == b"\r\nDATA\r\n")
+            .expect("the end of data without DATA")
+            + 8;
+        let message = destuff(&sent[data_at..end]);
+        let split = message
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("no end of the header block");
+        let (header, text) = (&message[..split + 2], &message[split + 4..]);
+        assert!(!header.starts_with(b"Bcc") && !header.windows(5).any(|w| w == b"\nBcc:"));
+        for (_, addr, kind) in &mail.entries[1..] {
+            let addr = addr.as_deref().unwrap();
+            if *kind == 3 {
+                assert!(
+                    !header.windows(addr.len()).any(|w| w == addr),
+                    "a Bcc address in the header"
+                );
+            }
+        }
+        if items == 0 {
+            let cte = b"Content-Transfer-Encoding: ";
+            let at = header
+                .windows(cte.len())
+                .position(|w| w == cte)
+                .expect("no Content-Transfer-Encoding")
+                + cte.len();
+            let cte = &header[at..at + header[at..].iter().position(|&b| b == b'\r').unwrap()];
+            let source = if streamed { body_piece } else { &body[..] };
+            let eight = sent_lines
+                .iter()
+                .any(|l| l.starts_with(b"MAIL FROM:<") && l.ends_with(b" BODY=8BITMIME\r\n"));
+            match cte {
+                b"quoted-printable" => assert_eq!(qp_decode(text), canonical(source)),
+                b"7bit" | b"8bit" => {
+                    assert!(!streamed, "a streamed text as it is");
+                    assert_eq!(text, canonical(source), "the text as it is");
+                    assert_eq!(cte == b"8bit", eight, "8bit without BODY=8BITMIME");
+                    assert_eq!(eight, source.iter().any(|&b| b >= 0x80));
+                }
+                _ => panic!(
+                    "Content-Transfer-Encoding: {}",
+                    String::from_utf8_lossy(cte)
+                ),
+            }
+        }
     }
     // Items: in order, each once (the text first when it is streamed).
     let mut expected_items: Vec<usize> = Vec::new();

@@ -191,3 +191,50 @@ pub fn destuff(wire: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Quoted-printable (RFC 2045 §6.7) of a de-stuffed text back to bytes;
+/// panics on anything the encoder must not write.
+pub fn qp_decode(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for line in lines(text) {
+        assert!(line.len() <= 76, "quoted-printable line of {}", line.len());
+        assert!(line.first() != Some(&b'-'), "a line starting with '-'");
+        assert!(
+            !matches!(line.last(), Some(b' ' | b'\t')),
+            "white space at a line's end"
+        );
+        let (line, soft) = match line.strip_suffix(b"=") {
+            Some(l) => (l, true),
+            None => (line, false),
+        };
+        let mut i = 0;
+        while i < line.len() {
+            let b = line[i];
+            assert!(
+                b == b'\t' || (b' '..=b'~').contains(&b),
+                "byte {b:#x} written as it is"
+            );
+            if b == b'=' {
+                let hi = line.get(i + 1).copied().and_then(hex).expect("bad escape");
+                let lo = line.get(i + 2).copied().and_then(hex).expect("bad escape");
+                out.push(hi << 4 | lo);
+                i += 3;
+            } else {
+                out.push(b);
+                i += 1;
+            }
+        }
+        if !soft {
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out
+}
