@@ -1187,8 +1187,10 @@ impl<'b> Engine<'b> {
     fn local(&mut self, e: Error, report: u8) -> u8 {
         #[cfg(feature = "ex")]
         if self.outcome.is_none() {
+            // The report's code is 0 for a local decision. The enhanced
+            // code stays: it belongs to the reply whose event may still be
+            // due (a reply with bytes after it in the same read).
             self.kept = 0;
-            self.enhanced = [0; 3];
             self.outcome = Some(Err(e));
             self.failed = report;
         }

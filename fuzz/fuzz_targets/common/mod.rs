@@ -74,6 +74,11 @@ impl Mail for FuzzMail {
     fn items(&self) -> usize {
         self.items.len()
     }
+    // The targets' oracles know the generated header only; complete messages
+    // (`raw`) are covered by the engine's and tests/capi_raw.rs's cases.
+    fn raw(&self) -> bool {
+        false
+    }
     fn item(&self, i: usize) -> (&[u8], &[u8]) {
         self.items
             .get(i)
