@@ -406,6 +406,12 @@ impl<'b> Engine<'b> {
             return;
         }
         self.rx_len = self.rx.len().min(self.rx_len + n);
+        // Bytes while ours still wait to go out are out of turn (a driver
+        // that reads whenever it can): they cannot answer what the server
+        // has not seen, least of all a final dot not sent yet.
+        if self.tx_pos < self.tx_len {
+            self.abort(Error::UnexpectedReply);
+        }
         #[cfg(feature = "tls")]
         if self.phase == Phase::Upgrade {
             // Plaintext after "220 ready to start TLS" (RFC 3207 §6 injection).
@@ -1213,9 +1219,9 @@ impl<'b> Engine<'b> {
         if self.step == QUIT && !matches!(e, Error::Receive | Error::Send | Error::Timeout) {
             self.doubt();
         }
-        // The final dot may have gone out. Before that (e.g. bytes after the
-        // 354) the server cannot have taken the message.
-        let unknown = self.step == DOT && self.phase == Phase::Wait;
+        // The final dot may have gone out: all of it was sent. Before that
+        // (e.g. bytes after the 354) the server cannot have taken the message.
+        let unknown = self.step == DOT && self.phase == Phase::Wait && self.tx_pos >= self.tx_len;
         self.local(
             if unknown { Error::OutcomeUnknown } else { e },
             Row::of(self.step).report,
@@ -1832,6 +1838,67 @@ mod tests {
         e.received(6);
         assert!(matches!(e.next(&m), Action::Event(_)));
         assert_eq!(e.next(&m), Action::Done(Err(Error::UnexpectedReply)));
+    }
+
+    /// A 2xx that arrives while the last bytes of the message (its final
+    /// dot) are still unsent is no reply to the dot: never a success, and
+    /// not even a doubtful one.
+    #[test]
+    fn a_reply_before_the_final_dot_is_sent_is_no_success() {
+        let m = TestMail::sample();
+        let checked = check(&m, None, 0).unwrap();
+        let (mut out, mut input) = (vec![0; 256], vec![0; 64]);
+        let mut e = Engine::new(&mut out, &mut input, &checked);
+        let mut script = [
+            "220 mx\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+        ]
+        .into_iter();
+        let mut in_content = false;
+        loop {
+            match e.next(&m) {
+                #[cfg(any(feature = "mime", feature = "raw"))]
+                Action::Item(_) => e.streamed(true),
+                Action::Send(b) => {
+                    let n = b.len();
+                    // The chunk with the final dot stays unsent.
+                    if in_content && b.ends_with(b"\r\n.\r\n") {
+                        break;
+                    }
+                    e.sent(n);
+                }
+                Action::Receive(room) => {
+                    let r = script.next().unwrap();
+                    room[..r.len()].copy_from_slice(r.as_bytes());
+                    in_content = r.starts_with("354");
+                    e.received(r.len());
+                }
+                Action::Event(_) => {}
+                Action::Done(r) => panic!("{r:?}"),
+                #[cfg(feature = "tls")]
+                Action::Upgrade => panic!("no TLS here"),
+            }
+        }
+        let room = e.room();
+        room[..8].copy_from_slice(b"250 ok\r\n");
+        e.received(8);
+        let result = loop {
+            match e.next(&m) {
+                Action::Done(r) => break r,
+                Action::Send(b) => {
+                    let n = b.len();
+                    e.sent(n);
+                }
+                Action::Receive(_) => e.failed(Error::Receive),
+                _ => {}
+            }
+        };
+        assert_eq!(result, Err(Error::UnexpectedReply));
     }
 
     #[test]
