@@ -183,6 +183,8 @@ mod tests {
             eight_bit: false,
             #[cfg(feature = "mime")]
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
@@ -214,6 +216,8 @@ mod tests {
             eight_bit: true,
             #[cfg(feature = "mime")]
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
@@ -238,6 +242,8 @@ mod tests {
             eight_bit: false,
             #[cfg(feature = "mime")]
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
@@ -274,6 +280,8 @@ mod tests {
             eight_bit: false,
             #[cfg(feature = "mime")]
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         let mut buf = vec![0u8; 2048];
         let mut w = Writer::new(&mut buf, 0);

@@ -26,17 +26,25 @@
 #![allow(clippy::missing_safety_doc)]
 
 // Header order: types and constants, result codes and steps, structures
-// (as the functions use them), functions.
+// (as the functions use them), functions. Blank lines keep rustfmt from
+// sorting them.
+pub mod types;
+
 pub mod codes;
+
+pub mod send;
+
 #[cfg(feature = "ex")]
 pub mod ex;
+
 pub mod info;
-mod panic;
-pub mod send;
-#[cfg(feature = "mime")]
-mod stream;
-pub mod types;
+
 pub mod version;
+
+mod panic;
+
+#[cfg(any(feature = "mime", feature = "raw"))]
+mod stream;
 pub mod view;
 
 pub use codes::*;
