@@ -418,20 +418,18 @@ impl<'b> Engine<'b> {
         // Bytes while ours still wait to go out are out of turn (a driver
         // that reads whenever it can): they cannot answer what the server
         // has not seen, least of all a final dot not sent yet.
-        if self.tx_pos < self.tx_len {
+        // So are bytes while the engine renders or streams its own.
+        #[cfg(any(feature = "mime", feature = "raw"))]
+        let streaming = self.phase == Phase::Stream;
+        #[cfg(not(any(feature = "mime", feature = "raw")))]
+        let streaming = false;
+        if self.tx_pos < self.tx_len || self.phase == Phase::Send || streaming {
             self.abort(Error::UnexpectedReply);
         }
         #[cfg(feature = "tls")]
         if self.phase == Phase::Upgrade {
             // Plaintext after "220 ready to start TLS" (RFC 3207 §6 injection).
             self.abort(Error::TlsInjection);
-        }
-        if self.phase == Phase::Send {
-            self.abort(Error::UnexpectedReply);
-        }
-        #[cfg(any(feature = "mime", feature = "raw"))]
-        if self.phase == Phase::Stream {
-            self.abort(Error::UnexpectedReply);
         }
     }
 
