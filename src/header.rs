@@ -55,7 +55,7 @@ fn quoted(w: &mut Writer<'_>, name: &[u8]) {
 
 /// Writes the `To:` or `Cc:` field, CR LF first (nothing when no
 /// recipient has `kind`).
-#[inline(always)]
+#[inline(never)]
 fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
     let mut first = true;
     for i in 1..m.count() {
