@@ -253,7 +253,10 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     let mut hash = 0xcbf2_9ce4_8422_2325;
     for i in 0..n {
         let e = m.entry(i);
-        let a = e.addr.ok_or(Error::NullPointer)?;
+        if e.null {
+            return Err(Error::NullPointer);
+        }
+        let a = e.addr;
         address(a, &mut hash, i == 0)?;
         // `To: "name" <addr>,` must fit a 998-octet line, escapes included.
         text(
@@ -267,14 +270,16 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         }
     }
     text(m.subject(), &mut hash, MAX_TEXT * 2, Error::InvalidSubject)?;
-    for c in [m.user(), m.password()] {
-        if c.len() > MAX_TEXT || scan(c, &mut hash).classes & EOL != 0 {
-            return Err(Error::InvalidCredentials);
-        }
+    let bad = |c: &[u8], hash: &mut u64| c.len() > MAX_TEXT || scan(c, hash).classes & EOL != 0;
+    if bad(m.user(), &mut hash) || bad(m.password(), &mut hash) {
+        return Err(Error::InvalidCredentials);
     }
     let d = m.domain();
     scan(d, &mut hash);
-    let host = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']');
+    // Letters (either case), digits, '-', '.', ':', '[' and ']'.
+    let host = |&b: &u8| {
+        (b | 0x20).is_ascii_lowercase() || matches!(b, b'-' | b'.' | b'0'..=b':' | b'[' | b']')
+    };
     if d.len() > MAX_DOMAIN
         || !d.iter().all(host)
         || d.first() == Some(&b'.')
@@ -285,9 +290,11 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     crate::date::validate_timezone(m.timezone())?;
     if let Some(t) = time {
         crate::date::validate(t)?;
-        scan(&t.to_le_bytes(), &mut hash);
     }
-    scan(&salt.to_le_bytes(), &mut hash);
+    // The time (0 without a clock) and the salt, in one field (a 32-bit
+    // salt in the upper half; a 64-bit one's upper half mixed in too).
+    let stamp = u64::from(time.unwrap_or(0)) ^ (salt as u64).rotate_left(32);
+    scan(&stamp.to_le_bytes(), &mut hash);
     #[cfg(feature = "headers")]
     headers(m, &mut hash)?;
     #[cfg(feature = "mime")]
@@ -425,6 +432,18 @@ mod tests {
         assert_eq!(err(|m| m.domain = "a_b.test"), Error::InvalidDomain);
         assert_eq!(err(|m| m.domain = "d\u{e9}.test"), Error::InvalidDomain);
         assert_eq!(err(|m| m.domain = ".x"), Error::InvalidDomain);
+        // Every byte against the host-name set: letters, digits, - . : [ ].
+        for b in 0..=255u8 {
+            let domain: &'static str = Box::leak(format!("a{}b", b as char).into_boxed_str());
+            let good = b.is_ascii_alphanumeric() || b"-.:[]".contains(&b);
+            let mut m = TestMail::sample();
+            m.domain = domain;
+            let got = check(&m, None, 0).map(|_| ());
+            assert_eq!(got.is_ok(), good, "{b:#x}");
+            if !good {
+                assert_eq!(got, Err(Error::InvalidDomain), "{b:#x}");
+            }
+        }
         assert_eq!(err(|m| m.timezone = "CET"), Error::InvalidTimezone);
         // Without MIME a line too long for SMTP is refused; with it, the text
         // goes quoted-printable.

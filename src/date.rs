@@ -7,8 +7,13 @@
 use crate::error::Error;
 use crate::writer::Writer;
 
-const DAYS: &[u8; 21] = b"SunMonTueWedThuFriSat";
-const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
+const DAYS: [[u8; 3]; 7] = [
+    *b"Sun", *b"Mon", *b"Tue", *b"Wed", *b"Thu", *b"Fri", *b"Sat",
+];
+const MONTHS: [[u8; 3]; 12] = [
+    *b"Jan", *b"Feb", *b"Mar", *b"Apr", *b"May", *b"Jun", *b"Jul", *b"Aug", *b"Sep", *b"Oct",
+    *b"Nov", *b"Dec",
+];
 /// Sakamoto's month offsets for the weekday.
 const OFFSETS: [u8; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
 
@@ -26,7 +31,8 @@ pub fn validate(packed: u32) -> Result<(), Error> {
         field(packed, 16, 5),
     );
     let days = match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        // 1980 to 2107: every fourth year but 2100 (2000 is one).
+        2 if year % 4 == 0 && year != 2100 => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -47,22 +53,31 @@ pub fn validate(packed: u32) -> Result<(), Error> {
 /// Checks a time zone: `+HHMM` or `-HHMM`, hours ≤ 23 (RFC 5322 allows
 /// more; no zone uses it), minutes ≤ 59.
 pub fn validate_timezone(tz: &[u8]) -> Result<(), Error> {
-    match tz {
-        [] => Ok(()),
-        [b'+' | b'-', h1 @ b'0'..=b'2', h2 @ b'0'..=b'9', b'0'..=b'5', b'0'..=b'9']
-            if (*h1, *h2) < (b'2', b'4') =>
-        {
-            Ok(())
+    let digit = |b: u8| b.wrapping_sub(b'0');
+    let ok = match *tz {
+        [] => true,
+        [sign, h1, h2, m1, m2] => {
+            (sign == b'+' || sign == b'-')
+                && digit(h2) < 10
+                && digit(m2) < 10
+                && digit(m1) < 6
+                && u32::from(digit(h1)) * 10 + u32::from(digit(h2)) < 24
         }
-        _ => Err(Error::InvalidTimezone),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidTimezone)
     }
 }
 
 /// Three letters of `names` at `index`.
 #[inline(always)]
-fn name(w: &mut Writer<'_>, names: &[u8], index: u32) {
-    let i = index as usize * 3;
-    w.put(names.get(i..i + 3).unwrap_or_default());
+fn name(w: &mut Writer<'_>, names: &[[u8; 3]], index: u32) {
+    if let Some(name) = names.get(index as usize) {
+        w.put(name);
+    }
 }
 
 /// Writes a validated packed time in RFC 5322 form with `tz` (empty = `-0000`).
@@ -78,15 +93,17 @@ pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) {
         .get(month.wrapping_sub(1) as usize)
         .copied()
         .unwrap_or(0);
+    // Sakamoto's y + y/4 - y/100 + y/400 with y in 1979..=2107, where
+    // y/100 - y/400 is 15 (≡ -6 mod 7) before 2100 and 16 from it.
     name(
         w,
-        DAYS,
-        (y + y / 4 - y / 100 + y / 400 + u32::from(offset) + day) % 7,
+        &DAYS,
+        (y + y / 4 + 6 - u32::from(y >= 2100) + u32::from(offset) + day) % 7,
     );
     w.put(b", ");
     w.num(day, 1);
     w.byte(b' ');
-    name(w, MONTHS, month.wrapping_sub(1));
+    name(w, &MONTHS, month.wrapping_sub(1));
     w.byte(b' ');
     w.num(year, 4);
     w.byte(b' ');
@@ -134,6 +151,23 @@ mod tests {
             render(fat(1980, 1, 1, 0, 0, 0), ""),
             "Tue, 1 Jan 1980 00:00:00 -0000"
         );
+        // Every weekday of the packed range against a calendar's, around
+        // the century years.
+        for (y, mo, d, day) in [
+            (1999, 12, 31, "Fri"),
+            (2000, 1, 1, "Sat"),
+            (2099, 12, 31, "Thu"),
+            (2100, 2, 28, "Sun"),
+            (2100, 3, 1, "Mon"),
+            (2107, 12, 31, "Sat"),
+        ] {
+            assert!(
+                render(fat(y, mo, d, 0, 0, 0), "").starts_with(day),
+                "{y}-{mo}-{d}"
+            );
+        }
+        assert!(validate(fat(2096, 2, 29, 0, 0, 0)).is_ok());
+        assert!(validate(fat(2104, 2, 29, 0, 0, 0)).is_ok());
     }
 
     #[test]
@@ -158,10 +192,27 @@ mod tests {
 
     #[test]
     fn timezones() {
-        for ok in ["", "+0100", "-0000", "+2359", "-1230"] {
+        for ok in ["", "+0100", "-0000", "+2359", "-1230", "+1959", "-0959"] {
             assert_eq!(validate_timezone(ok.as_bytes()), Ok(()), "{ok}");
         }
-        for bad in ["0100", "+01", "+2400", "+0160", "+01000", " +0100", "UTC"] {
+        for bad in [
+            "0100",
+            "+01",
+            "+2400",
+            "+0160",
+            "+01000",
+            " +0100",
+            "UTC",
+            "+A000",
+            "+/900",
+            "+0:00",
+            "+00:0",
+            "+000/",
+            "+3000",
+            "*0100",
+            "+0960",
+            "+0\u{0}00",
+        ] {
             assert_eq!(
                 validate_timezone(bad.as_bytes()),
                 Err(Error::InvalidTimezone),

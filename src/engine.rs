@@ -26,18 +26,18 @@ use crate::writer::Writer;
 pub const MAX_LINES: u8 = 100;
 
 /// The server offers AUTH PLAIN.
-const CAP_PLAIN: u8 = 1;
+const CAP_PLAIN: u32 = 1;
 /// The server offers AUTH LOGIN.
-const CAP_LOGIN: u8 = 2;
+const CAP_LOGIN: u32 = 2;
 /// The server offers 8BITMIME.
-const CAP_8BIT: u8 = 4;
+const CAP_8BIT: u32 = 4;
 /// The line's keyword is AUTH.
-const CAP_AUTH: u8 = 8;
+const CAP_AUTH: u32 = 8;
 /// The server offers STARTTLS.
-const CAP_STARTTLS: u8 = 16;
+const CAP_STARTTLS: u32 = 16;
 /// The server offers SIZE.
 #[cfg(feature = "size")]
-const CAP_SIZE: u8 = 32;
+const CAP_SIZE: u32 = 32;
 
 /// How the engine uses TLS (`tls` feature).
 #[cfg(feature = "tls")]
@@ -54,15 +54,17 @@ pub enum TlsMode {
     Implicit,
 }
 
-/// What an [`Event`] reports.
+/// What an [`Event`] reports. The values are the C API's
+/// `IP_SMTPC_STAT_*` (checked in `capi::send`), so the driver passes them on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum EventKind {
     /// The dialogue entered a new step.
-    Step,
+    Step = 1,
     /// A recipient was accepted.
-    Accepted,
+    Accepted = 2,
     /// A recipient was rejected.
-    Rejected,
+    Rejected = 3,
     /// A complete reply other than RCPT's and QUIT's, for the report
     /// (`index` 0 for MAIL's, `usize::MAX` for the others); not a
     /// `pfCallback` status.
@@ -79,7 +81,8 @@ pub struct Event<'e> {
     pub step: u8,
     /// The reply code behind the event, 0 for none.
     pub code: u16,
-    /// Address-table index of the recipient, 0 when not about one.
+    /// Address-table index of the recipient; `usize::MAX` for a step
+    /// (`-1` as the C API's `RecipientIndex`).
     pub index: usize,
     /// Text of the reply's last line (no code, no CR LF); empty for none.
     pub text: &'e [u8],
@@ -107,8 +110,9 @@ pub enum Action<'e> {
     Item(usize),
 }
 
-/// Whose turn it is.
+/// Whose turn it is (a word: Thumb-2 loads a word from the stack in 16 bits, a byte in 32).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
 enum Phase {
     /// The current step's command (or content) is to be rendered and sent.
     Send,
@@ -133,20 +137,23 @@ pub struct Engine<'b> {
     rx_len: usize,
     rx_pos: usize,
     checked: &'b Checked,
-    step: u8,
+    step: Step,
     phase: Phase,
-    reported: u8,
+    reported: u32,
     /// Bytes of the current unit (command, header block) already rendered.
     unit_sent: usize,
-    header_done: bool,
+    header_done: u32,
     body: Body,
+    /// Address-table index of the current MAIL or RCPT entry: 0, the
+    /// sender, until MAIL is accepted.
     rcpt: usize,
-    accepted: u16,
+    accepted: usize,
+    #[cfg(feature = "ex")]
     rejected: u16,
     /// Code of the reply being read (0 before its first line), and its lines.
-    code: u16,
+    code: u32,
     lines: u8,
-    caps: u8,
+    caps: u32,
     #[cfg(feature = "tls")]
     tls: TlsMode,
     #[cfg(feature = "tls")]
@@ -214,10 +221,11 @@ impl<'b> Engine<'b> {
             phase: Phase::Wait,
             reported: 0,
             unit_sent: 0,
-            header_done: false,
+            header_done: 0,
             body: Body::default(),
             rcpt: 0,
             accepted: 0,
+            #[cfg(feature = "ex")]
             rejected: 0,
             code: 0,
             lines: 0,
@@ -234,7 +242,7 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "deadline")]
             since: 0,
             #[cfg(feature = "ex")]
-            mechs: CAP_PLAIN | CAP_LOGIN,
+            mechs: (CAP_PLAIN | CAP_LOGIN) as u8,
             #[cfg(feature = "ex")]
             insecure_auth: true,
             #[cfg(feature = "ex")]
@@ -298,7 +306,7 @@ impl<'b> Engine<'b> {
     #[inline(always)]
     pub fn next<M: Mail>(&mut self, m: &M) -> Action<'_> {
         loop {
-            let report = Row::of(self.step).report;
+            let report = u32::from(Row::of(self.step).report);
             if report != self.reported {
                 self.reported = report;
                 // With the report (`ex`): the code of the reply behind the
@@ -309,9 +317,9 @@ impl<'b> Engine<'b> {
                 let code = 0;
                 return Action::Event(Event {
                     kind: EventKind::Step,
-                    step: report,
+                    step: report as u8,
                     code,
-                    index: 0,
+                    index: usize::MAX,
                     text: b"",
                 });
             }
@@ -393,6 +401,7 @@ impl<'b> Engine<'b> {
     }
 
     /// `n` bytes of the last [`Action::Send`] went out.
+    #[inline(always)]
     pub fn sent(&mut self, n: usize) {
         self.tx_pos = self.tx_len.min(self.tx_pos + n);
     }
@@ -473,12 +482,12 @@ impl<'b> Engine<'b> {
             return;
         }
         let done = if self.step == DOT {
-            if !self.header_done {
+            if self.header_done == 0 {
                 crate::header::put(&mut w, m, self.checked);
-                self.header_done = !w.is_full();
+                self.header_done = u32::from(!w.is_full());
             }
             // The header block is complete: the body needs no skip.
-            self.header_done && self.body.put(&mut w, m.body())
+            self.header_done != 0 && self.body.put(&mut w, m.body())
         } else {
             self.command(m, &mut w);
             !w.is_full()
@@ -486,7 +495,7 @@ impl<'b> Engine<'b> {
         self.tx_len = w.len();
         self.tx_pos = 0;
         self.tx = tx;
-        let restart = done || (self.step == DOT && self.header_done);
+        let restart = done || (self.step == DOT && self.header_done != 0);
         self.unit_sent = if restart {
             0
         } else {
@@ -504,8 +513,8 @@ impl<'b> Engine<'b> {
     #[cfg(all(feature = "raw", not(feature = "mime")))]
     fn raw_fill<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> Result<bool, Error> {
         let streamed = m.streamed_body();
-        if !self.header_done {
-            self.header_done = true;
+        if self.header_done == 0 {
+            self.header_done = 1;
             if streamed {
                 self.item = usize::MAX;
                 self.phase = Phase::Stream;
@@ -549,6 +558,7 @@ impl<'b> Engine<'b> {
     }
 
     /// Renders the current step's command.
+    #[inline(always)]
     fn command<M: Mail>(&self, m: &M, w: &mut Writer<'_>) {
         let row = Row::of(self.step);
         w.put(row.text());
@@ -558,8 +568,8 @@ impl<'b> Engine<'b> {
             Arg::User => crate::base64::put(w, &[m.user()]),
             Arg::Pass => crate::base64::put(w, &[m.password()]),
             Arg::Sender | Arg::Rcpt => {
-                let i = if row.arg == Arg::Sender { 0 } else { self.rcpt };
-                w.put(m.entry(i).addr.unwrap_or_default());
+                // `rcpt` is 0 (the sender) until MAIL is accepted.
+                w.put(m.entry(self.rcpt).addr);
                 w.byte(b'>');
                 #[cfg(feature = "size")]
                 if row.arg == Arg::Sender && self.caps & CAP_SIZE != 0 && !streams(m) {
@@ -586,11 +596,11 @@ impl<'b> Engine<'b> {
         start: usize,
         end: usize,
     ) -> Option<(EventKind, usize)> {
-        if self.code != 0 && code != self.code {
+        if self.code != 0 && u32::from(code) != self.code {
             self.abort(Error::ReplySyntax);
             return None;
         }
-        self.code = code;
+        self.code = u32::from(code);
         self.lines += 1;
         #[cfg(feature = "ex")]
         if self.lines == 1 {
@@ -644,25 +654,22 @@ impl<'b> Engine<'b> {
     /// One complete reply to the current step; the recipient event it makes.
     #[inline(always)]
     fn on_reply<M: Mail>(&mut self, m: &M, code: u16) -> Option<(EventKind, usize)> {
-        let row = Row::of(self.step);
-        if code == 421 && self.step != QUIT {
-            // RFC 5321 §3.8: the server is closing; send nothing more.
-            self.decide(self.closing_error());
-            self.close();
-            return None;
-        }
         let step = self.step;
+        let row = Row::of(step);
         let ok = row.accepts(code);
-        if step == QUIT {
-            // A success not confirmed by 221 is not a success.
-            if !ok {
+        if step == QUIT || code == 421 {
+            if step != QUIT {
+                // RFC 5321 §3.8: the server is closing; send nothing more.
+                self.decide(self.closing_error());
+            } else if !ok {
+                // A success not confirmed by 221 is not a success.
                 self.doubt();
             }
             self.close();
             return None;
         }
         let mut event = None;
-        let mut next = if ok { row.next } else { QUIT };
+        let mut next = if ok { Step::from(row.next) } else { QUIT };
         if step == RCPT {
             event = Some((
                 if ok {
@@ -675,7 +682,10 @@ impl<'b> Engine<'b> {
             if ok {
                 self.accepted += 1;
             } else {
-                self.rejected += 1;
+                #[cfg(feature = "ex")]
+                {
+                    self.rejected += 1;
+                }
             }
             next = if self.rcpt + 1 < m.count() {
                 self.rcpt += 1;
@@ -709,7 +719,13 @@ impl<'b> Engine<'b> {
             self.rcpt = 1;
         } else if step == DOT {
             // The 2xx to the final dot: the only success.
-            self.outcome = Some(if self.rejected > 0 {
+            // Every recipient has been answered: some were refused when
+            // fewer than all were accepted (the seed set counts no refusals).
+            #[cfg(feature = "ex")]
+            let partial = self.rejected > 0;
+            #[cfg(not(feature = "ex"))]
+            let partial = self.accepted + 1 < m.count();
+            self.outcome = Some(if partial {
                 #[cfg(feature = "ex")]
                 {
                     self.failed = Row::of(RCPT).report;
@@ -779,7 +795,7 @@ impl<'b> Engine<'b> {
     /// go over a connection without TLS.
     #[cfg(feature = "ex")]
     pub fn set_auth(&mut self, mechanisms: u8, insecure: bool) {
-        self.mechs = mechanisms & (CAP_PLAIN | CAP_LOGIN);
+        self.mechs = mechanisms & (CAP_PLAIN | CAP_LOGIN) as u8;
         self.insecure_auth = insecure;
     }
 
@@ -796,7 +812,7 @@ impl<'b> Engine<'b> {
         (
             step,
             self.kept,
-            self.accepted,
+            self.accepted as u16,
             self.rejected,
             self.secure_data,
         )
@@ -849,7 +865,7 @@ impl<'b> Engine<'b> {
 
     /// After EHLO or HELO: STARTTLS, AUTH or MAIL.
     #[inline(always)]
-    fn after_hello<M: Mail>(&mut self, m: &M) -> u8 {
+    fn after_hello<M: Mail>(&mut self, m: &M) -> Step {
         #[cfg(feature = "tls")]
         if self.tls != TlsMode::Off && !self.secure {
             if self.caps & CAP_STARTTLS != 0 {
@@ -864,9 +880,9 @@ impl<'b> Engine<'b> {
 
     /// TLS settled: AUTH or MAIL.
     #[inline(always)]
-    fn auth_or_mail<M: Mail>(&mut self, m: &M) -> u8 {
+    fn auth_or_mail<M: Mail>(&mut self, m: &M) -> Step {
         #[cfg(feature = "ex")]
-        let offered = self.caps & self.mechs;
+        let offered = self.caps & u32::from(self.mechs);
         #[cfg(not(feature = "ex"))]
         let offered = self.caps;
         let next = if m.user().is_empty() {
@@ -894,7 +910,7 @@ impl<'b> Engine<'b> {
     /// not offer 8BITMIME (`src/session.rs`: before the size; a streamed one
     /// is checked as it streams).
     #[cfg(any(feature = "size", feature = "mime", feature = "raw"))]
-    fn before_mail<M: Mail>(&mut self, m: &M) -> u8 {
+    fn before_mail<M: Mail>(&mut self, m: &M) -> Step {
         #[cfg(feature = "raw")]
         if self.checked.raw
             && self.checked.eight_bit
@@ -1190,7 +1206,7 @@ impl<'b> Engine<'b> {
 
     /// Records `e`, decided by the engine alone (no reply decided it) at
     /// the `IP_SMTPC_STEP_*` `report`, and moves to QUIT.
-    fn local(&mut self, e: Error, report: u8) -> u8 {
+    fn local(&mut self, e: Error, report: u8) -> Step {
         #[cfg(feature = "ex")]
         if self.outcome.is_none() {
             // The report's code is 0 for a local decision. The enhanced
@@ -1206,7 +1222,7 @@ impl<'b> Engine<'b> {
     }
 
     /// Records `e` and moves to QUIT.
-    fn quit(&mut self, e: Error) -> u8 {
+    fn quit(&mut self, e: Error) -> Step {
         self.decide(e);
         QUIT
     }
@@ -1251,24 +1267,12 @@ impl<'b> Engine<'b> {
     }
 }
 
-/// The EHLO words the engine looks for, upper case, each with its bit
-/// (`CAP_AUTH` only marks the keyword).
-#[cfg(not(feature = "tls"))]
-const WORDS: [(&[u8], u8); 4] = [
-    (b"AUTH", CAP_AUTH),
-    (b"8BITMIME", CAP_8BIT),
-    (b"PLAIN", CAP_PLAIN),
-    (b"LOGIN", CAP_LOGIN),
-];
-/// The EHLO words the engine looks for, with STARTTLS.
-#[cfg(feature = "tls")]
-const WORDS: [(&[u8], u8); 5] = [
-    (b"AUTH", CAP_AUTH),
-    (b"8BITMIME", CAP_8BIT),
-    (b"PLAIN", CAP_PLAIN),
-    (b"LOGIN", CAP_LOGIN),
-    (b"STARTTLS", CAP_STARTTLS),
-];
+/// The EHLO words the engine looks for, upper case, 8 bytes each (NUL
+/// padded); word `i` stands for capability bit `1 << i` (`CAP_AUTH` only
+/// marks the keyword).
+const WORDS: &[u8; 40] = b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLS";
+/// How many of [`WORDS`] are looked for (STARTTLS with `tls`).
+const WORD_COUNT: usize = if cfg!(feature = "tls") { 5 } else { 4 };
 
 /// `true` when content is streamed by the driver (items or a streamed
 /// body): no SIZE, since it is not known in advance (`src/`).
@@ -1344,32 +1348,40 @@ fn size_keyword(text: &[u8]) -> Option<u32> {
 /// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
 /// among its parameters, or `8BITMIME` (RFC 5321 §4.1.1.1, keywords and
 /// parameters case-insensitive).
-fn capabilities(text: &[u8]) -> u8 {
-    let (mut caps, mut start) = (0, 0);
-    for end in 0..=text.len() {
-        // '=' separates too: old servers announce `AUTH=LOGIN PLAIN`.
-        if text.get(end).is_some_and(|&b| b != b' ' && b != b'=') {
-            continue;
-        }
-        let w = text.get(start..end).unwrap_or_default();
-        for &(name, bit) in &WORDS {
-            // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
-            // (CAP_AUTH * 3 / 8 is CAP_PLAIN | CAP_LOGIN.)
-            let allowed = if start == 0 {
-                CAP_AUTH | CAP_8BIT | CAP_STARTTLS
+fn capabilities(text: &[u8]) -> u32 {
+    // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
+    let (mut caps, mut allowed) = (0, CAP_AUTH | CAP_8BIT | CAP_STARTTLS);
+    // The words still matching the current one, and its length so far.
+    const ALL: u32 = (1 << WORD_COUNT) - 1;
+    let (mut alive, mut at) = (ALL, 0);
+    for i in 0..=text.len() {
+        // 0 ends a word (a space or the end); a NUL byte matches nothing.
+        let c = match text.get(i) {
+            // '=' too: old servers announce `AUTH=LOGIN PLAIN`.
+            None | Some(b' ' | b'=') => 0,
+            Some(&b) => b.to_ascii_uppercase().max(1),
+        };
+        for n in 0..WORD_COUNT {
+            let want = if at < 8 {
+                WORDS.get(n * 8 + at).copied().unwrap_or(0)
             } else {
-                (caps & CAP_AUTH) * 3 / 8
+                0
             };
-            if bit & allowed != 0
-                && w.len() == name.len()
-                && w.iter()
-                    .zip(name)
-                    .all(|(a, b)| a.to_ascii_uppercase() == *b)
-            {
-                caps |= bit;
+            if want != c {
+                alive &= !(1 << n);
             }
         }
-        start = end + 1;
+        if c != 0 {
+            at += 1;
+            continue;
+        }
+        caps |= alive & allowed;
+        allowed = if caps & CAP_AUTH != 0 {
+            CAP_PLAIN | CAP_LOGIN
+        } else {
+            0
+        };
+        (alive, at) = (ALL, 0);
     }
     caps & !CAP_AUTH
 }
@@ -2375,6 +2387,22 @@ mod tests {
         assert_eq!(capabilities(b"AUTH XXXXXXXXPLAIN"), 0);
         assert_eq!(capabilities(b"8BITMIME8BITMIME"), 0);
         assert_eq!(capabilities(b""), 0);
+        // Prefixes, NUL bytes, empty words, a keyword only in first place.
+        assert_eq!(capabilities(b"AUTH PLAI LOGINX LOG"), 0);
+        assert_eq!(capabilities(b"AUTH PLAIN\0 LOGIN\0"), 0);
+        assert_eq!(capabilities(b"AUTH\0 PLAIN"), 0);
+        assert_eq!(capabilities(b"AUTH  PLAIN"), CAP_PLAIN);
+        assert_eq!(capabilities(b" AUTH PLAIN"), 0);
+        assert_eq!(capabilities(b"PLAIN AUTH LOGIN"), 0);
+        assert_eq!(capabilities(b"8BITMIME AUTH PLAIN"), CAP_8BIT);
+        assert_eq!(capabilities(b"8BITMIM"), 0);
+        assert_eq!(capabilities(b"AUTH LOGIN PLAIN "), CAP_PLAIN | CAP_LOGIN);
+        #[cfg(feature = "tls")]
+        assert_eq!(capabilities(b"starttls"), CAP_STARTTLS);
+        #[cfg(not(feature = "tls"))]
+        assert_eq!(capabilities(b"STARTTLS"), 0);
+        assert_eq!(capabilities(b"AUTH STARTTLS"), 0);
+        assert_eq!(capabilities(b"STARTTLSX"), 0);
     }
 
     #[test]

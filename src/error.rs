@@ -145,7 +145,7 @@ const AUTH_CODES: [(u16, Error); 5] = [
 /// RFC 4954 §6 reply codes of a failed AUTH step to errors: a syntax or
 /// command error (500-502) or a positive reply at the wrong stage is the
 /// exchange going wrong; other negative replies reject the credentials.
-#[inline(never)]
+#[inline(always)]
 pub fn auth_error(code: u16) -> Error {
     if let Some(&(_, e)) = AUTH_CODES.iter().find(|&&(c, _)| c == code) {
         return e;

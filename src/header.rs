@@ -53,7 +53,9 @@ fn quoted(w: &mut Writer<'_>, name: &[u8]) {
     w.put(b"\" ");
 }
 
-/// Writes the `To:` or `Cc:` field (nothing when no recipient has `kind`).
+/// Writes the `To:` or `Cc:` field, CR LF first (nothing when no
+/// recipient has `kind`).
+#[inline(always)]
 fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
     let mut first = true;
     for i in 1..m.count() {
@@ -61,11 +63,8 @@ fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
         if e.kind == kind {
             w.put(if first { field } else { b",\r\n " });
             first = false;
-            mailbox(w, e.name, e.addr.unwrap_or_default());
+            mailbox(w, e.name, e.addr);
         }
-    }
-    if !first {
-        w.put(b"\r\n");
     }
 }
 
@@ -98,43 +97,46 @@ fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
 
 /// Writes the header block and the empty line after it.
 pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
+    // Each optional field starts with the CR LF that ends the line before
+    // it (one literal instead of two calls); the block's first CR LF is
+    // dropped.
+    w.drop_next(2);
     if c.time != 0 {
-        w.put(b"Date: ");
+        w.put(b"\r\nDate: ");
         crate::date::put(w, c.time, m.timezone());
-        w.put(b"\r\n");
     }
     let from = m.entry(0);
-    if let Some(addr) = from.addr.filter(|a| !a.is_empty()) {
-        w.put(b"From: ");
-        mailbox(w, from.name, addr);
-        w.put(b"\r\n");
+    if !from.addr.is_empty() {
+        w.put(b"\r\nFrom: ");
+        mailbox(w, from.name, from.addr);
     }
     #[cfg(feature = "headers")]
     if !m.reply_to().is_empty() {
-        w.put(b"Reply-To: <");
+        w.put(b"\r\nReply-To: <");
         w.put(m.reply_to());
-        w.put(b">\r\n");
+        w.byte(b'>');
     }
-    list(w, m, TO, b"To: ");
-    list(w, m, CC, b"Cc: ");
+    list(w, m, TO, b"\r\nTo: ");
+    list(w, m, CC, b"\r\nCc: ");
     if !m.subject().is_empty() {
-        w.put(b"Subject: ");
+        w.put(b"\r\nSubject: ");
         #[cfg(feature = "words")]
         crate::words::text(w, m.subject());
         #[cfg(not(feature = "words"))]
         w.put(m.subject());
-        w.put(b"\r\n");
     }
-    w.put(b"Message-ID: <");
-    for half in [(c.hash >> 32) as u32, c.hash as u32] {
-        for i in (0..8).rev() {
-            let nibble = ((half >> (i * 4)) & 15) as u8;
-            w.byte(if nibble < 10 {
-                b'0' + nibble
-            } else {
-                b'a' + nibble - 10
-            });
-        }
+    w.put(b"\r\nMessage-ID: <");
+    // 16 hex digits, the highest first (rotated into the low bits: no
+    // 64-bit shift by a variable amount, which is a libgcc call).
+    let mut h = c.hash;
+    for _ in 0..16 {
+        h = h.rotate_left(4);
+        let nibble = h as u8 & 15;
+        w.byte(if nibble < 10 {
+            b'0' + nibble
+        } else {
+            b'a' + nibble - 10
+        });
     }
     w.byte(b'@');
     w.put(own_domain(m));
@@ -152,11 +154,10 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
         w.put(b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
     }
     #[cfg(not(feature = "mime"))]
-    w.put(if c.eight_bit {
-        b"8bit\r\n\r\n"
-    } else {
-        b"7bit\r\n\r\n"
-    });
+    {
+        w.byte(b'7' + u8::from(c.eight_bit));
+        w.put(b"bit\r\n\r\n");
+    }
 }
 
 #[cfg(test)]

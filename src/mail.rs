@@ -19,8 +19,10 @@ pub const FROM: i32 = 4;
 pub struct Entry<'a> {
     /// Display name, empty when absent.
     pub name: &'a [u8],
-    /// The address; `None` when the C pointer was NULL.
-    pub addr: Option<&'a [u8]>,
+    /// The address; empty when the C pointer was NULL (see `null`).
+    pub addr: &'a [u8],
+    /// The C address pointer was NULL (the check refuses the mail).
+    pub null: bool,
     /// `TO`, `CC` or `BCC` (not checked for entry 0, the sender).
     pub kind: i32,
 }
@@ -86,7 +88,7 @@ pub fn own_domain<M: Mail>(m: &M) -> &[u8] {
     if !d.is_empty() {
         return d;
     }
-    let addr = m.entry(0).addr.unwrap_or_default();
+    let addr = m.entry(0).addr;
     match addr
         .iter()
         .rposition(|&b| b == b'@')
@@ -149,7 +151,8 @@ pub mod test {
                 .get(i)
                 .map(|&(n, a, k)| Entry {
                     name: n.as_bytes(),
-                    addr: a.map(str::as_bytes),
+                    addr: a.map_or(&b""[..], str::as_bytes),
+                    null: a.is_none(),
                     kind: k,
                 })
                 .unwrap_or_default()

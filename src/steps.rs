@@ -8,42 +8,46 @@
 
 use crate::error::Error;
 
+/// A step of the dialogue: an index into [`ROWS`] (a word: Thumb-2 loads
+/// a word from the stack in 16 bits, a byte in 32).
+pub type Step = u32;
+
 /// Waiting for the greeting.
-pub const GREETING: u8 = 0;
+pub const GREETING: Step = 0;
 /// EHLO.
-pub const EHLO: u8 = 1;
+pub const EHLO: Step = 1;
 /// HELO, after EHLO got 5xx.
-pub const HELO: u8 = 2;
+pub const HELO: Step = 2;
 /// AUTH PLAIN with the initial response.
-pub const PLAIN: u8 = 3;
+pub const PLAIN: Step = 3;
 /// AUTH LOGIN.
-pub const LOGIN: u8 = 4;
+pub const LOGIN: Step = 4;
 /// AUTH LOGIN: the user name.
-pub const LOGIN_USER: u8 = 5;
+pub const LOGIN_USER: Step = 5;
 /// AUTH LOGIN: the password.
-pub const LOGIN_PASS: u8 = 6;
+pub const LOGIN_PASS: Step = 6;
 /// `*`: cancels an AUTH exchange that asked for more (RFC 4954 §4).
-pub const CANCEL: u8 = 7;
+pub const CANCEL: Step = 7;
 /// MAIL FROM.
-pub const MAIL: u8 = 8;
+pub const MAIL: Step = 8;
 /// RCPT TO, once per recipient.
-pub const RCPT: u8 = 9;
+pub const RCPT: Step = 9;
 /// DATA.
-pub const DATA: u8 = 10;
+pub const DATA: Step = 10;
 /// The message and the final dot.
-pub const DOT: u8 = 11;
+pub const DOT: Step = 11;
 /// QUIT.
-pub const QUIT: u8 = 12;
+pub const QUIT: Step = 12;
 /// Finished.
-pub const DONE: u8 = 13;
+pub const DONE: Step = 13;
 /// Not a row: "after EHLO or HELO", where the engine chooses STARTTLS, AUTH or MAIL.
-pub const HELLO_DONE: u8 = 0xfe;
+pub const HELLO_DONE: Step = 0xfe;
 /// STARTTLS (RFC 3207), after the seed rows so their numbers do not move.
 #[cfg(feature = "tls")]
-pub const STARTTLS: u8 = 14;
+pub const STARTTLS: Step = 14;
 /// Not a row: the TLS handshake (the driver's `pfUpgrade`) after "220 ready".
 #[cfg(feature = "tls")]
-pub const UPGRADE: u8 = 0xfd;
+pub const UPGRADE: Step = 0xfd;
 
 /// The argument a command carries after its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +86,8 @@ pub struct Row {
     pub len: u8,
     /// What follows the text.
     pub arg: Arg,
-    /// The reply that moves on: an exact code, or a class when it ends in `00`.
+    /// The reply that moves on: an exact code, or a class as one digit
+    /// (2 = any 2xx; no code is below 200); 0 = none.
     pub expect: u16,
     /// The step after that reply (the recipient loop is the engine's).
     pub next: u8,
@@ -92,13 +97,13 @@ pub struct Row {
     pub report: u8,
 }
 
-const fn row(at: u8, len: u8, arg: Arg, expect: u16, next: u8, error: Error, report: u8) -> Row {
+const fn row(at: u8, len: u8, arg: Arg, expect: u16, next: Step, error: Error, report: u8) -> Row {
     Row {
         at,
         len,
         arg,
         expect,
-        next,
+        next: next as u8,
         error,
         report,
     }
@@ -107,17 +112,17 @@ const fn row(at: u8, len: u8, arg: Arg, expect: u16, next: u8, error: Error, rep
 /// The dialogue, indexed by the step constants above.
 pub const ROWS: [Row; 14] = [
     row(0, 0, Arg::Content, 220, EHLO, Error::GreetingRefused, 2),
-    row(0, 5, Arg::Domain, 200, HELLO_DONE, Error::HeloRejected, 3),
-    row(5, 5, Arg::Domain, 200, HELLO_DONE, Error::HeloRejected, 3),
+    row(0, 5, Arg::Domain, 2, HELLO_DONE, Error::HeloRejected, 3),
+    row(5, 5, Arg::Domain, 2, HELLO_DONE, Error::HeloRejected, 3),
     row(10, 11, Arg::Plain, 235, MAIL, Error::AuthFailed, 5),
     row(21, 10, Arg::None, 334, LOGIN_USER, Error::AuthFailed, 5),
     row(0, 0, Arg::User, 334, LOGIN_PASS, Error::AuthFailed, 5),
     row(0, 0, Arg::Pass, 235, MAIL, Error::AuthFailed, 5),
     row(31, 1, Arg::None, 0, QUIT, Error::AuthProtocol, 5),
-    row(32, 11, Arg::Sender, 200, RCPT, Error::SenderRejected, 6),
-    row(43, 9, Arg::Rcpt, 200, RCPT, Error::AllRecipientsRejected, 7),
+    row(32, 11, Arg::Sender, 2, RCPT, Error::SenderRejected, 6),
+    row(43, 9, Arg::Rcpt, 2, RCPT, Error::AllRecipientsRejected, 7),
     row(52, 4, Arg::None, 354, DOT, Error::DataRejected, 8),
-    row(0, 0, Arg::Content, 200, QUIT, Error::MessageRejected, 9),
+    row(0, 0, Arg::Content, 2, QUIT, Error::MessageRejected, 9),
     row(56, 4, Arg::None, 221, DONE, Error::OutcomeUnknown, 10),
     FINISHED,
 ];
@@ -132,13 +137,19 @@ const FINISHED: Row = row(0, 0, Arg::None, 0, DONE, Error::Receive, 11);
 
 impl Row {
     /// The row of `step` (the DONE row for anything out of range).
-    #[inline(never)]
-    pub fn of(step: u8) -> &'static Row {
+    // Inlined in the seed set, a call in the full set (measured: seed -8 B,
+    // full +52 B inlined).
+    #[cfg_attr(not(feature = "ex"), inline(always))]
+    #[cfg_attr(feature = "ex", inline(never))]
+    pub fn of(step: Step) -> &'static Row {
         #[cfg(feature = "tls")]
         if step == STARTTLS {
             return &STARTTLS_ROW;
         }
-        ROWS.get(usize::from(step)).unwrap_or(&FINISHED)
+        // The DONE row itself (a constant index: checked when compiling),
+        // not a second copy of it.
+        #[allow(clippy::indexing_slicing)]
+        ROWS.get(step as usize).unwrap_or(&ROWS[DONE as usize])
     }
 
     /// The command text.
@@ -149,11 +160,7 @@ impl Row {
 
     /// `true` when `code` moves this step on.
     pub fn accepts(&self, code: u16) -> bool {
-        if self.expect % 100 == 0 {
-            code / 100 == self.expect / 100
-        } else {
-            code == self.expect
-        }
+        code / 100 == self.expect || code == self.expect
     }
 }
 

@@ -21,7 +21,14 @@ impl<'b> Writer<'b> {
         Writer { buf, len: 0, skip }
     }
 
+    /// Drops the next `n` bytes it is given (a unit that starts with a
+    /// separator it does not need).
+    pub fn drop_next(&mut self, n: usize) {
+        self.skip += n;
+    }
+
     /// Appends one byte (or counts it off the skip, or notes overflow).
+    #[inline(never)]
     pub fn byte(&mut self, b: u8) {
         if self.skip > 0 {
             self.skip -= 1;

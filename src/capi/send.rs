@@ -245,7 +245,7 @@ pub(super) unsafe fn send(
             kind: EventKind::Step,
             step: IP_SMTPC_STEP_CONNECT,
             code: 0,
-            index: 0,
+            index: usize::MAX,
             text: b"",
         },
     );
@@ -406,21 +406,26 @@ fn notify(callback: Option<unsafe extern "C" fn(c_int, *mut c_void) -> c_int>, e
     let Some(callback) = callback else {
         return;
     };
-    let (stat, index) = match event.kind {
-        EventKind::Step => (IP_SMTPC_STAT_STEP, -1),
-        EventKind::Accepted => (IP_SMTPC_STAT_RCPT_ACCEPTED, event.index as c_int),
-        EventKind::Rejected => (IP_SMTPC_STAT_RCPT_REJECTED, event.index as c_int),
-        #[cfg(feature = "ex")]
-        EventKind::Reply => return,
-    };
+    #[cfg(feature = "ex")]
+    if event.kind == EventKind::Reply {
+        return;
+    }
     let mut status = IP_SMTPC_STATUS {
         Step: event.step,
         ReplyCode: event.code,
-        RecipientIndex: index,
+        RecipientIndex: event.index as c_int,
         sText: event.text.as_ptr().cast(),
         TextLen: event.text.len() as c_uint,
     };
+    let stat = event.kind as c_int;
     // SAFETY: `status` outlives the call; `p` is a `const IP_SMTPC_STATUS*`
     // valid during the call, as the header documents.
     unsafe { callback(stat, (&mut status as *mut IP_SMTPC_STATUS).cast()) };
 }
+
+// The engine's event kinds are the C API's status values.
+const _: () = assert!(
+    EventKind::Step as c_int == IP_SMTPC_STAT_STEP
+        && EventKind::Accepted as c_int == IP_SMTPC_STAT_RCPT_ACCEPTED
+        && EventKind::Rejected as c_int == IP_SMTPC_STAT_RCPT_REJECTED
+);

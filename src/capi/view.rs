@@ -141,7 +141,8 @@ impl Mail for CMail<'_> {
         let (name, addr) = unsafe { (cstr(e.sName, MAX_TEXT), cstr(e.sAddr, MAX_ADDR)) };
         Entry {
             name,
-            addr: if e.sAddr.is_null() { None } else { Some(addr) },
+            addr,
+            null: e.sAddr.is_null(),
             kind: e.Type,
         }
     }
