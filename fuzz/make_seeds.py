@@ -140,7 +140,9 @@ for name, cuts, body in BODIES:
     write("data_encoder", name, bytes([len(cuts)] + cuts) + body)
 
 
-# Validator: control, kinds, FAT date, then fields (length, repeat, bytes).
+# Validator: control (recipients 0-1, clock 2, extra lines 3, NULL address 4,
+# an item 5, IP_SMTPC_Send 6, SECURE_ONLY 7), kinds, FAT date, then fields
+# (length, repeat, bytes).
 def field(value, repeat=0):
     return bytes([len(value), repeat]) + value
 
@@ -178,6 +180,8 @@ ACCEPTED = [
     (b"",), (b"body\n.dot\n",),
 ]
 write("validator", "accepted-with-item", fields(0x2f, 0b100100, NOV_2026, ACCEPTED))
+write("validator", "accepted-plain-send", fields(0x6f, 0b100100, NOV_2026, ACCEPTED))
+write("validator", "secure-only-without-hooks", fields(0x8f, 0b100100, NOV_2026, ACCEPTED))
 write("validator", "null-address", fields(0x13, 0, 0, ACCEPTED[:11] + [(b"",), (b"",)] + ACCEPTED[13:]))
 write("validator", "cut-at-nul", fields(0x01, 0, 0, [
     (b"me@example.test\x00\x01",), (b"",), (b"Hi\x00\r\nBcc: x@y",), (b"",), (b"",), (b"",),
