@@ -100,6 +100,27 @@ write("session", "streamed-body-fails", session(TURNS, 0x20 | 0x40, HAPPY))
 write("session", "long-lines", session(TURNS, 0x00, HAPPY, body=b"x" * 200, repeat=0x87))
 write("session", "timeout-clock", session(TURNS, 0x00, HAPPY, faults=0x80 | 0x40 | 0x03, chunk=9))
 
+# C API session: flags (TlsMode 0-2, SECURE_ONLY 3, TLS hooks 4, insecure AUTH
+# 5, credentials 6, IP_SMTPC_Send 7), shape (recipients 0-1, kinds 2-4, item
+# 5, pBody 6, clock 7), faults, seed (2), chunk; the body; the server's turns.
+def capi(flags, shape, server, body=b"Hello\r\n.dot line\nbare\rcr", repeat=0, faults=0,
+         seed=(1, 0), chunk=255):
+    return bytes([flags, shape, faults, seed[0], seed[1], chunk, len(body), repeat]) + body + server
+
+
+write("capi_session", "happy", capi(0x00, 0x80, HAPPY))
+write("capi_session", "happy-send", capi(0x80, 0x00, HAPPY.replace(b"|235", b"")))
+write("capi_session", "auth-in-clear-allowed", capi(0x20 | 0x40, 0x00, HAPPY.replace(
+    b"250 2.1.0 sender ok", b"235 2.7.0 ok\r\n|250 2.1.0 sender ok")))
+write("capi_session", "starttls-required", capi(0x10 | 0x03, 0x00, STARTTLS_PLAIN.replace(b"|235 2.7.0 ok\r\n", b"")))
+write("capi_session", "secure-only-send", capi(0x80 | 0x10 | 0x08 | 0x40, 0x00, STARTTLS_PLAIN))
+write("capi_session", "implicit", capi(0x10 | 0x04, 0x00, IMPLICIT))
+write("capi_session", "item-and-body-stream", capi(0x00, 0x20 | 0x40, HAPPY, body=b"a,b\n1,2\n", chunk=3))
+write("capi_session", "item-fails", capi(0x00, 0x20, HAPPY, faults=0x04))
+write("capi_session", "short-sends", capi(0x00, 0x01, PARTIAL, faults=0x02, chunk=1))
+write("capi_session", "send-fails", capi(0x00, 0x00, HAPPY, faults=0x40))
+write("capi_session", "handshake-fails", capi(0x10 | 0x02, 0x00, STARTTLS_PLAIN, faults=0x01))
+
 # Reply parser: byte 0 = number of cuts, then the cut lengths, then the text.
 REPLIES = [
     ("greeting", b"220-mx.example.test ESMTP\r\n220 ready\r\n"),
@@ -140,7 +161,9 @@ for name, cuts, body in BODIES:
     write("data_encoder", name, bytes([len(cuts)] + cuts) + body)
 
 
-# Validator: control, kinds, FAT date, then fields (length, repeat, bytes).
+# Validator: control (recipients 0-1, clock 2, extra lines 3, NULL address 4,
+# an item 5, IP_SMTPC_Send 6, SECURE_ONLY 7), kinds, FAT date, then fields
+# (length, repeat, bytes).
 def field(value, repeat=0):
     return bytes([len(value), repeat]) + value
 
@@ -178,6 +201,8 @@ ACCEPTED = [
     (b"",), (b"body\n.dot\n",),
 ]
 write("validator", "accepted-with-item", fields(0x2f, 0b100100, NOV_2026, ACCEPTED))
+write("validator", "accepted-plain-send", fields(0x6f, 0b100100, NOV_2026, ACCEPTED))
+write("validator", "secure-only-without-hooks", fields(0x8f, 0b100100, NOV_2026, ACCEPTED))
 write("validator", "null-address", fields(0x13, 0, 0, ACCEPTED[:11] + [(b"",), (b"",)] + ACCEPTED[13:]))
 write("validator", "cut-at-nul", fields(0x01, 0, 0, [
     (b"me@example.test\x00\x01",), (b"",), (b"Hi\x00\r\nBcc: x@y",), (b"",), (b"",), (b"",),

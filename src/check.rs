@@ -278,7 +278,7 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     scan(d, &mut hash);
     // Letters (either case), digits, '-', '.', ':', '[' and ']'.
     let host = |&b: &u8| {
-        matches!(b | 0x20, b'a'..=b'z') || matches!(b, b'-' | b'.' | b'0'..=b':' | b'[' | b']')
+        (b | 0x20).is_ascii_lowercase() || matches!(b, b'-' | b'.' | b'0'..=b':' | b'[' | b']')
     };
     if d.len() > MAX_DOMAIN
         || !d.iter().all(host)

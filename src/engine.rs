@@ -511,8 +511,8 @@ impl<'b> Engine<'b> {
     #[cfg(all(feature = "raw", not(feature = "mime")))]
     fn raw_fill<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> Result<bool, Error> {
         let streamed = m.streamed_body();
-        if !self.header_done {
-            self.header_done = true;
+        if self.header_done == 0 {
+            self.header_done = 1;
             if streamed {
                 self.item = usize::MAX;
                 self.phase = Phase::Stream;

@@ -3,7 +3,9 @@
 //! it) on arbitrary fields.
 //!
 //! Input: a control byte (bits 0-1 recipient count, 2 a clock, 3 the extra
-//! header lines, 4 a NULL recipient address, 5 one multipart item), a kinds
+//! header lines, 4 a NULL recipient address, 5 one multipart item, 6
+//! `IP_SMTPC_Send` instead of `IP_SMTPC_SendEx`, 7 SECURE_ONLY without TLS
+//! hooks), a kinds
 //! byte (2 bits a recipient: To, Cc, Bcc, invalid), a 4-byte FAT date (LE),
 //! then fields, each as a length byte, a repeat byte and the bytes (repeated
 //! 1-8 times, so short inputs reach the length limits): sender, sender
@@ -23,8 +25,9 @@
 //! `IP_SMTPC_SendEx` against a scripted server that accepts everything.
 //! When `check` over what the C view reads (the strings cut at NUL and at
 //! one byte past their limit, as `capi::view` does) refuses the mail,
-//! `IP_SMTPC_SendEx` must return that error and `pfConnect` must not be
-//! called (nothing on the wire); when it accepts it, the mail must go out
+//! `IP_SMTPC_SendEx` (or `IP_SMTPC_Send`) must return that error and
+//! `pfConnect` must not be called (nothing on the wire), as for SECURE_ONLY
+//! without TLS hooks (TLS_UNAVAILABLE); when it accepts it, the mail must go out
 //! (0), every recipient in a RCPT TO, and the header block on the wire must
 //! be the one `header::put` renders for the same view.
 //!
@@ -39,6 +42,7 @@ use std::ffi::{c_char, c_int, c_uint, CString};
 use ip_smtpc::capi::*;
 use ip_smtpc::check::{check, Checked, MAX_ADDR, MAX_DOMAIN, MAX_HEADER, MAX_TEXT};
 use ip_smtpc::writer::Writer;
+use ip_smtpc::Error;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "common/mod.rs"]
@@ -245,6 +249,10 @@ fuzz_target!(|data: &[u8]| {
     let extra = control & 8 != 0;
     let null_address = control & 0x10 != 0 && count > 0;
     let item = control & 0x20 != 0;
+    // The emNet call (no options: no Reply-To, no extra lines), and
+    // SECURE_ONLY without TLS hooks.
+    let plain_send = control & 0x40 != 0;
+    let secure_only = control & 0x80 != 0;
 
     let kind = |i: usize| [1, 2, 3, 0][usize::from(kinds >> (2 * i)) & 3];
     let mut entries = vec![(sender_name.clone(), Some(sender.clone()), 4)];
@@ -351,8 +359,16 @@ fuzz_target!(|data: &[u8]| {
         password: c_view(&password, MAX_TEXT),
         domain: c_view(&domain, MAX_DOMAIN),
         timezone: c_view(&timezone, 5),
-        reply_to: c_view(&reply_to, MAX_ADDR),
-        headers: m.headers.iter().map(|h| c_view(h, MAX_HEADER)).collect(),
+        reply_to: if plain_send {
+            Vec::new()
+        } else {
+            c_view(&reply_to, MAX_ADDR)
+        },
+        headers: if plain_send {
+            Vec::new()
+        } else {
+            m.headers.iter().map(|h| c_view(h, MAX_HEADER)).collect()
+        },
         items: m.items.clone(),
         boundary: c_view(&boundary, 70),
         streamed: false,
@@ -408,7 +424,11 @@ fuzz_target!(|data: &[u8]| {
         sServer: c"mx.example.test".as_ptr(),
         sUser: c_user.as_ptr(),
         sPass: c_pass.as_ptr(),
-        SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
+        SecPolicy: if secure_only {
+            SMTPC_SEC_POLICY_SECURE_ONLY
+        } else {
+            SMTPC_SEC_POLICY_ALLOW_INSECURE
+        },
     };
     let app = IP_SMTPC_APPLICATION {
         pfGetTimeDate: if clock { Some(get_time) } else { None },
@@ -448,25 +468,44 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: every pointer is valid (or NULL where the test wants it)
     // for the call; the strings are NUL-terminated.
     let code = unsafe {
-        IP_SMTPC_SendEx(
-            &api,
-            addrs.as_ptr(),
-            addrs.len() as c_int,
-            &message,
-            &mta,
-            &app,
-            &options,
-        )
+        if plain_send {
+            IP_SMTPC_Send(
+                &api,
+                addrs.as_ptr(),
+                addrs.len() as c_int,
+                &message,
+                &mta,
+                &app,
+            )
+        } else {
+            IP_SMTPC_SendEx(
+                &api,
+                addrs.as_ptr(),
+                addrs.len() as c_int,
+                &message,
+                &mta,
+                &app,
+                &options,
+            )
+        }
     };
     let server = SERVER.with_borrow_mut(std::mem::take);
     if std::env::var_os("FUZZ_TRACE").is_some() {
         eprintln!(
-            "check {:?}, C view {:?}, IP_SMTPC_SendEx {code}\nC: {:?}",
+            "check {:?}, C view {:?}, C API {code}\nC: {:?}",
             check(&m, time, 7).map(|_| ()),
             expected.map(|_| ()),
             String::from_utf8_lossy(&server.sent)
         );
     }
+    // SECURE_ONLY without pfUpgrade: refused once the mail is valid.
+    let expected = expected.and_then(|c| {
+        if secure_only {
+            Err(Error::TlsUnavailable)
+        } else {
+            Ok(c)
+        }
+    });
     match expected {
         Err(e) => {
             assert_eq!(code, e as c_int, "the C API and check disagree");

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//! The C API's blocking loop (`IP_SMTPC_SendEx` / `IP_SMTPC_Send`) against
+//! arbitrary server bytes, through C hooks.
+//!
+//! Input: 6 configuration bytes, a body (length byte, repeat byte, bytes),
+//! then what the server sends, in turns split at `|` (a receive never
+//! crosses a turn). The configuration picks the option `TlsMode` (bits
+//! 0-2 of byte 0, modulo 5), SECURE_ONLY (3), the TLS hooks (4),
+//! `AllowInsecureAuth` (5), credentials (6), `IP_SMTPC_Send` (7); the
+//! recipients (byte 1 bits 0-1, 1-3), a multipart item (5), a streamed body
+//! (`pBody`, 6), a clock (7); faults (byte 2: a failing handshake 0, short
+//! sends 1, a failing `pfSendItem` 2, sends failing after 64 * bits 5-7
+//! bytes when non-zero); the chunk sizes' seed and bound (bytes 3-5).
+//!
+//! Checked, from what the hooks saw:
+//! - the call returns; `pfConnect` at most once, `pfDisconnect` exactly as
+//!   often, `pfDowngrade` once after a successful handshake, before it;
+//! - 0 or PARTIAL_DELIVERY only when the final "\r\n.\r\n" was sent and
+//!   the first reply after it was a 2xx; the report's `Result` is the
+//!   return value, its counts at most the recipients;
+//! - at most one end of data, only QUIT after it; no bare CR or LF unless
+//!   a send failed or an item was abandoned; no line over 1000 octets;
+//! - AUTH over TLS unless allowed in clear; with TLS required (SECURE_ONLY,
+//!   STARTTLS_REQUIRED, IMPLICIT) no AUTH or MAIL FROM in clear;
+//! - the handshake only right after "STARTTLS" and a complete 220 (or,
+//!   implicit, before anything), at most once.
+#![no_main]
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::ffi::{c_char, c_int, c_uint};
+
+use ip_smtpc::capi::*;
+use ip_smtpc::Error;
+use libfuzzer_sys::fuzz_target;
+
+#[path = "common/mod.rs"]
+mod common;
+use common::Rng;
+
+const END_OF_DATA: &[u8] = b"\r\n.\r\n";
+const MAX_CALLS: usize = 200_000;
+
+#[derive(Default)]
+struct Server {
+    turns: VecDeque<Vec<u8>>,
+    current: Vec<u8>,
+    rng: Option<Rng>,
+    max_chunk: usize,
+    delivered: Vec<u8>,
+    sent: Vec<u8>,
+    line_tls: Vec<bool>,
+    dot_at: Option<usize>,
+    dots: usize,
+    tls_up: bool,
+    implicit: bool,
+    upgrade_fails: bool,
+    upgrades: usize,
+    short_sends: bool,
+    send_limit: Option<usize>,
+    cut: bool,
+    connects: usize,
+    disconnects: usize,
+    downgrades: usize,
+    calls: usize,
+    item_fails: bool,
+    item: Vec<u8>,
+}
+
+impl Server {
+    fn call(&mut self) {
+        self.calls += 1;
+        assert!(self.calls < MAX_CALLS, "the call does not end");
+        assert_eq!(
+            self.connects - self.disconnects,
+            1,
+            "a hook after pfDisconnect"
+        );
+    }
+    fn below(&mut self, n: usize) -> usize {
+        self.rng.as_mut().map_or(0, |r| r.below(n))
+    }
+}
+
+thread_local! {
+    static SERVER: RefCell<Server> = RefCell::new(Server::default());
+}
+
+unsafe extern "C" fn connect(_server: *const c_char) -> SMTPC_SOCKET {
+    SERVER.with_borrow_mut(|s| {
+        s.connects += 1;
+        assert_eq!(s.connects, 1, "connected twice");
+    });
+    std::ptr::dangling_mut::<u8>().cast()
+}
+
+unsafe extern "C" fn disconnect(_sock: SMTPC_SOCKET) {
+    SERVER.with_borrow_mut(|s| s.disconnects += 1);
+}
+
+unsafe extern "C" fn send(data: *const c_char, n: c_int, _sock: SMTPC_SOCKET) -> c_int {
+    // SAFETY: the library passes `n` readable bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), n.max(0) as usize) };
+    SERVER.with_borrow_mut(|s| {
+        s.call();
+        assert!(n > 0, "send of {n}");
+        let take = if s.short_sends {
+            1 + s.below(bytes.len())
+        } else {
+            bytes.len()
+        };
+        if s.send_limit
+            .is_some_and(|limit| s.sent.len() + take > limit)
+        {
+            s.cut = true;
+            return -1;
+        }
+        let old = s.sent.len();
+        for &b in &bytes[..take] {
+            if matches!(s.sent.last(), None | Some(b'\n')) {
+                let up = s.tls_up;
+                s.line_tls.push(up);
+            }
+            s.sent.push(b);
+        }
+        let from = old.saturating_sub(END_OF_DATA.len() - 1);
+        let found = s.sent[from..]
+            .windows(5)
+            .filter(|w| *w == END_OF_DATA)
+            .count();
+        if found > 0 && s.dot_at.is_none() {
+            s.dot_at = Some(s.delivered.len());
+        }
+        s.dots += found;
+        take as c_int
+    })
+}
+
+unsafe extern "C" fn receive(data: *mut c_char, n: c_int, _sock: SMTPC_SOCKET) -> c_int {
+    SERVER.with_borrow_mut(|s| {
+        s.call();
+        assert!(n > 0, "receive into {n}");
+        if s.current.is_empty() {
+            match s.turns.pop_front() {
+                Some(t) if !t.is_empty() => s.current = t,
+                _ => return 0,
+            }
+        }
+        let want = 1 + s.below(s.max_chunk);
+        let k = want.min(n as usize).min(s.current.len());
+        let chunk: Vec<u8> = s.current.drain(..k).collect();
+        // SAFETY: the library passes `n` writable bytes.
+        unsafe { std::ptr::copy_nonoverlapping(chunk.as_ptr(), data.cast::<u8>(), k) };
+        s.delivered.extend_from_slice(&chunk);
+        k as c_int
+    })
+}
+
+unsafe extern "C" fn upgrade(_sock: SMTPC_SOCKET, server: *const c_char) -> c_int {
+    assert!(!server.is_null());
+    SERVER.with_borrow_mut(|s| {
+        s.call();
+        s.upgrades += 1;
+        assert_eq!(s.upgrades, 1, "TLS started twice");
+        if s.implicit {
+            assert!(s.sent.is_empty() && s.delivered.is_empty());
+        } else {
+            assert!(
+                s.sent.ends_with(b"\r\nSTARTTLS\r\n"),
+                "handshake out of turn"
+            );
+            let d = &s.delivered;
+            assert!(d.ends_with(b"\r\n"), "handshake mid-line");
+            let body = &d[..d.len() - 2];
+            let last = &body[body.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)..];
+            assert!(last.starts_with(b"220") && matches!(last.get(3), None | Some(b' ')));
+        }
+        if s.upgrade_fails {
+            return -1;
+        }
+        s.tls_up = true;
+        0
+    })
+}
+
+unsafe extern "C" fn downgrade(_sock: SMTPC_SOCKET) {
+    SERVER.with_borrow_mut(|s| {
+        assert!(s.tls_up, "pfDowngrade without TLS");
+        s.downgrades += 1;
+    });
+}
+
+unsafe extern "C" fn get_time() -> u32 {
+    (46 << 25) | (2 << 21) | (28 << 16) | (23 << 11) | (59 << 5) | 29
+}
+
+unsafe extern "C" fn send_item(
+    context: *mut IP_SMTPC_CONTEXT,
+    _item: *const IP_SMTPC_MULTIPART_ITEM,
+    api: *const IP_SMTPC_MULTIPART_API,
+) -> c_int {
+    let (data, fails) = SERVER.with_borrow(|s| (s.item.clone(), s.item_fails));
+    // SAFETY: the library's API block, valid during this call.
+    let push = unsafe { (*api).pfSend.expect("pfSend") };
+    for piece in data.chunks(5) {
+        // SAFETY: the library's own context and `piece`'s bytes.
+        unsafe { push(context, piece.as_ptr().cast(), piece.len() as c_uint) };
+    }
+    if fails {
+        SERVER.with_borrow_mut(|s| s.cut = true);
+        return -1;
+    }
+    0
+}
+
+/// `true` when the first complete reply in `after` is a well-formed 2xx.
+fn first_reply_is_positive(after: &[u8]) -> bool {
+    let mut code = None;
+    for line in after.split_inclusive(|&b| b == b'\n') {
+        let Some(line) = line.strip_suffix(b"\r\n") else {
+            return false;
+        };
+        let good = line.len() >= 3
+            && (b'2'..=b'5').contains(&line[0])
+            && (b'0'..=b'5').contains(&line[1])
+            && line[2].is_ascii_digit();
+        if !good || code.is_some_and(|c: &[u8]| c != &line[..3]) {
+            return false;
+        }
+        code = Some(&line[..3]);
+        match line.get(3) {
+            None | Some(b' ') => return line[0] == b'2',
+            Some(b'-') => {}
+            Some(_) => return false,
+        }
+    }
+    false
+}
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 8 {
+        return;
+    }
+    let (head, rest) = data.split_at(6);
+    let [flags, shape, faults, seed_lo, seed_hi, chunk] = <[u8; 6]>::try_from(head).unwrap();
+    let (body_len, repeat) = (usize::from(rest[0]), rest[1]);
+    let rest = &rest[2..];
+    let (piece, server) = rest.split_at(body_len.min(rest.len()));
+    let piece: Vec<u8> = piece
+        .iter()
+        .map(|&b| if b == 0 { b' ' } else { b })
+        .collect();
+    let mut body = piece.repeat(if repeat & 0x80 != 0 {
+        usize::from(repeat & 0x3f) + 1
+    } else {
+        1
+    });
+    body.push(0);
+
+    let tls_mode = (flags & 7) % 5;
+    let secure_only = flags & 8 != 0;
+    let hooks = flags & 0x10 != 0;
+    let allow_insecure = flags & 0x20 != 0;
+    let creds = flags & 0x40 != 0;
+    let plain_send = flags & 0x80 != 0;
+    let count = 1 + usize::from(shape & 3) % 3;
+    let item = shape & 0x20 != 0;
+    let streamed = shape & 0x40 != 0;
+    let clock = shape & 0x80 != 0;
+
+    let addrs_c = [
+        c"dev@example.test",
+        c"alice@example.test",
+        c"bob@[192.0.2.1]",
+        c"carol@sub.example.test",
+    ];
+    let mut addrs = vec![IP_SMTPC_MAIL_ADDR {
+        sName: c"Device".as_ptr(),
+        sAddr: addrs_c[0].as_ptr(),
+        Type: SMTPC_REC_TYPE_FROM,
+    }];
+    for i in 0..count {
+        addrs.push(IP_SMTPC_MAIL_ADDR {
+            sName: c"".as_ptr(),
+            sAddr: addrs_c[i + 1].as_ptr(),
+            Type: [SMTPC_REC_TYPE_TO, SMTPC_REC_TYPE_CC, SMTPC_REC_TYPE_BCC]
+                [usize::from(shape >> (2 + i)) % 3],
+        });
+    }
+    let items = [IP_SMTPC_MULTIPART_ITEM {
+        sFilename: c"log.csv".as_ptr(),
+        pUserContext: std::ptr::null(),
+        sContentType: c"text/csv".as_ptr(),
+        pfSendItem: Some(send_item),
+    }];
+    let message = IP_SMTPC_MESSAGE {
+        sSubject: c"Fuzz".as_ptr(),
+        sBody: body.as_ptr().cast(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: if item {
+            items.as_ptr()
+        } else {
+            std::ptr::null()
+        },
+        NumMultipartItems: c_uint::from(item),
+    };
+    let mta = IP_SMTPC_MTA {
+        sServer: c"mx.example.test".as_ptr(),
+        sUser: if creds {
+            c"user".as_ptr()
+        } else {
+            std::ptr::null()
+        },
+        sPass: if creds {
+            c"pass".as_ptr()
+        } else {
+            std::ptr::null()
+        },
+        SecPolicy: if secure_only {
+            SMTPC_SEC_POLICY_SECURE_ONLY
+        } else {
+            SMTPC_SEC_POLICY_ALLOW_INSECURE
+        },
+    };
+    let app = IP_SMTPC_APPLICATION {
+        pfGetTimeDate: if clock { Some(get_time) } else { None },
+        pfCallback: None,
+        sDomain: c"dev.example.test".as_ptr(),
+        sTimezone: c"+0100".as_ptr(),
+    };
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: if hooks { Some(upgrade) } else { None },
+        pfDowngrade: if hooks { Some(downgrade) } else { None },
+    };
+    let mut results = vec![IP_SMTPC_RCPT_RESULT::default(); count + 1];
+    // SAFETY: zeroed, then filled by OptionsInit.
+    let mut report: IP_SMTPC_REPORT = unsafe { std::mem::zeroed() };
+    report.paResult = results.as_mut_ptr();
+    report.NumResults = results.len() as c_uint;
+    // SAFETY: zeroed, then filled by OptionsInit.
+    let mut options: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
+    // SAFETY: a writable options block.
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut options) }, 0);
+    options.TlsMode = tls_mode;
+    options.AllowInsecureAuth = u8::from(allow_insecure);
+    options.pReport = &mut report;
+    let streamed_item = IP_SMTPC_MULTIPART_ITEM {
+        sFilename: std::ptr::null(),
+        pUserContext: std::ptr::null(),
+        sContentType: std::ptr::null(),
+        pfSendItem: Some(send_item),
+    };
+    if streamed {
+        options.pBody = &streamed_item;
+    }
+
+    let implicit = !plain_send && tls_mode == IP_SMTPC_TLS_IMPLICIT;
+    SERVER.with_borrow_mut(|s| {
+        *s = Server {
+            turns: server.split(|&b| b == b'|').map(<[u8]>::to_vec).collect(),
+            rng: Some(Rng(
+                u64::from(u16::from_le_bytes([seed_lo, seed_hi])) | 0x9e37_79b9_0000_0000
+            )),
+            max_chunk: usize::from(chunk) + 1,
+            implicit,
+            upgrade_fails: faults & 1 != 0,
+            short_sends: faults & 2 != 0,
+            item_fails: faults & 4 != 0,
+            send_limit: (faults >> 5 != 0).then_some(64 * usize::from(faults >> 5)),
+            item: piece.clone(),
+            ..Server::default()
+        }
+    });
+    // SAFETY: every pointer is valid for the call; strings NUL-terminated.
+    let code = unsafe {
+        if plain_send {
+            IP_SMTPC_Send(
+                &api,
+                addrs.as_ptr(),
+                addrs.len() as c_int,
+                &message,
+                &mta,
+                &app,
+            )
+        } else {
+            IP_SMTPC_SendEx(
+                &api,
+                addrs.as_ptr(),
+                addrs.len() as c_int,
+                &message,
+                &mta,
+                &app,
+                &options,
+            )
+        }
+    };
+    let s = SERVER.with_borrow_mut(std::mem::take);
+    if std::env::var_os("FUZZ_TRACE").is_some() {
+        eprintln!(
+            "{code}\nC: {:?}\nS: {:?}",
+            String::from_utf8_lossy(&s.sent),
+            String::from_utf8_lossy(&s.delivered)
+        );
+    }
+
+    assert_eq!(s.connects, s.disconnects, "pfDisconnect not called once");
+    assert!(s.downgrades <= 1);
+    assert_eq!(s.downgrades, usize::from(s.tls_up), "pfDowngrade after TLS");
+    if !plain_send {
+        assert_eq!(report.Result, code, "the report's Result");
+        assert!(usize::from(report.NumAccepted) + usize::from(report.NumRejected) <= count);
+    }
+    let sent = &s.sent;
+    assert!(s.dots <= 1, "end of data sent {} times", s.dots);
+    if code == 0 || code == Error::PartialDelivery as c_int {
+        let at = s.dot_at.expect("success without the final dot");
+        assert!(
+            first_reply_is_positive(&s.delivered[at..]),
+            "{code} without a 2xx to the final dot"
+        );
+        if !plain_send {
+            assert_eq!(
+                usize::from(report.NumAccepted) + usize::from(report.NumRejected),
+                count
+            );
+        }
+    }
+    let dot_end = s
+        .dot_at
+        .map(|_| sent.windows(5).position(|w| w == END_OF_DATA).unwrap() + 5);
+    if let Some(end) = dot_end {
+        assert!(
+            b"QUIT\r\n".starts_with(&sent[end..]),
+            "after the end of data"
+        );
+    }
+    let complete = sent.len() - sent.iter().rev().take_while(|&&b| b != b'\n').count();
+    assert!(complete == sent.len() || s.cut, "unterminated last line");
+    for (i, &b) in sent.iter().enumerate() {
+        if i + 1 == sent.len() && b == b'\r' && s.cut {
+            break;
+        }
+        if b == b'\r' {
+            assert_eq!(sent.get(i + 1), Some(&b'\n'), "bare CR at {i}");
+        }
+        if b == b'\n' {
+            assert!(i > 0 && sent[i - 1] == b'\r', "bare LF at {i}");
+        }
+    }
+    let required = secure_only
+        || (!plain_send
+            && matches!(
+                tls_mode,
+                IP_SMTPC_TLS_STARTTLS_REQUIRED | IP_SMTPC_TLS_IMPLICIT
+            ));
+    let auth_in_clear = if plain_send {
+        !secure_only
+    } else {
+        allow_insecure
+    };
+    let mut in_message = false;
+    let mut at = 0;
+    for (line, &tls_up) in sent.split_inclusive(|&b| b == b'\n').zip(&s.line_tls) {
+        at += line.len();
+        assert!(line.len() <= 1000, "line of {} octets", line.len());
+        if implicit {
+            assert!(tls_up, "a line in clear with implicit TLS");
+        }
+        if in_message {
+            in_message = dot_end.is_none_or(|end| at < end);
+            continue;
+        }
+        if line.starts_with(b"AUTH ") {
+            assert!(tls_up || auth_in_clear, "AUTH in clear");
+            assert!(creds, "AUTH without credentials");
+        }
+        if required && (line.starts_with(b"MAIL ") || line.starts_with(b"AUTH ")) {
+            assert!(
+                tls_up,
+                "MAIL FROM or AUTH in clear although TLS is required"
+            );
+        }
+        in_message = line == b"DATA\r\n";
+    }
+});
