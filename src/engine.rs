@@ -114,10 +114,10 @@ pub enum Action<'e> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 enum Phase {
+    /// Waiting for the reply to the step's command (0: where a new engine starts).
+    Wait,
     /// The current step's command (or content) is to be rendered and sent.
     Send,
-    /// Waiting for the reply to the step's command.
-    Wait,
     /// Waiting for the driver's TLS handshake.
     #[cfg(feature = "tls")]
     Upgrade,
