@@ -94,7 +94,8 @@ pub fn own_domain<M: Mail>(m: &M) -> &[u8] {
         .rposition(|&b| b == b'@')
         .and_then(|at| addr.get(at + 1..))
     {
-        Some(d) if !d.is_empty() && d.first() != Some(&b'[') => d,
+        // An empty domain or an address literal: localhost.invalid.
+        Some(d) if d.first().is_some_and(|&b| b != b'[') => d,
         _ => b"localhost.invalid",
     }
 }
