@@ -78,9 +78,9 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
         longest: 0,
         quotes: 0,
     };
-    let mut line = 0;
+    let (mut line, mut h) = (0, *hash);
     for (i, &b) in s.iter().enumerate() {
-        *hash = (*hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
         let eol = b == b'\r' || b == b'\n';
         r.classes |= match b {
             b'\t' => SPECIAL,
@@ -102,7 +102,7 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
         };
         r.longest = r.longest.max(line);
     }
-    *hash = hash.wrapping_mul(0x0000_0100_0000_01b3) ^ 0xff;
+    *hash = h.wrapping_mul(0x0000_0100_0000_01b3) ^ 0xff;
     r
 }
 

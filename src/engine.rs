@@ -493,7 +493,9 @@ impl<'b> Engine<'b> {
         self.tx_len = w.len();
         self.tx_pos = 0;
         self.tx = tx;
-        let restart = done || (self.step == DOT && self.header_done != 0);
+        // The body after a complete header block needs no skip (only QUIT,
+        // which always fits, follows the message).
+        let restart = done || self.header_done != 0;
         self.unit_sent = if restart {
             0
         } else {
