@@ -285,8 +285,7 @@ pub(super) unsafe fn send(
                     continue;
                 }
                 match n {
-                    0 => engine.sent(len),
-                    1.. => engine.sent(n as usize),
+                    0.. => engine.sent(if n == 0 { len } else { n as usize }),
                     _ => engine.failed(Error::Send),
                 }
             }
