@@ -206,7 +206,9 @@ pub struct Engine<'b> {
 
 impl<'b> Engine<'b> {
     /// An engine for a mail that passed [`crate::check::check`], with out
-    /// and in buffers (at least 8 bytes each; a reply line must fit `rx`).
+    /// and in buffers (at least 16 bytes each, as `build.rs` enforces for
+    /// the C API: with `mime` the encoders need 12 bytes of room to make
+    /// progress; a reply line must fit `rx`).
     /// It starts waiting for the greeting.
     pub fn new(tx: &'b mut [u8], rx: &'b mut [u8], checked: &'b Checked) -> Self {
         Engine {
