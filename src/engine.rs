@@ -288,6 +288,28 @@ impl<'b> Engine<'b> {
             .then(|| self.since.wrapping_add(self.timeout))
     }
 
+    /// Changes the current step's allowance to `ms` (0 = none) without
+    /// restarting it (a driver whose limit depends on the step).
+    #[cfg(feature = "deadline")]
+    pub fn set_limit(&mut self, ms: u32) {
+        self.timeout = ms;
+    }
+
+    /// The application abandons the transaction (`IP_SMTPC_Abort`): it ends
+    /// with `ApplicationAbort`, or `OutcomeUnknown` once the final dot may
+    /// have gone out; at QUIT the decided result stays (a message the
+    /// server accepted stays accepted). Nothing more is sent.
+    #[cfg(feature = "nb")]
+    pub fn abandon(&mut self) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        if self.step == QUIT {
+            return self.close();
+        }
+        self.abort(Error::ApplicationAbort);
+    }
+
     /// What to do next.
     #[inline(always)]
     pub fn next<M: Mail>(&mut self, m: &M) -> Action<'_> {

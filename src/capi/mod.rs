@@ -25,24 +25,40 @@
 // The `@pre` paragraph of each export is its safety section.
 #![allow(clippy::missing_safety_doc)]
 
-// Header order: types and constants, result codes and steps, structures
-// (as the functions use them), functions.
+// Header order (cbindgen follows these declarations; each group is its
+// own paragraph so that rustfmt keeps the order): constants and types
+// (types.rs), steps and result codes (codes.rs), the structures as the
+// functions use them, then the functions: IP_SMTPC_Send, IP_SMTPC_SendEx and
+// IP_SMTPC_OptionsInit, the non-blocking API, IP_SMTPC_ErrorString,
+// IP_SMTPC_GetVersion, IP_SMTPC_OnPanic.
+pub mod types;
+
 pub mod codes;
+
+pub mod send;
+
 #[cfg(feature = "ex")]
 pub mod ex;
+
+#[cfg(feature = "nb")]
+pub mod nb;
+
 pub mod info;
+
+pub mod version;
+
 mod panic;
-pub mod send;
+
 #[cfg(feature = "mime")]
 mod stream;
-pub mod types;
-pub mod version;
 pub mod view;
 
 pub use codes::*;
 #[cfg(feature = "ex")]
 pub use ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
 pub use info::IP_SMTPC_ErrorString;
+#[cfg(feature = "nb")]
+pub use nb::{IP_SMTPC_Abort, IP_SMTPC_GetWait, IP_SMTPC_Poll, IP_SMTPC_Start, IP_SMTPC_SESSION};
 pub use send::IP_SMTPC_Send;
 pub use types::*;
 pub use version::IP_SMTPC_GetVersion;
