@@ -484,9 +484,10 @@ unsafe fn poll(session: *mut IP_SMTPC_SESSION, now: u32, abort: bool) -> c_int {
         let ms = limit(run.timeout, run.engine.step());
         run.engine.set_timeout(ms, now);
     }
-    run.engine.tick(now);
     if abort {
         run.engine.abandon();
+    } else {
+        run.engine.tick(now);
     }
     loop {
         match turn::<true>(&mut run.engine, &run.mail, &mut run.link, &mut run.summary) {

@@ -107,6 +107,7 @@ pub(super) type CallbackFn = unsafe extern "C" fn(c_int, *mut c_void) -> c_int;
 /// the engine. `mail` and `checked` live in [`prepare`]'s frame.
 pub(super) struct Ready<'r, 'a> {
     /// The transport hooks (`pfUpgrade`, `pfDowngrade` looked up when used).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub api: &'a IP_SMTPC_API,
     /// The server, credentials and policy.
     pub mta: &'a IP_SMTPC_MTA,
@@ -369,8 +370,12 @@ fn run(
         return Err(Error::Connect);
     }
     let mut link = Link {
+        #[cfg(feature = "tls")]
         api: r.api,
+        #[cfg(feature = "tls")]
         server: r.mta.sServer,
+        #[cfg(not(feature = "tls"))]
+        api: core::marker::PhantomData,
         tx: r.tx,
         rx: r.rx,
         disconnect: r.disconnect,
@@ -399,9 +404,14 @@ fn run(
 /// An open connection as the drivers use it.
 pub(super) struct Link<'a> {
     /// The hooks (`pfUpgrade`, `pfDowngrade`).
+    #[cfg(feature = "tls")]
     pub api: &'a IP_SMTPC_API,
     /// `IP_SMTPC_MTA.sServer`, for `pfUpgrade`.
+    #[cfg(feature = "tls")]
     pub server: *const c_char,
+    /// The lifetime of the caller's structures, without TLS.
+    #[cfg(not(feature = "tls"))]
+    pub api: core::marker::PhantomData<&'a IP_SMTPC_API>,
     /// `pfSend`.
     pub tx: TxFn,
     /// `pfReceive`.
