@@ -7,7 +7,7 @@
 //! included): no thread, no heap, no static state. `IP_SMTPC_Start`
 //! validates through the same code as `IP_SMTPC_SendEx` ([`prepare`]);
 //! `IP_SMTPC_Poll` runs the same step function as its blocking loop
-//! ([`turn`], `NB` true), where a hook may answer `IP_SMTPC_WOULD_BLOCK`;
+//! ([`turn`], `nb` true), where a hook may answer `IP_SMTPC_WOULD_BLOCK`;
 //! deadlines are the engine's ([`Engine::tick`], [`Engine::poll_at`]) on
 //! the caller's `NowMs`. The session keeps pointers to the caller's
 //! structures, and the engine inside it points into the session itself:
@@ -490,7 +490,13 @@ unsafe fn poll(session: *mut IP_SMTPC_SESSION, now: u32, abort: bool) -> c_int {
         run.engine.tick(now);
     }
     loop {
-        match turn::<true>(&mut run.engine, &run.mail, &mut run.link, &mut run.summary) {
+        match turn(
+            &mut run.engine,
+            &run.mail,
+            &mut run.link,
+            &mut run.summary,
+            true,
+        ) {
             Turn::Again => {}
             Turn::Block(wait) => {
                 run.wait = wait;

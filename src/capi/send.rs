@@ -385,12 +385,14 @@ fn run(
         clock: Clock::new(opts, sock),
     };
     let result = loop {
-        if let Turn::Done(result) = turn::<false>(
+        if let Turn::Done(result) = turn(
             &mut engine,
             r.mail,
             &mut link,
             #[cfg(feature = "ex")]
             summary,
+            #[cfg(feature = "nb")]
+            false,
         ) {
             break result;
         }
@@ -457,16 +459,19 @@ pub(super) enum Turn {
 
 /// One step of every driver loop: asks the engine what to do, does it
 /// with one hook call (or an event), and tells the engine what happened.
-/// `NB` (the non-blocking driver): a hook may answer
+/// `nb` (the non-blocking driver): a hook may answer
 /// `IP_SMTPC_WOULD_BLOCK`, which ends the turn with [`Turn::Block`] and
 /// nothing told to the engine (the same action comes again); items cannot
-/// stream (`IP_SMTPC_Start` refuses them).
-#[inline(always)]
-pub(super) fn turn<const NB: bool>(
+/// stream (`IP_SMTPC_Start` refuses them). With `nb` built, one copy serves
+/// both drivers (not inlined); without it, it is inlined into the one loop.
+#[cfg_attr(not(feature = "nb"), inline(always))]
+#[cfg_attr(feature = "nb", inline(never))]
+pub(super) fn turn(
     engine: &mut Engine<'_>,
     mail: &CMail<'_>,
     link: &mut Link<'_>,
     #[cfg(feature = "ex")] summary: &mut Summary<'_>,
+    #[cfg(feature = "nb")] nb: bool,
 ) -> Turn {
     #[cfg(feature = "ex")]
     let step = engine.step();
@@ -481,7 +486,7 @@ pub(super) fn turn<const NB: bool>(
             // SAFETY: `bytes` is readable for `len` (≤ OUT_BUFFER_SIZE) bytes; a C hook.
             let n = unsafe { (link.tx)(bytes.as_ptr().cast::<c_char>(), len as c_int, link.sock) };
             #[cfg(feature = "nb")]
-            if NB && n == IP_SMTPC_WOULD_BLOCK {
+            if nb && n == IP_SMTPC_WOULD_BLOCK {
                 return Turn::Block(IP_SMTPC_WAIT_WRITE);
             }
             // 0 counts as "all sent" (emNet ports return 0 for success).
@@ -511,7 +516,7 @@ pub(super) fn turn<const NB: bool>(
                 )
             };
             #[cfg(feature = "nb")]
-            if NB && n == IP_SMTPC_WOULD_BLOCK {
+            if nb && n == IP_SMTPC_WOULD_BLOCK {
                 return Turn::Block(IP_SMTPC_WAIT_READ);
             }
             #[cfg(feature = "ex")]
@@ -541,7 +546,7 @@ pub(super) fn turn<const NB: bool>(
         Action::Item(i) => {
             // Never reached: `IP_SMTPC_Start` refuses items.
             #[cfg(feature = "nb")]
-            if NB {
+            if nb {
                 engine.streamed(false);
                 return Turn::Again;
             }
@@ -575,7 +580,7 @@ pub(super) fn turn<const NB: bool>(
                 .pfUpgrade
                 .map_or(-1, |upgrade| unsafe { upgrade(link.sock, link.server) });
             #[cfg(feature = "nb")]
-            if NB && r == IP_SMTPC_WOULD_BLOCK {
+            if nb && r == IP_SMTPC_WOULD_BLOCK {
                 return Turn::Block(IP_SMTPC_WAIT_READ | IP_SMTPC_WAIT_WRITE);
             }
             #[cfg(feature = "ex")]
