@@ -803,3 +803,59 @@ fn a_blocking_send_treats_would_block_as_a_failure() {
     assert_eq!(send_ex(&mut m), IP_SMTPC_ERR_RECEIVE);
     assert_eq!(with(srv, |b| b.disconnects), 1);
 }
+
+/// `IP_SMTPC_SESSION` as C sees it (the header with the host's `cc`) is
+/// the library's: size, field offsets, and the constants of the API.
+#[test]
+fn the_session_in_the_header_is_the_librarys() {
+    let dir = std::env::temp_dir().join(format!("ip-smtpc-nb-abi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let include = concat!(env!("CARGO_MANIFEST_DIR"), "/include");
+    let c = r#"#include <stdio.h>
+#include <stddef.h>
+#include "IP_SMTPC.h"
+int main(void) {
+  printf("%zu %zu %zu %zu %zu\n", sizeof(IP_SMTPC_SESSION), offsetof(IP_SMTPC_SESSION, State),
+         offsetof(IP_SMTPC_SESSION, apState), offsetof(IP_SMTPC_SESSION, aState),
+         offsetof(IP_SMTPC_SESSION, aBuffer));
+  printf("%d %d %d %d %d %d %d %d %d\n", IP_SMTPC_IN_PROGRESS, IP_SMTPC_WOULD_BLOCK,
+         IP_SMTPC_WAIT_READ, IP_SMTPC_WAIT_WRITE, IP_SMTPC_ERR_SESSION_SIZE,
+         IP_SMTPC_ERR_NOT_STARTED, IP_SMTPC_ERR_FINISHED, IP_SMTPC_ERR_BUSY,
+         IP_SMTPC_ERR_BLOCKING_ITEM);
+  return 0;
+}
+"#;
+    std::fs::write(dir.join("nb_abi.c"), c).unwrap();
+    let exe = dir.join("nb_abi");
+    let status = std::process::Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Werror", "-I", include, "-o"])
+        .arg(&exe)
+        .arg(dir.join("nb_abi.c"))
+        .status()
+        .expect("a C compiler (cc)");
+    assert!(status.success(), "the header does not compile");
+    let out = std::process::Command::new(&exe).output().unwrap().stdout;
+    let _ = std::fs::remove_dir_all(&dir);
+    use std::mem::{offset_of, size_of};
+    let expected = format!(
+        "{} {} {} {} {}\n{} {} {} {} {} {} {} {} {}\n",
+        size_of::<IP_SMTPC_SESSION>(),
+        offset_of!(IP_SMTPC_SESSION, State),
+        offset_of!(IP_SMTPC_SESSION, apState),
+        offset_of!(IP_SMTPC_SESSION, aState),
+        offset_of!(IP_SMTPC_SESSION, aBuffer),
+        IP_SMTPC_IN_PROGRESS,
+        IP_SMTPC_WOULD_BLOCK,
+        IP_SMTPC_WAIT_READ,
+        IP_SMTPC_WAIT_WRITE,
+        IP_SMTPC_ERR_SESSION_SIZE,
+        IP_SMTPC_ERR_NOT_STARTED,
+        IP_SMTPC_ERR_FINISHED,
+        IP_SMTPC_ERR_BUSY,
+        IP_SMTPC_ERR_BLOCKING_ITEM,
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), expected);
+    // 64-bit host: 8 + 44 * 8 + 16 * 8 + 512.
+    #[cfg(target_pointer_width = "64")]
+    assert_eq!(size_of::<IP_SMTPC_SESSION>(), 1000);
+}
