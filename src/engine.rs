@@ -197,6 +197,7 @@ impl<'b> Engine<'b> {
     /// An engine for a mail that passed [`crate::check::check`], with out
     /// and in buffers (at least 8 bytes each; a reply line must fit `rx`).
     /// It starts waiting for the greeting.
+    #[cfg_attr(feature = "nb", inline(never))]
     pub fn new(tx: &'b mut [u8], rx: &'b mut [u8], checked: &'b Checked) -> Self {
         Engine {
             tx,

@@ -259,11 +259,12 @@ unsafe fn store(
     unsafe {
         let checked = checked(session);
         checked.write(*r.checked);
-        let mut engine = Engine::new(out, input, &*checked);
-        engine.set_tls(r.tls);
-        engine.set_auth(r.mechanisms, r.insecure_auth);
         let run = run(session);
-        addr_of_mut!((*run).engine).write(engine);
+        // Written in place and set up there: no copy of the engine.
+        let engine = addr_of_mut!((*run).engine);
+        engine.write(Engine::new(out, input, &*checked));
+        (*engine).set_tls(r.tls);
+        (*engine).set_auth(r.mechanisms, r.insecure_auth);
         addr_of_mut!((*run).this).write(session);
         addr_of_mut!((*run).mail).write(*r.mail);
         addr_of_mut!((*run).link).write(Link {
