@@ -296,6 +296,16 @@ impl<'b> Engine<'b> {
         self.timeout = ms;
     }
 
+    /// Hands the engine its buffers and the check result again, unchanged
+    /// in place and content (the non-blocking driver derives them afresh
+    /// from the caller's session at every call); nothing else changes.
+    #[cfg(feature = "nb")]
+    pub fn rebind(&mut self, tx: &'b mut [u8], rx: &'b mut [u8], checked: &'b Checked) {
+        self.tx = tx;
+        self.rx = rx;
+        self.checked = checked;
+    }
+
     /// The application abandons the transaction (`IP_SMTPC_Abort`): it ends
     /// with `ApplicationAbort`, or `OutcomeUnknown` once the final dot may
     /// have gone out; at QUIT the decided result stays (a message the

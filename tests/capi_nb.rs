@@ -274,24 +274,43 @@ fn mail() -> Box<Mail> {
     });
     // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
     assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut m.opts) }, 0);
-    m.report.paResult = m.results.as_mut_ptr();
-    m.opts.pReport = &mut m.report;
     m
 }
 
-/// A zeroed session with its `SizeOf` set.
-fn session() -> Box<IP_SMTPC_SESSION> {
-    // SAFETY: plain data; all zeroes is a valid (never started) session.
-    let mut s: Box<IP_SMTPC_SESSION> = Box::new(unsafe { std::mem::zeroed() });
-    s.SizeOf = std::mem::size_of::<IP_SMTPC_SESSION>() as u32;
-    s
+/// Points the options at the report and the report at the results (just
+/// before a call, so that the pointers stay valid under Miri's rules).
+fn link(m: &mut Mail) {
+    m.report.paResult = m.results.as_mut_ptr();
+    m.opts.pReport = &mut m.report;
 }
 
-fn start(s: &mut IP_SMTPC_SESSION, m: &mut Mail) -> c_int {
+/// A session as C holds one: a raw pointer, used for every call (a Rust
+/// `&mut` to it between calls would, under Miri's rules, take back the
+/// pointers the library keeps into it).
+struct S(*mut IP_SMTPC_SESSION);
+
+impl Drop for S {
+    fn drop(&mut self) {
+        // SAFETY: made by Box::into_raw in `session`, freed once.
+        drop(unsafe { Box::from_raw(self.0) });
+    }
+}
+
+/// A zeroed session with its `SizeOf` set.
+fn session() -> S {
+    // SAFETY: plain data; all zeroes is a valid (never started) session.
+    let p = Box::into_raw(Box::new(unsafe { std::mem::zeroed::<IP_SMTPC_SESSION>() }));
+    // SAFETY: just made.
+    unsafe { (*p).SizeOf = std::mem::size_of::<IP_SMTPC_SESSION>() as u32 };
+    S(p)
+}
+
+fn start(s: &mut S, m: &mut Mail) -> c_int {
+    link(m);
     // SAFETY: every pointer is valid and outlives the send (boxed).
     unsafe {
         IP_SMTPC_Start(
-            s,
+            s.0,
             &m.api,
             m.addrs.as_ptr(),
             m.addrs.len() as c_int,
@@ -304,6 +323,7 @@ fn start(s: &mut IP_SMTPC_SESSION, m: &mut Mail) -> c_int {
 }
 
 fn send_ex(m: &mut Mail) -> c_int {
+    link(m);
     // SAFETY: every pointer is valid during the call.
     unsafe {
         IP_SMTPC_SendEx(
@@ -318,25 +338,25 @@ fn send_ex(m: &mut Mail) -> c_int {
     }
 }
 
-fn poll(s: &mut IP_SMTPC_SESSION, now: u32) -> c_int {
+fn poll(s: &mut S, now: u32) -> c_int {
     // SAFETY: a valid session.
-    unsafe { IP_SMTPC_Poll(s, now) }
+    unsafe { IP_SMTPC_Poll(s.0, now) }
 }
 
-fn wait(s: &mut IP_SMTPC_SESSION) -> (c_int, u32) {
+fn wait(s: &mut S) -> (c_int, u32) {
     let mut at = 0xdead_beef;
     // SAFETY: a valid session and a writable deadline.
-    let w = unsafe { IP_SMTPC_GetWait(s, &mut at) };
+    let w = unsafe { IP_SMTPC_GetWait(s.0, &mut at) };
     (w, at)
 }
 
-fn abort(s: &mut IP_SMTPC_SESSION) -> c_int {
+fn abort(s: &mut S) -> c_int {
     // SAFETY: a valid session.
-    unsafe { IP_SMTPC_Abort(s) }
+    unsafe { IP_SMTPC_Abort(s.0) }
 }
 
 /// Polls at `now` until the send ends; the result and the number of polls.
-fn drive(s: &mut IP_SMTPC_SESSION, now: u32) -> (c_int, u32) {
+fn drive(s: &mut S, now: u32) -> (c_int, u32) {
     for polls in 1..100_000 {
         let r = poll(s, now);
         if r != IP_SMTPC_IN_PROGRESS {
@@ -665,12 +685,13 @@ fn start_validates_exactly_as_send_ex() {
         assert_eq!(poll(&mut s, 0), IP_SMTPC_ERR_NOT_STARTED, "change {i}");
     }
     // Too few entries.
-    let m = mail();
-    let mut s = session();
+    let mut m = mail();
+    link(&mut m);
+    let s = session();
     // SAFETY: valid pointers; one entry.
     let r = unsafe {
         IP_SMTPC_Start(
-            &mut *s,
+            s.0,
             &m.api,
             m.addrs.as_ptr(),
             1,
@@ -720,6 +741,7 @@ fn items_are_refused_after_every_other_check() {
 fn misuse_gets_its_own_code_and_changes_nothing() {
     reset();
     let mut m = mail();
+    link(&mut m);
     // SAFETY: NULL sessions are refused before anything is read.
     unsafe {
         assert_eq!(IP_SMTPC_Poll(ptr::null_mut(), 0), IP_SMTPC_ERR_NULL_POINTER);
@@ -744,22 +766,28 @@ fn misuse_gets_its_own_code_and_changes_nothing() {
 
     // Wrong size: unset, one byte off, a smaller header's.
     let mut s = session();
-    for size in [0, s.SizeOf - 1, s.SizeOf + 8, 100] {
-        s.SizeOf = size;
+    let right = std::mem::size_of::<IP_SMTPC_SESSION>() as u32;
+    for size in [0, right - 1, right + 8, 100] {
+        // SAFETY: a whole session.
+        unsafe { (*s.0).SizeOf = size };
         assert_eq!(start(&mut s, &mut m), IP_SMTPC_ERR_SESSION_SIZE);
         assert_eq!(poll(&mut s, 0), IP_SMTPC_ERR_SESSION_SIZE);
         assert_eq!(abort(&mut s), IP_SMTPC_ERR_SESSION_SIZE);
         assert_eq!(wait(&mut s).0, IP_SMTPC_ERR_SESSION_SIZE);
     }
     assert_eq!(m.report.Result, 12345);
-    s.SizeOf = std::mem::size_of::<IP_SMTPC_SESSION>() as u32;
+    // SAFETY: a whole session.
+    unsafe { (*s.0).SizeOf = right };
 
     // Never started (zeroed, or garbage).
     assert_eq!(poll(&mut s, 0), IP_SMTPC_ERR_NOT_STARTED);
     assert_eq!(abort(&mut s), IP_SMTPC_ERR_NOT_STARTED);
     assert_eq!(wait(&mut s), (IP_SMTPC_ERR_NOT_STARTED, 0xdead_beef));
-    s.State = 0x4E42_5255;
-    s.apState = [0x55 as *mut c_void; IP_SMTPC_SESSION_POINTERS];
+    // SAFETY: a whole session, not in progress.
+    unsafe {
+        (*s.0).State = 0x4E42_5255;
+        (*s.0).apState = [0x55 as *mut c_void; IP_SMTPC_SESSION_POINTERS];
+    }
     assert_eq!(poll(&mut s, 0), IP_SMTPC_ERR_NOT_STARTED);
 
     // Start on a session in progress: refused, the send goes on.
@@ -773,7 +801,7 @@ fn misuse_gets_its_own_code_and_changes_nothing() {
     // A copy of a session in progress is not one.
     let mut copy = session();
     // SAFETY: both are whole sessions; the copy is never used as started.
-    unsafe { ptr::copy_nonoverlapping(&*s, &mut *copy, 1) };
+    unsafe { ptr::copy_nonoverlapping(s.0, copy.0, 1) };
     assert_eq!(poll(&mut copy, 0), IP_SMTPC_ERR_NOT_STARTED);
 
     assert_eq!(drive(&mut s, 1).0, IP_SMTPC_ERR_PARTIAL_DELIVERY);
@@ -807,6 +835,7 @@ fn a_blocking_send_treats_would_block_as_a_failure() {
 /// `IP_SMTPC_SESSION` as C sees it (the header with the host's `cc`) is
 /// the library's: size, field offsets, and the constants of the API.
 #[test]
+#[cfg_attr(miri, ignore = "runs the host C compiler")]
 fn the_session_in_the_header_is_the_librarys() {
     let dir = std::env::temp_dir().join(format!("ip-smtpc-nb-abi-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -244,15 +244,8 @@ unsafe fn store(
         // Volatile, so the compiler emits no memset call.
         unsafe { buffers.add(i).write_volatile(0) };
     }
-    // SAFETY: the two halves are disjoint, initialised just above, inside the
-    // session; nothing else refers to them while the send runs (the Run and
-    // the Checked lie elsewhere in the session).
-    let (out, input) = unsafe {
-        (
-            core::slice::from_raw_parts_mut(buffers, OUT_BUFFER_SIZE),
-            core::slice::from_raw_parts_mut(buffers.add(OUT_BUFFER_SIZE), IN_BUFFER_SIZE),
-        )
-    };
+    // SAFETY: by this function's contract; initialised just above.
+    let (out, input) = unsafe { halves(session) };
     // SAFETY: the Checked's and the Run's places are inside the session,
     // aligned and large enough (asserted above); each field is written once
     // before anything reads it. The Checked is only ever read after this.
@@ -281,6 +274,25 @@ unsafe fn store(
         addr_of_mut!((*run).timeout).write(opts.map_or(0, |o| o.ReplyTimeoutMs));
         addr_of_mut!((*run).wait).write(0);
         addr_of_mut!((*run).connected).write(false);
+    }
+}
+
+/// The session's out and in buffers.
+///
+/// # Safety
+/// `session` is a whole session whose buffers were initialised by Start;
+/// nothing else refers to them while the slices are used (the Run and the
+/// Checked lie elsewhere in the session; the engine's previous slices are
+/// replaced by these).
+unsafe fn halves(session: *mut IP_SMTPC_SESSION) -> (&'static mut [u8], &'static mut [u8]) {
+    // SAFETY: a place inside the session, from the session's own pointer;
+    // the two halves are disjoint and inside it (asserted above).
+    unsafe {
+        let buffers = addr_of_mut!((*session).aBuffer).cast::<u8>();
+        (
+            core::slice::from_raw_parts_mut(buffers, OUT_BUFFER_SIZE),
+            core::slice::from_raw_parts_mut(buffers.add(OUT_BUFFER_SIZE), IN_BUFFER_SIZE),
+        )
     }
 }
 
@@ -457,6 +469,12 @@ unsafe fn poll(session: *mut IP_SMTPC_SESSION, now: u32, abort: bool) -> c_int {
     // SAFETY: in progress: every field of the Run was written by Start; it
     // does not overlap the buffers and the Checked the engine refers to.
     let run = unsafe { &mut *run(session) };
+    // The engine's buffers and Checked, derived afresh from this call's
+    // pointer (whatever the caller did with the session's memory between
+    // calls, these are the references the engine uses now).
+    // SAFETY: a session in progress; its Checked was written by Start.
+    let ((out, input), checked) = unsafe { (halves(session), &*checked(session)) };
+    run.engine.rebind(out, input, checked);
     if !run.connected {
         if abort {
             run.summary.step = IP_SMTPC_STEP_CONNECT;
