@@ -365,9 +365,13 @@ if(TARGET nb_poll)
          FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
     set(_nb_poll_exe "${CMAKE_BINARY_DIR}/nb_poll-wrapped")
   endif()
+  set(_nb_stall_ms 3000)
+  if(_wrapper)
+    set(_nb_stall_ms 60000)            # the 99 others must end first, slowed down
+  endif()
   foreach(_variant plain every-other stall)
     ip_smtpc_postfix_test(postfix.nb.${_variant} "${CMAKE_CURRENT_LIST_DIR}/postfix_nb.py"
-      --nb-poll ${_nb_poll_exe} --variant ${_variant})
+      --nb-poll ${_nb_poll_exe} --variant ${_variant} --stall-timeout ${_nb_stall_ms})
   endforeach()
 endif()
 
