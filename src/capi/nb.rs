@@ -549,3 +549,78 @@ unsafe fn finish(session: *mut IP_SMTPC_SESSION, result: Result<(), Error>) -> c
     unsafe { set_state(session, FINISHED) };
     code
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zeroed() -> Box<IP_SMTPC_SESSION> {
+        // SAFETY: plain data; all zeroes is a never-started session.
+        let mut s: Box<IP_SMTPC_SESSION> = Box::new(unsafe { core::mem::zeroed() });
+        s.SizeOf = size_of::<IP_SMTPC_SESSION>() as u32;
+        s
+    }
+
+    /// The session's size is what the README and the header's user see:
+    /// 8 + 44 pointers + 16 words + 512 bytes of buffers; the Run and the
+    /// Checked fit with room to spare on this host.
+    #[test]
+    fn the_session_holds_the_run_the_checked_and_the_buffers() {
+        let ptr = size_of::<*mut c_void>();
+        assert_eq!(
+            size_of::<IP_SMTPC_SESSION>(),
+            8 + 44 * ptr + 16 * 8 + IP_SMTPC_SESSION_BUFFER_SIZE
+        );
+        assert_eq!(offset_of!(IP_SMTPC_SESSION, apState), 8);
+        assert_eq!(
+            offset_of!(IP_SMTPC_SESSION, aBuffer),
+            offset_of!(IP_SMTPC_SESSION, aState) + 16 * 8
+        );
+        let room = 44 * ptr + (16 - CHECKED_WORDS) * 8;
+        assert!(size_of::<Run>() <= room, "{} > {room}", size_of::<Run>());
+        #[cfg(target_pointer_width = "64")]
+        assert_eq!(size_of::<IP_SMTPC_SESSION>(), 1000);
+    }
+
+    /// Which sessions are in progress: only one whose State says so and
+    /// whose Run was started at its own address.
+    #[test]
+    fn a_session_is_in_progress_only_where_it_was_started() {
+        // SAFETY: NULL is refused before anything is read.
+        let null = unsafe { in_progress(core::ptr::null_mut()) };
+        assert_eq!(null.err(), Some(IP_SMTPC_ERR_NULL_POINTER));
+        let mut s = zeroed();
+        let p: *mut IP_SMTPC_SESSION = &mut *s;
+        // SAFETY: `p` is a whole session in all of these.
+        unsafe {
+            assert_eq!(in_progress(p).err(), Some(IP_SMTPC_ERR_NOT_STARTED));
+            (*p).SizeOf += 1;
+            assert_eq!(in_progress(p).err(), Some(IP_SMTPC_ERR_SESSION_SIZE));
+            (*p).SizeOf -= 1;
+            set_state(p, RUNNING);
+            // Started elsewhere (moved or copied): not ours.
+            addr_of_mut!((*run(p)).this).write(0x1000 as *const IP_SMTPC_SESSION);
+            assert_eq!(in_progress(p).err(), Some(IP_SMTPC_ERR_NOT_STARTED));
+            addr_of_mut!((*run(p)).this).write(p);
+            assert_eq!(in_progress(p).ok(), Some(p));
+            set_state(p, FINISHED);
+            assert_eq!(in_progress(p).err(), Some(IP_SMTPC_ERR_FINISHED));
+        }
+    }
+
+    /// The Checked lies after the Run, in the last words of aState, and the
+    /// buffers after both: the engine's references never overlap the Run.
+    #[test]
+    fn the_run_the_checked_and_the_buffers_do_not_overlap() {
+        let mut s = zeroed();
+        let p: *mut IP_SMTPC_SESSION = &mut *s;
+        // SAFETY: places inside one whole session.
+        let (run, checked, (out, input)) =
+            unsafe { (run(p) as usize, checked(p) as usize, halves(p)) };
+        let (out, input) = (out.as_ptr() as usize, input.as_ptr() as usize);
+        assert!(run + size_of::<Run>() <= checked);
+        assert!(checked + size_of::<Checked>() <= out);
+        assert_eq!(input, out + OUT_BUFFER_SIZE);
+        assert!(input + IN_BUFFER_SIZE <= p as usize + size_of::<IP_SMTPC_SESSION>());
+    }
+}
