@@ -1292,9 +1292,10 @@ int IP_SMTPC_Poll(struct IP_SMTPC_SESSION *pSession, IP_SMTPC_U32 NowMs);
  *         block), 0 before the first `IP_SMTPC_Poll` (call it now), or
  *         `IP_SMTPC_ERR_NULL_POINTER`, `IP_SMTPC_ERR_SESSION_SIZE`,
  *         `IP_SMTPC_ERR_NOT_STARTED`, `IP_SMTPC_ERR_FINISHED`.
- * @pre As for `IP_SMTPC_Poll`; `pDeadlineMs` NULL or writable.
+ * @pre `pSession` is NULL or points to `pSession->SizeOf` readable bytes;
+ *      `pDeadlineMs` NULL or writable.
  */
-int IP_SMTPC_GetWait(struct IP_SMTPC_SESSION *pSession, IP_SMTPC_U32 *pDeadlineMs);
+int IP_SMTPC_GetWait(const struct IP_SMTPC_SESSION *pSession, IP_SMTPC_U32 *pDeadlineMs);
 
 /**
  * Ends a send in progress now: the connection is closed (after

@@ -337,14 +337,16 @@ pub unsafe extern "C" fn IP_SMTPC_Poll(pSession: *mut IP_SMTPC_SESSION, NowMs: U
 ///         block), 0 before the first `IP_SMTPC_Poll` (call it now), or
 ///         `IP_SMTPC_ERR_NULL_POINTER`, `IP_SMTPC_ERR_SESSION_SIZE`,
 ///         `IP_SMTPC_ERR_NOT_STARTED`, `IP_SMTPC_ERR_FINISHED`.
-/// @pre As for `IP_SMTPC_Poll`; `pDeadlineMs` NULL or writable.
+/// @pre `pSession` is NULL or points to `pSession->SizeOf` readable bytes;
+///      `pDeadlineMs` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn IP_SMTPC_GetWait(
-    pSession: *mut IP_SMTPC_SESSION,
+    pSession: *const IP_SMTPC_SESSION,
     pDeadlineMs: *mut U32,
 ) -> c_int {
-    // SAFETY: forwarded under this function's contract.
-    let session = match unsafe { in_progress(pSession) } {
+    // SAFETY: forwarded under this function's contract; nothing is written
+    // through the pointer (in_progress and `run` only read).
+    let session = match unsafe { in_progress(pSession.cast_mut()) } {
         Ok(session) => session,
         Err(code) => return code,
     };
