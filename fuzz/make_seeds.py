@@ -54,21 +54,27 @@ CLOSING = b"220 mx\r\n|250 mx\r\n|250 ok\r\n|421 4.3.2 shutting down\r\n"
 REJECTED = b"220 mx\r\n|250 mx\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n|554 5.7.1 spam\r\n|221 bye\r\n"
 UNKNOWN = b"220 mx\r\n|250 mx\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n"
 MULTI = (
-    b"220-mx.example.test ESMTP\r\n220 ready\r\n|250-mx\r\n250-SIZE 100\r\n250 8BITMIME\r\n|"
+    b"220-mx.example.test ESMTP\r\n220 ready\r\n|250-mx\r\n250-SIZE 100000\r\n250 8BITMIME\r\n|"
     b"250 ok\r\n|250 ok\r\n|354 go\r\n|250 ok\n|221 bye\n"
 )
 
 
+# Session: flags (TLS mode 0-1, credentials 2, AUTH in clear allowed 3, AUTH
+# mechanisms 4-5, out-of-turn calls 6, turns 7), shape, in buffer - 8, out
+# buffer - 16, faults, seed (2), chunk; the body (length, repeat, bytes); the
+# server's bytes.
 def session(flags, shape, server, body=b"Hello\r\n.dot line\nbare\rcr", repeat=0,
-            in_size=252, out_size=63, faults=0, seed=(1, 0), chunk=255):
-    head = bytes([flags, shape, in_size, out_size, faults, seed[0], seed[1], chunk])
+            in_size=248, out_size=47, faults=0, seed=(1, 0), chunk=255, mechs=None):
+    mechs = MECHS if mechs is None else mechs
+    head = bytes([flags | mechs, shape, in_size, out_size, faults, seed[0], seed[1], chunk])
     return head + bytes([len(body), repeat]) + body + server
 
 
 TURNS = 0x80
+MECHS = 0x30  # AUTH PLAIN and LOGIN allowed
 write("session", "happy", session(TURNS, 0x00, HAPPY))
 write("session", "happy-stream-bytewise", session(0x00, 0x00, HAPPY.replace(b"|", b""), chunk=0))
-write("session", "happy-by-hand", session(TURNS | 0x40, 0x80, HAPPY, faults=0x40))
+write("session", "happy-out-of-turn", session(TURNS | 0x40, 0x80, HAPPY, faults=0x40))
 write("session", "helo-fallback", session(TURNS, 0x00, HELO, out_size=3))
 write("session", "rcpt-partial", session(TURNS, 0x01, PARTIAL, body=b"\xc3\xa4 8-bit body\n"))
 write("session", "starttls-auth-plain", session(TURNS | 0x01 | 0x04, 0x00, STARTTLS_PLAIN))
@@ -79,7 +85,16 @@ write("session", "starttls-injection", session(TURNS | 0x02, 0x00, INJECTION))
 write("session", "service-closing", session(TURNS, 0x02, CLOSING))
 write("session", "rejected-after-dot", session(TURNS, 0x00, REJECTED))
 write("session", "outcome-unknown", session(TURNS, 0x00, UNKNOWN))
-write("session", "multi-line-small-buffers", session(TURNS, 0x00, MULTI, in_size=40, out_size=0, chunk=2))
+write("session", "multi-line-small-buffers", session(TURNS, 0x00, MULTI, in_size=32, out_size=0, chunk=2))
+write("session", "auth-login-only-allowed", session(TURNS | 0x04 | 0x08, 0x00, LOGIN, mechs=0x20))
+write("session", "no-mechanism-allowed", session(TURNS | 0x04 | 0x08, 0x00, HAPPY, mechs=0))
+write("session", "size-over-limit", session(TURNS, 0x00, MULTI.replace(b"SIZE 100000", b"SIZE 100")))
+write("session", "deadline-met", session(TURNS, 0x00, HAPPY, faults=0x80 | 0x40 | 0x0f, chunk=1))
+write("session", "clock-without-deadline", session(TURNS, 0x80, HAPPY, faults=0x80, chunk=3))
+write("session", "auth-in-clear-refused", session(TURNS | 0x04, 0x00, HAPPY))
+write("session", "send-fails", session(TURNS, 0x00, HAPPY, faults=0x20 | 0x03))
+write("session", "handshake-fails", session(TURNS | 0x01, 0x00, STARTTLS_PLAIN, faults=0x10))
+write("session", "items-and-streamed-body", session(TURNS, 0x10 | 0x20 | 0x80, HAPPY, body=b"line\n.dot\n-- \n"))
 write("session", "attachments", session(TURNS, 0x08 | 0x80, HAPPY, body=b"a,b\n1,2\n"))
 write("session", "streamed-body-fails", session(TURNS, 0x20 | 0x40, HAPPY))
 write("session", "long-lines", session(TURNS, 0x00, HAPPY, body=b"x" * 200, repeat=0x87))
@@ -97,12 +112,19 @@ REPLIES = [
     ("garbage", b"HTTP/1.1 200 OK\r\n"),
     ("other-class", b"250 5.1.1 odd\r\n452 4.2.2 mailbox full\r\n"),
 ]
+# Byte 0: the number of cuts (low 4 bits) and the engine's in-buffer size
+# (high 4 bits: 8 + 16 * n bytes, 15 = 256).
 for i, (name, text) in enumerate(REPLIES):
     cuts = [3, 7, 1, 15][: i % 5]
-    write("reply_parser", name, bytes([len(cuts)] + cuts) + text)
-write("reply_parser", "many-lines", bytes([0]) + b"250-x\r\n" * 101 + b"250 x\r\n")
+    write("reply_parser", name, bytes([0xF0 | len(cuts)] + cuts) + text)
+write("reply_parser", "many-lines", bytes([0xF0]) + b"250-x\r\n" * 101 + b"250 x\r\n")
+write("reply_parser", "too-long-for-24", bytes([0x11, 5]) + b"220-" + b"x" * 19 + b"\r\n220 ok\r\n")
+write("reply_parser", "fits-24-exactly", bytes([0x10]) + b"220-" + b"x" * 18 + b"\r\n220 ok\r\n")
+write("reply_parser", "greeting-421", bytes([0xF1, 4]) + b"421-4.3.2 closing\r\n421 bye\r\n")
+write("reply_parser", "greeting-refused", bytes([0xF0]) + b"554 5.7.1 go away\r\n221 bye\r\n")
 
-# DATA encoder: byte 0 = number of cuts, then the cut lengths, then the body.
+# Body encoders: byte 0 = number of buffer sizes, then the sizes (the
+# encoders' minimum added), then the body.
 BODIES = [
     ("golden", [], b"a\r\n.\r\nb"),
     ("dots", [2], b".leading\n..two\n"),
@@ -111,6 +133,8 @@ BODIES = [
     ("binary", [5], b"\x00\xff.\r\n\r\n.."),
     ("no-newline", [], b"no newline"),
     ("empty", [], b""),
+    ("long-line", [0, 200], b"x" * 1200 + b"\n.y"),
+    ("qp-needs", [3], "Grüße -- \t\n-dash\n\x00".encode()),
 ]
 for name, cuts, body in BODIES:
     write("data_encoder", name, bytes([len(cuts)] + cuts) + body)
@@ -146,6 +170,19 @@ GOOD = [
     (b"",),
 ]
 write("validator", "good", fields(0x0f, 0b100100, NOV_2026, GOOD))
+ACCEPTED = [
+    (b"me@example.test",), (b"Device \"7\"",), (b"Hello \xe2\x9c\x93",), (b"dev.example.test",),
+    (b"+0100",), (b"desk@example.test",), (b"NextPart_0815",), (b".X-Dot: one",),
+    (b"X-Other: \xc3\xa9t\xc3\xa9",), (b"user",), (b"secret",), (b"you@example.test",),
+    (b"Alice Example",), (b"bob@[127.0.0.1]",), (b"J\xc3\xb6rg",), (b"carol@sub.example.test",),
+    (b"",), (b"body\n.dot\n",),
+]
+write("validator", "accepted-with-item", fields(0x2f, 0b100100, NOV_2026, ACCEPTED))
+write("validator", "null-address", fields(0x13, 0, 0, ACCEPTED[:11] + [(b"",), (b"",)] + ACCEPTED[13:]))
+write("validator", "cut-at-nul", fields(0x01, 0, 0, [
+    (b"me@example.test\x00\x01",), (b"",), (b"Hi\x00\r\nBcc: x@y",), (b"",), (b"",), (b"",),
+    (b"",), (b"",), (b"",), (b"",), (b"",), (b"you@example.test",), (b"",),
+]))
 write("validator", "injection", fields(0x0d, 0, NOV_2026, [
     (b"me@example.test",), (b"Eve\n",), (b"Hi\r\nBcc: evil@example.test",), (b"",), (b"CET",),
     (b"not an address",), (b"bad boundary ",), (b"X-Tag: a\r\nBcc: evil@example.test",),

@@ -42,6 +42,10 @@ pub struct Checked {
     /// octets once dot-stuffed; else it goes quoted-printable.
     #[cfg(feature = "mime")]
     pub raw_ok: bool,
+    /// The body is a complete message sent as given (`raw`): no header is
+    /// generated; `eight_bit` is set for a streamed one (it may be).
+    #[cfg(feature = "raw")]
+    pub raw: bool,
 }
 
 /// A byte below 0x20 other than TAB, or DEL.
@@ -59,7 +63,7 @@ struct Scan {
     classes: u8,
     /// Index after the last `@`, 0 when there is none.
     after_at: usize,
-    /// The longest line (between CR / LF) in bytes.
+    /// The longest line (between CR / LF) in bytes, as dot-stuffed.
     longest: usize,
     /// `"` and `\\` seen (each needs a backslash in a quoted display name).
     quotes: usize,
@@ -90,7 +94,12 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
             r.after_at = i + 1;
         }
         r.quotes += usize::from(b == b'"' || b == b'\\');
-        line = if eol { 0 } else { line + 1 };
+        // A leading dot counts twice: it is doubled on the wire.
+        line = if eol {
+            0
+        } else {
+            line + 1 + usize::from(line == 0 && b == b'.')
+        };
         r.longest = r.longest.max(line);
     }
     *hash = hash.wrapping_mul(0x0000_0100_0000_01b3) ^ 0xff;
@@ -284,17 +293,30 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     #[cfg(feature = "mime")]
     items(m, &mut hash)?;
     let body = scan(m.body(), &mut hash);
+    // A complete message (`raw`): sent as given, so a line over 998 octets
+    // as sent is refused; a streamed one (sBody unused) is checked as it
+    // streams and may be 8-bit.
+    #[cfg(feature = "raw")]
+    let (raw, streamed_raw) = (m.raw(), m.raw() && m.streamed_body());
+    #[cfg(not(feature = "raw"))]
+    let (raw, streamed_raw) = (false, false);
+    #[cfg(feature = "raw")]
+    if raw && !streamed_raw && !crate::raw::fits(m.body()) {
+        return Err(Error::InvalidBody);
+    }
     // Without quoted-printable a line too long for SMTP cannot be sent.
     #[cfg(not(feature = "mime"))]
-    if body.longest > MAX_LINE {
+    if body.longest > MAX_LINE && !raw {
         return Err(Error::InvalidBody);
     }
     Ok(Checked {
         hash,
         time: time.unwrap_or(0),
-        eight_bit: body.classes & HIGH != 0,
+        eight_bit: body.classes & HIGH != 0 || streamed_raw,
         #[cfg(feature = "mime")]
-        raw_ok: raw_ok(m.body()),
+        raw_ok: raw || raw_ok(m.body()),
+        #[cfg(feature = "raw")]
+        raw,
     })
 }
 

@@ -99,10 +99,11 @@ pub enum Action<'e> {
     /// Start TLS on the connection (the handshake), then call [`Engine::upgraded`].
     #[cfg(feature = "tls")]
     Upgrade,
-    /// Stream multipart item `n` (`usize::MAX`: the streamed text body)
-    /// through [`Engine::push`], sending [`Engine::pending`] whenever it
-    /// takes no more; then call [`Engine::streamed`] (`mime`).
-    #[cfg(feature = "mime")]
+    /// Stream multipart item `n` (`usize::MAX`: the streamed text body, or
+    /// with `raw` the streamed complete message) through [`Engine::push`],
+    /// sending [`Engine::pending`] whenever it takes no more; then call
+    /// [`Engine::streamed`] (`mime`, `raw`).
+    #[cfg(any(feature = "mime", feature = "raw"))]
     Item(usize),
 }
 
@@ -117,7 +118,7 @@ enum Phase {
     #[cfg(feature = "tls")]
     Upgrade,
     /// The driver streams an item's content through `push`.
-    #[cfg(feature = "mime")]
+    #[cfg(any(feature = "mime", feature = "raw"))]
     Stream,
     /// Finished.
     Closed,
@@ -185,12 +186,15 @@ pub struct Engine<'b> {
     /// text's transfer encoding.
     #[cfg(feature = "mime")]
     section: u8,
-    #[cfg(feature = "mime")]
+    #[cfg(any(feature = "mime", feature = "raw"))]
     item: usize,
     #[cfg(feature = "mime")]
     enc: crate::mime::Enc,
     #[cfg(feature = "mime")]
     tenc: u8,
+    /// A streamed complete message between pushes (`raw`).
+    #[cfg(feature = "raw")]
+    stream: crate::raw::Stream,
 }
 
 impl<'b> Engine<'b> {
@@ -248,12 +252,14 @@ impl<'b> Engine<'b> {
             size: 0,
             #[cfg(feature = "mime")]
             section: 0,
-            #[cfg(feature = "mime")]
+            #[cfg(any(feature = "mime", feature = "raw"))]
             item: 0,
             #[cfg(feature = "mime")]
             enc: crate::mime::Enc::default(),
             #[cfg(feature = "mime")]
             tenc: 0,
+            #[cfg(feature = "raw")]
+            stream: crate::raw::Stream::default(),
         }
     }
 
@@ -352,7 +358,7 @@ impl<'b> Engine<'b> {
                 Phase::Send => self.fill(m),
                 #[cfg(feature = "tls")]
                 Phase::Upgrade => return Action::Upgrade,
-                #[cfg(feature = "mime")]
+                #[cfg(any(feature = "mime", feature = "raw"))]
                 Phase::Stream => return Action::Item(self.item),
                 Phase::Wait => {
                     let unread = self.rx.get(self.rx_pos..self.rx_len).unwrap_or_default();
@@ -441,7 +447,7 @@ impl<'b> Engine<'b> {
         if self.phase == Phase::Send {
             self.abort(Error::UnexpectedReply);
         }
-        #[cfg(feature = "mime")]
+        #[cfg(any(feature = "mime", feature = "raw"))]
         if self.phase == Phase::Stream {
             self.abort(Error::UnexpectedReply);
         }
@@ -467,6 +473,21 @@ impl<'b> Engine<'b> {
     fn fill<M: Mail>(&mut self, m: &M) {
         let tx = core::mem::take(&mut self.tx);
         let mut w = Writer::new(tx, self.unit_sent);
+        // A complete message (`raw`): no header block, no MIME. (With
+        // `mime`, `content` renders it.)
+        #[cfg(all(feature = "raw", not(feature = "mime")))]
+        if self.step == DOT && self.checked.raw {
+            let r = self.raw_fill(m, &mut w);
+            self.tx_len = w.len();
+            self.tx_pos = 0;
+            self.tx = tx;
+            match r {
+                Ok(true) => self.phase = Phase::Wait,
+                Ok(false) => {}
+                Err(e) => self.abort(e),
+            }
+            return;
+        }
         #[cfg(feature = "mime")]
         if self.step == DOT {
             let done = self.content(m, &mut w);
@@ -501,6 +522,57 @@ impl<'b> Engine<'b> {
         if done {
             self.phase = Phase::Wait;
         }
+    }
+
+    /// Renders a complete message (`raw`) as far as `w` takes it: a static
+    /// one from `sBody`, or a streamed one through [`Action::Item`] first;
+    /// then the end-of-data line. `Ok(true)` once ".\r\n" is written.
+    /// (`header_done`: the message was started, streamed ones pushed.)
+    #[cfg(all(feature = "raw", not(feature = "mime")))]
+    fn raw_fill<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> Result<bool, Error> {
+        let streamed = m.streamed_body();
+        if !self.header_done {
+            self.header_done = true;
+            if streamed {
+                self.item = usize::MAX;
+                self.phase = Phase::Stream;
+                return Ok(false);
+            }
+        }
+        if !streamed {
+            let body = m.body().get(self.body.pos..).unwrap_or_default();
+            let n = self.raw_put(w, body)?;
+            self.body.pos += n;
+            if n < body.len() {
+                return Ok(false);
+            }
+        }
+        if w.room() < 5 {
+            return Ok(false);
+        }
+        if !self.stream.at_line_start() {
+            w.put(b"\r\n");
+        }
+        w.put(b".\r\n");
+        Ok(true)
+    }
+
+    /// Puts as much of `data` as `w` takes (two bytes of room a byte)
+    /// through [`crate::raw::Stream`]; returns how many bytes it took, or
+    /// the error of the byte that makes the message unfit.
+    #[cfg(feature = "raw")]
+    fn raw_put(&mut self, w: &mut Writer<'_>, data: &[u8]) -> Result<usize, Error> {
+        // A static 8-bit message only gets here with 8BITMIME (`before_mail`).
+        let eight_bit = self.caps & CAP_8BIT != 0;
+        let mut n = 0;
+        for &b in data {
+            if w.room() < 2 {
+                break;
+            }
+            self.stream.put(w, b, eight_bit)?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Renders the current step's command.
@@ -610,11 +682,6 @@ impl<'b> Engine<'b> {
         let ok = row.accepts(code);
         if step == QUIT {
             // A success not confirmed by 221 is not a success.
-            #[cfg(not(feature = "ex"))]
-            if !ok && matches!(self.outcome, Some(Ok(()))) {
-                self.outcome = Some(Err(Error::OutcomeUnknown));
-            }
-            #[cfg(feature = "ex")]
             if !ok {
                 self.doubt();
             }
@@ -685,7 +752,7 @@ impl<'b> Engine<'b> {
             }
         }
         self.unit_sent = 0;
-        #[cfg(any(feature = "size", feature = "mime"))]
+        #[cfg(any(feature = "size", feature = "mime", feature = "raw"))]
         if next == MAIL && step != MAIL {
             next = self.before_mail(m);
         }
@@ -849,33 +916,34 @@ impl<'b> Engine<'b> {
     /// line, RFC 1870 §3) for SIZE= and refuses it before MAIL when it exceeds
     /// the server's limit (`size`).
     /// With `mime`, the text's transfer encoding is chosen here (the
-    /// capabilities are known).
-    #[cfg(any(feature = "size", feature = "mime"))]
+    /// capabilities are known). With `raw`, a complete message (measured
+    /// without a header) with 8-bit bytes is refused when the server does
+    /// not offer 8BITMIME (`src/session.rs`: before the size; a streamed one
+    /// is checked as it streams).
+    #[cfg(any(feature = "size", feature = "mime", feature = "raw"))]
     fn before_mail<M: Mail>(&mut self, m: &M) -> u8 {
+        #[cfg(feature = "raw")]
+        if self.checked.raw
+            && self.checked.eight_bit
+            && self.caps & CAP_8BIT == 0
+            && !m.streamed_body()
+        {
+            return self.local(Error::EightBitUnsupported, Row::of(MAIL).report);
+        }
         #[cfg(feature = "mime")]
         {
             self.tenc = self.text_encoding(m);
         }
         #[cfg(feature = "size")]
         {
-            let mut w = Writer::new(&mut [], 0);
-            crate::header::put(&mut w, m, self.checked);
-            #[cfg(feature = "mime")]
-            let size = {
-                crate::mime::head(&mut w, m, self.checked, self.tenc);
-                if self.tenc == crate::mime::QP {
-                    let mut enc = crate::mime::Enc::default();
-                    for &b in m.body() {
-                        enc.qp(&mut w, b);
-                    }
-                    enc.qp_end(&mut w);
-                    w.total()
-                } else {
-                    w.total() + crate::body::wire_len(m.body())
-                }
+            #[cfg(feature = "raw")]
+            let size = if self.checked.raw {
+                crate::body::wire_len(m.body())
+            } else {
+                self.generated_size(m)
             };
-            #[cfg(not(feature = "mime"))]
-            let size = w.total() + crate::body::wire_len(m.body());
+            #[cfg(not(feature = "raw"))]
+            let size = self.generated_size(m);
             self.size = u32::try_from(size).unwrap_or(u32::MAX);
             let limited = self.caps & CAP_SIZE != 0 && self.limit != 0;
             if limited && !streams(m) && self.size > self.limit {
@@ -883,6 +951,28 @@ impl<'b> Engine<'b> {
             }
         }
         MAIL
+    }
+
+    /// The size of the generated message: header block (with `mime`, its
+    /// MIME fields) and the text as it goes out, without the end-of-data line.
+    #[cfg(feature = "size")]
+    #[inline(always)]
+    fn generated_size<M: Mail>(&self, m: &M) -> usize {
+        let mut w = Writer::new(&mut [], 0);
+        crate::header::put(&mut w, m, self.checked);
+        #[cfg(feature = "mime")]
+        {
+            crate::mime::head(&mut w, m, self.checked, self.tenc);
+            if self.tenc == crate::mime::QP {
+                let mut enc = crate::mime::Enc::default();
+                for &b in m.body() {
+                    enc.qp(&mut w, b);
+                }
+                enc.qp_end(&mut w);
+                return w.total();
+            }
+        }
+        w.total() + crate::body::wire_len(m.body())
     }
 
     /// `BODY=8BITMIME`: the text is 8-bit, may go as it is, and the server
@@ -926,14 +1016,21 @@ impl<'b> Engine<'b> {
     fn content<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> bool {
         use crate::mime::{Enc, QP, ROOM};
         let c = self.checked;
+        #[cfg(feature = "raw")]
+        let raw = c.raw;
+        #[cfg(not(feature = "raw"))]
+        let raw = false;
         let mut skip = self.unit_sent;
         loop {
             let before = w.len();
             match self.section {
-                // Header block with the MIME fields.
+                // Header block with the MIME fields (none for a complete
+                // message, `raw`: its text is sent 7bit or 8bit as it is).
                 0 => {
-                    crate::header::put(w, m, c);
-                    crate::mime::head(w, m, c, self.tenc);
+                    if !raw {
+                        crate::header::put(w, m, c);
+                        crate::mime::head(w, m, c, self.tenc);
+                    }
                 }
                 // The text, pulled from the body (or streamed).
                 1 => {
@@ -944,7 +1041,9 @@ impl<'b> Engine<'b> {
                     }
                     let body = m.body();
                     // Quoted-printable needs up to ROOM bytes for a byte, the
-                    // text as it is two (CR LF).
+                    // text as it is two (CR LF). (A complete message, `raw`,
+                    // is 7bit or 8bit here: 8-bit without 8BITMIME was
+                    // refused before MAIL.)
                     let room = if self.tenc == QP { ROOM } else { 2 };
                     while let Some(&b) = body.get(self.body.pos) {
                         if w.room() < room {
@@ -970,7 +1069,7 @@ impl<'b> Engine<'b> {
                 }
                 // The text's last line break; before a delimiter, one more.
                 2 => {
-                    if self.tenc == QP || m.streamed_body() {
+                    if (self.tenc == QP || m.streamed_body()) && !raw {
                         self.enc.qp_end(w);
                     } else if !self.body.bol {
                         w.put(b"\r\n");
@@ -1027,9 +1126,11 @@ impl<'b> Engine<'b> {
 
     /// Encodes as much of `data` (item content, or the streamed body) as
     /// the out buffer takes; returns how many bytes it took. Send
-    /// [`Engine::pending`] when it takes less than all (`mime`). After the
-    /// transaction ended, everything is taken and dropped.
-    #[cfg(feature = "mime")]
+    /// [`Engine::pending`] when it takes less than all (`mime`). A streamed
+    /// complete message (`raw`) is dot-stuffed with CR LF line ends instead,
+    /// and abandoned at the byte that makes it unfit (`raw::Stream::put`).
+    /// After the transaction ended, everything is taken and dropped.
+    #[cfg(any(feature = "mime", feature = "raw"))]
     pub fn push(&mut self, data: &[u8]) -> usize {
         if self.phase != Phase::Stream {
             return data.len();
@@ -1039,8 +1140,24 @@ impl<'b> Engine<'b> {
             self.tx_len = 0;
         }
         let tx = core::mem::take(&mut self.tx);
+        #[cfg_attr(not(feature = "mime"), allow(unused_mut))]
         let mut n = 0;
         let mut w = Writer::new(tx.get_mut(self.tx_len..).unwrap_or_default(), 0);
+        #[cfg(feature = "raw")]
+        if self.checked.raw {
+            let r = self.raw_put(&mut w, data);
+            self.tx_len += w.len();
+            self.tx = tx;
+            return match r {
+                Ok(n) => n,
+                Err(e) => {
+                    // Cut off before the final dot: nothing is delivered.
+                    self.abort(e);
+                    data.len()
+                }
+            };
+        }
+        #[cfg(feature = "mime")]
         for &b in data {
             if w.room() < crate::mime::ROOM {
                 break;
@@ -1058,14 +1175,14 @@ impl<'b> Engine<'b> {
     }
 
     /// Bytes rendered and not yet reported sent (`mime`: while streaming).
-    #[cfg(feature = "mime")]
+    #[cfg(any(feature = "mime", feature = "raw"))]
     pub fn pending(&self) -> &[u8] {
         self.tx.get(self.tx_pos..self.tx_len).unwrap_or_default()
     }
 
     /// The driver's item stream ended, well (`true`) or not: then the mail
     /// is abandoned without its end-of-data line (APPLICATION_ABORT).
-    #[cfg(feature = "mime")]
+    #[cfg(any(feature = "mime", feature = "raw"))]
     pub fn streamed(&mut self, ok: bool) {
         if self.phase != Phase::Stream {
             return;
@@ -1074,7 +1191,16 @@ impl<'b> Engine<'b> {
             return self.abort(Error::ApplicationAbort);
         }
         self.phase = Phase::Send;
-        self.section = if self.item == usize::MAX { 2 } else { 5 };
+        #[cfg(feature = "mime")]
+        {
+            self.section = if self.item == usize::MAX { 2 } else { 5 };
+        }
+        // A streamed complete message ends its last line before the end of
+        // data (`content`, section 2).
+        #[cfg(feature = "raw")]
+        if self.checked.raw {
+            self.body.bol = self.stream.at_line_start();
+        }
     }
 
     /// Records `e` unless the outcome is decided.
@@ -1094,8 +1220,10 @@ impl<'b> Engine<'b> {
     fn local(&mut self, e: Error, report: u8) -> u8 {
         #[cfg(feature = "ex")]
         if self.outcome.is_none() {
+            // The report's code is 0 for a local decision. The enhanced
+            // code stays: it belongs to the reply whose event may still be
+            // due (a reply with bytes after it in the same read).
             self.kept = 0;
-            self.enhanced = [0; 3];
             self.outcome = Some(Err(e));
             self.failed = report;
         }
@@ -1115,13 +1243,12 @@ impl<'b> Engine<'b> {
         // After the dot's 2xx, replies out of step with the commands make
         // that 2xx doubtful; the connection ending or falling silent does not
         // (`src/session.rs`).
-        #[cfg(feature = "ex")]
         if self.step == QUIT && !matches!(e, Error::Receive | Error::Send | Error::Timeout) {
             self.doubt();
         }
-        // The final dot may have gone out (or the server answered early).
-        let unknown =
-            self.step == DOT && (self.phase == Phase::Wait || e == Error::UnexpectedReply);
+        // The final dot may have gone out. Before that (e.g. bytes after the
+        // 354) the server cannot have taken the message.
+        let unknown = self.step == DOT && self.phase == Phase::Wait;
         self.local(
             if unknown { Error::OutcomeUnknown } else { e },
             Row::of(self.step).report,
@@ -1130,12 +1257,15 @@ impl<'b> Engine<'b> {
     }
 
     /// An accepted message (also partly) whose reply turned out to be out of
-    /// step: OUTCOME_UNKNOWN at END_OF_DATA, the reply's code kept (`ex`).
-    #[cfg(feature = "ex")]
+    /// step: OUTCOME_UNKNOWN at END_OF_DATA (with `ex`, the reply's code
+    /// kept in the report).
     fn doubt(&mut self) {
         if matches!(self.outcome, Some(Ok(()) | Err(Error::PartialDelivery))) {
             self.outcome = Some(Err(Error::OutcomeUnknown));
-            self.failed = Row::of(DOT).report;
+            #[cfg(feature = "ex")]
+            {
+                self.failed = Row::of(DOT).report;
+            }
         }
     }
 
@@ -1174,7 +1304,9 @@ const WORDS: [(&[u8], u8); 5] = [
 fn streams<M: Mail>(m: &M) -> bool {
     #[cfg(feature = "mime")]
     return m.items() > 0 || m.streamed_body();
-    #[cfg(not(feature = "mime"))]
+    #[cfg(all(feature = "raw", not(feature = "mime")))]
+    return m.streamed_body();
+    #[cfg(not(any(feature = "mime", feature = "raw")))]
     {
         let _ = m;
         false
@@ -1242,7 +1374,8 @@ fn size_keyword(text: &[u8]) -> Option<u32> {
 fn capabilities(text: &[u8]) -> u8 {
     let (mut caps, mut start) = (0, 0);
     for end in 0..=text.len() {
-        if text.get(end).is_some_and(|&b| b != b' ') {
+        // '=' separates too: old servers announce `AUTH=LOGIN PLAIN`.
+        if text.get(end).is_some_and(|&b| b != b' ' && b != b'=') {
             continue;
         }
         let w = text.get(start..end).unwrap_or_default();
@@ -1305,7 +1438,7 @@ mod tests {
         let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; rx]);
         let mut e = Engine::new(&mut out, &mut input, &checked);
         configure(&mut e);
-        let mut transcript = String::new();
+        let mut transcript: Vec<u8> = Vec::new();
         let mut events = Vec::new();
         #[cfg_attr(not(feature = "ex"), allow(unused_mut))]
         let mut report = Vec::new();
@@ -1317,20 +1450,20 @@ mod tests {
                 Action::Send(b) => {
                     assert!(!b.is_empty());
                     if !client_turn {
-                        transcript.push_str("C: ");
+                        transcript.extend_from_slice(b"C: ");
                         client_turn = true;
                     }
                     // Send in two parts to exercise short sends.
                     let n = b.len().div_ceil(2);
-                    transcript.push_str(&String::from_utf8_lossy(&b[..n]));
+                    transcript.extend_from_slice(&b[..n]);
                     e.sent(n);
                 }
                 Action::Receive(room) => {
                     if pending.is_empty() {
                         match replies.next() {
                             Some(r) => {
-                                transcript.push_str("S: ");
-                                transcript.push_str(r);
+                                transcript.extend_from_slice(b"S: ");
+                                transcript.extend_from_slice(r.as_bytes());
                                 client_turn = false;
                                 pending = r.as_bytes();
                             }
@@ -1365,20 +1498,23 @@ mod tests {
                     #[cfg(feature = "ex")]
                     report.push(format!("{:?}", e.report()));
                     return Run {
-                        transcript,
+                        transcript: String::from_utf8_lossy(&transcript).into_owned(),
                         events,
                         result,
                         report,
                     };
                 }
-                #[cfg(feature = "mime")]
+                #[cfg(any(feature = "mime", feature = "raw"))]
                 Action::Item(i) => {
                     let data = match i {
                         usize::MAX => m.streamed.clone().unwrap(),
+                        #[cfg(feature = "mime")]
                         _ => m.items[i].2.clone(),
+                        #[cfg(not(feature = "mime"))]
+                        _ => unreachable!("items need mime"),
                     };
                     if !client_turn {
-                        transcript.push_str("C: ");
+                        transcript.extend_from_slice(b"C: ");
                         client_turn = true;
                     }
                     // Pushed in pieces of 5, sent whenever the buffer is full.
@@ -1388,9 +1524,9 @@ mod tests {
                             let n = e.push(d);
                             d = &d[n..];
                             if !d.is_empty() {
-                                let p = String::from_utf8_lossy(e.pending()).into_owned();
+                                let p = e.pending().to_vec();
                                 assert!(!p.is_empty());
-                                transcript.push_str(&p);
+                                transcript.extend_from_slice(&p);
                                 e.sent(p.len());
                             }
                         }
@@ -1399,7 +1535,7 @@ mod tests {
                 }
                 #[cfg(feature = "tls")]
                 Action::Upgrade => {
-                    transcript.push_str("[TLS]\r\n");
+                    transcript.extend_from_slice(b"[TLS]\r\n");
                     client_turn = false;
                     let fails = replies.clone().next() == Some(&"TLS FAILS");
                     if fails {
@@ -1681,8 +1817,11 @@ mod tests {
         assert_eq!(exchange_all_sizes(&m, &replies).result, Ok(()));
     }
 
+    /// Bytes that arrive before the final dot went out end the mail with
+    /// their own error: the server cannot have taken a message it never saw
+    /// end (OUTCOME_UNKNOWN is only for replies after the dot).
     #[test]
-    fn bytes_while_the_message_is_sent_make_the_outcome_unknown() {
+    fn bytes_before_the_final_dot_fail_the_mail_without_doubt() {
         let m = TestMail::sample();
         let checked = check(&m, None, 0).unwrap();
         let (mut out, mut input) = (vec![0; 16], vec![0; 64]);
@@ -1700,7 +1839,7 @@ mod tests {
         let mut in_content = false;
         loop {
             match e.next(&m) {
-                #[cfg(feature = "mime")]
+                #[cfg(any(feature = "mime", feature = "raw"))]
                 Action::Item(_) => e.streamed(true),
                 Action::Send(b) => {
                     let n = b.len();
@@ -1725,7 +1864,7 @@ mod tests {
         room[..6].copy_from_slice(b"554 x\n");
         e.received(6);
         assert!(matches!(e.next(&m), Action::Event(_)));
-        assert_eq!(e.next(&m), Action::Done(Err(Error::OutcomeUnknown)));
+        assert_eq!(e.next(&m), Action::Done(Err(Error::UnexpectedReply)));
     }
 
     #[test]
@@ -1913,7 +2052,7 @@ mod tests {
                 steps += 1;
                 assert!(steps < 100_000, "the engine must end");
                 match e.next(&m) {
-                    #[cfg(feature = "mime")]
+                    #[cfg(any(feature = "mime", feature = "raw"))]
                     Action::Item(_) => e.streamed(true),
                     Action::Send(b) => {
                         assert!(!closing_seen || b.is_empty(), "nothing after 421");
@@ -2103,7 +2242,7 @@ mod tests {
         let mut script = ["220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n"].into_iter();
         loop {
             match e.next(&m) {
-                #[cfg(feature = "mime")]
+                #[cfg(any(feature = "mime", feature = "raw"))]
                 Action::Item(_) => e.streamed(true),
                 Action::Send(b) => {
                     let n = b.len();
@@ -2266,7 +2405,7 @@ mod tests {
             let result = loop {
                 let at = e.poll_at();
                 match e.next(&m) {
-                    #[cfg(feature = "mime")]
+                    #[cfg(any(feature = "mime", feature = "raw"))]
                     Action::Item(_) => e.streamed(true),
                     Action::Send(b) => {
                         let n = b.len();
@@ -2310,7 +2449,9 @@ mod tests {
         assert_eq!(capabilities(b"8bitmime"), CAP_8BIT);
         assert_eq!(capabilities(b"X-8BITMIME"), 0);
         assert_eq!(capabilities(b"SIZE PLAIN"), 0);
-        assert_eq!(capabilities(b"AUTH=PLAIN"), 0);
+        assert_eq!(capabilities(b"AUTH=PLAIN"), CAP_PLAIN);
+        assert_eq!(capabilities(b"auth=login plain"), CAP_LOGIN | CAP_PLAIN);
+        assert_eq!(capabilities(b"X-AUTH=PLAIN"), 0);
         assert_eq!(capabilities(b"AUTH XXXXXXXXPLAIN"), 0);
         assert_eq!(capabilities(b"8BITMIME8BITMIME"), 0);
         assert_eq!(capabilities(b""), 0);
@@ -2948,5 +3089,184 @@ mod tests {
         let run = with(&["250 queued\r\n"]);
         assert_eq!(run.result, Err(Error::PartialDelivery));
         assert_eq!(run.report.last().unwrap(), "(7, 250, 2, 1, false)");
+    }
+
+    /// A complete message (`raw`): `message` as `sBody`, or streamed.
+    #[cfg(feature = "raw")]
+    fn raw_mail(message: &[u8], streamed: bool) -> TestMail {
+        let mut m = TestMail::sample();
+        m.subject = "";
+        m.raw = true;
+        if streamed {
+            m.streamed = Some(message.to_vec());
+            // sBody is not used with a streamed message.
+            m.body = vec![b'x'; 2000];
+        } else {
+            m.body = message.to_vec();
+        }
+        m
+    }
+
+    #[cfg(feature = "raw")]
+    fn raw_replies(ehlo: &'static str) -> [&'static str; 9] {
+        [
+            "220 mx\r\n",
+            ehlo,
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+            "221 bye\r\n",
+        ]
+    }
+
+    /// What the client sent after "354 go", up to and with ".\r\n".
+    #[cfg(feature = "raw")]
+    fn sent_message(run: &Run) -> &str {
+        let t = &run.transcript;
+        let start = t.find("S: 354 go\r\nC: ").unwrap() + 14;
+        &t[start..t.find("S: 250 queued").unwrap()]
+    }
+
+    #[cfg(feature = "raw")]
+    #[test]
+    fn raw_message_goes_out_as_given_to_every_envelope_recipient() {
+        let message = b"From: a@x.test\nBcc-Like: kept\r\n\r\n.dot\nend";
+        let m = raw_mail(message, false);
+        let run = exchange_ex(&m, &raw_replies("250-mx\r\n250 SIZE 1000\r\n"), &|_| {});
+        assert_eq!(run.result, Ok(()));
+        // SIZE= counts the message as sent, without ".\r\n" (src/: 46).
+        let size = if cfg!(feature = "size") {
+            " SIZE=46"
+        } else {
+            ""
+        };
+        let expected = format!(
+            "S: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 SIZE 1000\r\n\
+             C: MAIL FROM:<node@example.test>{size}\r\nS: 250 ok\r\nC: RCPT TO:<ops@example.test>\r\nS: 250 a\r\n\
+             C: RCPT TO:<arc@example.test>\r\nS: 250 b\r\nC: RCPT TO:<aud@example.test>\r\nS: 250 c\r\nC: DATA\r\nS: 354 go\r\n\
+             C: From: a@x.test\r\nBcc-Like: kept\r\n\r\n..dot\r\nend\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n"
+        );
+        assert_eq!(run.transcript, expected);
+        assert_eq!(
+            "From: a@x.test\r\nBcc-Like: kept\r\n\r\n..dot\r\nend\r\n".len(),
+            46
+        );
+        assert_eq!(run.report.last().unwrap(), "(11, 250, 3, 0, false)");
+        // An end of data inside the message cannot end it early.
+        let m = raw_mail(
+            b"Subject: raw\r\n\r\n.lead\ra\n.\r\nMAIL FROM:<evil@x.test>\r\n",
+            false,
+        );
+        let run = exchange_ex(&m, &raw_replies("250 mx\r\n"), &|_| {});
+        assert_eq!(
+            sent_message(&run),
+            "Subject: raw\r\n\r\n..lead\r\na\r\n..\r\nMAIL FROM:<evil@x.test>\r\n.\r\n"
+        );
+        assert_eq!(run.transcript.matches("\r\n.\r\n").count(), 1);
+    }
+
+    #[cfg(feature = "raw")]
+    #[test]
+    fn raw_eight_bit_message_needs_8bitmime() {
+        let message = "Subject: Gr\u{fc}\u{df}e\r\n\r\nK\u{e4}se\r\n";
+        let m = raw_mail(message.as_bytes(), false);
+        let run = exchange_ex(&m, &raw_replies("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
+        assert_eq!(run.result, Ok(()));
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
+        assert_eq!(sent_message(&run), format!("{message}.\r\n"));
+        // Not offered: refused before MAIL, decided locally at MAIL.
+        let run = exchange_ex(&m, &["220 mx\r\n", "250 mx\r\n", "221 bye\r\n"], &|_| {});
+        assert_eq!(run.result, Err(Error::EightBitUnsupported));
+        assert_eq!(
+            run.transcript,
+            "S: 220 mx\r\nC: EHLO example.test\r\nS: 250 mx\r\nC: QUIT\r\nS: 221 bye\r\n"
+        );
+        assert_eq!(run.report.last().unwrap(), "(6, 0, 0, 0, false)");
+        // After HELO (no extensions) likewise.
+        let run = exchange_ex(
+            &m,
+            &["220 mx\r\n", "500 no\r\n", "250 mx\r\n", "221 bye\r\n"],
+            &|_| {},
+        );
+        assert_eq!(run.result, Err(Error::EightBitUnsupported));
+        // 7-bit: no BODY= even where 8BITMIME is offered.
+        let m = raw_mail(b"Subject: plain\r\n\r\nx\r\n", false);
+        let run = exchange_ex(&m, &raw_replies("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
+        assert_eq!(run.result, Ok(()));
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test>\r\nS: 250 ok"));
+    }
+
+    #[cfg(feature = "raw")]
+    #[test]
+    fn raw_streamed_message_is_declared_8bit_and_sent_as_given() {
+        let message = "From: <n@x.test>\nSubject: s\r\r\n\n.a\r\nK\u{e4}se\r";
+        let m = raw_mail(message.as_bytes(), true);
+        // No SIZE= (not known in advance), BODY=8BITMIME whenever offered.
+        let run = exchange_ex(
+            &m,
+            &raw_replies("250-mx\r\n250-SIZE 100000\r\n250 8BITMIME\r\n"),
+            &|_| {},
+        );
+        assert_eq!(run.result, Ok(()));
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
+        assert_eq!(
+            sent_message(&run),
+            "From: <n@x.test>\r\nSubject: s\r\n\r\n\r\n..a\r\nK\u{e4}se\r\n.\r\n"
+        );
+        // A 7-bit stream to a server without 8BITMIME goes without BODY=.
+        let m = raw_mail(b"Subject: s\r\n\r\nend", true);
+        let run = exchange_ex(&m, &raw_replies("250 mx\r\n"), &|_| {});
+        assert_eq!(run.result, Ok(()));
+        assert!(run
+            .transcript
+            .contains("C: MAIL FROM:<node@example.test>\r\nS: 250 ok"));
+        assert_eq!(sent_message(&run), "Subject: s\r\n\r\nend\r\n.\r\n");
+        // An empty stream: only the end of data.
+        let m = raw_mail(b"", true);
+        let run = exchange_ex(&m, &raw_replies("250 mx\r\n"), &|_| {});
+        assert_eq!(sent_message(&run), ".\r\n");
+    }
+
+    /// A streamed message that turns out unfit is abandoned before the
+    /// final dot (no end of data, no QUIT), at every buffer and chunk size.
+    #[cfg(feature = "raw")]
+    #[test]
+    fn raw_unfit_stream_is_abandoned_before_the_dot() {
+        let long = [&b"Subject: x\r\n\r\n"[..], &[b'a'; 1500], b"\r\n"].concat();
+        let dotted = [&b"Subject: x\r\n\r\n."[..], &[b'a'; 998], b"\r\n"].concat();
+        let eight = "Subject: x\r\n\r\nK\u{e4}se\r\n".as_bytes().to_vec();
+        // What may have gone out before the refusal: a prefix of these.
+        let stuffed = |m: &[u8]| String::from_utf8_lossy(m).replacen("\n.", "\n..", 1);
+        for (message, ehlo, error) in [
+            (&long, "250-mx\r\n250 8BITMIME\r\n", Error::InvalidBody),
+            (&dotted, "250 mx\r\n", Error::InvalidBody),
+            (&eight, "250 mx\r\n", Error::EightBitUnsupported),
+        ] {
+            let wire = format!("C: {}", stuffed(message));
+            let m = raw_mail(message, true);
+            for tx in [8, 13, 64, 256] {
+                let run = exchange_with(&m, &raw_replies(ehlo), tx, 256, 3, &|_| {});
+                assert_eq!(run.result, Err(error), "tx {tx}");
+                assert_eq!(run.report.last().unwrap(), "(9, 0, 3, 0, false)");
+                let t = &run.transcript;
+                let sent = t.split_once("S: 354 go\r\n").unwrap().1;
+                assert!(wire.starts_with(sent), "{sent:?}");
+                assert!(!t.contains("\r\n.\r\n") && !t.contains("QUIT"), "{t}");
+                assert!(
+                    !t.contains(&"a".repeat(999)),
+                    "the long line never goes out whole"
+                );
+                assert!(!t.contains('\u{e4}'), "no 8-bit byte without 8BITMIME");
+            }
+        }
     }
 }

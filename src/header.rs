@@ -182,6 +182,8 @@ mod tests {
             eight_bit: false,
             #[cfg(feature = "mime")]
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
@@ -213,6 +215,8 @@ mod tests {
             eight_bit: true,
             #[cfg(feature = "mime")]
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
@@ -237,6 +241,8 @@ mod tests {
             eight_bit: false,
             #[cfg(feature = "mime")]
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
@@ -273,6 +279,8 @@ mod tests {
             eight_bit: false,
             #[cfg(feature = "mime")]
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         let mut buf = vec![0u8; 2048];
         let mut w = Writer::new(&mut buf, 0);

@@ -46,6 +46,8 @@ pub mod limits;
 pub mod mail;
 #[cfg(feature = "mime")]
 pub mod mime;
+#[cfg(feature = "raw")]
+pub mod raw;
 pub mod reply;
 pub mod steps;
 #[cfg(feature = "words")]

@@ -69,9 +69,14 @@ pub trait Mail {
     /// The caller's boundary, empty = generated (cut at 71 bytes).
     #[cfg(feature = "mime")]
     fn boundary(&self) -> &[u8];
-    /// `true` when the text comes from a streamed body (`pBody`).
-    #[cfg(feature = "mime")]
+    /// `true` when the text (with `raw`: the message) comes from a
+    /// streamed body (`pBody`).
+    #[cfg(any(feature = "mime", feature = "raw"))]
     fn streamed_body(&self) -> bool;
+    /// `true` when the body is a complete message, header included, sent
+    /// as given (`IP_SMTPC_OPTIONS.RawMessage`, `raw`).
+    #[cfg(feature = "raw")]
+    fn raw(&self) -> bool;
 }
 
 /// The domain of EHLO and Message-ID: the caller's, else the sender's,
@@ -114,6 +119,7 @@ pub mod test {
         pub items: Vec<(&'static str, &'static str, Vec<u8>)>,
         pub boundary: &'static str,
         pub streamed: Option<Vec<u8>>,
+        pub raw: bool,
     }
 
     impl TestMail {
@@ -192,9 +198,13 @@ pub mod test {
         fn boundary(&self) -> &[u8] {
             self.boundary.as_bytes()
         }
-        #[cfg(feature = "mime")]
+        #[cfg(any(feature = "mime", feature = "raw"))]
         fn streamed_body(&self) -> bool {
             self.streamed.is_some()
+        }
+        #[cfg(feature = "raw")]
+        fn raw(&self) -> bool {
+            self.raw
         }
         #[cfg(feature = "headers")]
         fn header(&self, i: usize) -> Option<&[u8]> {

@@ -367,6 +367,8 @@ mod tests {
             time: 0,
             eight_bit: false,
             raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
         };
         assert!(starts_a_line(b"--=_ip-smtpc_00000000abcdef01", &m, &c));
         assert!(starts_a_line(

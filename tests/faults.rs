@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! Connection faults between the engine and the real Postfix test bed.
+//! Connection faults between the library (through its C API,
+//! `IP_SMTPC_Send` over socket hooks on a std `TcpStream`) and the real
+//! Postfix test bed.
 //!
 //! `tests/fault_proxy.py` sits between the client and Postfix's plain port
 //! and cuts the connection (FIN or RST toward the client) at one protocol
@@ -7,20 +9,22 @@
 //! forwarded, or in the middle of the message content. For every cut point
 //! one mail with a unique subject goes through the proxy, and then:
 //!
-//! * the client never reports `Ok(())` unless the 250 that answers the
-//!   final dot reached it;
+//! * the client never returns 0 unless the 250 that answers the final dot
+//!   reached it;
 //! * a cut before the message content is the transport error
-//!   `Error::Receive`, and nothing is delivered;
-//! * a cut during the content is `Error::Send` when a write failed, else
-//!   `Error::OutcomeUnknown` (the whole content and its final dot went
-//!   out); nothing is delivered, since the server never got the final dot;
+//!   `IP_SMTPC_ERR_RECEIVE`, and nothing is delivered;
+//! * a cut during the content is `IP_SMTPC_ERR_SEND` when a write failed,
+//!   else `IP_SMTPC_ERR_OUTCOME_UNKNOWN` (the whole content and its final
+//!   dot went out); nothing is delivered, since the server never got the
+//!   final dot;
 //! * a cut after the final dot and before its complete reply is
-//!   `Error::OutcomeUnknown`, whether or not the server has the mail (the
-//!   output says whether it arrived; it arrives at most once);
-//! * a cut at QUIT's reply is still `Ok(())`, and the mail arrives exactly
+//!   `IP_SMTPC_ERR_OUTCOME_UNKNOWN`, whether or not the server has the mail
+//!   (the output says whether it arrived; it arrives at most once);
+//! * a cut at QUIT's reply still returns 0, and the mail arrives exactly
 //!   once, byte for byte as sent;
-//! * a reply that simply never comes (the proxy stalls) ends the same way,
-//!   with `Error::Timeout` in place of `Error::Receive`.
+//! * a reply that simply never comes (the proxy stalls; the socket's read
+//!   timeout makes `pfReceive` return `IP_SMTPC_ERR_TIMEOUT`) ends the same
+//!   way, with `IP_SMTPC_ERR_TIMEOUT` in place of `IP_SMTPC_ERR_RECEIVE`.
 //!
 //! A control run through a proxy that cuts nothing must deliver the mail
 //! intact, so the proxy itself is known not to change anything.
@@ -28,27 +32,25 @@
 //! Ignored by default like every test bed test; `scripts/test` starts the
 //! bed and runs `cargo test -- --include-ignored`.
 
+#[path = "support/suites_capi.rs"]
+mod capi;
 #[path = "support/maildir.rs"]
 mod maildir;
 mod support;
 
 use std::collections::HashSet;
+use std::ffi::c_int;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
-use ip_smtpc::client::Silent;
-use ip_smtpc::message::{Fingerprint, Kind, Mail, Party, Timestamp, NO_HEADERS};
-use ip_smtpc::session::Config;
-use ip_smtpc::Error;
+use capi::{
+    code_name, fat, party, send as c_send, Link, Mail, Mta, IP_SMTPC_ERR_OUTCOME_UNKNOWN,
+    IP_SMTPC_ERR_RECEIVE, IP_SMTPC_ERR_SEND, IP_SMTPC_ERR_TIMEOUT, SMTPC_REC_TYPE_FROM,
+    SMTPC_REC_TYPE_TO,
+};
 use maildir::{contains, data_content, strip_trace, token, unstuff, Mailbox, Testbed};
-use support::{root, run_recorded, take_stderr, Tcp};
-
-/// The library's buffer sizes (SMTPC_IN_BUFFER_SIZE, SMTPC_OUT_BUFFER_SIZE).
-const BUFFERS: (usize, usize) = (
-    ip_smtpc::limits::IN_BUFFER_SIZE,
-    ip_smtpc::limits::OUT_BUFFER_SIZE,
-);
+use support::{root, take_stderr};
 const DOMAIN: &str = "ip-smtpc.test";
 const SENDER: &[u8] = b"sender@ip-smtpc.test";
 /// The mailbox only these tests use (scripts/testbed/maps/vmailbox).
@@ -154,15 +156,18 @@ impl FaultProxy {
 /// What the client should report for a cut point.
 #[derive(Clone, Copy, Debug)]
 enum Expect {
-    /// Cut before the message content: exactly this error; nothing delivered.
-    BeforeContent(Error),
-    /// Cut while the content goes out: `Send` if a write failed, else
-    /// `OutcomeUnknown`; nothing delivered (the server never got the dot).
+    /// Cut before the message content: exactly this `IP_SMTPC_ERR_*`;
+    /// nothing delivered.
+    BeforeContent(c_int),
+    /// Cut while the content goes out: `IP_SMTPC_ERR_SEND` if a write
+    /// failed, else `IP_SMTPC_ERR_OUTCOME_UNKNOWN`; nothing delivered (the
+    /// server never got the dot).
     InContent,
     /// The final dot went out, its complete reply never came back:
-    /// `OutcomeUnknown`. `server_got_dot`: the proxy forwarded the dot.
+    /// `IP_SMTPC_ERR_OUTCOME_UNKNOWN`. `server_got_dot`: the proxy
+    /// forwarded the dot.
     AfterDot { server_got_dot: bool },
-    /// The 250 after the final dot came back: `Ok(())`; delivered once.
+    /// The 250 after the final dot came back: 0; delivered once.
     Accepted,
 }
 
@@ -184,7 +189,8 @@ const fn case(cut: &'static str, partial: usize, expect: Expect) -> Case {
 struct Run {
     label: String,
     subject: String,
-    result: Result<(), Error>,
+    /// What `IP_SMTPC_Send` returned.
+    result: c_int,
     sent: Vec<u8>,
     proxy: ProxyEnd,
 }
@@ -192,9 +198,10 @@ struct Run {
 impl Run {
     fn context(&self) -> String {
         format!(
-            "{}: client {:?}\n--- client sent ---\n{}\n--- proxy ({}, exit {}) ---\n{}",
+            "{}: client {} ({})\n--- client sent ---\n{}\n--- proxy ({}, exit {}) ---\n{}",
             self.label,
             self.result,
+            code_name(self.result),
             String::from_utf8_lossy(&self.sent),
             self.proxy.verdict,
             self.proxy.code,
@@ -226,52 +233,30 @@ fn body(len: usize) -> Vec<u8> {
     body
 }
 
-/// Sends one mail to 127.0.0.1:`port`; `read_timeout` overrides the
-/// transport's 10 s read timeout.
-fn send(
-    port: u16,
-    subject: &str,
-    body: &[u8],
-    read_timeout: Option<Duration>,
-) -> (Result<(), Error>, Vec<u8>) {
-    let recipients = [Party {
-        address: FAULTS,
-        name: b"Fault Test",
-        kind: Kind::To,
-    }];
+/// Sends one mail to 127.0.0.1:`port` with `IP_SMTPC_Send`;
+/// `read_timeout` overrides the socket's 10 s read timeout. Returns the
+/// result and every byte the hooks sent successfully.
+fn send(port: u16, subject: &str, body: &[u8], read_timeout: Option<Duration>) -> (c_int, Vec<u8>) {
     let mail = Mail {
-        sender: Party {
-            address: SENDER,
-            name: b"Test Device",
-            kind: Kind::To,
-        },
-        recipients: &recipients[..],
-        subject: subject.as_bytes(),
-        body,
-        date: Some(Timestamp {
-            year: 2026,
-            month: 11,
-            day: 29,
-            hour: 8,
-            minute: 0,
-            second: 0,
-        }),
-        timezone: b"+0100",
-        domain: b"client.ip-smtpc.test",
-        unique: {
-            let mut hash = Fingerprint::default();
-            hash.add(subject.as_bytes());
-            hash.value()
-        },
-        reply_to: b"",
-        extra_headers: &NO_HEADERS,
-        boundary: b"",
+        sender: party(SENDER, b"Test Device", SMTPC_REC_TYPE_FROM),
+        recipients: vec![party(FAULTS, b"Fault Test", SMTPC_REC_TYPE_TO)],
+        subject: Some(subject.as_bytes().to_vec()),
+        body: body.to_vec(),
+        date: Some(fat(2026, 11, 29, 8, 0, 0)),
+        timezone: "+0100",
+        domain: b"client.ip-smtpc.test".to_vec(),
     };
-    let tcp = Tcp::try_connect(port).expect("connect");
+    let mut link = Link::to(port);
     if let Some(timeout) = read_timeout {
-        tcp.stream.set_read_timeout(Some(timeout)).unwrap();
+        link.read_timeout = timeout;
     }
-    run_recorded(tcp, &mail, Config::anonymous(15_000), BUFFERS, &mut Silent)
+    let outcome = c_send(link, &mail, &Mta::default());
+    assert_eq!(
+        outcome.connections,
+        (1, 1),
+        "pfConnect / pfDisconnect calls"
+    );
+    (outcome.code, outcome.sent)
 }
 
 /// Sends one mail through a proxy that cuts at `case`; checks what the
@@ -317,38 +302,48 @@ fn run_case(tb: &Testbed, case: &Case, mode: Mode, body: &[u8]) -> Run {
     let content_out = run.message().is_some();
     match case.expect {
         Expect::BeforeContent(error) => {
-            assert_eq!(run.result, Err(error), "{}", run.context());
+            assert_eq!(code_name(run.result), code_name(error), "{}", run.context());
             assert!(!content_out, "content sent\n{}", run.context());
         }
         Expect::InContent => {
             // Which of the two depends on whether the reset came while the
             // client was still writing; the client's own record decides.
             let expected = if content_out {
-                Error::OutcomeUnknown
+                IP_SMTPC_ERR_OUTCOME_UNKNOWN
             } else {
-                Error::Send
+                IP_SMTPC_ERR_SEND
             };
-            assert_eq!(run.result, Err(expected), "{}", run.context());
+            assert_eq!(
+                code_name(run.result),
+                code_name(expected),
+                "{}",
+                run.context()
+            );
             if mode == Mode::Fin {
                 // After a FIN the proxy keeps reading: every write succeeds.
                 assert!(content_out, "{}", run.context());
             }
         }
         Expect::AfterDot { .. } => {
-            assert_eq!(run.result, Err(Error::OutcomeUnknown), "{}", run.context());
+            assert_eq!(
+                code_name(run.result),
+                code_name(IP_SMTPC_ERR_OUTCOME_UNKNOWN),
+                "{}",
+                run.context()
+            );
             assert!(content_out, "{}", run.context());
         }
         Expect::Accepted => {
-            assert_eq!(run.result, Ok(()), "{}", run.context());
+            assert_eq!(code_name(run.result), code_name(0), "{}", run.context());
             assert!(content_out, "{}", run.context());
         }
     }
-    // Whatever the case: Ok(()) only when the 250 for the final dot was
-    // passed on to the client.
-    if run.result.is_ok() {
+    // Whatever the case: 0 only when the 250 for the final dot was passed
+    // on to the client.
+    if run.result == 0 {
         assert!(
             matches!(case.expect, Expect::Accepted),
-            "Ok(()) without the 250 for the final dot\n{}",
+            "0 without the 250 for the final dot\n{}",
             run.context()
         );
     }
@@ -361,7 +356,7 @@ fn run_case(tb: &Testbed, case: &Case, mode: Mode, body: &[u8]) -> Run {
 fn settle(tb: &Testbed, mailbox: &Mailbox) -> String {
     let subject = token("fault-barrier");
     let (result, _) = send(tb.port_plain, &subject, b"barrier\r\n", None);
-    assert_eq!(result, Ok(()), "barrier message");
+    assert_eq!(code_name(result), code_name(0), "barrier message");
     mailbox.wait_for(&subject);
     std::thread::sleep(SETTLE);
     subject
@@ -399,7 +394,7 @@ fn check_cases(cases: &[Case], modes: &[Mode], body_len: usize) {
         println!(
             "{:<32} client {:<26} {arrived:<16} proxy: {}",
             run.label,
-            format!("{:?}", run.result),
+            code_name(run.result),
             run.proxy.verdict
         );
         let delivered_intact = |copies: &[Vec<u8>]| {
@@ -460,7 +455,7 @@ fn transparent_proxy_delivers_intact() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it)"]
 fn cut_before_the_content_is_a_receive_error() {
-    let receive = Expect::BeforeContent(Error::Receive);
+    let receive = Expect::BeforeContent(IP_SMTPC_ERR_RECEIVE);
     check_cases(
         &[
             case("reply:greeting", 0, receive),
@@ -488,9 +483,9 @@ fn cut_during_the_content_never_succeeds() {
         case("content:12000", 0, Expect::InContent),
     ];
     // 24 KB fit in the socket buffers: the client has usually written all
-    // of it, final dot included, when the reset arrives (OutcomeUnknown).
+    // of it, final dot included, when the reset arrives (OUTCOME_UNKNOWN).
     check_cases(&cases, &CLOSING, BODY_LEN);
-    // 2 MB do not: after a reset the client's next write usually fails (Send).
+    // 2 MB do not: after a reset the client's next write usually fails (SEND).
     check_cases(&cases, &CLOSING, 2_000_000);
 }
 
@@ -535,9 +530,9 @@ fn cut_at_quit_still_succeeds() {
 #[ignore = "needs the Postfix test bed (scripts/test starts it)"]
 fn stalled_reply_times_out_the_same_way() {
     // No FIN, no reset: the reply just never comes (the client's read
-    // timeout ends the wait). Before the content that is Timeout; after the
-    // final dot it is OutcomeUnknown again; at QUIT the mail stays sent.
-    let timeout = Expect::BeforeContent(Error::Timeout);
+    // timeout ends the wait). Before the content that is TIMEOUT; after the
+    // final dot it is OUTCOME_UNKNOWN again; at QUIT the mail stays sent.
+    let timeout = Expect::BeforeContent(IP_SMTPC_ERR_TIMEOUT);
     check_cases(
         &[
             case("reply:greeting", 0, timeout),

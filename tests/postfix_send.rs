@@ -799,3 +799,164 @@ fn multipart_items_delivered_byte_for_byte() {
         String::from_utf8_lossy(&sent)
     );
 }
+
+/// `pBody` content for the raw case: `pUserContext` points to the message.
+#[cfg(feature = "raw")]
+unsafe extern "C" fn send_message(
+    ctx: *mut IP_SMTPC_CONTEXT,
+    item: *const IP_SMTPC_MULTIPART_ITEM,
+    api: *const IP_SMTPC_MULTIPART_API,
+) -> c_int {
+    // SAFETY: the library passes the item and its API for this call.
+    let (item, api) = unsafe { (&*item, &*api) };
+    // SAFETY: the test's pUserContext is a String.
+    let data = unsafe { &*item.pUserContext.cast::<String>() };
+    // Pieces of 7 bytes: CR LF pairs and UTF-8 sequences split across calls.
+    for piece in data.as_bytes().chunks(7) {
+        // SAFETY: the context handed to us and `piece.len()` readable bytes.
+        unsafe { api.pfSend.unwrap()(ctx, piece.as_ptr().cast(), piece.len() as u32) };
+    }
+    0
+}
+
+/// A complete message given by the caller (`RawMessage`, as `src/`'s
+/// `raw_message_arrives_byte_for_byte`): 8-bit, with odd spacing, mixed line
+/// ends, a bare CR and leading dots, from `sBody` and then streamed through
+/// `pBody`; it arrives byte for byte (CR LF canonical, no field added by the
+/// library) under BODY=8BITMIME, also at the Bcc envelope recipient, who is
+/// named nowhere.
+#[cfg(feature = "raw")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
+fn raw_message_arrives_byte_for_byte() {
+    use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
+    let (Ok(port), Ok(maildir), Ok(domain)) = (
+        std::env::var("SMTPC_TB_PORT_PLAIN"),
+        std::env::var("SMTPC_TB_MAILDIR"),
+        std::env::var("SMTPC_TB_DOMAIN"),
+    ) else {
+        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
+    };
+    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
+    let maildir = PathBuf::from(maildir);
+    let c = |s: &str| CString::new(s).unwrap();
+    let (from, to, bcc, n_bcc) = (
+        c(&format!("sender@{domain}")),
+        c(&format!("alice@{domain}")),
+        c(&format!("carol@{domain}")),
+        c("Carol Hidden"),
+    );
+    let addrs = [
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: from.as_ptr(),
+            Type: 4,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: std::ptr::null(),
+            sAddr: to.as_ptr(),
+            Type: 1,
+        },
+        IP_SMTPC_MAIL_ADDR {
+            sName: n_bcc.as_ptr(),
+            sAddr: bcc.as_ptr(),
+            Type: 3,
+        },
+    ];
+    let server = c("127.0.0.1");
+    let mta = IP_SMTPC_MTA {
+        sServer: server.as_ptr(),
+        sUser: std::ptr::null(),
+        sPass: std::ptr::null(),
+        SecPolicy: 0,
+    };
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    for streamed in [false, true] {
+        let token = format!(
+            "proto-raw-{streamed}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        let message = format!(
+            "Date: Sat, 28 Nov 2026 09:30:00 +0100\r\nMessage-ID: <{token}@client.ip-smtpc.test>\r\n\
+             From: Test Device <sender@{domain}>\nTo: alice@{domain}\r\n\
+             Subject: {token}\r\nX-Odd:   spaced\t\r\n  folded\r\nMIME-Version: 1.0\r\n\
+             Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+             .dot\nK\u{e4}se \u{6771}\u{4eac}\r\n..\r\nbare\rCR\r\nlast line"
+        );
+        // As Postfix stores it (LF), read back with CR LF: every line end
+        // CR LF, the last line ended.
+        let expected = format!(
+            "{}\r\n",
+            message.replace("\r\n", "\n").replace(['\r', '\n'], "\r\n")
+        );
+        let body = c(if streamed { "" } else { &message });
+        let msg = IP_SMTPC_MESSAGE {
+            sSubject: std::ptr::null(),
+            sBody: body.as_ptr(),
+            sBoundary: std::ptr::null(),
+            paMultipartItem: std::ptr::null(),
+            NumMultipartItems: 0,
+        };
+        let item = IP_SMTPC_MULTIPART_ITEM {
+            sFilename: std::ptr::null(),
+            pUserContext: (&message as *const String).cast(),
+            sContentType: std::ptr::null(),
+            pfSendItem: Some(send_message),
+        };
+        // SAFETY: all-zero is valid; OptionsInit fills it.
+        let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
+        // SAFETY: a writable IP_SMTPC_OPTIONS.
+        assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+        o.RawMessage = 1;
+        if streamed {
+            o.pBody = &item;
+        }
+        WIRE.with(|w| w.take());
+        // SAFETY: every pointer is valid for the call.
+        let r =
+            unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 3, &msg, &mta, std::ptr::null(), &o) };
+        let wire = WIRE.with(|w| w.take());
+        let text = String::from_utf8_lossy(&wire).into_owned();
+        assert_eq!(r, 0, "{text}");
+        // SIZE= for a static message only (a stream's size is unknown).
+        let mail = format!("MAIL FROM:<sender@{domain}>");
+        if streamed || !cfg!(feature = "size") {
+            assert!(
+                text.contains(&format!("{mail} BODY=8BITMIME\r\n")),
+                "{text}"
+            );
+        } else {
+            // The message as sent (stuffed) without ".\r\n".
+            let size = text.rfind("\r\n.\r\n").unwrap() + 2 - (text.find("DATA\r\n").unwrap() + 6);
+            assert_eq!(size, expected.len() + 2, "two stuffed dots");
+            assert!(
+                text.contains(&format!("{mail} SIZE={size} BODY=8BITMIME\r\n")),
+                "{text}"
+            );
+        }
+        assert!(text.contains(&format!("RCPT TO:<carol@{domain}>\r\n")));
+        assert_eq!(String::from_utf8_lossy(&sent_message(&wire)), expected);
+        for name in ["alice", "carol"] {
+            let stored = delivered(&maildir, name, &token);
+            assert_eq!(
+                String::from_utf8_lossy(&strip_trace(&stored)),
+                expected,
+                "{name}"
+            );
+            assert!(!String::from_utf8_lossy(&stored).contains("Carol Hidden"));
+        }
+        let alice = String::from_utf8_lossy(&delivered(&maildir, "alice", &token)).into_owned();
+        assert!(!alice.contains(&format!("carol@{domain}")), "{alice}");
+    }
+}

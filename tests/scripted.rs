@@ -1,82 +1,83 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! The engine against the scripted server (tests/scripted_server.py) over
-//! real TCP: each case checks the result code and what the client sent.
+//! The library against the scripted server (tests/scripted_server.py) over
+//! real TCP, through the C API only (`IP_SMTPC_Send`, and `IP_SMTPC_SendEx`
+//! where options are needed): each case checks the exact result code and
+//! what the client sent.
 
+#[path = "support/suites_capi.rs"]
+mod capi;
 mod support;
 
-use ip_smtpc::auth::{Mechanism, Mechanisms};
-use ip_smtpc::message::{Kind, Mail, Party, Timestamp, NO_HEADERS};
-use ip_smtpc::session::Config;
-use ip_smtpc::Error;
+use std::ffi::c_int;
+
+use capi::*;
 use support::ScriptedServer;
 
-const RCPTS: [Party<'static>; 3] = [
-    Party {
-        address: b"alice@example.test",
-        name: b"Alice",
-        kind: Kind::To,
-    },
-    Party {
-        address: b"bob@example.test",
-        name: b"Bob B.",
-        kind: Kind::Cc,
-    },
-    Party {
-        address: b"hidden@example.test",
-        name: b"",
-        kind: Kind::Bcc,
-    },
-];
+fn recipients() -> Vec<Party> {
+    vec![
+        party(b"alice@example.test", b"Alice", SMTPC_REC_TYPE_TO),
+        party(b"bob@example.test", b"Bob B.", SMTPC_REC_TYPE_CC),
+        party(b"hidden@example.test", b"", SMTPC_REC_TYPE_BCC),
+    ]
+}
 
-fn mail<'a>(recipients: &'a [Party<'a>], body: &'a [u8]) -> Mail<'a, [Party<'a>]> {
+fn mail(recipients: Vec<Party>, body: &[u8]) -> Mail {
     Mail {
-        sender: Party {
-            address: b"dev@example.test",
-            name: b"Device",
-            kind: Kind::To,
-        },
+        sender: party(b"dev@example.test", b"Device", SMTPC_REC_TYPE_FROM),
         recipients,
-        subject: b"Scripted",
-        body,
-        date: Some(Timestamp {
-            year: 2026,
-            month: 11,
-            day: 28,
-            hour: 9,
-            minute: 30,
-            second: 0,
-        }),
-        timezone: b"+0100",
-        domain: b"dev.example.test",
-        unique: 42,
-        reply_to: b"",
-        extra_headers: &NO_HEADERS,
-        boundary: b"",
+        subject: Some(b"Scripted".to_vec()),
+        body: body.to_vec(),
+        date: Some(fat(2026, 11, 28, 9, 30, 0)),
+        timezone: "+0100",
+        domain: b"dev.example.test".to_vec(),
     }
 }
 
-fn config() -> Config<'static> {
-    Config::anonymous(5000)
+/// No credentials, STARTTLS when offered (the hooks have none).
+fn mta() -> Mta {
+    Mta::default()
 }
 
-/// Runs one exchange; returns the client result, the server's exit code and the transcript.
-fn exchange(
-    script: &str,
-    m: &Mail<'_, [Party<'_>]>,
-    cfg: Config<'_>,
-) -> (Result<(), Error>, i32, String, support::Rejections) {
+/// The server's exit code and transcript after one exchange.
+struct Exchange {
+    outcome: Outcome,
+    server: i32,
+    transcript: String,
+}
+
+/// Runs one exchange through `IP_SMTPC_Send`.
+fn exchange(script: &str, m: &Mail, mta: &Mta) -> Exchange {
+    exchange_with(script, |port| send(Link::to(port), m, mta))
+}
+
+fn exchange_with(script: &str, call: impl FnOnce(u16) -> Outcome) -> Exchange {
     let server = ScriptedServer::start(script);
-    let (result, rejections) = support::send(server.port, m, cfg);
+    let outcome = call(server.port);
     let (code, transcript, log) = server.finish();
     if code != 0 {
         eprintln!("server log:\n{log}");
     }
-    (
-        result,
-        code,
-        String::from_utf8_lossy(&transcript).into_owned(),
-        rejections,
-    )
+    Exchange {
+        outcome,
+        server: code,
+        transcript: String::from_utf8_lossy(&transcript).into_owned(),
+    }
+}
+
+/// (result name, server exit code): both in one assertion, names for codes.
+fn verdict(x: &Exchange) -> (String, i32) {
+    (x.outcome.name(), x.server)
+}
+
+fn expect(code: i32) -> (String, i32) {
+    (code_name(code), 0)
+}
+
+#[test]
+fn error_codes_are_the_headers() {
+    let header = std::fs::read_to_string(support::root().join("include/IP_SMTPC.h"))
+        .expect("include/IP_SMTPC.h");
+    check_codes_against_header(&header);
 }
 
 const ENVELOPE: &str = r#"
@@ -100,7 +101,7 @@ expect-exact "EHLO dev.example.test"
 send "250-mx.example.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n"
 {ENVELOPE}
 expect-data
-data-contains "To: Alice <alice@example.test>\r\n"
+data-contains "To: \"Alice\" <alice@example.test>\r\n"
 data-contains "Cc: \"Bob B.\" <bob@example.test>\r\n"
 data-not-contains "hidden@"
 data-contains "Date: Sat, 28 Nov 2026 09:30:00 +0100\r\n"
@@ -109,12 +110,15 @@ send "250 2.0.0 Ok: queued\r\n"
 expect-quit-or-eof
 "#
     );
-    let m = mail(&RCPTS, b"line one\n.leading dot\n.\nlast");
-    let (result, code, transcript, _) = exchange(&script, &m, config());
-    assert_eq!((result, code), (Ok(()), 0));
-    assert!(transcript.ends_with("QUIT\r\n"));
+    let m = mail(recipients(), b"line one\n.leading dot\n.\nlast");
+    let x = exchange(&script, &m, &mta());
+    assert_eq!(verdict(&x), expect(0), "{}", x.outcome.dialogue());
+    assert!(x.transcript.ends_with("QUIT\r\n"));
+    assert_eq!(x.outcome.connections, (1, 1));
+    assert_eq!(x.outcome.accepted(), vec![1, 2, 3]);
 }
 
+#[cfg(feature = "size")]
 #[test]
 fn replies_byte_by_byte() {
     let script = r#"send-bytewise "220-mx\r\n220 ready\r\n"
@@ -134,11 +138,12 @@ expect-data
 send-bytewise "250 queued\r\n"
 expect-quit-or-eof
 "#;
-    let m = mail(&RCPTS, b"x\r\n");
-    let (result, code, transcript, _) = exchange(script, &m, config());
-    assert_eq!((result, code), (Ok(()), 0));
+    let m = mail(recipients(), b"x\r\n");
+    let x = exchange(script, &m, &mta());
+    assert_eq!(verdict(&x), expect(0), "{}", x.outcome.dialogue());
     // RFC 1870: SIZE is the message's octets, without the final dot line.
-    let size: usize = transcript
+    let size: usize = x
+        .transcript
         .split("SIZE=")
         .nth(1)
         .unwrap()
@@ -147,7 +152,7 @@ expect-quit-or-eof
         .unwrap()
         .parse()
         .unwrap();
-    let data = transcript.split("DATA\r\n").nth(1).unwrap();
+    let data = x.transcript.split("DATA\r\n").nth(1).unwrap();
     let message = &data[..data.find("\r\n.\r\n").unwrap() + 2];
     assert_eq!(size, message.len());
 }
@@ -167,14 +172,16 @@ expect-quit-or-eof
 "#
     );
     let body = "caf\u{e9}\n";
-    let m = mail(&RCPTS, body.as_bytes());
-    let (result, code, transcript, _) = exchange(&script, &m, config());
-    assert_eq!((result, code), (Ok(()), 0));
-    assert!(!transcript.contains("BODY="));
+    let m = mail(recipients(), body.as_bytes());
+    let x = exchange(&script, &m, &mta());
+    assert_eq!(verdict(&x), expect(0), "{}", x.outcome.dialogue());
+    assert!(!x.transcript.contains("BODY="));
 }
 
 #[test]
-fn auth_plain_and_login_and_failure() {
+fn auth_plain_in_clear_by_policy_then_sender_rejected() {
+    // IP_SMTPC_Send with SMTPC_SEC_POLICY_ALLOW_INSECURE authenticates on
+    // a connection without TLS, as emNet does; PLAIN when both are offered.
     let plain = r#"send "220 hi\r\n"
 expect "EHLO"
 send "250-mx\r\n250 AUTH PLAIN LOGIN\r\n"
@@ -184,17 +191,55 @@ expect "MAIL"
 send "553 5.7.1 sender rejected\r\n"
 expect-quit-or-eof
 "#;
-    let cfg = Config {
-        user: b"user@example.test",
-        password: b"pa55 word",
-        allow_insecure_auth: true,
-        ..config()
+    let auth = Mta {
+        user: b"user@example.test".to_vec(),
+        pass: b"pa55 word".to_vec(),
+        policy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
     };
-    let m = mail(&RCPTS, b"x");
-    let (result, code, _, _) = exchange(plain, &m, cfg);
-    assert_eq!(code, 0);
-    assert_eq!(result, Err(Error::SenderRejected));
+    let m = mail(recipients(), b"x");
+    let x = exchange(plain, &m, &auth);
+    assert_eq!(
+        verdict(&x),
+        expect(IP_SMTPC_ERR_SENDER_REJECTED),
+        "{}",
+        x.outcome.dialogue()
+    );
+}
 
+#[test]
+fn auth_login_failure() {
+    // Only LOGIN offered: the client must use it and stop at the 535.
+    let login = r#"send "220 hi\r\n"
+expect "EHLO"
+send "250-mx\r\n250 AUTH LOGIN\r\n"
+expect-exact "AUTH LOGIN"
+send "334 VXNlcm5hbWU6\r\n"
+expect-b64 "user@example.test"
+send "334 UGFzc3dvcmQ6\r\n"
+expect-b64 "pa55 word"
+send "535 5.7.8 Error: authentication failed\r\n"
+expect-quit-or-eof
+"#;
+    let auth = Mta {
+        user: b"user@example.test".to_vec(),
+        pass: b"pa55 word".to_vec(),
+        policy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
+    };
+    let m = mail(recipients(), b"x");
+    let x = exchange(login, &m, &auth);
+    assert_eq!(
+        verdict(&x),
+        expect(IP_SMTPC_ERR_AUTH_FAILED),
+        "{}",
+        x.outcome.dialogue()
+    );
+    assert!(!x.transcript.contains("MAIL"));
+}
+
+#[cfg(feature = "ex")]
+#[test]
+fn auth_mechanism_chosen_by_options_and_failure() {
+    // PLAIN and LOGIN offered, AuthMechanisms allows LOGIN only.
     let login = r#"send "220 hi\r\n"
 expect "EHLO"
 send "250-mx\r\n250 AUTH PLAIN LOGIN\r\n"
@@ -206,15 +251,32 @@ expect-b64 "pa55 word"
 send "535 5.7.8 Error: authentication failed\r\n"
 expect-quit-or-eof
 "#;
-    let cfg = Config {
-        mechanisms: Mechanisms::NONE.with(Mechanism::Login),
-        ..cfg
+    let auth = Mta {
+        user: b"user@example.test".to_vec(),
+        pass: b"pa55 word".to_vec(),
+        policy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
     };
-    let (result, code, transcript, _) = exchange(login, &m, cfg);
-    assert_eq!((result, code), (Err(Error::AuthFailed), 0));
-    assert!(!transcript.contains("MAIL"));
+    let mut options = default_options();
+    options.AuthMechanisms = IP_SMTPC_AUTH_LOGIN;
+    options.AllowInsecureAuth = 1;
+    let m = mail(recipients(), b"x");
+    let x = exchange_with(login, |port| send_ex(Link::to(port), &m, &auth, options));
+    assert_eq!(
+        verdict(&x),
+        expect(IP_SMTPC_ERR_AUTH_FAILED),
+        "{}",
+        x.outcome.dialogue()
+    );
+    assert!(!x.transcript.contains("MAIL"));
+    let report = x.outcome.report.as_ref().unwrap();
+    assert_eq!(
+        (report.result, report.step, report.reply_code),
+        (IP_SMTPC_ERR_AUTH_FAILED, IP_SMTPC_STEP_AUTH, 535)
+    );
+    assert_eq!(report.reply, "5.7.8 Error: authentication failed");
 }
 
+#[cfg(feature = "ex")]
 #[test]
 fn auth_is_refused_in_clear_without_opt_in() {
     let script = r#"send "220 hi\r\n"
@@ -222,20 +284,26 @@ expect "EHLO"
 send "250-mx\r\n250 AUTH PLAIN LOGIN\r\n"
 expect-quit-or-eof
 "#;
-    let cfg = Config {
-        user: b"u",
-        password: b"secret-password",
-        ..config()
+    let auth = Mta {
+        user: b"u".to_vec(),
+        pass: b"secret-password".to_vec(),
+        policy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
     };
-    let m = mail(&RCPTS, b"x");
-    let (result, code, transcript, _) = exchange(script, &m, cfg);
-    assert_eq!((result, code), (Err(Error::AuthInsecure), 0));
-    assert!(!transcript.contains("AUTH"));
+    let m = mail(recipients(), b"x");
+    let x = exchange_with(script, |port| {
+        send_ex(Link::to(port), &m, &auth, default_options())
+    });
+    assert_eq!(
+        verdict(&x),
+        expect(IP_SMTPC_ERR_AUTH_INSECURE),
+        "{}",
+        x.outcome.dialogue()
+    );
+    assert!(!x.transcript.contains("AUTH"));
+    assert!(!x.transcript.contains("secret"));
 }
 
-#[test]
-fn partial_rejection_is_reported_per_recipient() {
-    let script = r#"send "220 hi\r\n"
+const PARTIAL: &str = r#"send "220 hi\r\n"
 expect "EHLO"
 send "250 mx\r\n"
 expect "MAIL"
@@ -252,18 +320,63 @@ expect-data
 send "250 queued\r\n"
 expect-quit-or-eof
 "#;
-    let m = mail(&RCPTS, b"x");
-    let (result, code, _, rejections) = exchange(script, &m, config());
-    assert_eq!((result, code), (Err(Error::PartialDelivery), 0));
+
+#[test]
+fn partial_rejection_is_reported_per_recipient() {
+    let m = mail(recipients(), b"x");
+    let x = exchange(PARTIAL, &m, &mta());
     assert_eq!(
-        rejections.0,
+        verdict(&x),
+        expect(IP_SMTPC_ERR_PARTIAL_DELIVERY),
+        "{}",
+        x.outcome.dialogue()
+    );
+    // RecipientIndex counts the address array: the sender is entry 0.
+    let status = |stat, index, code, text: &str| Status {
+        stat,
+        index,
+        code,
+        text: text.to_string(),
+    };
+    assert_eq!(
+        x.outcome.statuses,
         vec![
-            (
-                0,
+            status(
+                IP_SMTPC_STAT_RCPT_REJECTED,
+                1,
                 550,
-                "5.1.1 <alice@example.test>: Recipient address rejected".to_string()
+                "5.1.1 <alice@example.test>: Recipient address rejected"
             ),
-            (2, 452, "4.2.2 mailbox full".to_string())
+            status(IP_SMTPC_STAT_RCPT_ACCEPTED, 2, 250, "ok"),
+            status(IP_SMTPC_STAT_RCPT_REJECTED, 3, 452, "4.2.2 mailbox full"),
+        ]
+    );
+}
+
+#[cfg(feature = "ex")]
+#[test]
+fn partial_rejection_is_in_the_report() {
+    let m = mail(recipients(), b"x");
+    let x = exchange_with(PARTIAL, |port| {
+        send_ex(Link::to(port), &m, &mta(), default_options())
+    });
+    assert_eq!(
+        verdict(&x),
+        expect(IP_SMTPC_ERR_PARTIAL_DELIVERY),
+        "{}",
+        x.outcome.dialogue()
+    );
+    let report = x.outcome.report.as_ref().unwrap();
+    assert_eq!(report.result, IP_SMTPC_ERR_PARTIAL_DELIVERY);
+    assert_eq!(report.step, IP_SMTPC_STEP_RCPT);
+    assert_eq!((report.accepted, report.rejected), (1, 2));
+    assert_eq!(
+        report.results,
+        vec![
+            (250, 0, 0, 0),
+            (550, 5, 1, 1),
+            (250, 0, 0, 0),
+            (452, 4, 2, 2)
         ]
     );
 }
@@ -283,11 +396,22 @@ expect "RCPT"
 send "550 no\r\n"
 expect-quit-or-eof
 "#;
-    let m = mail(&RCPTS, b"x");
-    let (result, code, transcript, rejections) = exchange(script, &m, config());
-    assert_eq!((result, code), (Err(Error::AllRecipientsRejected), 0));
-    assert!(!transcript.contains("DATA"));
-    assert_eq!(rejections.0.len(), 3);
+    let m = mail(recipients(), b"x");
+    let x = exchange(script, &m, &mta());
+    assert_eq!(
+        verdict(&x),
+        expect(IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED),
+        "{}",
+        x.outcome.dialogue()
+    );
+    assert!(!x.transcript.contains("DATA"));
+    let rejected: Vec<(c_int, u16)> = x
+        .outcome
+        .rejected()
+        .iter()
+        .map(|s| (s.index, s.code))
+        .collect();
+    assert_eq!(rejected, vec![(1, 550), (2, 550), (3, 550)]);
 }
 
 #[test]
@@ -299,10 +423,16 @@ expect "MAIL"
 send "421 4.3.2 Service shutting down\r\n"
 expect-eof
 "#;
-    let m = mail(&RCPTS, b"x");
-    let (result, code, transcript, _) = exchange(script, &m, config());
-    assert_eq!((result, code), (Err(Error::ServiceClosing), 0));
-    assert!(!transcript.contains("RSET") && !transcript.contains("QUIT"));
+    let m = mail(recipients(), b"x");
+    let x = exchange(script, &m, &mta());
+    assert_eq!(
+        verdict(&x),
+        expect(IP_SMTPC_ERR_SERVICE_CLOSING),
+        "{}",
+        x.outcome.dialogue()
+    );
+    assert!(!x.transcript.contains("RSET") && !x.transcript.contains("QUIT"));
+    assert_eq!(x.outcome.connections, (1, 1));
 }
 
 /// The server closes the connection after each reply in turn: the client
@@ -310,14 +440,34 @@ expect-eof
 #[test]
 fn connection_closed_at_each_step() {
     let steps = [
-        (r#"sleep 1"#, "", Error::Receive),
-        (r#"send "220 hi\r\n""#, "expect \"EHLO\"", Error::Receive),
-        (r#"send "250 mx\r\n""#, "expect \"MAIL\"", Error::Receive),
-        (r#"send "250 ok\r\n""#, "expect \"RCPT\"", Error::Receive),
-        (r#"send "250 ok\r\n""#, "expect \"DATA\"", Error::Receive),
-        (r#"send "354 go\r\n""#, "expect-data", Error::OutcomeUnknown),
+        (r#"sleep 1"#, "", IP_SMTPC_ERR_RECEIVE),
+        (
+            r#"send "220 hi\r\n""#,
+            "expect \"EHLO\"",
+            IP_SMTPC_ERR_RECEIVE,
+        ),
+        (
+            r#"send "250 mx\r\n""#,
+            "expect \"MAIL\"",
+            IP_SMTPC_ERR_RECEIVE,
+        ),
+        (
+            r#"send "250 ok\r\n""#,
+            "expect \"RCPT\"",
+            IP_SMTPC_ERR_RECEIVE,
+        ),
+        (
+            r#"send "250 ok\r\n""#,
+            "expect \"DATA\"",
+            IP_SMTPC_ERR_RECEIVE,
+        ),
+        (
+            r#"send "354 go\r\n""#,
+            "expect-data",
+            IP_SMTPC_ERR_OUTCOME_UNKNOWN,
+        ),
     ];
-    let single = [RCPTS[0]];
+    let single = vec![recipients().remove(0)];
     for cut in 0..steps.len() {
         let mut script = String::new();
         for (reply, expect, _) in &steps[..=cut] {
@@ -327,9 +477,14 @@ fn connection_closed_at_each_step() {
             script.push('\n');
         }
         script.push_str("close\n");
-        let m = mail(&single, b"x");
-        let (result, code, _, _) = exchange(&script, &m, config());
-        assert_eq!(code, 0, "cut {cut}");
-        assert_eq!(result, Err(steps[cut].2), "cut {cut}");
+        let m = mail(single.clone(), b"x");
+        let x = exchange(&script, &m, &mta());
+        assert_eq!(
+            verdict(&x),
+            expect(steps[cut].2),
+            "cut {cut}\n{}",
+            x.outcome.dialogue()
+        );
+        assert_eq!(x.outcome.connections, (1, 1), "cut {cut}");
     }
 }

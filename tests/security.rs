@@ -5,6 +5,10 @@
 //! ignored by default; `scripts/test` starts the bed and runs them with
 //! `--include-ignored`.
 
+// The TLS matrix needs IP_SMTPC_SendEx (`ex`); without it its helpers and
+// imports are unused.
+#![cfg_attr(not(feature = "ex"), allow(unused_imports, dead_code))]
+
 #[path = "support/c_tcp.rs"]
 mod c_tcp;
 #[path = "support/maildir.rs"]
@@ -22,6 +26,7 @@ use maildir::{token, Testbed};
 // The man in the middle: tests/tls/strip_starttls_proxy.py
 // ---------------------------------------------------------------------------
 
+#[cfg(feature = "ex")]
 /// One proxied connection to a Postfix port; records what the client sent.
 struct Proxy {
     child: Child,
@@ -29,6 +34,7 @@ struct Proxy {
     record: std::path::PathBuf,
 }
 
+#[cfg(feature = "ex")]
 impl Proxy {
     /// `mode`: "strip" removes STARTTLS from the EHLO reply, "relay" forwards.
     fn start(target: u16, mode: &str) -> Proxy {
@@ -79,6 +85,7 @@ thread_local! {
     static UPGRADES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
+#[cfg(feature = "ex")]
 /// A TLS hook that is never able to shake hands (the servers in these
 /// tests never get that far: STARTTLS is stripped or not offered).
 unsafe extern "C" fn failing_upgrade(_socket: SMTPC_SOCKET, _server: *const c_char) -> c_int {
@@ -101,6 +108,7 @@ const SENDER_AND_ALICE: [IP_SMTPC_MAIL_ADDR; 2] = [
     },
 ];
 
+#[cfg(feature = "ex")]
 fn options() -> IP_SMTPC_OPTIONS {
     let mut options = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
     // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
@@ -121,6 +129,7 @@ fn only_clear_preamble(wire: &[u8]) -> bool {
     })
 }
 
+#[cfg(feature = "ex")]
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it)"]
 fn tls_settings_matrix_never_sends_protected_mail_in_clear() {
@@ -508,22 +517,53 @@ fn send_for_parts(
         sPass: std::ptr::null(),
         SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
     };
-    let mut opts = options();
-    if streamed {
-        opts.pBody = &body_item;
-    }
     let addresses = SENDER_AND_ALICE;
-    // SAFETY: every pointer is valid for the call; the table has 2 entries.
-    let rc = unsafe {
-        IP_SMTPC_SendEx(
-            &c_tcp::API,
-            addresses.as_ptr(),
-            2,
-            &message,
-            &mta,
-            std::ptr::null(),
-            &opts,
-        )
+    // A streamed body needs IP_SMTPC_SendEx (`mime`); the rest goes through
+    // IP_SMTPC_Send, which every feature set has.
+    #[cfg(feature = "mime")]
+    let rc = if streamed {
+        let mut opts = options();
+        opts.pBody = &body_item;
+        // SAFETY: every pointer is valid for the call; the table has 2 entries.
+        unsafe {
+            IP_SMTPC_SendEx(
+                &c_tcp::API,
+                addresses.as_ptr(),
+                2,
+                &message,
+                &mta,
+                std::ptr::null(),
+                &opts,
+            )
+        }
+    } else {
+        // SAFETY: as above.
+        unsafe {
+            IP_SMTPC_Send(
+                &c_tcp::API,
+                addresses.as_ptr(),
+                2,
+                &message,
+                &mta,
+                std::ptr::null(),
+            )
+        }
+    };
+    #[cfg(not(feature = "mime"))]
+    let rc = {
+        assert!(!streamed, "a streamed body needs the mime feature");
+        let _ = &body_item;
+        // SAFETY: every pointer is valid for the call; the table has 2 entries.
+        unsafe {
+            IP_SMTPC_Send(
+                &c_tcp::API,
+                addresses.as_ptr(),
+                2,
+                &message,
+                &mta,
+                std::ptr::null(),
+            )
+        }
     };
     assert_eq!(rc, 0, "{}", error_name(rc));
     tb.mailbox("alice").wait_for(subject.to_str().unwrap())

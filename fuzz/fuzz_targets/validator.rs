@@ -1,24 +1,49 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! Input validation: addresses (`message::address`), `Mail::validate`,
-//! `header::validate_extra`, `Config::validate`, dates and time zones, on
-//! arbitrary fields.
+//! Input validation (`check::check`, and `IP_SMTPC_SendEx` in front of
+//! it) on arbitrary fields.
 //!
-//! Input: a control byte (recipient count, kinds, which optional fields are
-//! present), a 4-byte FAT date, then fields, each as a length byte, a
-//! repeat byte and the bytes (repeated 1-8 times, so short inputs reach the
-//! length limits). Nothing may panic. Whatever is accepted must hold no CR,
-//! LF or NUL (no control characters in addresses), respect the RFC 5321
-//! lengths (address 254, local part 64, domain 255, command line 512) and
-//! the field limits, and render a header block with only CR LF line ends,
-//! lines of at most 998 octets, only the expected field names at line
-//! starts (no injected header) and no Bcc.
+//! Input: a control byte (bits 0-1 recipient count, 2 a clock, 3 the extra
+//! header lines, 4 a NULL recipient address, 5 one multipart item), a kinds
+//! byte (2 bits a recipient: To, Cc, Bcc, invalid), a 4-byte FAT date (LE),
+//! then fields, each as a length byte, a repeat byte and the bytes (repeated
+//! 1-8 times, so short inputs reach the length limits): sender, sender
+//! name, subject, domain, time zone, Reply-To, boundary, two extra header
+//! lines, user, password, (address, name) per recipient, body.
+//!
+//! Rust: `check` over the fields as they are (NUL included). Nothing may
+//! panic. Whatever is accepted must hold no CR or LF (no control character
+//! in addresses), respect RFC 5321's lengths (address 254, local part 64,
+//! domain 255, command line 512) and the field limits, and render (through
+//! any out-buffer size, with the writer's skip trick) the same header block,
+//! all ASCII, with only CR LF line ends, lines of at most 998 octets, only
+//! the expected field names at line starts (no injected field, no Bcc, no
+//! lone "." line, every line starting with "." stuffed).
+//!
+//! C: the same fields as C strings (cut at their first NUL) through
+//! `IP_SMTPC_SendEx` against a scripted server that accepts everything.
+//! When `check` over what the C view reads (the strings cut at NUL and at
+//! one byte past their limit, as `capi::view` does) refuses the mail,
+//! `IP_SMTPC_SendEx` must return that error and `pfConnect` must not be
+//! called (nothing on the wire); when it accepts it, the mail must go out
+//! (0), every recipient in a RCPT TO, and the header block on the wire must
+//! be the one `header::put` renders for the same view.
+//!
+//! With `FUZZ_TRACE` set in the environment each run prints both results
+//! and what was sent.
 #![no_main]
 
-use ip_smtpc::cursor::Out;
-use ip_smtpc::message::{address, date, header, Kind, Mail, Party, Timestamp};
-use ip_smtpc::session::Config;
-use ip_smtpc::{auth::Mechanisms, session::TlsPolicy, Error};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::ffi::{c_char, c_int, c_uint, CString};
+
+use ip_smtpc::capi::*;
+use ip_smtpc::check::{check, Checked, MAX_ADDR, MAX_DOMAIN, MAX_HEADER, MAX_TEXT};
+use ip_smtpc::writer::Writer;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/mod.rs"]
+mod common;
+use common::{lines, FuzzMail};
 
 struct Fields<'a>(&'a [u8]);
 
@@ -39,16 +64,8 @@ impl Fields<'_> {
     }
 }
 
-struct Collect(Vec<u8>);
-
-impl Out for Collect {
-    fn put(&mut self, bytes: &[u8]) {
-        self.0.extend_from_slice(bytes);
-    }
-}
-
-fn no_crlf_nul(s: &[u8]) -> bool {
-    !s.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0))
+fn no_crlf(s: &[u8]) -> bool {
+    !s.iter().any(|&b| matches!(b, b'\r' | b'\n'))
 }
 
 /// What an accepted address must be (RFC 5321 §4.1.2, §4.5.3.1).
@@ -71,28 +88,138 @@ fn check_address(a: &[u8]) {
         domain.len()
     );
     assert!(a.is_ascii(), "8-bit address accepted");
+    assert!(!a.iter().any(|&b| matches!(b, b' ' | b'<' | b'>')), "{a:?}");
     // The envelope commands fit in RFC 5321's 512-octet command line.
     assert!(b"RCPT TO:<>\r\n".len() + a.len() <= 512);
     assert!(b"MAIL FROM:<> SIZE=4294967295 BODY=8BITMIME\r\n".len() + a.len() <= 512);
 }
 
 fn check_text(t: &[u8]) {
-    assert!(no_crlf_nul(t), "CR, LF or NUL accepted: {t:?}");
-    assert!(t.len() <= 900, "text of {} octets", t.len());
+    assert!(
+        no_crlf(t) && !t.contains(&0),
+        "CR, LF or NUL accepted: {t:?}"
+    );
+    assert!(t.len() <= MAX_TEXT, "text of {} octets", t.len());
 }
 
-/// The address validator agrees with its own pieces.
-fn check_validate_address(a: &[u8]) {
-    let result = address::validate(a);
-    if result.is_ok() {
-        check_address(a);
-        assert_eq!(
-            address::domain_of(a),
-            &a[a.iter().rposition(|&b| b == b'@').unwrap() + 1..]
-        );
-    } else if a.iter().any(|&b| b < 0x20 || b == 0x7f) {
-        assert_eq!(result, Err(Error::AddressControlChar));
+/// The header block (`header::put`, then `mime::head`) through buffers of
+/// `size` bytes with the writer's skip trick.
+fn render(m: &FuzzMail, c: &Checked, size: usize) -> Vec<u8> {
+    let mut wire = Vec::new();
+    loop {
+        let mut buf = vec![0xAA; size];
+        let mut w = Writer::new(&mut buf, wire.len());
+        ip_smtpc::header::put(&mut w, m, c);
+        ip_smtpc::mime::head(&mut w, m, c, ip_smtpc::mime::SEVEN);
+        let (n, full) = (w.len(), w.is_full());
+        wire.extend_from_slice(&buf[..n]);
+        if !full {
+            return wire;
+        }
+        assert!(n > 0, "no progress");
     }
+}
+
+/// The header block's checks; `names` are the fields that may start a line.
+fn check_block(block: &[u8], names: &[&[u8]]) {
+    assert!(block.is_ascii(), "8-bit header block");
+    assert!(block.ends_with(b"\r\n"));
+    common::assert_clean(block);
+    let mut past_header = false;
+    for text in lines(block) {
+        assert!(text.len() <= 998, "header line of {} octets", text.len());
+        assert!(text != b".", "a lone dot in the header block");
+        let text = if text.first() == Some(&b'.') {
+            assert_eq!(text.get(1), Some(&b'.'), "unstuffed dot: {text:?}");
+            &text[1..]
+        } else {
+            text
+        };
+        // The end of the block, a folded continuation, or (with items) the
+        // multipart preamble and the text part's delimiter.
+        past_header |= text.is_empty();
+        let multipart = past_header && text == b"This is a multi-part message in MIME format."
+            || (past_header && text.starts_with(b"--"));
+        if text.is_empty() || matches!(text.first(), Some(b' ' | b'\t')) || multipart {
+            continue;
+        }
+        let colon = text
+            .iter()
+            .position(|&b| b == b':')
+            .unwrap_or_else(|| panic!("not a field: {:?}", String::from_utf8_lossy(text)));
+        assert!(
+            names.contains(&&text[..colon]),
+            "unexpected field {:?}",
+            String::from_utf8_lossy(&text[..colon])
+        );
+    }
+}
+
+/// What `capi::view` reads of a C string: up to its NUL, at most `max + 1`.
+fn c_view(s: &[u8], max: usize) -> Vec<u8> {
+    let s = &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())];
+    s[..s.len().min(max + 1)].to_vec()
+}
+
+fn c_string(s: &[u8]) -> CString {
+    CString::new(&s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())]).unwrap()
+}
+
+/// The scripted server behind the C hooks.
+#[derive(Default)]
+struct Server {
+    connects: usize,
+    turns: VecDeque<Vec<u8>>,
+    sent: Vec<u8>,
+    time: u32,
+}
+
+thread_local! {
+    static SERVER: RefCell<Server> = RefCell::new(Server::default());
+}
+
+unsafe extern "C" fn connect(_server: *const c_char) -> SMTPC_SOCKET {
+    SERVER.with_borrow_mut(|s| s.connects += 1);
+    std::ptr::dangling_mut::<u8>().cast()
+}
+
+unsafe extern "C" fn disconnect(_sock: SMTPC_SOCKET) {}
+
+unsafe extern "C" fn send(data: *const c_char, n: c_int, _sock: SMTPC_SOCKET) -> c_int {
+    assert!(n > 0, "send of {n}");
+    // SAFETY: the library passes `n` readable bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), n as usize) };
+    SERVER.with_borrow_mut(|s| s.sent.extend_from_slice(bytes));
+    n
+}
+
+unsafe extern "C" fn receive(data: *mut c_char, n: c_int, _sock: SMTPC_SOCKET) -> c_int {
+    SERVER.with_borrow_mut(|s| {
+        let Some(turn) = s.turns.pop_front() else {
+            return -1;
+        };
+        assert!(turn.len() <= n as usize, "a reply does not fit");
+        // SAFETY: the library passes `n` writable bytes.
+        unsafe { std::ptr::copy_nonoverlapping(turn.as_ptr(), data.cast::<u8>(), turn.len()) };
+        turn.len() as c_int
+    })
+}
+
+unsafe extern "C" fn get_time() -> u32 {
+    SERVER.with_borrow(|s| s.time)
+}
+
+unsafe extern "C" fn send_item(
+    context: *mut IP_SMTPC_CONTEXT,
+    _item: *const IP_SMTPC_MULTIPART_ITEM,
+    api: *const IP_SMTPC_MULTIPART_API,
+) -> c_int {
+    let data = b"a,b\n1,2\n";
+    // SAFETY: the library's API block, valid during this call.
+    let push = unsafe { (*api).pfSend.expect("pfSend") };
+    // SAFETY: the library's own context and `data`'s bytes.
+    unsafe { push(context, data.as_ptr().cast(), data.len() as c_uint) };
+    0
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -113,93 +240,71 @@ fuzz_target!(|data: &[u8]| {
     let password = f.field();
     let count = usize::from(control & 3);
     let rcpt_fields: Vec<(Vec<u8>, Vec<u8>)> = (0..count).map(|_| (f.field(), f.field())).collect();
+    let body = f.field();
+    let clock = control & 4 != 0;
+    let extra = control & 8 != 0;
+    let null_address = control & 0x10 != 0 && count > 0;
+    let item = control & 0x20 != 0;
 
-    for a in [&sender, &reply_to]
-        .into_iter()
-        .chain(rcpt_fields.iter().map(|(a, _)| a))
-    {
-        check_validate_address(a);
+    let kind = |i: usize| [1, 2, 3, 0][usize::from(kinds >> (2 * i)) & 3];
+    let mut entries = vec![(sender_name.clone(), Some(sender.clone()), 4)];
+    for (i, (a, n)) in rcpt_fields.iter().enumerate() {
+        let addr = (i != 0 || !null_address).then(|| a.clone());
+        entries.push((n.clone(), addr, kind(i)));
     }
-    if address::is_domain(&domain) {
-        assert!(domain.len() <= 255 && no_crlf_nul(&domain) && domain.is_ascii());
-    }
-    if date::validate_timezone(&timezone).is_ok() {
-        assert_eq!(timezone.len(), 5);
-        assert!(no_crlf_nul(&timezone));
-    }
-    for line in &header_lines {
-        if header::validate_extra(line).is_ok() {
-            assert!(no_crlf_nul(line), "header with CR, LF or NUL: {line:?}");
-            assert!(line.len() <= 998, "header line of {} octets", line.len());
-        }
-    }
-    let date = Timestamp::from_fat(packed).ok();
-    if let Some(t) = date {
-        assert_eq!(t.to_fat(), packed, "FAT round trip");
-        assert!((1980..=2107).contains(&t.year) && (1..=12).contains(&t.month));
-        assert!((1..=31).contains(&t.day) && t.hour < 24 && t.minute < 60 && t.second < 60);
-    }
-
-    let kind = |i: usize| match (kinds >> (2 * i)) & 3 {
-        0 => Kind::To,
-        1 => Kind::Cc,
-        2 => Kind::Bcc,
-        _ => Kind::Invalid,
-    };
-    let recipients: Vec<Party<'_>> = rcpt_fields
-        .iter()
-        .enumerate()
-        .map(|(i, (address, name))| Party {
-            address,
-            name,
-            kind: kind(i),
-        })
-        .collect();
-    let extra: [&[u8]; 2] = [&header_lines[0], &header_lines[1]];
-    let no_extra: [&[u8]; 0] = [];
-    let mail = Mail {
-        sender: Party {
-            address: &sender,
-            name: &sender_name,
-            kind: Kind::To,
+    let m = FuzzMail {
+        entries,
+        subject: subject.clone(),
+        body: body.clone(),
+        user: user.clone(),
+        password: password.clone(),
+        domain: domain.clone(),
+        timezone: timezone.clone(),
+        reply_to: reply_to.clone(),
+        headers: if extra {
+            header_lines.to_vec()
+        } else {
+            Vec::new()
         },
-        recipients: recipients.as_slice(),
-        subject: &subject,
-        body: b"",
-        date: if control & 4 != 0 { date } else { None },
-        timezone: &timezone,
-        domain: &domain,
-        unique: u64::from(packed),
-        reply_to: &reply_to,
-        extra_headers: if control & 8 != 0 { &extra } else { &no_extra },
-        boundary: &boundary,
+        items: if item {
+            vec![(b"log.csv".to_vec(), b"text/csv".to_vec())]
+        } else {
+            Vec::new()
+        },
+        boundary: boundary.clone(),
+        streamed: false,
     };
-    if mail.validate().is_ok() {
+    let time = clock.then_some(packed);
+
+    // Rust: the fields as they are.
+    if let Ok(checked) = check(&m, time, 7) {
         if !sender.is_empty() {
             check_address(&sender);
         }
         check_text(&sender_name);
         check_text(&subject);
-        assert!(!recipients.is_empty());
-        for r in &recipients {
-            check_address(r.address);
-            check_text(r.name);
-            assert_ne!(r.kind, Kind::Invalid);
+        assert!(count > 0 && !null_address);
+        for (i, (a, n)) in rcpt_fields.iter().enumerate() {
+            check_address(a);
+            check_text(n);
+            assert!((1..=3).contains(&kind(i)));
         }
         if !reply_to.is_empty() {
             check_address(&reply_to);
         }
-        assert!(domain.len() <= 255 && no_crlf_nul(&domain));
+        assert!(domain.len() <= MAX_DOMAIN && domain.is_ascii() && no_crlf(&domain));
+        assert!(!domain.contains(&0) && !domain.contains(&b' '));
         assert!(timezone.is_empty() || timezone.len() == 5);
-        assert!(boundary.len() <= 70 && no_crlf_nul(&boundary));
-        let own = mail.own_domain();
-        assert!(!own.is_empty() && own.len() <= 255 && no_crlf_nul(own));
-
-        // The header block as it goes on the wire.
-        let mut out = Collect(Vec::new());
-        header::put(&mut out, &mail);
-        let block = out.0;
-        assert!(!block.contains(&0), "NUL in the header block");
+        assert!(boundary.len() <= 70);
+        for c in [&user, &password] {
+            assert!(c.len() <= MAX_TEXT && no_crlf(c), "credentials {c:?}");
+        }
+        if let Some(t) = time {
+            assert_eq!(checked.time, t);
+            let (month, day) = ((t >> 21) & 15, (t >> 16) & 31);
+            assert!((1..=12).contains(&month) && (1..=31).contains(&day));
+            assert!((t >> 11) & 31 < 24 && (t >> 5) & 63 < 60 && (t & 31) < 30);
+        }
         let mut names: Vec<&[u8]> = vec![
             b"Date",
             b"From",
@@ -209,51 +314,210 @@ fuzz_target!(|data: &[u8]| {
             b"Subject",
             b"Message-ID",
             b"MIME-Version",
+            b"Content-Type",
+            b"Content-Transfer-Encoding",
         ];
-        if control & 8 != 0 {
+        if extra {
             for line in &header_lines {
-                names.push(&line[..line.iter().position(|&b| b == b':').unwrap()]);
+                assert!(line.len() <= MAX_HEADER && no_crlf(line) && !line.contains(&0));
+                let colon = line.iter().position(|&b| b == b':').expect("no colon");
+                assert!(!line[..colon].eq_ignore_ascii_case(b"Bcc"));
+                names.push(&line[..colon]);
             }
         }
-        assert!(block.ends_with(b"\r\n"));
-        for line in block.split_inclusive(|&b| b == b'\n') {
-            let text = line
-                .strip_suffix(b"\r\n")
-                .unwrap_or_else(|| panic!("line without CR LF: {line:?}"));
-            assert!(!text.contains(&b'\r'), "bare CR: {text:?}");
-            assert!(
-                text.len() <= 998,
-                "header line of {} octets: {:?}",
-                text.len(),
-                String::from_utf8_lossy(&text[..40])
-            );
-            if matches!(text.first(), Some(b' ' | b'\t')) {
-                continue; // folded continuation
-            }
-            let colon = text.iter().position(|&b| b == b':').expect("not a field");
-            assert!(
-                names.contains(&&text[..colon]),
-                "unexpected field {:?}",
-                String::from_utf8_lossy(&text[..colon])
-            );
+        let block = render(&m, &checked, 1 << 16);
+        for size in [1, 7, 64] {
+            assert_eq!(render(&m, &checked, size), block, "buffers of {size}");
         }
+        check_block(&block, &names);
     }
 
-    let config = Config {
-        user: &user,
-        password: &password,
-        mechanisms: Mechanisms::ALL,
-        allow_insecure_auth: false,
-        tls: TlsPolicy::Never,
-        timeout_ms: 0,
-        streamed_content: false,
-        // Raw messages (feature raw) are fuzzed by the session target.
-        ..Config::anonymous(0)
+    // C: what the C view reads, and IP_SMTPC_SendEx.
+    let view = FuzzMail {
+        entries: m
+            .entries
+            .iter()
+            .map(|(n, a, k)| {
+                (
+                    c_view(n, MAX_TEXT),
+                    a.as_ref().map(|a| c_view(a, MAX_ADDR)),
+                    *k,
+                )
+            })
+            .collect(),
+        subject: c_view(&subject, MAX_TEXT),
+        body: c_view(&body, usize::MAX - 1),
+        user: c_view(&user, MAX_TEXT),
+        password: c_view(&password, MAX_TEXT),
+        domain: c_view(&domain, MAX_DOMAIN),
+        timezone: c_view(&timezone, 5),
+        reply_to: c_view(&reply_to, MAX_ADDR),
+        headers: m.headers.iter().map(|h| c_view(h, MAX_HEADER)).collect(),
+        items: m.items.clone(),
+        boundary: c_view(&boundary, 70),
+        streamed: false,
     };
-    if config.validate().is_ok() {
-        check_text(&user);
-        check_text(&password);
-    } else {
-        assert_eq!(config.validate(), Err(Error::InvalidCredentials));
+    let expected = check(&view, time, 7);
+
+    let strings: Vec<(CString, Option<CString>)> = m
+        .entries
+        .iter()
+        .map(|(n, a, _)| (c_string(n), a.as_ref().map(|a| c_string(a))))
+        .collect();
+    let addrs: Vec<IP_SMTPC_MAIL_ADDR> = strings
+        .iter()
+        .zip(&m.entries)
+        .map(|((n, a), e)| IP_SMTPC_MAIL_ADDR {
+            sName: n.as_ptr(),
+            sAddr: a.as_ref().map_or(std::ptr::null(), |a| a.as_ptr()),
+            Type: e.2,
+        })
+        .collect();
+    let [c_subject, c_body, c_boundary, c_user, c_pass, c_domain, c_tz, c_reply_to] = [
+        &subject, &body, &boundary, &user, &password, &domain, &timezone, &reply_to,
+    ]
+    .map(|s| c_string(s));
+    let c_headers: Vec<CString> = m.headers.iter().map(|h| c_string(h)).collect();
+    let header_ptrs: Vec<*const c_char> = c_headers.iter().map(|h| h.as_ptr()).collect();
+    let items = [IP_SMTPC_MULTIPART_ITEM {
+        sFilename: c"log.csv".as_ptr(),
+        pUserContext: std::ptr::null(),
+        sContentType: c"text/csv".as_ptr(),
+        pfSendItem: Some(send_item),
+    }];
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+    let message = IP_SMTPC_MESSAGE {
+        sSubject: c_subject.as_ptr(),
+        sBody: c_body.as_ptr(),
+        sBoundary: c_boundary.as_ptr(),
+        paMultipartItem: if item {
+            items.as_ptr()
+        } else {
+            std::ptr::null()
+        },
+        NumMultipartItems: c_uint::from(item),
+    };
+    let mta = IP_SMTPC_MTA {
+        sServer: c"mx.example.test".as_ptr(),
+        sUser: c_user.as_ptr(),
+        sPass: c_pass.as_ptr(),
+        SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
+    };
+    let app = IP_SMTPC_APPLICATION {
+        pfGetTimeDate: if clock { Some(get_time) } else { None },
+        pfCallback: None,
+        sDomain: c_domain.as_ptr(),
+        sTimezone: c_tz.as_ptr(),
+    };
+    // SAFETY: zeroed, then filled by OptionsInit.
+    let mut options: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
+    // SAFETY: a writable options block.
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut options) }, 0);
+    options.AllowInsecureAuth = 1;
+    options.sReplyTo = c_reply_to.as_ptr();
+    options.pasHeader = header_ptrs.as_ptr();
+    options.NumHeaders = header_ptrs.len() as c_uint;
+
+    let mut turns: VecDeque<Vec<u8>> = VecDeque::new();
+    turns.push_back(b"220 mx ESMTP\r\n".to_vec());
+    turns.push_back(b"250-mx\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n".to_vec());
+    if !view.user.is_empty() {
+        turns.push_back(b"235 2.7.0 ok\r\n".to_vec());
+    }
+    turns.push_back(b"250 2.1.0 ok\r\n".to_vec());
+    for _ in 0..count {
+        turns.push_back(b"250 2.1.5 ok\r\n".to_vec());
+    }
+    turns.push_back(b"354 go\r\n".to_vec());
+    turns.push_back(b"250 2.0.0 queued\r\n".to_vec());
+    turns.push_back(b"221 bye\r\n".to_vec());
+    SERVER.with_borrow_mut(|s| {
+        *s = Server {
+            turns,
+            time: packed,
+            ..Server::default()
+        }
+    });
+    // SAFETY: every pointer is valid (or NULL where the test wants it)
+    // for the call; the strings are NUL-terminated.
+    let code = unsafe {
+        IP_SMTPC_SendEx(
+            &api,
+            addrs.as_ptr(),
+            addrs.len() as c_int,
+            &message,
+            &mta,
+            &app,
+            &options,
+        )
+    };
+    let server = SERVER.with_borrow_mut(std::mem::take);
+    if std::env::var_os("FUZZ_TRACE").is_some() {
+        eprintln!(
+            "check {:?}, C view {:?}, IP_SMTPC_SendEx {code}\nC: {:?}",
+            check(&m, time, 7).map(|_| ()),
+            expected.map(|_| ()),
+            String::from_utf8_lossy(&server.sent)
+        );
+    }
+    match expected {
+        Err(e) => {
+            assert_eq!(code, e as c_int, "the C API and check disagree");
+            assert_eq!(server.connects, 0, "connected for an invalid mail");
+            assert!(server.sent.is_empty());
+        }
+        Ok(checked) => {
+            assert_eq!(
+                code,
+                0,
+                "refused ({:?}) a valid mail; sent {:?}",
+                ip_smtpc::capi::info::error_from_code(code),
+                String::from_utf8_lossy(&server.sent)
+            );
+            assert_eq!(server.connects, 1);
+            let sent = &server.sent;
+            let start = sent
+                .windows(8)
+                .position(|w| w == b"\r\nDATA\r\n")
+                .expect("no DATA")
+                + 8;
+            // The envelope (the message may hold anything).
+            let rcpts: Vec<&[u8]> = lines(&sent[..start])
+                .into_iter()
+                .filter(|l| l.starts_with(b"RCPT TO:<"))
+                .collect();
+            assert_eq!(rcpts.len(), count);
+            for (line, (_, a, _)) in rcpts.iter().zip(&view.entries[1..]) {
+                assert_eq!(&line[9..line.len() - 1], a.as_deref().unwrap());
+            }
+            // The header block on the wire is the renderer's for the view
+            // (with the call's own Message-ID hash).
+            let content = &sent[start..];
+            let id = content
+                .windows(13)
+                .position(|w| w == b"Message-ID: <")
+                .expect("no Message-ID")
+                + 13;
+            let hash = u64::from_str_radix(std::str::from_utf8(&content[id..id + 16]).unwrap(), 16)
+                .expect("Message-ID hash");
+            let c = Checked { hash, ..checked };
+            let mut buf = vec![0u8; 1 << 16];
+            let mut w = Writer::new(&mut buf, 0);
+            ip_smtpc::header::put(&mut w, &view, &c);
+            let n = w.len();
+            assert!(
+                content.starts_with(&buf[..n]),
+                "header block: wire {:?}, renderer {:?}",
+                String::from_utf8_lossy(&content[..n.min(content.len())]),
+                String::from_utf8_lossy(&buf[..n])
+            );
+        }
     }
 });

@@ -47,10 +47,10 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
     // SAFETY: pReport is NULL or valid by contract.
     let report = options.and_then(|o| unsafe { o.pReport.as_mut() });
     let mut summary = Summary::new(report);
-    // src/'s raw-message mode is not built here (0 and 1 are the only values).
+    // RawMessage: 0 or 1, and 1 only where `raw` is built (as `src/`).
     let result = match options.map_or(0, |o| o.RawMessage) {
         // SAFETY: forwarded under this function's contract.
-        0 => unsafe {
+        r @ (0 | 1) if r == 0 || cfg!(feature = "raw") => unsafe {
             super::send::send(
                 pIP_API,
                 paMailAddr,

@@ -25,12 +25,11 @@
 // The `@pre` paragraph of each export is its safety section.
 #![allow(clippy::missing_safety_doc)]
 
-// Header order (cbindgen follows these declarations; each group is its
-// own paragraph so that rustfmt keeps the order): constants and types
-// (types.rs), steps and result codes (codes.rs), the structures as the
-// functions use them, then the functions: IP_SMTPC_Send, IP_SMTPC_SendEx and
+// Header order: types and constants, result codes and steps, structures
+// (as the functions use them), functions: IP_SMTPC_Send, IP_SMTPC_SendEx and
 // IP_SMTPC_OptionsInit, the non-blocking API, IP_SMTPC_ErrorString,
-// IP_SMTPC_GetVersion, IP_SMTPC_OnPanic.
+// IP_SMTPC_GetVersion, IP_SMTPC_OnPanic. Blank lines keep rustfmt from
+// sorting them.
 pub mod types;
 
 pub mod codes;
@@ -49,7 +48,7 @@ pub mod version;
 
 mod panic;
 
-#[cfg(feature = "mime")]
+#[cfg(any(feature = "mime", feature = "raw"))]
 mod stream;
 pub mod view;
 

@@ -182,10 +182,11 @@ pub unsafe extern "C" fn IP_SMTPC_Start(
     let summary = Summary::new(report);
     #[allow(unused_mut)]
     let mut blocking = false;
+    // RawMessage as in IP_SMTPC_SendEx: 0, or 1 where `raw` is built.
     let result = match options.map_or(0, |o| o.RawMessage) {
         // SAFETY: the caller's contract covers every argument until the
         // send ends ('static here); `store` writes only the session's state.
-        0 => unsafe {
+        r @ (0 | 1) if r == 0 || cfg!(feature = "raw") => unsafe {
             prepare(
                 pIP_API,
                 paMailAddr,
@@ -196,8 +197,15 @@ pub unsafe extern "C" fn IP_SMTPC_Start(
                 options,
                 true,
                 |r| {
+                    // Items and pBody (also a streamed complete message)
+                    // are pushed by pfSendItem: they would block.
                     #[cfg(feature = "mime")]
-                    if !r.mail.items.is_empty() || r.mail.streamed.is_some() {
+                    if !r.mail.items.is_empty() {
+                        blocking = true;
+                        return Err(Error::NotBuilt);
+                    }
+                    #[cfg(any(feature = "mime", feature = "raw"))]
+                    if r.mail.streamed.is_some() {
                         blocking = true;
                         return Err(Error::NotBuilt);
                     }

@@ -248,25 +248,41 @@ pub(super) unsafe fn prepare<'a>(
             opts,
         )
     };
-    // Items (or a streamed body) without MIME built: refused, never dropped.
-    // (The seed set, without `ex`, does not look at them: 24 B; see README.)
+    #[cfg(feature = "mime")]
+    if msg.paMultipartItem.is_null() && msg.NumMultipartItems > 0 {
+        return Err(Error::NullPointer);
+    }
+    // A complete message (`raw`) has its own MIME structure (`src/`).
+    #[cfg(feature = "raw")]
+    if mail.raw && msg.NumMultipartItems != 0 {
+        return Err(Error::InvalidOptions);
+    }
+    // Items (or a streamed body other than a complete message) without MIME
+    // built: refused, never dropped. (The seed set, without `ex`, does not
+    // look at them: 24 B; see README.)
     #[cfg(all(feature = "ex", not(feature = "mime")))]
-    if msg.NumMultipartItems != 0 || opts.is_some_and(|o| !o.pBody.is_null()) {
+    if msg.NumMultipartItems != 0 || opts.is_some_and(|o| !o.pBody.is_null() && o.RawMessage == 0) {
         return Err(Error::NotBuilt);
     }
-    #[cfg(feature = "mime")]
-    {
-        if msg.paMultipartItem.is_null() && msg.NumMultipartItems > 0 {
-            return Err(Error::NullPointer);
-        }
-        if mail.streamed.is_some_and(|b| b.pfSendItem.is_none()) {
-            return Err(Error::InvalidBody);
-        }
+    #[cfg(any(feature = "mime", feature = "raw"))]
+    if mail.streamed.is_some_and(|b| b.pfSendItem.is_none()) {
+        return Err(Error::InvalidBody);
     }
     // As with paMultipartItem: a count without an array is a caller error.
     #[cfg(feature = "headers")]
     if opts.is_some_and(|o| o.pasHeader.is_null() && o.NumHeaders > 0) {
         return Err(Error::NullPointer);
+    }
+    // A complete message carries its own header: fields for a generated
+    // one are a contradiction, not something to drop (`src/`), whether or
+    // not this set builds them.
+    #[cfg(feature = "raw")]
+    if let Some(o) = opts.filter(|_| mail.raw) {
+        let fields = [msg.sSubject, msg.sBoundary, o.sReplyTo];
+        // SAFETY: NULL or C strings (the caller's contract); one byte read.
+        if o.NumHeaders != 0 || fields.iter().any(|&s| unsafe { given(s) }) {
+            return Err(Error::InvalidOptions);
+        }
     }
     let callback = app.and_then(|a| a.pfCallback);
     // SAFETY: a plain C function without arguments.
@@ -542,9 +558,9 @@ pub(super) fn turn(
         #[cfg(not(feature = "ex"))]
         Action::Event(event) => notify(link.callback, &event),
         Action::Done(result) => return Turn::Done(result),
-        #[cfg(feature = "mime")]
+        #[cfg(any(feature = "mime", feature = "raw"))]
         Action::Item(i) => {
-            // Never reached: `IP_SMTPC_Start` refuses items.
+            // Never reached: `IP_SMTPC_Start` refuses items and `pBody`.
             #[cfg(feature = "nb")]
             if nb {
                 engine.streamed(false);
@@ -552,7 +568,10 @@ pub(super) fn turn(
             }
             let item = match i {
                 usize::MAX => mail.streamed,
+                #[cfg(feature = "mime")]
                 _ => mail.items.get(i),
+                #[cfg(not(feature = "mime"))]
+                _ => None,
             };
             let mut stream = super::stream::Stream {
                 engine: &mut *engine,
@@ -597,6 +616,18 @@ pub(super) fn turn(
         }
     }
     Turn::Again
+}
+
+/// `true` when `s` is a non-empty C string (`raw`: a field that belongs in
+/// the caller's message).
+///
+/// # Safety
+/// `s` is NULL or readable for at least one byte.
+#[cfg(feature = "raw")]
+#[inline(always)]
+unsafe fn given(s: *const c_char) -> bool {
+    // SAFETY: by this function's contract.
+    !s.is_null() && unsafe { *s } != 0
 }
 
 /// Hands one engine event to `pfCallback` as an `IP_SMTPC_STATUS`.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! The blocking adapter for emNet's push-style `pfSendItem` (`mime`):
+//! The blocking adapter for emNet's push-style `pfSendItem` (`mime`; with
+//! `raw`, also the streamed complete message of `pBody`):
 //! `pfSendItem(pContext, pItem, pAPI)` calls `pAPI->pfSend(pContext,
 //! pData, NumBytes)` any number of times; each call hands the bytes to
 //! [`Engine::push`] and, whenever the out buffer takes no more, sends it

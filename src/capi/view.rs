@@ -54,9 +54,13 @@ pub struct CMail<'a> {
     /// The multipart items and the streamed body (`mime`).
     #[cfg(feature = "mime")]
     pub items: &'a [IP_SMTPC_MULTIPART_ITEM],
-    /// `IP_SMTPC_OPTIONS.pBody` (`mime`).
-    #[cfg(feature = "mime")]
+    /// `IP_SMTPC_OPTIONS.pBody` (`mime`; `raw`: the streamed message).
+    #[cfg(any(feature = "mime", feature = "raw"))]
     pub streamed: Option<&'a IP_SMTPC_MULTIPART_ITEM>,
+    /// `IP_SMTPC_OPTIONS.RawMessage` is 1 (`raw`; other values than 0 and 1
+    /// are refused before).
+    #[cfg(feature = "raw")]
+    pub raw: bool,
 }
 
 impl<'a> CMail<'a> {
@@ -74,7 +78,10 @@ impl<'a> CMail<'a> {
         app: Option<&'a IP_SMTPC_APPLICATION>,
         #[cfg(feature = "ex")] opts: Option<&'a IP_SMTPC_OPTIONS>,
     ) -> Self {
-        #[cfg(all(feature = "ex", not(any(feature = "headers", feature = "mime"))))]
+        #[cfg(all(
+            feature = "ex",
+            not(any(feature = "headers", feature = "mime", feature = "raw"))
+        ))]
         let _ = opts;
         // SAFETY: covered by this function's contract.
         let body = unsafe { cstr(msg.sBody, MAX_BODY) };
@@ -105,8 +112,10 @@ impl<'a> CMail<'a> {
                 _ => &[],
             },
             // SAFETY: NULL or valid by the caller's contract.
-            #[cfg(feature = "mime")]
+            #[cfg(any(feature = "mime", feature = "raw"))]
             streamed: opts.and_then(|o| unsafe { o.pBody.as_ref() }),
+            #[cfg(feature = "raw")]
+            raw: opts.is_some_and(|o| o.RawMessage == 1),
         }
     }
 
@@ -197,9 +206,14 @@ impl Mail for CMail<'_> {
         unsafe { cstr(self.msg.sBoundary, 70) }
     }
 
-    #[cfg(feature = "mime")]
+    #[cfg(any(feature = "mime", feature = "raw"))]
     fn streamed_body(&self) -> bool {
         self.streamed.is_some()
+    }
+
+    #[cfg(feature = "raw")]
+    fn raw(&self) -> bool {
+        self.raw
     }
 
     #[cfg(feature = "headers")]

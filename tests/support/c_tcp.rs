@@ -4,25 +4,49 @@
 //! The hooks ignore the server name: they connect to this thread's port
 //! ([`set_port`]) and record on this thread what they sent ([`take_sent`])
 //! and how often they connected and disconnected ([`take_connections`]).
+//!
+//! Like a port, they bound each receive with a socket timeout
+//! ([`set_read_timeout`], 10 s unless set; a timeout is
+//! `IP_SMTPC_ERR_TIMEOUT`), and [`set_timeout`] is a `pfSetTimeout` that
+//! turns the library's "milliseconds left" into that timeout. [`set_chunks`]
+//! makes pfSend short-count and pfReceive hand over few bytes per call.
+//! [`now_ms`] is a `pfGetTimeMs`.
+#![allow(dead_code)]
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
+use std::cell::RefCell;
 use std::ffi::{c_char, c_int};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
-use ip_smtpc::capi::{IP_SMTPC_API, SMTPC_SOCKET};
-use ip_smtpc::Error;
+use ip_smtpc::capi::{IP_SMTPC_API, IP_SMTPC_ERR_TIMEOUT, SMTPC_SOCKET};
 
 thread_local! {
     static PORT: Cell<u16> = const { Cell::new(0) };
     static SENT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static CONNECTIONS: Cell<(u32, u32)> = const { Cell::new((0, 0)) };
+    static READ_TIMEOUT_MS: Cell<u64> = const { Cell::new(10_000) };
+    static CHUNKS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    static SET_TIMEOUTS: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Where this thread's hooks connect (127.0.0.1).
 pub fn set_port(port: u16) {
     PORT.with(|p| p.set(port));
+}
+
+/// How long one pfReceive on this thread's next connections may block
+/// (the port's socket timeout) before it returns `IP_SMTPC_ERR_TIMEOUT`.
+pub fn set_read_timeout(ms: u64) {
+    READ_TIMEOUT_MS.with(|t| t.set(ms.max(1)));
+}
+
+/// At most `send` bytes per pfSend (a short count: the library sends the
+/// rest) and `receive` bytes per pfReceive on this thread; 0 = no limit.
+pub fn set_chunks(send: usize, receive: usize) {
+    CHUNKS.with(|c| c.set((send, receive)));
 }
 
 /// Every byte this thread's pfSend sent since the last call.
@@ -35,6 +59,11 @@ pub fn take_connections() -> (u32, u32) {
     CONNECTIONS.with(|c| c.replace((0, 0)))
 }
 
+/// pfSetTimeout calls on this thread since the last call.
+pub fn take_set_timeouts() -> u32 {
+    SET_TIMEOUTS.with(|c| c.replace(0))
+}
+
 /// The hooks without TLS.
 pub const API: IP_SMTPC_API = IP_SMTPC_API {
     pfConnect: Some(c_connect),
@@ -45,16 +74,35 @@ pub const API: IP_SMTPC_API = IP_SMTPC_API {
     pfDowngrade: None,
 };
 
+/// A `pfGetTimeMs`: milliseconds since the first call in this process.
+pub unsafe extern "C" fn now_ms() -> u32 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u32
+}
+
+/// A `pfSetTimeout`: the next hook calls on `socket` block at most
+/// `remaining_ms` (receive and send).
+pub unsafe extern "C" fn set_timeout(socket: SMTPC_SOCKET, remaining_ms: u32) {
+    SET_TIMEOUTS.with(|c| c.set(c.get() + 1));
+    // SAFETY: the library passes a handle from c_connect.
+    let stream = unsafe { &*socket.cast::<TcpStream>() };
+    let limit = Some(Duration::from_millis(u64::from(remaining_ms.max(1))));
+    stream.set_read_timeout(limit).unwrap();
+    stream.set_write_timeout(limit).unwrap();
+}
+
 unsafe extern "C" fn c_connect(_server: *const c_char) -> SMTPC_SOCKET {
     CONNECTIONS.with(|c| c.set((c.get().0 + 1, c.get().1)));
     match TcpStream::connect(("127.0.0.1", PORT.with(Cell::get))) {
         Ok(stream) => {
-            stream
-                .set_read_timeout(Some(Duration::from_secs(10)))
-                .unwrap();
+            let read = Duration::from_millis(READ_TIMEOUT_MS.with(Cell::get));
+            stream.set_read_timeout(Some(read)).unwrap();
             stream
                 .set_write_timeout(Some(Duration::from_secs(10)))
                 .unwrap();
+            // The library hands the message over in buffer-sized pieces;
+            // with Nagle on, the last small one waits for a delayed ACK.
+            stream.set_nodelay(true).unwrap();
             Box::into_raw(Box::new(stream)).cast()
         }
         Err(_) => std::ptr::null_mut(),
@@ -75,9 +123,15 @@ unsafe extern "C" fn c_send(data: *const c_char, len: c_int, socket: SMTPC_SOCKE
             std::slice::from_raw_parts(data.cast::<u8>(), len as usize),
         )
     };
-    SENT.with(|s| s.borrow_mut().extend_from_slice(bytes));
+    let bytes = match CHUNKS.with(Cell::get).0 {
+        0 => bytes,
+        n => &bytes[..bytes.len().min(n)],
+    };
     match stream.write_all(bytes) {
-        Ok(()) => len,
+        Ok(()) => {
+            SENT.with(|s| s.borrow_mut().extend_from_slice(bytes));
+            bytes.len() as c_int
+        }
         Err(_) => -1,
     }
 }
@@ -90,7 +144,11 @@ unsafe extern "C" fn c_receive(data: *mut c_char, len: c_int, socket: SMTPC_SOCK
             std::slice::from_raw_parts_mut(data.cast::<u8>(), len as usize),
         )
     };
-    match stream.read(buf) {
+    let room = match CHUNKS.with(Cell::get).1 {
+        0 => buf.len(),
+        n => buf.len().min(n),
+    };
+    match stream.read(&mut buf[..room]) {
         Ok(n) => n as c_int,
         Err(e)
             if matches!(
@@ -98,7 +156,7 @@ unsafe extern "C" fn c_receive(data: *mut c_char, len: c_int, socket: SMTPC_SOCK
                 std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
             ) =>
         {
-            Error::Timeout.code()
+            IP_SMTPC_ERR_TIMEOUT
         }
         Err(_) => -1,
     }

@@ -16,12 +16,28 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// The unit tests' reference canonicaliser (CR LF, bare CR and bare LF each
-/// become CR LF; non-empty text ends with CR LF), one copy for all tests.
-#[path = "testutil.rs"]
-mod testutil;
-#[allow(unused_imports)]
-pub use testutil::canonical;
+/// Text as the library canonicalises a body: CR LF, bare CR and bare LF
+/// each become CR LF, and non-empty text ends with CR LF. (The reference
+/// for these suites, kept here so they depend on no engine's sources.)
+pub fn canonical(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'\r' if text.get(i + 1) == Some(&b'\n') => {
+                out.extend_from_slice(b"\r\n");
+                i += 1;
+            }
+            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    if !out.is_empty() && !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
 
 /// How long a delivery may take before a test gives up.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15);
