@@ -888,3 +888,74 @@ int main(void) {
     #[cfg(target_pointer_width = "64")]
     assert_eq!(size_of::<IP_SMTPC_SESSION>(), 1000);
 }
+
+/// A complete message (`RawMessage`, feature `raw`) goes through the
+/// non-blocking API as through `IP_SMTPC_SendEx`, byte for byte; streamed
+/// through `pBody` it would block and is refused.
+#[cfg(feature = "raw")]
+#[test]
+fn a_complete_message_goes_as_with_send_ex() {
+    reset();
+    let script = [
+        "220 mx\r\n",
+        "250 mx\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "354 go\r\n",
+        "250 queued\r\n",
+        "221 bye\r\n",
+    ];
+    let raw = c"From: <a@b.test>\nTo: <c@d.test>\nSubject: raw\n\nbody\n.dot\n";
+    let prepare = |m: &mut Mail| {
+        m.msg.sSubject = ptr::null();
+        m.msg.sBody = raw.as_ptr();
+        m.opts.RawMessage = 1;
+        link(m);
+    };
+    let reference = server(&script, false, 0);
+    let mut m = mail();
+    prepare(&mut m);
+    // SAFETY: valid pointers; two entries (sender and To).
+    let r =
+        unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 2, &m.msg, &m.mta, &m.app, &m.opts) };
+    assert_eq!(r, 0);
+    let wire = with(reference, |b| b.wire.clone());
+    assert!(
+        wire.contains("\r\nSubject: raw\r\n\r\nbody\r\n..dot\r\n.\r\nQUIT\r\n"),
+        "{wire}"
+    );
+    let srv = server(&script, true, 3);
+    let mut m = mail();
+    prepare(&mut m);
+    let mut s = session();
+    // SAFETY: valid pointers that outlive the send; two entries.
+    let r = unsafe {
+        IP_SMTPC_Start(
+            s.0,
+            &m.api,
+            m.addrs.as_ptr(),
+            2,
+            &m.msg,
+            &m.mta,
+            &m.app,
+            &m.opts,
+        )
+    };
+    assert_eq!(r, 0);
+    assert_eq!(drive(&mut s, 0).0, 0);
+    assert_eq!(with(srv, |b| b.wire.clone()), wire);
+    // Streamed: refused.
+    let item = IP_SMTPC_MULTIPART_ITEM {
+        sFilename: ptr::null(),
+        pUserContext: ptr::null(),
+        sContentType: ptr::null(),
+        pfSendItem: Some(send_item),
+    };
+    let mut m = mail();
+    m.msg.sSubject = ptr::null();
+    m.msg.sBody = ptr::null();
+    m.opts.RawMessage = 1;
+    m.opts.pBody = &item;
+    assert_eq!(start(&mut s, &mut m), IP_SMTPC_ERR_BLOCKING_ITEM);
+    assert_eq!(m.report.Result, IP_SMTPC_ERR_BLOCKING_ITEM);
+}
