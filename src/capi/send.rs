@@ -478,10 +478,13 @@ pub(super) enum Turn {
 /// `nb` (the non-blocking driver): a hook may answer
 /// `IP_SMTPC_WOULD_BLOCK`, which ends the turn with [`Turn::Block`] and
 /// nothing told to the engine (the same action comes again); items cannot
-/// stream (`IP_SMTPC_Start` refuses them). With `nb` built, one copy serves
-/// both drivers (not inlined); without it, it is inlined into the one loop.
-#[cfg_attr(not(feature = "nb"), inline(always))]
-#[cfg_attr(feature = "nb", inline(never))]
+/// stream (`IP_SMTPC_Start` refuses them). Inlined into each driver (`nb`
+/// folds to a constant there): a firmware links one API or the other, and
+/// one out-of-line copy with a runtime flag measured larger for either
+/// alone (full set, Cortex-M4F: `IP_SMTPC_Send` 14,886 B against 14,528;
+/// the non-blocking API alone 16,096 against 14,948), smaller only with
+/// both (17,836 against 19,574).
+#[inline(always)]
 pub(super) fn turn(
     engine: &mut Engine<'_>,
     mail: &CMail<'_>,
