@@ -325,7 +325,14 @@ impl<'r> Summary<'r> {
     /// Clears the caller's report: results, reply text, reserved words.
     pub fn new(mut report: Option<&'r mut IP_SMTPC_REPORT>) -> Summary<'r> {
         if let Some(r) = report.as_deref_mut() {
-            for i in 0..r.NumResults as usize {
+            // Without an array there is nothing to clear (a NumResults of
+            // 2^32 - 1 would cost billions of turns for nothing).
+            let count = if r.paResult.is_null() {
+                0
+            } else {
+                r.NumResults as usize
+            };
+            for i in 0..count {
                 if let Some(slot) = result_slot(r, i) {
                     *slot = IP_SMTPC_RCPT_RESULT::default();
                 }
