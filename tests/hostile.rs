@@ -42,6 +42,7 @@
 mod c_tcp;
 #[path = "support/capi.rs"]
 mod capi;
+mod support;
 
 use std::ffi::c_int;
 
