@@ -195,6 +195,18 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 #define IP_SMTPC_STAT_RCPT_REJECTED 3
 
 /**
+ * `IP_SMTPC_GetWait` bit (non-blocking API): call `IP_SMTPC_Poll` when the
+ * socket is readable.
+ */
+#define IP_SMTPC_WAIT_READ 1
+
+/**
+ * `IP_SMTPC_GetWait` bit (non-blocking API): call `IP_SMTPC_Poll` when the
+ * socket is writable.
+ */
+#define IP_SMTPC_WAIT_WRITE 2
+
+/**
  * Bytes of the last reply kept in `IP_SMTPC_REPORT.acReply`, NUL included.
  */
 #define IP_SMTPC_REPLY_TEXT_SIZE 128
@@ -219,6 +231,23 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
  * ":", and a value of at most `IP_SMTPC_MAX_TEXT_LEN` with its leading space.
  */
 #define IP_SMTPC_MAX_HEADER_LEN 977
+
+/**
+ * Bytes of buffer space in an `IP_SMTPC_SESSION`; the library uses
+ * `SMTPC_OUT_BUFFER_SIZE + SMTPC_IN_BUFFER_SIZE` of them (256 + 256 by
+ * default; a build with larger buffers does not compile with `nb`).
+ */
+#define IP_SMTPC_SESSION_BUFFER_SIZE 512
+
+/**
+ * Pointer-sized words of state in an `IP_SMTPC_SESSION`.
+ */
+#define IP_SMTPC_SESSION_POINTERS 44
+
+/**
+ * 64-bit words of state in an `IP_SMTPC_SESSION` (after the pointers).
+ */
+#define IP_SMTPC_SESSION_WORDS 16
 
 /** @} */
 
@@ -290,6 +319,12 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
  * `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: The connection is finished.
  */
 #define IP_SMTPC_STEP_DONE 11
+
+/**
+ * `IP_SMTPC_Poll` (non-blocking API): the send goes on; call again when
+ * `IP_SMTPC_GetWait` says.
+ */
+#define IP_SMTPC_IN_PROGRESS 1
 
 /** @} */
 
@@ -418,6 +453,14 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
  * The server did not complete a reply within the deadline.
  */
 #define IP_SMTPC_ERR_TIMEOUT (-23)
+
+/**
+ * Not a result: what `pfSend`, `pfReceive` and `pfUpgrade` return in the
+ * non-blocking API when the call would block (nothing was sent or
+ * received); `IP_SMTPC_Poll` makes the call again later. The blocking
+ * calls treat it as a failure of the hook.
+ */
+#define IP_SMTPC_WOULD_BLOCK (-24)
 
 /**
  * A reply line is malformed (bad code, bad separator, codes differ between lines).
@@ -569,6 +612,37 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
  * The server sent bytes after "220 ready to start TLS" and before the handshake.
  */
 #define IP_SMTPC_ERR_TLS_INJECTION (-123)
+
+/**
+ * `IP_SMTPC_SESSION.SizeOf` is not this library's `sizeof(IP_SMTPC_SESSION)`
+ * (unset, or a header that does not match the library).
+ */
+#define IP_SMTPC_ERR_SESSION_SIZE (-140)
+
+/**
+ * The session was never started (or its `IP_SMTPC_Start` failed, or it was
+ * moved while in progress).
+ */
+#define IP_SMTPC_ERR_NOT_STARTED (-141)
+
+/**
+ * The session has finished: its result was returned by `IP_SMTPC_Poll` or
+ * `IP_SMTPC_Abort`. Start it again for another mail.
+ */
+#define IP_SMTPC_ERR_FINISHED (-142)
+
+/**
+ * `IP_SMTPC_Start` on a session whose send is in progress (finish it with
+ * `IP_SMTPC_Poll` or `IP_SMTPC_Abort` first).
+ */
+#define IP_SMTPC_ERR_BUSY (-143)
+
+/**
+ * `IP_SMTPC_Start` was given multipart items or `pBody`: their
+ * `pfSendItem` pushes the content and cannot wait, so they need
+ * `IP_SMTPC_SendEx`. Nothing was sent.
+ */
+#define IP_SMTPC_ERR_BLOCKING_ITEM (-144)
 
 /** @} */
 
@@ -966,6 +1040,44 @@ typedef struct IP_SMTPC_OPTIONS {
 } IP_SMTPC_OPTIONS;
 
 /**
+ * Storage for one non-blocking send, provided by the caller (static, on
+ * a stack that outlives the send, or in a pool). Set `SizeOf` to
+ * `sizeof(IP_SMTPC_SESSION)` before the first `IP_SMTPC_Start`; every
+ * other field belongs to the library. Memory per session:
+ * `sizeof(IP_SMTPC_SESSION)` (824 bytes on 32-bit targets, 1000 on 64-bit
+ * hosts, with the default 256-byte buffers), nothing else.
+ *
+ * From `IP_SMTPC_Start` until `IP_SMTPC_Poll` or `IP_SMTPC_Abort`
+ * returns the result, the session must not be moved or copied (a moved
+ * session reads as not started), and every structure handed to
+ * `IP_SMTPC_Start` (hooks, addresses and their strings, message, MTA,
+ * application, options, report and its results) must stay valid and
+ * unchanged: the session points to them.
+ */
+typedef struct IP_SMTPC_SESSION {
+  /**
+   * `sizeof(IP_SMTPC_SESSION)`, set by the caller before `IP_SMTPC_Start`.
+   */
+  IP_SMTPC_U32 SizeOf;
+  /**
+   * The library's: whether a send is in progress or finished.
+   */
+  IP_SMTPC_U32 State;
+  /**
+   * The library's state (the engine, pointers to the caller's structures).
+   */
+  void *apState[IP_SMTPC_SESSION_POINTERS];
+  /**
+   * The library's state (continued).
+   */
+  uint64_t aState[IP_SMTPC_SESSION_WORDS];
+  /**
+   * The library's out and in buffers.
+   */
+  IP_SMTPC_U8 aBuffer[IP_SMTPC_SESSION_BUFFER_SIZE];
+} IP_SMTPC_SESSION;
+
+/**
  * What `pfCallback` receives for every `IP_SMTPC_STAT_*`.
  *
  * Later versions may append fields: read one only when
@@ -1090,6 +1202,115 @@ int IP_SMTPC_SendEx(const struct IP_SMTPC_API *pIP_API,
  *      `IP_SMTPC_OPTIONS`.
  */
 int IP_SMTPC_OptionsInit(struct IP_SMTPC_OPTIONS *pOptions);
+
+/**
+ * Starts one non-blocking send: validates every argument exactly as
+ * `IP_SMTPC_SendEx` does (bad input gets the same code, nothing is
+ * connected or sent, the report is filled) and prepares the session.
+ * Nothing is connected yet: the first `IP_SMTPC_Poll` calls `pfConnect`.
+ *
+ * Call order: set `SizeOf`; `IP_SMTPC_Start`; then `IP_SMTPC_Poll`
+ * (whenever `IP_SMTPC_GetWait` says: the socket is ready or the deadline
+ * is reached) until it returns something other than `IP_SMTPC_IN_PROGRESS`;
+ * `IP_SMTPC_Abort` at any time ends the send early. Then the session may be
+ * started again.
+ *
+ * In this mode `pfSend`, `pfReceive` and `pfUpgrade` must not block: they
+ * return `IP_SMTPC_WOULD_BLOCK` instead (`pfUpgrade` is called again until
+ * the handshake is done). `pfConnect` may return before the connection is
+ * established (the first `pfReceive` waits for the greeting). Deadlines
+ * come from `IP_SMTPC_Poll`'s `NowMs`: each step (a command and its reply,
+ * the message and the reply to the final dot, the TLS handshake) may take
+ * `ReplyTimeoutMs`, or RFC 5321's 5 minutes (DATA 2, the message 10)
+ * when it is 0; `pfGetTimeMs` is not needed for them (it is still mixed
+ * into the Message-ID), `pfSetTimeout` is not called.
+ *
+ * Multipart items and `pBody` stream through `pfSendItem`, which pushes
+ * the content and cannot wait: they are refused with
+ * `IP_SMTPC_ERR_BLOCKING_ITEM` (after every other check); use
+ * `IP_SMTPC_SendEx` for them.
+ *
+ * @param pSession     Storage for the send; `SizeOf` set by the caller.
+ * @param pIP_API      Transport hooks, as for `IP_SMTPC_Send`.
+ * @param paMailAddr   Address array, entry 0 the sender, as for `IP_SMTPC_Send`.
+ * @param NumMailAddr  Entries in `paMailAddr`.
+ * @param pMessage     Subject and body (no multipart items).
+ * @param pMTA         Mail server, credentials and `SecPolicy`.
+ * @param pApplication Date/time and progress hooks, own domain, time zone.
+ * @param pOptions     Options initialised by `IP_SMTPC_OptionsInit`, or NULL.
+ * @return 0 when the send is started; `IP_SMTPC_ERR_NULL_POINTER` (NULL
+ *         `pSession`), `IP_SMTPC_ERR_SESSION_SIZE`, `IP_SMTPC_ERR_BUSY`
+ *         (nothing read or written), or the code `IP_SMTPC_SendEx` gives
+ *         the same arguments (also in the report), or
+ *         `IP_SMTPC_ERR_BLOCKING_ITEM`.
+ * @pre As for `IP_SMTPC_SendEx`, and every object stays valid and
+ *      unchanged until the send ends; `pSession` is NULL or points to
+ *      writable memory of `pSession->SizeOf` bytes (at least 4).
+ */
+int IP_SMTPC_Start(struct IP_SMTPC_SESSION *pSession,
+                   const struct IP_SMTPC_API *pIP_API,
+                   const struct IP_SMTPC_MAIL_ADDR *paMailAddr,
+                   int NumMailAddr,
+                   const struct IP_SMTPC_MESSAGE *pMessage,
+                   const struct IP_SMTPC_MTA *pMTA,
+                   const struct IP_SMTPC_APPLICATION *pApplication,
+                   const struct IP_SMTPC_OPTIONS *pOptions);
+
+/**
+ * Does what can be done now without blocking: connects (first call),
+ * sends, receives, tells `pfCallback`, until a hook answers
+ * `IP_SMTPC_WOULD_BLOCK` or the send ends. A step whose deadline
+ * (counted on `NowMs`) has passed ends the send with
+ * `IP_SMTPC_ERR_TIMEOUT` (after the final dot: `IP_SMTPC_ERR_OUTCOME_UNKNOWN`).
+ *
+ * @param pSession A session started by `IP_SMTPC_Start`.
+ * @param NowMs    A millisecond clock (may wrap at 2^32, must not run
+ *                 backwards); the same clock in every call of one session.
+ * @return `IP_SMTPC_IN_PROGRESS` (> 0) while the send goes on: ask
+ *         `IP_SMTPC_GetWait` what to wait for. Then, once, the result
+ *         `IP_SMTPC_SendEx` would return (the report filled the same way);
+ *         the session is finished. `IP_SMTPC_ERR_NULL_POINTER`,
+ *         `IP_SMTPC_ERR_SESSION_SIZE`, `IP_SMTPC_ERR_NOT_STARTED` or
+ *         `IP_SMTPC_ERR_FINISHED` (nothing done) for a session that is not
+ *         in progress.
+ * @pre `pSession` is NULL or points to `pSession->SizeOf` readable and
+ *      writable bytes; `IP_SMTPC_Start`'s objects are still valid.
+ */
+int IP_SMTPC_Poll(struct IP_SMTPC_SESSION *pSession, IP_SMTPC_U32 NowMs);
+
+/**
+ * What `IP_SMTPC_Poll` waits for: call it again when the socket is
+ * readable (`IP_SMTPC_WAIT_READ`) or writable (`IP_SMTPC_WAIT_WRITE`),
+ * or at `*pDeadlineMs` at the latest, whichever comes first.
+ *
+ * @param pSession    A session in progress.
+ * @param pDeadlineMs Receives the `NowMs` at which `IP_SMTPC_Poll` must be
+ *                    called even if the socket stays idle (the current
+ *                    step's deadline); not written when 0 is returned, or
+ *                    when NULL.
+ * @return The `IP_SMTPC_WAIT_*` bits (both after a `pfUpgrade` that would
+ *         block), 0 before the first `IP_SMTPC_Poll` (call it now), or
+ *         `IP_SMTPC_ERR_NULL_POINTER`, `IP_SMTPC_ERR_SESSION_SIZE`,
+ *         `IP_SMTPC_ERR_NOT_STARTED`, `IP_SMTPC_ERR_FINISHED`.
+ * @pre `pSession` is NULL or points to `pSession->SizeOf` readable bytes;
+ *      `pDeadlineMs` NULL or writable.
+ */
+int IP_SMTPC_GetWait(const struct IP_SMTPC_SESSION *pSession, IP_SMTPC_U32 *pDeadlineMs);
+
+/**
+ * Ends a send in progress now: the connection is closed (after
+ * `pfDowngrade` when under TLS) without QUIT, and the result is returned
+ * and reported as `IP_SMTPC_Poll` would: `IP_SMTPC_ERR_APPLICATION_ABORT`,
+ * or `IP_SMTPC_ERR_OUTCOME_UNKNOWN` once the final dot may have gone out,
+ * or the result already decided (0 after the server accepted the message,
+ * while QUIT was under way). Never reports a half-sent mail as delivered.
+ *
+ * @param pSession A session started by `IP_SMTPC_Start`.
+ * @return The send's result; the session is finished. Or, for a session
+ *         not in progress, as `IP_SMTPC_Poll`.
+ * @pre As for `IP_SMTPC_Poll`.
+ */
+int IP_SMTPC_Abort(struct IP_SMTPC_SESSION *pSession);
 
 /**
  * Describes a result code in English.

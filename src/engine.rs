@@ -206,8 +206,11 @@ pub struct Engine<'b> {
 
 impl<'b> Engine<'b> {
     /// An engine for a mail that passed [`crate::check::check`], with out
-    /// and in buffers (at least 8 bytes each; a reply line must fit `rx`).
+    /// and in buffers (at least 16 bytes each, as `build.rs` enforces for
+    /// the C API: with `mime` the encoders need 12 bytes of room to make
+    /// progress; a reply line must fit `rx`).
     /// It starts waiting for the greeting.
+    #[cfg_attr(feature = "nb", inline(never))]
     pub fn new(tx: &'b mut [u8], rx: &'b mut [u8], checked: &'b Checked) -> Self {
         Engine {
             tx,
@@ -300,6 +303,38 @@ impl<'b> Engine<'b> {
     pub fn poll_at(&self) -> Option<u32> {
         (self.timeout != 0 && self.phase != Phase::Closed)
             .then(|| self.since.wrapping_add(self.timeout))
+    }
+
+    /// Changes the current step's allowance to `ms` (0 = none) without
+    /// restarting it (a driver whose limit depends on the step).
+    #[cfg(feature = "deadline")]
+    pub fn set_limit(&mut self, ms: u32) {
+        self.timeout = ms;
+    }
+
+    /// Hands the engine its buffers and the check result again, unchanged
+    /// in place and content (the non-blocking driver derives them afresh
+    /// from the caller's session at every call); nothing else changes.
+    #[cfg(feature = "nb")]
+    pub fn rebind(&mut self, tx: &'b mut [u8], rx: &'b mut [u8], checked: &'b Checked) {
+        self.tx = tx;
+        self.rx = rx;
+        self.checked = checked;
+    }
+
+    /// The application abandons the transaction (`IP_SMTPC_Abort`): it ends
+    /// with `ApplicationAbort`, or `OutcomeUnknown` once the final dot may
+    /// have gone out; at QUIT the decided result stays (a message the
+    /// server accepted stays accepted). Nothing more is sent.
+    #[cfg(feature = "nb")]
+    pub fn abandon(&mut self) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        if self.step == QUIT {
+            return self.close();
+        }
+        self.abort(Error::ApplicationAbort);
     }
 
     /// What to do next.
@@ -2310,6 +2345,120 @@ mod tests {
         e.received(5);
         assert!(matches!(e.next(&m), Action::Event(_)));
         assert_eq!(e.next(&m), Action::Done(Err(Error::TlsInjection)));
+    }
+
+    /// Runs `e` against `replies` (one per turn) until it wants a reply
+    /// the script does not have; returns whether it ended.
+    #[cfg(feature = "nb")]
+    fn run_until_stalled(
+        e: &mut Engine<'_>,
+        m: &TestMail,
+        replies: &[&str],
+    ) -> Option<Result<(), Error>> {
+        let mut script = replies.iter();
+        loop {
+            match e.next(m) {
+                Action::Send(b) => {
+                    let n = b.len();
+                    e.sent(n);
+                }
+                Action::Receive(room) => match script.next() {
+                    Some(r) => {
+                        room[..r.len()].copy_from_slice(r.as_bytes());
+                        e.received(r.len());
+                    }
+                    None => return None,
+                },
+                Action::Event(_) => {}
+                Action::Done(r) => return Some(r),
+                #[cfg(feature = "mime")]
+                Action::Item(_) => e.streamed(true),
+                #[cfg(feature = "tls")]
+                Action::Upgrade => e.upgraded(true),
+            }
+        }
+    }
+
+    /// `IP_SMTPC_Abort`: before the dot ApplicationAbort, once the dot went
+    /// out OutcomeUnknown, at QUIT the decided result; nothing is sent after.
+    #[cfg(feature = "nb")]
+    #[test]
+    fn abandon_never_reports_a_half_sent_mail_as_delivered() {
+        let m = TestMail::sample();
+        let checked = check(&m, None, 0).unwrap();
+        let replies = [
+            "220 mx\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+        ];
+        let expected = [
+            (0, Err(Error::ApplicationAbort), 2u8),
+            (1, Err(Error::ApplicationAbort), 3),
+            (6, Err(Error::ApplicationAbort), 8),
+            (7, Err(Error::OutcomeUnknown), 9),
+            (8, Ok(()), 11),
+        ];
+        for (answered, result, step) in expected {
+            let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
+            let mut e = Engine::new(&mut out, &mut input, &checked);
+            assert_eq!(run_until_stalled(&mut e, &m, &replies[..answered]), None);
+            e.abandon();
+            // Only events follow: no byte is sent, nothing is received.
+            let done = loop {
+                match e.next(&m) {
+                    Action::Event(_) => {}
+                    Action::Done(r) => break r,
+                    other => panic!("after abandon: {other:?}"),
+                }
+            };
+            assert_eq!(done, result, "after {answered} replies");
+            assert_eq!(e.report().0, step, "after {answered} replies");
+            e.abandon();
+            assert!(matches!(e.next(&m), Action::Done(r) if r == result));
+        }
+    }
+
+    /// `set_limit` changes the allowance without restarting the step;
+    /// `rebind` hands the same buffers back without changing anything.
+    #[cfg(feature = "nb")]
+    #[test]
+    fn set_limit_and_rebind_keep_the_step_going() {
+        let m = TestMail::sample();
+        let checked = check(&m, None, 0).unwrap();
+        let (mut out, mut input) = (vec![0u8; 64], vec![0u8; 64]);
+        // The buffers handed back: what the first ones hold at that point
+        // (the C session hands back the same memory).
+        let (mut out2, mut input2) = (vec![0u8; 64], vec![0u8; 64]);
+        input2[..5].copy_from_slice(b"220 m");
+        let mut e = Engine::new(&mut out, &mut input, &checked);
+        e.set_timeout(1_000, 100);
+        assert_eq!(e.poll_at(), Some(1_100));
+        e.tick(600);
+        e.set_limit(300_000);
+        assert_eq!(e.poll_at(), Some(300_100));
+        // Half a greeting, then the buffers again.
+        assert_eq!(run_until_stalled(&mut e, &m, &["220 m"]), None);
+        e.rebind(&mut out2, &mut input2, &checked);
+        assert_eq!(run_until_stalled(&mut e, &m, &["x ready\r\n"]), None);
+        assert_eq!(e.step(), 3, "the greeting was read whole across the rebind");
+        // EHLO went out at the last tick (600): its step runs from there.
+        assert_eq!(e.poll_at(), Some(300_600));
+        e.tick(300_599);
+        assert!(matches!(e.next(&m), Action::Receive(_)));
+        e.tick(300_600);
+        let done = loop {
+            match e.next(&m) {
+                Action::Done(r) => break r,
+                Action::Event(_) => {}
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(done, Err(Error::Timeout));
     }
 
     #[cfg(feature = "deadline")]

@@ -99,8 +99,8 @@ pub enum Error {
     MessageTooBig = -85,
     /// The application's callback aborted the mail.
     ApplicationAbort = -86,
-    /// An 8-bit message in raw-message mode, and the server lacks 8BITMIME
-    /// (the prototype builds no raw-message mode; kept for the code table).
+    /// An 8-bit message in raw-message mode (`raw`), and the server lacks
+    /// 8BITMIME.
     EightBitUnsupported = -87,
     /// Accepted for some recipients only.
     PartialDelivery = -100,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-//! ip-smtpc, size-first engine (issue 12 prototype).
+//! ip-smtpc: an SMTP client for embedded firmware, size first (issue 12).
 //!
 //! One resumable sans-IO [`engine::Engine`]: it is told which bytes arrived
 //! and asked for bytes to send; it owns the whole protocol and never calls a

@@ -4,7 +4,7 @@
 //! only: `IP_SMTPC_Send`, or `IP_SMTPC_SendEx` where a case needs options
 //! (feature `ex`), over the socket hooks of `support/c_tcp.rs`. Only names
 //! of `include/IP_SMTPC.h` are used, so the file builds against any engine
-//! behind that header (`proto/tests/hostile_probe.rs` runs it there).
+//! behind that header.
 //!
 //! Every case checks the exact `IP_SMTPC_ERR_*` result and what was (and
 //! was not) on the wire: the server's script fails on any unexpected byte
@@ -42,6 +42,7 @@
 mod c_tcp;
 #[path = "support/capi.rs"]
 mod capi;
+mod support;
 
 use std::ffi::c_int;
 

@@ -880,7 +880,7 @@ fn raw_message_arrives_byte_for_byte() {
     };
     for streamed in [false, true] {
         let token = format!(
-            "proto-raw-{streamed}-{}-{}",
+            "send-raw-{streamed}-{}-{}",
             std::process::id(),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

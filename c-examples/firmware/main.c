@@ -3,7 +3,11 @@
  * ip-smtpc firmware example for QEMU mps2-an386 (Cortex-M4, bare metal).
  *
  * Sends one mail with IP_SMTPC_Send() over UART0, which QEMU connects to a
- * mail server (see smtp_uart.h and scripts/qemu/run-firmware). The structs
+ * mail server (see smtp_uart.h and scripts/qemu/run-firmware). Built with
+ * FW_SUPERLOOP (fw_superloop.elf), it sends the same mail from a superloop
+ * with the non-blocking API: IP_SMTPC_Start, then IP_SMTPC_Poll with the
+ * millisecond clock until the result; the stack figure is then the
+ * high-water mark of the whole loop. The structs
  * are filled the way emNet's sample application does it: static const
  * tables, the sender first.
  *
@@ -23,6 +27,7 @@
 #include <stdint.h>
 
 #include "IP_SMTPC.h"
+#include "board.h"
 #include "semihost.h"
 #include "smtp_uart.h"
 
@@ -265,6 +270,60 @@ static const char *_MakeSubject(const char *pToken, int NumToken)
     return _acSubject;
 }
 
+#ifdef FW_SUPERLOOP
+/*********************************************************************
+*       Superloop (FW_SUPERLOOP: fw_superloop.elf)
+*
+* No RTOS and no blocking call anywhere: the mail is one more job of the
+* main loop, next to the others (here a counter stands in for them). The
+* UART is polled; IP_SMTPC_Poll does what it can without waiting and
+* returns; deadlines come from the SysTick millisecond clock it is given.
+*/
+static IP_SMTPC_SESSION _Session;     /* the whole send: 824 bytes, static */
+static IP_SMTPC_OPTIONS _Options;
+
+static int _Superloop(const IP_SMTPC_MESSAGE *pMessage)
+{
+    unsigned long Loops = 0u;
+    unsigned long Polls = 0u;
+    uint32_t At = 0u;
+    int r;
+
+    IP_SMTPC_OptionsInit(&_Options);
+    _Options.ReplyTimeoutMs = SMTP_UART_RX_TIMEOUT_MS;
+    _Session.SizeOf = sizeof(_Session);
+    r = IP_SMTPC_Start(&_Session, &smtp_uart_nb_api, _aMailAddr,
+                       (int)(sizeof _aMailAddr / sizeof _aMailAddr[0]),
+                       pMessage, &_MTAConfig, &_SMTPC_App, &_Options);
+    if (r != 0) {
+        return r;
+    }
+    for (;;) {
+        uint32_t Now = board_millis();
+        /* The UART has no interrupt here: poll whenever the session waits
+           for it, and at its deadline (IP_SMTPC_GetWait says when). */
+        r = IP_SMTPC_Poll(&_Session, Now);
+        Polls++;
+        if (r != IP_SMTPC_IN_PROGRESS) {
+            break;
+        }
+        if (IP_SMTPC_GetWait(&_Session, &At) < 0) {
+            r = IP_SMTPC_Abort(&_Session);
+            break;
+        }
+        Loops++;                        /* ... the application's other jobs ... */
+    }
+    semihost_puts("superloop: polls=");
+    semihost_put_int((long)Polls);
+    semihost_puts(" loops=");
+    semihost_put_int((long)Loops);
+    semihost_puts(" session=");
+    semihost_put_int((long)sizeof(_Session));
+    semihost_puts("\n");
+    return r;
+}
+
+#endif
 /*********************************************************************
 *       main
 */
@@ -301,9 +360,13 @@ int main(void)
 
     paint_stack();
     sp_at_call = current_sp();
+#ifdef FW_SUPERLOOP
+    r = _Superloop(&Message);
+#else
     r = IP_SMTPC_Send(&smtp_uart_api, _aMailAddr,
                       (int)(sizeof _aMailAddr / sizeof _aMailAddr[0]),
                       &Message, &_MTAConfig, &_SMTPC_App);
+#endif
     low = stack_low_water();
 
     semihost_puts("result=");

@@ -112,3 +112,67 @@ const IP_SMTPC_API smtp_uart_api = {
     .pfUpgrade = NULL,
     .pfDowngrade = NULL,
 };
+
+/*********************************************************************
+*       Non-blocking hooks (IP_SMTPC_Start / IP_SMTPC_Poll, superloop)
+*
+* Nothing here waits: a send writes what the transmitter takes now, a
+* receive reads what has arrived, and either answers IP_SMTPC_WOULD_BLOCK
+* when that is nothing. Deadlines are the library's (IP_SMTPC_Poll's NowMs).
+*/
+#ifdef IP_SMTPC_WOULD_BLOCK
+
+static int uart_send_nb(const char *pData, int NumBytes, SMTPC_SOCKET hSock)
+{
+    smtp_uart_conn_t *conn = (smtp_uart_conn_t *)hSock;
+    int n = 0;
+
+    if (conn == NULL || pData == NULL || NumBytes < 0) {
+        return -1;
+    }
+    while (n < NumBytes && uart_tx_ready(conn->uart)) {
+        uart_write_byte(conn->uart, (uint8_t)pData[n++]);
+    }
+    if (n == 0) {
+        return IP_SMTPC_WOULD_BLOCK;
+    }
+    smtp_uart_stats.bytes_sent += (unsigned long)n;
+    if (s_record >= 0) {
+        if (semihost_write(s_record, pData, n) == 0) {
+            smtp_uart_stats.recorded += (unsigned long)n;
+        } else {
+            smtp_uart_stats.record_errors++;
+        }
+    }
+    return n;
+}
+
+static int uart_receive_nb(char *pData, int NumBytes, SMTPC_SOCKET hSock)
+{
+    smtp_uart_conn_t *conn = (smtp_uart_conn_t *)hSock;
+    int n = 0;
+
+    if (conn == NULL || pData == NULL || NumBytes <= 0) {
+        return -1;
+    }
+    smtp_uart_stats.receive_calls++;
+    while (n < NumBytes && uart_rx_ready(conn->uart)) {
+        pData[n++] = (char)uart_read_byte(conn->uart);
+    }
+    if (n == 0) {
+        return IP_SMTPC_WOULD_BLOCK;
+    }
+    smtp_uart_stats.bytes_received += (unsigned long)n;
+    return n;
+}
+
+const IP_SMTPC_API smtp_uart_nb_api = {
+    .pfConnect = uart_connect,
+    .pfDisconnect = uart_disconnect,
+    .pfSend = uart_send_nb,
+    .pfReceive = uart_receive_nb,
+    .pfUpgrade = NULL,
+    .pfDowngrade = NULL,
+};
+
+#endif

@@ -42,6 +42,12 @@ void smtp_uart_record(int handle);
  * UART bridge has no TLS). */
 extern const IP_SMTPC_API smtp_uart_api;
 
+#ifdef IP_SMTPC_WOULD_BLOCK
+/* The same for the non-blocking API (IP_SMTPC_Start / IP_SMTPC_Poll): send
+ * and receive never wait, they answer IP_SMTPC_WOULD_BLOCK instead. */
+extern const IP_SMTPC_API smtp_uart_nb_api;
+#endif
+
 /* Statistics of the last session (for the example's report). */
 typedef struct {
     unsigned long bytes_sent;

@@ -35,6 +35,10 @@ pub const IP_SMTPC_STEP_QUIT: u8 = 10;
 /// `IP_SMTPC_STATUS.Step`, `IP_SMTPC_REPORT.Step`: The connection is finished.
 pub const IP_SMTPC_STEP_DONE: u8 = 11;
 
+/// `IP_SMTPC_Poll` (non-blocking API): the send goes on; call again when
+/// `IP_SMTPC_GetWait` says.
+pub const IP_SMTPC_IN_PROGRESS: c_int = 1;
+
 // Result codes: 0 is success; failures are negative, grouped in ranges of twenty.
 // -1 .. -19: invalid input. Nothing was sent.
 /// A required pointer or field was NULL.
@@ -87,6 +91,11 @@ pub const IP_SMTPC_ERR_SEND: c_int = -21;
 pub const IP_SMTPC_ERR_RECEIVE: c_int = -22;
 /// The server did not complete a reply within the deadline.
 pub const IP_SMTPC_ERR_TIMEOUT: c_int = -23;
+/// Not a result: what `pfSend`, `pfReceive` and `pfUpgrade` return in the
+/// non-blocking API when the call would block (nothing was sent or
+/// received); `IP_SMTPC_Poll` makes the call again later. The blocking
+/// calls treat it as a failure of the hook.
+pub const IP_SMTPC_WOULD_BLOCK: c_int = -24;
 
 // -40 .. -59: protocol.
 /// A reply line is malformed (bad code, bad separator, codes differ between lines).
@@ -161,6 +170,24 @@ pub const IP_SMTPC_ERR_TLS_REFUSED: c_int = -121;
 pub const IP_SMTPC_ERR_TLS_HANDSHAKE: c_int = -122;
 /// The server sent bytes after "220 ready to start TLS" and before the handshake.
 pub const IP_SMTPC_ERR_TLS_INJECTION: c_int = -123;
+
+// -140 .. -159: the non-blocking API used wrongly. Nothing was done.
+/// `IP_SMTPC_SESSION.SizeOf` is not this library's `sizeof(IP_SMTPC_SESSION)`
+/// (unset, or a header that does not match the library).
+pub const IP_SMTPC_ERR_SESSION_SIZE: c_int = -140;
+/// The session was never started (or its `IP_SMTPC_Start` failed, or it was
+/// moved while in progress).
+pub const IP_SMTPC_ERR_NOT_STARTED: c_int = -141;
+/// The session has finished: its result was returned by `IP_SMTPC_Poll` or
+/// `IP_SMTPC_Abort`. Start it again for another mail.
+pub const IP_SMTPC_ERR_FINISHED: c_int = -142;
+/// `IP_SMTPC_Start` on a session whose send is in progress (finish it with
+/// `IP_SMTPC_Poll` or `IP_SMTPC_Abort` first).
+pub const IP_SMTPC_ERR_BUSY: c_int = -143;
+/// `IP_SMTPC_Start` was given multipart items or `pBody`: their
+/// `pfSendItem` pushes the content and cannot wait, so they need
+/// `IP_SMTPC_SendEx`. Nothing was sent.
+pub const IP_SMTPC_ERR_BLOCKING_ITEM: c_int = -144;
 
 #[cfg(test)]
 mod tests {

@@ -122,12 +122,18 @@ impl Options {
     /// Validates the options against the MTA and hooks, in `src/`'s order:
     /// a deadline without a clock, an unknown `SecPolicy`, the TLS policy
     /// table, an empty mechanism mask.
+    /// With `nb` (`IP_SMTPC_Start`) a deadline needs no `pfGetTimeMs`: the
+    /// clock is `IP_SMTPC_Poll`'s `NowMs`.
+    #[inline(always)]
     pub fn resolve(
         opts: Option<&IP_SMTPC_OPTIONS>,
         mta: &IP_SMTPC_MTA,
         api: &IP_SMTPC_API,
+        #[cfg(feature = "nb")] nb: bool,
     ) -> Result<Options, Error> {
-        if opts.is_some_and(|o| o.ReplyTimeoutMs != 0 && o.pfGetTimeMs.is_none()) {
+        #[cfg(not(feature = "nb"))]
+        let nb = false;
+        if !nb && opts.is_some_and(|o| o.ReplyTimeoutMs != 0 && o.pfGetTimeMs.is_none()) {
             return Err(Error::InvalidOptions);
         }
         // An unknown policy might have meant "secure": fail closed.
@@ -214,6 +220,19 @@ pub(super) struct Clock {
     reply: Option<u32>,
 }
 
+/// Milliseconds a step may take: `fixed` (`ReplyTimeoutMs`), or RFC 5321
+/// §4.5.3.2 when the caller set none: DATA 2 min, the message and its
+/// reply 10 min, every other reply 5 min.
+#[inline(always)]
+pub(super) fn limit(fixed: u32, step: u8) -> u32 {
+    match (fixed, step) {
+        (0, IP_SMTPC_STEP_DATA) => 120_000,
+        (0, IP_SMTPC_STEP_END_OF_DATA) => 600_000,
+        (0, _) => 300_000,
+        (ms, _) => ms,
+    }
+}
+
 /// What a hook call is, for its deadline.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Call {
@@ -259,14 +278,7 @@ impl Clock {
         if self.now.is_none() {
             return Ok(());
         }
-        // RFC 5321 §4.5.3.2 when the caller set none: DATA 2 min, the
-        // message and its reply 10 min, every other reply 5 min.
-        self.limit = match (self.fixed, step) {
-            (0, 8) => 120_000,
-            (0, 9) => 600_000,
-            (0, _) => 300_000,
-            (ms, _) => ms,
-        };
+        self.limit = limit(self.fixed, step);
         let start = match (call, self.reply) {
             (Call::Receive, Some(t)) => Some(t),
             (Call::Receive, None) => {
@@ -313,7 +325,14 @@ impl<'r> Summary<'r> {
     /// Clears the caller's report: results, reply text, reserved words.
     pub fn new(mut report: Option<&'r mut IP_SMTPC_REPORT>) -> Summary<'r> {
         if let Some(r) = report.as_deref_mut() {
-            for i in 0..r.NumResults as usize {
+            // Without an array there is nothing to clear (a NumResults of
+            // 2^32 - 1 would cost billions of turns for nothing).
+            let count = if r.paResult.is_null() {
+                0
+            } else {
+                r.NumResults as usize
+            };
+            for i in 0..count {
                 if let Some(slot) = result_slot(r, i) {
                     *slot = IP_SMTPC_RCPT_RESULT::default();
                 }

@@ -133,6 +133,11 @@ TLS required but not available\0\
 STARTTLS refused\0\
 TLS handshake failed\0\
 data injected before the TLS handshake\0\
+session storage size wrong (SizeOf)\0\
+session not started\0\
+session already finished\0\
+session busy: a send is in progress\0\
+multipart items or pBody cannot be sent without blocking\0\
 unknown error\0";
 
 /// `N` bytes as an array.
@@ -147,6 +152,16 @@ const fn array<const N: usize>(bytes: &[u8]) -> [u8; N] {
     out
 }
 
+/// The codes of the non-blocking API's misuse (not engine errors), in the
+/// order of their texts in [`TEXTS`] (after those of [`CODES`]).
+static SESSION_CODES: [c_int; 5] = [
+    super::codes::IP_SMTPC_ERR_SESSION_SIZE,
+    super::codes::IP_SMTPC_ERR_NOT_STARTED,
+    super::codes::IP_SMTPC_ERR_FINISHED,
+    super::codes::IP_SMTPC_ERR_BUSY,
+    super::codes::IP_SMTPC_ERR_BLOCKING_ITEM,
+];
+
 /// The error with C code `code`, if it is one of ours.
 pub fn error_from_code(code: c_int) -> Option<Error> {
     CODES.iter().copied().find(|&e| e as c_int == code)
@@ -154,10 +169,14 @@ pub fn error_from_code(code: c_int) -> Option<Error> {
 
 /// The text of a result code.
 pub fn message(code: c_int) -> &'static CStr {
-    let index = match CODES.iter().position(|&e| e as c_int == code) {
+    let index = match (
+        CODES.iter().position(|&e| e as c_int == code),
+        SESSION_CODES.iter().position(|&c| c == code),
+    ) {
         _ if code == 0 => 0,
-        Some(i) => i + 1,
-        None => CODES.len() + 1,
+        (Some(i), _) => i + 1,
+        (None, Some(i)) => CODES.len() + 1 + i,
+        (None, None) => CODES.len() + SESSION_CODES.len() + 1,
     };
     let mut rest: &'static [u8] = &TEXTS;
     for _ in 0..index {
@@ -189,10 +208,17 @@ mod tests {
             assert!(seen.insert(text), "{rest} shares its text");
             codes += 1;
         }
-        assert_eq!(codes, 52);
+        assert_eq!(codes, 57);
         assert_eq!(message(0).to_str().unwrap(), "success");
         assert_eq!(message(1).to_str().unwrap(), "unknown error");
         assert_eq!(message(-24).to_str().unwrap(), "unknown error");
+        assert_eq!(message(-145).to_str().unwrap(), "unknown error");
+        assert_eq!(
+            message(super::super::codes::IP_SMTPC_ERR_BUSY)
+                .to_str()
+                .unwrap(),
+            "session busy: a send is in progress"
+        );
         assert!(!IP_SMTPC_ErrorString(i32::MIN).is_null());
     }
 }

@@ -26,7 +26,9 @@
 #![allow(clippy::missing_safety_doc)]
 
 // Header order: types and constants, result codes and steps, structures
-// (as the functions use them), functions. Blank lines keep rustfmt from
+// (as the functions use them), functions: IP_SMTPC_Send, IP_SMTPC_SendEx and
+// IP_SMTPC_OptionsInit, the non-blocking API, IP_SMTPC_ErrorString,
+// IP_SMTPC_GetVersion, IP_SMTPC_OnPanic. Blank lines keep rustfmt from
 // sorting them.
 pub mod types;
 
@@ -36,6 +38,9 @@ pub mod send;
 
 #[cfg(feature = "ex")]
 pub mod ex;
+
+#[cfg(feature = "nb")]
+pub mod nb;
 
 pub mod info;
 
@@ -51,6 +56,8 @@ pub use codes::*;
 #[cfg(feature = "ex")]
 pub use ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
 pub use info::IP_SMTPC_ErrorString;
+#[cfg(feature = "nb")]
+pub use nb::{IP_SMTPC_Abort, IP_SMTPC_GetWait, IP_SMTPC_Poll, IP_SMTPC_Start, IP_SMTPC_SESSION};
 pub use send::IP_SMTPC_Send;
 pub use types::*;
 pub use version::IP_SMTPC_GetVersion;

@@ -63,6 +63,13 @@ pub const IP_SMTPC_STAT_RCPT_ACCEPTED: c_int = 2;
 /// with the server's reply.
 pub const IP_SMTPC_STAT_RCPT_REJECTED: c_int = 3;
 
+/// `IP_SMTPC_GetWait` bit (non-blocking API): call `IP_SMTPC_Poll` when the
+/// socket is readable.
+pub const IP_SMTPC_WAIT_READ: u8 = 1;
+/// `IP_SMTPC_GetWait` bit (non-blocking API): call `IP_SMTPC_Poll` when the
+/// socket is writable.
+pub const IP_SMTPC_WAIT_WRITE: u8 = 2;
+
 /// Bytes of the last reply kept in `IP_SMTPC_REPORT.acReply`, NUL included.
 pub const IP_SMTPC_REPLY_TEXT_SIZE: usize = 128;
 
@@ -75,6 +82,15 @@ pub const IP_SMTPC_MAX_DOMAIN_LEN: usize = 255;
 /// Longest extra header line accepted: a name of at most 76 characters,
 /// ":", and a value of at most `IP_SMTPC_MAX_TEXT_LEN` with its leading space.
 pub const IP_SMTPC_MAX_HEADER_LEN: usize = 977;
+
+/// Bytes of buffer space in an `IP_SMTPC_SESSION`; the library uses
+/// `SMTPC_OUT_BUFFER_SIZE + SMTPC_IN_BUFFER_SIZE` of them (256 + 256 by
+/// default; a build with larger buffers does not compile with `nb`).
+pub const IP_SMTPC_SESSION_BUFFER_SIZE: usize = 512;
+/// Pointer-sized words of state in an `IP_SMTPC_SESSION`.
+pub const IP_SMTPC_SESSION_POINTERS: usize = 44;
+/// 64-bit words of state in an `IP_SMTPC_SESSION` (after the pointers).
+pub const IP_SMTPC_SESSION_WORDS: usize = 16;
 
 /// Transport hooks, implemented by the application or a port (emNet layout).
 ///

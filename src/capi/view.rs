@@ -39,6 +39,7 @@ unsafe fn cstr<'a>(p: *const c_char, max: usize) -> &'a [u8] {
 
 /// The mail as the C caller gave it: the C structures themselves, and the
 /// body's length, measured once (it is read again at every buffer refill).
+#[derive(Clone, Copy)]
 pub struct CMail<'a> {
     addrs: &'a [IP_SMTPC_MAIL_ADDR],
     msg: &'a IP_SMTPC_MESSAGE,

@@ -7,100 +7,17 @@
 //! (steps, recipients accepted and rejected with their replies), the
 //! report of `IP_SMTPC_SendEx`, and every byte handed to pfSend.
 //!
-//! Needs the module `c_tcp` (`support/c_tcp.rs`) next to this one.
+//! Needs the modules `c_tcp` (`support/c_tcp.rs`) and `support` (the
+//! scripted server) next to this one.
 #![allow(dead_code)]
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void, CString};
-use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 
 use ip_smtpc::capi::*;
 
 use super::c_tcp;
-
-/// Repository root.
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The script interpreter and the test files live in the product's
-/// `tests/`; a crate in a subdirectory (`proto/`) reaches them from there.
-fn scripted_server() -> PathBuf {
-    let here = root().join("tests/scripted_server.py");
-    if here.exists() {
-        here
-    } else {
-        root().join("../tests/scripted_server.py")
-    }
-}
-
-/// A running `tests/scripted_server.py`.
-pub struct ScriptedServer {
-    child: Child,
-    /// The loopback port it listens on.
-    pub port: u16,
-    transcript: PathBuf,
-    dir: PathBuf,
-}
-
-impl ScriptedServer {
-    /// Starts the server with `script` (the script syntax of scripted_server.py).
-    pub fn start(script: &str) -> ScriptedServer {
-        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let dir =
-            std::env::temp_dir().join(format!("ip-smtpc-capi-test-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let script_path = dir.join("script.smtp");
-        std::fs::write(&script_path, script).unwrap();
-        let transcript = dir.join("transcript.bin");
-        let mut child = Command::new("python3")
-            .arg(scripted_server())
-            .args([
-                "--script",
-                script_path.to_str().unwrap(),
-                "--timeout",
-                "20",
-                "--step-timeout",
-                "5",
-            ])
-            .args(["--transcript", transcript.to_str().unwrap()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("python3 tests/scripted_server.py");
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .unwrap_or_else(|| panic!("no PORT line: {line:?}"))
-            .parse()
-            .unwrap();
-        ScriptedServer {
-            child,
-            port,
-            transcript,
-            dir,
-        }
-    }
-
-    /// Waits for the server; returns (exit code, transcript, stderr log).
-    pub fn finish(mut self) -> (i32, Vec<u8>, String) {
-        let status = self.child.wait().unwrap();
-        let mut log = String::new();
-        if let Some(mut stderr) = self.child.stderr.take() {
-            stderr.read_to_string(&mut log).unwrap();
-        }
-        let transcript = std::fs::read(&self.transcript).unwrap_or_default();
-        let _ = std::fs::remove_dir_all(&self.dir);
-        (status.code().unwrap_or(-1), transcript, log)
-    }
-}
+use super::support::ScriptedServer;
 
 /// One entry of the address array.
 #[derive(Clone, Debug)]

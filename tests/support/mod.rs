@@ -7,15 +7,9 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-/// Repository root: the crate's directory, or its parent when the crate
-/// is a sub-crate that runs these tests through `#[path]` (proto/).
+/// Repository root.
 pub fn root() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    if dir.join("tests/scripted_server.py").is_file() {
-        dir
-    } else {
-        dir.parent().expect("a parent directory").to_path_buf()
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A running `tests/scripted_server.py`.

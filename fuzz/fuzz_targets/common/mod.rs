@@ -35,7 +35,8 @@ impl Mail for FuzzMail {
             .get(i)
             .map(|(n, a, k)| Entry {
                 name: n,
-                addr: a.as_deref(),
+                addr: a.as_deref().unwrap_or_default(),
+                null: a.is_none(),
                 kind: *k,
             })
             .unwrap_or_default()
