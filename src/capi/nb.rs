@@ -497,7 +497,6 @@ unsafe fn poll(session: *mut IP_SMTPC_SESSION, now: u32, abort: bool) -> c_int {
                 kind: EventKind::Step,
                 step: IP_SMTPC_STEP_CONNECT,
                 code: 0,
-                // A step event's index: -1 as RecipientIndex.
                 index: usize::MAX,
                 text: b"",
             },
