@@ -73,13 +73,6 @@ fn expect(code: i32) -> (String, i32) {
     (code_name(code), 0)
 }
 
-#[test]
-fn error_codes_are_the_headers() {
-    let header = std::fs::read_to_string(support::root().join("include/IP_SMTPC.h"))
-        .expect("include/IP_SMTPC.h");
-    check_codes_against_header(&header);
-}
-
 const ENVELOPE: &str = r#"
 expect-exact "MAIL FROM:<dev@example.test>"
 send "250 2.1.0 Ok\r\n"

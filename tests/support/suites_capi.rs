@@ -35,134 +35,20 @@ pub use ip_smtpc::capi::{
     SMTPC_SEC_POLICY_ALLOW_INSECURE, SMTPC_SEC_POLICY_SECURE_ONLY, SMTPC_SOCKET,
 };
 
-/// Defines the header's `IP_SMTPC_ERR_*` constants and [`CODES`], the
-/// table of all of them with their names.
-macro_rules! codes {
-    ($($name:ident = $value:expr;)*) => {
-        $(
-            #[doc = concat!("`", stringify!($name), "` of include/IP_SMTPC.h.")]
-            pub const $name: c_int = $value;
-        )*
-        /// Every `IP_SMTPC_ERR_*` of the header: (name, value).
-        pub const CODES: &[(&str, c_int)] = &[$((stringify!($name), $value)),*];
-    };
-}
+/// The result codes and steps of the header, as the crate exports them.
+#[allow(unused_imports)]
+pub use ip_smtpc::capi::codes::*;
 
-codes! {
-    IP_SMTPC_ERR_NULL_POINTER = -1;
-    IP_SMTPC_ERR_NO_SENDER = -2;
-    IP_SMTPC_ERR_NO_RECIPIENT = -3;
-    IP_SMTPC_ERR_ADDRESS_CONTROL_CHAR = -4;
-    IP_SMTPC_ERR_ADDRESS_SYNTAX = -5;
-    IP_SMTPC_ERR_ADDRESS_TOO_LONG = -6;
-    IP_SMTPC_ERR_INVALID_NAME = -7;
-    IP_SMTPC_ERR_INVALID_SUBJECT = -8;
-    IP_SMTPC_ERR_INVALID_DOMAIN = -9;
-    IP_SMTPC_ERR_INVALID_CREDENTIALS = -10;
-    IP_SMTPC_ERR_INVALID_TIMEZONE = -11;
-    IP_SMTPC_ERR_INVALID_DATE = -12;
-    IP_SMTPC_ERR_INVALID_RECIPIENT_TYPE = -13;
-    IP_SMTPC_ERR_MISSING_HOOK = -14;
-    IP_SMTPC_ERR_INVALID_OPTIONS = -15;
-    IP_SMTPC_ERR_NOT_BUILT = -16;
-    IP_SMTPC_ERR_INVALID_BODY = -17;
-    IP_SMTPC_ERR_INVALID_HEADER = -18;
-    IP_SMTPC_ERR_INVALID_ATTACHMENT = -19;
-    IP_SMTPC_ERR_CONNECT = -20;
-    IP_SMTPC_ERR_SEND = -21;
-    IP_SMTPC_ERR_RECEIVE = -22;
-    IP_SMTPC_ERR_TIMEOUT = -23;
-    IP_SMTPC_ERR_REPLY_SYNTAX = -40;
-    IP_SMTPC_ERR_REPLY_TOO_LONG = -41;
-    IP_SMTPC_ERR_REPLY_TOO_MANY_LINES = -42;
-    IP_SMTPC_ERR_GREETING_REFUSED = -43;
-    IP_SMTPC_ERR_HELO_REJECTED = -44;
-    IP_SMTPC_ERR_SERVICE_CLOSING = -45;
-    IP_SMTPC_ERR_UNEXPECTED_REPLY = -46;
-    IP_SMTPC_ERR_AUTH_NOT_SUPPORTED = -60;
-    IP_SMTPC_ERR_AUTH_FAILED = -61;
-    IP_SMTPC_ERR_AUTH_INSECURE = -62;
-    IP_SMTPC_ERR_AUTH_TEMPORARY = -63;
-    IP_SMTPC_ERR_AUTH_REQUIRED = -64;
-    IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK = -65;
-    IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED = -66;
-    IP_SMTPC_ERR_AUTH_PROTOCOL = -67;
-    IP_SMTPC_ERR_SENDER_REJECTED = -80;
-    IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED = -81;
-    IP_SMTPC_ERR_DATA_REJECTED = -82;
-    IP_SMTPC_ERR_MESSAGE_REJECTED = -83;
-    IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE = -84;
-    IP_SMTPC_ERR_MESSAGE_TOO_BIG = -85;
-    IP_SMTPC_ERR_APPLICATION_ABORT = -86;
-    IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED = -87;
-    IP_SMTPC_ERR_PARTIAL_DELIVERY = -100;
-    IP_SMTPC_ERR_OUTCOME_UNKNOWN = -101;
-    IP_SMTPC_ERR_TLS_UNAVAILABLE = -120;
-    IP_SMTPC_ERR_TLS_REFUSED = -121;
-    IP_SMTPC_ERR_TLS_HANDSHAKE = -122;
-    IP_SMTPC_ERR_TLS_INJECTION = -123;
-}
-
-/// `IP_SMTPC_STEP_*` of the header (`IP_SMTPC_REPORT.Step`, `IP_SMTPC_STATUS.Step`).
-pub const IP_SMTPC_STEP_INPUT: u8 = 0;
-/// See [`IP_SMTPC_STEP_INPUT`].
-pub const IP_SMTPC_STEP_CONNECT: u8 = 1;
-/// See [`IP_SMTPC_STEP_INPUT`].
-pub const IP_SMTPC_STEP_GREETING: u8 = 2;
-/// See [`IP_SMTPC_STEP_INPUT`].
-pub const IP_SMTPC_STEP_EHLO: u8 = 3;
-/// See [`IP_SMTPC_STEP_INPUT`].
-pub const IP_SMTPC_STEP_START_TLS: u8 = 4;
-/// See [`IP_SMTPC_STEP_INPUT`].
-pub const IP_SMTPC_STEP_AUTH: u8 = 5;
-/// See [`IP_SMTPC_STEP_INPUT`].
-pub const IP_SMTPC_STEP_MAIL: u8 = 6;
-/// See [`IP_SMTPC_STEP_INPUT`].
-pub const IP_SMTPC_STEP_RCPT: u8 = 7;
-/// See [`IP_SMTPC_STEP_INPUT`].
-pub const IP_SMTPC_STEP_DATA: u8 = 8;
-/// See [`IP_SMTPC_STEP_INPUT`].
-pub const IP_SMTPC_STEP_END_OF_DATA: u8 = 9;
-/// See [`IP_SMTPC_STEP_INPUT`].
-pub const IP_SMTPC_STEP_QUIT: u8 = 10;
-/// See [`IP_SMTPC_STEP_INPUT`].
-pub const IP_SMTPC_STEP_DONE: u8 = 11;
-
-/// The name of a result code: "OK" for 0, `IP_SMTPC_ERR_*` otherwise.
+/// A result code for messages: "OK" for 0, else the library's own text
+/// (`IP_SMTPC_ErrorString`) with the number.
 pub fn code_name(code: c_int) -> String {
     if code == 0 {
         return "OK".to_string();
     }
-    CODES.iter().find(|(_, value)| *value == code).map_or_else(
-        || format!("unknown code {code}"),
-        |(name, _)| name.to_string(),
-    )
-}
-
-/// Reads `header` (the text of include/IP_SMTPC.h) and panics unless its
-/// `IP_SMTPC_ERR_*` definitions are exactly [`CODES`].
-pub fn check_codes_against_header(header: &str) {
-    let mut defined = Vec::new();
-    for line in header.lines() {
-        let mut words = line.split_whitespace();
-        if words.next() != Some("#define") {
-            continue;
-        }
-        let (Some(name), Some(value)) = (words.next(), words.next()) else {
-            continue;
-        };
-        if !name.starts_with("IP_SMTPC_ERR_") {
-            continue;
-        }
-        let value: c_int = value
-            .trim_start_matches('(')
-            .trim_end_matches(')')
-            .parse()
-            .unwrap_or_else(|e| panic!("{name} {value}: {e}"));
-        defined.push((name.to_string(), value));
-    }
-    let ours: Vec<(String, c_int)> = CODES.iter().map(|(n, v)| (n.to_string(), *v)).collect();
-    assert_eq!(defined, ours, "the header's IP_SMTPC_ERR_* codes");
+    let text = ip_smtpc::capi::IP_SMTPC_ErrorString(code);
+    // SAFETY: IP_SMTPC_ErrorString returns a static NUL-terminated string.
+    let text = unsafe { std::ffi::CStr::from_ptr(text) };
+    format!("{code} ({})", text.to_string_lossy())
 }
 
 /// A date FAT-packed as `pfGetTimeDate` returns it (seconds in 2 s steps).
