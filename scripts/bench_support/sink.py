@@ -5,9 +5,9 @@
 Offers PIPELINING, 8BITMIME and AUTH PLAIN (any credentials are accepted,
 with or without an initial response), answers EHLO/HELO, AUTH, MAIL, RCPT,
 DATA, RSET, NOOP and QUIT, and prints one JSON line per closed connection on
-standard output: the envelope, the SHA-256 and size of every message received
-(after removing the dot-stuffing; `sha256` of the whole message, `body_sha256`
-of what follows the first empty line), the reply groups and the round trips.
+standard output: the envelope, the size of every message received (after
+removing the dot-stuffing) and the SHA-256 of its body (`body_sha256`: what
+follows the first empty line), the reply groups and the round trips.
 The first line it prints is `listening PORT`.
 
 Reply groups. The sink replies as Postfix does: it handles every complete
@@ -72,7 +72,6 @@ class Session(asyncio.Protocol):
         self.transport = None
         self.inbuf = bytearray()
         self.data = bytearray()
-        self.scan = 0          # where the next search for DATA_END starts
         self.mode = "cmd"      # cmd, auth (waiting for the PLAIN response), data
         self.replies = []
         self.mail = None
@@ -146,35 +145,66 @@ class Session(asyncio.Protocol):
                 return
 
     def take_data(self):
-        """Moves input into the message; True when its final dot was read."""
-        self.data += self.inbuf
+        """Moves input into the message; True when its final dot was read.
+
+        The message is unstuffed and hashed as it arrives, a run of complete
+        lines at a time, so the reply to the final dot is not delayed by a
+        pass over the whole message (80 ms for 20 MB).
+        """
+        pending = self.data
+        pending += self.inbuf
         self.inbuf.clear()
-        if self.data.startswith(b".\r\n"):
+        if pending.startswith(b".\r\n"):
             end, rest = 0, 3
         else:
-            end = self.data.find(DATA_END, self.scan)
-            if end < 0:
-                self.scan = max(0, len(self.data) - len(DATA_END) + 1)
-                return False
-            end, rest = end + 2, end + 5
-        self.inbuf += self.data[rest:]
-        message = unstuff(bytes(self.data[:end]))
+            end = pending.find(DATA_END)
+            if end >= 0:
+                end, rest = end + 2, end + 5
+        if end < 0:
+            cut = pending.rfind(b"\r\n") + 2   # pending always starts a line
+            if cut >= 2:
+                self.consume(bytes(pending[:cut]))
+                self.data = pending[cut:]
+            return False
+        self.consume(bytes(pending[:end]))
+        self.inbuf += pending[rest:]
         self.data = bytearray()
-        self.scan = 0
-        split = message.find(b"\r\n\r\n")
-        body = message[split + 4:] if split >= 0 else b""
-        self.mail["size"] = len(message)
-        self.mail["sha256"] = hashlib.sha256(message).hexdigest()
-        self.mail["body_sha256"] = hashlib.sha256(body).hexdigest()
+        self.finish_message()
+        return True
+
+    def consume(self, lines):
+        """Whole lines of DATA (starting a line, ending in CR LF), stuffed."""
+        lines = unstuff(lines)
+        self.msg_size += len(lines)
+        if self.server.dump:
+            self.msg_copy += lines
+        if self.header is None:
+            self.body_hash.update(lines)
+            return
+        self.header += lines
+        split = self.header.find(b"\r\n\r\n")
+        if split >= 0:
+            self.body_hash.update(self.header[split + 4:])
+            self.header = None
+
+    def start_message(self):
+        self.body_hash = hashlib.sha256()
+        self.msg_size = 0
+        self.msg_copy = bytearray()
+        self.header = bytearray()    # None once the empty line was seen
+
+    def finish_message(self):
+        self.mail["size"] = self.msg_size
+        # a message without an empty line has no body
+        self.mail["body_sha256"] = (self.body_hash if self.header is None else hashlib.sha256()).hexdigest()
         if self.server.dump:
             name = os.path.join(self.server.dump, "%d.eml" % (self.server.seq + 1))
             with open(name, "wb") as f:
-                f.write(message)
+                f.write(self.msg_copy)
         self.record["mails"].append(self.mail)
         self.mail = None
         self.mode = "cmd"
         self.reply("250 2.0.0 accepted")
-        return True
 
     def command(self, line):
         if self.mode == "auth":
@@ -221,6 +251,7 @@ class Session(asyncio.Protocol):
                 self.reply("503 5.5.1 no valid recipients")
             else:
                 self.mode = "data"
+                self.start_message()
                 self.reply("354 end with <CRLF>.<CRLF>")
         elif verb == "RSET":
             self.mail = None
