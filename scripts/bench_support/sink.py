@@ -90,6 +90,8 @@ class Session(asyncio.Protocol):
 
     def data_received(self, chunk):
         now = time.monotonic()
+        if self.server.trace:
+            self.trace("C", chunk)
         if self.last_group is not None:
             if now - self.last_group >= self.server.turn:
                 self.round_trips += 1
@@ -112,10 +114,18 @@ class Session(asyncio.Protocol):
             rec["errors"].append("connection closed inside a transaction")
         self.server.report(rec)
 
+    def trace(self, who, data):
+        text = data[:200].decode("latin-1").encode("unicode_escape").decode()
+        print("%9.3f ms %s %6d %s" % ((time.monotonic() - self.t0) * 1000, who, len(data), text),
+              file=sys.stderr, flush=True)
+
     # -- protocol ---------------------------------------------------------
     def flush(self):
         if self.replies and not self.transport.is_closing():
-            self.transport.write(b"".join(self.replies))
+            group = b"".join(self.replies)
+            if self.server.trace:
+                self.trace("S", group)
+            self.transport.write(group)
             self.groups += 1
             self.last_group = time.monotonic()
         self.replies.clear()
@@ -279,9 +289,10 @@ class Session(asyncio.Protocol):
 class Server:
     """Creates sessions and prints their records."""
 
-    def __init__(self, turn_ms, dump):
+    def __init__(self, turn_ms, dump, trace):
         self.turn = turn_ms / 1000.0
         self.dump = dump
+        self.trace = trace
         self.seq = 0
 
     def report(self, rec):
@@ -297,8 +308,10 @@ async def main():
     ap.add_argument("--turn-ms", type=float, default=0.0,
                     help="client bytes this soon after a reply group do not answer it (RTT - 1 ms behind the proxy)")
     ap.add_argument("--dump", metavar="DIR", help="write every message received to DIR/SEQ.eml")
+    ap.add_argument("--trace", action="store_true",
+                    help="print every read and reply group, timed, on standard error")
     args = ap.parse_args()
-    server = Server(args.turn_ms, args.dump)
+    server = Server(args.turn_ms, args.dump, args.trace)
     loop = asyncio.get_running_loop()
     srv = await loop.create_server(lambda: Session(server), "127.0.0.1", args.port)
     print("listening", srv.sockets[0].getsockname()[1], flush=True)
