@@ -7,7 +7,11 @@ as `listening PORT`, the first line of its output) and connects every client
 to 127.0.0.1:PORT. Every chunk read on one side is written to the other side
 --delay-ms later (10 ms each way = 20 ms RTT), in order; chunks due at the
 same moment go out in one write. An end of stream (FIN) is passed on with the
-same delay, after the data before it. The TCP handshake itself is not delayed.
+same delay, after the data before it. The TCP handshake itself is not delayed,
+nor are TCP's ACKs: the client's kernel is acknowledged by the proxy's, at once
+or after a delayed-ACK timeout (40 ms on Linux), so a client whose small writes
+Nagle's algorithm holds back waits less than on a real link once the RTT
+exceeds that timeout.
 Bandwidth is not limited; meant for small mails (no flow control beyond the
 kernel's buffers).
 """
