@@ -125,9 +125,12 @@ class Session(asyncio.Protocol):
             group = b"".join(self.replies)
             if self.server.trace:
                 self.trace("S", group)
+            # the time is taken before the write: were this process preempted
+            # between the two, a later time could make an answer to the group
+            # look too quick to be one
+            self.last_group = time.monotonic()
             self.transport.write(group)
             self.groups += 1
-            self.last_group = time.monotonic()
         self.replies.clear()
 
     def reply(self, text):
