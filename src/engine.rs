@@ -683,98 +683,10 @@ impl<'b> Engine<'b> {
         }
     }
 
-    /// One complete reply to a pipelined MAIL, RCPT or DATA, matched to
-    /// its command by count; the recipient event it makes. Every command
-    /// written is answered before the engine decides: a refused MAIL, or
-    /// no recipient accepted, fails the transaction (QUIT after the
-    /// replies outstanding; a 354 then gets the end of data alone).
-    #[cfg(feature = "pipelining")]
-    fn piped_reply<M: Mail>(&mut self, m: &M, code: u16, ok: bool) -> Option<(EventKind, usize)> {
-        self.header_done = self.header_done.saturating_sub(1);
-        #[cfg(feature = "deadline")]
-        {
-            self.since = self.now;
-        }
-        let mut event = None;
-        match self.step {
-            MAIL => {
-                if !ok {
-                    self.decide(if code == 552 {
-                        Error::MessageTooBig
-                    } else {
-                        Error::SenderRejected
-                    });
-                }
-                self.rcpt = 1;
-                self.step = RCPT;
-            }
-            RCPT => {
-                event = Some((
-                    if ok {
-                        EventKind::Accepted
-                    } else {
-                        EventKind::Rejected
-                    },
-                    self.rcpt,
-                ));
-                if ok {
-                    self.accepted += 1;
-                } else {
-                    #[cfg(feature = "ex")]
-                    {
-                        self.rejected += 1;
-                    }
-                }
-                if self.rcpt + 1 < m.count() {
-                    self.rcpt += 1;
-                } else {
-                    if self.accepted == 0 {
-                        self.decide(Error::AllRecipientsRejected);
-                    }
-                    self.step = DATA;
-                }
-            }
-            _ => {
-                // DATA: its reply ends the group.
-                self.unit_sent = 0;
-                self.phase = Phase::Send;
-                self.step = if self.outcome.is_some() {
-                    // RFC 2920 §3.1: a 354 after the envelope failed gets
-                    // the end of data alone, then QUIT.
-                    if ok {
-                        DOT
-                    } else {
-                        QUIT
-                    }
-                } else if ok {
-                    #[cfg(feature = "ex")]
-                    {
-                        self.secure_data = self.secure;
-                    }
-                    DOT
-                } else {
-                    self.quit(if code == 552 {
-                        Error::MessageTooBig
-                    } else {
-                        Error::DataRejected
-                    })
-                };
-                return None;
-            }
-        }
-        if self.header_done == 0 {
-            // Everything written is answered and DATA is not written yet:
-            // write more, or QUIT when the envelope failed.
-            self.phase = Phase::Send;
-            if self.outcome.is_some() {
-                self.step = QUIT;
-            }
-        }
-        event
-    }
-
-    /// Renders the command of `step` for entry `rcpt`.
-    #[inline(always)]
+    /// Renders the command of `step` for entry `rcpt` (one copy when
+    /// `group` renders too).
+    #[cfg_attr(not(feature = "pipelining"), inline(always))]
+    #[cfg_attr(feature = "pipelining", inline(never))]
     fn render<M: Mail>(&self, m: &M, w: &mut Writer<'_>, step: Step, rcpt: usize) {
         let row = Row::of(step);
         w.put(row.text());
@@ -907,9 +819,13 @@ impl<'b> Engine<'b> {
             self.close();
             return None;
         }
+        // A reply to a pipelined MAIL, RCPT or DATA: matched to its
+        // command by count.
         #[cfg(feature = "pipelining")]
-        if self.piped() {
-            return self.piped_reply(m, code, ok);
+        let piped = self.piped();
+        #[cfg(feature = "pipelining")]
+        if piped {
+            self.header_done = self.header_done.saturating_sub(1);
         }
         #[cfg(feature = "pipelining")]
         if step == DOT && self.outcome.is_some() {
@@ -988,6 +904,33 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "ex")]
             {
                 self.secure_data = self.secure;
+            }
+        }
+        // Pipelined, every command written is answered before the engine
+        // acts on a refusal: a refused MAIL, or no recipient accepted,
+        // moves on to the next reply as an accepted one would (the result
+        // is decided); QUIT once all are in and DATA's was not among them.
+        // A 354 after such a refusal gets the end of data alone (`fill`).
+        #[cfg(feature = "pipelining")]
+        if piped && step != DATA {
+            if next == QUIT {
+                next = if step == MAIL {
+                    self.rcpt = 1;
+                    RCPT
+                } else {
+                    DATA
+                };
+            }
+            if self.header_done > 0 {
+                self.step = next;
+                #[cfg(feature = "deadline")]
+                {
+                    self.since = self.now;
+                }
+                return event;
+            }
+            if self.outcome.is_some() {
+                next = QUIT;
             }
         }
         self.unit_sent = 0;
