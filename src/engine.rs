@@ -6,8 +6,9 @@
 //! given and report how many came ([`Engine::received`]), pass an event to
 //! the application, or stop with the result. A transport failure is told
 //! with [`Engine::failed`]. The engine holds every protocol rule itself:
-//! one command is in flight and its reply is the next complete reply (a
-//! pipelining count of outstanding replies goes beside `step`); nothing
+//! one command is in flight and its reply is the next complete reply
+//! (with `pipelining`, when the server offers PIPELINING: MAIL, every RCPT
+//! and DATA go as one group and their replies are matched by count); nothing
 //! may follow a reply that hands the turn to the client; bytes arriving while
 //! the message is being sent make its outcome unknown; a 421 closes at any
 //! step; success only after the 2xx to the final dot. It never calls a hook,
