@@ -2207,6 +2207,17 @@ mod tests {
     /// nothing after a 421, and report success only after a 2xx to the dot.
     #[test]
     fn random_servers_never_break_the_rules() {
+        random_servers("250-mx\r\n250 AUTH PLAIN LOGIN\r\n");
+    }
+
+    /// The same with PIPELINING offered: the envelope goes as one group.
+    #[cfg(feature = "pipelining")]
+    #[test]
+    fn random_pipelining_servers_never_break_the_rules() {
+        random_servers("250-mx\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n");
+    }
+
+    fn random_servers(ehlo: &'static str) {
         const PIECES: [&str; 16] = [
             "220 mx\r\n",
             "250 ok\r\n",
@@ -2225,9 +2236,9 @@ mod tests {
             "2",
             "999 x\r\n",
         ];
-        const GOOD: [&str; 10] = [
+        let good: [&str; 10] = [
             "220 mx\r\n",
-            "250-mx\r\n250 AUTH PLAIN LOGIN\r\n",
+            ehlo,
             "235 ok\r\n",
             "250 ok\r\n",
             "250 a\r\n",
@@ -2250,7 +2261,7 @@ mod tests {
             let mut wire = Vec::new();
             // Mostly the right reply at each turn, sometimes a hostile piece instead,
             // sometimes cut short.
-            let mut turns: Vec<&[u8]> = GOOD
+            let mut turns: Vec<&[u8]> = good
                 .iter()
                 .map(|&good| {
                     if rng.below(10) == 0 {
