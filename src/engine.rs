@@ -793,6 +793,10 @@ impl<'b> Engine<'b> {
             (None, _) => Some((EventKind::Reply, usize::MAX)),
             (some, _) => some,
         };
+        // Pipelined replies after the deciding one make no event (as QUIT's):
+        // the application hears, and the report keeps, the reply that decided.
+        #[cfg(feature = "pipelining")]
+        let event = if deciding { event } else { None };
         // Nothing may follow a reply that hands the turn to the client
         // (under PIPELINING: the last reply outstanding).
         #[cfg(feature = "pipelining")]
@@ -853,7 +857,14 @@ impl<'b> Engine<'b> {
                 },
                 self.rcpt,
             ));
-            if ok {
+            // Pipelined RCPT replies after a refused MAIL count for nothing
+            // (without pipelining those RCPT are never sent).
+            #[cfg(feature = "pipelining")]
+            let counts = self.outcome.is_none();
+            #[cfg(not(feature = "pipelining"))]
+            let counts = true;
+            if !counts {
+            } else if ok {
                 self.accepted += 1;
             } else {
                 #[cfg(feature = "ex")]
@@ -3749,9 +3760,12 @@ mod tests {
                 .transcript
                 .ends_with("S: 503 c\r\nS: 503 no valid recipients\r\nC: QUIT\r\nS: 221 bye\r\n"));
             assert_eq!(run.result, Err(Error::SenderRejected));
-            // The report keeps MAIL's reply, the one that decided.
+            // The report keeps MAIL's reply, the one that decided; the
+            // RCPT replies after it (503) make no recipient events.
             #[cfg(feature = "ex")]
-            assert_eq!(run.report.last().unwrap(), "(6, 550, 0, 3, false)");
+            assert_eq!(run.report.last().unwrap(), "(6, 550, 0, 0, false)");
+            assert_eq!(rcpt_events(&run), []);
+            assert_eq!(run.events.last().unwrap().1, Row::of(DONE).report);
             // A 354 anyway: the end of data alone.
             let run = exchange_piped(
                 &m,

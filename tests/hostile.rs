@@ -2036,6 +2036,9 @@ expect-exact "DATA"
             IP_SMTPC_ERR_SENDER_REJECTED,
             &format!("{EHLO}{COMMANDS}QUIT\r\n"),
         );
+        // The RCPT replies after the refused MAIL are no recipient results
+        // (without pipelining those RCPT are never sent).
+        assert!(o.statuses.accepted.is_empty() && o.statuses.rejected.is_empty());
     }
 
     #[test]
