@@ -6,8 +6,9 @@
 //! given and report how many came ([`Engine::received`]), pass an event to
 //! the application, or stop with the result. A transport failure is told
 //! with [`Engine::failed`]. The engine holds every protocol rule itself:
-//! one command is in flight and its reply is the next complete reply (a
-//! pipelining count of outstanding replies goes beside `step`); nothing
+//! one command is in flight and its reply is the next complete reply
+//! (with `pipelining`, when the server offers PIPELINING: MAIL, every RCPT
+//! and DATA go as one group and their replies are matched by count); nothing
 //! may follow a reply that hands the turn to the client; bytes arriving while
 //! the message is being sent make its outcome unknown; a 421 closes at any
 //! step; success only after the 2xx to the final dot. It never calls a hook,
@@ -38,6 +39,9 @@ const CAP_STARTTLS: u32 = 16;
 /// The server offers SIZE.
 #[cfg(feature = "size")]
 const CAP_SIZE: u32 = 32;
+/// The server offers PIPELINING (RFC 2920).
+#[cfg(feature = "pipelining")]
+const CAP_PIPE: u32 = 64;
 
 /// How the engine uses TLS (`tls` feature).
 #[cfg(feature = "tls")]
@@ -142,6 +146,12 @@ pub struct Engine<'b> {
     reported: u32,
     /// Bytes of the current unit (command, header block) already rendered.
     unit_sent: usize,
+    /// At DOT: the header block is complete. Before DOT, under PIPELINING
+    /// (`pipelining`): the commands written whose replies have not come
+    /// (the next one to write is that many past the one whose reply is
+    /// awaited); 0 again once DATA is answered. (The session's storage has
+    /// no word to spare for a field of its own.) At DOT with the result
+    /// decided, the end of data goes alone: 354 after a failed envelope.
     header_done: u32,
     body: Body,
     /// Address-table index of the current MAIL or RCPT entry: 0, the
@@ -458,7 +468,13 @@ impl<'b> Engine<'b> {
         let streaming = self.phase == Phase::Stream;
         #[cfg(not(any(feature = "mime", feature = "raw")))]
         let streaming = false;
-        if self.tx_pos < self.tx_len || self.phase == Phase::Send || streaming {
+        // Under PIPELINING, replies to commands already written may come
+        // while more of ours wait to go out.
+        #[cfg(feature = "pipelining")]
+        let awaited = self.owed();
+        #[cfg(not(feature = "pipelining"))]
+        let awaited = false;
+        if (self.tx_pos < self.tx_len || self.phase == Phase::Send || streaming) && !awaited {
             self.abort(Error::UnexpectedReply);
         }
         #[cfg(feature = "tls")]
@@ -486,8 +502,23 @@ impl<'b> Engine<'b> {
     /// Renders the current step's command or content into `tx`.
     #[inline(always)]
     fn fill<M: Mail>(&mut self, m: &M) {
+        #[cfg(feature = "pipelining")]
+        if self.piped() {
+            return self.group(m);
+        }
         let tx = core::mem::take(&mut self.tx);
         let mut w = Writer::new(tx, self.unit_sent);
+        // 354 although no recipient was accepted (PIPELINING): the end of
+        // data alone, no message (RFC 2920 §3.1).
+        #[cfg(feature = "pipelining")]
+        if self.step == DOT && self.outcome.is_some() {
+            w.put(b".\r\n");
+            self.tx_len = w.len();
+            self.tx_pos = 0;
+            self.tx = tx;
+            self.phase = Phase::Wait;
+            return;
+        }
         // A complete message (`raw`): no header block, no MIME. (With
         // `mime`, `content` renders it.)
         #[cfg(all(feature = "raw", not(feature = "mime")))]
@@ -595,7 +626,77 @@ impl<'b> Engine<'b> {
     /// Renders the current step's command.
     #[inline(always)]
     fn command<M: Mail>(&self, m: &M, w: &mut Writer<'_>) {
-        let row = Row::of(self.step);
+        self.render(m, w, self.step, self.rcpt);
+    }
+
+    /// `true` while the envelope goes pipelined: the server offers
+    /// PIPELINING and the step is MAIL, RCPT or DATA (`pipelining`).
+    #[cfg(feature = "pipelining")]
+    fn piped(&self) -> bool {
+        self.caps & CAP_PIPE != 0 && (MAIL..=DATA).contains(&self.step)
+    }
+
+    /// `true` while replies to pipelined commands are owed (`header_done`
+    /// counts them only from MAIL to DATA: at DOT it is the header flag).
+    #[cfg(feature = "pipelining")]
+    fn owed(&self) -> bool {
+        self.piped() && self.header_done > 0
+    }
+
+    /// Writes the envelope as one group (RFC 2920): MAIL, every RCPT and
+    /// DATA, numbered 0 (MAIL), 1.. (the entries), `count` (DATA), from
+    /// the first not written on, as many whole commands as the out buffer
+    /// takes. Only a command with no reply outstanding is cut short (and
+    /// rendered again with the skip count until it is whole), so whatever
+    /// a reply decides never follows half a command. With replies
+    /// outstanding and no room left, the engine reads them before writing
+    /// more, so the server never blocks writing replies nobody reads
+    /// (RFC 2920 §3.2).
+    #[cfg(feature = "pipelining")]
+    fn group<M: Mail>(&mut self, m: &M) {
+        let tx = core::mem::take(&mut self.tx);
+        let mut w = Writer::new(tx, self.unit_sent);
+        let mut skip = self.unit_sent;
+        let count = m.count();
+        // The command whose reply is awaited, and the first one not written.
+        let awaited = if self.step == DATA { count } else { self.rcpt };
+        let mut at = awaited + self.header_done as usize;
+        let mut len = 0;
+        while at <= count {
+            let (step, rcpt) = match at {
+                0 => (MAIL, 0),
+                _ if at < count => (RCPT, at),
+                _ => (DATA, 0),
+            };
+            let before = w.len();
+            self.render(m, &mut w, step, rcpt);
+            if w.is_full() {
+                if self.header_done == 0 {
+                    self.unit_sent = skip + (w.len() - before);
+                    len = w.len();
+                }
+                break;
+            }
+            skip = 0;
+            self.unit_sent = 0;
+            self.header_done += 1;
+            at += 1;
+            len = w.len();
+        }
+        self.tx_len = len;
+        self.tx_pos = 0;
+        self.tx = tx;
+        if at > count || self.header_done > 0 {
+            self.phase = Phase::Wait;
+        }
+    }
+
+    /// Renders the command of `step` for entry `rcpt` (one copy when
+    /// `group` renders too).
+    #[cfg_attr(not(feature = "pipelining"), inline(always))]
+    #[cfg_attr(feature = "pipelining", inline(never))]
+    fn render<M: Mail>(&self, m: &M, w: &mut Writer<'_>, step: Step, rcpt: usize) {
+        let row = Row::of(step);
         w.put(row.text());
         match row.arg {
             Arg::Domain => w.put(own_domain(m)),
@@ -604,7 +705,7 @@ impl<'b> Engine<'b> {
             Arg::Pass => crate::base64::put(w, &[m.password()]),
             Arg::Sender | Arg::Rcpt => {
                 // `rcpt` is 0 (the sender) until MAIL is accepted.
-                w.put(m.entry(self.rcpt).addr);
+                w.put(m.entry(rcpt).addr);
                 w.byte(b'>');
                 #[cfg(feature = "size")]
                 if row.arg == Arg::Sender && self.caps & CAP_SIZE != 0 && !streams(m) {
@@ -653,6 +754,16 @@ impl<'b> Engine<'b> {
                 self.caps |= CAP_SIZE;
                 self.limit = limit;
             }
+            #[cfg(feature = "pipelining")]
+            if text.len() >= 10
+                && text
+                    .get(..10)
+                    .unwrap_or_default()
+                    .eq_ignore_ascii_case(b"PIPELINING")
+                && matches!(text.get(10), None | Some(b' '))
+            {
+                self.caps |= CAP_PIPE;
+            }
         }
         if !last {
             return None;
@@ -661,12 +772,24 @@ impl<'b> Engine<'b> {
         self.lines = 0;
         #[cfg(feature = "ex")]
         let step = self.step;
+        // Under PIPELINING, replies after the deciding one (the rest of
+        // the group) decide nothing either.
+        #[cfg(feature = "pipelining")]
+        let deciding = self.outcome.is_none();
+        #[cfg(not(feature = "pipelining"))]
+        let deciding = true;
         #[cfg(feature = "ex")]
-        if step != QUIT {
+        if step != QUIT && deciding {
             // QUIT's reply decides nothing; the report keeps the one that did.
             self.kept = code;
         }
+        #[cfg(not(feature = "ex"))]
+        let _ = deciding;
         let event = self.on_reply(m, code);
+        // Pipelined replies after the deciding one make no event (as QUIT's):
+        // the application hears, and the report keeps, the reply that decided.
+        #[cfg(all(feature = "ex", feature = "pipelining"))]
+        let step = quiet(step, deciding);
         #[cfg(feature = "ex")]
         let event = match (event, step) {
             (None, QUIT) => None,
@@ -674,8 +797,13 @@ impl<'b> Engine<'b> {
             (None, _) => Some((EventKind::Reply, usize::MAX)),
             (some, _) => some,
         };
-        // Nothing may follow a reply that hands the turn to the client.
-        if self.phase != Phase::Closed && self.rx_pos < self.rx_len {
+        // Nothing may follow a reply that hands the turn to the client
+        // (under PIPELINING: the last reply outstanding).
+        #[cfg(feature = "pipelining")]
+        let awaited = self.owed();
+        #[cfg(not(feature = "pipelining"))]
+        let awaited = false;
+        if self.phase != Phase::Closed && self.rx_pos < self.rx_len && !awaited {
             #[cfg(feature = "tls")]
             if self.phase == Phase::Upgrade {
                 self.abort(Error::TlsInjection);
@@ -703,23 +831,46 @@ impl<'b> Engine<'b> {
             self.close();
             return None;
         }
+        // A reply to a pipelined MAIL, RCPT or DATA: matched to its
+        // command by count.
+        #[cfg(feature = "pipelining")]
+        let piped = self.piped();
+        #[cfg(feature = "pipelining")]
+        if piped {
+            self.header_done = self.header_done.saturating_sub(1);
+        }
+        #[cfg(feature = "pipelining")]
+        if step == DOT && self.outcome.is_some() {
+            // The end of data sent alone: the result is decided already.
+            self.step = QUIT;
+            self.phase = Phase::Send;
+            return None;
+        }
         let mut event = None;
         let mut next = if ok { Step::from(row.next) } else { QUIT };
         if step == RCPT {
-            event = Some((
+            // Pipelined RCPT replies after a refused MAIL count for nothing
+            // and make no event (without pipelining those RCPT are never sent).
+            #[cfg(feature = "pipelining")]
+            let counts = self.outcome.is_none();
+            #[cfg(not(feature = "pipelining"))]
+            let counts = true;
+            if counts {
+                event = Some((
+                    if ok {
+                        EventKind::Accepted
+                    } else {
+                        EventKind::Rejected
+                    },
+                    self.rcpt,
+                ));
                 if ok {
-                    EventKind::Accepted
+                    self.accepted += 1;
                 } else {
-                    EventKind::Rejected
-                },
-                self.rcpt,
-            ));
-            if ok {
-                self.accepted += 1;
-            } else {
-                #[cfg(feature = "ex")]
-                {
-                    self.rejected += 1;
+                    #[cfg(feature = "ex")]
+                    {
+                        self.rejected += 1;
+                    }
                 }
             }
             next = if self.rcpt + 1 < m.count() {
@@ -773,6 +924,33 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "ex")]
             {
                 self.secure_data = self.secure;
+            }
+        }
+        // Pipelined, every command written is answered before the engine
+        // acts on a refusal: a refused MAIL, or no recipient accepted,
+        // moves on to the next reply as an accepted one would (the result
+        // is decided); QUIT once all are in and DATA's was not among them.
+        // A 354 after such a refusal gets the end of data alone (`fill`).
+        #[cfg(feature = "pipelining")]
+        if piped && step != DATA {
+            if next == QUIT {
+                next = if step == MAIL {
+                    self.rcpt = 1;
+                    RCPT
+                } else {
+                    DATA
+                };
+            }
+            if self.header_done > 0 {
+                self.step = next;
+                #[cfg(feature = "deadline")]
+                {
+                    self.since = self.now;
+                }
+                return event;
+            }
+            if self.outcome.is_some() {
+                next = QUIT;
             }
         }
         self.unit_sent = 0;
@@ -1302,6 +1480,19 @@ impl<'b> Engine<'b> {
     }
 }
 
+/// The step a reply's event is made for: QUIT (none) for a pipelined
+/// reply after the deciding one (`pipelining`; out of line: inlined, it
+/// tipped the inlining of the whole engine, +800 B).
+#[cfg(all(feature = "ex", feature = "pipelining"))]
+#[inline(never)]
+fn quiet(step: Step, deciding: bool) -> Step {
+    if deciding {
+        step
+    } else {
+        QUIT
+    }
+}
+
 /// The EHLO words the engine looks for, upper case, 8 bytes each (NUL
 /// padded); word `i` stands for capability bit `1 << i` (`CAP_AUTH` only
 /// marks the keyword).
@@ -1431,6 +1622,9 @@ mod tests {
     #[derive(Debug, PartialEq)]
     struct Run {
         transcript: String,
+        /// Each side's bytes alone (the same whatever the grouping).
+        client: String,
+        server: String,
         events: Vec<(EventKind, u8, u16, usize, String)>,
         result: Result<(), Error>,
         /// With `ex`: the enhanced code after each reply event, then the final report.
@@ -1459,6 +1653,7 @@ mod tests {
         let mut e = Engine::new(&mut out, &mut input, &checked);
         configure(&mut e);
         let mut transcript: Vec<u8> = Vec::new();
+        let (mut client, mut server): (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
         let mut events = Vec::new();
         #[cfg_attr(not(feature = "ex"), allow(unused_mut))]
         let mut report = Vec::new();
@@ -1476,6 +1671,7 @@ mod tests {
                     // Send in two parts to exercise short sends.
                     let n = b.len().div_ceil(2);
                     transcript.extend_from_slice(&b[..n]);
+                    client.extend_from_slice(&b[..n]);
                     e.sent(n);
                 }
                 Action::Receive(room) => {
@@ -1484,6 +1680,7 @@ mod tests {
                             Some(r) => {
                                 transcript.extend_from_slice(b"S: ");
                                 transcript.extend_from_slice(r.as_bytes());
+                                server.extend_from_slice(r.as_bytes());
                                 client_turn = false;
                                 pending = r.as_bytes();
                             }
@@ -1519,6 +1716,8 @@ mod tests {
                     report.push(format!("{:?}", e.report()));
                     return Run {
                         transcript: String::from_utf8_lossy(&transcript).into_owned(),
+                        client: String::from_utf8_lossy(&client).into_owned(),
+                        server: String::from_utf8_lossy(&server).into_owned(),
                         events,
                         result,
                         report,
@@ -1547,6 +1746,7 @@ mod tests {
                                 let p = e.pending().to_vec();
                                 assert!(!p.is_empty());
                                 transcript.extend_from_slice(&p);
+                                client.extend_from_slice(&p);
                                 e.sent(p.len());
                             }
                         }
@@ -1579,13 +1779,21 @@ mod tests {
             );
         }
         for tx in [8, 9, 13, 31, 64] {
-            assert_eq!(exchange(m, replies, tx, 64, 7), reference, "tx {tx}");
+            #[cfg_attr(not(feature = "pipelining"), allow(unused_mut))]
+            let mut run = exchange(m, replies, tx, 64, 7);
+            // Under PIPELINING the out buffer decides how commands group
+            // between replies: each side's bytes must not change.
+            #[cfg(feature = "pipelining")]
+            {
+                run.transcript.clone_from(&reference.transcript);
+            }
+            assert_eq!(run, reference, "tx {tx}");
         }
         reference
     }
 
     const EHLO_AUTH: &str =
-        "250-mx.example.test\r\n250-PIPELINING\r\n250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n";
+        "250-mx.example.test\r\n250-SMTPUTF8\r\n250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n";
     const HEADER_END: &str = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n";
 
     fn steps(run: &Run) -> Vec<u8> {
@@ -2031,6 +2239,17 @@ mod tests {
     /// nothing after a 421, and report success only after a 2xx to the dot.
     #[test]
     fn random_servers_never_break_the_rules() {
+        random_servers("250-mx\r\n250 AUTH PLAIN LOGIN\r\n");
+    }
+
+    /// The same with PIPELINING offered: the envelope goes as one group.
+    #[cfg(feature = "pipelining")]
+    #[test]
+    fn random_pipelining_servers_never_break_the_rules() {
+        random_servers("250-mx\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n");
+    }
+
+    fn random_servers(ehlo: &'static str) {
         const PIECES: [&str; 16] = [
             "220 mx\r\n",
             "250 ok\r\n",
@@ -2049,9 +2268,9 @@ mod tests {
             "2",
             "999 x\r\n",
         ];
-        const GOOD: [&str; 10] = [
+        let good: [&str; 10] = [
             "220 mx\r\n",
-            "250-mx\r\n250 AUTH PLAIN LOGIN\r\n",
+            ehlo,
             "235 ok\r\n",
             "250 ok\r\n",
             "250 a\r\n",
@@ -2074,7 +2293,7 @@ mod tests {
             let mut wire = Vec::new();
             // Mostly the right reply at each turn, sometimes a hostile piece instead,
             // sometimes cut short.
-            let mut turns: Vec<&[u8]> = GOOD
+            let mut turns: Vec<&[u8]> = good
                 .iter()
                 .map(|&good| {
                     if rng.below(10) == 0 {
@@ -3337,6 +3556,433 @@ mod tests {
                 );
                 assert!(!t.contains('\u{e4}'), "no 8-bit byte without 8BITMIME");
             }
+        }
+    }
+
+    /// PIPELINING (RFC 2920): the envelope as one group, replies by count.
+    #[cfg(feature = "pipelining")]
+    mod pipelining {
+        use super::*;
+        use crate::mail::{BCC, TO};
+
+        const EHLO_PIPE: &str = "250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
+        const ENVELOPE: &str = "C: MAIL FROM:<node@example.test>\r\nRCPT TO:<ops@example.test>\r\n\
+             RCPT TO:<arc@example.test>\r\nRCPT TO:<aud@example.test>\r\nDATA\r\n";
+
+        fn start() -> String {
+            format!("S: 220 mx\r\nC: EHLO example.test\r\nS: {EHLO_PIPE}{ENVELOPE}")
+        }
+
+        /// For exchanges where a reply ends the envelope early: at every
+        /// chunk size the run must not change; with smaller out buffers
+        /// fewer commands may have gone before the deciding reply, so only
+        /// the result, the first events and whole commands are compared.
+        fn exchange_piped(m: &TestMail, replies: &[&str]) -> Run {
+            let reference = exchange(m, replies, 256, 256, 4096);
+            let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
+            for chunk in 1..=longest {
+                assert_eq!(
+                    exchange(m, replies, 256, 256, chunk),
+                    reference,
+                    "chunk {chunk}"
+                );
+            }
+            let lines: Vec<&str> = reference.client.split_inclusive("\r\n").collect();
+            for tx in [8, 9, 13, 31, 64] {
+                let run = exchange(m, replies, tx, 64, 7);
+                assert_eq!(run.result, reference.result, "tx {tx}");
+                for line in run.client.split_inclusive("\r\n") {
+                    assert!(lines.contains(&line), "tx {tx}: {line:?} in {}", run.client);
+                }
+                let quit = reference.client.ends_with("QUIT\r\n");
+                assert_eq!(run.client.ends_with("QUIT\r\n"), quit, "tx {tx}");
+                assert_eq!(run.events[..3], reference.events[..3], "tx {tx}");
+            }
+            reference
+        }
+
+        fn rcpt_events(run: &Run) -> Vec<(EventKind, u16, usize)> {
+            run.events
+                .iter()
+                .filter(|e| matches!(e.0, EventKind::Accepted | EventKind::Rejected))
+                .map(|e| (e.0, e.2, e.3))
+                .collect()
+        }
+
+        #[test]
+        fn envelope_in_one_write_one_recipient_refused() {
+            let m = TestMail::sample();
+            let run = exchange_all_sizes(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_PIPE,
+                    "250 ok\r\n",
+                    "250 a\r\n",
+                    "550 no such user\r\n",
+                    "250 c\r\n",
+                    "354 go\r\n",
+                    "250 queued\r\n",
+                    "221 bye\r\n",
+                ],
+            );
+            let t = &run.transcript;
+            assert!(
+                t.starts_with(&format!(
+                    "{}S: 250 ok\r\nS: 250 a\r\nS: 550 no such user\r\nS: 250 c\r\nS: 354 go\r\nC: From: ",
+                    start()
+                )),
+                "{t}"
+            );
+            assert!(t.ends_with("\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n"));
+            assert_eq!(run.result, Err(Error::PartialDelivery));
+            assert_eq!(
+                rcpt_events(&run),
+                [
+                    (EventKind::Accepted, 250, 1),
+                    (EventKind::Rejected, 550, 2),
+                    (EventKind::Accepted, 250, 3)
+                ]
+            );
+            // The step events as without pipelining.
+            assert_eq!(steps(&run), [2, 3, 6, 7, 8, 9, 10, 11]);
+            // One group of replies in one read gives the same.
+            let grouped = exchange(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_PIPE,
+                    "250 ok\r\n250 a\r\n550 no such user\r\n250 c\r\n354 go\r\n",
+                    "250 queued\r\n",
+                    "221 bye\r\n",
+                ],
+                256,
+                256,
+                4096,
+            );
+            assert_eq!(grouped.client, run.client);
+            assert_eq!(grouped.events, run.events);
+            assert_eq!(grouped.result, run.result);
+            for chunk in 1..=40 {
+                let again = exchange(
+                    &m,
+                    &[
+                        "220 mx\r\n",
+                        EHLO_PIPE,
+                        "250 ok\r\n250 a\r\n550 no such user\r\n250 c\r\n354 go\r\n",
+                        "250 queued\r\n",
+                        "221 bye\r\n",
+                    ],
+                    256,
+                    256,
+                    chunk,
+                );
+                assert_eq!(again, grouped, "chunk {chunk}");
+            }
+        }
+
+        #[test]
+        fn all_refused_data_refused_then_quit() {
+            let m = TestMail::sample();
+            let run = exchange_piped(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_PIPE,
+                    "250 ok\r\n",
+                    "550 a\r\n",
+                    "550 b\r\n",
+                    "550 c\r\n",
+                    "554 no valid recipients\r\n",
+                    "221 bye\r\n",
+                ],
+            );
+            assert!(run
+                .transcript
+                .ends_with("S: 550 c\r\nS: 554 no valid recipients\r\nC: QUIT\r\nS: 221 bye\r\n"));
+            assert_eq!(run.result, Err(Error::AllRecipientsRejected));
+            assert_eq!(rcpt_events(&run).len(), 3);
+            #[cfg(feature = "ex")]
+            assert_eq!(run.report.last().unwrap(), "(7, 550, 0, 3, false)");
+        }
+
+        #[test]
+        fn all_refused_but_354_gets_the_end_of_data_alone() {
+            let m = TestMail::sample();
+            let run = exchange_piped(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_PIPE,
+                    "250 ok\r\n",
+                    "550 a\r\n",
+                    "550 b\r\n",
+                    "550 c\r\n",
+                    "354 go\r\n",
+                    "554 no message\r\n",
+                    "221 bye\r\n",
+                ],
+            );
+            assert!(
+                run.transcript.ends_with(
+                    "S: 550 c\r\nS: 354 go\r\nC: .\r\nS: 554 no message\r\nC: QUIT\r\nS: 221 bye\r\n"
+                ),
+                "{}",
+                run.transcript
+            );
+            assert!(!run.client.contains("Pump"));
+            assert_eq!(run.result, Err(Error::AllRecipientsRejected));
+            // Even a 250 to the lone dot is no success.
+            let run = exchange(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_PIPE,
+                    "250 ok\r\n550 a\r\n550 b\r\n550 c\r\n354 go\r\n",
+                    "250 ok\r\n",
+                    "221 bye\r\n",
+                ],
+                256,
+                256,
+                4096,
+            );
+            assert!(
+                run.client.ends_with("DATA\r\n.\r\nQUIT\r\n"),
+                "{}",
+                run.client
+            );
+            assert_eq!(run.result, Err(Error::AllRecipientsRejected));
+        }
+
+        #[test]
+        fn mail_refused_reads_the_group_then_quits() {
+            let m = TestMail::sample();
+            let run = exchange_piped(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_PIPE,
+                    "550 5.7.1 sender refused\r\n",
+                    "503 a\r\n",
+                    "503 b\r\n",
+                    "503 c\r\n",
+                    "503 no valid recipients\r\n",
+                    "221 bye\r\n",
+                ],
+            );
+            assert!(run
+                .transcript
+                .ends_with("S: 503 c\r\nS: 503 no valid recipients\r\nC: QUIT\r\nS: 221 bye\r\n"));
+            assert_eq!(run.result, Err(Error::SenderRejected));
+            // The report keeps MAIL's reply, the one that decided; the
+            // RCPT replies after it (503) make no recipient events.
+            #[cfg(feature = "ex")]
+            assert_eq!(run.report.last().unwrap(), "(6, 550, 0, 0, false)");
+            assert_eq!(rcpt_events(&run), []);
+            assert_eq!(run.events.last().unwrap().1, Row::of(DONE).report);
+            // A 354 anyway: the end of data alone.
+            let run = exchange_piped(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_PIPE,
+                    "550 no\r\n",
+                    "503 a\r\n",
+                    "503 b\r\n",
+                    "503 c\r\n",
+                    "354 go\r\n",
+                    "503 what\r\n",
+                    "221 bye\r\n",
+                ],
+            );
+            assert!(run.client.ends_with("DATA\r\n.\r\nQUIT\r\n"));
+            assert_eq!(run.result, Err(Error::SenderRejected));
+        }
+
+        #[test]
+        fn data_refused() {
+            let m = TestMail::sample();
+            let run = exchange_all_sizes(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_PIPE,
+                    "250 ok\r\n",
+                    "250 a\r\n",
+                    "250 b\r\n",
+                    "250 c\r\n",
+                    "451 try later\r\n",
+                    "221 bye\r\n",
+                ],
+            );
+            assert!(run
+                .transcript
+                .ends_with("S: 451 try later\r\nC: QUIT\r\nS: 221 bye\r\n"));
+            assert_eq!(run.result, Err(Error::DataRejected));
+            assert_eq!(rcpt_events(&run).len(), 3);
+        }
+
+        #[test]
+        fn a_thousand_recipients_through_a_64_byte_buffer() {
+            let mut m = TestMail::sample();
+            m.entries.truncate(1);
+            let mut replies = vec!["220 mx\r\n", EHLO_PIPE, "250 ok\r\n"];
+            for i in 0..1000 {
+                let addr: &'static str = Box::leak(format!("r{i}@example.test").into_boxed_str());
+                m.entries
+                    .push(("", Some(addr), if i == 0 { TO } else { BCC }));
+                replies.push(if i % 7 == 3 {
+                    "550 no\r\n"
+                } else {
+                    "250 ok\r\n"
+                });
+            }
+            replies.extend(["354 go\r\n", "250 queued\r\n", "221 bye\r\n"]);
+            let run = exchange(&m, &replies, 64, 64, 7);
+            assert_eq!(run.result, Err(Error::PartialDelivery));
+            let events = rcpt_events(&run);
+            assert_eq!(events.len(), 1000);
+            for (i, e) in events.iter().enumerate() {
+                let refused = i % 7 == 3;
+                assert_eq!(e.2, i + 1);
+                assert_eq!(e.0 == EventKind::Rejected, refused);
+            }
+            // Every command once, in order.
+            let mut expected =
+                String::from("EHLO example.test\r\nMAIL FROM:<node@example.test>\r\n");
+            for i in 0..1000 {
+                expected += &format!("RCPT TO:<r{i}@example.test>\r\n");
+            }
+            expected += "DATA\r\n";
+            assert!(run.client.starts_with(&expected));
+            // Replies were read between writes: the buffer holds a few commands.
+            let groups = run.transcript.matches("C: ").count();
+            assert!(groups > 200, "{groups}");
+            // With a large buffer, the same bytes in far fewer groups.
+            let big = exchange(&m, &replies, 4096, 256, 4096);
+            assert_eq!(big.client, run.client);
+            assert_eq!(big.events, run.events);
+            assert!(big.transcript.matches("C: ").count() < 20);
+        }
+
+        #[test]
+        fn replies_out_of_step_end_with_an_error() {
+            let m = TestMail::sample();
+            // An extra reply after DATA's 354, in the same read: refused
+            // before the message goes. (Coming later, it is taken as the
+            // dot's reply, and QUIT's reply is then out of step: the
+            // outcome is unknown. Never a success.)
+            for chunk in 1..=60 {
+                let run = exchange(
+                    &m,
+                    &[
+                        "220 mx\r\n",
+                        EHLO_PIPE,
+                        "250 ok\r\n250 a\r\n250 b\r\n250 c\r\n354 go\r\n250 extra\r\n",
+                        "250 queued\r\n",
+                        "221 bye\r\n",
+                    ],
+                    256,
+                    256,
+                    chunk,
+                );
+                assert!(run.result.is_err(), "chunk {chunk}");
+                if chunk >= 40 {
+                    assert_eq!(run.result, Err(Error::UnexpectedReply), "chunk {chunk}");
+                    assert!(!run.client.contains("Pump"), "chunk {chunk}");
+                }
+            }
+            // An extra reply: it is taken as DATA's, which is then refused.
+            let run = exchange_all_sizes(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_PIPE,
+                    "250 ok\r\n",
+                    "250 extra\r\n",
+                    "250 a\r\n",
+                    "250 b\r\n",
+                    "250 c\r\n",
+                    "221 bye\r\n",
+                ],
+            );
+            assert_eq!(run.result, Err(Error::DataRejected));
+            assert!(!run.client.contains("Pump"));
+            // A missing reply: 354 counts as the last RCPT's (refused), DATA's never comes.
+            let run = exchange_all_sizes(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_PIPE,
+                    "250 ok\r\n",
+                    "250 a\r\n",
+                    "250 b\r\n",
+                    "354 go\r\n",
+                ],
+            );
+            assert_eq!(run.result, Err(Error::Receive));
+            assert!(!run.client.contains("Pump"));
+            // Missing replies in one read: the engine waits for the rest.
+            let run = exchange(
+                &m,
+                &["220 mx\r\n", EHLO_PIPE, "250 ok\r\n250 a\r\n354 go\r\n"],
+                256,
+                256,
+                4096,
+            );
+            assert_eq!(run.result, Err(Error::Receive));
+            assert!(!run.client.contains("Pump"));
+        }
+
+        #[test]
+        fn a_421_in_the_group_closes_at_once() {
+            let m = TestMail::sample();
+            let run = exchange_piped(
+                &m,
+                &["220 mx\r\n", EHLO_PIPE, "250 ok\r\n", "421 going down\r\n"],
+            );
+            assert_eq!(run.result, Err(Error::ServiceClosing));
+            assert!(run.transcript.ends_with("S: 421 going down\r\n"));
+        }
+
+        #[test]
+        fn pipelining_keyword_only() {
+            let m = TestMail::sample();
+            let run = exchange(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    "250-mx\r\n250-PIPELININGX\r\n250 X-PIPELINING\r\n",
+                    "250 ok\r\n",
+                    "250 a\r\n",
+                    "250 b\r\n",
+                    "250 c\r\n",
+                    "354 go\r\n",
+                    "250 queued\r\n",
+                    "221 bye\r\n",
+                ],
+                256,
+                256,
+                4096,
+            );
+            assert!(run
+                .transcript
+                .contains("C: MAIL FROM:<node@example.test>\r\nS: 250 ok\r\n"));
+            assert_eq!(run.result, Ok(()));
+            let run = exchange(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    "250-mx\r\n250 pipelining\r\n",
+                    "250 ok\r\n250 a\r\n250 b\r\n250 c\r\n354 go\r\n",
+                    "250 queued\r\n",
+                    "221 bye\r\n",
+                ],
+                256,
+                256,
+                4096,
+            );
+            assert_eq!(run.result, Ok(()));
         }
     }
 }

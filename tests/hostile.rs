@@ -1943,3 +1943,149 @@ fn raw_streamed_unfit_message_is_abandoned_before_the_dot() {
         assert!(!o.wire.contains(&"a".repeat(999)), "no long line");
     }
 }
+
+// ---------------------------------------------------------------------------
+// PIPELINING (RFC 2920, feature `pipelining`): the server reads MAIL, every
+// RCPT and DATA before it answers any of them (a client waiting after each
+// command would stall the script until its step timeout), then sends the
+// replies as one group.
+// ---------------------------------------------------------------------------
+
+#[cfg(feature = "pipelining")]
+mod pipelining {
+    use super::*;
+
+    const EHLO_PIPE: &str = r#"send "250-mx.example.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
+"#;
+    const GROUP: &str = r#"expect-exact "MAIL FROM:<dev@example.test>"
+expect-exact "RCPT TO:<alice@example.test>"
+expect-exact "RCPT TO:<bob@example.test>"
+expect-exact "RCPT TO:<carol@example.test>"
+expect-exact "DATA"
+"#;
+    const COMMANDS: &str = "MAIL FROM:<dev@example.test>\r\nRCPT TO:<alice@example.test>\r\n\
+        RCPT TO:<bob@example.test>\r\nRCPT TO:<carol@example.test>\r\nDATA\r\n";
+
+    fn three_recipients(script: &str) -> Outcome {
+        exchange(script, &mail(three(), b"hello\r\n"))
+    }
+
+    fn group_replies(send: &str, replies: &str, rest: &str) -> Outcome {
+        three_recipients(&format!(
+            "{GREET}{EHLO_PIPE}{GROUP}{send} \"{replies}\"\n{rest}"
+        ))
+    }
+
+    #[test]
+    fn one_group_one_recipient_refused() {
+        let replies =
+            r"250 2.1.0 ok\r\n250 2.1.5 ok\r\n550 5.1.1 no bob\r\n250 2.1.5 ok\r\n354 go\r\n";
+        let rest = format!("expect-data strict\nsend \"250 2.0.0 queued\\r\\n\"\n{QUIT}");
+        for send in ["send", "send-bytewise"] {
+            let o = group_replies(send, replies, &rest);
+            o.check(IP_SMTPC_ERR_PARTIAL_DELIVERY);
+            assert!(
+                o.wire.starts_with(&format!("{EHLO}{COMMANDS}From: ")),
+                "{}",
+                o.wire
+            );
+            assert!(o.wire.ends_with("\r\n.\r\nQUIT\r\n"));
+            assert_eq!(o.body(), "hello\r\n");
+            let accepted: Vec<_> = o.statuses.accepted.iter().map(|a| (a.0, a.1)).collect();
+            assert_eq!(accepted, [(1, 250), (3, 250)]);
+            assert_eq!(o.statuses.rejected, [(2, 550, "5.1.1 no bob".to_string())]);
+            assert_eq!(o.statuses.steps, [1, 2, 3, 6, 7, 8, 9, 10, 11]);
+        }
+    }
+
+    #[test]
+    fn all_recipients_refused_data_refused() {
+        let o = group_replies(
+            "send",
+            r"250 ok\r\n550 a\r\n550 b\r\n550 c\r\n554 5.5.1 no valid recipients\r\n",
+            QUIT,
+        );
+        o.check_wire(
+            IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED,
+            &format!("{EHLO}{COMMANDS}QUIT\r\n"),
+        );
+        assert_eq!(o.statuses.rejected.len(), 3);
+    }
+
+    #[test]
+    fn all_recipients_refused_but_354_gets_the_end_of_data_alone() {
+        let o = group_replies(
+            "send",
+            r"250 ok\r\n550 a\r\n550 b\r\n550 c\r\n354 go\r\n",
+            &format!("expect-exact \".\"\nsend \"554 5.5.1 no message\\r\\n\"\n{QUIT}"),
+        );
+        o.check_wire(
+            IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED,
+            &format!("{EHLO}{COMMANDS}.\r\nQUIT\r\n"),
+        );
+    }
+
+    #[test]
+    fn sender_refused_then_quit_only() {
+        let o = group_replies(
+            "send",
+            r"550 5.7.1 not you\r\n503 a\r\n503 b\r\n503 c\r\n503 5.5.1 no valid recipients\r\n",
+            QUIT,
+        );
+        o.check_wire(
+            IP_SMTPC_ERR_SENDER_REJECTED,
+            &format!("{EHLO}{COMMANDS}QUIT\r\n"),
+        );
+        // The RCPT replies after the refused MAIL are no recipient results
+        // (without pipelining those RCPT are never sent).
+        assert!(o.statuses.accepted.is_empty() && o.statuses.rejected.is_empty());
+    }
+
+    #[test]
+    fn data_refused_then_quit_only() {
+        let o = group_replies(
+            "send",
+            r"250 ok\r\n250 a\r\n250 b\r\n250 c\r\n451 4.3.0 later\r\n",
+            QUIT,
+        );
+        o.check_wire(
+            IP_SMTPC_ERR_DATA_REJECTED,
+            &format!("{EHLO}{COMMANDS}QUIT\r\n"),
+        );
+        assert_eq!(o.statuses.accepted.len(), 3);
+    }
+
+    #[test]
+    fn an_extra_reply_in_the_group_sends_no_message() {
+        let o = group_replies(
+            "send",
+            r"250 ok\r\n250 a\r\n250 b\r\n250 c\r\n354 go\r\n250 2.0.0 queued already\r\n",
+            "expect-eof\n",
+        );
+        o.check_wire(IP_SMTPC_ERR_UNEXPECTED_REPLY, &format!("{EHLO}{COMMANDS}"));
+    }
+
+    #[test]
+    fn a_missing_reply_is_never_a_success() {
+        // Four replies for five commands: 354 counts as carol's (refused)
+        // and DATA's never comes: the port's receive times out.
+        let script = format!(
+            "{GREET}{EHLO_PIPE}{GROUP}send \"250 ok\\r\\n250 a\\r\\n250 b\\r\\n354 go\\r\\n\"\nexpect-nothing 8000\n"
+        );
+        let mut m = mail(three(), b"hello\r\n");
+        timed(700)(&mut m);
+        let o = exchange(&script, &m);
+        o.check_wire(IP_SMTPC_ERR_TIMEOUT, &format!("{EHLO}{COMMANDS}"));
+        assert_eq!(o.statuses.rejected, [(3, 354, "go".to_string())]);
+    }
+
+    #[test]
+    fn a_421_in_the_group_closes_at_once() {
+        let o = group_replies(
+            "send",
+            r"250 ok\r\n421 4.3.2 going down\r\n",
+            "expect-eof\n",
+        );
+        o.check_wire(IP_SMTPC_ERR_SERVICE_CLOSING, &format!("{EHLO}{COMMANDS}"));
+    }
+}

@@ -25,6 +25,10 @@ thread_local! {
     static PORT: RefCell<u16> = const { RefCell::new(0) };
     static WIRE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static STATUS: RefCell<Vec<Status>> = const { RefCell::new(Vec::new()) };
+    /// Every hook call in order: `Ok(bytes)` a pfSend (what it wrote), `Err(n)` a pfReceive.
+    static CALLS: RefCell<Vec<Result<Vec<u8>, usize>>> = const { RefCell::new(Vec::new()) };
+    /// pfSend writes everything at once (no short writes).
+    static WHOLE: RefCell<bool> = const { RefCell::new(false) };
 }
 
 unsafe extern "C" fn connect(_server: *const c_char) -> SMTPC_SOCKET {
@@ -53,7 +57,8 @@ unsafe extern "C" fn send(data: *const c_char, len: c_int, sock: SMTPC_SOCKET) -
     };
     WIRE.with(|w| w.borrow_mut().extend_from_slice(bytes));
     // A short write now and then, to exercise the library's resend.
-    let n = if bytes.len() > 10 {
+    let whole = WHOLE.with(|w| *w.borrow());
+    let n = if bytes.len() > 10 && !whole {
         bytes.len() - 3
     } else {
         bytes.len()
@@ -65,6 +70,7 @@ unsafe extern "C" fn send(data: *const c_char, len: c_int, sock: SMTPC_SOCKET) -
                 let keep = w.len() - (bytes.len() - n);
                 w.truncate(keep);
             });
+            CALLS.with(|c| c.borrow_mut().push(Ok(bytes[..n].to_vec())));
             n as c_int
         }
         Err(_) => -1,
@@ -80,7 +86,10 @@ unsafe extern "C" fn receive(data: *mut c_char, len: c_int, sock: SMTPC_SOCKET) 
         )
     };
     match s.read(buf) {
-        Ok(n) if n > 0 => n as c_int,
+        Ok(n) if n > 0 => {
+            CALLS.with(|c| c.borrow_mut().push(Err(n)));
+            n as c_int
+        }
         _ => -1,
     }
 }
@@ -958,5 +967,148 @@ fn raw_message_arrives_byte_for_byte() {
         }
         let alice = String::from_utf8_lossy(&delivered(&maildir, "alice", &token)).into_owned();
         assert!(!alice.contains(&format!("carol@{domain}")), "{alice}");
+    }
+}
+
+/// PIPELINING (RFC 2920), which the test bed's Postfix offers: MAIL, the
+/// three RCPT and DATA go in one pfSend, the replies are matched by count,
+/// and the message arrives byte for byte in each mailbox. The client's turns
+/// (a pfSend after a pfReceive starts one) are counted: greeting, EHLO, AUTH,
+/// the envelope group, the message, QUIT.
+#[cfg(feature = "pipelining")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
+fn pipelined_envelope_in_one_write_delivered_byte_for_byte() {
+    let (Ok(port), Ok(maildir), Ok(domain), Ok(user), Ok(pass)) = (
+        std::env::var("SMTPC_TB_PORT_CLEARAUTH"),
+        std::env::var("SMTPC_TB_MAILDIR"),
+        std::env::var("SMTPC_TB_DOMAIN"),
+        std::env::var("SMTPC_TB_USER"),
+        std::env::var("SMTPC_TB_PASS"),
+    ) else {
+        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
+    };
+    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
+    WHOLE.with(|w| *w.borrow_mut() = true);
+    CALLS.with(|c| c.borrow_mut().clear());
+    let maildir = PathBuf::from(maildir);
+    let token = format!(
+        "pipe-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let c = |s: &str| CString::new(s).unwrap();
+    let (from, to, cc, bcc) = (
+        c(&format!("sender@{domain}")),
+        c(&format!("alice@{domain}")),
+        c(&format!("bob@{domain}")),
+        c(&format!("carol@{domain}")),
+    );
+    let entry = |addr: &CString, kind: c_int| IP_SMTPC_MAIL_ADDR {
+        sName: std::ptr::null(),
+        sAddr: addr.as_ptr(),
+        Type: kind,
+    };
+    let addrs = [
+        entry(&from, 4),
+        entry(&to, 1),
+        entry(&cc, 2),
+        entry(&bcc, 3),
+    ];
+    let subject = c(&format!("Pipelined {token}"));
+    let body = c("One group.\n.leading dot\nlast line");
+    let msg = IP_SMTPC_MESSAGE {
+        sSubject: subject.as_ptr(),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+    let (server, user, pass) = (c("127.0.0.1"), c(&user), c(&pass));
+    let mta = IP_SMTPC_MTA {
+        sServer: server.as_ptr(),
+        sUser: user.as_ptr(),
+        sPass: pass.as_ptr(),
+        SecPolicy: 0,
+    };
+    let (own, tz) = (c("device.ip-smtpc.test"), c("+0100"));
+    let app = IP_SMTPC_APPLICATION {
+        pfGetTimeDate: Some(time_date),
+        pfCallback: Some(callback),
+        sDomain: own.as_ptr(),
+        sTimezone: tz.as_ptr(),
+    };
+    let api = IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
+    };
+
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_Send(&api, addrs.as_ptr(), 4, &msg, &mta, &app) };
+    WHOLE.with(|w| *w.borrow_mut() = false);
+    let wire = WIRE.with(|w| w.take());
+    let status = STATUS.with(|s| s.take());
+    let calls = CALLS.with(|c| c.take());
+    assert_eq!(
+        r,
+        0,
+        "wire:\n{}\nstatus: {status:?}",
+        String::from_utf8_lossy(&wire)
+    );
+
+    // The envelope in one pfSend (MAIL with SIZE= when the set has `size`).
+    let group: Vec<String> = calls
+        .iter()
+        .filter_map(|c| c.as_ref().ok())
+        .map(|w| String::from_utf8_lossy(w).into_owned())
+        .filter(|w| w.starts_with("MAIL FROM:"))
+        .collect();
+    assert_eq!(group.len(), 1, "MAIL in one pfSend: {group:?}");
+    let lines: Vec<&str> = group[0].split_inclusive("\r\n").collect();
+    let mail = format!("MAIL FROM:<sender@{domain}>");
+    assert!(
+        lines[0] == format!("{mail}\r\n") || lines[0].starts_with(&format!("{mail} SIZE=")),
+        "{group:?}"
+    );
+    assert_eq!(
+        lines[1..],
+        [
+            format!("RCPT TO:<alice@{domain}>\r\n"),
+            format!("RCPT TO:<bob@{domain}>\r\n"),
+            format!("RCPT TO:<carol@{domain}>\r\n"),
+            "DATA\r\n".to_string()
+        ]
+    );
+    // Client turns: EHLO, AUTH, the envelope, the message, QUIT.
+    let turns = calls
+        .windows(2)
+        .filter(|w| w[0].is_err() && w[1].is_ok())
+        .count();
+    assert_eq!(turns, 5, "{calls:?}");
+    // Per-recipient results in order, as without pipelining.
+    let rcpt: Vec<_> = status
+        .iter()
+        .filter(|s| s.0 != 1)
+        .map(|s| (s.0, s.3, s.2))
+        .collect();
+    assert_eq!(rcpt, [(2, 1, 250), (2, 2, 250), (2, 3, 250)]);
+    let steps: Vec<u8> = status.iter().filter(|s| s.0 == 1).map(|s| s.1).collect();
+    assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 9, 10, 11]);
+
+    let sent = sent_message(&wire);
+    for mailbox in ["alice", "bob", "carol"] {
+        let stored = strip_trace(&delivered(&maildir, mailbox, &token));
+        assert_eq!(
+            String::from_utf8_lossy(&stored),
+            String::from_utf8_lossy(&sent),
+            "{mailbox}"
+        );
     }
 }
