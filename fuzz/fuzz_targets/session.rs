@@ -540,10 +540,18 @@ fuzz_target!(|data: &[u8]| {
             String::from_utf8_lossy(&sent[end..])
         );
     }
-    // After an error was decided: QUIT at most.
+    // After an error was decided: QUIT at most. Under PIPELINING, when
+    // DATA went out in the group before the envelope failed, a 354 to it
+    // gets the end of data alone first (RFC 2920 §3.1).
     if let Some(at) = decided_at {
+        let after = &sent[at..];
+        let after = if sent[..at].ends_with(b"DATA\r\n") {
+            after.strip_prefix(b".\r\n").unwrap_or(after)
+        } else {
+            after
+        };
         assert!(
-            b"QUIT\r\n".starts_with(&sent[at..]),
+            b"QUIT\r\n".starts_with(after),
             "sent after the decision: {:?}",
             String::from_utf8_lossy(&sent[at..])
         );
@@ -637,7 +645,13 @@ fuzz_target!(|data: &[u8]| {
     // The message as the server keeps it: no Bcc in its header; without
     // items, the text as it was given (canonical line breaks), as it is or
     // quoted-printable, 8bit only when the server took BODY=8BITMIME.
-    if let (Some(end), false) = (dot_end, misuse) {
+    // The end of data alone (a 354 to a pipelined DATA after the envelope
+    // failed, RFC 2920 §3.1): no message went out, and nothing succeeded.
+    let lone_dot = dot_end.is_some_and(|end| sent[..end].ends_with(b"\r\nDATA\r\n.\r\n"));
+    if lone_dot {
+        assert!(result.is_err(), "{result:?} after the end of data alone");
+    }
+    if let (Some(end), false, false) = (dot_end, misuse, lone_dot) {
         let data_at = sent
             .windows(8)
             .position(|w| w == b"\r\nDATA\r\n")
