@@ -506,7 +506,10 @@ def expect_bdat_reads_the_chunk_and_refuses_bare_line_ends():
     bare = b"a\nb\r\n"
     r = run_cli(script, client=client_with(b"BDAT %d LAST\r\n" % len(bare) + bare))
     expect_rc(r, 1, "bare LF in the chunk")
-    r = run_cli(script, client=client_with(b"BDAT 10 LAST\r\nshort"))
+    def short_chunk(port):
+        greet_and(port, b"BDAT 10 LAST\r\nshort").close()
+
+    r = run_cli(script, client=short_chunk)
     expect_rc(r, 1, "after 5 of 10 octets")
     r = run_cli(script, client=client_with(b"BDAT 5\r\nabcde"))
     expect_rc(r, 1, "expected BDAT <n> LAST")
