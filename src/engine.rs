@@ -49,6 +49,12 @@ const CAP_CHUNKING: u32 = 128;
 /// (chosen before MAIL: PIPELINING and CHUNKING offered, the size known).
 #[cfg(feature = "chunking")]
 const CAP_BDAT: u32 = 256;
+/// Milliseconds the reply to QUIT is waited for once the outcome is
+/// decided, when the driver has a clock (`deadline`): the 221 decides
+/// nothing, so a server slow to send it (or one that never does) costs at
+/// most this much.
+#[cfg(feature = "deadline")]
+pub const QUIT_GRACE_MS: u32 = 1_000;
 /// Most pipelined commands whose replies may be outstanding (RFC 2920
 /// §3.2: the client must not fill the server's output while it does not
 /// read it). Replies are short (Postfix: 14–90 bytes), so 128 of them fit
@@ -1071,6 +1077,9 @@ impl<'b> Engine<'b> {
         #[cfg(feature = "deadline")]
         {
             self.since = self.now;
+            if next == QUIT && self.timeout > QUIT_GRACE_MS {
+                self.timeout = QUIT_GRACE_MS;
+            }
         }
         event
     }
@@ -2868,6 +2877,60 @@ mod tests {
                 now.wrapping_sub(start)
             );
         }
+    }
+
+    /// Once the outcome is decided, the 221 is waited for QUIT_GRACE_MS at
+    /// most (with a clock), and its absence changes nothing.
+    #[cfg(feature = "deadline")]
+    #[test]
+    fn quit_reply_waited_for_a_short_grace_only() {
+        let m = TestMail::sample();
+        let checked = check(&m, None, 0).unwrap();
+        let replies = [
+            "220 mx\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+        ];
+        let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
+        let mut e = Engine::new(&mut out, &mut input, &checked);
+        e.set_timeout(30_000, 0);
+        let mut script = replies.iter();
+        let mut now = 0u32;
+        let mut quit_wait = None;
+        let result = loop {
+            match e.next(&m) {
+                #[cfg(any(feature = "mime", feature = "raw"))]
+                Action::Item(_) => e.streamed(true),
+                Action::Send(b) => {
+                    let n = b.len();
+                    e.sent(n);
+                }
+                Action::Receive(room) => match script.next() {
+                    Some(r) => {
+                        room[..r.len()].copy_from_slice(r.as_bytes());
+                        e.received(r.len());
+                    }
+                    None => {
+                        // The server never answers QUIT: time runs.
+                        quit_wait.get_or_insert(e.poll_at().unwrap().wrapping_sub(now));
+                        now += 100;
+                        e.tick(now);
+                    }
+                },
+                Action::Event(_) => {}
+                Action::Done(r) => break r,
+                #[cfg(feature = "tls")]
+                Action::Upgrade => e.upgraded(true),
+            }
+        };
+        assert_eq!(result, Ok(()));
+        assert_eq!(quit_wait, Some(QUIT_GRACE_MS));
+        assert_eq!(now, QUIT_GRACE_MS);
     }
 
     #[test]
