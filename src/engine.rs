@@ -1043,12 +1043,10 @@ impl<'b> Engine<'b> {
                 {
                     self.since = self.now;
                 }
-                // Commands not written yet (the window was full): once half
-                // of it is answered, write more while the rest come.
-                let awaited = if next == DATA { m.count() } else { self.rcpt };
-                if awaited + self.header_done as usize <= m.count()
-                    && self.header_done < PIPE_WINDOW / 2
-                {
+                // Once half of the window is answered, write more (if any
+                // is left: `group` goes back to waiting when not) while
+                // the rest come.
+                if self.header_done < PIPE_WINDOW / 2 {
                     self.phase = Phase::Send;
                 }
                 return event;
