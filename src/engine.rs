@@ -55,6 +55,9 @@ const CAP_BDAT: u32 = 256;
 /// most this much.
 #[cfg(feature = "deadline")]
 pub const QUIT_GRACE_MS: u32 = 1_000;
+/// The server offers DSN (RFC 3461).
+#[cfg(feature = "dsn")]
+const CAP_DSN: u32 = 512;
 /// Most pipelined commands whose replies may be outstanding (RFC 2920
 /// §3.2: the client must not fill the server's output while it does not
 /// read it). Replies are short (Postfix: 14–90 bytes), so 128 of them fit
@@ -799,6 +802,17 @@ impl<'b> Engine<'b> {
                 if row.arg == Arg::Sender && self.eight_bit_mime() {
                     w.put(b" BODY=8BITMIME");
                 }
+                // RFC 3461, when offered (`before_mail` refused the mail
+                // if it was required and not offered).
+                #[cfg(feature = "dsn")]
+                if self.caps & CAP_DSN != 0 && m.dsn().wanted() {
+                    let dsn = m.dsn();
+                    if row.arg == Arg::Sender {
+                        dsn.put_mail(w);
+                    } else {
+                        dsn.put_rcpt(w, m.entry(rcpt).addr);
+                    }
+                }
             }
             Arg::None | Arg::Content => {}
         }
@@ -845,6 +859,10 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "chunking")]
             if keyword(text, b"CHUNKING") {
                 self.caps |= CAP_CHUNKING;
+            }
+            #[cfg(feature = "dsn")]
+            if keyword(text, b"DSN") {
+                self.caps |= CAP_DSN;
             }
         }
         if !last {
@@ -1056,7 +1074,7 @@ impl<'b> Engine<'b> {
             }
         }
         self.unit_sent = 0;
-        #[cfg(any(feature = "size", feature = "mime", feature = "raw"))]
+        #[cfg(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn"))]
         if next == MAIL && step != MAIL {
             next = self.before_mail(m);
         }
@@ -1232,8 +1250,13 @@ impl<'b> Engine<'b> {
     /// without a header) with 8-bit bytes is refused when the server does
     /// not offer 8BITMIME (`src/session.rs`: before the size; a streamed one
     /// is checked as it streams).
-    #[cfg(any(feature = "size", feature = "mime", feature = "raw"))]
+    #[cfg(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn"))]
     fn before_mail<M: Mail>(&mut self, m: &M) -> Step {
+        // DSN required (`dsn`) and not offered: refused before MAIL.
+        #[cfg(feature = "dsn")]
+        if m.dsn().required && self.caps & CAP_DSN == 0 {
+            return self.local(Error::DsnUnavailable, Row::of(MAIL).report);
+        }
         #[cfg(feature = "raw")]
         if self.checked.raw
             && self.checked.eight_bit
@@ -1708,7 +1731,7 @@ fn size_keyword(text: &[u8]) -> Option<u32> {
 
 /// `true` when an EHLO line's keyword is `word` (upper case; compared
 /// case-insensitively, RFC 5321 §4.1.1.1), with or without parameters.
-#[cfg(feature = "pipelining")]
+#[cfg(any(feature = "pipelining", feature = "dsn"))]
 fn keyword(text: &[u8], word: &[u8]) -> bool {
     text.get(..word.len())
         .is_some_and(|k| k.eq_ignore_ascii_case(word))
@@ -4462,6 +4485,68 @@ mod tests {
             );
             let (size, content) = chunk(&run);
             assert_eq!(size, content.len());
+        }
+    }
+
+    /// DSN (RFC 3461): the parameters when offered, nothing when not, and
+    /// a refusal before MAIL when required and not offered.
+    #[cfg(feature = "dsn")]
+    mod dsn {
+        use super::*;
+        use crate::dsn::{Dsn, NOTIFY_FAILURE, NOTIFY_SUCCESS, RET_HDRS};
+
+        fn asked(required: bool) -> TestMail {
+            let mut m = TestMail::sample();
+            m.dsn = Dsn {
+                notify: NOTIFY_SUCCESS | NOTIFY_FAILURE,
+                ret: RET_HDRS,
+                required,
+                envid: b"alarm-7",
+            };
+            m
+        }
+
+        fn replies(ehlo: &'static str) -> [&'static str; 9] {
+            [
+                "220 mx\r\n",
+                ehlo,
+                "250 ok\r\n",
+                "250 a\r\n",
+                "250 b\r\n",
+                "250 c\r\n",
+                "354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ]
+        }
+
+        #[test]
+        fn parameters_when_offered() {
+            let run = exchange_all_sizes(&asked(true), &replies("250-mx\r\n250 DSN\r\n"));
+            assert_eq!(run.result, Ok(()));
+            assert!(run.client.contains(
+                "MAIL FROM:<node@example.test> RET=HDRS ENVID=alarm-7\r\n\
+                 RCPT TO:<ops@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;ops@example.test\r\n\
+                 RCPT TO:<arc@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;arc@example.test\r\n\
+                 RCPT TO:<aud@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;aud@example.test\r\n"
+            ), "{}", run.client);
+        }
+
+        #[test]
+        fn nothing_when_not_offered_unless_required() {
+            let run = exchange_all_sizes(&asked(false), &replies("250-mx\r\n250 8BITMIME\r\n"));
+            assert_eq!(run.result, Ok(()));
+            assert!(!run.client.contains("NOTIFY") && !run.client.contains("RET="));
+            assert!(run.client.contains("MAIL FROM:<node@example.test>\r\n"));
+            let run = exchange_all_sizes(
+                &asked(true),
+                &["220 mx\r\n", "250-mx\r\n250 8BITMIME\r\n", "221 bye\r\n"],
+            );
+            assert_eq!(run.result, Err(Error::DsnUnavailable));
+            assert_eq!(run.client, "EHLO example.test\r\nQUIT\r\n");
+            // Not asked: nothing, DSN offered or not.
+            let run = exchange_all_sizes(&TestMail::sample(), &replies("250-mx\r\n250 DSN\r\n"));
+            assert!(!run.client.contains("ORCPT"));
         }
     }
 }

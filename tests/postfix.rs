@@ -957,3 +957,56 @@ fn raw_message_arrives_byte_for_byte() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Delivery status notifications (RFC 3461, feature `dsn`).
+
+/// NOTIFY=SUCCESS: Postfix reports the delivery to the sender; the report
+/// quotes the ENVID and names the recipient as ORCPT gave it.
+#[cfg(feature = "dsn")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn dsn_success_report_reaches_the_sender_with_its_envid() {
+    let tb = bed();
+    let subject = token("dsn-success");
+    let envid = format!("env {subject}");
+    let envid_c = std::ffi::CString::new(envid.clone()).unwrap();
+    let m = mail(vec![to(ALICE)], &subject, b"report my delivery\r\n");
+    let options = IP_SMTPC_OPTIONS {
+        DsnNotify: ip_smtpc::capi::IP_SMTPC_DSN_NOTIFY_SUCCESS
+            | ip_smtpc::capi::IP_SMTPC_DSN_NOTIFY_FAILURE,
+        DsnRet: ip_smtpc::capi::IP_SMTPC_DSN_RET_HDRS,
+        DsnRequired: 1,
+        sDsnEnvId: envid_c.as_ptr(),
+        ..default_options()
+    };
+    let out = send_ex(Link::to(tb.port_plain), &m, &no_auth(), options);
+    assert_code(&out, 0, "IP_SMTPC_SendEx with DSN");
+    let xtext_envid = envid.replace(' ', "+20");
+    assert!(
+        out.sent_text().contains(&format!(" RET=HDRS ENVID={xtext_envid}\r\n"))
+            && out.sent_text().contains(
+                "RCPT TO:<alice@ip-smtpc.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alice@ip-smtpc.test\r\n"
+            ),
+        "{}",
+        out.dialogue()
+    );
+    expect_delivered(&tb.mailbox("alice"), &subject, &out);
+    // The success report, from the mailer daemon to the sender's mailbox.
+    let report = tb.mailbox("sender").wait_for(&subject);
+    let text = String::from_utf8_lossy(&report);
+    assert!(
+        contains(maildir::trace_part(&report), b"Return-Path: <>"),
+        "{text}"
+    );
+    // (Postfix quotes the ENVID decoded from its xtext.)
+    assert!(
+        text.contains(&format!("Original-Envelope-Id: {envid}\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains("Original-Recipient: rfc822;alice@ip-smtpc.test"),
+        "{text}"
+    );
+    assert!(text.contains("Action: delivered"), "{text}");
+}

@@ -75,7 +75,7 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
 
 /// Fills `*pOptions` with the defaults: every mechanism, no AUTH in clear,
 /// TLS by `SecPolicy`, RFC 5321 deadlines, no report, a generated header
-/// block (`RawMessage` 0), and `SizeOf` set to
+/// block (`RawMessage` 0), no DSN parameters, and `SizeOf` set to
 /// this library's `sizeof(IP_SMTPC_OPTIONS)`.
 ///
 /// @param pOptions The options to initialise.
@@ -102,6 +102,10 @@ pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -
         NumHeaders: 0,
         pfSetTimeout: None,
         RawMessage: 0,
+        DsnNotify: 0,
+        DsnRet: 0,
+        DsnRequired: 0,
+        sDsnEnvId: core::ptr::null(),
     };
     // SAFETY: non-NULL and writable by contract; `write` does not read the old value.
     unsafe { pOptions.write(defaults) };
@@ -150,6 +154,16 @@ impl Options {
         };
         if mechanisms == 0 {
             return Err(Error::InvalidOptions);
+        }
+        #[cfg(feature = "dsn")]
+        if opts.is_some_and(|o| o.DsnRequired > 1 || !super::view::dsn_of(o).valid()) {
+            return Err(Error::InvalidOptions);
+        }
+        #[cfg(not(feature = "dsn"))]
+        if opts.is_some_and(|o| {
+            o.DsnNotify != 0 || o.DsnRet != 0 || o.DsnRequired != 0 || !o.sDsnEnvId.is_null()
+        }) {
+            return Err(Error::NotBuilt);
         }
         Ok(Options {
             tls,
