@@ -10,7 +10,8 @@
 //! `IP_SMTPC_ERR_TIMEOUT`), and [`set_timeout`] is a `pfSetTimeout` that
 //! turns the library's "milliseconds left" into that timeout. [`set_chunks`]
 //! makes pfSend short-count and pfReceive hand over few bytes per call.
-//! [`now_ms`] is a `pfGetTimeMs`.
+//! [`now_ms`] is a `pfGetTimeMs`. [`set_socket_buffers`] makes the next
+//! connections' kernel buffers small (SO_SNDBUF / SO_RCVBUF).
 #![allow(dead_code)]
 
 use std::cell::Cell;
@@ -30,6 +31,37 @@ thread_local! {
     static READ_TIMEOUT_MS: Cell<u64> = const { Cell::new(10_000) };
     static CHUNKS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
     static SET_TIMEOUTS: Cell<u32> = const { Cell::new(0) };
+    static SOCKET_BUFFERS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// SO_SNDBUF and SO_RCVBUF of this thread's next connections, in bytes
+/// (the kernel doubles the value and has a floor); 0: the kernel's default.
+pub fn set_socket_buffers(bytes: usize) {
+    SOCKET_BUFFERS.with(|b| b.set(bytes));
+}
+
+/// Sets SO_SNDBUF and SO_RCVBUF of `stream` to `bytes`.
+#[cfg(target_os = "linux")]
+fn shrink_buffers(stream: &TcpStream, bytes: usize) {
+    use std::os::fd::AsRawFd;
+    extern "C" {
+        fn setsockopt(fd: c_int, level: c_int, name: c_int, value: *const c_int, len: u32)
+            -> c_int;
+    }
+    const SOL_SOCKET: c_int = 1;
+    const SO_SNDBUF: c_int = 7;
+    const SO_RCVBUF: c_int = 8;
+    let value = c_int::try_from(bytes).unwrap_or(c_int::MAX);
+    for name in [SO_SNDBUF, SO_RCVBUF] {
+        // SAFETY: a valid socket and a readable c_int of the given length.
+        let r = unsafe { setsockopt(stream.as_raw_fd(), SOL_SOCKET, name, &value, 4) };
+        assert_eq!(r, 0, "setsockopt({name}, {bytes})");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn shrink_buffers(_stream: &TcpStream, _bytes: usize) {
+    panic!("set_socket_buffers is implemented for Linux only");
 }
 
 /// Where this thread's hooks connect (127.0.0.1).
@@ -103,6 +135,10 @@ unsafe extern "C" fn c_connect(_server: *const c_char) -> SMTPC_SOCKET {
             // The library hands the message over in buffer-sized pieces;
             // with Nagle on, the last small one waits for a delayed ACK.
             stream.set_nodelay(true).unwrap();
+            match SOCKET_BUFFERS.with(Cell::get) {
+                0 => {}
+                bytes => shrink_buffers(&stream, bytes),
+            }
             Box::into_raw(Box::new(stream)).cast()
         }
         Err(_) => std::ptr::null_mut(),
