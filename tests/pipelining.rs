@@ -50,6 +50,18 @@ use maildir::{
     bdat_last_chunk, find, sent_message, strip_trace, token, trace_part, unstuff, Testbed,
 };
 
+/// Tests that need the test bed, `name => what it runs;`: ignored in a
+/// plain `cargo test` like every test bed test.
+macro_rules! bed_tests {
+    ($($name:ident => $run:expr;)*) => {$(
+        #[test]
+        #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
+        fn $name() {
+            $run;
+        }
+    )*};
+}
+
 // ---------------------------------------------------------------------------
 // What is expected
 // ---------------------------------------------------------------------------
@@ -538,40 +550,13 @@ fn round_trips(port: Port, auth: bool) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-#[test]
-#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
-fn round_trips_with_chunking_and_auth() {
-    round_trips(Port::Chunking, true);
-}
-
-#[test]
-#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
-fn round_trips_with_chunking_without_auth() {
-    round_trips(Port::Chunking, false);
-}
-
-#[test]
-#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
-fn round_trips_without_chunking_with_auth() {
-    round_trips(Port::NoChunking, true);
-}
-
-#[test]
-#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
-fn round_trips_without_chunking_without_auth() {
-    round_trips(Port::NoChunking, false);
-}
-
-#[test]
-#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
-fn round_trips_without_pipelining_with_auth() {
-    round_trips(Port::NoPipelining, true);
-}
-
-#[test]
-#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
-fn round_trips_without_pipelining_without_auth() {
-    round_trips(Port::NoPipelining, false);
+bed_tests! {
+    round_trips_with_chunking_and_auth => round_trips(Port::Chunking, true);
+    round_trips_with_chunking_without_auth => round_trips(Port::Chunking, false);
+    round_trips_without_chunking_with_auth => round_trips(Port::NoChunking, true);
+    round_trips_without_chunking_without_auth => round_trips(Port::NoChunking, false);
+    round_trips_without_pipelining_with_auth => round_trips(Port::NoPipelining, true);
+    round_trips_without_pipelining_without_auth => round_trips(Port::NoPipelining, false);
 }
 
 // ---------------------------------------------------------------------------
@@ -609,16 +594,9 @@ fn thousand_recipients(port: Port) {
     );
 }
 
-#[test]
-#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
-fn thousand_recipients_small_buffers_with_chunking() {
-    thousand_recipients(Port::Chunking);
-}
-
-#[test]
-#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
-fn thousand_recipients_small_buffers_without_chunking() {
-    thousand_recipients(Port::NoChunking);
+bed_tests! {
+    thousand_recipients_small_buffers_with_chunking => thousand_recipients(Port::Chunking);
+    thousand_recipients_small_buffers_without_chunking => thousand_recipients(Port::NoChunking);
 }
 
 // ---------------------------------------------------------------------------
@@ -799,22 +777,10 @@ fn check_results(c: &Call, mix: &[Rcpt], replies: &[(u16, String)], what: &str) 
     }
 }
 
-#[test]
-#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
-fn rejected_mixes_with_chunking() {
-    rejected_mixes(Port::Chunking);
-}
-
-#[test]
-#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
-fn rejected_mixes_without_chunking() {
-    rejected_mixes(Port::NoChunking);
-}
-
-#[test]
-#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
-fn rejected_mixes_without_pipelining() {
-    rejected_mixes(Port::NoPipelining);
+bed_tests! {
+    rejected_mixes_with_chunking => rejected_mixes(Port::Chunking);
+    rejected_mixes_without_chunking => rejected_mixes(Port::NoChunking);
+    rejected_mixes_without_pipelining => rejected_mixes(Port::NoPipelining);
 }
 
 /// The proxy's count itself, without the library: a client that waits for

@@ -5,8 +5,9 @@
 `rtt_proxy.py --upstream PORT --delay-ms 30` listens on a free port of
 127.0.0.1 (printed as `listening PORT`, the first line of its output) and
 connects every client to 127.0.0.1:PORT (a Postfix test-bed port). Each
-direction is delayed by --delay-ms (scripts/bench_support/delay_proxy.py does
-the delaying: this file only adds the counting and the recording).
+direction is delayed by --delay-ms. scripts/bench_support/delay_proxy.py
+does the delaying and takes the command line (its `main` runs with the
+links of this file): this file only adds the counting and the recording.
 
 Round trips are counted as scripts/bench_support/sink.py counts them, greeting
 included: the server's bytes read with no client bytes in between form one
@@ -25,7 +26,6 @@ after k round trips had been counted (C0 is empty for a client that waits for
 the greeting), Sk the hex of the server's bytes read after k round trips (S0
 is the greeting). Joined, they are the two byte streams exactly.
 """
-import argparse
 import asyncio
 import os
 import sys
@@ -82,22 +82,9 @@ class CountingLink(delay_proxy.Link):
                                     hexes["client"] or "-", hexes["server"] or "-"), flush=True)
 
 
-async def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--upstream", type=int, required=True, help="port of the server on 127.0.0.1")
-    ap.add_argument("--delay-ms", type=float, default=30.0, help="one-way delay (default 30)")
-    args = ap.parse_args()
-    delay = args.delay_ms / 1000.0
-    loop = asyncio.get_running_loop()
-    srv = await loop.create_server(
-        lambda: delay_proxy.End(CountingLink(args.upstream, delay), "client"), "127.0.0.1", 0)
-    print("listening", srv.sockets[0].getsockname()[1], flush=True)
-    async with srv:
-        await srv.serve_forever()
-
-
 if __name__ == "__main__":
+    delay_proxy.Link = CountingLink           # its main() makes links of this class
     try:
-        asyncio.run(main())
+        asyncio.run(delay_proxy.main())
     except KeyboardInterrupt:
         pass
