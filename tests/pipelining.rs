@@ -11,9 +11,13 @@
 //!   PIPELINING; the expected counts are the one table [`ROUND_TRIPS`]. The
 //!   wire: MAIL, every RCPT and DATA (or `BDAT <n> LAST` with the exact size
 //!   and the message) in one burst, QUIT in the burst that ends the message;
-//! - 1,000 recipients in one mail with SO_SNDBUF / SO_RCVBUF of 4 KiB on the
-//!   client's socket: every recipient accepted and reported, no deadlock (a
-//!   stall ends in the hooks' 30 s timeouts, not in a hang);
+//! - 1,000 recipients in one mail, SO_SNDBUF / SO_RCVBUF of 2 KiB (4 KiB
+//!   once the kernel doubled them) on the client's socket, through the
+//!   proxy with `--hold`: a server with small buffers that reads no further
+//!   while its replies stay unread (Postfix on loopback never blocks, so it
+//!   alone could not show the deadlock of RFC 2920 section 3.2; a test shows
+//!   that the holding proxy does). Every recipient accepted and reported, no
+//!   deadlock (a stall ends in the hooks' 30 s timeouts, not in a hang);
 //! - rejected-recipient mixes (550, 450, 452, unknown user, in several
 //!   orders, none accepted): each recipient's result exactly as Postfix
 //!   replied, the result code, and the message in the accepted recipients'
@@ -212,11 +216,14 @@ struct Session {
 }
 
 impl Proxy {
-    fn start(upstream: u16) -> Proxy {
+    /// A proxy to `upstream` with `delay_ms` each way; `hold` > 0: small
+    /// buffers and no reading while replies wait (`--hold`, see the script).
+    fn start(upstream: u16, delay_ms: u32, hold: usize) -> Proxy {
         let mut child = Command::new("python3")
             .arg(support::root().join("tests/rtt_proxy.py"))
             .args(["--upstream", &upstream.to_string()])
-            .args(["--delay-ms", &DELAY_MS.to_string()])
+            .args(["--delay-ms", &delay_ms.to_string()])
+            .args(["--hold", &hold.to_string()])
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 tests/rtt_proxy.py");
@@ -415,7 +422,7 @@ fn count(haystack: &[u8], needle: &[u8]) -> usize {
 /// (round trips counted, expected, the check of the wire's shape as an
 /// error text), after the delivery was checked.
 fn round_trip_case(bed: &Bed, port: Port, auth: bool, n: usize) -> (u32, u32, Vec<String>) {
-    let proxy = Proxy::start(bed.port(port));
+    let proxy = Proxy::start(bed.port(port), DELAY_MS, 0);
     let token = token(&format!("rt{n}"));
     let recipients: Vec<String> = (0..n).map(|i| rtt_address(&token, i)).collect();
     let mut seen = bed.tb.mailbox(MAILBOX).snapshot();
@@ -566,18 +573,31 @@ bed_tests! {
 /// Recipients of the big mail: Postfix's smtpd_recipient_limit (1000).
 const MANY: usize = 1000;
 
-/// SO_SNDBUF / SO_RCVBUF of the client's socket.
-const SMALL_BUFFERS: usize = 4096;
+/// SO_SNDBUF / SO_RCVBUF of the client's socket and of the holding
+/// proxy's (the kernel doubles them), and how far the proxy reads ahead of
+/// its replies.
+const SMALL_BUFFERS: usize = 2048;
 
+/// 1,000 recipients in one mail through the holding proxy (`--hold`, no
+/// delay) in front of `port`: a client that wrote its pipelined envelope
+/// without reading the replies would block for good (see
+/// [`the_holding_proxy_stalls_a_client_that_leaves_replies_unread`]); the
+/// hooks' 30 s timeouts then end the call with an error, not a hang.
 fn thousand_recipients(port: Port) {
     let bed = Bed::load();
     let token = token("many");
     let recipients: Vec<String> = (0..MANY).map(|i| rtt_address(&token, i)).collect();
     let mut seen = bed.tb.mailbox(MAILBOX).snapshot();
+    let proxy = Proxy::start(bed.port(port), 0, SMALL_BUFFERS);
     c_tcp::set_socket_buffers(SMALL_BUFFERS);
-    let c = call(&mail(&bed, &token, &recipients, false), bed.port(port));
+    let c = call(&mail(&bed, &token, &recipients, false), proxy.port);
     c_tcp::set_socket_buffers(0);
     assert_eq!(c.result, 0, "{}", error_text(c.result));
+    assert_eq!(
+        proxy.session().client_stream(),
+        c.sent,
+        "the proxy passed on what pfSend sent"
+    );
     assert_eq!(c.connections, (1, 1));
     let accepted: Vec<(usize, u16)> = c.statuses.accepted.iter().map(|a| (a.0, a.1)).collect();
     let every: Vec<(usize, u16)> = (1..=MANY).map(|i| (i, 250)).collect();
@@ -597,6 +617,74 @@ fn thousand_recipients(port: Port) {
 bed_tests! {
     thousand_recipients_small_buffers_with_chunking => thousand_recipients(Port::Chunking);
     thousand_recipients_small_buffers_without_chunking => thousand_recipients(Port::NoChunking);
+    the_holding_proxy_stalls_a_client_that_leaves_replies_unread => holding_proxy_stalls();
+}
+
+/// A client in Python with the same buffers, through the same holding
+/// proxy: MAIL and `n` RCPT written at once without reading a reply; prints
+/// "written" or, when its send blocks for 5 s, "blocked". With "read" as
+/// its third argument it reads whatever replies arrived between its writes.
+const UNREAD_CLIENT: &str = r#"
+import socket, sys, time
+port, n, reading, size = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "read", int(sys.argv[4])
+s = socket.socket()
+for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+    s.setsockopt(socket.SOL_SOCKET, option, size)
+s.connect(("127.0.0.1", port))
+s.recv(1000)
+s.sendall(b"EHLO client.ip-smtpc.test\r\n")
+time.sleep(0.2)
+s.recv(10000)
+rcpts = b"".join(b"RCPT TO:<rtt-unread-%04d@ip-smtpc.test>\r\n" % i for i in range(n))
+data = b"MAIL FROM:<sender@ip-smtpc.test>\r\n" + rcpts + b"RSET\r\n"
+s.settimeout(5)
+try:
+    if reading:
+        s.setblocking(False)
+        done, deadline = 0, time.monotonic() + 5
+        while done < len(data) and time.monotonic() < deadline:
+            try:
+                done += s.send(data[done:done + 500])
+            except BlockingIOError:
+                pass
+            try:
+                s.recv(65536)
+            except BlockingIOError:
+                time.sleep(0.001)
+        print("written" if done == len(data) else "blocked")
+    else:
+        s.sendall(data)
+        print("written")
+except socket.timeout:
+    print("blocked")
+"#;
+
+/// The holding proxy makes the deadlock of RFC 2920 section 3.2 real: a
+/// client that writes MAIL and 1,000 RCPT without reading blocks; one that
+/// writes 10, or reads while it writes, does not. (Postfix alone lets the
+/// non-reading client write everything.)
+fn holding_proxy_stalls() {
+    let bed = Bed::load();
+    for (n, how, expected) in [
+        (MANY, "unread", "blocked"),
+        (10, "unread", "written"),
+        (MANY, "read", "written"),
+    ] {
+        let proxy = Proxy::start(bed.port(Port::NoChunking), 0, SMALL_BUFFERS);
+        let out = Command::new("python3")
+            .args(["-c", UNREAD_CLIENT])
+            .args([proxy.port.to_string(), n.to_string(), how.to_string()])
+            .arg(SMALL_BUFFERS.to_string())
+            .output()
+            .expect("python3");
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            said.trim(),
+            expected,
+            "{n} RCPT, {how}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -790,7 +878,7 @@ bed_tests! {
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn the_proxy_counts_a_lockstep_client() {
     let bed = Bed::load();
-    let proxy = Proxy::start(bed.port(Port::NoPipelining));
+    let proxy = Proxy::start(bed.port(Port::NoPipelining), DELAY_MS, 0);
     let script = format!(
         "import smtplib\n\
          s = smtplib.SMTP('127.0.0.1', {})\n\
