@@ -807,17 +807,7 @@ fn rejected_mixes(port: Port) {
         check_results(&c, mix, &replies, &what);
         assert_eq!(count(&c.sent, b"RCPT TO:<"), mix.len(), "{what}");
         assert!(c.sent.ends_with(b"QUIT\r\n"), "{what}");
-        if accepted.is_empty() {
-            assert!(
-                sent_message(&c.sent).is_none_or(|m| m.is_empty()),
-                "{what}: no message after every recipient was refused"
-            );
-        }
-        let message = if accepted.is_empty() {
-            Vec::new()
-        } else {
-            message_of(&c.sent)
-        };
+        let message = message_sent_in_mix(&c.sent, port.path(), accepted.is_empty(), &what);
         // With none accepted: a copy in the grace period fails the test.
         assert_delivered(
             &bed,
@@ -827,6 +817,40 @@ fn rejected_mixes(port: Port) {
             &accepted,
             Duration::from_secs(30),
         );
+    }
+}
+
+/// The message of a mix as it went out on `path` (empty when none went
+/// out): with every recipient refused, none after a pipelined DATA (Postfix
+/// answers 554, not 354) and no DATA at all without PIPELINING; a BDAT
+/// chunk goes out with its envelope whatever the replies.
+fn message_sent_in_mix(sent: &[u8], path: Path, none_accepted: bool, what: &str) -> Vec<u8> {
+    let data_commands = count(sent, b"\r\nDATA\r\n");
+    match (path, none_accepted) {
+        (Path::Bdat, _) => {
+            assert_eq!(data_commands, 0, "{what}: no DATA next to BDAT");
+            let message = message_of(sent);
+            let chunk = bdat_last_chunk(sent).expect("a BDAT LAST chunk");
+            assert_eq!(chunk.1, message.len(), "{what}");
+            message
+        }
+        (Path::Data, true) => {
+            assert_eq!(data_commands, 1, "{what}: the pipelined DATA");
+            assert!(
+                sent_message(sent).is_none_or(|m| m.is_empty()),
+                "{what}: no message after every recipient was refused"
+            );
+            Vec::new()
+        }
+        (Path::Lockstep, true) => {
+            assert_eq!(data_commands + count(sent, b"BDAT"), 0, "{what}: no DATA");
+            Vec::new()
+        }
+        (Path::Data | Path::Lockstep, false) => {
+            assert_eq!(data_commands, 1, "{what}: one DATA");
+            assert_eq!(count(sent, b"BDAT"), 0, "{what}: no BDAT");
+            message_of(sent)
+        }
     }
 }
 
