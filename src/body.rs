@@ -24,9 +24,11 @@ impl Default for Body {
 }
 
 impl Body {
-    /// Writes as much of `body` and the end-of-data line as fits; `true`
-    /// when the end-of-data line is written. The writer must have no skip.
-    pub fn put(&mut self, w: &mut Writer<'_>, body: &[u8]) -> bool {
+    /// Writes as much of `body` and then `end` (the end-of-data line, and
+    /// QUIT after it under PIPELINING) as fits; `true` when `end` is
+    /// written. The writer must have no skip.
+    #[inline(always)]
+    pub fn put(&mut self, w: &mut Writer<'_>, body: &[u8], end: &[u8]) -> bool {
         while let Some(&b) = body.get(self.pos) {
             if w.room() < 2 {
                 return false;
@@ -40,27 +42,28 @@ impl Body {
                 self.bol = true;
             } else {
                 if self.bol && b == b'.' {
-                    w.byte(b'.');
+                    w.stuff();
                 }
                 w.byte(b);
                 self.bol = false;
             }
         }
-        if w.room() < 5 {
+        if w.room() < end.len() + 2 {
             return false;
         }
         if !self.bol {
             w.put(b"\r\n");
         }
-        w.put(b".\r\n");
+        w.put(end);
         true
     }
 }
 
 /// Bytes [`Body::put`] writes for `body` without the end-of-data line
-/// ".\r\n": the message size SIZE counts (RFC 1870 §3), with the header.
+/// ".\r\n": the message size SIZE counts (RFC 1870 §3), with the header;
+/// without the stuffing dots when not `stuffed` (a BDAT chunk).
 #[cfg(feature = "size")]
-pub fn wire_len(body: &[u8]) -> usize {
+pub fn wire_len(body: &[u8], stuffed: bool) -> usize {
     let (mut n, mut bol, mut i) = (0, true, 0);
     while let Some(&b) = body.get(i) {
         i += 1;
@@ -71,7 +74,7 @@ pub fn wire_len(body: &[u8]) -> usize {
             n += 2;
             bol = true;
         } else {
-            n += 1 + usize::from(bol && b == b'.');
+            n += 1 + usize::from(stuffed && bol && b == b'.');
             bol = false;
         }
     }
@@ -89,7 +92,7 @@ mod tests {
         loop {
             let mut buf = vec![0xAA; size];
             let mut w = Writer::new(&mut buf, 0);
-            let done = state.put(&mut w, body);
+            let done = state.put(&mut w, body, b".\r\n");
             let n = w.len();
             out.extend_from_slice(&buf[..n]);
             if done {
@@ -127,7 +130,7 @@ mod tests {
             b"a\rb\nc\r\n.d\n..\n",
             b"\r\r\n\n.",
         ] {
-            assert_eq!(wire_len(body) + 3, wire(body, 64).len(), "{body:?}");
+            assert_eq!(wire_len(body, true) + 3, wire(body, 64).len(), "{body:?}");
         }
     }
 

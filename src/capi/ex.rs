@@ -8,7 +8,7 @@ use core::mem::size_of;
 
 use super::codes::*;
 use super::types::*;
-use crate::engine::{Event, EventKind, TlsMode};
+use crate::engine::{Event, EventKind, TlsMode, QUIT_GRACE_MS};
 use crate::error::Error;
 
 /// Sends one mail with ip-smtpc's options: allowed AUTH mechanisms, the
@@ -222,10 +222,13 @@ pub(super) struct Clock {
 
 /// Milliseconds a step may take: `fixed` (`ReplyTimeoutMs`), or RFC 5321
 /// §4.5.3.2 when the caller set none: DATA 2 min, the message and its
-/// reply 10 min, every other reply 5 min.
+/// reply 10 min, every other reply 5 min; QUIT's reply, which decides
+/// nothing, [`QUIT_GRACE_MS`] at most.
 #[inline(always)]
 pub(super) fn limit(fixed: u32, step: u8) -> u32 {
     match (fixed, step) {
+        (0, IP_SMTPC_STEP_QUIT) => QUIT_GRACE_MS,
+        (ms, IP_SMTPC_STEP_QUIT) => ms.min(QUIT_GRACE_MS),
         (0, IP_SMTPC_STEP_DATA) => 120_000,
         (0, IP_SMTPC_STEP_END_OF_DATA) => 600_000,
         (0, _) => 300_000,
