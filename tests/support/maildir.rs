@@ -502,33 +502,3 @@ pub fn decode_qp(text: &[u8]) -> Vec<u8> {
     }
     out
 }
-
-/// The one `BDAT <n> LAST` chunk (RFC 3030) a client sent: where its
-/// octets start in `sent` and `n`; `None` without one, or when the command
-/// is malformed or its octets did not go out completely.
-pub fn bdat_last_chunk(sent: &[u8]) -> Option<(usize, usize)> {
-    let at = if sent.starts_with(b"BDAT ") {
-        0
-    } else {
-        find(sent, b"\r\nBDAT ")? + 2
-    };
-    let line_end = find(&sent[at..], b"\r\n")? + at;
-    let line = std::str::from_utf8(&sent[at..line_end]).ok()?;
-    let size: usize = line
-        .strip_prefix("BDAT ")?
-        .strip_suffix(" LAST")?
-        .parse()
-        .ok()?;
-    let start = line_end + 2;
-    (sent.len() >= start + size).then_some((start, size))
-}
-
-/// The message a client sent, as the server received it: the octets of its
-/// `BDAT <n> LAST` chunk (sent as they are), else the DATA content with the
-/// dot-stuffing undone; `None` when neither went out completely.
-pub fn sent_message(sent: &[u8]) -> Option<Vec<u8>> {
-    match bdat_last_chunk(sent) {
-        Some((start, size)) => Some(sent[start..start + size].to_vec()),
-        None => data_content(sent).map(|d| unstuff(&d)),
-    }
-}
