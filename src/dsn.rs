@@ -64,11 +64,10 @@ impl Dsn<'_> {
     /// The MAIL parameters: ` RET=...` and ` ENVID=...`, as asked.
     pub fn put_mail(&self, w: &mut Writer<'_>) {
         if self.ret != 0 {
-            w.put(b" RET=");
             w.put(if self.ret == RET_FULL {
-                b"FULL"
+                b" RET=FULL"
             } else {
-                b"HDRS"
+                b" RET=HDRS"
             });
         }
         if !self.envid.is_empty() {
@@ -121,9 +120,11 @@ fn xtext(w: &mut Writer<'_>, text: &[u8]) {
     }
 }
 
-/// The length of `text` as xtext.
+/// The length of `text` as xtext (measured by writing it).
 fn xtext_len(text: &[u8]) -> usize {
-    text.iter().map(|&b| if xchar(b) { 1 } else { 3 }).sum()
+    let mut w = Writer::new(&mut [], 0);
+    xtext(&mut w, text);
+    w.total()
 }
 
 #[cfg(test)]

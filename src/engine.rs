@@ -805,12 +805,14 @@ impl<'b> Engine<'b> {
                 // RFC 3461, when offered (`before_mail` refused the mail
                 // if it was required and not offered).
                 #[cfg(feature = "dsn")]
-                if self.caps & CAP_DSN != 0 && m.dsn().wanted() {
+                {
                     let dsn = m.dsn();
-                    if row.arg == Arg::Sender {
-                        dsn.put_mail(w);
-                    } else {
-                        dsn.put_rcpt(w, m.entry(rcpt).addr);
+                    if self.caps & CAP_DSN != 0 && dsn.wanted() {
+                        if row.arg == Arg::Sender {
+                            dsn.put_mail(w);
+                        } else {
+                            dsn.put_rcpt(w, m.entry(rcpt).addr);
+                        }
                     }
                 }
             }

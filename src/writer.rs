@@ -87,9 +87,9 @@ impl<'b> Writer<'b> {
         self.len.min(self.buf.len())
     }
 
-    /// Bytes given after the skip, those that did not fit included (`size`:
-    /// a writer over an empty buffer measures a rendering).
-    #[cfg(feature = "size")]
+    /// Bytes given after the skip, those that did not fit included (`size`,
+    /// `dsn`: a writer over an empty buffer measures a rendering).
+    #[cfg(any(feature = "size", feature = "dsn"))]
     pub fn total(&self) -> usize {
         self.len
     }
