@@ -960,6 +960,7 @@ impl<'b> Engine<'b> {
             // PIPELINING is it sent alone): the result is decided already.
             self.step = QUIT;
             self.phase = Phase::Wait;
+            self.restart_clock();
             return None;
         }
         let mut event = None;
@@ -1092,14 +1093,21 @@ impl<'b> Engine<'b> {
         if step == DOT && self.caps & CAP_PIPE != 0 {
             self.phase = Phase::Wait;
         }
+        self.restart_clock();
+        event
+    }
+
+    /// A new step began now (`deadline`); QUIT's reply gets the grace
+    /// only.
+    #[inline(always)]
+    fn restart_clock(&mut self) {
         #[cfg(feature = "deadline")]
         {
             self.since = self.now;
-            if next == QUIT && self.timeout > QUIT_GRACE_MS {
+            if self.step == QUIT && self.timeout > QUIT_GRACE_MS {
                 self.timeout = QUIT_GRACE_MS;
             }
         }
-        event
     }
 
     /// The error of a 421: the STARTTLS that TLS depended on was refused,
