@@ -58,6 +58,31 @@ pub const QUIT_GRACE_MS: u32 = 1_000;
 /// The server offers DSN (RFC 3461).
 #[cfg(feature = "dsn")]
 const CAP_DSN: u32 = 512;
+/// Another mail follows on this connection (`batch`): no QUIT after this one.
+#[cfg(feature = "batch")]
+const CAP_MORE: u32 = 1 << 10;
+/// This mail ended without QUIT and the connection can carry the next one
+/// (`batch`).
+#[cfg(feature = "batch")]
+const CAP_REUSABLE: u32 = 1 << 11;
+/// ... and the next one starts with RSET: a transaction may be open.
+#[cfg(feature = "batch")]
+const CAP_RSET: u32 = 1 << 12;
+
+/// What the next mail of a batch takes over from the connection (`batch`):
+/// the capabilities, the server's SIZE limit, TLS and whether RSET comes
+/// first. From [`Engine::carry`], for [`Engine::after`].
+#[cfg(feature = "batch")]
+#[derive(Clone, Copy, Debug)]
+pub struct Carry {
+    caps: u32,
+    #[cfg(feature = "size")]
+    limit: u32,
+    #[cfg(feature = "tls")]
+    tls: TlsMode,
+    #[cfg(feature = "tls")]
+    secure: bool,
+}
 /// Most pipelined commands whose replies may be outstanding (RFC 2920
 /// §3.2: the client must not fill the server's output while it does not
 /// read it). Replies are short (Postfix: 14–90 bytes), so 128 of them fit
@@ -672,7 +697,12 @@ impl<'b> Engine<'b> {
             let from = if self.caps & CAP_BDAT != 0 { 3 } else { 0 };
             #[cfg(not(feature = "chunking"))]
             let from = 0;
-            let to = if self.caps & CAP_PIPE != 0 {
+            // Another mail of a batch follows (`batch`): no QUIT.
+            #[cfg(feature = "batch")]
+            let last = self.caps & CAP_MORE == 0;
+            #[cfg(not(feature = "batch"))]
+            let last = true;
+            let to = if self.caps & CAP_PIPE != 0 && last {
                 END.len()
             } else {
                 3
@@ -776,6 +806,11 @@ impl<'b> Engine<'b> {
     #[cfg_attr(feature = "pipelining", inline(never))]
     fn render<M: Mail>(&self, m: &M, w: &mut Writer<'_>, step: Step, rcpt: usize) {
         let row = Row::of(step);
+        #[cfg(feature = "batch")]
+        if step == RSET {
+            w.put(b"RSET\r\n");
+            return;
+        }
         #[cfg(feature = "chunking")]
         if step == DATA && self.caps & CAP_BDAT != 0 {
             // RFC 3030: the whole message as one last chunk.
@@ -958,6 +993,10 @@ impl<'b> Engine<'b> {
         if step == DOT && self.outcome.is_some() {
             // The end of data sent alone (QUIT went with it: only under
             // PIPELINING is it sent alone): the result is decided already.
+            #[cfg(feature = "batch")]
+            if self.mail_done(true, DOT) {
+                return None;
+            }
             self.step = QUIT;
             self.phase = Phase::Wait;
             self.restart_clock();
@@ -1077,13 +1116,30 @@ impl<'b> Engine<'b> {
             }
         }
         self.unit_sent = 0;
+        // The transaction's own replies decide the mail alone (`batch`);
+        // so does a refusal of this mail before MAIL (its size, DSN).
+        #[cfg(feature = "batch")]
+        #[cfg_attr(
+            not(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn")),
+            allow(unused_mut)
+        )]
+        let mut own = (MAIL..=DOT).contains(&step);
         #[cfg(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn"))]
         if next == MAIL && step != MAIL {
             next = self.before_mail(m);
+            #[cfg(feature = "batch")]
+            {
+                own |= next == QUIT;
+            }
         }
         #[cfg(feature = "tls")]
         if next == UPGRADE {
             self.phase = Phase::Upgrade;
+            return event;
+        }
+        // The mail ended and another follows (`batch`): no QUIT.
+        #[cfg(feature = "batch")]
+        if next == QUIT && self.mail_done(own, step) {
             return event;
         }
         self.step = next;
@@ -1568,6 +1624,113 @@ impl<'b> Engine<'b> {
         if self.checked.raw {
             self.body.bol = self.stream.at_line_start();
         }
+    }
+
+    /// Says whether another mail follows on this connection (`batch`;
+    /// before the first [`Engine::next`]): then this one ends without
+    /// QUIT when the connection can go on.
+    #[cfg(feature = "batch")]
+    pub fn set_more(&mut self, more: bool) {
+        self.caps = if more {
+            self.caps | CAP_MORE
+        } else {
+            self.caps & !CAP_MORE
+        };
+    }
+
+    /// The connection for the next mail (`batch`), once this one is done:
+    /// `None` when it ended with QUIT or cannot go on (a 421, a transport
+    /// or protocol error, a refusal before MAIL such as AUTH).
+    #[cfg(feature = "batch")]
+    pub fn carry(&self) -> Option<Carry> {
+        (self.phase == Phase::Closed && self.caps & CAP_REUSABLE != 0).then_some(Carry {
+            caps: self.caps,
+            #[cfg(feature = "size")]
+            limit: self.limit,
+            #[cfg(feature = "tls")]
+            tls: self.tls,
+            #[cfg(feature = "tls")]
+            secure: self.secure,
+        })
+    }
+
+    /// The engine for the next mail of a batch on the connection `carry`
+    /// describes (`batch`): it starts with RSET when the last mail may
+    /// have left a transaction open, else with MAIL; a mail refused before
+    /// MAIL (its size, DSN) is done at once. `more`: as [`Engine::set_more`].
+    #[cfg(feature = "batch")]
+    pub fn after<M: Mail>(
+        tx: &'b mut [u8],
+        rx: &'b mut [u8],
+        checked: &'b Checked,
+        carry: Carry,
+        more: bool,
+        m: &M,
+    ) -> Self {
+        let mut e = Engine::new(tx, rx, checked);
+        // What belonged to the last mail alone.
+        #[cfg(feature = "chunking")]
+        let last_mail = CAP_BDAT | CAP_REUSABLE | CAP_RSET;
+        #[cfg(not(feature = "chunking"))]
+        let last_mail = CAP_REUSABLE | CAP_RSET;
+        e.caps = carry.caps & !last_mail;
+        e.set_more(more);
+        #[cfg(feature = "size")]
+        {
+            e.limit = carry.limit;
+        }
+        #[cfg(feature = "tls")]
+        {
+            e.tls = carry.tls;
+            e.secure = carry.secure;
+        }
+        e.phase = Phase::Send;
+        let next = if carry.caps & CAP_RSET != 0 {
+            RSET
+        } else {
+            e.mail_or_refusal(m)
+        };
+        if next == QUIT && e.mail_done(true, MAIL) {
+            return e;
+        }
+        e.step = next;
+        e
+    }
+
+    /// MAIL, or QUIT when the mail is refused before it (`before_mail`).
+    #[cfg(feature = "batch")]
+    #[inline(always)]
+    fn mail_or_refusal<M: Mail>(&mut self, m: &M) -> Step {
+        #[cfg(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn"))]
+        return self.before_mail(m);
+        #[cfg(not(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn")))]
+        {
+            let _ = m;
+            MAIL
+        }
+    }
+
+    /// Ends this mail without QUIT when another follows and the connection
+    /// can carry it (`batch`): `own`, the outcome was decided by the
+    /// transaction's replies (`step` MAIL to the dot) or by a refusal of
+    /// this mail alone before MAIL, and nothing unread is left. `true` when
+    /// it ended.
+    #[cfg(feature = "batch")]
+    #[inline(never)]
+    fn mail_done(&mut self, own: bool, step: Step) -> bool {
+        if self.caps & CAP_MORE == 0 || !own || self.rx_pos < self.rx_len {
+            return false;
+        }
+        // After the dot's reply the transaction is over; after a refusal
+        // in the envelope one may be open.
+        let rset = if matches!(step, MAIL | RCPT | DATA) {
+            CAP_RSET
+        } else {
+            0
+        };
+        self.caps |= CAP_REUSABLE | rset;
+        self.close();
+        true
     }
 
     /// Records `e` unless the outcome is decided.
@@ -4557,6 +4720,228 @@ mod tests {
             // Not asked: nothing, DSN offered or not.
             let run = exchange_all_sizes(&TestMail::sample(), &replies("250-mx\r\n250 DSN\r\n"));
             assert!(!run.client.contains("ORCPT"));
+        }
+    }
+
+    /// Several mails over one connection (`batch`).
+    #[cfg(feature = "batch")]
+    mod batch {
+        use super::*;
+
+        /// Runs `mails` over one scripted connection (server bytes in
+        /// chunks of `chunk`, one reply string per read as `exchange`
+        /// does): each mail's engine follows the last one's `carry`.
+        /// Returns what the client sent and each mail's result (`None`:
+        /// not attempted, the connection could not go on).
+        fn exchange_batch(
+            mails: &[TestMail],
+            replies: &[&str],
+            tx: usize,
+            chunk: usize,
+        ) -> (String, Vec<Option<Result<(), Error>>>) {
+            let checked: Vec<_> = mails.iter().map(|m| check(m, None, 0).unwrap()).collect();
+            let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; 256]);
+            let mut replies = replies.iter();
+            let mut pending: &[u8] = b"";
+            let mut client = Vec::new();
+            let mut results = vec![None; mails.len()];
+            let mut carry = None;
+            for (i, m) in mails.iter().enumerate() {
+                let more = i + 1 < mails.len();
+                let mut e = match carry {
+                    None if i > 0 => break,
+                    None => {
+                        let mut e = Engine::new(&mut out, &mut input, &checked[i]);
+                        e.set_more(more);
+                        e
+                    }
+                    Some(c) => Engine::after(&mut out, &mut input, &checked[i], c, more, m),
+                };
+                let result = loop {
+                    match e.next(m) {
+                        Action::Send(b) => {
+                            client.extend_from_slice(b);
+                            let n = b.len();
+                            e.sent(n);
+                        }
+                        Action::Receive(room) => {
+                            if pending.is_empty() {
+                                match replies.next() {
+                                    Some(r) => pending = r.as_bytes(),
+                                    None => {
+                                        e.failed(Error::Receive);
+                                        continue;
+                                    }
+                                }
+                            }
+                            let n = chunk.min(room.len()).min(pending.len());
+                            room[..n].copy_from_slice(&pending[..n]);
+                            pending = &pending[n..];
+                            e.received(n);
+                        }
+                        Action::Event(_) => {}
+                        Action::Done(r) => break r,
+                        #[cfg(any(feature = "mime", feature = "raw"))]
+                        Action::Item(_) => e.streamed(true),
+                        #[cfg(feature = "tls")]
+                        Action::Upgrade => e.upgraded(true),
+                    }
+                };
+                results[i] = Some(result);
+                carry = e.carry();
+            }
+            (String::from_utf8_lossy(&client).into_owned(), results)
+        }
+
+        fn one_recipient(body: &[u8]) -> TestMail {
+            let mut m = TestMail::sample();
+            m.entries.truncate(2);
+            m.body = body.to_vec();
+            m
+        }
+
+        const EHLO_PLAIN: &str = "250 mx\r\n";
+        const ENVELOPE: [&str; 4] = ["250 ok\r\n", "250 ok\r\n", "354 go\r\n", "250 queued\r\n"];
+
+        #[test]
+        fn three_mails_one_connection_one_quit() {
+            let mails = [
+                one_recipient(b"one"),
+                one_recipient(b"two"),
+                one_recipient(b"three"),
+            ];
+            let mut replies = vec!["220 mx\r\n", EHLO_PLAIN];
+            for _ in 0..3 {
+                replies.extend(ENVELOPE);
+            }
+            replies.push("221 bye\r\n");
+            for tx in [16, 31, 256] {
+                for chunk in [1, 7, 4096] {
+                    let (client, results) = exchange_batch(&mails, &replies, tx, chunk);
+                    assert_eq!(results, [Some(Ok(())), Some(Ok(())), Some(Ok(()))]);
+                    assert_eq!(client.matches("MAIL FROM:").count(), 3, "{client}");
+                    assert_eq!(client.matches("EHLO ").count(), 1);
+                    assert!(!client.contains("RSET"));
+                    assert_eq!(client.matches("QUIT").count(), 1);
+                    assert!(client.ends_with("\r\nthree\r\n.\r\nQUIT\r\n"), "{client}");
+                }
+            }
+        }
+
+        #[test]
+        fn a_refused_mail_is_followed_by_rset_and_the_next() {
+            let mails = [one_recipient(b"one"), one_recipient(b"two")];
+            let replies = [
+                "220 mx\r\n",
+                EHLO_PLAIN,
+                "250 ok\r\n",
+                "550 no such user\r\n",
+                "250 reset\r\n",
+                "250 ok\r\n",
+                "250 ok\r\n",
+                "354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ];
+            let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
+            assert_eq!(
+                results,
+                [Some(Err(Error::AllRecipientsRejected)), Some(Ok(()))]
+            );
+            assert!(
+                client.contains("RCPT TO:<ops@example.test>\r\nRSET\r\nMAIL FROM:"),
+                "{client}"
+            );
+            // A refused message (after the dot): no RSET needed.
+            let replies = [
+                "220 mx\r\n",
+                EHLO_PLAIN,
+                "250 ok\r\n",
+                "250 ok\r\n",
+                "354 go\r\n",
+                "554 spam\r\n",
+                "250 ok\r\n",
+                "250 ok\r\n",
+                "354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ];
+            let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
+            assert_eq!(results, [Some(Err(Error::MessageRejected)), Some(Ok(()))]);
+            assert!(!client.contains("RSET"));
+            // RSET refused: the batch ends with QUIT, the rest not attempted.
+            let replies = [
+                "220 mx\r\n",
+                EHLO_PLAIN,
+                "250 ok\r\n",
+                "550 no\r\n",
+                "500 what\r\n",
+                "221 bye\r\n",
+            ];
+            let three = [
+                one_recipient(b"1"),
+                one_recipient(b"2"),
+                one_recipient(b"3"),
+            ];
+            let (client, results) = exchange_batch(&three, &replies, 256, 4096);
+            assert_eq!(
+                results,
+                [
+                    Some(Err(Error::AllRecipientsRejected)),
+                    Some(Err(Error::UnexpectedReply)),
+                    None
+                ]
+            );
+            assert!(client.ends_with("RSET\r\nQUIT\r\n"), "{client}");
+        }
+
+        #[test]
+        fn a_dead_connection_ends_the_batch() {
+            let mails = [one_recipient(b"1"), one_recipient(b"2")];
+            let replies = ["220 mx\r\n", EHLO_PLAIN, "421 going down\r\n"];
+            let (_, results) = exchange_batch(&mails, &replies, 256, 4096);
+            assert_eq!(results, [Some(Err(Error::ServiceClosing)), None]);
+            // An extra reply after the dot's: out of step, never carried over.
+            let mut replies = vec!["220 mx\r\n", EHLO_PLAIN];
+            replies.extend(ENVELOPE);
+            replies[5] = "250 queued\r\n250 extra\r\n";
+            let (_, results) = exchange_batch(&mails, &replies, 256, 4096);
+            assert_eq!(results, [Some(Err(Error::OutcomeUnknown)), None]);
+        }
+
+        #[cfg(feature = "pipelining")]
+        #[test]
+        fn pipelined_mails_quit_only_after_the_last() {
+            let mails = [one_recipient(b"one"), one_recipient(b"two")];
+            let replies = [
+                "220 mx\r\n",
+                "250-mx\r\n250 PIPELINING\r\n",
+                "250 ok\r\n250 ok\r\n354 go\r\n",
+                "250 queued\r\n",
+                "250 ok\r\n250 ok\r\n354 go\r\n",
+                "250 queued\r\n221 bye\r\n",
+            ];
+            let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
+            assert_eq!(results, [Some(Ok(())), Some(Ok(()))]);
+            assert!(client.contains("\r\none\r\n.\r\nMAIL FROM:"), "{client}");
+            assert!(client.ends_with("\r\ntwo\r\n.\r\nQUIT\r\n"), "{client}");
+        }
+
+        #[cfg(feature = "chunking")]
+        #[test]
+        fn chunked_mails_quit_only_after_the_last() {
+            let mails = [one_recipient(b"one"), one_recipient(b"two")];
+            let replies = [
+                "220 mx\r\n",
+                "250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n",
+                "250 ok\r\n250 ok\r\n250 queued\r\n",
+                "250 ok\r\n250 ok\r\n250 queued\r\n221 bye\r\n",
+            ];
+            let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
+            assert_eq!(results, [Some(Ok(())), Some(Ok(()))]);
+            assert_eq!(client.matches("BDAT ").count(), 2, "{client}");
+            assert!(client.contains("\r\none\r\nMAIL FROM:"), "{client}");
+            assert!(client.ends_with("\r\ntwo\r\nQUIT\r\n"), "{client}");
         }
     }
 }

@@ -48,6 +48,10 @@ pub const STARTTLS: Step = 14;
 /// Not a row: the TLS handshake (the driver's `pfUpgrade`) after "220 ready".
 #[cfg(feature = "tls")]
 pub const UPGRADE: Step = 0xfd;
+/// RSET before the next mail of a batch, after one that may have left a
+/// transaction open (`batch`; after the seed and TLS rows).
+#[cfg(feature = "batch")]
+pub const RSET: Step = 20;
 
 /// The argument a command carries after its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,6 +136,11 @@ pub const ROWS: [Row; 14] = [
 #[cfg(feature = "tls")]
 const STARTTLS_ROW: Row = row(60, 8, Arg::None, 220, UPGRADE, Error::TlsRefused, 4);
 
+/// RSET: 250 goes on to MAIL; anything else ends the batch (reported at
+/// MAIL, the step it prepares).
+#[cfg(feature = "batch")]
+const RSET_ROW: Row = row(0, 0, Arg::None, 250, MAIL, Error::UnexpectedReply, 6);
+
 /// The DONE row.
 const FINISHED: Row = row(0, 0, Arg::None, 0, DONE, Error::Receive, 11);
 
@@ -145,6 +154,10 @@ impl Row {
         #[cfg(feature = "tls")]
         if step == STARTTLS {
             return &STARTTLS_ROW;
+        }
+        #[cfg(feature = "batch")]
+        if step == RSET {
+            return &RSET_ROW;
         }
         // The DONE row itself (a constant index: checked when compiling),
         // not a second copy of it.

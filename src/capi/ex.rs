@@ -47,10 +47,9 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
     // SAFETY: pReport is NULL or valid by contract.
     let report = options.and_then(|o| unsafe { o.pReport.as_mut() });
     let mut summary = Summary::new(report);
-    // RawMessage: 0 or 1, and 1 only where `raw` is built (as `src/`).
-    let result = match options.map_or(0, |o| o.RawMessage) {
+    let result = raw_mode(options).and_then(|()| {
         // SAFETY: forwarded under this function's contract.
-        r @ (0 | 1) if r == 0 || cfg!(feature = "raw") => unsafe {
+        unsafe {
             super::send::send(
                 pIP_API,
                 paMailAddr,
@@ -61,16 +60,24 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
                 options,
                 &mut summary,
             )
-        },
-        1 => Err(Error::NotBuilt),
-        _ => Err(Error::InvalidOptions),
-    };
+        }
+    });
     let code = match result {
         Ok(()) => 0,
         Err(e) => e as c_int,
     };
     summary.write(code);
     code
+}
+
+/// `RawMessage`: 0 or 1, and 1 only where `raw` is built (as `src/`).
+#[inline(always)]
+pub(super) fn raw_mode(options: Option<&IP_SMTPC_OPTIONS>) -> Result<(), Error> {
+    match options.map_or(0, |o| o.RawMessage) {
+        r @ (0 | 1) if r == 0 || cfg!(feature = "raw") => Ok(()),
+        1 => Err(Error::NotBuilt),
+        _ => Err(Error::InvalidOptions),
+    }
 }
 
 /// Fills `*pOptions` with the defaults: every mechanism, no AUTH in clear,

@@ -400,6 +400,24 @@ pub struct IP_SMTPC_OPTIONS {
     pub sDsnEnvId: *const c_char,
 }
 
+/// One mail of `IP_SMTPC_SendBatch`: what `IP_SMTPC_SendEx` takes for one
+/// mail, and where its result goes.
+#[repr(C)]
+pub struct IP_SMTPC_BATCH_MAIL {
+    /// Address array, entry 0 the sender, as for `IP_SMTPC_Send`.
+    pub paMailAddr: *const IP_SMTPC_MAIL_ADDR,
+    /// Entries in `paMailAddr` (at least 2).
+    pub NumMailAddr: c_int,
+    /// Subject, body and multipart items.
+    pub pMessage: *const IP_SMTPC_MESSAGE,
+    /// This mail's report, or NULL.
+    pub pReport: *mut IP_SMTPC_REPORT,
+    /// Written by the library: 0 when the server accepted this mail for
+    /// every recipient, else an `IP_SMTPC_ERR_*` code
+    /// (`IP_SMTPC_ERR_NOT_SENT`: not attempted).
+    pub Result: c_int,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
