@@ -628,6 +628,12 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 #define IP_SMTPC_ERR_NOT_SENT (-89)
 
 /**
+ * An address has UTF-8 in its local part or domain and the server does
+ * not offer SMTPUTF8 (RFC 6531); nothing was sent after EHLO.
+ */
+#define IP_SMTPC_ERR_SMTPUTF8_UNAVAILABLE (-90)
+
+/**
  * The message was accepted for some recipients only; the rest are
  * reported per recipient. Do not resend to all recipients.
  */
@@ -1077,7 +1083,8 @@ typedef struct IP_SMTPC_OPTIONS {
    * multipart items, a subject, `sBoundary`, `sReplyTo` or `pasHeader`
    * with it (`IP_SMTPC_ERR_INVALID_OPTIONS`: they belong in the
    * message). Recipient names and types only matter for the envelope:
-   * every entry is a RCPT TO, Bcc included. SMTPUTF8 is not supported.
+   * every entry is a RCPT TO, Bcc included. SMTPUTF8 is asked for when an
+   * envelope address is UTF-8 (`smtputf8`), not for UTF-8 in the message.
    * 0 (default): the library writes the header block. A value other
    * than 0 or 1 is `IP_SMTPC_ERR_INVALID_OPTIONS`; a library built
    * without the `raw` feature gives `IP_SMTPC_ERR_NOT_BUILT` for 1.

@@ -78,7 +78,7 @@ impl Dsn<'_> {
 
     /// The RCPT parameters for recipient `addr`: ` NOTIFY=...` as asked
     /// and ` ORCPT=rfc822;...` (left out when the address would make it
-    /// longer than RFC 3461 allows).
+    /// longer than RFC 3461 allows, or is UTF-8: `rfc822` is ASCII, RFC 6533).
     pub fn put_rcpt(&self, w: &mut Writer<'_>, addr: &[u8]) {
         if self.notify != 0 {
             w.put(b" NOTIFY=");
@@ -93,7 +93,7 @@ impl Dsn<'_> {
                 }
             }
         }
-        if b"rfc822;".len() + xtext_len(addr) <= MAX_ORCPT {
+        if crate::mail::ascii(addr) && b"rfc822;".len() + xtext_len(addr) <= MAX_ORCPT {
             w.put(b" ORCPT=rfc822;");
             xtext(w, addr);
         }
@@ -237,5 +237,9 @@ mod tests {
         assert_eq!(render(|w| d.put_rcpt(w, &plus)), " NOTIFY=FAILURE");
         let fits = [b'+'; 164];
         assert!(render(|w| d.put_rcpt(w, &fits)).ends_with("+2B"));
+        assert_eq!(
+            render(|w| d.put_rcpt(w, "\u{fc}ser@example.test".as_bytes())),
+            " NOTIFY=FAILURE"
+        );
     }
 }

@@ -58,6 +58,9 @@ pub const QUIT_GRACE_MS: u32 = 1_000;
 /// The server offers DSN (RFC 3461).
 #[cfg(feature = "dsn")]
 const CAP_DSN: u32 = 512;
+/// The server offers SMTPUTF8 (RFC 6531).
+#[cfg(feature = "smtputf8")]
+const CAP_SMTPUTF8: u32 = 1 << 13;
 /// Another mail follows on this connection (`batch`): no QUIT after this one.
 #[cfg(feature = "batch")]
 const CAP_MORE: u32 = 1 << 10;
@@ -837,6 +840,12 @@ impl<'b> Engine<'b> {
                 if row.arg == Arg::Sender && self.eight_bit_mime() {
                     w.put(b" BODY=8BITMIME");
                 }
+                // RFC 6531 §3.4 (`before_mail` refused the mail when the
+                // server does not offer it).
+                #[cfg(feature = "smtputf8")]
+                if row.arg == Arg::Sender && utf8_addresses(m) {
+                    w.put(b" SMTPUTF8");
+                }
                 // RFC 3461, when offered (`before_mail` refused the mail
                 // if it was required and not offered).
                 #[cfg(feature = "dsn")]
@@ -900,6 +909,10 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "dsn")]
             if keyword(text, b"DSN") {
                 self.caps |= CAP_DSN;
+            }
+            #[cfg(feature = "smtputf8")]
+            if keyword(text, b"SMTPUTF8") {
+                self.caps |= CAP_SMTPUTF8;
             }
         }
         if !last {
@@ -1120,11 +1133,23 @@ impl<'b> Engine<'b> {
         // so does a refusal of this mail before MAIL (its size, DSN).
         #[cfg(feature = "batch")]
         #[cfg_attr(
-            not(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn")),
+            not(any(
+                feature = "size",
+                feature = "mime",
+                feature = "raw",
+                feature = "dsn",
+                feature = "smtputf8"
+            )),
             allow(unused_mut)
         )]
         let mut own = (MAIL..=DOT).contains(&step);
-        #[cfg(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn"))]
+        #[cfg(any(
+            feature = "size",
+            feature = "mime",
+            feature = "raw",
+            feature = "dsn",
+            feature = "smtputf8"
+        ))]
         if next == MAIL && step != MAIL {
             next = self.before_mail(m);
             #[cfg(feature = "batch")]
@@ -1316,12 +1341,25 @@ impl<'b> Engine<'b> {
     /// without a header) with 8-bit bytes is refused when the server does
     /// not offer 8BITMIME (`src/session.rs`: before the size; a streamed one
     /// is checked as it streams).
-    #[cfg(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn"))]
+    #[cfg(any(
+        feature = "size",
+        feature = "mime",
+        feature = "raw",
+        feature = "dsn",
+        feature = "smtputf8"
+    ))]
     fn before_mail<M: Mail>(&mut self, m: &M) -> Step {
+        #[cfg(not(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn")))]
+        let _ = m;
         // DSN required (`dsn`) and not offered: refused before MAIL.
         #[cfg(feature = "dsn")]
         if m.dsn().required && self.caps & CAP_DSN == 0 {
             return self.local(Error::DsnUnavailable, Row::of(MAIL).report);
+        }
+        // UTF-8 addresses (`smtputf8`) need the server's SMTPUTF8.
+        #[cfg(feature = "smtputf8")]
+        if utf8_addresses(m) && self.caps & CAP_SMTPUTF8 == 0 {
+            return self.local(Error::Smtputf8Unavailable, Row::of(MAIL).report);
         }
         #[cfg(feature = "raw")]
         if self.checked.raw
@@ -1701,9 +1739,21 @@ impl<'b> Engine<'b> {
     #[cfg(feature = "batch")]
     #[inline(always)]
     fn mail_or_refusal<M: Mail>(&mut self, m: &M) -> Step {
-        #[cfg(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn"))]
+        #[cfg(any(
+            feature = "size",
+            feature = "mime",
+            feature = "raw",
+            feature = "dsn",
+            feature = "smtputf8"
+        ))]
         return self.before_mail(m);
-        #[cfg(not(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn")))]
+        #[cfg(not(any(
+            feature = "size",
+            feature = "mime",
+            feature = "raw",
+            feature = "dsn",
+            feature = "smtputf8"
+        )))]
         {
             let _ = m;
             MAIL
@@ -1902,9 +1952,20 @@ fn size_keyword(text: &[u8]) -> Option<u32> {
     Some(limit)
 }
 
+/// `true` when an address of the envelope or the header (Reply-To) has
+/// UTF-8 (`smtputf8`): the mail needs SMTPUTF8 (RFC 6531 §3.4).
+#[cfg(feature = "smtputf8")]
+fn utf8_addresses<M: Mail>(m: &M) -> bool {
+    #[cfg(feature = "headers")]
+    if !crate::mail::ascii(m.reply_to()) {
+        return true;
+    }
+    (0..m.count()).any(|i| !crate::mail::ascii(m.entry(i).addr))
+}
+
 /// `true` when an EHLO line's keyword is `word` (upper case; compared
 /// case-insensitively, RFC 5321 §4.1.1.1), with or without parameters.
-#[cfg(any(feature = "pipelining", feature = "dsn"))]
+#[cfg(any(feature = "pipelining", feature = "dsn", feature = "smtputf8"))]
 fn keyword(text: &[u8], word: &[u8]) -> bool {
     text.get(..word.len())
         .is_some_and(|k| k.eq_ignore_ascii_case(word))
@@ -4942,6 +5003,58 @@ mod tests {
             assert_eq!(client.matches("BDAT ").count(), 2, "{client}");
             assert!(client.contains("\r\none\r\nMAIL FROM:"), "{client}");
             assert!(client.ends_with("\r\ntwo\r\nQUIT\r\n"), "{client}");
+        }
+    }
+
+    /// SMTPUTF8 (RFC 6531): a UTF-8 address asks for it, and a server
+    /// without it gets nothing after EHLO.
+    #[cfg(feature = "smtputf8")]
+    mod smtputf8 {
+        use super::*;
+
+        #[test]
+        fn utf8_sender_needs_the_servers_smtputf8() {
+            let mut m = TestMail::sample();
+            m.entries[0].1 = Some("s\u{fc}nder@example.test");
+            let replies = [
+                "220 mx\r\n",
+                "250-mx\r\n250 SMTPUTF8\r\n",
+                "250 ok\r\n",
+                "250 a\r\n",
+                "250 b\r\n",
+                "250 c\r\n",
+                "354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ];
+            let run = exchange_all_sizes(&m, &replies);
+            assert_eq!(run.result, Ok(()));
+            assert!(
+                run.client
+                    .contains("MAIL FROM:<s\u{fc}nder@example.test> SMTPUTF8\r\n"),
+                "{}",
+                run.client
+            );
+            // EHLO names an ASCII domain (the sender's is not).
+            let mut m2 = m.clone();
+            m2.domain = "";
+            m2.entries[0].1 = Some("node@b\u{fc}ro.example");
+            let run = exchange_all_sizes(&m2, &replies);
+            assert!(
+                run.client.starts_with("EHLO localhost.invalid\r\n"),
+                "{}",
+                run.client
+            );
+            // Not offered: refused before MAIL.
+            let run = exchange_all_sizes(
+                &m,
+                &["220 mx\r\n", "250-mx\r\n250 8BITMIME\r\n", "221 bye\r\n"],
+            );
+            assert_eq!(run.result, Err(Error::Smtputf8Unavailable));
+            assert_eq!(run.client, "EHLO example.test\r\nQUIT\r\n");
+            // ASCII addresses: no SMTPUTF8 parameter, offered or not.
+            let run = exchange_all_sizes(&TestMail::sample(), &replies);
+            assert!(!run.client.contains("SMTPUTF8"));
         }
     }
 }

@@ -1081,3 +1081,60 @@ fn a_hundred_mails_over_one_connection() {
         "no connection with 100 MAIL commands in the log"
     );
 }
+
+// ---------------------------------------------------------------------------
+// SMTPUTF8 (RFC 6531/6532, feature `smtputf8`).
+
+/// A sender with UTF-8 in its local part: MAIL carries SMTPUTF8, Postfix
+/// takes it, and the copy keeps the address in UTF-8 in From (RFC 6532);
+/// byte for byte what was sent.
+#[cfg(feature = "smtputf8")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn utf8_sender_goes_with_smtputf8() {
+    let tb = bed();
+    let subject = token("smtputf8");
+    let sender = "s\u{fc}nder@ip-smtpc.test";
+    let mut m = mail(vec![to(ALICE)], &subject, "Gr\u{fc}\u{df}e\r\n".as_bytes());
+    m.sender.addr = sender.as_bytes().to_vec();
+    let out = send(tb.port_plain, &m, &no_auth());
+    assert_code(&out, 0, "IP_SMTPC_Send with a UTF-8 sender");
+    let mail_line = out
+        .sent_text()
+        .lines()
+        .find(|l| l.starts_with("MAIL FROM:"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        mail_line.starts_with(&format!("MAIL FROM:<{sender}>")) && mail_line.ends_with(" SMTPUTF8"),
+        "{}",
+        out.dialogue()
+    );
+    // (expect_delivered compares the copy, trace fields removed, with what was sent.)
+    let copy = expect_delivered(&tb.mailbox("alice"), &subject, &out);
+    let text = String::from_utf8(copy).expect("the copy is UTF-8");
+    assert!(
+        text.contains(&format!("From: \"Test Device\" <{sender}>")),
+        "{text}"
+    );
+}
+
+/// The same mail to a server without SMTPUTF8: refused after EHLO, nothing
+/// sent, nothing delivered.
+#[cfg(feature = "smtputf8")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn utf8_sender_refused_where_smtputf8_is_off() {
+    let tb = bed();
+    let subject = token("no-smtputf8");
+    let mut m = mail(vec![to(ALICE)], &subject, b"x\r\n");
+    m.sender.addr = "s\u{fc}nder@ip-smtpc.test".as_bytes().to_vec();
+    let out = send(tb.port_nosmtputf8, &m, &no_auth());
+    assert_code(&out, IP_SMTPC_ERR_SMTPUTF8_UNAVAILABLE, "no SMTPUTF8");
+    assert!(
+        !out.sent_command("MAIL") && out.sent_command("QUIT"),
+        "{}",
+        out.dialogue()
+    );
+    expect_not_delivered(&tb.mailbox("alice"), &subject);
+}

@@ -374,7 +374,8 @@ pub struct IP_SMTPC_OPTIONS {
     /// multipart items, a subject, `sBoundary`, `sReplyTo` or `pasHeader`
     /// with it (`IP_SMTPC_ERR_INVALID_OPTIONS`: they belong in the
     /// message). Recipient names and types only matter for the envelope:
-    /// every entry is a RCPT TO, Bcc included. SMTPUTF8 is not supported.
+    /// every entry is a RCPT TO, Bcc included. SMTPUTF8 is asked for when an
+    /// envelope address is UTF-8 (`smtputf8`), not for UTF-8 in the message.
     /// 0 (default): the library writes the header block. A value other
     /// than 0 or 1 is `IP_SMTPC_ERR_INVALID_OPTIONS`; a library built
     /// without the `raw` feature gives `IP_SMTPC_ERR_NOT_BUILT` for 1.
