@@ -58,6 +58,9 @@ pub const QUIT_GRACE_MS: u32 = 1_000;
 /// The server offers DSN (RFC 3461).
 #[cfg(feature = "dsn")]
 const CAP_DSN: u32 = 512;
+/// `BDAT <size> LAST` is written: the chunk follows (`chunking`).
+#[cfg(feature = "chunking")]
+const CAP_IN_CHUNK: u32 = 1 << 14;
 /// The server offers SMTPUTF8 (RFC 6531).
 #[cfg(feature = "smtputf8")]
 const CAP_SMTPUTF8: u32 = 1 << 13;
@@ -529,6 +532,11 @@ impl<'b> Engine<'b> {
         let awaited = self.owed();
         #[cfg(not(feature = "pipelining"))]
         let awaited = false;
+        // While a BDAT chunk goes out (`chunking`) no reply is taken: one
+        // could not be told from the chunk's own, which is due only after
+        // the chunk's last byte.
+        #[cfg(feature = "chunking")]
+        let awaited = awaited && !self.chunk_in_flight();
         if (self.tx_pos < self.tx_len || self.phase == Phase::Send || streaming) && !awaited {
             self.abort(Error::UnexpectedReply);
         }
@@ -542,6 +550,10 @@ impl<'b> Engine<'b> {
     /// Room for bytes that arrived unasked (a non-blocking driver reading
     /// whenever the socket is readable); report them with [`Engine::received`].
     pub fn room(&mut self) -> &mut [u8] {
+        #[cfg(feature = "chunking")]
+        if self.chunk_in_flight() {
+            return &mut [];
+        }
         if !self.room_for_more() {
             return &mut [];
         }
@@ -687,6 +699,14 @@ impl<'b> Engine<'b> {
         Ok(n)
     }
 
+    /// `true` from the `BDAT` line until the chunk's last byte was handed
+    /// to the driver (`chunking`).
+    #[cfg(feature = "chunking")]
+    fn chunk_in_flight(&self) -> bool {
+        self.caps & CAP_IN_CHUNK != 0
+            && (self.section != CHUNK_WRITTEN || self.tx_pos < self.tx_len)
+    }
+
     /// What ends the message on the wire: the end-of-data line; under
     /// PIPELINING with QUIT after it (RFC 2920 §3.1: the message may start
     /// a group, QUIT ends it), so the server's last two replies come
@@ -758,7 +778,10 @@ impl<'b> Engine<'b> {
         let awaited = if self.step == DATA { count } else { self.rcpt };
         let mut at = awaited + self.header_done as usize;
         let mut len = 0;
-        while at <= count && self.header_done < PIPE_WINDOW {
+        // Once a reply decided the result (a refused MAIL, no recipient
+        // left) nothing more is written: the replies owed are read, then QUIT.
+        let decided = self.outcome.is_some();
+        while at <= count && self.header_done < PIPE_WINDOW && !decided {
             let (step, rcpt) = match at {
                 0 => (MAIL, 0),
                 _ if at < count => (RCPT, at),
@@ -784,6 +807,7 @@ impl<'b> Engine<'b> {
         let mut written = at > count;
         #[cfg(feature = "chunking")]
         if written && self.caps & CAP_BDAT != 0 && self.section != CHUNK_WRITTEN {
+            self.caps |= CAP_IN_CHUNK;
             w.unstuffed();
             written = self.content(m, &mut w);
             len = w.len();
@@ -797,7 +821,8 @@ impl<'b> Engine<'b> {
         self.tx_pos = 0;
         self.tx = tx;
         // The window bounds commands, not the chunk after them.
-        let blocked = self.header_done >= PIPE_WINDOW || (len == 0 && self.header_done > 0);
+        let blocked =
+            self.header_done >= PIPE_WINDOW || (len == 0 && self.header_done > 0) || decided;
         if written || (blocked && at <= count) {
             self.phase = Phase::Wait;
         }
@@ -1708,7 +1733,7 @@ impl<'b> Engine<'b> {
         let mut e = Engine::new(tx, rx, checked);
         // What belonged to the last mail alone.
         #[cfg(feature = "chunking")]
-        let last_mail = CAP_BDAT | CAP_REUSABLE | CAP_RSET;
+        let last_mail = CAP_BDAT | CAP_IN_CHUNK | CAP_REUSABLE | CAP_RSET;
         #[cfg(not(feature = "chunking"))]
         let last_mail = CAP_REUSABLE | CAP_RSET;
         e.caps = carry.caps & !last_mail;
@@ -4345,6 +4370,26 @@ mod tests {
             assert!(groups < 25, "{groups}");
         }
 
+        #[test]
+        fn nothing_more_is_written_once_mail_is_refused() {
+            // 200 recipients: the first window goes out, MAIL is refused;
+            // the replies owed are read, and no further RCPT, no DATA.
+            let mut m = TestMail::sample();
+            m.entries.truncate(1);
+            let mut replies = vec!["220 mx\r\n", EHLO_PIPE, "550 not you\r\n"];
+            for i in 0..200 {
+                let addr: &'static str = Box::leak(format!("r{i}@example.test").into_boxed_str());
+                m.entries.push(("", Some(addr), BCC));
+                replies.push("503 no MAIL\r\n");
+            }
+            let run = exchange(&m, &replies, 256, 256, 4096);
+            assert_eq!(run.result, Err(Error::SenderRejected));
+            let written = run.client.matches("RCPT TO:").count();
+            assert_eq!(written, PIPE_WINDOW as usize - 1, "{}", run.client);
+            assert!(!run.client.contains("DATA") && run.client.ends_with("QUIT\r\n"));
+            assert!(rcpt_events(&run).is_empty());
+        }
+
         /// The most commands written and not yet answered at any point of
         /// a transcript (lines after "C: " against lines after "S: ").
         fn most_owed(transcript: &str) -> usize {
@@ -4695,6 +4740,47 @@ mod tests {
             assert!(run
                 .transcript
                 .ends_with("\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n"));
+        }
+
+        /// A driver that reads whenever it can gets no room while the chunk
+        /// goes out: a 250 then could be mistaken for the chunk's.
+        #[test]
+        fn no_reply_is_taken_while_the_chunk_goes_out() {
+            let m = TestMail::sample();
+            let checked = check(&m, None, 0).unwrap();
+            let (mut out, mut input) = (vec![0u8; 64], vec![0u8; 256]);
+            let mut e = Engine::new(&mut out, &mut input, &checked);
+            let mut script = ["220 mx\r\n", EHLO_CHUNKING].into_iter();
+            let mut client = Vec::new();
+            let mut checked_room = false;
+            loop {
+                match e.next(&m) {
+                    Action::Send(b) => {
+                        client.extend_from_slice(b);
+                        let n = b.len();
+                        e.sent(n);
+                        let text = String::from_utf8_lossy(&client).into_owned();
+                        if text.contains("BDAT ") && !text.ends_with("QUIT\r\n") {
+                            assert!(e.room().is_empty(), "room while the chunk goes out");
+                            checked_room = true;
+                        }
+                    }
+                    Action::Receive(room) => {
+                        let Some(r) = script.next() else { break };
+                        room[..r.len()].copy_from_slice(r.as_bytes());
+                        e.received(r.len());
+                    }
+                    Action::Event(_) => {}
+                    Action::Done(r) => panic!("done early: {r:?}"),
+                    #[cfg(any(feature = "mime", feature = "raw"))]
+                    Action::Item(_) => e.streamed(true),
+                    #[cfg(feature = "tls")]
+                    Action::Upgrade => e.upgraded(true),
+                }
+            }
+            assert!(checked_room);
+            // Once it went out, the replies are taken.
+            assert!(!e.room().is_empty());
         }
 
         #[test]
