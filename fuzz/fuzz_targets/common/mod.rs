@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! What the targets share: a [`Mail`] over owned fields, a small
 //! deterministic generator, and the wire checks (canonical line breaks,
-//! de-stuffing) the unit tests of the engine use too.
+//! de-stuffing) the unit tests of the engine use too; `ends` finds the
+//! message on the wire (DATA or a BDAT chunk).
 #![allow(dead_code)]
+
+pub mod ends;
 
 use ip_smtpc::check::MAX_HEADER;
 use ip_smtpc::mail::{Entry, Mail};
