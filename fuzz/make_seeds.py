@@ -8,7 +8,8 @@ a seed changes.
 
 The seed-crash-* files are not written here: they are inputs on which a
 target failed (minimised by libFuzzer), kept as regression seeds after the
-bug was fixed."""
+bug was fixed. regression-* files are inputs on which a target fails
+because of an engine bug not fixed yet (README.md, "open")."""
 
 import os
 import struct
@@ -16,10 +17,10 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def write(target, name, data):
+def write(target, name, data, prefix="seed-"):
     folder = os.path.join(HERE, "corpus", target)
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "seed-" + name), "wb") as f:
+    with open(os.path.join(folder, prefix + name), "wb") as f:
         f.write(data)
 
 
@@ -151,6 +152,22 @@ write("session", "chunking-send-fails", session(TURNS, 0x00, BDAT_HAPPY, faults=
 write("session", "chunking-size-over-limit", session(TURNS, 0x00, BDAT_HAPPY.replace(b"SIZE 10485760", b"SIZE 100")))
 write("session", "chunking-items-go-by-data", session(TURNS, 0x08 | 0x80, DATA_WITH_CHUNKING, body=b"a,b\n1,2\n"))
 write("session", "chunking-streamed-goes-by-data", session(TURNS, 0x20, DATA_WITH_CHUNKING))
+# Shape 3: 130 + (seed[1] & 63) recipients, more than PIPELINING's window of
+# 128 commands owed: the engine refills the group once half are answered.
+MANY = 130
+write("session", "window-chunking", session(TURNS, 0x03, chunking(*[OK] * (MANY + 2), BYE)))
+write("session", "window-data", session(TURNS, 0x03, HAPPY.split(b"|250 2.1.0")[0] + b"|" + b"|".join(
+    [OK] * (MANY + 1) + [b"354 go\r\n", OK, BYE])))
+write("session", "window-chunking-some-refused", session(TURNS, 0x03, chunking(
+    *[OK if i % 7 or i == 0 else b"550 5.1.1 no\r\n" for i in range(MANY + 2)], BYE)))
+# MAIL refused: the engine goes on writing RCPT, BDAT and the message once
+# half the window is answered (open, README.md).
+write("session", "window-mail-refused", session(TURNS, 0x03, chunking(
+    b"550 5.7.1 sender refused\r\n", *[b"503 5.5.1 no\r\n"] * (MANY + 1), BYE)), prefix="regression-")
+# Out of turn: every reply, the chunk's too, through `Engine::room` while the
+# chunk is still going out; the engine takes the early 250 as the chunk's.
+write("session", "reply-before-the-chunk-went-out", session(
+    TURNS | 0x40, 0x00, BDAT_ALL_AT_ONCE, seed=(100, 5), out_size=200), prefix="regression-")
 write("session", "timeout-clock", session(TURNS, 0x00, HAPPY, faults=0x80 | 0x40 | 0x03, chunk=9))
 
 # C API session: flags (TlsMode 0-2, SECURE_ONLY 3, TLS hooks 4, insecure AUTH
@@ -190,11 +207,12 @@ def nb(rx, tx, pattern, flags, server):
 
 
 write("nb_session", "chunking-happy", nb(0, 0, 0x55, 0, BDAT_HAPPY))
-write("nb_session", "chunking-chunks", nb(6, 3, 0xAA, 0x04, chunking(OK, OK, OK, OK, BYE)))
+# (Receives of one byte: a read past the greeting or EHLO's reply is out of turn.)
+write("nb_session", "chunking-short-sends", nb(0, 3, 0xAA, 0x04, chunking(OK, OK, OK, OK, BYE)))
 write("nb_session", "chunking-auth-cc-refused", nb(
-    5, 51, 0x0F, 0x07, chunking(OK, OK, b"550 5.1.1 no\r\n", OK, BYE, auth=True)))
+    0, 51, 0x0F, 0x07, chunking(OK, OK, b"550 5.1.1 no\r\n", OK, BYE, auth=True)))
 write("nb_session", "chunking-stall-after-chunk", nb(0, 0, 0x55, 0x08, BDAT_UNKNOWN))
-write("nb_session", "chunking-refused", nb(2, 7, 0x33, 0, BDAT_REFUSED))
+write("nb_session", "chunking-refused", nb(0, 7, 0x33, 0, BDAT_REFUSED))
 
 # Reply parser: byte 0 = number of cuts, then the cut lengths, then the text.
 REPLIES = [

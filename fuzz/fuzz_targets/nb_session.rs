@@ -295,6 +295,16 @@ fuzz_target!(|data: &[u8]| {
     }
     let blocking = run(data, false);
     let nb = run(data, true);
+    if std::env::var_os("FUZZ_TRACE").is_some() {
+        eprintln!(
+            "{} / {} {}\nC: {:?}\nS: {:?}",
+            blocking.result,
+            nb.result,
+            blocking.report,
+            String::from_utf8_lossy(&blocking.raw),
+            String::from_utf8_lossy(&data[4..4 + blocking.delivered])
+        );
+    }
     assert_eq!(blocking.disconnects, 1);
     assert_eq!(nb.disconnects, 1);
     assert_eq!(nb.wire, blocking.wire);

@@ -4,7 +4,8 @@
 //! Input: 8 configuration bytes, a body (length byte, repeat byte, bytes),
 //! then what the server sends. The configuration picks the TLS mode,
 //! credentials, allowed AUTH mechanisms, the insecure-AUTH opt-in,
-//! recipients (To/Cc/Bcc, 1-3), the null sender, multipart items or a
+//! recipients (To/Cc/Bcc, 1-3, or 130-193 to pass PIPELINING's window of
+//! 128 outstanding commands), the null sender, multipart items or a
 //! streamed body (and whether the stream fails), a clock and a deadline,
 //! the in/out buffer sizes, a failing TLS handshake or send, the seed of the
 //! chunk sizes and of the short sends, and out-of-turn calls the API allows
@@ -147,6 +148,9 @@ fn recipient(i: usize, shape: u8) -> (Vec<u8>, Option<Vec<u8>>, i32) {
         b"bob.q@[192.0.2.1]",
         b"carol@sub.example.test",
     ];
+    if i >= ADDRESSES.len() {
+        return (Vec::new(), Some(format!("r{i}@example.test").into_bytes()), 1);
+    }
     let name: &[u8] =
         [&b""[..], b"Alice Example", b"J\xc3\xb6rg, \"x\""][(usize::from(shape) + i) % 3];
     let kind = [1, 2, 3][(usize::from(shape >> (2 * i))) % 3];
@@ -181,7 +185,12 @@ fuzz_target!(|data: &[u8]| {
     let misuse = flags & 0x40 != 0;
     let turns_mode = flags & 0x80 != 0;
 
-    let count = 1 + usize::from(shape & 3) % 3;
+    // 3: more recipients than the engine's PIPELINING window (128 replies
+    // owed), so that it refills the group while replies come.
+    let count = match shape & 3 {
+        3 => 130 + usize::from(seed_hi & 0x3f),
+        n => 1 + usize::from(n),
+    };
     let null_sender = shape & 4 != 0;
     let items = usize::from((shape >> 3) & 3) % 3;
     let streamed = shape & 0x20 != 0;
@@ -263,7 +272,7 @@ fuzz_target!(|data: &[u8]| {
         upgrades: Vec::new(),
         send_limit: (faults & 0x20 != 0).then_some(usize::from(faults & 0x0f) * 40),
         server_last: false,
-        max_sent: 8192 + 4 * body.len() + 3 * body_piece.len() * (items + 1),
+        max_sent: 8192 + 80 * count + 4 * body.len() + 3 * body_piece.len() * (items + 1),
     };
     let upgrade_fails = faults & 0x10 != 0;
     let deadline = faults & 0x40 != 0;
