@@ -149,7 +149,11 @@ fn recipient(i: usize, shape: u8) -> (Vec<u8>, Option<Vec<u8>>, i32) {
         b"carol@sub.example.test",
     ];
     if i >= ADDRESSES.len() {
-        return (Vec::new(), Some(format!("r{i}@example.test").into_bytes()), 1);
+        return (
+            Vec::new(),
+            Some(format!("r{i}@example.test").into_bytes()),
+            1,
+        );
     }
     let name: &[u8] =
         [&b""[..], b"Alice Example", b"J\xc3\xb6rg, \"x\""][(usize::from(shape) + i) % 3];

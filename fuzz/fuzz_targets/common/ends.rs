@@ -195,7 +195,9 @@ pub fn replies(server: &[u8]) -> Vec<(usize, u16)> {
         if !good {
             break;
         }
-        let this = line[..3].iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+        let this = line[..3]
+            .iter()
+            .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
         if code.is_some_and(|c| c != this) {
             break;
         }
@@ -219,7 +221,12 @@ pub fn replies(server: &[u8]) -> Vec<(usize, u16)> {
 /// chunk (after those to MAIL and each RCPT sent before it, RFC 2920
 /// order) is a 2xx that came after the whole chunk went out, and MAIL's
 /// was a 2xx too.
-pub fn chunk_accepted(ends: &Ends, sent: &[u8], delivered: &[u8], chunk: &Content) -> Result<(), String> {
+pub fn chunk_accepted(
+    ends: &Ends,
+    sent: &[u8],
+    delivered: &[u8],
+    chunk: &Content,
+) -> Result<(), String> {
     let (_, chunk_seen) = chunk.end.ok_or("success without the whole chunk")?;
     let (mail_at, mail_seen, _) = ends
         .command(sent, b"MAIL FROM:", chunk.line)
@@ -238,7 +245,10 @@ pub fn chunk_accepted(ends: &Ends, sent: &[u8], delivered: &[u8], chunk: &Conten
                 return Err(format!("MAIL refused ({mail}); server said {:?}", said()));
             }
             if code / 100 != 2 {
-                return Err(format!("the chunk's reply is {code}; server said {:?}", said()));
+                return Err(format!(
+                    "the chunk's reply is {code}; server said {:?}",
+                    said()
+                ));
             }
             if mail_seen + at < chunk_seen {
                 return Err(format!(
@@ -282,7 +292,9 @@ impl Ends {
 /// was accepted: the first reply after the end of data a 2xx, or for a
 /// chunk as [`chunk_accepted`] says.
 pub fn message_accepted(ends: &Ends, sent: &[u8], delivered: &[u8]) -> Result<(), String> {
-    let c = ends.ended().ok_or("success without the end of the message")?;
+    let c = ends
+        .ended()
+        .ok_or("success without the end of the message")?;
     let (_, seen) = c.end.ok_or("no end")?;
     match c.kind {
         Kind::Data => {
@@ -306,7 +318,11 @@ pub fn message_accepted(ends: &Ends, sent: &[u8], delivered: &[u8]) -> Result<()
 /// only when the engine asks) the chunk and the QUIT after it go out
 /// without a reply read in between (RFC 3030 with RFC 2920).
 pub fn assert_shape(ends: &Ends, sent: &[u8], asked_only: bool) {
-    assert!(ends.count() <= 1, "the message ended {} times", ends.count());
+    assert!(
+        ends.count() <= 1,
+        "the message ended {} times",
+        ends.count()
+    );
     let chunks = ends
         .contents
         .iter()
