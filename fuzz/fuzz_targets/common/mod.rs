@@ -97,6 +97,11 @@ impl Mail for FuzzMail {
     fn streamed_body(&self) -> bool {
         self.streamed
     }
+    // No delivery status notifications: the targets' oracles do not know
+    // the DSN parameters (the engine's and tests/capi_ex.rs's cases do).
+    fn dsn(&self) -> ip_smtpc::dsn::Dsn<'_> {
+        ip_smtpc::dsn::Dsn::default()
+    }
 }
 
 /// xorshift, for chunk sizes and out-of-turn calls.
