@@ -293,6 +293,9 @@ ACCEPTED = [
     (b"Alice Example",), (b"bob@[127.0.0.1]",), (b"J\xc3\xb6rg",), (b"carol@sub.example.test",),
     (b"",), (b"body\n.dot\n",),
 ]
+# UTF-8 addresses (RFC 6531, `smtputf8`): MAIL FROM ... SMTPUTF8.
+write("validator", "utf8-addresses", fields(0x0d, 0b100100, NOV_2026, [
+    ("dév@example.test".encode(),)] + GOOD[1:11] + [("jörg@bücher.example".encode(),)] + GOOD[12:]))
 write("validator", "accepted-with-item", fields(0x2f, 0b100100, NOV_2026, ACCEPTED))
 write("validator", "accepted-plain-send", fields(0x6f, 0b100100, NOV_2026, ACCEPTED))
 write("validator", "secure-only-without-hooks", fields(0x8f, 0b100100, NOV_2026, ACCEPTED))
