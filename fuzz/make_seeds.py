@@ -6,10 +6,9 @@ from the unit tests, dialogues with CHUNKING) in each target's input layout. Run
 files it writes are committed, so this only needs running when a layout or
 a seed changes.
 
-The seed-crash-* files are not written here: they are inputs on which a
-target failed (minimised by libFuzzer), kept as regression seeds after the
-bug was fixed. regression-* files are inputs on which a target fails
-because of an engine bug not fixed yet (README.md, "open")."""
+The seed-crash-* files are inputs on which a target failed, kept as
+regression seeds after the bug was fixed: most were minimised by libFuzzer
+and are not written here; the two written below were made here."""
 
 import os
 import struct
@@ -160,14 +159,15 @@ write("session", "window-data", session(TURNS, 0x03, HAPPY.split(b"|250 2.1.0")[
     [OK] * (MANY + 1) + [b"354 go\r\n", OK, BYE])))
 write("session", "window-chunking-some-refused", session(TURNS, 0x03, chunking(
     *[OK if i % 7 or i == 0 else b"550 5.1.1 no\r\n" for i in range(MANY + 2)], BYE)))
-# MAIL refused: the engine goes on writing RCPT, BDAT and the message once
-# half the window is answered (open, README.md).
+# MAIL refused: the engine went on writing RCPT, BDAT and the message once
+# half the window was answered (fixed, README.md).
 write("session", "window-mail-refused", session(TURNS, 0x03, chunking(
-    b"550 5.7.1 sender refused\r\n", *[b"503 5.5.1 no\r\n"] * (MANY + 1), BYE)), prefix="regression-")
+    b"550 5.7.1 sender refused\r\n", *[b"503 5.5.1 no\r\n"] * (MANY + 1), BYE)), prefix="seed-crash-")
 # Out of turn: every reply, the chunk's too, through `Engine::room` while the
-# chunk is still going out; the engine takes the early 250 as the chunk's.
+# chunk is still going out; the engine took the early 250 as the chunk's
+# (fixed, README.md).
 write("session", "reply-before-the-chunk-went-out", session(
-    TURNS | 0x40, 0x00, BDAT_ALL_AT_ONCE, seed=(100, 5), out_size=200), prefix="regression-")
+    TURNS | 0x40, 0x00, BDAT_ALL_AT_ONCE, seed=(100, 5), out_size=200), prefix="seed-crash-")
 write("session", "timeout-clock", session(TURNS, 0x00, HAPPY, faults=0x80 | 0x40 | 0x03, chunk=9))
 
 # C API session: flags (TlsMode 0-2, SECURE_ONLY 3, TLS hooks 4, insecure AUTH
