@@ -2204,7 +2204,7 @@ mod tests {
                 "chunk {chunk}"
             );
         }
-        for tx in [8, 9, 13, 31, 64] {
+        for tx in [16, 17, 23, 31, 64] {
             #[cfg_attr(not(feature = "pipelining"), allow(unused_mut))]
             let mut run = exchange(m, replies, tx, 64, 7);
             // Under PIPELINING the out buffer decides how commands group
@@ -2727,7 +2727,7 @@ mod tests {
         let checked = check(&m, None, 0).unwrap();
         let mut outcomes = std::collections::HashMap::new();
         for _ in 0..3000 {
-            let (mut out, mut input) = (vec![0u8; 8 + rng.below(64)], vec![0u8; 8 + rng.below(64)]);
+            let (mut out, mut input) = (vec![0u8; 16 + rng.below(64)], vec![0u8; 16 + rng.below(64)]);
             let mut e = Engine::new(&mut out, &mut input, &checked);
             let mut wire = Vec::new();
             // Mostly the right reply at each turn, sometimes a hostile piece instead,
@@ -4087,7 +4087,7 @@ mod tests {
                 );
             }
             let lines: Vec<&str> = reference.client.split_inclusive("\r\n").collect();
-            for tx in [8, 9, 13, 31, 64] {
+            for tx in [16, 17, 23, 31, 64] {
                 let run = exchange(m, replies, tx, 64, 7);
                 assert_eq!(run.result, reference.result, "tx {tx}");
                 for line in run.client.split_inclusive("\r\n") {
