@@ -611,16 +611,7 @@ impl<'b> Engine<'b> {
     #[cfg(feature = "raw")]
     fn raw_put(&mut self, w: &mut Writer<'_>, data: &[u8]) -> Result<usize, Error> {
         // A static 8-bit message only gets here with 8BITMIME (`before_mail`).
-        let eight_bit = self.caps & CAP_8BIT != 0;
-        let mut n = 0;
-        for &b in data {
-            if w.room() < 2 {
-                break;
-            }
-            self.stream.put(w, b, eight_bit)?;
-            n += 1;
-        }
-        Ok(n)
+        self.stream.take(w, data, self.caps & CAP_8BIT != 0)
     }
 
     /// Renders the current step's command.
@@ -1242,31 +1233,22 @@ impl<'b> Engine<'b> {
                         return false;
                     }
                     let body = m.body();
-                    // Quoted-printable needs up to ROOM bytes for a byte, the
-                    // text as it is two (CR LF). (A complete message, `raw`,
-                    // is 7bit or 8bit here: 8-bit without 8BITMIME was
-                    // refused before MAIL.)
-                    let room = if self.tenc == QP { ROOM } else { 2 };
+                    // The text as it is ([`Body::text`]: two bytes of room
+                    // a byte, CR LF), else quoted-printable (up to ROOM
+                    // bytes a byte). (A complete message, `raw`, is 7bit or
+                    // 8bit here: 8-bit without 8BITMIME was refused before
+                    // MAIL.)
+                    if self.tenc != QP {
+                        if !self.body.text(w, body) {
+                            return false;
+                        }
+                    }
                     while let Some(&b) = body.get(self.body.pos) {
-                        if w.room() < room {
+                        if w.room() < ROOM {
                             return false;
                         }
                         self.body.pos += 1;
-                        if self.tenc == QP {
-                            self.enc.qp(w, b);
-                        } else if b == b'\r' || b == b'\n' {
-                            if b == b'\r' && body.get(self.body.pos) == Some(&b'\n') {
-                                self.body.pos += 1;
-                            }
-                            w.put(b"\r\n");
-                            self.body.bol = true;
-                        } else {
-                            if self.body.bol && b == b'.' {
-                                w.byte(b'.');
-                            }
-                            w.byte(b);
-                            self.body.bol = false;
-                        }
+                        self.enc.qp(w, b);
                     }
                 }
                 // The text's last line break; before a delimiter, one more.
