@@ -1238,10 +1238,8 @@ impl<'b> Engine<'b> {
                     // bytes a byte). (A complete message, `raw`, is 7bit or
                     // 8bit here: 8-bit without 8BITMIME was refused before
                     // MAIL.)
-                    if self.tenc != QP {
-                        if !self.body.text(w, body) {
-                            return false;
-                        }
+                    if self.tenc != QP && !self.body.text(w, body) {
+                        return false;
                     }
                     while let Some(&b) = body.get(self.body.pos) {
                         if w.room() < ROOM {
