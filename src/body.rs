@@ -204,4 +204,62 @@ mod tests {
         }
         assert!(out.ends_with(b"\r\n.\r\n"));
     }
+
+    /// Runs taken at once (hosted builds) give the wire of a plain
+    /// byte-by-byte stuffer, and `wire_len` counts it, for bodies of long
+    /// and short lines, leading dots, bare CRs and LFs, 8-bit bytes.
+    #[test]
+    fn runs_give_the_bytes_of_the_byte_path() {
+        let reference = |body: &[u8]| {
+            let (mut out, mut bol, mut i) = (Vec::new(), true, 0);
+            while let Some(&b) = body.get(i) {
+                i += 1;
+                if b == b'\r' || b == b'\n' {
+                    if b == b'\r' && body.get(i) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    out.extend_from_slice(b"\r\n");
+                    bol = true;
+                } else {
+                    if bol && b == b'.' {
+                        out.push(b'.');
+                    }
+                    out.push(b);
+                    bol = false;
+                }
+            }
+            if !bol {
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b".\r\n");
+            out
+        };
+        let mut seed = 0x2545_f491_u32;
+        let mut next = |n: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed % n
+        };
+        let pieces: [&[u8]; 8] = [
+            b"text",
+            b".",
+            b"\r\n",
+            b"\n",
+            b"\r",
+            b"\xe4\x00 ",
+            b"0123456789abcdefghij",
+            b"..",
+        ];
+        for _ in 0..300 {
+            let mut body = Vec::new();
+            for _ in 0..next(50) {
+                body.extend_from_slice(pieces[next(8) as usize]);
+            }
+            let expected = reference(&body);
+            assert_eq!(wire(&body, 5 + next(40) as usize), expected, "{body:?}");
+            #[cfg(feature = "size")]
+            assert_eq!(wire_len(&body) + 3, expected.len(), "{body:?}");
+        }
+    }
 }

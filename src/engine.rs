@@ -1207,7 +1207,7 @@ impl<'b> Engine<'b> {
     /// Items are pushed by the driver ([`Action::Item`]).
     #[cfg(feature = "mime")]
     fn content<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> bool {
-        use crate::mime::{Enc, QP, ROOM};
+        use crate::mime::{Enc, QP};
         let c = self.checked;
         #[cfg(feature = "raw")]
         let raw = c.raw;
@@ -1241,12 +1241,11 @@ impl<'b> Engine<'b> {
                     if self.tenc != QP && !self.body.text(w, body) {
                         return false;
                     }
-                    while let Some(&b) = body.get(self.body.pos) {
-                        if w.room() < ROOM {
+                    while let Some(text) = body.get(self.body.pos..).filter(|t| !t.is_empty()) {
+                        if w.room() < crate::mime::ROOM {
                             return false;
                         }
-                        self.body.pos += 1;
-                        self.enc.qp(w, b);
+                        self.body.pos += self.enc.qp_some(w, text);
                     }
                 }
                 // The text's last line break; before a delimiter, one more.
@@ -1340,16 +1339,16 @@ impl<'b> Engine<'b> {
             };
         }
         #[cfg(feature = "mime")]
-        for &b in data {
+        while let Some(&b) = data.get(n) {
             if w.room() < crate::mime::ROOM {
                 break;
             }
             if self.item == usize::MAX {
-                self.enc.qp(&mut w, b);
+                n += self.enc.qp_some(&mut w, data.get(n..).unwrap_or_default());
             } else {
                 self.enc.base64(&mut w, b);
+                n += 1;
             }
-            n += 1;
         }
         self.tx_len += w.len();
         self.tx = tx;
