@@ -202,6 +202,13 @@ int SMTPC_Outcome(const SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, int r,
   if (Exit == EXIT_SENT) {
     return Exit;
   }
+  if (pSettings->Body.HasNul) {
+    fprintf(stderr, "smtpc: input: the body (%s) contains a NUL byte; nothing was delivered\n",
+            pSettings->Body.sPath);
+  }
+  if (pSettings->Body.ReadErrno != 0) {
+    fprintf(stderr, "smtpc: reading %s: %s\n", pSettings->Body.sPath, strerror(pSettings->Body.ReadErrno));
+  }
   for (i = 0; i < pSettings->NumAttach; i++) {
     if (pSettings->paAtt[i].ReadErrno != 0) {
       fprintf(stderr, "smtpc: reading attachment %s: %s\n", pSettings->paAtt[i].sPath,
