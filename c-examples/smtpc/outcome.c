@@ -215,6 +215,11 @@ int SMTPC_Outcome(const SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, int r,
               strerror(pSettings->paAtt[i].ReadErrno));
     }
   }
+  if (r == IP_SMTPC_ERR_INVALID_BODY && pSettings->Body.pRest != NULL) {
+    fprintf(stderr, "smtpc: input: -t: a line of the message after its first %u octets is longer than "
+            "998 octets (RFC 5322; a leading dot counts twice); nothing was delivered\n", SMTPC_STREAM_AFTER);
+    return Exit;
+  }
   if (Exit == EXIT_USAGE) {
     sStep = "input";
   } else if (pReport->Step == IP_SMTPC_STEP_START_TLS && pCtx->TlsMode == IP_SMTPC_TLS_IMPLICIT) {

@@ -11,7 +11,7 @@ target_compile_options(smtpc_small_sndbuf PRIVATE ${_c_warnings})
 target_link_libraries(smtpc_small_sndbuf PRIVATE ${CMAKE_DL_LIBS})
 set_target_properties(smtpc_small_sndbuf PROPERTIES C_STANDARD 99 LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}")
 
-set(IP_SMTPC_STREAM_CASES body_qp body_small t_file t_stdin rss)
+set(IP_SMTPC_STREAM_CASES body_qp body_small t_file t_stdin t_long_line rss)
 if(NOT _wrapper)
   list(APPEND IP_SMTPC_STREAM_CASES small_sndbuf)  # a wrapper (valgrind) would get the shim too
 endif()

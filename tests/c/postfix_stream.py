@@ -22,6 +22,9 @@ Cases:
                byte (LF line ends, without its Bcc field, Date and Message-ID
                added), BODY=8BITMIME for its UTF-8
   t_stdin      the same message through a pipe (standard input)
+  t_long_line  -t FILE with a line of 999 octets after the first 512 KiB:
+               found while streaming, exit 2 with one diagnostic, nothing
+               arrives (the transfer stops before the final dot)
   rss          peak RSS (tests/c/maxrss) of --body and of -t with a 4 MiB and
                a 20 MiB body: the difference stays under 1 MiB (streamed);
                both 20 MiB mails arrive whole
@@ -47,7 +50,7 @@ from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testbed  # noqa: E402
-from postfix_cli import Run, delivered, expect, expect_in, lf, split_added  # noqa: E402
+from postfix_cli import Run, delivered, expect, expect_in, lf, nothing_arrives, split_added  # noqa: E402
 
 MiB = 1024 * 1024
 RSS_LIMIT_KIB = 1024
@@ -180,6 +183,22 @@ def case_t_stdin(run: Run, env: Dict[str, str], tmp: str, a: argparse.Namespace)
     rc, _out, err = run(args_for(env, token, subject=False) + ["-t"], stdin=msg)
     expect(rc, 0, err, "-t from a pipe, 3 MiB")
     check_t_copy(env, token, msg, header_end, before)
+
+
+def case_t_long_line(run: Run, env: Dict[str, str], tmp: str, a: argparse.Namespace) -> None:
+    token = "stream-" + secrets.token_hex(8)
+    msg, _ = message(env, token, 1 * MiB)
+    msg += b"y" * 999 + b"\r\nthe end\r\n"          # past the 512 KiB read before connecting
+    path = write(tmp, "message.eml", msg)
+    before = {"alice": testbed.snapshot(env, "alice")}
+    rc, _out, err = run(args_for(env, token, subject=False) + ["-t", "--body", path])
+    expect(rc, 2, err, "-t with a line of 999 octets after the first 512 KiB")
+    lines = err.splitlines()
+    want = "after its first 524288 octets is longer than 998 octets"
+    if len(lines) != 1 or want not in lines[0]:
+        testbed.fail(f"expected one line with {want!r}, got:\n{err}")
+    nothing_arrives(env, ["alice"], token.encode(), before)
+    print(lines[0])
 
 
 def case_rss(run: Run, env: Dict[str, str], tmp: str, a: argparse.Namespace) -> None:
