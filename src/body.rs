@@ -135,6 +135,27 @@ pub fn wire_len(body: &[u8]) -> usize {
     n + if bol { 0 } else { 2 }
 }
 
+/// A xorshift generator for the tests: `next(n)` is a number below `n`.
+#[cfg(test)]
+pub fn rng(mut seed: u32) -> impl FnMut(u32) -> u32 {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed % n
+    }
+}
+
+/// Up to `most` of `pieces`, picked by `next`, one after the other (tests).
+#[cfg(test)]
+pub fn mix(next: &mut impl FnMut(u32) -> u32, pieces: &[&[u8]], most: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    for _ in 0..next(most) {
+        out.extend_from_slice(pieces[next(pieces.len() as u32) as usize]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,37 +231,27 @@ mod tests {
     /// and short lines, leading dots, bare CRs and LFs, 8-bit bytes.
     #[test]
     fn runs_give_the_bytes_of_the_byte_path() {
+        // The wire by another route: line breaks unified as text, then
+        // every line stuffed and closed with CR LF.
         let reference = |body: &[u8]| {
-            let (mut out, mut bol, mut i) = (Vec::new(), true, 0);
-            while let Some(&b) = body.get(i) {
-                i += 1;
-                if b == b'\r' || b == b'\n' {
-                    if b == b'\r' && body.get(i) == Some(&b'\n') {
-                        i += 1;
-                    }
-                    out.extend_from_slice(b"\r\n");
-                    bol = true;
-                } else {
-                    if bol && b == b'.' {
-                        out.push(b'.');
-                    }
-                    out.push(b);
-                    bol = false;
+            let text: String = body.iter().map(|&b| char::from(b)).collect();
+            let text = text.replace("\r\n", "\n").replace('\r', "\n");
+            let mut lines: Vec<&str> = text.split('\n').collect();
+            if lines.last() == Some(&"") {
+                lines.pop();
+            }
+            let mut wire = String::new();
+            for line in lines {
+                if line.starts_with('.') {
+                    wire.push('.');
                 }
+                wire.push_str(line);
+                wire.push_str("\r\n");
             }
-            if !bol {
-                out.extend_from_slice(b"\r\n");
-            }
-            out.extend_from_slice(b".\r\n");
-            out
+            wire.push_str(".\r\n");
+            wire.chars().map(|c| c as u8).collect::<Vec<u8>>()
         };
-        let mut seed = 0x2545_f491_u32;
-        let mut next = |n: u32| {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed % n
-        };
+        let mut next = rng(0x2545_f491);
         let pieces: [&[u8]; 8] = [
             b"text",
             b".",
@@ -252,10 +263,7 @@ mod tests {
             b"..",
         ];
         for _ in 0..300 {
-            let mut body = Vec::new();
-            for _ in 0..next(50) {
-                body.extend_from_slice(pieces[next(8) as usize]);
-            }
+            let body = mix(&mut next, &pieces, 50);
             let expected = reference(&body);
             assert_eq!(wire(&body, 5 + next(40) as usize), expected, "{body:?}");
             #[cfg(feature = "size")]

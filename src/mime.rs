@@ -483,13 +483,7 @@ mod tests {
     /// from 12 bytes up and texts cut anywhere.
     #[test]
     fn qp_text_is_qp_byte_by_byte() {
-        let mut seed = 0x9e37_79b9_u32;
-        let mut next = |n: u32| {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed % n
-        };
+        let mut next = crate::body::rng(0x9e37_79b9);
         let pieces: [&[u8]; 12] = [
             b"word",
             b" ",
@@ -505,10 +499,7 @@ mod tests {
             b"a-long-run-of-literal-bytes-that-goes-on-and-on-past-the-line-end-for-sure",
         ];
         for round in 0..300 {
-            let mut text = Vec::new();
-            for _ in 0..next(60) {
-                text.extend_from_slice(pieces[next(12) as usize]);
-            }
+            let text = crate::body::mix(&mut next, &pieces, 60);
             let expected = qp(&text);
             let size = 12 + (round % 40);
             let (mut out, mut e, mut at) = (Vec::new(), Enc::default(), 0);

@@ -77,6 +77,32 @@ int SMTPC_LocalTimezone(char* pBuf, size_t BufSize, long* pOffsetSec) {
 
 
 /*
+ * Pushes what is left of pFile through pAPI->pfSend, Size bytes of pBuf at
+ * a time. Returns 0 at its end, -1 after a read error (*pErrno set) or,
+ * with pHasNul, at a NUL byte (*pHasNul set, the piece with it not sent).
+ */
+static int _Pump(FILE* pFile, char* pBuf, size_t Size, IP_SMTPC_CONTEXT* pContext,
+                 const IP_SMTPC_MULTIPART_API* pAPI, int* pErrno, int* pHasNul) {
+  size_t n;
+
+  do {
+    n = fread(pBuf, 1u, Size, pFile);
+    if (n > 0u && pHasNul != NULL && memchr(pBuf, '\0', n) != NULL) {
+      *pHasNul = 1;
+      return -1;
+    }
+    if (n > 0u) {
+      pAPI->pfSend(pContext, pBuf, (unsigned)n);
+    }
+  } while (n == Size);
+  if (ferror(pFile)) {
+    *pErrno = (errno != 0) ? errno : EIO;
+    return -1;
+  }
+  return 0;
+}
+
+/*
  * Reads the body (a file or standard input) into a NUL-terminated buffer:
  * all of it when it ends within SMTPC_STREAM_AFTER bytes, else that much,
  * and pBody->pRest stays open for SMTPC_StreamBody. Returns 0 or EXIT_USAGE
@@ -176,7 +202,6 @@ static int _SendBody(IP_SMTPC_CONTEXT* pContext, const IP_SMTPC_MULTIPART_ITEM* 
                      const IP_SMTPC_MULTIPART_API* pAPI) {
   static char acBuf[BODY_CHUNK];
   SMTPC_BODY* pBody;
-  size_t      n;
 
   pBody = (SMTPC_BODY*)pItem->pUserContext;
   if (pBody->Streamed) {
@@ -185,21 +210,7 @@ static int _SendBody(IP_SMTPC_CONTEXT* pContext, const IP_SMTPC_MULTIPART_ITEM* 
   }
   pBody->Streamed = 1;
   pAPI->pfSend(pContext, pBody->pData, (unsigned)pBody->Len);
-  do {
-    n = fread(acBuf, 1u, sizeof(acBuf), pBody->pRest);
-    if (n > 0u && memchr(acBuf, '\0', n) != NULL) {
-      pBody->HasNul = 1;
-      return -1;
-    }
-    if (n > 0u) {
-      pAPI->pfSend(pContext, acBuf, (unsigned)n);
-    }
-  } while (n == sizeof(acBuf));
-  if (ferror(pBody->pRest)) {
-    pBody->ReadErrno = (errno != 0) ? errno : EIO;
-    return -1;
-  }
-  return 0;
+  return _Pump(pBody->pRest, acBuf, sizeof(acBuf), pContext, pAPI, &pBody->ReadErrno, &pBody->HasNul);
 }
 
 /* Fills *pItem to stream the body (pBody->pRest is open): IP_SMTPC_OPTIONS.pBody. */
@@ -261,7 +272,6 @@ static int _SendFile(IP_SMTPC_CONTEXT* pContext, const IP_SMTPC_MULTIPART_ITEM* 
                      const IP_SMTPC_MULTIPART_API* pAPI) {
   ATTACHMENT* pAtt;
   char        acBuf[ATTACH_CHUNK];
-  size_t      n;
 
   pAtt = (ATTACHMENT*)pItem->pUserContext;
   if (pAtt->Streamed && fseek(pAtt->pFile, 0L, SEEK_SET) != 0) {
@@ -269,17 +279,7 @@ static int _SendFile(IP_SMTPC_CONTEXT* pContext, const IP_SMTPC_MULTIPART_ITEM* 
     return -1;
   }
   pAtt->Streamed = 1;
-  do {
-    n = fread(acBuf, 1u, sizeof(acBuf), pAtt->pFile);
-    if (n > 0u) {
-      pAPI->pfSend(pContext, acBuf, (unsigned)n);
-    }
-  } while (n == sizeof(acBuf));
-  if (ferror(pAtt->pFile)) {
-    pAtt->ReadErrno = (errno != 0) ? errno : EIO;
-    return -1;
-  }
-  return 0;
+  return _Pump(pAtt->pFile, acBuf, sizeof(acBuf), pContext, pAPI, &pAtt->ReadErrno, NULL);
 }
 
 /*
