@@ -110,8 +110,13 @@ static void _EmitLine(SMTPC_CTX* pCtx, int Dir) {
     if (pCtx->Redacting && !(Len >= 3u && memcmp(s, "334", 3u) == 0)) {
       pCtx->Redacting = 0;
     }
-    if (pCtx->DataState == 1 && !(Len >= 4u && memcmp(s, "354-", 4u) == 0)) {
-      pCtx->DataState = (Len >= 3u && memcmp(s, "354", 3u) == 0) ? 2 : 0;
+    //
+    // The message follows the 354. Other replies may come first (MAIL and
+    // RCPT pipelined with DATA); after a refused DATA the next command the
+    // client sends ends the state.
+    //
+    if (pCtx->DataState == 1 && Len >= 3u && memcmp(s, "354", 3u) == 0 && (Len == 3u || s[3] != '-')) {
+      pCtx->DataState = 2;
     }
   }
   pLine->Len       = 0u;

@@ -20,7 +20,8 @@ Cases:
                it goes 8bit, byte for byte (not quoted-printable)
   t_file       -t FILE, a 3 MiB message: the copy is the message byte for
                byte (LF line ends, without its Bcc field, Date and Message-ID
-               added), BODY=8BITMIME for its UTF-8
+               added), BODY=8BITMIME for its UTF-8; its -v transcript shows
+               a content line "AUTH PLAIN ..." as it is (content, not redacted)
   t_stdin      the same message through a pipe (standard input)
   t_long_line  -t FILE with a line of 999 octets after the first 512 KiB:
                found while streaming, exit 2 with one diagnostic, nothing
@@ -105,7 +106,7 @@ def message(env: Dict[str, str], token: str, size: int) -> Tuple[bytes, int]:
     head = (f"From: Sender <sender@{d}>\r\nTo: Alice <alice@{d}>\r\nBcc: bob@{d}\r\n"
             f"Subject: stream test {token}\r\nMIME-Version: 1.0\r\n"
             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n").encode()
-    body = b"\r\n" + text_lines(size, 7, longest=900)
+    body = b"\r\nAUTH PLAIN not-a-secret\r\n" + text_lines(size, 7, longest=900)
     visible = head.replace(f"Bcc: bob@{d}\r\n".encode(), b"")
     return head + body, len(lf(visible))
 
@@ -173,6 +174,9 @@ def case_t_file(run: Run, env: Dict[str, str], tmp: str, a: argparse.Namespace) 
     rc, _out, err = run(args_for(env, token, subject=False) + ["-t", "--body", path, "-v"])
     expect(rc, 0, err, "-t FILE of 3 MiB")
     expect_in("BODY=8BITMIME", err, "a streamed message")
+    # The transcript shows the content as content after the pipelined
+    # replies (no AUTH redaction inside the message).
+    expect_in("\nC: AUTH PLAIN not-a-secret\n", err, "the transcript of the content")
     check_t_copy(env, token, msg, header_end, before)
 
 
