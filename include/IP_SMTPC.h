@@ -179,6 +179,36 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 #define IP_SMTPC_AUTH_LOGIN (1 << 1)
 
 /**
+ * `IP_SMTPC_OPTIONS.DsnNotify` bit: report successful delivery.
+ */
+#define IP_SMTPC_DSN_NOTIFY_SUCCESS 1
+
+/**
+ * `IP_SMTPC_OPTIONS.DsnNotify` bit: report a failure.
+ */
+#define IP_SMTPC_DSN_NOTIFY_FAILURE 2
+
+/**
+ * `IP_SMTPC_OPTIONS.DsnNotify` bit: report a delay.
+ */
+#define IP_SMTPC_DSN_NOTIFY_DELAY 4
+
+/**
+ * `IP_SMTPC_OPTIONS.DsnNotify`: never report (alone, not with the other bits).
+ */
+#define IP_SMTPC_DSN_NOTIFY_NEVER 8
+
+/**
+ * `IP_SMTPC_OPTIONS.DsnRet`: a failure report returns the whole message.
+ */
+#define IP_SMTPC_DSN_RET_FULL 1
+
+/**
+ * `IP_SMTPC_OPTIONS.DsnRet`: a failure report returns the header only.
+ */
+#define IP_SMTPC_DSN_RET_HDRS 2
+
+/**
  * `pfCallback` Stat: the dialogue entered a new step; `p` is a `const IP_SMTPC_STATUS*`.
  */
 #define IP_SMTPC_STAT_STEP 1
@@ -547,7 +577,9 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 #define IP_SMTPC_ERR_SENDER_REJECTED (-80)
 
 /**
- * Every RCPT TO was rejected; no data was sent.
+ * Every RCPT TO was rejected: nothing was delivered. (With PIPELINING the
+ * DATA command, and with CHUNKING the message, went out in the same group
+ * as the envelope; the server refuses or discards them.)
  */
 #define IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED (-81)
 
@@ -581,6 +613,12 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
  * server does not offer 8BITMIME; nothing was delivered.
  */
 #define IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED (-87)
+
+/**
+ * Delivery status notifications were required (`IP_SMTPC_OPTIONS.DsnRequired`)
+ * and the server does not offer DSN (RFC 3461); nothing was sent after EHLO.
+ */
+#define IP_SMTPC_ERR_DSN_UNAVAILABLE (-88)
 
 /**
  * The message was accepted for some recipients only; the rest are
@@ -1038,6 +1076,33 @@ typedef struct IP_SMTPC_OPTIONS {
    * without the `raw` feature gives `IP_SMTPC_ERR_NOT_BUILT` for 1.
    */
   IP_SMTPC_U8 RawMessage;
+  /**
+   * Delivery status notifications (RFC 3461) for every recipient:
+   * `IP_SMTPC_DSN_NOTIFY_NEVER` alone, or any of `_SUCCESS`,
+   * `_FAILURE`, `_DELAY`; 0 = none asked (the server's default: failures
+   * and delays). Sent as NOTIFY, with ORCPT naming each recipient, when
+   * the server offers DSN. The notifications go to the sender (entry 0).
+   */
+  IP_SMTPC_U8 DsnNotify;
+  /**
+   * `IP_SMTPC_DSN_RET_FULL` or `_HDRS`: what a failure report carries of
+   * the message; 0 = the server's choice.
+   */
+  IP_SMTPC_U8 DsnRet;
+  /**
+   * 1: a server that does not offer DSN gets nothing after EHLO, and the
+   * result is `IP_SMTPC_ERR_DSN_UNAVAILABLE`; 0 (default): the mail is sent
+   * without the DSN parameters then.
+   */
+  IP_SMTPC_U8 DsnRequired;
+  /**
+   * The envelope identifier a report quotes (ENVID), or NULL: printable
+   * ASCII, at most 100 characters as sent (`+`, `=` count 3). A value the
+   * RFC does not allow in any `Dsn*` field is `IP_SMTPC_ERR_INVALID_OPTIONS`;
+   * a library built without the `dsn` feature gives `IP_SMTPC_ERR_NOT_BUILT`
+   * for any of them set.
+   */
+  const char *sDsnEnvId;
 } IP_SMTPC_OPTIONS;
 
 /**
@@ -1194,7 +1259,7 @@ int IP_SMTPC_SendEx(const struct IP_SMTPC_API *pIP_API,
 /**
  * Fills `*pOptions` with the defaults: every mechanism, no AUTH in clear,
  * TLS by `SecPolicy`, RFC 5321 deadlines, no report, a generated header
- * block (`RawMessage` 0), and `SizeOf` set to
+ * block (`RawMessage` 0), no DSN parameters, and `SizeOf` set to
  * this library's `sizeof(IP_SMTPC_OPTIONS)`.
  *
  * @param pOptions The options to initialise.

@@ -24,16 +24,18 @@ impl Default for Body {
 }
 
 impl Body {
-    /// Writes as much of `body` and the end-of-data line as fits; `true`
-    /// when the end-of-data line is written. The writer must have no skip.
-    pub fn put(&mut self, w: &mut Writer<'_>, body: &[u8]) -> bool {
-        if !self.text(w, body) || w.room() < 5 {
+    /// Writes as much of `body` and then `end` (the end-of-data line, and
+    /// QUIT after it under PIPELINING) as fits; `true` when `end` is
+    /// written. The writer must have no skip.
+    #[inline(always)]
+    pub fn put(&mut self, w: &mut Writer<'_>, body: &[u8], end: &[u8]) -> bool {
+        if !self.text(w, body) || w.room() < end.len() + 2 {
             return false;
         }
         if !self.bol {
             w.put(b"\r\n");
         }
-        w.put(b".\r\n");
+        w.put(end);
         true
     }
 
@@ -110,9 +112,10 @@ pub fn run(_: &[u8], _: bool, _: bool) -> &'static [u8] {
 }
 
 /// Bytes [`Body::put`] writes for `body` without the end-of-data line
-/// ".\r\n": the message size SIZE counts (RFC 1870 §3), with the header.
+/// ".\r\n": the message size SIZE counts (RFC 1870 §3), with the header;
+/// without the stuffing dots when not `stuffed` (a BDAT chunk).
 #[cfg(feature = "size")]
-pub fn wire_len(body: &[u8]) -> usize {
+pub fn wire_len(body: &[u8], stuffed: bool) -> usize {
     let (mut n, mut bol, mut i) = (0, true, 0);
     while let Some(&b) = body.get(i) {
         let run = run(body.get(i..).unwrap_or_default(), bol, false).len();
@@ -128,7 +131,7 @@ pub fn wire_len(body: &[u8]) -> usize {
             n += 2;
             bol = true;
         } else {
-            n += 1 + usize::from(bol && b == b'.');
+            n += 1 + usize::from(stuffed && bol && b == b'.');
             bol = false;
         }
     }
@@ -167,7 +170,7 @@ mod tests {
         loop {
             let mut buf = vec![0xAA; size];
             let mut w = Writer::new(&mut buf, 0);
-            let done = state.put(&mut w, body);
+            let done = state.put(&mut w, body, b".\r\n");
             let n = w.len();
             out.extend_from_slice(&buf[..n]);
             if done {
@@ -205,7 +208,7 @@ mod tests {
             b"a\rb\nc\r\n.d\n..\n",
             b"\r\r\n\n.",
         ] {
-            assert_eq!(wire_len(body) + 3, wire(body, 64).len(), "{body:?}");
+            assert_eq!(wire_len(body, true) + 3, wire(body, 64).len(), "{body:?}");
         }
     }
 
@@ -267,7 +270,7 @@ mod tests {
             let expected = reference(&body);
             assert_eq!(wire(&body, 5 + next(40) as usize), expected, "{body:?}");
             #[cfg(feature = "size")]
-            assert_eq!(wire_len(&body) + 3, expected.len(), "{body:?}");
+            assert_eq!(wire_len(&body, true) + 3, expected.len(), "{body:?}");
         }
     }
 }

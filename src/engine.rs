@@ -42,6 +42,33 @@ const CAP_SIZE: u32 = 32;
 /// The server offers PIPELINING (RFC 2920).
 #[cfg(feature = "pipelining")]
 const CAP_PIPE: u32 = 64;
+/// The server offers CHUNKING (RFC 3030).
+#[cfg(feature = "chunking")]
+const CAP_CHUNKING: u32 = 128;
+/// This mail goes as one `BDAT <size> LAST` chunk after the envelope
+/// (chosen before MAIL: PIPELINING and CHUNKING offered, the size known).
+#[cfg(feature = "chunking")]
+const CAP_BDAT: u32 = 256;
+/// Milliseconds the reply to QUIT is waited for once the outcome is
+/// decided, when the driver has a clock (`deadline`): the 221 decides
+/// nothing, so a server slow to send it (or one that never does) costs at
+/// most this much.
+#[cfg(feature = "deadline")]
+pub const QUIT_GRACE_MS: u32 = 1_000;
+/// The server offers DSN (RFC 3461).
+#[cfg(feature = "dsn")]
+const CAP_DSN: u32 = 512;
+/// Most pipelined commands whose replies may be outstanding (RFC 2920
+/// §3.2: the client must not fill the server's output while it does not
+/// read it). Replies are short (Postfix: 14–90 bytes), so 128 of them fit
+/// the socket buffers of both ends even when they are a few KB; 128 also
+/// lets MAIL, 100 RCPT and DATA go in one round trip.
+#[cfg(feature = "pipelining")]
+const PIPE_WINDOW: u32 = 128;
+/// `Engine::section` once a BDAT chunk and the QUIT after it are written
+/// (`chunking`).
+#[cfg(feature = "chunking")]
+const CHUNK_WRITTEN: u8 = 7;
 
 /// How the engine uses TLS (`tls` feature).
 #[cfg(feature = "tls")]
@@ -512,11 +539,19 @@ impl<'b> Engine<'b> {
         // data alone, no message (RFC 2920 §3.1).
         #[cfg(feature = "pipelining")]
         if self.step == DOT && self.outcome.is_some() {
-            w.put(b".\r\n");
+            w.put(self.end_of_data());
+            let full = w.is_full();
             self.tx_len = w.len();
             self.tx_pos = 0;
             self.tx = tx;
-            self.phase = Phase::Wait;
+            self.unit_sent = if full {
+                self.unit_sent + self.tx_len
+            } else {
+                0
+            };
+            if !full {
+                self.phase = Phase::Wait;
+            }
             return;
         }
         // A complete message (`raw`): no header block, no MIME. (With
@@ -551,7 +586,7 @@ impl<'b> Engine<'b> {
                 self.header_done = u32::from(!w.is_full());
             }
             // The header block is complete: the body needs no skip.
-            self.header_done != 0 && self.body.put(&mut w, m.body())
+            self.header_done != 0 && self.body.put(&mut w, m.body(), self.end_of_data())
         } else {
             self.command(m, &mut w);
             !w.is_full()
@@ -595,13 +630,14 @@ impl<'b> Engine<'b> {
                 return Ok(false);
             }
         }
-        if w.room() < 5 {
+        let end = self.end_of_data();
+        if w.room() < end.len() + 2 {
             return Ok(false);
         }
         if !self.stream.at_line_start() {
             w.put(b"\r\n");
         }
-        w.put(b".\r\n");
+        w.put(end);
         Ok(true)
     }
 
@@ -612,6 +648,30 @@ impl<'b> Engine<'b> {
     fn raw_put(&mut self, w: &mut Writer<'_>, data: &[u8]) -> Result<usize, Error> {
         // A static 8-bit message only gets here with 8BITMIME (`before_mail`).
         self.stream.take(w, data, self.caps & CAP_8BIT != 0)
+    }
+
+    /// What ends the message on the wire: the end-of-data line; under
+    /// PIPELINING with QUIT after it (RFC 2920 §3.1: the message may start
+    /// a group, QUIT ends it), so the server's last two replies come
+    /// without another round trip; after a BDAT chunk QUIT alone.
+    #[inline(always)]
+    fn end_of_data(&self) -> &'static [u8] {
+        #[cfg(feature = "pipelining")]
+        {
+            const END: &[u8] = b".\r\nQUIT\r\n";
+            #[cfg(feature = "chunking")]
+            let from = if self.caps & CAP_BDAT != 0 { 3 } else { 0 };
+            #[cfg(not(feature = "chunking"))]
+            let from = 0;
+            let to = if self.caps & CAP_PIPE != 0 {
+                END.len()
+            } else {
+                3
+            };
+            END.get(from..to).unwrap_or_default()
+        }
+        #[cfg(not(feature = "pipelining"))]
+        b".\r\n"
     }
 
     /// Renders the current step's command.
@@ -635,14 +695,17 @@ impl<'b> Engine<'b> {
     }
 
     /// Writes the envelope as one group (RFC 2920): MAIL, every RCPT and
-    /// DATA, numbered 0 (MAIL), 1.. (the entries), `count` (DATA), from
-    /// the first not written on, as many whole commands as the out buffer
-    /// takes. Only a command with no reply outstanding is cut short (and
-    /// rendered again with the skip count until it is whole), so whatever
-    /// a reply decides never follows half a command. With replies
-    /// outstanding and no room left, the engine reads them before writing
-    /// more, so the server never blocks writing replies nobody reads
-    /// (RFC 2920 §3.2).
+    /// DATA (or `BDAT <size> LAST`), numbered 0 (MAIL), 1.. (the entries),
+    /// `count` (DATA), from the first not written on, as many whole
+    /// commands as the out buffer takes, then again after the buffer went
+    /// out, while fewer than [`PIPE_WINDOW`] replies are outstanding. Only a
+    /// command with no reply outstanding is cut short (and rendered again
+    /// with the skip count until it is whole), so whatever a reply decides
+    /// never follows half a command. With the window full (or a command
+    /// longer than the whole buffer behind outstanding replies) the engine
+    /// reads replies before writing more, so the server never blocks writing
+    /// replies nobody reads (RFC 2920 §3.2). With BDAT (`chunking`) the
+    /// message and QUIT follow the commands without waiting.
     #[cfg(feature = "pipelining")]
     fn group<M: Mail>(&mut self, m: &M) {
         let tx = core::mem::take(&mut self.tx);
@@ -653,7 +716,7 @@ impl<'b> Engine<'b> {
         let awaited = if self.step == DATA { count } else { self.rcpt };
         let mut at = awaited + self.header_done as usize;
         let mut len = 0;
-        while at <= count {
+        while at <= count && self.header_done < PIPE_WINDOW {
             let (step, rcpt) = match at {
                 0 => (MAIL, 0),
                 _ if at < count => (RCPT, at),
@@ -674,10 +737,26 @@ impl<'b> Engine<'b> {
             at += 1;
             len = w.len();
         }
+        // The chunk (`chunking`): the message after BDAT, then QUIT.
+        #[cfg(feature = "chunking")]
+        let mut written = at > count;
+        #[cfg(feature = "chunking")]
+        if written && self.caps & CAP_BDAT != 0 && self.section != CHUNK_WRITTEN {
+            w.unstuffed();
+            written = self.content(m, &mut w);
+            len = w.len();
+            if written {
+                self.section = CHUNK_WRITTEN;
+            }
+        }
+        #[cfg(not(feature = "chunking"))]
+        let written = at > count;
         self.tx_len = len;
         self.tx_pos = 0;
         self.tx = tx;
-        if at > count || self.header_done > 0 {
+        // The window bounds commands, not the chunk after them.
+        let blocked = self.header_done >= PIPE_WINDOW || (len == 0 && self.header_done > 0);
+        if written || (blocked && at <= count) {
             self.phase = Phase::Wait;
         }
     }
@@ -688,6 +767,14 @@ impl<'b> Engine<'b> {
     #[cfg_attr(feature = "pipelining", inline(never))]
     fn render<M: Mail>(&self, m: &M, w: &mut Writer<'_>, step: Step, rcpt: usize) {
         let row = Row::of(step);
+        #[cfg(feature = "chunking")]
+        if step == DATA && self.caps & CAP_BDAT != 0 {
+            // RFC 3030: the whole message as one last chunk.
+            w.put(b"BDAT ");
+            w.num(self.size, 1);
+            w.put(b" LAST\r\n");
+            return;
+        }
         w.put(row.text());
         match row.arg {
             Arg::Domain => w.put(own_domain(m)),
@@ -705,6 +792,17 @@ impl<'b> Engine<'b> {
                 }
                 if row.arg == Arg::Sender && self.eight_bit_mime() {
                     w.put(b" BODY=8BITMIME");
+                }
+                // RFC 3461, when offered (`before_mail` refused the mail
+                // if it was required and not offered).
+                #[cfg(feature = "dsn")]
+                if self.caps & CAP_DSN != 0 && m.dsn().wanted() {
+                    let dsn = m.dsn();
+                    if row.arg == Arg::Sender {
+                        dsn.put_mail(w);
+                    } else {
+                        dsn.put_rcpt(w, m.entry(rcpt).addr);
+                    }
                 }
             }
             Arg::None | Arg::Content => {}
@@ -746,14 +844,16 @@ impl<'b> Engine<'b> {
                 self.limit = limit;
             }
             #[cfg(feature = "pipelining")]
-            if text.len() >= 10
-                && text
-                    .get(..10)
-                    .unwrap_or_default()
-                    .eq_ignore_ascii_case(b"PIPELINING")
-                && matches!(text.get(10), None | Some(b' '))
-            {
+            if keyword(text, b"PIPELINING") {
                 self.caps |= CAP_PIPE;
+            }
+            #[cfg(feature = "chunking")]
+            if keyword(text, b"CHUNKING") {
+                self.caps |= CAP_CHUNKING;
+            }
+            #[cfg(feature = "dsn")]
+            if keyword(text, b"DSN") {
+                self.caps |= CAP_DSN;
             }
         }
         if !last {
@@ -789,9 +889,10 @@ impl<'b> Engine<'b> {
             (some, _) => some,
         };
         // Nothing may follow a reply that hands the turn to the client
-        // (under PIPELINING: the last reply outstanding).
+        // (under PIPELINING: the last reply outstanding; QUIT's, when it
+        // went with the end of the message).
         #[cfg(feature = "pipelining")]
-        let awaited = self.owed();
+        let awaited = self.owed() || (self.step == QUIT && self.phase == Phase::Wait);
         #[cfg(not(feature = "pipelining"))]
         let awaited = false;
         if self.phase != Phase::Closed && self.rx_pos < self.rx_len && !awaited {
@@ -808,6 +909,18 @@ impl<'b> Engine<'b> {
     /// One complete reply to the current step; the recipient event it makes.
     #[inline(always)]
     fn on_reply<M: Mail>(&mut self, m: &M, code: u16) -> Option<(EventKind, usize)> {
+        // The reply to BDAT LAST is the message's (RFC 3030). (It is read
+        // only once the whole chunk went out: replies are parsed while
+        // nothing waits to be written.)
+        #[cfg(feature = "chunking")]
+        if self.step == DATA && self.caps & CAP_BDAT != 0 {
+            self.header_done = 0;
+            self.step = DOT;
+            #[cfg(feature = "ex")]
+            {
+                self.secure_data = self.secure;
+            }
+        }
         let step = self.step;
         let row = Row::of(step);
         let ok = row.accepts(code);
@@ -832,9 +945,10 @@ impl<'b> Engine<'b> {
         }
         #[cfg(feature = "pipelining")]
         if step == DOT && self.outcome.is_some() {
-            // The end of data sent alone: the result is decided already.
+            // The end of data sent alone (QUIT went with it: only under
+            // PIPELINING is it sent alone): the result is decided already.
             self.step = QUIT;
-            self.phase = Phase::Send;
+            self.phase = Phase::Wait;
             return None;
         }
         let mut event = None;
@@ -938,6 +1052,12 @@ impl<'b> Engine<'b> {
                 {
                     self.since = self.now;
                 }
+                // Once half of the window is answered, write more (if any
+                // is left: `group` goes back to waiting when not) while
+                // the rest come.
+                if self.header_done < PIPE_WINDOW / 2 {
+                    self.phase = Phase::Send;
+                }
                 return event;
             }
             if self.outcome.is_some() {
@@ -945,7 +1065,7 @@ impl<'b> Engine<'b> {
             }
         }
         self.unit_sent = 0;
-        #[cfg(any(feature = "size", feature = "mime", feature = "raw"))]
+        #[cfg(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn"))]
         if next == MAIL && step != MAIL {
             next = self.before_mail(m);
         }
@@ -956,9 +1076,17 @@ impl<'b> Engine<'b> {
         }
         self.step = next;
         self.phase = Phase::Send;
+        // QUIT went with the end of the message (`end_of_data`).
+        #[cfg(feature = "pipelining")]
+        if step == DOT && self.caps & CAP_PIPE != 0 {
+            self.phase = Phase::Wait;
+        }
         #[cfg(feature = "deadline")]
         {
             self.since = self.now;
+            if next == QUIT && self.timeout > QUIT_GRACE_MS {
+                self.timeout = QUIT_GRACE_MS;
+            }
         }
         event
     }
@@ -1113,8 +1241,13 @@ impl<'b> Engine<'b> {
     /// without a header) with 8-bit bytes is refused when the server does
     /// not offer 8BITMIME (`src/session.rs`: before the size; a streamed one
     /// is checked as it streams).
-    #[cfg(any(feature = "size", feature = "mime", feature = "raw"))]
+    #[cfg(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn"))]
     fn before_mail<M: Mail>(&mut self, m: &M) -> Step {
+        // DSN required (`dsn`) and not offered: refused before MAIL.
+        #[cfg(feature = "dsn")]
+        if m.dsn().required && self.caps & CAP_DSN == 0 {
+            return self.local(Error::DsnUnavailable, Row::of(MAIL).report);
+        }
         #[cfg(feature = "raw")]
         if self.checked.raw
             && self.checked.eight_bit
@@ -1127,11 +1260,24 @@ impl<'b> Engine<'b> {
         {
             self.tenc = self.text_encoding(m);
         }
+        // BDAT when it saves the 354's round trip and the size is known
+        // (a complete message, `raw`, goes by DATA).
+        #[cfg(feature = "chunking")]
+        {
+            #[cfg(feature = "raw")]
+            let raw = self.checked.raw;
+            #[cfg(not(feature = "raw"))]
+            let raw = false;
+            let both = CAP_PIPE | CAP_CHUNKING;
+            if self.caps & both == both && !streams(m) && !raw {
+                self.caps |= CAP_BDAT;
+            }
+        }
         #[cfg(feature = "size")]
         {
             #[cfg(feature = "raw")]
             let size = if self.checked.raw {
-                crate::body::wire_len(m.body())
+                crate::body::wire_len(m.body(), true)
             } else {
                 self.generated_size(m)
             };
@@ -1147,11 +1293,20 @@ impl<'b> Engine<'b> {
     }
 
     /// The size of the generated message: header block (with `mime`, its
-    /// MIME fields) and the text as it goes out, without the end-of-data line.
+    /// MIME fields) and the text as it goes out, without the end-of-data
+    /// line (in a BDAT chunk, `chunking`: without dot-stuffing).
     #[cfg(feature = "size")]
     #[inline(always)]
     fn generated_size<M: Mail>(&self, m: &M) -> usize {
         let mut w = Writer::new(&mut [], 0);
+        #[cfg(feature = "chunking")]
+        let stuffed = self.caps & CAP_BDAT == 0;
+        #[cfg(not(feature = "chunking"))]
+        let stuffed = true;
+        if !stuffed {
+            #[cfg(feature = "chunking")]
+            w.unstuffed();
+        }
         crate::header::put(&mut w, m, self.checked);
         #[cfg(feature = "mime")]
         {
@@ -1165,7 +1320,7 @@ impl<'b> Engine<'b> {
                 return w.total();
             }
         }
-        w.total() + crate::body::wire_len(m.body())
+        w.total() + crate::body::wire_len(m.body(), stuffed)
     }
 
     /// `BODY=8BITMIME`: the text is 8-bit, may go as it is, and the server
@@ -1274,7 +1429,7 @@ impl<'b> Engine<'b> {
                     if m.items() > 0 {
                         crate::mime::delimiter(w, m, c, true);
                     }
-                    w.put(b".\r\n");
+                    w.put(self.end_of_data());
                 }
             }
             if w.is_full() {
@@ -1430,6 +1585,9 @@ impl<'b> Engine<'b> {
         // The final dot may have gone out: all of it was sent. Before that
         // (e.g. bytes after the 354) the server cannot have taken the message.
         let unknown = self.step == DOT && self.phase == Phase::Wait && self.tx_pos >= self.tx_len;
+        // A BDAT chunk all sent (`chunking`): the same.
+        #[cfg(feature = "chunking")]
+        let unknown = unknown || (self.section == CHUNK_WRITTEN && self.tx_pos >= self.tx_len);
         self.local(
             if unknown { Error::OutcomeUnknown } else { e },
             Row::of(self.step).report,
@@ -1548,6 +1706,15 @@ fn size_keyword(text: &[u8]) -> Option<u32> {
         }
     }
     Some(limit)
+}
+
+/// `true` when an EHLO line's keyword is `word` (upper case; compared
+/// case-insensitively, RFC 5321 §4.1.1.1), with or without parameters.
+#[cfg(any(feature = "pipelining", feature = "dsn"))]
+fn keyword(text: &[u8], word: &[u8]) -> bool {
+    text.get(..word.len())
+        .is_some_and(|k| k.eq_ignore_ascii_case(word))
+        && matches!(text.get(word.len()), None | Some(b' '))
 }
 
 /// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
@@ -2221,6 +2388,14 @@ mod tests {
         random_servers("250-mx\r\n250 AUTH PLAIN LOGIN\r\n");
     }
 
+    /// The same with CHUNKING offered too: the envelope, the chunk and
+    /// QUIT go as one group.
+    #[cfg(feature = "chunking")]
+    #[test]
+    fn random_chunking_servers_never_break_the_rules() {
+        random_servers("250-mx\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 AUTH PLAIN LOGIN\r\n");
+    }
+
     /// The same with PIPELINING offered: the envelope goes as one group.
     #[cfg(feature = "pipelining")]
     #[test]
@@ -2247,7 +2422,9 @@ mod tests {
             "2",
             "999 x\r\n",
         ];
-        let good: [&str; 10] = [
+        // No 354 with BDAT.
+        let bdat = ehlo.contains("CHUNKING");
+        let good: Vec<&str> = [
             "220 mx\r\n",
             ehlo,
             "235 ok\r\n",
@@ -2258,7 +2435,10 @@ mod tests {
             "354 go\r\n",
             "250 queued\r\n",
             "221 bye\r\n",
-        ];
+        ]
+        .into_iter()
+        .filter(|&r| !(bdat && r == "354 go\r\n"))
+        .collect();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut m = TestMail::sample();
         m.user = "u";
@@ -2327,7 +2507,13 @@ mod tests {
                         room[..n].copy_from_slice(&script[fed..fed + n]);
                         fed += n;
                         // Server bytes after the final dot: they may hold its reply.
-                        dot_reply |= wire.ends_with(b"\r\n.\r\n");
+                        // (Under PIPELINING QUIT follows the dot at once.)
+                        // With BDAT: after the whole chunk and the QUIT behind it.
+                        dot_reply |= wire.ends_with(b"\r\n.\r\n")
+                            || wire.ends_with(b"\r\n.\r\nQUIT\r\n")
+                            || (bdat
+                                && wire.ends_with(b"\r\nQUIT\r\n")
+                                && wire.windows(5).any(|w| w == b"BDAT "));
                         closing_seen |= script[..fed].windows(5).any(|w| w == b"421 c");
                         e.received(n);
                     }
@@ -2691,6 +2877,60 @@ mod tests {
                 now.wrapping_sub(start)
             );
         }
+    }
+
+    /// Once the outcome is decided, the 221 is waited for QUIT_GRACE_MS at
+    /// most (with a clock), and its absence changes nothing.
+    #[cfg(feature = "deadline")]
+    #[test]
+    fn quit_reply_waited_for_a_short_grace_only() {
+        let m = TestMail::sample();
+        let checked = check(&m, None, 0).unwrap();
+        let replies = [
+            "220 mx\r\n",
+            "250 mx\r\n",
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+        ];
+        let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
+        let mut e = Engine::new(&mut out, &mut input, &checked);
+        e.set_timeout(30_000, 0);
+        let mut script = replies.iter();
+        let mut now = 0u32;
+        let mut quit_wait = None;
+        let result = loop {
+            match e.next(&m) {
+                #[cfg(any(feature = "mime", feature = "raw"))]
+                Action::Item(_) => e.streamed(true),
+                Action::Send(b) => {
+                    let n = b.len();
+                    e.sent(n);
+                }
+                Action::Receive(room) => match script.next() {
+                    Some(r) => {
+                        room[..r.len()].copy_from_slice(r.as_bytes());
+                        e.received(r.len());
+                    }
+                    None => {
+                        // The server never answers QUIT: time runs.
+                        quit_wait.get_or_insert(e.poll_at().unwrap().wrapping_sub(now));
+                        now += 100;
+                        e.tick(now);
+                    }
+                },
+                Action::Event(_) => {}
+                Action::Done(r) => break r,
+                #[cfg(feature = "tls")]
+                Action::Upgrade => e.upgraded(true),
+            }
+        };
+        assert_eq!(result, Ok(()));
+        assert_eq!(quit_wait, Some(QUIT_GRACE_MS));
+        assert_eq!(now, QUIT_GRACE_MS);
     }
 
     #[test]
@@ -3556,7 +3796,7 @@ mod tests {
         /// chunk size the run must not change; with smaller out buffers
         /// fewer commands may have gone before the deciding reply, so only
         /// the result, the first events and whole commands are compared.
-        fn exchange_piped(m: &TestMail, replies: &[&str]) -> Run {
+        pub(super) fn exchange_piped(m: &TestMail, replies: &[&str]) -> Run {
             let reference = exchange(m, replies, 256, 256, 4096);
             let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
             for chunk in 1..=longest {
@@ -3613,7 +3853,8 @@ mod tests {
                 )),
                 "{t}"
             );
-            assert!(t.ends_with("\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n"));
+            // QUIT goes with the end of data.
+            assert!(t.ends_with("\r\n.\r\nQUIT\r\nS: 250 queued\r\nS: 221 bye\r\n"));
             assert_eq!(run.result, Err(Error::PartialDelivery));
             assert_eq!(
                 rcpt_events(&run),
@@ -3704,7 +3945,7 @@ mod tests {
             );
             assert!(
                 run.transcript.ends_with(
-                    "S: 550 c\r\nS: 354 go\r\nC: .\r\nS: 554 no message\r\nC: QUIT\r\nS: 221 bye\r\n"
+                    "S: 550 c\r\nS: 354 go\r\nC: .\r\nQUIT\r\nS: 554 no message\r\nS: 221 bye\r\n"
                 ),
                 "{}",
                 run.transcript
@@ -3834,14 +4075,43 @@ mod tests {
             }
             expected += "DATA\r\n";
             assert!(run.client.starts_with(&expected));
-            // Replies were read between writes: the buffer holds a few commands.
-            let groups = run.transcript.matches("C: ").count();
-            assert!(groups > 200, "{groups}");
-            // With a large buffer, the same bytes in far fewer groups.
+            // The out buffer does not stop the writing, the window does:
+            // never more than PIPE_WINDOW replies owed, and the window
+            // refilled once half of it is answered.
+            let owed = most_owed(&run.transcript);
+            assert_eq!(owed, PIPE_WINDOW as usize);
+            // With a large buffer, the same bytes and the same window.
             let big = exchange(&m, &replies, 4096, 256, 4096);
             assert_eq!(big.client, run.client);
             assert_eq!(big.events, run.events);
-            assert!(big.transcript.matches("C: ").count() < 20);
+            assert_eq!(most_owed(&big.transcript), owed);
+            // Few writes: a window at a time, not a command per reply.
+            let groups = big.transcript.matches("C: ").count();
+            assert!(groups < 25, "{groups}");
+        }
+
+        /// The most commands written and not yet answered at any point of
+        /// a transcript (lines after "C: " against lines after "S: ").
+        fn most_owed(transcript: &str) -> usize {
+            let (mut owed, mut most, mut client) = (0usize, 0, true);
+            for line in transcript.split_inclusive("\r\n") {
+                let line = if let Some(rest) = line.strip_prefix("C: ") {
+                    client = true;
+                    rest
+                } else if let Some(rest) = line.strip_prefix("S: ") {
+                    client = false;
+                    rest
+                } else {
+                    line
+                };
+                if !client {
+                    owed = owed.saturating_sub(1);
+                } else if line.starts_with("MAIL ") || line.starts_with("RCPT ") {
+                    owed += 1;
+                    most = most.max(owed);
+                }
+            }
+            most
         }
 
         #[test]
@@ -3962,6 +4232,300 @@ mod tests {
                 4096,
             );
             assert_eq!(run.result, Ok(()));
+        }
+    }
+
+    /// CHUNKING (RFC 3030): `BDAT <size> LAST`, the message and QUIT
+    /// after the envelope, in one group.
+    #[cfg(feature = "chunking")]
+    mod chunking {
+        use super::*;
+
+        const EHLO_CHUNKING: &str =
+            "250-mx\r\n250-PIPELINING\r\n250-CHUNKING\r\n250-SIZE 100000\r\n250 8BITMIME\r\n";
+        const ENVELOPE_OK: &str = "250 ok\r\n250 a\r\n250 b\r\n250 c\r\n";
+        /// The envelope's replies one per read (with out buffers too small
+        /// for a whole group, the commands go fewer at a time).
+        const ENVELOPE_ONE_BY_ONE: [&str; 4] =
+            ["250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n"];
+
+        /// The chunk a run sent: the size BDAT announced and the bytes
+        /// between the BDAT line and the QUIT after them.
+        fn chunk(run: &Run) -> (usize, String) {
+            let c = &run.client;
+            let at = c.find("BDAT ").expect("BDAT");
+            let line_end = at + c[at..].find("\r\n").unwrap() + 2;
+            let size: usize = c[at + 5..line_end - 7].parse().unwrap();
+            assert_eq!(&c[line_end - 7..line_end], " LAST\r\n");
+            assert!(c.ends_with("QUIT\r\n"), "{c}");
+            (size, c[line_end..c.len() - 6].to_string())
+        }
+
+        #[test]
+        fn one_chunk_after_the_envelope_not_stuffed() {
+            let mut m = TestMail::sample();
+            m.body = b".a\n..b\r\n.\r\nlast".to_vec();
+            let mut replies = vec!["220 mx\r\n", EHLO_CHUNKING];
+            replies.extend(ENVELOPE_ONE_BY_ONE);
+            replies.extend(["250 queued\r\n", "221 bye\r\n"]);
+            let one_by_one = exchange_all_sizes(&m, &replies);
+            assert_eq!(one_by_one.result, Ok(()));
+            let run = exchange(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_CHUNKING,
+                    ENVELOPE_OK,
+                    "250 queued\r\n221 bye\r\n",
+                ],
+                256,
+                256,
+                4096,
+            );
+            assert_eq!(run.client, one_by_one.client);
+            assert_eq!(run.events, one_by_one.events);
+            assert_eq!(run.result, Ok(()));
+            let (size, content) = chunk(&run);
+            assert_eq!(size, content.len());
+            assert!(
+                content.ends_with("\r\n\r\n.a\r\n..b\r\n.\r\nlast\r\n"),
+                "{content}"
+            );
+            // One write for the envelope, the chunk and QUIT; SIZE= is the chunk's size.
+            assert!(run.transcript.contains(&format!(
+                "C: MAIL FROM:<node@example.test> SIZE={size}\r\nRCPT TO:<ops@example.test>\r\n"
+            )));
+            assert_eq!(
+                run.transcript.matches("C: ").count(),
+                2,
+                "{}",
+                run.transcript
+            );
+            assert!(!run.client.contains("DATA"));
+            // The step events: DATA stands for BDAT, its reply ends the message.
+            assert_eq!(steps(&run), [2, 3, 6, 7, 8, 10, 11]);
+        }
+
+        #[test]
+        fn replies_one_by_one_and_refusals() {
+            let m = TestMail::sample();
+            let replies = |bdat: &'static str| {
+                [
+                    "220 mx\r\n",
+                    EHLO_CHUNKING,
+                    "250 ok\r\n",
+                    "250 a\r\n",
+                    "550 no\r\n",
+                    "250 c\r\n",
+                    bdat,
+                    "221 bye\r\n",
+                ]
+            };
+            let run = exchange_all_sizes(&m, &replies("250 queued\r\n"));
+            assert_eq!(run.result, Err(Error::PartialDelivery));
+            let run = exchange_all_sizes(&m, &replies("552 too big\r\n"));
+            assert_eq!(run.result, Err(Error::MessageTooBig));
+            let run = exchange_all_sizes(&m, &replies("451 later\r\n"));
+            assert_eq!(run.result, Err(Error::MessageTemporaryFailure));
+            let run = exchange_all_sizes(&m, &replies("554 no\r\n"));
+            assert_eq!(run.result, Err(Error::MessageRejected));
+            // QUIT's reply missing: the decided result stays.
+            let run = exchange(&m, &replies("250 queued\r\n")[..7], 256, 256, 4096);
+            assert_eq!(run.result, Err(Error::PartialDelivery));
+        }
+
+        #[test]
+        fn all_recipients_refused_still_sends_the_chunk() {
+            let m = TestMail::sample();
+            // (Out buffers too small for a whole group: the commands go
+            // fewer at a time, and no BDAT once no recipient is left.)
+            let run = super::pipelining::exchange_piped(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_CHUNKING,
+                    "250 ok\r\n",
+                    "550 a\r\n",
+                    "550 b\r\n",
+                    "550 c\r\n",
+                    "554 no valid recipients\r\n",
+                    "221 bye\r\n",
+                ],
+            );
+            assert_eq!(run.result, Err(Error::AllRecipientsRejected));
+            let (size, content) = chunk(&run);
+            assert_eq!(size, content.len());
+            // Even a 250 to the chunk is no success then.
+            let run = exchange(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    EHLO_CHUNKING,
+                    "250 ok\r\n550 a\r\n550 b\r\n550 c\r\n250 ok\r\n221 bye\r\n",
+                ],
+                256,
+                256,
+                4096,
+            );
+            assert_eq!(run.result, Err(Error::AllRecipientsRejected));
+        }
+
+        #[test]
+        fn connection_lost_after_the_chunk_is_unknown() {
+            let m = TestMail::sample();
+            // All replies but BDAT's, then the end of the stream.
+            let run = exchange(
+                &m,
+                &["220 mx\r\n", EHLO_CHUNKING, ENVELOPE_OK],
+                256,
+                256,
+                4096,
+            );
+            assert_eq!(run.result, Err(Error::OutcomeUnknown));
+            // Lost before the envelope's replies: also after the whole chunk.
+            let run = exchange(&m, &["220 mx\r\n", EHLO_CHUNKING], 256, 256, 4096);
+            assert_eq!(run.result, Err(Error::OutcomeUnknown));
+            // A 421 instead of the chunk's reply.
+            let run = exchange(
+                &m,
+                &["220 mx\r\n", EHLO_CHUNKING, ENVELOPE_OK, "421 bye\r\n"],
+                256,
+                256,
+                4096,
+            );
+            assert_eq!(run.result, Err(Error::ServiceClosing));
+        }
+
+        #[test]
+        fn data_where_the_size_is_not_known_or_chunking_not_offered() {
+            let mut m = TestMail::sample();
+            m.items = vec![("a.txt", "text/plain", b"item".to_vec())];
+            let data = [
+                "220 mx\r\n",
+                EHLO_CHUNKING,
+                ENVELOPE_OK,
+                "354 go\r\n",
+                "250 queued\r\n221 bye\r\n",
+            ];
+            let run = exchange(&m, &data, 256, 256, 4096);
+            assert_eq!(run.result, Ok(()));
+            assert!(run.client.contains("DATA\r\n") && !run.client.contains("BDAT"));
+            assert!(run.client.ends_with("\r\n.\r\nQUIT\r\n"));
+            let mut m = TestMail::sample();
+            m.streamed = Some(b"streamed".to_vec());
+            let run = exchange(&m, &data, 256, 256, 4096);
+            assert_eq!(run.result, Ok(()));
+            assert!(!run.client.contains("BDAT"));
+            // CHUNKING without PIPELINING: DATA (BDAT would save nothing).
+            let m = TestMail::sample();
+            let run = exchange(
+                &m,
+                &[
+                    "220 mx\r\n",
+                    "250-mx\r\n250 CHUNKING\r\n",
+                    "250 ok\r\n",
+                    "250 a\r\n",
+                    "250 b\r\n",
+                    "250 c\r\n",
+                    "354 go\r\n",
+                    "250 queued\r\n",
+                    "221 bye\r\n",
+                ],
+                256,
+                256,
+                4096,
+            );
+            assert_eq!(run.result, Ok(()));
+            assert!(!run.client.contains("BDAT"));
+            assert!(run
+                .transcript
+                .ends_with("\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n"));
+        }
+
+        #[test]
+        fn a_hundred_recipients_and_the_chunk_in_one_group() {
+            let mut m = TestMail::sample();
+            m.entries.truncate(1);
+            let mut group = String::from("250 ok\r\n");
+            for i in 0..100 {
+                let addr: &'static str = Box::leak(format!("r{i}@example.test").into_boxed_str());
+                m.entries.push(("", Some(addr), crate::mail::BCC));
+                group += "250 ok\r\n";
+            }
+            group += "250 queued\r\n221 bye\r\n";
+            let run = exchange(&m, &["220 mx\r\n", EHLO_CHUNKING, &group], 64, 64, 4096);
+            assert_eq!(run.result, Ok(()));
+            // Through a 64-byte buffer: EHLO, then everything before any reply.
+            assert_eq!(
+                run.transcript.matches("C: ").count(),
+                2,
+                "{}",
+                run.transcript
+            );
+            let (size, content) = chunk(&run);
+            assert_eq!(size, content.len());
+        }
+    }
+
+    /// DSN (RFC 3461): the parameters when offered, nothing when not, and
+    /// a refusal before MAIL when required and not offered.
+    #[cfg(feature = "dsn")]
+    mod dsn {
+        use super::*;
+        use crate::dsn::{Dsn, NOTIFY_FAILURE, NOTIFY_SUCCESS, RET_HDRS};
+
+        fn asked(required: bool) -> TestMail {
+            let mut m = TestMail::sample();
+            m.dsn = Dsn {
+                notify: NOTIFY_SUCCESS | NOTIFY_FAILURE,
+                ret: RET_HDRS,
+                required,
+                envid: b"alarm-7",
+            };
+            m
+        }
+
+        fn replies(ehlo: &'static str) -> [&'static str; 9] {
+            [
+                "220 mx\r\n",
+                ehlo,
+                "250 ok\r\n",
+                "250 a\r\n",
+                "250 b\r\n",
+                "250 c\r\n",
+                "354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ]
+        }
+
+        #[test]
+        fn parameters_when_offered() {
+            let run = exchange_all_sizes(&asked(true), &replies("250-mx\r\n250 DSN\r\n"));
+            assert_eq!(run.result, Ok(()));
+            assert!(run.client.contains(
+                "MAIL FROM:<node@example.test> RET=HDRS ENVID=alarm-7\r\n\
+                 RCPT TO:<ops@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;ops@example.test\r\n\
+                 RCPT TO:<arc@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;arc@example.test\r\n\
+                 RCPT TO:<aud@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;aud@example.test\r\n"
+            ), "{}", run.client);
+        }
+
+        #[test]
+        fn nothing_when_not_offered_unless_required() {
+            let run = exchange_all_sizes(&asked(false), &replies("250-mx\r\n250 8BITMIME\r\n"));
+            assert_eq!(run.result, Ok(()));
+            assert!(!run.client.contains("NOTIFY") && !run.client.contains("RET="));
+            assert!(run.client.contains("MAIL FROM:<node@example.test>\r\n"));
+            let run = exchange_all_sizes(
+                &asked(true),
+                &["220 mx\r\n", "250-mx\r\n250 8BITMIME\r\n", "221 bye\r\n"],
+            );
+            assert_eq!(run.result, Err(Error::DsnUnavailable));
+            assert_eq!(run.client, "EHLO example.test\r\nQUIT\r\n");
+            // Not asked: nothing, DSN offered or not.
+            let run = exchange_all_sizes(&TestMail::sample(), &replies("250-mx\r\n250 DSN\r\n"));
+            assert!(!run.client.contains("ORCPT"));
         }
     }
 }

@@ -102,6 +102,9 @@ pub enum Error {
     /// An 8-bit message in raw-message mode (`raw`), and the server lacks
     /// 8BITMIME.
     EightBitUnsupported = -87,
+    /// Delivery status notifications were required (`dsn`) and the server
+    /// does not offer DSN.
+    DsnUnavailable = -88,
     /// Accepted for some recipients only.
     PartialDelivery = -100,
     /// The server may or may not have accepted the message.

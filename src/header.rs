@@ -78,8 +78,7 @@ fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
         let (name, value) = line.split_at_checked(colon).unwrap_or((line, &[]));
         let value = value.get(1..).unwrap_or_default();
         if name.first() == Some(&b'.') {
-            // Dot-stuffing (RFC 5321 §4.5.2): the server removes it.
-            w.byte(b'.');
+            w.stuff();
         }
         w.put(name);
         w.put(b": ");

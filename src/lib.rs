@@ -39,6 +39,8 @@ pub mod body;
 pub mod capi;
 pub mod check;
 pub mod date;
+#[cfg(feature = "dsn")]
+pub mod dsn;
 pub mod engine;
 pub mod error;
 pub mod header;

@@ -79,6 +79,9 @@ pub trait Mail {
     /// as given (`IP_SMTPC_OPTIONS.RawMessage`, `raw`).
     #[cfg(feature = "raw")]
     fn raw(&self) -> bool;
+    /// The delivery status notifications asked for (`dsn`).
+    #[cfg(feature = "dsn")]
+    fn dsn(&self) -> crate::dsn::Dsn<'_>;
 }
 
 /// The domain of EHLO and Message-ID: the caller's, else the sender's,
@@ -123,6 +126,8 @@ pub mod test {
         pub boundary: &'static str,
         pub streamed: Option<Vec<u8>>,
         pub raw: bool,
+        #[cfg(feature = "dsn")]
+        pub dsn: crate::dsn::Dsn<'static>,
     }
 
     impl TestMail {
@@ -209,6 +214,10 @@ pub mod test {
         #[cfg(feature = "raw")]
         fn raw(&self) -> bool {
             self.raw
+        }
+        #[cfg(feature = "dsn")]
+        fn dsn(&self) -> crate::dsn::Dsn<'_> {
+            self.dsn
         }
         #[cfg(feature = "headers")]
         fn header(&self, i: usize) -> Option<&[u8]> {

@@ -130,8 +130,7 @@ impl Enc {
             return self.escaped(w, b'-');
         }
         if self.column == 0 && t == b"." {
-            // Dot-stuffing (RFC 5321 §4.5.2): the server removes it.
-            w.byte(b'.');
+            w.stuff();
         }
         w.put(t);
         self.column += t.len() as u8;

@@ -141,7 +141,7 @@ mod tests {
         };
         let mut buf = [0u8; 8];
         let mut w = Writer::new(&mut buf, 0);
-        assert!(end.put(&mut w, b""));
+        assert!(end.put(&mut w, b"", b".\r\n"));
         let n = w.len();
         out.extend_from_slice(&buf[..n]);
         (out, Ok(()))
@@ -154,7 +154,7 @@ mod tests {
         loop {
             let mut buf = [0u8; 16];
             let mut w = Writer::new(&mut buf, 0);
-            let done = body.put(&mut w, message);
+            let done = body.put(&mut w, message, b".\r\n");
             let n = w.len();
             out.extend_from_slice(&buf[..n]);
             if done {

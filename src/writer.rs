@@ -13,12 +13,39 @@ pub struct Writer<'b> {
     buf: &'b mut [u8],
     len: usize,
     skip: usize,
+    /// A BDAT chunk (`chunking`): no dot-stuffing.
+    #[cfg(feature = "chunking")]
+    unstuffed: bool,
 }
 
 impl<'b> Writer<'b> {
     /// A writer into `buf` that drops the first `skip` bytes it is given.
     pub fn new(buf: &'b mut [u8], skip: usize) -> Self {
-        Writer { buf, len: 0, skip }
+        Writer {
+            buf,
+            len: 0,
+            skip,
+            #[cfg(feature = "chunking")]
+            unstuffed: false,
+        }
+    }
+
+    /// From now on [`Writer::stuff`] writes nothing: the bytes go in a BDAT
+    /// chunk (RFC 3030), which is not dot-stuffed (`chunking`).
+    #[cfg(feature = "chunking")]
+    pub fn unstuffed(&mut self) {
+        self.unstuffed = true;
+    }
+
+    /// The dot that dot-stuffing adds before a line-initial "." (RFC 5321
+    /// §4.5.2); nothing in a BDAT chunk.
+    #[inline(always)]
+    pub fn stuff(&mut self) {
+        #[cfg(feature = "chunking")]
+        if self.unstuffed {
+            return;
+        }
+        self.byte(b'.');
     }
 
     /// Drops the next `n` bytes it is given (a unit that starts with a
@@ -60,12 +87,6 @@ impl<'b> Writer<'b> {
             }
             _ => self.put(bytes),
         }
-    }
-
-    /// The dot that dot-stuffing adds (RFC 5321 §4.5.2).
-    #[inline(always)]
-    pub fn stuff(&mut self) {
-        self.byte(b'.')
     }
 
     /// Appends `value` in decimal, zero-padded to at least `width` digits.

@@ -97,6 +97,11 @@ fn structs_and_constants_match_the_header() {
                 "pasHeader",
                 "NumHeaders",
                 "pfSetTimeout",
+                "RawMessage",
+                "DsnNotify",
+                "DsnRet",
+                "DsnRequired",
+                "sDsnEnvId",
             ],
         ),
     ];
@@ -127,6 +132,12 @@ fn structs_and_constants_match_the_header() {
         "IP_SMTPC_TLS_IMPLICIT",
         "IP_SMTPC_AUTH_PLAIN",
         "IP_SMTPC_AUTH_LOGIN",
+        "IP_SMTPC_DSN_NOTIFY_SUCCESS",
+        "IP_SMTPC_DSN_NOTIFY_FAILURE",
+        "IP_SMTPC_DSN_NOTIFY_DELAY",
+        "IP_SMTPC_DSN_NOTIFY_NEVER",
+        "IP_SMTPC_DSN_RET_FULL",
+        "IP_SMTPC_DSN_RET_HDRS",
         "IP_SMTPC_REPLY_TEXT_SIZE",
         "IP_SMTPC_ERR_INVALID_HEADER",
         "IP_SMTPC_ERR_INVALID_ATTACHMENT",
@@ -282,7 +293,12 @@ fn structs_and_constants_match_the_header() {
         sReplyTo,
         pasHeader,
         NumHeaders,
-        pfSetTimeout
+        pfSetTimeout,
+        RawMessage,
+        DsnNotify,
+        DsnRet,
+        DsnRequired,
+        sDsnEnvId
     });
 
     let rust: &[(&str, i64)] = &[
@@ -321,6 +337,24 @@ fn structs_and_constants_match_the_header() {
         ("IP_SMTPC_TLS_IMPLICIT", i64::from(IP_SMTPC_TLS_IMPLICIT)),
         ("IP_SMTPC_AUTH_PLAIN", i64::from(IP_SMTPC_AUTH_PLAIN)),
         ("IP_SMTPC_AUTH_LOGIN", i64::from(IP_SMTPC_AUTH_LOGIN)),
+        (
+            "IP_SMTPC_DSN_NOTIFY_SUCCESS",
+            i64::from(IP_SMTPC_DSN_NOTIFY_SUCCESS),
+        ),
+        (
+            "IP_SMTPC_DSN_NOTIFY_FAILURE",
+            i64::from(IP_SMTPC_DSN_NOTIFY_FAILURE),
+        ),
+        (
+            "IP_SMTPC_DSN_NOTIFY_DELAY",
+            i64::from(IP_SMTPC_DSN_NOTIFY_DELAY),
+        ),
+        (
+            "IP_SMTPC_DSN_NOTIFY_NEVER",
+            i64::from(IP_SMTPC_DSN_NOTIFY_NEVER),
+        ),
+        ("IP_SMTPC_DSN_RET_FULL", i64::from(IP_SMTPC_DSN_RET_FULL)),
+        ("IP_SMTPC_DSN_RET_HDRS", i64::from(IP_SMTPC_DSN_RET_HDRS)),
         ("IP_SMTPC_REPLY_TEXT_SIZE", IP_SMTPC_REPLY_TEXT_SIZE as i64),
         ("IP_SMTPC_ERR_INVALID_HEADER", Error::InvalidHeader as i64),
         (

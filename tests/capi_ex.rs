@@ -868,3 +868,73 @@ fn a_streamed_body_goes_quoted_printable() {
     };
     assert_eq!(run(&m, Some(&o), &script), Error::InvalidBody as c_int);
 }
+
+#[test]
+fn dsn_options_are_checked_before_anything_connects() {
+    let m = mail(false, 0);
+    let envid_tab = CString::new("a\tb").unwrap();
+    let envid_long = CString::new("x".repeat(101)).unwrap();
+    type Change = fn(&mut IP_SMTPC_OPTIONS, &CString, &CString);
+    let invalid: [Change; 6] = [
+        |o, _, _| o.DsnNotify = IP_SMTPC_DSN_NOTIFY_NEVER | IP_SMTPC_DSN_NOTIFY_SUCCESS,
+        |o, _, _| o.DsnNotify = 16,
+        |o, _, _| o.DsnRet = 3,
+        |o, _, _| o.DsnRequired = 2,
+        |o, tab, _| o.sDsnEnvId = tab.as_ptr(),
+        |o, _, long| o.sDsnEnvId = long.as_ptr(),
+    ];
+    // Without `dsn` built, any DSN field set is NOT_BUILT.
+    let expected = if cfg!(feature = "dsn") {
+        Error::InvalidOptions
+    } else {
+        Error::NotBuilt
+    };
+    for (i, change) in invalid.into_iter().enumerate() {
+        let mut o = options();
+        change(&mut o, &envid_tab, &envid_long);
+        assert_eq!(run(&m, Some(&o), &[]), expected as c_int, "case {i}");
+        assert!(with(|b| b.log.is_empty()), "case {i}");
+    }
+}
+
+#[cfg(feature = "dsn")]
+#[test]
+fn dsn_parameters_when_offered_and_refusal_when_required() {
+    let m = mail(false, 0);
+    let envid = CString::new("alarm 7").unwrap();
+    let mut o = IP_SMTPC_OPTIONS {
+        DsnNotify: IP_SMTPC_DSN_NOTIFY_SUCCESS | IP_SMTPC_DSN_NOTIFY_FAILURE,
+        DsnRet: IP_SMTPC_DSN_RET_HDRS,
+        sDsnEnvId: envid.as_ptr(),
+        ..options()
+    };
+    let script = [
+        "220 mx\r\n",
+        "250-mx\r\n250 DSN\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "354 go\r\n",
+        "250 queued\r\n",
+        "221 bye\r\n",
+    ];
+    assert_eq!(run(&m, Some(&o), &script), 0);
+    let wire = with(|b| b.wire.clone());
+    assert!(
+        wire.contains(
+            "MAIL FROM:<a@b.test> RET=HDRS ENVID=alarm+207\r\n\
+             RCPT TO:<c@d.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;c@d.test\r\n"
+        ),
+        "{wire}"
+    );
+    // Required and not offered: nothing after EHLO but QUIT.
+    o.DsnRequired = 1;
+    let mut results = [IP_SMTPC_RCPT_RESULT::default(); 4];
+    let mut r = report(&mut results);
+    o.pReport = &mut r;
+    let script = ["220 mx\r\n", "250-mx\r\n250 8BITMIME\r\n", "221 bye\r\n"];
+    assert_eq!(run(&m, Some(&o), &script), IP_SMTPC_ERR_DSN_UNAVAILABLE);
+    assert_eq!(with(|b| b.wire.clone()), "EHLO b.test\r\nQUIT\r\n");
+    assert_eq!((r.Step, r.ReplyCode), (IP_SMTPC_STEP_MAIL, 0));
+}

@@ -528,6 +528,30 @@ fn without_reply_timeout_each_step_gets_rfc_5321s_limit() {
 }
 
 #[test]
+fn quits_reply_is_waited_for_a_second_at_most() {
+    reset();
+    // The server accepts the message and never answers QUIT.
+    let srv = server(&PARTIAL[..8], false, 0);
+    let mut m = mail();
+    let mut s = session();
+    assert_eq!(start(&mut s, &mut m), 0);
+    assert_eq!(poll(&mut s, 100), IP_SMTPC_IN_PROGRESS);
+    assert!(with(srv, |b| b.wire.ends_with("QUIT\r\n")));
+    // Not RFC 5321's 5 minutes: the decided result does not wait for a 221.
+    assert_eq!(wait(&mut s), (IP_SMTPC_WAIT_READ as c_int, 100 + 1_000));
+    assert_eq!(poll(&mut s, 1_099), IP_SMTPC_IN_PROGRESS);
+    assert_eq!(poll(&mut s, 1_100), IP_SMTPC_ERR_PARTIAL_DELIVERY);
+    // A caller's shorter reply timeout stays shorter.
+    let _ = server(&PARTIAL[..8], false, 0);
+    m.opts.ReplyTimeoutMs = 300;
+    let mut s = session();
+    assert_eq!(start(&mut s, &mut m), 0);
+    assert_eq!(poll(&mut s, 0), IP_SMTPC_IN_PROGRESS);
+    assert_eq!(wait(&mut s), (IP_SMTPC_WAIT_READ as c_int, 300));
+    assert_eq!(poll(&mut s, 300), IP_SMTPC_ERR_PARTIAL_DELIVERY);
+}
+
+#[test]
 fn the_deadline_fires_for_the_stalled_session_only() {
     reset();
     let good = server(&PARTIAL, true, 3);

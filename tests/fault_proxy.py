@@ -56,7 +56,12 @@ The client stream is parsed line by line outside DATA (each line is one
 command; the client under test does not pipeline, but pipelined lines are
 counted the same way).  After a 354 reply to DATA, the client's octets are
 message content up to the CR LF "." CR LF sequence (a "." CR LF right at the
-start also ends it); that "." CR LF line is the DOT command.  Server replies
+start also ends it); that "." CR LF line is the DOT command.  After a
+"BDAT <n> LAST" line (RFC 3030, CHUNKING) the next n octets are message
+content at once (no reply comes for the BDAT line itself); the chunk's last
+two octets play the "." line: they are the DOT command, whose reply is the
+one to BDAT (so command:DOT withholds the chunk's end from the server, and
+reply:DOT the reply to the chunk).  Server replies
 are collected up to their last line (a code followed by SP) and forwarded as
 a whole, one reply per outstanding command, in order.
 
@@ -168,6 +173,8 @@ class Connection:
         self.line_start = True
         self.prev_cr = False
         self.hold = b""
+        # Octets of a BDAT chunk still to come (RFC 3030), None outside one.
+        self.chunk_left: Optional[int] = None
         self.cut_done: Optional[str] = None
         self.closed = False
 
@@ -293,6 +300,13 @@ class Connection:
             self.log("C: " + (shown if len(shown) <= 200 else shown[:200] + "..."))
         else:
             self.log("C: . (end of message content)")
+        if label == "BDAT":
+            # The chunk follows at once; its reply counts as DOT's.
+            self.up.sendall(line)
+            self.chunk_left = int(line.split()[1])
+            self.content = True
+            self.log("-- message content (a BDAT chunk) follows")
+            return
         count = self.verb_counts.get(label, 0) + 1
         self.verb_counts[label] = count
         item = Item(label, count, self.commands)
@@ -304,6 +318,8 @@ class Connection:
 
     def content_bytes(self, data: bytes) -> bytes:
         """Message content; returns what follows the end-of-data line."""
+        if self.chunk_left is not None:
+            return self.chunk_bytes(data)
         out = bytearray()
         i, n = 0, len(data)
         ended = False
@@ -341,6 +357,25 @@ class Connection:
         self.log(f"-- message content: {self.content_forwarded} octets")
         self.command(END_LINE, "DOT")
         return data[i:]
+
+    def chunk_bytes(self, data: bytes) -> bytes:
+        """BDAT chunk content; returns what follows the chunk."""
+        take = min(len(data), self.chunk_left)
+        part, rest = data[:take], data[take:]
+        self.chunk_left -= take
+        # The chunk's last two octets are held back: they are the DOT.
+        self.hold += part
+        if len(self.hold) > 2:
+            self.forward_content(self.hold[:-2])
+            self.hold = self.hold[-2:]
+        if self.chunk_left > 0 or self.closed:
+            return b""
+        end, self.hold = self.hold, b""
+        self.content = False
+        self.chunk_left = None
+        self.log(f"-- message content: {self.content_forwarded} octets")
+        self.command(end, "DOT")
+        return rest
 
     def forward_content(self, out: bytes) -> None:
         if not out or self.closed:

@@ -2089,3 +2089,154 @@ expect-exact "DATA"
         o.check_wire(IP_SMTPC_ERR_SERVICE_CLOSING, &format!("{EHLO}{COMMANDS}"));
     }
 }
+
+// ---------------------------------------------------------------------------
+// CHUNKING (RFC 3030, feature `chunking`): with PIPELINING and CHUNKING
+// offered, MAIL, every RCPT, `BDAT <n> LAST`, the message and QUIT go
+// before any reply; the server reads all of it, then answers as a group.
+// ---------------------------------------------------------------------------
+
+#[cfg(feature = "chunking")]
+mod chunking {
+    use super::*;
+
+    const EHLO_CHUNKING: &str = r#"send "250-mx.example.test\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 8BITMIME\r\n"
+"#;
+    const GROUP: &str = r#"expect-exact "MAIL FROM:<dev@example.test>"
+expect-exact "RCPT TO:<alice@example.test>"
+expect-exact "RCPT TO:<bob@example.test>"
+expect-exact "RCPT TO:<carol@example.test>"
+expect-bdat
+data-contains "\r\n\r\n.dot\r\nhello\r\n"
+"#;
+    /// The QUIT written with the chunk, answered.
+    const QUIT_AFTER: &str = r#"expect-exact "QUIT"
+"#;
+    const BYE: &str = r#"send "221 2.0.0 bye\r\n"
+expect-eof
+"#;
+    const COMMANDS: &str = "MAIL FROM:<dev@example.test>\r\nRCPT TO:<alice@example.test>\r\n\
+        RCPT TO:<bob@example.test>\r\nRCPT TO:<carol@example.test>\r\n";
+
+    /// Three recipients; the server reads the group, then sends `send
+    /// "replies"` (the replies to MAIL, the RCPTs and BDAT), then `rest`.
+    fn group_replies(send: &str, replies: &str, rest: &str) -> Outcome {
+        exchange(
+            &format!("{GREET}{EHLO_CHUNKING}{GROUP}{QUIT_AFTER}{send} \"{replies}\"\n{rest}"),
+            &mail(three(), b".dot\nhello\r\n"),
+        )
+    }
+
+    #[test]
+    fn one_group_with_the_chunk_and_quit() {
+        let o = group_replies(
+            "send",
+            r"250 2.1.0 ok\r\n250 2.1.5 ok\r\n550 5.1.1 no bob\r\n250 2.1.5 ok\r\n250 2.0.0 queued\r\n",
+            BYE,
+        );
+        o.check(IP_SMTPC_ERR_PARTIAL_DELIVERY);
+        let message = o.message();
+        assert!(
+            o.wire.starts_with(&format!(
+                "{EHLO}{COMMANDS}BDAT {} LAST\r\n{message}QUIT\r\n",
+                message.len()
+            )),
+            "{}",
+            o.wire
+        );
+        assert!(
+            o.wire.ends_with("\r\n.dot\r\nhello\r\nQUIT\r\n"),
+            "not stuffed"
+        );
+        let accepted: Vec<_> = o.statuses.accepted.iter().map(|a| (a.0, a.1)).collect();
+        assert_eq!(accepted, [(1, 250), (3, 250)]);
+        assert_eq!(o.statuses.rejected, [(2, 550, "5.1.1 no bob".to_string())]);
+        assert_eq!(o.statuses.steps, [1, 2, 3, 6, 7, 8, 10, 11]);
+    }
+
+    #[test]
+    fn replies_split_at_every_byte() {
+        let replies = r"250 ok\r\n250 a\r\n250 b\r\n250 c\r\n250 queued\r\n";
+        let length = replies.replace(r"\r\n", "--").len();
+        for split in 1..length {
+            let o = exchange(
+                &format!(
+                    "{GREET}{EHLO_CHUNKING}{GROUP}{QUIT_AFTER}send-split \"{replies}\" {split} 5\n{BYE}"
+                ),
+                &mail(three(), b".dot\nhello\r\n"),
+            );
+            o.check(0);
+        }
+    }
+
+    #[test]
+    fn refusals_of_the_chunk() {
+        for (reply, code) in [
+            (r"554 5.6.0 no", IP_SMTPC_ERR_MESSAGE_REJECTED),
+            (r"552 5.3.4 too big", IP_SMTPC_ERR_MESSAGE_TOO_BIG),
+            (r"452 4.3.1 later", IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE),
+        ] {
+            let o = group_replies(
+                "send",
+                &format!(r"250 ok\r\n250 a\r\n250 b\r\n250 c\r\n{reply}\r\n"),
+                BYE,
+            );
+            o.check(code);
+        }
+    }
+
+    #[test]
+    fn all_recipients_refused_the_chunk_still_goes() {
+        let o = group_replies(
+            "send",
+            r"250 ok\r\n550 a\r\n550 b\r\n550 c\r\n554 5.5.1 no valid recipients\r\n",
+            BYE,
+        );
+        o.check(IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED);
+        assert_eq!(o.statuses.rejected.len(), 3);
+        // Even a 250 to the chunk is no success then.
+        let o = group_replies(
+            "send",
+            r"250 ok\r\n550 a\r\n550 b\r\n550 c\r\n250 ok\r\n",
+            BYE,
+        );
+        o.check(IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED);
+    }
+
+    #[test]
+    fn an_extra_reply_is_never_a_success() {
+        // The extra 250 is taken as the chunk's; the real one then as
+        // QUIT's, out of step: the outcome is unknown.
+        let o = group_replies(
+            "send",
+            r"250 ok\r\n250 extra\r\n250 a\r\n250 b\r\n250 c\r\n250 queued\r\n",
+            BYE,
+        );
+        assert_ne!(o.result, 0, "{}", o.log);
+        o.check(IP_SMTPC_ERR_OUTCOME_UNKNOWN);
+    }
+
+    #[test]
+    fn a_missing_reply_is_never_a_success() {
+        // Four replies for five commands: the 250 meant for the chunk is
+        // taken as carol's; the chunk's never comes: the whole chunk went
+        // out, so the outcome is unknown.
+        let script = format!(
+            "{GREET}{EHLO_CHUNKING}{GROUP}{QUIT_AFTER}send \"250 ok\\r\\n250 a\\r\\n250 b\\r\\n250 queued\\r\\n\"\nexpect-nothing 8000\n"
+        );
+        let mut m = mail(three(), b".dot\nhello\r\n");
+        timed(700)(&mut m);
+        let o = exchange(&script, &m);
+        o.check(IP_SMTPC_ERR_OUTCOME_UNKNOWN);
+    }
+
+    #[test]
+    fn a_421_instead_of_the_chunks_reply() {
+        let o = group_replies(
+            "send",
+            r"250 ok\r\n250 a\r\n250 b\r\n250 c\r\n421 4.3.2 going down\r\n",
+            "expect-eof\n",
+        );
+        o.check(IP_SMTPC_ERR_SERVICE_CLOSING);
+    }
+}

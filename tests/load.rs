@@ -28,8 +28,7 @@ use std::time::{Duration, Instant};
 
 use capi::{code_name, fat, party, send, Link, Mail, Mta, SMTPC_REC_TYPE_FROM, SMTPC_REC_TYPE_TO};
 use maildir::{
-    canonical, data_content, decode_body, find, split_message, strip_trace, token, unstuff,
-    Mailbox, Testbed,
+    canonical, decode_body, find, sent_message, split_message, strip_trace, token, Mailbox, Testbed,
 };
 /// Messages per test.
 const MESSAGES: usize = 1000;
@@ -332,12 +331,11 @@ fn run_load(label: &str, threads: usize) {
             client_errors.push(format!("#{i}: {}", code_name(*result)));
             continue;
         }
-        let Some(stuffed) = data_content(sent) else {
-            client_errors.push(format!("#{i}: 0 but no complete DATA content sent"));
+        let Some(message) = sent_message(sent) else {
+            client_errors.push(format!("#{i}: 0 but the message did not go out completely"));
             continue;
         };
-        content_bytes += stuffed.len();
-        let message = unstuff(&stuffed);
+        content_bytes += message.len();
         let (header, wire_body) = split_message(&message);
         let (encoding, decoded) = decode_body(header, wire_body);
         if decoded != canonical(&body) {
@@ -400,7 +398,7 @@ fn run_load(label: &str, threads: usize) {
     println!("load {label} ({mode}), run {run}:");
     println!(
         "  bodies: {} empty, {} with leading dots, {} with a long line, {} with 8-bit text, \
-         {} with bare CR/LF line ends; {:.2} MB of DATA content",
+         {} with bare CR/LF line ends; {:.2} MB of message content",
         features[0],
         features[1],
         features[2],

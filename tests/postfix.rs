@@ -25,8 +25,8 @@ use std::ffi::c_int;
 
 use capi::*;
 use maildir::{
-    canonical, contains, decode_body, find, header_fields, split_message, strip_trace, token,
-    unstuff, Mailbox, Testbed,
+    canonical, contains, decode_body, header_fields, split_message, strip_trace, token, Mailbox,
+    Testbed,
 };
 
 /// The test bed's mail domain.
@@ -101,10 +101,14 @@ fn send_reported(port: u16, mail: &Mail) -> Outcome {
 /// What the suites read from an outcome's record of the dialogue.
 trait Wire {
     fn sent_text(&self) -> String;
-    /// The message as the client sent it: the DATA content, dot-stuffing undone.
+    /// The message as the client sent it: the BDAT chunk, or the DATA
+    /// content with dot-stuffing undone.
     fn message(&self) -> Vec<u8>;
-    /// The DATA content as on the wire (still dot-stuffed, without the final ".\r\n").
-    fn data_stuffed(&self) -> Option<Vec<u8>>;
+    /// The message as on the wire: the BDAT chunk, or the DATA content
+    /// (still dot-stuffed, without the final ".\r\n"); what SIZE= counts.
+    fn wire_content(&self) -> Option<Vec<u8>>;
+    /// The message went as a BDAT chunk (the bed offers CHUNKING).
+    fn chunked(&self) -> bool;
     fn sent_command(&self, prefix: &str) -> bool;
     /// (RecipientIndex, ReplyCode) of the rejected recipients' callbacks.
     fn rejected_codes(&self) -> Vec<(c_int, u16)>;
@@ -116,23 +120,19 @@ impl Wire for Outcome {
     }
 
     fn message(&self) -> Vec<u8> {
-        unstuff(
-            &self
-                .data_stuffed()
-                .unwrap_or_else(|| panic!("no DATA content sent\n{}", self.dialogue())),
-        )
+        maildir::sent_message(&self.sent)
+            .unwrap_or_else(|| panic!("no complete message sent\n{}", self.dialogue()))
     }
 
-    fn data_stuffed(&self) -> Option<Vec<u8>> {
-        let start = find(&self.sent, b"\r\nDATA\r\n")? + b"\r\nDATA\r\n".len();
-        let content = &self.sent[start..];
-        // The content cannot contain CR LF "." CR LF before its end; a
-        // message whose content is empty would end in ".\r\n" right away.
-        if content.starts_with(b".\r\n") {
-            return Some(Vec::new());
+    fn wire_content(&self) -> Option<Vec<u8>> {
+        match maildir::bdat_chunk(&self.sent) {
+            Some(chunk) => chunk,
+            None => maildir::data_content(&self.sent),
         }
-        let end = find(content, b"\r\n.\r\n")? + 2;
-        Some(content[..end].to_vec())
+    }
+
+    fn chunked(&self) -> bool {
+        maildir::bdat_chunk(&self.sent).is_some()
     }
 
     fn sent_command(&self, prefix: &str) -> bool {
@@ -485,7 +485,7 @@ fn temporary_rejection_452_is_reported_with_its_code() {
 
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it)"]
-fn all_recipients_rejected_sends_no_data() {
+fn all_recipients_rejected_delivers_nothing() {
     let tb = bed();
     let subject = token("all-rejected");
     let m = mail(
@@ -495,9 +495,18 @@ fn all_recipients_rejected_sends_no_data() {
     );
     let out = send_reported(tb.port_plain, &m);
     assert_code(&out, IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED, "all rejected");
-    // With PIPELINING (the bed offers it) DATA goes in the envelope's group;
-    // its refusal (554) is read and only QUIT follows: no message.
-    if cfg!(feature = "pipelining") {
+    // With PIPELINING and CHUNKING (the bed offers both) the chunk and QUIT
+    // go in the envelope's group (RFC 3030: the server reads the chunk and
+    // refuses it); with PIPELINING alone DATA does, its refusal (554) is
+    // read and only QUIT follows: no message.
+    if cfg!(feature = "chunking") {
+        assert!(out.chunked(), "{}", out.dialogue());
+        assert!(
+            String::from_utf8_lossy(&out.sent).ends_with("\r\nQUIT\r\n"),
+            "{}",
+            out.dialogue()
+        );
+    } else if cfg!(feature = "pipelining") {
         assert!(
             String::from_utf8_lossy(&out.sent).ends_with("\r\nDATA\r\nQUIT\r\n"),
             "{}",
@@ -510,8 +519,9 @@ fn all_recipients_rejected_sends_no_data() {
             out.dialogue()
         );
     }
-    assert!(
+    assert_eq!(
         !contains(&out.sent, subject.as_bytes()),
+        !out.chunked(),
         "{}",
         out.dialogue()
     );
@@ -551,9 +561,17 @@ fn rejected_sender_fails_at_mail() {
         "{}",
         out.dialogue()
     );
-    // With PIPELINING (the bed offers it) RCPT and DATA go in the group with
-    // MAIL; their replies (503) are read and only QUIT follows: no message.
-    if cfg!(feature = "pipelining") {
+    // With PIPELINING and CHUNKING (the bed offers both) RCPT, the chunk and
+    // QUIT go in the group with MAIL and are refused (503); with PIPELINING
+    // alone RCPT and DATA do, their replies (503) are read and only QUIT
+    // follows: no message.
+    if cfg!(feature = "chunking") {
+        assert!(
+            out.chunked() && String::from_utf8_lossy(&out.sent).ends_with("\r\nQUIT\r\n"),
+            "{}",
+            out.dialogue()
+        );
+    } else if cfg!(feature = "pipelining") {
         assert!(
             String::from_utf8_lossy(&out.sent).ends_with(">\r\nDATA\r\nQUIT\r\n")
                 && !contains(&out.sent, subject.as_bytes()),
@@ -620,7 +638,8 @@ fn message_under_size_limit_is_delivered_with_its_size_declared() {
     let out = send(tb.port_small, &m, &no_auth());
     assert_code(&out, 0, "IP_SMTPC_Send");
     // RFC 1870: SIZE= is the stuffed content without the final ".\r\n".
-    let stuffed = out.data_stuffed().unwrap();
+    // With BDAT the chunk, which is not stuffed.
+    let stuffed = out.wire_content().unwrap();
     assert!(
         out.sent_command(&format!(
             "MAIL FROM:<sender@ip-smtpc.test> SIZE={}",
@@ -679,7 +698,7 @@ fn awkward_bodies_arrive_as_canonical_crlf_text() {
         let m = mail(vec![to(FRANK)], &subject, body);
         let out = send(tb.port_plain, &m, &no_auth());
         assert_code(&out, 0, label);
-        check_wire_lines(label, &out.data_stuffed().unwrap());
+        check_wire_lines(label, &out.wire_content().unwrap());
         let message = out.message();
         let (header, wire_body) = split_message(&message);
         let (encoding, decoded) = decode_body(header, wire_body);
@@ -937,4 +956,57 @@ fn raw_message_arrives_byte_for_byte() {
             assert!(!contains(&raw, b"carol@"), "the Bcc recipient is named");
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Delivery status notifications (RFC 3461, feature `dsn`).
+
+/// NOTIFY=SUCCESS: Postfix reports the delivery to the sender; the report
+/// quotes the ENVID and names the recipient as ORCPT gave it.
+#[cfg(feature = "dsn")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn dsn_success_report_reaches_the_sender_with_its_envid() {
+    let tb = bed();
+    let subject = token("dsn-success");
+    let envid = format!("env {subject}");
+    let envid_c = std::ffi::CString::new(envid.clone()).unwrap();
+    let m = mail(vec![to(ALICE)], &subject, b"report my delivery\r\n");
+    let options = IP_SMTPC_OPTIONS {
+        DsnNotify: ip_smtpc::capi::IP_SMTPC_DSN_NOTIFY_SUCCESS
+            | ip_smtpc::capi::IP_SMTPC_DSN_NOTIFY_FAILURE,
+        DsnRet: ip_smtpc::capi::IP_SMTPC_DSN_RET_HDRS,
+        DsnRequired: 1,
+        sDsnEnvId: envid_c.as_ptr(),
+        ..default_options()
+    };
+    let out = send_ex(Link::to(tb.port_plain), &m, &no_auth(), options);
+    assert_code(&out, 0, "IP_SMTPC_SendEx with DSN");
+    let xtext_envid = envid.replace(' ', "+20");
+    assert!(
+        out.sent_text().contains(&format!(" RET=HDRS ENVID={xtext_envid}\r\n"))
+            && out.sent_text().contains(
+                "RCPT TO:<alice@ip-smtpc.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alice@ip-smtpc.test\r\n"
+            ),
+        "{}",
+        out.dialogue()
+    );
+    expect_delivered(&tb.mailbox("alice"), &subject, &out);
+    // The success report, from the mailer daemon to the sender's mailbox.
+    let report = tb.mailbox("sender").wait_for(&subject);
+    let text = String::from_utf8_lossy(&report);
+    assert!(
+        contains(maildir::trace_part(&report), b"Return-Path: <>"),
+        "{text}"
+    );
+    // (Postfix quotes the ENVID decoded from its xtext.)
+    assert!(
+        text.contains(&format!("Original-Envelope-Id: {envid}\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains("Original-Recipient: rfc822;alice@ip-smtpc.test"),
+        "{text}"
+    );
+    assert!(text.contains("Action: delivered"), "{text}");
 }

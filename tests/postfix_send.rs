@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 
 use ip_smtpc::capi::*;
 
+#[path = "support/maildir.rs"]
+mod maildir;
+
 /// (Stat, Step, ReplyCode, RecipientIndex, text) of one pfCallback call.
 type Status = (c_int, u8, u16, c_int, String);
 
@@ -154,18 +157,27 @@ fn strip_trace(raw: &[u8]) -> Vec<u8> {
     lines.collect::<Vec<_>>().join("\r\n").into_bytes()
 }
 
-/// The message the client sent between "354" and the final dot, de-stuffed.
+/// The message the client sent: its BDAT chunk, or its DATA content de-stuffed.
 fn sent_message(wire: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(wire);
-    let start = text.find("DATA\r\n").expect("DATA") + 6;
-    let end = text.rfind("\r\n.\r\n").expect("final dot") + 2;
-    text[start..end]
-        .split("\r\n")
-        .map(|l| l.strip_prefix('.').unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\r\n")
-        .into_bytes()
+    maildir::sent_message(wire).expect("the whole message on the wire")
 }
+
+/// The message's size on the wire, what SIZE= declares (RFC 1870): the
+/// BDAT chunk, or the DATA content as stuffed, without the final ".\r\n".
+/// (Its callers need `size` or `raw`.)
+#[cfg_attr(not(any(feature = "size", feature = "raw")), allow(dead_code))]
+fn wire_size(wire: &[u8]) -> usize {
+    match maildir::bdat_chunk(wire) {
+        Some(chunk) => chunk.expect("the whole chunk").len(),
+        None => maildir::data_content(wire)
+            .expect("the whole DATA content")
+            .len(),
+    }
+}
+
+/// The test bed offers PIPELINING and CHUNKING: the message goes as a BDAT
+/// chunk when the library has `chunking` and knows the message's size.
+const CHUNKED: bool = cfg!(feature = "chunking");
 
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
@@ -264,13 +276,19 @@ fn to_cc_bcc_with_auth_delivered_byte_for_byte() {
         String::from_utf8_lossy(&wire)
     );
 
-    // The wire: AUTH PLAIN in clear (emNet's behaviour), stuffed dots, no bare CR or LF.
+    // The wire: AUTH PLAIN in clear (emNet's behaviour), stuffed dots (in
+    // a BDAT chunk none), no bare CR or LF, QUIT right after the message.
     let wire_text = String::from_utf8_lossy(&wire);
     assert!(
         wire_text.starts_with("EHLO device.ip-smtpc.test\r\nAUTH PLAIN "),
         "{wire_text}"
     );
-    assert!(wire_text.contains("\r\n..leading dot\r\n...two dots\r\n..\r\nbare CR\r\nCRLF\r\nlast line without end\r\n.\r\nQUIT\r\n"), "{wire_text}");
+    let body_on_wire = if CHUNKED {
+        "\r\n.leading dot\r\n..two dots\r\n.\r\nbare CR\r\nCRLF\r\nlast line without end\r\nQUIT\r\n"
+    } else {
+        "\r\n..leading dot\r\n...two dots\r\n..\r\nbare CR\r\nCRLF\r\nlast line without end\r\n.\r\nQUIT\r\n"
+    };
+    assert!(wire_text.contains(body_on_wire), "{wire_text}");
     for (i, &b) in wire.iter().enumerate() {
         assert!(b != b'\n' || wire[i - 1] == b'\r', "bare LF at {i}");
         assert!(
@@ -286,7 +304,12 @@ fn to_cc_bcc_with_auth_delivered_byte_for_byte() {
         .collect();
     assert_eq!(rcpt, [(2, 1, 250), (2, 2, 250), (2, 3, 250)]);
     let steps: Vec<u8> = status.iter().filter(|s| s.0 == 1).map(|s| s.1).collect();
-    assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 9, 10, 11]);
+    // With BDAT, DATA (8) stands for the chunk and its reply ends the message.
+    if CHUNKED {
+        assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 10, 11]);
+    } else {
+        assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 9, 10, 11]);
+    }
 
     let sent = sent_message(&wire);
     let header =
@@ -432,8 +455,10 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
     );
     // SAFETY: NUL-terminated by the library.
     let text = unsafe { std::ffi::CStr::from_ptr(report.acReply.as_ptr()) };
+    // (Postfix answers BDAT with "2.0.0 Ok: <n> bytes queued as ...".)
+    let text = text.to_str().unwrap();
     assert!(
-        text.to_str().unwrap().starts_with("2.0.0 Ok: queued"),
+        text.starts_with("2.0.0 Ok: ") && text.contains("queued as "),
         "{text:?}"
     );
     let e = |code, c, s, d| IP_SMTPC_RCPT_RESULT {
@@ -554,8 +579,7 @@ fn size_declared_and_enforced_extra_headers_delivered() {
     let text = String::from_utf8_lossy(&wire).into_owned();
     assert_eq!(r, 0, "{text}");
     let sent = sent_message(&wire);
-    let stuffed = text.find("DATA\r\n").unwrap() + 6;
-    let size = text.rfind("\r\n.\r\n").unwrap() + 2 - stuffed;
+    let size = wire_size(&wire);
     assert!(
         text.contains(&format!("MAIL FROM:<sender@{domain}> SIZE={size}\r\n")),
         "{text}"
@@ -946,8 +970,9 @@ fn raw_message_arrives_byte_for_byte() {
                 "{text}"
             );
         } else {
-            // The message as sent (stuffed) without ".\r\n".
-            let size = text.rfind("\r\n.\r\n").unwrap() + 2 - (text.find("DATA\r\n").unwrap() + 6);
+            // The message as sent (stuffed: a complete message goes by
+            // DATA, never BDAT) without ".\r\n".
+            let size = wire_size(&wire);
             assert_eq!(size, expected.len() + 2, "two stuffed dots");
             assert!(
                 text.contains(&format!("{mail} SIZE={size} BODY=8BITMIME\r\n")),
@@ -1078,20 +1103,27 @@ fn pipelined_envelope_in_one_write_delivered_byte_for_byte() {
         "{group:?}"
     );
     assert_eq!(
-        lines[1..],
+        lines[1..4],
         [
             format!("RCPT TO:<alice@{domain}>\r\n"),
             format!("RCPT TO:<bob@{domain}>\r\n"),
             format!("RCPT TO:<carol@{domain}>\r\n"),
-            "DATA\r\n".to_string()
         ]
     );
-    // Client turns: EHLO, AUTH, the envelope, the message, QUIT.
+    if CHUNKED {
+        // BDAT and the start of the message follow in the same write.
+        assert!(lines[4].starts_with("BDAT "), "{group:?}");
+        assert!(lines.len() > 5, "{group:?}");
+    } else {
+        assert_eq!(lines[4..], ["DATA\r\n"]);
+    }
+    // Client turns: EHLO, AUTH, the envelope (with BDAT: and the message and
+    // QUIT), then without BDAT the message and QUIT.
     let turns = calls
         .windows(2)
         .filter(|w| w[0].is_err() && w[1].is_ok())
         .count();
-    assert_eq!(turns, 5, "{calls:?}");
+    assert_eq!(turns, if CHUNKED { 3 } else { 4 }, "{calls:?}");
     // Per-recipient results in order, as without pipelining.
     let rcpt: Vec<_> = status
         .iter()
@@ -1100,7 +1132,12 @@ fn pipelined_envelope_in_one_write_delivered_byte_for_byte() {
         .collect();
     assert_eq!(rcpt, [(2, 1, 250), (2, 2, 250), (2, 3, 250)]);
     let steps: Vec<u8> = status.iter().filter(|s| s.0 == 1).map(|s| s.1).collect();
-    assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 9, 10, 11]);
+    // With BDAT, DATA (8) stands for the chunk and its reply ends the message.
+    if CHUNKED {
+        assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 10, 11]);
+    } else {
+        assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 9, 10, 11]);
+    }
 
     let sent = sent_message(&wire);
     for mailbox in ["alice", "bob", "carol"] {

@@ -41,6 +41,9 @@ relative to the directory of the script file that contains them.
                                      line; fails on a bare CR or bare LF, and
                                      (strict / --strict-lines) on a line longer
                                      than 998 octets
+    expect-bdat                      read a "BDAT <n> LAST" line (RFC 3030) and
+                                     the n octets after it: the message (not
+                                     dot-stuffed); fails on a bare CR or LF
     data-contains "TEXT"             last message from expect-data contains TEXT
     data-not-contains "TEXT"         ... does not contain TEXT
     expect-eof                       client must close (no bytes first)
@@ -100,6 +103,7 @@ import socket
 import ssl
 import struct
 import sys
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -226,6 +230,7 @@ _SIGNATURES = {
     "expect": ["b"],
     "expect-exact": ["b"],
     "expect-data": ["?m"],
+    "expect-bdat": [],
     "data-contains": ["b"],
     "data-not-contains": ["b"],
     "expect-eof": [],
@@ -1057,6 +1062,30 @@ class _Runner:
             self._dfile.flush()
         self.log_lines("C: ", msg, limit_lines=30)
         self.log(f"-- DATA: {nlines} lines, {len(msg)} bytes (message {len(self.messages)})")
+
+    def _do_expect_bdat(self, conn: _Conn, st: Step) -> None:
+        raw = self._read_line(conn, st, "a BDAT <n> LAST line")
+        line = self._subject(st, raw, b"BDAT")
+        m = re.fullmatch(rb"BDAT ([0-9]{1,9}) LAST", line)
+        if not m:
+            self._fail(st, f"expected BDAT <n> LAST, got {show(line)}")
+        size = int(m.group(1))
+        while conn.pending() < size:
+            if not conn.recv_more(time.monotonic() + self.o.step_timeout):
+                self._fail(st, f"the client ended the chunk after {conn.pending()} of {size} octets")
+        msg = bytes(conn.buf[conn.pos:conn.pos + size])
+        conn.pos += size
+        for i, b in enumerate(msg):
+            if b == 0x0D and msg[i + 1:i + 2] != b"\n":
+                self._fail(st, f"bare CR in the chunk at byte offset {i}")
+            if b == 0x0A and (i == 0 or msg[i - 1] != 0x0D):
+                self._fail(st, f"bare LF in the chunk at byte offset {i}")
+        self.messages.append(msg)
+        if self._dfile is not None:
+            self._dfile.write(msg)
+            self._dfile.flush()
+        self.log_lines("C: ", msg, limit_lines=30)
+        self.log(f"-- BDAT: {size} bytes (message {len(self.messages)})")
 
     def _do_data_contains(self, conn: _Conn, st: Step, text: bytes) -> None:
         if not self.messages:

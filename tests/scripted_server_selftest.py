@@ -486,6 +486,36 @@ def expect_data_eof_inside_fails():
 
 
 @test
+def expect_bdat_reads_the_chunk_and_refuses_bare_line_ends():
+    script = GREET + 'expect-bdat\ndata-contains "\\r\\n.x\\r\\n"\nsend "250 ok\\r\\n"\n'
+    chunk = b"Subject: t\r\n\r\n.x\r\nlast\r\n"
+
+    def client_with(payload):
+        def client(port):
+            c = greet_and(port, payload)
+            try:
+                return c.reply()
+            except (EOFError, OSError):
+                return None
+            finally:
+                c.close()
+        return client
+
+    r = run_cli(script, client=client_with(b"BDAT %d LAST\r\n" % len(chunk) + chunk))
+    expect_rc(r, 0)
+    bare = b"a\nb\r\n"
+    r = run_cli(script, client=client_with(b"BDAT %d LAST\r\n" % len(bare) + bare))
+    expect_rc(r, 1, "bare LF in the chunk")
+    def short_chunk(port):
+        greet_and(port, b"BDAT 10 LAST\r\nshort").close()
+
+    r = run_cli(script, client=short_chunk)
+    expect_rc(r, 1, "after 5 of 10 octets")
+    r = run_cli(script, client=client_with(b"BDAT 5\r\nabcde"))
+    expect_rc(r, 1, "expected BDAT <n> LAST")
+
+
+@test
 def expect_data_large_message_and_data_out_multiple():
     big = b"".join(b"line %06d " % i + b"x" * 60 + b"\r\n" for i in range(60000)) + b".\r\n"
     script = GREET + 'expect "DATA"\nsend "354 go\\r\\n"\nexpect-data\nsend "250 ok\\r\\n"\n' \

@@ -137,7 +137,9 @@ pub const IP_SMTPC_ERR_AUTH_PROTOCOL: c_int = -67;
 // -80 .. -99: the mail transaction.
 /// MAIL FROM was rejected.
 pub const IP_SMTPC_ERR_SENDER_REJECTED: c_int = -80;
-/// Every RCPT TO was rejected; no data was sent.
+/// Every RCPT TO was rejected: nothing was delivered. (With PIPELINING the
+/// DATA command, and with CHUNKING the message, went out in the same group
+/// as the envelope; the server refuses or discards them.)
 pub const IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED: c_int = -81;
 /// DATA was not answered with 354.
 pub const IP_SMTPC_ERR_DATA_REJECTED: c_int = -82;
@@ -152,6 +154,9 @@ pub const IP_SMTPC_ERR_APPLICATION_ABORT: c_int = -86;
 /// The caller's complete message (`RawMessage`) has 8-bit bytes and the
 /// server does not offer 8BITMIME; nothing was delivered.
 pub const IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED: c_int = -87;
+/// Delivery status notifications were required (`IP_SMTPC_OPTIONS.DsnRequired`)
+/// and the server does not offer DSN (RFC 3461); nothing was sent after EHLO.
+pub const IP_SMTPC_ERR_DSN_UNAVAILABLE: c_int = -88;
 
 // -100 .. -119: partial success.
 /// The message was accepted for some recipients only; the rest are
@@ -264,6 +269,7 @@ mod tests {
                 IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED,
                 Error::EightBitUnsupported,
             ),
+            (IP_SMTPC_ERR_DSN_UNAVAILABLE, Error::DsnUnavailable),
             (IP_SMTPC_ERR_PARTIAL_DELIVERY, Error::PartialDelivery),
             (IP_SMTPC_ERR_OUTCOME_UNKNOWN, Error::OutcomeUnknown),
             (IP_SMTPC_ERR_TLS_UNAVAILABLE, Error::TlsUnavailable),
@@ -276,7 +282,7 @@ mod tests {
             assert_eq!(code, error as c_int, "{error:?}");
             assert!(seen.insert(code), "{code} twice");
         }
-        assert_eq!(seen.len(), 52);
+        assert_eq!(seen.len(), 53);
     }
 
     /// The steps the dialogue table reports are the ABI's step numbers.

@@ -8,7 +8,7 @@ use core::mem::size_of;
 
 use super::codes::*;
 use super::types::*;
-use crate::engine::{Event, EventKind, TlsMode};
+use crate::engine::{Event, EventKind, TlsMode, QUIT_GRACE_MS};
 use crate::error::Error;
 
 /// Sends one mail with ip-smtpc's options: allowed AUTH mechanisms, the
@@ -75,7 +75,7 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
 
 /// Fills `*pOptions` with the defaults: every mechanism, no AUTH in clear,
 /// TLS by `SecPolicy`, RFC 5321 deadlines, no report, a generated header
-/// block (`RawMessage` 0), and `SizeOf` set to
+/// block (`RawMessage` 0), no DSN parameters, and `SizeOf` set to
 /// this library's `sizeof(IP_SMTPC_OPTIONS)`.
 ///
 /// @param pOptions The options to initialise.
@@ -102,6 +102,10 @@ pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -
         NumHeaders: 0,
         pfSetTimeout: None,
         RawMessage: 0,
+        DsnNotify: 0,
+        DsnRet: 0,
+        DsnRequired: 0,
+        sDsnEnvId: core::ptr::null(),
     };
     // SAFETY: non-NULL and writable by contract; `write` does not read the old value.
     unsafe { pOptions.write(defaults) };
@@ -150,6 +154,16 @@ impl Options {
         };
         if mechanisms == 0 {
             return Err(Error::InvalidOptions);
+        }
+        #[cfg(feature = "dsn")]
+        if opts.is_some_and(|o| o.DsnRequired > 1 || !super::view::dsn_of(o).valid()) {
+            return Err(Error::InvalidOptions);
+        }
+        #[cfg(not(feature = "dsn"))]
+        if opts.is_some_and(|o| {
+            o.DsnNotify != 0 || o.DsnRet != 0 || o.DsnRequired != 0 || !o.sDsnEnvId.is_null()
+        }) {
+            return Err(Error::NotBuilt);
         }
         Ok(Options {
             tls,
@@ -222,10 +236,13 @@ pub(super) struct Clock {
 
 /// Milliseconds a step may take: `fixed` (`ReplyTimeoutMs`), or RFC 5321
 /// §4.5.3.2 when the caller set none: DATA 2 min, the message and its
-/// reply 10 min, every other reply 5 min.
+/// reply 10 min, every other reply 5 min; QUIT's reply, which decides
+/// nothing, [`QUIT_GRACE_MS`] at most.
 #[inline(always)]
 pub(super) fn limit(fixed: u32, step: u8) -> u32 {
     match (fixed, step) {
+        (0, IP_SMTPC_STEP_QUIT) => QUIT_GRACE_MS,
+        (ms, IP_SMTPC_STEP_QUIT) => ms.min(QUIT_GRACE_MS),
         (0, IP_SMTPC_STEP_DATA) => 120_000,
         (0, IP_SMTPC_STEP_END_OF_DATA) => 600_000,
         (0, _) => 300_000,

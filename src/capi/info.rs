@@ -18,7 +18,7 @@ pub extern "C" fn IP_SMTPC_ErrorString(Error: c_int) -> *const c_char {
 }
 
 /// The errors in the order of their texts in [`TEXTS`] (after "success").
-static CODES: [Error; 52] = [
+static CODES: [Error; 53] = [
     Error::NullPointer,
     Error::NoSender,
     Error::NoRecipient,
@@ -65,6 +65,7 @@ static CODES: [Error; 52] = [
     Error::MessageTooBig,
     Error::ApplicationAbort,
     Error::EightBitUnsupported,
+    Error::DsnUnavailable,
     Error::PartialDelivery,
     Error::OutcomeUnknown,
     Error::TlsUnavailable,
@@ -127,6 +128,7 @@ message temporarily rejected\0\
 message too big\0\
 application callback aborted the mail\0\
 8-bit message but the server lacks 8BITMIME\0\
+DSN required but the server does not offer it\0\
 accepted for some recipients only\0\
 outcome unknown: connection lost after the final dot\0\
 TLS required but not available\0\
@@ -208,7 +210,7 @@ mod tests {
             assert!(seen.insert(text), "{rest} shares its text");
             codes += 1;
         }
-        assert_eq!(codes, 57);
+        assert_eq!(codes, 58);
         assert_eq!(message(0).to_str().unwrap(), "success");
         assert_eq!(message(1).to_str().unwrap(), "unknown error");
         assert_eq!(message(-24).to_str().unwrap(), "unknown error");

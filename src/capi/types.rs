@@ -55,6 +55,19 @@ pub const IP_SMTPC_AUTH_PLAIN: c_uint = 1 << 0;
 /// `IP_SMTPC_OPTIONS.AuthMechanisms` bit: LOGIN.
 pub const IP_SMTPC_AUTH_LOGIN: c_uint = 1 << 1;
 
+/// `IP_SMTPC_OPTIONS.DsnNotify` bit: report successful delivery.
+pub const IP_SMTPC_DSN_NOTIFY_SUCCESS: u8 = 1;
+/// `IP_SMTPC_OPTIONS.DsnNotify` bit: report a failure.
+pub const IP_SMTPC_DSN_NOTIFY_FAILURE: u8 = 2;
+/// `IP_SMTPC_OPTIONS.DsnNotify` bit: report a delay.
+pub const IP_SMTPC_DSN_NOTIFY_DELAY: u8 = 4;
+/// `IP_SMTPC_OPTIONS.DsnNotify`: never report (alone, not with the other bits).
+pub const IP_SMTPC_DSN_NOTIFY_NEVER: u8 = 8;
+/// `IP_SMTPC_OPTIONS.DsnRet`: a failure report returns the whole message.
+pub const IP_SMTPC_DSN_RET_FULL: u8 = 1;
+/// `IP_SMTPC_OPTIONS.DsnRet`: a failure report returns the header only.
+pub const IP_SMTPC_DSN_RET_HDRS: u8 = 2;
+
 /// `pfCallback` Stat: the dialogue entered a new step; `p` is a `const IP_SMTPC_STATUS*`.
 pub const IP_SMTPC_STAT_STEP: c_int = 1;
 /// `pfCallback` Stat: a recipient was accepted; `p` is a `const IP_SMTPC_STATUS*`.
@@ -367,6 +380,25 @@ pub struct IP_SMTPC_OPTIONS {
     /// than 0 or 1 is `IP_SMTPC_ERR_INVALID_OPTIONS`; a library built
     /// without the `raw` feature gives `IP_SMTPC_ERR_NOT_BUILT` for 1.
     pub RawMessage: U8,
+    /// Delivery status notifications (RFC 3461) for every recipient:
+    /// `IP_SMTPC_DSN_NOTIFY_NEVER` alone, or any of `_SUCCESS`,
+    /// `_FAILURE`, `_DELAY`; 0 = none asked (the server's default: failures
+    /// and delays). Sent as NOTIFY, with ORCPT naming each recipient, when
+    /// the server offers DSN. The notifications go to the sender (entry 0).
+    pub DsnNotify: U8,
+    /// `IP_SMTPC_DSN_RET_FULL` or `_HDRS`: what a failure report carries of
+    /// the message; 0 = the server's choice.
+    pub DsnRet: U8,
+    /// 1: a server that does not offer DSN gets nothing after EHLO, and the
+    /// result is `IP_SMTPC_ERR_DSN_UNAVAILABLE`; 0 (default): the mail is sent
+    /// without the DSN parameters then.
+    pub DsnRequired: U8,
+    /// The envelope identifier a report quotes (ENVID), or NULL: printable
+    /// ASCII, at most 100 characters as sent (`+`, `=` count 3). A value the
+    /// RFC does not allow in any `Dsn*` field is `IP_SMTPC_ERR_INVALID_OPTIONS`;
+    /// a library built without the `dsn` feature gives `IP_SMTPC_ERR_NOT_BUILT`
+    /// for any of them set.
+    pub sDsnEnvId: *const c_char,
 }
 
 #[cfg(test)]
@@ -374,6 +406,19 @@ mod tests {
     use super::*;
     use crate::check::{MAX_ADDR, MAX_DOMAIN, MAX_TEXT};
     use crate::mail::{BCC, CC, FROM, TO};
+
+    /// The DSN constants of the header are the engine's.
+    #[cfg(feature = "dsn")]
+    #[test]
+    fn dsn_constants_are_the_engines() {
+        use crate::dsn;
+        assert_eq!(IP_SMTPC_DSN_NOTIFY_SUCCESS, dsn::NOTIFY_SUCCESS);
+        assert_eq!(IP_SMTPC_DSN_NOTIFY_FAILURE, dsn::NOTIFY_FAILURE);
+        assert_eq!(IP_SMTPC_DSN_NOTIFY_DELAY, dsn::NOTIFY_DELAY);
+        assert_eq!(IP_SMTPC_DSN_NOTIFY_NEVER, dsn::NOTIFY_NEVER);
+        assert_eq!(IP_SMTPC_DSN_RET_FULL, dsn::RET_FULL);
+        assert_eq!(IP_SMTPC_DSN_RET_HDRS, dsn::RET_HDRS);
+    }
 
     /// The header's limits are literals (cbindgen needs them so); they must
     /// match the engine's.

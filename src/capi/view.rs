@@ -46,9 +46,11 @@ pub struct CMail<'a> {
     mta: &'a IP_SMTPC_MTA,
     app: Option<&'a IP_SMTPC_APPLICATION>,
     body: &'a [u8],
-    /// `IP_SMTPC_OPTIONS.sReplyTo` and `pasHeader` (`headers`).
-    #[cfg(feature = "headers")]
-    reply_to: *const c_char,
+    /// The options, read when used: `sReplyTo` (`headers`), the DSN
+    /// fields (`dsn`).
+    #[cfg(any(feature = "headers", feature = "dsn"))]
+    opts: Option<&'a IP_SMTPC_OPTIONS>,
+    /// `IP_SMTPC_OPTIONS.pasHeader` (`headers`).
     #[cfg(feature = "headers")]
     headers: &'a [*const c_char],
     /// The multipart items and the streamed body (`mime`).
@@ -61,6 +63,19 @@ pub struct CMail<'a> {
     /// are refused before).
     #[cfg(feature = "raw")]
     pub raw: bool,
+}
+
+/// The DSN request of `o` (`dsn`): the one reader of its fields, for the
+/// check and for the engine. The ENVID is cut one byte past its limit.
+#[cfg(feature = "dsn")]
+pub(super) fn dsn_of(o: &IP_SMTPC_OPTIONS) -> crate::dsn::Dsn<'_> {
+    crate::dsn::Dsn {
+        notify: o.DsnNotify,
+        ret: o.DsnRet,
+        required: o.DsnRequired != 0,
+        // SAFETY: NULL or a C string (the caller's contract).
+        envid: unsafe { cstr(o.sDsnEnvId, crate::dsn::MAX_ENVID) },
+    }
 }
 
 impl<'a> CMail<'a> {
@@ -80,7 +95,12 @@ impl<'a> CMail<'a> {
     ) -> Self {
         #[cfg(all(
             feature = "ex",
-            not(any(feature = "headers", feature = "mime", feature = "raw"))
+            not(any(
+                feature = "headers",
+                feature = "mime",
+                feature = "raw",
+                feature = "dsn"
+            ))
         ))]
         let _ = opts;
         // SAFETY: covered by this function's contract.
@@ -91,8 +111,8 @@ impl<'a> CMail<'a> {
             mta,
             app,
             body,
-            #[cfg(feature = "headers")]
-            reply_to: opts.map_or(core::ptr::null(), |o| o.sReplyTo),
+            #[cfg(any(feature = "headers", feature = "dsn"))]
+            opts,
             #[cfg(feature = "headers")]
             headers: match opts {
                 // SAFETY: NumHeaders pointers at a non-NULL pasHeader (the
@@ -179,7 +199,12 @@ impl Mail for CMail<'_> {
     #[cfg(feature = "headers")]
     fn reply_to(&self) -> &[u8] {
         // SAFETY: `CMail::new`'s contract covers the options' strings.
-        unsafe { cstr(self.reply_to, MAX_ADDR) }
+        unsafe {
+            cstr(
+                self.opts.map_or(core::ptr::null(), |o| o.sReplyTo),
+                MAX_ADDR,
+            )
+        }
     }
 
     #[cfg(feature = "mime")]
@@ -215,6 +240,11 @@ impl Mail for CMail<'_> {
     #[cfg(feature = "raw")]
     fn raw(&self) -> bool {
         self.raw
+    }
+
+    #[cfg(feature = "dsn")]
+    fn dsn(&self) -> crate::dsn::Dsn<'_> {
+        self.opts.map(dsn_of).unwrap_or_default()
     }
 
     #[cfg(feature = "headers")]

@@ -17,6 +17,9 @@ Cases:
   starttls_hint_auth  submission port in clear with --user: exit 3, the last
                       line names host:port and says "use --tls starttls";
                       with --tls starttls the same command delivers (exit 0)
+  round_trips_starttls  STARTTLS + AUTH PLAIN on the submission port through
+                      tests/rtt_proxy.py: at most 8 round trips counted by the
+                      server, greeting and TLS handshake included (issue 14)
   starttls_hint_mail  submission port in clear without --user (530 at MAIL):
                       exit 3 and the same hint
   config_account      --config FILE --account NAME: server, port, tls, cafile,
@@ -72,6 +75,8 @@ from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testbed  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 BODY = "Hello from the smtpc command-line tests.\n"
 
@@ -543,6 +548,56 @@ def case_read_envelope_refused(run: Run, env: Dict[str, str], tmp: str) -> None:
         listener.assert_untouched(what)
         print(f"{what}: {lines[0]}")
     listener.close()
+
+
+def _counted(port: str, delay_ms: int, run_client) -> Tuple[int, str]:
+    """Runs run_client(proxy_port) through tests/rtt_proxy.py in front of
+    port; returns the round trips the proxy counted (greeting included) and
+    the client's bytes in clear up to STARTTLS."""
+    proxy = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "rtt_proxy.py"),
+                              "--upstream", port, "--delay-ms", str(delay_ms)],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        first = proxy.stdout.readline().split()
+        if first[:1] != ["listening"]:
+            testbed.fail(f"rtt_proxy.py: {first!r}")
+        run_client(first[1])
+        done = proxy.stdout.readline().split()
+    finally:
+        proxy.kill()
+        proxy.wait()
+    if done[:2] != ["done", "1"]:
+        testbed.fail(f"rtt_proxy.py: {done!r}")
+    clear = bytes.fromhex("".join(done[3].split(",")))
+    return int(done[2]), clear[:clear.find(b"STARTTLS")].decode("latin-1")
+
+
+def case_round_trips_starttls(run: Run, env: Dict[str, str], tmp: str) -> None:
+    """Issue 14: one mail with STARTTLS and AUTH PLAIN on the submission
+    port (PIPELINING and CHUNKING offered after TLS) takes at most 8 round
+    trips counted by the server, greeting and TLS 1.2 handshake included:
+    greeting, EHLO, STARTTLS, the handshake (2), EHLO, AUTH, then the
+    envelope, the BDAT chunk and QUIT in one group."""
+    d = env["SMTPC_TB_DOMAIN"]
+    token = "cli-" + secrets.token_hex(8)
+    before = testbed.snapshot(env, "alice")
+    pw = {"SMTPC_PASS": env["SMTPC_TB_PASS"]}
+
+    def client(port: str) -> None:
+        args = base_args(env, token, port) + [
+            "--to", f"alice@{d}", "--user", env["SMTPC_TB_USER"],
+            "--tls", "starttls", "--cafile", env["SMTPC_TB_CA"]]
+        rc, _out, err = run(args, stdin=BODY.encode(), extra_env=pw)
+        expect(rc, 0, err, "STARTTLS through the counting proxy")
+
+    trips, clear = _counted(env["SMTPC_TB_PORT_SUBMISSION"], 30, client)
+    print(f"round trips with STARTTLS (greeting included): {trips}")
+    if not clear.startswith("EHLO "):
+        testbed.fail(f"before STARTTLS: {clear!r}")
+    if trips > 8:
+        testbed.fail(f"{trips} round trips with STARTTLS, at most 8 wanted")
+    path, _raw = testbed.wait_for_message(env, "alice", token.encode(), before)
+    os.unlink(path)
 
 
 CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -46,12 +46,20 @@ LINE = re.compile(r"^mail (\d+) result (-?\d+) step (\d+) accepted (\d+) rejecte
 
 
 def sent_message(wire: bytes) -> bytes:
-    """The message as Postfix stores it, from what the client sent: between
-    DATA and the final dot, dot-unstuffed, LF line ends."""
+    """The message as Postfix stores it, from what the client sent: its
+    BDAT chunk (RFC 3030), or what lies between DATA and the final dot,
+    dot-unstuffed; LF line ends."""
+    bdat = re.search(rb"(?:^|\r\n)BDAT (\d+) LAST\r\n", wire)
+    if bdat:
+        size = int(bdat.group(1))
+        content = wire[bdat.end():bdat.end() + size]
+        if len(content) != size or not content.endswith(b"\r\n"):
+            testbed.fail("a BDAT chunk cut short in the transcript")
+        return content[:-2].replace(b"\r\n", b"\n") + b"\n"
     start = wire.find(b"\r\nDATA\r\n")
     end = wire.rfind(b"\r\n.\r\n")
     if start < 0 or end < start:
-        testbed.fail("no DATA ... . in the transcript")
+        testbed.fail("no DATA ... . nor BDAT in the transcript")
     content = wire[start + len(b"\r\nDATA\r\n"):end]
     lines = [l[1:] if l.startswith(b".") else l for l in content.split(b"\r\n")]
     return b"\n".join(lines) + b"\n"

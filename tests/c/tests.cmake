@@ -380,7 +380,7 @@ set(IP_SMTPC_CLI_CASES several_recipients to_address_list
   exit_temporary exit_permanent exit_mixed exit_partial exit_sender config_errors
   read_envelope read_envelope_kept read_envelope_8bit read_envelope_refused)
 if(IP_SMTPC_HAVE_MBEDTLS)
-  list(APPEND IP_SMTPC_CLI_CASES starttls_hint_auth starttls_hint_mail
+  list(APPEND IP_SMTPC_CLI_CASES starttls_hint_auth starttls_hint_mail round_trips_starttls
     config_account config_default config_override config_password_command config_permissions)
 endif()
 foreach(_case IN LISTS IP_SMTPC_CLI_CASES)

@@ -10,7 +10,8 @@
 //! `IP_SMTPC_ERR_TIMEOUT`), and [`set_timeout`] is a `pfSetTimeout` that
 //! turns the library's "milliseconds left" into that timeout. [`set_chunks`]
 //! makes pfSend short-count and pfReceive hand over few bytes per call.
-//! [`now_ms`] is a `pfGetTimeMs`.
+//! [`now_ms`] is a `pfGetTimeMs`. [`set_socket_buffers`] makes the next
+//! connections' kernel buffers small (SO_SNDBUF / SO_RCVBUF).
 #![allow(dead_code)]
 
 use std::cell::Cell;
@@ -30,6 +31,70 @@ thread_local! {
     static READ_TIMEOUT_MS: Cell<u64> = const { Cell::new(10_000) };
     static CHUNKS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
     static SET_TIMEOUTS: Cell<u32> = const { Cell::new(0) };
+    static SOCKET_BUFFERS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// SO_SNDBUF and SO_RCVBUF of this thread's next connections, in bytes,
+/// set before they connect (the kernel doubles the value and has a floor);
+/// 0: the kernel's default.
+pub fn set_socket_buffers(bytes: usize) {
+    SOCKET_BUFFERS.with(|b| b.set(bytes));
+}
+
+/// Connects to 127.0.0.1:`port` with SO_SNDBUF and SO_RCVBUF of `bytes`,
+/// set before the handshake (so the window offered is small from the start).
+#[cfg(target_os = "linux")]
+fn connect_with_buffers(port: u16, bytes: usize) -> std::io::Result<TcpStream> {
+    use std::os::fd::FromRawFd;
+    extern "C" {
+        fn socket(domain: c_int, kind: c_int, protocol: c_int) -> c_int;
+        fn setsockopt(fd: c_int, level: c_int, name: c_int, value: *const c_int, len: u32)
+            -> c_int;
+        fn connect(fd: c_int, address: *const SockaddrIn, len: u32) -> c_int;
+        fn close(fd: c_int) -> c_int;
+    }
+    /// `struct sockaddr_in` of Linux.
+    #[repr(C)]
+    struct SockaddrIn {
+        family: u16,
+        port: [u8; 2],
+        address: [u8; 4],
+        zero: [u8; 8],
+    }
+    const AF_INET: c_int = 2;
+    const SOCK_STREAM: c_int = 1;
+    const SOL_SOCKET: c_int = 1;
+    const SO_SNDBUF: c_int = 7;
+    const SO_RCVBUF: c_int = 8;
+    let value = c_int::try_from(bytes).unwrap_or(c_int::MAX);
+    let address = SockaddrIn {
+        family: AF_INET as u16,
+        port: port.to_be_bytes(),
+        address: [127, 0, 0, 1],
+        zero: [0; 8],
+    };
+    // SAFETY: plain socket calls on a descriptor made here; the pointers
+    // point to live values of the given lengths.
+    unsafe {
+        let fd = socket(AF_INET, SOCK_STREAM, 0);
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        for name in [SO_SNDBUF, SO_RCVBUF] {
+            assert_eq!(setsockopt(fd, SOL_SOCKET, name, &value, 4), 0, "setsockopt");
+        }
+        if connect(fd, &address, std::mem::size_of::<SockaddrIn>() as u32) != 0 {
+            let e = std::io::Error::last_os_error();
+            close(fd);
+            return Err(e);
+        }
+        Ok(TcpStream::from_raw_fd(fd))
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn connect_with_buffers(_port: u16, _bytes: usize) -> std::io::Result<TcpStream> {
+    panic!("set_socket_buffers is implemented for Linux only");
 }
 
 /// Where this thread's hooks connect (127.0.0.1).
@@ -93,7 +158,12 @@ pub unsafe extern "C" fn set_timeout(socket: SMTPC_SOCKET, remaining_ms: u32) {
 
 unsafe extern "C" fn c_connect(_server: *const c_char) -> SMTPC_SOCKET {
     CONNECTIONS.with(|c| c.set((c.get().0 + 1, c.get().1)));
-    match TcpStream::connect(("127.0.0.1", PORT.with(Cell::get))) {
+    let port = PORT.with(Cell::get);
+    let stream = match SOCKET_BUFFERS.with(Cell::get) {
+        0 => TcpStream::connect(("127.0.0.1", port)),
+        bytes => connect_with_buffers(port, bytes),
+    };
+    match stream {
         Ok(stream) => {
             let read = Duration::from_millis(READ_TIMEOUT_MS.with(Cell::get));
             stream.set_read_timeout(Some(read)).unwrap();

@@ -459,9 +459,19 @@ impl Outcome {
             .any(|w| w == needle.as_bytes())
     }
 
-    /// The message as sent after DATA: header block and body with its
-    /// final CR LF, without the end-of-data line.
+    /// The message as sent after DATA (header block and body with its
+    /// final CR LF, without the end-of-data line) or in a BDAT chunk.
     pub fn message(&self) -> &str {
+        if let Some(at) = self.wire.find("\r\nBDAT ") {
+            let line = &self.wire[at + 2..];
+            let line_end = line.find("\r\n").expect("BDAT line");
+            let size: usize = line[5..line_end]
+                .strip_suffix(" LAST")
+                .expect("BDAT <n> LAST")
+                .parse()
+                .expect("BDAT size");
+            return &line[line_end + 2..line_end + 2 + size];
+        }
         let start = self.wire.find("DATA\r\n").expect("DATA on the wire") + 6;
         let rest = &self.wire[start..];
         let end = if rest.starts_with(".\r\n") {

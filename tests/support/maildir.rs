@@ -56,6 +56,8 @@ pub struct Testbed {
     pub port_plain: u16,
     pub port_clearauth: u16,
     pub port_small: u16,
+    /// Like `port_clearauth`, without CHUNKING: the DATA path.
+    pub port_nochunking: u16,
     pub port_submission: u16,
     pub port_smtps: u16,
     /// `$SMTPC_TB_MAILDIR`: one directory per mailbox name.
@@ -101,6 +103,7 @@ impl Testbed {
             port_plain: port("SMTPC_TB_PORT_PLAIN"),
             port_clearauth: port("SMTPC_TB_PORT_CLEARAUTH"),
             port_small: port("SMTPC_TB_PORT_SMALL"),
+            port_nochunking: port("SMTPC_TB_PORT_NOCHUNKING"),
             port_submission: port("SMTPC_TB_PORT_SUBMISSION"),
             port_smtps: port("SMTPC_TB_PORT_SMTPS"),
             maildir: PathBuf::from(get("SMTPC_TB_MAILDIR")),
@@ -391,6 +394,35 @@ pub fn unstuff(data: &[u8]) -> Vec<u8> {
         i += 1;
     }
     out
+}
+
+/// The message a client sent as the server takes it: the chunk of its
+/// `BDAT <n> LAST` command (RFC 3030: not dot-stuffed), or its DATA
+/// content with the dot-stuffing undone, without the end-of-data line;
+/// `None` when it did not go out completely.
+pub fn sent_message(sent: &[u8]) -> Option<Vec<u8>> {
+    match bdat_chunk(sent) {
+        Some(chunk) => chunk,
+        None => data_content(sent).map(|stuffed| unstuff(&stuffed)),
+    }
+}
+
+/// The chunk after the first `BDAT <n> LAST` command line: `None` without
+/// BDAT, `Some(None)` when fewer than `n` octets followed it.
+pub fn bdat_chunk(sent: &[u8]) -> Option<Option<Vec<u8>>> {
+    let at = if sent.starts_with(b"BDAT ") {
+        0
+    } else {
+        find(sent, b"\r\nBDAT ")? + 2
+    };
+    let line_end = at + find(&sent[at..], b"\r\n")? + 2;
+    let line = std::str::from_utf8(&sent[at..line_end]).ok()?;
+    let size: usize = line
+        .strip_prefix("BDAT ")?
+        .strip_suffix(" LAST\r\n")?
+        .parse()
+        .ok()?;
+    Some(sent.get(line_end..line_end + size).map(<[u8]>::to_vec))
 }
 
 /// The DATA content a client sent, as on the wire (still dot-stuffed,
