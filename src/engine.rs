@@ -1396,11 +1396,13 @@ impl<'b> Engine<'b> {
                     if self.tenc != QP && !self.body.text(w, body) {
                         return false;
                     }
-                    while let Some(text) = body.get(self.body.pos..).filter(|t| !t.is_empty()) {
+                    while let Some(&b) = body.get(self.body.pos) {
                         if w.room() < crate::mime::ROOM {
                             return false;
                         }
-                        self.body.pos += self.enc.qp_some(w, text);
+                        let rest = body.get(self.body.pos..).unwrap_or_default();
+                        self.body.pos += 1;
+                        self.body.pos += self.enc.qp_run(w, b, rest);
                     }
                 }
                 // The text's last line break; before a delimiter, one more.
@@ -1499,7 +1501,9 @@ impl<'b> Engine<'b> {
                 break;
             }
             if self.item == usize::MAX {
-                n += self.enc.qp_some(&mut w, data.get(n..).unwrap_or_default());
+                n += 1 + self
+                    .enc
+                    .qp_run(&mut w, b, data.get(n..).unwrap_or_default());
             } else {
                 self.enc.base64(&mut w, b);
                 n += 1;

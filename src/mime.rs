@@ -175,20 +175,18 @@ impl Enc {
         }
     }
 
-    /// Adds the start of `rest` (not empty) to a quoted-printable stream:
-    /// a literal run (hosted builds), written exactly as [`Enc::qp`] writes
-    /// it byte by byte, else one byte through [`Enc::qp`]; returns how many
-    /// bytes it took. `w` has [`ROOM`] bytes of room.
+    /// Adds `b`, the first byte of `rest`, to a quoted-printable stream,
+    /// and with it (hosted builds) the literal run it starts, written
+    /// exactly as [`Enc::qp`] writes it byte by byte; returns how many
+    /// bytes after `b` went with it. `w` has [`ROOM`] bytes of room.
     #[inline(always)]
-    pub fn qp_some(&mut self, w: &mut Writer<'_>, rest: &[u8]) -> usize {
+    pub fn qp_run(&mut self, w: &mut Writer<'_>, b: u8, rest: &[u8]) -> usize {
         let taken = self.literal(w, rest);
-        if taken > 0 {
-            return taken;
-        }
-        if let Some(&b) = rest.first() {
+        if taken == 0 {
             self.qp(w, b);
+            return 0;
         }
-        1
+        taken - 1
     }
 
     /// Writes the literal run at the start of `rest` ([`literal`]) in
@@ -477,7 +475,7 @@ mod tests {
         assert!(!is_boundary(&[b'a'; 71]));
     }
 
-    /// `qp_some` (literal runs at once in hosted builds) writes exactly
+    /// `qp_run` (literal runs at once in hosted builds) writes exactly
     /// what `qp` writes byte by byte, through out buffers of every size
     /// from 12 bytes up and texts cut anywhere.
     #[test]
@@ -507,7 +505,7 @@ mod tests {
                 let mut buf = vec![0u8; size];
                 let mut w = Writer::new(&mut buf, 0);
                 while at < cut && w.room() >= ROOM {
-                    at += e.qp_some(&mut w, &text[at..cut]);
+                    at += 1 + e.qp_run(&mut w, text[at], &text[at..cut]);
                 }
                 let n = w.len();
                 out.extend_from_slice(&buf[..n]);
