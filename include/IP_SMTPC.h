@@ -265,7 +265,8 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 /**
  * Bytes of buffer space in an `IP_SMTPC_SESSION`; the library uses
  * `SMTPC_OUT_BUFFER_SIZE + SMTPC_IN_BUFFER_SIZE` of them (256 + 256 by
- * default; a build with larger buffers does not compile with `nb`).
+ * default; a larger output buffer is cut to what is left beside the reply
+ * buffer, a reply buffer over 496 bytes does not compile with `nb`).
  */
 #define IP_SMTPC_SESSION_BUFFER_SIZE 512
 

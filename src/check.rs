@@ -56,6 +56,9 @@ const EOL: u8 = 2;
 const HIGH: u8 = 4;
 /// Space, `<` or `>`: cannot be in an address between `<` and `>`.
 const SPECIAL: u8 = 8;
+/// NUL (`mime`: a body with one goes quoted-printable).
+#[cfg(feature = "mime")]
+const NUL: u8 = 16;
 
 /// What one pass over a field found.
 struct Scan {
@@ -85,6 +88,8 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
         r.classes |= match b {
             b'\t' => SPECIAL,
             b'\r' | b'\n' => CTL | EOL,
+            #[cfg(feature = "mime")]
+            0 => CTL | NUL,
             0..=0x1f | 0x7f => CTL,
             0x80.. => HIGH,
             b' ' | b'<' | b'>' => SPECIAL,
@@ -265,22 +270,12 @@ fn items<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
     Ok(())
 }
 
-/// `true` when `body` may go as 7bit or 8bit: no NUL and no line longer
-/// than 998 octets with its leading dot doubled.
-#[cfg(feature = "mime")]
-fn raw_ok(body: &[u8]) -> bool {
-    let mut line = 0usize;
-    for &b in body {
-        if b == b'\r' || b == b'\n' {
-            line = 0;
-            continue;
-        }
-        line += if line == 0 && b == b'.' { 2 } else { 1 };
-        if line > MAX_LINE || b == 0 {
-            return false;
-        }
-    }
-    true
+/// `true` when no line of `text` is over 998 octets as sent, a leading dot
+/// counted twice (what the check's scan finds; `src/raw.rs` tests the
+/// stream against it).
+#[cfg(test)]
+pub fn fits(text: &[u8]) -> bool {
+    scan(text, &mut 0).longest <= MAX_LINE
 }
 
 /// Validates everything and hashes it with `time` and `salt` (the caller's
@@ -352,13 +347,15 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     let (raw, streamed_raw) = (m.raw(), m.raw() && m.streamed_body());
     #[cfg(not(feature = "raw"))]
     let (raw, streamed_raw) = (false, false);
+    // The one pass over the body also decides whether it fits as it is.
+    let fits = body.longest <= MAX_LINE;
     #[cfg(feature = "raw")]
-    if raw && !streamed_raw && !crate::raw::fits(m.body()) {
+    if raw && !streamed_raw && !fits {
         return Err(Error::InvalidBody);
     }
     // Without quoted-printable a line too long for SMTP cannot be sent.
     #[cfg(not(feature = "mime"))]
-    if body.longest > MAX_LINE && !raw {
+    if !fits && !raw {
         return Err(Error::InvalidBody);
     }
     Ok(Checked {
@@ -366,7 +363,8 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         time: time.unwrap_or(0),
         eight_bit: body.classes & HIGH != 0 || streamed_raw,
         #[cfg(feature = "mime")]
-        raw_ok: raw || raw_ok(m.body()),
+        // 7bit or 8bit: no NUL and no line over 998 octets once stuffed.
+        raw_ok: raw || (fits && body.classes & NUL == 0),
         #[cfg(feature = "raw")]
         raw,
     })

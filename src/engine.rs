@@ -687,16 +687,7 @@ impl<'b> Engine<'b> {
     #[cfg(feature = "raw")]
     fn raw_put(&mut self, w: &mut Writer<'_>, data: &[u8]) -> Result<usize, Error> {
         // A static 8-bit message only gets here with 8BITMIME (`before_mail`).
-        let eight_bit = self.caps & CAP_8BIT != 0;
-        let mut n = 0;
-        for &b in data {
-            if w.room() < 2 {
-                break;
-            }
-            self.stream.put(w, b, eight_bit)?;
-            n += 1;
-        }
-        Ok(n)
+        self.stream.take(w, data, self.caps & CAP_8BIT != 0)
     }
 
     /// `true` from the `BDAT` line until the chunk's last byte was handed
@@ -1500,7 +1491,7 @@ impl<'b> Engine<'b> {
     /// Items are pushed by the driver ([`Action::Item`]).
     #[cfg(feature = "mime")]
     fn content<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> bool {
-        use crate::mime::{Enc, QP, ROOM};
+        use crate::mime::{Enc, QP};
         let c = self.checked;
         #[cfg(feature = "raw")]
         let raw = c.raw;
@@ -1526,31 +1517,21 @@ impl<'b> Engine<'b> {
                         return false;
                     }
                     let body = m.body();
-                    // Quoted-printable needs up to ROOM bytes for a byte, the
-                    // text as it is two (CR LF). (A complete message, `raw`,
-                    // is 7bit or 8bit here: 8-bit without 8BITMIME was
-                    // refused before MAIL.)
-                    let room = if self.tenc == QP { ROOM } else { 2 };
+                    // The text as it is ([`Body::text`]: two bytes of room
+                    // a byte, CR LF), else quoted-printable (up to ROOM
+                    // bytes a byte). (A complete message, `raw`, is 7bit or
+                    // 8bit here: 8-bit without 8BITMIME was refused before
+                    // MAIL.)
+                    if self.tenc != QP && !self.body.text(w, body) {
+                        return false;
+                    }
                     while let Some(&b) = body.get(self.body.pos) {
-                        if w.room() < room {
+                        if w.room() < crate::mime::ROOM {
                             return false;
                         }
+                        let rest = body.get(self.body.pos..).unwrap_or_default();
                         self.body.pos += 1;
-                        if self.tenc == QP {
-                            self.enc.qp(w, b);
-                        } else if b == b'\r' || b == b'\n' {
-                            if b == b'\r' && body.get(self.body.pos) == Some(&b'\n') {
-                                self.body.pos += 1;
-                            }
-                            w.put(b"\r\n");
-                            self.body.bol = true;
-                        } else {
-                            if self.body.bol && b == b'.' {
-                                w.stuff();
-                            }
-                            w.byte(b);
-                            self.body.bol = false;
-                        }
+                        self.body.pos += self.enc.qp_run(w, b, rest);
                     }
                 }
                 // The text's last line break; before a delimiter, one more.
@@ -1644,16 +1625,18 @@ impl<'b> Engine<'b> {
             };
         }
         #[cfg(feature = "mime")]
-        for &b in data {
+        while let Some(&b) = data.get(n) {
             if w.room() < crate::mime::ROOM {
                 break;
             }
             if self.item == usize::MAX {
-                self.enc.qp(&mut w, b);
+                n += 1 + self
+                    .enc
+                    .qp_run(&mut w, b, data.get(n..).unwrap_or_default());
             } else {
                 self.enc.base64(&mut w, b);
+                n += 1;
             }
-            n += 1;
         }
         self.tx_len += w.len();
         self.tx = tx;

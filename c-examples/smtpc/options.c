@@ -403,6 +403,7 @@ void SMTPC_FreeSettings(SMTPC_SETTINGS* pSettings) {
   int      i;
 
   SMTPC_CloseAttachments(pSettings->paAtt, pSettings->NumAttach);
+  SMTPC_FreeBody(&pSettings->Body);
   for (k = 0u; k < SMTPC_MAX_CONFIG_VALUES; k++) {
     free(pSettings->apConfigValue[k]);
   }

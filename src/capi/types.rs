@@ -98,7 +98,8 @@ pub const IP_SMTPC_MAX_HEADER_LEN: usize = 977;
 
 /// Bytes of buffer space in an `IP_SMTPC_SESSION`; the library uses
 /// `SMTPC_OUT_BUFFER_SIZE + SMTPC_IN_BUFFER_SIZE` of them (256 + 256 by
-/// default; a build with larger buffers does not compile with `nb`).
+/// default; a larger output buffer is cut to what is left beside the reply
+/// buffer, a reply buffer over 496 bytes does not compile with `nb`).
 pub const IP_SMTPC_SESSION_BUFFER_SIZE: usize = 512;
 /// Pointer-sized words of state in an `IP_SMTPC_SESSION`.
 pub const IP_SMTPC_SESSION_POINTERS: usize = 44;

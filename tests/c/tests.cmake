@@ -387,6 +387,7 @@ foreach(_case IN LISTS IP_SMTPC_CLI_CASES)
   ip_smtpc_postfix_test(postfix.smtpc.cli.${_case} "${CMAKE_CURRENT_LIST_DIR}/postfix_cli.py"
     --smtpc ${_smtpc_exe} --case ${_case})
 endforeach()
+include("${CMAKE_CURRENT_LIST_DIR}/bulk.cmake")     # issue 14: streamed bodies, small SO_SNDBUF
 
 if(IP_SMTPC_HAVE_MBEDTLS)
   foreach(_case submission implicit wrong_name untrusted_ca strip_required strip_opportunistic refuse_454)
