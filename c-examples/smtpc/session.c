@@ -366,6 +366,10 @@ int SMTPC_Send(SMTPC_CTX* pCtx, SMTPC_SETTINGS* pSettings, IP_SMTPC_REPORT* pRep
   Options.AllowInsecureAuth = (U8)pSettings->AllowInsecureAuth;
   Options.TlsMode           = (U8)pSettings->TlsMode;
   Options.sReplyTo          = pSettings->sReplyTo;
+  Options.DsnNotify         = pSettings->DsnNotify;
+  Options.DsnRet            = pSettings->DsnRet;
+  Options.DsnRequired       = pSettings->DsnRequired;
+  Options.sDsnEnvId         = pSettings->sDsnEnvId;
   Options.pasHeader         = (pSettings->NumHeaders > 0) ? pSettings->pasHeader : NULL;
   Options.NumHeaders        = (unsigned)pSettings->NumHeaders;
   Options.ReplyTimeoutMs    = (pSettings->TimeoutS != 0u) ? (U32)pCtx->IoTimeoutMs : 0u;

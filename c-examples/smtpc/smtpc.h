@@ -125,6 +125,10 @@ typedef struct {
   const char*               sBodyPath;
   SMTPC_BODY                Body;             /* read by SMTPC_ReadBody        */
   const char*               sReplyTo;
+  U8                        DsnNotify;        /* IP_SMTPC_DSN_NOTIFY_* bits    */
+  U8                        DsnRet;           /* IP_SMTPC_DSN_RET_*; 0 = none  */
+  U8                        DsnRequired;
+  const char*               sDsnEnvId;
   const char*               sTz;              /* "+HHMM" as given, or NULL     */
   long                      TzOffsetSec;
   /* run */
@@ -190,6 +194,7 @@ int         SMTPC_StartsWithNoCase(const char* s, size_t Len, const char* sPrefi
 int         SMTPC_ParseUnsigned (const char* s, unsigned long Min, unsigned long Max, unsigned long* pValue);
 int         SMTPC_ParseTlsMode  (const char* s, int* pMode);
 int         SMTPC_ParseAuthList (const char* sList, U32* pMask);
+int         SMTPC_ParseDsnNotify(const char* sList, U8* pBits);
 void        SMTPC_PutEscaped    (const char* s, size_t Len);
 char*       SMTPC_Own           (SMTPC_SETTINGS* pSettings, const char* s);
 
