@@ -74,7 +74,7 @@ const K: [u32; 64] = [
 ];
 
 /// Left rotations: four per round (RFC 1321 §3.4).
-const S: [u32; 16] = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
+const S: [u8; 16] = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
 
 /// The MD5 block size in bytes (also HMAC's key block, RFC 2104 §2).
 const BLOCK: usize = 64;
@@ -84,8 +84,9 @@ const BLOCK: usize = 64;
 pub struct Md5 {
     state: [u32; 4],
     block: [u8; BLOCK],
-    /// Bytes hashed so far.
-    len: u64,
+    /// Bytes hashed so far (up to 4 GiB: CRAM-MD5 hashes a reply line and a
+    /// digest).
+    len: u32,
 }
 
 impl Default for Md5 {
@@ -101,7 +102,7 @@ impl Default for Md5 {
 impl Md5 {
     /// Hashes one more byte.
     pub fn byte(&mut self, b: u8) {
-        let at = (self.len % BLOCK as u64) as usize;
+        let at = self.len as usize % BLOCK;
         if let Some(slot) = self.block.get_mut(at) {
             *slot = b;
         }
@@ -121,9 +122,9 @@ impl Md5 {
     /// The digest: the padding (a 1 bit, zeros, the length in bits, RFC
     /// 1321 §3.1-3.2) hashed, the state as little-endian bytes.
     pub fn finish(mut self) -> [u8; 16] {
-        let bits = self.len.wrapping_mul(8);
+        let bits = u64::from(self.len) * 8;
         self.byte(0x80);
-        while self.len % BLOCK as u64 != BLOCK as u64 - 8 {
+        while self.len as usize % BLOCK != BLOCK - 8 {
             self.byte(0);
         }
         self.update(&bits.to_le_bytes());
@@ -151,7 +152,7 @@ fn compress(state: &mut [u32; 4], block: &[u8; BLOCK]) {
             _ => (c ^ (b | !d), 7 * i),
         };
         let m = x.get(g % 16).copied().unwrap_or(0);
-        let s = S.get(round * 4 + i % 4).copied().unwrap_or(0);
+        let s = u32::from(S.get(round * 4 + i % 4).copied().unwrap_or(0));
         let t = a.wrapping_add(f).wrapping_add(k).wrapping_add(m);
         (a, d, c) = (d, c, b);
         b = b.wrapping_add(t.rotate_left(s));
