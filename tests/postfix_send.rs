@@ -1156,9 +1156,8 @@ fn pipelined_envelope_in_one_write_delivered_byte_for_byte() {
 /// report's reply text.
 #[cfg(feature = "cram-md5")]
 fn send_cram(user: &str, pass: &str, token: &str) -> (c_int, Vec<u8>, String) {
-    let port = std::env::var("SMTPC_TB_PORT_CLEARAUTH").expect("SMTPC_TB_PORT_CLEARAUTH");
-    let domain = std::env::var("SMTPC_TB_DOMAIN").expect("SMTPC_TB_DOMAIN");
-    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
+    let domain = bed("DOMAIN");
+    PORT.with(|p| *p.borrow_mut() = bed("PORT_CLEARAUTH").parse().unwrap());
     WIRE.with(|w| w.take());
     let c = |s: &str| CString::new(s).unwrap();
     let strings = [
@@ -1215,6 +1214,14 @@ fn send_cram(user: &str, pass: &str, token: &str) -> (c_int, Vec<u8>, String) {
     )
 }
 
+/// The test bed's `SMTPC_TB_<name>`.
+#[cfg(feature = "cram-md5")]
+fn bed(name: &str) -> String {
+    std::env::var(format!("SMTPC_TB_{name}")).unwrap_or_else(|_| {
+        panic!("no SMTPC_TB_{name}: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)")
+    })
+}
+
 /// A token for this run's mail.
 #[cfg(feature = "cram-md5")]
 fn cram_token(what: &str) -> String {
@@ -1234,14 +1241,7 @@ fn cram_token(what: &str) -> String {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn cram_md5_through_dovecot_delivered_byte_for_byte() {
-    let (Ok(maildir), Ok(dir), Ok(user), Ok(pass)) = (
-        std::env::var("SMTPC_TB_MAILDIR"),
-        std::env::var("SMTPC_TB_DIR"),
-        std::env::var("SMTPC_TB_USER"),
-        std::env::var("SMTPC_TB_PASS"),
-    ) else {
-        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
-    };
+    let (maildir, dir, user, pass) = (bed("MAILDIR"), bed("DIR"), bed("USER"), bed("PASS"));
     let token = cram_token("ok");
     let (r, wire, reply) = send_cram(&user, &pass, &token);
     let text = String::from_utf8_lossy(&wire).into_owned();
@@ -1304,13 +1304,7 @@ fn cram_md5_through_dovecot_delivered_byte_for_byte() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn cram_md5_wrong_password_fails_and_sends_nothing() {
-    let (Ok(maildir), Ok(user), Ok(pass)) = (
-        std::env::var("SMTPC_TB_MAILDIR"),
-        std::env::var("SMTPC_TB_USER"),
-        std::env::var("SMTPC_TB_PASS"),
-    ) else {
-        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
-    };
+    let (maildir, user, pass) = (bed("MAILDIR"), bed("USER"), bed("PASS"));
     let token = cram_token("wrong");
     let (r, wire, reply) = send_cram(&user, &format!("{pass}-wrong"), &token);
     let text = String::from_utf8_lossy(&wire).into_owned();
