@@ -120,8 +120,9 @@ impl Md5 {
     }
 
     /// The digest: the padding (a 1 bit, zeros, the length in bits, RFC
-    /// 1321 §3.1-3.2) hashed, the state as little-endian bytes.
-    pub fn finish(mut self) -> [u8; 16] {
+    /// 1321 §3.1-3.2) hashed, the state as little-endian bytes. The hash
+    /// is spent (by reference: no copy of it on the stack).
+    pub fn finish(&mut self) -> [u8; 16] {
         let bits = u64::from(self.len) * 8;
         self.byte(0x80);
         while self.len as usize % BLOCK != BLOCK - 8 {
@@ -138,10 +139,6 @@ impl Md5 {
 
 /// One 64-byte block into the state (RFC 1321 §3.4).
 fn compress(state: &mut [u32; 4], block: &[u8; BLOCK]) {
-    let mut x = [0u32; 16];
-    for (w, c) in x.iter_mut().zip(block.chunks_exact(4)) {
-        *w = c.iter().rev().fold(0, |v, &b| v << 8 | u32::from(b));
-    }
     let [mut a, mut b, mut c, mut d] = *state;
     for (i, &k) in K.iter().enumerate() {
         let round = i / 16;
@@ -151,7 +148,11 @@ fn compress(state: &mut [u32; 4], block: &[u8; BLOCK]) {
             2 => (b ^ c ^ d, 3 * i + 5),
             _ => (c ^ (b | !d), 7 * i),
         };
-        let m = x.get(g % 16).copied().unwrap_or(0);
+        // Message word g, little-endian (read in place: no copy of the block).
+        let at = g % 16 * 4;
+        let m = block
+            .get(at..at + 4)
+            .map_or(0, |w| w.iter().rev().fold(0, |v, &b| v << 8 | u32::from(b)));
         let s = u32::from(S.get(round * 4 + i % 4).copied().unwrap_or(0));
         let t = a.wrapping_add(f).wrapping_add(k).wrapping_add(m);
         (a, d, c) = (d, c, b);
@@ -172,22 +173,24 @@ pub struct HmacMd5 {
 impl HmacMd5 {
     /// Starts an HMAC with `key` (hashed first when longer than a block).
     pub fn new(key: &[u8]) -> Self {
-        let mut block = [0u8; BLOCK];
-        if key.len() > BLOCK {
-            let mut h = Md5::default();
-            h.update(key);
-            for (k, d) in block.iter_mut().zip(h.finish()) {
-                *k = d;
-            }
+        let mut mac = HmacMd5 {
+            inner: Md5::default(),
+            key: [0; BLOCK],
+        };
+        // The inner hash hashes a long key first (and starts again after).
+        let digest;
+        let key = if key.len() > BLOCK {
+            mac.inner.update(key);
+            digest = mac.inner.finish();
+            &digest[..]
         } else {
-            for (k, &d) in block.iter_mut().zip(key) {
-                *k = d;
-            }
+            key
+        };
+        for (k, &d) in mac.key.iter_mut().zip(key) {
+            *k = d;
         }
-        HmacMd5 {
-            inner: keyed(&block, 0x36),
-            key: block,
-        }
+        start(&mut mac.inner, &mac.key, 0x36);
+        mac
     }
 
     /// Authenticates one more byte of the message.
@@ -196,20 +199,21 @@ impl HmacMd5 {
     }
 
     /// The MAC: MD5((key XOR opad) || MD5((key XOR ipad) || message)).
-    pub fn finish(self) -> [u8; 16] {
-        let mut outer = keyed(&self.key, 0x5c);
-        outer.update(&self.inner.finish());
-        outer.finish()
+    /// The HMAC is spent (its hash is the outer one then).
+    pub fn finish(&mut self) -> [u8; 16] {
+        let inner = self.inner.finish();
+        start(&mut self.inner, &self.key, 0x5c);
+        self.inner.update(&inner);
+        self.inner.finish()
     }
 }
 
-/// An MD5 that has hashed the key block XOR `pad`.
-fn keyed(key: &[u8; BLOCK], pad: u8) -> Md5 {
-    let mut h = Md5::default();
+/// Starts `h` again with the key block XOR `pad` hashed.
+fn start(h: &mut Md5, key: &[u8; BLOCK], pad: u8) {
+    *h = Md5::default();
     for &k in key {
         h.byte(k ^ pad);
     }
-    h
 }
 
 #[cfg(test)]
