@@ -179,6 +179,15 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 #define IP_SMTPC_AUTH_LOGIN (1 << 1)
 
 /**
+ * `IP_SMTPC_OPTIONS.AuthMechanisms` bit: CRAM-MD5 (RFC 2195), in a library
+ * built with the `cram-md5` feature. Allowed, it goes before PLAIN and
+ * LOGIN on a connection without TLS (the password stays off the wire),
+ * after them under TLS. A mask that allows nothing else in a library
+ * without it is `IP_SMTPC_ERR_NOT_BUILT`.
+ */
+#define IP_SMTPC_AUTH_CRAM_MD5 (1 << 2)
+
+/**
  * `IP_SMTPC_OPTIONS.DsnNotify` bit: report successful delivery.
  */
 #define IP_SMTPC_DSN_NOTIFY_SUCCESS 1
@@ -986,7 +995,8 @@ typedef struct IP_SMTPC_OPTIONS {
    */
   IP_SMTPC_U32 SizeOf;
   /**
-   * `IP_SMTPC_AUTH_*` mask of allowed mechanisms; 0 = every mechanism built.
+   * `IP_SMTPC_AUTH_*` mask of allowed mechanisms; 0 = every mechanism
+   * built (PLAIN and LOGIN; CRAM-MD5 too with the `cram-md5` feature).
    */
   IP_SMTPC_U32 AuthMechanisms;
   /**

@@ -36,9 +36,21 @@ const CAP_8BIT: u32 = 4;
 const CAP_AUTH: u32 = 8;
 /// The server offers STARTTLS.
 const CAP_STARTTLS: u32 = 16;
+/// The server offers AUTH CRAM-MD5 (`cram-md5`; bit 5 is its word's in [`WORDS`]).
+#[cfg(feature = "cram-md5")]
+const CAP_CRAM: u32 = 32;
+/// The AUTH mechanisms built in: the parameters of AUTH that count.
+#[cfg(feature = "cram-md5")]
+const MECHS: u32 = CAP_PLAIN | CAP_LOGIN | CAP_CRAM;
+/// The AUTH mechanisms built in: the parameters of AUTH that count.
+#[cfg(not(feature = "cram-md5"))]
+const MECHS: u32 = CAP_PLAIN | CAP_LOGIN;
+/// `IP_SMTPC_AUTH_CRAM_MD5`, the bit [`Engine::set_auth`] takes for CRAM-MD5 (`cram-md5`).
+#[cfg(feature = "cram-md5")]
+pub const AUTH_CRAM_MD5: u8 = 4;
 /// The server offers SIZE.
 #[cfg(feature = "size")]
-const CAP_SIZE: u32 = 32;
+const CAP_SIZE: u32 = 1 << 15;
 /// The server offers PIPELINING (RFC 2920).
 #[cfg(feature = "pipelining")]
 const CAP_PIPE: u32 = 64;
@@ -236,8 +248,7 @@ pub struct Engine<'b> {
     now: u32,
     #[cfg(feature = "deadline")]
     since: u32,
-    /// The report (`ex`): allowed AUTH mechanisms (`CAP_PLAIN | CAP_LOGIN`
-    /// bits), AUTH allowed in clear, the code of the reply that decided
+    /// The report (`ex`): allowed AUTH mechanisms ([`MECHS`] bits), AUTH allowed in clear, the code of the reply that decided
     /// the outcome (0 when the engine decided alone), the enhanced code of
     /// the reply being read, the step that failed, TLS when DATA was accepted.
     #[cfg(feature = "ex")]
@@ -313,7 +324,7 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "deadline")]
             since: 0,
             #[cfg(feature = "ex")]
-            mechs: (CAP_PLAIN | CAP_LOGIN) as u8,
+            mechs: MECHS as u8,
             #[cfg(feature = "ex")]
             insecure_auth: true,
             #[cfg(feature = "ex")]
@@ -876,6 +887,14 @@ impl<'b> Engine<'b> {
                     }
                 }
             }
+            #[cfg(feature = "cram-md5")]
+            Arg::CramMd5 => w.put(b"CRAM-MD5"),
+            #[cfg(feature = "cram-md5")]
+            Arg::CramResponse => {
+                // Checked when the 334 came (`on_reply`).
+                let digest = self.cram_digest(m).unwrap_or_default();
+                crate::cram::put_response(w, m.user(), &digest);
+            }
             Arg::None | Arg::Content => {}
         }
         w.put(b"\r\n");
@@ -1033,6 +1052,11 @@ impl<'b> Engine<'b> {
         }
         let mut event = None;
         let mut next = if ok { Step::from(row.next) } else { QUIT };
+        // A malformed CRAM-MD5 challenge: cancel the exchange (RFC 4954 §4).
+        #[cfg(feature = "cram-md5")]
+        if step == CRAM && ok && self.cram_digest(m).is_none() {
+            next = CANCEL;
+        }
         if step == RCPT {
             // Pipelined RCPT replies after a refused MAIL count for nothing
             // and make no event (without pipelining those RCPT are never sent).
@@ -1067,7 +1091,7 @@ impl<'b> Engine<'b> {
                 DATA
             };
         } else if !ok {
-            let auth = (PLAIN..=LOGIN_PASS).contains(&step);
+            let auth = is_auth(step);
             if step == EHLO && code >= 500 {
                 next = HELO;
             } else if auth && code == 334 {
@@ -1239,11 +1263,16 @@ impl<'b> Engine<'b> {
     }
 
     /// AUTH settings (`ex`): the allowed mechanisms as `IP_SMTPC_AUTH_*`
-    /// bits (PLAIN 1, LOGIN 2: the engine's own bits), and whether AUTH may
-    /// go over a connection without TLS.
+    /// bits (PLAIN 1, LOGIN 2: the engine's own bits; with `cram-md5`,
+    /// [`AUTH_CRAM_MD5`]), and whether AUTH may go over a connection
+    /// without TLS.
     #[cfg(feature = "ex")]
     pub fn set_auth(&mut self, mechanisms: u8, insecure: bool) {
         self.mechs = mechanisms & (CAP_PLAIN | CAP_LOGIN) as u8;
+        #[cfg(feature = "cram-md5")]
+        if mechanisms & AUTH_CRAM_MD5 != 0 {
+            self.mechs |= CAP_CRAM as u8;
+        }
         self.insecure_auth = insecure;
     }
 
@@ -1335,6 +1364,8 @@ impl<'b> Engine<'b> {
         let offered = self.caps;
         let next = if m.user().is_empty() {
             return MAIL;
+        } else if let Some(cram) = self.cram_md5_first(offered) {
+            cram
         } else if offered & CAP_PLAIN != 0 {
             PLAIN
         } else if offered & CAP_LOGIN != 0 {
@@ -1347,6 +1378,55 @@ impl<'b> Engine<'b> {
             return self.local(Error::AuthInsecure, Row::of(PLAIN).report);
         }
         next
+    }
+
+    /// AUTH CRAM-MD5 (`cram-md5`) when offered and allowed, and the
+    /// connection is not under TLS (the password stays off the wire) or
+    /// neither PLAIN nor LOGIN is left. Under TLS PLAIN goes first: one
+    /// round trip less, and a server that takes PLAIN may keep its
+    /// passwords hashed (CRAM-MD5 needs them in clear, RFC 2195 §4).
+    #[inline(always)]
+    fn cram_md5_first(&self, offered: u32) -> Option<Step> {
+        #[cfg(feature = "cram-md5")]
+        {
+            #[cfg(feature = "tls")]
+            let secure = self.secure;
+            #[cfg(not(feature = "tls"))]
+            let secure = false;
+            let other = offered & (CAP_PLAIN | CAP_LOGIN) != 0;
+            if offered & CAP_CRAM != 0 && !(secure && other) {
+                return Some(CRAM);
+            }
+        }
+        let _ = offered;
+        None
+    }
+
+    /// The text of the reply line that ends at `rx_pos` (the last line of
+    /// the reply just read): CRAM-MD5's challenge after its 334
+    /// (`cram-md5`). It stays in the in-buffer while the response goes out:
+    /// nothing may arrive then (bytes in the client's turn end the
+    /// transaction, `received`), so the response is rendered from it again
+    /// whenever the out buffer cut it.
+    #[cfg(feature = "cram-md5")]
+    fn challenge(&self) -> &[u8] {
+        let line = self
+            .rx
+            .get(..self.rx_pos.saturating_sub(2))
+            .unwrap_or_default();
+        // A line ends in LF, so the last one starts after the last LF.
+        let start = line
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |lf| lf + 1);
+        line.get(start + 4..).unwrap_or_default()
+    }
+
+    /// HMAC-MD5 of the challenge under the password (`cram-md5`); `None`
+    /// for a malformed challenge.
+    #[cfg(feature = "cram-md5")]
+    fn cram_digest<M: Mail>(&self, m: &M) -> Option<[u8; 16]> {
+        crate::cram::digest(self.challenge(), m.password())
     }
 
     /// Measures the message (header and stuffed body, without the end-of-data
@@ -1882,12 +1962,33 @@ fn quiet(step: Step, deciding: bool) -> Step {
     }
 }
 
+/// `true` for the steps of an AUTH exchange (their replies map through
+/// [`auth_error`]; a 334 where 235 was due cancels them).
+#[inline(always)]
+fn is_auth(step: Step) -> bool {
+    #[cfg(feature = "cram-md5")]
+    if (CRAM..=CRAM_RESPONSE).contains(&step) {
+        return true;
+    }
+    (PLAIN..=LOGIN_PASS).contains(&step)
+}
+
 /// The EHLO words the engine looks for, upper case, 8 bytes each (NUL
 /// padded); word `i` stands for capability bit `1 << i` (`CAP_AUTH` only
 /// marks the keyword).
+#[cfg(not(feature = "cram-md5"))]
 const WORDS: &[u8; 40] = b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLS";
-/// How many of [`WORDS`] are looked for (STARTTLS with `tls`).
-const WORD_COUNT: usize = if cfg!(feature = "tls") { 5 } else { 4 };
+/// The EHLO words (see above), CRAM-MD5 the sixth (`cram-md5`).
+#[cfg(feature = "cram-md5")]
+const WORDS: &[u8; 48] = b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLSCRAM-MD5";
+/// How many of [`WORDS`] are looked for (STARTTLS with `tls`, CRAM-MD5 with `cram-md5`).
+const WORD_COUNT: usize = if cfg!(feature = "cram-md5") {
+    6
+} else if cfg!(feature = "tls") {
+    5
+} else {
+    4
+};
 
 /// `true` when content is streamed by the driver (items or a streamed
 /// body): no SIZE, since it is not known in advance (`src/`).
@@ -1980,9 +2081,9 @@ fn keyword(text: &[u8], word: &[u8]) -> bool {
         && matches!(text.get(word.len()), None | Some(b' '))
 }
 
-/// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
-/// among its parameters, or `8BITMIME` (RFC 5321 §4.1.1.1, keywords and
-/// parameters case-insensitive).
+/// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN` (and
+/// `CRAM-MD5`, `cram-md5`) among its parameters, or `8BITMIME` (RFC 5321
+/// §4.1.1.1, keywords and parameters case-insensitive).
 fn capabilities(text: &[u8]) -> u32 {
     // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
     let (mut caps, mut allowed) = (0, CAP_AUTH | CAP_8BIT | CAP_STARTTLS);
@@ -2011,11 +2112,7 @@ fn capabilities(text: &[u8]) -> u32 {
             continue;
         }
         caps |= alive & allowed;
-        allowed = if caps & CAP_AUTH != 0 {
-            CAP_PLAIN | CAP_LOGIN
-        } else {
-            0
-        };
+        allowed = if caps & CAP_AUTH != 0 { MECHS } else { 0 };
         (alive, at) = (ALL, 0);
     }
     caps & !CAP_AUTH
@@ -2606,6 +2703,8 @@ mod tests {
             .result,
             Err(Error::AuthNotSupported)
         );
+        // (With `cram-md5` it goes: `cram_md5::offered_alone`.)
+        #[cfg(not(feature = "cram-md5"))]
         assert_eq!(
             r(&[
                 "220 mx\r\n",
@@ -2651,6 +2750,14 @@ mod tests {
         random_servers("250-mx\r\n250 AUTH PLAIN LOGIN\r\n");
     }
 
+    /// The same with CRAM-MD5 offered (`cram-md5`): its challenge and
+    /// response come before the 235.
+    #[cfg(feature = "cram-md5")]
+    #[test]
+    fn random_cram_md5_servers_never_break_the_rules() {
+        random_servers("250-mx\r\n250 AUTH PLAIN LOGIN CRAM-MD5\r\n");
+    }
+
     /// The same with CHUNKING offered too: the envelope, the chunk and
     /// QUIT go as one group.
     #[cfg(feature = "chunking")]
@@ -2687,9 +2794,12 @@ mod tests {
         ];
         // No 354 with BDAT.
         let bdat = ehlo.contains("CHUNKING");
+        // CRAM-MD5's challenge ("<1>") before the 235.
+        let cram = ehlo.contains("CRAM-MD5");
         let good: Vec<&str> = [
             "220 mx\r\n",
             ehlo,
+            "334 PDE+\r\n",
             "235 ok\r\n",
             "250 ok\r\n",
             "250 a\r\n",
@@ -2700,7 +2810,7 @@ mod tests {
             "221 bye\r\n",
         ]
         .into_iter()
-        .filter(|&r| !(bdat && r == "354 go\r\n"))
+        .filter(|&r| !(bdat && r == "354 go\r\n") && (cram || r != "334 PDE+\r\n"))
         .collect();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut m = TestMail::sample();
@@ -2710,7 +2820,8 @@ mod tests {
         let checked = check(&m, None, 0).unwrap();
         let mut outcomes = std::collections::HashMap::new();
         for _ in 0..3000 {
-            let (mut out, mut input) = (vec![0u8; 16 + rng.below(64)], vec![0u8; 16 + rng.below(64)]);
+            let (mut out, mut input) =
+                (vec![0u8; 16 + rng.below(64)], vec![0u8; 16 + rng.below(64)]);
             let mut e = Engine::new(&mut out, &mut input, &checked);
             let mut wire = Vec::new();
             // Mostly the right reply at each turn, sometimes a hostile piece instead,
@@ -3200,6 +3311,7 @@ mod tests {
     fn capability_words() {
         assert_eq!(capabilities(b"AUTH PLAIN LOGIN"), CAP_PLAIN | CAP_LOGIN);
         assert_eq!(capabilities(b"auth login"), CAP_LOGIN);
+        #[cfg(not(feature = "cram-md5"))]
         assert_eq!(capabilities(b"AUTH CRAM-MD5 XPLAIN PLAINX"), 0);
         assert_eq!(capabilities(b"8bitmime"), CAP_8BIT);
         assert_eq!(capabilities(b"X-8BITMIME"), 0);
@@ -3222,7 +3334,9 @@ mod tests {
         assert_eq!(capabilities(b"AUTH LOGIN PLAIN "), CAP_PLAIN | CAP_LOGIN);
         #[cfg(feature = "tls")]
         assert_eq!(capabilities(b"starttls"), CAP_STARTTLS);
-        #[cfg(not(feature = "tls"))]
+        // (With `cram-md5` the word after it is looked for, so STARTTLS
+        // is too; without `tls` nothing reads its bit.)
+        #[cfg(not(any(feature = "tls", feature = "cram-md5")))]
         assert_eq!(capabilities(b"STARTTLS"), 0);
         assert_eq!(capabilities(b"AUTH STARTTLS"), 0);
         assert_eq!(capabilities(b"STARTTLSX"), 0);
@@ -5124,6 +5238,332 @@ mod tests {
             // ASCII addresses: no SMTPUTF8 parameter, offered or not.
             let run = exchange_all_sizes(&TestMail::sample(), &replies);
             assert!(!run.client.contains("SMTPUTF8"));
+        }
+    }
+
+    /// AUTH CRAM-MD5 (RFC 2195, `cram-md5`): the challenge, the response
+    /// rendered again through any out buffer, failures and the cancel.
+    #[cfg(feature = "cram-md5")]
+    mod cram_md5 {
+        use super::*;
+
+        const EHLO_CRAM: &str = "250-mx\r\n250 AUTH PLAIN LOGIN CRAM-MD5\r\n";
+        /// RFC 2195 §2's challenge and the response for "tim" / "tanstaaftanstaaf".
+        const CHALLENGE: &str = "334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n";
+        const RESPONSE: &str = "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw";
+        const ENVELOPE: [&str; 7] = [
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+            "221 bye\r\n",
+        ];
+
+        fn tim() -> TestMail {
+            let mut m = TestMail::sample();
+            m.user = "tim";
+            m.password = "tanstaaftanstaaf";
+            m
+        }
+
+        fn script(ehlo: &'static str, auth: &[&'static str]) -> Vec<&'static str> {
+            let mut replies = vec!["220 mx\r\n", ehlo];
+            replies.extend_from_slice(auth);
+            replies.extend(ENVELOPE);
+            replies
+        }
+
+        #[test]
+        fn rfc2195_example_then_the_mail() {
+            let run = exchange_all_sizes(&tim(), &script(EHLO_CRAM, &[CHALLENGE, "235 ok\r\n"]));
+            assert_eq!(run.result, Ok(()));
+            assert!(
+                run.transcript.contains(&format!(
+                    "S: {EHLO_CRAM}C: AUTH CRAM-MD5\r\nS: {CHALLENGE}C: {RESPONSE}\r\nS: 235 ok\r\nC: MAIL FROM:<node@example.test>\r\n"
+                )),
+                "{}",
+                run.transcript
+            );
+            // The password never goes out; neither PLAIN nor LOGIN.
+            assert!(!run.client.contains("PLAIN") && !run.client.contains("LOGIN"));
+            assert_eq!(steps(&run), [2, 3, 5, 6, 7, 8, 9, 10, 11]);
+        }
+
+        /// A response longer than every out buffer tried (8 to 64 bytes):
+        /// rendered again from the challenge until all of it went.
+        #[test]
+        fn a_long_response_through_small_out_buffers() {
+            let mut m = tim();
+            m.user = "a-very-long-user-name-for-the-cram-md5-response@example.test";
+            let run = exchange_all_sizes(&m, &script(EHLO_CRAM, &[CHALLENGE, "235 ok\r\n"]));
+            assert_eq!(run.result, Ok(()));
+            assert!(run.client.contains(
+                "AUTH CRAM-MD5\r\nYS12ZXJ5LWxvbmctdXNlci1uYW1lLWZvci10aGUtY3JhbS1tZDUtcmVzcG9uc2VAZXhhbXBsZS50ZXN0IGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\nMAIL"
+            ), "{}", run.client);
+            // A 16-byte out buffer, the smallest the C API builds with, and
+            // an in-buffer just long enough for the AUTH line: the 62-byte
+            // challenge line does not fit it (the reply parser's limit),
+            // a short one does.
+            let ehlo = "250-mx\r\n250 AUTH CRAM-MD5\r\n";
+            let run = exchange(&m, &script(ehlo, &[CHALLENGE, "235 ok\r\n"]), 16, 24, 3);
+            assert_eq!(run.result, Err(Error::ReplyTooLong));
+            assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
+            let run = exchange(
+                &m,
+                &script(ehlo, &["334 PDE+\r\n", "235 ok\r\n"]),
+                16,
+                24,
+                3,
+            );
+            assert_eq!(run.result, Ok(()));
+            assert!(run.client.contains(
+                "AUTH CRAM-MD5\r\nYS12ZXJ5LWxvbmctdXNlci1uYW1lLWZvci10aGUtY3JhbS1tZDUtcmVzcG9uc2VAZXhhbXBsZS50ZXN0IGYyNzgwNWU0NTlmOWY2NTdmNTgyNWI4MmI4NThlNWNj\r\n"
+            ), "{}", run.client);
+        }
+
+        #[test]
+        fn rejected_credentials_and_other_refusals() {
+            for (reply, error) in [
+                ("535 5.7.8 authentication failed\r\n", Error::AuthFailed),
+                ("454 4.7.0 later\r\n", Error::AuthTemporary),
+                ("534 5.7.9 too weak\r\n", Error::AuthMechanismTooWeak),
+                ("501 5.5.4 syntax\r\n", Error::AuthProtocol),
+            ] {
+                let run = exchange_all_sizes(
+                    &tim(),
+                    &["220 mx\r\n", EHLO_CRAM, CHALLENGE, reply, "221 bye\r\n"],
+                );
+                assert_eq!(run.result, Err(error), "{reply}");
+                assert!(
+                    run.transcript.ends_with(&format!(
+                        "C: {RESPONSE}\r\nS: {reply}C: QUIT\r\nS: 221 bye\r\n"
+                    )),
+                    "{}",
+                    run.transcript
+                );
+            }
+            // Refused at once: no challenge, no response.
+            for (reply, error) in [
+                ("504 5.5.4 unrecognized\r\n", Error::AuthNotSupported),
+                ("235 ok\r\n", Error::AuthProtocol),
+                (
+                    "538 5.7.11 encryption required\r\n",
+                    Error::AuthEncryptionRequired,
+                ),
+            ] {
+                let run =
+                    exchange_all_sizes(&tim(), &["220 mx\r\n", EHLO_CRAM, reply, "221 bye\r\n"]);
+                assert_eq!(run.result, Err(error), "{reply}");
+                assert!(
+                    run.client.ends_with("AUTH CRAM-MD5\r\nQUIT\r\n"),
+                    "{}",
+                    run.client
+                );
+            }
+        }
+
+        /// RFC 4954 §4: a second 334 where 235 was due, and a challenge
+        /// that cannot be decoded, are answered with `*`; the exchange
+        /// went wrong whatever the server says to it.
+        #[test]
+        fn malformed_challenges_are_cancelled() {
+            for challenge in [
+                "334 \r\n",
+                "334\r\n",
+                "334 PDE\r\n",
+                "334 PD=+\r\n",
+                "334 PDE+PD==PDE+\r\n",
+                "334 PDE-\r\n",
+                "334 PDE+ \r\n",
+                "334 <1896.697170952@postoffice.reston.mci.net>\r\n",
+                "334 PR==\r\n",
+            ] {
+                let run = exchange_all_sizes(
+                    &tim(),
+                    &[
+                        "220 mx\r\n",
+                        EHLO_CRAM,
+                        challenge,
+                        "501 5.7.0 Authentication aborted\r\n",
+                        "221 bye\r\n",
+                    ],
+                );
+                assert_eq!(run.result, Err(Error::AuthProtocol), "{challenge}");
+                assert!(
+                    run.transcript.ends_with(&format!(
+                        "S: {challenge}C: *\r\nS: 501 5.7.0 Authentication aborted\r\nC: QUIT\r\nS: 221 bye\r\n"
+                    )),
+                    "{}",
+                    run.transcript
+                );
+            }
+            let run = exchange_all_sizes(
+                &tim(),
+                &[
+                    "220 mx\r\n",
+                    EHLO_CRAM,
+                    CHALLENGE,
+                    "334 more\r\n",
+                    "501 no\r\n",
+                    "221 bye\r\n",
+                ],
+            );
+            assert_eq!(run.result, Err(Error::AuthProtocol));
+            assert!(run.transcript.ends_with(&format!(
+                "C: {RESPONSE}\r\nS: 334 more\r\nC: *\r\nS: 501 no\r\nC: QUIT\r\nS: 221 bye\r\n"
+            )));
+            // A challenge longer than the in-buffer: the reply parser's limit.
+            let long = format!("334 {}\r\n", "PDE+".repeat(20));
+            let run = exchange(&tim(), &["220 mx\r\n", EHLO_CRAM, &long], 64, 64, 64);
+            assert_eq!(run.result, Err(Error::ReplyTooLong));
+            assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
+            // Bytes after the challenge in the same read: out of turn.
+            let run = exchange(
+                &tim(),
+                &["220 mx\r\n", EHLO_CRAM, "334 PDE+\r\n235 ok\r\n"],
+                256,
+                256,
+                4096,
+            );
+            assert_eq!(run.result, Err(Error::UnexpectedReply));
+            assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
+        }
+
+        /// The challenge is the last line of a multi-line 334.
+        #[test]
+        fn multi_line_challenge() {
+            let run = exchange_all_sizes(
+                &tim(),
+                &script(EHLO_CRAM, &["334-ignored\r\n334 PDE+\r\n", "235 ok\r\n"]),
+            );
+            assert_eq!(run.result, Ok(()));
+            assert!(run
+                .client
+                .contains("AUTH CRAM-MD5\r\ndGltIGYyNzgwNWU0NTlmOWY2NTdmNTgyNWI4MmI4NThlNWNj\r\n"));
+        }
+
+        /// Offered alone, or before PLAIN and LOGIN in the list: CRAM-MD5
+        /// goes first on a connection without TLS; without a user no AUTH.
+        #[test]
+        fn offered_alone() {
+            for ehlo in [
+                "250-mx\r\n250 AUTH CRAM-MD5\r\n",
+                "250-mx\r\n250 AUTH=cram-md5 login\r\n",
+            ] {
+                let run = exchange_all_sizes(&tim(), &script(ehlo, &[CHALLENGE, "235 ok\r\n"]));
+                assert_eq!(run.result, Ok(()), "{ehlo}");
+                assert!(run
+                    .client
+                    .contains(&format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n")));
+            }
+            let run = exchange_all_sizes(&TestMail::sample(), &script(EHLO_CRAM, &[]));
+            assert_eq!(run.result, Ok(()));
+            assert!(!run.client.contains("AUTH"));
+        }
+
+        #[test]
+        fn capability_words() {
+            assert_eq!(capabilities(b"AUTH CRAM-MD5"), CAP_CRAM);
+            assert_eq!(capabilities(b"auth plain Cram-Md5"), CAP_PLAIN | CAP_CRAM);
+            assert_eq!(capabilities(b"AUTH=CRAM-MD5"), CAP_CRAM);
+            assert_eq!(capabilities(b"AUTH CRAM-MD5 XPLAIN PLAINX"), CAP_CRAM);
+            for no in [
+                &b"CRAM-MD5"[..],
+                b"AUTH CRAM-MD",
+                b"AUTH CRAM-MD5X",
+                b"AUTH XCRAM-MD5",
+                b"AUTH CRAM-MD5\0",
+            ] {
+                assert_eq!(capabilities(no), 0, "{no:?}");
+            }
+            assert_eq!(capabilities(b"STARTTLS"), CAP_STARTTLS);
+        }
+
+        /// Under TLS PLAIN goes first; CRAM-MD5 when it is the only one.
+        #[cfg(feature = "tls")]
+        #[test]
+        fn under_tls_plain_first() {
+            let tls = |ehlo2: &'static str, auth: &[&'static str]| {
+                let mut replies = vec![
+                    "220 mx\r\n",
+                    "250-mx\r\n250 STARTTLS\r\n",
+                    "220 go\r\n",
+                    ehlo2,
+                ];
+                replies.extend_from_slice(auth);
+                replies.extend(ENVELOPE);
+                exchange_tls(&tim(), &replies, TlsMode::Required)
+            };
+            let run = tls(EHLO_CRAM, &["235 ok\r\n"]);
+            assert_eq!(run.result, Ok(()));
+            assert!(run.client.contains("[TLS]") || run.transcript.contains("[TLS]"));
+            assert!(
+                run.client
+                    .contains("AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n"),
+                "{}",
+                run.client
+            );
+            let run = tls(
+                "250-mx\r\n250 AUTH CRAM-MD5\r\n",
+                &[CHALLENGE, "235 ok\r\n"],
+            );
+            assert_eq!(run.result, Ok(()));
+            assert!(run
+                .client
+                .contains(&format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n")));
+        }
+
+        /// `IP_SMTPC_OPTIONS.AuthMechanisms` as the engine takes it (`ex`).
+        #[cfg(feature = "ex")]
+        #[test]
+        fn mechanism_mask_and_the_insecure_auth_opt_in() {
+            let replies = script(EHLO_CRAM, &[CHALLENGE, "235 ok\r\n"]);
+            // PLAIN and LOGIN only: PLAIN although CRAM-MD5 is offered.
+            let run = exchange_ex(&tim(), &script(EHLO_CRAM, &["235 ok\r\n"]), &|e| {
+                e.set_auth(3, true)
+            });
+            assert_eq!(run.result, Ok(()));
+            assert!(run.client.contains("AUTH PLAIN ") && !run.client.contains("CRAM"));
+            // CRAM-MD5 alone.
+            let run = exchange_ex(&tim(), &replies, &|e| e.set_auth(AUTH_CRAM_MD5, true));
+            assert_eq!(run.result, Ok(()));
+            assert!(run
+                .client
+                .contains(&format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n")));
+            // CRAM-MD5 alone and not offered: decided locally at AUTH.
+            let run = exchange_ex(
+                &tim(),
+                &[
+                    "220 mx\r\n",
+                    "250-mx\r\n250 AUTH PLAIN LOGIN\r\n",
+                    "221 bye\r\n",
+                ],
+                &|e| e.set_auth(AUTH_CRAM_MD5, true),
+            );
+            assert_eq!(run.result, Err(Error::AuthNotSupported));
+            assert_eq!(run.report.last().unwrap(), "(5, 0, 0, 0, false)");
+            // In clear without the opt-in, CRAM-MD5 too: only EHLO and QUIT.
+            let run = exchange_ex(&tim(), &["220 mx\r\n", EHLO_CRAM, "221 bye\r\n"], &|e| {
+                e.set_auth(AUTH_CRAM_MD5 | 3, false)
+            });
+            assert_eq!(run.result, Err(Error::AuthInsecure));
+            assert_eq!(run.client, "EHLO example.test\r\nQUIT\r\n");
+            // A failure's report: the AUTH step and the 535.
+            let run = exchange_ex(
+                &tim(),
+                &[
+                    "220 mx\r\n",
+                    EHLO_CRAM,
+                    CHALLENGE,
+                    "535 5.7.8 no\r\n",
+                    "221 bye\r\n",
+                ],
+                &|e| e.set_auth(AUTH_CRAM_MD5, true),
+            );
+            assert_eq!(run.result, Err(Error::AuthFailed));
+            assert_eq!(run.report.last().unwrap(), "(5, 535, 0, 0, false)");
         }
     }
 }

@@ -308,7 +308,7 @@ fn invalid_options_connect_nothing_and_report_the_input_step() {
             },
             Error::TlsUnavailable,
         ),
-        (0, |o, _| o.AuthMechanisms = 4, Error::InvalidOptions),
+        (0, |o, _| o.AuthMechanisms = 8, Error::InvalidOptions),
         (0, |o, _| o.TlsMode = 5, Error::InvalidOptions),
     ];
     for (i, (policy, change, expected)) in cases.into_iter().enumerate() {
@@ -448,6 +448,54 @@ fn auth_in_clear_only_when_allowed() {
     assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
     assert_eq!(run(&m, None, &script), Error::AuthFailed as c_int);
     assert!(with(|b| b.wire.contains("AUTH PLAIN AHUAcA==\r\n")));
+}
+
+/// `IP_SMTPC_AUTH_CRAM_MD5`: with `cram-md5` CRAM-MD5 goes before PLAIN
+/// in clear, by default and when the mask allows it alone; PLAIN when the
+/// mask leaves it out. Without the feature a mask of it alone is NOT_BUILT
+/// (nothing connected), and beside PLAIN, PLAIN goes.
+#[test]
+fn cram_md5_in_the_mechanism_mask() {
+    let m = mail(true, 0);
+    let ehlo = "250-mx\r\n250 AUTH PLAIN CRAM-MD5\r\n";
+    let with_mask = |mask| IP_SMTPC_OPTIONS {
+        AuthMechanisms: mask,
+        AllowInsecureAuth: 1,
+        ..options()
+    };
+    let plain = ["220 mx\r\n", ehlo, "535 5.7.8 no\r\n", "221 bye\r\n"];
+    let wire = || with(|b| b.wire.clone());
+    if cfg!(feature = "cram-md5") {
+        // base64("u " + hex(HMAC-MD5("p", "<1>"))).
+        let response =
+            "AUTH CRAM-MD5\r\ndSAyYjBhZDNlZmRiZjkxNGI1NmVhY2UwNzFhOTcwNmEzZA==\r\nQUIT\r\n";
+        let cram = [
+            "220 mx\r\n",
+            ehlo,
+            "334 PDE+\r\n",
+            "535 5.7.8 no\r\n",
+            "221 bye\r\n",
+        ];
+        for mask in [
+            0,
+            IP_SMTPC_AUTH_CRAM_MD5,
+            IP_SMTPC_AUTH_CRAM_MD5 | IP_SMTPC_AUTH_PLAIN,
+        ] {
+            let o = with_mask(mask);
+            assert_eq!(run(&m, Some(&o), &cram), Error::AuthFailed as c_int);
+            assert!(wire().ends_with(response), "{mask}: {}", wire());
+        }
+        let o = with_mask(IP_SMTPC_AUTH_PLAIN | IP_SMTPC_AUTH_LOGIN);
+        assert_eq!(run(&m, Some(&o), &plain), Error::AuthFailed as c_int);
+        assert!(wire().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", wire());
+    } else {
+        let o = with_mask(IP_SMTPC_AUTH_CRAM_MD5);
+        assert_eq!(run(&m, Some(&o), &[]), Error::NotBuilt as c_int);
+        assert!(with(|b| b.log.is_empty()));
+        let o = with_mask(IP_SMTPC_AUTH_CRAM_MD5 | IP_SMTPC_AUTH_PLAIN);
+        assert_eq!(run(&m, Some(&o), &plain), Error::AuthFailed as c_int);
+        assert!(wire().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", wire());
+    }
 }
 
 #[test]

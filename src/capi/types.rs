@@ -54,6 +54,12 @@ pub const IP_SMTPC_TLS_IMPLICIT: u8 = 4;
 pub const IP_SMTPC_AUTH_PLAIN: c_uint = 1 << 0;
 /// `IP_SMTPC_OPTIONS.AuthMechanisms` bit: LOGIN.
 pub const IP_SMTPC_AUTH_LOGIN: c_uint = 1 << 1;
+/// `IP_SMTPC_OPTIONS.AuthMechanisms` bit: CRAM-MD5 (RFC 2195), in a library
+/// built with the `cram-md5` feature. Allowed, it goes before PLAIN and
+/// LOGIN on a connection without TLS (the password stays off the wire),
+/// after them under TLS. A mask that allows nothing else in a library
+/// without it is `IP_SMTPC_ERR_NOT_BUILT`.
+pub const IP_SMTPC_AUTH_CRAM_MD5: c_uint = 1 << 2;
 
 /// `IP_SMTPC_OPTIONS.DsnNotify` bit: report successful delivery.
 pub const IP_SMTPC_DSN_NOTIFY_SUCCESS: u8 = 1;
@@ -301,7 +307,8 @@ pub struct IP_SMTPC_REPORT {
 pub struct IP_SMTPC_OPTIONS {
     /// `sizeof(IP_SMTPC_OPTIONS)`, set by `IP_SMTPC_OptionsInit`.
     pub SizeOf: U32,
-    /// `IP_SMTPC_AUTH_*` mask of allowed mechanisms; 0 = every mechanism built.
+    /// `IP_SMTPC_AUTH_*` mask of allowed mechanisms; 0 = every mechanism
+    /// built (PLAIN and LOGIN; CRAM-MD5 too with the `cram-md5` feature).
     pub AuthMechanisms: U32,
     /// 1 permits AUTH on a connection without TLS; 0 refuses it (default).
     pub AllowInsecureAuth: U8,
