@@ -157,8 +157,10 @@ int SMTPC_ParseAuthList(const char* sList, U32* pMask) {
       Mask |= (U32)IP_SMTPC_AUTH_PLAIN;
     } else if (SMTPC_EqualNoCase(s, Len, "LOGIN")) {
       Mask |= (U32)IP_SMTPC_AUTH_LOGIN;
+    } else if (SMTPC_EqualNoCase(s, Len, "CRAM-MD5")) {
+      Mask |= (U32)IP_SMTPC_AUTH_CRAM_MD5;      /* NOT_BUILT (exit 2) unless the library has it */
     } else {
-      fprintf(stderr, "smtpc: input: --auth: unknown mechanism '%.*s' (this version has PLAIN, LOGIN)\n",
+      fprintf(stderr, "smtpc: input: --auth: unknown mechanism '%.*s' (PLAIN, LOGIN, CRAM-MD5)\n",
               (int)Len, s);
       return -1;
     }
