@@ -21,6 +21,9 @@ use crate::check::Checked;
 use crate::mail::{own_domain, Mail, CC, TO};
 use crate::writer::Writer;
 
+#[cfg(feature = "fold")]
+pub mod fold;
+
 /// Writes `"name" <addr>`, or `<addr>` without a name.
 fn mailbox(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
     // Non-ASCII: encoded words, and the address on a line of its own (`src/`).
@@ -29,28 +32,64 @@ fn mailbox(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
         crate::words::put(w, name);
         w.put(b"\r\n ");
     } else if !name.is_empty() {
-        quoted(w, name);
+        quoted(w, name, addr);
     }
     #[cfg(not(feature = "words"))]
     if !name.is_empty() {
-        quoted(w, name);
+        quoted(w, name, addr);
     }
     w.byte(b'<');
     w.put(addr);
     w.byte(b'>');
 }
 
-/// Writes `"name" ` with `"` and `\` escaped.
+/// Writes `"name" ` with `"` and `\` escaped. With `fold` the name is
+/// folded at its spaces (`check` refuses one it cannot fold within 998
+/// octets) and `<addr>,` goes on the next line when it would pass column 78.
 #[inline(always)]
-fn quoted(w: &mut Writer<'_>, name: &[u8]) {
+#[cfg_attr(not(feature = "fold"), allow(unused_variables))]
+fn quoted(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
     w.byte(b'"');
-    for &b in name {
+    #[cfg(not(feature = "fold"))]
+    escaped(w, name);
+    #[cfg(feature = "fold")]
+    {
+        // `From: "` is the widest start; `" <` `>,` the address's frame.
+        let col = fold::put(w, name, 7, true);
+        if col + 5 + addr.len() > fold::LINE {
+            return w.put(b"\"\r\n ");
+        }
+    }
+    w.put(b"\" ");
+}
+
+/// Writes `text` with a backslash before each `"` and `\`.
+#[inline(always)]
+fn escaped(w: &mut Writer<'_>, text: &[u8]) {
+    for &b in text {
         if b == b'"' || b == b'\\' {
             w.byte(b'\\');
         }
         w.byte(b);
     }
-    w.put(b"\" ");
+}
+
+/// Writes the subject: as given, as encoded words when 8-bit (`words`);
+/// with `fold`, folded at its spaces, or as encoded words when a run
+/// without spaces is too long for a 998-octet line.
+#[inline(always)]
+fn subject(w: &mut Writer<'_>, text: &[u8]) {
+    #[cfg(feature = "fold")]
+    if !crate::words::needs_encoding(text) && fold::fits(text, false) {
+        // After "Subject: ".
+        fold::put(w, text, 9, false);
+    } else {
+        crate::words::put(w, text);
+    }
+    #[cfg(all(feature = "words", not(feature = "fold")))]
+    crate::words::text(w, text);
+    #[cfg(not(feature = "words"))]
+    w.put(text);
 }
 
 /// Writes the `To:` or `Cc:` field, CR LF first (nothing when no
@@ -119,10 +158,7 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     list(w, m, CC, b"\r\nCc: ");
     if !m.subject().is_empty() {
         w.put(b"\r\nSubject: ");
-        #[cfg(feature = "words")]
-        crate::words::text(w, m.subject());
-        #[cfg(not(feature = "words"))]
-        w.put(m.subject());
+        subject(w, m.subject());
     }
     w.put(b"\r\nMessage-ID: <");
     // 16 hex digits, the highest first (rotated into the low bits: no
