@@ -273,8 +273,7 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         #[cfg(not(feature = "fold"))]
         let max = MAX_LINE - 16 - a.len();
         #[cfg(feature = "fold")]
-        let max = if crate::words::needs_encoding(e.name)
-            || crate::header::fold::fits(e.name, true)
+        let max = if crate::words::needs_encoding(e.name) || crate::header::fold::fits(e.name, true)
         {
             usize::MAX
         } else {
@@ -287,7 +286,13 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     }
     // A subject is not quoted: its length alone bounds it (with `fold`, a
     // run too long to fold goes as encoded words).
-    text(m.subject(), &mut hash, MAX_FOLDED, usize::MAX, Error::InvalidSubject)?;
+    text(
+        m.subject(),
+        &mut hash,
+        MAX_FOLDED,
+        usize::MAX,
+        Error::InvalidSubject,
+    )?;
     let bad = |c: &[u8], hash: &mut u64| c.len() > MAX_TEXT || scan(c, hash).classes & EOL != 0;
     if bad(m.user(), &mut hash) || bad(m.password(), &mut hash) {
         return Err(Error::InvalidCredentials);
@@ -551,12 +556,21 @@ mod tests {
             assert_eq!(name(run(MAX_SEGMENT, "n")), Ok(()));
             assert_eq!(name(run(MAX_SEGMENT + 1, "n")), Err(Error::InvalidName));
             assert_eq!(name(run(MAX_SEGMENT / 2 + 1, "\"")), Ok(()));
-            assert_eq!(name(run(MAX_SEGMENT / 2 + 2, "\"")), Err(Error::InvalidName));
+            assert_eq!(
+                name(run(MAX_SEGMENT / 2 + 2, "\"")),
+                Err(Error::InvalidName)
+            );
             // 8-bit: encoded words, folded whatever its runs; a subject
             // with a run too long to fold goes as encoded words too.
             assert_eq!(name(text(MAX_FOLDED / 2, "\u{f6}")), Ok(()));
-            assert_eq!(name(text(MAX_FOLDED / 2 + 1, "\u{f6}")), Err(Error::InvalidName));
-            assert_eq!(subject(text(MAX_FOLDED / 2 + 1, "\u{f6}")), Err(Error::InvalidSubject));
+            assert_eq!(
+                name(text(MAX_FOLDED / 2 + 1, "\u{f6}")),
+                Err(Error::InvalidName)
+            );
+            assert_eq!(
+                subject(text(MAX_FOLDED / 2 + 1, "\u{f6}")),
+                Err(Error::InvalidSubject)
+            );
         }
         // User names and passwords keep 900.
         let mut m = TestMail::sample();

@@ -55,7 +55,7 @@ fn quoted(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
     #[cfg(feature = "fold")]
     {
         // `From: "` is the widest start; `" <` `>,` the address's frame.
-        let col = fold::put(w, name, 7, true);
+        let (col, _) = fold::put(w, name, 7, true);
         if col + 5 + addr.len() > fold::LINE {
             return w.put(b"\"\r\n ");
         }
@@ -341,5 +341,109 @@ mod tests {
             assert!(line.len() <= 78, "{line}");
             assert!(line.is_ascii());
         }
+    }
+
+    /// `block` with a clock-less `Checked`.
+    #[cfg(feature = "fold")]
+    fn render(m: &TestMail, size: usize) -> String {
+        let c = Checked {
+            hash: 1,
+            time: 0,
+            eight_bit: false,
+            #[cfg(feature = "mime")]
+            raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
+        };
+        let wire = fold::tests::chunked(size, |w| block(w, m, &c));
+        String::from_utf8(wire).unwrap()
+    }
+
+    /// A mail with a long subject, a long quoted From name with escapes
+    /// and a To name of one 900-character run.
+    #[cfg(feature = "fold")]
+    fn long_mail(repeat: usize) -> TestMail {
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let mut m = TestMail::sample();
+        m.entries[0].0 = leak(format!(
+            "Say \"hi\" {}\\end",
+            "Pump station ".repeat(repeat)
+        ));
+        m.entries[1].0 = leak("x".repeat(900));
+        m.subject = leak(format!(
+            "{}over",
+            "alarm\tpressure high ".repeat(repeat * 4)
+        ));
+        m
+    }
+
+    #[cfg(feature = "fold")]
+    #[test]
+    fn long_subject_and_names_fold_within_78_never_998() {
+        let m = long_mail(100);
+        let text = render(&m, 1 << 16);
+        let mut long = 0;
+        for line in text.split("\r\n") {
+            assert!(line.len() <= 998);
+            if line.len() > 78 {
+                long += 1;
+                assert_eq!(line, format!("To: \"{}\"", "x".repeat(900)));
+            }
+        }
+        assert_eq!(long, 1, "only the run without spaces passes 78");
+        // Unfolding (removing each CR LF) gives every field back.
+        let unfolded = text.replace("\r\n ", " ").replace("\r\n\t", "\t");
+        let field = |name: &str| {
+            unfolded
+                .split("\r\n")
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap()
+                .to_string()
+        };
+        let from_name = m.entries[0].0.replace('\\', "\\\\").replace('"', "\\\"");
+        assert_eq!(
+            field("From: "),
+            format!("\"{from_name}\" <node@example.test>")
+        );
+        assert_eq!(
+            field("To: "),
+            format!("\"{}\" <ops@example.test>", "x".repeat(900))
+        );
+        assert_eq!(field("Subject: "), m.subject);
+    }
+
+    #[cfg(feature = "fold")]
+    #[test]
+    fn long_header_the_same_at_every_out_buffer_size() {
+        let m = long_mail(4);
+        let reference = render(&m, 1 << 16);
+        assert!(
+            reference.matches("\r\n ").count() + reference.matches("\r\n\t").count() > 5,
+            "{reference}"
+        );
+        for size in 1..=400 {
+            assert_eq!(render(&m, size), reference, "size {size}");
+        }
+        let m = long_mail(100);
+        let reference = render(&m, 1 << 16);
+        for size in [256, 257, 1000, 4096] {
+            assert_eq!(render(&m, size), reference, "size {size}");
+        }
+    }
+
+    #[cfg(feature = "fold")]
+    #[test]
+    fn a_subject_run_too_long_to_fold_goes_as_encoded_words() {
+        let mut m = TestMail::sample();
+        let run = "r".repeat(fold::MAX_SEGMENT + 1);
+        m.subject = Box::leak(format!("{run} short").into_boxed_str());
+        let text = render(&m, 1 << 16);
+        assert!(text.contains("Subject: =?UTF-8?B?cnJy"), "{text}");
+        assert!(text.split("\r\n").all(|l| l.len() <= 78));
+        // One byte shorter: folded as it is, on a line of exactly 998.
+        m.subject = Box::leak(format!("{} short", &run[1..]).into_boxed_str());
+        let text = render(&m, 1 << 16);
+        assert!(text.contains(&format!("Subject: {}\r\n short\r\n", &run[1..])));
+        assert_eq!(text.split("\r\n").map(str::len).max(), Some(998));
     }
 }

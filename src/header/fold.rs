@@ -4,8 +4,8 @@
 //! text back byte for byte.
 //!
 //! The text is cut into segments, each starting at a fold point: the last
-//! space or TAB of a run that a non-space follows (so no line is white space
-//! only). Segments go on a line while it stays within [`LINE`] characters,
+//! space or TAB of a run that a non-space follows, after a non-space (so no
+//! line is white space only). Segments go on a line while it stays within [`LINE`] characters,
 //! else on the next one. A segment wider than [`MAX_SEGMENT`] would make a
 //! line over RFC 5322's 998 octets: such a subject goes as RFC 2047 words
 //! (`words::put`), such a display name is refused (`check`: INVALID_NAME).
@@ -23,64 +23,47 @@ fn wsp(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-/// The segments of a text: cut before each fold point after its first
-/// non-space.
-struct Segments<'t> {
-    rest: &'t [u8],
-}
-
-impl<'t> Iterator for Segments<'t> {
-    type Item = &'t [u8];
-
-    fn next(&mut self) -> Option<&'t [u8]> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        // Fold points after the segment's first non-space.
-        let start = self.rest.iter().position(|&b| !wsp(b)).unwrap_or(0);
-        let cut = self
-            .rest
-            .windows(2)
-            .skip(start)
-            .position(|p| matches!(p, [a, b] if wsp(*a) && !wsp(*b)))
-            .map_or(self.rest.len(), |i| start + i);
-        let (segment, tail) = self.rest.split_at_checked(cut).unwrap_or((self.rest, &[]));
-        self.rest = tail;
-        Some(segment)
-    }
-}
-
-/// Columns `segment` takes, with a backslash before each `"` and `\` when
-/// it is `quoted` (inside a display name's quotes).
-fn width(segment: &[u8], quoted: bool) -> usize {
-    let escapes = segment.iter().filter(|&&b| b == b'"' || b == b'\\').count();
-    segment.len() + if quoted { escapes } else { 0 }
-}
-
 /// `true` when `text` folds into lines within 998 octets: no segment is
-/// wider than [`MAX_SEGMENT`].
+/// wider than [`MAX_SEGMENT`] (measured by rendering it into nothing).
 pub fn fits(text: &[u8], quoted: bool) -> bool {
-    Segments { rest: text }.all(|s| width(s, quoted) <= MAX_SEGMENT)
+    put(&mut Writer::new(&mut [], 0), text, 0, quoted).1 <= MAX_SEGMENT
 }
 
 /// Writes `text` folded, the line already `col` columns long (escaped
-/// when `quoted`); returns the column after it. A segment goes on the
-/// next line when it would pass column [`LINE`], never the first one.
-pub fn put(w: &mut Writer<'_>, text: &[u8], mut col: usize, quoted: bool) -> usize {
-    for (i, segment) in (Segments { rest: text }).enumerate() {
-        let n = width(segment, quoted);
-        if i > 0 && col + n > LINE {
+/// when `quoted`); returns the column after it and the widest segment.
+/// A segment goes on the next line when it would pass column [`LINE`],
+/// never the first one.
+#[inline(never)]
+pub fn put(w: &mut Writer<'_>, text: &[u8], mut col: usize, quoted: bool) -> (usize, usize) {
+    let (mut at, mut widest) = (0, 0);
+    while at < text.len() {
+        // The segment ends before the next fold point after a non-space;
+        // `n` is its width with the escapes.
+        let (mut end, mut n, mut word) = (at, 0, false);
+        while let Some(&b) = text.get(end) {
+            let next = text.get(end + 1).copied().unwrap_or(b' ');
+            if word && wsp(b) && !wsp(next) {
+                break;
+            }
+            word |= !wsp(b);
+            n += 1 + usize::from(quoted && (b == b'"' || b == b'\\'));
+            end += 1;
+        }
+        if widest > 0 && col + n > LINE {
             w.put(b"\r\n");
             col = 0;
         }
         col += n;
+        widest = widest.max(n);
+        let segment = text.get(at..end).unwrap_or_default();
         if quoted {
             super::escaped(w, segment);
         } else {
             w.put(segment);
         }
+        at = end;
     }
-    col
+    (col, widest)
 }
 
 #[cfg(test)]
@@ -107,24 +90,44 @@ pub(crate) mod tests {
     fn render(text: &str, col: usize, quoted: bool) -> (String, usize) {
         let mut buf = vec![0u8; 64 * 1024];
         let mut w = Writer::new(&mut buf, 0);
-        let end = put(&mut w, text.as_bytes(), col, quoted);
+        let (end, _) = put(&mut w, text.as_bytes(), col, quoted);
         let n = w.len();
         (String::from_utf8(buf[..n].to_vec()).unwrap(), end)
     }
 
     #[test]
     fn segments_start_at_the_last_space_of_a_run() {
-        let cut = |t: &'static str| -> Vec<&str> {
-            Segments { rest: t.as_bytes() }
-                .map(|s| std::str::from_utf8(s).unwrap())
+        // Each letter a word of 70: every segment goes on a line of its own.
+        let cut = |t: &str| -> Vec<String> {
+            let long = |s: &str| {
+                s.chars()
+                    .map(|c| {
+                        if c.is_alphabetic() {
+                            c.to_string().repeat(70)
+                        } else {
+                            c.to_string()
+                        }
+                    })
+                    .collect::<String>()
+            };
+            let (out, _) = render(&long(t), 0, false);
+            out.split("\r\n")
+                .map(|l| {
+                    l.replace(&"a".repeat(70), "a")
+                        .replace(&"b".repeat(70), "b")
+                })
                 .collect()
         };
-        assert_eq!(cut("a b  c\td"), ["a", " b ", " c", "\td"]);
-        assert_eq!(cut(" lead   "), [" lead   "]);
-        assert_eq!(cut("  x y"), ["  x", " y"]);
-        assert_eq!(cut("word"), ["word"]);
-        assert!(cut("").is_empty());
+        assert_eq!(cut("a b  a\tb"), ["a", " b ", " a", "\tb"]);
+        assert_eq!(cut(" a   "), [" a   "]);
+        assert_eq!(cut("  a b"), ["  a", " b"]);
+        assert_eq!(cut("ab"), ["ab"]);
+        assert_eq!(cut(""), [""]);
         assert_eq!(cut("   "), ["   "]);
+        assert_eq!(
+            put(&mut Writer::new(&mut [], 0), b"ab  cde f", 0, false),
+            (9, 4)
+        );
     }
 
     #[test]
@@ -159,7 +162,12 @@ pub(crate) mod tests {
         );
         // A run of spaces folds before its last space only: no line is
         // white space alone, and unfolding gives the text back.
-        let runs = format!("{}     {}\t\t{}", "x".repeat(60), "y".repeat(70), "z".repeat(6));
+        let runs = format!(
+            "{}     {}\t\t{}",
+            "x".repeat(60),
+            "y".repeat(70),
+            "z".repeat(6)
+        );
         let (out, _) = render(&runs, 9, false);
         assert_eq!(out.replace("\r\n", ""), runs);
         let lines: Vec<&str> = out.split("\r\n").collect();
@@ -167,13 +175,23 @@ pub(crate) mod tests {
         assert_eq!(lines[0], format!("{}    ", "x".repeat(60)));
         for (i, line) in lines.iter().enumerate() {
             let start = if i == 0 { 9 } else { 0 };
-            assert!(!line.trim().is_empty() && start + line.len() <= LINE, "{line:?}");
+            assert!(
+                !line.trim().is_empty() && start + line.len() <= LINE,
+                "{line:?}"
+            );
         }
     }
 
     #[test]
     fn long_text_folds_within_78_and_unfolds_exactly() {
-        let words = ["alarm", "pump", "3", "pressure", "x".repeat(60).leak(), "ok"];
+        let words = [
+            "alarm",
+            "pump",
+            "3",
+            "pressure",
+            "x".repeat(60).leak(),
+            "ok",
+        ];
         let mut text = String::new();
         let mut i = 0;
         while text.len() < 16384 - 70 {
