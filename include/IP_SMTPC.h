@@ -259,8 +259,9 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
  * the `fold` feature (in the default `full` set): 16 KB, folded (RFC 5322
  * §2.2.3) into lines of at most 78 characters where the text has spaces,
  * never over 998. A subject with a run of more than 989 characters without
- * a space goes as RFC 2047 encoded words; a display name with such a run
- * is `IP_SMTPC_ERR_INVALID_NAME`. Longer: `IP_SMTPC_ERR_INVALID_SUBJECT` /
+ * a space (the space before it and a name's escapes count) goes as RFC 2047
+ * encoded words; a display name with such a run is
+ * `IP_SMTPC_ERR_INVALID_NAME`. Longer: `IP_SMTPC_ERR_INVALID_SUBJECT` /
  * `IP_SMTPC_ERR_INVALID_NAME`, nothing connected. Each string is read up
  * to its NUL or one byte past this limit.
  */

@@ -200,6 +200,19 @@ mod tests {
     use super::*;
     use crate::mail::test::TestMail;
 
+    /// What `check` would give: the hash, the packed time, the 8-bit flag.
+    fn checked(hash: u64, time: u32, eight_bit: bool) -> Checked {
+        Checked {
+            hash,
+            time,
+            eight_bit,
+            #[cfg(feature = "mime")]
+            raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
+        }
+    }
+
     /// The whole header block (with `mime`, `mime::head` writes its end).
     fn block(w: &mut Writer<'_>, m: &TestMail, c: &Checked) {
         put(w, m, c);
@@ -212,15 +225,7 @@ mod tests {
         let mut m = TestMail::sample();
         m.timezone = "+0100";
         m.entries.push(("Say \"hi\"", Some("two@example.test"), TO));
-        let c = Checked {
-            hash: 0x0123_4567_89ab_cdef,
-            time: 0x3A29_4800,
-            eight_bit: false,
-            #[cfg(feature = "mime")]
-            raw_ok: true,
-            #[cfg(feature = "raw")]
-            raw: false,
-        };
+        let c = checked(0x0123_4567_89ab_cdef, 0x3A29_4800, false);
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
         block(&mut w, &m, &c);
@@ -245,15 +250,7 @@ mod tests {
         m.entries = vec![("", Some(""), 4), ("", Some("b@c.test"), crate::mail::BCC)];
         m.subject = "";
         m.domain = "";
-        let c = Checked {
-            hash: 1,
-            time: 0,
-            eight_bit: true,
-            #[cfg(feature = "mime")]
-            raw_ok: true,
-            #[cfg(feature = "raw")]
-            raw: false,
-        };
+        let c = checked(1, 0, true);
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
         block(&mut w, &m, &c);
@@ -271,15 +268,7 @@ mod tests {
         let mut m = TestMail::sample();
         m.reply_to = "desk@example.test";
         m.headers = vec!["X-Prio:  2", "X-Empty:", "X-Id:7"];
-        let c = Checked {
-            hash: 1,
-            time: 0,
-            eight_bit: false,
-            #[cfg(feature = "mime")]
-            raw_ok: true,
-            #[cfg(feature = "raw")]
-            raw: false,
-        };
+        let c = checked(1, 0, false);
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
         block(&mut w, &m, &c);
@@ -309,15 +298,7 @@ mod tests {
         m.entries[1].0 = "Ops \"1\"";
         m.subject = "Störung an Pumpe 3 – Grüße aus München und noch mehr Text";
         m.headers = vec!["X-Ort: Köln", "X-Plain: yes"];
-        let c = Checked {
-            hash: 1,
-            time: 0,
-            eight_bit: false,
-            #[cfg(feature = "mime")]
-            raw_ok: true,
-            #[cfg(feature = "raw")]
-            raw: false,
-        };
+        let c = checked(1, 0, false);
         let mut buf = vec![0u8; 2048];
         let mut w = Writer::new(&mut buf, 0);
         block(&mut w, &m, &c);
@@ -346,16 +327,8 @@ mod tests {
     /// `block` with a clock-less `Checked`.
     #[cfg(feature = "fold")]
     fn render(m: &TestMail, size: usize) -> String {
-        let c = Checked {
-            hash: 1,
-            time: 0,
-            eight_bit: false,
-            #[cfg(feature = "mime")]
-            raw_ok: true,
-            #[cfg(feature = "raw")]
-            raw: false,
-        };
-        let wire = fold::tests::chunked(size, |w| block(w, m, &c));
+        let c = checked(1, 0, false);
+        let wire = crate::writer::tests::chunked(size, |w| block(w, m, &c));
         String::from_utf8(wire).unwrap()
     }
 

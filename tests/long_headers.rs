@@ -10,12 +10,15 @@
 
 #[path = "support/c_tcp.rs"]
 mod c_tcp;
+#[path = "support/capi.rs"]
+mod capi;
 #[path = "support/maildir.rs"]
 mod maildir;
+mod support;
 
-use std::ffi::{c_int, CString};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
+use capi::{call, error_text, Mail, Party};
 use ip_smtpc::capi::*;
 use maildir::{token, Testbed};
 
@@ -23,97 +26,47 @@ use maildir::{token, Testbed};
 /// 998-octet line after `From: "` and before its closing quote).
 const MAX_RUN: usize = 998 - 9;
 
-/// A mail: the sender's and recipients' (name, address, type), the subject.
-struct Mail {
-    entries: Vec<(String, &'static str, c_int)>,
-    subject: String,
-}
-
-impl Mail {
-    /// From the sender to alice (To) and bob (Cc), names empty, `subject`.
-    fn new(subject: String) -> Mail {
-        Mail {
-            entries: vec![
-                (String::new(), "sender@ip-smtpc.test", SMTPC_REC_TYPE_FROM),
-                (String::new(), "alice@ip-smtpc.test", SMTPC_REC_TYPE_TO),
-                (String::new(), "bob@ip-smtpc.test", SMTPC_REC_TYPE_CC),
-            ],
-            subject,
-        }
-    }
-
-    /// Sends it with `IP_SMTPC_Send` to the port set in `c_tcp`, `body`
-    /// as the text; the result code.
-    fn send(&self, body: &str) -> c_int {
-        let names: Vec<CString> = self
-            .entries
-            .iter()
-            .map(|(n, _, _)| CString::new(n.as_str()).unwrap())
-            .collect();
-        let addrs: Vec<CString> = self
-            .entries
-            .iter()
-            .map(|(_, a, _)| CString::new(*a).unwrap())
-            .collect();
-        let table: Vec<IP_SMTPC_MAIL_ADDR> = self
-            .entries
-            .iter()
-            .zip(names.iter().zip(&addrs))
-            .map(|((n, _, kind), (name, addr))| IP_SMTPC_MAIL_ADDR {
-                sName: if n.is_empty() {
-                    std::ptr::null()
-                } else {
-                    name.as_ptr()
-                },
-                sAddr: addr.as_ptr(),
-                Type: *kind,
-            })
-            .collect();
-        let subject = CString::new(self.subject.as_str()).unwrap();
-        let body = CString::new(body).unwrap();
-        let message = IP_SMTPC_MESSAGE {
-            sSubject: subject.as_ptr(),
-            sBody: body.as_ptr(),
-            sBoundary: std::ptr::null(),
-            paMultipartItem: std::ptr::null(),
-            NumMultipartItems: 0,
-        };
-        let mta = IP_SMTPC_MTA {
-            sServer: c"mail.ip-smtpc.test".as_ptr(),
-            sUser: std::ptr::null(),
-            sPass: std::ptr::null(),
-            SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
-        };
-        // SAFETY: every pointer is valid for the call; the table has its length.
-        unsafe {
-            IP_SMTPC_Send(
-                &c_tcp::API,
-                table.as_ptr(),
-                table.len() as c_int,
-                &message,
-                &mta,
-                std::ptr::null(),
-            )
-        }
-    }
-
-    /// Sends it through the test bed's plain port; the copy delivered to
-    /// alice.
-    fn deliver(&self) -> Vec<u8> {
-        let tb = Testbed::load();
-        c_tcp::set_port(tb.port_plain);
-        let mark = token("long-headers");
-        let rc = self.send(&format!("{mark}\r\n"));
-        assert_eq!(rc, 0, "{}", error_name(rc));
-        tb.mailbox("alice").wait_for(&mark)
+/// From the sender to alice (To) and bob (Cc), names empty, `subject`,
+/// through `IP_SMTPC_Send`.
+fn mail(subject: &str) -> Mail {
+    Mail {
+        sender: Party::new("sender@ip-smtpc.test", "", SMTPC_REC_TYPE_FROM),
+        recipients: vec![
+            Party::new("alice@ip-smtpc.test", "", SMTPC_REC_TYPE_TO),
+            Party::new("bob@ip-smtpc.test", "", SMTPC_REC_TYPE_CC),
+        ],
+        subject: Some(subject.as_bytes().to_vec()),
+        body: b"body\r\n".to_vec(),
+        domain: None,
+        timezone: None,
+        user: None,
+        password: None,
+        sec_policy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
+        read_timeout_ms: 10_000,
+        chunks: (0, 0),
+        ex: None,
     }
 }
 
-fn error_name(rc: c_int) -> String {
-    // SAFETY: IP_SMTPC_ErrorString returns a static C string.
-    unsafe { std::ffi::CStr::from_ptr(IP_SMTPC_ErrorString(rc)) }
-        .to_string_lossy()
-        .into_owned()
+/// Sends `m` (a token as its body) through the test bed's plain port; the
+/// copy delivered to alice.
+fn deliver(mut m: Mail) -> Vec<u8> {
+    let tb = Testbed::load();
+    let mark = token("long-headers");
+    m.body = format!("{mark}\r\n").into_bytes();
+    let c = call(&m, tb.port_plain);
+    assert_eq!(c.result, 0, "{}", error_text(c.result));
+    tb.mailbox("alice").wait_for(&mark)
+}
+
+/// Display name `name` for the sender (0) or recipient `i`.
+fn name(m: &mut Mail, i: usize, name: &str) {
+    let party = if i == 0 {
+        &mut m.sender
+    } else {
+        &mut m.recipients[i - 1]
+    };
+    party.name = Some(name.as_bytes().to_vec());
 }
 
 /// What Python's `email` (policy.default) decodes from a delivered message:
@@ -126,7 +79,7 @@ fn python_fields(raw: &[u8]) -> Vec<Vec<String>> {
         from email import policy\n\
         from email.header import decode_header, make_header\n\
         h = lambda s: s.encode('utf-8').hex()\n\
-        m = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)\n\
+        m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=policy.default)\n\
         print('Subject\\t' + h(str(m['Subject'])))\n\
         raw = dict(m.raw_items())\n\
         for f in ('From', 'To', 'Cc'):\n\
@@ -135,14 +88,14 @@ fn python_fields(raw: &[u8]) -> Vec<Vec<String>> {
         \x20   rfc = str(make_header(decode_header(phrase))).strip() if '=?' in phrase else ''\n\
         \x20   for a in m[f].addresses:\n\
         \x20       print(f + '\\t' + h(a.display_name) + '\\t' + h(a.addr_spec) + '\\t' + h(rfc))\n";
-    let mut child = Command::new("python3")
+    let file = std::env::temp_dir().join(format!("{}.eml", token("long-headers")));
+    std::fs::write(&file, raw).unwrap();
+    let output = Command::new("python3")
         .args(["-c", program])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
+        .arg(&file)
+        .output()
         .expect("python3 runs");
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), raw).unwrap();
-    let output = child.wait_with_output().unwrap();
+    std::fs::remove_file(&file).unwrap();
     assert!(output.status.success(), "python's email parser failed");
     let unhex = |hex: &str| {
         let bytes: Vec<u8> = (0..hex.len())
@@ -250,7 +203,7 @@ fn utf8(len: usize) -> String {
 fn sixteen_kb_ascii_subject_folds_within_78_and_decodes_exactly() {
     let subject = ascii(IP_SMTPC_MAX_FOLDED_LEN);
     assert_eq!(subject.len(), 16384);
-    let raw = Mail::new(subject.clone()).deliver();
+    let raw = deliver(mail(&subject));
     let fields = python_fields(&raw);
     assert_eq!(fields[0], ["Subject", subject.as_str()]);
     let lines = field_lines(&raw, "Subject");
@@ -265,7 +218,7 @@ fn sixteen_kb_ascii_subject_folds_within_78_and_decodes_exactly() {
 fn sixteen_kb_utf8_subject_goes_as_encoded_words_within_78() {
     let subject = utf8(IP_SMTPC_MAX_FOLDED_LEN);
     assert!(subject.len() > 16380 && subject.len() <= 16384);
-    let raw = Mail::new(subject.clone()).deliver();
+    let raw = deliver(mail(&subject));
     assert_eq!(python_fields(&raw)[0], ["Subject", subject.as_str()]);
     assert!(widest(&raw, "Subject") <= 78);
     assert!(field_lines(&raw, "Subject").iter().all(|l| l.is_ascii()));
@@ -275,7 +228,7 @@ fn sixteen_kb_utf8_subject_goes_as_encoded_words_within_78() {
 #[ignore = "needs the Postfix test bed (scripts/testbed/start)"]
 fn a_subject_run_too_long_to_fold_goes_as_encoded_words() {
     let subject = format!("run {} after", "r".repeat(5000));
-    let raw = Mail::new(subject.clone()).deliver();
+    let raw = deliver(mail(&subject));
     assert_eq!(python_fields(&raw)[0], ["Subject", subject.as_str()]);
     assert!(widest(&raw, "Subject") <= 78);
 }
@@ -283,19 +236,27 @@ fn a_subject_run_too_long_to_fold_goes_as_encoded_words() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/testbed/start)"]
 fn long_display_names_with_spaces_fold_within_78_and_decode_exactly() {
-    let mut mail = Mail::new("long names".into());
-    mail.entries[0].0 = ascii(IP_SMTPC_MAX_FOLDED_LEN);
-    mail.entries[1].0 = ascii(5000).replace("Alarm", "Alarm,"); // a comma: still one name
-    mail.entries[2].0 = ascii(300);
-    let raw = mail.deliver();
+    let names = [
+        ascii(IP_SMTPC_MAX_FOLDED_LEN),
+        ascii(5000).replace("Alarm", "Alarm,"), // a comma: still one name
+        ascii(300),
+    ];
+    let mut m = mail("long names");
+    for (i, n) in names.iter().enumerate() {
+        name(&mut m, i, n);
+    }
+    let raw = deliver(m);
     let fields = python_fields(&raw);
-    let expect = |f: &str, i: usize| -> Vec<String> {
-        let (name, addr, _) = &mail.entries[i];
-        vec![f.into(), name.clone(), addr.to_string(), String::new()]
+    let expect = |f: &str, i: usize, addr: &str| -> Vec<String> {
+        vec![f.into(), names[i].clone(), addr.into(), String::new()]
     };
     assert_eq!(
         fields[1..],
-        [expect("From", 0), expect("To", 1), expect("Cc", 2)]
+        [
+            expect("From", 0, "sender@ip-smtpc.test"),
+            expect("To", 1, "alice@ip-smtpc.test"),
+            expect("Cc", 2, "bob@ip-smtpc.test")
+        ]
     );
     for f in ["From", "To", "Cc"] {
         assert!(widest(&raw, f) <= 78, "{f}");
@@ -305,16 +266,21 @@ fn long_display_names_with_spaces_fold_within_78_and_decode_exactly() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/testbed/start)"]
 fn a_display_name_without_spaces_stays_within_998() {
-    let mut mail = Mail::new("one run".into());
-    mail.entries[0].0 = "F".repeat(MAX_RUN);
-    mail.entries[1].0 = "N".repeat(MAX_RUN);
-    mail.entries[2].0 = format!("{}\\\"", "q".repeat(MAX_RUN - 4));
-    let raw = mail.deliver();
+    let names = [
+        "F".repeat(MAX_RUN),
+        "N".repeat(MAX_RUN),
+        format!("{}\\\"", "q".repeat(MAX_RUN - 4)),
+    ];
+    let mut m = mail("one run");
+    for (i, n) in names.iter().enumerate() {
+        name(&mut m, i, n);
+    }
+    let raw = deliver(m);
     let fields = python_fields(&raw);
-    assert_eq!(fields[2][1], mail.entries[1].0);
+    for (i, n) in names.iter().enumerate() {
+        assert_eq!(&fields[i + 1][1], n);
+    }
     assert_eq!(fields[2][2], "alice@ip-smtpc.test");
-    assert_eq!(fields[3][1], mail.entries[2].0);
-    assert_eq!(fields[1][1], mail.entries[0].0);
     // `From: "` + 989 + `"`; `To: "` and `Cc: "` are shorter. The escapes
     // of `\"` count.
     assert_eq!(widest(&raw, "From"), 997);
@@ -327,74 +293,64 @@ fn a_display_name_without_spaces_stays_within_998() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/testbed/start)"]
 fn a_long_utf8_display_name_goes_as_encoded_words() {
-    let mut mail = Mail::new("utf-8 name".into());
-    mail.entries[1].0 = utf8(IP_SMTPC_MAX_FOLDED_LEN);
-    let raw = mail.deliver();
+    let long = utf8(IP_SMTPC_MAX_FOLDED_LEN);
+    let mut m = mail("utf-8 name");
+    name(&mut m, 1, &long);
+    let raw = deliver(m);
     let fields = python_fields(&raw);
     assert_eq!(fields[2][2], "alice@ip-smtpc.test");
     // RFC 2047 decoding gives the name back exactly. (Python's policy.default
     // keeps the folds' white space between encoded words of a phrase, so its
     // display_name has a space more at each fold: its own long names do not
     // round-trip either.)
-    assert_eq!(fields[2][3], mail.entries[1].0);
-    assert_eq!(
-        fields[2][1]
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>(),
-        mail.entries[1]
-            .0
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-    );
+    assert_eq!(fields[2][3], long);
+    let letters = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    assert_eq!(letters(&fields[2][1]), letters(&long));
     assert!(widest(&raw, "To") <= 78);
 }
 
 /// Over the limit (or a quoted name with a run too wide for one line): the
-/// error, and nothing connected. Needs no server.
+/// error, and nothing connected. Needs no server: the limit itself passes
+/// the checks and gets as far as connecting (to port 1, refused).
 #[test]
 fn over_the_limit_is_refused_before_connecting() {
-    c_tcp::set_port(1);
     let over = IP_SMTPC_MAX_FOLDED_LEN + 1;
-    let cases: [(Mail, c_int); 5] = [
-        (Mail::new(ascii(over)), IP_SMTPC_ERR_INVALID_SUBJECT),
-        (Mail::new("x".repeat(over)), IP_SMTPC_ERR_INVALID_SUBJECT),
+    let named = |i: usize, n: String| {
+        let mut m = mail("s");
+        name(&mut m, i, &n);
+        m
+    };
+    let cases = [
+        (mail(&ascii(over)), IP_SMTPC_ERR_INVALID_SUBJECT),
+        (mail(&"x".repeat(over)), IP_SMTPC_ERR_INVALID_SUBJECT),
         (
-            Mail::new("é".repeat(over / 2 + 1)),
+            mail(&"é".repeat(over / 2 + 1)),
             IP_SMTPC_ERR_INVALID_SUBJECT,
         ),
+        (named(1, ascii(over)), IP_SMTPC_ERR_INVALID_NAME),
         (
-            {
-                let mut m = Mail::new("s".into());
-                m.entries[1].0 = ascii(over);
-                m
-            },
+            named(0, "é".repeat(over / 2 + 1)),
             IP_SMTPC_ERR_INVALID_NAME,
         ),
         (
-            {
-                let mut m = Mail::new("s".into());
-                m.entries[2].0 = format!("a {}", "N".repeat(MAX_RUN + 1));
-                m
-            },
+            named(2, format!("a {}", "N".repeat(MAX_RUN + 1))),
             IP_SMTPC_ERR_INVALID_NAME,
         ),
     ];
-    for (mail, expected) in cases {
-        c_tcp::take_connections();
-        assert_eq!(mail.send("body\r\n"), expected);
-        assert_eq!(c_tcp::take_connections(), (0, 0));
+    for (m, expected) in cases {
+        let c = call(&m, 1);
+        assert_eq!(c.result, expected, "{}", error_text(c.result));
+        assert_eq!(c.connections, (0, 0));
     }
-    // The limit itself passes the checks: it gets as far as connecting (to
-    // port 1, refused).
-    for mail in [
-        Mail::new(ascii(IP_SMTPC_MAX_FOLDED_LEN)),
-        Mail::new("x".repeat(IP_SMTPC_MAX_FOLDED_LEN)),
+    for m in [
+        mail(&ascii(IP_SMTPC_MAX_FOLDED_LEN)),
+        mail(&"x".repeat(IP_SMTPC_MAX_FOLDED_LEN)),
+        named(1, ascii(IP_SMTPC_MAX_FOLDED_LEN)),
+        named(2, format!("a {}", "N".repeat(MAX_RUN - 1))),
+        named(2, "N".repeat(MAX_RUN)),
     ] {
-        c_tcp::take_connections();
-        let rc = mail.send("body\r\n");
-        assert!(rc != IP_SMTPC_ERR_INVALID_SUBJECT, "{}", error_name(rc));
-        assert_eq!(c_tcp::take_connections().0, 1);
+        let c = call(&m, 1);
+        assert_eq!(c.result, IP_SMTPC_ERR_CONNECT, "{}", error_text(c.result));
+        assert_eq!(c.connections.0, 1);
     }
 }

@@ -67,25 +67,9 @@ pub fn put(w: &mut Writer<'_>, text: &[u8], mut col: usize, quoted: bool) -> (us
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::writer::Writer;
-
-    /// Renders `f` through out buffers of `size` bytes with the skip count,
-    /// as the engine sends a unit.
-    pub(crate) fn chunked(size: usize, f: impl Fn(&mut Writer<'_>)) -> Vec<u8> {
-        let mut wire = Vec::new();
-        loop {
-            let mut buf = vec![0u8; size];
-            let mut w = Writer::new(&mut buf, wire.len());
-            f(&mut w);
-            let (n, full) = (w.len(), w.is_full());
-            wire.extend_from_slice(&buf[..n]);
-            if !full {
-                return wire;
-            }
-        }
-    }
 
     fn render(text: &str, col: usize, quoted: bool) -> (String, usize) {
         let mut buf = vec![0u8; 64 * 1024];
@@ -237,7 +221,7 @@ pub(crate) mod tests {
         for quoted in [false, true] {
             let (reference, _) = render(&text, 7, quoted);
             for size in 1..100 {
-                let wire = chunked(size, |w| {
+                let wire = crate::writer::tests::chunked(size, |w| {
                     put(w, text.as_bytes(), 7, quoted);
                 });
                 assert_eq!(String::from_utf8(wire).unwrap(), reference, "size {size}");
