@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
 """Writes the committed seed corpora fuzz/corpus/<target>/seed-* (real SMTP
 dialogues from tests/scripts/*.smtp and the unit tests, bodies and fields
-from the unit tests) in each target's input layout. Run from anywhere; the
+from the unit tests, dialogues with CHUNKING) in each target's input layout. Run from anywhere; the
 files it writes are committed, so this only needs running when a layout or
 a seed changes.
 
-The seed-crash-* files are not written here: they are inputs on which a
-target failed (minimised by libFuzzer), kept as regression seeds after the
-bug was fixed."""
+The seed-crash-* files are inputs on which a target failed, kept as
+regression seeds after the bug was fixed: most were minimised by libFuzzer
+and are not written here; the two written below were made here."""
 
 import os
 import struct
@@ -16,10 +16,10 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def write(target, name, data):
+def write(target, name, data, prefix="seed-"):
     folder = os.path.join(HERE, "corpus", target)
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "seed-" + name), "wb") as f:
+    with open(os.path.join(folder, prefix + name), "wb") as f:
         f.write(data)
 
 
@@ -53,6 +53,35 @@ INJECTION = b"220 hi\r\n|250-mx\r\n250 STARTTLS\r\n|220 go ahead\r\n250 injected
 CLOSING = b"220 mx\r\n|250 mx\r\n|250 ok\r\n|421 4.3.2 shutting down\r\n"
 REJECTED = b"220 mx\r\n|250 mx\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n|554 5.7.1 spam\r\n|221 bye\r\n"
 UNKNOWN = b"220 mx\r\n|250 mx\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n"
+# CHUNKING (RFC 3030) with PIPELINING: MAIL, every RCPT, "BDAT <n> LAST",
+# the message and QUIT go in one write; the replies come in that order.
+EHLO_CHUNKING = (
+    b"250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n250-8BITMIME\r\n"
+    b"250-CHUNKING\r\n250 AUTH PLAIN LOGIN\r\n"
+)
+
+
+def chunking(*envelope, auth=False):
+    """A server offering CHUNKING, then `envelope` (MAIL, RCPT..., BDAT,
+    QUIT replies), each a turn."""
+    return b"220 mx.example.test ESMTP\r\n|" + EHLO_CHUNKING + (b"|235 2.7.0 ok\r\n" if auth else b"") + \
+        b"".join(b"|" + r for r in envelope)
+
+
+OK, BYE = b"250 2.0.0 ok\r\n", b"221 2.0.0 bye\r\n"
+BDAT_HAPPY = chunking(OK, OK, b"250 2.0.0 queued as 1234\r\n", BYE)
+BDAT_THREE_ONE_REFUSED = chunking(OK, OK, b"550 5.1.1 no such user\r\n", OK, OK, BYE)
+BDAT_REFUSED = chunking(OK, OK, b"554 5.7.1 spam\r\n", BYE)
+BDAT_TOO_BIG = chunking(OK, OK, b"552 5.3.4 too big\r\n", BYE)
+BDAT_LATER = chunking(OK, OK, b"451 4.3.0 try later\r\n", BYE)
+BDAT_MAIL_REFUSED = chunking(b"550 5.7.1 sender refused\r\n", b"503 5.5.1 no MAIL\r\n",
+                             b"503 5.5.1 no valid recipients\r\n", BYE)
+BDAT_ALL_REFUSED = chunking(OK, b"550 5.1.1 no such user\r\n", b"554 5.5.1 no valid recipients\r\n", BYE)
+BDAT_UNKNOWN = chunking(OK, OK)
+BDAT_ALL_AT_ONCE = chunking(OK + OK + b"250 2.0.0 queued\r\n" + BYE)
+BDAT_AUTH = chunking(OK, OK, OK, BYE, auth=True)
+# CHUNKING offered, but items or a streamed body go by DATA.
+DATA_WITH_CHUNKING = chunking(OK, OK, b"354 go ahead\r\n", OK, BYE)
 MULTI = (
     b"220-mx.example.test ESMTP\r\n220 ready\r\n|250-mx\r\n250-SIZE 100000\r\n250 8BITMIME\r\n|"
     b"250 ok\r\n|250 ok\r\n|354 go\r\n|250 ok\n|221 bye\n"
@@ -98,6 +127,47 @@ write("session", "items-and-streamed-body", session(TURNS, 0x10 | 0x20 | 0x80, H
 write("session", "attachments", session(TURNS, 0x08 | 0x80, HAPPY, body=b"a,b\n1,2\n"))
 write("session", "streamed-body-fails", session(TURNS, 0x20 | 0x40, HAPPY))
 write("session", "long-lines", session(TURNS, 0x00, HAPPY, body=b"x" * 200, repeat=0x87))
+write("session", "chunking-happy", session(TURNS, 0x00, BDAT_HAPPY))
+write("session", "chunking-dots-not-stuffed", session(TURNS, 0x00, BDAT_HAPPY, body=b"a\r\n.\r\n..\r\n.x\n"))
+write("session", "chunking-8bit", session(TURNS, 0x00, BDAT_HAPPY, body=b"\xc3\xa4 8-bit body\n"))
+write("session", "chunking-one-of-three-refused", session(TURNS, 0x02, BDAT_THREE_ONE_REFUSED))
+write("session", "chunking-refused", session(TURNS, 0x00, BDAT_REFUSED))
+write("session", "chunking-too-big", session(TURNS, 0x00, BDAT_TOO_BIG))
+write("session", "chunking-temporary", session(TURNS, 0x00, BDAT_LATER))
+write("session", "chunking-mail-refused", session(TURNS, 0x00, BDAT_MAIL_REFUSED))
+write("session", "chunking-all-refused", session(TURNS, 0x00, BDAT_ALL_REFUSED))
+write("session", "chunking-unknown", session(TURNS, 0x00, BDAT_UNKNOWN))
+write("session", "chunking-stream-bytewise", session(0x00, 0x00, BDAT_HAPPY.replace(b"|", b""), chunk=0))
+write("session", "chunking-all-replies-at-once", session(TURNS, 0x00, BDAT_ALL_AT_ONCE, in_size=24))
+# An out buffer (16 bytes) shorter than a RCPT: one command outstanding at a time.
+write("session", "chunking-small-buffers", session(TURNS, 0x02, chunking(OK, OK, OK, OK, OK, BYE),
+                                                   out_size=0, in_size=24))
+write("session", "chunking-small-buffers-mail-refused", session(TURNS, 0x02, chunking(
+    b"550 5.7.1 sender refused\r\n", b"503 no\r\n", b"503 no\r\n", b"503 no\r\n",
+    b"503 no\r\n", BYE), out_size=0))
+write("session", "chunking-auth", session(TURNS | 0x04 | 0x08, 0x00, BDAT_AUTH))
+write("session", "chunking-out-of-turn", session(TURNS | 0x40, 0x00, BDAT_HAPPY, seed=(7, 3)))
+write("session", "chunking-send-fails", session(TURNS, 0x00, BDAT_HAPPY, faults=0x20 | 0x05))
+write("session", "chunking-size-over-limit", session(TURNS, 0x00, BDAT_HAPPY.replace(b"SIZE 10485760", b"SIZE 100")))
+write("session", "chunking-items-go-by-data", session(TURNS, 0x08 | 0x80, DATA_WITH_CHUNKING, body=b"a,b\n1,2\n"))
+write("session", "chunking-streamed-goes-by-data", session(TURNS, 0x20, DATA_WITH_CHUNKING))
+# Shape 3: 130 + (seed[1] & 63) recipients, more than PIPELINING's window of
+# 128 commands owed: the engine refills the group once half are answered.
+MANY = 130
+write("session", "window-chunking", session(TURNS, 0x03, chunking(*[OK] * (MANY + 2), BYE)))
+write("session", "window-data", session(TURNS, 0x03, HAPPY.split(b"|250 2.1.0")[0] + b"|" + b"|".join(
+    [OK] * (MANY + 1) + [b"354 go\r\n", OK, BYE])))
+write("session", "window-chunking-some-refused", session(TURNS, 0x03, chunking(
+    *[OK if i % 7 or i == 0 else b"550 5.1.1 no\r\n" for i in range(MANY + 2)], BYE)))
+# MAIL refused: the engine went on writing RCPT, BDAT and the message once
+# half the window was answered (fixed, README.md).
+write("session", "window-mail-refused", session(TURNS, 0x03, chunking(
+    b"550 5.7.1 sender refused\r\n", *[b"503 5.5.1 no\r\n"] * (MANY + 1), BYE)), prefix="seed-crash-")
+# Out of turn: every reply, the chunk's too, through `Engine::room` while the
+# chunk is still going out; the engine took the early 250 as the chunk's
+# (fixed, README.md).
+write("session", "reply-before-the-chunk-went-out", session(
+    TURNS | 0x40, 0x00, BDAT_ALL_AT_ONCE, seed=(100, 5), out_size=200), prefix="seed-crash-")
 write("session", "timeout-clock", session(TURNS, 0x00, HAPPY, faults=0x80 | 0x40 | 0x03, chunk=9))
 
 # C API session: flags (TlsMode 0-2, SECURE_ONLY 3, TLS hooks 4, insecure AUTH
@@ -119,7 +189,30 @@ write("capi_session", "item-and-body-stream", capi(0x00, 0x20 | 0x40, HAPPY, bod
 write("capi_session", "item-fails", capi(0x00, 0x20, HAPPY, faults=0x04))
 write("capi_session", "short-sends", capi(0x00, 0x01, PARTIAL, faults=0x02, chunk=1))
 write("capi_session", "send-fails", capi(0x00, 0x00, HAPPY, faults=0x40))
+write("capi_session", "chunking-happy", capi(0x00, 0x80, BDAT_HAPPY))
+write("capi_session", "chunking-short-sends", capi(0x00, 0x02, BDAT_THREE_ONE_REFUSED, faults=0x02, chunk=1))
+write("capi_session", "chunking-refused", capi(0x00, 0x00, BDAT_REFUSED))
+write("capi_session", "chunking-unknown", capi(0x00, 0x00, BDAT_UNKNOWN))
+write("capi_session", "chunking-mail-refused", capi(0x00, 0x00, BDAT_MAIL_REFUSED))
+write("capi_session", "chunking-auth", capi(0x20 | 0x40, 0x00, BDAT_AUTH))
+write("capi_session", "chunking-item-goes-by-data", capi(0x00, 0x20, DATA_WITH_CHUNKING, body=b"a,b\n1,2\n"))
 write("capi_session", "handshake-fails", capi(0x10 | 0x02, 0x00, STARTTLS_PLAIN, faults=0x01))
+
+# Non-blocking against blocking: receive and send chunk sizes, the pattern
+# of WOULD_BLOCK answers, then (bit 0) credentials, (1) AUTH in clear, (2) a
+# Cc, (3) a stalled server; the server's bytes as one stream. (The seeds
+# without "chunking" in their name were written by hand before this.)
+def nb(rx, tx, pattern, flags, server):
+    return bytes([rx, tx, pattern, flags]) + server.replace(b"|", b"")
+
+
+write("nb_session", "chunking-happy", nb(0, 0, 0x55, 0, BDAT_HAPPY))
+# (Receives of one byte: a read past the greeting or EHLO's reply is out of turn.)
+write("nb_session", "chunking-short-sends", nb(0, 3, 0xAA, 0x04, chunking(OK, OK, OK, OK, BYE)))
+write("nb_session", "chunking-auth-cc-refused", nb(
+    0, 51, 0x0F, 0x07, chunking(OK, OK, b"550 5.1.1 no\r\n", OK, BYE, auth=True)))
+write("nb_session", "chunking-stall-after-chunk", nb(0, 0, 0x55, 0x08, BDAT_UNKNOWN))
+write("nb_session", "chunking-refused", nb(0, 7, 0x33, 0, BDAT_REFUSED))
 
 # Reply parser: byte 0 = number of cuts, then the cut lengths, then the text.
 REPLIES = [
@@ -200,6 +293,9 @@ ACCEPTED = [
     (b"Alice Example",), (b"bob@[127.0.0.1]",), (b"J\xc3\xb6rg",), (b"carol@sub.example.test",),
     (b"",), (b"body\n.dot\n",),
 ]
+# UTF-8 addresses (RFC 6531, `smtputf8`): MAIL FROM ... SMTPUTF8.
+write("validator", "utf8-addresses", fields(0x0d, 0b100100, NOV_2026, [
+    ("dév@example.test".encode(),)] + GOOD[1:11] + [("jörg@bücher.example".encode(),)] + GOOD[12:]))
 write("validator", "accepted-with-item", fields(0x2f, 0b100100, NOV_2026, ACCEPTED))
 write("validator", "accepted-plain-send", fields(0x6f, 0b100100, NOV_2026, ACCEPTED))
 write("validator", "secure-only-without-hooks", fields(0x8f, 0b100100, NOV_2026, ACCEPTED))

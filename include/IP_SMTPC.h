@@ -179,6 +179,15 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 #define IP_SMTPC_AUTH_LOGIN (1 << 1)
 
 /**
+ * `IP_SMTPC_OPTIONS.AuthMechanisms` bit: CRAM-MD5 (RFC 2195), in a library
+ * built with the `cram-md5` feature. Allowed, it goes before PLAIN and
+ * LOGIN on a connection without TLS (the password stays off the wire),
+ * after them under TLS. A mask that allows nothing else in a library
+ * without it is `IP_SMTPC_ERR_NOT_BUILT`.
+ */
+#define IP_SMTPC_AUTH_CRAM_MD5 (1 << 2)
+
+/**
  * `IP_SMTPC_OPTIONS.DsnNotify` bit: report successful delivery.
  */
 #define IP_SMTPC_DSN_NOTIFY_SUCCESS 1
@@ -281,7 +290,8 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 /**
  * Bytes of buffer space in an `IP_SMTPC_SESSION`; the library uses
  * `SMTPC_OUT_BUFFER_SIZE + SMTPC_IN_BUFFER_SIZE` of them (256 + 256 by
- * default; a build with larger buffers does not compile with `nb`).
+ * default; a larger output buffer is cut to what is left beside the reply
+ * buffer, a reply buffer over 496 bytes does not compile with `nb`).
  */
 #define IP_SMTPC_SESSION_BUFFER_SIZE 512
 
@@ -636,6 +646,20 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 #define IP_SMTPC_ERR_DSN_UNAVAILABLE (-88)
 
 /**
+ * `IP_SMTPC_SendBatch`: this mail was not attempted, because the
+ * connection could not go on after an earlier mail (the earlier mail's
+ * result says why) or another mail of the batch was invalid (nothing was
+ * sent). Send it again.
+ */
+#define IP_SMTPC_ERR_NOT_SENT (-89)
+
+/**
+ * An address has UTF-8 in its local part or domain and the server does
+ * not offer SMTPUTF8 (RFC 6531); nothing was sent after EHLO.
+ */
+#define IP_SMTPC_ERR_SMTPUTF8_UNAVAILABLE (-90)
+
+/**
  * The message was accepted for some recipients only; the rest are
  * reported per recipient. Do not resend to all recipients.
  */
@@ -987,7 +1011,8 @@ typedef struct IP_SMTPC_OPTIONS {
    */
   IP_SMTPC_U32 SizeOf;
   /**
-   * `IP_SMTPC_AUTH_*` mask of allowed mechanisms; 0 = every mechanism built.
+   * `IP_SMTPC_AUTH_*` mask of allowed mechanisms; 0 = every mechanism
+   * built (PLAIN and LOGIN; CRAM-MD5 too with the `cram-md5` feature).
    */
   IP_SMTPC_U32 AuthMechanisms;
   /**
@@ -1085,7 +1110,8 @@ typedef struct IP_SMTPC_OPTIONS {
    * multipart items, a subject, `sBoundary`, `sReplyTo` or `pasHeader`
    * with it (`IP_SMTPC_ERR_INVALID_OPTIONS`: they belong in the
    * message). Recipient names and types only matter for the envelope:
-   * every entry is a RCPT TO, Bcc included. SMTPUTF8 is not supported.
+   * every entry is a RCPT TO, Bcc included. SMTPUTF8 is asked for when an
+   * envelope address is UTF-8 (`smtputf8`), not for UTF-8 in the message.
    * 0 (default): the library writes the header block. A value other
    * than 0 or 1 is `IP_SMTPC_ERR_INVALID_OPTIONS`; a library built
    * without the `raw` feature gives `IP_SMTPC_ERR_NOT_BUILT` for 1.
@@ -1119,6 +1145,35 @@ typedef struct IP_SMTPC_OPTIONS {
    */
   const char *sDsnEnvId;
 } IP_SMTPC_OPTIONS;
+
+/**
+ * One mail of `IP_SMTPC_SendBatch`: what `IP_SMTPC_SendEx` takes for one
+ * mail, and where its result goes.
+ */
+typedef struct IP_SMTPC_BATCH_MAIL {
+  /**
+   * Address array, entry 0 the sender, as for `IP_SMTPC_Send`.
+   */
+  const struct IP_SMTPC_MAIL_ADDR *paMailAddr;
+  /**
+   * Entries in `paMailAddr` (at least 2).
+   */
+  int NumMailAddr;
+  /**
+   * Subject, body and multipart items.
+   */
+  const struct IP_SMTPC_MESSAGE *pMessage;
+  /**
+   * This mail's report, or NULL.
+   */
+  struct IP_SMTPC_REPORT *pReport;
+  /**
+   * Written by the library: 0 when the server accepted this mail for
+   * every recipient, else an `IP_SMTPC_ERR_*` code
+   * (`IP_SMTPC_ERR_NOT_SENT`: not attempted).
+   */
+  int Result;
+} IP_SMTPC_BATCH_MAIL;
 
 /**
  * Storage for one non-blocking send, provided by the caller (static, on
@@ -1283,6 +1338,39 @@ int IP_SMTPC_SendEx(const struct IP_SMTPC_API *pIP_API,
  *      `IP_SMTPC_OPTIONS`.
  */
 int IP_SMTPC_OptionsInit(struct IP_SMTPC_OPTIONS *pOptions);
+
+/**
+ * Sends several mails over one connection: one TCP connection, one TLS
+ * handshake and one AUTH for all, RSET between two mails where the first
+ * may have left a transaction open, a result (and a report) per mail;
+ * a mail refused by the server does not stop the next. The options (TLS,
+ * AUTH, deadlines, DSN, ...) apply to every mail; `pOptions->pReport`
+ * and `pOptions->pBody` must be NULL (each mail has its own `pReport`).
+ *
+ * Every mail is checked before anything is connected: an invalid one
+ * gets its error in its `Result`, every other `IP_SMTPC_ERR_NOT_SENT`, and
+ * nothing is sent. When the connection cannot go on (a 421, a transport
+ * error, AUTH refused), the mails after it get `IP_SMTPC_ERR_NOT_SENT`.
+ *
+ * @param pIP_API      Transport hooks, as for `IP_SMTPC_Send`.
+ * @param paMail       `NumMails` mails; their `Result` fields are written.
+ * @param NumMails     Mails in `paMail` (0: nothing happens, 0 returned).
+ * @param pMTA         Mail server, credentials and `SecPolicy`.
+ * @param pApplication Date/time and progress hooks, own domain, time zone.
+ *                     `pfCallback` hears every mail's steps in turn.
+ * @param pOptions     Options initialised by `IP_SMTPC_OptionsInit`, or NULL.
+ * @return 0 when every mail was accepted for every recipient, else the
+ *         first mail's non-zero `Result` (in array order).
+ * @pre As for `IP_SMTPC_SendEx`; `paMail` points to `NumMails` writable
+ *      entries (or is NULL with `NumMails` 0), each as `IP_SMTPC_SendEx`'s
+ *      arguments require, and their `pReport` NULL or valid.
+ */
+int IP_SMTPC_SendBatch(const struct IP_SMTPC_API *pIP_API,
+                       struct IP_SMTPC_BATCH_MAIL *paMail,
+                       unsigned int NumMails,
+                       const struct IP_SMTPC_MTA *pMTA,
+                       const struct IP_SMTPC_APPLICATION *pApplication,
+                       const struct IP_SMTPC_OPTIONS *pOptions);
 
 /**
  * Starts one non-blocking send: validates every argument exactly as

@@ -63,6 +63,9 @@ const EOL: u8 = 2;
 const HIGH: u8 = 4;
 /// Space, `<` or `>`: cannot be in an address between `<` and `>`.
 const SPECIAL: u8 = 8;
+/// NUL (`mime`: a body with one goes quoted-printable).
+#[cfg(feature = "mime")]
+const NUL: u8 = 16;
 
 /// What one pass over a field found.
 struct Scan {
@@ -92,6 +95,8 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
         r.classes |= match b {
             b'\t' => SPECIAL,
             b'\r' | b'\n' => CTL | EOL,
+            #[cfg(feature = "mime")]
+            0 => CTL | NUL,
             0..=0x1f | 0x7f => CTL,
             0x80.. => HIGH,
             b' ' | b'<' | b'>' => SPECIAL,
@@ -134,11 +139,55 @@ fn text(t: &[u8], hash: &mut u64, max_len: usize, max: usize, e: Error) -> Resul
     Ok(())
 }
 
+/// What an address may not contain: space, `<`, `>`; 8-bit bytes unless
+/// they are UTF-8 (`smtputf8`).
+#[cfg(not(feature = "smtputf8"))]
+const ADDRESS_REFUSED: u8 = SPECIAL | HIGH;
+/// What an address may not contain: space, `<`, `>` (UTF-8 is checked
+/// apart, `smtputf8`).
+#[cfg(feature = "smtputf8")]
+const ADDRESS_REFUSED: u8 = SPECIAL;
+
+/// `true` when `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no
+/// surrogates, nothing above U+10FFFF). Not `core::str::from_utf8`: its
+/// code and table take about 800 B of a firmware's ROM (`smtputf8`).
+#[cfg(feature = "smtputf8")]
+fn utf8(s: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&b) = s.get(i) {
+        // Continuation bytes, and the range of the first one.
+        let (n, low, high) = match b {
+            0x00..=0x7f => (0, 0x80, 0xbf),
+            0xc2..=0xdf => (1, 0x80, 0xbf),
+            0xe0 => (2, 0xa0, 0xbf),
+            0xed => (2, 0x80, 0x9f),
+            0xe1..=0xef => (2, 0x80, 0xbf),
+            0xf0 => (3, 0x90, 0xbf),
+            0xf4 => (3, 0x80, 0x8f),
+            0xf1..=0xf3 => (3, 0x80, 0xbf),
+            _ => return false,
+        };
+        for k in 1..=n {
+            let (low, high) = if k == 1 { (low, high) } else { (0x80, 0xbf) };
+            if !s.get(i + k).is_some_and(|c| (low..=high).contains(c)) {
+                return false;
+            }
+        }
+        i += 1 + n;
+    }
+    true
+}
+
 /// An address: no controls; `local@domain` without space, `<` or `>`,
-/// within RFC 5321's limits. Empty is allowed for the null sender.
+/// within RFC 5321's limits; ASCII, or with `smtputf8` valid UTF-8.
+/// Empty is allowed for the null sender.
 #[inline(always)]
 fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
     let s = scan(a, hash);
+    #[cfg(feature = "smtputf8")]
+    if s.classes & HIGH != 0 && !utf8(a) {
+        return Err(Error::AddressSyntax);
+    }
     if s.classes & CTL != 0 {
         return Err(Error::AddressControlChar);
     }
@@ -148,7 +197,7 @@ fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
     if a.len() > MAX_ADDR || s.after_at > MAX_LOCAL + 1 {
         return Err(Error::AddressTooLong);
     }
-    if s.after_at < 2 || s.after_at == a.len() || s.classes & (SPECIAL | HIGH) != 0 {
+    if s.after_at < 2 || s.after_at == a.len() || s.classes & ADDRESS_REFUSED != 0 {
         return Err(Error::AddressSyntax);
     }
     Ok(())
@@ -230,22 +279,12 @@ fn items<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
     Ok(())
 }
 
-/// `true` when `body` may go as 7bit or 8bit: no NUL and no line longer
-/// than 998 octets with its leading dot doubled.
-#[cfg(feature = "mime")]
-fn raw_ok(body: &[u8]) -> bool {
-    let mut line = 0usize;
-    for &b in body {
-        if b == b'\r' || b == b'\n' {
-            line = 0;
-            continue;
-        }
-        line += if line == 0 && b == b'.' { 2 } else { 1 };
-        if line > MAX_LINE || b == 0 {
-            return false;
-        }
-    }
-    true
+/// `true` when no line of `text` is over 998 octets as sent, a leading dot
+/// counted twice (what the check's scan finds; `src/raw.rs` tests the
+/// stream against it).
+#[cfg(test)]
+pub fn fits(text: &[u8]) -> bool {
+    scan(text, &mut 0).longest <= MAX_LINE
 }
 
 /// Validates everything and hashes it with `time` and `salt` (the caller's
@@ -330,13 +369,15 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     let (raw, streamed_raw) = (m.raw(), m.raw() && m.streamed_body());
     #[cfg(not(feature = "raw"))]
     let (raw, streamed_raw) = (false, false);
+    // The one pass over the body also decides whether it fits as it is.
+    let fits = body.longest <= MAX_LINE;
     #[cfg(feature = "raw")]
-    if raw && !streamed_raw && !crate::raw::fits(m.body()) {
+    if raw && !streamed_raw && !fits {
         return Err(Error::InvalidBody);
     }
     // Without quoted-printable a line too long for SMTP cannot be sent.
     #[cfg(not(feature = "mime"))]
-    if body.longest > MAX_LINE && !raw {
+    if !fits && !raw {
         return Err(Error::InvalidBody);
     }
     Ok(Checked {
@@ -344,7 +385,8 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         time: time.unwrap_or(0),
         eight_bit: body.classes & HIGH != 0 || streamed_raw,
         #[cfg(feature = "mime")]
-        raw_ok: raw || raw_ok(m.body()),
+        // 7bit or 8bit: no NUL and no line over 998 octets once stuffed.
+        raw_ok: raw || (fits && body.classes & NUL == 0),
         #[cfg(feature = "raw")]
         raw,
     })
@@ -385,6 +427,40 @@ mod tests {
         assert_ne!(check(&m, Some(0x3A29_4802), 1).unwrap().hash, base.hash);
         assert_ne!(check(&m, Some(0x3A29_4800), 2).unwrap().hash, base.hash);
         assert_eq!(check(&m, Some(0x3A29_4800), 1).unwrap().hash, base.hash);
+    }
+
+    /// The UTF-8 check agrees with the standard library's on every one-
+    /// to four-byte sequence from a grid of bytes, and on text.
+    #[cfg(feature = "smtputf8")]
+    #[test]
+    fn utf8_as_the_standard_library_sees_it() {
+        let bytes: Vec<u8> = [
+            0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1,
+        ]
+        .into_iter()
+        .chain([
+            0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4,
+        ])
+        .chain([0xf5, 0xff])
+        .collect();
+        for &a in &bytes {
+            for &b in &bytes {
+                for &c in &bytes {
+                    for s in [
+                        &[a][..],
+                        &[a, b],
+                        &[a, b, c],
+                        &[a, b, c, 0x80],
+                        &[a, b, c, 0xbf],
+                    ] {
+                        assert_eq!(utf8(s), std::str::from_utf8(s).is_ok(), "{s:02x?}");
+                    }
+                }
+            }
+        }
+        assert!(utf8(
+            "s\u{fc}nder@b\u{fc}ro.example \u{65e5}\u{672c} \u{1f600}".as_bytes()
+        ));
     }
 
     #[test]

@@ -64,11 +64,10 @@ impl Dsn<'_> {
     /// The MAIL parameters: ` RET=...` and ` ENVID=...`, as asked.
     pub fn put_mail(&self, w: &mut Writer<'_>) {
         if self.ret != 0 {
-            w.put(b" RET=");
             w.put(if self.ret == RET_FULL {
-                b"FULL"
+                b" RET=FULL"
             } else {
-                b"HDRS"
+                b" RET=HDRS"
             });
         }
         if !self.envid.is_empty() {
@@ -79,7 +78,7 @@ impl Dsn<'_> {
 
     /// The RCPT parameters for recipient `addr`: ` NOTIFY=...` as asked
     /// and ` ORCPT=rfc822;...` (left out when the address would make it
-    /// longer than RFC 3461 allows).
+    /// longer than RFC 3461 allows, or is UTF-8: `rfc822` is ASCII, RFC 6533).
     pub fn put_rcpt(&self, w: &mut Writer<'_>, addr: &[u8]) {
         if self.notify != 0 {
             w.put(b" NOTIFY=");
@@ -94,7 +93,7 @@ impl Dsn<'_> {
                 }
             }
         }
-        if b"rfc822;".len() + xtext_len(addr) <= MAX_ORCPT {
+        if crate::mail::ascii(addr) && b"rfc822;".len() + xtext_len(addr) <= MAX_ORCPT {
             w.put(b" ORCPT=rfc822;");
             xtext(w, addr);
         }
@@ -121,9 +120,11 @@ fn xtext(w: &mut Writer<'_>, text: &[u8]) {
     }
 }
 
-/// The length of `text` as xtext.
+/// The length of `text` as xtext (measured by writing it).
 fn xtext_len(text: &[u8]) -> usize {
-    text.iter().map(|&b| if xchar(b) { 1 } else { 3 }).sum()
+    let mut w = Writer::new(&mut [], 0);
+    xtext(&mut w, text);
+    w.total()
 }
 
 #[cfg(test)]
@@ -236,5 +237,9 @@ mod tests {
         assert_eq!(render(|w| d.put_rcpt(w, &plus)), " NOTIFY=FAILURE");
         let fits = [b'+'; 164];
         assert!(render(|w| d.put_rcpt(w, &fits)).ends_with("+2B"));
+        assert_eq!(
+            render(|w| d.put_rcpt(w, "\u{fc}ser@example.test".as_bytes())),
+            " NOTIFY=FAILURE"
+        );
     }
 }

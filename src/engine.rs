@@ -36,9 +36,21 @@ const CAP_8BIT: u32 = 4;
 const CAP_AUTH: u32 = 8;
 /// The server offers STARTTLS.
 const CAP_STARTTLS: u32 = 16;
+/// The server offers AUTH CRAM-MD5 (`cram-md5`; bit 5 is its word's in [`WORDS`]).
+#[cfg(feature = "cram-md5")]
+const CAP_CRAM: u32 = 32;
+/// The AUTH mechanisms built in: the parameters of AUTH that count.
+#[cfg(feature = "cram-md5")]
+const MECHS: u32 = CAP_PLAIN | CAP_LOGIN | CAP_CRAM;
+/// The AUTH mechanisms built in: the parameters of AUTH that count.
+#[cfg(not(feature = "cram-md5"))]
+const MECHS: u32 = CAP_PLAIN | CAP_LOGIN;
+/// `IP_SMTPC_AUTH_CRAM_MD5`, the bit [`Engine::set_auth`] takes for CRAM-MD5 (`cram-md5`).
+#[cfg(feature = "cram-md5")]
+pub const AUTH_CRAM_MD5: u8 = 4;
 /// The server offers SIZE.
 #[cfg(feature = "size")]
-const CAP_SIZE: u32 = 32;
+const CAP_SIZE: u32 = 1 << 15;
 /// The server offers PIPELINING (RFC 2920).
 #[cfg(feature = "pipelining")]
 const CAP_PIPE: u32 = 64;
@@ -58,6 +70,37 @@ pub const QUIT_GRACE_MS: u32 = 1_000;
 /// The server offers DSN (RFC 3461).
 #[cfg(feature = "dsn")]
 const CAP_DSN: u32 = 512;
+/// `BDAT <size> LAST` is written: the chunk follows (`chunking`).
+#[cfg(feature = "chunking")]
+const CAP_IN_CHUNK: u32 = 1 << 14;
+/// The server offers SMTPUTF8 (RFC 6531).
+#[cfg(feature = "smtputf8")]
+const CAP_SMTPUTF8: u32 = 1 << 13;
+/// Another mail follows on this connection (`batch`): no QUIT after this one.
+#[cfg(feature = "batch")]
+const CAP_MORE: u32 = 1 << 10;
+/// This mail ended without QUIT and the connection can carry the next one
+/// (`batch`).
+#[cfg(feature = "batch")]
+const CAP_REUSABLE: u32 = 1 << 11;
+/// ... and the next one starts with RSET: a transaction may be open.
+#[cfg(feature = "batch")]
+const CAP_RSET: u32 = 1 << 12;
+
+/// What the next mail of a batch takes over from the connection (`batch`):
+/// the capabilities, the server's SIZE limit, TLS and whether RSET comes
+/// first. From [`Engine::carry`], for [`Engine::after`].
+#[cfg(feature = "batch")]
+#[derive(Clone, Copy, Debug)]
+pub struct Carry {
+    caps: u32,
+    #[cfg(feature = "size")]
+    limit: u32,
+    #[cfg(feature = "tls")]
+    tls: TlsMode,
+    #[cfg(feature = "tls")]
+    secure: bool,
+}
 /// Most pipelined commands whose replies may be outstanding (RFC 2920
 /// §3.2: the client must not fill the server's output while it does not
 /// read it). Replies are short (Postfix: 14–90 bytes), so 128 of them fit
@@ -205,8 +248,7 @@ pub struct Engine<'b> {
     now: u32,
     #[cfg(feature = "deadline")]
     since: u32,
-    /// The report (`ex`): allowed AUTH mechanisms (`CAP_PLAIN | CAP_LOGIN`
-    /// bits), AUTH allowed in clear, the code of the reply that decided
+    /// The report (`ex`): allowed AUTH mechanisms ([`MECHS`] bits), AUTH allowed in clear, the code of the reply that decided
     /// the outcome (0 when the engine decided alone), the enhanced code of
     /// the reply being read, the step that failed, TLS when DATA was accepted.
     #[cfg(feature = "ex")]
@@ -282,7 +324,7 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "deadline")]
             since: 0,
             #[cfg(feature = "ex")]
-            mechs: (CAP_PLAIN | CAP_LOGIN) as u8,
+            mechs: MECHS as u8,
             #[cfg(feature = "ex")]
             insecure_auth: true,
             #[cfg(feature = "ex")]
@@ -501,6 +543,11 @@ impl<'b> Engine<'b> {
         let awaited = self.owed();
         #[cfg(not(feature = "pipelining"))]
         let awaited = false;
+        // While a BDAT chunk goes out (`chunking`) no reply is taken: one
+        // could not be told from the chunk's own, which is due only after
+        // the chunk's last byte.
+        #[cfg(feature = "chunking")]
+        let awaited = awaited && !self.chunk_in_flight();
         if (self.tx_pos < self.tx_len || self.phase == Phase::Send || streaming) && !awaited {
             self.abort(Error::UnexpectedReply);
         }
@@ -514,6 +561,10 @@ impl<'b> Engine<'b> {
     /// Room for bytes that arrived unasked (a non-blocking driver reading
     /// whenever the socket is readable); report them with [`Engine::received`].
     pub fn room(&mut self) -> &mut [u8] {
+        #[cfg(feature = "chunking")]
+        if self.chunk_in_flight() {
+            return &mut [];
+        }
         if !self.room_for_more() {
             return &mut [];
         }
@@ -647,16 +698,15 @@ impl<'b> Engine<'b> {
     #[cfg(feature = "raw")]
     fn raw_put(&mut self, w: &mut Writer<'_>, data: &[u8]) -> Result<usize, Error> {
         // A static 8-bit message only gets here with 8BITMIME (`before_mail`).
-        let eight_bit = self.caps & CAP_8BIT != 0;
-        let mut n = 0;
-        for &b in data {
-            if w.room() < 2 {
-                break;
-            }
-            self.stream.put(w, b, eight_bit)?;
-            n += 1;
-        }
-        Ok(n)
+        self.stream.take(w, data, self.caps & CAP_8BIT != 0)
+    }
+
+    /// `true` from the `BDAT` line until the chunk's last byte was handed
+    /// to the driver (`chunking`).
+    #[cfg(feature = "chunking")]
+    fn chunk_in_flight(&self) -> bool {
+        self.caps & CAP_IN_CHUNK != 0
+            && (self.section != CHUNK_WRITTEN || self.tx_pos < self.tx_len)
     }
 
     /// What ends the message on the wire: the end-of-data line; under
@@ -672,7 +722,12 @@ impl<'b> Engine<'b> {
             let from = if self.caps & CAP_BDAT != 0 { 3 } else { 0 };
             #[cfg(not(feature = "chunking"))]
             let from = 0;
-            let to = if self.caps & CAP_PIPE != 0 {
+            // Another mail of a batch follows (`batch`): no QUIT.
+            #[cfg(feature = "batch")]
+            let last = self.caps & CAP_MORE == 0;
+            #[cfg(not(feature = "batch"))]
+            let last = true;
+            let to = if self.caps & CAP_PIPE != 0 && last {
                 END.len()
             } else {
                 3
@@ -725,7 +780,10 @@ impl<'b> Engine<'b> {
         let awaited = if self.step == DATA { count } else { self.rcpt };
         let mut at = awaited + self.header_done as usize;
         let mut len = 0;
-        while at <= count && self.header_done < PIPE_WINDOW {
+        // Once a reply decided the result (a refused MAIL, no recipient
+        // left) nothing more is written: the replies owed are read, then QUIT.
+        let decided = self.outcome.is_some();
+        while at <= count && self.header_done < PIPE_WINDOW && !decided {
             let (step, rcpt) = match at {
                 0 => (MAIL, 0),
                 _ if at < count => (RCPT, at),
@@ -751,6 +809,7 @@ impl<'b> Engine<'b> {
         let mut written = at > count;
         #[cfg(feature = "chunking")]
         if written && self.caps & CAP_BDAT != 0 && self.section != CHUNK_WRITTEN {
+            self.caps |= CAP_IN_CHUNK;
             w.unstuffed();
             written = self.content(m, &mut w);
             len = w.len();
@@ -764,7 +823,8 @@ impl<'b> Engine<'b> {
         self.tx_pos = 0;
         self.tx = tx;
         // The window bounds commands, not the chunk after them.
-        let blocked = self.header_done >= PIPE_WINDOW || (len == 0 && self.header_done > 0);
+        let blocked =
+            self.header_done >= PIPE_WINDOW || (len == 0 && self.header_done > 0) || decided;
         if written || (blocked && at <= count) {
             self.phase = Phase::Wait;
         }
@@ -776,6 +836,11 @@ impl<'b> Engine<'b> {
     #[cfg_attr(feature = "pipelining", inline(never))]
     fn render<M: Mail>(&self, m: &M, w: &mut Writer<'_>, step: Step, rcpt: usize) {
         let row = Row::of(step);
+        #[cfg(feature = "batch")]
+        if step == RSET {
+            w.put(b"RSET\r\n");
+            return;
+        }
         #[cfg(feature = "chunking")]
         if step == DATA && self.caps & CAP_BDAT != 0 {
             // RFC 3030: the whole message as one last chunk.
@@ -802,17 +867,33 @@ impl<'b> Engine<'b> {
                 if row.arg == Arg::Sender && self.eight_bit_mime() {
                     w.put(b" BODY=8BITMIME");
                 }
+                // RFC 6531 §3.4 (`before_mail` refused the mail when the
+                // server does not offer it).
+                #[cfg(feature = "smtputf8")]
+                if row.arg == Arg::Sender && utf8_addresses(m) {
+                    w.put(b" SMTPUTF8");
+                }
                 // RFC 3461, when offered (`before_mail` refused the mail
                 // if it was required and not offered).
                 #[cfg(feature = "dsn")]
-                if self.caps & CAP_DSN != 0 && m.dsn().wanted() {
+                {
                     let dsn = m.dsn();
-                    if row.arg == Arg::Sender {
-                        dsn.put_mail(w);
-                    } else {
-                        dsn.put_rcpt(w, m.entry(rcpt).addr);
+                    if self.caps & CAP_DSN != 0 && dsn.wanted() {
+                        if row.arg == Arg::Sender {
+                            dsn.put_mail(w);
+                        } else {
+                            dsn.put_rcpt(w, m.entry(rcpt).addr);
+                        }
                     }
                 }
+            }
+            #[cfg(feature = "cram-md5")]
+            Arg::CramMd5 => w.put(b"CRAM-MD5"),
+            #[cfg(feature = "cram-md5")]
+            Arg::CramResponse => {
+                // Checked when the 334 came (`on_reply`).
+                let digest = self.cram_digest(m).unwrap_or_default();
+                crate::cram::put_response(w, m.user(), &digest);
             }
             Arg::None | Arg::Content => {}
         }
@@ -863,6 +944,10 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "dsn")]
             if keyword(text, b"DSN") {
                 self.caps |= CAP_DSN;
+            }
+            #[cfg(feature = "smtputf8")]
+            if keyword(text, b"SMTPUTF8") {
+                self.caps |= CAP_SMTPUTF8;
             }
         }
         if !last {
@@ -956,12 +1041,22 @@ impl<'b> Engine<'b> {
         if step == DOT && self.outcome.is_some() {
             // The end of data sent alone (QUIT went with it: only under
             // PIPELINING is it sent alone): the result is decided already.
+            #[cfg(feature = "batch")]
+            if self.mail_done(true, DOT) {
+                return None;
+            }
             self.step = QUIT;
             self.phase = Phase::Wait;
+            self.restart_clock();
             return None;
         }
         let mut event = None;
         let mut next = if ok { Step::from(row.next) } else { QUIT };
+        // A malformed CRAM-MD5 challenge: cancel the exchange (RFC 4954 §4).
+        #[cfg(feature = "cram-md5")]
+        if step == CRAM && ok && self.cram_digest(m).is_none() {
+            next = CANCEL;
+        }
         if step == RCPT {
             // Pipelined RCPT replies after a refused MAIL count for nothing
             // and make no event (without pipelining those RCPT are never sent).
@@ -996,7 +1091,7 @@ impl<'b> Engine<'b> {
                 DATA
             };
         } else if !ok {
-            let auth = (PLAIN..=LOGIN_PASS).contains(&step);
+            let auth = is_auth(step);
             if step == EHLO && code >= 500 {
                 next = HELO;
             } else if auth && code == 334 {
@@ -1074,13 +1169,42 @@ impl<'b> Engine<'b> {
             }
         }
         self.unit_sent = 0;
-        #[cfg(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn"))]
+        // The transaction's own replies decide the mail alone (`batch`);
+        // so does a refusal of this mail before MAIL (its size, DSN).
+        #[cfg(feature = "batch")]
+        #[cfg_attr(
+            not(any(
+                feature = "size",
+                feature = "mime",
+                feature = "raw",
+                feature = "dsn",
+                feature = "smtputf8"
+            )),
+            allow(unused_mut)
+        )]
+        let mut own = (MAIL..=DOT).contains(&step);
+        #[cfg(any(
+            feature = "size",
+            feature = "mime",
+            feature = "raw",
+            feature = "dsn",
+            feature = "smtputf8"
+        ))]
         if next == MAIL && step != MAIL {
             next = self.before_mail(m);
+            #[cfg(feature = "batch")]
+            {
+                own |= next == QUIT;
+            }
         }
         #[cfg(feature = "tls")]
         if next == UPGRADE {
             self.phase = Phase::Upgrade;
+            return event;
+        }
+        // The mail ended and another follows (`batch`): no QUIT.
+        #[cfg(feature = "batch")]
+        if next == QUIT && self.mail_done(own, step) {
             return event;
         }
         self.step = next;
@@ -1090,14 +1214,21 @@ impl<'b> Engine<'b> {
         if step == DOT && self.caps & CAP_PIPE != 0 {
             self.phase = Phase::Wait;
         }
+        self.restart_clock();
+        event
+    }
+
+    /// A new step began now (`deadline`); QUIT's reply gets the grace
+    /// only.
+    #[inline(always)]
+    fn restart_clock(&mut self) {
         #[cfg(feature = "deadline")]
         {
             self.since = self.now;
-            if next == QUIT && self.timeout > QUIT_GRACE_MS {
+            if self.step == QUIT && self.timeout > QUIT_GRACE_MS {
                 self.timeout = QUIT_GRACE_MS;
             }
         }
-        event
     }
 
     /// The error of a 421: the STARTTLS that TLS depended on was refused,
@@ -1132,11 +1263,16 @@ impl<'b> Engine<'b> {
     }
 
     /// AUTH settings (`ex`): the allowed mechanisms as `IP_SMTPC_AUTH_*`
-    /// bits (PLAIN 1, LOGIN 2: the engine's own bits), and whether AUTH may
-    /// go over a connection without TLS.
+    /// bits (PLAIN 1, LOGIN 2: the engine's own bits; with `cram-md5`,
+    /// [`AUTH_CRAM_MD5`]), and whether AUTH may go over a connection
+    /// without TLS.
     #[cfg(feature = "ex")]
     pub fn set_auth(&mut self, mechanisms: u8, insecure: bool) {
         self.mechs = mechanisms & (CAP_PLAIN | CAP_LOGIN) as u8;
+        #[cfg(feature = "cram-md5")]
+        if mechanisms & AUTH_CRAM_MD5 != 0 {
+            self.mechs |= CAP_CRAM as u8;
+        }
         self.insecure_auth = insecure;
     }
 
@@ -1228,6 +1364,8 @@ impl<'b> Engine<'b> {
         let offered = self.caps;
         let next = if m.user().is_empty() {
             return MAIL;
+        } else if let Some(cram) = self.cram_md5_first(offered) {
+            cram
         } else if offered & CAP_PLAIN != 0 {
             PLAIN
         } else if offered & CAP_LOGIN != 0 {
@@ -1242,6 +1380,55 @@ impl<'b> Engine<'b> {
         next
     }
 
+    /// AUTH CRAM-MD5 (`cram-md5`) when offered and allowed, and the
+    /// connection is not under TLS (the password stays off the wire) or
+    /// neither PLAIN nor LOGIN is left. Under TLS PLAIN goes first: one
+    /// round trip less, and a server that takes PLAIN may keep its
+    /// passwords hashed (CRAM-MD5 needs them in clear, RFC 2195 §4).
+    #[inline(always)]
+    fn cram_md5_first(&self, offered: u32) -> Option<Step> {
+        #[cfg(feature = "cram-md5")]
+        {
+            #[cfg(feature = "tls")]
+            let secure = self.secure;
+            #[cfg(not(feature = "tls"))]
+            let secure = false;
+            let other = offered & (CAP_PLAIN | CAP_LOGIN) != 0;
+            if offered & CAP_CRAM != 0 && !(secure && other) {
+                return Some(CRAM);
+            }
+        }
+        let _ = offered;
+        None
+    }
+
+    /// The text of the reply line that ends at `rx_pos` (the last line of
+    /// the reply just read): CRAM-MD5's challenge after its 334
+    /// (`cram-md5`). It stays in the in-buffer while the response goes out:
+    /// nothing may arrive then (bytes in the client's turn end the
+    /// transaction, `received`), so the response is rendered from it again
+    /// whenever the out buffer cut it.
+    #[cfg(feature = "cram-md5")]
+    fn challenge(&self) -> &[u8] {
+        let line = self
+            .rx
+            .get(..self.rx_pos.saturating_sub(2))
+            .unwrap_or_default();
+        // A line ends in LF, so the last one starts after the last LF.
+        let start = line
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |lf| lf + 1);
+        line.get(start + 4..).unwrap_or_default()
+    }
+
+    /// HMAC-MD5 of the challenge under the password (`cram-md5`); `None`
+    /// for a malformed challenge.
+    #[cfg(feature = "cram-md5")]
+    fn cram_digest<M: Mail>(&self, m: &M) -> Option<[u8; 16]> {
+        crate::cram::digest(self.challenge(), m.password())
+    }
+
     /// Measures the message (header and stuffed body, without the end-of-data
     /// line, RFC 1870 §3) for SIZE= and refuses it before MAIL when it exceeds
     /// the server's limit (`size`).
@@ -1250,12 +1437,25 @@ impl<'b> Engine<'b> {
     /// without a header) with 8-bit bytes is refused when the server does
     /// not offer 8BITMIME (`src/session.rs`: before the size; a streamed one
     /// is checked as it streams).
-    #[cfg(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn"))]
+    #[cfg(any(
+        feature = "size",
+        feature = "mime",
+        feature = "raw",
+        feature = "dsn",
+        feature = "smtputf8"
+    ))]
     fn before_mail<M: Mail>(&mut self, m: &M) -> Step {
+        #[cfg(not(any(feature = "size", feature = "mime", feature = "raw", feature = "dsn")))]
+        let _ = m;
         // DSN required (`dsn`) and not offered: refused before MAIL.
         #[cfg(feature = "dsn")]
         if m.dsn().required && self.caps & CAP_DSN == 0 {
             return self.local(Error::DsnUnavailable, Row::of(MAIL).report);
+        }
+        // UTF-8 addresses (`smtputf8`) need the server's SMTPUTF8.
+        #[cfg(feature = "smtputf8")]
+        if utf8_addresses(m) && self.caps & CAP_SMTPUTF8 == 0 {
+            return self.local(Error::Smtputf8Unavailable, Row::of(MAIL).report);
         }
         #[cfg(feature = "raw")]
         if self.checked.raw
@@ -1371,7 +1571,7 @@ impl<'b> Engine<'b> {
     /// Items are pushed by the driver ([`Action::Item`]).
     #[cfg(feature = "mime")]
     fn content<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> bool {
-        use crate::mime::{Enc, QP, ROOM};
+        use crate::mime::{Enc, QP};
         let c = self.checked;
         #[cfg(feature = "raw")]
         let raw = c.raw;
@@ -1397,31 +1597,21 @@ impl<'b> Engine<'b> {
                         return false;
                     }
                     let body = m.body();
-                    // Quoted-printable needs up to ROOM bytes for a byte, the
-                    // text as it is two (CR LF). (A complete message, `raw`,
-                    // is 7bit or 8bit here: 8-bit without 8BITMIME was
-                    // refused before MAIL.)
-                    let room = if self.tenc == QP { ROOM } else { 2 };
+                    // The text as it is ([`Body::text`]: two bytes of room
+                    // a byte, CR LF), else quoted-printable (up to ROOM
+                    // bytes a byte). (A complete message, `raw`, is 7bit or
+                    // 8bit here: 8-bit without 8BITMIME was refused before
+                    // MAIL.)
+                    if self.tenc != QP && !self.body.text(w, body) {
+                        return false;
+                    }
                     while let Some(&b) = body.get(self.body.pos) {
-                        if w.room() < room {
+                        if w.room() < crate::mime::ROOM {
                             return false;
                         }
+                        let rest = body.get(self.body.pos..).unwrap_or_default();
                         self.body.pos += 1;
-                        if self.tenc == QP {
-                            self.enc.qp(w, b);
-                        } else if b == b'\r' || b == b'\n' {
-                            if b == b'\r' && body.get(self.body.pos) == Some(&b'\n') {
-                                self.body.pos += 1;
-                            }
-                            w.put(b"\r\n");
-                            self.body.bol = true;
-                        } else {
-                            if self.body.bol && b == b'.' {
-                                w.stuff();
-                            }
-                            w.byte(b);
-                            self.body.bol = false;
-                        }
+                        self.body.pos += self.enc.qp_run(w, b, rest);
                     }
                 }
                 // The text's last line break; before a delimiter, one more.
@@ -1515,16 +1705,18 @@ impl<'b> Engine<'b> {
             };
         }
         #[cfg(feature = "mime")]
-        for &b in data {
+        while let Some(&b) = data.get(n) {
             if w.room() < crate::mime::ROOM {
                 break;
             }
             if self.item == usize::MAX {
-                self.enc.qp(&mut w, b);
+                n += 1 + self
+                    .enc
+                    .qp_run(&mut w, b, data.get(n..).unwrap_or_default());
             } else {
                 self.enc.base64(&mut w, b);
+                n += 1;
             }
-            n += 1;
         }
         self.tx_len += w.len();
         self.tx = tx;
@@ -1558,6 +1750,125 @@ impl<'b> Engine<'b> {
         if self.checked.raw {
             self.body.bol = self.stream.at_line_start();
         }
+    }
+
+    /// Says whether another mail follows on this connection (`batch`;
+    /// before the first [`Engine::next`]): then this one ends without
+    /// QUIT when the connection can go on.
+    #[cfg(feature = "batch")]
+    pub fn set_more(&mut self, more: bool) {
+        self.caps = if more {
+            self.caps | CAP_MORE
+        } else {
+            self.caps & !CAP_MORE
+        };
+    }
+
+    /// The connection for the next mail (`batch`), once this one is done:
+    /// `None` when it ended with QUIT or cannot go on (a 421, a transport
+    /// or protocol error, a refusal before MAIL such as AUTH).
+    #[cfg(feature = "batch")]
+    pub fn carry(&self) -> Option<Carry> {
+        (self.phase == Phase::Closed && self.caps & CAP_REUSABLE != 0).then_some(Carry {
+            caps: self.caps,
+            #[cfg(feature = "size")]
+            limit: self.limit,
+            #[cfg(feature = "tls")]
+            tls: self.tls,
+            #[cfg(feature = "tls")]
+            secure: self.secure,
+        })
+    }
+
+    /// The engine for the next mail of a batch on the connection `carry`
+    /// describes (`batch`): it starts with RSET when the last mail may
+    /// have left a transaction open, else with MAIL; a mail refused before
+    /// MAIL (its size, DSN) is done at once. `more`: as [`Engine::set_more`].
+    #[cfg(feature = "batch")]
+    pub fn after<M: Mail>(
+        tx: &'b mut [u8],
+        rx: &'b mut [u8],
+        checked: &'b Checked,
+        carry: Carry,
+        more: bool,
+        m: &M,
+    ) -> Self {
+        let mut e = Engine::new(tx, rx, checked);
+        // What belonged to the last mail alone.
+        #[cfg(feature = "chunking")]
+        let last_mail = CAP_BDAT | CAP_IN_CHUNK | CAP_REUSABLE | CAP_RSET;
+        #[cfg(not(feature = "chunking"))]
+        let last_mail = CAP_REUSABLE | CAP_RSET;
+        e.caps = carry.caps & !last_mail;
+        e.set_more(more);
+        #[cfg(feature = "size")]
+        {
+            e.limit = carry.limit;
+        }
+        #[cfg(feature = "tls")]
+        {
+            e.tls = carry.tls;
+            e.secure = carry.secure;
+        }
+        e.phase = Phase::Send;
+        let next = if carry.caps & CAP_RSET != 0 {
+            RSET
+        } else {
+            e.mail_or_refusal(m)
+        };
+        if next == QUIT && e.mail_done(true, MAIL) {
+            return e;
+        }
+        e.step = next;
+        e
+    }
+
+    /// MAIL, or QUIT when the mail is refused before it (`before_mail`).
+    #[cfg(feature = "batch")]
+    #[inline(always)]
+    fn mail_or_refusal<M: Mail>(&mut self, m: &M) -> Step {
+        #[cfg(any(
+            feature = "size",
+            feature = "mime",
+            feature = "raw",
+            feature = "dsn",
+            feature = "smtputf8"
+        ))]
+        return self.before_mail(m);
+        #[cfg(not(any(
+            feature = "size",
+            feature = "mime",
+            feature = "raw",
+            feature = "dsn",
+            feature = "smtputf8"
+        )))]
+        {
+            let _ = m;
+            MAIL
+        }
+    }
+
+    /// Ends this mail without QUIT when another follows and the connection
+    /// can carry it (`batch`): `own`, the outcome was decided by the
+    /// transaction's replies (`step` MAIL to the dot) or by a refusal of
+    /// this mail alone before MAIL, and nothing unread is left. `true` when
+    /// it ended.
+    #[cfg(feature = "batch")]
+    #[inline(never)]
+    fn mail_done(&mut self, own: bool, step: Step) -> bool {
+        if self.caps & CAP_MORE == 0 || !own || self.rx_pos < self.rx_len {
+            return false;
+        }
+        // After the dot's reply the transaction is over; after a refusal
+        // in the envelope one may be open.
+        let rset = if matches!(step, MAIL | RCPT | DATA) {
+            CAP_RSET
+        } else {
+            0
+        };
+        self.caps |= CAP_REUSABLE | rset;
+        self.close();
+        true
     }
 
     /// Records `e` unless the outcome is decided.
@@ -1651,12 +1962,33 @@ fn quiet(step: Step, deciding: bool) -> Step {
     }
 }
 
+/// `true` for the steps of an AUTH exchange (their replies map through
+/// [`auth_error`]; a 334 where 235 was due cancels them).
+#[inline(always)]
+fn is_auth(step: Step) -> bool {
+    #[cfg(feature = "cram-md5")]
+    if (CRAM..=CRAM_RESPONSE).contains(&step) {
+        return true;
+    }
+    (PLAIN..=LOGIN_PASS).contains(&step)
+}
+
 /// The EHLO words the engine looks for, upper case, 8 bytes each (NUL
 /// padded); word `i` stands for capability bit `1 << i` (`CAP_AUTH` only
 /// marks the keyword).
+#[cfg(not(feature = "cram-md5"))]
 const WORDS: &[u8; 40] = b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLS";
-/// How many of [`WORDS`] are looked for (STARTTLS with `tls`).
-const WORD_COUNT: usize = if cfg!(feature = "tls") { 5 } else { 4 };
+/// The EHLO words (see above), CRAM-MD5 the sixth (`cram-md5`).
+#[cfg(feature = "cram-md5")]
+const WORDS: &[u8; 48] = b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLSCRAM-MD5";
+/// How many of [`WORDS`] are looked for (STARTTLS with `tls`, CRAM-MD5 with `cram-md5`).
+const WORD_COUNT: usize = if cfg!(feature = "cram-md5") {
+    6
+} else if cfg!(feature = "tls") {
+    5
+} else {
+    4
+};
 
 /// `true` when content is streamed by the driver (items or a streamed
 /// body): no SIZE, since it is not known in advance (`src/`).
@@ -1729,18 +2061,29 @@ fn size_keyword(text: &[u8]) -> Option<u32> {
     Some(limit)
 }
 
+/// `true` when an address of the envelope or the header (Reply-To) has
+/// UTF-8 (`smtputf8`): the mail needs SMTPUTF8 (RFC 6531 §3.4).
+#[cfg(feature = "smtputf8")]
+fn utf8_addresses<M: Mail>(m: &M) -> bool {
+    #[cfg(feature = "headers")]
+    if !crate::mail::ascii(m.reply_to()) {
+        return true;
+    }
+    (0..m.count()).any(|i| !crate::mail::ascii(m.entry(i).addr))
+}
+
 /// `true` when an EHLO line's keyword is `word` (upper case; compared
 /// case-insensitively, RFC 5321 §4.1.1.1), with or without parameters.
-#[cfg(any(feature = "pipelining", feature = "dsn"))]
+#[cfg(any(feature = "pipelining", feature = "dsn", feature = "smtputf8"))]
 fn keyword(text: &[u8], word: &[u8]) -> bool {
     text.get(..word.len())
         .is_some_and(|k| k.eq_ignore_ascii_case(word))
         && matches!(text.get(word.len()), None | Some(b' '))
 }
 
-/// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN`
-/// among its parameters, or `8BITMIME` (RFC 5321 §4.1.1.1, keywords and
-/// parameters case-insensitive).
+/// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN` (and
+/// `CRAM-MD5`, `cram-md5`) among its parameters, or `8BITMIME` (RFC 5321
+/// §4.1.1.1, keywords and parameters case-insensitive).
 fn capabilities(text: &[u8]) -> u32 {
     // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
     let (mut caps, mut allowed) = (0, CAP_AUTH | CAP_8BIT | CAP_STARTTLS);
@@ -1769,11 +2112,7 @@ fn capabilities(text: &[u8]) -> u32 {
             continue;
         }
         caps |= alive & allowed;
-        allowed = if caps & CAP_AUTH != 0 {
-            CAP_PLAIN | CAP_LOGIN
-        } else {
-            0
-        };
+        allowed = if caps & CAP_AUTH != 0 { MECHS } else { 0 };
         (alive, at) = (ALL, 0);
     }
     caps & !CAP_AUTH
@@ -1945,7 +2284,7 @@ mod tests {
                 "chunk {chunk}"
             );
         }
-        for tx in [8, 9, 13, 31, 64] {
+        for tx in [16, 17, 23, 31, 64] {
             #[cfg_attr(not(feature = "pipelining"), allow(unused_mut))]
             let mut run = exchange(m, replies, tx, 64, 7);
             // Under PIPELINING the out buffer decides how commands group
@@ -2364,6 +2703,8 @@ mod tests {
             .result,
             Err(Error::AuthNotSupported)
         );
+        // (With `cram-md5` it goes: `cram_md5::offered_alone`.)
+        #[cfg(not(feature = "cram-md5"))]
         assert_eq!(
             r(&[
                 "220 mx\r\n",
@@ -2409,6 +2750,14 @@ mod tests {
         random_servers("250-mx\r\n250 AUTH PLAIN LOGIN\r\n");
     }
 
+    /// The same with CRAM-MD5 offered (`cram-md5`): its challenge and
+    /// response come before the 235.
+    #[cfg(feature = "cram-md5")]
+    #[test]
+    fn random_cram_md5_servers_never_break_the_rules() {
+        random_servers("250-mx\r\n250 AUTH PLAIN LOGIN CRAM-MD5\r\n");
+    }
+
     /// The same with CHUNKING offered too: the envelope, the chunk and
     /// QUIT go as one group.
     #[cfg(feature = "chunking")]
@@ -2445,9 +2794,12 @@ mod tests {
         ];
         // No 354 with BDAT.
         let bdat = ehlo.contains("CHUNKING");
+        // CRAM-MD5's challenge ("<1>") before the 235.
+        let cram = ehlo.contains("CRAM-MD5");
         let good: Vec<&str> = [
             "220 mx\r\n",
             ehlo,
+            "334 PDE+\r\n",
             "235 ok\r\n",
             "250 ok\r\n",
             "250 a\r\n",
@@ -2458,7 +2810,7 @@ mod tests {
             "221 bye\r\n",
         ]
         .into_iter()
-        .filter(|&r| !(bdat && r == "354 go\r\n"))
+        .filter(|&r| !(bdat && r == "354 go\r\n") && (cram || r != "334 PDE+\r\n"))
         .collect();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut m = TestMail::sample();
@@ -2468,7 +2820,8 @@ mod tests {
         let checked = check(&m, None, 0).unwrap();
         let mut outcomes = std::collections::HashMap::new();
         for _ in 0..3000 {
-            let (mut out, mut input) = (vec![0u8; 8 + rng.below(64)], vec![0u8; 8 + rng.below(64)]);
+            let (mut out, mut input) =
+                (vec![0u8; 16 + rng.below(64)], vec![0u8; 16 + rng.below(64)]);
             let mut e = Engine::new(&mut out, &mut input, &checked);
             let mut wire = Vec::new();
             // Mostly the right reply at each turn, sometimes a hostile piece instead,
@@ -2958,6 +3311,7 @@ mod tests {
     fn capability_words() {
         assert_eq!(capabilities(b"AUTH PLAIN LOGIN"), CAP_PLAIN | CAP_LOGIN);
         assert_eq!(capabilities(b"auth login"), CAP_LOGIN);
+        #[cfg(not(feature = "cram-md5"))]
         assert_eq!(capabilities(b"AUTH CRAM-MD5 XPLAIN PLAINX"), 0);
         assert_eq!(capabilities(b"8bitmime"), CAP_8BIT);
         assert_eq!(capabilities(b"X-8BITMIME"), 0);
@@ -2980,7 +3334,9 @@ mod tests {
         assert_eq!(capabilities(b"AUTH LOGIN PLAIN "), CAP_PLAIN | CAP_LOGIN);
         #[cfg(feature = "tls")]
         assert_eq!(capabilities(b"starttls"), CAP_STARTTLS);
-        #[cfg(not(feature = "tls"))]
+        // (With `cram-md5` the word after it is looked for, so STARTTLS
+        // is too; without `tls` nothing reads its bit.)
+        #[cfg(not(any(feature = "tls", feature = "cram-md5")))]
         assert_eq!(capabilities(b"STARTTLS"), 0);
         assert_eq!(capabilities(b"AUTH STARTTLS"), 0);
         assert_eq!(capabilities(b"STARTTLSX"), 0);
@@ -3828,7 +4184,7 @@ mod tests {
                 );
             }
             let lines: Vec<&str> = reference.client.split_inclusive("\r\n").collect();
-            for tx in [8, 9, 13, 31, 64] {
+            for tx in [16, 17, 23, 31, 64] {
                 let run = exchange(m, replies, tx, 64, 7);
                 assert_eq!(run.result, reference.result, "tx {tx}");
                 for line in run.client.split_inclusive("\r\n") {
@@ -4109,6 +4465,26 @@ mod tests {
             // Few writes: a window at a time, not a command per reply.
             let groups = big.transcript.matches("C: ").count();
             assert!(groups < 25, "{groups}");
+        }
+
+        #[test]
+        fn nothing_more_is_written_once_mail_is_refused() {
+            // 200 recipients: the first window goes out, MAIL is refused;
+            // the replies owed are read, and no further RCPT, no DATA.
+            let mut m = TestMail::sample();
+            m.entries.truncate(1);
+            let mut replies = vec!["220 mx\r\n", EHLO_PIPE, "550 not you\r\n"];
+            for i in 0..200 {
+                let addr: &'static str = Box::leak(format!("r{i}@example.test").into_boxed_str());
+                m.entries.push(("", Some(addr), BCC));
+                replies.push("503 no MAIL\r\n");
+            }
+            let run = exchange(&m, &replies, 256, 256, 4096);
+            assert_eq!(run.result, Err(Error::SenderRejected));
+            let written = run.client.matches("RCPT TO:").count();
+            assert_eq!(written, PIPE_WINDOW as usize - 1, "{}", run.client);
+            assert!(!run.client.contains("DATA") && run.client.ends_with("QUIT\r\n"));
+            assert!(rcpt_events(&run).is_empty());
         }
 
         /// The most commands written and not yet answered at any point of
@@ -4463,6 +4839,47 @@ mod tests {
                 .ends_with("\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n"));
         }
 
+        /// A driver that reads whenever it can gets no room while the chunk
+        /// goes out: a 250 then could be mistaken for the chunk's.
+        #[test]
+        fn no_reply_is_taken_while_the_chunk_goes_out() {
+            let m = TestMail::sample();
+            let checked = check(&m, None, 0).unwrap();
+            let (mut out, mut input) = (vec![0u8; 64], vec![0u8; 256]);
+            let mut e = Engine::new(&mut out, &mut input, &checked);
+            let mut script = ["220 mx\r\n", EHLO_CHUNKING].into_iter();
+            let mut client = Vec::new();
+            let mut checked_room = false;
+            loop {
+                match e.next(&m) {
+                    Action::Send(b) => {
+                        client.extend_from_slice(b);
+                        let n = b.len();
+                        e.sent(n);
+                        let text = String::from_utf8_lossy(&client).into_owned();
+                        if text.contains("BDAT ") && !text.ends_with("QUIT\r\n") {
+                            assert!(e.room().is_empty(), "room while the chunk goes out");
+                            checked_room = true;
+                        }
+                    }
+                    Action::Receive(room) => {
+                        let Some(r) = script.next() else { break };
+                        room[..r.len()].copy_from_slice(r.as_bytes());
+                        e.received(r.len());
+                    }
+                    Action::Event(_) => {}
+                    Action::Done(r) => panic!("done early: {r:?}"),
+                    #[cfg(any(feature = "mime", feature = "raw"))]
+                    Action::Item(_) => e.streamed(true),
+                    #[cfg(feature = "tls")]
+                    Action::Upgrade => e.upgraded(true),
+                }
+            }
+            assert!(checked_room);
+            // Once it went out, the replies are taken.
+            assert!(!e.room().is_empty());
+        }
+
         #[test]
         fn a_hundred_recipients_and_the_chunk_in_one_group() {
             let mut m = TestMail::sample();
@@ -4547,6 +4964,606 @@ mod tests {
             // Not asked: nothing, DSN offered or not.
             let run = exchange_all_sizes(&TestMail::sample(), &replies("250-mx\r\n250 DSN\r\n"));
             assert!(!run.client.contains("ORCPT"));
+        }
+    }
+
+    /// Several mails over one connection (`batch`).
+    #[cfg(feature = "batch")]
+    mod batch {
+        use super::*;
+
+        /// Runs `mails` over one scripted connection (server bytes in
+        /// chunks of `chunk`, one reply string per read as `exchange`
+        /// does): each mail's engine follows the last one's `carry`.
+        /// Returns what the client sent and each mail's result (`None`:
+        /// not attempted, the connection could not go on).
+        fn exchange_batch(
+            mails: &[TestMail],
+            replies: &[&str],
+            tx: usize,
+            chunk: usize,
+        ) -> (String, Vec<Option<Result<(), Error>>>) {
+            let checked: Vec<_> = mails.iter().map(|m| check(m, None, 0).unwrap()).collect();
+            let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; 256]);
+            let mut replies = replies.iter();
+            let mut pending: &[u8] = b"";
+            let mut client = Vec::new();
+            let mut results = vec![None; mails.len()];
+            let mut carry = None;
+            for (i, m) in mails.iter().enumerate() {
+                let more = i + 1 < mails.len();
+                let mut e = match carry {
+                    None if i > 0 => break,
+                    None => {
+                        let mut e = Engine::new(&mut out, &mut input, &checked[i]);
+                        e.set_more(more);
+                        e
+                    }
+                    Some(c) => Engine::after(&mut out, &mut input, &checked[i], c, more, m),
+                };
+                let result = loop {
+                    match e.next(m) {
+                        Action::Send(b) => {
+                            client.extend_from_slice(b);
+                            let n = b.len();
+                            e.sent(n);
+                        }
+                        Action::Receive(room) => {
+                            if pending.is_empty() {
+                                match replies.next() {
+                                    Some(r) => pending = r.as_bytes(),
+                                    None => {
+                                        e.failed(Error::Receive);
+                                        continue;
+                                    }
+                                }
+                            }
+                            let n = chunk.min(room.len()).min(pending.len());
+                            room[..n].copy_from_slice(&pending[..n]);
+                            pending = &pending[n..];
+                            e.received(n);
+                        }
+                        Action::Event(_) => {}
+                        Action::Done(r) => break r,
+                        #[cfg(any(feature = "mime", feature = "raw"))]
+                        Action::Item(_) => e.streamed(true),
+                        #[cfg(feature = "tls")]
+                        Action::Upgrade => e.upgraded(true),
+                    }
+                };
+                results[i] = Some(result);
+                carry = e.carry();
+            }
+            (String::from_utf8_lossy(&client).into_owned(), results)
+        }
+
+        fn one_recipient(body: &[u8]) -> TestMail {
+            let mut m = TestMail::sample();
+            m.entries.truncate(2);
+            m.body = body.to_vec();
+            m
+        }
+
+        const EHLO_PLAIN: &str = "250 mx\r\n";
+        const ENVELOPE: [&str; 4] = ["250 ok\r\n", "250 ok\r\n", "354 go\r\n", "250 queued\r\n"];
+
+        #[test]
+        fn three_mails_one_connection_one_quit() {
+            let mails = [
+                one_recipient(b"one"),
+                one_recipient(b"two"),
+                one_recipient(b"three"),
+            ];
+            let mut replies = vec!["220 mx\r\n", EHLO_PLAIN];
+            for _ in 0..3 {
+                replies.extend(ENVELOPE);
+            }
+            replies.push("221 bye\r\n");
+            for tx in [16, 31, 256] {
+                for chunk in [1, 7, 4096] {
+                    let (client, results) = exchange_batch(&mails, &replies, tx, chunk);
+                    assert_eq!(results, [Some(Ok(())), Some(Ok(())), Some(Ok(()))]);
+                    assert_eq!(client.matches("MAIL FROM:").count(), 3, "{client}");
+                    assert_eq!(client.matches("EHLO ").count(), 1);
+                    assert!(!client.contains("RSET"));
+                    assert_eq!(client.matches("QUIT").count(), 1);
+                    assert!(client.ends_with("\r\nthree\r\n.\r\nQUIT\r\n"), "{client}");
+                }
+            }
+        }
+
+        #[test]
+        fn a_refused_mail_is_followed_by_rset_and_the_next() {
+            let mails = [one_recipient(b"one"), one_recipient(b"two")];
+            let replies = [
+                "220 mx\r\n",
+                EHLO_PLAIN,
+                "250 ok\r\n",
+                "550 no such user\r\n",
+                "250 reset\r\n",
+                "250 ok\r\n",
+                "250 ok\r\n",
+                "354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ];
+            let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
+            assert_eq!(
+                results,
+                [Some(Err(Error::AllRecipientsRejected)), Some(Ok(()))]
+            );
+            assert!(
+                client.contains("RCPT TO:<ops@example.test>\r\nRSET\r\nMAIL FROM:"),
+                "{client}"
+            );
+            // A refused message (after the dot): no RSET needed.
+            let replies = [
+                "220 mx\r\n",
+                EHLO_PLAIN,
+                "250 ok\r\n",
+                "250 ok\r\n",
+                "354 go\r\n",
+                "554 spam\r\n",
+                "250 ok\r\n",
+                "250 ok\r\n",
+                "354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ];
+            let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
+            assert_eq!(results, [Some(Err(Error::MessageRejected)), Some(Ok(()))]);
+            assert!(!client.contains("RSET"));
+            // RSET refused: the batch ends with QUIT, the rest not attempted.
+            let replies = [
+                "220 mx\r\n",
+                EHLO_PLAIN,
+                "250 ok\r\n",
+                "550 no\r\n",
+                "500 what\r\n",
+                "221 bye\r\n",
+            ];
+            let three = [
+                one_recipient(b"1"),
+                one_recipient(b"2"),
+                one_recipient(b"3"),
+            ];
+            let (client, results) = exchange_batch(&three, &replies, 256, 4096);
+            assert_eq!(
+                results,
+                [
+                    Some(Err(Error::AllRecipientsRejected)),
+                    Some(Err(Error::UnexpectedReply)),
+                    None
+                ]
+            );
+            assert!(client.ends_with("RSET\r\nQUIT\r\n"), "{client}");
+        }
+
+        #[test]
+        fn a_dead_connection_ends_the_batch() {
+            let mails = [one_recipient(b"1"), one_recipient(b"2")];
+            let replies = ["220 mx\r\n", EHLO_PLAIN, "421 going down\r\n"];
+            let (_, results) = exchange_batch(&mails, &replies, 256, 4096);
+            assert_eq!(results, [Some(Err(Error::ServiceClosing)), None]);
+            // An extra reply after the dot's: out of step, never carried over.
+            let mut replies = vec!["220 mx\r\n", EHLO_PLAIN];
+            replies.extend(ENVELOPE);
+            replies[5] = "250 queued\r\n250 extra\r\n";
+            let (_, results) = exchange_batch(&mails, &replies, 256, 4096);
+            assert_eq!(results, [Some(Err(Error::OutcomeUnknown)), None]);
+        }
+
+        #[cfg(feature = "pipelining")]
+        #[test]
+        fn pipelined_mails_quit_only_after_the_last() {
+            let mails = [one_recipient(b"one"), one_recipient(b"two")];
+            let replies = [
+                "220 mx\r\n",
+                "250-mx\r\n250 PIPELINING\r\n",
+                "250 ok\r\n250 ok\r\n354 go\r\n",
+                "250 queued\r\n",
+                "250 ok\r\n250 ok\r\n354 go\r\n",
+                "250 queued\r\n221 bye\r\n",
+            ];
+            let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
+            assert_eq!(results, [Some(Ok(())), Some(Ok(()))]);
+            assert!(client.contains("\r\none\r\n.\r\nMAIL FROM:"), "{client}");
+            assert!(client.ends_with("\r\ntwo\r\n.\r\nQUIT\r\n"), "{client}");
+        }
+
+        #[cfg(feature = "chunking")]
+        #[test]
+        fn chunked_mails_quit_only_after_the_last() {
+            let mails = [one_recipient(b"one"), one_recipient(b"two")];
+            let replies = [
+                "220 mx\r\n",
+                "250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n",
+                "250 ok\r\n250 ok\r\n250 queued\r\n",
+                "250 ok\r\n250 ok\r\n250 queued\r\n221 bye\r\n",
+            ];
+            let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
+            assert_eq!(results, [Some(Ok(())), Some(Ok(()))]);
+            assert_eq!(client.matches("BDAT ").count(), 2, "{client}");
+            assert!(client.contains("\r\none\r\nMAIL FROM:"), "{client}");
+            assert!(client.ends_with("\r\ntwo\r\nQUIT\r\n"), "{client}");
+        }
+    }
+
+    /// SMTPUTF8 (RFC 6531): a UTF-8 address asks for it, and a server
+    /// without it gets nothing after EHLO.
+    #[cfg(feature = "smtputf8")]
+    mod smtputf8 {
+        use super::*;
+
+        #[test]
+        fn utf8_sender_needs_the_servers_smtputf8() {
+            let mut m = TestMail::sample();
+            m.entries[0].1 = Some("s\u{fc}nder@example.test");
+            let replies = [
+                "220 mx\r\n",
+                "250-mx\r\n250 SMTPUTF8\r\n",
+                "250 ok\r\n",
+                "250 a\r\n",
+                "250 b\r\n",
+                "250 c\r\n",
+                "354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ];
+            let run = exchange_all_sizes(&m, &replies);
+            assert_eq!(run.result, Ok(()));
+            assert!(
+                run.client
+                    .contains("MAIL FROM:<s\u{fc}nder@example.test> SMTPUTF8\r\n"),
+                "{}",
+                run.client
+            );
+            // EHLO names an ASCII domain (the sender's is not).
+            let mut m2 = m.clone();
+            m2.domain = "";
+            m2.entries[0].1 = Some("node@b\u{fc}ro.example");
+            let run = exchange_all_sizes(&m2, &replies);
+            assert!(
+                run.client.starts_with("EHLO localhost.invalid\r\n"),
+                "{}",
+                run.client
+            );
+            // Not offered: refused before MAIL.
+            let run = exchange_all_sizes(
+                &m,
+                &["220 mx\r\n", "250-mx\r\n250 8BITMIME\r\n", "221 bye\r\n"],
+            );
+            assert_eq!(run.result, Err(Error::Smtputf8Unavailable));
+            assert_eq!(run.client, "EHLO example.test\r\nQUIT\r\n");
+            // ASCII addresses: no SMTPUTF8 parameter, offered or not.
+            let run = exchange_all_sizes(&TestMail::sample(), &replies);
+            assert!(!run.client.contains("SMTPUTF8"));
+        }
+    }
+
+    /// AUTH CRAM-MD5 (RFC 2195, `cram-md5`): the challenge, the response
+    /// rendered again through any out buffer, failures and the cancel.
+    #[cfg(feature = "cram-md5")]
+    mod cram_md5 {
+        use super::*;
+
+        const EHLO_CRAM: &str = "250-mx\r\n250 AUTH PLAIN LOGIN CRAM-MD5\r\n";
+        /// RFC 2195 §2's challenge and the response for "tim" / "tanstaaftanstaaf".
+        const CHALLENGE: &str = "334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n";
+        const RESPONSE: &str = "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw";
+        const ENVELOPE: [&str; 7] = [
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+            "221 bye\r\n",
+        ];
+
+        fn tim() -> TestMail {
+            let mut m = TestMail::sample();
+            m.user = "tim";
+            m.password = "tanstaaftanstaaf";
+            m
+        }
+
+        fn script(ehlo: &'static str, auth: &[&'static str]) -> Vec<&'static str> {
+            let mut replies = vec!["220 mx\r\n", ehlo];
+            replies.extend_from_slice(auth);
+            replies.extend(ENVELOPE);
+            replies
+        }
+
+        #[test]
+        fn rfc2195_example_then_the_mail() {
+            let run = exchange_all_sizes(&tim(), &script(EHLO_CRAM, &[CHALLENGE, "235 ok\r\n"]));
+            assert_eq!(run.result, Ok(()));
+            assert!(
+                run.transcript.contains(&format!(
+                    "S: {EHLO_CRAM}C: AUTH CRAM-MD5\r\nS: {CHALLENGE}C: {RESPONSE}\r\nS: 235 ok\r\nC: MAIL FROM:<node@example.test>\r\n"
+                )),
+                "{}",
+                run.transcript
+            );
+            // The password never goes out; neither PLAIN nor LOGIN.
+            assert!(!run.client.contains("PLAIN") && !run.client.contains("LOGIN"));
+            assert_eq!(steps(&run), [2, 3, 5, 6, 7, 8, 9, 10, 11]);
+        }
+
+        /// A response longer than every out buffer tried (8 to 64 bytes):
+        /// rendered again from the challenge until all of it went.
+        #[test]
+        fn a_long_response_through_small_out_buffers() {
+            let mut m = tim();
+            m.user = "a-very-long-user-name-for-the-cram-md5-response@example.test";
+            let run = exchange_all_sizes(&m, &script(EHLO_CRAM, &[CHALLENGE, "235 ok\r\n"]));
+            assert_eq!(run.result, Ok(()));
+            assert!(run.client.contains(
+                "AUTH CRAM-MD5\r\nYS12ZXJ5LWxvbmctdXNlci1uYW1lLWZvci10aGUtY3JhbS1tZDUtcmVzcG9uc2VAZXhhbXBsZS50ZXN0IGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\nMAIL"
+            ), "{}", run.client);
+            // A 16-byte out buffer, the smallest the C API builds with, and
+            // an in-buffer just long enough for the AUTH line: the 62-byte
+            // challenge line does not fit it (the reply parser's limit),
+            // a short one does.
+            let ehlo = "250-mx\r\n250 AUTH CRAM-MD5\r\n";
+            let run = exchange(&m, &script(ehlo, &[CHALLENGE, "235 ok\r\n"]), 16, 24, 3);
+            assert_eq!(run.result, Err(Error::ReplyTooLong));
+            assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
+            let run = exchange(
+                &m,
+                &script(ehlo, &["334 PDE+\r\n", "235 ok\r\n"]),
+                16,
+                24,
+                3,
+            );
+            assert_eq!(run.result, Ok(()));
+            assert!(run.client.contains(
+                "AUTH CRAM-MD5\r\nYS12ZXJ5LWxvbmctdXNlci1uYW1lLWZvci10aGUtY3JhbS1tZDUtcmVzcG9uc2VAZXhhbXBsZS50ZXN0IGYyNzgwNWU0NTlmOWY2NTdmNTgyNWI4MmI4NThlNWNj\r\n"
+            ), "{}", run.client);
+        }
+
+        #[test]
+        fn rejected_credentials_and_other_refusals() {
+            for (reply, error) in [
+                ("535 5.7.8 authentication failed\r\n", Error::AuthFailed),
+                ("454 4.7.0 later\r\n", Error::AuthTemporary),
+                ("534 5.7.9 too weak\r\n", Error::AuthMechanismTooWeak),
+                ("501 5.5.4 syntax\r\n", Error::AuthProtocol),
+            ] {
+                let run = exchange_all_sizes(
+                    &tim(),
+                    &["220 mx\r\n", EHLO_CRAM, CHALLENGE, reply, "221 bye\r\n"],
+                );
+                assert_eq!(run.result, Err(error), "{reply}");
+                assert!(
+                    run.transcript.ends_with(&format!(
+                        "C: {RESPONSE}\r\nS: {reply}C: QUIT\r\nS: 221 bye\r\n"
+                    )),
+                    "{}",
+                    run.transcript
+                );
+            }
+            // Refused at once: no challenge, no response.
+            for (reply, error) in [
+                ("504 5.5.4 unrecognized\r\n", Error::AuthNotSupported),
+                ("235 ok\r\n", Error::AuthProtocol),
+                (
+                    "538 5.7.11 encryption required\r\n",
+                    Error::AuthEncryptionRequired,
+                ),
+            ] {
+                let run =
+                    exchange_all_sizes(&tim(), &["220 mx\r\n", EHLO_CRAM, reply, "221 bye\r\n"]);
+                assert_eq!(run.result, Err(error), "{reply}");
+                assert!(
+                    run.client.ends_with("AUTH CRAM-MD5\r\nQUIT\r\n"),
+                    "{}",
+                    run.client
+                );
+            }
+        }
+
+        /// RFC 4954 §4: a second 334 where 235 was due, and a challenge
+        /// that cannot be decoded, are answered with `*`; the exchange
+        /// went wrong whatever the server says to it.
+        #[test]
+        fn malformed_challenges_are_cancelled() {
+            for challenge in [
+                "334 \r\n",
+                "334\r\n",
+                "334 PDE\r\n",
+                "334 PD=+\r\n",
+                "334 PDE+PD==PDE+\r\n",
+                "334 PDE-\r\n",
+                "334 PDE+ \r\n",
+                "334 <1896.697170952@postoffice.reston.mci.net>\r\n",
+                "334 PR==\r\n",
+            ] {
+                let run = exchange_all_sizes(
+                    &tim(),
+                    &[
+                        "220 mx\r\n",
+                        EHLO_CRAM,
+                        challenge,
+                        "501 5.7.0 Authentication aborted\r\n",
+                        "221 bye\r\n",
+                    ],
+                );
+                assert_eq!(run.result, Err(Error::AuthProtocol), "{challenge}");
+                assert!(
+                    run.transcript.ends_with(&format!(
+                        "S: {challenge}C: *\r\nS: 501 5.7.0 Authentication aborted\r\nC: QUIT\r\nS: 221 bye\r\n"
+                    )),
+                    "{}",
+                    run.transcript
+                );
+            }
+            let run = exchange_all_sizes(
+                &tim(),
+                &[
+                    "220 mx\r\n",
+                    EHLO_CRAM,
+                    CHALLENGE,
+                    "334 more\r\n",
+                    "501 no\r\n",
+                    "221 bye\r\n",
+                ],
+            );
+            assert_eq!(run.result, Err(Error::AuthProtocol));
+            assert!(run.transcript.ends_with(&format!(
+                "C: {RESPONSE}\r\nS: 334 more\r\nC: *\r\nS: 501 no\r\nC: QUIT\r\nS: 221 bye\r\n"
+            )));
+            // A challenge longer than the in-buffer: the reply parser's limit.
+            let long = format!("334 {}\r\n", "PDE+".repeat(20));
+            let run = exchange(&tim(), &["220 mx\r\n", EHLO_CRAM, &long], 64, 64, 64);
+            assert_eq!(run.result, Err(Error::ReplyTooLong));
+            assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
+            // Bytes after the challenge in the same read: out of turn.
+            let run = exchange(
+                &tim(),
+                &["220 mx\r\n", EHLO_CRAM, "334 PDE+\r\n235 ok\r\n"],
+                256,
+                256,
+                4096,
+            );
+            assert_eq!(run.result, Err(Error::UnexpectedReply));
+            assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
+        }
+
+        /// The challenge is the last line of a multi-line 334.
+        #[test]
+        fn multi_line_challenge() {
+            let run = exchange_all_sizes(
+                &tim(),
+                &script(EHLO_CRAM, &["334-ignored\r\n334 PDE+\r\n", "235 ok\r\n"]),
+            );
+            assert_eq!(run.result, Ok(()));
+            assert!(run
+                .client
+                .contains("AUTH CRAM-MD5\r\ndGltIGYyNzgwNWU0NTlmOWY2NTdmNTgyNWI4MmI4NThlNWNj\r\n"));
+        }
+
+        /// Offered alone, or before PLAIN and LOGIN in the list: CRAM-MD5
+        /// goes first on a connection without TLS; without a user no AUTH.
+        #[test]
+        fn offered_alone() {
+            for ehlo in [
+                "250-mx\r\n250 AUTH CRAM-MD5\r\n",
+                "250-mx\r\n250 AUTH=cram-md5 login\r\n",
+            ] {
+                let run = exchange_all_sizes(&tim(), &script(ehlo, &[CHALLENGE, "235 ok\r\n"]));
+                assert_eq!(run.result, Ok(()), "{ehlo}");
+                assert!(run
+                    .client
+                    .contains(&format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n")));
+            }
+            let run = exchange_all_sizes(&TestMail::sample(), &script(EHLO_CRAM, &[]));
+            assert_eq!(run.result, Ok(()));
+            assert!(!run.client.contains("AUTH"));
+        }
+
+        #[test]
+        fn capability_words() {
+            assert_eq!(capabilities(b"AUTH CRAM-MD5"), CAP_CRAM);
+            assert_eq!(capabilities(b"auth plain Cram-Md5"), CAP_PLAIN | CAP_CRAM);
+            assert_eq!(capabilities(b"AUTH=CRAM-MD5"), CAP_CRAM);
+            assert_eq!(capabilities(b"AUTH CRAM-MD5 XPLAIN PLAINX"), CAP_CRAM);
+            for no in [
+                &b"CRAM-MD5"[..],
+                b"AUTH CRAM-MD",
+                b"AUTH CRAM-MD5X",
+                b"AUTH XCRAM-MD5",
+                b"AUTH CRAM-MD5\0",
+            ] {
+                assert_eq!(capabilities(no), 0, "{no:?}");
+            }
+            assert_eq!(capabilities(b"STARTTLS"), CAP_STARTTLS);
+        }
+
+        /// Under TLS PLAIN goes first; CRAM-MD5 when it is the only one.
+        #[cfg(feature = "tls")]
+        #[test]
+        fn under_tls_plain_first() {
+            let tls = |ehlo2: &'static str, auth: &[&'static str]| {
+                let mut replies = vec![
+                    "220 mx\r\n",
+                    "250-mx\r\n250 STARTTLS\r\n",
+                    "220 go\r\n",
+                    ehlo2,
+                ];
+                replies.extend_from_slice(auth);
+                replies.extend(ENVELOPE);
+                exchange_tls(&tim(), &replies, TlsMode::Required)
+            };
+            let run = tls(EHLO_CRAM, &["235 ok\r\n"]);
+            assert_eq!(run.result, Ok(()));
+            assert!(run.client.contains("[TLS]") || run.transcript.contains("[TLS]"));
+            assert!(
+                run.client
+                    .contains("AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n"),
+                "{}",
+                run.client
+            );
+            let run = tls(
+                "250-mx\r\n250 AUTH CRAM-MD5\r\n",
+                &[CHALLENGE, "235 ok\r\n"],
+            );
+            assert_eq!(run.result, Ok(()));
+            assert!(run
+                .client
+                .contains(&format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n")));
+        }
+
+        /// `IP_SMTPC_OPTIONS.AuthMechanisms` as the engine takes it (`ex`).
+        #[cfg(feature = "ex")]
+        #[test]
+        fn mechanism_mask_and_the_insecure_auth_opt_in() {
+            let replies = script(EHLO_CRAM, &[CHALLENGE, "235 ok\r\n"]);
+            // PLAIN and LOGIN only: PLAIN although CRAM-MD5 is offered.
+            let run = exchange_ex(&tim(), &script(EHLO_CRAM, &["235 ok\r\n"]), &|e| {
+                e.set_auth(3, true)
+            });
+            assert_eq!(run.result, Ok(()));
+            assert!(run.client.contains("AUTH PLAIN ") && !run.client.contains("CRAM"));
+            // CRAM-MD5 alone.
+            let run = exchange_ex(&tim(), &replies, &|e| e.set_auth(AUTH_CRAM_MD5, true));
+            assert_eq!(run.result, Ok(()));
+            assert!(run
+                .client
+                .contains(&format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n")));
+            // CRAM-MD5 alone and not offered: decided locally at AUTH.
+            let run = exchange_ex(
+                &tim(),
+                &[
+                    "220 mx\r\n",
+                    "250-mx\r\n250 AUTH PLAIN LOGIN\r\n",
+                    "221 bye\r\n",
+                ],
+                &|e| e.set_auth(AUTH_CRAM_MD5, true),
+            );
+            assert_eq!(run.result, Err(Error::AuthNotSupported));
+            assert_eq!(run.report.last().unwrap(), "(5, 0, 0, 0, false)");
+            // In clear without the opt-in, CRAM-MD5 too: only EHLO and QUIT.
+            let run = exchange_ex(&tim(), &["220 mx\r\n", EHLO_CRAM, "221 bye\r\n"], &|e| {
+                e.set_auth(AUTH_CRAM_MD5 | 3, false)
+            });
+            assert_eq!(run.result, Err(Error::AuthInsecure));
+            assert_eq!(run.client, "EHLO example.test\r\nQUIT\r\n");
+            // A failure's report: the AUTH step and the 535.
+            let run = exchange_ex(
+                &tim(),
+                &[
+                    "220 mx\r\n",
+                    EHLO_CRAM,
+                    CHALLENGE,
+                    "535 5.7.8 no\r\n",
+                    "221 bye\r\n",
+                ],
+                &|e| e.set_auth(AUTH_CRAM_MD5, true),
+            );
+            assert_eq!(run.result, Err(Error::AuthFailed));
+            assert_eq!(run.report.last().unwrap(), "(5, 535, 0, 0, false)");
         }
     }
 }

@@ -105,6 +105,12 @@ pub enum Error {
     /// Delivery status notifications were required (`dsn`) and the server
     /// does not offer DSN.
     DsnUnavailable = -88,
+    /// A mail of a batch that was not attempted: the connection ended
+    /// before it, or another mail of the batch was invalid.
+    NotSent = -89,
+    /// An address is UTF-8 (`smtputf8`) and the server does not offer
+    /// SMTPUTF8.
+    Smtputf8Unavailable = -90,
     /// Accepted for some recipients only.
     PartialDelivery = -100,
     /// The server may or may not have accepted the message.

@@ -38,6 +38,8 @@ pub mod base64;
 pub mod body;
 pub mod capi;
 pub mod check;
+#[cfg(feature = "cram-md5")]
+pub mod cram;
 pub mod date;
 #[cfg(feature = "dsn")]
 pub mod dsn;
@@ -46,6 +48,8 @@ pub mod error;
 pub mod header;
 pub mod limits;
 pub mod mail;
+#[cfg(feature = "cram-md5")]
+pub mod md5;
 #[cfg(feature = "mime")]
 pub mod mime;
 #[cfg(feature = "raw")]

@@ -84,6 +84,12 @@ pub trait Mail {
     fn dsn(&self) -> crate::dsn::Dsn<'_>;
 }
 
+/// `true` when `s` has no byte above 127 (a byte loop: `<[u8]>::is_ascii`
+/// reads words and costs 84 B of ROM more).
+pub fn ascii(s: &[u8]) -> bool {
+    s.iter().all(|&b| b < 0x80)
+}
+
 /// The domain of EHLO and Message-ID: the caller's, else the sender's,
 /// else `localhost.invalid`.
 pub fn own_domain<M: Mail>(m: &M) -> &[u8] {
@@ -97,8 +103,14 @@ pub fn own_domain<M: Mail>(m: &M) -> &[u8] {
         .rposition(|&b| b == b'@')
         .and_then(|at| addr.get(at + 1..))
     {
-        // An empty domain or an address literal: localhost.invalid.
-        Some(d) if d.first().is_some_and(|&b| b != b'[') => d,
+        // An empty domain or an address literal: localhost.invalid (and,
+        // `smtputf8`, a UTF-8 domain: EHLO takes ASCII only).
+        Some(d)
+            if d.first().is_some_and(|&b| b != b'[')
+                && (!cfg!(feature = "smtputf8") || ascii(d)) =>
+        {
+            d
+        }
         _ => b"localhost.invalid",
     }
 }

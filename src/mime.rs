@@ -49,6 +49,43 @@ fn hex(n: u8) -> u8 {
     }
 }
 
+/// How many bytes at the start of `rest` a quoted-printable line takes as
+/// they are: printable ASCII and spaces other than "=", up to the first
+/// other byte, trailing spaces left out (they are written only once the
+/// byte after them is known). Hosted builds (64-bit targets) only, eight
+/// bytes at a time; firmware builds get 0 and encode byte by byte.
+#[cfg(target_pointer_width = "64")]
+fn literal(rest: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    for chunk in rest.chunks_exact(8) {
+        let v = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        // A byte below 0x20, one above 0x7e, an "=".
+        let low = v.wrapping_sub(ONES * 0x20) & !v;
+        let high = v.wrapping_add(ONES) | v;
+        let eq = v ^ (ONES * 0x3d);
+        if (low | high | (eq.wrapping_sub(ONES) & !eq)) & TOPS != 0 {
+            break;
+        }
+        i += 8;
+    }
+    let tail = rest.get(i..).unwrap_or_default();
+    let end = |&b: &u8| !(b' '..=b'~').contains(&b) || b == b'=';
+    let mut n = i + tail.iter().position(end).unwrap_or(tail.len());
+    while n > 0 && rest.get(n - 1) == Some(&b' ') {
+        n -= 1;
+    }
+    n
+}
+
+/// Firmware builds: no literal run, every byte goes through [`Enc::qp`].
+#[cfg(not(target_pointer_width = "64"))]
+#[inline(always)]
+fn literal(_: &[u8]) -> usize {
+    0
+}
+
 impl Enc {
     /// Adds one byte to a base64 stream.
     pub fn base64(&mut self, w: &mut Writer<'_>, b: u8) {
@@ -136,6 +173,54 @@ impl Enc {
                 }
             }
         }
+    }
+
+    /// Adds `b`, the first byte of `rest`, to a quoted-printable stream,
+    /// and with it (hosted builds) the literal run it starts, written
+    /// exactly as [`Enc::qp`] writes it byte by byte; returns how many
+    /// bytes after `b` went with it. `w` has [`ROOM`] bytes of room.
+    #[inline(always)]
+    pub fn qp_run(&mut self, w: &mut Writer<'_>, b: u8, rest: &[u8]) -> usize {
+        let taken = self.literal(w, rest);
+        if taken == 0 {
+            self.qp(w, b);
+            return 0;
+        }
+        taken - 1
+    }
+
+    /// Writes the literal run at the start of `rest` ([`literal`]) in
+    /// pieces up to the line's 75th column, a soft line break between
+    /// them; stops before a "." or "-" that would start a line (the byte
+    /// path stuffs or escapes it). Returns how many bytes it took.
+    #[inline(always)]
+    fn literal(&mut self, w: &mut Writer<'_>, rest: &[u8]) -> usize {
+        let len = literal(rest);
+        if len == 0 || self.pending != 0 {
+            return 0;
+        }
+        let mut taken = 0;
+        while let Some(piece) = rest.get(taken..len) {
+            let column = usize::from(self.column);
+            let first = piece.first().copied().unwrap_or(b'.');
+            if column == 0 && (first == b'.' || first == b'-') {
+                break;
+            }
+            let fits = (usize::from(LINE) - 1 - column).min(w.room().saturating_sub(3));
+            let piece = piece.get(..fits).unwrap_or(piece);
+            if piece.is_empty() {
+                break;
+            }
+            w.copy(piece);
+            taken += piece.len();
+            self.column += piece.len() as u8;
+            self.after_cr = false;
+            if self.column == LINE - 1 && taken < len {
+                w.put(b"=\r\n");
+                self.column = 0;
+            }
+        }
+        taken
     }
 
     /// The end of a quoted-printable stream: a final line break when the
@@ -388,5 +473,53 @@ mod tests {
         assert!(!is_boundary(b""));
         assert!(!is_boundary(b"a\"b"));
         assert!(!is_boundary(&[b'a'; 71]));
+    }
+
+    /// `qp_run` (literal runs at once in hosted builds) writes exactly
+    /// what `qp` writes byte by byte, through out buffers of every size
+    /// from 12 bytes up and texts cut anywhere.
+    #[test]
+    fn qp_text_is_qp_byte_by_byte() {
+        let mut next = crate::body::rng(0x9e37_79b9);
+        let pieces: [&[u8]; 12] = [
+            b"word",
+            b" ",
+            b"  ",
+            b"=",
+            b".",
+            b"-",
+            b"\r\n",
+            b"\n",
+            b"\r",
+            b"\t",
+            b"\xff\x00",
+            b"a-long-run-of-literal-bytes-that-goes-on-and-on-past-the-line-end-for-sure",
+        ];
+        for round in 0..300 {
+            let text = crate::body::mix(&mut next, &pieces, 60);
+            let expected = qp(&text);
+            let size = 12 + (round % 40);
+            let (mut out, mut e, mut at) = (Vec::new(), Enc::default(), 0);
+            while at < text.len() {
+                let cut = (at + 1 + next(90) as usize).min(text.len());
+                let mut buf = vec![0u8; size];
+                let mut w = Writer::new(&mut buf, 0);
+                while at < cut && w.room() >= ROOM {
+                    at += 1 + e.qp_run(&mut w, text[at], &text[at..cut]);
+                }
+                let n = w.len();
+                out.extend_from_slice(&buf[..n]);
+            }
+            let mut buf = vec![0u8; 8];
+            let mut w = Writer::new(&mut buf, 0);
+            e.qp_end(&mut w);
+            let n = w.len();
+            out.extend_from_slice(&buf[..n]);
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                expected,
+                "{text:?} at {size}"
+            );
+        }
     }
 }

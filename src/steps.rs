@@ -48,6 +48,16 @@ pub const STARTTLS: Step = 14;
 /// Not a row: the TLS handshake (the driver's `pfUpgrade`) after "220 ready".
 #[cfg(feature = "tls")]
 pub const UPGRADE: Step = 0xfd;
+/// RSET before the next mail of a batch, after one that may have left a
+/// transaction open (`batch`; after the seed and TLS rows).
+#[cfg(feature = "batch")]
+pub const RSET: Step = 20;
+/// AUTH CRAM-MD5 (RFC 2195, `cram-md5`), after STARTTLS's number.
+#[cfg(feature = "cram-md5")]
+pub const CRAM: Step = 15;
+/// AUTH CRAM-MD5: the response to the server's challenge.
+#[cfg(feature = "cram-md5")]
+pub const CRAM_RESPONSE: Step = 16;
 
 /// The argument a command carries after its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +78,12 @@ pub enum Arg {
     Rcpt,
     /// Not a command: the message content (or nothing, for the greeting).
     Content,
+    /// The mechanism name `CRAM-MD5` (`cram-md5`).
+    #[cfg(feature = "cram-md5")]
+    CramMd5,
+    /// base64(user SP hex(HMAC-MD5(password, challenge))) (`cram-md5`).
+    #[cfg(feature = "cram-md5")]
+    CramResponse,
 }
 
 /// Every command's text, one after the other; rows slice it.
@@ -132,6 +148,26 @@ pub const ROWS: [Row; 14] = [
 #[cfg(feature = "tls")]
 const STARTTLS_ROW: Row = row(60, 8, Arg::None, 220, UPGRADE, Error::TlsRefused, 4);
 
+/// RSET: 250 goes on to MAIL; anything else ends the batch (reported at
+/// MAIL, the step it prepares).
+#[cfg(feature = "batch")]
+const RSET_ROW: Row = row(0, 0, Arg::None, 250, MAIL, Error::UnexpectedReply, 6);
+/// AUTH CRAM-MD5 ("AUTH " of AUTH PLAIN's text, then the name), and the
+/// response to its 334 (`cram-md5`).
+#[cfg(feature = "cram-md5")]
+const CRAM_ROWS: [Row; 2] = [
+    row(
+        10,
+        5,
+        Arg::CramMd5,
+        334,
+        CRAM_RESPONSE,
+        Error::AuthFailed,
+        5,
+    ),
+    row(0, 0, Arg::CramResponse, 235, MAIL, Error::AuthFailed, 5),
+];
+
 /// The DONE row.
 const FINISHED: Row = row(0, 0, Arg::None, 0, DONE, Error::Receive, 11);
 
@@ -145,6 +181,17 @@ impl Row {
         #[cfg(feature = "tls")]
         if step == STARTTLS {
             return &STARTTLS_ROW;
+        }
+        #[cfg(feature = "batch")]
+        if step == RSET {
+            return &RSET_ROW;
+        }
+        #[cfg(feature = "cram-md5")]
+        if let Some(row) = step
+            .checked_sub(CRAM)
+            .and_then(|i| CRAM_ROWS.get(i as usize))
+        {
+            return row;
         }
         // The DONE row itself (a constant index: checked when compiling),
         // not a second copy of it.
@@ -199,5 +246,18 @@ mod tests {
         );
         assert!(Row::of(GREETING).accepts(220) && !Row::of(GREETING).accepts(250));
         assert!(Row::of(DATA).accepts(354) && !Row::of(DATA).accepts(250));
+    }
+
+    #[cfg(feature = "cram-md5")]
+    #[test]
+    fn cram_md5_rows() {
+        assert_eq!(Row::of(CRAM).text(), b"AUTH ");
+        assert_eq!(Row::of(CRAM).arg, Arg::CramMd5);
+        assert!(Row::of(CRAM).accepts(334) && !Row::of(CRAM).accepts(235));
+        assert_eq!(Row::of(CRAM_RESPONSE).arg, Arg::CramResponse);
+        assert!(Row::of(CRAM_RESPONSE).accepts(235) && !Row::of(CRAM_RESPONSE).accepts(334));
+        assert_eq!(Row::of(CRAM_RESPONSE).next as Step, MAIL);
+        assert_eq!(Row::of(CRAM + 2).arg, Arg::None);
+        assert_eq!(Row::of(CRAM).report, Row::of(PLAIN).report);
     }
 }

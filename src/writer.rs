@@ -74,6 +74,21 @@ impl<'b> Writer<'b> {
         }
     }
 
+    /// Appends a run of bytes at once when it fits and nothing is to be
+    /// skipped, else as [`Writer::put`] does (the fast path of hosted
+    /// builds, `crate::body::run`).
+    #[inline]
+    pub fn copy(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        match self.buf.get_mut(self.len..end) {
+            Some(slot) if self.skip == 0 => {
+                slot.copy_from_slice(bytes);
+                self.len = end;
+            }
+            _ => self.put(bytes),
+        }
+    }
+
     /// Appends `value` in decimal, zero-padded to at least `width` digits.
     pub fn num(&mut self, value: u32, width: u32) {
         if width > 1 || value >= 10 {
@@ -87,9 +102,9 @@ impl<'b> Writer<'b> {
         self.len.min(self.buf.len())
     }
 
-    /// Bytes given after the skip, those that did not fit included (`size`:
-    /// a writer over an empty buffer measures a rendering).
-    #[cfg(feature = "size")]
+    /// Bytes given after the skip, those that did not fit included (`size`,
+    /// `dsn`: a writer over an empty buffer measures a rendering).
+    #[cfg(any(feature = "size", feature = "dsn"))]
     pub fn total(&self) -> usize {
         self.len
     }

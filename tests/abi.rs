@@ -132,6 +132,7 @@ fn structs_and_constants_match_the_header() {
         "IP_SMTPC_TLS_IMPLICIT",
         "IP_SMTPC_AUTH_PLAIN",
         "IP_SMTPC_AUTH_LOGIN",
+        "IP_SMTPC_AUTH_CRAM_MD5",
         "IP_SMTPC_DSN_NOTIFY_SUCCESS",
         "IP_SMTPC_DSN_NOTIFY_FAILURE",
         "IP_SMTPC_DSN_NOTIFY_DELAY",
@@ -337,6 +338,7 @@ fn structs_and_constants_match_the_header() {
         ("IP_SMTPC_TLS_IMPLICIT", i64::from(IP_SMTPC_TLS_IMPLICIT)),
         ("IP_SMTPC_AUTH_PLAIN", i64::from(IP_SMTPC_AUTH_PLAIN)),
         ("IP_SMTPC_AUTH_LOGIN", i64::from(IP_SMTPC_AUTH_LOGIN)),
+        ("IP_SMTPC_AUTH_CRAM_MD5", i64::from(IP_SMTPC_AUTH_CRAM_MD5)),
         (
             "IP_SMTPC_DSN_NOTIFY_SUCCESS",
             i64::from(IP_SMTPC_DSN_NOTIFY_SUCCESS),

@@ -210,6 +210,69 @@ fn bad_arguments_get_their_error_and_nothing_connects() {
     assert_eq!(CONNECTS.with(Cell::get), 1);
 }
 
+/// A UTF-8 address passes the check only where SMTPUTF8 is built (then
+/// the server must offer it); invalid UTF-8 never does. Nothing connects
+/// for a refused one.
+#[test]
+fn utf8_addresses_need_the_feature_and_valid_utf8() {
+    let call = |sender: &CString| {
+        let (to, srv) = (
+            CString::new("c@d.test").unwrap(),
+            CString::new("127.0.0.1").unwrap(),
+        );
+        let addrs = [
+            IP_SMTPC_MAIL_ADDR {
+                sName: std::ptr::null(),
+                sAddr: sender.as_ptr(),
+                Type: 4,
+            },
+            IP_SMTPC_MAIL_ADDR {
+                sName: std::ptr::null(),
+                sAddr: to.as_ptr(),
+                Type: 1,
+            },
+        ];
+        let msg = IP_SMTPC_MESSAGE {
+            sSubject: std::ptr::null(),
+            sBody: std::ptr::null(),
+            sBoundary: std::ptr::null(),
+            paMultipartItem: std::ptr::null(),
+            NumMultipartItems: 0,
+        };
+        let mta = IP_SMTPC_MTA {
+            sServer: srv.as_ptr(),
+            sUser: std::ptr::null(),
+            sPass: std::ptr::null(),
+            SecPolicy: 0,
+        };
+        CONNECTS.with(|c| c.set(0));
+        // SAFETY: every pointer is valid for the call.
+        let r =
+            unsafe { IP_SMTPC_Send(&make_api(), addrs.as_ptr(), 2, &msg, &mta, std::ptr::null()) };
+        (r, CONNECTS.with(Cell::get))
+    };
+    let utf8 = CString::new("s\u{fc}nder@d.test").unwrap();
+    let expected = if cfg!(feature = "smtputf8") {
+        // Valid: it connects (the hook gives no socket here).
+        (Error::Connect as c_int, 1)
+    } else {
+        (Error::AddressSyntax as c_int, 0)
+    };
+    assert_eq!(call(&utf8), expected);
+    for invalid in [
+        &b"s\xfcnder@d.test"[..],
+        b"\xc3@d.test",
+        b"a@\xed\xa0\x80.test",
+    ] {
+        let bytes = CString::new(invalid).unwrap();
+        assert_eq!(
+            call(&bytes),
+            (Error::AddressSyntax as c_int, 0),
+            "{invalid:?}"
+        );
+    }
+}
+
 trait CloneEntry {
     fn clone_entry(&self) -> Self;
 }

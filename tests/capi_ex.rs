@@ -308,7 +308,7 @@ fn invalid_options_connect_nothing_and_report_the_input_step() {
             },
             Error::TlsUnavailable,
         ),
-        (0, |o, _| o.AuthMechanisms = 4, Error::InvalidOptions),
+        (0, |o, _| o.AuthMechanisms = 8, Error::InvalidOptions),
         (0, |o, _| o.TlsMode = 5, Error::InvalidOptions),
     ];
     for (i, (policy, change, expected)) in cases.into_iter().enumerate() {
@@ -448,6 +448,54 @@ fn auth_in_clear_only_when_allowed() {
     assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
     assert_eq!(run(&m, None, &script), Error::AuthFailed as c_int);
     assert!(with(|b| b.wire.contains("AUTH PLAIN AHUAcA==\r\n")));
+}
+
+/// `IP_SMTPC_AUTH_CRAM_MD5`: with `cram-md5` CRAM-MD5 goes before PLAIN
+/// in clear, by default and when the mask allows it alone; PLAIN when the
+/// mask leaves it out. Without the feature a mask of it alone is NOT_BUILT
+/// (nothing connected), and beside PLAIN, PLAIN goes.
+#[test]
+fn cram_md5_in_the_mechanism_mask() {
+    let m = mail(true, 0);
+    let ehlo = "250-mx\r\n250 AUTH PLAIN CRAM-MD5\r\n";
+    let with_mask = |mask| IP_SMTPC_OPTIONS {
+        AuthMechanisms: mask,
+        AllowInsecureAuth: 1,
+        ..options()
+    };
+    let plain = ["220 mx\r\n", ehlo, "535 5.7.8 no\r\n", "221 bye\r\n"];
+    let wire = || with(|b| b.wire.clone());
+    if cfg!(feature = "cram-md5") {
+        // base64("u " + hex(HMAC-MD5("p", "<1>"))).
+        let response =
+            "AUTH CRAM-MD5\r\ndSAyYjBhZDNlZmRiZjkxNGI1NmVhY2UwNzFhOTcwNmEzZA==\r\nQUIT\r\n";
+        let cram = [
+            "220 mx\r\n",
+            ehlo,
+            "334 PDE+\r\n",
+            "535 5.7.8 no\r\n",
+            "221 bye\r\n",
+        ];
+        for mask in [
+            0,
+            IP_SMTPC_AUTH_CRAM_MD5,
+            IP_SMTPC_AUTH_CRAM_MD5 | IP_SMTPC_AUTH_PLAIN,
+        ] {
+            let o = with_mask(mask);
+            assert_eq!(run(&m, Some(&o), &cram), Error::AuthFailed as c_int);
+            assert!(wire().ends_with(response), "{mask}: {}", wire());
+        }
+        let o = with_mask(IP_SMTPC_AUTH_PLAIN | IP_SMTPC_AUTH_LOGIN);
+        assert_eq!(run(&m, Some(&o), &plain), Error::AuthFailed as c_int);
+        assert!(wire().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", wire());
+    } else {
+        let o = with_mask(IP_SMTPC_AUTH_CRAM_MD5);
+        assert_eq!(run(&m, Some(&o), &[]), Error::NotBuilt as c_int);
+        assert!(with(|b| b.log.is_empty()));
+        let o = with_mask(IP_SMTPC_AUTH_CRAM_MD5 | IP_SMTPC_AUTH_PLAIN);
+        assert_eq!(run(&m, Some(&o), &plain), Error::AuthFailed as c_int);
+        assert!(wire().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", wire());
+    }
 }
 
 #[test]
@@ -937,4 +985,189 @@ fn dsn_parameters_when_offered_and_refusal_when_required() {
     assert_eq!(run(&m, Some(&o), &script), IP_SMTPC_ERR_DSN_UNAVAILABLE);
     assert_eq!(with(|b| b.wire.clone()), "EHLO b.test\r\nQUIT\r\n");
     assert_eq!((r.Step, r.ReplyCode), (IP_SMTPC_STEP_MAIL, 0));
+}
+
+/// `IP_SMTPC_SendBatch` over the scripted server.
+#[cfg(feature = "batch")]
+mod batch {
+    use super::*;
+
+    fn entries(m: &Mail, reports: &mut [IP_SMTPC_REPORT]) -> Vec<IP_SMTPC_BATCH_MAIL> {
+        reports
+            .iter_mut()
+            .map(|r| IP_SMTPC_BATCH_MAIL {
+                paMailAddr: m.addrs.as_ptr(),
+                NumMailAddr: 4,
+                pMessage: &m.msg,
+                pReport: r,
+                Result: 12345,
+            })
+            .collect()
+    }
+
+    fn run_batch(
+        m: &Mail,
+        mails: &mut [IP_SMTPC_BATCH_MAIL],
+        o: Option<&IP_SMTPC_OPTIONS>,
+        script: &[&'static str],
+    ) -> c_int {
+        with(|b| {
+            *b = Bed {
+                script: script.iter().copied().collect(),
+                ..Bed::default()
+            }
+        });
+        // SAFETY: every pointer is valid for the call.
+        unsafe {
+            IP_SMTPC_SendBatch(
+                &m.api,
+                mails.as_mut_ptr(),
+                mails.len() as std::ffi::c_uint,
+                &m.mta,
+                &m.app,
+                o.map_or(std::ptr::null(), |o| o as *const _),
+            )
+        }
+    }
+
+    const ACCEPTED: [&str; 6] = [
+        "250 2.1.0 ok\r\n",
+        "250 2.1.5 ok\r\n",
+        "250 2.1.5 ok\r\n",
+        "250 2.1.5 ok\r\n",
+        "354 go\r\n",
+        "250 2.0.0 queued\r\n",
+    ];
+
+    #[test]
+    fn three_mails_over_one_connection_one_refused() {
+        let m = mail(false, 0);
+        let mut results = [[IP_SMTPC_RCPT_RESULT::default(); 4]; 3];
+        let mut reports: Vec<IP_SMTPC_REPORT> = results.iter_mut().map(|r| report(r)).collect();
+        let mut mails = entries(&m, &mut reports);
+        let mut script = vec!["220 mx\r\n", EHLO];
+        script.extend(ACCEPTED);
+        // The second mail: every recipient refused, then RSET.
+        script.extend([
+            "250 2.1.0 ok\r\n",
+            "550 5.1.1 no\r\n",
+            "550 5.1.1 no\r\n",
+            "550 5.1.1 no\r\n",
+            "250 2.0.0 reset\r\n",
+        ]);
+        script.extend(ACCEPTED);
+        script.push("221 bye\r\n");
+        let r = run_batch(&m, &mut mails, Some(&options()), &script);
+        assert_eq!(r, Error::AllRecipientsRejected as c_int);
+        let got: Vec<c_int> = mails.iter().map(|b| b.Result).collect();
+        assert_eq!(got, [0, Error::AllRecipientsRejected as c_int, 0]);
+        let wire = with(|b| b.wire.clone());
+        assert_eq!(wire.matches("EHLO ").count(), 1, "{wire}");
+        assert_eq!(wire.matches("MAIL FROM:").count(), 3, "{wire}");
+        assert_eq!(wire.matches("\r\nRSET\r\n").count(), 1, "{wire}");
+        assert!(
+            wire.contains("RCPT TO:<f@d.test>\r\nRSET\r\nMAIL FROM:"),
+            "{wire}"
+        );
+        assert!(wire.ends_with("\r\n.\r\nQUIT\r\n"), "{wire}");
+        assert_eq!(
+            with(|b| b
+                .log
+                .iter()
+                .filter(|l| *l == "connect" || *l == "disconnect")
+                .count()),
+            2
+        );
+        // A report per mail.
+        assert_eq!((reports[0].Result, reports[0].NumAccepted), (0, 3));
+        assert_eq!(
+            (reports[1].Result, reports[1].NumRejected, reports[1].Step),
+            (Error::AllRecipientsRejected as c_int, 3, IP_SMTPC_STEP_RCPT)
+        );
+        assert_eq!(
+            (reports[2].Result, reports[2].Step),
+            (0, IP_SMTPC_STEP_DONE)
+        );
+    }
+
+    #[test]
+    fn the_connection_ending_leaves_the_rest_not_sent() {
+        let m = mail(false, 0);
+        let mut results = [[IP_SMTPC_RCPT_RESULT::default(); 4]; 3];
+        let mut reports: Vec<IP_SMTPC_REPORT> = results.iter_mut().map(|r| report(r)).collect();
+        let mut mails = entries(&m, &mut reports);
+        let mut script = vec!["220 mx\r\n", EHLO];
+        script.extend(ACCEPTED);
+        script.push("421 4.3.2 going down\r\n");
+        let r = run_batch(&m, &mut mails, None, &script);
+        assert_eq!(r, Error::ServiceClosing as c_int);
+        let got: Vec<c_int> = mails.iter().map(|b| b.Result).collect();
+        assert_eq!(
+            got,
+            [0, Error::ServiceClosing as c_int, IP_SMTPC_ERR_NOT_SENT]
+        );
+        // The third mail's report is untouched: it was never attempted.
+        assert_eq!(reports[2].Result, 12345);
+        assert!(!with(|b| b.wire.contains("QUIT")));
+    }
+
+    #[test]
+    fn an_invalid_mail_sends_nothing() {
+        let m = mail(false, 0);
+        let mut bad = mail(false, 0);
+        bad.addrs[0].sAddr = std::ptr::null();
+        let mut results = [[IP_SMTPC_RCPT_RESULT::default(); 4]; 3];
+        let mut reports: Vec<IP_SMTPC_REPORT> = results.iter_mut().map(|r| report(r)).collect();
+        let mut mails = entries(&m, &mut reports);
+        mails[1].paMailAddr = bad.addrs.as_ptr();
+        let r = run_batch(&m, &mut mails, None, &["220 mx\r\n"]);
+        let got: Vec<c_int> = mails.iter().map(|b| b.Result).collect();
+        assert_eq!(r, got[1]);
+        assert!(r < 0 && r != IP_SMTPC_ERR_NOT_SENT);
+        assert_eq!(got[0], IP_SMTPC_ERR_NOT_SENT);
+        assert_eq!(got[2], IP_SMTPC_ERR_NOT_SENT);
+        assert_eq!(
+            (reports[1].Result, reports[1].Step),
+            (r, IP_SMTPC_STEP_INPUT)
+        );
+        assert!(with(|b| b.log.is_empty()), "nothing connected");
+        // One report, one streamed body: not for a batch.
+        let mut one = [IP_SMTPC_RCPT_RESULT::default(); 4];
+        let mut rep = report(&mut one);
+        let o = IP_SMTPC_OPTIONS {
+            pReport: &mut rep,
+            ..options()
+        };
+        let mut mails = entries(&m, &mut reports[..1]);
+        assert_eq!(
+            run_batch(&m, &mut mails, Some(&o), &[]),
+            Error::InvalidOptions as c_int
+        );
+        assert!(with(|b| b.log.is_empty()));
+        // No mails: nothing happens.
+        // SAFETY: NULL with a count of 0 is allowed.
+        let none = unsafe {
+            IP_SMTPC_SendBatch(
+                &m.api,
+                std::ptr::null_mut(),
+                0,
+                &m.mta,
+                &m.app,
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(none, 0);
+        // SAFETY: NULL with a count is refused before anything is read.
+        let null = unsafe {
+            IP_SMTPC_SendBatch(
+                &m.api,
+                std::ptr::null_mut(),
+                2,
+                &m.mta,
+                &m.app,
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(null, Error::NullPointer as c_int);
+    }
 }

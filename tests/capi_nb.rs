@@ -687,7 +687,7 @@ fn start_validates_exactly_as_send_ex() {
             |m| m.opts.TlsMode = IP_SMTPC_TLS_STARTTLS,
             IP_SMTPC_ERR_TLS_UNAVAILABLE,
         ),
-        (|m| m.opts.AuthMechanisms = 4, IP_SMTPC_ERR_INVALID_OPTIONS),
+        (|m| m.opts.AuthMechanisms = 8, IP_SMTPC_ERR_INVALID_OPTIONS),
         (
             |m| m.mta.sUser = c"u\r\n".as_ptr(),
             IP_SMTPC_ERR_INVALID_CREDENTIALS,

@@ -1010,3 +1010,131 @@ fn dsn_success_report_reaches_the_sender_with_its_envid() {
     );
     assert!(text.contains("Action: delivered"), "{text}");
 }
+
+// ---------------------------------------------------------------------------
+// Several mails over one connection (`IP_SMTPC_SendBatch`, feature `batch`).
+
+/// 100 mails over one connection, the 37th refused (its only recipient is
+/// rejected): the other 99 arrive byte for byte, the refused one nowhere,
+/// and Postfix's log shows one connection that carried 100 MAIL commands.
+#[cfg(feature = "batch")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn a_hundred_mails_over_one_connection() {
+    let tb = bed();
+    let batch = token("batch");
+    let mails: Vec<Mail> = (0..100)
+        .map(|i| {
+            let rcpt = if i == 36 { REJECT550 } else { ALICE };
+            mail(
+                vec![to(rcpt)],
+                &format!("{batch}-{i:03}"),
+                format!("mail {i} of the batch {batch}\r\n.leading dot\r\n").as_bytes(),
+            )
+        })
+        .collect();
+    let (results, out) = send_batch(Link::to(tb.port_plain), &mails, &no_auth(), None);
+    assert_eq!(
+        out.connections,
+        (1, 1),
+        "one connection\n{}",
+        out.dialogue()
+    );
+    for (i, &r) in results.iter().enumerate() {
+        let expected = if i == 36 {
+            IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED
+        } else {
+            0
+        };
+        assert_eq!(r, expected, "mail {i}");
+    }
+    assert_eq!(out.code, IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED);
+    let sent = out.sent_text();
+    assert_eq!(sent.matches("EHLO ").count(), 1);
+    assert_eq!(sent.matches("MAIL FROM:").count(), 100);
+    assert_eq!(sent.matches("QUIT\r\n").count(), 1);
+    let alice = tb.mailbox("alice");
+    // (Each look returns every copy so far: wait until the 99 are in.)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let arrived = loop {
+        let found = alice.wait_for_all(&batch, std::time::Duration::from_secs(30));
+        if found.len() >= 99 || std::time::Instant::now() > deadline {
+            break found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(arrived.len(), 99, "99 of 100 delivered");
+    for copy in &arrived {
+        let text = String::from_utf8_lossy(copy);
+        assert!(
+            !text.contains(&format!("{batch}-036")),
+            "the refused mail arrived"
+        );
+        assert!(text.contains("\n.leading dot\n"), "{text}");
+    }
+    // Postfix logs one line per connection with its command counts.
+    let dir = std::path::Path::new(&tb.vars["SMTPC_TB_DIR"]);
+    let log = std::fs::read_to_string(dir.join("log/postfix.log")).expect("postfix.log");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("disconnect from") && l.contains(" mail=100 ")),
+        "no connection with 100 MAIL commands in the log"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// SMTPUTF8 (RFC 6531/6532, feature `smtputf8`).
+
+/// A sender with UTF-8 in its local part: MAIL carries SMTPUTF8, Postfix
+/// takes it, and the copy keeps the address in UTF-8 in From (RFC 6532);
+/// byte for byte what was sent.
+#[cfg(feature = "smtputf8")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn utf8_sender_goes_with_smtputf8() {
+    let tb = bed();
+    let subject = token("smtputf8");
+    let sender = "s\u{fc}nder@ip-smtpc.test";
+    let mut m = mail(vec![to(ALICE)], &subject, "Gr\u{fc}\u{df}e\r\n".as_bytes());
+    m.sender.addr = sender.as_bytes().to_vec();
+    let out = send(tb.port_plain, &m, &no_auth());
+    assert_code(&out, 0, "IP_SMTPC_Send with a UTF-8 sender");
+    let mail_line = out
+        .sent_text()
+        .lines()
+        .find(|l| l.starts_with("MAIL FROM:"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        mail_line.starts_with(&format!("MAIL FROM:<{sender}>")) && mail_line.ends_with(" SMTPUTF8"),
+        "{}",
+        out.dialogue()
+    );
+    // (expect_delivered compares the copy, trace fields removed, with what was sent.)
+    let copy = expect_delivered(&tb.mailbox("alice"), &subject, &out);
+    let text = String::from_utf8(copy).expect("the copy is UTF-8");
+    assert!(
+        text.contains(&format!("From: \"Test Device\" <{sender}>")),
+        "{text}"
+    );
+}
+
+/// The same mail to a server without SMTPUTF8: refused after EHLO, nothing
+/// sent, nothing delivered.
+#[cfg(feature = "smtputf8")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn utf8_sender_refused_where_smtputf8_is_off() {
+    let tb = bed();
+    let subject = token("no-smtputf8");
+    let mut m = mail(vec![to(ALICE)], &subject, b"x\r\n");
+    m.sender.addr = "s\u{fc}nder@ip-smtpc.test".as_bytes().to_vec();
+    let out = send(tb.port_nosmtputf8, &m, &no_auth());
+    assert_code(&out, IP_SMTPC_ERR_SMTPUTF8_UNAVAILABLE, "no SMTPUTF8");
+    assert!(
+        !out.sent_command("MAIL") && out.sent_command("QUIT"),
+        "{}",
+        out.dialogue()
+    );
+    expect_not_delivered(&tb.mailbox("alice"), &subject);
+}

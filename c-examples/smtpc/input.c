@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * input.c - smtpc: the message's parts read from files before connecting:
- * the body (read whole), the attachments (opened now, streamed while
+ * the body (read whole up to SMTPC_STREAM_AFTER bytes, the rest of a longer
+ * one streamed while sending), the attachments (opened now, streamed while
  * sending, ATTACH_CHUNK bytes at a time) and the Date header's time zone.
  */
 #include <errno.h>
@@ -13,8 +14,8 @@
 
 #include "smtpc.h"
 
-#define MAX_BODY_BYTES        0x7FFFFFFFul
 #define ATTACH_CHUNK          512u      /* bytes read from an attachment at once */
+#define BODY_CHUNK            0x10000u  /* bytes read from a streamed body at once */
 
 /* "+HHMM" / "-HHMM" -> seconds east of UTC. */
 int SMTPC_ParseTimezone(const char* s, long* pOffsetSec) {
@@ -76,18 +77,48 @@ int SMTPC_LocalTimezone(char* pBuf, size_t BufSize, long* pOffsetSec) {
 
 
 /*
- * Reads the whole body (a file or standard input) into a NUL-terminated
- * buffer. Returns 0 or EXIT_USAGE after printing why.
+ * Pushes what is left of pFile through pAPI->pfSend, Size bytes of pBuf at
+ * a time. Returns 0 at its end, -1 after a read error (*pErrno set) or,
+ * with pHasNul, at a NUL byte (*pHasNul set, the piece with it not sent).
  */
-int SMTPC_ReadBody(const char* sPath, char** ppBody) {
+static int _Pump(FILE* pFile, char* pBuf, size_t Size, IP_SMTPC_CONTEXT* pContext,
+                 const IP_SMTPC_MULTIPART_API* pAPI, int* pErrno, int* pHasNul) {
+  size_t n;
+
+  do {
+    n = fread(pBuf, 1u, Size, pFile);
+    if (n > 0u && pHasNul != NULL && memchr(pBuf, '\0', n) != NULL) {
+      *pHasNul = 1;
+      return -1;
+    }
+    if (n > 0u) {
+      pAPI->pfSend(pContext, pBuf, (unsigned)n);
+    }
+  } while (n == Size);
+  if (ferror(pFile)) {
+    *pErrno = (errno != 0) ? errno : EIO;
+    return -1;
+  }
+  return 0;
+}
+
+/*
+ * Reads the body (a file or standard input) into a NUL-terminated buffer:
+ * all of it when it ends within SMTPC_STREAM_AFTER bytes, else that much,
+ * and pBody->pRest stays open for SMTPC_StreamBody. Returns 0 or EXIT_USAGE
+ * after printing why.
+ */
+int SMTPC_ReadBody(const char* sPath, SMTPC_BODY* pBody) {
   FILE*  pFile;
   char*  pBuf;
   char*  pNew;
   size_t Cap;
   size_t Len;
   size_t n;
+  int    c;
   int    r;
 
+  memset(pBody, 0, sizeof(*pBody));
   r     = EXIT_USAGE;
   pBuf  = NULL;
   pFile = NULL;
@@ -101,6 +132,7 @@ int SMTPC_ReadBody(const char* sPath, char** ppBody) {
       goto Cleanup;
     }
   }
+  pBody->sPath = sPath;
   Cap = 4096u;
   Len = 0u;
   pBuf = (char*)malloc(Cap);
@@ -109,26 +141,38 @@ int SMTPC_ReadBody(const char* sPath, char** ppBody) {
     goto Cleanup;
   }
   for (;;) {
-    if (Cap - Len < 2u) {
-      if (Cap > MAX_BODY_BYTES / 2u) {
-        fprintf(stderr, "smtpc: input: body of %s is too large\n", sPath);
-        goto Cleanup;
+    if (Len >= SMTPC_STREAM_AFTER) {
+      //
+      // More than SMTPC_STREAM_AFTER bytes: the rest is streamed (if any).
+      //
+      c = getc(pFile);
+      if (c != EOF) {
+        (void)ungetc(c, pFile);
+        pBody->pRest = pFile;
+        pFile = NULL;
       }
-      pNew = (char*)realloc(pBuf, Cap * 2u);
+      break;
+    }
+    if (Cap - Len < 2u) {
+      Cap  = (Cap * 2u > SMTPC_STREAM_AFTER + 1u) ? SMTPC_STREAM_AFTER + 1u : Cap * 2u;
+      pNew = (char*)realloc(pBuf, Cap);
       if (pNew == NULL) {
         fprintf(stderr, "smtpc: input: out of memory\n");
         goto Cleanup;
       }
       pBuf = pNew;
-      Cap *= 2u;
     }
-    n = fread(pBuf + Len, 1u, Cap - Len - 1u, pFile);
+    n = Cap - Len - 1u;
+    if (n > SMTPC_STREAM_AFTER - Len) {
+      n = SMTPC_STREAM_AFTER - Len;
+    }
+    n = fread(pBuf + Len, 1u, n, pFile);
     Len += n;
     if (n == 0u) {
       break;
     }
   }
-  if (ferror(pFile)) {
+  if (pFile != NULL && ferror(pFile)) {
     fprintf(stderr, "smtpc: input: reading %s: %s\n", sPath, strerror(errno));
     goto Cleanup;
   }
@@ -136,8 +180,9 @@ int SMTPC_ReadBody(const char* sPath, char** ppBody) {
     fprintf(stderr, "smtpc: input: the body (%s) contains a NUL byte\n", sPath);
     goto Cleanup;
   }
-  pBuf[Len] = '\0';
-  *ppBody = pBuf;
+  pBuf[Len]    = '\0';
+  pBody->pData = pBuf;
+  pBody->Len   = Len;
   pBuf = NULL;
   r = 0;
 Cleanup:
@@ -146,6 +191,41 @@ Cleanup:
   }
   free(pBuf);
   return r;
+}
+
+/*
+ * pfSendItem of a streamed body: what was read, then the rest of the input
+ * in BODY_CHUNK pieces; -1 on a read error or a NUL byte (the mail is then
+ * abandoned before its end: nothing is delivered).
+ */
+static int _SendBody(IP_SMTPC_CONTEXT* pContext, const IP_SMTPC_MULTIPART_ITEM* pItem,
+                     const IP_SMTPC_MULTIPART_API* pAPI) {
+  static char acBuf[BODY_CHUNK];
+  SMTPC_BODY* pBody;
+
+  pBody = (SMTPC_BODY*)pItem->pUserContext;
+  if (pBody->Streamed) {
+    pBody->ReadErrno = ESPIPE;            /* the input cannot be read twice */
+    return -1;
+  }
+  pBody->Streamed = 1;
+  pAPI->pfSend(pContext, pBody->pData, (unsigned)pBody->Len);
+  return _Pump(pBody->pRest, acBuf, sizeof(acBuf), pContext, pAPI, &pBody->ReadErrno, &pBody->HasNul);
+}
+
+/* Fills *pItem to stream the body (pBody->pRest is open): IP_SMTPC_OPTIONS.pBody. */
+void SMTPC_StreamBody(SMTPC_BODY* pBody, IP_SMTPC_MULTIPART_ITEM* pItem) {
+  memset(pItem, 0, sizeof(*pItem));
+  pItem->pUserContext = pBody;
+  pItem->pfSendItem   = _SendBody;
+}
+
+void SMTPC_FreeBody(SMTPC_BODY* pBody) {
+  if (pBody->pRest != NULL && pBody->pRest != stdin) {
+    (void)fclose(pBody->pRest);
+  }
+  free(pBody->pData);
+  memset(pBody, 0, sizeof(*pBody));
 }
 
 /* The part of a path after its last '/'. */
@@ -192,7 +272,6 @@ static int _SendFile(IP_SMTPC_CONTEXT* pContext, const IP_SMTPC_MULTIPART_ITEM* 
                      const IP_SMTPC_MULTIPART_API* pAPI) {
   ATTACHMENT* pAtt;
   char        acBuf[ATTACH_CHUNK];
-  size_t      n;
 
   pAtt = (ATTACHMENT*)pItem->pUserContext;
   if (pAtt->Streamed && fseek(pAtt->pFile, 0L, SEEK_SET) != 0) {
@@ -200,17 +279,7 @@ static int _SendFile(IP_SMTPC_CONTEXT* pContext, const IP_SMTPC_MULTIPART_ITEM* 
     return -1;
   }
   pAtt->Streamed = 1;
-  do {
-    n = fread(acBuf, 1u, sizeof(acBuf), pAtt->pFile);
-    if (n > 0u) {
-      pAPI->pfSend(pContext, acBuf, (unsigned)n);
-    }
-  } while (n == sizeof(acBuf));
-  if (ferror(pAtt->pFile)) {
-    pAtt->ReadErrno = (errno != 0) ? errno : EIO;
-    return -1;
-  }
-  return 0;
+  return _Pump(pAtt->pFile, acBuf, sizeof(acBuf), pContext, pAPI, &pAtt->ReadErrno, NULL);
 }
 
 /*

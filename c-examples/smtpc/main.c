@@ -109,13 +109,11 @@ int main(int argc, char* argv[]) {
   SMTPC_CTX       Ctx;
   IP_SMTPC_REPORT Report;
   char            acTz[8];
-  char*           pBody;
   int             Exit;
   int             r;
   int             i;
 
   memset(&Ctx, 0, sizeof(Ctx));
-  pBody = NULL;
   Exit  = SMTPC_InitSettings(&Settings, argc);
   if (Exit == SMTPC_CONTINUE) {
     Exit = SMTPC_ParseArgs(&Settings, argc, argv);
@@ -129,14 +127,14 @@ int main(int argc, char* argv[]) {
   if (Exit == SMTPC_CONTINUE) {
     Exit = _OpenAttachments(&Settings);
   }
-  if (Exit == SMTPC_CONTINUE && SMTPC_ReadBody(Settings.sBodyPath, &pBody) != 0) {
+  if (Exit == SMTPC_CONTINUE && SMTPC_ReadBody(Settings.sBodyPath, &Settings.Body) != 0) {
     Exit = EXIT_USAGE;
   }
   if (Exit == SMTPC_CONTINUE && Settings.ReadEnvelope) {
-    Exit = SMTPC_PrepareMessage(&Settings, &pBody);
+    Exit = SMTPC_PrepareMessage(&Settings, &Settings.Body);
   }
   if (Exit == SMTPC_CONTINUE) {
-    r    = SMTPC_Send(&Ctx, &Settings, pBody, &Report);
+    r    = SMTPC_Send(&Ctx, &Settings, &Report);
     Exit = SMTPC_Outcome(&Ctx, &Settings, r, &Report);
   }
   if (Ctx.paRejection != NULL) {
@@ -146,7 +144,6 @@ int main(int argc, char* argv[]) {
     free(Ctx.paRejection);
   }
   SMTPC_FreeSettings(&Settings);
-  free(pBody);
   return Exit;
 }
 

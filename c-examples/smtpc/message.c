@@ -403,12 +403,13 @@ static unsigned long _LongLine(const char* p, const char* pEnd) {
 */
 
 /*
- * -t: with *ppBody the message as read, fills the envelope (sender, and
- * recipients when none were given) and replaces *ppBody with the message
- * to send. Returns SMTPC_CONTINUE or EXIT_USAGE after printing why;
- * nothing is sent either way.
+ * -t: with pBody the message as read (all of it, or its start when the rest
+ * is streamed: the header must end within the start), fills the envelope
+ * (sender, and recipients when none were given) and replaces pBody's data
+ * with the message to send. Returns SMTPC_CONTINUE or EXIT_USAGE after
+ * printing why; nothing is sent either way.
  */
-int SMTPC_PrepareMessage(SMTPC_SETTINGS* pSettings, char** ppBody) {
+int SMTPC_PrepareMessage(SMTPC_SETTINGS* pSettings, SMTPC_BODY* pBody) {
   HEADER_INFO   Info;
   const char*   pMsg;
   const char*   pEnd;
@@ -425,8 +426,8 @@ int SMTPC_PrepareMessage(SMTPC_SETTINGS* pSettings, char** ppBody) {
   unsigned long Long;
   int           r;
 
-  pMsg   = *ppBody;
-  MsgLen = strlen(pMsg);
+  pMsg   = pBody->pData;
+  MsgLen = pBody->Len;
   pEnd   = pMsg + MsgLen;
   Long   = _LongLine(pMsg, pEnd);
   if (Long != 0ul) {
@@ -477,6 +478,11 @@ int SMTPC_PrepareMessage(SMTPC_SETTINGS* pSettings, char** ppBody) {
   if (pHeaderEnd == pMsg) {
     return SMTPC_Fail("input", "-t: the message has no header (it must start with fields such as From:)");
   }
+  if (pHeaderEnd == pEnd && pBody->pRest != NULL) {
+    fprintf(stderr, "smtpc: input: -t: the header of the message does not end within its first %u "
+            "octets\n", SMTPC_STREAM_AFTER);
+    return EXIT_USAGE;
+  }
   //
   // The envelope.
   //
@@ -521,8 +527,9 @@ int SMTPC_PrepareMessage(SMTPC_SETTINGS* pSettings, char** ppBody) {
   memcpy(pOut + n, pHeaderEnd, (size_t)(pEnd - pHeaderEnd));
   n += (size_t)(pEnd - pHeaderEnd);
   pOut[n] = '\0';
-  free(*ppBody);
-  *ppBody = pOut;
+  free(pBody->pData);
+  pBody->pData = pOut;
+  pBody->Len   = n;
   return SMTPC_CONTINUE;
 }
 

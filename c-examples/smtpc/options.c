@@ -33,7 +33,8 @@ enum {
   OPT_SERVER = 256, OPT_PORT, OPT_TLS, OPT_CAFILE, OPT_TLS_NAME, OPT_USER, OPT_PASS,
   OPT_OAUTH_TOKEN, OPT_AUTH, OPT_ALLOW_INSECURE_AUTH, OPT_HELO, OPT_FROM, OPT_FROM_NAME,
   OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_BODY, OPT_ATTACH, OPT_HEADER, OPT_REPLY_TO,
-  OPT_TIMEOUT, OPT_TZ, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_ACCOUNT, OPT_READ_ENVELOPE
+  OPT_TIMEOUT, OPT_TZ, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_ACCOUNT, OPT_READ_ENVELOPE,
+  OPT_DSN_NOTIFY, OPT_DSN_RET, OPT_DSN_ENVID, OPT_DSN_REQUIRED
 };
 
 static const struct option _aLongOption[] = {
@@ -58,6 +59,10 @@ static const struct option _aLongOption[] = {
   { "attach",              required_argument, NULL, OPT_ATTACH              },
   { "header",              required_argument, NULL, OPT_HEADER              },
   { "reply-to",            required_argument, NULL, OPT_REPLY_TO            },
+  { "dsn-notify",          required_argument, NULL, OPT_DSN_NOTIFY          },
+  { "dsn-ret",             required_argument, NULL, OPT_DSN_RET             },
+  { "dsn-envid",           required_argument, NULL, OPT_DSN_ENVID           },
+  { "dsn-required",        no_argument,       NULL, OPT_DSN_REQUIRED        },
   { "timeout",             required_argument, NULL, OPT_TIMEOUT             },
   { "tz",                  required_argument, NULL, OPT_TZ                  },
   { "help",                no_argument,       NULL, OPT_HELP                },
@@ -84,7 +89,8 @@ static const char _sUsage[] =
   "                         (default " DEFAULT_CAFILE ")\n"
   "  --tls-name NAME        name the server certificate must match (default: --server)\n"
   "  --user U / --pass P    credentials (P may also come from $SMTPC_PASS)\n"
-  "  --auth LIST            allowed mechanisms, comma separated: PLAIN,LOGIN (default: all built)\n"
+  "  --auth LIST            allowed mechanisms, comma separated: PLAIN,LOGIN,CRAM-MD5\n"
+  "                         (default: all built; CRAM-MD5 needs the library's cram-md5 feature)\n"
   "  --allow-insecure-auth  permit AUTH on a connection without TLS (refused otherwise)\n"
   "  --helo NAME            own domain for EHLO/HELO and the Message-ID\n"
   "  --from ADDR            sender ('' = null reverse-path MAIL FROM:<>)\n"
@@ -104,6 +110,12 @@ static const char _sUsage[] =
   "  --attach FILE[,TYPE]   attachment, repeatable; TYPE default: from the extension\n"
   "  --header 'Name: value' extra header field, repeatable\n"
   "  --reply-to ADDR        Reply-To address\n"
+  "  --dsn-notify LIST      delivery status notifications to the sender (RFC 3461):\n"
+  "                         success,failure,delay (any of them) or never\n"
+  "  --dsn-ret full|hdrs    what a failure report returns of the message\n"
+  "  --dsn-envid ID         envelope identifier the reports quote (printable ASCII)\n"
+  "  --dsn-required         fail (exit 3) when the server does not offer DSN\n"
+  "                         (otherwise the mail goes without the DSN parameters)\n"
   "  --timeout SECONDS      per-reply deadline (also bounds the TLS handshake and\n"
   "                         each TLS record) and socket I/O timeout\n"
   "                         (default: RFC 5321 deadlines, 600 s I/O, 30 s connect)\n"
@@ -284,6 +296,27 @@ static int _Option(SMTPC_SETTINGS* pSettings, int Opt, const char* sArg, char* a
   case OPT_REPLY_TO:
     pSettings->sReplyTo = sArg;
     break;
+  case OPT_DSN_NOTIFY:
+    if (SMTPC_ParseDsnNotify(sArg, &pSettings->DsnNotify) != 0) {
+      return EXIT_USAGE;
+    }
+    break;
+  case OPT_DSN_RET:
+    if (SMTPC_EqualNoCase(sArg, strlen(sArg), "full")) {
+      pSettings->DsnRet = IP_SMTPC_DSN_RET_FULL;
+    } else if (SMTPC_EqualNoCase(sArg, strlen(sArg), "hdrs")) {
+      pSettings->DsnRet = IP_SMTPC_DSN_RET_HDRS;
+    } else {
+      fprintf(stderr, "smtpc: input: --dsn-ret: '%s' is neither full nor hdrs\n", sArg);
+      return EXIT_USAGE;
+    }
+    break;
+  case OPT_DSN_ENVID:
+    pSettings->sDsnEnvId = sArg;                             /* checked by the library */
+    break;
+  case OPT_DSN_REQUIRED:
+    pSettings->DsnRequired = 1;
+    break;
   case OPT_USER:
     pSettings->sUser = sArg;
     break;
@@ -403,6 +436,7 @@ void SMTPC_FreeSettings(SMTPC_SETTINGS* pSettings) {
   int      i;
 
   SMTPC_CloseAttachments(pSettings->paAtt, pSettings->NumAttach);
+  SMTPC_FreeBody(&pSettings->Body);
   for (k = 0u; k < SMTPC_MAX_CONFIG_VALUES; k++) {
     free(pSettings->apConfigValue[k]);
   }

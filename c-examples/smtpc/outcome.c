@@ -202,11 +202,23 @@ int SMTPC_Outcome(const SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, int r,
   if (Exit == EXIT_SENT) {
     return Exit;
   }
+  if (pSettings->Body.HasNul) {
+    fprintf(stderr, "smtpc: input: the body (%s) contains a NUL byte; nothing was delivered\n",
+            pSettings->Body.sPath);
+  }
+  if (pSettings->Body.ReadErrno != 0) {
+    fprintf(stderr, "smtpc: reading %s: %s\n", pSettings->Body.sPath, strerror(pSettings->Body.ReadErrno));
+  }
   for (i = 0; i < pSettings->NumAttach; i++) {
     if (pSettings->paAtt[i].ReadErrno != 0) {
       fprintf(stderr, "smtpc: reading attachment %s: %s\n", pSettings->paAtt[i].sPath,
               strerror(pSettings->paAtt[i].ReadErrno));
     }
+  }
+  if (r == IP_SMTPC_ERR_INVALID_BODY && pSettings->Body.pRest != NULL) {
+    fprintf(stderr, "smtpc: input: -t: a line of the message after its first %u octets is longer than "
+            "998 octets (RFC 5322; a leading dot counts twice); nothing was delivered\n", SMTPC_STREAM_AFTER);
+    return Exit;
   }
   if (Exit == EXIT_USAGE) {
     sStep = "input";

@@ -110,8 +110,13 @@ static void _EmitLine(SMTPC_CTX* pCtx, int Dir) {
     if (pCtx->Redacting && !(Len >= 3u && memcmp(s, "334", 3u) == 0)) {
       pCtx->Redacting = 0;
     }
-    if (pCtx->DataState == 1 && !(Len >= 4u && memcmp(s, "354-", 4u) == 0)) {
-      pCtx->DataState = (Len >= 3u && memcmp(s, "354", 3u) == 0) ? 2 : 0;
+    //
+    // The message follows the 354. Other replies may come first (MAIL and
+    // RCPT pipelined with DATA); after a refused DATA the next command the
+    // client sends ends the state.
+    //
+    if (pCtx->DataState == 1 && Len >= 3u && memcmp(s, "354", 3u) == 0 && (Len == 3u || s[3] != '-')) {
+      pCtx->DataState = 2;
     }
   }
   pLine->Len       = 0u;
@@ -122,21 +127,30 @@ static void _EmitLine(SMTPC_CTX* pCtx, int Dir) {
 static void _Trace(void* pUser, int Dir, const char* pData, unsigned Len) {
   SMTPC_CTX*  pCtx;
   TRACE_LINE* pLine;
-  unsigned    i;
+  const char* pEnd;
+  unsigned    n;
+  unsigned    Room;
 
   pCtx = (SMTPC_CTX*)pUser;
   if (pCtx == NULL || (Dir != PORT_TRACE_SENT && Dir != PORT_TRACE_RECEIVED)) {
     return;
   }
   pLine = &pCtx->aTrace[Dir];
-  for (i = 0u; i < Len; i++) {
-    if (pData[i] == '\n') {
-      _EmitLine(pCtx, Dir);
-    } else if (pLine->Len < sizeof(pLine->acLine)) {
-      pLine->acLine[pLine->Len++] = pData[i];
-    } else {
+  while (Len > 0u) {
+    pEnd = (const char*)memchr(pData, '\n', Len);
+    n    = (pEnd != NULL) ? (unsigned)(pEnd - pData) : Len;
+    Room = (unsigned)sizeof(pLine->acLine) - pLine->Len;
+    memcpy(pLine->acLine + pLine->Len, pData, (n < Room) ? n : Room);
+    pLine->Len += (n < Room) ? n : Room;
+    if (n > Room) {
       pLine->Truncated = 1;
     }
+    if (pEnd == NULL) {
+      break;
+    }
+    _EmitLine(pCtx, Dir);
+    pData += n + 1u;
+    Len   -= n + 1u;
   }
 }
 
@@ -267,11 +281,13 @@ static int _Callback(int Stat, void* p) {
 */
 
 /*
- * Sends the mail the settings describe with pBody as its text; fills *pCtx
- * (for SMTPC_Outcome) and *pReport. Returns IP_SMTPC_SendEx's result.
+ * Sends the mail the settings describe with pSettings->Body as its text
+ * (streamed when the input goes on after what was read: the library sends
+ * a streamed text quoted-printable, a streamed -t message as it is); fills
+ * *pCtx (for SMTPC_Outcome) and *pReport. Returns IP_SMTPC_SendEx's result.
  */
-int SMTPC_Send(SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, const char* pBody,
-               IP_SMTPC_REPORT* pReport) {
+int SMTPC_Send(SMTPC_CTX* pCtx, SMTPC_SETTINGS* pSettings, IP_SMTPC_REPORT* pReport) {
+  IP_SMTPC_MULTIPART_ITEM Stream;
   IP_SMTPC_API            Api;
   IP_SMTPC_MTA            Mta;
   IP_SMTPC_MESSAGE        Message;
@@ -332,7 +348,7 @@ int SMTPC_Send(SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, const char* pBo
   Mta.SecPolicy = SMTPC_SEC_POLICY_ALLOW_INSECURE;
   memset(&Message, 0, sizeof(Message));
   Message.sSubject          = pSettings->sSubject;
-  Message.sBody             = pBody;
+  Message.sBody             = pSettings->Body.pData;
   Message.sBoundary         = NULL;             /* the library generates one */
   Message.paMultipartItem   = (pSettings->NumAttach > 0) ? pSettings->paItem : NULL;
   Message.NumMultipartItems = (unsigned)pSettings->NumAttach;
@@ -350,6 +366,10 @@ int SMTPC_Send(SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, const char* pBo
   Options.AllowInsecureAuth = (U8)pSettings->AllowInsecureAuth;
   Options.TlsMode           = (U8)pSettings->TlsMode;
   Options.sReplyTo          = pSettings->sReplyTo;
+  Options.DsnNotify         = pSettings->DsnNotify;
+  Options.DsnRet            = pSettings->DsnRet;
+  Options.DsnRequired       = pSettings->DsnRequired;
+  Options.sDsnEnvId         = pSettings->sDsnEnvId;
   Options.pasHeader         = (pSettings->NumHeaders > 0) ? pSettings->pasHeader : NULL;
   Options.NumHeaders        = (unsigned)pSettings->NumHeaders;
   Options.ReplyTimeoutMs    = (pSettings->TimeoutS != 0u) ? (U32)pCtx->IoTimeoutMs : 0u;
@@ -358,6 +378,11 @@ int SMTPC_Send(SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, const char* pBo
   Options.MessageIdSeed     = SMTPC_Seed();
   Options.pReport           = pReport;
   Options.RawMessage        = (U8)(pSettings->ReadEnvelope != 0);     /* -t: sent as given */
+  if (pSettings->Body.pRest != NULL) {
+    SMTPC_StreamBody(&pSettings->Body, &Stream);
+    Message.sBody   = NULL;
+    Options.pBody   = &Stream;
+  }
   pReport->paResult   = paResult;
   pReport->NumResults = (unsigned)pSettings->NumAddr;
   _pCtx = pCtx;

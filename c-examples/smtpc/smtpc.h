@@ -51,6 +51,7 @@
 #define TRACE_LINE_SIZE       1024u     /* longest transcript line shown whole  */
 #define DEFAULT_CAFILE        "/etc/ssl/certs/ca-certificates.crt"  /* without --cafile */
 #define TLS_DETAIL_SIZE       256u
+#define SMTPC_STREAM_AFTER    0x80000u  /* a body over 512 KiB is streamed        */
 
 #define SMTPC_MAX_CONFIG_VALUES 32u     /* config.c's values kept for the settings */
 
@@ -62,6 +63,22 @@
 *
 **********************************************************************
 */
+
+/*
+ * The body (--body, or the complete message of -t) as read before
+ * connecting: the whole input when it ends within SMTPC_STREAM_AFTER bytes,
+ * else those first bytes and the open input, which is streamed after them
+ * while sending (never all of it in memory).
+ */
+typedef struct {
+  char*       pData;              /* what was read, NUL-terminated (-t: prepared) */
+  size_t      Len;
+  FILE*       pRest;              /* NULL: pData is all; else streamed after it */
+  const char* sPath;              /* the file's name, or "standard input"      */
+  int         Streamed;           /* the stream began (it cannot be read again) */
+  int         ReadErrno;          /* errno of a read error while streaming      */
+  int         HasNul;             /* the streamed input had a NUL byte          */
+} SMTPC_BODY;
 
 /* One --attach FILE[,TYPE]: the open file, streamed by the item callback. */
 typedef struct {
@@ -106,7 +123,12 @@ typedef struct {
   int                       NumHeaders;
   const char*               sSubject;
   const char*               sBodyPath;
+  SMTPC_BODY                Body;             /* read by SMTPC_ReadBody        */
   const char*               sReplyTo;
+  U8                        DsnNotify;        /* IP_SMTPC_DSN_NOTIFY_* bits    */
+  U8                        DsnRet;           /* IP_SMTPC_DSN_RET_*; 0 = none  */
+  U8                        DsnRequired;
+  const char*               sDsnEnvId;
   const char*               sTz;              /* "+HHMM" as given, or NULL     */
   long                      TzOffsetSec;
   /* run */
@@ -172,6 +194,7 @@ int         SMTPC_StartsWithNoCase(const char* s, size_t Len, const char* sPrefi
 int         SMTPC_ParseUnsigned (const char* s, unsigned long Min, unsigned long Max, unsigned long* pValue);
 int         SMTPC_ParseTlsMode  (const char* s, int* pMode);
 int         SMTPC_ParseAuthList (const char* sList, U32* pMask);
+int         SMTPC_ParseDsnNotify(const char* sList, U8* pBits);
 void        SMTPC_PutEscaped    (const char* s, size_t Len);
 char*       SMTPC_Own           (SMTPC_SETTINGS* pSettings, const char* s);
 
@@ -201,16 +224,17 @@ int         SMTPC_LoadAccount   (SMTPC_SETTINGS* pSettings);
 /* input.c */
 int         SMTPC_ParseTimezone (const char* s, long* pOffsetSec);
 int         SMTPC_LocalTimezone (char* pBuf, size_t BufSize, long* pOffsetSec);
-int         SMTPC_ReadBody      (const char* sPath, char** ppBody);
+int         SMTPC_ReadBody      (const char* sPath, SMTPC_BODY* pBody);
+void        SMTPC_StreamBody    (SMTPC_BODY* pBody, IP_SMTPC_MULTIPART_ITEM* pItem);
+void        SMTPC_FreeBody      (SMTPC_BODY* pBody);
 int         SMTPC_OpenAttachment(char* sArg, ATTACHMENT* pAtt, IP_SMTPC_MULTIPART_ITEM* pItem);
 void        SMTPC_CloseAttachments(ATTACHMENT* paAtt, int NumAttach);
 
 /* message.c */
-int         SMTPC_PrepareMessage(SMTPC_SETTINGS* pSettings, char** ppBody);
+int         SMTPC_PrepareMessage(SMTPC_SETTINGS* pSettings, SMTPC_BODY* pBody);
 
 /* session.c */
-int         SMTPC_Send          (SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, const char* pBody,
-                                 IP_SMTPC_REPORT* pReport);
+int         SMTPC_Send          (SMTPC_CTX* pCtx, SMTPC_SETTINGS* pSettings, IP_SMTPC_REPORT* pReport);
 
 /* outcome.c */
 int         SMTPC_Outcome       (const SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, int r,

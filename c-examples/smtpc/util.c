@@ -103,6 +103,45 @@ int SMTPC_ParseTlsMode(const char* s, int* pMode) {
 }
 
 /* PLAIN,LOGIN -> IP_SMTPC_AUTH_* mask; -1 on an unknown name (printed). */
+/* "success,failure,delay" (any of them) or "never" as IP_SMTPC_DSN_NOTIFY_*
+ * bits; -1 (with a message) for another word. NEVER with others is left to
+ * the library (IP_SMTPC_ERR_INVALID_OPTIONS). */
+int SMTPC_ParseDsnNotify(const char* sList, U8* pBits) {
+  static const struct { const char* sWord; U8 Bit; } _aWord[] = {
+    { "success", IP_SMTPC_DSN_NOTIFY_SUCCESS }, { "failure", IP_SMTPC_DSN_NOTIFY_FAILURE },
+    { "delay",   IP_SMTPC_DSN_NOTIFY_DELAY   }, { "never",   IP_SMTPC_DSN_NOTIFY_NEVER   },
+  };
+  const char* s;
+  const char* pEnd;
+  size_t      Len;
+  unsigned    i;
+  U8          Bits;
+
+  Bits = 0u;
+  s    = sList;
+  for (;;) {
+    pEnd = strchr(s, ',');
+    Len  = (pEnd != NULL) ? (size_t)(pEnd - s) : strlen(s);
+    for (i = 0u; i < sizeof(_aWord) / sizeof(_aWord[0]); i++) {
+      if (SMTPC_EqualNoCase(s, Len, _aWord[i].sWord)) {
+        Bits |= _aWord[i].Bit;
+        break;
+      }
+    }
+    if (i == sizeof(_aWord) / sizeof(_aWord[0])) {
+      fprintf(stderr, "smtpc: input: --dsn-notify: unknown word '%.*s' (success, failure, delay, never)\n",
+              (int)Len, s);
+      return -1;
+    }
+    if (pEnd == NULL) {
+      break;
+    }
+    s = pEnd + 1;
+  }
+  *pBits = Bits;
+  return 0;
+}
+
 int SMTPC_ParseAuthList(const char* sList, U32* pMask) {
   const char* s;
   const char* pEnd;
@@ -118,8 +157,10 @@ int SMTPC_ParseAuthList(const char* sList, U32* pMask) {
       Mask |= (U32)IP_SMTPC_AUTH_PLAIN;
     } else if (SMTPC_EqualNoCase(s, Len, "LOGIN")) {
       Mask |= (U32)IP_SMTPC_AUTH_LOGIN;
+    } else if (SMTPC_EqualNoCase(s, Len, "CRAM-MD5")) {
+      Mask |= (U32)IP_SMTPC_AUTH_CRAM_MD5;      /* NOT_BUILT (exit 2) unless the library has it */
     } else {
-      fprintf(stderr, "smtpc: input: --auth: unknown mechanism '%.*s' (this version has PLAIN, LOGIN)\n",
+      fprintf(stderr, "smtpc: input: --auth: unknown mechanism '%.*s' (PLAIN, LOGIN, CRAM-MD5)\n",
               (int)Len, s);
       return -1;
     }

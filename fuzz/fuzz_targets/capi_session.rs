@@ -16,10 +16,16 @@
 //! - the call returns; `pfConnect` at most once, `pfDisconnect` exactly as
 //!   often, `pfDowngrade` once after a successful handshake, before it;
 //! - 0 or PARTIAL_DELIVERY only when the final "\r\n.\r\n" was sent and
-//!   the first reply after it was a 2xx; the report's `Result` is the
+//!   the first reply after it was a 2xx, or (CHUNKING) the whole
+//!   `BDAT <n> LAST` chunk was sent and the reply after those to MAIL (a
+//!   2xx) and each RCPT was a 2xx that came after it; OUTCOME_UNKNOWN only
+//!   once DATA or a whole chunk was sent; the report's `Result` is the
 //!   return value, its counts at most the recipients;
-//! - at most one end of data, only QUIT after it; no bare CR or LF unless
-//!   a send failed or an item was abandoned; no line over 1000 octets;
+//! - at most one end of the message (end-of-data line or a chunk's last
+//!   octet), only QUIT after it; one chunk at most, LAST, sent with the
+//!   QUIT after it without reading a reply; SIZE= the message's size as it
+//!   goes; no bare CR or LF unless a send failed or an item was abandoned;
+//!   no line over 1000 octets;
 //! - AUTH over TLS unless allowed in clear; with TLS required (SECURE_ONLY,
 //!   STARTTLS_REQUIRED, IMPLICIT) no AUTH or MAIL FROM in clear;
 //! - the handshake only right after "STARTTLS" and a complete 220 (or,
@@ -36,9 +42,8 @@ use libfuzzer_sys::fuzz_target;
 
 #[path = "common/mod.rs"]
 mod common;
+use common::ends::{assert_shape, message_accepted, Ends};
 use common::Rng;
-
-const END_OF_DATA: &[u8] = b"\r\n.\r\n";
 const MAX_CALLS: usize = 200_000;
 
 #[derive(Default)]
@@ -50,8 +55,7 @@ struct Server {
     delivered: Vec<u8>,
     sent: Vec<u8>,
     line_tls: Vec<bool>,
-    dot_at: Option<usize>,
-    dots: usize,
+    ends: Ends,
     tls_up: bool,
     implicit: bool,
     upgrade_fails: bool,
@@ -123,15 +127,8 @@ unsafe extern "C" fn send(data: *const c_char, n: c_int, _sock: SMTPC_SOCKET) ->
             }
             s.sent.push(b);
         }
-        let from = old.saturating_sub(END_OF_DATA.len() - 1);
-        let found = s.sent[from..]
-            .windows(5)
-            .filter(|w| *w == END_OF_DATA)
-            .count();
-        if found > 0 && s.dot_at.is_none() {
-            s.dot_at = Some(s.delivered.len());
-        }
-        s.dots += found;
+        let seen = s.delivered.len();
+        s.ends.feed(&s.sent, old, seen);
         take as c_int
     })
 }
@@ -211,30 +208,6 @@ unsafe extern "C" fn send_item(
         return -1;
     }
     0
-}
-
-/// `true` when the first complete reply in `after` is a well-formed 2xx.
-fn first_reply_is_positive(after: &[u8]) -> bool {
-    let mut code = None;
-    for line in after.split_inclusive(|&b| b == b'\n') {
-        let Some(line) = line.strip_suffix(b"\r\n") else {
-            return false;
-        };
-        let good = line.len() >= 3
-            && (b'2'..=b'5').contains(&line[0])
-            && (b'0'..=b'5').contains(&line[1])
-            && line[2].is_ascii_digit();
-        if !good || code.is_some_and(|c: &[u8]| c != &line[..3]) {
-            return false;
-        }
-        code = Some(&line[..3]);
-        match line.get(3) {
-            None | Some(b' ') => return line[0] == b'2',
-            Some(b'-') => {}
-            Some(_) => return false,
-        }
-    }
-    false
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -415,13 +388,12 @@ fuzz_target!(|data: &[u8]| {
         assert!(usize::from(report.NumAccepted) + usize::from(report.NumRejected) <= count);
     }
     let sent = &s.sent;
-    assert!(s.dots <= 1, "end of data sent {} times", s.dots);
+    // One end of the message, QUIT after it; BDAT's size and SIZE=.
+    assert_shape(&s.ends, sent, true);
     if code == 0 || code == Error::PartialDelivery as c_int {
-        let at = s.dot_at.expect("success without the final dot");
-        assert!(
-            first_reply_is_positive(&s.delivered[at..]),
-            "{code} without a 2xx to the final dot"
-        );
+        if let Err(why) = message_accepted(&s.ends, sent, &s.delivered) {
+            panic!("{code} {why}");
+        }
         if !plain_send {
             assert_eq!(
                 usize::from(report.NumAccepted) + usize::from(report.NumRejected),
@@ -429,13 +401,10 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
-    let dot_end = s
-        .dot_at
-        .map(|_| sent.windows(5).position(|w| w == END_OF_DATA).unwrap() + 5);
-    if let Some(end) = dot_end {
+    if code == Error::OutcomeUnknown as c_int {
         assert!(
-            b"QUIT\r\n".starts_with(&sent[end..]),
-            "after the end of data"
+            s.ends.message_may_be_taken(),
+            "outcome unknown before DATA or a whole chunk"
         );
     }
     let complete = sent.len() - sent.iter().rev().take_while(|&&b| b != b'\n').count();
@@ -462,16 +431,15 @@ fuzz_target!(|data: &[u8]| {
     } else {
         allow_insecure
     };
-    let mut in_message = false;
     let mut at = 0;
     for (line, &tls_up) in sent.split_inclusive(|&b| b == b'\n').zip(&s.line_tls) {
+        let start = at;
         at += line.len();
         assert!(line.len() <= 1000, "line of {} octets", line.len());
         if implicit {
             assert!(tls_up, "a line in clear with implicit TLS");
         }
-        if in_message {
-            in_message = dot_end.is_none_or(|end| at < end);
+        if s.ends.in_message(start) {
             continue;
         }
         if line.starts_with(b"AUTH ") {
@@ -484,6 +452,5 @@ fuzz_target!(|data: &[u8]| {
                 "MAIL FROM or AUTH in clear although TLS is required"
             );
         }
-        in_message = line == b"DATA\r\n";
     }
 });

@@ -55,8 +55,9 @@ fn body_wire(body: &[u8], sizes: &[usize]) -> Vec<u8> {
     unreachable!()
 }
 
-/// `data` through a `mime::Enc` (`qp` or base64), as the engine pushes it:
-/// a byte while the buffer has `ROOM` left, then the buffer goes out.
+/// `data` through a `mime::Enc` (`qp_run` or base64), as the engine pushes
+/// it: a byte (or a literal run, quoted-printable in hosted builds) while the
+/// buffer has `ROOM` left, then the buffer goes out.
 fn enc_wire(data: &[u8], sizes: &[usize], qp: bool) -> Vec<u8> {
     let mut enc = Enc::default();
     let mut out = Vec::new();
@@ -68,11 +69,11 @@ fn enc_wire(data: &[u8], sizes: &[usize], qp: bool) -> Vec<u8> {
         let mut w = Writer::new(&mut buf, 0);
         while next < data.len() && w.room() >= ROOM {
             if qp {
-                enc.qp(&mut w, data[next]);
+                next += 1 + enc.qp_run(&mut w, data[next], &data[next..]);
             } else {
                 enc.base64(&mut w, data[next]);
+                next += 1;
             }
-            next += 1;
         }
         if next == data.len() && w.room() >= ROOM {
             if qp {

@@ -21,6 +21,13 @@
 //!
 //! Server bytes are given out as one stream in the chosen pieces; the end
 //! of the stream is a closed connection (receive returns 0).
+//!
+//! On the blocking run's wire (`common::ends`): 0 or PARTIAL_DELIVERY only
+//! after the end of the message and a 2xx to it (DATA's dot, or a whole
+//! `BDAT <n> LAST` chunk answered after MAIL's and each RCPT's replies),
+//! OUTCOME_UNKNOWN only once DATA or a whole chunk went out; one end of
+//! the message, only QUIT after it, the chunk and QUIT sent without
+//! reading, SIZE= the message's size.
 #![no_main]
 
 use std::cell::RefCell;
@@ -28,7 +35,12 @@ use std::ffi::{c_char, c_int};
 use std::ptr;
 
 use ip_smtpc::capi::*;
+use ip_smtpc::Error;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/mod.rs"]
+mod common;
+use common::ends::{assert_shape, message_accepted, Ends};
 
 /// Polls after which the non-blocking driver is considered stuck.
 const MAX_POLLS: usize = 200_000;
@@ -40,6 +52,8 @@ struct Bed {
     rx_chunk: usize,
     tx_chunk: usize,
     wire: Vec<u8>,
+    /// Where the message starts and ends on `wire`.
+    ends: Ends,
     /// Non-blocking: the pattern of refused calls and the call counter.
     pattern: u8,
     calls: u32,
@@ -78,8 +92,11 @@ unsafe extern "C" fn send(p: *const c_char, n: c_int, _: SMTPC_SOCKET) -> c_int 
         }
         let k = (n as usize).min(b.tx_chunk);
         // SAFETY: the library passes `n` readable bytes; k <= n.
+        let old = b.wire.len();
         b.wire
             .extend_from_slice(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), k) });
+        let seen = b.pos;
+        b.ends.feed(&b.wire, old, seen);
         k as c_int
     })
 }
@@ -136,6 +153,10 @@ struct Run {
     report: String,
     wire: Vec<u8>,
     disconnects: u32,
+    /// The wire as sent (Message-ID too), its ends, the server bytes read.
+    raw: Vec<u8>,
+    ends: Ends,
+    delivered: usize,
 }
 
 fn run(data: &[u8], nb: bool) -> Run {
@@ -249,12 +270,22 @@ fn run(data: &[u8], nb: bool) -> Run {
         // SAFETY: every pointer is valid during the call.
         unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), count, &msg, &mta, ptr::null(), &opts) }
     };
-    let (wire, disconnects) = with(|b| (std::mem::take(&mut b.wire), b.disconnects));
+    let (wire, ends, delivered, disconnects) = with(|b| {
+        (
+            std::mem::take(&mut b.wire),
+            std::mem::take(&mut b.ends),
+            b.pos,
+            b.disconnects,
+        )
+    });
     Run {
         result,
         report: summary(&report, &results),
         wire: normalised(&wire),
         disconnects,
+        raw: wire,
+        ends,
+        delivered,
     }
 }
 
@@ -264,9 +295,33 @@ fuzz_target!(|data: &[u8]| {
     }
     let blocking = run(data, false);
     let nb = run(data, true);
+    if std::env::var_os("FUZZ_TRACE").is_some() {
+        eprintln!(
+            "{} / {} {}\nC: {:?}\nS: {:?}",
+            blocking.result,
+            nb.result,
+            blocking.report,
+            String::from_utf8_lossy(&blocking.raw),
+            String::from_utf8_lossy(&data[4..4 + blocking.delivered])
+        );
+    }
     assert_eq!(blocking.disconnects, 1);
     assert_eq!(nb.disconnects, 1);
     assert_eq!(nb.wire, blocking.wire);
+    let (sent, ends) = (&blocking.raw, &blocking.ends);
+    assert_shape(ends, sent, true);
+    let result = blocking.result;
+    if result == 0 || result == Error::PartialDelivery as c_int {
+        if let Err(why) = message_accepted(ends, sent, &data[4..4 + blocking.delivered]) {
+            panic!("{result} {why}");
+        }
+    }
+    if result == Error::OutcomeUnknown as c_int {
+        assert!(
+            ends.message_may_be_taken(),
+            "outcome unknown before DATA or a whole chunk"
+        );
+    }
     if data[3] & 8 != 0 && blocking.result == IP_SMTPC_ERR_RECEIVE {
         // Stalled: where the blocking run saw the end of the stream, the
         // non-blocking one waited until its deadline.

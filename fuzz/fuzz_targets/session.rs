@@ -4,7 +4,8 @@
 //! Input: 8 configuration bytes, a body (length byte, repeat byte, bytes),
 //! then what the server sends. The configuration picks the TLS mode,
 //! credentials, allowed AUTH mechanisms, the insecure-AUTH opt-in,
-//! recipients (To/Cc/Bcc, 1-3), the null sender, multipart items or a
+//! recipients (To/Cc/Bcc, 1-3, or 130-193 to pass PIPELINING's window of
+//! 128 outstanding commands), the null sender, multipart items or a
 //! streamed body (and whether the stream fails), a clock and a deadline,
 //! the in/out buffer sizes, a failing TLS handshake or send, the seed of the
 //! chunk sizes and of the short sends, and out-of-turn calls the API allows
@@ -20,12 +21,19 @@
 //! - the engine ends within a bound of actions and of bytes sent, its
 //!   `Done` is final, and a send or receive is never empty;
 //! - success (or a partial delivery) only when the final "\r\n.\r\n" was
-//!   sent and the first reply after it was a 2xx, after every recipient was
-//!   tried, with the events and the report agreeing; OUTCOME_UNKNOWN only
-//!   once DATA was sent; the report's step is DONE only after a success;
+//!   sent and the first reply after it was a 2xx, or (CHUNKING, RFC 3030)
+//!   the whole `BDAT <n> LAST` chunk was sent and the reply after those to
+//!   MAIL (a 2xx) and each RCPT was a 2xx that came after the chunk; after
+//!   every recipient was tried, with the events and the report agreeing;
+//!   OUTCOME_UNKNOWN only once DATA or a whole chunk was sent; the report's
+//!   step is DONE only after a success;
 //! - once the engine has decided the outcome it sends at most "QUIT\r\n";
 //!   after a 421 it sends nothing;
-//! - at most one end of data, and only QUIT after it;
+//! - at most one end of the message (end-of-data line or a chunk's last
+//!   octet), and only QUIT after it; one chunk at most, LAST, its octets
+//!   and the QUIT after it sent without reading a reply; SIZE= is the
+//!   size of the message as it goes (the chunk, or DATA's content without
+//!   the end-of-data line);
 //! - no bare CR or LF (the last line may be cut short when the transaction
 //!   was ended mid-send), no line over 1000 octets, no command over 512;
 //! - AUTH only with credentials, with an allowed mechanism, and over TLS
@@ -35,7 +43,9 @@
 //!   followed (implicit: before anything), at most once, and EHLO again
 //!   after it (implicit: after the greeting);
 //! - recipient events one per recipient in order, accepted with a 2xx,
-//!   rejected with anything else; items asked for in order, each once.
+//!   rejected with anything else; items asked for in order, each once;
+//! - the message (DATA content de-stuffed, a chunk as it is): no Bcc in
+//!   the header, without items the text as given or quoted-printable.
 //!
 //! With `FUZZ_TRACE` set in the environment each run prints its result and
 //! both sides of the wire (to see what a seed or an artifact does).
@@ -50,12 +60,11 @@ use libfuzzer_sys::fuzz_target;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{canonical, destuff, qp_decode, FuzzMail, Rng};
+use common::ends::{assert_shape, message_accepted, Ends};
+use common::{canonical, qp_decode, FuzzMail, Rng};
 
 /// Engine actions after which the transaction is considered to loop forever.
 const MAX_ACTIONS: usize = 200_000;
-
-const END_OF_DATA: &[u8] = b"\r\n.\r\n";
 
 /// `IP_SMTPC_STEP_DONE`: the report's step unless an error was decided.
 const STEP_DONE: u8 = 11;
@@ -74,9 +83,8 @@ struct Wire<'a> {
     sent: Vec<u8>,
     /// For every line the client started: whether TLS was up then.
     line_tls: Vec<bool>,
-    /// `delivered.len()` when the end of data was sent.
-    dot_at: Option<usize>,
-    dots: usize,
+    /// Where messages start and end.
+    ends: Ends,
     tls_up: bool,
     /// `sent.len()` at each handshake.
     upgrades: Vec<usize>,
@@ -108,15 +116,7 @@ impl Wire<'_> {
             }
             self.sent.push(b);
         }
-        let from = old.saturating_sub(END_OF_DATA.len() - 1);
-        let found = self.sent[from..]
-            .windows(END_OF_DATA.len())
-            .filter(|w| *w == END_OF_DATA)
-            .count();
-        if found > 0 && self.dot_at.is_none() {
-            self.dot_at = Some(self.delivered.len());
-        }
-        self.dots += found;
+        self.ends.feed(&self.sent, old, self.delivered.len());
         self.server_last = false;
         true
     }
@@ -140,31 +140,6 @@ impl Wire<'_> {
     }
 }
 
-/// `true` when the first complete reply in `after` (which starts at a line
-/// start) is a well-formed 2xx reply.
-fn first_reply_is_positive(after: &[u8]) -> bool {
-    let mut code = None;
-    for line in after.split_inclusive(|&b| b == b'\n') {
-        let Some(line) = line.strip_suffix(b"\r\n") else {
-            return false; // incomplete or bare LF
-        };
-        let good = line.len() >= 3
-            && (b'2'..=b'5').contains(&line[0])
-            && (b'0'..=b'5').contains(&line[1])
-            && line[2].is_ascii_digit();
-        if !good || code.is_some_and(|c: &[u8]| c != &line[..3]) {
-            return false;
-        }
-        code = Some(&line[..3]);
-        match line.get(3) {
-            None | Some(b' ') => return line[0] == b'2',
-            Some(b'-') => {}
-            Some(_) => return false,
-        }
-    }
-    false
-}
-
 const SENDER: &[u8] = b"dev@example.test";
 
 fn recipient(i: usize, shape: u8) -> (Vec<u8>, Option<Vec<u8>>, i32) {
@@ -173,6 +148,13 @@ fn recipient(i: usize, shape: u8) -> (Vec<u8>, Option<Vec<u8>>, i32) {
         b"bob.q@[192.0.2.1]",
         b"carol@sub.example.test",
     ];
+    if i >= ADDRESSES.len() {
+        return (
+            Vec::new(),
+            Some(format!("r{i}@example.test").into_bytes()),
+            1,
+        );
+    }
     let name: &[u8] =
         [&b""[..], b"Alice Example", b"J\xc3\xb6rg, \"x\""][(usize::from(shape) + i) % 3];
     let kind = [1, 2, 3][(usize::from(shape >> (2 * i))) % 3];
@@ -207,7 +189,12 @@ fuzz_target!(|data: &[u8]| {
     let misuse = flags & 0x40 != 0;
     let turns_mode = flags & 0x80 != 0;
 
-    let count = 1 + usize::from(shape & 3) % 3;
+    // 3: more recipients than the engine's PIPELINING window (128 replies
+    // owed), so that it refills the group while replies come.
+    let count = match shape & 3 {
+        3 => 130 + usize::from(seed_hi & 0x3f),
+        n => 1 + usize::from(n),
+    };
     let null_sender = shape & 4 != 0;
     let items = usize::from((shape >> 3) & 3) % 3;
     let streamed = shape & 0x20 != 0;
@@ -284,13 +271,12 @@ fuzz_target!(|data: &[u8]| {
         delivered: Vec::new(),
         sent: Vec::new(),
         line_tls: Vec::new(),
-        dot_at: None,
-        dots: 0,
+        ends: Ends::default(),
         tls_up: false,
         upgrades: Vec::new(),
         send_limit: (faults & 0x20 != 0).then_some(usize::from(faults & 0x0f) * 40),
         server_last: false,
-        max_sent: 8192 + 4 * body.len() + 3 * body_piece.len() * (items + 1),
+        max_sent: 8192 + 80 * count + 4 * body.len() + 3 * body_piece.len() * (items + 1),
     };
     let upgrade_fails = faults & 0x10 != 0;
     let deadline = faults & 0x40 != 0;
@@ -486,15 +472,12 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let sent = &wire.sent;
-    assert!(wire.dots <= 1, "end of data sent {} times", wire.dots);
-    let dot_end = wire.dot_at.map(|_| {
-        sent.windows(END_OF_DATA.len())
-            .position(|w| w == END_OF_DATA)
-            .unwrap()
-            + END_OF_DATA.len()
-    });
+    let ends = &wire.ends;
+    // One end of the message, QUIT after it; BDAT's size and SIZE=.
+    assert_shape(ends, sent, !misuse);
+    let ended = ends.ended();
+    let dot_end = ended.and_then(|c| c.end).map(|(end, _)| end);
     let sent_lines: Vec<&[u8]> = sent.split_inclusive(|&b| b == b'\n').collect();
-    let data_sent = sent_lines.iter().any(|l| *l == b"DATA\r\n");
 
     // Never a false success; the report agrees.
     assert_eq!(
@@ -507,16 +490,12 @@ fuzz_target!(|data: &[u8]| {
     );
     match result {
         Ok(()) | Err(Error::PartialDelivery) => {
-            let at = wire.dot_at.expect("success without the final dot");
-            let after = &wire.delivered[at..];
             // Also when the driver hands over bytes while the final dot is
             // unsent (seed-crash-reply-before-the-dot-went-out, once a false
-            // success).
-            assert!(
-                first_reply_is_positive(after),
-                "{result:?} without a 2xx to the final dot; server said {:?}",
-                String::from_utf8_lossy(after)
-            );
+            // success) or the chunk is.
+            if let Err(why) = message_accepted(ends, sent, &wire.delivered) {
+                panic!("{result:?} {why}");
+            }
             assert_eq!(rcpt_events.len(), count, "not every recipient was tried");
             if result.is_ok() {
                 assert_eq!(usize::from(accepted), count);
@@ -528,17 +507,13 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(secure, wire.tls_up);
         }
         Err(Error::OutcomeUnknown) => {
-            assert!(data_sent, "outcome unknown before DATA");
+            assert!(
+                ends.message_may_be_taken(),
+                "outcome unknown before DATA or a whole chunk"
+            );
             assert_ne!(step, STEP_DONE);
         }
         Err(_) => assert_ne!(step, STEP_DONE),
-    }
-    if let Some(end) = dot_end {
-        assert!(
-            b"QUIT\r\n".starts_with(&sent[end..]),
-            "after the end of data: {:?}",
-            String::from_utf8_lossy(&sent[end..])
-        );
     }
     // After an error was decided: QUIT at most. Under PIPELINING, when
     // DATA went out in the group before the envelope failed, a 354 to it
@@ -581,7 +556,6 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     assert_eq!(sent_lines.len(), wire.line_tls.len());
-    let mut in_message = false;
     let mut at = 0;
     for (line, &tls_up) in sent_lines.iter().zip(&wire.line_tls) {
         let start = at;
@@ -590,8 +564,7 @@ fuzz_target!(|data: &[u8]| {
         if tls == TlsMode::Implicit {
             assert!(tls_up, "a line in clear with implicit TLS");
         }
-        if in_message {
-            in_message = dot_end.is_none_or(|end| at < end);
+        if ends.in_message(start) {
             continue;
         }
         assert!(line.len() <= 512, "command line of {}", line.len());
@@ -616,12 +589,11 @@ fuzz_target!(|data: &[u8]| {
                 "MAIL FROM or AUTH in clear although TLS is required"
             );
         }
-        if *line == b"DATA\r\n" {
+        if *line == b"DATA\r\n" || line.starts_with(b"BDAT ") {
             assert!(
                 dot_end.is_none_or(|end| end > start),
-                "DATA after the end of data"
+                "DATA or BDAT after the end of the message"
             );
-            in_message = true;
         }
     }
     for &at in &wire.upgrades {
@@ -642,22 +614,18 @@ fuzz_target!(|data: &[u8]| {
             String::from_utf8_lossy(first)
         );
     }
-    // The message as the server keeps it: no Bcc in its header; without
-    // items, the text as it was given (canonical line breaks), as it is or
-    // quoted-printable, 8bit only when the server took BODY=8BITMIME.
+    // The message as the server keeps it (DATA content de-stuffed, a
+    // chunk as it is): no Bcc in its header; without items, the text as it
+    // was given (canonical line breaks), as it is or quoted-printable,
+    // 8bit only when the server took BODY=8BITMIME.
     // The end of data alone (a 354 to a pipelined DATA after the envelope
     // failed, RFC 2920 §3.1): no message went out, and nothing succeeded.
-    let lone_dot = dot_end.is_some_and(|end| sent[..end].ends_with(b"\r\nDATA\r\n.\r\n"));
-    if lone_dot {
+    let kept = ends.kept(sent);
+    if ended.is_some() && kept.is_none() {
         assert!(result.is_err(), "{result:?} after the end of data alone");
     }
-    if let (Some(end), false, false) = (dot_end, misuse, lone_dot) {
-        let data_at = sent
-            .windows(8)
-            .position(|w| w == b"\r\nDATA\r\n")
-            .expect("the end of data without DATA")
-            + 8;
-        let message = destuff(&sent[data_at..end]);
+    if let (Some(message), false) = (kept, misuse) {
+        assert!(message.ends_with(b"\r\n"), "a message not ended by CR LF");
         let split = message
             .windows(4)
             .position(|w| w == b"\r\n\r\n")

@@ -19,10 +19,13 @@
 //! any out-buffer size, with the writer's skip trick) the same header block,
 //! all ASCII, with only CR LF line ends, lines of at most 998 octets, only
 //! the expected field names at line starts (no injected field, no Bcc, no
-//! lone "." line, every line starting with "." stuffed).
+//! lone "." line, every line starting with "." stuffed); addresses and
+//! the block may be UTF-8 (`smtputf8`, RFC 6531/6532), the block only when
+//! an address is.
 //!
 //! C: the same fields as C strings (cut at their first NUL) through
-//! `IP_SMTPC_SendEx` against a scripted server that accepts everything.
+//! `IP_SMTPC_SendEx` against a scripted server that accepts everything
+//! (SMTPUTF8 offered).
 //! When `check` over what the C view reads (the strings cut at NUL and at
 //! one byte past their limit, as `capi::view` does) refuses the mail,
 //! `IP_SMTPC_SendEx` (or `IP_SMTPC_Send`) must return that error and
@@ -91,7 +94,11 @@ fn check_address(a: &[u8]) {
         "domain of {}",
         domain.len()
     );
-    assert!(a.is_ascii(), "8-bit address accepted");
+    // ASCII, or UTF-8 (RFC 6531, `smtputf8` in `full`).
+    assert!(
+        std::str::from_utf8(a).is_ok(),
+        "an address not UTF-8 accepted"
+    );
     assert!(!a.iter().any(|&b| matches!(b, b' ' | b'<' | b'>')), "{a:?}");
     // The envelope commands fit in RFC 5321's 512-octet command line.
     assert!(b"RCPT TO:<>\r\n".len() + a.len() <= 512);
@@ -124,9 +131,17 @@ fn render(m: &FuzzMail, c: &Checked, size: usize) -> Vec<u8> {
     }
 }
 
-/// The header block's checks; `names` are the fields that may start a line.
-fn check_block(block: &[u8], names: &[&[u8]]) {
-    assert!(block.is_ascii(), "8-bit header block");
+/// The header block's checks; `names` are the fields that may start a line;
+/// `utf8`: an address is UTF-8 (RFC 6532: the block may be UTF-8 then).
+fn check_block(block: &[u8], names: &[&[u8]], utf8: bool) {
+    if utf8 {
+        assert!(
+            std::str::from_utf8(block).is_ok(),
+            "a header block not UTF-8"
+        );
+    } else {
+        assert!(block.is_ascii(), "8-bit header block");
+    }
     assert!(block.ends_with(b"\r\n"));
     common::assert_clean(block);
     let mut past_header = false;
@@ -337,7 +352,10 @@ fuzz_target!(|data: &[u8]| {
         for size in [1, 7, 64] {
             assert_eq!(render(&m, &checked, size), block, "buffers of {size}");
         }
-        check_block(&block, &names);
+        let utf8 = !sender.is_ascii()
+            || !reply_to.is_ascii()
+            || rcpt_fields.iter().any(|(a, _)| !a.is_ascii());
+        check_block(&block, &names, utf8);
     }
 
     // C: what the C view reads, and IP_SMTPC_SendEx.
@@ -447,7 +465,8 @@ fuzz_target!(|data: &[u8]| {
 
     let mut turns: VecDeque<Vec<u8>> = VecDeque::new();
     turns.push_back(b"220 mx ESMTP\r\n".to_vec());
-    turns.push_back(b"250-mx\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n".to_vec());
+    // SMTPUTF8 too: the server takes whatever `check` lets through.
+    turns.push_back(b"250-mx\r\n250-AUTH PLAIN LOGIN\r\n250-SMTPUTF8\r\n250 8BITMIME\r\n".to_vec());
     if !view.user.is_empty() {
         turns.push_back(b"235 2.7.0 ok\r\n".to_vec());
     }

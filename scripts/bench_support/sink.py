@@ -7,7 +7,9 @@ with or without an initial response), answers EHLO/HELO, AUTH, MAIL, RCPT,
 DATA, RSET, NOOP and QUIT, and prints one JSON line per closed connection on
 standard output: the envelope, the size of every message received (after
 removing the dot-stuffing) and the SHA-256 of its body (`body_sha256`: what
-follows the first empty line), the reply groups and the round trips.
+follows the first empty line, quoted-printable decoded when the header says
+Content-Transfer-Encoding: quoted-printable, `transfer_encoding`), the reply
+groups and the round trips.
 The first line it prints is `listening PORT`.
 
 Reply groups. The sink replies as Postfix does: it handles every complete
@@ -32,9 +34,11 @@ delayed by the proxy and not counted.
 import argparse
 import asyncio
 import base64
+import binascii
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 
@@ -192,13 +196,22 @@ class Session(asyncio.Protocol):
         if self.server.dump:
             self.msg_copy += lines
         if self.header is None:
-            self.body_hash.update(lines)
+            self.body_hash.update(self.decode(lines))
             return
         self.header += lines
         split = self.header.find(b"\r\n\r\n")
         if split >= 0:
-            self.body_hash.update(self.header[split + 4:])
+            cte = re.search(rb"(?im)^content-transfer-encoding:[ \t]*([!-~]+)", self.header[:split + 2])
+            self.mail["transfer_encoding"] = cte.group(1).decode().lower() if cte else "7bit"
+            self.body_hash.update(self.decode(self.header[split + 4:]))
             self.header = None
+
+    def decode(self, lines):
+        """Whole body lines as the recipient reads them: quoted-printable
+        decoded (a soft line break never ends a run of whole lines)."""
+        if self.mail.get("transfer_encoding") == "quoted-printable":
+            return binascii.a2b_qp(lines)
+        return lines
 
     def start_message(self):
         self.body_hash = hashlib.sha256()

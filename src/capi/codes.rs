@@ -157,6 +157,14 @@ pub const IP_SMTPC_ERR_EIGHT_BIT_UNSUPPORTED: c_int = -87;
 /// Delivery status notifications were required (`IP_SMTPC_OPTIONS.DsnRequired`)
 /// and the server does not offer DSN (RFC 3461); nothing was sent after EHLO.
 pub const IP_SMTPC_ERR_DSN_UNAVAILABLE: c_int = -88;
+/// `IP_SMTPC_SendBatch`: this mail was not attempted, because the
+/// connection could not go on after an earlier mail (the earlier mail's
+/// result says why) or another mail of the batch was invalid (nothing was
+/// sent). Send it again.
+pub const IP_SMTPC_ERR_NOT_SENT: c_int = -89;
+/// An address has UTF-8 in its local part or domain and the server does
+/// not offer SMTPUTF8 (RFC 6531); nothing was sent after EHLO.
+pub const IP_SMTPC_ERR_SMTPUTF8_UNAVAILABLE: c_int = -90;
 
 // -100 .. -119: partial success.
 /// The message was accepted for some recipients only; the rest are
@@ -270,6 +278,11 @@ mod tests {
                 Error::EightBitUnsupported,
             ),
             (IP_SMTPC_ERR_DSN_UNAVAILABLE, Error::DsnUnavailable),
+            (IP_SMTPC_ERR_NOT_SENT, Error::NotSent),
+            (
+                IP_SMTPC_ERR_SMTPUTF8_UNAVAILABLE,
+                Error::Smtputf8Unavailable,
+            ),
             (IP_SMTPC_ERR_PARTIAL_DELIVERY, Error::PartialDelivery),
             (IP_SMTPC_ERR_OUTCOME_UNKNOWN, Error::OutcomeUnknown),
             (IP_SMTPC_ERR_TLS_UNAVAILABLE, Error::TlsUnavailable),
@@ -282,7 +295,7 @@ mod tests {
             assert_eq!(code, error as c_int, "{error:?}");
             assert!(seen.insert(code), "{code} twice");
         }
-        assert_eq!(seen.len(), 53);
+        assert_eq!(seen.len(), 55);
     }
 
     /// The steps the dialogue table reports are the ABI's step numbers.

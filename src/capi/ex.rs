@@ -47,10 +47,9 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
     // SAFETY: pReport is NULL or valid by contract.
     let report = options.and_then(|o| unsafe { o.pReport.as_mut() });
     let mut summary = Summary::new(report);
-    // RawMessage: 0 or 1, and 1 only where `raw` is built (as `src/`).
-    let result = match options.map_or(0, |o| o.RawMessage) {
+    let result = raw_mode(options).and_then(|()| {
         // SAFETY: forwarded under this function's contract.
-        r @ (0 | 1) if r == 0 || cfg!(feature = "raw") => unsafe {
+        unsafe {
             super::send::send(
                 pIP_API,
                 paMailAddr,
@@ -61,16 +60,24 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
                 options,
                 &mut summary,
             )
-        },
-        1 => Err(Error::NotBuilt),
-        _ => Err(Error::InvalidOptions),
-    };
+        }
+    });
     let code = match result {
         Ok(()) => 0,
         Err(e) => e as c_int,
     };
     summary.write(code);
     code
+}
+
+/// `RawMessage`: 0 or 1, and 1 only where `raw` is built (as `src/`).
+#[inline(always)]
+pub(super) fn raw_mode(options: Option<&IP_SMTPC_OPTIONS>) -> Result<(), Error> {
+    match options.map_or(0, |o| o.RawMessage) {
+        r @ (0 | 1) if r == 0 || cfg!(feature = "raw") => Ok(()),
+        1 => Err(Error::NotBuilt),
+        _ => Err(Error::InvalidOptions),
+    }
 }
 
 /// Fills `*pOptions` with the defaults: every mechanism, no AUTH in clear,
@@ -112,6 +119,29 @@ pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -
     0
 }
 
+/// The `IP_SMTPC_AUTH_*` bits of the mechanisms built in.
+#[cfg(feature = "cram-md5")]
+const BUILT_MECHANISMS: u8 =
+    (IP_SMTPC_AUTH_PLAIN | IP_SMTPC_AUTH_LOGIN | IP_SMTPC_AUTH_CRAM_MD5) as u8;
+/// The `IP_SMTPC_AUTH_*` bits of the mechanisms built in.
+#[cfg(not(feature = "cram-md5"))]
+const BUILT_MECHANISMS: u8 = (IP_SMTPC_AUTH_PLAIN | IP_SMTPC_AUTH_LOGIN) as u8;
+
+// The engine takes the C bit for CRAM-MD5 as it is.
+#[cfg(feature = "cram-md5")]
+const _: () = assert!(crate::engine::AUTH_CRAM_MD5 as U32 == IP_SMTPC_AUTH_CRAM_MD5);
+
+/// The error for a mechanism mask that allows nothing built in:
+/// `NOT_BUILT` when it asks for CRAM-MD5 in a library without it, else
+/// `INVALID_OPTIONS`.
+fn no_mechanism(mask: U32) -> Error {
+    if mask & IP_SMTPC_AUTH_CRAM_MD5 != 0 {
+        Error::NotBuilt
+    } else {
+        Error::InvalidOptions
+    }
+}
+
 /// The options as the engine uses them.
 pub(super) struct Options {
     /// How TLS is used.
@@ -147,13 +177,13 @@ impl Options {
         let secure_only = mta.SecPolicy == SMTPC_SEC_POLICY_SECURE_ONLY;
         let mode = opts.map_or(IP_SMTPC_TLS_BY_POLICY, |o| o.TlsMode);
         let tls = tls_policy(mode, secure_only, api.pfUpgrade.is_some())?;
-        let all = (IP_SMTPC_AUTH_PLAIN | IP_SMTPC_AUTH_LOGIN) as u8;
-        let mechanisms = match opts.map_or(0, |o| o.AuthMechanisms) {
-            0 => all,
-            mask => (mask as u8) & all,
+        let mask = opts.map_or(0, |o| o.AuthMechanisms);
+        let mechanisms = match mask {
+            0 => BUILT_MECHANISMS,
+            mask => (mask as u8) & BUILT_MECHANISMS,
         };
         if mechanisms == 0 {
-            return Err(Error::InvalidOptions);
+            return Err(no_mechanism(mask));
         }
         #[cfg(feature = "dsn")]
         if opts.is_some_and(|o| o.DsnRequired > 1 || !super::view::dsn_of(o).valid()) {

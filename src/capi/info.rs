@@ -18,7 +18,7 @@ pub extern "C" fn IP_SMTPC_ErrorString(Error: c_int) -> *const c_char {
 }
 
 /// The errors in the order of their texts in [`TEXTS`] (after "success").
-static CODES: [Error; 53] = [
+static CODES: [Error; 55] = [
     Error::NullPointer,
     Error::NoSender,
     Error::NoRecipient,
@@ -66,6 +66,8 @@ static CODES: [Error; 53] = [
     Error::ApplicationAbort,
     Error::EightBitUnsupported,
     Error::DsnUnavailable,
+    Error::NotSent,
+    Error::Smtputf8Unavailable,
     Error::PartialDelivery,
     Error::OutcomeUnknown,
     Error::TlsUnavailable,
@@ -129,6 +131,8 @@ message too big\0\
 application callback aborted the mail\0\
 8-bit message but the server lacks 8BITMIME\0\
 DSN required but the server does not offer it\0\
+not attempted: the batch ended before this mail\0\
+UTF-8 address but the server lacks SMTPUTF8\0\
 accepted for some recipients only\0\
 outcome unknown: connection lost after the final dot\0\
 TLS required but not available\0\
@@ -210,7 +214,7 @@ mod tests {
             assert!(seen.insert(text), "{rest} shares its text");
             codes += 1;
         }
-        assert_eq!(codes, 58);
+        assert_eq!(codes, 60);
         assert_eq!(message(0).to_str().unwrap(), "success");
         assert_eq!(message(1).to_str().unwrap(), "unknown error");
         assert_eq!(message(-24).to_str().unwrap(), "unknown error");

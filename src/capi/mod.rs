@@ -27,7 +27,7 @@
 
 // Header order: types and constants, result codes and steps, structures
 // (as the functions use them), functions: IP_SMTPC_Send, IP_SMTPC_SendEx and
-// IP_SMTPC_OptionsInit, the non-blocking API, IP_SMTPC_ErrorString,
+// IP_SMTPC_OptionsInit, IP_SMTPC_SendBatch, the non-blocking API, IP_SMTPC_ErrorString,
 // IP_SMTPC_GetVersion, IP_SMTPC_OnPanic. Blank lines keep rustfmt from
 // sorting them.
 pub mod types;
@@ -38,6 +38,9 @@ pub mod send;
 
 #[cfg(feature = "ex")]
 pub mod ex;
+
+#[cfg(feature = "batch")]
+pub mod batch;
 
 #[cfg(feature = "nb")]
 pub mod nb;
@@ -52,6 +55,8 @@ mod panic;
 mod stream;
 pub mod view;
 
+#[cfg(feature = "batch")]
+pub use batch::IP_SMTPC_SendBatch;
 pub use codes::*;
 #[cfg(feature = "ex")]
 pub use ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};

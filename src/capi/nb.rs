@@ -26,7 +26,19 @@ use super::view::CMail;
 use crate::check::Checked;
 use crate::engine::{Engine, Event, EventKind};
 use crate::error::Error;
-use crate::limits::{IN_BUFFER_SIZE, OUT_BUFFER_SIZE};
+use crate::limits::IN_BUFFER_SIZE;
+
+/// The session's output buffer: `SMTPC_OUT_BUFFER_SIZE`, at most what the
+/// session's buffer space leaves beside the reply buffer (a host build's
+/// large output buffer is for `IP_SMTPC_Send`'s stack).
+const OUT_BUFFER_SIZE: usize = {
+    let room = IP_SMTPC_SESSION_BUFFER_SIZE.saturating_sub(IN_BUFFER_SIZE);
+    if crate::limits::OUT_BUFFER_SIZE < room {
+        crate::limits::OUT_BUFFER_SIZE
+    } else {
+        room
+    }
+};
 
 /// `IP_SMTPC_SESSION.State` of a session in progress.
 const RUNNING: u32 = 0x4E42_5255;
@@ -103,8 +115,8 @@ const _: () = assert!(
 );
 const _: () = assert!(offset_of!(IP_SMTPC_SESSION, apState) % align_of::<u64>() == 0);
 const _: () = assert!(
-    OUT_BUFFER_SIZE + IN_BUFFER_SIZE <= IP_SMTPC_SESSION_BUFFER_SIZE,
-    "SMTPC_OUT_BUFFER_SIZE + SMTPC_IN_BUFFER_SIZE must fit IP_SMTPC_SESSION_BUFFER_SIZE"
+    OUT_BUFFER_SIZE >= 16 && OUT_BUFFER_SIZE + IN_BUFFER_SIZE <= IP_SMTPC_SESSION_BUFFER_SIZE,
+    "SMTPC_IN_BUFFER_SIZE must leave at least 16 bytes of IP_SMTPC_SESSION_BUFFER_SIZE"
 );
 
 /// Starts one non-blocking send: validates every argument exactly as

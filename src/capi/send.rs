@@ -351,7 +351,40 @@ fn run(
     #[cfg(feature = "ex")] opts: Option<&IP_SMTPC_OPTIONS>,
     #[cfg(feature = "ex")] summary: &mut Summary<'_>,
 ) -> Result<(), Error> {
-    let mut space = MaybeUninit::<[u8; OUT_BUFFER_SIZE + IN_BUFFER_SIZE]>::uninit();
+    let mut space = MaybeUninit::<Space>::uninit();
+    let (out, input) = zeroed(&mut space);
+    let mut engine = Engine::new(out, input, r.checked);
+    configure(&mut engine, r);
+    let sock = connect(
+        r,
+        #[cfg(feature = "ex")]
+        summary,
+    )?;
+    let mut link = Link::new(
+        r,
+        sock,
+        #[cfg(feature = "ex")]
+        opts,
+    );
+    let result = drive(
+        &mut engine,
+        r.mail,
+        &mut link,
+        #[cfg(feature = "ex")]
+        summary,
+    );
+    link.close(&engine);
+    #[cfg(feature = "ex")]
+    summary.finish(engine.report());
+    result
+}
+
+/// The out and in buffers of a blocking call, side by side.
+pub(super) type Space = [u8; OUT_BUFFER_SIZE + IN_BUFFER_SIZE];
+
+/// `space` zeroed and cut into the out and in buffers.
+#[inline(always)]
+pub(super) fn zeroed(space: &mut MaybeUninit<Space>) -> (&mut [u8], &mut [u8]) {
     let start = space.as_mut_ptr().cast::<u8>();
     for i in 0..OUT_BUFFER_SIZE + IN_BUFFER_SIZE {
         // SAFETY: `i` is inside `space`. Volatile, so the compiler emits no
@@ -359,13 +392,26 @@ fn run(
         unsafe { start.add(i).write_volatile(0) };
     }
     // SAFETY: every byte was written just above.
-    let (out, input) = unsafe { space.assume_init_mut() }.split_at_mut(OUT_BUFFER_SIZE);
+    unsafe { space.assume_init_mut() }.split_at_mut(OUT_BUFFER_SIZE)
+}
 
-    let mut engine = Engine::new(out, input, r.checked);
+/// Gives the engine of a connection's first (or only) mail the TLS and
+/// AUTH settings of `r`.
+#[inline(always)]
+pub(super) fn configure(_engine: &mut Engine<'_>, _r: &Ready<'_, '_>) {
     #[cfg(feature = "tls")]
-    engine.set_tls(r.tls);
+    _engine.set_tls(_r.tls);
     #[cfg(feature = "ex")]
-    engine.set_auth(r.mechanisms, r.insecure_auth);
+    _engine.set_auth(_r.mechanisms, _r.insecure_auth);
+}
+
+/// Tells the application the connection starts and connects: the handle
+/// from `pfConnect`, or `Connect` when it gave none.
+#[inline(always)]
+pub(super) fn connect(
+    r: &Ready<'_, '_>,
+    #[cfg(feature = "ex")] summary: &mut Summary<'_>,
+) -> Result<SMTPC_SOCKET, Error> {
     notify(
         r.callback,
         &Event {
@@ -385,38 +431,30 @@ fn run(
     if sock.is_null() {
         return Err(Error::Connect);
     }
-    let mut link = Link {
-        #[cfg(feature = "tls")]
-        api: r.api,
-        #[cfg(feature = "tls")]
-        server: r.mta.sServer,
-        #[cfg(not(feature = "tls"))]
-        api: core::marker::PhantomData,
-        tx: r.tx,
-        rx: r.rx,
-        disconnect: r.disconnect,
-        sock,
-        callback: r.callback,
-        #[cfg(feature = "ex")]
-        clock: Clock::new(opts, sock),
-    };
-    let result = loop {
+    Ok(sock)
+}
+
+/// Runs [`turn`] until the engine is done with this mail.
+#[inline(always)]
+pub(super) fn drive(
+    engine: &mut Engine<'_>,
+    mail: &CMail<'_>,
+    link: &mut Link<'_>,
+    #[cfg(feature = "ex")] summary: &mut Summary<'_>,
+) -> Result<(), Error> {
+    loop {
         if let Turn::Done(result) = turn(
-            &mut engine,
-            r.mail,
-            &mut link,
+            engine,
+            mail,
+            link,
             #[cfg(feature = "ex")]
             summary,
             #[cfg(feature = "nb")]
             false,
         ) {
-            break result;
+            return result;
         }
-    };
-    link.close(&engine);
-    #[cfg(feature = "ex")]
-    summary.finish(engine.report());
-    result
+    }
 }
 
 /// An open connection as the drivers use it.
@@ -445,7 +483,31 @@ pub(super) struct Link<'a> {
     pub clock: Clock,
 }
 
-impl Link<'_> {
+impl<'a> Link<'a> {
+    /// The link over the handle `sock` that [`connect`] gave.
+    #[inline(always)]
+    pub fn new(
+        r: &Ready<'_, 'a>,
+        sock: SMTPC_SOCKET,
+        #[cfg(feature = "ex")] opts: Option<&IP_SMTPC_OPTIONS>,
+    ) -> Link<'a> {
+        Link {
+            #[cfg(feature = "tls")]
+            api: r.api,
+            #[cfg(feature = "tls")]
+            server: r.mta.sServer,
+            #[cfg(not(feature = "tls"))]
+            api: core::marker::PhantomData,
+            tx: r.tx,
+            rx: r.rx,
+            disconnect: r.disconnect,
+            sock,
+            callback: r.callback,
+            #[cfg(feature = "ex")]
+            clock: Clock::new(opts, sock),
+        }
+    }
+
     /// Ends TLS (when it was started) and closes the connection, once.
     #[inline(always)]
     pub fn close(&self, _engine: &Engine<'_>) {

@@ -54,6 +54,12 @@ pub const IP_SMTPC_TLS_IMPLICIT: u8 = 4;
 pub const IP_SMTPC_AUTH_PLAIN: c_uint = 1 << 0;
 /// `IP_SMTPC_OPTIONS.AuthMechanisms` bit: LOGIN.
 pub const IP_SMTPC_AUTH_LOGIN: c_uint = 1 << 1;
+/// `IP_SMTPC_OPTIONS.AuthMechanisms` bit: CRAM-MD5 (RFC 2195), in a library
+/// built with the `cram-md5` feature. Allowed, it goes before PLAIN and
+/// LOGIN on a connection without TLS (the password stays off the wire),
+/// after them under TLS. A mask that allows nothing else in a library
+/// without it is `IP_SMTPC_ERR_NOT_BUILT`.
+pub const IP_SMTPC_AUTH_CRAM_MD5: c_uint = 1 << 2;
 
 /// `IP_SMTPC_OPTIONS.DsnNotify` bit: report successful delivery.
 pub const IP_SMTPC_DSN_NOTIFY_SUCCESS: u8 = 1;
@@ -111,7 +117,8 @@ pub const IP_SMTPC_MAX_HEADER_LEN: usize = 977;
 
 /// Bytes of buffer space in an `IP_SMTPC_SESSION`; the library uses
 /// `SMTPC_OUT_BUFFER_SIZE + SMTPC_IN_BUFFER_SIZE` of them (256 + 256 by
-/// default; a build with larger buffers does not compile with `nb`).
+/// default; a larger output buffer is cut to what is left beside the reply
+/// buffer, a reply buffer over 496 bytes does not compile with `nb`).
 pub const IP_SMTPC_SESSION_BUFFER_SIZE: usize = 512;
 /// Pointer-sized words of state in an `IP_SMTPC_SESSION`.
 pub const IP_SMTPC_SESSION_POINTERS: usize = 44;
@@ -313,7 +320,8 @@ pub struct IP_SMTPC_REPORT {
 pub struct IP_SMTPC_OPTIONS {
     /// `sizeof(IP_SMTPC_OPTIONS)`, set by `IP_SMTPC_OptionsInit`.
     pub SizeOf: U32,
-    /// `IP_SMTPC_AUTH_*` mask of allowed mechanisms; 0 = every mechanism built.
+    /// `IP_SMTPC_AUTH_*` mask of allowed mechanisms; 0 = every mechanism
+    /// built (PLAIN and LOGIN; CRAM-MD5 too with the `cram-md5` feature).
     pub AuthMechanisms: U32,
     /// 1 permits AUTH on a connection without TLS; 0 refuses it (default).
     pub AllowInsecureAuth: U8,
@@ -387,7 +395,8 @@ pub struct IP_SMTPC_OPTIONS {
     /// multipart items, a subject, `sBoundary`, `sReplyTo` or `pasHeader`
     /// with it (`IP_SMTPC_ERR_INVALID_OPTIONS`: they belong in the
     /// message). Recipient names and types only matter for the envelope:
-    /// every entry is a RCPT TO, Bcc included. SMTPUTF8 is not supported.
+    /// every entry is a RCPT TO, Bcc included. SMTPUTF8 is asked for when an
+    /// envelope address is UTF-8 (`smtputf8`), not for UTF-8 in the message.
     /// 0 (default): the library writes the header block. A value other
     /// than 0 or 1 is `IP_SMTPC_ERR_INVALID_OPTIONS`; a library built
     /// without the `raw` feature gives `IP_SMTPC_ERR_NOT_BUILT` for 1.
@@ -411,6 +420,24 @@ pub struct IP_SMTPC_OPTIONS {
     /// a library built without the `dsn` feature gives `IP_SMTPC_ERR_NOT_BUILT`
     /// for any of them set.
     pub sDsnEnvId: *const c_char,
+}
+
+/// One mail of `IP_SMTPC_SendBatch`: what `IP_SMTPC_SendEx` takes for one
+/// mail, and where its result goes.
+#[repr(C)]
+pub struct IP_SMTPC_BATCH_MAIL {
+    /// Address array, entry 0 the sender, as for `IP_SMTPC_Send`.
+    pub paMailAddr: *const IP_SMTPC_MAIL_ADDR,
+    /// Entries in `paMailAddr` (at least 2).
+    pub NumMailAddr: c_int,
+    /// Subject, body and multipart items.
+    pub pMessage: *const IP_SMTPC_MESSAGE,
+    /// This mail's report, or NULL.
+    pub pReport: *mut IP_SMTPC_REPORT,
+    /// Written by the library: 0 when the server accepted this mail for
+    /// every recipient, else an `IP_SMTPC_ERR_*` code
+    /// (`IP_SMTPC_ERR_NOT_SENT`: not attempted).
+    pub Result: c_int,
 }
 
 #[cfg(test)]

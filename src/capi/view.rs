@@ -68,6 +68,7 @@ pub struct CMail<'a> {
 /// The DSN request of `o` (`dsn`): the one reader of its fields, for the
 /// check and for the engine. The ENVID is cut one byte past its limit.
 #[cfg(feature = "dsn")]
+#[inline(always)]
 pub(super) fn dsn_of(o: &IP_SMTPC_OPTIONS) -> crate::dsn::Dsn<'_> {
     crate::dsn::Dsn {
         notify: o.DsnNotify,

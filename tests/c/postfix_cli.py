@@ -17,6 +17,8 @@ Cases:
   starttls_hint_auth  submission port in clear with --user: exit 3, the last
                       line names host:port and says "use --tls starttls";
                       with --tls starttls the same command delivers (exit 0)
+  dsn_success         --dsn-notify/--dsn-ret/--dsn-envid/--dsn-required: the
+                      mail and Postfix's success report quoting the ENVID
   round_trips_starttls  STARTTLS + AUTH PLAIN on the submission port through
                       tests/rtt_proxy.py: at most 8 round trips counted by the
                       server, greeting and TLS handshake included (issue 14)
@@ -548,6 +550,30 @@ def case_read_envelope_refused(run: Run, env: Dict[str, str], tmp: str) -> None:
         listener.assert_untouched(what)
         print(f"{what}: {lines[0]}")
     listener.close()
+
+
+def case_dsn_success(run: Run, env: Dict[str, str], tmp: str) -> None:
+    """--dsn-notify success,failure --dsn-envid ID --dsn-ret hdrs: the mail
+    arrives, and Postfix's success report reaches the sender quoting the
+    ENVID; a bad word is exit 2 before connecting."""
+    d = env["SMTPC_TB_DOMAIN"]
+    token = "cli-" + secrets.token_hex(8)
+    before = {u: testbed.snapshot(env, u) for u in ("alice", "sender")}
+    args = base_args(env, token) + ["--to", f"alice@{d}", "--dsn-notify", "success,failure",
+                                    "--dsn-ret", "hdrs", "--dsn-envid", f"env {token}",
+                                    "--dsn-required"]
+    rc, _out, err = run(args, stdin=BODY.encode())
+    expect(rc, 0, err, "DSN asked for")
+    path, _raw = testbed.wait_for_message(env, "alice", token.encode(), before["alice"])
+    os.unlink(path)
+    path, raw = testbed.wait_for_message(env, "sender", token.encode(), before["sender"])
+    expect_in(f"Original-Envelope-Id: env {token}", raw.decode("utf-8", "replace"), "the report")
+    expect_in("Action: delivered", raw.decode("utf-8", "replace"), "the report")
+    os.unlink(path)
+    rc, _out, err = run(base_args(env, token) + ["--to", f"alice@{d}", "--dsn-notify", "always"],
+                        stdin=BODY.encode())
+    expect(rc, 2, err, "--dsn-notify always")
+    expect_in("--dsn-notify: unknown word 'always'", err, "--dsn-notify always")
 
 
 def _counted(port: str, delay_ms: int, run_client) -> Tuple[int, str]:

@@ -58,6 +58,8 @@ pub struct Testbed {
     pub port_small: u16,
     /// Like `port_clearauth`, without CHUNKING: the DATA path.
     pub port_nochunking: u16,
+    /// Like `port_clearauth`, without SMTPUTF8 (`smtputf8_enable = no`).
+    pub port_nosmtputf8: u16,
     pub port_submission: u16,
     pub port_smtps: u16,
     /// `$SMTPC_TB_MAILDIR`: one directory per mailbox name.
@@ -104,6 +106,7 @@ impl Testbed {
             port_clearauth: port("SMTPC_TB_PORT_CLEARAUTH"),
             port_small: port("SMTPC_TB_PORT_SMALL"),
             port_nochunking: port("SMTPC_TB_PORT_NOCHUNKING"),
+            port_nosmtputf8: port("SMTPC_TB_PORT_NOSMTPUTF8"),
             port_submission: port("SMTPC_TB_PORT_SUBMISSION"),
             port_smtps: port("SMTPC_TB_PORT_SMTPS"),
             maildir: PathBuf::from(get("SMTPC_TB_MAILDIR")),

@@ -34,6 +34,9 @@ pub use ip_smtpc::capi::{
     SMTPC_REC_TYPE_BCC, SMTPC_REC_TYPE_CC, SMTPC_REC_TYPE_FROM, SMTPC_REC_TYPE_TO,
     SMTPC_SEC_POLICY_ALLOW_INSECURE, SMTPC_SEC_POLICY_SECURE_ONLY, SMTPC_SOCKET,
 };
+#[cfg(feature = "batch")]
+#[allow(unused_imports)]
+pub use ip_smtpc::capi::{IP_SMTPC_SendBatch, IP_SMTPC_BATCH_MAIL, IP_SMTPC_ERR_NOT_SENT};
 
 /// The result codes and steps of the header, as the crate exports them.
 #[allow(unused_imports)]
@@ -449,6 +452,45 @@ pub fn send(link: Link, mail: &Mail, mta: &Mta) -> Outcome {
             )
         }
     })
+}
+
+/// Sends `mails` over one connection with `IP_SMTPC_SendBatch` and
+/// `options` (default options when `None`): each mail's `Result`, and the
+/// hooks' view of the whole connection (its `code` is the call's return).
+#[cfg(feature = "batch")]
+pub fn send_batch(
+    link: Link,
+    mails: &[Mail],
+    mta: &Mta,
+    options: Option<IP_SMTPC_OPTIONS>,
+) -> (Vec<c_int>, Outcome) {
+    let c: Vec<CMail> = mails.iter().map(|m| CMail::new(m, mta)).collect();
+    let mut batch: Vec<IP_SMTPC_BATCH_MAIL> = c
+        .iter()
+        .map(|c| IP_SMTPC_BATCH_MAIL {
+            paMailAddr: c.addrs.as_ptr(),
+            NumMailAddr: c.addrs.len() as c_int,
+            pMessage: &c.message,
+            pReport: std::ptr::null_mut(),
+            Result: 0,
+        })
+        .collect();
+    let first = c.first().expect("at least one mail");
+    let outcome = with_hooks(link, &mails[0], || {
+        // SAFETY: every pointer points into `c`, `batch` or `options`,
+        // alive for the call; `batch` has `len()` entries.
+        unsafe {
+            IP_SMTPC_SendBatch(
+                &API,
+                batch.as_mut_ptr(),
+                batch.len() as std::ffi::c_uint,
+                &first.mta,
+                &first.application,
+                options.as_ref().map_or(std::ptr::null(), |o| o as *const _),
+            )
+        }
+    });
+    (batch.iter().map(|b| b.Result).collect(), outcome)
 }
 
 /// The options `IP_SMTPC_OptionsInit` gives.

@@ -28,8 +28,14 @@
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0            /* e.g. macOS: SO_NOSIGPIPE is set instead */
 #endif
-#ifndef MSG_DONTWAIT
-#define MSG_DONTWAIT 0            /* poll() came first, so a blocking call is short */
+/* Send and receive first and poll() only when the socket would block: one
+ * system call per buffer instead of two. Without MSG_DONTWAIT the socket
+ * blocks, so poll() comes first there (a blocking call is then short). */
+#ifdef MSG_DONTWAIT
+#define POLL_FIRST   0
+#else
+#define MSG_DONTWAIT 0
+#define POLL_FIRST   1
 #endif
 
 /*********************************************************************
@@ -262,16 +268,25 @@ int IP_SMTPC_POSIX_Send(const char* pData, int NumBytes, SMTPC_SOCKET hSock) {
   Total = (size_t)NumBytes;
   Done  = 0u;
   while (Done < Total) {
-    r = _Wait(pConn->Fd, POLLOUT, Start, pConn->TimeoutMs);
-    if (r <= 0) {
-      return -1;                          /* timeout or poll error */
+    //
+    // Send first; wait only while the socket's buffer is full.
+    //
+    if (POLL_FIRST && _Wait(pConn->Fd, POLLOUT, Start, pConn->TimeoutMs) <= 0) {
+      return -1;
     }
     n = send(pConn->Fd, pData + Done, Total - Done, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (errno == EINTR) {
         continue;
       }
-      return -1;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        return -1;
+      }
+      r = _Wait(pConn->Fd, POLLOUT, Start, pConn->TimeoutMs);
+      if (r <= 0) {
+        return -1;                        /* timeout or poll error */
+      }
+      continue;
     }
     _Trace(pConn, IP_SMTPC_POSIX_TRACE_SENT, pData + Done, (size_t)n);
     Done += (size_t)n;
@@ -291,12 +306,14 @@ int IP_SMTPC_POSIX_Receive(char* pData, int NumBytes, SMTPC_SOCKET hSock) {
   }
   Start = _NowMs();
   for (;;) {
-    r = _Wait(pConn->Fd, POLLIN, Start, pConn->TimeoutMs);
-    if (r == 0) {
-      return IP_SMTPC_ERR_TIMEOUT;
-    }
-    if (r < 0) {
-      return -1;
+    //
+    // Receive first; wait only while nothing has arrived.
+    //
+    if (POLL_FIRST) {
+      r = _Wait(pConn->Fd, POLLIN, Start, pConn->TimeoutMs);
+      if (r <= 0) {
+        return (r == 0) ? IP_SMTPC_ERR_TIMEOUT : -1;
+      }
     }
     n = recv(pConn->Fd, pData, (size_t)NumBytes, MSG_DONTWAIT);
     if (n > 0) {
@@ -306,7 +323,17 @@ int IP_SMTPC_POSIX_Receive(char* pData, int NumBytes, SMTPC_SOCKET hSock) {
     if (n == 0) {
       return -1;                          /* the server closed the connection */
     }
-    if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+    if (errno == EINTR) {
+      continue;
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      return -1;
+    }
+    r = _Wait(pConn->Fd, POLLIN, Start, pConn->TimeoutMs);
+    if (r == 0) {
+      return IP_SMTPC_ERR_TIMEOUT;
+    }
+    if (r < 0) {
       return -1;
     }
   }

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! What the targets share: a [`Mail`] over owned fields, a small
 //! deterministic generator, and the wire checks (canonical line breaks,
-//! de-stuffing) the unit tests of the engine use too.
+//! de-stuffing) the unit tests of the engine use too; `ends` finds the
+//! message on the wire (DATA or a BDAT chunk).
 #![allow(dead_code)]
+
+pub mod ends;
 
 use ip_smtpc::check::MAX_HEADER;
 use ip_smtpc::mail::{Entry, Mail};
@@ -93,6 +96,11 @@ impl Mail for FuzzMail {
     }
     fn streamed_body(&self) -> bool {
         self.streamed
+    }
+    // No delivery status notifications: the targets' oracles do not know
+    // the DSN parameters (the engine's and tests/capi_ex.rs's cases do).
+    fn dsn(&self) -> ip_smtpc::dsn::Dsn<'_> {
+        ip_smtpc::dsn::Dsn::default()
     }
 }
 
