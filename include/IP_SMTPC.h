@@ -256,9 +256,25 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 #define IP_SMTPC_MAX_ADDR_LEN 254
 
 /**
- * Longest display name, subject, user name or password accepted.
+ * Longest user name, password or extra header value accepted; the longest
+ * display name or subject too in a library built without the `fold`
+ * feature (a `seed` build), where a display name must also share a header
+ * line of 998 octets with its address.
  */
 #define IP_SMTPC_MAX_TEXT_LEN 900
+
+/**
+ * Longest display name or subject accepted when the library is built with
+ * the `fold` feature (in the default `full` set): 16 KB, folded (RFC 5322
+ * §2.2.3) into lines of at most 78 characters where the text has spaces,
+ * never over 998. A subject with a run of more than 989 characters without
+ * a space (the space before it and a name's escapes count) goes as RFC 2047
+ * encoded words; a display name with such a run is
+ * `IP_SMTPC_ERR_INVALID_NAME`. Longer: `IP_SMTPC_ERR_INVALID_SUBJECT` /
+ * `IP_SMTPC_ERR_INVALID_NAME`, nothing connected. Each string is read up
+ * to its NUL or one byte past this limit.
+ */
+#define IP_SMTPC_MAX_FOLDED_LEN 16384
 
 /**
  * Longest own domain (sDomain) accepted.

@@ -15,8 +15,15 @@ use crate::mail::{Mail, BCC, TO};
 pub const MAX_ADDR: usize = 254;
 /// Longest local part.
 pub const MAX_LOCAL: usize = 64;
-/// Longest display name, subject, user name or password.
+/// Longest user name, password or extra header value; display name and
+/// subject without `fold`.
 pub const MAX_TEXT: usize = 900;
+/// Longest display name or subject: 16 KB folded (`fold`).
+#[cfg(feature = "fold")]
+pub const MAX_FOLDED: usize = 16384;
+/// Longest display name or subject: [`MAX_TEXT`] without `fold`.
+#[cfg(not(feature = "fold"))]
+pub const MAX_FOLDED: usize = MAX_TEXT;
 /// Longest own domain.
 pub const MAX_DOMAIN: usize = 255;
 /// Longest body line without its CR LF (RFC 5322 §2.1.1).
@@ -121,11 +128,12 @@ const TEXT_REFUSED: u8 = CTL | HIGH;
 const TEXT_REFUSED: u8 = CTL;
 
 /// A header text (name, subject, extra value): no control characters
-/// except TAB, ASCII unless `words` is built, at most `max` bytes once quoted.
+/// except TAB, ASCII unless `words` is built, at most `max_len` bytes and
+/// `max` once quoted.
 #[inline(always)]
-fn text(t: &[u8], hash: &mut u64, max: usize, e: Error) -> Result<(), Error> {
+fn text(t: &[u8], hash: &mut u64, max_len: usize, max: usize, e: Error) -> Result<(), Error> {
     let s = scan(t, hash);
-    if t.len() > MAX_TEXT || t.len() + s.quotes > max || s.classes & TEXT_REFUSED != 0 {
+    if t.len() > max_len || t.len() + s.quotes > max || s.classes & TEXT_REFUSED != 0 {
         return Err(e);
     }
     Ok(())
@@ -238,7 +246,8 @@ fn headers<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
         text(
             value.get(1..).unwrap_or_default(),
             hash,
-            MAX_TEXT * 2,
+            MAX_TEXT,
+            usize::MAX,
             Error::InvalidHeader,
         )?;
     }
@@ -297,19 +306,32 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         }
         let a = e.addr;
         address(a, &mut hash, i == 0)?;
-        // `To: "name" <addr>,` must fit a 998-octet line, escapes included.
-        text(
-            e.name,
-            &mut hash,
-            MAX_LINE - 16 - a.len(),
-            Error::InvalidName,
-        )?;
+        // `To: "name" <addr>,` must fit a 998-octet line, escapes included;
+        // with `fold`, every segment of a quoted name must (8-bit names are
+        // encoded words, folded anyway).
+        #[cfg(not(feature = "fold"))]
+        let max = MAX_LINE - 16 - a.len();
+        #[cfg(feature = "fold")]
+        let max = if crate::words::needs_encoding(e.name) || crate::header::fold::fits(e.name, true)
+        {
+            usize::MAX
+        } else {
+            0
+        };
+        text(e.name, &mut hash, MAX_FOLDED, max, Error::InvalidName)?;
         if i > 0 && !(TO..=BCC).contains(&e.kind) {
             return Err(Error::InvalidRecipientType);
         }
     }
-    // A subject is not quoted: MAX_TEXT alone bounds it.
-    text(m.subject(), &mut hash, usize::MAX, Error::InvalidSubject)?;
+    // A subject is not quoted: its length alone bounds it (with `fold`, a
+    // run too long to fold goes as encoded words).
+    text(
+        m.subject(),
+        &mut hash,
+        MAX_FOLDED,
+        usize::MAX,
+        Error::InvalidSubject,
+    )?;
     let bad = |c: &[u8], hash: &mut u64| c.len() > MAX_TEXT || scan(c, hash).classes & EOL != 0;
     if bad(m.user(), &mut hash) || bad(m.password(), &mut hash) {
         return Err(Error::InvalidCredentials);
@@ -497,10 +519,6 @@ mod tests {
             );
         }
         assert_eq!(err(|m| m.subject = "hi\nthere"), Error::InvalidSubject);
-        assert_eq!(
-            err(|m| m.subject = Box::leak("s".repeat(901).into_boxed_str())),
-            Error::InvalidSubject
-        );
         assert_eq!(err(|m| m.entries[2].2 = 4), Error::InvalidRecipientType);
         assert_eq!(err(|m| m.entries[2].2 = 0), Error::InvalidRecipientType);
         assert_eq!(err(|m| m.user = "u\r\n"), Error::InvalidCredentials);
@@ -545,6 +563,97 @@ mod tests {
         assert!(check(&m, None, 0).unwrap().eight_bit);
         m.entries[0].1 = Some("");
         assert!(check(&m, None, 0).is_ok(), "null sender");
+    }
+
+    /// Subject and display names: exactly the limit passes, one byte more
+    /// is refused (900 without `fold`, 16384 with it); without `fold` a
+    /// name shares a 998-octet line with its address, with it a quoted
+    /// name's runs without a space must fit one (8-bit names do not matter).
+    #[test]
+    fn subject_and_name_limits() {
+        let text = |n: usize, c: &str| -> &'static str { Box::leak(c.repeat(n).into_boxed_str()) };
+        let words = |n: usize| -> &'static str {
+            let mut t = "word ".repeat(n / 5 + 1);
+            t.truncate(n);
+            Box::leak(t.into_boxed_str())
+        };
+        let subject = |s: &'static str| {
+            let mut m = TestMail::sample();
+            m.subject = s;
+            check(&m, None, 0).map(|_| ())
+        };
+        let name = |n: &'static str| {
+            let mut m = TestMail::sample();
+            m.entries[1].0 = n;
+            check(&m, None, 0).map(|_| ())
+        };
+        #[cfg(not(feature = "fold"))]
+        assert_eq!(MAX_FOLDED, 900);
+        #[cfg(feature = "fold")]
+        assert_eq!(MAX_FOLDED, 16384);
+        for t in [text(MAX_FOLDED, "s"), words(MAX_FOLDED)] {
+            assert_eq!(subject(t), Ok(()));
+        }
+        for t in [text(MAX_FOLDED + 1, "s"), words(MAX_FOLDED + 1)] {
+            assert_eq!(subject(t), Err(Error::InvalidSubject));
+        }
+        assert_eq!(name(words(MAX_FOLDED)), Ok(()));
+        assert_eq!(name(words(MAX_FOLDED + 1)), Err(Error::InvalidName));
+        // With a 254-byte address `To: "` + name + `" <addr>,` fills 998
+        // with a 728-byte name (escapes included); `fold` puts the address
+        // on a line of its own.
+        let far = |n: &'static str| {
+            let mut m = TestMail::sample();
+            let addr = format!("{}@{}", "a".repeat(64), "b".repeat(189));
+            m.entries[1] = (n, Some(Box::leak(addr.into_boxed_str())), TO);
+            check(&m, None, 0).map(|_| ())
+        };
+        let quoted = |n: usize| -> &'static str {
+            Box::leak(format!("{}\"", "n".repeat(n - 1)).into_boxed_str())
+        };
+        assert_eq!(far(text(728, "n")), Ok(()));
+        assert_eq!(far(quoted(727)), Ok(()));
+        #[cfg(not(feature = "fold"))]
+        {
+            assert_eq!(far(quoted(728)), Err(Error::InvalidName));
+            assert_eq!(far(text(729, "n")), Err(Error::InvalidName));
+        }
+        #[cfg(feature = "fold")]
+        {
+            assert_eq!(far(quoted(728)), Ok(()));
+            assert_eq!(far(words(MAX_FOLDED)), Ok(()));
+        }
+        #[cfg(feature = "fold")]
+        {
+            use crate::header::fold::MAX_SEGMENT;
+            let run = |n: usize, c: &str| -> &'static str {
+                Box::leak(format!("a{}", c.repeat(n - 1)).into_boxed_str())
+            };
+            assert_eq!(name(run(MAX_SEGMENT, "n")), Ok(()));
+            assert_eq!(name(run(MAX_SEGMENT + 1, "n")), Err(Error::InvalidName));
+            assert_eq!(name(run(MAX_SEGMENT / 2 + 1, "\"")), Ok(()));
+            assert_eq!(
+                name(run(MAX_SEGMENT / 2 + 2, "\"")),
+                Err(Error::InvalidName)
+            );
+            // 8-bit: encoded words, folded whatever its runs; a subject
+            // with a run too long to fold goes as encoded words too.
+            assert_eq!(name(text(MAX_FOLDED / 2, "\u{f6}")), Ok(()));
+            assert_eq!(
+                name(text(MAX_FOLDED / 2 + 1, "\u{f6}")),
+                Err(Error::InvalidName)
+            );
+            assert_eq!(
+                subject(text(MAX_FOLDED / 2 + 1, "\u{f6}")),
+                Err(Error::InvalidSubject)
+            );
+        }
+        // User names and passwords keep 900.
+        let mut m = TestMail::sample();
+        m.user = text(MAX_TEXT, "u");
+        assert!(check(&m, None, 0).is_ok());
+        m.user = text(MAX_TEXT + 1, "u");
+        assert_eq!(check(&m, None, 0).unwrap_err(), Error::InvalidCredentials);
     }
 
     #[cfg(feature = "headers")]

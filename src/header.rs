@@ -21,6 +21,9 @@ use crate::check::Checked;
 use crate::mail::{own_domain, Mail, CC, TO};
 use crate::writer::Writer;
 
+#[cfg(feature = "fold")]
+pub mod fold;
+
 /// Writes `"name" <addr>`, or `<addr>` without a name.
 fn mailbox(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
     // Non-ASCII: encoded words, and the address on a line of its own (`src/`).
@@ -29,28 +32,64 @@ fn mailbox(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
         crate::words::put(w, name);
         w.put(b"\r\n ");
     } else if !name.is_empty() {
-        quoted(w, name);
+        quoted(w, name, addr);
     }
     #[cfg(not(feature = "words"))]
     if !name.is_empty() {
-        quoted(w, name);
+        quoted(w, name, addr);
     }
     w.byte(b'<');
     w.put(addr);
     w.byte(b'>');
 }
 
-/// Writes `"name" ` with `"` and `\` escaped.
+/// Writes `"name" ` with `"` and `\` escaped. With `fold` the name is
+/// folded at its spaces (`check` refuses one it cannot fold within 998
+/// octets) and `<addr>,` goes on the next line when it would pass column 78.
 #[inline(always)]
-fn quoted(w: &mut Writer<'_>, name: &[u8]) {
+#[cfg_attr(not(feature = "fold"), allow(unused_variables))]
+fn quoted(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
     w.byte(b'"');
-    for &b in name {
+    #[cfg(not(feature = "fold"))]
+    escaped(w, name);
+    #[cfg(feature = "fold")]
+    {
+        // `From: "` is the widest start; `" <` `>,` the address's frame.
+        let (col, _) = fold::put(w, name, 7, true);
+        if col + 5 + addr.len() > fold::LINE {
+            return w.put(b"\"\r\n ");
+        }
+    }
+    w.put(b"\" ");
+}
+
+/// Writes `text` with a backslash before each `"` and `\`.
+#[inline(always)]
+fn escaped(w: &mut Writer<'_>, text: &[u8]) {
+    for &b in text {
         if b == b'"' || b == b'\\' {
             w.byte(b'\\');
         }
         w.byte(b);
     }
-    w.put(b"\" ");
+}
+
+/// Writes the subject: as given, as encoded words when 8-bit (`words`);
+/// with `fold`, folded at its spaces, or as encoded words when a run
+/// without spaces is too long for a 998-octet line.
+#[inline(always)]
+fn subject(w: &mut Writer<'_>, text: &[u8]) {
+    #[cfg(feature = "fold")]
+    if !crate::words::needs_encoding(text) && fold::fits(text, false) {
+        // After "Subject: ".
+        fold::put(w, text, 9, false);
+    } else {
+        crate::words::put(w, text);
+    }
+    #[cfg(all(feature = "words", not(feature = "fold")))]
+    crate::words::text(w, text);
+    #[cfg(not(feature = "words"))]
+    w.put(text);
 }
 
 /// Writes the `To:` or `Cc:` field, CR LF first (nothing when no
@@ -119,10 +158,7 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     list(w, m, CC, b"\r\nCc: ");
     if !m.subject().is_empty() {
         w.put(b"\r\nSubject: ");
-        #[cfg(feature = "words")]
-        crate::words::text(w, m.subject());
-        #[cfg(not(feature = "words"))]
-        w.put(m.subject());
+        subject(w, m.subject());
     }
     w.put(b"\r\nMessage-ID: <");
     // 16 hex digits, the highest first (rotated into the low bits: no
@@ -164,6 +200,19 @@ mod tests {
     use super::*;
     use crate::mail::test::TestMail;
 
+    /// What `check` would give: the hash, the packed time, the 8-bit flag.
+    fn checked(hash: u64, time: u32, eight_bit: bool) -> Checked {
+        Checked {
+            hash,
+            time,
+            eight_bit,
+            #[cfg(feature = "mime")]
+            raw_ok: true,
+            #[cfg(feature = "raw")]
+            raw: false,
+        }
+    }
+
     /// The whole header block (with `mime`, `mime::head` writes its end).
     fn block(w: &mut Writer<'_>, m: &TestMail, c: &Checked) {
         put(w, m, c);
@@ -176,15 +225,7 @@ mod tests {
         let mut m = TestMail::sample();
         m.timezone = "+0100";
         m.entries.push(("Say \"hi\"", Some("two@example.test"), TO));
-        let c = Checked {
-            hash: 0x0123_4567_89ab_cdef,
-            time: 0x3A29_4800,
-            eight_bit: false,
-            #[cfg(feature = "mime")]
-            raw_ok: true,
-            #[cfg(feature = "raw")]
-            raw: false,
-        };
+        let c = checked(0x0123_4567_89ab_cdef, 0x3A29_4800, false);
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
         block(&mut w, &m, &c);
@@ -209,15 +250,7 @@ mod tests {
         m.entries = vec![("", Some(""), 4), ("", Some("b@c.test"), crate::mail::BCC)];
         m.subject = "";
         m.domain = "";
-        let c = Checked {
-            hash: 1,
-            time: 0,
-            eight_bit: true,
-            #[cfg(feature = "mime")]
-            raw_ok: true,
-            #[cfg(feature = "raw")]
-            raw: false,
-        };
+        let c = checked(1, 0, true);
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
         block(&mut w, &m, &c);
@@ -235,15 +268,7 @@ mod tests {
         let mut m = TestMail::sample();
         m.reply_to = "desk@example.test";
         m.headers = vec!["X-Prio:  2", "X-Empty:", "X-Id:7"];
-        let c = Checked {
-            hash: 1,
-            time: 0,
-            eight_bit: false,
-            #[cfg(feature = "mime")]
-            raw_ok: true,
-            #[cfg(feature = "raw")]
-            raw: false,
-        };
+        let c = checked(1, 0, false);
         let mut buf = vec![0u8; 1024];
         let mut w = Writer::new(&mut buf, 0);
         block(&mut w, &m, &c);
@@ -273,15 +298,7 @@ mod tests {
         m.entries[1].0 = "Ops \"1\"";
         m.subject = "Störung an Pumpe 3 – Grüße aus München und noch mehr Text";
         m.headers = vec!["X-Ort: Köln", "X-Plain: yes"];
-        let c = Checked {
-            hash: 1,
-            time: 0,
-            eight_bit: false,
-            #[cfg(feature = "mime")]
-            raw_ok: true,
-            #[cfg(feature = "raw")]
-            raw: false,
-        };
+        let c = checked(1, 0, false);
         let mut buf = vec![0u8; 2048];
         let mut w = Writer::new(&mut buf, 0);
         block(&mut w, &m, &c);
@@ -305,5 +322,101 @@ mod tests {
             assert!(line.len() <= 78, "{line}");
             assert!(line.is_ascii());
         }
+    }
+
+    /// `block` with a clock-less `Checked`.
+    #[cfg(feature = "fold")]
+    fn render(m: &TestMail, size: usize) -> String {
+        let c = checked(1, 0, false);
+        let wire = crate::writer::tests::chunked(size, |w| block(w, m, &c));
+        String::from_utf8(wire).unwrap()
+    }
+
+    /// A mail with a long subject, a long quoted From name with escapes
+    /// and a To name of one 900-character run.
+    #[cfg(feature = "fold")]
+    fn long_mail(repeat: usize) -> TestMail {
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let mut m = TestMail::sample();
+        m.entries[0].0 = leak(format!(
+            "Say \"hi\" {}\\end",
+            "Pump station ".repeat(repeat)
+        ));
+        m.entries[1].0 = leak("x".repeat(900));
+        m.subject = leak(format!(
+            "{}over",
+            "alarm\tpressure high ".repeat(repeat * 4)
+        ));
+        m
+    }
+
+    #[cfg(feature = "fold")]
+    #[test]
+    fn long_subject_and_names_fold_within_78_never_998() {
+        let m = long_mail(100);
+        let text = render(&m, 1 << 16);
+        let mut long = 0;
+        for line in text.split("\r\n") {
+            assert!(line.len() <= 998);
+            if line.len() > 78 {
+                long += 1;
+                assert_eq!(line, format!("To: \"{}\"", "x".repeat(900)));
+            }
+        }
+        assert_eq!(long, 1, "only the run without spaces passes 78");
+        // Unfolding (removing each CR LF) gives every field back.
+        let unfolded = text.replace("\r\n ", " ").replace("\r\n\t", "\t");
+        let field = |name: &str| {
+            unfolded
+                .split("\r\n")
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap()
+                .to_string()
+        };
+        let from_name = m.entries[0].0.replace('\\', "\\\\").replace('"', "\\\"");
+        assert_eq!(
+            field("From: "),
+            format!("\"{from_name}\" <node@example.test>")
+        );
+        assert_eq!(
+            field("To: "),
+            format!("\"{}\" <ops@example.test>", "x".repeat(900))
+        );
+        assert_eq!(field("Subject: "), m.subject);
+    }
+
+    #[cfg(feature = "fold")]
+    #[test]
+    fn long_header_the_same_at_every_out_buffer_size() {
+        let m = long_mail(4);
+        let reference = render(&m, 1 << 16);
+        assert!(
+            reference.matches("\r\n ").count() + reference.matches("\r\n\t").count() > 5,
+            "{reference}"
+        );
+        for size in 1..=400 {
+            assert_eq!(render(&m, size), reference, "size {size}");
+        }
+        let m = long_mail(100);
+        let reference = render(&m, 1 << 16);
+        for size in [256, 257, 1000, 4096] {
+            assert_eq!(render(&m, size), reference, "size {size}");
+        }
+    }
+
+    #[cfg(feature = "fold")]
+    #[test]
+    fn a_subject_run_too_long_to_fold_goes_as_encoded_words() {
+        let mut m = TestMail::sample();
+        let run = "r".repeat(fold::MAX_SEGMENT + 1);
+        m.subject = Box::leak(format!("{run} short").into_boxed_str());
+        let text = render(&m, 1 << 16);
+        assert!(text.contains("Subject: =?UTF-8?B?cnJy"), "{text}");
+        assert!(text.split("\r\n").all(|l| l.len() <= 78));
+        // One byte shorter: folded as it is, on a line of exactly 998.
+        m.subject = Box::leak(format!("{} short", &run[1..]).into_boxed_str());
+        let text = render(&m, 1 << 16);
+        assert!(text.contains(&format!("Subject: {}\r\n short\r\n", &run[1..])));
+        assert_eq!(text.split("\r\n").map(str::len).max(), Some(998));
     }
 }

@@ -126,7 +126,7 @@ impl<'b> Writer<'b> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Renders `f` through buffers of `size` bytes with the skip trick.

@@ -208,6 +208,11 @@ unsafe extern "C" fn send_item(
 /// Strings of exactly `bound + 1` bytes without a NUL.
 static UNTERMINATED_ADDR: [u8; IP_SMTPC_MAX_ADDR_LEN + 1] = [b'a'; IP_SMTPC_MAX_ADDR_LEN + 1];
 static UNTERMINATED_TEXT: [u8; IP_SMTPC_MAX_TEXT_LEN + 1] = [b't'; IP_SMTPC_MAX_TEXT_LEN + 1];
+/// Display names and the subject: 16 KB with `fold` (`IP_SMTPC_MAX_FOLDED_LEN`).
+#[cfg(feature = "fold")]
+static UNTERMINATED_NAME: [u8; IP_SMTPC_MAX_FOLDED_LEN + 1] = [b'n'; IP_SMTPC_MAX_FOLDED_LEN + 1];
+#[cfg(not(feature = "fold"))]
+static UNTERMINATED_NAME: [u8; IP_SMTPC_MAX_TEXT_LEN + 1] = [b'n'; IP_SMTPC_MAX_TEXT_LEN + 1];
 static UNTERMINATED_DOMAIN: [u8; IP_SMTPC_MAX_DOMAIN_LEN + 1] = [b'd'; IP_SMTPC_MAX_DOMAIN_LEN + 1];
 static UNTERMINATED_HEADER: [u8; IP_SMTPC_MAX_HEADER_LEN + 1] = [b'h'; IP_SMTPC_MAX_HEADER_LEN + 1];
 static UNTERMINATED_TIMEZONE: [u8; 6] = *b"+01000";
@@ -626,13 +631,13 @@ fn strings_without_a_nul_within_their_bound() {
         f.addresses[2].sAddr = raw(&UNTERMINATED_ADDR)
     });
     refused("sender sName", -7, Error::InvalidName, |f| {
-        f.addresses[0].sName = raw(&UNTERMINATED_TEXT)
+        f.addresses[0].sName = raw(&UNTERMINATED_NAME)
     });
     refused("recipient sName", -7, Error::InvalidName, |f| {
-        f.addresses[1].sName = raw(&UNTERMINATED_TEXT)
+        f.addresses[1].sName = raw(&UNTERMINATED_NAME)
     });
     refused("sSubject", -8, Error::InvalidSubject, |f| {
-        f.message.sSubject = raw(&UNTERMINATED_TEXT)
+        f.message.sSubject = raw(&UNTERMINATED_NAME)
     });
     refused("sUser", -10, Error::InvalidCredentials, |f| {
         f.mta.sUser = raw(&UNTERMINATED_TEXT)

@@ -1617,10 +1617,13 @@ fn longest_fields_keep_header_lines_within_998_octets() {
         assert!(o.message().contains(a.as_str()), "{a} in To/Cc");
     }
 
+    // Without `fold` a name must share its line with the address; with it
+    // a run without a space must fit a line of its own (989 characters).
+    let run = if cfg!(feature = "fold") { 990 } else { 900 };
     let mut m = mail(
         vec![Party::new(
             &addresses[0],
-            &"N".repeat(900),
+            &"N".repeat(run),
             SMTPC_REC_TYPE_TO,
         )],
         b"x\r\n",

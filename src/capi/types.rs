@@ -94,8 +94,21 @@ pub const IP_SMTPC_REPLY_TEXT_SIZE: usize = 128;
 
 /// Longest address accepted (RFC 5321: 64 octets local part, 254 in all).
 pub const IP_SMTPC_MAX_ADDR_LEN: usize = 254;
-/// Longest display name, subject, user name or password accepted.
+/// Longest user name, password or extra header value accepted; the longest
+/// display name or subject too in a library built without the `fold`
+/// feature (a `seed` build), where a display name must also share a header
+/// line of 998 octets with its address.
 pub const IP_SMTPC_MAX_TEXT_LEN: usize = 900;
+/// Longest display name or subject accepted when the library is built with
+/// the `fold` feature (in the default `full` set): 16 KB, folded (RFC 5322
+/// §2.2.3) into lines of at most 78 characters where the text has spaces,
+/// never over 998. A subject with a run of more than 989 characters without
+/// a space (the space before it and a name's escapes count) goes as RFC 2047
+/// encoded words; a display name with such a run is
+/// `IP_SMTPC_ERR_INVALID_NAME`. Longer: `IP_SMTPC_ERR_INVALID_SUBJECT` /
+/// `IP_SMTPC_ERR_INVALID_NAME`, nothing connected. Each string is read up
+/// to its NUL or one byte past this limit.
+pub const IP_SMTPC_MAX_FOLDED_LEN: usize = 16384;
 /// Longest own domain (sDomain) accepted.
 pub const IP_SMTPC_MAX_DOMAIN_LEN: usize = 255;
 /// Longest extra header line accepted: a name of at most 76 characters,
@@ -452,6 +465,10 @@ mod tests {
     fn header_limits_match_the_engine() {
         assert_eq!(IP_SMTPC_MAX_ADDR_LEN, MAX_ADDR);
         assert_eq!(IP_SMTPC_MAX_TEXT_LEN, MAX_TEXT);
+        #[cfg(feature = "fold")]
+        assert_eq!(IP_SMTPC_MAX_FOLDED_LEN, crate::check::MAX_FOLDED);
+        #[cfg(not(feature = "fold"))]
+        assert_eq!(IP_SMTPC_MAX_TEXT_LEN, crate::check::MAX_FOLDED);
         assert_eq!(IP_SMTPC_MAX_DOMAIN_LEN, MAX_DOMAIN);
         #[cfg(feature = "headers")]
         assert_eq!(IP_SMTPC_MAX_HEADER_LEN, crate::check::MAX_HEADER);

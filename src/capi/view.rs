@@ -12,7 +12,7 @@ use core::ffi::c_char;
 use super::types::*;
 #[cfg(feature = "headers")]
 use crate::check::MAX_HEADER;
-use crate::check::{MAX_ADDR, MAX_DOMAIN, MAX_TEXT};
+use crate::check::{MAX_ADDR, MAX_DOMAIN, MAX_FOLDED, MAX_TEXT};
 use crate::mail::{Entry, Mail};
 
 /// Longest body accepted (a C string's length as an `int`).
@@ -160,7 +160,7 @@ impl Mail for CMail<'_> {
             return Entry::default();
         };
         // SAFETY: `CMail::new`'s contract covers the entries' strings.
-        let (name, addr) = unsafe { (cstr(e.sName, MAX_TEXT), cstr(e.sAddr, MAX_ADDR)) };
+        let (name, addr) = unsafe { (cstr(e.sName, MAX_FOLDED), cstr(e.sAddr, MAX_ADDR)) };
         Entry {
             name,
             addr,
@@ -171,7 +171,7 @@ impl Mail for CMail<'_> {
 
     fn subject(&self) -> &[u8] {
         // SAFETY: `CMail::new`'s contract covers the message's strings.
-        unsafe { cstr(self.msg.sSubject, MAX_TEXT) }
+        unsafe { cstr(self.msg.sSubject, MAX_FOLDED) }
     }
 
     fn body(&self) -> &[u8] {

@@ -475,6 +475,10 @@ endif()
 # are exactly the program's list.
 add_executable(ip_smtpc_misuse "${CMAKE_CURRENT_LIST_DIR}/misuse.c")
 target_link_libraries(ip_smtpc_misuse PRIVATE ip_smtpc::ip_smtpc)
+if(IP_SMTPC_FEATURES MATCHES "(^|,)(full|fold)(,|$)")
+  # Display names and subjects of IP_SMTPC_MAX_FOLDED_LEN (cargo feature fold).
+  target_compile_definitions(ip_smtpc_misuse PRIVATE IP_SMTPC_TEST_FOLD)
+endif()
 ip_smtpc_c_target(ip_smtpc_misuse)
 set_target_properties(ip_smtpc_misuse PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/misuse.c")
