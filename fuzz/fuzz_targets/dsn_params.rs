@@ -40,7 +40,10 @@ fn unxtext(s: &str) -> Option<Vec<u8>> {
         match b[i] {
             b'+' => {
                 let hex = s.get(i + 1..i + 3)?;
-                if !hex.bytes().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(&c)) {
+                if !hex
+                    .bytes()
+                    .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(&c))
+                {
                     return None;
                 }
                 out.push(u8::from_str_radix(hex, 16).ok()?);
@@ -108,7 +111,10 @@ fuzz_target!(|data: &[u8]| {
             .filter(|(bit, _)| notify & (1 << bit) != 0)
             .map(|(_, w)| *w)
             .collect();
-        assert_eq!(params.next(), Some(format!("NOTIFY={}", words.join(",")).as_str()));
+        assert_eq!(
+            params.next(),
+            Some(format!("NOTIFY={}", words.join(",")).as_str())
+        );
     }
     let orcpt = params.next();
     let fits = addr.is_ascii() && "rfc822;".len() + xtext(addr).len() <= 500;

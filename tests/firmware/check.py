@@ -72,11 +72,24 @@ def split_message(msg, eol):
     return header, msg[pos:]
 
 
+def extract_chunk(rec):
+    """The message of a `BDAT <n> LAST` command (RFC 3030: not dot-stuffed)
+    and what follows it, or None when the recording has no BDAT."""
+    m = re.search(rb"(?:^|\r\n)BDAT (\d+) LAST\r\n", rec)
+    if m is None:
+        return None
+    size = int(m.group(1))
+    chunk = rec[m.end():m.end() + size]
+    if len(chunk) != size:
+        raise ValueError(f"a BDAT chunk of {len(chunk)} of {size} octets")
+    return chunk, rec[m.end() + size:]
+
+
 def extract_data(rec):
     """DATA content as it went on the wire (dot-stuffed), or raises ValueError."""
     cmds = [m.start() for m in re.finditer(rb"(?:^|\r\n)DATA\r\n", rec)]
     if len(cmds) != 1:
-        raise ValueError(f"{len(cmds)} DATA commands in the recording")
+        raise ValueError(f"{len(cmds)} DATA commands (and no BDAT) in the recording")
     start = rec.index(b"DATA\r\n", cmds[0]) + len(b"DATA\r\n")
     end = rec.find(b"\r\n.\r\n", start - 2)
     if end < 0:
@@ -173,13 +186,21 @@ def main():
 
     sent = None
     try:
-        wire, after = extract_data(rec)
-        sent, stuffed, bad = unstuff(wire)
-        c.check(not bad, "dot-stuffing on the wire well-formed", f"lines {bad!r}")
-        c.check(stuffed > 0, "message exercises dot-stuffing", "no line started with a dot")
-        c.check(after.startswith(b"QUIT\r\n"), "QUIT follows the end of data", repr(after[:40]))
+        chunk = extract_chunk(rec)
+        if chunk is not None:
+            # CHUNKING: the message as it is, a line starting with a dot unstuffed.
+            sent, after = chunk
+            c.check(re.search(rb"(?:^|\r\n)\.[^.]", sent) is not None,
+                    "BDAT chunk carries a line starting with a dot, not stuffed")
+            c.check(after.startswith(b"QUIT\r\n"), "QUIT follows the chunk", repr(after[:40]))
+        else:
+            wire, after = extract_data(rec)
+            sent, stuffed, bad = unstuff(wire)
+            c.check(not bad, "dot-stuffing on the wire well-formed", f"lines {bad!r}")
+            c.check(stuffed > 0, "message exercises dot-stuffing", "no line started with a dot")
+            c.check(after.startswith(b"QUIT\r\n"), "QUIT follows the end of data", repr(after[:40]))
     except ValueError as e:
-        c.check(False, "DATA content in the recording", str(e))
+        c.check(False, "message content in the recording", str(e))
 
     # Envelope and headers as sent: the Bcc address goes into RCPT TO only.
     addr = {k: f"{getattr(a, k)}@{a.domain}".encode() for k in ("to", "cc", "bcc")}
