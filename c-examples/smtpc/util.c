@@ -102,37 +102,39 @@ int SMTPC_ParseTlsMode(const char* s, int* pMode) {
   return 0;
 }
 
-/* PLAIN,LOGIN -> IP_SMTPC_AUTH_* mask; -1 on an unknown name (printed). */
-/* "success,failure,delay" (any of them) or "never" as IP_SMTPC_DSN_NOTIFY_*
- * bits; -1 (with a message) for another word. NEVER with others is left to
- * the library (IP_SMTPC_ERR_INVALID_OPTIONS). */
-int SMTPC_ParseDsnNotify(const char* sList, U8* pBits) {
-  static const struct { const char* sWord; U8 Bit; } _aWord[] = {
-    { "success", IP_SMTPC_DSN_NOTIFY_SUCCESS }, { "failure", IP_SMTPC_DSN_NOTIFY_FAILURE },
-    { "delay",   IP_SMTPC_DSN_NOTIFY_DELAY   }, { "never",   IP_SMTPC_DSN_NOTIFY_NEVER   },
-  };
+/* One word of a comma-separated option value and its bit. */
+typedef struct {
+  const char* sWord;
+  U32         Bit;
+} SMTPC_WORD;
+
+/* A comma-separated list of the NumWords words of paWord (any case) as the OR
+ * of their bits; -1, with a message naming sOption and the words, for another
+ * word. */
+static int _ParseWords(const char* sOption, const char* sList, const SMTPC_WORD* paWord,
+                       unsigned NumWords, U32* pBits) {
   const char* s;
   const char* pEnd;
   size_t      Len;
   unsigned    i;
-  U8          Bits;
+  U32         Bits;
 
   Bits = 0u;
   s    = sList;
   for (;;) {
     pEnd = strchr(s, ',');
     Len  = (pEnd != NULL) ? (size_t)(pEnd - s) : strlen(s);
-    for (i = 0u; i < sizeof(_aWord) / sizeof(_aWord[0]); i++) {
-      if (SMTPC_EqualNoCase(s, Len, _aWord[i].sWord)) {
-        Bits |= _aWord[i].Bit;
-        break;
-      }
+    for (i = 0u; i < NumWords && !SMTPC_EqualNoCase(s, Len, paWord[i].sWord); i++) {
     }
-    if (i == sizeof(_aWord) / sizeof(_aWord[0])) {
-      fprintf(stderr, "smtpc: input: --dsn-notify: unknown word '%.*s' (success, failure, delay, never)\n",
-              (int)Len, s);
+    if (i == NumWords) {
+      fprintf(stderr, "smtpc: input: %s: unknown word '%.*s' (", sOption, (int)Len, s);
+      for (i = 0u; i < NumWords; i++) {
+        fprintf(stderr, "%s%s", (i > 0u) ? ", " : "", paWord[i].sWord);
+      }
+      fputs(")\n", stderr);
       return -1;
     }
+    Bits |= paWord[i].Bit;
     if (pEnd == NULL) {
       break;
     }
@@ -142,35 +144,32 @@ int SMTPC_ParseDsnNotify(const char* sList, U8* pBits) {
   return 0;
 }
 
-int SMTPC_ParseAuthList(const char* sList, U32* pMask) {
-  const char* s;
-  const char* pEnd;
-  size_t      Len;
-  U32         Mask;
+/* "success,failure,delay" (any of them) or "never" as IP_SMTPC_DSN_NOTIFY_*
+ * bits; -1 (with a message) for another word. NEVER with others is left to
+ * the library (IP_SMTPC_ERR_INVALID_OPTIONS). */
+int SMTPC_ParseDsnNotify(const char* sList, U8* pBits) {
+  static const SMTPC_WORD _aWord[] = {
+    { "success", IP_SMTPC_DSN_NOTIFY_SUCCESS }, { "failure", IP_SMTPC_DSN_NOTIFY_FAILURE },
+    { "delay",   IP_SMTPC_DSN_NOTIFY_DELAY   }, { "never",   IP_SMTPC_DSN_NOTIFY_NEVER   },
+  };
+  U32 Bits;
 
-  Mask = 0u;
-  s    = sList;
-  for (;;) {
-    pEnd = strchr(s, ',');
-    Len  = (pEnd != NULL) ? (size_t)(pEnd - s) : strlen(s);
-    if (SMTPC_EqualNoCase(s, Len, "PLAIN")) {
-      Mask |= (U32)IP_SMTPC_AUTH_PLAIN;
-    } else if (SMTPC_EqualNoCase(s, Len, "LOGIN")) {
-      Mask |= (U32)IP_SMTPC_AUTH_LOGIN;
-    } else if (SMTPC_EqualNoCase(s, Len, "CRAM-MD5")) {
-      Mask |= (U32)IP_SMTPC_AUTH_CRAM_MD5;      /* NOT_BUILT (exit 2) unless the library has it */
-    } else {
-      fprintf(stderr, "smtpc: input: --auth: unknown mechanism '%.*s' (PLAIN, LOGIN, CRAM-MD5)\n",
-              (int)Len, s);
-      return -1;
-    }
-    if (pEnd == NULL) {
-      break;
-    }
-    s = pEnd + 1;
+  if (_ParseWords("--dsn-notify", sList, _aWord, sizeof(_aWord) / sizeof(_aWord[0]), &Bits) != 0) {
+    return -1;
   }
-  *pMask = Mask;
+  *pBits = (U8)Bits;
   return 0;
+}
+
+/* PLAIN,LOGIN,CRAM-MD5 -> IP_SMTPC_AUTH_* mask; -1 on an unknown name
+ * (printed). CRAM-MD5 is NOT_BUILT (exit 2) unless the library has it. */
+int SMTPC_ParseAuthList(const char* sList, U32* pMask) {
+  static const SMTPC_WORD _aWord[] = {
+    { "PLAIN", IP_SMTPC_AUTH_PLAIN }, { "LOGIN", IP_SMTPC_AUTH_LOGIN },
+    { "CRAM-MD5", IP_SMTPC_AUTH_CRAM_MD5 },
+  };
+
+  return _ParseWords("--auth", sList, _aWord, sizeof(_aWord) / sizeof(_aWord[0]), pMask);
 }
 
 /* Writes s[0..Len) to stderr with control characters and non-ASCII bytes
