@@ -27,6 +27,34 @@ unsafe extern "C" fn bad_clock() -> u32 {
     0
 }
 
+/// A sender, one To recipient, no subject or body, the server `srv`, no
+/// credentials: the least mail `IP_SMTPC_Send` takes.
+fn minimal_mail(
+    from: &CString,
+    to: &CString,
+    srv: &CString,
+) -> ([IP_SMTPC_MAIL_ADDR; 2], IP_SMTPC_MESSAGE, IP_SMTPC_MTA) {
+    let entry = |addr: &CString, kind| IP_SMTPC_MAIL_ADDR {
+        sName: std::ptr::null(),
+        sAddr: addr.as_ptr(),
+        Type: kind,
+    };
+    let msg = IP_SMTPC_MESSAGE {
+        sSubject: std::ptr::null(),
+        sBody: std::ptr::null(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: std::ptr::null(),
+        NumMultipartItems: 0,
+    };
+    let mta = IP_SMTPC_MTA {
+        sServer: srv.as_ptr(),
+        sUser: std::ptr::null(),
+        sPass: std::ptr::null(),
+        SecPolicy: 0,
+    };
+    ([entry(from, 4), entry(to, 1)], msg, mta)
+}
+
 fn make_api() -> IP_SMTPC_API {
     IP_SMTPC_API {
         pfConnect: Some(connect),
@@ -48,31 +76,7 @@ fn bad_arguments_get_their_error_and_nothing_connects() {
         s("x\r\n@y"),
         s("hi\nthere"),
     );
-    let addrs = [
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: from.as_ptr(),
-            Type: 4,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: to.as_ptr(),
-            Type: 1,
-        },
-    ];
-    let msg = IP_SMTPC_MESSAGE {
-        sSubject: std::ptr::null(),
-        sBody: std::ptr::null(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: std::ptr::null(),
-        NumMultipartItems: 0,
-    };
-    let mta = IP_SMTPC_MTA {
-        sServer: srv.as_ptr(),
-        sUser: std::ptr::null(),
-        sPass: std::ptr::null(),
-        SecPolicy: 0,
-    };
+    let (addrs, msg, mta) = minimal_mail(&from, &to, &srv);
     let api = make_api();
     let null: *const IP_SMTPC_APPLICATION = std::ptr::null();
     // SAFETY (every call below): pointers are NULL or valid for the call.
@@ -220,31 +224,7 @@ fn utf8_addresses_need_the_feature_and_valid_utf8() {
             CString::new("c@d.test").unwrap(),
             CString::new("127.0.0.1").unwrap(),
         );
-        let addrs = [
-            IP_SMTPC_MAIL_ADDR {
-                sName: std::ptr::null(),
-                sAddr: sender.as_ptr(),
-                Type: 4,
-            },
-            IP_SMTPC_MAIL_ADDR {
-                sName: std::ptr::null(),
-                sAddr: to.as_ptr(),
-                Type: 1,
-            },
-        ];
-        let msg = IP_SMTPC_MESSAGE {
-            sSubject: std::ptr::null(),
-            sBody: std::ptr::null(),
-            sBoundary: std::ptr::null(),
-            paMultipartItem: std::ptr::null(),
-            NumMultipartItems: 0,
-        };
-        let mta = IP_SMTPC_MTA {
-            sServer: srv.as_ptr(),
-            sUser: std::ptr::null(),
-            sPass: std::ptr::null(),
-            SecPolicy: 0,
-        };
+        let (addrs, msg, mta) = minimal_mail(sender, &to, &srv);
         CONNECTS.with(|c| c.set(0));
         // SAFETY: every pointer is valid for the call.
         let r =
