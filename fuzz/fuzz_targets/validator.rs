@@ -43,7 +43,7 @@ use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_uint, CString};
 
 use ip_smtpc::capi::*;
-use ip_smtpc::check::{check, Checked, MAX_ADDR, MAX_DOMAIN, MAX_HEADER, MAX_TEXT};
+use ip_smtpc::check::{check, Checked, MAX_ADDR, MAX_DOMAIN, MAX_FOLDED, MAX_HEADER, MAX_TEXT};
 use ip_smtpc::writer::Writer;
 use ip_smtpc::Error;
 use libfuzzer_sys::fuzz_target;
@@ -110,7 +110,7 @@ fn check_text(t: &[u8]) {
         no_crlf(t) && !t.contains(&0),
         "CR, LF or NUL accepted: {t:?}"
     );
-    assert!(t.len() <= MAX_TEXT, "text of {} octets", t.len());
+    assert!(t.len() <= MAX_FOLDED, "text of {} octets", t.len());
 }
 
 /// The header block (`header::put`, then `mime::head`) through buffers of
@@ -365,13 +365,13 @@ fuzz_target!(|data: &[u8]| {
             .iter()
             .map(|(n, a, k)| {
                 (
-                    c_view(n, MAX_TEXT),
+                    c_view(n, MAX_FOLDED),
                     a.as_ref().map(|a| c_view(a, MAX_ADDR)),
                     *k,
                 )
             })
             .collect(),
-        subject: c_view(&subject, MAX_TEXT),
+        subject: c_view(&subject, MAX_FOLDED),
         body: c_view(&body, usize::MAX - 1),
         user: c_view(&user, MAX_TEXT),
         password: c_view(&password, MAX_TEXT),
