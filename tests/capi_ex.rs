@@ -208,13 +208,18 @@ fn report(results: &mut [IP_SMTPC_RCPT_RESULT]) -> IP_SMTPC_REPORT {
     }
 }
 
-fn run(m: &Mail, o: Option<&IP_SMTPC_OPTIONS>, script: &[&'static str]) -> c_int {
+/// A fresh scripted server with `script`'s replies.
+fn reset(script: &[&'static str]) {
     with(|b| {
         *b = Bed {
             script: script.iter().copied().collect(),
             ..Bed::default()
         }
     });
+}
+
+fn run(m: &Mail, o: Option<&IP_SMTPC_OPTIONS>, script: &[&'static str]) -> c_int {
+    reset(script);
     // SAFETY: every pointer is valid for the call.
     unsafe {
         IP_SMTPC_SendEx(
@@ -1011,12 +1016,7 @@ mod batch {
         o: Option<&IP_SMTPC_OPTIONS>,
         script: &[&'static str],
     ) -> c_int {
-        with(|b| {
-            *b = Bed {
-                script: script.iter().copied().collect(),
-                ..Bed::default()
-            }
-        });
+        reset(script);
         // SAFETY: every pointer is valid for the call.
         unsafe {
             IP_SMTPC_SendBatch(
