@@ -188,6 +188,25 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 #define IP_SMTPC_AUTH_CRAM_MD5 (1 << 2)
 
 /**
+ * `IP_SMTPC_OPTIONS.AuthMechanisms` bit: XOAUTH2 (Google's, Microsoft's),
+ * with `IP_SMTPC_OPTIONS.sOAuthToken`, in a library built with the
+ * `oauth` feature (else `IP_SMTPC_ERR_NOT_BUILT`).
+ */
+#define IP_SMTPC_AUTH_XOAUTH2 (1 << 3)
+
+/**
+ * `IP_SMTPC_OPTIONS.AuthMechanisms` bit: OAUTHBEARER (RFC 7628), with
+ * `IP_SMTPC_OPTIONS.sOAuthToken`; preferred over XOAUTH2 when both are
+ * allowed and offered (`oauth` feature, else `IP_SMTPC_ERR_NOT_BUILT`).
+ */
+#define IP_SMTPC_AUTH_OAUTHBEARER (1 << 4)
+
+/**
+ * Longest `IP_SMTPC_OPTIONS.sOAuthToken` (octets).
+ */
+#define IP_SMTPC_MAX_OAUTH_TOKEN_LEN 4096
+
+/**
  * `IP_SMTPC_OPTIONS.DsnNotify` bit: report successful delivery.
  */
 #define IP_SMTPC_DSN_NOTIFY_SUCCESS 1
@@ -993,11 +1012,23 @@ typedef struct IP_SMTPC_REPORT {
    */
   char acReply[IP_SMTPC_REPLY_TEXT_SIZE];
   /**
+   * The status of the OAuth error challenge (`oauth`; RFC 7628 §3.2.2):
+   * 0 when none came; a numeric status as it is (XOAUTH2: "401");
+   * RFC 6750's "invalid_request" 400, "invalid_token" 401,
+   * "insufficient_scope" 403; 1 for any other or an unreadable one.
+   * Taken from the first reserved word (the report keeps its size).
+   */
+  IP_SMTPC_U16 OAuthStatus;
+  /**
+   * Reserved, written as 0.
+   */
+  IP_SMTPC_U16 Reserved16;
+  /**
    * Reserved for the fields later versions add (written as 0): a report
    * allocated by code compiled against this header keeps its size when a
    * newer library fills more (docs/abi.md).
    */
-  IP_SMTPC_U32 aReserved[4];
+  IP_SMTPC_U32 aReserved[3];
 } IP_SMTPC_REPORT;
 
 /**
@@ -1144,6 +1175,21 @@ typedef struct IP_SMTPC_OPTIONS {
    * for any of them set.
    */
   const char *sDsnEnvId;
+  /**
+   * A bearer token (RFC 6750 b64token, at most
+   * `IP_SMTPC_MAX_OAUTH_TOKEN_LEN` octets), or NULL. Set, the library
+   * authenticates as `IP_SMTPC_MTA.sUser` (required, no `,` or `=`)
+   * with AUTH OAUTHBEARER when the server offers it, else XOAUTH2, and
+   * never with a password mechanism (`AuthMechanisms`: 0 or the
+   * `IP_SMTPC_AUTH_XOAUTH2` / `_OAUTHBEARER` bits restrict which).
+   * Neither offered: `IP_SMTPC_ERR_AUTH_NOT_SUPPORTED`. A token or user
+   * that cannot be sent: `IP_SMTPC_ERR_INVALID_CREDENTIALS`, nothing
+   * connected. The token goes in the AUTH line when the line fits 512
+   * octets, else after the server's empty 334. A rejected token's
+   * status is in `IP_SMTPC_REPORT.OAuthStatus`. A library built without
+   * the `oauth` feature gives `IP_SMTPC_ERR_NOT_BUILT` for a non-NULL one.
+   */
+  const char *sOAuthToken;
 } IP_SMTPC_OPTIONS;
 
 /**

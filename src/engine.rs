@@ -45,9 +45,21 @@ const MECHS: u32 = CAP_PLAIN | CAP_LOGIN | CAP_CRAM;
 /// The AUTH mechanisms built in: the parameters of AUTH that count.
 #[cfg(not(feature = "cram-md5"))]
 const MECHS: u32 = CAP_PLAIN | CAP_LOGIN;
+/// XOAUTH2 and OAUTHBEARER in `Engine::mechs` (bits 6 and 7; `oauth`).
+#[cfg(feature = "oauth")]
+const MECHS_OAUTH: u8 = 0xc0;
+/// XOAUTH2 and OAUTHBEARER in `Engine::mechs`: none without `oauth`.
+#[cfg(all(feature = "ex", not(feature = "oauth")))]
+const MECHS_OAUTH: u8 = 0;
 /// `IP_SMTPC_AUTH_CRAM_MD5`, the bit [`Engine::set_auth`] takes for CRAM-MD5 (`cram-md5`).
 #[cfg(feature = "cram-md5")]
 pub const AUTH_CRAM_MD5: u8 = 4;
+/// `IP_SMTPC_AUTH_XOAUTH2`, a bit [`Engine::set_auth`] takes (`oauth`).
+#[cfg(feature = "oauth")]
+pub const AUTH_XOAUTH2: u8 = 8;
+/// `IP_SMTPC_AUTH_OAUTHBEARER`, a bit [`Engine::set_auth`] takes (`oauth`).
+#[cfg(feature = "oauth")]
+pub const AUTH_OAUTHBEARER: u8 = 16;
 /// The server offers SIZE.
 #[cfg(feature = "size")]
 const CAP_SIZE: u32 = 1 << 15;
@@ -225,7 +237,9 @@ pub struct Engine<'b> {
     header_done: u32,
     body: Body,
     /// Address-table index of the current MAIL or RCPT entry: 0, the
-    /// sender, until MAIL is accepted.
+    /// sender, until MAIL is accepted. After an OAuth error challenge
+    /// (`oauth`), which ends the transaction before MAIL: its status (the
+    /// session's storage has no word to spare for a field of its own).
     rcpt: usize,
     accepted: usize,
     #[cfg(feature = "ex")]
@@ -324,7 +338,7 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "deadline")]
             since: 0,
             #[cfg(feature = "ex")]
-            mechs: MECHS as u8,
+            mechs: MECHS as u8 | MECHS_OAUTH,
             #[cfg(feature = "ex")]
             insecure_auth: true,
             #[cfg(feature = "ex")]
@@ -889,6 +903,27 @@ impl<'b> Engine<'b> {
             }
             #[cfg(feature = "cram-md5")]
             Arg::CramMd5 => w.put(b"CRAM-MD5"),
+            #[cfg(feature = "oauth")]
+            Arg::OAuth | Arg::OAuthResponse => {
+                let bearer = self.bearer();
+                if row.arg == Arg::OAuth {
+                    w.put(crate::oauth::name(bearer));
+                }
+                if step != OAUTH_ALONE {
+                    if step == OAUTH {
+                        w.byte(b' ');
+                    }
+                    crate::oauth::put_response(w, bearer, m.user(), m.token());
+                }
+            }
+            // RFC 7628 §3.2.3: %x01 after the error challenge; XOAUTH2
+            // (Google): an empty line.
+            #[cfg(feature = "oauth")]
+            Arg::OAuthError => {
+                if self.bearer() {
+                    w.put(b"AQ==");
+                }
+            }
             #[cfg(feature = "cram-md5")]
             Arg::CramResponse => {
                 // Checked when the 334 came (`on_reply`).
@@ -948,6 +983,10 @@ impl<'b> Engine<'b> {
             #[cfg(feature = "smtputf8")]
             if keyword(text, b"SMTPUTF8") {
                 self.caps |= CAP_SMTPUTF8;
+            }
+            #[cfg(feature = "oauth")]
+            {
+                self.caps |= crate::oauth::offered(text);
             }
         }
         if !last {
@@ -1057,6 +1096,11 @@ impl<'b> Engine<'b> {
         if step == CRAM && ok && self.cram_digest(m).is_none() {
             next = CANCEL;
         }
+        // The 334 before the OAuth response must be empty (RFC 4954 §4).
+        #[cfg(feature = "oauth")]
+        if step == OAUTH_ALONE && ok && !self.challenge().is_empty() {
+            next = CANCEL;
+        }
         if step == RCPT {
             // Pipelined RCPT replies after a refused MAIL count for nothing
             // and make no event (without pipelining those RCPT are never sent).
@@ -1095,8 +1139,9 @@ impl<'b> Engine<'b> {
             if step == EHLO && code >= 500 {
                 next = HELO;
             } else if auth && code == 334 {
-                // 334 where 235 was due: cancel the exchange (RFC 4954 §4).
-                next = CANCEL;
+                // 334 where 235 was due: cancel the exchange (RFC 4954 §4),
+                // or answer an OAuth error challenge.
+                next = self.challenged(step);
             } else if self.optional_tls_refused() {
                 // STARTTLS refused and TLS is optional: go on in clear.
                 next = self.auth_or_mail(m);
@@ -1273,6 +1318,10 @@ impl<'b> Engine<'b> {
         if mechanisms & AUTH_CRAM_MD5 != 0 {
             self.mechs |= CAP_CRAM as u8;
         }
+        #[cfg(feature = "oauth")]
+        {
+            self.mechs |= (mechanisms & (AUTH_XOAUTH2 | AUTH_OAUTHBEARER)) << 3;
+        }
         self.insecure_auth = insecure;
     }
 
@@ -1293,6 +1342,18 @@ impl<'b> Engine<'b> {
             self.rejected,
             self.secure_data,
         )
+    }
+
+    /// The status of the server's OAuth error challenge (`oauth`): 0 when
+    /// none came, else as `IP_SMTPC_REPORT.OAuthStatus` has it.
+    #[cfg(feature = "oauth")]
+    pub fn oauth_status(&self) -> u16 {
+        // `rcpt` holds it only when the mail failed at AUTH: MAIL never
+        // went, so it is 0 unless the challenge set it.
+        match self.outcome {
+            Some(Err(_)) if self.failed == Row::of(PLAIN).report => self.rcpt as u16,
+            _ => 0,
+        }
     }
 
     /// RFC 3463 enhanced code (class, subject, detail) of the reply just
@@ -1362,8 +1423,13 @@ impl<'b> Engine<'b> {
         let offered = self.caps & u32::from(self.mechs);
         #[cfg(not(feature = "ex"))]
         let offered = self.caps;
+        // With a bearer token never a password mechanism (`oauth`).
+        #[cfg(feature = "oauth")]
+        let offered = if m.token().is_empty() { offered } else { 0 };
         let next = if m.user().is_empty() {
             return MAIL;
+        } else if let Some(oauth) = self.oauth_step(m) {
+            oauth
         } else if let Some(cram) = self.cram_md5_first(offered) {
             cram
         } else if offered & CAP_PLAIN != 0 {
@@ -1402,13 +1468,57 @@ impl<'b> Engine<'b> {
         None
     }
 
+    /// With a bearer token (`oauth`): AUTH OAUTHBEARER when allowed and
+    /// offered, else XOAUTH2; with the response when the line fits 512
+    /// octets ([`OAUTH`]), else alone ([`OAUTH_ALONE`]). `None` without a
+    /// token or when neither is allowed and offered.
+    #[inline(always)]
+    fn oauth_step<M: Mail>(&self, m: &M) -> Option<Step> {
+        #[cfg(feature = "oauth")]
+        if !m.token().is_empty() && self.caps & self.oauth() != 0 {
+            let fits = crate::oauth::initial_fits(self.bearer(), m.user(), m.token());
+            return Some(if fits { OAUTH } else { OAUTH_ALONE });
+        }
+        let _ = m;
+        None
+    }
+
+    /// `true` when the OAuth mechanism is OAUTHBEARER (allowed and
+    /// offered), `false` for XOAUTH2 (`oauth`).
+    #[cfg(feature = "oauth")]
+    fn bearer(&self) -> bool {
+        self.caps & self.oauth() & crate::oauth::CAP_OAUTHBEARER != 0
+    }
+
+    /// The OAuth mechanisms allowed as `crate::oauth::CAP_*` bits (`oauth`;
+    /// kept in `mechs` as bits 6 and 7, which no password mechanism uses).
+    #[cfg(feature = "oauth")]
+    fn oauth(&self) -> u32 {
+        u32::from(self.mechs >> 6) << 16
+    }
+
+    /// The step after a 334 where 235 was due in `step`: the OAuth error
+    /// challenge after the response (`oauth`: its status kept, answered as
+    /// RFC 7628 §3.2.3 says, the server's next reply fails the exchange),
+    /// else `*` (RFC 4954 §4).
+    #[inline(always)]
+    fn challenged(&mut self, step: Step) -> Step {
+        #[cfg(feature = "oauth")]
+        if step == OAUTH || step == OAUTH_RESPONSE {
+            self.rcpt = usize::from(crate::oauth::status(self.challenge()));
+            return OAUTH_ERROR;
+        }
+        let _ = step;
+        CANCEL
+    }
+
     /// The text of the reply line that ends at `rx_pos` (the last line of
     /// the reply just read): CRAM-MD5's challenge after its 334
-    /// (`cram-md5`). It stays in the in-buffer while the response goes out:
+    /// (`cram-md5`), the OAuth 334's (`oauth`). It stays in the in-buffer while the response goes out:
     /// nothing may arrive then (bytes in the client's turn end the
     /// transaction, `received`), so the response is rendered from it again
     /// whenever the out buffer cut it.
-    #[cfg(feature = "cram-md5")]
+    #[cfg(any(feature = "cram-md5", feature = "oauth"))]
     fn challenge(&self) -> &[u8] {
         let line = self
             .rx
@@ -1968,6 +2078,10 @@ fn quiet(step: Step, deciding: bool) -> Step {
 fn is_auth(step: Step) -> bool {
     #[cfg(feature = "cram-md5")]
     if (CRAM..=CRAM_RESPONSE).contains(&step) {
+        return true;
+    }
+    #[cfg(feature = "oauth")]
+    if (OAUTH..=OAUTH_ERROR).contains(&step) {
         return true;
     }
     (PLAIN..=LOGIN_PASS).contains(&step)
@@ -5564,6 +5678,216 @@ mod tests {
             );
             assert_eq!(run.result, Err(Error::AuthFailed));
             assert_eq!(run.report.last().unwrap(), "(5, 535, 0, 0, false)");
+        }
+    }
+
+    /// XOAUTH2 and OAUTHBEARER (`oauth`).
+    #[cfg(feature = "oauth")]
+    mod oauth {
+        use super::*;
+
+        const EHLO_BOTH: &str = "250-mx\r\n250 AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER\r\n";
+        const EHLO_X: &str = "250-mx\r\n250 AUTH PLAIN XOAUTH2\r\n";
+        const ENVELOPE: [&str; 7] = [
+            "250 ok\r\n",
+            "250 a\r\n",
+            "250 b\r\n",
+            "250 c\r\n",
+            "354 go\r\n",
+            "250 queued\r\n",
+            "221 bye\r\n",
+        ];
+        /// RFC 7628 §3.2.2's error: base64 of {"status":"invalid_token"}.
+        const INVALID_TOKEN: &str = "334 eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=\r\n";
+
+        fn user(token: &str) -> TestMail {
+            let mut m = TestMail::sample();
+            m.user = "u@example.test";
+            m.password = "never";
+            m.token = token.to_string();
+            m
+        }
+
+        fn script(ehlo: &'static str, auth: &[&'static str]) -> Vec<&'static str> {
+            let mut replies = vec!["220 mx\r\n", ehlo];
+            replies.extend_from_slice(auth);
+            replies.extend(ENVELOPE);
+            replies
+        }
+
+        fn b64(s: &[u8]) -> String {
+            String::from_utf8(crate::writer::tests::chunked(4096, |w| {
+                crate::base64::put(w, &[s])
+            }))
+            .unwrap()
+        }
+
+        /// The response for user `u@example.test` and `token`.
+        fn response(bearer: bool, token: &str) -> String {
+            let raw = if bearer {
+                format!("n,a=u@example.test,\x01auth=Bearer {token}\x01\x01")
+            } else {
+                format!("user=u@example.test\x01auth=Bearer {token}\x01\x01")
+            };
+            b64(raw.as_bytes())
+        }
+
+        /// The engine's OAuth status after `replies`, fed whole.
+        fn status_after(m: &TestMail, replies: &[&str], mask: u8) -> (Result<(), Error>, u16) {
+            let checked = check(m, None, 0).unwrap();
+            let (mut tx, mut rx) = ([0u8; 256], [0u8; 512]);
+            let mut e = Engine::new(&mut tx, &mut rx, &checked);
+            e.set_auth(mask, true);
+            let mut replies = replies.iter();
+            loop {
+                match e.next(m) {
+                    Action::Send(b) => {
+                        let n = b.len();
+                        e.sent(n);
+                    }
+                    Action::Receive(room) => match replies.next() {
+                        Some(r) => {
+                            room[..r.len()].copy_from_slice(r.as_bytes());
+                            e.received(r.len());
+                        }
+                        None => e.failed(Error::Receive),
+                    },
+                    Action::Done(result) => return (result, e.oauth_status()),
+                    _ => {}
+                }
+            }
+        }
+
+        #[test]
+        fn initial_response_then_the_mail() {
+            for (ehlo, bearer) in [(EHLO_BOTH, true), (EHLO_X, false)] {
+                let run = exchange_all_sizes(&user("ya29.tok"), &script(ehlo, &["235 ok\r\n"]));
+                assert_eq!(run.result, Ok(()));
+                let name = if bearer { "OAUTHBEARER" } else { "XOAUTH2" };
+                let want = format!("AUTH {name} {}\r\nMAIL FROM:", response(bearer, "ya29.tok"));
+                assert!(run.client.contains(&want), "{}", run.client);
+                assert!(!run.client.contains("never") && !run.client.contains("PLAIN"));
+            }
+            // XOAUTH2 as Google documents it.
+            let mut m = user("ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg");
+            m.user = "someuser@example.com";
+            let run = exchange_all_sizes(&m, &script(EHLO_X, &["235 ok\r\n"]));
+            assert!(run.client.contains("AUTH XOAUTH2 dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==\r\n"), "{}", run.client);
+        }
+
+        /// A 720-character token: the line would pass 512 octets, so AUTH
+        /// goes alone, the response after the empty 334; the longest
+        /// token whose line fits still goes in the AUTH line.
+        #[test]
+        fn long_token_after_an_empty_334() {
+            let token = "T".repeat(720);
+            for (ehlo, bearer) in [(EHLO_BOTH, true), (EHLO_X, false)] {
+                for empty in ["334 \r\n", "334\r\n"] {
+                    let run = exchange_ex(&user(&token), &script(ehlo, &[empty, "235 ok\r\n"]), &|_| {});
+                    assert_eq!(run.result, Ok(()));
+                    let name = if bearer { "OAUTHBEARER" } else { "XOAUTH2" };
+                    let want = format!(
+                        "C: AUTH {name}\r\nS: {empty}C: {}\r\nS: 235 ok\r\n",
+                        response(bearer, &token)
+                    );
+                    assert!(run.transcript.contains(&want), "{}", run.transcript);
+                }
+            }
+            for (bearer, ehlo) in [(true, EHLO_BOTH), (false, EHLO_X)] {
+                let name = if bearer { "OAUTHBEARER" } else { "XOAUTH2" };
+                let fits = (300..600)
+                    .map(|n| "t".repeat(n))
+                    .filter(|t| 5 + name.len() + 1 + response(bearer, t).len() + 2 <= 512)
+                    .last()
+                    .unwrap();
+                let run = exchange(&user(&fits), &script(ehlo, &["235 ok\r\n"]), 16, 64, 7);
+                let line = run.client.lines().find(|l| l.starts_with("AUTH")).unwrap();
+                assert!(line.len() + 2 <= 512 && line.len() + 2 > 508, "{}", line.len());
+                let over = format!("{fits}ttt");
+                let run = exchange(&user(&over), &script(ehlo, &["334 \r\n", "235 ok\r\n"]), 16, 64, 7);
+                assert_eq!(run.result, Ok(()));
+                assert!(run.client.contains(&format!("AUTH {name}\r\n")), "{}", run.client);
+            }
+        }
+
+        /// The error challenge: its status kept, answered as RFC 7628
+        /// §3.2.3 says (OAUTHBEARER: %x01; XOAUTH2: an empty line), the
+        /// 535 decides; no MAIL.
+        #[test]
+        fn error_challenge_answered_and_reported() {
+            let google = format!("334 {}\r\n", b64(br#"{"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"}"#));
+            let google: &'static str = Box::leak(google.into_boxed_str());
+            let scope = format!("334 {}\r\n", b64(br#"{"status":"insufficient_scope","scope":"mail"}"#));
+            let scope: &'static str = Box::leak(scope.into_boxed_str());
+            for (ehlo, answer) in [(EHLO_BOTH, "AQ==\r\n"), (EHLO_X, "\r\n")] {
+                for (challenge, status) in [(INVALID_TOKEN, 401), (google, 401), (scope, 403), ("334 e30=\r\n", 1), ("334 not base64!\r\n", 1), ("334 \r\n", 1)] {
+                    let replies = ["220 mx\r\n", ehlo, challenge, "535 5.7.8 no\r\n", "221 bye\r\n"];
+                    let run = exchange_ex(&user("tok"), &replies, &|_| {});
+                    assert_eq!(run.result, Err(Error::AuthFailed), "{challenge}");
+                    assert!(run.transcript.ends_with(&format!("S: {challenge}C: {answer}S: 535 5.7.8 no\r\nC: QUIT\r\nS: 221 bye\r\n")), "{}", run.transcript);
+                    assert!(!run.client.contains("MAIL"));
+                    assert_eq!(run.report.last().unwrap(), "(5, 535, 0, 0, false)");
+                    assert_eq!(status_after(&user("tok"), &replies, 0xff), (Err(Error::AuthFailed), status));
+                }
+            }
+            // After the long form's response too.
+            let token = "T".repeat(720);
+            let replies = ["220 mx\r\n", EHLO_X, "334 \r\n", INVALID_TOKEN, "535 no\r\n", "221 bye\r\n"];
+            assert_eq!(status_after(&user(&token), &replies, 0xff), (Err(Error::AuthFailed), 401));
+            // A second 334 to the answer: cancelled; a 235 to it: the
+            // exchange went wrong. The status stays.
+            for (reply, error) in [("334 again\r\n", Error::AuthProtocol), ("235 ok\r\n", Error::AuthProtocol)] {
+                let mut replies = vec!["220 mx\r\n", EHLO_BOTH, INVALID_TOKEN, reply];
+                if reply.starts_with("334") {
+                    replies.push("501 aborted\r\n");
+                }
+                replies.push("221 bye\r\n");
+                let run = exchange_ex(&user("tok"), &replies, &|_| {});
+                assert_eq!(run.result, Err(error), "{reply}");
+                assert!(!run.client.contains("MAIL"));
+                assert_eq!(status_after(&user("tok"), &replies, 0xff), (Err(error), 401));
+            }
+            // Refused without a challenge: no status.
+            let replies = ["220 mx\r\n", EHLO_BOTH, "535 5.7.8 no\r\n", "221 bye\r\n"];
+            assert_eq!(status_after(&user("tok"), &replies, 0xff), (Err(Error::AuthFailed), 0));
+            // A success: none.
+            assert_eq!(status_after(&user("tok"), &script(EHLO_BOTH, &["235 ok\r\n"]), 0xff), (Ok(()), 0));
+        }
+
+        /// A non-empty 334 where the empty one was due: cancelled.
+        #[test]
+        fn non_empty_334_before_the_response_is_cancelled() {
+            let token = "T".repeat(720);
+            let replies = ["220 mx\r\n", EHLO_X, "334 what\r\n", "501 aborted\r\n", "221 bye\r\n"];
+            let run = exchange_ex(&user(&token), &replies, &|_| {});
+            assert_eq!(run.result, Err(Error::AuthProtocol));
+            assert!(run.client.ends_with("AUTH XOAUTH2\r\n*\r\nQUIT\r\n"), "{}", run.client);
+        }
+
+        /// A token never goes with a password mechanism, and the mask
+        /// picks between the two.
+        #[test]
+        fn mechanism_choice() {
+            // Neither offered: decided locally, nothing sent after EHLO.
+            let replies = ["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN LOGIN\r\n", "221 bye\r\n"];
+            let run = exchange_ex(&user("tok"), &replies, &|_| {});
+            assert_eq!(run.result, Err(Error::AuthNotSupported));
+            assert_eq!(run.client, "EHLO example.test\r\nQUIT\r\n");
+            // XOAUTH2 only allowed: XOAUTH2 although OAUTHBEARER is offered.
+            let run = exchange_ex(&user("tok"), &script(EHLO_BOTH, &["235 ok\r\n"]), &|e| e.set_auth(AUTH_XOAUTH2, true));
+            assert_eq!(run.result, Ok(()));
+            assert!(run.client.contains("AUTH XOAUTH2 "));
+            // OAUTHBEARER only, server offers XOAUTH2 only: not supported.
+            let replies = ["220 mx\r\n", EHLO_X, "221 bye\r\n"];
+            let run = exchange_ex(&user("tok"), &replies, &|e| e.set_auth(AUTH_OAUTHBEARER, true));
+            assert_eq!(run.result, Err(Error::AuthNotSupported));
+            // In clear without the opt-in: nothing after EHLO.
+            let replies = ["220 mx\r\n", EHLO_BOTH, "221 bye\r\n"];
+            let run = exchange_ex(&user("tok"), &replies, &|e| e.set_auth(AUTH_XOAUTH2 | AUTH_OAUTHBEARER, false));
+            assert_eq!(run.result, Err(Error::AuthInsecure));
+            // Without a token: the password mechanisms as before.
+            let run = exchange_ex(&user(""), &script(EHLO_BOTH, &["235 ok\r\n"]), &|_| {});
+            assert!(run.client.contains("AUTH PLAIN "), "{}", run.client);
         }
     }
 }

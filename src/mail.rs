@@ -82,6 +82,10 @@ pub trait Mail {
     /// The delivery status notifications asked for (`dsn`).
     #[cfg(feature = "dsn")]
     fn dsn(&self) -> crate::dsn::Dsn<'_>;
+    /// The bearer token (`IP_SMTPC_OPTIONS.sOAuthToken`), empty = none
+    /// (`oauth`).
+    #[cfg(feature = "oauth")]
+    fn token(&self) -> &[u8];
 }
 
 /// `true` when `s` has no byte above 127 (a byte loop: `<[u8]>::is_ascii`
@@ -140,6 +144,7 @@ pub mod test {
         pub raw: bool,
         #[cfg(feature = "dsn")]
         pub dsn: crate::dsn::Dsn<'static>,
+        pub token: String,
     }
 
     impl TestMail {
@@ -230,6 +235,10 @@ pub mod test {
         #[cfg(feature = "dsn")]
         fn dsn(&self) -> crate::dsn::Dsn<'_> {
             self.dsn
+        }
+        #[cfg(feature = "oauth")]
+        fn token(&self) -> &[u8] {
+            self.token.as_bytes()
         }
         #[cfg(feature = "headers")]
         fn header(&self, i: usize) -> Option<&[u8]> {

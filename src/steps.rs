@@ -58,6 +58,21 @@ pub const CRAM: Step = 15;
 /// AUTH CRAM-MD5: the response to the server's challenge.
 #[cfg(feature = "cram-md5")]
 pub const CRAM_RESPONSE: Step = 16;
+/// AUTH XOAUTH2 or OAUTHBEARER with the initial response (`oauth`), after
+/// RSET's number.
+#[cfg(feature = "oauth")]
+pub const OAUTH: Step = 21;
+/// AUTH XOAUTH2 or OAUTHBEARER alone: the response would make the line
+/// longer than 512 octets (`oauth`).
+#[cfg(feature = "oauth")]
+pub const OAUTH_ALONE: Step = 22;
+/// The OAuth response after the server's empty 334 (`oauth`).
+#[cfg(feature = "oauth")]
+pub const OAUTH_RESPONSE: Step = 23;
+/// The answer to the OAuth error challenge (`oauth`): the server's reply
+/// to it fails the exchange.
+#[cfg(feature = "oauth")]
+pub const OAUTH_ERROR: Step = 24;
 
 /// The argument a command carries after its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +99,15 @@ pub enum Arg {
     /// base64(user SP hex(HMAC-MD5(password, challenge))) (`cram-md5`).
     #[cfg(feature = "cram-md5")]
     CramResponse,
+    /// The mechanism name, and the response in the [`OAUTH`] step (`oauth`).
+    #[cfg(feature = "oauth")]
+    OAuth,
+    /// The OAuth response (`oauth`).
+    #[cfg(feature = "oauth")]
+    OAuthResponse,
+    /// The answer to the error challenge (`oauth`).
+    #[cfg(feature = "oauth")]
+    OAuthError,
 }
 
 /// Every command's text, one after the other; rows slice it.
@@ -168,6 +192,18 @@ const CRAM_ROWS: [Row; 2] = [
     row(0, 0, Arg::CramResponse, 235, MAIL, Error::AuthFailed, 5),
 ];
 
+/// AUTH XOAUTH2 / OAUTHBEARER ("AUTH " of AUTH PLAIN's text, then the
+/// name): with the initial response, alone, the response after 334, the
+/// answer to the error challenge (`oauth`). A 334 to the response is the
+/// error challenge (the engine's).
+#[cfg(feature = "oauth")]
+const OAUTH_ROWS: [Row; 4] = [
+    row(10, 5, Arg::OAuth, 235, MAIL, Error::AuthFailed, 5),
+    row(10, 5, Arg::OAuth, 334, OAUTH_RESPONSE, Error::AuthFailed, 5),
+    row(0, 0, Arg::OAuthResponse, 235, MAIL, Error::AuthFailed, 5),
+    row(0, 0, Arg::OAuthError, 0, QUIT, Error::AuthFailed, 5),
+];
+
 /// The DONE row.
 const FINISHED: Row = row(0, 0, Arg::None, 0, DONE, Error::Receive, 11);
 
@@ -190,6 +226,13 @@ impl Row {
         if let Some(row) = step
             .checked_sub(CRAM)
             .and_then(|i| CRAM_ROWS.get(i as usize))
+        {
+            return row;
+        }
+        #[cfg(feature = "oauth")]
+        if let Some(row) = step
+            .checked_sub(OAUTH)
+            .and_then(|i| OAUTH_ROWS.get(i as usize))
         {
             return row;
         }
@@ -259,5 +302,25 @@ mod tests {
         assert_eq!(Row::of(CRAM_RESPONSE).next as Step, MAIL);
         assert_eq!(Row::of(CRAM + 2).arg, Arg::None);
         assert_eq!(Row::of(CRAM).report, Row::of(PLAIN).report);
+    }
+
+    #[cfg(feature = "oauth")]
+    #[test]
+    fn oauth_rows() {
+        for step in OAUTH..=OAUTH_ALONE {
+            assert_eq!(Row::of(step).text(), b"AUTH ");
+            assert_eq!(Row::of(step).arg, Arg::OAuth);
+        }
+        assert!(Row::of(OAUTH).accepts(235) && !Row::of(OAUTH).accepts(334));
+        assert!(Row::of(OAUTH_ALONE).accepts(334) && !Row::of(OAUTH_ALONE).accepts(235));
+        assert_eq!(Row::of(OAUTH_ALONE).next as Step, OAUTH_RESPONSE);
+        assert_eq!(Row::of(OAUTH_RESPONSE).arg, Arg::OAuthResponse);
+        assert_eq!(Row::of(OAUTH_RESPONSE).next as Step, MAIL);
+        assert_eq!(Row::of(OAUTH_ERROR).arg, Arg::OAuthError);
+        assert!(!Row::of(OAUTH_ERROR).accepts(235) && !Row::of(OAUTH_ERROR).accepts(535));
+        assert_eq!(Row::of(OAUTH_ERROR + 1).arg, Arg::None);
+        for step in OAUTH..=OAUTH_ERROR {
+            assert_eq!(Row::of(step).report, Row::of(PLAIN).report);
+        }
     }
 }

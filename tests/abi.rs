@@ -78,6 +78,8 @@ fn structs_and_constants_match_the_header() {
                 "paResult",
                 "NumResults",
                 "acReply",
+                "OAuthStatus",
+                "Reserved16",
                 "aReserved",
             ],
         ),
@@ -102,6 +104,7 @@ fn structs_and_constants_match_the_header() {
                 "DsnRet",
                 "DsnRequired",
                 "sDsnEnvId",
+                "sOAuthToken",
             ],
         ),
     ];
@@ -133,6 +136,9 @@ fn structs_and_constants_match_the_header() {
         "IP_SMTPC_AUTH_PLAIN",
         "IP_SMTPC_AUTH_LOGIN",
         "IP_SMTPC_AUTH_CRAM_MD5",
+        "IP_SMTPC_AUTH_XOAUTH2",
+        "IP_SMTPC_AUTH_OAUTHBEARER",
+        "IP_SMTPC_MAX_OAUTH_TOKEN_LEN",
         "IP_SMTPC_DSN_NOTIFY_SUCCESS",
         "IP_SMTPC_DSN_NOTIFY_FAILURE",
         "IP_SMTPC_DSN_NOTIFY_DELAY",
@@ -279,6 +285,8 @@ fn structs_and_constants_match_the_header() {
         paResult,
         NumResults,
         acReply,
+        OAuthStatus,
+        Reserved16,
         aReserved
     });
     layout!(IP_SMTPC_OPTIONS {
@@ -299,7 +307,8 @@ fn structs_and_constants_match_the_header() {
         DsnNotify,
         DsnRet,
         DsnRequired,
-        sDsnEnvId
+        sDsnEnvId,
+        sOAuthToken
     });
 
     let rust: &[(&str, i64)] = &[
@@ -339,6 +348,15 @@ fn structs_and_constants_match_the_header() {
         ("IP_SMTPC_AUTH_PLAIN", i64::from(IP_SMTPC_AUTH_PLAIN)),
         ("IP_SMTPC_AUTH_LOGIN", i64::from(IP_SMTPC_AUTH_LOGIN)),
         ("IP_SMTPC_AUTH_CRAM_MD5", i64::from(IP_SMTPC_AUTH_CRAM_MD5)),
+        ("IP_SMTPC_AUTH_XOAUTH2", i64::from(IP_SMTPC_AUTH_XOAUTH2)),
+        (
+            "IP_SMTPC_AUTH_OAUTHBEARER",
+            i64::from(IP_SMTPC_AUTH_OAUTHBEARER),
+        ),
+        (
+            "IP_SMTPC_MAX_OAUTH_TOKEN_LEN",
+            IP_SMTPC_MAX_OAUTH_TOKEN_LEN as i64,
+        ),
         (
             "IP_SMTPC_DSN_NOTIFY_SUCCESS",
             i64::from(IP_SMTPC_DSN_NOTIFY_SUCCESS),

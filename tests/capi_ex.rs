@@ -204,7 +204,9 @@ fn report(results: &mut [IP_SMTPC_RCPT_RESULT]) -> IP_SMTPC_REPORT {
         paResult: results.as_mut_ptr(),
         NumResults: results.len() as u32,
         acReply: [b'x' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
-        aReserved: [7; 4],
+        OAuthStatus: 7,
+        Reserved16: 7,
+        aReserved: [7; 3],
     }
 }
 
@@ -313,7 +315,7 @@ fn invalid_options_connect_nothing_and_report_the_input_step() {
             },
             Error::TlsUnavailable,
         ),
-        (0, |o, _| o.AuthMechanisms = 8, Error::InvalidOptions),
+        (0, |o, _| o.AuthMechanisms = 1 << 5, Error::InvalidOptions),
         (0, |o, _| o.TlsMode = 5, Error::InvalidOptions),
     ];
     for (i, (policy, change, expected)) in cases.into_iter().enumerate() {
@@ -334,7 +336,7 @@ fn invalid_options_connect_nothing_and_report_the_input_step() {
             (r.Result, r.Step, r.ReplyCode, r.NumAccepted),
             (expected as c_int, IP_SMTPC_STEP_INPUT, 0, 0)
         );
-        assert_eq!((reply_text(&r).as_str(), r.aReserved), ("", [0; 4]));
+        assert_eq!((reply_text(&r).as_str(), r.aReserved), ("", [0; 3]));
         assert_eq!(results, [IP_SMTPC_RCPT_RESULT::default(); 4]);
     }
 }
@@ -369,7 +371,7 @@ fn the_report_of_a_partial_delivery() {
         (IP_SMTPC_STEP_RCPT, 0, 250, 2, 1)
     );
     assert_eq!(reply_text(&r), "2.0.0 queued as 7");
-    assert_eq!(r.aReserved, [0; 4]);
+    assert_eq!(r.aReserved, [0; 3]);
     let e = |code, c, s, d| IP_SMTPC_RCPT_RESULT {
         ReplyCode: code,
         EnhancedClass: c,
@@ -500,6 +502,114 @@ fn cram_md5_in_the_mechanism_mask() {
         let o = with_mask(IP_SMTPC_AUTH_CRAM_MD5 | IP_SMTPC_AUTH_PLAIN);
         assert_eq!(run(&m, Some(&o), &plain), Error::AuthFailed as c_int);
         assert!(wire().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", wire());
+    }
+}
+
+/// `IP_SMTPC_OPTIONS.sOAuthToken` (`oauth`): OAUTHBEARER before XOAUTH2,
+/// never a password mechanism, the token checked before anything
+/// connects, a long one after an empty 334, the error challenge's status
+/// in the report. Without the feature a token (or a mask of the OAuth bits
+/// alone) is NOT_BUILT with nothing connected.
+#[test]
+fn oauth_token_in_the_options() {
+    let token = CString::new("ya29.tok").unwrap();
+    let m = mail(true, 0);
+    let wire = || with(|b| b.wire.clone());
+    let ehlo_both = "250-mx\r\n250 AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER\r\n";
+    let with_token = |t: *const c_char, mask| IP_SMTPC_OPTIONS {
+        AuthMechanisms: mask,
+        AllowInsecureAuth: 1,
+        sOAuthToken: t,
+        ..options()
+    };
+    if !cfg!(feature = "oauth") {
+        for o in [
+            with_token(token.as_ptr(), 0),
+            with_token(std::ptr::null(), IP_SMTPC_AUTH_XOAUTH2),
+        ] {
+            assert_eq!(run(&m, Some(&o), &[]), Error::NotBuilt as c_int);
+            assert!(with(|b| b.log.is_empty()));
+        }
+        return;
+    }
+    let refused = ["220 mx\r\n", ehlo_both, "535 5.7.8 no\r\n", "221 bye\r\n"];
+    for (mask, line) in [
+        (0, "AUTH OAUTHBEARER bixhPXUsAWF1dGg9QmVhcmVyIHlhMjkudG9rAQE=\r\n"),
+        (IP_SMTPC_AUTH_OAUTHBEARER | IP_SMTPC_AUTH_PLAIN, "AUTH OAUTHBEARER bixhPXUsAWF1dGg9QmVhcmVyIHlhMjkudG9rAQE=\r\n"),
+        (IP_SMTPC_AUTH_XOAUTH2, "AUTH XOAUTH2 dXNlcj11AWF1dGg9QmVhcmVyIHlhMjkudG9rAQE=\r\n"),
+    ] {
+        let o = with_token(token.as_ptr(), mask);
+        assert_eq!(run(&m, Some(&o), &refused), Error::AuthFailed as c_int);
+        assert_eq!(wire(), format!("EHLO b.test\r\n{line}QUIT\r\n"), "{mask}");
+    }
+    // The error challenge: answered, the status in the report, no MAIL.
+    let mut results = [IP_SMTPC_RCPT_RESULT::default(); 4];
+    let mut r = report(&mut results);
+    let o = IP_SMTPC_OPTIONS {
+        pReport: &mut r,
+        ..with_token(token.as_ptr(), IP_SMTPC_AUTH_XOAUTH2)
+    };
+    let challenge = "334 eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJtYWlsIn0=\r\n";
+    let script = ["220 mx\r\n", ehlo_both, challenge, "535 5.7.8 rejected\r\n", "221 bye\r\n"];
+    assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
+    assert!(wire().ends_with("AQE=\r\n\r\nQUIT\r\n"), "{}", wire());
+    assert_eq!(
+        (r.Step, r.ReplyCode, r.OAuthStatus, r.Reserved16, r.aReserved),
+        (IP_SMTPC_STEP_AUTH, 535, 401, 0, [0; 3])
+    );
+    assert_eq!(reply_text(&r), "5.7.8 rejected");
+    // A 720-character token: AUTH alone, the empty 334, the response.
+    let long = CString::new("T".repeat(720)).unwrap();
+    let o = IP_SMTPC_OPTIONS {
+        pReport: &mut r,
+        ..with_token(long.as_ptr(), 0)
+    };
+    let script = ["220 mx\r\n", ehlo_both, "334 \r\n", challenge, "535 no\r\n", "221 bye\r\n"];
+    assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
+    let w = wire();
+    let lines: Vec<&str> = w.split("\r\n").collect();
+    assert_eq!(lines[1], "AUTH OAUTHBEARER");
+    assert_eq!(lines[2].len(), 4 * (20 + 1 + 720usize).div_ceil(3));
+    assert_eq!(&lines[3..], ["AQ==", "QUIT", ""]);
+    assert_eq!(r.OAuthStatus, 401);
+    // Neither offered: no password mechanism instead, nothing after EHLO.
+    let o = with_token(token.as_ptr(), 0);
+    let script = ["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN LOGIN\r\n", "221 bye\r\n"];
+    assert_eq!(run(&m, Some(&o), &script), Error::AuthNotSupported as c_int);
+    assert_eq!(wire(), "EHLO b.test\r\nQUIT\r\n");
+    // Refused before connecting: bad characters, too long, empty, a mask
+    // without the OAuth bits, OAuth bits without a token.
+    let too_long = CString::new("t".repeat(IP_SMTPC_MAX_OAUTH_TOKEN_LEN + 1)).unwrap();
+    let longest = CString::new("t".repeat(IP_SMTPC_MAX_OAUTH_TOKEN_LEN)).unwrap();
+    for (t, mask, error) in [
+        (CString::new("ya29 tok").unwrap(), 0, Error::InvalidCredentials),
+        (CString::new("tok\r\nMAIL").unwrap(), 0, Error::InvalidCredentials),
+        (CString::new("=tok").unwrap(), 0, Error::InvalidCredentials),
+        (CString::new("").unwrap(), 0, Error::InvalidCredentials),
+        (too_long, 0, Error::InvalidCredentials),
+        (token.clone(), IP_SMTPC_AUTH_PLAIN, Error::InvalidOptions),
+    ] {
+        let mut r = report(&mut results);
+        let o = IP_SMTPC_OPTIONS {
+            pReport: &mut r,
+            ..with_token(t.as_ptr(), mask)
+        };
+        assert_eq!(run(&m, Some(&o), &refused), error as c_int);
+        assert!(with(|b| b.log.is_empty()), "{t:?}");
+        assert_eq!((r.Step, r.OAuthStatus), (IP_SMTPC_STEP_INPUT, 0));
+    }
+    let o = with_token(std::ptr::null(), IP_SMTPC_AUTH_XOAUTH2);
+    assert_eq!(run(&m, Some(&o), &refused), Error::InvalidOptions as c_int);
+    let o = with_token(longest.as_ptr(), 0);
+    assert_eq!(run(&m, Some(&o), &refused), Error::AuthFailed as c_int);
+    // The user: required, no ',' or '='.
+    for user in [None, Some("a,b"), Some("a=b")] {
+        let mut m = mail(true, 0);
+        let u = user.map(|u| CString::new(u).unwrap());
+        m.mta.sUser = u.as_ref().map_or(std::ptr::null(), |u| u.as_ptr());
+        let o = with_token(token.as_ptr(), 0);
+        assert_eq!(run(&m, Some(&o), &refused), Error::InvalidCredentials as c_int);
+        assert!(with(|b| b.log.is_empty()), "{user:?}");
     }
 }
 

@@ -365,7 +365,9 @@ impl Fixture {
                 paResult: ptr::null_mut(),
                 NumResults: 3,
                 acReply: [b'x' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
-                aReserved: [0xdead_beef; 4],
+                OAuthStatus: 0xbeef,
+                Reserved16: 0xdead,
+                aReserved: [0xdead_beef; 3],
             },
             null_api: false,
             null_addresses: false,
@@ -471,7 +473,11 @@ fn refused(name: &str, code: c_int, expected: Error, spoil: impl FnOnce(&mut Fix
             (0, 0, 0, 0)
         );
         assert_eq!(r.acReply[0], 0, "{name}: reply text");
-        assert_eq!(r.aReserved, [0; 4], "{name}: reserved fields not cleared");
+        assert_eq!(
+            (r.OAuthStatus, r.Reserved16, r.aReserved),
+            (0, 0, [0; 3]),
+            "{name}: reserved fields not cleared"
+        );
         if !r.paResult.is_null() {
             for result in &f.results {
                 assert_eq!(

@@ -266,7 +266,9 @@ fn mail() -> Box<Mail> {
             paResult: ptr::null_mut(),
             NumResults: 4,
             acReply: [b'#' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
-            aReserved: [7; 4],
+            OAuthStatus: 7,
+        Reserved16: 7,
+        aReserved: [7; 3],
         },
         // SAFETY: plain data; initialised by IP_SMTPC_OptionsInit below.
         opts: unsafe { std::mem::zeroed() },
@@ -415,7 +417,7 @@ fn summary(m: &Mail) -> String {
         r.NumRejected,
         String::from_utf8(text).unwrap(),
         m.results,
-        r.aReserved
+        (r.OAuthStatus, r.Reserved16, r.aReserved)
     )
 }
 
@@ -430,7 +432,7 @@ fn same_wire_callbacks_and_report_as_send_ex_with_would_block_and_split_io() {
     let report = summary(&m);
     assert_eq!(
         report,
-        "-100 step 7 secure 0 code 250 acc 2 rej 1 \"2.0.0 queued as 42\" [IP_SMTPC_RCPT_RESULT { ReplyCode: 250, EnhancedClass: 2, EnhancedSubject: 1, EnhancedDetail: 0 }, IP_SMTPC_RCPT_RESULT { ReplyCode: 250, EnhancedClass: 2, EnhancedSubject: 1, EnhancedDetail: 5 }, IP_SMTPC_RCPT_RESULT { ReplyCode: 550, EnhancedClass: 5, EnhancedSubject: 1, EnhancedDetail: 1 }, IP_SMTPC_RCPT_RESULT { ReplyCode: 250, EnhancedClass: 2, EnhancedSubject: 1, EnhancedDetail: 5 }] [0, 0, 0, 0]"
+        "-100 step 7 secure 0 code 250 acc 2 rej 1 \"2.0.0 queued as 42\" [IP_SMTPC_RCPT_RESULT { ReplyCode: 250, EnhancedClass: 2, EnhancedSubject: 1, EnhancedDetail: 0 }, IP_SMTPC_RCPT_RESULT { ReplyCode: 250, EnhancedClass: 2, EnhancedSubject: 1, EnhancedDetail: 5 }, IP_SMTPC_RCPT_RESULT { ReplyCode: 550, EnhancedClass: 5, EnhancedSubject: 1, EnhancedDetail: 1 }, IP_SMTPC_RCPT_RESULT { ReplyCode: 250, EnhancedClass: 2, EnhancedSubject: 1, EnhancedDetail: 5 }] (0, 0, [0, 0, 0])"
     );
     assert!(wire.contains("\r\n..dot line\r\n"));
     assert!(wire.ends_with("\r\n.\r\nQUIT\r\n"));

@@ -214,7 +214,9 @@ fn report() -> IP_SMTPC_REPORT {
         paResult: std::ptr::null_mut(),
         NumResults: 0,
         acReply: [b'x' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
-        aReserved: [7; 4],
+        OAuthStatus: 7,
+        Reserved16: 7,
+        aReserved: [7; 3],
     }
 }
 

@@ -165,6 +165,8 @@ unsafe fn send_all(
                         l.close(&engine);
                     }
                     summary.finish(engine.report());
+                    #[cfg(feature = "oauth")]
+                    summary.oauth(engine.oauth_status());
                     result
                 },
             )

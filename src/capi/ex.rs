@@ -113,6 +113,7 @@ pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -
         DsnRet: 0,
         DsnRequired: 0,
         sDsnEnvId: core::ptr::null(),
+        sOAuthToken: core::ptr::null(),
     };
     // SAFETY: non-NULL and writable by contract; `write` does not read the old value.
     unsafe { pOptions.write(defaults) };
@@ -131,11 +132,65 @@ const BUILT_MECHANISMS: u8 = (IP_SMTPC_AUTH_PLAIN | IP_SMTPC_AUTH_LOGIN) as u8;
 #[cfg(feature = "cram-md5")]
 const _: () = assert!(crate::engine::AUTH_CRAM_MD5 as U32 == IP_SMTPC_AUTH_CRAM_MD5);
 
+/// The `IP_SMTPC_AUTH_*` bits of the OAuth mechanisms (`oauth`).
+const OAUTH_MECHANISMS: U32 = IP_SMTPC_AUTH_XOAUTH2 | IP_SMTPC_AUTH_OAUTHBEARER;
+
+// The engine takes the C bits for XOAUTH2 and OAUTHBEARER as they are.
+#[cfg(feature = "oauth")]
+const _: () = assert!(
+    crate::engine::AUTH_XOAUTH2 as U32 == IP_SMTPC_AUTH_XOAUTH2
+        && crate::engine::AUTH_OAUTHBEARER as U32 == IP_SMTPC_AUTH_OAUTHBEARER
+);
+
+/// The mechanisms of a bearer token (`oauth`): XOAUTH2 and OAUTHBEARER as
+/// `mask` allows them (0: both), checked with the user; `None` without a
+/// token. Without the feature a token is `NOT_BUILT`.
+#[inline(always)]
+fn oauth_mechanisms(
+    opts: Option<&IP_SMTPC_OPTIONS>,
+    mta: &IP_SMTPC_MTA,
+    mask: U32,
+) -> Result<Option<u8>, Error> {
+    let Some(token) = opts.map(|o| o.sOAuthToken).filter(|t| !t.is_null()) else {
+        return Ok(None);
+    };
+    #[cfg(feature = "oauth")]
+    {
+        // SAFETY: NUL-terminated C strings (the caller's contract), read to
+        // one byte past their limits.
+        let (token, user) = unsafe {
+            (
+                super::view::cstr(token, crate::oauth::MAX_TOKEN),
+                super::view::cstr(mta.sUser, crate::check::MAX_TEXT),
+            )
+        };
+        if !crate::oauth::valid_token(token) || !crate::oauth::valid_user(user) {
+            return Err(Error::InvalidCredentials);
+        }
+        match mask {
+            0 => Ok(Some(OAUTH_MECHANISMS as u8)),
+            m if m & OAUTH_MECHANISMS != 0 => Ok(Some((m & OAUTH_MECHANISMS) as u8)),
+            _ => Err(Error::InvalidOptions),
+        }
+    }
+    #[cfg(not(feature = "oauth"))]
+    {
+        let _ = (token, mta, mask);
+        Err(Error::NotBuilt)
+    }
+}
+
 /// The error for a mechanism mask that allows nothing built in:
-/// `NOT_BUILT` when it asks for CRAM-MD5 in a library without it, else
-/// `INVALID_OPTIONS`.
+/// `NOT_BUILT` when it asks for CRAM-MD5 (or, without the `oauth`
+/// feature, XOAUTH2 or OAUTHBEARER) in a library without it, else
+/// `INVALID_OPTIONS` (OAuth bits without a token among them).
 fn no_mechanism(mask: U32) -> Error {
-    if mask & IP_SMTPC_AUTH_CRAM_MD5 != 0 {
+    let oauth = if cfg!(feature = "oauth") {
+        0
+    } else {
+        OAUTH_MECHANISMS
+    };
+    if mask & (IP_SMTPC_AUTH_CRAM_MD5 | oauth) != 0 {
         Error::NotBuilt
     } else {
         Error::InvalidOptions
@@ -146,7 +201,8 @@ fn no_mechanism(mask: U32) -> Error {
 pub(super) struct Options {
     /// How TLS is used.
     pub tls: TlsMode,
-    /// Allowed AUTH mechanisms (`IP_SMTPC_AUTH_*` bits).
+    /// Allowed AUTH mechanisms (`IP_SMTPC_AUTH_*` bits; with a token
+    /// only XOAUTH2 and OAUTHBEARER).
     pub mechanisms: u8,
     /// AUTH permitted without TLS.
     pub insecure_auth: bool,
@@ -178,9 +234,10 @@ impl Options {
         let mode = opts.map_or(IP_SMTPC_TLS_BY_POLICY, |o| o.TlsMode);
         let tls = tls_policy(mode, secure_only, api.pfUpgrade.is_some())?;
         let mask = opts.map_or(0, |o| o.AuthMechanisms);
-        let mechanisms = match mask {
-            0 => BUILT_MECHANISMS,
-            mask => (mask as u8) & BUILT_MECHANISMS,
+        let mechanisms = match (oauth_mechanisms(opts, mta, mask)?, mask) {
+            (Some(oauth), _) => oauth,
+            (None, 0) => BUILT_MECHANISMS,
+            (None, mask) => (mask as u8) & BUILT_MECHANISMS,
         };
         if mechanisms == 0 {
             return Err(no_mechanism(mask));
@@ -385,7 +442,9 @@ impl<'r> Summary<'r> {
                 }
             }
             r.acReply[0] = 0;
-            r.aReserved = [0; 4];
+            r.OAuthStatus = 0;
+            r.Reserved16 = 0;
+            r.aReserved = [0; 3];
         }
         Summary {
             report,
@@ -436,6 +495,15 @@ impl<'r> Summary<'r> {
         self.accepted = accepted;
         self.rejected = rejected;
         self.secure = secure;
+    }
+
+    /// The status of the OAuth error challenge (`oauth`), written into the
+    /// report at once (the session's storage has no room for it).
+    #[cfg(feature = "oauth")]
+    pub fn oauth(&mut self, status: u16) {
+        if let Some(r) = self.report.as_deref_mut() {
+            r.OAuthStatus = status;
+        }
     }
 
     /// Writes the report for the result `code`.

@@ -547,6 +547,8 @@ unsafe fn poll(session: *mut IP_SMTPC_SESSION, now: u32, abort: bool) -> c_int {
             Turn::Done(result) => {
                 run.link.close(&run.engine);
                 run.summary.finish(run.engine.report());
+                #[cfg(feature = "oauth")]
+                run.summary.oauth(run.engine.oauth_status());
                 // SAFETY: as this function.
                 return unsafe { finish(session, result) };
             }

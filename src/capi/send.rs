@@ -376,6 +376,8 @@ fn run(
     link.close(&engine);
     #[cfg(feature = "ex")]
     summary.finish(engine.report());
+    #[cfg(feature = "oauth")]
+    summary.oauth(engine.oauth_status());
     result
 }
 

@@ -60,6 +60,16 @@ pub const IP_SMTPC_AUTH_LOGIN: c_uint = 1 << 1;
 /// after them under TLS. A mask that allows nothing else in a library
 /// without it is `IP_SMTPC_ERR_NOT_BUILT`.
 pub const IP_SMTPC_AUTH_CRAM_MD5: c_uint = 1 << 2;
+/// `IP_SMTPC_OPTIONS.AuthMechanisms` bit: XOAUTH2 (Google's, Microsoft's),
+/// with `IP_SMTPC_OPTIONS.sOAuthToken`, in a library built with the
+/// `oauth` feature (else `IP_SMTPC_ERR_NOT_BUILT`).
+pub const IP_SMTPC_AUTH_XOAUTH2: c_uint = 1 << 3;
+/// `IP_SMTPC_OPTIONS.AuthMechanisms` bit: OAUTHBEARER (RFC 7628), with
+/// `IP_SMTPC_OPTIONS.sOAuthToken`; preferred over XOAUTH2 when both are
+/// allowed and offered (`oauth` feature, else `IP_SMTPC_ERR_NOT_BUILT`).
+pub const IP_SMTPC_AUTH_OAUTHBEARER: c_uint = 1 << 4;
+/// Longest `IP_SMTPC_OPTIONS.sOAuthToken` (octets).
+pub const IP_SMTPC_MAX_OAUTH_TOKEN_LEN: usize = 4096;
 
 /// `IP_SMTPC_OPTIONS.DsnNotify` bit: report successful delivery.
 pub const IP_SMTPC_DSN_NOTIFY_SUCCESS: u8 = 1;
@@ -307,10 +317,18 @@ pub struct IP_SMTPC_REPORT {
     /// Text of the deciding reply's last line (without the code), NUL-terminated,
     /// truncated to fit; empty when no reply decided the result.
     pub acReply: [c_char; IP_SMTPC_REPLY_TEXT_SIZE],
+    /// The status of the OAuth error challenge (`oauth`; RFC 7628 §3.2.2):
+    /// 0 when none came; a numeric status as it is (XOAUTH2: "401");
+    /// RFC 6750's "invalid_request" 400, "invalid_token" 401,
+    /// "insufficient_scope" 403; 1 for any other or an unreadable one.
+    /// Taken from the first reserved word (the report keeps its size).
+    pub OAuthStatus: U16,
+    /// Reserved, written as 0.
+    pub Reserved16: U16,
     /// Reserved for the fields later versions add (written as 0): a report
     /// allocated by code compiled against this header keeps its size when a
     /// newer library fills more (docs/abi.md).
-    pub aReserved: [U32; 4],
+    pub aReserved: [U32; 3],
 }
 
 /// Options of `IP_SMTPC_SendEx`. Initialise with `IP_SMTPC_OptionsInit`, then
@@ -420,6 +438,19 @@ pub struct IP_SMTPC_OPTIONS {
     /// a library built without the `dsn` feature gives `IP_SMTPC_ERR_NOT_BUILT`
     /// for any of them set.
     pub sDsnEnvId: *const c_char,
+    /// A bearer token (RFC 6750 b64token, at most
+    /// `IP_SMTPC_MAX_OAUTH_TOKEN_LEN` octets), or NULL. Set, the library
+    /// authenticates as `IP_SMTPC_MTA.sUser` (required, no `,` or `=`)
+    /// with AUTH OAUTHBEARER when the server offers it, else XOAUTH2, and
+    /// never with a password mechanism (`AuthMechanisms`: 0 or the
+    /// `IP_SMTPC_AUTH_XOAUTH2` / `_OAUTHBEARER` bits restrict which).
+    /// Neither offered: `IP_SMTPC_ERR_AUTH_NOT_SUPPORTED`. A token or user
+    /// that cannot be sent: `IP_SMTPC_ERR_INVALID_CREDENTIALS`, nothing
+    /// connected. The token goes in the AUTH line when the line fits 512
+    /// octets, else after the server's empty 334. A rejected token's
+    /// status is in `IP_SMTPC_REPORT.OAuthStatus`. A library built without
+    /// the `oauth` feature gives `IP_SMTPC_ERR_NOT_BUILT` for a non-NULL one.
+    pub sOAuthToken: *const c_char,
 }
 
 /// One mail of `IP_SMTPC_SendBatch`: what `IP_SMTPC_SendEx` takes for one
@@ -472,6 +503,13 @@ mod tests {
         assert_eq!(IP_SMTPC_MAX_DOMAIN_LEN, MAX_DOMAIN);
         #[cfg(feature = "headers")]
         assert_eq!(IP_SMTPC_MAX_HEADER_LEN, crate::check::MAX_HEADER);
+    }
+
+    /// The token limit of the header is the engine's.
+    #[cfg(feature = "oauth")]
+    #[test]
+    fn oauth_limit_is_the_engines() {
+        assert_eq!(IP_SMTPC_MAX_OAUTH_TOKEN_LEN, crate::oauth::MAX_TOKEN);
     }
 
     /// The recipient types are the engine's.

@@ -23,7 +23,7 @@ pub(crate) const MAX_BODY: usize = i32::MAX as usize;
 /// # Safety
 /// `p` is NULL or readable up to its NUL or `max + 1` bytes, and stays
 /// valid and unchanged for `'a`.
-unsafe fn cstr<'a>(p: *const c_char, max: usize) -> &'a [u8] {
+pub(super) unsafe fn cstr<'a>(p: *const c_char, max: usize) -> &'a [u8] {
     if p.is_null() {
         return &[];
     }
@@ -48,7 +48,7 @@ pub struct CMail<'a> {
     body: &'a [u8],
     /// The options, read when used: `sReplyTo` (`headers`), the DSN
     /// fields (`dsn`).
-    #[cfg(any(feature = "headers", feature = "dsn"))]
+    #[cfg(any(feature = "headers", feature = "dsn", feature = "oauth"))]
     opts: Option<&'a IP_SMTPC_OPTIONS>,
     /// `IP_SMTPC_OPTIONS.pasHeader` (`headers`).
     #[cfg(feature = "headers")]
@@ -100,7 +100,8 @@ impl<'a> CMail<'a> {
                 feature = "headers",
                 feature = "mime",
                 feature = "raw",
-                feature = "dsn"
+                feature = "dsn",
+                feature = "oauth"
             ))
         ))]
         let _ = opts;
@@ -112,7 +113,7 @@ impl<'a> CMail<'a> {
             mta,
             app,
             body,
-            #[cfg(any(feature = "headers", feature = "dsn"))]
+            #[cfg(any(feature = "headers", feature = "dsn", feature = "oauth"))]
             opts,
             #[cfg(feature = "headers")]
             headers: match opts {
@@ -246,6 +247,17 @@ impl Mail for CMail<'_> {
     #[cfg(feature = "dsn")]
     fn dsn(&self) -> crate::dsn::Dsn<'_> {
         self.opts.map(dsn_of).unwrap_or_default()
+    }
+
+    #[cfg(feature = "oauth")]
+    fn token(&self) -> &[u8] {
+        // SAFETY: `CMail::new`'s contract covers the options' strings.
+        unsafe {
+            cstr(
+                self.opts.map_or(core::ptr::null(), |o| o.sOAuthToken),
+                crate::oauth::MAX_TOKEN,
+            )
+        }
     }
 
     #[cfg(feature = "headers")]

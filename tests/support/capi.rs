@@ -364,7 +364,8 @@ fn send_ex(
         .position(|&c| c == 0)
         .expect("acReply is NUL-terminated");
     let reply: Vec<u8> = report.acReply[..end].iter().map(|&c| c as u8).collect();
-    assert_eq!(report.aReserved, [0; 4], "aReserved written as 0");
+    assert_eq!(report.aReserved, [0; 3], "aReserved written as 0");
+    assert_eq!(report.Reserved16, 0, "Reserved16 written as 0");
     let report = Report {
         result: report.Result,
         step: report.Step,
