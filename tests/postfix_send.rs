@@ -1151,11 +1151,18 @@ fn pipelined_envelope_in_one_write_delivered_byte_for_byte() {
 }
 
 /// One mail from sender to alice through `IP_SMTPC_SendEx` on the
-/// clear-text AUTH port with AUTH in clear allowed and the default
-/// mechanism mask, as `user` / `pass`: the result, the wire and the
-/// report's reply text.
-#[cfg(feature = "cram-md5")]
-fn send_cram(user: &str, pass: &str, token: &str) -> (c_int, Vec<u8>, String) {
+/// clear-text AUTH port with AUTH in clear allowed and the mechanism mask
+/// `mask`, as `user` / `pass` (with `oauth`: and the bearer token
+/// `bearer`): the result, the wire, the report's reply text and its
+/// OAuthStatus.
+#[cfg(any(feature = "cram-md5", feature = "oauth"))]
+fn send_auth(
+    user: &str,
+    pass: &str,
+    token: &str,
+    bearer: Option<&str>,
+    mask: u32,
+) -> (c_int, Vec<u8>, String, u16) {
     let domain = bed("DOMAIN");
     PORT.with(|p| *p.borrow_mut() = bed("PORT_CLEARAUTH").parse().unwrap());
     WIRE.with(|w| w.take());
@@ -1163,11 +1170,12 @@ fn send_cram(user: &str, pass: &str, token: &str) -> (c_int, Vec<u8>, String) {
     let strings = [
         c(&format!("sender@{domain}")),
         c(&format!("alice@{domain}")),
-        c(&format!("CRAM-MD5 {token}")),
-        c("Sent with AUTH CRAM-MD5.\n.a dot\n"),
+        c(&format!("AUTH {token}")),
+        c("Sent after AUTH.\n.a dot\n"),
         c("127.0.0.1"),
         c(user),
         c(pass),
+        c(bearer.unwrap_or("")),
     ];
     let addrs = [(0, 4), (1, 1)].map(|(i, kind)| IP_SMTPC_MAIL_ADDR {
         sName: std::ptr::null(),
@@ -1202,7 +1210,12 @@ fn send_cram(user: &str, pass: &str, token: &str) -> (c_int, Vec<u8>, String) {
     // SAFETY: a writable IP_SMTPC_OPTIONS.
     assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
     o.AllowInsecureAuth = 1;
+    o.AuthMechanisms = mask;
     o.pReport = &mut report;
+    #[cfg(feature = "oauth")]
+    if bearer.is_some() {
+        o.sOAuthToken = strings[7].as_ptr();
+    }
     // SAFETY: every pointer is valid for the call.
     let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 2, &msg, &mta, std::ptr::null(), &o) };
     // SAFETY: NUL-terminated by the library.
@@ -1211,11 +1224,49 @@ fn send_cram(user: &str, pass: &str, token: &str) -> (c_int, Vec<u8>, String) {
         r,
         WIRE.with(|w| w.take()),
         text.to_string_lossy().into_owned(),
+        report.OAuthStatus,
     )
 }
 
+/// Postfix's log line of the session that queued the mail of `reply`
+/// (its queue id, "client=...", with the SASL method Dovecot accepted).
+#[cfg(any(feature = "cram-md5", feature = "oauth"))]
+fn session_log(reply: &str) -> String {
+    let id = reply
+        .split("queued as ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no queue id in {reply:?}"))
+        .trim();
+    let log = Path::new(&bed("DIR")).join("log/postfix.log");
+    let want = format!("{id}: client=");
+    let start = Instant::now();
+    loop {
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(l) = log.lines().find(|l| l.contains(&want)) {
+            return l.to_string();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{want} not in {log:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Nothing with `token` in alice's Maildir (the client never sent MAIL;
+/// a delivery would take well under a second on the bed).
+#[cfg(any(feature = "cram-md5", feature = "oauth"))]
+fn nothing_delivered(token: &str) {
+    std::thread::sleep(Duration::from_secs(1));
+    let inbox = PathBuf::from(bed("MAILDIR")).join("alice/new");
+    for e in std::fs::read_dir(inbox).into_iter().flatten().flatten() {
+        let bytes = std::fs::read(e.path()).unwrap_or_default();
+        assert!(!String::from_utf8_lossy(&bytes).contains(token));
+    }
+}
+
 /// The test bed's `SMTPC_TB_<name>`.
-#[cfg(feature = "cram-md5")]
+#[cfg(any(feature = "cram-md5", feature = "oauth"))]
 fn bed(name: &str) -> String {
     std::env::var(format!("SMTPC_TB_{name}")).unwrap_or_else(|_| {
         panic!("no SMTPC_TB_{name}: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)")
@@ -1223,7 +1274,7 @@ fn bed(name: &str) -> String {
 }
 
 /// A token for this run's mail.
-#[cfg(feature = "cram-md5")]
+#[cfg(any(feature = "cram-md5", feature = "oauth"))]
 fn cram_token(what: &str) -> String {
     let ns = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -1241,9 +1292,9 @@ fn cram_token(what: &str) -> String {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn cram_md5_through_dovecot_delivered_byte_for_byte() {
-    let (maildir, dir, user, pass) = (bed("MAILDIR"), bed("DIR"), bed("USER"), bed("PASS"));
+    let (maildir, user, pass) = (bed("MAILDIR"), bed("USER"), bed("PASS"));
     let token = cram_token("ok");
-    let (r, wire, reply) = send_cram(&user, &pass, &token);
+    let (r, wire, reply, _) = send_auth(&user, &pass, &token, None, 0);
     let text = String::from_utf8_lossy(&wire).into_owned();
     assert_eq!(r, 0, "{text}\nreply: {reply}");
     // EHLO, AUTH CRAM-MD5, the response (user SP 32 hex digits), MAIL.
@@ -1268,25 +1319,7 @@ fn cram_md5_through_dovecot_delivered_byte_for_byte() {
     assert!(!text.contains(&b64(&pass)) && !text.contains(&b64(&format!("\0{user}\0{pass}"))));
     // Postfix's record of the session: the queue id from the reply to the
     // message, with the SASL method Dovecot accepted.
-    let id = reply
-        .split("queued as ")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no queue id in {reply:?}"))
-        .trim();
-    let log = Path::new(&dir).join("log/postfix.log");
-    let want = format!("{id}: client=");
-    let start = Instant::now();
-    let line = loop {
-        let log = std::fs::read_to_string(&log).unwrap_or_default();
-        if let Some(l) = log.lines().find(|l| l.contains(&want)) {
-            break l.to_string();
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{want} not in {log:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let line = session_log(&reply);
     assert!(
         line.contains(&format!("sasl_method=CRAM-MD5, sasl_username={user}")),
         "{line}"
@@ -1304,9 +1337,9 @@ fn cram_md5_through_dovecot_delivered_byte_for_byte() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn cram_md5_wrong_password_fails_and_sends_nothing() {
-    let (maildir, user, pass) = (bed("MAILDIR"), bed("USER"), bed("PASS"));
+    let (user, pass) = (bed("USER"), bed("PASS"));
     let token = cram_token("wrong");
-    let (r, wire, reply) = send_cram(&user, &format!("{pass}-wrong"), &token);
+    let (r, wire, reply, _) = send_auth(&user, &format!("{pass}-wrong"), &token, None, 0);
     let text = String::from_utf8_lossy(&wire).into_owned();
     assert_eq!(r, ip_smtpc::Error::AuthFailed as c_int, "{text}");
     assert!(reply.starts_with("5.7.8 "), "{reply:?}");
@@ -1316,18 +1349,66 @@ fn cram_md5_wrong_password_fails_and_sends_nothing() {
         [lines[0], lines[1], lines[3], lines[4]],
         ["EHLO ip-smtpc.test", "AUTH CRAM-MD5", "QUIT", ""]
     );
-    // Nothing for alice with this run's token (the client never sent MAIL;
-    // a delivery would take well under a second on the bed).
-    std::thread::sleep(Duration::from_secs(1));
-    let inbox = PathBuf::from(maildir).join("alice/new");
-    for e in std::fs::read_dir(inbox).into_iter().flatten().flatten() {
-        let bytes = std::fs::read(e.path()).unwrap_or_default();
-        assert!(!String::from_utf8_lossy(&bytes).contains(&token));
+    nothing_delivered(&token);
+}
+
+/// XOAUTH2 and OAUTHBEARER (RFC 7628) through Postfix and Dovecot's oauth2
+/// passdb (`oauth`), the tokens checked by the test bed's introspection
+/// server: the valid token delivers byte for byte with Postfix logging
+/// `sasl_method=OAUTHBEARER` (offered with XOAUTH2: preferred) or
+/// `XOAUTH2` (the mask), the token never on the wire but in its base64
+/// response, no password mechanism; the expired and the wrong-scope
+/// tokens fail with AUTH_FAILED after the error challenge, its status in
+/// the report (Dovecot says "invalid_token" for both under OAUTHBEARER,
+/// "401" under XOAUTH2), no MAIL.
+#[cfg(feature = "oauth")]
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
+fn oauth_through_dovecot() {
+    let (maildir, user, pass) = (bed("MAILDIR"), bed("USER"), bed("PASS"));
+    for (mask, mech, answer) in [
+        (0, "OAUTHBEARER", "AQ=="),
+        (IP_SMTPC_AUTH_XOAUTH2, "XOAUTH2", ""),
+    ] {
+        let token = cram_token("oauth");
+        let valid = bed("OAUTH_VALID");
+        let (r, wire, reply, status) = send_auth(&user, &pass, &token, Some(&valid), mask);
+        let text = String::from_utf8_lossy(&wire).into_owned();
+        assert_eq!((r, status), (0, 0), "{text}\nreply: {reply}");
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines[0], "EHLO ip-smtpc.test");
+        let (auth, response) = lines[1].rsplit_once(' ').unwrap();
+        assert_eq!(auth, format!("AUTH {mech}"));
+        let decoded = String::from_utf8(base64_decode(response)).unwrap();
+        assert!(decoded.ends_with(&format!("{user}\u{1}auth=Bearer {valid}\u{1}\u{1}"))
+            || decoded.ends_with(&format!("{user},\u{1}auth=Bearer {valid}\u{1}\u{1}")), "{decoded:?}");
+        assert!(lines[2].starts_with("MAIL FROM:<sender@"), "{text}");
+        assert!(!text.contains("PLAIN") && !text.contains("LOGIN") && !text.contains(&pass));
+        assert!(!text.contains(&valid));
+        let line = session_log(&reply);
+        assert!(line.contains(&format!("sasl_method={mech}, sasl_username={user}")), "{line}");
+        let stored = strip_trace(&delivered(&PathBuf::from(&maildir), "alice", &token));
+        assert_eq!(
+            String::from_utf8_lossy(&stored),
+            String::from_utf8_lossy(&sent_message(&wire))
+        );
+        for kind in ["EXPIRED", "SCOPE"] {
+            let token = cram_token("oauth-refused");
+            let (r, wire, reply, status) =
+                send_auth(&user, &pass, &token, Some(&bed(&format!("OAUTH_{kind}"))), mask);
+            let text = String::from_utf8_lossy(&wire).into_owned();
+            assert_eq!(r, ip_smtpc::Error::AuthFailed as c_int, "{kind} {text}");
+            assert_eq!(status, 401, "{kind} {mech}");
+            assert!(reply.starts_with("5.7.8 "), "{reply:?}");
+            let lines: Vec<&str> = text.split("\r\n").collect();
+            assert_eq!(&lines[2..], [answer, "QUIT", ""], "{kind} {text}");
+            nothing_delivered(&token);
+        }
     }
 }
 
 /// base64 (RFC 4648) of `s`, to look for it on the wire.
-#[cfg(feature = "cram-md5")]
+#[cfg(any(feature = "cram-md5", feature = "oauth"))]
 fn b64(s: &str) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     s.as_bytes()
@@ -1349,7 +1430,7 @@ fn b64(s: &str) -> String {
 }
 
 /// Decodes base64 (RFC 4648, padded).
-#[cfg(feature = "cram-md5")]
+#[cfg(any(feature = "cram-md5", feature = "oauth"))]
 fn base64_decode(s: &str) -> Vec<u8> {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
