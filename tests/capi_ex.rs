@@ -572,6 +572,27 @@ fn oauth_token_in_the_options() {
     assert_eq!(lines[2].len(), 4 * (20 + 1 + 720usize).div_ceil(3));
     assert_eq!(&lines[3..], ["AQ==", "QUIT", ""]);
     assert_eq!(r.OAuthStatus, 401);
+    // Both mechanisms: the long form, a malformed error challenge (not
+    // base64, base64 of no JSON): answered all the same, status 1.
+    for (mask, name, answer, raw) in [
+        (IP_SMTPC_AUTH_OAUTHBEARER, "OAUTHBEARER", "AQ==", 20 + 1 + 720usize),
+        (IP_SMTPC_AUTH_XOAUTH2, "XOAUTH2", "", 20 + 1 + 720),
+    ] {
+        for bad in ["334 not base64!\r\n", "334 bm90IGpzb24=\r\n", "334 e30=\r\n"] {
+            let o = IP_SMTPC_OPTIONS {
+                pReport: &mut r,
+                ..with_token(long.as_ptr(), mask)
+            };
+            let script = ["220 mx\r\n", ehlo_both, "334 \r\n", bad, "535 no\r\n", "221 bye\r\n"];
+            assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
+            let w = wire();
+            let lines: Vec<&str> = w.split("\r\n").collect();
+            assert_eq!(lines[1], format!("AUTH {name}"));
+            assert_eq!(lines[2].len(), 4 * raw.div_ceil(3));
+            assert_eq!(&lines[3..], [answer, "QUIT", ""]);
+            assert_eq!((r.OAuthStatus, r.ReplyCode), (1, 535), "{bad}");
+        }
+    }
     // Neither offered: no password mechanism instead, nothing after EHLO.
     let o = with_token(token.as_ptr(), 0);
     let script = ["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN LOGIN\r\n", "221 bye\r\n"];

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//! The OAuth error challenge's status (`oauth::status`, RFC 7628 §3.2.2)
+//! on arbitrary 334 texts.
+//!
+//! Input: a mode byte, then bytes. Mode even: the bytes are the 334's text
+//! as the server sent it. Mode odd: they are a "status" value put in a JSON
+//! object (after a key that is not "status"), base64-encoded through the
+//! library's own encoder.
+//!
+//! Checked: never 0 (0 means "no challenge" in the report) and never a
+//! panic; text that is not strict base64 (RFC 4648: length a multiple of
+//! four, `=` only as the last one or two, no bits left over) is 1; a value
+//! of one to four digits is that number (0 read as 1), RFC 6750's three
+//! error codes 400, 401, 403, any other value 1.
+#![no_main]
+
+use ip_smtpc::oauth::status;
+use ip_smtpc::writer::Writer;
+use libfuzzer_sys::fuzz_target;
+
+const DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// RFC 4648 §4, strictly: `None` for anything that is not canonical base64.
+fn decode(text: &[u8]) -> Option<Vec<u8>> {
+    if text.is_empty() || text.len() % 4 != 0 {
+        return None;
+    }
+    let pad = text.iter().rev().take_while(|&&c| c == b'=').count();
+    if pad > 2 {
+        return None;
+    }
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0u32);
+    for &c in &text[..text.len() - pad] {
+        acc = (acc << 6 | DIGITS.iter().position(|&d| d == c)? as u32) & 0xfff;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    (acc & ((1 << bits) - 1) == 0).then_some(out)
+}
+
+fn expected(value: &[u8]) -> u16 {
+    if (1..=4).contains(&value.len()) && value.iter().all(u8::is_ascii_digit) {
+        let n: u16 = std::str::from_utf8(value).unwrap().parse().unwrap();
+        return n.max(1);
+    }
+    match value {
+        b"invalid_request" => 400,
+        b"invalid_token" => 401,
+        b"insufficient_scope" => 403,
+        _ => 1,
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let [mode, rest @ ..] = data else {
+        return;
+    };
+    if mode & 1 == 0 {
+        let s = status(rest);
+        assert_ne!(s, 0);
+        if decode(rest).is_none() {
+            assert_eq!(s, 1, "{rest:?}");
+        }
+        return;
+    }
+    if rest.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20) {
+        return;
+    }
+    let mut json = b"{\"scope\": \"status\", \"status\" : \"".to_vec();
+    json.extend_from_slice(rest);
+    json.extend_from_slice(b"\"}");
+    let mut buf = vec![0u8; json.len() * 2 + 8];
+    let mut w = Writer::new(&mut buf, 0);
+    ip_smtpc::base64::put(&mut w, &[&json]);
+    let n = w.len();
+    assert_eq!(decode(&buf[..n]).as_deref(), Some(&json[..]));
+    assert_eq!(status(&buf[..n]), expected(rest), "{:?}", String::from_utf8_lossy(rest));
+});
