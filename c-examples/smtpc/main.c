@@ -36,14 +36,19 @@ static int _Complete(SMTPC_SETTINGS* pSettings, char* acTz, size_t TzSize) {
     return SMTPC_Fail("input", "at least one --to, --cc or --bcc is required");
   }
   if (pSettings->sUser != NULL && pSettings->sUser[0] != '\0') {
-    if (pSettings->sPass == NULL) {
+    if (pSettings->sPass == NULL && pSettings->sOAuthToken == NULL) {
       pSettings->sPass = getenv("SMTPC_PASS");
     }
-    if (pSettings->sPass == NULL) {
-      return SMTPC_Fail("input", "--user needs --pass or the environment variable SMTPC_PASS");
+    if (pSettings->sPass == NULL && pSettings->sOAuthToken == NULL) {
+      pSettings->sOAuthToken = getenv("SMTPC_OAUTH_TOKEN");
+    }
+    if (pSettings->sPass == NULL && pSettings->sOAuthToken == NULL) {
+      return SMTPC_Fail("input", "--user needs --pass, --oauth-token or the environment variable SMTPC_PASS or SMTPC_OAUTH_TOKEN");
     }
   } else if (pSettings->sPass != NULL) {
     return SMTPC_Fail("input", "--pass needs --user");
+  } else if (pSettings->sOAuthToken != NULL) {
+    return SMTPC_Fail("input", "--oauth-token needs --user");
   }
   if (pSettings->sTz == NULL) {
     if (SMTPC_LocalTimezone(acTz, TzSize, &pSettings->TzOffsetSec) != 0) {

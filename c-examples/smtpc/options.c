@@ -91,6 +91,8 @@ static const char _sUsage[] =
   "  --user U / --pass P    credentials (P may also come from $SMTPC_PASS)\n"
   "  --auth LIST            allowed mechanisms, comma separated: PLAIN,LOGIN,CRAM-MD5\n"
   "                         (default: all built; CRAM-MD5 needs the library's cram-md5 feature)\n"
+  "  --oauth-token T        bearer token ($SMTPC_OAUTH_TOKEN): OAUTHBEARER, else XOAUTH2\n"
+  "                         (--auth picks one), never a password; needs the oauth feature\n"
   "  --allow-insecure-auth  permit AUTH on a connection without TLS (refused otherwise)\n"
   "  --helo NAME            own domain for EHLO/HELO and the Message-ID\n"
   "  --from ADDR            sender ('' = null reverse-path MAIL FROM:<>)\n"
@@ -123,7 +125,6 @@ static const char _sUsage[] =
   "  -v                     print the SMTP transcript on standard error (credentials redacted)\n"
   "  --version              versions of smtpc, the library and the TLS library; features\n"
   "  -h, --help             this text\n"
-  "  --oauth-token: not built into this version\n"
   "exit status: 0 accepted for every recipient; 1 some recipients rejected (listed);\n"
   "  2 usage error or invalid input, nothing sent; 3 permanent failure; 4 outcome unknown\n"
   "  (the connection broke after the final dot); 75 temporary failure, nothing delivered\n"
@@ -155,10 +156,12 @@ static void _PrintVersion(void) {
 #endif
 }
 
+#ifndef SMTPC_WITH_MBEDTLS
 static int _NotBuilt(const char* sOption) {
   fprintf(stderr, "smtpc: --%s: not built into this version\n", sOption);
   return EXIT_USAGE;
 }
+#endif
 
 /* 1 when s holds a word with '@' between two other characters: an address. */
 static int _HoldsAddress(const char* s) {
@@ -282,7 +285,8 @@ static int _Option(SMTPC_SETTINGS* pSettings, int Opt, const char* sArg, char* a
     break;
 #endif
   case OPT_OAUTH_TOKEN:
-    return _NotBuilt("oauth-token");
+    pSettings->sOAuthToken = sArg;   /* checked by the library; NOT_BUILT without oauth */
+    break;
   case OPT_ATTACH:
     sCopy = SMTPC_Own(pSettings, sArg);
     if (sCopy == NULL) {

@@ -264,6 +264,14 @@ int SMTPC_Outcome(const SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, int r,
     fprintf(stderr, ": %u ", (unsigned)pReport->ReplyCode);
     SMTPC_PutEscaped(pReport->acReply, (pEnd != NULL) ? (size_t)(pEnd - pReport->acReply) : sizeof(pReport->acReply));
   }
+  if (pReport->OAuthStatus != 0u) {
+    fprintf(stderr, "\nsmtpc: OAuth: status %u (%s)", (unsigned)pReport->OAuthStatus,
+            pReport->OAuthStatus == 401u ? "token rejected"
+            : pReport->OAuthStatus == 403u ? "insufficient scope"
+            : pReport->OAuthStatus == 400u ? "invalid request"
+            : pReport->OAuthStatus == 1u   ? "no status the library knows"
+            : "server's status");
+  }
   if (_WantsStartTls(pCtx, r, pReport)) {
     fputs(" (", stderr);
     _PrintHostPort(pCtx);

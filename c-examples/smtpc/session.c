@@ -364,6 +364,7 @@ int SMTPC_Send(SMTPC_CTX* pCtx, SMTPC_SETTINGS* pSettings, IP_SMTPC_REPORT* pRep
   }
   Options.AuthMechanisms    = pSettings->AuthMask;
   Options.AllowInsecureAuth = (U8)pSettings->AllowInsecureAuth;
+  Options.sOAuthToken       = pSettings->sOAuthToken;
   Options.TlsMode           = (U8)pSettings->TlsMode;
   Options.sReplyTo          = pSettings->sReplyTo;
   Options.DsnNotify         = pSettings->DsnNotify;

@@ -107,6 +107,7 @@ typedef struct {
   char*                     sPassOwned;       /* from password-command         */
   U32                       AuthMask;
   int                       AllowInsecureAuth;
+  const char*               sOAuthToken;      /* --oauth-token / $SMTPC_OAUTH_TOKEN */
   /* message */
   const char*               sHelo;
   const char*               sFrom;

@@ -161,12 +161,14 @@ int SMTPC_ParseDsnNotify(const char* sList, U8* pBits) {
   return 0;
 }
 
-/* PLAIN,LOGIN,CRAM-MD5 -> IP_SMTPC_AUTH_* mask; -1 on an unknown name
- * (printed). CRAM-MD5 is NOT_BUILT (exit 2) unless the library has it. */
+/* PLAIN,LOGIN,CRAM-MD5,XOAUTH2,OAUTHBEARER -> IP_SMTPC_AUTH_* mask; -1 on
+ * an unknown name (printed). CRAM-MD5, XOAUTH2 and OAUTHBEARER are
+ * NOT_BUILT (exit 2) unless the library has them. */
 int SMTPC_ParseAuthList(const char* sList, U32* pMask) {
   static const SMTPC_WORD _aWord[] = {
     { "PLAIN", IP_SMTPC_AUTH_PLAIN }, { "LOGIN", IP_SMTPC_AUTH_LOGIN },
-    { "CRAM-MD5", IP_SMTPC_AUTH_CRAM_MD5 },
+    { "CRAM-MD5", IP_SMTPC_AUTH_CRAM_MD5 }, { "XOAUTH2", IP_SMTPC_AUTH_XOAUTH2 },
+    { "OAUTHBEARER", IP_SMTPC_AUTH_OAUTHBEARER },
   };
 
   return _ParseWords("--auth", sList, _aWord, sizeof(_aWord) / sizeof(_aWord[0]), pMask);

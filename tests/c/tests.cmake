@@ -396,6 +396,13 @@ foreach(_case IN LISTS IP_SMTPC_CLI_CASES)
   ip_smtpc_postfix_test(postfix.smtpc.cli.${_case} "${CMAKE_CURRENT_LIST_DIR}/postfix_cli.py"
     --smtpc ${_smtpc_exe} --case ${_case})
 endforeach()
+# smtpc --oauth-token through Postfix + Dovecot's oauth2 passdb (issue 15 item 1;
+# tests/c/postfix_oauth.py): delivered, refused with the status on stderr, a
+# 720-character token, invalid tokens; never the token in the -v transcript.
+foreach(_case valid refused long invalid)
+  ip_smtpc_postfix_test(postfix.smtpc.oauth.${_case} "${CMAKE_CURRENT_LIST_DIR}/postfix_oauth.py"
+    --smtpc ${_smtpc_exe} --case ${_case})
+endforeach()
 include("${CMAKE_CURRENT_LIST_DIR}/bulk.cmake")     # issue 14: streamed bodies, small SO_SNDBUF
 
 if(IP_SMTPC_HAVE_MBEDTLS)
