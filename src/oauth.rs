@@ -33,14 +33,14 @@ pub const MAX_LINE: usize = 512;
 pub fn valid_token(token: &[u8]) -> bool {
     let mut pad = false;
     for &c in token {
-        match c {
-            b'=' => pad = true,
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'+' | b'/'
-                if !pad => {}
-            _ => return false,
+        if c == b'=' {
+            pad = true;
+        } else if pad || !(c.is_ascii_alphanumeric() || b"-._~+/".contains(&c)) {
+            return false;
         }
     }
-    (1..=MAX_TOKEN).contains(&token.len()) && token.first() != Some(&b'=')
+    // Not padding alone.
+    token.first().is_some_and(|&c| c != b'=') && token.len() <= MAX_TOKEN
 }
 
 /// `true` when `user` can go in the response as it is: not empty, no `,`
@@ -80,19 +80,29 @@ pub fn initial_fits(bearer: bool, user: &[u8], token: &[u8]) -> bool {
 /// The capability bits of one EHLO line: [`CAP_XOAUTH2`] and
 /// [`CAP_OAUTHBEARER`] among the parameters of `AUTH` (or `AUTH=`).
 pub fn offered(text: &[u8]) -> u32 {
-    let mut words = text.split(|&c| c == b' ' || c == b'=');
-    if !words.next().is_some_and(|k| k.eq_ignore_ascii_case(b"AUTH")) {
-        return 0;
-    }
-    words.fold(0, |caps, w| {
-        caps | if w.eq_ignore_ascii_case(b"XOAUTH2") {
-            CAP_XOAUTH2
-        } else if w.eq_ignore_ascii_case(b"OAUTHBEARER") {
-            CAP_OAUTHBEARER
-        } else {
-            0
+    let mut caps = 0;
+    if word(text, b"AUTH") {
+        for (i, &c) in text.iter().enumerate() {
+            let rest = text.get(i + 1..).unwrap_or_default();
+            if c == b' ' || c == b'=' {
+                if word(rest, b"XOAUTH2") {
+                    caps |= CAP_XOAUTH2;
+                }
+                if word(rest, b"OAUTHBEARER") {
+                    caps |= CAP_OAUTHBEARER;
+                }
+            }
         }
-    })
+    }
+    caps
+}
+
+/// `true` when `text` starts with `w` (upper case; compared
+/// case-insensitively) followed by the end, a space or `=`.
+fn word(text: &[u8], w: &[u8]) -> bool {
+    text.get(..w.len())
+        .is_some_and(|k| k.eq_ignore_ascii_case(w))
+        && matches!(text.get(w.len()), None | Some(b' ' | b'='))
 }
 
 /// The value of base64 digit `c` (RFC 4648 §4).
@@ -108,185 +118,132 @@ fn digit(c: u8) -> Option<u32> {
     Some(u32::from(v))
 }
 
-/// Most octets of a status value kept ("insufficient_scope" is 18).
-const VALUE: usize = 20;
+/// FNV-1a (32 bits): the scanner's strings are compared by it.
+const FNV_OFFSET: u32 = 0x811c_9dc5;
+/// See [`FNV_OFFSET`].
+const FNV_PRIME: u32 = 0x0100_0193;
+/// FNV-1a of "status".
+const STATUS: u32 = 0xba4b_77ef;
+/// FNV-1a of RFC 6750 §3.1's error codes and the status each stands for
+/// ("invalid_request", "invalid_token", "insufficient_scope"; checked in
+/// the tests). A value whose hash is one of these and is not the code is
+/// a collision of 32-bit FNV-1a: it would read as that code.
+const CODES: [(u32, u16); 3] = [
+    (0x0d07_aeba, 400),
+    (0xfa99_472a, 401),
+    (0x2344_6f15, 403),
+];
 
-/// Where the scanner is in the JSON text.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum At {
-    /// Between tokens.
-    Between,
-    /// In a string (`key`: a key of the top object), after `n` octets.
-    Str { key: bool, n: usize, escape: bool },
-    /// The key "status" ended: its `:` comes next.
-    Colon,
-    /// After that `:`: the value comes next.
-    Value,
-    /// In the status string or number.
-    InValue { quoted: bool },
-    /// The status was read (or cannot be).
-    Done,
-}
+/// Where the scanner is: looking for `"status"`.
+const SEEK: u8 = 0;
+/// `"status"` came: its `:` comes next.
+const COLON: u8 = 1;
+/// After that `:`: the value comes next.
+const AFTER_COLON: u8 = 2;
+/// In the status, a string.
+const STRING: u8 = 3;
+/// In the status, a number.
+const NUMBER: u8 = 4;
+/// The status was read, or cannot be.
+const DONE: u8 = 5;
 
-/// A streaming scanner for the top-level "status" of a JSON object.
-struct Scan {
-    at: At,
-    depth: u32,
-    /// The last structural octet at depth 1 was `{` or `,`: a key may follow.
-    key_next: bool,
-    /// The string being read still reads "status".
-    status: bool,
-    value: [u8; VALUE],
-    len: usize,
-    /// The value is over-long or has an escape: not one we know.
-    unknown: bool,
-}
-
-impl Scan {
-    fn byte(&mut self, c: u8) {
-        match self.at {
-            At::Done => {}
-            At::Str { key, n, escape } => {
-                if escape {
-                    self.status = false;
-                    self.at = At::Str {
-                        key,
-                        n: n + 1,
-                        escape: false,
-                    };
-                } else if c == b'\\' {
-                    self.status = false;
-                    self.at = At::Str {
-                        key,
-                        n,
-                        escape: true,
-                    };
-                } else if c == b'"' {
-                    self.at = if key && self.status && n == 6 {
-                        At::Colon
-                    } else {
-                        At::Between
-                    };
-                } else {
-                    self.status &= b"status".get(n) == Some(&c);
-                    self.at = At::Str {
-                        key,
-                        n: n + 1,
-                        escape: false,
-                    };
-                }
-            }
-            At::InValue { quoted } => match c {
-                b'"' if quoted => self.at = At::Done,
-                b'\\' if quoted => {
-                    self.unknown = true;
-                    self.at = At::Done;
-                }
-                b'0'..=b'9' if !quoted => self.keep(c),
-                _ if !quoted => self.at = At::Done,
-                _ => self.keep(c),
-            },
-            _ if matches!(c, b' ' | b'\t' | b'\r' | b'\n') => {}
-            At::Colon => {
-                self.at = if c == b':' { At::Value } else { At::Done };
-            }
-            At::Value => match c {
-                b'"' => self.at = At::InValue { quoted: true },
-                b'0'..=b'9' => {
-                    self.at = At::InValue { quoted: false };
-                    self.keep(c);
-                }
-                _ => self.at = At::Done,
-            },
-            At::Between => {
-                match c {
-                    b'"' => {
-                        self.status = true;
-                        self.at = At::Str {
-                            key: self.depth == 1 && self.key_next,
-                            n: 0,
-                            escape: false,
-                        };
-                    }
-                    b'{' | b'[' => self.depth += 1,
-                    b'}' | b']' => self.depth = self.depth.saturating_sub(1),
-                    _ => {}
-                }
-                self.key_next = self.depth == 1 && matches!(c, b'{' | b',');
-            }
-        }
+/// The status value just read (`n` octets, FNV-1a `hash`, `number` while
+/// only `digits` came): one to four digits as they are (0 as 1), RFC
+/// 6750's error codes as 400, 401 and 403, anything else 1.
+fn figure(n: u32, hash: u32, number: u32, digits: bool) -> u16 {
+    if digits && n > 0 {
+        return (number as u16).max(1);
     }
-
-    fn keep(&mut self, c: u8) {
-        match self.value.get_mut(self.len) {
-            Some(slot) => *slot = c,
-            None => self.unknown = true,
-        }
-        self.len += 1;
-    }
-
-    /// The status as a number: an HTTP-like code as it is, RFC 6750's
-    /// error codes as 400, 401 and 403, anything else 1.
-    fn result(&self) -> u16 {
-        let value = self.value.get(..self.len).unwrap_or_default();
-        if self.at != At::Done && !matches!(self.at, At::InValue { quoted: false }) {
-            return 1;
-        }
-        if self.unknown || value.is_empty() {
-            return 1;
-        }
-        if value.len() <= 4 && value.iter().all(u8::is_ascii_digit) {
-            let n = value
-                .iter()
-                .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
-            return n.max(1);
-        }
-        match value {
-            b"invalid_request" => 400,
-            b"invalid_token" => 401,
-            b"insufficient_scope" => 403,
-            _ => 1,
-        }
-    }
+    CODES
+        .iter()
+        .find(|&&(h, _)| h == hash)
+        .map_or(1, |&(_, status)| status)
 }
 
 /// The status of an error challenge: `text` (the 334's text) is strict
-/// base64 of a JSON object; its top-level "status" as a string or a
-/// number gives the figure (see `Scan::result`). Malformed base64, no
-/// object or no status: 1. Never 0 (0 in the report: no error challenge).
+/// base64 of a JSON object, decoded into a small matcher (a few words, no
+/// buffer): the first `"status"` followed by `:`, and its value, a
+/// string (hashed as it comes, see [`CODES`]) or a number (see
+/// [`figure`]). Nesting is not tracked: the objects servers send are
+/// flat (RFC 7628 §3.2.2, Google's, Dovecot's). Malformed base64, no
+/// status, an unclosed string: 1. Never 0 (0 in the report: no error
+/// challenge).
 pub fn status(text: &[u8]) -> u16 {
     if text.is_empty() || text.len() % 4 != 0 {
         return 1;
     }
-    let mut scan = Scan {
-        at: At::Between,
-        depth: 0,
-        key_next: false,
-        status: false,
-        value: [0; VALUE],
-        len: 0,
-        unknown: false,
-    };
-    let (mut acc, mut bits, mut pad) = (0u32, 0u32, 0usize);
-    for (i, &c) in text.iter().enumerate() {
-        if c == b'=' && text.len() - i <= 2 {
-            pad += 1;
+    let (mut at, mut matched, mut found) = (SEEK, 0usize, 1u16);
+    let (mut n, mut hash, mut number, mut digits) = (0u32, FNV_OFFSET, 0u32, true);
+    let (mut acc, mut bits, mut pad) = (0u32, 0u32, false);
+    for (i, &b) in text.iter().enumerate() {
+        if b == b'=' && text.len() - i <= 2 {
+            pad = true;
             continue;
         }
-        let Some(v) = digit(c).filter(|_| pad == 0) else {
+        let Some(v) = digit(b).filter(|_| !pad) else {
             return 1;
         };
         acc = (acc << 6 | v) & 0xfff;
         bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            scan.byte((acc >> bits) as u8);
+        if bits < 8 {
+            continue;
+        }
+        bits -= 8;
+        let c = (acc >> bits) as u8;
+        let decimal = c.is_ascii_digit();
+        let space = matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+        match at {
+            SEEK | COLON if !space || at == SEEK => {
+                if at == COLON && c == b':' {
+                    at = AFTER_COLON;
+                    continue;
+                }
+                at = SEEK;
+                matched = match b"\"status\"".get(matched) {
+                    Some(&want) if want == c => matched + 1,
+                    _ => usize::from(c == b'"'),
+                };
+                if matched == 8 {
+                    (at, matched) = (COLON, 0);
+                }
+            }
+            AFTER_COLON if !space => {
+                at = if c == b'"' {
+                    STRING
+                } else if decimal {
+                    // The number's first digit is its first octet.
+                    (n, hash, number) = (1, (FNV_OFFSET ^ u32::from(c)).wrapping_mul(FNV_PRIME), u32::from(c - b'0'));
+                    NUMBER
+                } else {
+                    DONE
+                };
+            }
+            STRING | NUMBER => {
+                if (at == STRING && c == b'"') || (at == NUMBER && !decimal) {
+                    found = figure(n, hash, number, digits);
+                    at = DONE;
+                    continue;
+                }
+                // An escape makes no status we know: its backslash is hashed.
+                if decimal && n < 4 {
+                    number = number * 10 + u32::from(c - b'0');
+                } else {
+                    digits = false;
+                }
+                hash = (hash ^ u32::from(c)).wrapping_mul(FNV_PRIME);
+                n += 1;
+            }
+            _ => {}
         }
     }
     if acc & ((1 << bits) - 1) != 0 {
         return 1;
     }
-    scan.result()
+    // A number may end with the text; a string must be closed.
+    if at == NUMBER {
+        return figure(n, hash, number, digits);
+    }
+    found
 }
 
 #[cfg(test)]
@@ -376,6 +333,22 @@ mod tests {
         );
         for no in [&b"XOAUTH2"[..], b"AUTHX XOAUTH2", b"AUTH XOAUTH", b"AUTH XOAUTH2X", b"SIZE OAUTHBEARER"] {
             assert_eq!(offered(no), 0, "{no:?}");
+        }
+    }
+
+    /// The hashes the scanner compares with.
+    #[test]
+    fn hashes() {
+        let fnv = |s: &[u8]| {
+            s.iter()
+                .fold(FNV_OFFSET, |h, &c| (h ^ u32::from(c)).wrapping_mul(FNV_PRIME))
+        };
+        assert_eq!(fnv(b"status"), STATUS);
+        for (code, (hash, _)) in [&b"invalid_request"[..], b"invalid_token", b"insufficient_scope"]
+            .iter()
+            .zip(CODES)
+        {
+            assert_eq!(fnv(code), hash);
         }
     }
 

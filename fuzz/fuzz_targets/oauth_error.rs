@@ -11,7 +11,9 @@
 //! panic; text that is not strict base64 (RFC 4648: length a multiple of
 //! four, `=` only as the last one or two, no bits left over) is 1; a value
 //! of one to four digits is that number (0 read as 1), RFC 6750's three
-//! error codes 400, 401, 403, any other value 1.
+//! error codes 400, 401, 403, any other value 1 (the library compares
+//! values by 32-bit FNV-1a: a collision with a code would fail this check,
+//! and would be one).
 #![no_main]
 
 use ip_smtpc::oauth::status;
