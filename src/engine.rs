@@ -5783,7 +5783,11 @@ mod tests {
             let token = "T".repeat(720);
             for (ehlo, bearer) in [(EHLO_BOTH, true), (EHLO_X, false)] {
                 for empty in ["334 \r\n", "334\r\n"] {
-                    let run = exchange_ex(&user(&token), &script(ehlo, &[empty, "235 ok\r\n"]), &|_| {});
+                    let run = exchange_ex(
+                        &user(&token),
+                        &script(ehlo, &[empty, "235 ok\r\n"]),
+                        &|_| {},
+                    );
                     assert_eq!(run.result, Ok(()));
                     let name = if bearer { "OAUTHBEARER" } else { "XOAUTH2" };
                     let want = format!(
@@ -5796,17 +5800,31 @@ mod tests {
             for (bearer, ehlo) in [(true, EHLO_BOTH), (false, EHLO_X)] {
                 let name = if bearer { "OAUTHBEARER" } else { "XOAUTH2" };
                 let fits = (300..600)
+                    .rev()
                     .map(|n| "t".repeat(n))
-                    .filter(|t| 5 + name.len() + 1 + response(bearer, t).len() + 2 <= 512)
-                    .last()
+                    .find(|t| 5 + name.len() + 1 + response(bearer, t).len() + 2 <= 512)
                     .unwrap();
                 let run = exchange(&user(&fits), &script(ehlo, &["235 ok\r\n"]), 16, 64, 7);
                 let line = run.client.lines().find(|l| l.starts_with("AUTH")).unwrap();
-                assert!(line.len() + 2 <= 512 && line.len() + 2 > 508, "{}", line.len());
+                assert!(
+                    line.len() + 2 <= 512 && line.len() + 2 > 508,
+                    "{}",
+                    line.len()
+                );
                 let over = format!("{fits}ttt");
-                let run = exchange(&user(&over), &script(ehlo, &["334 \r\n", "235 ok\r\n"]), 16, 64, 7);
+                let run = exchange(
+                    &user(&over),
+                    &script(ehlo, &["334 \r\n", "235 ok\r\n"]),
+                    16,
+                    64,
+                    7,
+                );
                 assert_eq!(run.result, Ok(()));
-                assert!(run.client.contains(&format!("AUTH {name}\r\n")), "{}", run.client);
+                assert!(
+                    run.client.contains(&format!("AUTH {name}\r\n")),
+                    "{}",
+                    run.client
+                );
             }
         }
 
@@ -5815,28 +5833,69 @@ mod tests {
         /// 535 decides; no MAIL.
         #[test]
         fn error_challenge_answered_and_reported() {
-            let google = format!("334 {}\r\n", b64(br#"{"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"}"#));
+            let google = format!(
+                "334 {}\r\n",
+                b64(br#"{"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"}"#)
+            );
             let google: &'static str = Box::leak(google.into_boxed_str());
-            let scope = format!("334 {}\r\n", b64(br#"{"status":"insufficient_scope","scope":"mail"}"#));
+            let scope = format!(
+                "334 {}\r\n",
+                b64(br#"{"status":"insufficient_scope","scope":"mail"}"#)
+            );
             let scope: &'static str = Box::leak(scope.into_boxed_str());
             for (ehlo, answer) in [(EHLO_BOTH, "AQ==\r\n"), (EHLO_X, "\r\n")] {
-                for (challenge, status) in [(INVALID_TOKEN, 401), (google, 401), (scope, 403), ("334 e30=\r\n", 1), ("334 not base64!\r\n", 1), ("334 \r\n", 1)] {
-                    let replies = ["220 mx\r\n", ehlo, challenge, "535 5.7.8 no\r\n", "221 bye\r\n"];
+                for (challenge, status) in [
+                    (INVALID_TOKEN, 401),
+                    (google, 401),
+                    (scope, 403),
+                    ("334 e30=\r\n", 1),
+                    ("334 not base64!\r\n", 1),
+                    ("334 \r\n", 1),
+                ] {
+                    let replies = [
+                        "220 mx\r\n",
+                        ehlo,
+                        challenge,
+                        "535 5.7.8 no\r\n",
+                        "221 bye\r\n",
+                    ];
                     let run = exchange_ex(&user("tok"), &replies, &|_| {});
                     assert_eq!(run.result, Err(Error::AuthFailed), "{challenge}");
-                    assert!(run.transcript.ends_with(&format!("S: {challenge}C: {answer}S: 535 5.7.8 no\r\nC: QUIT\r\nS: 221 bye\r\n")), "{}", run.transcript);
+                    assert!(
+                        run.transcript.ends_with(&format!(
+                            "S: {challenge}C: {answer}S: 535 5.7.8 no\r\nC: QUIT\r\nS: 221 bye\r\n"
+                        )),
+                        "{}",
+                        run.transcript
+                    );
                     assert!(!run.client.contains("MAIL"));
                     assert_eq!(run.report.last().unwrap(), "(5, 535, 0, 0, false)");
-                    assert_eq!(status_after(&user("tok"), &replies, 0xff), (Err(Error::AuthFailed), status));
+                    assert_eq!(
+                        status_after(&user("tok"), &replies, 0xff),
+                        (Err(Error::AuthFailed), status)
+                    );
                 }
             }
             // After the long form's response too.
             let token = "T".repeat(720);
-            let replies = ["220 mx\r\n", EHLO_X, "334 \r\n", INVALID_TOKEN, "535 no\r\n", "221 bye\r\n"];
-            assert_eq!(status_after(&user(&token), &replies, 0xff), (Err(Error::AuthFailed), 401));
+            let replies = [
+                "220 mx\r\n",
+                EHLO_X,
+                "334 \r\n",
+                INVALID_TOKEN,
+                "535 no\r\n",
+                "221 bye\r\n",
+            ];
+            assert_eq!(
+                status_after(&user(&token), &replies, 0xff),
+                (Err(Error::AuthFailed), 401)
+            );
             // A second 334 to the answer: cancelled; a 235 to it: the
             // exchange went wrong. The status stays.
-            for (reply, error) in [("334 again\r\n", Error::AuthProtocol), ("235 ok\r\n", Error::AuthProtocol)] {
+            for (reply, error) in [
+                ("334 again\r\n", Error::AuthProtocol),
+                ("235 ok\r\n", Error::AuthProtocol),
+            ] {
                 let mut replies = vec!["220 mx\r\n", EHLO_BOTH, INVALID_TOKEN, reply];
                 if reply.starts_with("334") {
                     replies.push("501 aborted\r\n");
@@ -5845,23 +5904,42 @@ mod tests {
                 let run = exchange_ex(&user("tok"), &replies, &|_| {});
                 assert_eq!(run.result, Err(error), "{reply}");
                 assert!(!run.client.contains("MAIL"));
-                assert_eq!(status_after(&user("tok"), &replies, 0xff), (Err(error), 401));
+                assert_eq!(
+                    status_after(&user("tok"), &replies, 0xff),
+                    (Err(error), 401)
+                );
             }
             // Refused without a challenge: no status.
             let replies = ["220 mx\r\n", EHLO_BOTH, "535 5.7.8 no\r\n", "221 bye\r\n"];
-            assert_eq!(status_after(&user("tok"), &replies, 0xff), (Err(Error::AuthFailed), 0));
+            assert_eq!(
+                status_after(&user("tok"), &replies, 0xff),
+                (Err(Error::AuthFailed), 0)
+            );
             // A success: none.
-            assert_eq!(status_after(&user("tok"), &script(EHLO_BOTH, &["235 ok\r\n"]), 0xff), (Ok(()), 0));
+            assert_eq!(
+                status_after(&user("tok"), &script(EHLO_BOTH, &["235 ok\r\n"]), 0xff),
+                (Ok(()), 0)
+            );
         }
 
         /// A non-empty 334 where the empty one was due: cancelled.
         #[test]
         fn non_empty_334_before_the_response_is_cancelled() {
             let token = "T".repeat(720);
-            let replies = ["220 mx\r\n", EHLO_X, "334 what\r\n", "501 aborted\r\n", "221 bye\r\n"];
+            let replies = [
+                "220 mx\r\n",
+                EHLO_X,
+                "334 what\r\n",
+                "501 aborted\r\n",
+                "221 bye\r\n",
+            ];
             let run = exchange_ex(&user(&token), &replies, &|_| {});
             assert_eq!(run.result, Err(Error::AuthProtocol));
-            assert!(run.client.ends_with("AUTH XOAUTH2\r\n*\r\nQUIT\r\n"), "{}", run.client);
+            assert!(
+                run.client.ends_with("AUTH XOAUTH2\r\n*\r\nQUIT\r\n"),
+                "{}",
+                run.client
+            );
         }
 
         /// A token never goes with a password mechanism, and the mask
@@ -5869,21 +5947,31 @@ mod tests {
         #[test]
         fn mechanism_choice() {
             // Neither offered: decided locally, nothing sent after EHLO.
-            let replies = ["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN LOGIN\r\n", "221 bye\r\n"];
+            let replies = [
+                "220 mx\r\n",
+                "250-mx\r\n250 AUTH PLAIN LOGIN\r\n",
+                "221 bye\r\n",
+            ];
             let run = exchange_ex(&user("tok"), &replies, &|_| {});
             assert_eq!(run.result, Err(Error::AuthNotSupported));
             assert_eq!(run.client, "EHLO example.test\r\nQUIT\r\n");
             // XOAUTH2 only allowed: XOAUTH2 although OAUTHBEARER is offered.
-            let run = exchange_ex(&user("tok"), &script(EHLO_BOTH, &["235 ok\r\n"]), &|e| e.set_auth(AUTH_XOAUTH2, true));
+            let run = exchange_ex(&user("tok"), &script(EHLO_BOTH, &["235 ok\r\n"]), &|e| {
+                e.set_auth(AUTH_XOAUTH2, true)
+            });
             assert_eq!(run.result, Ok(()));
             assert!(run.client.contains("AUTH XOAUTH2 "));
             // OAUTHBEARER only, server offers XOAUTH2 only: not supported.
             let replies = ["220 mx\r\n", EHLO_X, "221 bye\r\n"];
-            let run = exchange_ex(&user("tok"), &replies, &|e| e.set_auth(AUTH_OAUTHBEARER, true));
+            let run = exchange_ex(&user("tok"), &replies, &|e| {
+                e.set_auth(AUTH_OAUTHBEARER, true)
+            });
             assert_eq!(run.result, Err(Error::AuthNotSupported));
             // In clear without the opt-in: nothing after EHLO.
             let replies = ["220 mx\r\n", EHLO_BOTH, "221 bye\r\n"];
-            let run = exchange_ex(&user("tok"), &replies, &|e| e.set_auth(AUTH_XOAUTH2 | AUTH_OAUTHBEARER, false));
+            let run = exchange_ex(&user("tok"), &replies, &|e| {
+                e.set_auth(AUTH_XOAUTH2 | AUTH_OAUTHBEARER, false)
+            });
             assert_eq!(run.result, Err(Error::AuthInsecure));
             // Without a token: the password mechanisms as before.
             let run = exchange_ex(&user(""), &script(EHLO_BOTH, &["235 ok\r\n"]), &|_| {});

@@ -122,17 +122,11 @@ fn digit(c: u8) -> Option<u32> {
 const FNV_OFFSET: u32 = 0x811c_9dc5;
 /// See [`FNV_OFFSET`].
 const FNV_PRIME: u32 = 0x0100_0193;
-/// FNV-1a of "status".
-const STATUS: u32 = 0xba4b_77ef;
 /// FNV-1a of RFC 6750 §3.1's error codes and the status each stands for
 /// ("invalid_request", "invalid_token", "insufficient_scope"; checked in
 /// the tests). A value whose hash is one of these and is not the code is
 /// a collision of 32-bit FNV-1a: it would read as that code.
-const CODES: [(u32, u16); 3] = [
-    (0x0d07_aeba, 400),
-    (0xfa99_472a, 401),
-    (0x2344_6f15, 403),
-];
+const CODES: [(u32, u16); 3] = [(0x0d07_aeba, 400), (0xfa99_472a, 401), (0x2344_6f15, 403)];
 
 /// Where the scanner is: looking for `"status"`.
 const SEEK: u8 = 0;
@@ -212,7 +206,11 @@ pub fn status(text: &[u8]) -> u16 {
                     STRING
                 } else if decimal {
                     // The number's first digit is its first octet.
-                    (n, hash, number) = (1, (FNV_OFFSET ^ u32::from(c)).wrapping_mul(FNV_PRIME), u32::from(c - b'0'));
+                    (n, hash, number) = (
+                        1,
+                        (FNV_OFFSET ^ u32::from(c)).wrapping_mul(FNV_PRIME),
+                        u32::from(c - b'0'),
+                    );
                     NUMBER
                 } else {
                     DONE
@@ -282,7 +280,13 @@ mod tests {
 
     #[test]
     fn tokens_and_users() {
-        for good in ["a", "ya29.A-b_c~d+e/f", "abc=", "abc==", &"t".repeat(MAX_TOKEN)] {
+        for good in [
+            "a",
+            "ya29.A-b_c~d+e/f",
+            "abc=",
+            "abc==",
+            &"t".repeat(MAX_TOKEN),
+        ] {
             assert!(valid_token(good.as_bytes()), "{good}");
         }
         for bad in [
@@ -313,7 +317,8 @@ mod tests {
             for user in ["u", "user@example.test"] {
                 for n in 300..400 {
                     let token = "t".repeat(n);
-                    let line = 5 + name(bearer).len() + 1 + response(bearer, user, &token).len() + 2;
+                    let line =
+                        5 + name(bearer).len() + 1 + response(bearer, user, &token).len() + 2;
                     assert_eq!(
                         initial_fits(bearer, user.as_bytes(), token.as_bytes()),
                         line <= 512,
@@ -331,7 +336,13 @@ mod tests {
             offered(b"auth=oauthbearer xoauth2"),
             CAP_XOAUTH2 | CAP_OAUTHBEARER
         );
-        for no in [&b"XOAUTH2"[..], b"AUTHX XOAUTH2", b"AUTH XOAUTH", b"AUTH XOAUTH2X", b"SIZE OAUTHBEARER"] {
+        for no in [
+            &b"XOAUTH2"[..],
+            b"AUTHX XOAUTH2",
+            b"AUTH XOAUTH",
+            b"AUTH XOAUTH2X",
+            b"SIZE OAUTHBEARER",
+        ] {
             assert_eq!(offered(no), 0, "{no:?}");
         }
     }
@@ -340,13 +351,17 @@ mod tests {
     #[test]
     fn hashes() {
         let fnv = |s: &[u8]| {
-            s.iter()
-                .fold(FNV_OFFSET, |h, &c| (h ^ u32::from(c)).wrapping_mul(FNV_PRIME))
+            s.iter().fold(FNV_OFFSET, |h, &c| {
+                (h ^ u32::from(c)).wrapping_mul(FNV_PRIME)
+            })
         };
-        assert_eq!(fnv(b"status"), STATUS);
-        for (code, (hash, _)) in [&b"invalid_request"[..], b"invalid_token", b"insufficient_scope"]
-            .iter()
-            .zip(CODES)
+        for (code, (hash, _)) in [
+            &b"invalid_request"[..],
+            b"invalid_token",
+            b"insufficient_scope",
+        ]
+        .iter()
+        .zip(CODES)
         {
             assert_eq!(fnv(code), hash);
         }
@@ -355,9 +370,15 @@ mod tests {
     #[test]
     fn statuses() {
         for (json, want) in [
-            (&br#"{"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"}"#[..], 401),
+            (
+                &br#"{"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"}"#[..],
+                401,
+            ),
             (br#"{"status":"invalid_token","scope":"mail"}"#, 401),
-            (br#"{ "schemes" : "bearer", "status" : "insufficient_scope" }"#, 403),
+            (
+                br#"{ "schemes" : "bearer", "status" : "insufficient_scope" }"#,
+                403,
+            ),
             (br#"{"status":"invalid_request"}"#, 400),
             (br#"{"status":400}"#, 400),
             (br#"{"status":"server_error"}"#, 1),
@@ -376,10 +397,23 @@ mod tests {
             (b"", 1),
             (b"\xff\xfe", 1),
         ] {
-            assert_eq!(status(b64(json).as_bytes()), want, "{}", String::from_utf8_lossy(json));
+            assert_eq!(
+                status(b64(json).as_bytes()),
+                want,
+                "{}",
+                String::from_utf8_lossy(json)
+            );
         }
         // Not base64 (strictly): 1.
-        for bad in ["", "e30", "e30=e30=", "e3=0", "e31=", "{\"status\":\"401\"}", "e30= "] {
+        for bad in [
+            "",
+            "e30",
+            "e30=e30=",
+            "e3=0",
+            "e31=",
+            "{\"status\":\"401\"}",
+            "e30= ",
+        ] {
             assert_eq!(status(bad.as_bytes()), 1, "{bad}");
         }
     }

@@ -534,9 +534,18 @@ fn oauth_token_in_the_options() {
     }
     let refused = ["220 mx\r\n", ehlo_both, "535 5.7.8 no\r\n", "221 bye\r\n"];
     for (mask, line) in [
-        (0, "AUTH OAUTHBEARER bixhPXUsAWF1dGg9QmVhcmVyIHlhMjkudG9rAQE=\r\n"),
-        (IP_SMTPC_AUTH_OAUTHBEARER | IP_SMTPC_AUTH_PLAIN, "AUTH OAUTHBEARER bixhPXUsAWF1dGg9QmVhcmVyIHlhMjkudG9rAQE=\r\n"),
-        (IP_SMTPC_AUTH_XOAUTH2, "AUTH XOAUTH2 dXNlcj11AWF1dGg9QmVhcmVyIHlhMjkudG9rAQE=\r\n"),
+        (
+            0,
+            "AUTH OAUTHBEARER bixhPXUsAWF1dGg9QmVhcmVyIHlhMjkudG9rAQE=\r\n",
+        ),
+        (
+            IP_SMTPC_AUTH_OAUTHBEARER | IP_SMTPC_AUTH_PLAIN,
+            "AUTH OAUTHBEARER bixhPXUsAWF1dGg9QmVhcmVyIHlhMjkudG9rAQE=\r\n",
+        ),
+        (
+            IP_SMTPC_AUTH_XOAUTH2,
+            "AUTH XOAUTH2 dXNlcj11AWF1dGg9QmVhcmVyIHlhMjkudG9rAQE=\r\n",
+        ),
     ] {
         let o = with_token(token.as_ptr(), mask);
         assert_eq!(run(&m, Some(&o), &refused), Error::AuthFailed as c_int);
@@ -550,11 +559,23 @@ fn oauth_token_in_the_options() {
         ..with_token(token.as_ptr(), IP_SMTPC_AUTH_XOAUTH2)
     };
     let challenge = "334 eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJtYWlsIn0=\r\n";
-    let script = ["220 mx\r\n", ehlo_both, challenge, "535 5.7.8 rejected\r\n", "221 bye\r\n"];
+    let script = [
+        "220 mx\r\n",
+        ehlo_both,
+        challenge,
+        "535 5.7.8 rejected\r\n",
+        "221 bye\r\n",
+    ];
     assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
     assert!(wire().ends_with("AQE=\r\n\r\nQUIT\r\n"), "{}", wire());
     assert_eq!(
-        (r.Step, r.ReplyCode, r.OAuthStatus, r.Reserved16, r.aReserved),
+        (
+            r.Step,
+            r.ReplyCode,
+            r.OAuthStatus,
+            r.Reserved16,
+            r.aReserved
+        ),
         (IP_SMTPC_STEP_AUTH, 535, 401, 0, [0; 3])
     );
     assert_eq!(reply_text(&r), "5.7.8 rejected");
@@ -564,7 +585,14 @@ fn oauth_token_in_the_options() {
         pReport: &mut r,
         ..with_token(long.as_ptr(), 0)
     };
-    let script = ["220 mx\r\n", ehlo_both, "334 \r\n", challenge, "535 no\r\n", "221 bye\r\n"];
+    let script = [
+        "220 mx\r\n",
+        ehlo_both,
+        "334 \r\n",
+        challenge,
+        "535 no\r\n",
+        "221 bye\r\n",
+    ];
     assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
     let w = wire();
     let lines: Vec<&str> = w.split("\r\n").collect();
@@ -575,15 +603,31 @@ fn oauth_token_in_the_options() {
     // Both mechanisms: the long form, a malformed error challenge (not
     // base64, base64 of no JSON): answered all the same, status 1.
     for (mask, name, answer, raw) in [
-        (IP_SMTPC_AUTH_OAUTHBEARER, "OAUTHBEARER", "AQ==", 20 + 1 + 720usize),
+        (
+            IP_SMTPC_AUTH_OAUTHBEARER,
+            "OAUTHBEARER",
+            "AQ==",
+            20 + 1 + 720usize,
+        ),
         (IP_SMTPC_AUTH_XOAUTH2, "XOAUTH2", "", 20 + 1 + 720),
     ] {
-        for bad in ["334 not base64!\r\n", "334 bm90IGpzb24=\r\n", "334 e30=\r\n"] {
+        for bad in [
+            "334 not base64!\r\n",
+            "334 bm90IGpzb24=\r\n",
+            "334 e30=\r\n",
+        ] {
             let o = IP_SMTPC_OPTIONS {
                 pReport: &mut r,
                 ..with_token(long.as_ptr(), mask)
             };
-            let script = ["220 mx\r\n", ehlo_both, "334 \r\n", bad, "535 no\r\n", "221 bye\r\n"];
+            let script = [
+                "220 mx\r\n",
+                ehlo_both,
+                "334 \r\n",
+                bad,
+                "535 no\r\n",
+                "221 bye\r\n",
+            ];
             assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
             let w = wire();
             let lines: Vec<&str> = w.split("\r\n").collect();
@@ -595,7 +639,11 @@ fn oauth_token_in_the_options() {
     }
     // Neither offered: no password mechanism instead, nothing after EHLO.
     let o = with_token(token.as_ptr(), 0);
-    let script = ["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN LOGIN\r\n", "221 bye\r\n"];
+    let script = [
+        "220 mx\r\n",
+        "250-mx\r\n250 AUTH PLAIN LOGIN\r\n",
+        "221 bye\r\n",
+    ];
     assert_eq!(run(&m, Some(&o), &script), Error::AuthNotSupported as c_int);
     assert_eq!(wire(), "EHLO b.test\r\nQUIT\r\n");
     // Refused before connecting: bad characters, too long, empty, a mask
@@ -603,8 +651,16 @@ fn oauth_token_in_the_options() {
     let too_long = CString::new("t".repeat(IP_SMTPC_MAX_OAUTH_TOKEN_LEN + 1)).unwrap();
     let longest = CString::new("t".repeat(IP_SMTPC_MAX_OAUTH_TOKEN_LEN)).unwrap();
     for (t, mask, error) in [
-        (CString::new("ya29 tok").unwrap(), 0, Error::InvalidCredentials),
-        (CString::new("tok\r\nMAIL").unwrap(), 0, Error::InvalidCredentials),
+        (
+            CString::new("ya29 tok").unwrap(),
+            0,
+            Error::InvalidCredentials,
+        ),
+        (
+            CString::new("tok\r\nMAIL").unwrap(),
+            0,
+            Error::InvalidCredentials,
+        ),
         (CString::new("=tok").unwrap(), 0, Error::InvalidCredentials),
         (CString::new("").unwrap(), 0, Error::InvalidCredentials),
         (too_long, 0, Error::InvalidCredentials),
@@ -629,7 +685,10 @@ fn oauth_token_in_the_options() {
         let u = user.map(|u| CString::new(u).unwrap());
         m.mta.sUser = u.as_ref().map_or(std::ptr::null(), |u| u.as_ptr());
         let o = with_token(token.as_ptr(), 0);
-        assert_eq!(run(&m, Some(&o), &refused), Error::InvalidCredentials as c_int);
+        assert_eq!(
+            run(&m, Some(&o), &refused),
+            Error::InvalidCredentials as c_int
+        );
         assert!(with(|b| b.log.is_empty()), "{user:?}");
     }
 }

@@ -267,8 +267,8 @@ fn mail() -> Box<Mail> {
             NumResults: 4,
             acReply: [b'#' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
             OAuthStatus: 7,
-        Reserved16: 7,
-        aReserved: [7; 3],
+            Reserved16: 7,
+            aReserved: [7; 3],
         },
         // SAFETY: plain data; initialised by IP_SMTPC_OptionsInit below.
         opts: unsafe { std::mem::zeroed() },
