@@ -15,6 +15,21 @@ fn digit(v: u32) -> u8 {
     }
 }
 
+/// The value of base64 digit `c` (RFC 4648 §4), `None` for anything else
+/// (the strict decoders of `cram-md5`'s challenge and `oauth`'s error).
+#[cfg(any(feature = "cram-md5", feature = "oauth"))]
+pub fn value(c: u8) -> Option<u32> {
+    let v = match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => return None,
+    };
+    Some(u32::from(v))
+}
+
 /// Writes base64 of `parts` concatenated, with `=` padding: a bit stream
 /// read six bits at a time (one place writes a digit; no 4-digit groups).
 pub fn put(w: &mut Writer<'_>, parts: &[&[u8]]) {
@@ -50,6 +65,16 @@ mod tests {
         put(&mut w, parts);
         let n = w.len();
         String::from_utf8(buf[..n].to_vec()).unwrap()
+    }
+
+    /// `value` undoes `digit` and knows no other octet.
+    #[cfg(any(feature = "cram-md5", feature = "oauth"))]
+    #[test]
+    fn values_undo_digits() {
+        for v in 0..64 {
+            assert_eq!(value(digit(v)), Some(v));
+        }
+        assert_eq!((0..=255u8).filter(|&c| value(c).is_some()).count(), 64);
     }
 
     #[test]

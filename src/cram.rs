@@ -13,19 +13,6 @@
 use crate::md5::HmacMd5;
 use crate::writer::Writer;
 
-/// The value of base64 digit `c` (RFC 4648 §4), `None` for anything else.
-fn value(c: u8) -> Option<u32> {
-    let v = match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => return None,
-    };
-    Some(u32::from(v))
-}
-
 /// HMAC-MD5 of the base64-decoded `challenge` under `password`; `None`
 /// when the challenge is empty or not canonical base64.
 pub fn digest(challenge: &[u8], password: &[u8]) -> Option<[u8; 16]> {
@@ -46,7 +33,7 @@ pub fn digest(challenge: &[u8], password: &[u8]) -> Option<[u8; 16]> {
         if pad > 0 {
             return None;
         }
-        acc = (acc << 6 | value(c)?) & 0xfff;
+        acc = (acc << 6 | crate::base64::value(c)?) & 0xfff;
         bits += 6;
         if bits >= 8 {
             bits -= 8;

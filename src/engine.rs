@@ -3194,7 +3194,7 @@ mod tests {
 
     /// Runs `e` against `replies` (one per turn) until it wants a reply
     /// the script does not have; returns whether it ended.
-    #[cfg(feature = "nb")]
+    #[cfg(any(feature = "nb", feature = "oauth"))]
     fn run_until_stalled(
         e: &mut Engine<'_>,
         m: &TestMail,
@@ -5738,24 +5738,8 @@ mod tests {
             let (mut tx, mut rx) = ([0u8; 256], [0u8; 512]);
             let mut e = Engine::new(&mut tx, &mut rx, &checked);
             e.set_auth(mask, true);
-            let mut replies = replies.iter();
-            loop {
-                match e.next(m) {
-                    Action::Send(b) => {
-                        let n = b.len();
-                        e.sent(n);
-                    }
-                    Action::Receive(room) => match replies.next() {
-                        Some(r) => {
-                            room[..r.len()].copy_from_slice(r.as_bytes());
-                            e.received(r.len());
-                        }
-                        None => e.failed(Error::Receive),
-                    },
-                    Action::Done(result) => return (result, e.oauth_status()),
-                    _ => {}
-                }
-            }
+            let result = run_until_stalled(&mut e, m, replies).expect("the script ends it");
+            (result, e.oauth_status())
         }
 
         #[test]

@@ -105,19 +105,6 @@ fn word(text: &[u8], w: &[u8]) -> bool {
         && matches!(text.get(w.len()), None | Some(b' ' | b'='))
 }
 
-/// The value of base64 digit `c` (RFC 4648 §4).
-fn digit(c: u8) -> Option<u32> {
-    let v = match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => return None,
-    };
-    Some(u32::from(v))
-}
-
 /// FNV-1a (32 bits): the scanner's strings are compared by it.
 const FNV_OFFSET: u32 = 0x811c_9dc5;
 /// See [`FNV_OFFSET`].
@@ -174,7 +161,7 @@ pub fn status(text: &[u8]) -> u16 {
             pad = true;
             continue;
         }
-        let Some(v) = digit(b).filter(|_| !pad) else {
+        let Some(v) = crate::base64::value(b).filter(|_| !pad) else {
             return 1;
         };
         acc = (acc << 6 | v) & 0xfff;

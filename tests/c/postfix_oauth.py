@@ -119,28 +119,22 @@ def case_invalid(run: Run, env: Dict[str, str]) -> None:
     expect_in("--oauth-token needs --user", err, "--oauth-token without --user")
 
 
-CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--smtpc", required=True)
-    p.add_argument("--case", required=True, choices=sorted(CASES))
+    p.add_argument("--case", required=True, choices=["valid", "refused", "long", "invalid"])
     a = p.parse_args()
     env = testbed.load_env()
     if not env.get("SMTPC_TB_OAUTH_VALID"):
         testbed.fail("the test bed has no OAuth tokens (SMTPC_TB_OAUTH_*): restart it")
     with tempfile.TemporaryDirectory(prefix="postfix_oauth.") as tmp:
-        home = os.path.join(tmp, "home")
-        os.makedirs(os.path.join(home, ".config"))
-        run = Run(a.smtpc, home)
-        rc, version, _ = run(["--version"])
-        features = version.split("cargo features: ", 1)[-1].split(";", 1)[0]
-        if "oauth" not in features:
-            err = send(run, env, "tok", [], "without the oauth feature", 2)
-            expect_in("not built", err.lower(), "without the oauth feature")
+        os.makedirs(os.path.join(tmp, ".config"))
+        run = Run(a.smtpc, tmp)
+        features = run(["--version"])[1].split("cargo features: ", 1)[-1].split(";", 1)[0]
+        if "oauth" in features:
+            globals()["case_" + a.case](run, env)
         else:
-            CASES[a.case](run, env)
+            expect_in("not built", send(run, env, "tok", [], "no oauth feature", 2).lower(), "no oauth")
     print("ok")
     return 0
 
