@@ -78,31 +78,25 @@ pub fn initial_fits(bearer: bool, user: &[u8], token: &[u8]) -> bool {
 }
 
 /// The capability bits of one EHLO line: [`CAP_XOAUTH2`] and
-/// [`CAP_OAUTHBEARER`] among the parameters of `AUTH` (or `AUTH=`).
+/// [`CAP_OAUTHBEARER`] among the parameters of `AUTH` (or `AUTH=`),
+/// compared case-insensitively.
 pub fn offered(text: &[u8]) -> u32 {
-    let mut caps = 0;
-    if word(text, b"AUTH") {
-        for (i, &c) in text.iter().enumerate() {
-            let rest = text.get(i + 1..).unwrap_or_default();
-            if c == b' ' || c == b'=' {
-                if word(rest, b"XOAUTH2") {
-                    caps |= CAP_XOAUTH2;
-                }
-                if word(rest, b"OAUTHBEARER") {
-                    caps |= CAP_OAUTHBEARER;
-                }
-            }
+    let (mut caps, mut start, mut auth) = (0, 0, false);
+    for end in 0..=text.len() {
+        if matches!(text.get(end), Some(&c) if c != b' ' && c != b'=') {
+            continue;
         }
+        let w = text.get(start..end).unwrap_or_default();
+        if start == 0 {
+            auth = w.eq_ignore_ascii_case(b"AUTH");
+        } else if auth && w.eq_ignore_ascii_case(b"XOAUTH2") {
+            caps |= CAP_XOAUTH2;
+        } else if auth && w.eq_ignore_ascii_case(b"OAUTHBEARER") {
+            caps |= CAP_OAUTHBEARER;
+        }
+        start = end + 1;
     }
     caps
-}
-
-/// `true` when `text` starts with `w` (upper case; compared
-/// case-insensitively) followed by the end, a space or `=`.
-fn word(text: &[u8], w: &[u8]) -> bool {
-    text.get(..w.len())
-        .is_some_and(|k| k.eq_ignore_ascii_case(w))
-        && matches!(text.get(w.len()), None | Some(b' ' | b'='))
 }
 
 /// FNV-1a (32 bits): the scanner's strings are compared by it.
