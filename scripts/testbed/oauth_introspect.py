@@ -21,6 +21,8 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+if len(sys.argv) != 4:
+    sys.exit(__doc__)
 PORT, TOKENS, USER = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 KNOWN = {}
 with open(TOKENS, encoding="ascii") as f:
