@@ -23,7 +23,7 @@ pub(crate) const MAX_BODY: usize = i32::MAX as usize;
 /// # Safety
 /// `p` is NULL or readable up to its NUL or `max + 1` bytes, and stays
 /// valid and unchanged for `'a`.
-unsafe fn cstr<'a>(p: *const c_char, max: usize) -> &'a [u8] {
+pub(super) unsafe fn cstr<'a>(p: *const c_char, max: usize) -> &'a [u8] {
     if p.is_null() {
         return &[];
     }
