@@ -425,27 +425,71 @@ mod tests {
             b"\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\
               \x07Example\x03COM\x00\x00\x0f\x00\x01"
         );
-        let long = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(61)].join(".");
+        let long = [
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(61),
+        ]
+        .join(".");
         assert_eq!(long.len(), 253);
         assert_eq!(query(long.as_bytes(), 1, &mut buf), Ok(QUERY_SIZE));
-        assert_eq!(query(b"example.com", 1, &mut buf[..28]), Err(Error::InvalidOptions));
+        assert_eq!(
+            query(b"example.com", 1, &mut buf[..28]),
+            Err(Error::InvalidOptions)
+        );
         assert_eq!(query(b"example.com", 1, &mut buf[..29]), Ok(29));
     }
 
     #[test]
     fn domains_that_are_not_host_names_are_refused() {
-        let long = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(62)].join(".");
+        let long = [
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(62),
+        ]
+        .join(".");
         let label64 = format!("{}.com", "a".repeat(64));
         for bad in [
-            "", ".", "a..b", ".a", "a b", "-a.com", "a-.com", "[127.0.0.1]", "b\u{fc}ro.de", "a_b.com",
-            "a.com..", &long, &label64, "a\0b",
+            "",
+            ".",
+            "a..b",
+            ".a",
+            "a b",
+            "-a.com",
+            "a-.com",
+            "[127.0.0.1]",
+            "b\u{fc}ro.de",
+            "a_b.com",
+            "a.com..",
+            &long,
+            &label64,
+            "a\0b",
         ] {
             let mut buf = [0; QUERY_SIZE];
-            assert_eq!(check_domain(bad.as_bytes()), Err(Error::InvalidMxDomain), "{bad:?}");
-            assert_eq!(query(bad.as_bytes(), 1, &mut buf), Err(Error::InvalidMxDomain), "{bad:?}");
-            assert_eq!(parse(&[0; 64], bad.as_bytes(), 0), Err(Error::InvalidMxDomain));
+            assert_eq!(
+                check_domain(bad.as_bytes()),
+                Err(Error::InvalidMxDomain),
+                "{bad:?}"
+            );
+            assert_eq!(
+                query(bad.as_bytes(), 1, &mut buf),
+                Err(Error::InvalidMxDomain),
+                "{bad:?}"
+            );
+            assert_eq!(
+                parse(&[0; 64], bad.as_bytes(), 0),
+                Err(Error::InvalidMxDomain)
+            );
         }
-        for good in ["a", "example.com", "EXAMPLE.com.", "xn--bro-hoa.de", "1.2.3.4"] {
+        for good in [
+            "a",
+            "example.com",
+            "EXAMPLE.com.",
+            "xn--bro-hoa.de",
+            "1.2.3.4",
+        ] {
             assert_eq!(check_domain(good.as_bytes()), Ok(()), "{good:?}");
         }
     }
@@ -465,7 +509,10 @@ mod tests {
         );
         assert_eq!(
             names(&msg, "EXAMPLE.com", 7).unwrap(),
-            [(10, "mx1.example.com".into()), (20, "mx2.example.com".into())]
+            [
+                (10, "mx1.example.com".into()),
+                (20, "mx2.example.com".into())
+            ]
         );
     }
 
@@ -486,12 +533,23 @@ mod tests {
     #[test]
     fn no_mx_is_the_implicit_mx_and_null_mx_fails() {
         let a_only = response("example.com", 0, 0, &[rr(1, &[127, 0, 0, 2])]);
-        assert_eq!(names(&a_only, "example.com.", 0).unwrap(), [(0, "example.com".into())]);
+        assert_eq!(
+            names(&a_only, "example.com.", 0).unwrap(),
+            [(0, "example.com".into())]
+        );
         let empty = response("example.com", 0, 0, &[]);
-        assert_eq!(names(&empty, "example.com", 0).unwrap(), [(0, "example.com".into())]);
+        assert_eq!(
+            names(&empty, "example.com", 0).unwrap(),
+            [(0, "example.com".into())]
+        );
         let null = response("example.com", 0, 0, &[mx(0, b"\x00")]);
         assert_eq!(parse(&null, b"example.com", 0), Err(Error::NullMx));
-        let null_and_host = response("example.com", 0, 0, &[mx(0, b"\x00"), mx(10, &wire("mx.example.com"))]);
+        let null_and_host = response(
+            "example.com",
+            0,
+            0,
+            &[mx(0, b"\x00"), mx(10, &wire("mx.example.com"))],
+        );
         assert_eq!(parse(&null_and_host, b"example.com", 0), Err(Error::NullMx));
     }
 
@@ -501,7 +559,11 @@ mod tests {
         assert_eq!(parse(&nx, b"example.com", 0), Err(Error::NoSuchDomain));
         for rcode in [1, 2, 4, 5, 9] {
             let m = response("example.com", rcode, 0, &[]);
-            assert_eq!(parse(&m, b"example.com", 0), Err(Error::DnsLookup), "{rcode}");
+            assert_eq!(
+                parse(&m, b"example.com", 0),
+                Err(Error::DnsLookup),
+                "{rcode}"
+            );
         }
         let tc = response("example.com", 0, 0x0200, &[mx(10, &wire("mx.example.com"))]);
         assert_eq!(parse(&tc, b"example.com", 0), Err(Error::DnsLookup));
@@ -509,16 +571,27 @@ mod tests {
 
     #[test]
     fn equal_preferences_are_shuffled_by_the_seed() {
-        let rrs: Vec<_> = (0..6).map(|i| mx(10, &wire(&format!("m{i}.example.com")))).collect();
+        let rrs: Vec<_> = (0..6)
+            .map(|i| mx(10, &wire(&format!("m{i}.example.com"))))
+            .collect();
         let mut rrs = rrs;
         rrs.push(mx(5, &wire("first.example.com")));
         let msg = response("example.com", 0, 0, &rrs);
         let a = names(&msg, "example.com", 1).unwrap();
-        assert_eq!(a, names(&msg, "example.com", 1).unwrap(), "same seed, same order");
+        assert_eq!(
+            a,
+            names(&msg, "example.com", 1).unwrap(),
+            "same seed, same order"
+        );
         assert_eq!(a[0], (5, "first.example.com".into()));
-        let orders: std::collections::HashSet<_> =
-            (0..20).map(|s| names(&msg, "example.com", s).unwrap()).collect();
-        assert!(orders.len() > 10, "seeds give different orders: {}", orders.len());
+        let orders: std::collections::HashSet<_> = (0..20)
+            .map(|s| names(&msg, "example.com", s).unwrap())
+            .collect();
+        assert!(
+            orders.len() > 10,
+            "seeds give different orders: {}",
+            orders.len()
+        );
         for o in &orders {
             assert_eq!(o[0].1, "first.example.com");
             assert!(o[1..].iter().all(|(p, _)| *p == 10));
@@ -533,7 +606,9 @@ mod tests {
             .collect();
         let msg = response("example.com", 0, 0, &rrs);
         let got = names(&msg, "example.com", 3).unwrap();
-        let want: Vec<_> = (0..8u16).map(|i| (i * 10, format!("h{i}.example.com"))).collect();
+        let want: Vec<_> = (0..8u16)
+            .map(|i| (i * 10, format!("h{i}.example.com")))
+            .collect();
         assert_eq!(got, want);
     }
 
@@ -549,7 +624,11 @@ mod tests {
         let malformed = Err(Error::DnsMalformed);
         // Every truncation.
         for cut in 0..good.len() {
-            assert_eq!(parse(&good[..cut], b"example.com", 0), malformed, "cut at {cut}");
+            assert_eq!(
+                parse(&good[..cut], b"example.com", 0),
+                malformed,
+                "cut at {cut}"
+            );
         }
         assert_eq!(m(&|v| v[2] &= 0x7f), malformed, "a query, not a response");
         assert_eq!(m(&|v| v[2] |= 0x08), malformed, "opcode 1");
@@ -601,6 +680,9 @@ mod tests {
                 mx(10, &wire("mx.example.net")),
             ],
         );
-        assert_eq!(names(&msg, "example.com", 0).unwrap(), [(10, "mx.example.net".into())]);
+        assert_eq!(
+            names(&msg, "example.com", 0).unwrap(),
+            [(10, "mx.example.net".into())]
+        );
     }
 }
