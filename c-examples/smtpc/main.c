@@ -24,9 +24,35 @@
 **********************************************************************
 */
 
+/* --mx: no --server; --dns-server only with it ($SMTPC_DNS_SERVER: its default). */
+static int _CompleteMx(SMTPC_SETTINGS* pSettings) {
+#ifdef _WIN32
+  (void)pSettings;
+  return SMTPC_Fail("input", "--mx: not built into this version");
+#else
+  if (pSettings->sMxDomain == NULL) {
+    return SMTPC_Fail("input", "--dns-server needs --mx");
+  }
+  if (pSettings->sServer != NULL) {
+    return SMTPC_Fail("input", "--mx and --server exclude each other (the mail hosts come from DNS)");
+  }
+  if (pSettings->sDnsServer == NULL) {
+    pSettings->sDnsServer = getenv("SMTPC_DNS_SERVER");
+  }
+  if (pSettings->sDnsServer != NULL && SMTPC_SetDnsServer(pSettings->sDnsServer) != 0) {
+    return EXIT_USAGE;
+  }
+  return SMTPC_CONTINUE;
+#endif
+}
+
 /* Required options, credentials and defaults; SMTPC_CONTINUE or EXIT_USAGE. */
 static int _Complete(SMTPC_SETTINGS* pSettings, char* acTz, size_t TzSize) {
-  if (pSettings->sServer == NULL || pSettings->sServer[0] == '\0') {
+  if (pSettings->sMxDomain != NULL || pSettings->sDnsServer != NULL) {
+    if (_CompleteMx(pSettings) != SMTPC_CONTINUE) {
+      return EXIT_USAGE;
+    }
+  } else if (pSettings->sServer == NULL || pSettings->sServer[0] == '\0') {
     return SMTPC_Fail("input", "--server is required (or server in the account; see smtpc --help)");
   }
   if (pSettings->sFrom == NULL && !pSettings->ReadEnvelope) {

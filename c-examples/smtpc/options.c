@@ -34,7 +34,8 @@ enum {
   OPT_OAUTH_TOKEN, OPT_AUTH, OPT_ALLOW_INSECURE_AUTH, OPT_HELO, OPT_FROM, OPT_FROM_NAME,
   OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_BODY, OPT_ATTACH, OPT_HEADER, OPT_REPLY_TO,
   OPT_TIMEOUT, OPT_TZ, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_ACCOUNT, OPT_READ_ENVELOPE,
-  OPT_DSN_NOTIFY, OPT_DSN_RET, OPT_DSN_ENVID, OPT_DSN_REQUIRED
+  OPT_DSN_NOTIFY, OPT_DSN_RET, OPT_DSN_ENVID, OPT_DSN_REQUIRED,
+  OPT_MX, OPT_DNS_SERVER
 };
 
 static const struct option _aLongOption[] = {
@@ -70,6 +71,8 @@ static const struct option _aLongOption[] = {
   { "config",              required_argument, NULL, OPT_CONFIG              },
   { "account",             required_argument, NULL, OPT_ACCOUNT             },
   { "read-envelope-from-message", no_argument, NULL, OPT_READ_ENVELOPE       },
+  { "mx",                  required_argument, NULL, OPT_MX                  },
+  { "dns-server",          required_argument, NULL, OPT_DNS_SERVER          },
   { NULL,                  0,                 NULL, 0                       }
 };
 
@@ -128,6 +131,18 @@ static const char _sUsage[] =
   "  2 usage error or invalid input, nothing sent; 3 permanent failure; 4 outcome unknown\n"
   "  (the connection broke after the final dot); 75 temporary failure, nothing delivered\n"
   "  (a 4xx reply, connection refused or broken, timeout, temporary DNS failure)\n";
+
+/* --help, after _sUsage (one string would pass C99's 4095 characters). */
+static const char _sUsageMx[] =
+  "MX routing (not on Windows): smtpc --mx DOMAIN [--port N] --from ADDR [options] --to ADDR ...\n"
+  "  --mx DOMAIN            instead of --server: send to DOMAIN's mail hosts (MX records\n"
+  "                         from the system resolver, preference order, the next host\n"
+  "                         after a refused connection or a 4xx before MAIL; no MX: the\n"
+  "                         domain itself) on --port (default 25); NXDOMAIN and a null MX\n"
+  "                         exit 3, a failed lookup 75\n"
+  "  --dns-server IP[:PORT] with --mx: ask this DNS server (IPv4, port default 53) for the\n"
+  "                         MX records and the hosts' addresses (default: $SMTPC_DNS_SERVER,\n"
+  "                         else the system's resolver and getaddrinfo)\n";
 
 /*********************************************************************
 *
@@ -227,6 +242,7 @@ static int _Option(SMTPC_SETTINGS* pSettings, int Opt, const char* sArg, char* a
   case 'h':
   case OPT_HELP:
     fputs(_sUsage, stdout);
+    fputs(_sUsageMx, stdout);
     return EXIT_SENT;
   case OPT_VERSION:
     _PrintVersion();
@@ -367,6 +383,20 @@ static int _Option(SMTPC_SETTINGS* pSettings, int Opt, const char* sArg, char* a
     }
     pSettings->sTz = sArg;
     break;
+  case OPT_MX:
+#ifdef _WIN32
+    return _NotBuilt("mx");
+#else
+    pSettings->sMxDomain = sArg;                             /* checked by the library */
+    break;
+#endif
+  case OPT_DNS_SERVER:
+#ifdef _WIN32
+    return _NotBuilt("dns-server");
+#else
+    pSettings->sDnsServer = sArg;
+    break;
+#endif
   case ':':
     fprintf(stderr, "smtpc: input: option '%s' needs an argument (see smtpc --help)\n", argv[optind - 1]);
     return EXIT_USAGE;

@@ -172,7 +172,29 @@ static void _FlushTrace(SMTPC_CTX* pCtx) {
 
 static SMTPC_SOCKET _Connect(const char* sServer) {
   SMTPC_SOCKET hSock;
+#ifndef _WIN32
+  char         acIp[64];
+  int          r;
 
+  if (_pCtx->Mx) {
+    //
+    // --mx: the library names each mail host in turn; with --dns-server
+    // its address comes from that server too.
+    //
+    (void)snprintf(_pCtx->acMxHost, sizeof(_pCtx->acMxHost), "%s", sServer);
+    if (_pCtx->Verbose) {
+      fprintf(stderr, "-- MX: trying %s\n", sServer);
+    }
+    r = SMTPC_ResolveHost(sServer, acIp, sizeof(acIp));
+    if (r < 0) {
+      _pCtx->ConnectErrno = ENOENT;
+      return NULL;
+    }
+    if (r == 0) {
+      sServer = acIp;
+    }
+  }
+#endif
   hSock = PORT_Connect(sServer, _pCtx->Port, _pCtx->ConnectTimeoutMs);
   if (hSock == NULL) {
     _pCtx->ConnectErrno = errno;
@@ -386,6 +408,23 @@ int SMTPC_Send(SMTPC_CTX* pCtx, SMTPC_SETTINGS* pSettings, IP_SMTPC_REPORT* pRep
   pReport->paResult   = paResult;
   pReport->NumResults = (unsigned)pSettings->NumAddr;
   _pCtx = pCtx;
+#ifndef _WIN32
+  if (pSettings->sMxDomain != NULL) {
+    IP_SMTPC_RESOLVER Resolver;
+
+    Resolver.pfQueryMx = SMTPC_QueryMx;
+    Resolver.pContext  = NULL;
+    pCtx->Mx           = 1;
+    pCtx->sServer      = pCtx->acMxHost;
+    (void)snprintf(pCtx->acMxHost, sizeof(pCtx->acMxHost), "%s", pSettings->sMxDomain);
+    r = IP_SMTPC_SendToDomain(&Api, pSettings->paAddr, pSettings->NumAddr, &Message, &Mta, &App,
+                              pSettings->sMxDomain, &Resolver, &Options);
+    if (pSettings->Verbose && pReport->aReserved[IP_SMTPC_REPORT_HOSTS_TRIED] != 0u) {
+      fprintf(stderr, "-- MX: %s was host %u in preference order\n", pCtx->acMxHost,
+              (unsigned)pReport->aReserved[IP_SMTPC_REPORT_HOSTS_TRIED]);
+    }
+  } else
+#endif
   r = IP_SMTPC_SendEx(&Api, pSettings->paAddr, pSettings->NumAddr, &Message, &Mta, &App, &Options);
   _FlushTrace(pCtx);
   _pCtx = NULL;

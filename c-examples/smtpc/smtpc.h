@@ -11,6 +11,7 @@
  *   outcome.c   exit status and the one-line diagnostic
  *   util.c      string helpers
  *   platform.c  what differs between POSIX and Windows
+ *   mx.c        --mx: the MX resolver hook over libresolv (POSIX only)
  *   port.h      the transport port (POSIX or Winsock) under one name
  */
 #ifndef SMTPC_H
@@ -140,6 +141,9 @@ typedef struct {
   char**                    papOwned;         /* freed by SMTPC_FreeSettings   */
   int                       NumOwned;
   int                       MaxEntries;
+  /* MX routing (--mx) */
+  const char*               sMxDomain;        /* --mx DOMAIN: send to its mail hosts */
+  const char*               sDnsServer;       /* --dns-server / $SMTPC_DNS_SERVER    */
 } SMTPC_SETTINGS;
 
 typedef struct {
@@ -177,6 +181,8 @@ typedef struct {
   int                       TlsError;         /* IP_SMTPC_MBEDTLS_ERR_* of the connection */
   char                      acTlsDetail[TLS_DETAIL_SIZE];
 #endif
+  int                       Mx;               /* --mx: sServer is the host connected last */
+  char                      acMxHost[IP_SMTPC_MAX_DOMAIN_LEN + 1];
 } SMTPC_CTX;
 
 /*********************************************************************
@@ -235,6 +241,11 @@ int         SMTPC_PrepareMessage(SMTPC_SETTINGS* pSettings, SMTPC_BODY* pBody);
 
 /* session.c */
 int         SMTPC_Send          (SMTPC_CTX* pCtx, SMTPC_SETTINGS* pSettings, IP_SMTPC_REPORT* pReport);
+
+/* mx.c (POSIX only) */
+int         SMTPC_SetDnsServer  (const char* sSpec);
+int         SMTPC_QueryMx       (const char* sDomain, U8* pAnswer, unsigned AnswerSize, void* pContext);
+int         SMTPC_ResolveHost   (const char* sHost, char* acIp, size_t IpSize);
 
 /* outcome.c */
 int         SMTPC_Outcome       (const SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, int r,
