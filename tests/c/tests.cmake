@@ -397,6 +397,11 @@ foreach(_case IN LISTS IP_SMTPC_CLI_CASES)
     --smtpc ${_smtpc_exe} --case ${_case})
 endforeach()
 include("${CMAKE_CURRENT_LIST_DIR}/bulk.cmake")     # issue 14: streamed bodies, small SO_SNDBUF
+# MX routing (issue 15; tests/c/postfix_mx.py): smtpc --mx through the bed's dnsmasq.
+foreach(_case fallback env permanent allbusy usage)
+  ip_smtpc_postfix_test(postfix.smtpc.mx.${_case} "${CMAKE_CURRENT_LIST_DIR}/postfix_mx.py"
+    --smtpc ${_smtpc_exe} --case ${_case})
+endforeach()
 
 if(IP_SMTPC_HAVE_MBEDTLS)
   foreach(_case submission implicit wrong_name untrusted_ca strip_required strip_opportunistic refuse_454)
