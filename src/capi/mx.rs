@@ -7,8 +7,9 @@ use core::ffi::{c_char, c_int, c_uint};
 use core::mem::size_of;
 
 use super::codes::*;
-use super::ex::{raw_mode, Summary};
-use super::send::{prepare, send};
+use super::ex::IP_SMTPC_OptionsInit;
+use super::ex::{raw_mode, IP_SMTPC_SendEx, Summary};
+use super::send::prepare;
 use super::types::*;
 use super::view::cstr;
 use crate::error::Error;
@@ -174,7 +175,9 @@ struct Route<'a> {
     msg: *const IP_SMTPC_MESSAGE,
     mta: IP_SMTPC_MTA,
     app: *const IP_SMTPC_APPLICATION,
-    options: Option<&'a IP_SMTPC_OPTIONS>,
+    /// The options each host is sent with (the caller's, or the defaults
+    /// with emNet's AUTH rule); `pReport` set per host.
+    options: IP_SMTPC_OPTIONS,
     domain: &'a [u8],
     /// `domain` as the caller's C string.
     sdomain: *const c_char,
@@ -238,6 +241,21 @@ unsafe fn prepared<'a>(
             },
         )?;
     }
+    let options = match options {
+        // SAFETY: a valid options block (size checked); plain data, copied.
+        Some(o) => unsafe { core::ptr::read(o) },
+        None => {
+            let mut o = core::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
+            // SAFETY: writable memory for one block; OptionsInit writes all of it.
+            let mut o = unsafe {
+                IP_SMTPC_OptionsInit(o.as_mut_ptr());
+                o.assume_init()
+            };
+            // NULL options behave like IP_SMTPC_Send: AUTH as emNet sends it.
+            o.AllowInsecureAuth = u8::from(mta.SecPolicy != SMTPC_SEC_POLICY_SECURE_ONLY);
+            o
+        }
+    };
     Ok(Route {
         api,
         addrs,
@@ -277,23 +295,23 @@ impl Route<'_> {
             }
             self.mta.sServer = name.as_ptr().cast();
             *tried += 1;
-            let mut summary = Summary::new(Some(&mut *report));
-            // SAFETY: forwarded under the caller's contract; `name` is a
-            // C string that outlives the call.
-            let result = unsafe {
-                send(
+            self.options.pReport = &mut *report;
+            // Each host is one IP_SMTPC_SendEx call: its driver stays one
+            // function (a second caller of its inlined loop made LLVM move
+            // the loop out of IP_SMTPC_SendEx, +322 B for IP_SMTPC_Send alone).
+            // SAFETY: forwarded under the caller's contract; `name` is a C
+            // string and `report` a report, both outliving the call.
+            code = unsafe {
+                IP_SMTPC_SendEx(
                     self.api,
                     self.addrs,
                     self.count,
                     self.msg,
                     &self.mta,
                     self.app,
-                    self.options,
-                    &mut summary,
+                    &self.options,
                 )
             };
-            code = result.map_or_else(|e| e as c_int, |()| 0);
-            summary.write(code);
             if !fall_back(code, report.Step, report.ReplyCode) {
                 break;
             }
