@@ -57,7 +57,11 @@ fn label_ok(l: &[u8]) -> bool {
 
 /// `domain` without one trailing dot.
 fn trimmed(domain: &[u8]) -> &[u8] {
-    domain.strip_suffix(b".").unwrap_or(domain)
+    // Not `strip_suffix`: its out-of-line copy keeps a panic path in the archive.
+    match domain.split_last() {
+        Some((b'.', rest)) => rest,
+        _ => domain,
+    }
 }
 
 /// Checks a domain to route to: dotted LDH labels (one trailing dot
@@ -100,10 +104,16 @@ struct Writer<'b> {
 
 impl Writer<'_> {
     fn put(&mut self, bytes: &[u8]) {
-        for (dst, &src) in self.out.iter_mut().skip(self.at).zip(bytes) {
-            *dst = src;
-        }
+        copy(self.out.get_mut(self.at..).unwrap_or_default(), bytes);
         self.at += bytes.len();
+    }
+}
+
+/// Copies `src` into `dst` (as long as the shorter; `copy_from_slice`
+/// would carry a panic path).
+fn copy(dst: &mut [u8], src: &[u8]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = s;
     }
 }
 
@@ -160,7 +170,10 @@ fn same_name(msg: &[u8], at: usize, domain: &[u8]) -> Result<(bool, usize), Erro
     let mut first = true;
     let end = walk(msg, at, |l| {
         if !core::mem::take(&mut first) {
-            rest = rest.strip_prefix(b".").unwrap_or(b"\0");
+            rest = match rest.split_first() {
+                Some((b'.', after)) => after,
+                _ => b"\0",
+            };
         }
         match rest.get(..l.len()) {
             Some(head) if head.eq_ignore_ascii_case(l) => rest = rest.get(l.len()..).unwrap_or(b""),
@@ -184,7 +197,7 @@ fn host_name(msg: &[u8], at: usize, out: &mut [u8; NAME_SIZE]) -> Result<usize, 
             n += 1;
         }
         let dst = out.get_mut(n..n + l.len()).ok_or(Error::DnsMalformed)?;
-        dst.copy_from_slice(l);
+        copy(dst, l);
         n += l.len();
         Ok(())
     })?;
@@ -239,7 +252,7 @@ impl Hosts {
         let e = self.list.get(..self.len)?.get(i)?;
         if e.at == IMPLICIT {
             let d = trimmed(domain);
-            out.get_mut(..d.len())?.copy_from_slice(d);
+            copy(out.get_mut(..d.len())?, d);
             *out.get_mut(d.len())? = 0;
             return Some(d.len());
         }
@@ -250,20 +263,20 @@ impl Hosts {
     /// its [`MAX_HOSTS`] first entries.
     fn insert(&mut self, e: Entry) {
         let rank = |x: &Entry| (x.pref, x.key);
-        let mut i = self.len.min(MAX_HOSTS);
-        if i == MAX_HOSTS && self.list.last().is_some_and(|last| rank(last) <= rank(&e)) {
+        // Its place: after every entry that ranks before it or equal.
+        let at = self
+            .list
+            .iter()
+            .take(self.len)
+            .filter(|x| rank(x) <= rank(&e))
+            .count();
+        if at >= MAX_HOSTS {
             return;
         }
-        if i == MAX_HOSTS {
-            i -= 1;
-        }
-        // Shift the worse entries one place down, dropping the last.
-        while i > 0 && self.list.get(i - 1).is_some_and(|p| rank(p) > rank(&e)) {
-            self.list.swap(i - 1, i);
-            i -= 1;
-        }
-        if let Some(slot) = self.list.get_mut(i) {
-            *slot = e;
+        // The worse entries move one place down (the last falls off when full).
+        let mut carried = e;
+        for slot in self.list.iter_mut().take(self.len + 1).skip(at) {
+            carried = core::mem::replace(slot, carried);
         }
         self.len = (self.len + 1).min(MAX_HOSTS);
     }
