@@ -12,12 +12,13 @@
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr, CString};
-use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream, UdpSocket};
 use std::time::Duration;
 
 use ip_smtpc::capi::*;
 
+#[path = "support/c_tcp.rs"]
+mod c_tcp;
 #[path = "support/maildir.rs"]
 mod maildir;
 
@@ -105,33 +106,12 @@ unsafe extern "C" fn connect(server: *const c_char) -> SMTPC_SOCKET {
     }
 }
 
-unsafe extern "C" fn disconnect(sock: SMTPC_SOCKET) {
-    drop(unsafe { Box::from_raw(sock.cast::<TcpStream>()) });
-}
-
-unsafe extern "C" fn send(data: *const c_char, len: c_int, sock: SMTPC_SOCKET) -> c_int {
-    let s = unsafe { &mut *sock.cast::<TcpStream>() };
-    let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len as usize) };
-    match s.write_all(bytes) {
-        Ok(()) => len,
-        Err(_) => -1,
-    }
-}
-
-unsafe extern "C" fn receive(data: *mut c_char, len: c_int, sock: SMTPC_SOCKET) -> c_int {
-    let s = unsafe { &mut *sock.cast::<TcpStream>() };
-    let buf = unsafe { std::slice::from_raw_parts_mut(data.cast::<u8>(), len as usize) };
-    match s.read(buf) {
-        Ok(n) if n > 0 => n as c_int,
-        _ => -1,
-    }
-}
-
+/// The connect hook above; the others are the test support's over `TcpStream`.
 const API: IP_SMTPC_API = IP_SMTPC_API {
     pfConnect: Some(connect),
-    pfDisconnect: Some(disconnect),
-    pfSend: Some(send),
-    pfReceive: Some(receive),
+    pfDisconnect: c_tcp::API.pfDisconnect,
+    pfSend: c_tcp::API.pfSend,
+    pfReceive: c_tcp::API.pfReceive,
     pfUpgrade: None,
     pfDowngrade: None,
 };
@@ -144,20 +124,19 @@ struct Outcome {
     queries: u32,
 }
 
-/// Sends a mail with `token` in its subject to alice of the bed, routed to `domain`.
-fn send_to(bed: &maildir::Testbed, domain: &str, token: &str, recipients: usize) -> Outcome {
-    BED.with(|b| {
-        *b.borrow_mut() = (
-            bed.vars["SMTPC_TB_DNS"].clone(),
-            bed.vars["SMTPC_TB_PORT_MX"].parse().unwrap(),
-        )
-    });
-    CONNECTS.with(|c| c.borrow_mut().clear());
-    QUERIES.with(|q| *q.borrow_mut() = 0);
-    let from = CString::new(format!("sender@{}", bed.domain)).unwrap();
-    let to = CString::new(format!("alice@{}", bed.domain)).unwrap();
-    let subject = CString::new(token).unwrap();
-    let body = CString::new(format!("routed to {domain}\n")).unwrap();
+/// `IP_SMTPC_SendToDomain` of a mail from `from` to `to` (`recipients`: 1,
+/// or 0 for none), without an MTA server, to `domain` through `resolver`.
+#[allow(clippy::too_many_arguments)]
+fn send_mail(
+    from: &CStr,
+    to: &CStr,
+    recipients: usize,
+    subject: &CStr,
+    body: &CStr,
+    domain: *const c_char,
+    resolver: *const IP_SMTPC_RESOLVER,
+    options: *const IP_SMTPC_OPTIONS,
+) -> c_int {
     let addrs = [
         IP_SMTPC_MAIL_ADDR {
             sName: std::ptr::null(),
@@ -183,28 +162,7 @@ fn send_to(bed: &maildir::Testbed, domain: &str, token: &str, recipients: usize)
         sPass: std::ptr::null(),
         SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
     };
-    let resolver = IP_SMTPC_RESOLVER {
-        pfQueryMx: Some(query_mx),
-        pContext: std::ptr::null_mut(),
-    };
-    let mut report = IP_SMTPC_REPORT {
-        Result: 1,
-        Step: 99,
-        Secure: 9,
-        ReplyCode: 9,
-        NumAccepted: 9,
-        NumRejected: 9,
-        paResult: std::ptr::null_mut(),
-        NumResults: 0,
-        acReply: [0; IP_SMTPC_REPLY_TEXT_SIZE],
-        aReserved: [7; 4],
-    };
-    let mut options = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(options.as_mut_ptr()) }, 0);
-    let mut options = unsafe { options.assume_init() };
-    options.pReport = &mut report;
-    let sdomain = CString::new(domain).unwrap();
-    let result = unsafe {
+    unsafe {
         IP_SMTPC_SendToDomain(
             &API,
             addrs.as_ptr(),
@@ -212,11 +170,44 @@ fn send_to(bed: &maildir::Testbed, domain: &str, token: &str, recipients: usize)
             &msg,
             &mta,
             std::ptr::null(),
-            sdomain.as_ptr(),
-            &resolver,
-            &options,
+            domain,
+            resolver,
+            options,
         )
+    }
+}
+
+/// Sends a mail with `token` in its subject to alice of the bed, routed to `domain`.
+fn send_to(bed: &maildir::Testbed, domain: &str, token: &str, recipients: usize) -> Outcome {
+    BED.with(|b| {
+        *b.borrow_mut() = (
+            bed.vars["SMTPC_TB_DNS"].clone(),
+            bed.vars["SMTPC_TB_PORT_MX"].parse().unwrap(),
+        )
+    });
+    CONNECTS.with(|c| c.borrow_mut().clear());
+    QUERIES.with(|q| *q.borrow_mut() = 0);
+    let mut report: IP_SMTPC_REPORT = unsafe { std::mem::zeroed() };
+    (report.Result, report.Step, report.aReserved) = (1, 99, [7; 4]);
+    let mut options = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(options.as_mut_ptr()) }, 0);
+    let mut options = unsafe { options.assume_init() };
+    options.pReport = &mut report;
+    let resolver = IP_SMTPC_RESOLVER {
+        pfQueryMx: Some(query_mx),
+        pContext: std::ptr::null_mut(),
     };
+    let sdomain = CString::new(domain).unwrap();
+    let result = send_mail(
+        &CString::new(format!("sender@{}", bed.domain)).unwrap(),
+        &CString::new(format!("alice@{}", bed.domain)).unwrap(),
+        recipients,
+        &CString::new(token).unwrap(),
+        &CString::new(format!("routed to {domain}\n")).unwrap(),
+        sdomain.as_ptr(),
+        &resolver,
+        &options,
+    );
     Outcome {
         result,
         report,
@@ -367,32 +358,22 @@ unsafe extern "C" fn failing_resolver(
 #[test]
 fn resolver_failures_and_garbage_connect_nothing() {
     CONNECTS.with(|c| c.borrow_mut().clear());
-    let from = c"a@example.com";
-    let to = c"b@example.com";
-    let addrs = [
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: from.as_ptr(),
-            Type: SMTPC_REC_TYPE_FROM,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: to.as_ptr(),
-            Type: SMTPC_REC_TYPE_TO,
-        },
-    ];
-    let msg = IP_SMTPC_MESSAGE {
-        sSubject: c"s".as_ptr(),
-        sBody: c"b".as_ptr(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: std::ptr::null(),
-        NumMultipartItems: 0,
-    };
-    let mta = IP_SMTPC_MTA {
-        sServer: std::ptr::null(),
-        sUser: std::ptr::null(),
-        sPass: std::ptr::null(),
-        SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
+    let call = |domain: &CStr, resolver: *const IP_SMTPC_RESOLVER| {
+        let domain = if domain.is_empty() {
+            std::ptr::null()
+        } else {
+            domain.as_ptr()
+        };
+        send_mail(
+            c"a@example.com",
+            c"b@example.com",
+            1,
+            c"s",
+            c"b",
+            domain,
+            resolver,
+            std::ptr::null(),
+        )
     };
     for (mode, code) in [
         (0usize, IP_SMTPC_ERR_DNS_LOOKUP),
@@ -403,47 +384,17 @@ fn resolver_failures_and_garbage_connect_nothing() {
             pfQueryMx: Some(failing_resolver),
             pContext: mode as *mut c_void,
         };
-        let r = unsafe {
-            IP_SMTPC_SendToDomain(
-                &API,
-                addrs.as_ptr(),
-                2,
-                &msg,
-                &mta,
-                std::ptr::null(),
-                c"example.com".as_ptr(),
-                &resolver,
-                std::ptr::null(),
-            )
-        };
-        assert_eq!(r, code, "mode {mode}");
+        assert_eq!(call(c"example.com", &resolver), code, "mode {mode}");
     }
     let none = IP_SMTPC_RESOLVER {
         pfQueryMx: None,
         pContext: std::ptr::null_mut(),
     };
-    let call = |domain: *const c_char, resolver: *const IP_SMTPC_RESOLVER| unsafe {
-        IP_SMTPC_SendToDomain(
-            &API,
-            addrs.as_ptr(),
-            2,
-            &msg,
-            &mta,
-            std::ptr::null(),
-            domain,
-            resolver,
-            std::ptr::null(),
-        )
-    };
+    assert_eq!(call(c"example.com", &none), IP_SMTPC_ERR_MISSING_HOOK);
     assert_eq!(
-        call(c"example.com".as_ptr(), &none),
-        IP_SMTPC_ERR_MISSING_HOOK
-    );
-    assert_eq!(
-        call(c"example.com".as_ptr(), std::ptr::null()),
+        call(c"example.com", std::ptr::null()),
         IP_SMTPC_ERR_NULL_POINTER
     );
-    assert_eq!(call(std::ptr::null(), &none), IP_SMTPC_ERR_NULL_POINTER);
     assert!(CONNECTS.with(|c| c.borrow().is_empty()));
     // IP_SMTPC_MxQuery's own refusals.
     let mut buf = [0u8; 64];
