@@ -1049,7 +1049,9 @@ typedef struct IP_SMTPC_REPORT {
   /**
    * Reserved for the fields later versions add (written as 0): a report
    * allocated by code compiled against this header keeps its size when a
-   * newer library fills more (docs/abi.md).
+   * newer library fills more (docs/abi.md). `IP_SMTPC_SendToDomain`
+   * writes the number of mail hosts it tried into entry
+   * `IP_SMTPC_REPORT_HOSTS_TRIED`.
    */
   IP_SMTPC_U32 aReserved[4];
 } IP_SMTPC_REPORT;

@@ -309,7 +309,9 @@ pub struct IP_SMTPC_REPORT {
     pub acReply: [c_char; IP_SMTPC_REPLY_TEXT_SIZE],
     /// Reserved for the fields later versions add (written as 0): a report
     /// allocated by code compiled against this header keeps its size when a
-    /// newer library fills more (docs/abi.md).
+    /// newer library fills more (docs/abi.md). `IP_SMTPC_SendToDomain`
+    /// writes the number of mail hosts it tried into entry
+    /// `IP_SMTPC_REPORT_HOSTS_TRIED`.
     pub aReserved: [U32; 4],
 }
 
