@@ -61,6 +61,9 @@ Cases:
                       that mailbox gets it), the Bcc field is still removed
   read_envelope_8bit  -t with UTF-8 in the header and body: BODY=8BITMIME in
                       the transcript, the copy identical byte for byte
+  read_envelope_smtputf8  -t with a UTF-8 sender address: SMTPUTF8 in MAIL FROM
+                      and delivered; to the port without SMTPUTF8 exit 3 and
+                      no MAIL sent
   read_envelope_refused  -t with a line of 999 octets, without a header,
                       without recipients, with a name that is no address,
                       with --subject or --attach: exit 2 each, one
@@ -533,6 +536,29 @@ def case_read_envelope_8bit(run: Run, env: Dict[str, str], tmp: str) -> None:
     if copy != lf(message):
         testbed.fail(f"the 8-bit copy differs:\n{copy!r}\n!=\n{lf(message)!r}")
     print("8-bit message with BODY=8BITMIME, identical byte for byte")
+
+
+def case_read_envelope_smtputf8(run: Run, env: Dict[str, str], tmp: str) -> None:
+    """-t with a UTF-8 sender address: MAIL carries SMTPUTF8 and the copy
+    arrives; to the port without SMTPUTF8: exit 3, nothing arrives."""
+    d = env["SMTPC_TB_DOMAIN"]
+    token = ("cli-" + secrets.token_hex(8)).encode()
+    before = {"alice": testbed.snapshot(env, "alice")}
+    message = (f"From: J\u00fcrgen <j\u00fcrgen@{d}>\r\nTo: <alice@{d}>\r\nSubject: utf8 "
+               f"{token.decode()}\r\n\r\nbody\r\n").encode("utf-8")
+    args = ["--server", env["SMTPC_TB_HOST"], "--timeout", "30", "-t", "-v"]
+    rc, _out, err = run(args + ["--port", env["SMTPC_TB_PORT_NOSMTPUTF8"]], stdin=message)
+    expect(rc, 3, err, "a UTF-8 address to a server without SMTPUTF8")
+    expect_in("smtpc: mail: UTF-8 address but the server lacks SMTPUTF8", err, "the diagnostic")
+    if "C: MAIL FROM:" in err:
+        testbed.fail(f"MAIL was sent to the server without SMTPUTF8:\n{err}")
+    rc, _out, err = run(args + ["--port", env["SMTPC_TB_PORT_PLAIN"]], stdin=message)
+    expect(rc, 0, err, "a UTF-8 address with SMTPUTF8")
+    expect_in(" SMTPUTF8\n", err, "SMTPUTF8 in MAIL FROM")
+    copy = delivered(env, "alice", token, before["alice"])
+    if ("j\u00fcrgen@" + d).encode("utf-8") not in copy:
+        testbed.fail(f"the UTF-8 address did not arrive as sent:\n{copy!r}")
+    print("SMTPUTF8 declared and delivered; refused by the server without it, nothing sent")
 
 
 def case_read_envelope_refused(run: Run, env: Dict[str, str], tmp: str) -> None:
