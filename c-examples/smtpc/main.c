@@ -7,7 +7,8 @@
  *
  * The steps: the command line (options.c), the account (config.c), the checks and defaults below,
  * the body and attachments (input.c), the send (session.c) and the exit
- * status with its diagnostic (outcome.c). Run "smtpc --help" or read
+ * status with its diagnostic (outcome.c); --batch reads and sends several
+ * messages instead (batch.c). Run "smtpc --help" or read
  * smtpc.1 for the options and the exit statuses.
  */
 #include <errno.h>
@@ -35,6 +36,9 @@ static int _CompleteMx(SMTPC_SETTINGS* pSettings) {
   }
   if (pSettings->sServer != NULL) {
     return SMTPC_Fail("input", "--mx and --server exclude each other (the mail hosts come from DNS)");
+  }
+  if (pSettings->Batch) {
+    return SMTPC_Fail("input", "--mx and --batch exclude each other (--batch needs --server)");
   }
   if (pSettings->sDnsServer == NULL) {
     pSettings->sDnsServer = getenv("SMTPC_DNS_SERVER");
@@ -152,6 +156,9 @@ int main(int argc, char* argv[]) {
   }
   if (Exit == SMTPC_CONTINUE) {
     Exit = _OpenAttachments(&Settings);
+  }
+  if (Exit == SMTPC_CONTINUE && Settings.Batch) {
+    Exit = SMTPC_RunBatch(&Ctx, &Settings);
   }
   if (Exit == SMTPC_CONTINUE && SMTPC_ReadBody(Settings.sBodyPath, &Settings.Body) != 0) {
     Exit = EXIT_USAGE;

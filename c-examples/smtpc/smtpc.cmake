@@ -10,6 +10,7 @@ add_executable(smtpc
   "${_smtpc_dir}/message.c"
   "${_smtpc_dir}/session.c"
   "${_smtpc_dir}/outcome.c"
+  "${_smtpc_dir}/batch.c"
   "${_smtpc_dir}/util.c"
   "${_smtpc_dir}/platform.c"
   "${_smtpc_dir}/mx.c")

@@ -387,9 +387,10 @@ endif()
 # The command line of issue 17 (tests/c/postfix_cli.py, one test per case).
 set(IP_SMTPC_CLI_CASES several_recipients to_address_list
   exit_temporary exit_permanent exit_mixed exit_partial exit_sender config_errors dsn_success
-  read_envelope read_envelope_kept read_envelope_8bit read_envelope_refused)
+  read_envelope read_envelope_kept read_envelope_8bit read_envelope_refused read_envelope_smtputf8
+  batch batch_refused)
 if(IP_SMTPC_HAVE_MBEDTLS)
-  list(APPEND IP_SMTPC_CLI_CASES starttls_hint_auth starttls_hint_mail round_trips_starttls
+  list(APPEND IP_SMTPC_CLI_CASES starttls_hint_auth starttls_hint_mail round_trips_starttls batch_starttls
     config_account config_default config_override config_password_command config_permissions)
 endif()
 foreach(_case IN LISTS IP_SMTPC_CLI_CASES)
