@@ -324,6 +324,31 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
  */
 #define IP_SMTPC_SESSION_WORDS 16
 
+/**
+ * `IP_SMTPC_SendToDomain` (`mx`): bytes of the buffer handed to
+ * `pfQueryMx` for the DNS answer (the classic UDP limit).
+ */
+#define IP_SMTPC_MX_ANSWER_SIZE 512
+
+/**
+ * `IP_SMTPC_SendToDomain`: most mail hosts tried per domain (those of the
+ * lowest preferences).
+ */
+#define IP_SMTPC_MX_MAX_HOSTS 8
+
+/**
+ * `IP_SMTPC_MxQuery`: the longest query it writes (a 253-character domain).
+ */
+#define IP_SMTPC_MX_QUERY_SIZE 271
+
+/**
+ * `IP_SMTPC_SendToDomain`: the index in `IP_SMTPC_REPORT.aReserved` of the
+ * number of mail hosts tried (1 = the first in preference order; the last
+ * one tried decided the result; 0 = none was tried). The other
+ * entry points write it as 0.
+ */
+#define IP_SMTPC_REPORT_HOSTS_TRIED 0
+
 /** @} */
 
 /*********************************************************************
@@ -679,6 +704,35 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
 #define IP_SMTPC_ERR_SMTPUTF8_UNAVAILABLE (-90)
 
 /**
+ * `IP_SMTPC_SendToDomain`: the domain is not a host name (dotted letters,
+ * digits and hyphens, at most 253 characters); nothing was queried or sent.
+ */
+#define IP_SMTPC_ERR_INVALID_MX_DOMAIN (-91)
+
+/**
+ * `IP_SMTPC_SendToDomain`: the domain does not exist (DNS NXDOMAIN). Permanent.
+ */
+#define IP_SMTPC_ERR_NO_SUCH_DOMAIN (-92)
+
+/**
+ * `IP_SMTPC_SendToDomain`: the domain accepts no mail (a null MX, RFC 7505). Permanent.
+ */
+#define IP_SMTPC_ERR_NULL_MX (-93)
+
+/**
+ * `IP_SMTPC_SendToDomain`: the resolver's answer is not a well-formed DNS
+ * response to the MX query of the domain; nothing was sent.
+ */
+#define IP_SMTPC_ERR_DNS_MALFORMED (-94)
+
+/**
+ * `IP_SMTPC_SendToDomain`: the MX lookup failed (`pfQueryMx` < 0, an
+ * answer longer than its buffer or truncated, SERVFAIL, REFUSED):
+ * temporary, try later; nothing was sent.
+ */
+#define IP_SMTPC_ERR_DNS_LOOKUP (-95)
+
+/**
  * The message was accepted for some recipients only; the rest are
  * reported per recipient. Do not resend to all recipients.
  */
@@ -1026,7 +1080,9 @@ typedef struct IP_SMTPC_REPORT {
   /**
    * Reserved for the fields later versions add (written as 0): a report
    * allocated by code compiled against this header keeps its size when a
-   * newer library fills more (docs/abi.md).
+   * newer library fills more (docs/abi.md). `IP_SMTPC_SendToDomain`
+   * writes the number of mail hosts it tried into entry
+   * `IP_SMTPC_REPORT_HOSTS_TRIED`.
    */
   IP_SMTPC_U32 aReserved[3];
 } IP_SMTPC_REPORT;
@@ -1220,6 +1276,32 @@ typedef struct IP_SMTPC_BATCH_MAIL {
    */
   int Result;
 } IP_SMTPC_BATCH_MAIL;
+
+/**
+ * The resolver of `IP_SMTPC_SendToDomain` (`mx`): the application answers
+ * "the MX records of this domain" with the raw DNS response, as its
+ * `pfConnect` answers "a connection to this host".
+ */
+typedef struct IP_SMTPC_RESOLVER {
+  /**
+   * Queries the MX records (class IN) of `sDomain` (ASCII, without a
+   * trailing dot) and writes the DNS response message, as received, into
+   * `pAnswer` (`AnswerSize` bytes, `IP_SMTPC_MX_ANSWER_SIZE`). Returns
+   * its length (at most `AnswerSize`), or < 0 when no answer came (then
+   * `IP_SMTPC_ERR_DNS_LOOKUP`). POSIX: `res_query(sDomain, C_IN, T_MX,
+   * pAnswer, AnswerSize)`; a UDP-only stack (lwIP) sends the query
+   * `IP_SMTPC_MxQuery` writes to its DNS server and returns the reply
+   * whose identifier matches.
+   */
+  int (*pfQueryMx)(const char *sDomain,
+                   IP_SMTPC_U8 *pAnswer,
+                   unsigned int AnswerSize,
+                   void *pContext);
+  /**
+   * Handed to `pfQueryMx` as it is.
+   */
+  void *pContext;
+} IP_SMTPC_RESOLVER;
 
 /**
  * Storage for one non-blocking send, provided by the caller (static, on
@@ -1417,6 +1499,80 @@ int IP_SMTPC_SendBatch(const struct IP_SMTPC_API *pIP_API,
                        const struct IP_SMTPC_MTA *pMTA,
                        const struct IP_SMTPC_APPLICATION *pApplication,
                        const struct IP_SMTPC_OPTIONS *pOptions);
+
+/**
+ * Sends one mail to the mail hosts of `sDomain` (RFC 5321 §5.1): asks
+ * `pResolver` for the domain's MX records, then tries the hosts in
+ * preference order (equal preferences in an order shuffled by the
+ * Message-ID hash, so by the mail, the time and `MessageIdSeed`; at most
+ * `IP_SMTPC_MX_MAX_HOSTS`), each as `IP_SMTPC_SendEx` would with
+ * `pMTA->sServer` replaced by the host's name: `pfConnect` (and
+ * `pfUpgrade`) get the host name, the application chooses the port and
+ * resolves the address. A domain without MX records is its own mail host
+ * (implicit MX).
+ *
+ * The next host is tried when this one could not be reached or refused
+ * for now before the transaction: `pfConnect` failed, the connection
+ * failed or timed out before MAIL, or the greeting, EHLO/HELO, STARTTLS
+ * or AUTH got a 4xx (421 included). Any other result ends the attempt:
+ * success, a 5xx, a failure after MAIL was sent (the server may hold the
+ * transaction), a local error. `pReport` (in `pOptions`) describes the
+ * last host tried; its `aReserved[IP_SMTPC_REPORT_HOSTS_TRIED]` counts the
+ * hosts tried.
+ *
+ * Before anything is queried the mail, the options and `sDomain` are
+ * validated (an invalid domain is `IP_SMTPC_ERR_INVALID_MX_DOMAIN`). DNS
+ * outcomes, nothing connected: `IP_SMTPC_ERR_NO_SUCH_DOMAIN` (NXDOMAIN) and
+ * `IP_SMTPC_ERR_NULL_MX` (RFC 7505) are permanent,
+ * `IP_SMTPC_ERR_DNS_LOOKUP` temporary, `IP_SMTPC_ERR_DNS_MALFORMED` a
+ * broken answer.
+ *
+ * @param pIP_API      Transport hooks, as for `IP_SMTPC_Send`.
+ * @param paMailAddr   Address array, entry 0 the sender, as for `IP_SMTPC_Send`.
+ * @param NumMailAddr  Entries in `paMailAddr`.
+ * @param pMessage     Subject, body and multipart items.
+ * @param pMTA         Credentials and `SecPolicy`; `sServer` is not used
+ *                     (may be NULL).
+ * @param pApplication Date/time and progress hooks, own domain, time zone.
+ * @param sDomain      The domain to send to (ASCII host name, e.g. the
+ *                     recipients' domain).
+ * @param pResolver    The MX resolver hook.
+ * @param pOptions     Options initialised by `IP_SMTPC_OptionsInit`, or NULL.
+ * @return 0 when a host accepted the message for every recipient,
+ *         otherwise a negative `IP_SMTPC_ERR_*` code (the last host's).
+ * @pre As for `IP_SMTPC_SendEx`; `sDomain` is NULL or a C string,
+ *      `pResolver` NULL or valid.
+ */
+int IP_SMTPC_SendToDomain(const struct IP_SMTPC_API *pIP_API,
+                          const struct IP_SMTPC_MAIL_ADDR *paMailAddr,
+                          int NumMailAddr,
+                          const struct IP_SMTPC_MESSAGE *pMessage,
+                          const struct IP_SMTPC_MTA *pMTA,
+                          const struct IP_SMTPC_APPLICATION *pApplication,
+                          const char *sDomain,
+                          const struct IP_SMTPC_RESOLVER *pResolver,
+                          const struct IP_SMTPC_OPTIONS *pOptions);
+
+/**
+ * Writes the MX query (class IN, recursion desired) of `sDomain` with the
+ * identifier `Id` into `pBuffer`, for a stack that sends the query itself
+ * (lwIP: over UDP to port 53 of its DNS server; the reply whose first two
+ * bytes are `Id` goes back through `pfQueryMx`).
+ *
+ * @param sDomain    The domain (ASCII host name, one trailing dot allowed).
+ * @param Id         The query's identifier (use a random one).
+ * @param pBuffer    Where to write the query.
+ * @param BufferSize Bytes at `pBuffer` (`IP_SMTPC_MX_QUERY_SIZE` always suffice).
+ * @return The query's length, or `IP_SMTPC_ERR_NULL_POINTER`,
+ *         `IP_SMTPC_ERR_INVALID_MX_DOMAIN`, `IP_SMTPC_ERR_INVALID_OPTIONS`
+ *         (the buffer is too small; nothing written).
+ * @pre `sDomain` is NULL or a C string; `pBuffer` NULL or writable for
+ *      `BufferSize` bytes.
+ */
+int IP_SMTPC_MxQuery(const char *sDomain,
+                     IP_SMTPC_U16 Id,
+                     IP_SMTPC_U8 *pBuffer,
+                     unsigned int BufferSize);
 
 /**
  * Starts one non-blocking send: validates every argument exactly as

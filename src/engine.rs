@@ -1387,7 +1387,16 @@ impl<'b> Engine<'b> {
             return self.abort(Error::TlsHandshake);
         }
         self.secure = true;
-        self.caps = 0;
+        // What the server said is forgotten; what the client decided (another
+        // mail follows, `batch`) is not.
+        #[cfg(feature = "batch")]
+        {
+            self.caps &= CAP_MORE;
+        }
+        #[cfg(not(feature = "batch"))]
+        {
+            self.caps = 0;
+        }
         self.step = EHLO;
         self.phase = Phase::Send;
         #[cfg(feature = "ex")]
@@ -5088,14 +5097,16 @@ mod tests {
 
         /// Runs `mails` over one scripted connection (server bytes in
         /// chunks of `chunk`, one reply string per read as `exchange`
-        /// does): each mail's engine follows the last one's `carry`.
-        /// Returns what the client sent and each mail's result (`None`:
-        /// not attempted, the connection could not go on).
-        fn exchange_batch(
+        /// does): each mail's engine follows the last one's `carry`; the
+        /// first one is set up by `configure`. Returns what the client sent
+        /// and each mail's result (`None`: not attempted, the connection
+        /// could not go on).
+        fn exchange_batch_with(
             mails: &[TestMail],
             replies: &[&str],
             tx: usize,
             chunk: usize,
+            configure: &dyn Fn(&mut Engine<'_>),
         ) -> (String, Vec<Option<Result<(), Error>>>) {
             let checked: Vec<_> = mails.iter().map(|m| check(m, None, 0).unwrap()).collect();
             let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; 256]);
@@ -5110,6 +5121,7 @@ mod tests {
                     None if i > 0 => break,
                     None => {
                         let mut e = Engine::new(&mut out, &mut input, &checked[i]);
+                        configure(&mut e);
                         e.set_more(more);
                         e
                     }
@@ -5151,6 +5163,16 @@ mod tests {
             (String::from_utf8_lossy(&client).into_owned(), results)
         }
 
+        /// `exchange_batch_with` without a set-up.
+        fn exchange_batch(
+            mails: &[TestMail],
+            replies: &[&str],
+            tx: usize,
+            chunk: usize,
+        ) -> (String, Vec<Option<Result<(), Error>>>) {
+            exchange_batch_with(mails, replies, tx, chunk, &|_| {})
+        }
+
         fn one_recipient(body: &[u8]) -> TestMail {
             let mut m = TestMail::sample();
             m.entries.truncate(2);
@@ -5183,6 +5205,32 @@ mod tests {
                     assert_eq!(client.matches("QUIT").count(), 1);
                     assert!(client.ends_with("\r\nthree\r\n.\r\nQUIT\r\n"), "{client}");
                 }
+            }
+        }
+
+        /// STARTTLS forgets what the server said, not that more mails
+        /// follow: one handshake, then every mail of the batch over it.
+        #[cfg(feature = "tls")]
+        #[test]
+        fn a_batch_over_starttls_keeps_the_connection() {
+            let mails = [one_recipient(b"one"), one_recipient(b"two")];
+            let mut replies = vec![
+                "220 mx\r\n",
+                "250-mx\r\n250 STARTTLS\r\n",
+                "220 ready\r\n",
+                EHLO_PLAIN,
+            ];
+            replies.extend(ENVELOPE);
+            replies.extend(ENVELOPE);
+            replies.push("221 bye\r\n");
+            for mode in [TlsMode::Optional, TlsMode::Required] {
+                let (client, results) =
+                    exchange_batch_with(&mails, &replies, 256, 7, &|e| e.set_tls(mode));
+                assert_eq!(results, [Some(Ok(())), Some(Ok(()))], "{client}");
+                assert_eq!(client.matches("STARTTLS").count(), 1);
+                assert_eq!(client.matches("MAIL FROM:").count(), 2, "{client}");
+                assert_eq!(client.matches("QUIT").count(), 1);
+                assert!(client.ends_with("\r\ntwo\r\n.\r\nQUIT\r\n"), "{client}");
             }
         }
 

@@ -111,6 +111,18 @@ pub enum Error {
     /// An address is UTF-8 (`smtputf8`) and the server does not offer
     /// SMTPUTF8.
     Smtputf8Unavailable = -90,
+    /// The domain to route to (`mx`) is not a host name; nothing was
+    /// queried or sent.
+    InvalidMxDomain = -91,
+    /// The domain does not exist (DNS NXDOMAIN; `mx`): permanent.
+    NoSuchDomain = -92,
+    /// The domain accepts no mail (a null MX, RFC 7505; `mx`): permanent.
+    NullMx = -93,
+    /// The DNS answer is malformed or does not answer the question (`mx`).
+    DnsMalformed = -94,
+    /// The MX lookup failed (resolver error, SERVFAIL, a truncated
+    /// answer; `mx`): temporary.
+    DnsLookup = -95,
     /// Accepted for some recipients only.
     PartialDelivery = -100,
     /// The server may or may not have accepted the message.

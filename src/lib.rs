@@ -52,6 +52,8 @@ pub mod mail;
 pub mod md5;
 #[cfg(feature = "mime")]
 pub mod mime;
+#[cfg(feature = "mx")]
+pub mod mx;
 #[cfg(feature = "oauth")]
 pub mod oauth;
 #[cfg(feature = "raw")]

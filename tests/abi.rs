@@ -107,6 +107,7 @@ fn structs_and_constants_match_the_header() {
                 "sOAuthToken",
             ],
         ),
+        ("IP_SMTPC_RESOLVER", &["pfQueryMx", "pContext"]),
     ];
     for (s, fs) in fields {
         c += &format!("printf(\"{s} %zu\\n\", sizeof({s}));\n");
@@ -197,6 +198,11 @@ fn structs_and_constants_match_the_header() {
         "IP_SMTPC_ERR_TLS_REFUSED",
         "IP_SMTPC_ERR_TLS_HANDSHAKE",
         "IP_SMTPC_ERR_TLS_INJECTION",
+        "IP_SMTPC_ERR_INVALID_MX_DOMAIN",
+        "IP_SMTPC_ERR_DNS_LOOKUP",
+        "IP_SMTPC_MX_ANSWER_SIZE",
+        "IP_SMTPC_MX_MAX_HOSTS",
+        "IP_SMTPC_MX_QUERY_SIZE",
     ];
     for k in constants {
         c += &format!("printf(\"{k} %d\\n\", (int)({k}));\n");
@@ -309,6 +315,10 @@ fn structs_and_constants_match_the_header() {
         DsnRequired,
         sDsnEnvId,
         sOAuthToken
+    });
+    layout!(IP_SMTPC_RESOLVER {
+        pfQueryMx,
+        pContext
     });
 
     let rust: &[(&str, i64)] = &[
@@ -478,6 +488,17 @@ fn structs_and_constants_match_the_header() {
         ("IP_SMTPC_ERR_TLS_REFUSED", Error::TlsRefused as i64),
         ("IP_SMTPC_ERR_TLS_HANDSHAKE", Error::TlsHandshake as i64),
         ("IP_SMTPC_ERR_TLS_INJECTION", Error::TlsInjection as i64),
+        (
+            "IP_SMTPC_ERR_INVALID_MX_DOMAIN",
+            Error::InvalidMxDomain as i64,
+        ),
+        ("IP_SMTPC_ERR_DNS_LOOKUP", Error::DnsLookup as i64),
+        (
+            "IP_SMTPC_MX_ANSWER_SIZE",
+            i64::from(IP_SMTPC_MX_ANSWER_SIZE),
+        ),
+        ("IP_SMTPC_MX_MAX_HOSTS", i64::from(IP_SMTPC_MX_MAX_HOSTS)),
+        ("IP_SMTPC_MX_QUERY_SIZE", i64::from(IP_SMTPC_MX_QUERY_SIZE)),
     ];
     assert_eq!(rust.len(), constants.len());
     for (k, v) in rust {

@@ -7,7 +7,8 @@
  *
  * The steps: the command line (options.c), the account (config.c), the checks and defaults below,
  * the body and attachments (input.c), the send (session.c) and the exit
- * status with its diagnostic (outcome.c). Run "smtpc --help" or read
+ * status with its diagnostic (outcome.c); --batch reads and sends several
+ * messages instead (batch.c). Run "smtpc --help" or read
  * smtpc.1 for the options and the exit statuses.
  */
 #include <errno.h>
@@ -24,9 +25,38 @@
 **********************************************************************
 */
 
+/* --mx: no --server; --dns-server only with it ($SMTPC_DNS_SERVER: its default). */
+static int _CompleteMx(SMTPC_SETTINGS* pSettings) {
+#ifdef _WIN32
+  (void)pSettings;
+  return SMTPC_Fail("input", "--mx: not built into this version");
+#else
+  if (pSettings->sMxDomain == NULL) {
+    return SMTPC_Fail("input", "--dns-server needs --mx");
+  }
+  if (pSettings->sServer != NULL) {
+    return SMTPC_Fail("input", "--mx and --server exclude each other (the mail hosts come from DNS)");
+  }
+  if (pSettings->Batch) {
+    return SMTPC_Fail("input", "--mx and --batch exclude each other (--batch needs --server)");
+  }
+  if (pSettings->sDnsServer == NULL) {
+    pSettings->sDnsServer = getenv("SMTPC_DNS_SERVER");
+  }
+  if (pSettings->sDnsServer != NULL && SMTPC_SetDnsServer(pSettings->sDnsServer) != 0) {
+    return EXIT_USAGE;
+  }
+  return SMTPC_CONTINUE;
+#endif
+}
+
 /* Required options, credentials and defaults; SMTPC_CONTINUE or EXIT_USAGE. */
 static int _Complete(SMTPC_SETTINGS* pSettings, char* acTz, size_t TzSize) {
-  if (pSettings->sServer == NULL || pSettings->sServer[0] == '\0') {
+  if (pSettings->sMxDomain != NULL || pSettings->sDnsServer != NULL) {
+    if (_CompleteMx(pSettings) != SMTPC_CONTINUE) {
+      return EXIT_USAGE;
+    }
+  } else if (pSettings->sServer == NULL || pSettings->sServer[0] == '\0') {
     return SMTPC_Fail("input", "--server is required (or server in the account; see smtpc --help)");
   }
   if (pSettings->sFrom == NULL && !pSettings->ReadEnvelope) {
@@ -131,6 +161,9 @@ int main(int argc, char* argv[]) {
   }
   if (Exit == SMTPC_CONTINUE) {
     Exit = _OpenAttachments(&Settings);
+  }
+  if (Exit == SMTPC_CONTINUE && Settings.Batch) {
+    Exit = SMTPC_RunBatch(&Ctx, &Settings);
   }
   if (Exit == SMTPC_CONTINUE && SMTPC_ReadBody(Settings.sBodyPath, &Settings.Body) != 0) {
     Exit = EXIT_USAGE;

@@ -34,7 +34,8 @@ enum {
   OPT_OAUTH_TOKEN, OPT_AUTH, OPT_ALLOW_INSECURE_AUTH, OPT_HELO, OPT_FROM, OPT_FROM_NAME,
   OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_BODY, OPT_ATTACH, OPT_HEADER, OPT_REPLY_TO,
   OPT_TIMEOUT, OPT_TZ, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_ACCOUNT, OPT_READ_ENVELOPE,
-  OPT_DSN_NOTIFY, OPT_DSN_RET, OPT_DSN_ENVID, OPT_DSN_REQUIRED
+  OPT_DSN_NOTIFY, OPT_DSN_RET, OPT_DSN_ENVID, OPT_DSN_REQUIRED,
+  OPT_BATCH, OPT_MX, OPT_DNS_SERVER
 };
 
 static const struct option _aLongOption[] = {
@@ -70,13 +71,19 @@ static const struct option _aLongOption[] = {
   { "config",              required_argument, NULL, OPT_CONFIG              },
   { "account",             required_argument, NULL, OPT_ACCOUNT             },
   { "read-envelope-from-message", no_argument, NULL, OPT_READ_ENVELOPE       },
+  { "batch",               no_argument,       NULL, OPT_BATCH               },
+  { "mx",                  required_argument, NULL, OPT_MX                  },
+  { "dns-server",          required_argument, NULL, OPT_DNS_SERVER          },
   { NULL,                  0,                 NULL, 0                       }
 };
 
-static const char _sUsage[] =
+/* --help, in parts: C99 compilers need not take a longer string literal than 4,095 bytes. */
+static const char* const _apUsage[] = {
   "usage: smtpc --server HOST [--port N] --from ADDR [options] --to ADDR [--to ADDR ...]\n"
   "       smtpc --account NAME [options] --to ADDR ...\n"
   "       smtpc --server HOST [options] -t [--body FILE] [--to ADDR ...]\n"
+  "       smtpc --server HOST [options] --batch FILE [FILE ...]\n"
+  "       smtpc --mx DOMAIN [--port N] --from ADDR [options] --to ADDR ...  (not on Windows)\n"
   "  --config FILE          accounts file (default $XDG_CONFIG_HOME/smtpc/config,\n"
   "                         else ~/.config/smtpc/config, else ~/.smtpc.conf)\n"
   "  --account NAME         use this account of the file (default: the account 'default');\n"
@@ -99,7 +106,7 @@ static const char _sUsage[] =
   "  --from-name NAME       sender's display name\n"
   "  --to ADDR[,NAME]       recipient, repeatable: one --to per recipient\n"
   "  --cc ADDR[,NAME]       copy recipient, repeatable\n"
-  "  --bcc ADDR             blind recipient (never in the header), repeatable\n"
+  "  --bcc ADDR             blind recipient (never in the header), repeatable\n",
   "  --subject TEXT         subject\n"
   "  --body FILE            body text; '-' or absent = standard input\n"
   "  -t, --read-envelope-from-message\n"
@@ -109,6 +116,12 @@ static const char _sUsage[] =
   "                         unless --from is; Bcc lines removed, Date and Message-ID\n"
   "                         added when missing; lines over 998 octets refused (exit 2);\n"
   "                         not with --subject, --attach, --header, --reply-to, --from-name\n"
+  "  --batch FILE...        several complete messages (as -t reads them, each at most\n"
+  "                         512 KiB) over one connection: one TLS handshake, one AUTH,\n"
+  "                         RSET between mails; a mail refused does not stop the next.\n"
+  "                         One line per file on standard output: FILE: sent, partial,\n"
+  "                         failed, temporary failure, unknown or not sent; the exit\n"
+  "                         status is that of the first file that failed\n"
   "  --attach FILE[,TYPE]   attachment, repeatable; TYPE default: from the extension\n"
   "  --header 'Name: value' extra header field, repeatable\n"
   "  --reply-to ADDR        Reply-To address\n"
@@ -117,7 +130,7 @@ static const char _sUsage[] =
   "  --dsn-ret full|hdrs    what a failure report returns of the message\n"
   "  --dsn-envid ID         envelope identifier the reports quote (printable ASCII)\n"
   "  --dsn-required         fail (exit 3) when the server does not offer DSN\n"
-  "                         (otherwise the mail goes without the DSN parameters)\n"
+  "                         (otherwise the mail goes without the DSN parameters)\n",
   "  --timeout SECONDS      per-reply deadline (also bounds the TLS handshake and\n"
   "                         each TLS record) and socket I/O timeout\n"
   "                         (default: RFC 5321 deadlines, 600 s I/O, 30 s connect)\n"
@@ -125,10 +138,20 @@ static const char _sUsage[] =
   "  -v                     print the SMTP transcript on standard error (credentials redacted)\n"
   "  --version              versions of smtpc, the library and the TLS library; features\n"
   "  -h, --help             this text\n"
+  "  --mx DOMAIN            instead of --server: send to DOMAIN's mail hosts (MX records\n"
+  "                         from the system resolver, preference order, the next host\n"
+  "                         after a refused connection or a 4xx before MAIL; no MX: the\n"
+  "                         domain itself) on --port (default 25); NXDOMAIN and a null MX\n"
+  "                         exit 3, a failed lookup 75\n"
+  "  --dns-server IP[:PORT] with --mx: ask this DNS server (IPv4, port default 53) for the\n"
+  "                         MX records and the hosts' addresses (default: $SMTPC_DNS_SERVER,\n"
+  "                         else the system's resolver and getaddrinfo)\n",
   "exit status: 0 accepted for every recipient; 1 some recipients rejected (listed);\n"
   "  2 usage error or invalid input, nothing sent; 3 permanent failure; 4 outcome unknown\n"
   "  (the connection broke after the final dot); 75 temporary failure, nothing delivered\n"
-  "  (a 4xx reply, connection refused or broken, timeout, temporary DNS failure)\n";
+  "  (a 4xx reply, connection refused or broken, timeout, temporary DNS failure)\n",
+  NULL
+};
 
 /*********************************************************************
 *
@@ -156,7 +179,7 @@ static void _PrintVersion(void) {
 #endif
 }
 
-#ifndef SMTPC_WITH_MBEDTLS
+#if !defined(SMTPC_WITH_MBEDTLS) || defined(_WIN32)
 static int _NotBuilt(const char* sOption) {
   fprintf(stderr, "smtpc: --%s: not built into this version\n", sOption);
   return EXIT_USAGE;
@@ -225,11 +248,14 @@ static int _AddRecipient(SMTPC_SETTINGS* pSettings, const char* sArg, int Type) 
 static int _Option(SMTPC_SETTINGS* pSettings, int Opt, const char* sArg, char* argv[]) {
   unsigned long Value;
   char*         sCopy;
+  unsigned      i;
 
   switch (Opt) {
   case 'h':
   case OPT_HELP:
-    fputs(_sUsage, stdout);
+    for (i = 0u; _apUsage[i] != NULL; i++) {
+      fputs(_apUsage[i], stdout);
+    }
     return EXIT_SENT;
   case OPT_VERSION:
     _PrintVersion();
@@ -240,6 +266,10 @@ static int _Option(SMTPC_SETTINGS* pSettings, int Opt, const char* sArg, char* a
   case 't':
   case OPT_READ_ENVELOPE:
     pSettings->ReadEnvelope = 1;
+    break;
+  case OPT_BATCH:
+    pSettings->Batch        = 1;
+    pSettings->ReadEnvelope = 1;                             /* each file is a -t message */
     break;
   case OPT_CONFIG:
     pSettings->sConfig = sArg;
@@ -371,6 +401,20 @@ static int _Option(SMTPC_SETTINGS* pSettings, int Opt, const char* sArg, char* a
     }
     pSettings->sTz = sArg;
     break;
+  case OPT_MX:
+#ifdef _WIN32
+    return _NotBuilt("mx");
+#else
+    pSettings->sMxDomain = sArg;                             /* checked by the library */
+    break;
+#endif
+  case OPT_DNS_SERVER:
+#ifdef _WIN32
+    return _NotBuilt("dns-server");
+#else
+    pSettings->sDnsServer = sArg;
+    break;
+#endif
   case ':':
     fprintf(stderr, "smtpc: input: option '%s' needs an argument (see smtpc --help)\n", argv[optind - 1]);
     return EXIT_USAGE;
@@ -478,7 +522,16 @@ int SMTPC_ParseArgs(SMTPC_SETTINGS* pSettings, int argc, char* argv[]) {
       return r;
     }
   }
-  if (optind < argc) {
+  if (pSettings->Batch) {
+    if (optind >= argc) {
+      return SMTPC_Fail("input", "--batch needs at least one message file");
+    }
+    if (pSettings->sBodyPath != NULL) {
+      return SMTPC_Fail("input", "--body cannot be used with --batch: the message files follow the options");
+    }
+    pSettings->pasBatchFile  = &argv[optind];
+    pSettings->NumBatchFiles = argc - optind;
+  } else if (optind < argc) {
     fprintf(stderr, "smtpc: input: unexpected argument '%s' (see smtpc --help)\n", argv[optind]);
     return EXIT_USAGE;
   }

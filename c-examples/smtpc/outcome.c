@@ -91,8 +91,11 @@ static int _ExitStatus(const SMTPC_CTX* pCtx, int r, const IP_SMTPC_REPORT* pRep
   if (r == IP_SMTPC_ERR_PARTIAL_DELIVERY) {
     return EXIT_PARTIAL;
   }
-  if (r <= -1 && r >= -19) {
+  if ((r <= -1 && r >= -19) || r == IP_SMTPC_ERR_INVALID_MX_DOMAIN) {
     return EXIT_USAGE;
+  }
+  if (r == IP_SMTPC_ERR_DNS_LOOKUP || r == IP_SMTPC_ERR_DNS_MALFORMED) {
+    return EXIT_TEMPFAIL;               /* --mx: the DNS may answer later */
   }
   if (r == IP_SMTPC_ERR_OUTCOME_UNKNOWN) {
     return EXIT_UNKNOWN;
@@ -222,6 +225,8 @@ int SMTPC_Outcome(const SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, int r,
   }
   if (Exit == EXIT_USAGE) {
     sStep = "input";
+  } else if (r <= IP_SMTPC_ERR_NO_SUCH_DOMAIN && r >= IP_SMTPC_ERR_DNS_LOOKUP) {
+    sStep = "mx";                   /* --mx: the DNS answer decided, nothing connected */
   } else if (pReport->Step == IP_SMTPC_STEP_START_TLS && pCtx->TlsMode == IP_SMTPC_TLS_IMPLICIT) {
     sStep = "tls";                  /* the handshake before the greeting */
   } else {

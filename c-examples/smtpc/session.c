@@ -172,7 +172,29 @@ static void _FlushTrace(SMTPC_CTX* pCtx) {
 
 static SMTPC_SOCKET _Connect(const char* sServer) {
   SMTPC_SOCKET hSock;
+#ifndef _WIN32
+  char         acIp[64];
+  int          r;
 
+  if (_pCtx->Mx) {
+    //
+    // --mx: the library names each mail host in turn; with --dns-server
+    // its address comes from that server too.
+    //
+    (void)snprintf(_pCtx->acMxHost, sizeof(_pCtx->acMxHost), "%s", sServer);
+    if (_pCtx->Verbose) {
+      fprintf(stderr, "-- MX: trying %s\n", sServer);
+    }
+    r = SMTPC_ResolveHost(sServer, acIp, sizeof(acIp));
+    if (r < 0) {
+      _pCtx->ConnectErrno = ENOENT;
+      return NULL;
+    }
+    if (r == 0) {
+      sServer = acIp;
+    }
+  }
+#endif
   hSock = PORT_Connect(sServer, _pCtx->Port, _pCtx->ConnectTimeoutMs);
   if (hSock == NULL) {
     _pCtx->ConnectErrno = errno;
@@ -259,6 +281,18 @@ static int _Callback(int Stat, void* p) {
   REJECTION*             pRej;
 
   pStatus = (const IP_SMTPC_STATUS*)p;
+  if (Stat == IP_SMTPC_STAT_STEP && pStatus != NULL && pStatus->Step == IP_SMTPC_STEP_MAIL
+      && _pCtx->paBatch != NULL && _pCtx->BatchIndex + 1 < _pCtx->NumBatch) {
+    //
+    // --batch: each mail's transaction starts with MAIL; its recipients'
+    // rejections go to its own entry.
+    //
+    _pCtx->BatchIndex++;
+    _pCtx->paRejection = _pCtx->paBatch[_pCtx->BatchIndex].paRejection;
+    _pCtx->paAddr      = _pCtx->paBatch[_pCtx->BatchIndex].Settings.paAddr;
+    _pCtx->NumAddr     = _pCtx->paBatch[_pCtx->BatchIndex].Settings.NumAddr;
+    return 0;
+  }
   if (Stat != IP_SMTPC_STAT_RCPT_REJECTED || pStatus == NULL || _pCtx->paRejection == NULL) {
     return 0;
   }
@@ -271,6 +305,104 @@ static int _Callback(int Stat, void* p) {
   pRej->sText     = SMTPC_DupN((pStatus->sText != NULL) ? pStatus->sText : "",
                           (pStatus->sText != NULL) ? (size_t)pStatus->TextLen : 0u);
   return 0;
+}
+
+/* What every send passes to the library besides the mail itself. */
+typedef struct {
+  IP_SMTPC_API         Api;
+  IP_SMTPC_MTA         Mta;
+  IP_SMTPC_APPLICATION App;
+  IP_SMTPC_OPTIONS     Options;
+} CALL;
+
+/*
+ * The hooks, the server and the options the settings describe, and the
+ * context the hooks read; 0 or IP_SMTPC_OptionsInit's error.
+ */
+static int _Prepare(SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, CALL* pCall) {
+  void (*pfSetTimeout)(SMTPC_SOCKET hSock, U32 RemainingMs);  /* of the handle's port */
+  int  r;
+
+  pCtx->sServer          = pSettings->sServer;
+  pCtx->Port             = pSettings->Port;
+  pCtx->Verbose          = pSettings->Verbose;
+  pCtx->TzOffsetSec      = pSettings->TzOffsetSec;
+  pCtx->TlsMode          = pSettings->TlsMode;
+  pCtx->ConnectTimeoutMs = (pSettings->TimeoutS != 0u) ? pSettings->TimeoutS * 1000u : DEFAULT_CONNECT_MS;
+  pCtx->IoTimeoutMs      = (pSettings->TimeoutS != 0u) ? pSettings->TimeoutS * 1000u : DEFAULT_IO_TIMEOUT_MS;
+#ifdef SMTPC_WITH_MBEDTLS
+  if (pSettings->TlsMode != IP_SMTPC_TLS_NONE) {
+    pCtx->TlsConfig.sCaFile           = pSettings->sCaFile;
+    pCtx->TlsConfig.sServerName       = pSettings->sTlsName;
+    pCtx->TlsConfig.pfGetTimeMs       = SMTPC_NowMs;       /* deadlines inside TLS */
+    pCtx->TlsConfig.pfSetLowerTimeout = PORT_SetTimeout;
+    pCtx->TlsError                    = IP_SMTPC_MBEDTLS_ERR_NONE;
+  }
+#endif
+  memset(pCall, 0, sizeof(*pCall));
+  pCall->Api.pfConnect    = _Connect;
+  pCall->Api.pfDisconnect = PORT_Disconnect;
+  pCall->Api.pfSend       = PORT_Send;
+  pCall->Api.pfReceive    = PORT_Receive;
+  pCall->Api.pfUpgrade    = NULL;             /* no TLS in the POSIX port */
+  pCall->Api.pfDowngrade  = NULL;
+  pfSetTimeout            = PORT_SetTimeout;
+#ifdef SMTPC_WITH_MBEDTLS
+  if (pSettings->TlsMode != IP_SMTPC_TLS_NONE) {
+    pCall->Api.pfDisconnect = _Disconnect;
+    pCall->Api.pfSend       = IP_SMTPC_MBEDTLS_Send;
+    pCall->Api.pfReceive    = IP_SMTPC_MBEDTLS_Receive;
+    pCall->Api.pfUpgrade    = _Upgrade;
+    pCall->Api.pfDowngrade  = IP_SMTPC_MBEDTLS_Downgrade;
+    pfSetTimeout            = IP_SMTPC_MBEDTLS_SetTimeout;
+  }
+#endif
+  pCall->Mta.sServer   = pSettings->sServer;
+  pCall->Mta.sUser     = pSettings->sUser;
+  pCall->Mta.sPass     = pSettings->sPass;
+  pCall->Mta.SecPolicy = SMTPC_SEC_POLICY_ALLOW_INSECURE;
+  pCall->App.pfGetTimeDate = _GetTimeDate;
+  pCall->App.pfCallback    = _Callback;
+  pCall->App.sDomain       = pSettings->sHelo;
+  pCall->App.sTimezone     = pSettings->sTz;
+  r = IP_SMTPC_OptionsInit(&pCall->Options);
+  if (r != 0) {
+    return r;
+  }
+  pCall->Options.AuthMechanisms    = pSettings->AuthMask;
+  pCall->Options.AllowInsecureAuth = (U8)pSettings->AllowInsecureAuth;
+  pCall->Options.sOAuthToken       = pSettings->sOAuthToken;
+  pCall->Options.TlsMode           = (U8)pSettings->TlsMode;
+  pCall->Options.sReplyTo          = pSettings->sReplyTo;
+  pCall->Options.DsnNotify         = pSettings->DsnNotify;
+  pCall->Options.DsnRet            = pSettings->DsnRet;
+  pCall->Options.DsnRequired       = pSettings->DsnRequired;
+  pCall->Options.sDsnEnvId         = pSettings->sDsnEnvId;
+  pCall->Options.pasHeader         = (pSettings->NumHeaders > 0) ? pSettings->pasHeader : NULL;
+  pCall->Options.NumHeaders        = (unsigned)pSettings->NumHeaders;
+  pCall->Options.ReplyTimeoutMs    = (pSettings->TimeoutS != 0u) ? (U32)pCtx->IoTimeoutMs : 0u;
+  pCall->Options.pfGetTimeMs       = SMTPC_NowMs;
+  pCall->Options.pfSetTimeout      = (pSettings->TimeoutS != 0u) ? pfSetTimeout : NULL;  /* each wait ends by the deadline */
+  pCall->Options.MessageIdSeed     = SMTPC_Seed();
+  pCall->Options.RawMessage        = (U8)(pSettings->ReadEnvelope != 0);     /* -t: sent as given */
+  return 0;
+}
+
+/* The subject, text and attachments of a mail. */
+static void _Message(const SMTPC_SETTINGS* pSettings, IP_SMTPC_MESSAGE* pMessage) {
+  memset(pMessage, 0, sizeof(*pMessage));
+  pMessage->sSubject          = pSettings->sSubject;
+  pMessage->sBody             = pSettings->Body.pData;
+  pMessage->sBoundary         = NULL;             /* the library generates one */
+  pMessage->paMultipartItem   = (pSettings->NumAttach > 0) ? pSettings->paItem : NULL;
+  pMessage->NumMultipartItems = (unsigned)pSettings->NumAttach;
+}
+
+/* The per-recipient results and rejections of a mail of NumAddr entries; 0 or -1 (out of memory). */
+static int _AllocResults(int NumAddr, IP_SMTPC_RCPT_RESULT** ppaResult, REJECTION** ppaRejection) {
+  *ppaResult    = (IP_SMTPC_RCPT_RESULT*)calloc((size_t)NumAddr, sizeof(**ppaResult));
+  *ppaRejection = (REJECTION*)calloc((size_t)NumAddr, sizeof(**ppaRejection));
+  return (*ppaResult == NULL || *ppaRejection == NULL) ? -1 : 0;
 }
 
 /*********************************************************************
@@ -288,111 +420,121 @@ static int _Callback(int Stat, void* p) {
  */
 int SMTPC_Send(SMTPC_CTX* pCtx, SMTPC_SETTINGS* pSettings, IP_SMTPC_REPORT* pReport) {
   IP_SMTPC_MULTIPART_ITEM Stream;
-  IP_SMTPC_API            Api;
-  IP_SMTPC_MTA            Mta;
   IP_SMTPC_MESSAGE        Message;
-  IP_SMTPC_APPLICATION    App;
-  IP_SMTPC_OPTIONS        Options;
   IP_SMTPC_RCPT_RESULT*   paResult;
-  void                  (*pfSetTimeout)(SMTPC_SOCKET hSock, U32 RemainingMs);  /* of the handle's port */
+  CALL                    Call;
   int                     r;
 
   memset(pReport, 0, sizeof(*pReport));
-  pCtx->sServer          = pSettings->sServer;
-  pCtx->Port             = pSettings->Port;
-  pCtx->Verbose          = pSettings->Verbose;
-  pCtx->TzOffsetSec      = pSettings->TzOffsetSec;
-  pCtx->TlsMode          = pSettings->TlsMode;
-  pCtx->ConnectTimeoutMs = (pSettings->TimeoutS != 0u) ? pSettings->TimeoutS * 1000u : DEFAULT_CONNECT_MS;
-  pCtx->IoTimeoutMs      = (pSettings->TimeoutS != 0u) ? pSettings->TimeoutS * 1000u : DEFAULT_IO_TIMEOUT_MS;
-  pCtx->paAddr           = pSettings->paAddr;
-  pCtx->NumAddr          = pSettings->NumAddr;
-  paResult               = (IP_SMTPC_RCPT_RESULT*)calloc((size_t)pSettings->NumAddr, sizeof(*paResult));
-  pCtx->paRejection      = (REJECTION*)calloc((size_t)pSettings->NumAddr, sizeof(*pCtx->paRejection));
-  if (paResult == NULL || pCtx->paRejection == NULL) {
+  pCtx->paAddr  = pSettings->paAddr;
+  pCtx->NumAddr = pSettings->NumAddr;
+  if (_AllocResults(pSettings->NumAddr, &paResult, &pCtx->paRejection) != 0) {
     free(paResult);
     pReport->Step = IP_SMTPC_STEP_INPUT;
     return IP_SMTPC_ERR_APPLICATION_ABORT;
   }
-#ifdef SMTPC_WITH_MBEDTLS
-  if (pSettings->TlsMode != IP_SMTPC_TLS_NONE) {
-    pCtx->TlsConfig.sCaFile           = pSettings->sCaFile;
-    pCtx->TlsConfig.sServerName       = pSettings->sTlsName;
-    pCtx->TlsConfig.pfGetTimeMs       = SMTPC_NowMs;       /* deadlines inside TLS */
-    pCtx->TlsConfig.pfSetLowerTimeout = PORT_SetTimeout;
-    pCtx->TlsError                    = IP_SMTPC_MBEDTLS_ERR_NONE;
-  }
-#endif
-  memset(&Api, 0, sizeof(Api));
-  Api.pfConnect    = _Connect;
-  Api.pfDisconnect = PORT_Disconnect;
-  Api.pfSend       = PORT_Send;
-  Api.pfReceive    = PORT_Receive;
-  Api.pfUpgrade    = NULL;             /* no TLS in the POSIX port */
-  Api.pfDowngrade  = NULL;
-  pfSetTimeout     = PORT_SetTimeout;
-#ifdef SMTPC_WITH_MBEDTLS
-  if (pSettings->TlsMode != IP_SMTPC_TLS_NONE) {
-    Api.pfDisconnect = _Disconnect;
-    Api.pfSend       = IP_SMTPC_MBEDTLS_Send;
-    Api.pfReceive    = IP_SMTPC_MBEDTLS_Receive;
-    Api.pfUpgrade    = _Upgrade;
-    Api.pfDowngrade  = IP_SMTPC_MBEDTLS_Downgrade;
-    pfSetTimeout     = IP_SMTPC_MBEDTLS_SetTimeout;
-  }
-#endif
-  memset(&Mta, 0, sizeof(Mta));
-  Mta.sServer   = pSettings->sServer;
-  Mta.sUser     = pSettings->sUser;
-  Mta.sPass     = pSettings->sPass;
-  Mta.SecPolicy = SMTPC_SEC_POLICY_ALLOW_INSECURE;
-  memset(&Message, 0, sizeof(Message));
-  Message.sSubject          = pSettings->sSubject;
-  Message.sBody             = pSettings->Body.pData;
-  Message.sBoundary         = NULL;             /* the library generates one */
-  Message.paMultipartItem   = (pSettings->NumAttach > 0) ? pSettings->paItem : NULL;
-  Message.NumMultipartItems = (unsigned)pSettings->NumAttach;
-  memset(&App, 0, sizeof(App));
-  App.pfGetTimeDate = _GetTimeDate;
-  App.pfCallback    = _Callback;
-  App.sDomain       = pSettings->sHelo;
-  App.sTimezone     = pSettings->sTz;
-  r = IP_SMTPC_OptionsInit(&Options);
+  r = _Prepare(pCtx, pSettings, &Call);
   if (r != 0) {
     free(paResult);
     return r;
   }
-  Options.AuthMechanisms    = pSettings->AuthMask;
-  Options.AllowInsecureAuth = (U8)pSettings->AllowInsecureAuth;
-  Options.sOAuthToken       = pSettings->sOAuthToken;
-  Options.TlsMode           = (U8)pSettings->TlsMode;
-  Options.sReplyTo          = pSettings->sReplyTo;
-  Options.DsnNotify         = pSettings->DsnNotify;
-  Options.DsnRet            = pSettings->DsnRet;
-  Options.DsnRequired       = pSettings->DsnRequired;
-  Options.sDsnEnvId         = pSettings->sDsnEnvId;
-  Options.pasHeader         = (pSettings->NumHeaders > 0) ? pSettings->pasHeader : NULL;
-  Options.NumHeaders        = (unsigned)pSettings->NumHeaders;
-  Options.ReplyTimeoutMs    = (pSettings->TimeoutS != 0u) ? (U32)pCtx->IoTimeoutMs : 0u;
-  Options.pfGetTimeMs       = SMTPC_NowMs;
-  Options.pfSetTimeout      = (pSettings->TimeoutS != 0u) ? pfSetTimeout : NULL;  /* each wait ends by the deadline */
-  Options.MessageIdSeed     = SMTPC_Seed();
-  Options.pReport           = pReport;
-  Options.RawMessage        = (U8)(pSettings->ReadEnvelope != 0);     /* -t: sent as given */
+  _Message(pSettings, &Message);
+  Call.Options.pReport = pReport;
   if (pSettings->Body.pRest != NULL) {
     SMTPC_StreamBody(&pSettings->Body, &Stream);
-    Message.sBody   = NULL;
-    Options.pBody   = &Stream;
+    Message.sBody        = NULL;
+    Call.Options.pBody   = &Stream;
   }
   pReport->paResult   = paResult;
   pReport->NumResults = (unsigned)pSettings->NumAddr;
   _pCtx = pCtx;
-  r = IP_SMTPC_SendEx(&Api, pSettings->paAddr, pSettings->NumAddr, &Message, &Mta, &App, &Options);
+#ifndef _WIN32
+  if (pSettings->sMxDomain != NULL) {
+    IP_SMTPC_RESOLVER Resolver;
+
+    Resolver.pfQueryMx = SMTPC_QueryMx;
+    Resolver.pContext  = NULL;
+    pCtx->Mx           = 1;
+    pCtx->sServer      = pCtx->acMxHost;
+    (void)snprintf(pCtx->acMxHost, sizeof(pCtx->acMxHost), "%s", pSettings->sMxDomain);
+    r = IP_SMTPC_SendToDomain(&Call.Api, pSettings->paAddr, pSettings->NumAddr, &Message, &Call.Mta, &Call.App,
+                              pSettings->sMxDomain, &Resolver, &Call.Options);
+    if (pSettings->Verbose && pReport->aReserved[IP_SMTPC_REPORT_HOSTS_TRIED] != 0u) {
+      fprintf(stderr, "-- MX: %s was host %u in preference order\n", pCtx->acMxHost,
+              (unsigned)pReport->aReserved[IP_SMTPC_REPORT_HOSTS_TRIED]);
+    }
+  } else
+#endif
+  r = IP_SMTPC_SendEx(&Call.Api, pSettings->paAddr, pSettings->NumAddr, &Message, &Call.Mta, &Call.App,
+                      &Call.Options);
   _FlushTrace(pCtx);
   _pCtx = NULL;
   pReport->paResult   = NULL;
   pReport->NumResults = 0u;
   free(paResult);
+  return r;
+}
+
+/*
+ * --batch: sends the NumMails prepared mails over one connection
+ * (IP_SMTPC_SendBatch); the server, the account and the options of
+ * pSettings apply to all. Fills each entry's Result, Report and
+ * paRejection (the callback follows the mails in turn: each one's
+ * transaction starts with the step MAIL). Returns the library's result.
+ */
+int SMTPC_SendMails(SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, SMTPC_BATCH_ENTRY* paEntry, int NumMails) {
+  IP_SMTPC_BATCH_MAIL* paMail;
+  IP_SMTPC_MESSAGE*    paMessage;
+  CALL                 Call;
+  int                  r;
+  int                  i;
+
+  paMail    = (IP_SMTPC_BATCH_MAIL*)calloc((size_t)NumMails, sizeof(*paMail));
+  paMessage = (IP_SMTPC_MESSAGE*)calloc((size_t)NumMails, sizeof(*paMessage));
+  r = (paMail == NULL || paMessage == NULL) ? IP_SMTPC_ERR_APPLICATION_ABORT : 0;
+  for (i = 0; i < NumMails; i++) {
+    paEntry[i].Result = IP_SMTPC_ERR_NOT_SENT;
+  }
+  for (i = 0; i < NumMails && r == 0; i++) {
+    if (_AllocResults(paEntry[i].Settings.NumAddr, &paEntry[i].paResult, &paEntry[i].paRejection) != 0) {
+      r = IP_SMTPC_ERR_APPLICATION_ABORT;
+      break;
+    }
+    _Message(&paEntry[i].Settings, &paMessage[i]);
+    memset(&paEntry[i].Report, 0, sizeof(paEntry[i].Report));
+    paEntry[i].Report.paResult   = paEntry[i].paResult;
+    paEntry[i].Report.NumResults = (unsigned)paEntry[i].Settings.NumAddr;
+    paMail[i].paMailAddr  = paEntry[i].Settings.paAddr;
+    paMail[i].NumMailAddr = paEntry[i].Settings.NumAddr;
+    paMail[i].pMessage    = &paMessage[i];
+    paMail[i].pReport     = &paEntry[i].Report;
+  }
+  if (r == 0) {
+    r = _Prepare(pCtx, pSettings, &Call);
+  }
+  if (r == 0) {
+    pCtx->paBatch    = paEntry;
+    pCtx->NumBatch   = NumMails;
+    pCtx->BatchIndex = -1;
+    pCtx->paRejection = NULL;                /* until the first MAIL */
+    _pCtx = pCtx;
+    r = IP_SMTPC_SendBatch(&Call.Api, paMail, (unsigned)NumMails, &Call.Mta, &Call.App, &Call.Options);
+    _FlushTrace(pCtx);
+    _pCtx = NULL;
+    pCtx->paBatch     = NULL;
+    pCtx->paRejection = NULL;
+    for (i = 0; i < NumMails; i++) {
+      paEntry[i].Result = paMail[i].Result;
+    }
+  } else if (NumMails > 0) {
+    paEntry[0].Result = r;                   /* nothing was sent: say why once */
+  }
+  for (i = 0; i < NumMails && paMail != NULL; i++) {
+    paEntry[i].Report.paResult   = NULL;
+    paEntry[i].Report.NumResults = 0u;
+  }
+  free(paMail);
+  free(paMessage);
   return r;
 }
 

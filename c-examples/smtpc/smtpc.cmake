@@ -10,9 +10,11 @@ add_executable(smtpc
   "${_smtpc_dir}/message.c"
   "${_smtpc_dir}/session.c"
   "${_smtpc_dir}/outcome.c"
+  "${_smtpc_dir}/batch.c"
   "${_smtpc_dir}/util.c"
-  "${_smtpc_dir}/platform.c")
-target_link_libraries(smtpc PRIVATE ip_smtpc_posix ip_smtpc::ip_smtpc)
+  "${_smtpc_dir}/platform.c"
+  "${_smtpc_dir}/mx.c")
+target_link_libraries(smtpc PRIVATE ip_smtpc_posix ip_smtpc::ip_smtpc resolv)
 if(IP_SMTPC_HAVE_MBEDTLS)
   target_link_libraries(smtpc PRIVATE ip_smtpc_mbedtls)
   target_compile_definitions(smtpc PRIVATE SMTPC_WITH_MBEDTLS=1)

@@ -9,8 +9,10 @@
  *   message.c   -t: a complete message, its envelope, Bcc removed, Date and Message-ID
  *   session.c   the library's hooks (POSIX port, mbedTLS port), -v transcript
  *   outcome.c   exit status and the one-line diagnostic
+ *   batch.c     --batch: several -t messages over one connection
  *   util.c      string helpers
  *   platform.c  what differs between POSIX and Windows
+ *   mx.c        --mx: the MX resolver hook over libresolv (POSIX only)
  *   port.h      the transport port (POSIX or Winsock) under one name
  */
 #ifndef SMTPC_H
@@ -116,6 +118,9 @@ typedef struct {
   int                       NumAddr;
   int                       MaxAddr;          /* entries paAddr has room for   */
   int                       ReadEnvelope;     /* -t: the body is a complete message */
+  int                       Batch;            /* --batch: the operands are -t messages */
+  char**                    pasBatchFile;     /* the operands (into argv)      */
+  int                       NumBatchFiles;
   char*                     pMessageStore;    /* -t: addresses from its header */
   ATTACHMENT*               paAtt;
   IP_SMTPC_MULTIPART_ITEM*  paItem;           /* one per attachment            */
@@ -141,6 +146,9 @@ typedef struct {
   char**                    papOwned;         /* freed by SMTPC_FreeSettings   */
   int                       NumOwned;
   int                       MaxEntries;
+  /* MX routing (--mx) */
+  const char*               sMxDomain;        /* --mx DOMAIN: send to its mail hosts */
+  const char*               sDnsServer;       /* --dns-server / $SMTPC_DNS_SERVER    */
 } SMTPC_SETTINGS;
 
 typedef struct {
@@ -153,6 +161,17 @@ typedef struct {
   U16   ReplyCode;
   char* sText;                    /* malloc'ed copy, NUL-terminated */
 } REJECTION;
+
+/* --batch: one message file, its settings (own addresses and text) and its results. */
+typedef struct {
+  const char*               sPath;
+  SMTPC_SETTINGS            Settings;         /* a copy of the command line's, with its own
+                                                 paAddr, pMessageStore and Body */
+  IP_SMTPC_RCPT_RESULT*     paResult;         /* Settings.NumAddr entries */
+  REJECTION*                paRejection;      /* Settings.NumAddr entries */
+  IP_SMTPC_REPORT           Report;
+  int                       Result;           /* IP_SMTPC_BATCH_MAIL.Result */
+} SMTPC_BATCH_ENTRY;
 
 /* Everything the hooks need during the send; they have no user pointer. */
 typedef struct {
@@ -173,11 +192,16 @@ typedef struct {
   int                       NumAddr;
   REJECTION*                paRejection;      /* NumAddr entries, indexed like paAddr */
   int                       TlsMode;          /* IP_SMTPC_TLS_*                        */
+  SMTPC_BATCH_ENTRY*        paBatch;          /* --batch: the mails, else NULL         */
+  int                       NumBatch;
+  int                       BatchIndex;       /* the mail in its transaction, -1 before */
 #ifdef SMTPC_WITH_MBEDTLS
   IP_SMTPC_MBEDTLS_CONFIG   TlsConfig;
   int                       TlsError;         /* IP_SMTPC_MBEDTLS_ERR_* of the connection */
   char                      acTlsDetail[TLS_DETAIL_SIZE];
 #endif
+  int                       Mx;               /* --mx: sServer is the host connected last */
+  char                      acMxHost[IP_SMTPC_MAX_DOMAIN_LEN + 1];
 } SMTPC_CTX;
 
 /*********************************************************************
@@ -236,6 +260,16 @@ int         SMTPC_PrepareMessage(SMTPC_SETTINGS* pSettings, SMTPC_BODY* pBody);
 
 /* session.c */
 int         SMTPC_Send          (SMTPC_CTX* pCtx, SMTPC_SETTINGS* pSettings, IP_SMTPC_REPORT* pReport);
+int         SMTPC_SendMails     (SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, SMTPC_BATCH_ENTRY* paEntry,
+                                 int NumMails);
+
+/* batch.c */
+int         SMTPC_RunBatch      (SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings);
+
+/* mx.c (POSIX only) */
+int         SMTPC_SetDnsServer  (const char* sSpec);
+int         SMTPC_QueryMx       (const char* sDomain, U8* pAnswer, unsigned AnswerSize, void* pContext);
+int         SMTPC_ResolveHost   (const char* sHost, char* acIp, size_t IpSize);
 
 /* outcome.c */
 int         SMTPC_Outcome       (const SMTPC_CTX* pCtx, const SMTPC_SETTINGS* pSettings, int r,

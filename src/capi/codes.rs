@@ -165,6 +165,20 @@ pub const IP_SMTPC_ERR_NOT_SENT: c_int = -89;
 /// An address has UTF-8 in its local part or domain and the server does
 /// not offer SMTPUTF8 (RFC 6531); nothing was sent after EHLO.
 pub const IP_SMTPC_ERR_SMTPUTF8_UNAVAILABLE: c_int = -90;
+/// `IP_SMTPC_SendToDomain`: the domain is not a host name (dotted letters,
+/// digits and hyphens, at most 253 characters); nothing was queried or sent.
+pub const IP_SMTPC_ERR_INVALID_MX_DOMAIN: c_int = -91;
+/// `IP_SMTPC_SendToDomain`: the domain does not exist (DNS NXDOMAIN). Permanent.
+pub const IP_SMTPC_ERR_NO_SUCH_DOMAIN: c_int = -92;
+/// `IP_SMTPC_SendToDomain`: the domain accepts no mail (a null MX, RFC 7505). Permanent.
+pub const IP_SMTPC_ERR_NULL_MX: c_int = -93;
+/// `IP_SMTPC_SendToDomain`: the resolver's answer is not a well-formed DNS
+/// response to the MX query of the domain; nothing was sent.
+pub const IP_SMTPC_ERR_DNS_MALFORMED: c_int = -94;
+/// `IP_SMTPC_SendToDomain`: the MX lookup failed (`pfQueryMx` < 0, an
+/// answer longer than its buffer or truncated, SERVFAIL, REFUSED):
+/// temporary, try later; nothing was sent.
+pub const IP_SMTPC_ERR_DNS_LOOKUP: c_int = -95;
 
 // -100 .. -119: partial success.
 /// The message was accepted for some recipients only; the rest are
@@ -283,6 +297,11 @@ mod tests {
                 IP_SMTPC_ERR_SMTPUTF8_UNAVAILABLE,
                 Error::Smtputf8Unavailable,
             ),
+            (IP_SMTPC_ERR_INVALID_MX_DOMAIN, Error::InvalidMxDomain),
+            (IP_SMTPC_ERR_NO_SUCH_DOMAIN, Error::NoSuchDomain),
+            (IP_SMTPC_ERR_NULL_MX, Error::NullMx),
+            (IP_SMTPC_ERR_DNS_MALFORMED, Error::DnsMalformed),
+            (IP_SMTPC_ERR_DNS_LOOKUP, Error::DnsLookup),
             (IP_SMTPC_ERR_PARTIAL_DELIVERY, Error::PartialDelivery),
             (IP_SMTPC_ERR_OUTCOME_UNKNOWN, Error::OutcomeUnknown),
             (IP_SMTPC_ERR_TLS_UNAVAILABLE, Error::TlsUnavailable),
@@ -295,7 +314,7 @@ mod tests {
             assert_eq!(code, error as c_int, "{error:?}");
             assert!(seen.insert(code), "{code} twice");
         }
-        assert_eq!(seen.len(), 55);
+        assert_eq!(seen.len(), 60);
     }
 
     /// The steps the dialogue table reports are the ABI's step numbers.

@@ -18,7 +18,7 @@ pub extern "C" fn IP_SMTPC_ErrorString(Error: c_int) -> *const c_char {
 }
 
 /// The errors in the order of their texts in [`TEXTS`] (after "success").
-static CODES: [Error; 55] = [
+static CODES: [Error; 60] = [
     Error::NullPointer,
     Error::NoSender,
     Error::NoRecipient,
@@ -68,6 +68,11 @@ static CODES: [Error; 55] = [
     Error::DsnUnavailable,
     Error::NotSent,
     Error::Smtputf8Unavailable,
+    Error::InvalidMxDomain,
+    Error::NoSuchDomain,
+    Error::NullMx,
+    Error::DnsMalformed,
+    Error::DnsLookup,
     Error::PartialDelivery,
     Error::OutcomeUnknown,
     Error::TlsUnavailable,
@@ -133,6 +138,11 @@ application callback aborted the mail\0\
 DSN required but the server does not offer it\0\
 not attempted: the batch ended before this mail\0\
 UTF-8 address but the server lacks SMTPUTF8\0\
+domain to route to is not a host name\0\
+domain does not exist (NXDOMAIN)\0\
+domain accepts no mail (null MX)\0\
+malformed DNS answer\0\
+MX lookup failed (temporary)\0\
 accepted for some recipients only\0\
 outcome unknown: connection lost after the final dot\0\
 TLS required but not available\0\
@@ -214,7 +224,7 @@ mod tests {
             assert!(seen.insert(text), "{rest} shares its text");
             codes += 1;
         }
-        assert_eq!(codes, 60);
+        assert_eq!(codes, 65);
         assert_eq!(message(0).to_str().unwrap(), "success");
         assert_eq!(message(1).to_str().unwrap(), "unknown error");
         assert_eq!(message(-24).to_str().unwrap(), "unknown error");

@@ -42,6 +42,9 @@ pub mod ex;
 #[cfg(feature = "batch")]
 pub mod batch;
 
+#[cfg(feature = "mx")]
+pub mod mx;
+
 #[cfg(feature = "nb")]
 pub mod nb;
 
@@ -61,6 +64,8 @@ pub use codes::*;
 #[cfg(feature = "ex")]
 pub use ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
 pub use info::IP_SMTPC_ErrorString;
+#[cfg(feature = "mx")]
+pub use mx::{IP_SMTPC_MxQuery, IP_SMTPC_SendToDomain};
 #[cfg(feature = "nb")]
 pub use nb::{IP_SMTPC_Abort, IP_SMTPC_GetWait, IP_SMTPC_Poll, IP_SMTPC_Start, IP_SMTPC_SESSION};
 pub use send::IP_SMTPC_Send;

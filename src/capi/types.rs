@@ -327,7 +327,9 @@ pub struct IP_SMTPC_REPORT {
     pub Reserved16: U16,
     /// Reserved for the fields later versions add (written as 0): a report
     /// allocated by code compiled against this header keeps its size when a
-    /// newer library fills more (docs/abi.md).
+    /// newer library fills more (docs/abi.md). `IP_SMTPC_SendToDomain`
+    /// writes the number of mail hosts it tried into entry
+    /// `IP_SMTPC_REPORT_HOSTS_TRIED`.
     pub aReserved: [U32; 3],
 }
 
@@ -469,6 +471,45 @@ pub struct IP_SMTPC_BATCH_MAIL {
     /// every recipient, else an `IP_SMTPC_ERR_*` code
     /// (`IP_SMTPC_ERR_NOT_SENT`: not attempted).
     pub Result: c_int,
+}
+
+/// `IP_SMTPC_SendToDomain` (`mx`): bytes of the buffer handed to
+/// `pfQueryMx` for the DNS answer (the classic UDP limit).
+pub const IP_SMTPC_MX_ANSWER_SIZE: c_uint = 512;
+/// `IP_SMTPC_SendToDomain`: most mail hosts tried per domain (those of the
+/// lowest preferences).
+pub const IP_SMTPC_MX_MAX_HOSTS: c_uint = 8;
+/// `IP_SMTPC_MxQuery`: the longest query it writes (a 253-character domain).
+pub const IP_SMTPC_MX_QUERY_SIZE: c_uint = 271;
+/// `IP_SMTPC_SendToDomain`: the index in `IP_SMTPC_REPORT.aReserved` of the
+/// number of mail hosts tried (1 = the first in preference order; the last
+/// one tried decided the result; 0 = none was tried). The other
+/// entry points write it as 0.
+pub const IP_SMTPC_REPORT_HOSTS_TRIED: c_uint = 0;
+
+/// The resolver of `IP_SMTPC_SendToDomain` (`mx`): the application answers
+/// "the MX records of this domain" with the raw DNS response, as its
+/// `pfConnect` answers "a connection to this host".
+#[repr(C)]
+pub struct IP_SMTPC_RESOLVER {
+    /// Queries the MX records (class IN) of `sDomain` (ASCII, without a
+    /// trailing dot) and writes the DNS response message, as received, into
+    /// `pAnswer` (`AnswerSize` bytes, `IP_SMTPC_MX_ANSWER_SIZE`). Returns
+    /// its length (at most `AnswerSize`), or < 0 when no answer came (then
+    /// `IP_SMTPC_ERR_DNS_LOOKUP`). POSIX: `res_query(sDomain, C_IN, T_MX,
+    /// pAnswer, AnswerSize)`; a UDP-only stack (lwIP) sends the query
+    /// `IP_SMTPC_MxQuery` writes to its DNS server and returns the reply
+    /// whose identifier matches.
+    pub pfQueryMx: Option<
+        unsafe extern "C" fn(
+            sDomain: *const c_char,
+            pAnswer: *mut U8,
+            AnswerSize: c_uint,
+            pContext: *mut c_void,
+        ) -> c_int,
+    >,
+    /// Handed to `pfQueryMx` as it is.
+    pub pContext: *mut c_void,
 }
 
 #[cfg(test)]

@@ -19,6 +19,17 @@ Cases:
                       with --tls starttls the same command delivers (exit 0)
   dsn_success         --dsn-notify/--dsn-ret/--dsn-envid/--dsn-required: the
                       mail and Postfix's success report quoting the ENVID
+  batch               --batch with 20 message files over one connection, one
+                      refused (its only recipient gets 550) and one partial:
+                      a line per file on standard output, exit 3 (the first
+                      failure), every other copy delivered, the refused one
+                      nowhere, one EHLO and one QUIT in the transcript and one
+                      Postfix connection that carried 20 MAIL commands
+  batch_starttls      --batch with STARTTLS + AUTH PLAIN on the submission
+                      port: one handshake and one AUTH for five mails
+  batch_refused       --batch without files, with '-', a missing file, a file
+                      that is no message, with --body: exit 2 each, nothing
+                      connected
   round_trips_starttls  STARTTLS + AUTH PLAIN on the submission port through
                       tests/rtt_proxy.py: at most 8 round trips counted by the
                       server, greeting and TLS handshake included (issue 14)
@@ -50,6 +61,9 @@ Cases:
                       that mailbox gets it), the Bcc field is still removed
   read_envelope_8bit  -t with UTF-8 in the header and body: BODY=8BITMIME in
                       the transcript, the copy identical byte for byte
+  read_envelope_smtputf8  -t with a UTF-8 sender address: SMTPUTF8 in MAIL FROM
+                      and delivered; to the port without SMTPUTF8 exit 3 and
+                      no MAIL sent
   read_envelope_refused  -t with a line of 999 octets, without a header,
                       without recipients, with a name that is no address,
                       with --subject or --attach: exit 2 each, one
@@ -524,6 +538,29 @@ def case_read_envelope_8bit(run: Run, env: Dict[str, str], tmp: str) -> None:
     print("8-bit message with BODY=8BITMIME, identical byte for byte")
 
 
+def case_read_envelope_smtputf8(run: Run, env: Dict[str, str], tmp: str) -> None:
+    """-t with a UTF-8 sender address: MAIL carries SMTPUTF8 and the copy
+    arrives; to the port without SMTPUTF8: exit 3, nothing arrives."""
+    d = env["SMTPC_TB_DOMAIN"]
+    token = ("cli-" + secrets.token_hex(8)).encode()
+    before = {"alice": testbed.snapshot(env, "alice")}
+    message = (f"From: J\u00fcrgen <j\u00fcrgen@{d}>\r\nTo: <alice@{d}>\r\nSubject: utf8 "
+               f"{token.decode()}\r\n\r\nbody\r\n").encode("utf-8")
+    args = ["--server", env["SMTPC_TB_HOST"], "--timeout", "30", "-t", "-v"]
+    rc, _out, err = run(args + ["--port", env["SMTPC_TB_PORT_NOSMTPUTF8"]], stdin=message)
+    expect(rc, 3, err, "a UTF-8 address to a server without SMTPUTF8")
+    expect_in("smtpc: mail: UTF-8 address but the server lacks SMTPUTF8", err, "the diagnostic")
+    if "C: MAIL FROM:" in err:
+        testbed.fail(f"MAIL was sent to the server without SMTPUTF8:\n{err}")
+    rc, _out, err = run(args + ["--port", env["SMTPC_TB_PORT_PLAIN"]], stdin=message)
+    expect(rc, 0, err, "a UTF-8 address with SMTPUTF8")
+    expect_in(" SMTPUTF8\n", err, "SMTPUTF8 in MAIL FROM")
+    copy = delivered(env, "alice", token, before["alice"])
+    if ("j\u00fcrgen@" + d).encode("utf-8") not in copy:
+        testbed.fail(f"the UTF-8 address did not arrive as sent:\n{copy!r}")
+    print("SMTPUTF8 declared and delivered; refused by the server without it, nothing sent")
+
+
 def case_read_envelope_refused(run: Run, env: Dict[str, str], tmp: str) -> None:
     listener = Listener()
     base = ["--server", "127.0.0.1", "--port", str(listener.port), "--from", "sender@example.com", "-t"]
@@ -574,6 +611,115 @@ def case_dsn_success(run: Run, env: Dict[str, str], tmp: str) -> None:
                         stdin=BODY.encode())
     expect(rc, 2, err, "--dsn-notify always")
     expect_in("--dsn-notify: unknown word 'always'", err, "--dsn-notify always")
+
+
+# --- --batch: several messages over one connection (issue 15) ----------------
+
+def _log_tail(env: Dict[str, str], start: int) -> str:
+    """Postfix's log from byte start on."""
+    with open(os.path.join(env["SMTPC_TB_DIR"], "log", "postfix.log"), "rb") as f:
+        f.seek(start)
+        return f.read().decode("utf-8", "replace")
+
+
+def _log_size(env: Dict[str, str]) -> int:
+    return os.path.getsize(os.path.join(env["SMTPC_TB_DIR"], "log", "postfix.log"))
+
+
+def _wait_log(env: Dict[str, str], start: int, needle: str, what: str, timeout: float = 10.0) -> None:
+    """Fails unless a line of Postfix's log after start contains needle within timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(needle in line for line in _log_tail(env, start).splitlines()):
+            return
+        time.sleep(0.1)
+    testbed.fail(f"{what}: no line with {needle!r} in Postfix's log:\n{_log_tail(env, start)[-3000:]}")
+
+
+def _batch_files(tmp: str, env: Dict[str, str], rcpts: List[str]) -> Tuple[List[str], List[bytes]]:
+    """One -t message file per entry of rcpts (a To field each), with its own token."""
+    d = env["SMTPC_TB_DOMAIN"]
+    paths, tokens = [], []
+    for i, to in enumerate(rcpts):
+        token = ("batch-" + secrets.token_hex(6) + f"-{i:02}").encode()
+        msg = (f"From: <sender@{d}>\nTo: {to}\nSubject: ".encode() + token
+               + b"\n\nmail " + str(i).encode() + b" of the batch\n.leading dot\n")
+        paths.append(write_message(tmp, f"mail{i:02}.eml", msg))
+        tokens.append(token)
+    return paths, tokens
+
+
+def case_batch(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"]
+    rcpts = [f"alice@{d}"] * 20
+    rcpts[5] = f"reject550@{d}"
+    rcpts[9] = f"reject550@{d}, bob@{d}"
+    paths, tokens = _batch_files(tmp, env, rcpts)
+    before = {u: testbed.snapshot(env, u) for u in ("alice", "bob")}
+    start = _log_size(env)
+    rc, out, err = run(["--server", env["SMTPC_TB_HOST"], "--port", env["SMTPC_TB_PORT_PLAIN"],
+                        "--timeout", "30", "-v", "--batch"] + paths)
+    expect(rc, 3, err, "--batch with one refused and one partial mail (the refused one first)")
+    want = [f"{p}: " + ("failed" if i == 5 else "partial" if i == 9 else "sent") for i, p in enumerate(paths)]
+    if out.splitlines() != want:
+        testbed.fail(f"standard output:\n{out}\nexpected:\n" + "\n".join(want))
+    expect_in(f"smtpc: {paths[5]}:\nsmtpc: rejected: reject550@{d}: 550 ", err, "the refused file's diagnostic")
+    expect_in(f"smtpc: {paths[9]}:\nsmtpc: rejected: reject550@{d}: 550 ", err, "the partial file's diagnostic")
+    for word, count in (("C: EHLO ", 1), ("C: QUIT", 1), ("C: MAIL FROM:", 20), ("C: RSET", 1)):
+        if err.count(word) != count:
+            testbed.fail(f"{word!r} {err.count(word)} times in the transcript, expected {count}:\n{err}")
+    for i, token in enumerate(tokens):
+        if i == 5:
+            continue
+        copy = delivered(env, "bob" if i == 9 else "alice", token, before["bob" if i == 9 else "alice"])
+        if b"\n.leading dot\n" not in copy:
+            testbed.fail(f"mail {i}: the leading dot did not arrive as sent:\n{copy.decode()}")
+    nothing_arrives(env, ["alice", "bob"], tokens[5], before, wait=1.0)
+    _wait_log(env, start, " mail=20 ", "one connection carried the 20 mails")
+    print(f"20 files over one connection: {out.count(': sent')} sent, one partial, one refused")
+
+
+def case_batch_starttls(run: Run, env: Dict[str, str], tmp: str) -> None:
+    d = env["SMTPC_TB_DOMAIN"]
+    paths, tokens = _batch_files(tmp, env, [f"alice@{d}"] * 5)
+    before = testbed.snapshot(env, "alice")
+    rc, out, err = run(["--server", env["SMTPC_TB_HOST"], "--port", env["SMTPC_TB_PORT_SUBMISSION"],
+                        "--tls", "starttls-required", "--cafile", env["SMTPC_TB_CA"],
+                        "--user", env["SMTPC_TB_USER"], "--timeout", "30", "-v", "--batch"] + paths,
+                       extra_env={"SMTPC_PASS": env["SMTPC_TB_PASS"]})
+    expect(rc, 0, err, "--batch over STARTTLS with AUTH")
+    if out.splitlines() != [f"{p}: sent" for p in paths]:
+        testbed.fail(f"standard output:\n{out}")
+    for word, count in (("-- TLS: ", 1), ("C: STARTTLS", 1), ("C: AUTH ", 1), ("C: MAIL FROM:", 5)):
+        if err.count(word) != count:
+            testbed.fail(f"{word!r} {err.count(word)} times in the transcript, expected {count}:\n{err}")
+    for token in tokens:
+        delivered(env, "alice", token, before)
+    print("five mails, one handshake, one AUTH")
+
+
+def case_batch_refused(run: Run, env: Dict[str, str], tmp: str) -> None:
+    listener = Listener()
+    base = ["--server", "127.0.0.1", "--port", str(listener.port), "--timeout", "5"]
+    good = write_message(tmp, "good.eml", b"From: <sender@example.com>\nTo: <alice@example.com>\n\nbody\n")
+    bad = write_message(tmp, "bad.eml", b"hello world\n\nbody\n")
+    missing = os.path.join(tmp, "missing.eml")
+    cases = [
+        ("no files", [], "--batch needs at least one message file"),
+        ("standard input", [good, "-"], "'-' is not allowed"),
+        ("a missing file", [good, missing], f"--batch {missing}: No such file or directory"),
+        ("no message", [good, bad], f"--batch {bad}: the message above was refused"),
+        ("--body", ["--body", good, good], "--body cannot be used with --batch"),
+    ]
+    for what, files, want in cases:
+        rc, out, err = run(base + ["--batch"] + files)
+        expect(rc, 2, err, what)
+        expect_in(want, err, what)
+        if out:
+            testbed.fail(f"{what}: standard output is not empty:\n{out}")
+        listener.assert_untouched(what)
+        print(f"{what}: {err.splitlines()[-1]}")
+    listener.close()
 
 
 def _counted(port: str, delay_ms: int, run_client) -> Tuple[int, str]:

@@ -387,9 +387,10 @@ endif()
 # The command line of issue 17 (tests/c/postfix_cli.py, one test per case).
 set(IP_SMTPC_CLI_CASES several_recipients to_address_list
   exit_temporary exit_permanent exit_mixed exit_partial exit_sender config_errors dsn_success
-  read_envelope read_envelope_kept read_envelope_8bit read_envelope_refused)
+  read_envelope read_envelope_kept read_envelope_8bit read_envelope_refused read_envelope_smtputf8
+  batch batch_refused)
 if(IP_SMTPC_HAVE_MBEDTLS)
-  list(APPEND IP_SMTPC_CLI_CASES starttls_hint_auth starttls_hint_mail round_trips_starttls
+  list(APPEND IP_SMTPC_CLI_CASES starttls_hint_auth starttls_hint_mail round_trips_starttls batch_starttls
     config_account config_default config_override config_password_command config_permissions)
 endif()
 foreach(_case IN LISTS IP_SMTPC_CLI_CASES)
@@ -404,6 +405,11 @@ foreach(_case valid refused long invalid)
     --smtpc ${_smtpc_exe} --case ${_case})
 endforeach()
 include("${CMAKE_CURRENT_LIST_DIR}/bulk.cmake")     # issue 14: streamed bodies, small SO_SNDBUF
+# MX routing (issue 15; tests/c/postfix_mx.py): smtpc --mx through the bed's dnsmasq.
+foreach(_case fallback env permanent allbusy usage)
+  ip_smtpc_postfix_test(postfix.smtpc.mx.${_case} "${CMAKE_CURRENT_LIST_DIR}/postfix_mx.py"
+    --smtpc ${_smtpc_exe} --case ${_case})
+endforeach()
 
 if(IP_SMTPC_HAVE_MBEDTLS)
   foreach(_case submission implicit wrong_name untrusted_ca strip_required strip_opportunistic refuse_454)

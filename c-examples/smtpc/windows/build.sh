@@ -77,7 +77,7 @@ src="$root/c-examples/smtpc"
     -DSMTPC_VERSION="\"$cli_version\"" -DSMTPC_LIB_VERSION="\"$lib_version\"" \
     -DSMTPC_LIB_FEATURES="\"$features\"" \
     "$src/main.c" "$src/options.c" "$src/config.c" "$src/input.c" "$src/message.c" "$src/session.c" \
-    "$src/outcome.c" "$src/util.c" "$src/platform.c" "$root/ffi/ports/winsock/ip_smtpc_winsock.c" \
+    "$src/outcome.c" "$src/batch.c" "$src/util.c" "$src/platform.c" "$root/ffi/ports/winsock/ip_smtpc_winsock.c" \
     "${tls_flags[@]}" "$lib" "${tls_libs[@]}" -lws2_32 -lkernel32 -lntdll -luserenv -ldbghelp \
     -o "$out/smtpc.exe"
 echo "$out/smtpc.exe"
