@@ -341,14 +341,6 @@ typedef uint32_t       U32;  /**< emNet's 32-bit unsigned, for application code.
  */
 #define IP_SMTPC_MX_QUERY_SIZE 271
 
-/**
- * `IP_SMTPC_SendToDomain`: the index in `IP_SMTPC_REPORT.aReserved` of the
- * number of mail hosts tried (1 = the first in preference order; the last
- * one tried decided the result; 0 = none was tried). The other
- * entry points write it as 0.
- */
-#define IP_SMTPC_REPORT_HOSTS_TRIED 0
-
 /** @} */
 
 /*********************************************************************
@@ -1070,19 +1062,20 @@ typedef struct IP_SMTPC_REPORT {
    * 0 when none came; a numeric status as it is (XOAUTH2: "401");
    * RFC 6750's "invalid_request" 400, "invalid_token" 401,
    * "insufficient_scope" 403; 1 for any other or an unreadable one.
-   * Taken from the first reserved word (the report keeps its size).
+   * With `NumHostsTried`, the first reserved word of earlier versions
+   * (the report keeps its size).
    */
   IP_SMTPC_U16 OAuthStatus;
   /**
-   * Reserved, written as 0.
+   * `IP_SMTPC_SendToDomain` (`mx`): the mail hosts tried (1 = the first
+   * in preference order; the last one tried decided the result; 0 = none
+   * was tried). The other entry points write 0.
    */
-  IP_SMTPC_U16 Reserved16;
+  IP_SMTPC_U16 NumHostsTried;
   /**
    * Reserved for the fields later versions add (written as 0): a report
    * allocated by code compiled against this header keeps its size when a
-   * newer library fills more (docs/abi.md). `IP_SMTPC_SendToDomain`
-   * writes the number of mail hosts it tried into entry
-   * `IP_SMTPC_REPORT_HOSTS_TRIED`.
+   * newer library fills more (docs/abi.md).
    */
   IP_SMTPC_U32 aReserved[3];
 } IP_SMTPC_REPORT;
@@ -1517,8 +1510,7 @@ int IP_SMTPC_SendBatch(const struct IP_SMTPC_API *pIP_API,
  * or AUTH got a 4xx (421 included). Any other result ends the attempt:
  * success, a 5xx, a failure after MAIL was sent (the server may hold the
  * transaction), a local error. `pReport` (in `pOptions`) describes the
- * last host tried; its `aReserved[IP_SMTPC_REPORT_HOSTS_TRIED]` counts the
- * hosts tried.
+ * last host tried; its `NumHostsTried` counts the hosts tried.
  *
  * Before anything is queried the mail, the options and `sDomain` are
  * validated (an invalid domain is `IP_SMTPC_ERR_INVALID_MX_DOMAIN`). DNS

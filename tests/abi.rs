@@ -79,7 +79,7 @@ fn structs_and_constants_match_the_header() {
                 "NumResults",
                 "acReply",
                 "OAuthStatus",
-                "Reserved16",
+                "NumHostsTried",
                 "aReserved",
             ],
         ),
@@ -292,7 +292,7 @@ fn structs_and_constants_match_the_header() {
         NumResults,
         acReply,
         OAuthStatus,
-        Reserved16,
+        NumHostsTried,
         aReserved
     });
     layout!(IP_SMTPC_OPTIONS {

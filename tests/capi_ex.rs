@@ -205,7 +205,7 @@ fn report(results: &mut [IP_SMTPC_RCPT_RESULT]) -> IP_SMTPC_REPORT {
         NumResults: results.len() as u32,
         acReply: [b'x' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
         OAuthStatus: 7,
-        Reserved16: 7,
+        NumHostsTried: 7,
         aReserved: [7; 3],
     }
 }
@@ -573,7 +573,7 @@ fn oauth_token_in_the_options() {
             r.Step,
             r.ReplyCode,
             r.OAuthStatus,
-            r.Reserved16,
+            r.NumHostsTried,
             r.aReserved
         ),
         (IP_SMTPC_STEP_AUTH, 535, 401, 0, [0; 3])

@@ -366,7 +366,7 @@ impl Fixture {
                 NumResults: 3,
                 acReply: [b'x' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
                 OAuthStatus: 0xbeef,
-                Reserved16: 0xdead,
+                NumHostsTried: 0xdead,
                 aReserved: [0xdead_beef; 3],
             },
             null_api: false,
@@ -474,7 +474,7 @@ fn refused(name: &str, code: c_int, expected: Error, spoil: impl FnOnce(&mut Fix
         );
         assert_eq!(r.acReply[0], 0, "{name}: reply text");
         assert_eq!(
-            (r.OAuthStatus, r.Reserved16, r.aReserved),
+            (r.OAuthStatus, r.NumHostsTried, r.aReserved),
             (0, 0, [0; 3]),
             "{name}: reserved fields not cleared"
         );

@@ -267,7 +267,7 @@ fn mail() -> Box<Mail> {
             NumResults: 4,
             acReply: [b'#' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
             OAuthStatus: 7,
-            Reserved16: 7,
+            NumHostsTried: 7,
             aReserved: [7; 3],
         },
         // SAFETY: plain data; initialised by IP_SMTPC_OptionsInit below.
@@ -417,7 +417,7 @@ fn summary(m: &Mail) -> String {
         r.NumRejected,
         String::from_utf8(text).unwrap(),
         m.results,
-        (r.OAuthStatus, r.Reserved16, r.aReserved)
+        (r.OAuthStatus, r.NumHostsTried, r.aReserved)
     )
 }
 

@@ -215,7 +215,7 @@ fn report() -> IP_SMTPC_REPORT {
         NumResults: 0,
         acReply: [b'x' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
         OAuthStatus: 7,
-        Reserved16: 7,
+        NumHostsTried: 7,
         aReserved: [7; 3],
     }
 }

@@ -216,8 +216,8 @@ fn send_to(bed: &maildir::Testbed, domain: &str, token: &str, recipients: usize)
     }
 }
 
-fn hosts_tried(r: &IP_SMTPC_REPORT) -> u32 {
-    r.aReserved[IP_SMTPC_REPORT_HOSTS_TRIED as usize]
+fn hosts_tried(r: &IP_SMTPC_REPORT) -> u16 {
+    r.NumHostsTried
 }
 
 /// The Postfix log lines of the listener `name` (syslog_name tb-NAME) that mention `id`.

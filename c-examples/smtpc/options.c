@@ -96,8 +96,8 @@ static const char* const _apUsage[] = {
   "                         (default " DEFAULT_CAFILE ")\n"
   "  --tls-name NAME        name the server certificate must match (default: --server)\n"
   "  --user U / --pass P    credentials (P may also come from $SMTPC_PASS)\n"
-  "  --auth LIST            allowed mechanisms, comma separated: PLAIN,LOGIN,CRAM-MD5\n"
-  "                         (default: all built; CRAM-MD5 needs the library's cram-md5 feature)\n"
+  "  --auth LIST            allowed mechanisms, comma separated: PLAIN,LOGIN,CRAM-MD5,\n"
+  "                         XOAUTH2,OAUTHBEARER (default: all built; --version lists them)\n"
   "  --oauth-token T        bearer token ($SMTPC_OAUTH_TOKEN): OAUTHBEARER, else XOAUTH2\n"
   "                         (--auth picks one), never a password; needs the oauth feature\n"
   "  --allow-insecure-auth  permit AUTH on a connection without TLS (refused otherwise)\n"
@@ -169,7 +169,8 @@ static void _PrintVersion(void) {
   printf("smtpc %s\n", SMTPC_VERSION);
   printf("library: ip-smtpc %s (cargo features: %s; buffers: reply %d, output %d bytes)\n",
          SMTPC_LIB_VERSION, SMTPC_LIB_FEATURES, SMTPC_IN_BUFFER_SIZE, SMTPC_OUT_BUFFER_SIZE);
-  printf("auth: PLAIN, LOGIN\n");
+  printf("auth: PLAIN, LOGIN%s%s\n", (strstr(SMTPC_LIB_FEATURES, "cram-md5") != NULL) ? ", CRAM-MD5" : "",
+         (strstr(SMTPC_LIB_FEATURES, "oauth") != NULL) ? ", XOAUTH2, OAUTHBEARER" : "");
 #ifdef SMTPC_WITH_MBEDTLS
   memset(acRuntime, 0, sizeof(acRuntime));
   mbedtls_version_get_string_full(acRuntime);   /* writes at most 18 bytes */

@@ -459,9 +459,9 @@ int SMTPC_Send(SMTPC_CTX* pCtx, SMTPC_SETTINGS* pSettings, IP_SMTPC_REPORT* pRep
     (void)snprintf(pCtx->acMxHost, sizeof(pCtx->acMxHost), "%s", pSettings->sMxDomain);
     r = IP_SMTPC_SendToDomain(&Call.Api, pSettings->paAddr, pSettings->NumAddr, &Message, &Call.Mta, &Call.App,
                               pSettings->sMxDomain, &Resolver, &Call.Options);
-    if (pSettings->Verbose && pReport->aReserved[IP_SMTPC_REPORT_HOSTS_TRIED] != 0u) {
+    if (pSettings->Verbose && pReport->NumHostsTried != 0u) {
       fprintf(stderr, "-- MX: %s was host %u in preference order\n", pCtx->acMxHost,
-              (unsigned)pReport->aReserved[IP_SMTPC_REPORT_HOSTS_TRIED]);
+              (unsigned)pReport->NumHostsTried);
     }
   } else
 #endif

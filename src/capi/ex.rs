@@ -443,7 +443,7 @@ impl<'r> Summary<'r> {
             }
             r.acReply[0] = 0;
             r.OAuthStatus = 0;
-            r.Reserved16 = 0;
+            r.NumHostsTried = 0;
             r.aReserved = [0; 3];
         }
         Summary {

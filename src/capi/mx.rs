@@ -37,8 +37,7 @@ const _: () = assert!(IP_SMTPC_MX_QUERY_SIZE as usize == mx::QUERY_SIZE);
 /// or AUTH got a 4xx (421 included). Any other result ends the attempt:
 /// success, a 5xx, a failure after MAIL was sent (the server may hold the
 /// transaction), a local error. `pReport` (in `pOptions`) describes the
-/// last host tried; its `aReserved[IP_SMTPC_REPORT_HOSTS_TRIED]` counts the
-/// hosts tried.
+/// last host tried; its `NumHostsTried` counts the hosts tried.
 ///
 /// Before anything is queried the mail, the options and `sDomain` are
 /// validated (an invalid domain is `IP_SMTPC_ERR_INVALID_MX_DOMAIN`). DNS
@@ -107,12 +106,7 @@ pub unsafe extern "C" fn IP_SMTPC_SendToDomain(
         // SAFETY: forwarded under this function's contract.
         Ok(mut route) => unsafe { route.run(report, &mut tried) },
     };
-    if let Some(slot) = report
-        .aReserved
-        .get_mut(IP_SMTPC_REPORT_HOSTS_TRIED as usize)
-    {
-        *slot = tried;
-    }
+    report.NumHostsTried = tried;
     code
 }
 
@@ -164,7 +158,7 @@ fn blank() -> IP_SMTPC_REPORT {
         NumResults: 0,
         acReply: [0; IP_SMTPC_REPLY_TEXT_SIZE],
         OAuthStatus: 0,
-        Reserved16: 0,
+        NumHostsTried: 0,
         aReserved: [0; 3],
     }
 }
@@ -279,7 +273,7 @@ impl Route<'_> {
     ///
     /// # Safety
     /// As `IP_SMTPC_SendToDomain`.
-    unsafe fn run(&mut self, report: &mut IP_SMTPC_REPORT, tried: &mut U32) -> c_int {
+    unsafe fn run(&mut self, report: &mut IP_SMTPC_REPORT, tried: &mut U16) -> c_int {
         let mut answer = [0u8; ANSWER_SIZE];
         let hosts = self.lookup(&mut answer);
         let hosts = match hosts {

@@ -321,15 +321,16 @@ pub struct IP_SMTPC_REPORT {
     /// 0 when none came; a numeric status as it is (XOAUTH2: "401");
     /// RFC 6750's "invalid_request" 400, "invalid_token" 401,
     /// "insufficient_scope" 403; 1 for any other or an unreadable one.
-    /// Taken from the first reserved word (the report keeps its size).
+    /// With `NumHostsTried`, the first reserved word of earlier versions
+    /// (the report keeps its size).
     pub OAuthStatus: U16,
-    /// Reserved, written as 0.
-    pub Reserved16: U16,
+    /// `IP_SMTPC_SendToDomain` (`mx`): the mail hosts tried (1 = the first
+    /// in preference order; the last one tried decided the result; 0 = none
+    /// was tried). The other entry points write 0.
+    pub NumHostsTried: U16,
     /// Reserved for the fields later versions add (written as 0): a report
     /// allocated by code compiled against this header keeps its size when a
-    /// newer library fills more (docs/abi.md). `IP_SMTPC_SendToDomain`
-    /// writes the number of mail hosts it tried into entry
-    /// `IP_SMTPC_REPORT_HOSTS_TRIED`.
+    /// newer library fills more (docs/abi.md).
     pub aReserved: [U32; 3],
 }
 
@@ -481,11 +482,6 @@ pub const IP_SMTPC_MX_ANSWER_SIZE: c_uint = 512;
 pub const IP_SMTPC_MX_MAX_HOSTS: c_uint = 8;
 /// `IP_SMTPC_MxQuery`: the longest query it writes (a 253-character domain).
 pub const IP_SMTPC_MX_QUERY_SIZE: c_uint = 271;
-/// `IP_SMTPC_SendToDomain`: the index in `IP_SMTPC_REPORT.aReserved` of the
-/// number of mail hosts tried (1 = the first in preference order; the last
-/// one tried decided the result; 0 = none was tried). The other
-/// entry points write it as 0.
-pub const IP_SMTPC_REPORT_HOSTS_TRIED: c_uint = 0;
 
 /// The resolver of `IP_SMTPC_SendToDomain` (`mx`): the application answers
 /// "the MX records of this domain" with the raw DNS response, as its

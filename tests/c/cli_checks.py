@@ -67,7 +67,8 @@ def case_version(a: argparse.Namespace) -> None:
     want = [
         f"smtpc {project.group(1)}",
         f"library: ip-smtpc {lib.group(1)} (cargo features: full ({feats});",
-        "auth: PLAIN, LOGIN",
+        "auth: PLAIN, LOGIN" + (", CRAM-MD5" if "cram-md5" in feats.split(", ") else "")
+        + (", XOAUTH2, OAUTHBEARER" if "oauth" in feats.split(", ") else ""),
     ]
     for i, w in enumerate(want):
         if i >= len(lines) or not lines[i].startswith(w):

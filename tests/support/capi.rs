@@ -365,7 +365,7 @@ fn send_ex(
         .expect("acReply is NUL-terminated");
     let reply: Vec<u8> = report.acReply[..end].iter().map(|&c| c as u8).collect();
     assert_eq!(report.aReserved, [0; 3], "aReserved written as 0");
-    assert_eq!(report.Reserved16, 0, "Reserved16 written as 0");
+    assert_eq!(report.NumHostsTried, 0, "NumHostsTried written as 0");
     let report = Report {
         result: report.Result,
         step: report.Step,
