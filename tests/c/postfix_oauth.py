@@ -12,9 +12,10 @@ Cases (the clear-text AUTH port, --allow-insecure-auth, -v every time):
   refused   the expired and the wrong-scope token, each mechanism: exit 3,
             "smtpc: OAuth: status 401 (token rejected)" on stderr, nothing
             delivered
-  long      a 720-character token (AUTH alone, the response after the empty
-            334): refused by Dovecot, exit 3 with the status; the response
-            line redacted
+  long      a valid 720-character token (AUTH alone, the response after the
+            empty 334), each mechanism: delivered; an unknown one of 720
+            characters: refused by Dovecot, exit 3 with the status; the
+            response line redacted
   invalid   a token with a space, one over 4096 characters, --oauth-token
             without --user: exit 2, nothing connected
 In every case neither the token nor the base64 of any AUTH response that
@@ -100,6 +101,12 @@ def case_refused(run: Run, env: Dict[str, str]) -> None:
 
 
 def case_long(run: Run, env: Dict[str, str]) -> None:
+    valid = env["SMTPC_TB_OAUTH_LONG"]
+    if len(valid) != 720:
+        testbed.fail(f"the test bed's long token has {len(valid)} characters, not 720")
+    for mech in ("OAUTHBEARER", "XOAUTH2"):
+        err = send(run, env, valid, ["--auth", mech], f"valid, 720 characters, {mech}", 0)
+        expect_in(f"C: AUTH {mech} <redacted>\nS: 334 \nC: <redacted>\nS: 235 ", err, mech)
     long = "L" * 720
     for mech in ("OAUTHBEARER", "XOAUTH2"):
         err = send(run, env, long, ["--auth", mech], f"720 characters, {mech}", 3)
