@@ -238,7 +238,7 @@ fn delivered_via(domain: &str, hosts: &[&str]) {
     let o = send_to(&bed, domain, &token, 1);
     assert_eq!(o.result, 0, "{domain}: {:?}", o.report.Step);
     assert_eq!(o.connects, hosts, "{domain}");
-    assert_eq!(hosts_tried(&o.report), hosts.len() as u32);
+    assert_eq!(usize::from(hosts_tried(&o.report)), hosts.len());
     assert_eq!(
         (o.report.Step, o.report.NumAccepted),
         (IP_SMTPC_STEP_DONE, 1)
