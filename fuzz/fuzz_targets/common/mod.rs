@@ -102,6 +102,11 @@ impl Mail for FuzzMail {
     fn dsn(&self) -> ip_smtpc::dsn::Dsn<'_> {
         ip_smtpc::dsn::Dsn::default()
     }
+    /// No bearer token: the session targets fuzz the password mechanisms
+    /// (the OAuth error challenge has its own target, `oauth_error`).
+    fn token(&self) -> &[u8] {
+        &[]
+    }
 }
 
 /// xorshift, for chunk sizes and out-of-turn calls.
