@@ -295,10 +295,19 @@ static int _LoadEnv(TESTBED_ENV* pEnv) {
   }
   pEnv->NumVars = 0u;
   while (fgets(acLine, sizeof(acLine), pFile) != NULL) {
+    Len = strcspn(acLine, "\r\n");
+    if (acLine[Len] == '\0' && !feof(pFile)) {
+      //
+      // A line longer than acLine (the OAuth test token): not one of ours;
+      // skip the rest of it.
+      //
+      while (fgets(acLine, sizeof(acLine), pFile) != NULL && acLine[strcspn(acLine, "\n")] == '\0') {
+      }
+      continue;
+    }
     if (strncmp(acLine, "export ", 7u) != 0) {
       continue;
     }
-    Len = strcspn(acLine, "\r\n");
     acLine[Len] = '\0';
     pEq = strchr(acLine + 7, '=');
     if (pEq == NULL || pEnv->NumVars >= ENV_MAX) {
