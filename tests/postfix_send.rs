@@ -97,6 +97,16 @@ unsafe extern "C" fn receive(data: *mut c_char, len: c_int, sock: SMTPC_SOCKET) 
     }
 }
 
+/// The transport hooks above, as every send of this file passes them.
+const API: IP_SMTPC_API = IP_SMTPC_API {
+    pfConnect: Some(connect),
+    pfDisconnect: Some(disconnect),
+    pfSend: Some(send),
+    pfReceive: Some(receive),
+    pfUpgrade: None,
+    pfDowngrade: None,
+};
+
 unsafe extern "C" fn time_date() -> u32 {
     // 4 Dec 2026 18:30:10, FAT-packed.
     (2026 - 1980) << 25 | 12 << 21 | 4 << 16 | 18 << 11 | 30 << 5 | 5
@@ -256,14 +266,7 @@ fn to_cc_bcc_with_auth_delivered_byte_for_byte() {
         sDomain: own.as_ptr(),
         sTimezone: tz.as_ptr(),
     };
-    let api = IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
-        pfUpgrade: None,
-        pfDowngrade: None,
-    };
+    let api = API;
 
     // SAFETY: every pointer is valid for the call.
     let r = unsafe { IP_SMTPC_Send(&api, addrs.as_ptr(), 4, &msg, &mta, &app) };
@@ -403,14 +406,7 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
         sPass: pass.as_ptr(),
         SecPolicy: 0,
     };
-    let api = IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
-        pfUpgrade: None,
-        pfDowngrade: None,
-    };
+    let api = API;
     let mut results = [IP_SMTPC_RCPT_RESULT::default(); 4];
     // SAFETY: all-zero is a valid IP_SMTPC_REPORT (NULL pointers, zero counts).
     let mut report: IP_SMTPC_REPORT = unsafe { std::mem::zeroed() };
@@ -538,14 +534,7 @@ fn size_declared_and_enforced_extra_headers_delivered() {
         sPass: std::ptr::null(),
         SecPolicy: 0,
     };
-    let api = IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
-        pfUpgrade: None,
-        pfDowngrade: None,
-    };
+    let api = API;
     let lines = [c("X-Device: pump-3"), c("X-Token:  spaced")];
     let ptrs = [lines[0].as_ptr(), lines[1].as_ptr()];
     let reply_to = c(&format!("desk@{domain}"));
@@ -657,14 +646,7 @@ fn encoded_words_delivered() {
         sPass: std::ptr::null(),
         SecPolicy: 0,
     };
-    let api = IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
-        pfUpgrade: None,
-        pfDowngrade: None,
-    };
+    let api = API;
     let line = c("X-Ort: Köln");
     let ptrs = [line.as_ptr()];
     // SAFETY: all-zero is valid; OptionsInit fills it.
@@ -803,14 +785,7 @@ fn multipart_items_delivered_byte_for_byte() {
         sPass: std::ptr::null(),
         SecPolicy: 0,
     };
-    let api = IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
-        pfUpgrade: None,
-        pfDowngrade: None,
-    };
+    let api = API;
     WIRE.with(|w| w.take());
     // SAFETY: every pointer is valid for the call.
     let r = unsafe { IP_SMTPC_Send(&api, addrs.as_ptr(), 2, &msg, &mta, std::ptr::null()) };
@@ -903,14 +878,7 @@ fn raw_message_arrives_byte_for_byte() {
         sPass: std::ptr::null(),
         SecPolicy: 0,
     };
-    let api = IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
-        pfUpgrade: None,
-        pfDowngrade: None,
-    };
+    let api = API;
     for streamed in [false, true] {
         let token = format!(
             "send-raw-{streamed}-{}-{}",
@@ -1066,14 +1034,7 @@ fn pipelined_envelope_in_one_write_delivered_byte_for_byte() {
         sDomain: own.as_ptr(),
         sTimezone: tz.as_ptr(),
     };
-    let api = IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
-        pfUpgrade: None,
-        pfDowngrade: None,
-    };
+    let api = API;
 
     // SAFETY: every pointer is valid for the call.
     let r = unsafe { IP_SMTPC_Send(&api, addrs.as_ptr(), 4, &msg, &mta, &app) };
@@ -1195,14 +1156,7 @@ fn send_auth(
         sPass: strings[6].as_ptr(),
         SecPolicy: 0,
     };
-    let api = IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
-        pfUpgrade: None,
-        pfDowngrade: None,
-    };
+    let api = API;
     // SAFETY: all-zero is a valid IP_SMTPC_REPORT (NULL pointers, zero counts).
     let mut report: IP_SMTPC_REPORT = unsafe { std::mem::zeroed() };
     // SAFETY: all-zero is valid; OptionsInit fills it.
