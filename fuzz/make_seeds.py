@@ -318,3 +318,13 @@ write("validator", "null-sender", fields(0x02, 0b1001, 0, [
     (b"",), (b"",), (b"",), (b"",), (b"",), (b"",), (b"",), (b"",), (b"",), (b"",), (b"",),
     (b"postmaster@[127.0.0.1]",), (b"",), (b"o'hara@sub-domain.example.test",), (b"",),
 ]))
+# cram_challenge: mode, password length, password, challenge. RFC 2195's
+# example as the server sends it (base64), the same challenge raw through the
+# library's encoder, a password longer than MD5's 64-byte block, and a
+# malformed text (a digit after the padding).
+RFC2195_TEXT = b"PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"
+RFC2195_RAW = b"<1896.697170952@postoffice.reston.mci.net>"
+write("cram_challenge", "rfc2195", bytes([0, 16]) + b"tanstaaftanstaaf" + RFC2195_TEXT)
+write("cram_challenge", "rfc2195-raw", bytes([1, 16]) + b"tanstaaftanstaaf" + RFC2195_RAW)
+write("cram_challenge", "long-password", bytes([1, 80]) + b"k" * 80 + RFC2195_RAW)
+write("cram_challenge", "malformed", bytes([0, 6]) + b"secret" + b"PDE4=A==")

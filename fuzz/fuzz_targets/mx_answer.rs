@@ -34,7 +34,9 @@ fuzz_target!(|data: &[u8]| {
             let hosts = parse(&own, domain, 0).expect("own question");
             assert_eq!(hosts.len(), 1);
             let mut name = [0u8; NAME_SIZE];
-            let k = hosts.name(0, &own, domain, &mut name).expect("implicit name");
+            let k = hosts
+                .name(0, &own, domain, &mut name)
+                .expect("implicit name");
             let trimmed = domain.strip_suffix(b".").unwrap_or(domain);
             assert_eq!(&name[..k], trimmed);
         }
@@ -47,7 +49,11 @@ fuzz_target!(|data: &[u8]| {
 
     let seed = u64::from(seed) * 0x9e37_79b9;
     let result = parse(answer, domain, seed);
-    assert_eq!(result, parse(answer, domain, seed), "same seed, same answer");
+    assert_eq!(
+        result,
+        parse(answer, domain, seed),
+        "same seed, same answer"
+    );
     let Ok(hosts) = result else {
         return;
     };
@@ -58,7 +64,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(pref >= last, "order");
         last = pref;
         let mut name = [0xffu8; NAME_SIZE];
-        let n = hosts.name(i, answer, domain, &mut name).expect("a parsed name decodes");
+        let n = hosts
+            .name(i, answer, domain, &mut name)
+            .expect("a parsed name decodes");
         assert_eq!(name[n], 0, "NUL-terminated");
         assert!(n <= 253);
         check_domain(&name[..n]).expect("a host name");

@@ -2,9 +2,11 @@
 //! What the targets share: a [`Mail`] over owned fields, a small
 //! deterministic generator, and the wire checks (canonical line breaks,
 //! de-stuffing) the unit tests of the engine use too; `ends` finds the
-//! message on the wire (DATA or a BDAT chunk).
+//! message on the wire (DATA or a BDAT chunk); `base64` is a reference
+//! decoder.
 #![allow(dead_code)]
 
+pub mod base64;
 pub mod ends;
 
 use ip_smtpc::check::MAX_HEADER;
