@@ -132,6 +132,20 @@ write("session", "chunking-dots-not-stuffed", session(TURNS, 0x00, BDAT_HAPPY, b
 write("session", "chunking-8bit", session(TURNS, 0x00, BDAT_HAPPY, body=b"\xc3\xa4 8-bit body\n"))
 write("session", "chunking-one-of-three-refused", session(TURNS, 0x02, BDAT_THREE_ONE_REFUSED))
 write("session", "chunking-refused", session(TURNS, 0x00, BDAT_REFUSED))
+# OAuth (seed bit 0x40 of seed[1]: a bearer token; seed[0] odd: 720 bytes, so
+# AUTH goes alone and the response follows the empty 334): accepted, and the
+# RFC 7628 error challenge answered (AQ==) before the 535.
+OAUTH_EHLO = b"220 mx ESMTP\r\n|250-mx\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER\r\n|"
+OAUTH_OK = OAUTH_EHLO + b"235 2.7.0 ok\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n|250 ok\r\n|221 bye\r\n"
+OAUTH_LONG = OAUTH_EHLO + b"334 \r\n|235 2.7.0 ok\r\n|250 ok\r\n|250 ok\r\n|354 go\r\n|250 ok\r\n|221 bye\r\n"
+OAUTH_ERROR = (OAUTH_EHLO + b"334 eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIn0=\r\n|"
+               b"535 5.7.8 authentication failed\r\n|221 bye\r\n")
+write("session", "oauth-bearer", session(TURNS | 0x04 | 0x08, 0x00, OAUTH_OK, seed=(0, 0x40)))
+write("session", "oauth-long-token", session(TURNS | 0x04 | 0x08, 0x00, OAUTH_LONG, seed=(1, 0x40)))
+write("session", "oauth-error-challenge", session(TURNS | 0x04 | 0x08, 0x00, OAUTH_ERROR, seed=(0, 0x40)))
+write("session", "oauth-xoauth2-only", session(TURNS | 0x04 | 0x08, 0x00,
+      OAUTH_OK.replace(b" XOAUTH2 OAUTHBEARER", b" XOAUTH2"), seed=(2, 0x40)))
+
 write("session", "chunking-too-big", session(TURNS, 0x00, BDAT_TOO_BIG))
 write("session", "chunking-temporary", session(TURNS, 0x00, BDAT_LATER))
 write("session", "chunking-mail-refused", session(TURNS, 0x00, BDAT_MAIL_REFUSED))

@@ -7,7 +7,9 @@
 //! recipients (To/Cc/Bcc, 1-3, or 130-193 to pass PIPELINING's window of
 //! 128 outstanding commands), the null sender, multipart items or a
 //! streamed body (and whether the stream fails), a clock and a deadline,
-//! the in/out buffer sizes, a failing TLS handshake or send, the seed of the
+//! a bearer token instead of the password (XOAUTH2 and OAUTHBEARER allowed
+//! then, a 720-byte token when the seed says so: AUTH and its response in
+//! two lines), the in/out buffer sizes, a failing TLS handshake or send, the seed of the
 //! chunk sizes and of the short sends, and out-of-turn calls the API allows
 //! at any time (`failed`, unasked bytes through `room`, `upgraded`,
 //! `streamed`, `push`, `sent(0)`, `tick`), which must end the transaction
@@ -37,7 +39,8 @@
 //! - no bare CR or LF (the last line may be cut short when the transaction
 //!   was ended mid-send), no line over 1000 octets, no command over 512;
 //! - AUTH only with credentials, with an allowed mechanism, and over TLS
-//!   unless the caller allowed it in clear; with TLS required or implicit no
+//!   unless the caller allowed it in clear; with a token only XOAUTH2 or
+//!   OAUTHBEARER, without one never; with TLS required or implicit no
 //!   AUTH or MAIL FROM (nor, implicit, anything) in clear;
 //! - the TLS handshake only right after "STARTTLS" and a 220 that nothing
 //!   followed (implicit: before anything), at most once, and EHLO again
@@ -54,7 +57,7 @@
 use std::collections::VecDeque;
 
 use ip_smtpc::check::check;
-use ip_smtpc::engine::{Action, Engine, EventKind, TlsMode};
+use ip_smtpc::engine::{Action, Engine, EventKind, TlsMode, AUTH_OAUTHBEARER, AUTH_XOAUTH2};
 use ip_smtpc::Error;
 use libfuzzer_sys::fuzz_target;
 
@@ -185,7 +188,15 @@ fuzz_target!(|data: &[u8]| {
     ][usize::from(flags & 3)];
     let auth = flags & 4 != 0;
     let insecure_auth = flags & 8 != 0;
-    let mechanisms = (flags >> 4) & 3;
+    // A bearer token (seed bit 0x40) in place of the password: the OAuth
+    // mechanisms are allowed too, the password ones stay as the flags say.
+    let oauth = auth && seed_hi & 0x40 != 0;
+    let mechanisms = (flags >> 4) & 3
+        | if oauth {
+            AUTH_XOAUTH2 | AUTH_OAUTHBEARER
+        } else {
+            0
+        };
     let misuse = flags & 0x40 != 0;
     let turns_mode = flags & 0x80 != 0;
 
@@ -252,6 +263,13 @@ fuzz_target!(|data: &[u8]| {
             Vec::new()
         },
         streamed,
+        token: if !oauth {
+            Vec::new()
+        } else if seed_lo & 1 != 0 {
+            b"ya29.".repeat(144)
+        } else {
+            b"ya29.a0AfH6SMBx-token_value/with+base64=".to_vec()
+        },
     };
     // 2026-02-28 23:59:58 (FAT).
     let time = dated.then_some((46 << 25) | (2 << 21) | (28 << 16) | (23 << 11) | (59 << 5) | 29);
@@ -557,28 +575,53 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(sent_lines.len(), wire.line_tls.len());
     let mut at = 0;
+    // A SASL response after an AUTH that had none (RFC 4954 §4: up to
+    // 12,288 octets; a 720-byte token's is about 1,000) is not held to the
+    // command and text line limits.
+    let mut sasl_response = false;
     for (line, &tls_up) in sent_lines.iter().zip(&wire.line_tls) {
         let start = at;
         at += line.len();
-        assert!(line.len() <= 1000, "line of {} octets", line.len());
+        let response = sasl_response;
+        let text = line.strip_suffix(b"\r\n").unwrap_or(line);
+        sasl_response = text.starts_with(b"AUTH ") && !text[5..].contains(&b' ');
+        assert!(
+            line.len() <= if response { 12_290 } else { 1000 },
+            "line of {} octets",
+            line.len()
+        );
         if tls == TlsMode::Implicit {
             assert!(tls_up, "a line in clear with implicit TLS");
         }
         if ends.in_message(start) {
             continue;
         }
-        assert!(line.len() <= 512, "command line of {}", line.len());
+        assert!(
+            response || line.len() <= 512,
+            "command line of {}",
+            line.len()
+        );
         if line.starts_with(b"AUTH ") {
             assert!(tls_up || insecure_auth, "AUTH in clear");
             assert!(auth, "AUTH without credentials");
-            let allowed = if line.starts_with(b"AUTH PLAIN") {
-                1
-            } else {
-                2
+            let mechanism = [
+                (&b"AUTH PLAIN"[..], 1),
+                (b"AUTH LOGIN", 2),
+                (b"AUTH XOAUTH2", AUTH_XOAUTH2),
+                (b"AUTH OAUTHBEARER", AUTH_OAUTHBEARER),
+            ]
+            .into_iter()
+            .find(|(name, _)| {
+                line.starts_with(name) && matches!(line.get(name.len()), Some(b' ' | b'\r'))
+            });
+            let Some((_, bit)) = mechanism else {
+                panic!("AUTH with an unknown mechanism: {line:?}");
             };
-            assert!(
-                mechanisms & allowed != 0,
-                "AUTH with a mechanism not allowed"
+            assert!(mechanisms & bit != 0, "AUTH with a mechanism not allowed");
+            assert_eq!(
+                oauth,
+                bit & (AUTH_XOAUTH2 | AUTH_OAUTHBEARER) != 0,
+                "a password mechanism with a token, or OAuth without one"
             );
         }
         if matches!(tls, TlsMode::Required | TlsMode::Implicit)

@@ -296,6 +296,7 @@ fuzz_target!(|data: &[u8]| {
         },
         boundary: boundary.clone(),
         streamed: false,
+        token: Vec::new(),
     };
     let time = clock.then_some(packed);
 
@@ -390,6 +391,7 @@ fuzz_target!(|data: &[u8]| {
         items: m.items.clone(),
         boundary: c_view(&boundary, 70),
         streamed: false,
+        token: Vec::new(),
     };
     let expected = check(&view, time, 7);
 

@@ -29,6 +29,8 @@ pub struct FuzzMail {
     pub items: Vec<(Vec<u8>, Vec<u8>)>,
     pub boundary: Vec<u8>,
     pub streamed: bool,
+    /// The bearer token (`IP_SMTPC_OPTIONS.sOAuthToken`), empty = none.
+    pub token: Vec<u8>,
 }
 
 impl Mail for FuzzMail {
@@ -104,10 +106,8 @@ impl Mail for FuzzMail {
     fn dsn(&self) -> ip_smtpc::dsn::Dsn<'_> {
         ip_smtpc::dsn::Dsn::default()
     }
-    /// No bearer token: the session targets fuzz the password mechanisms
-    /// (the OAuth error challenge has its own target, `oauth_error`).
     fn token(&self) -> &[u8] {
-        &[]
+        &self.token
     }
 }
 
