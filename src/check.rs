@@ -59,17 +59,57 @@ pub struct Checked {
 const CTL: u8 = 1;
 /// CR or LF.
 const EOL: u8 = 2;
+/// Space, TAB, `<` or `>`: cannot be in an address between `<` and `>`.
+const SPECIAL: u8 = 4;
+/// Not a host-name character (letters, digits, `-`, `.`, `:`, `[`, `]`).
+const NOT_HOST: u8 = 8;
 /// A byte above 0x7f.
-const HIGH: u8 = 4;
-/// Space, `<` or `>`: cannot be in an address between `<` and `>`.
-const SPECIAL: u8 = 8;
+const HIGH: u8 = 16;
 /// NUL (`mime`: a body with one goes quoted-printable).
 #[cfg(feature = "mime")]
-const NUL: u8 = 16;
+const NUL: u8 = 32;
+
+/// The classes of an ASCII byte (`CTL | EOL | SPECIAL | NOT_HOST`).
+const fn ascii_class(b: u8) -> u8 {
+    let host = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']');
+    let class = match b {
+        b'\r' | b'\n' => CTL | EOL,
+        b'\t' | b' ' | b'<' | b'>' => SPECIAL,
+        0..=0x1f | 0x7f => CTL,
+        _ => 0,
+    };
+    if host {
+        class
+    } else {
+        class | NOT_HOST
+    }
+}
+
+/// [`ascii_class`] of every ASCII byte, two to a byte (the even one low).
+// Evaluated when compiling: an index out of range fails the build.
+#[allow(clippy::indexing_slicing)]
+const CLASSES: [u8; 64] = {
+    let mut t = [0; 64];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = ascii_class(2 * i as u8) | ascii_class(2 * i as u8 + 1) << 4;
+        i += 1;
+    }
+    t
+};
+
+/// The classes of byte `b`.
+#[inline(always)]
+fn class(b: u8) -> u8 {
+    match CLASSES.get(usize::from(b >> 1)) {
+        Some(pair) => pair >> ((b & 1) << 2) & 15,
+        None => HIGH | NOT_HOST,
+    }
+}
 
 /// What one pass over a field found.
 struct Scan {
-    /// `CTL | EOL | HIGH | SPECIAL` bits of the bytes seen.
+    /// The class bits of the bytes seen.
     classes: u8,
     /// Index after the last `@`, 0 when there is none.
     after_at: usize,
@@ -92,16 +132,11 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
     for (i, &b) in s.iter().enumerate() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
         let eol = b == b'\r' || b == b'\n';
-        r.classes |= match b {
-            b'\t' => SPECIAL,
-            b'\r' | b'\n' => CTL | EOL,
-            #[cfg(feature = "mime")]
-            0 => CTL | NUL,
-            0..=0x1f | 0x7f => CTL,
-            0x80.. => HIGH,
-            b' ' | b'<' | b'>' => SPECIAL,
-            _ => 0,
-        };
+        r.classes |= class(b);
+        #[cfg(feature = "mime")]
+        if b == 0 {
+            r.classes |= NUL;
+        }
         if b == b'@' {
             r.after_at = i + 1;
         }
@@ -337,22 +372,14 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         return Err(Error::InvalidCredentials);
     }
     let d = m.domain();
-    scan(d, &mut hash);
-    // Letters (either case), digits, '-', '.', ':', '[' and ']'.
-    let host = |&b: &u8| {
-        (b | 0x20).is_ascii_lowercase() || matches!(b, b'-' | b'.' | b'0'..=b':' | b'[' | b']')
-    };
     if d.len() > MAX_DOMAIN
-        || !d.iter().all(host)
+        || scan(d, &mut hash).classes & NOT_HOST != 0
         || d.first() == Some(&b'.')
         || d.last() == Some(&b'.')
     {
         return Err(Error::InvalidDomain);
     }
-    crate::date::validate_timezone(m.timezone())?;
-    if let Some(t) = time {
-        crate::date::validate(t)?;
-    }
+    crate::date::validate(time, m.timezone())?;
     // The time (0 without a clock) and the salt, in one field (a 32-bit
     // salt in the upper half; a 64-bit one's upper half mixed in too).
     let stamp = u64::from(time.unwrap_or(0)) ^ (salt as u64).rotate_left(32);
@@ -401,6 +428,30 @@ mod tests {
         let mut m = TestMail::sample();
         f(&mut m);
         check(&m, None, 0).unwrap_err()
+    }
+
+    /// The packed table gives every byte its classes.
+    #[test]
+    fn byte_classes() {
+        for b in 0..=255u8 {
+            let mut want = 0;
+            if b < 0x20 && b != b'\t' || b == 0x7f {
+                want |= CTL;
+            }
+            if b == b'\r' || b == b'\n' {
+                want |= EOL;
+            }
+            if b"\t <>".contains(&b) {
+                want |= SPECIAL;
+            }
+            if !(b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) {
+                want |= NOT_HOST;
+            }
+            if b >= 0x80 {
+                want |= HIGH;
+            }
+            assert_eq!(class(b), want, "{b:#x}");
+        }
     }
 
     #[test]

@@ -140,8 +140,7 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     // dropped.
     w.drop_next(2);
     if c.time != 0 {
-        w.put(b"\r\nDate: ");
-        crate::date::put(w, c.time, m.timezone());
+        let _ = crate::date::put(w, c.time, m.timezone());
     }
     let from = m.entry(0);
     if !from.addr.is_empty() {
