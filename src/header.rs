@@ -155,9 +155,10 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     }
     list(w, m, TO, b"\r\nTo: ");
     list(w, m, CC, b"\r\nCc: ");
-    if !m.subject().is_empty() {
+    let text = m.subject();
+    if !text.is_empty() {
         w.put(b"\r\nSubject: ");
-        subject(w, m.subject());
+        subject(w, text);
     }
     w.put(b"\r\nMessage-ID: <");
     // 16 hex digits, the highest first (rotated into the low bits: no
