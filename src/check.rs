@@ -131,8 +131,9 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
     let (mut line, mut h) = (0, *hash);
     for (i, &b) in s.iter().enumerate() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        let eol = b == b'\r' || b == b'\n';
-        r.classes |= class(b);
+        let c = class(b);
+        let eol = c & EOL != 0;
+        r.classes |= c;
         #[cfg(feature = "mime")]
         if b == 0 {
             r.classes |= NUL;
@@ -141,12 +142,9 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
             r.after_at = i + 1;
         }
         r.quotes += usize::from(b == b'"' || b == b'\\');
-        // A leading dot counts twice: it is doubled on the wire.
-        line = if eol {
-            0
-        } else {
-            line + 1 + usize::from(line == 0 && b == b'.')
-        };
+        // A leading dot counts twice: it is doubled on the wire; CR or LF
+        // starts a new line.
+        line = (line + 1 + usize::from(line == 0 && b == b'.')) * usize::from(!eol);
         r.longest = r.longest.max(line);
     }
     *hash = h.wrapping_mul(0x0000_0100_0000_01b3) ^ 0xff;
