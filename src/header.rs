@@ -96,12 +96,14 @@ fn subject(w: &mut Writer<'_>, text: &[u8]) {
 /// recipient has `kind`).
 #[inline(never)]
 fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
-    let mut first = true;
+    // The field's name before the first one, a comma and a fold before
+    // each other one.
+    let mut before = field;
     for i in 1..m.count() {
         let e = m.entry(i);
         if e.kind == kind {
-            w.put(if first { field } else { b",\r\n " });
-            first = false;
+            w.put(before);
+            before = b",\r\n ";
             mailbox(w, e.name, e.addr);
         }
     }
