@@ -94,7 +94,7 @@ fn subject(w: &mut Writer<'_>, text: &[u8]) {
 
 /// Writes the `To:` or `Cc:` field, CR LF first (nothing when no
 /// recipient has `kind`).
-#[inline(never)]
+#[inline]
 fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
     // The field's name before the first one, a comma and a fold before
     // each other one.
