@@ -40,7 +40,9 @@ pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) -> Result<(), Error> {
                 && digit(h2) < 10
                 && digit(m2) < 10
                 && digit(m1) < 6
-                && u32::from(digit(h1)) * 10 + u32::from(digit(h2)) < 24
+                // With `h2` a digit, only "00" to "23" are within 24 of
+                // "00" (10 * '0' + '0' = 528).
+                && (u32::from(h1) * 10 + u32::from(h2)).wrapping_sub(528) < 24
         }
         _ => false,
     };
@@ -180,6 +182,22 @@ mod tests {
             validate(Some(fat(2026, 1, 1, 0, 0, 0) | 30), b""),
             Err(Error::InvalidDate)
         );
+    }
+
+    /// Every byte in the hour and minute places against the rule.
+    #[test]
+    fn timezone_digits() {
+        let digit = |b: u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let hours = [b'+', a, b, b'0', b'0'];
+                let good = matches!((digit(a), digit(b)), (Some(x), Some(y)) if x * 10 + y < 24);
+                assert_eq!(validate(None, &hours).is_ok(), good, "{hours:?}");
+                let minutes = [b'-', b'0', b'0', a, b];
+                let good = matches!((digit(a), digit(b)), (Some(x), Some(_)) if x < 6);
+                assert_eq!(validate(None, &minutes).is_ok(), good, "{minutes:?}");
+            }
+        }
     }
 
     #[test]
