@@ -160,6 +160,13 @@ const TEXT_REFUSED: u8 = CTL | HIGH;
 #[cfg(feature = "words")]
 const TEXT_REFUSED: u8 = CTL;
 
+/// `true` when `t` is longer than `max_len` or has a byte of the
+/// `refused` classes (hashed when it is not too long).
+#[inline(never)]
+fn bad(t: &[u8], hash: &mut u64, max_len: usize, refused: u8) -> bool {
+    t.len() > max_len || scan(t, hash).classes & refused != 0
+}
+
 /// A header text (name, subject, extra value): no control characters
 /// except TAB, ASCII unless `words` is built, at most `max_len` bytes and
 /// `max` once quoted.
@@ -361,20 +368,15 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     }
     // A subject is not quoted: its length alone bounds it (with `fold`, a
     // run too long to fold goes as encoded words).
-    text(
-        m.subject(),
-        &mut hash,
-        MAX_FOLDED,
-        usize::MAX,
-        Error::InvalidSubject,
-    )?;
-    let bad = |c: &[u8], hash: &mut u64| c.len() > MAX_TEXT || scan(c, hash).classes & EOL != 0;
-    if bad(m.user(), &mut hash) || bad(m.password(), &mut hash) {
+    if bad(m.subject(), &mut hash, MAX_FOLDED, TEXT_REFUSED) {
+        return Err(Error::InvalidSubject);
+    }
+    // No CR or LF in the credentials.
+    if bad(m.user(), &mut hash, MAX_TEXT, EOL) || bad(m.password(), &mut hash, MAX_TEXT, EOL) {
         return Err(Error::InvalidCredentials);
     }
     let d = m.domain();
-    if d.len() > MAX_DOMAIN
-        || scan(d, &mut hash).classes & NOT_HOST != 0
+    if bad(d, &mut hash, MAX_DOMAIN, NOT_HOST)
         || d.first() == Some(&b'.')
         || d.last() == Some(&b'.')
     {
