@@ -246,23 +246,22 @@ fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
     Ok(())
 }
 
-/// The fields the library writes itself: an extra header may not repeat
-/// one (`src/message/header.rs`).
+/// The fields the library writes itself, in lower case, each after a
+/// `:`: an extra header may not repeat one (`src/message/header.rs`).
 #[cfg(feature = "headers")]
-const OWN_FIELDS: [&[u8]; 12] = [
-    b"Date",
-    b"From",
-    b"Sender",
-    b"Reply-To",
-    b"To",
-    b"Cc",
-    b"Bcc",
-    b"Subject",
-    b"Message-ID",
-    b"MIME-Version",
-    b"Content-Type",
-    b"Content-Transfer-Encoding",
-];
+const OWN_FIELDS: &[u8] = b":date:from:sender:reply-to:to:cc:bcc:subject:message-id:mime-version\
+:content-type:content-transfer-encoding:";
+
+/// `true` when `name` (without `:`) is one of [`OWN_FIELDS`], in any case.
+#[cfg(feature = "headers")]
+fn own_field(name: &[u8]) -> bool {
+    OWN_FIELDS.windows(name.len() + 2).any(|w| {
+        w.first() == Some(&b':')
+            && w.last() == Some(&b':')
+            && w.get(1..=name.len())
+                .is_some_and(|f| f.eq_ignore_ascii_case(name))
+    })
+}
 
 /// Reply-To (an address) and the extra header lines: a name of 1 to 76
 /// printable characters other than ':' and not one of [`OWN_FIELDS`], then
@@ -283,7 +282,7 @@ fn headers<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
             .ok_or(Error::InvalidHeader)?;
         let good_name = (1..=MAX_HEADER_NAME).contains(&name.len())
             && name.iter().all(|&b| (33..=126).contains(&b));
-        if !good_name || OWN_FIELDS.iter().any(|own| own.eq_ignore_ascii_case(name)) {
+        if !good_name || own_field(name) {
             return Err(Error::InvalidHeader);
         }
         text(
@@ -743,6 +742,39 @@ mod tests {
             too_long,
         ] {
             assert_eq!(ok(bad), Err(Error::InvalidHeader), "{bad:?}");
+        }
+        // Every own field in any case; parts and extensions of them pass.
+        let owns = [
+            "Date",
+            "From",
+            "Sender",
+            "Reply-To",
+            "To",
+            "Cc",
+            "Bcc",
+            "Subject",
+            "Message-ID",
+            "MIME-Version",
+            "Content-Type",
+            "Content-Transfer-Encoding",
+        ];
+        for own in owns {
+            for name in [own.to_string(), own.to_uppercase(), own.to_lowercase()] {
+                let line: &'static str = Box::leak(format!("{name}: x").into_boxed_str());
+                assert_eq!(ok(line), Err(Error::InvalidHeader), "{line}");
+            }
+            for name in [
+                &own[1..],
+                &own[..own.len() - 1],
+                &format!("X-{own}"),
+                &format!("{own}s"),
+            ] {
+                if owns.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+                    continue;
+                }
+                let line: &'static str = Box::leak(format!("{name}: x").into_boxed_str());
+                assert_eq!(ok(line), Ok(()), "{line}");
+            }
         }
         for bad in ["not an address", "a@", "a b@c.test", "x\r\n@y.test"] {
             let mut m = TestMail::sample();
