@@ -167,14 +167,13 @@ fn bad(t: &[u8], hash: &mut u64, max_len: usize, refused: u8) -> bool {
     t.len() > max_len || scan(t, hash).classes & refused != 0
 }
 
-/// A header text (name, subject, extra value): no control characters
-/// except TAB, ASCII unless `words` is built, at most `max_len` bytes and
-/// `max` once quoted.
+/// A display name: no control characters except TAB, ASCII unless `words`
+/// is built, at most [`MAX_FOLDED`] bytes and `max` once quoted.
 #[inline(always)]
-fn text(t: &[u8], hash: &mut u64, max_len: usize, max: usize, e: Error) -> Result<(), Error> {
+fn name(t: &[u8], hash: &mut u64, max: usize) -> Result<(), Error> {
     let s = scan(t, hash);
-    if t.len() > max_len || t.len() + s.quotes > max || s.classes & TEXT_REFUSED != 0 {
-        return Err(e);
+    if t.len() > MAX_FOLDED || t.len() + s.quotes > max || s.classes & TEXT_REFUSED != 0 {
+        return Err(Error::InvalidName);
     }
     Ok(())
 }
@@ -282,16 +281,10 @@ fn headers<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
             .ok_or(Error::InvalidHeader)?;
         let good_name = (1..=MAX_HEADER_NAME).contains(&name.len())
             && name.iter().all(|&b| (33..=126).contains(&b));
-        if !good_name || own_field(name) {
+        let value = value.get(1..).unwrap_or_default();
+        if !good_name || own_field(name) || bad(value, hash, MAX_TEXT, TEXT_REFUSED) {
             return Err(Error::InvalidHeader);
         }
-        text(
-            value.get(1..).unwrap_or_default(),
-            hash,
-            MAX_TEXT,
-            usize::MAX,
-            Error::InvalidHeader,
-        )?;
     }
     Ok(())
 }
@@ -360,7 +353,7 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         } else {
             0
         };
-        text(e.name, &mut hash, MAX_FOLDED, max, Error::InvalidName)?;
+        name(e.name, &mut hash, max)?;
         if i > 0 && !(TO..=BCC).contains(&e.kind) {
             return Err(Error::InvalidRecipientType);
         }
