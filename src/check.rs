@@ -192,10 +192,17 @@ const ADDRESS_REFUSED: u8 = SPECIAL;
 /// code and table take about 800 B of a firmware's ROM (`smtputf8`).
 #[cfg(feature = "smtputf8")]
 fn utf8(s: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(&b) = s.get(i) {
-        // Continuation bytes, and the range of the first one.
-        let (n, low, high) = match b {
+    // Continuation bytes still owed, and the range of the next one.
+    let (mut owed, mut low, mut high) = (0, 0x80, 0xbf);
+    for &b in s {
+        if owed > 0 {
+            if !(low..=high).contains(&b) {
+                return false;
+            }
+            (owed, low, high) = (owed - 1, 0x80, 0xbf);
+            continue;
+        }
+        (owed, low, high) = match b {
             0x00..=0x7f => (0, 0x80, 0xbf),
             0xc2..=0xdf => (1, 0x80, 0xbf),
             0xe0 => (2, 0xa0, 0xbf),
@@ -206,15 +213,8 @@ fn utf8(s: &[u8]) -> bool {
             0xf1..=0xf3 => (3, 0x80, 0xbf),
             _ => return false,
         };
-        for k in 1..=n {
-            let (low, high) = if k == 1 { (low, high) } else { (0x80, 0xbf) };
-            if !s.get(i + k).is_some_and(|c| (low..=high).contains(c)) {
-                return false;
-            }
-        }
-        i += 1 + n;
     }
-    true
+    owed == 0
 }
 
 /// An address: no controls; `local@domain` without space, `<` or `>`,
