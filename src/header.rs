@@ -115,18 +115,15 @@ fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
 fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
     for i in 0..m.headers() {
         let line = m.header(i).unwrap_or_default();
-        let colon = line.iter().position(|&b| b == b':').unwrap_or(line.len());
-        let (name, value) = line.split_at_checked(colon).unwrap_or((line, &[]));
-        let value = value.get(1..).unwrap_or_default();
+        // The name and its colon (the check saw one), a space, the value.
+        let colon = line.iter().position(|&b| b == b':');
+        let (name, value) = line.split_at(colon.map_or(line.len(), |c| c + 1));
         if name.first() == Some(&b'.') {
             w.stuff();
         }
         w.put(name);
-        w.put(b": ");
-        let value = match value {
-            [b' ', rest @ ..] => rest,
-            _ => value,
-        };
+        w.byte(b' ');
+        let value = value.strip_prefix(b" ").unwrap_or(value);
         #[cfg(feature = "words")]
         crate::words::text(w, value);
         #[cfg(not(feature = "words"))]
