@@ -297,17 +297,16 @@ fn headers<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
 #[cfg(feature = "mime")]
 fn items<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
     let b = m.boundary();
-    scan(b, hash);
-    if b.len() > 70 || (m.items() > 0 && !b.is_empty() && !crate::mime::is_boundary(b)) {
+    if bad(b, hash, 70, 0) || (m.items() > 0 && !b.is_empty() && !crate::mime::is_boundary(b)) {
         return Err(Error::InvalidAttachment);
     }
     for i in 0..m.items() {
         let (name, content_type) = m.item(i);
-        let type_ok =
-            content_type.len() <= 200 && content_type.iter().all(|&b| (32..=126).contains(&b));
-        let name_ok = name.len() <= 255 && scan(name, hash).classes & CTL == 0;
-        scan(content_type, hash);
-        if !type_ok || !name_ok || m.item_unstreamable(i) {
+        if bad(name, hash, 255, CTL)
+            || bad(content_type, hash, 200, 0)
+            || !content_type.iter().all(|&b| (32..=126).contains(&b))
+            || m.item_unstreamable(i)
+        {
             return Err(Error::InvalidAttachment);
         }
     }
