@@ -122,33 +122,35 @@ struct Scan {
 /// Classifies every byte of `s` and adds it to the FNV-1a `hash` (with a
 /// separator after the field, so ("ab","c") and ("a","bc") differ).
 fn scan(s: &[u8], hash: &mut u64) -> Scan {
-    let mut r = Scan {
-        classes: 0,
-        after_at: 0,
-        longest: 0,
-        quotes: 0,
-    };
-    let (mut line, mut h) = (0, *hash);
+    // The classes in the low 8 bits, the quote count above them: one
+    // register for both.
+    let (mut acc, mut after_at, mut longest, mut line, mut h) = (0, 0, 0, 0, *hash);
     for (i, &b) in s.iter().enumerate() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
         let c = class(b);
         let eol = c & EOL != 0;
-        r.classes |= c;
+        acc |= usize::from(c);
         #[cfg(feature = "mime")]
         if b == 0 {
-            r.classes |= NUL;
+            acc |= usize::from(NUL);
         }
         if b == b'@' {
-            r.after_at = i + 1;
+            after_at = i + 1;
         }
-        r.quotes += usize::from(b == b'"' || b == b'\\');
+        // (Wrapping: only a name's count is read, and it is short.)
+        acc = acc.wrapping_add(usize::from(b == b'"' || b == b'\\') << 8);
         // A leading dot counts twice: it is doubled on the wire; CR or LF
         // starts a new line.
         line = (line + 1 + usize::from(line == 0 && b == b'.')) * usize::from(!eol);
-        r.longest = r.longest.max(line);
+        longest = longest.max(line);
     }
     *hash = h.wrapping_mul(0x0000_0100_0000_01b3) ^ 0xff;
-    r
+    Scan {
+        classes: acc as u8,
+        after_at,
+        longest,
+        quotes: acc >> 8,
+    }
 }
 
 /// What a header text may not contain: control characters (TAB is not
