@@ -18,14 +18,15 @@
 //! Pure: rendering twice gives the same bytes (the writer's skip relies on it).
 
 use crate::check::Checked;
-use crate::mail::{own_domain, Mail, CC, TO};
+use crate::mail::{own_domain, Entry, Mail, CC, TO};
 use crate::writer::Writer;
 
 #[cfg(feature = "fold")]
 pub mod fold;
 
-/// Writes `"name" <addr>`, or `<addr>` without a name.
-fn mailbox(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
+/// Writes entry `e` as `"name" <addr>`, or `<addr>` without a name.
+fn mailbox(w: &mut Writer<'_>, e: &Entry<'_>) {
+    let (name, addr) = (e.name, e.addr);
     // Non-ASCII: encoded words, and the address on a line of its own (`src/`).
     #[cfg(feature = "words")]
     if crate::words::needs_encoding(name) {
@@ -104,7 +105,7 @@ fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
         if e.kind == kind {
             w.put(before);
             before = b",\r\n ";
-            mailbox(w, e.name, e.addr);
+            mailbox(w, &e);
         }
     }
 }
@@ -144,7 +145,7 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     let from = m.entry(0);
     if !from.addr.is_empty() {
         w.put(b"\r\nFrom: ");
-        mailbox(w, from.name, from.addr);
+        mailbox(w, &from);
     }
     #[cfg(feature = "headers")]
     if !m.reply_to().is_empty() {
