@@ -193,6 +193,7 @@ const ADDRESS_REFUSED: u8 = SPECIAL;
 /// surrogates, nothing above U+10FFFF). Not `core::str::from_utf8`: its
 /// code and table take about 800 B of a firmware's ROM (`smtputf8`).
 #[cfg(feature = "smtputf8")]
+#[inline(always)]
 fn utf8(s: &[u8]) -> bool {
     // Continuation bytes still owed, and the range of the next one.
     let (mut owed, mut low, mut high) = (0, 0x80, 0xbf);

@@ -113,6 +113,7 @@ fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
 /// Writes the extra header lines as `src/` does: the name, ": ", the value
 /// without one leading space.
 #[cfg(feature = "headers")]
+#[inline(always)]
 fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
     for i in 0..m.headers() {
         let line = m.header(i).unwrap_or_default();

@@ -41,6 +41,7 @@ pub fn put(w: &mut Writer<'_>, text: &[u8]) {
 
 /// Writes an unstructured value (subject, extra header): encoded words
 /// when it is not ASCII, else as it is.
+#[inline]
 pub fn text(w: &mut Writer<'_>, value: &[u8]) {
     if needs_encoding(value) {
         put(w, value);
