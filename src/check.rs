@@ -107,50 +107,60 @@ fn class(b: u8) -> u8 {
     }
 }
 
-/// What one pass over a field found.
+/// What one pass over a field found, in two words (returned in registers).
 struct Scan {
-    /// The class bits of the bytes seen.
-    classes: u8,
-    /// Index after the last `@`, 0 when there is none.
-    after_at: usize,
+    /// Bits 0-7: the class bits of the bytes seen; 8-23: the `"` and `\\`
+    /// seen (each needs a backslash in a quoted display name; a display
+    /// name has fewer than 2^16 bytes); 24-31: the index after the last
+    /// `@`, 0 when there is none (an address has at most 255 bytes).
+    packed: u32,
     /// The longest line (between CR / LF) in bytes, as dot-stuffed.
     longest: usize,
-    /// `"` and `\\` seen (each needs a backslash in a quoted display name).
-    quotes: usize,
+}
+
+impl Scan {
+    /// The class bits of the bytes seen.
+    fn classes(&self) -> u8 {
+        self.packed as u8
+    }
+
+    /// The `"` and `\\` seen (of a display name).
+    fn quotes(&self) -> usize {
+        (self.packed >> 8 & 0xffff) as usize
+    }
+
+    /// The index after the last `@` (of an address).
+    fn after_at(&self) -> usize {
+        (self.packed >> 24) as usize
+    }
 }
 
 /// Classifies every byte of `s` and adds it to the FNV-1a `hash` (with a
 /// separator after the field, so ("ab","c") and ("a","bc") differ).
 fn scan(s: &[u8], hash: &mut u64) -> Scan {
-    // The classes in the low 8 bits, the quote count above them: one
-    // register for both.
-    let (mut acc, mut after_at, mut longest, mut line, mut h) = (0, 0, 0, 0, *hash);
+    let (mut packed, mut longest, mut line, mut h) = (0u32, 0, 0, *hash);
     for (i, &b) in s.iter().enumerate() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
         let c = class(b);
         let eol = c & EOL != 0;
-        acc |= usize::from(c);
+        packed |= u32::from(c);
         #[cfg(feature = "mime")]
         if b == 0 {
-            acc |= usize::from(NUL);
+            packed |= u32::from(NUL);
         }
+        // (Past the limits the counts run over: only a display name's
+        // quote count and an address's `@` are read.)
         if b == b'@' {
-            after_at = i + 1;
+            packed = packed & 0x00ff_ffff | (i as u32 + 1) << 24;
         }
-        // (Wrapping: only a name's count is read, and it is short.)
-        acc = acc.wrapping_add(usize::from(b == b'"' || b == b'\\') << 8);
+        packed = packed.wrapping_add(u32::from(b == b'"' || b == b'\\') << 8);
         // A leading dot counts twice: it is doubled on the wire; CR or LF
         // starts a new line.
         line = (line + 1 + usize::from(line == 0 && b == b'.')) * usize::from(!eol);
         longest = longest.max(line);
     }
     *hash = h.wrapping_mul(0x0000_0100_0000_01b3) ^ 0xff;
-    Scan {
-        classes: acc as u8,
-        after_at,
-        longest,
-        quotes: acc >> 8,
-    }
+    Scan { packed, longest }
 }
 
 /// What a header text may not contain: control characters (TAB is not
@@ -166,7 +176,7 @@ const TEXT_REFUSED: u8 = CTL;
 /// `refused` classes (hashed when it is not too long).
 #[inline(never)]
 fn bad(t: &[u8], hash: &mut u64, max_len: usize, refused: u8) -> bool {
-    t.len() > max_len || scan(t, hash).classes & refused != 0
+    t.len() > max_len || scan(t, hash).classes() & refused != 0
 }
 
 /// A display name: no control characters except TAB, ASCII unless `words`
@@ -174,7 +184,7 @@ fn bad(t: &[u8], hash: &mut u64, max_len: usize, refused: u8) -> bool {
 #[inline(always)]
 fn name(t: &[u8], hash: &mut u64, max: usize) -> Result<(), Error> {
     let s = scan(t, hash);
-    if t.len() > MAX_FOLDED || t.len() + s.quotes > max || s.classes & TEXT_REFUSED != 0 {
+    if t.len() > MAX_FOLDED || t.len() + s.quotes() > max || s.classes() & TEXT_REFUSED != 0 {
         return Err(Error::InvalidName);
     }
     Ok(())
@@ -230,19 +240,19 @@ fn utf8(s: &[u8]) -> bool {
 fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
     let s = scan(a, hash);
     #[cfg(feature = "smtputf8")]
-    if s.classes & HIGH != 0 && !utf8(a) {
+    if s.classes() & HIGH != 0 && !utf8(a) {
         return Err(Error::AddressSyntax);
     }
-    if s.classes & CTL != 0 {
+    if s.classes() & CTL != 0 {
         return Err(Error::AddressControlChar);
     }
     if a.is_empty() && sender {
         return Ok(());
     }
-    if a.len() > MAX_ADDR || s.after_at > MAX_LOCAL + 1 {
+    if a.len() > MAX_ADDR || s.after_at() > MAX_LOCAL + 1 {
         return Err(Error::AddressTooLong);
     }
-    if s.after_at < 2 || s.after_at == a.len() || s.classes & ADDRESS_REFUSED != 0 {
+    if s.after_at() < 2 || s.after_at() == a.len() || s.classes() & ADDRESS_REFUSED != 0 {
         return Err(Error::AddressSyntax);
     }
     Ok(())
@@ -407,10 +417,10 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     Ok(Checked {
         hash,
         time: time.unwrap_or(0),
-        eight_bit: body.classes & HIGH != 0 || streamed_raw,
+        eight_bit: body.classes() & HIGH != 0 || streamed_raw,
         #[cfg(feature = "mime")]
         // 7bit or 8bit: no NUL and no line over 998 octets once stuffed.
-        raw_ok: raw || (fits && body.classes & NUL == 0),
+        raw_ok: raw || (fits && body.classes() & NUL == 0),
         #[cfg(feature = "raw")]
         raw,
     })
@@ -425,6 +435,23 @@ mod tests {
         let mut m = TestMail::sample();
         f(&mut m);
         check(&m, None, 0).unwrap_err()
+    }
+
+    /// The scan's packed counts: a body past 2^16 quotes and 255 bytes
+    /// before its last '@' passes as before; an address's quotes do not
+    /// move its '@'.
+    #[test]
+    fn packed_scan_counts() {
+        let mut m = TestMail::sample();
+        m.body = b"\"@\\\n".repeat(40_000);
+        let c = check(&m, None, 0).unwrap();
+        assert!(!c.eight_bit);
+        m.entries[1].1 = Some("q\"\"x@example.test");
+        assert!(check(&m, None, 0).is_ok());
+        m.entries[1].1 = Some(Box::leak(format!("{}@b", "\"".repeat(65)).into_boxed_str()));
+        assert_eq!(check(&m, None, 0).unwrap_err(), Error::AddressTooLong);
+        m.entries[1].1 = Some("\"\"\"@");
+        assert_eq!(check(&m, None, 0).unwrap_err(), Error::AddressSyntax);
     }
 
     /// The packed table gives every byte its classes.
