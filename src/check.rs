@@ -174,7 +174,6 @@ const TEXT_REFUSED: u8 = CTL;
 
 /// `true` when `t` is longer than `max_len` or has a byte of the
 /// `refused` classes (hashed when it is not too long).
-#[inline(never)]
 fn bad(t: &[u8], hash: &mut u64, max_len: usize, refused: u8) -> bool {
     t.len() > max_len || scan(t, hash).classes() & refused != 0
 }
