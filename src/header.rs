@@ -24,8 +24,10 @@ use crate::writer::Writer;
 #[cfg(feature = "fold")]
 pub mod fold;
 
-/// Writes entry `e` as `"name" <addr>`, or `<addr>` without a name.
-fn mailbox(w: &mut Writer<'_>, e: &Entry<'_>) {
+/// Writes `before`, then entry `e` as `"name" <addr>`, or `<addr>` without
+/// a name.
+fn mailbox(w: &mut Writer<'_>, before: &[u8], e: &Entry<'_>) {
+    w.put(before);
     let (name, addr) = (e.name, e.addr);
     // Non-ASCII: encoded words, and the address on a line of its own (`src/`).
     #[cfg(feature = "words")]
@@ -103,9 +105,8 @@ fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
     for i in 1..m.count() {
         let e = m.entry(i);
         if e.kind == kind {
-            w.put(before);
+            mailbox(w, before, &e);
             before = b",\r\n ";
-            mailbox(w, &e);
         }
     }
 }
@@ -145,8 +146,7 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     }
     let from = m.entry(0);
     if !from.addr.is_empty() {
-        w.put(b"\r\nFrom: ");
-        mailbox(w, &from);
+        mailbox(w, b"\r\nFrom: ", &from);
     }
     #[cfg(feature = "headers")]
     if !m.reply_to().is_empty() {
