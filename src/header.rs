@@ -120,13 +120,18 @@ fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
         let line = m.header(i).unwrap_or_default();
         // The name and its colon (the check saw one), a space, the value.
         let colon = line.iter().position(|&b| b == b':');
-        let (name, value) = line.split_at(colon.map_or(line.len(), |c| c + 1));
+        let (name, value) = line
+            .split_at_checked(colon.map_or(line.len(), |c| c + 1))
+            .unwrap_or((line, &[]));
         if name.first() == Some(&b'.') {
             w.stuff();
         }
         w.put(name);
         w.byte(b' ');
-        let value = value.strip_prefix(b" ").unwrap_or(value);
+        let value = match value {
+            [b' ', rest @ ..] => rest,
+            _ => value,
+        };
         #[cfg(feature = "words")]
         crate::words::text(w, value);
         #[cfg(not(feature = "words"))]
