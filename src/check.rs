@@ -149,12 +149,20 @@ fn fnv(h: u64) -> u64 {
     u64::from(high) << 32 | (product & 0xffff_ffff)
 }
 
-/// Classifies every byte of `s` and adds it to the FNV-1a `hash` (with a
-/// separator after the field, so ("ab","c") and ("a","bc") differ).
+/// Classifies every byte of `s` and adds it to the FNV-1a `hash` after a
+/// separator (a 0 byte, 0xff from the second field on: the field's end
+/// leaves 0xff XORed in), so ("ab","c") and ("a","bc") differ.
 fn scan(s: &[u8], hash: &mut u64) -> Scan {
     let (mut packed, mut longest, mut line, mut h) = (0u32, 0, 0, *hash);
-    for (i, &b) in s.iter().enumerate() {
-        h = fnv(h ^ u64::from(b));
+    let mut i = 0;
+    // One multiplication per byte and one after the field (the separator).
+    loop {
+        h = fnv(h);
+        let Some(&b) = s.get(i) else {
+            break;
+        };
+        i += 1;
+        h ^= u64::from(b);
         let c = class(b);
         let eol = c & EOL != 0;
         packed |= u32::from(c);
@@ -165,7 +173,7 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
         // (Past the limits the counts run over: only a display name's
         // quote count and an address's `@` are read.)
         if b == b'@' {
-            packed = packed & 0x00ff_ffff | (i as u32 + 1) << 24;
+            packed = packed & 0x00ff_ffff | (i as u32) << 24;
         }
         packed = packed.wrapping_add(u32::from(b == b'"' || b == b'\\') << 8);
         // A leading dot counts twice: it is doubled on the wire; CR or LF
@@ -173,7 +181,7 @@ fn scan(s: &[u8], hash: &mut u64) -> Scan {
         line = (line + 1 + usize::from(line == 0 && b == b'.')) * usize::from(!eol);
         longest = longest.max(line);
     }
-    *hash = fnv(h) ^ 0xff;
+    *hash = h ^ 0xff;
     Scan { packed, longest }
 }
 
@@ -465,6 +473,31 @@ mod tests {
         assert_eq!(check(&m, None, 0).unwrap_err(), Error::AddressTooLong);
         m.entries[1].1 = Some("\"\"\"@");
         assert_eq!(check(&m, None, 0).unwrap_err(), Error::AddressSyntax);
+    }
+
+    /// Fields are separated in the hash.
+    #[test]
+    fn fields_hash_apart() {
+        let hash = |fields: &[&[u8]]| {
+            let mut h = 0xcbf2_9ce4_8422_2325;
+            for f in fields {
+                scan(f, &mut h);
+            }
+            h
+        };
+        let cases: [&[&[u8]]; 6] = [
+            &[b"ab", b"c"],
+            &[b"a", b"bc"],
+            &[b"", b"x"],
+            &[b"x", b""],
+            &[b"x"],
+            &[b"x", b"", b""],
+        ];
+        for (i, a) in cases.iter().enumerate() {
+            for b in &cases[i + 1..] {
+                assert_ne!(hash(a), hash(b), "{a:?} {b:?}");
+            }
+        }
     }
 
     /// The multiplication in halves is FNV's 64-bit one.
