@@ -168,18 +168,20 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     }
     w.put(b"\r\nMessage-ID: <");
     // 16 hex digits, the highest first (rotated into the low bits: no
-    // 64-bit shift by a variable amount, which is a libgcc call).
+    // 64-bit shift by a variable amount, which is a libgcc call), then the
+    // '@' from the same call.
     let mut h = c.hash;
-    for _ in 0..16 {
+    for i in 0..17 {
         h = h.rotate_left(4);
         let nibble = h as u8 & 15;
-        w.byte(if nibble < 10 {
+        w.byte(if i == 16 {
+            b'@'
+        } else if nibble < 10 {
             b'0' + nibble
         } else {
             b'a' + nibble - 10
         });
     }
-    w.byte(b'@');
     w.put(own_domain(m));
     #[cfg(not(any(feature = "headers", feature = "mime")))]
     w.put(b">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
