@@ -59,63 +59,130 @@ pub struct Checked {
 const CTL: u8 = 1;
 /// CR or LF.
 const EOL: u8 = 2;
+/// Space, TAB, `<` or `>`: cannot be in an address between `<` and `>`.
+const SPECIAL: u8 = 4;
+/// Not a host-name character (letters, digits, `-`, `.`, `:`, `[`, `]`).
+const NOT_HOST: u8 = 8;
 /// A byte above 0x7f.
-const HIGH: u8 = 4;
-/// Space, `<` or `>`: cannot be in an address between `<` and `>`.
-const SPECIAL: u8 = 8;
+const HIGH: u8 = 16;
 /// NUL (`mime`: a body with one goes quoted-printable).
 #[cfg(feature = "mime")]
-const NUL: u8 = 16;
+const NUL: u8 = 32;
 
-/// What one pass over a field found.
-struct Scan {
-    /// `CTL | EOL | HIGH | SPECIAL` bits of the bytes seen.
-    classes: u8,
-    /// Index after the last `@`, 0 when there is none.
-    after_at: usize,
-    /// The longest line (between CR / LF) in bytes, as dot-stuffed.
-    longest: usize,
-    /// `"` and `\\` seen (each needs a backslash in a quoted display name).
-    quotes: usize,
+/// The classes of an ASCII byte (`CTL | EOL | SPECIAL | NOT_HOST`).
+const fn ascii_class(b: u8) -> u8 {
+    let host = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']');
+    let class = match b {
+        b'\r' | b'\n' => CTL | EOL,
+        b'\t' | b' ' | b'<' | b'>' => SPECIAL,
+        0..=0x1f | 0x7f => CTL,
+        _ => 0,
+    };
+    if host {
+        class
+    } else {
+        class | NOT_HOST
+    }
 }
 
-/// Classifies every byte of `s` and adds it to the FNV-1a `hash` (with a
-/// separator after the field, so ("ab","c") and ("a","bc") differ).
-fn scan(s: &[u8], hash: &mut u64) -> Scan {
-    let mut r = Scan {
-        classes: 0,
-        after_at: 0,
-        longest: 0,
-        quotes: 0,
-    };
-    let (mut line, mut h) = (0, *hash);
-    for (i, &b) in s.iter().enumerate() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        let eol = b == b'\r' || b == b'\n';
-        r.classes |= match b {
-            b'\t' => SPECIAL,
-            b'\r' | b'\n' => CTL | EOL,
-            #[cfg(feature = "mime")]
-            0 => CTL | NUL,
-            0..=0x1f | 0x7f => CTL,
-            0x80.. => HIGH,
-            b' ' | b'<' | b'>' => SPECIAL,
-            _ => 0,
-        };
-        if b == b'@' {
-            r.after_at = i + 1;
-        }
-        r.quotes += usize::from(b == b'"' || b == b'\\');
-        // A leading dot counts twice: it is doubled on the wire.
-        line = if eol {
-            0
-        } else {
-            line + 1 + usize::from(line == 0 && b == b'.')
-        };
-        r.longest = r.longest.max(line);
+/// [`ascii_class`] of every ASCII byte, two to a byte (the even one low).
+// Evaluated when compiling: an index out of range fails the build.
+#[allow(clippy::indexing_slicing)]
+const CLASSES: [u8; 64] = {
+    let mut t = [0; 64];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = ascii_class(2 * i as u8) | ascii_class(2 * i as u8 + 1) << 4;
+        i += 1;
     }
-    *hash = h.wrapping_mul(0x0000_0100_0000_01b3) ^ 0xff;
-    r
+    t
+};
+
+/// The classes of byte `b`.
+#[inline(always)]
+fn class(b: u8) -> u8 {
+    match CLASSES.get(usize::from(b >> 1)) {
+        Some(pair) => pair >> ((b & 1) << 2) & 15,
+        None => HIGH | NOT_HOST,
+    }
+}
+
+/// What one pass over a field found, in two words (returned in registers).
+struct Scan {
+    /// Bits 0-7: the class bits of the bytes seen; 8-23: the `"` and `\\`
+    /// seen (each needs a backslash in a quoted display name; a display
+    /// name has fewer than 2^16 bytes); 24-31: the index after the last
+    /// `@`, 0 when there is none (an address has at most 255 bytes).
+    packed: u32,
+    /// The longest line (between CR / LF) in bytes, as dot-stuffed.
+    longest: usize,
+}
+
+impl Scan {
+    /// The class bits of the bytes seen.
+    fn classes(&self) -> u8 {
+        self.packed as u8
+    }
+
+    /// The `"` and `\\` seen (of a display name).
+    fn quotes(&self) -> usize {
+        (self.packed >> 8 & 0xffff) as usize
+    }
+
+    /// The index after the last `@` (of an address).
+    fn after_at(&self) -> usize {
+        (self.packed >> 24) as usize
+    }
+}
+
+/// `h` times FNV's 64-bit prime 2^40 + 0x1b3, in 32-bit halves: the low
+/// half times 0x1b3; the high half times 0x1b3, plus the low half's carry
+/// and the low half shifted by 8.
+#[inline(always)]
+fn fnv(h: u64) -> u64 {
+    let (low, high) = (h as u32, (h >> 32) as u32);
+    let product = u64::from(low) * 0x1b3;
+    let high = high
+        .wrapping_mul(0x1b3)
+        .wrapping_add(low << 8)
+        .wrapping_add((product >> 32) as u32);
+    u64::from(high) << 32 | (product & 0xffff_ffff)
+}
+
+/// Classifies every byte of `s` and adds it to the FNV-1a `hash` after a
+/// separator (a 0 byte, 0xff from the second field on: the field's end
+/// leaves 0xff XORed in), so ("ab","c") and ("a","bc") differ.
+fn scan(s: &[u8], hash: &mut u64) -> Scan {
+    let (mut packed, mut longest, mut line, mut h) = (0u32, 0, 0, *hash);
+    let mut i = 0;
+    // One multiplication per byte and one after the field (the separator).
+    loop {
+        h = fnv(h);
+        let Some(&b) = s.get(i) else {
+            break;
+        };
+        i += 1;
+        h ^= u64::from(b);
+        let c = class(b);
+        let eol = c & EOL != 0;
+        packed |= u32::from(c);
+        #[cfg(feature = "mime")]
+        if b == 0 {
+            packed |= u32::from(NUL);
+        }
+        // (Past the limits the counts run over: only a display name's
+        // quote count and an address's `@` are read.)
+        if b == b'@' {
+            packed = packed & 0x00ff_ffff | (i as u32) << 24;
+        }
+        packed = packed.wrapping_add(u32::from(b == b'"' || b == b'\\') << 8);
+        // A leading dot counts twice: it is doubled on the wire; CR or LF
+        // starts a new line.
+        line = (line + 1 + usize::from(line == 0 && b == b'.')) * usize::from(!eol);
+        longest = longest.max(line);
+    }
+    *hash = h ^ 0xff;
+    Scan { packed, longest }
 }
 
 /// What a header text may not contain: control characters (TAB is not
@@ -127,14 +194,19 @@ const TEXT_REFUSED: u8 = CTL | HIGH;
 #[cfg(feature = "words")]
 const TEXT_REFUSED: u8 = CTL;
 
-/// A header text (name, subject, extra value): no control characters
-/// except TAB, ASCII unless `words` is built, at most `max_len` bytes and
-/// `max` once quoted.
+/// `true` when `t` is longer than `max_len` or has a byte of the
+/// `refused` classes (hashed when it is not too long).
+fn bad(t: &[u8], hash: &mut u64, max_len: usize, refused: u8) -> bool {
+    t.len() > max_len || scan(t, hash).classes() & refused != 0
+}
+
+/// A display name: no control characters except TAB, ASCII unless `words`
+/// is built, at most [`MAX_FOLDED`] bytes and `max` once quoted.
 #[inline(always)]
-fn text(t: &[u8], hash: &mut u64, max_len: usize, max: usize, e: Error) -> Result<(), Error> {
+fn name(t: &[u8], hash: &mut u64, max: usize) -> Result<(), Error> {
     let s = scan(t, hash);
-    if t.len() > max_len || t.len() + s.quotes > max || s.classes & TEXT_REFUSED != 0 {
-        return Err(e);
+    if t.len() > MAX_FOLDED || t.len() + s.quotes() > max || s.classes() & TEXT_REFUSED != 0 {
+        return Err(Error::InvalidName);
     }
     Ok(())
 }
@@ -152,11 +224,19 @@ const ADDRESS_REFUSED: u8 = SPECIAL;
 /// surrogates, nothing above U+10FFFF). Not `core::str::from_utf8`: its
 /// code and table take about 800 B of a firmware's ROM (`smtputf8`).
 #[cfg(feature = "smtputf8")]
+#[inline(always)]
 fn utf8(s: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(&b) = s.get(i) {
-        // Continuation bytes, and the range of the first one.
-        let (n, low, high) = match b {
+    // Continuation bytes still owed, and the range of the next one.
+    let (mut owed, mut low, mut high) = (0, 0x80, 0xbf);
+    for &b in s {
+        if owed > 0 {
+            if !(low..=high).contains(&b) {
+                return false;
+            }
+            (owed, low, high) = (owed - 1, 0x80, 0xbf);
+            continue;
+        }
+        (owed, low, high) = match b {
             0x00..=0x7f => (0, 0x80, 0xbf),
             0xc2..=0xdf => (1, 0x80, 0xbf),
             0xe0 => (2, 0xa0, 0xbf),
@@ -167,59 +247,54 @@ fn utf8(s: &[u8]) -> bool {
             0xf1..=0xf3 => (3, 0x80, 0xbf),
             _ => return false,
         };
-        for k in 1..=n {
-            let (low, high) = if k == 1 { (low, high) } else { (0x80, 0xbf) };
-            if !s.get(i + k).is_some_and(|c| (low..=high).contains(c)) {
-                return false;
-            }
-        }
-        i += 1 + n;
     }
-    true
+    owed == 0
 }
 
 /// An address: no controls; `local@domain` without space, `<` or `>`,
 /// within RFC 5321's limits; ASCII, or with `smtputf8` valid UTF-8.
 /// Empty is allowed for the null sender.
-#[inline(always)]
+// Inlined into the check's one call in the seed set; with `headers` the
+// Reply-To check calls it too.
+#[cfg_attr(not(feature = "headers"), inline(always))]
+#[cfg_attr(feature = "headers", inline(never))]
 fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
     let s = scan(a, hash);
     #[cfg(feature = "smtputf8")]
-    if s.classes & HIGH != 0 && !utf8(a) {
+    if s.classes() & HIGH != 0 && !utf8(a) {
         return Err(Error::AddressSyntax);
     }
-    if s.classes & CTL != 0 {
+    if s.classes() & CTL != 0 {
         return Err(Error::AddressControlChar);
     }
     if a.is_empty() && sender {
         return Ok(());
     }
-    if a.len() > MAX_ADDR || s.after_at > MAX_LOCAL + 1 {
+    if a.len() > MAX_ADDR || s.after_at() > MAX_LOCAL + 1 {
         return Err(Error::AddressTooLong);
     }
-    if s.after_at < 2 || s.after_at == a.len() || s.classes & ADDRESS_REFUSED != 0 {
+    if s.after_at() < 2 || s.after_at() == a.len() || s.classes() & ADDRESS_REFUSED != 0 {
         return Err(Error::AddressSyntax);
     }
     Ok(())
 }
 
-/// The fields the library writes itself: an extra header may not repeat
-/// one (`src/message/header.rs`).
+/// The fields the library writes itself, in lower case, each after a
+/// `:`: an extra header may not repeat one (`src/message/header.rs`).
 #[cfg(feature = "headers")]
-const OWN_FIELDS: [&[u8]; 12] = [
-    b"Date",
-    b"From",
-    b"Sender",
-    b"Reply-To",
-    b"To",
-    b"Cc",
-    b"Bcc",
-    b"Subject",
-    b"Message-ID",
-    b"MIME-Version",
-    b"Content-Type",
-    b"Content-Transfer-Encoding",
-];
+const OWN_FIELDS: &[u8] = b":date:from:sender:reply-to:to:cc:bcc:subject:message-id:mime-version\
+:content-type:content-transfer-encoding:";
+
+/// `true` when `name` (without `:`) is one of [`OWN_FIELDS`], in any case.
+#[cfg(feature = "headers")]
+fn own_field(name: &[u8]) -> bool {
+    OWN_FIELDS.windows(name.len() + 2).any(|w| {
+        w.first() == Some(&b':')
+            && w.last() == Some(&b':')
+            && w.get(1..=name.len())
+                .is_some_and(|f| f.eq_ignore_ascii_case(name))
+    })
+}
 
 /// Reply-To (an address) and the extra header lines: a name of 1 to 76
 /// printable characters other than ':' and not one of [`OWN_FIELDS`], then
@@ -240,16 +315,10 @@ fn headers<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
             .ok_or(Error::InvalidHeader)?;
         let good_name = (1..=MAX_HEADER_NAME).contains(&name.len())
             && name.iter().all(|&b| (33..=126).contains(&b));
-        if !good_name || OWN_FIELDS.iter().any(|own| own.eq_ignore_ascii_case(name)) {
+        let value = value.get(1..).unwrap_or_default();
+        if !good_name || own_field(name) || bad(value, hash, MAX_TEXT, TEXT_REFUSED) {
             return Err(Error::InvalidHeader);
         }
-        text(
-            value.get(1..).unwrap_or_default(),
-            hash,
-            MAX_TEXT,
-            usize::MAX,
-            Error::InvalidHeader,
-        )?;
     }
     Ok(())
 }
@@ -262,17 +331,16 @@ fn headers<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
 #[cfg(feature = "mime")]
 fn items<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
     let b = m.boundary();
-    scan(b, hash);
-    if b.len() > 70 || (m.items() > 0 && !b.is_empty() && !crate::mime::is_boundary(b)) {
+    if bad(b, hash, 70, 0) || (m.items() > 0 && !b.is_empty() && !crate::mime::is_boundary(b)) {
         return Err(Error::InvalidAttachment);
     }
     for i in 0..m.items() {
         let (name, content_type) = m.item(i);
-        let type_ok =
-            content_type.len() <= 200 && content_type.iter().all(|&b| (32..=126).contains(&b));
-        let name_ok = name.len() <= 255 && scan(name, hash).classes & CTL == 0;
-        scan(content_type, hash);
-        if !type_ok || !name_ok || m.item_unstreamable(i) {
+        if bad(name, hash, 255, CTL)
+            || bad(content_type, hash, 200, 0)
+            || !content_type.iter().all(|&b| (32..=126).contains(&b))
+            || m.item_unstreamable(i)
+        {
             return Err(Error::InvalidAttachment);
         }
     }
@@ -318,41 +386,28 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
         } else {
             0
         };
-        text(e.name, &mut hash, MAX_FOLDED, max, Error::InvalidName)?;
+        name(e.name, &mut hash, max)?;
         if i > 0 && !(TO..=BCC).contains(&e.kind) {
             return Err(Error::InvalidRecipientType);
         }
     }
     // A subject is not quoted: its length alone bounds it (with `fold`, a
     // run too long to fold goes as encoded words).
-    text(
-        m.subject(),
-        &mut hash,
-        MAX_FOLDED,
-        usize::MAX,
-        Error::InvalidSubject,
-    )?;
-    let bad = |c: &[u8], hash: &mut u64| c.len() > MAX_TEXT || scan(c, hash).classes & EOL != 0;
-    if bad(m.user(), &mut hash) || bad(m.password(), &mut hash) {
+    if bad(m.subject(), &mut hash, MAX_FOLDED, TEXT_REFUSED) {
+        return Err(Error::InvalidSubject);
+    }
+    // No CR or LF in the credentials.
+    if bad(m.user(), &mut hash, MAX_TEXT, EOL) || bad(m.password(), &mut hash, MAX_TEXT, EOL) {
         return Err(Error::InvalidCredentials);
     }
     let d = m.domain();
-    scan(d, &mut hash);
-    // Letters (either case), digits, '-', '.', ':', '[' and ']'.
-    let host = |&b: &u8| {
-        (b | 0x20).is_ascii_lowercase() || matches!(b, b'-' | b'.' | b'0'..=b':' | b'[' | b']')
-    };
-    if d.len() > MAX_DOMAIN
-        || !d.iter().all(host)
+    if bad(d, &mut hash, MAX_DOMAIN, NOT_HOST)
         || d.first() == Some(&b'.')
         || d.last() == Some(&b'.')
     {
         return Err(Error::InvalidDomain);
     }
-    crate::date::validate_timezone(m.timezone())?;
-    if let Some(t) = time {
-        crate::date::validate(t)?;
-    }
+    crate::date::validate(time, m.timezone())?;
     // The time (0 without a clock) and the salt, in one field (a 32-bit
     // salt in the upper half; a 64-bit one's upper half mixed in too).
     let stamp = u64::from(time.unwrap_or(0)) ^ (salt as u64).rotate_left(32);
@@ -383,10 +438,10 @@ pub fn check<M: Mail>(m: &M, time: Option<u32>, salt: usize) -> Result<Checked, 
     Ok(Checked {
         hash,
         time: time.unwrap_or(0),
-        eight_bit: body.classes & HIGH != 0 || streamed_raw,
+        eight_bit: body.classes() & HIGH != 0 || streamed_raw,
         #[cfg(feature = "mime")]
         // 7bit or 8bit: no NUL and no line over 998 octets once stuffed.
-        raw_ok: raw || (fits && body.classes & NUL == 0),
+        raw_ok: raw || (fits && body.classes() & NUL == 0),
         #[cfg(feature = "raw")]
         raw,
     })
@@ -401,6 +456,86 @@ mod tests {
         let mut m = TestMail::sample();
         f(&mut m);
         check(&m, None, 0).unwrap_err()
+    }
+
+    /// The scan's packed counts: a body past 2^16 quotes and 255 bytes
+    /// before its last '@' passes as before; an address's quotes do not
+    /// move its '@'.
+    #[test]
+    fn packed_scan_counts() {
+        let mut m = TestMail::sample();
+        m.body = b"\"@\\\n".repeat(40_000);
+        let c = check(&m, None, 0).unwrap();
+        assert!(!c.eight_bit);
+        m.entries[1].1 = Some("q\"\"x@example.test");
+        assert!(check(&m, None, 0).is_ok());
+        m.entries[1].1 = Some(Box::leak(format!("{}@b", "\"".repeat(65)).into_boxed_str()));
+        assert_eq!(check(&m, None, 0).unwrap_err(), Error::AddressTooLong);
+        m.entries[1].1 = Some("\"\"\"@");
+        assert_eq!(check(&m, None, 0).unwrap_err(), Error::AddressSyntax);
+    }
+
+    /// Fields are separated in the hash.
+    #[test]
+    fn fields_hash_apart() {
+        let hash = |fields: &[&[u8]]| {
+            let mut h = 0xcbf2_9ce4_8422_2325;
+            for f in fields {
+                scan(f, &mut h);
+            }
+            h
+        };
+        let cases: [&[&[u8]]; 6] = [
+            &[b"ab", b"c"],
+            &[b"a", b"bc"],
+            &[b"", b"x"],
+            &[b"x", b""],
+            &[b"x"],
+            &[b"x", b"", b""],
+        ];
+        for (i, a) in cases.iter().enumerate() {
+            for b in &cases[i + 1..] {
+                assert_ne!(hash(a), hash(b), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    /// The multiplication in halves is FNV's 64-bit one.
+    #[test]
+    fn fnv_in_halves() {
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for i in 0..10_000u64 {
+            let x = h ^ i.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            assert_eq!(fnv(x), x.wrapping_mul(0x0000_0100_0000_01b3), "{x:#x}");
+            h = fnv(x);
+        }
+        for x in [0, 1, u64::MAX, 0xffff_ffff, 1 << 32, 0xff << 24] {
+            assert_eq!(fnv(x), x.wrapping_mul(0x0000_0100_0000_01b3), "{x:#x}");
+        }
+    }
+
+    /// The packed table gives every byte its classes.
+    #[test]
+    fn byte_classes() {
+        for b in 0..=255u8 {
+            let mut want = 0;
+            if b < 0x20 && b != b'\t' || b == 0x7f {
+                want |= CTL;
+            }
+            if b == b'\r' || b == b'\n' {
+                want |= EOL;
+            }
+            if b"\t <>".contains(&b) {
+                want |= SPECIAL;
+            }
+            if !(b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) {
+                want |= NOT_HOST;
+            }
+            if b >= 0x80 {
+                want |= HIGH;
+            }
+            assert_eq!(class(b), want, "{b:#x}");
+        }
     }
 
     #[test]
@@ -689,6 +824,39 @@ mod tests {
             too_long,
         ] {
             assert_eq!(ok(bad), Err(Error::InvalidHeader), "{bad:?}");
+        }
+        // Every own field in any case; parts and extensions of them pass.
+        let owns = [
+            "Date",
+            "From",
+            "Sender",
+            "Reply-To",
+            "To",
+            "Cc",
+            "Bcc",
+            "Subject",
+            "Message-ID",
+            "MIME-Version",
+            "Content-Type",
+            "Content-Transfer-Encoding",
+        ];
+        for own in owns {
+            for name in [own.to_string(), own.to_uppercase(), own.to_lowercase()] {
+                let line: &'static str = Box::leak(format!("{name}: x").into_boxed_str());
+                assert_eq!(ok(line), Err(Error::InvalidHeader), "{line}");
+            }
+            for name in [
+                &own[1..],
+                &own[..own.len() - 1],
+                &format!("X-{own}"),
+                &format!("{own}s"),
+            ] {
+                if owns.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+                    continue;
+                }
+                let line: &'static str = Box::leak(format!("{name}: x").into_boxed_str());
+                assert_eq!(ok(line), Ok(()), "{line}");
+            }
         }
         for bad in ["not an address", "a@", "a b@c.test", "x\r\n@y.test"] {
             let mut m = TestMail::sample();

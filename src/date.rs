@@ -7,24 +7,48 @@
 use crate::error::Error;
 use crate::writer::Writer;
 
-const DAYS: [[u8; 3]; 7] = [
-    *b"Sun", *b"Mon", *b"Tue", *b"Wed", *b"Thu", *b"Fri", *b"Sat",
-];
-const MONTHS: [[u8; 3]; 12] = [
-    *b"Jan", *b"Feb", *b"Mar", *b"Apr", *b"May", *b"Jun", *b"Jul", *b"Aug", *b"Sep", *b"Oct",
-    *b"Nov", *b"Dec",
+/// The day names (0 = Sunday), then the month names (7 = January).
+const NAMES: [[u8; 3]; 19] = [
+    *b"Sun", *b"Mon", *b"Tue", *b"Wed", *b"Thu", *b"Fri", *b"Sat", *b"Jan", *b"Feb", *b"Mar",
+    *b"Apr", *b"May", *b"Jun", *b"Jul", *b"Aug", *b"Sep", *b"Oct", *b"Nov", *b"Dec",
 ];
 /// Sakamoto's month offsets for the weekday.
 const OFFSETS: [u8; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+/// The Date field: a byte from 0x80 stands for field `c & 7` of the
+/// values `put` computes, in decimal of at least `c >> 3 & 3` digits, or
+/// for 0 digits its name in [`NAMES`]; the others for themselves.
+const FORMAT: &[u8; 23] = b"\r\nDate: \x80, \x89 \x82 \x8b \x94:\x95:\x96 ";
 
 /// Bits `at..at+width` of `packed`.
 fn field(packed: u32, at: u32, width: u32) -> u32 {
     (packed >> at) & ((1 << width) - 1)
 }
 
-/// Checks a packed time: a real calendar date and a time of day.
-#[inline(always)]
-pub fn validate(packed: u32) -> Result<(), Error> {
+/// Writes a packed time in RFC 5322 form with `tz` (empty = `-0000`);
+/// nothing but [`Error::InvalidTimezone`] when `tz` is not `+HHMM` or
+/// `-HHMM` with hours ≤ 23 (RFC 5322 allows more; no zone uses it) and
+/// minutes ≤ 59, [`Error::InvalidDate`] when the time is no real calendar
+/// date and time of day. The check renders it into a writer without a
+/// buffer: one decoding for both.
+#[inline(never)]
+pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) -> Result<(), Error> {
+    let digit = |b: u8| b.wrapping_sub(b'0');
+    let tz_ok = match *tz {
+        [] => true,
+        [sign, h1, h2, m1, m2] => {
+            (sign == b'+' || sign == b'-')
+                && digit(h2) < 10
+                && digit(m2) < 10
+                && digit(m1) < 6
+                // With `h2` a digit, only "00" to "23" are within 24 of
+                // "00" (10 * '0' + '0' = 528).
+                && (u32::from(h1) * 10 + u32::from(h2)).wrapping_sub(528) < 24
+        }
+        _ => false,
+    };
+    if !tz_ok {
+        return Err(Error::InvalidTimezone);
+    }
     let (year, month, day) = (
         field(packed, 25, 7) + 1980,
         field(packed, 21, 4),
@@ -37,57 +61,15 @@ pub fn validate(packed: u32) -> Result<(), Error> {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     };
-    if month == 0
-        || month > 12
-        || day == 0
-        || day > days
-        || field(packed, 11, 5) > 23
-        || field(packed, 5, 6) > 59
-        || field(packed, 0, 5) > 29
+    let (hour, minute, second) = (
+        field(packed, 11, 5),
+        field(packed, 5, 6),
+        field(packed, 0, 5),
+    );
+    if month == 0 || month > 12 || day == 0 || day > days || hour > 23 || minute > 59 || second > 29
     {
         return Err(Error::InvalidDate);
     }
-    Ok(())
-}
-
-/// Checks a time zone: `+HHMM` or `-HHMM`, hours ≤ 23 (RFC 5322 allows
-/// more; no zone uses it), minutes ≤ 59.
-pub fn validate_timezone(tz: &[u8]) -> Result<(), Error> {
-    let digit = |b: u8| b.wrapping_sub(b'0');
-    let ok = match *tz {
-        [] => true,
-        [sign, h1, h2, m1, m2] => {
-            (sign == b'+' || sign == b'-')
-                && digit(h2) < 10
-                && digit(m2) < 10
-                && digit(m1) < 6
-                && u32::from(digit(h1)) * 10 + u32::from(digit(h2)) < 24
-        }
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidTimezone)
-    }
-}
-
-/// Three letters of `names` at `index`.
-#[inline(always)]
-fn name(w: &mut Writer<'_>, names: &[[u8; 3]], index: u32) {
-    if let Some(name) = names.get(index as usize) {
-        w.put(name);
-    }
-}
-
-/// Writes a validated packed time in RFC 5322 form with `tz` (empty = `-0000`).
-#[inline(always)]
-pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) {
-    let (year, month, day) = (
-        field(packed, 25, 7) + 1980,
-        field(packed, 21, 4),
-        field(packed, 16, 5),
-    );
     let y = if month < 3 { year - 1 } else { year };
     let offset = OFFSETS
         .get(month.wrapping_sub(1) as usize)
@@ -95,25 +77,30 @@ pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) {
         .unwrap_or(0);
     // Sakamoto's y + y/4 - y/100 + y/400 with y in 1979..=2107, where
     // y/100 - y/400 is 15 (≡ -6 mod 7) before 2100 and 16 from it.
-    name(
-        w,
-        &DAYS,
-        (y + y / 4 + 6 - u32::from(y >= 2100) + u32::from(offset) + day) % 7,
-    );
-    w.put(b", ");
-    w.num(day, 1);
-    w.byte(b' ');
-    name(w, &MONTHS, month.wrapping_sub(1));
-    w.byte(b' ');
-    w.num(year, 4);
-    w.byte(b' ');
-    w.num(field(packed, 11, 5), 2);
-    w.byte(b':');
-    w.num(field(packed, 5, 6), 2);
-    w.byte(b':');
-    w.num(field(packed, 0, 5) * 2, 2);
-    w.byte(b' ');
+    let weekday = (y + y / 4 + 6 - u32::from(y >= 2100) + u32::from(offset) + day) % 7;
+    let values = [weekday, day, month + 6, year, hour, minute, second * 2, 0];
+    for &c in FORMAT {
+        let v = values.get(usize::from(c & 7)).copied().unwrap_or(0);
+        if c < 0x80 {
+            w.byte(c);
+        } else if c & 0x18 == 0 {
+            w.put(NAMES.get(v as usize).map_or(&[], |n| &n[..]));
+        } else {
+            w.num(v, u32::from(c >> 3 & 3));
+        }
+    }
     w.put(if tz.is_empty() { b"-0000" } else { tz });
+    Ok(())
+}
+
+/// 1 January 1980, midnight: a valid packed time.
+const EPOCH: u32 = 1 << 21 | 1 << 16;
+
+/// Checks a time zone and, when there is one, a packed time, as [`put`]
+/// does.
+#[inline(always)]
+pub fn validate(packed: Option<u32>, tz: &[u8]) -> Result<(), Error> {
+    put(&mut Writer::new(&mut [], 0), packed.unwrap_or(EPOCH), tz)
 }
 
 #[cfg(test)]
@@ -124,12 +111,14 @@ mod tests {
         ((y - 1980) << 25) | (mo << 21) | (d << 16) | (h << 11) | (mi << 5) | (s / 2)
     }
 
+    /// The field's value as `put` renders it (after its `\r\nDate: `).
     fn render(packed: u32, tz: &str) -> String {
         let mut buf = [0u8; 64];
         let mut w = Writer::new(&mut buf, 0);
-        put(&mut w, packed, tz.as_bytes());
+        assert_eq!(put(&mut w, packed, tz.as_bytes()), Ok(()));
         let n = w.len();
-        String::from_utf8(buf[..n].to_vec()).unwrap()
+        let field = String::from_utf8(buf[..n].to_vec()).unwrap();
+        field.strip_prefix("\r\nDate: ").unwrap().to_string()
     }
 
     #[test]
@@ -166,13 +155,13 @@ mod tests {
                 "{y}-{mo}-{d}"
             );
         }
-        assert!(validate(fat(2096, 2, 29, 0, 0, 0)).is_ok());
-        assert!(validate(fat(2104, 2, 29, 0, 0, 0)).is_ok());
+        assert!(validate(Some(fat(2096, 2, 29, 0, 0, 0)), b"").is_ok());
+        assert!(validate(Some(fat(2104, 2, 29, 0, 0, 0)), b"").is_ok());
     }
 
     #[test]
     fn invalid_dates() {
-        assert!(validate(fat(2026, 11, 28, 17, 16, 0)).is_ok());
+        assert!(validate(Some(fat(2026, 11, 28, 17, 16, 0)), b"").is_ok());
         for bad in [
             0,
             fat(2026, 13, 1, 0, 0, 0),
@@ -182,18 +171,39 @@ mod tests {
             fat(2026, 1, 1, 24, 0, 0),
             fat(2026, 1, 1, 0, 60, 0),
         ] {
-            assert_eq!(validate(bad), Err(Error::InvalidDate), "{bad:x}");
+            assert_eq!(validate(Some(bad), b""), Err(Error::InvalidDate), "{bad:x}");
+            // Nothing is written for it.
+            let mut buf = [0u8; 64];
+            let mut w = Writer::new(&mut buf, 0);
+            assert_eq!(put(&mut w, bad, b""), Err(Error::InvalidDate));
+            assert!(w.is_empty());
         }
         assert_eq!(
-            validate(fat(2026, 1, 1, 0, 0, 0) | 30),
+            validate(Some(fat(2026, 1, 1, 0, 0, 0) | 30), b""),
             Err(Error::InvalidDate)
         );
+    }
+
+    /// Every byte in the hour and minute places against the rule.
+    #[test]
+    fn timezone_digits() {
+        let digit = |b: u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let hours = [b'+', a, b, b'0', b'0'];
+                let good = matches!((digit(a), digit(b)), (Some(x), Some(y)) if x * 10 + y < 24);
+                assert_eq!(validate(None, &hours).is_ok(), good, "{hours:?}");
+                let minutes = [b'-', b'0', b'0', a, b];
+                let good = matches!((digit(a), digit(b)), (Some(x), Some(_)) if x < 6);
+                assert_eq!(validate(None, &minutes).is_ok(), good, "{minutes:?}");
+            }
+        }
     }
 
     #[test]
     fn timezones() {
         for ok in ["", "+0100", "-0000", "+2359", "-1230", "+1959", "-0959"] {
-            assert_eq!(validate_timezone(ok.as_bytes()), Ok(()), "{ok}");
+            assert_eq!(validate(None, ok.as_bytes()), Ok(()), "{ok}");
         }
         for bad in [
             "0100",
@@ -214,7 +224,7 @@ mod tests {
             "+0\u{0}00",
         ] {
             assert_eq!(
-                validate_timezone(bad.as_bytes()),
+                validate(None, bad.as_bytes()),
                 Err(Error::InvalidTimezone),
                 "{bad}"
             );

@@ -18,14 +18,17 @@
 //! Pure: rendering twice gives the same bytes (the writer's skip relies on it).
 
 use crate::check::Checked;
-use crate::mail::{own_domain, Mail, CC, TO};
+use crate::mail::{own_domain, Entry, Mail, CC, TO};
 use crate::writer::Writer;
 
 #[cfg(feature = "fold")]
 pub mod fold;
 
-/// Writes `"name" <addr>`, or `<addr>` without a name.
-fn mailbox(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
+/// Writes `before`, then entry `e` as `"name" <addr>`, or `<addr>` without
+/// a name.
+fn mailbox(w: &mut Writer<'_>, before: &[u8], e: &Entry<'_>) {
+    w.put(before);
+    let (name, addr) = (e.name, e.addr);
     // Non-ASCII: encoded words, and the address on a line of its own (`src/`).
     #[cfg(feature = "words")]
     if crate::words::needs_encoding(name) {
@@ -94,15 +97,16 @@ fn subject(w: &mut Writer<'_>, text: &[u8]) {
 
 /// Writes the `To:` or `Cc:` field, CR LF first (nothing when no
 /// recipient has `kind`).
-#[inline(never)]
+#[inline]
 fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
-    let mut first = true;
+    // The field's name before the first one, a comma and a fold before
+    // each other one.
+    let mut before = field;
     for i in 1..m.count() {
         let e = m.entry(i);
         if e.kind == kind {
-            w.put(if first { field } else { b",\r\n " });
-            first = false;
-            mailbox(w, e.name, e.addr);
+            mailbox(w, before, &e);
+            before = b",\r\n ";
         }
     }
 }
@@ -110,17 +114,20 @@ fn list<M: Mail>(w: &mut Writer<'_>, m: &M, kind: i32, field: &[u8]) {
 /// Writes the extra header lines as `src/` does: the name, ": ", the value
 /// without one leading space.
 #[cfg(feature = "headers")]
+#[inline(always)]
 fn extra<M: Mail>(w: &mut Writer<'_>, m: &M) {
     for i in 0..m.headers() {
         let line = m.header(i).unwrap_or_default();
-        let colon = line.iter().position(|&b| b == b':').unwrap_or(line.len());
-        let (name, value) = line.split_at_checked(colon).unwrap_or((line, &[]));
-        let value = value.get(1..).unwrap_or_default();
+        // The name and its colon (the check saw one), a space, the value.
+        let colon = line.iter().position(|&b| b == b':');
+        let (name, value) = line
+            .split_at_checked(colon.map_or(line.len(), |c| c + 1))
+            .unwrap_or((line, &[]));
         if name.first() == Some(&b'.') {
             w.stuff();
         }
         w.put(name);
-        w.put(b": ");
+        w.byte(b' ');
         let value = match value {
             [b' ', rest @ ..] => rest,
             _ => value,
@@ -140,13 +147,11 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     // dropped.
     w.drop_next(2);
     if c.time != 0 {
-        w.put(b"\r\nDate: ");
-        crate::date::put(w, c.time, m.timezone());
+        let _ = crate::date::put(w, c.time, m.timezone());
     }
     let from = m.entry(0);
     if !from.addr.is_empty() {
-        w.put(b"\r\nFrom: ");
-        mailbox(w, from.name, from.addr);
+        mailbox(w, b"\r\nFrom: ", &from);
     }
     #[cfg(feature = "headers")]
     if !m.reply_to().is_empty() {
@@ -156,24 +161,27 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     }
     list(w, m, TO, b"\r\nTo: ");
     list(w, m, CC, b"\r\nCc: ");
-    if !m.subject().is_empty() {
+    let text = m.subject();
+    if !text.is_empty() {
         w.put(b"\r\nSubject: ");
-        subject(w, m.subject());
+        subject(w, text);
     }
     w.put(b"\r\nMessage-ID: <");
     // 16 hex digits, the highest first (rotated into the low bits: no
-    // 64-bit shift by a variable amount, which is a libgcc call).
+    // 64-bit shift by a variable amount, which is a libgcc call), then the
+    // '@' from the same call.
     let mut h = c.hash;
-    for _ in 0..16 {
+    for i in 0..17 {
         h = h.rotate_left(4);
         let nibble = h as u8 & 15;
-        w.byte(if nibble < 10 {
+        w.byte(if i == 16 {
+            b'@'
+        } else if nibble < 10 {
             b'0' + nibble
         } else {
             b'a' + nibble - 10
         });
     }
-    w.byte(b'@');
     w.put(own_domain(m));
     #[cfg(not(any(feature = "headers", feature = "mime")))]
     w.put(b">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");

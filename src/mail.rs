@@ -94,28 +94,28 @@ pub fn ascii(s: &[u8]) -> bool {
     s.iter().all(|&b| b < 0x80)
 }
 
-/// The domain of EHLO and Message-ID: the caller's, else the sender's,
-/// else `localhost.invalid`.
+/// The domain of EHLO and Message-ID: the caller's, else the sender's
+/// (after its last `@`; for a checked mail, see [`crate::check`]), else
+/// `localhost.invalid`.
 pub fn own_domain<M: Mail>(m: &M) -> &[u8] {
     let d = m.domain();
     if !d.is_empty() {
         return d;
     }
-    let addr = m.entry(0).addr;
-    match addr
-        .iter()
-        .rposition(|&b| b == b'@')
-        .and_then(|at| addr.get(at + 1..))
-    {
-        // An empty domain or an address literal: localhost.invalid (and,
-        // `smtputf8`, a UTF-8 domain: EHLO takes ASCII only).
-        Some(d)
-            if d.first().is_some_and(|&b| b != b'[')
-                && (!cfg!(feature = "smtputf8") || ascii(d)) =>
-        {
-            d
-        }
-        _ => b"localhost.invalid",
+    // After the last '@' (the check saw one in every address but the
+    // null sender's, which is empty).
+    let d = m
+        .entry(0)
+        .addr
+        .rsplit(|&b| b == b'@')
+        .next()
+        .unwrap_or_default();
+    // An empty domain or an address literal: localhost.invalid (and,
+    // `smtputf8`, a UTF-8 domain: EHLO takes ASCII only).
+    if d.first().is_some_and(|&b| b != b'[') && (!cfg!(feature = "smtputf8") || ascii(d)) {
+        d
+    } else {
+        b"localhost.invalid"
     }
 }
 

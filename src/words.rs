@@ -18,22 +18,21 @@ pub fn needs_encoding(text: &[u8]) -> bool {
 /// Writes `text` as encoded words, folded between them.
 pub fn put(w: &mut Writer<'_>, text: &[u8]) {
     let mut rest = text;
-    let mut first = true;
+    // A fold goes before every word but the first.
+    let mut before: &[u8] = b"=?UTF-8?B?";
     while !rest.is_empty() {
         let mut cut = rest.len().min(WORD_INPUT);
-        // Back off to the start of a UTF-8 sequence (not a continuation octet).
-        while cut < rest.len() && cut > 0 && matches!(rest.get(cut), Some(0x80..=0xbf)) {
+        // Back off to the start of a UTF-8 sequence (not a continuation
+        // octet; past the end there is none).
+        while cut > 0 && matches!(rest.get(cut), Some(0x80..=0xbf)) {
             cut -= 1;
         }
         if cut == 0 {
             cut = rest.len().min(WORD_INPUT);
         }
         let (word, tail) = rest.split_at_checked(cut).unwrap_or((rest, &[]));
-        if !first {
-            w.put(b"\r\n ");
-        }
-        first = false;
-        w.put(b"=?UTF-8?B?");
+        w.put(before);
+        before = b"\r\n =?UTF-8?B?";
         crate::base64::put(w, &[word]);
         w.put(b"?=");
         rest = tail;
@@ -42,6 +41,7 @@ pub fn put(w: &mut Writer<'_>, text: &[u8]) {
 
 /// Writes an unstructured value (subject, extra header): encoded words
 /// when it is not ASCII, else as it is.
+#[inline]
 pub fn text(w: &mut Writer<'_>, value: &[u8]) {
     if needs_encoding(value) {
         put(w, value);
