@@ -72,7 +72,7 @@ const CAP_CHUNKING: u32 = 128;
 /// This mail goes as one `BDAT <size> LAST` chunk after the envelope
 /// (chosen before MAIL: PIPELINING and CHUNKING offered, the size known).
 #[cfg(feature = "chunking")]
-const CAP_BDAT: u32 = 256;
+const CAP_BDAT: u32 = 1 << 13;
 /// Milliseconds the reply to QUIT is waited for once the outcome is
 /// decided, when the driver has a clock (`deadline`): the 221 decides
 /// nothing, so a server slow to send it (or one that never does) costs at
@@ -81,13 +81,13 @@ const CAP_BDAT: u32 = 256;
 pub const QUIT_GRACE_MS: u32 = 1_000;
 /// The server offers DSN (RFC 3461).
 #[cfg(feature = "dsn")]
-const CAP_DSN: u32 = 512;
+const CAP_DSN: u32 = 256;
 /// `BDAT <size> LAST` is written: the chunk follows (`chunking`).
 #[cfg(feature = "chunking")]
 const CAP_IN_CHUNK: u32 = 1 << 14;
 /// The server offers SMTPUTF8 (RFC 6531).
 #[cfg(feature = "smtputf8")]
-const CAP_SMTPUTF8: u32 = 1 << 13;
+const CAP_SMTPUTF8: u32 = 512;
 /// Another mail follows on this connection (`batch`): no QUIT after this one.
 #[cfg(feature = "batch")]
 const CAP_MORE: u32 = 1 << 10;
@@ -967,22 +967,6 @@ impl<'b> Engine<'b> {
             if let Some(limit) = size_keyword(text) {
                 self.caps |= CAP_SIZE;
                 self.limit = limit;
-            }
-            #[cfg(feature = "pipelining")]
-            if keyword(text, b"PIPELINING") {
-                self.caps |= CAP_PIPE;
-            }
-            #[cfg(feature = "chunking")]
-            if keyword(text, b"CHUNKING") {
-                self.caps |= CAP_CHUNKING;
-            }
-            #[cfg(feature = "dsn")]
-            if keyword(text, b"DSN") {
-                self.caps |= CAP_DSN;
-            }
-            #[cfg(feature = "smtputf8")]
-            if keyword(text, b"SMTPUTF8") {
-                self.caps |= CAP_SMTPUTF8;
             }
             #[cfg(feature = "oauth")]
             {
@@ -2096,21 +2080,95 @@ fn is_auth(step: Step) -> bool {
     (PLAIN..=LOGIN_PASS).contains(&step)
 }
 
-/// The EHLO words the engine looks for, upper case, 8 bytes each (NUL
-/// padded); word `i` stands for capability bit `1 << i` (`CAP_AUTH` only
-/// marks the keyword).
-#[cfg(not(feature = "cram-md5"))]
+/// The EHLO words the engine looks for, upper case, [`STRIDE`] bytes each
+/// (NUL padded); word `i` stands for capability bit `1 << i` (`CAP_AUTH`
+/// only marks the keyword).
+#[cfg(not(any(
+    feature = "cram-md5",
+    feature = "pipelining",
+    feature = "chunking",
+    feature = "dsn",
+    feature = "smtputf8"
+)))]
 const WORDS: &[u8; 40] = b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLS";
 /// The EHLO words (see above), CRAM-MD5 the sixth (`cram-md5`).
-#[cfg(feature = "cram-md5")]
+#[cfg(all(
+    feature = "cram-md5",
+    not(any(
+        feature = "pipelining",
+        feature = "chunking",
+        feature = "dsn",
+        feature = "smtputf8"
+    ))
+))]
 const WORDS: &[u8; 48] = b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLSCRAM-MD5";
-/// How many of [`WORDS`] are looked for (STARTTLS with `tls`, CRAM-MD5 with `cram-md5`).
-const WORD_COUNT: usize = if cfg!(feature = "cram-md5") {
+/// The EHLO words (see above), then the keywords without parameters that
+/// count (`pipelining`, `chunking`, `dsn`, `smtputf8`): 10 bytes each.
+#[cfg(any(
+    feature = "pipelining",
+    feature = "chunking",
+    feature = "dsn",
+    feature = "smtputf8"
+))]
+const WORDS: &[u8; 100] = b"PLAIN\0\0\0\0\0LOGIN\0\0\0\0\08BITMIME\0\0AUTH\0\0\0\0\0\0STARTTLS\0\0\
+    CRAM-MD5\0\0PIPELININGCHUNKING\0\0DSN\0\0\0\0\0\0\0SMTPUTF8\0\0";
+// Word `i` of the long table is bit `1 << i`.
+#[cfg(feature = "pipelining")]
+const _: () = assert!(CAP_PIPE == 1 << 6);
+#[cfg(feature = "chunking")]
+const _: () = assert!(CAP_CHUNKING == 1 << 7);
+#[cfg(feature = "dsn")]
+const _: () = assert!(CAP_DSN == 1 << 8);
+#[cfg(feature = "smtputf8")]
+const _: () = assert!(CAP_SMTPUTF8 == 1 << 9);
+/// Bytes a word of [`WORDS`] takes.
+const STRIDE: usize = if cfg!(any(
+    feature = "pipelining",
+    feature = "chunking",
+    feature = "dsn",
+    feature = "smtputf8"
+)) {
+    10
+} else {
+    8
+};
+/// How many of [`WORDS`] are looked for (STARTTLS with `tls`, CRAM-MD5 with
+/// `cram-md5`, all with a keyword feature).
+const WORD_COUNT: usize = if cfg!(any(
+    feature = "pipelining",
+    feature = "chunking",
+    feature = "dsn",
+    feature = "smtputf8"
+)) {
+    10
+} else if cfg!(feature = "cram-md5") {
     6
 } else if cfg!(feature = "tls") {
     5
 } else {
     4
+};
+/// The keywords that count on their own (bits of [`WORDS`]).
+const KEYWORDS: u32 = {
+    #[allow(unused_mut)]
+    let mut k = CAP_AUTH | CAP_8BIT | CAP_STARTTLS;
+    #[cfg(feature = "pipelining")]
+    {
+        k |= CAP_PIPE;
+    }
+    #[cfg(feature = "chunking")]
+    {
+        k |= CAP_CHUNKING;
+    }
+    #[cfg(feature = "dsn")]
+    {
+        k |= CAP_DSN;
+    }
+    #[cfg(feature = "smtputf8")]
+    {
+        k |= CAP_SMTPUTF8;
+    }
+    k
 };
 
 /// `true` when content is streamed by the driver (items or a streamed
@@ -2195,21 +2253,12 @@ fn utf8_addresses<M: Mail>(m: &M) -> bool {
     (0..m.count()).any(|i| !crate::mail::ascii(m.entry(i).addr))
 }
 
-/// `true` when an EHLO line's keyword is `word` (upper case; compared
-/// case-insensitively, RFC 5321 §4.1.1.1), with or without parameters.
-#[cfg(any(feature = "pipelining", feature = "dsn", feature = "smtputf8"))]
-fn keyword(text: &[u8], word: &[u8]) -> bool {
-    text.get(..word.len())
-        .is_some_and(|k| k.eq_ignore_ascii_case(word))
-        && matches!(text.get(word.len()), None | Some(b' '))
-}
-
 /// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN` (and
 /// `CRAM-MD5`, `cram-md5`) among its parameters, or `8BITMIME` (RFC 5321
 /// §4.1.1.1, keywords and parameters case-insensitive).
 fn capabilities(text: &[u8]) -> u32 {
     // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
-    let (mut caps, mut allowed) = (0, CAP_AUTH | CAP_8BIT | CAP_STARTTLS);
+    let (mut caps, mut allowed) = (0, KEYWORDS);
     // The words still matching the current one, and its length so far.
     const ALL: u32 = (1 << WORD_COUNT) - 1;
     let (mut alive, mut at) = (ALL, 0);
@@ -2221,8 +2270,8 @@ fn capabilities(text: &[u8]) -> u32 {
             Some(&b) => b.to_ascii_uppercase().max(1),
         };
         for n in 0..WORD_COUNT {
-            let want = if at < 8 {
-                WORDS.get(n * 8 + at).copied().unwrap_or(0)
+            let want = if at < STRIDE {
+                WORDS.get(n * STRIDE + at).copied().unwrap_or(0)
             } else {
                 0
             };
@@ -3463,6 +3512,26 @@ mod tests {
         assert_eq!(capabilities(b"STARTTLS"), 0);
         assert_eq!(capabilities(b"AUTH STARTTLS"), 0);
         assert_eq!(capabilities(b"STARTTLSX"), 0);
+        // The keywords without parameters, first on the line only.
+        #[cfg(feature = "pipelining")]
+        assert_eq!(capabilities(b"pipelining"), CAP_PIPE);
+        #[cfg(feature = "chunking")]
+        assert_eq!(capabilities(b"CHUNKING"), CAP_CHUNKING);
+        #[cfg(feature = "dsn")]
+        assert_eq!(capabilities(b"DSN"), CAP_DSN);
+        #[cfg(feature = "smtputf8")]
+        assert_eq!(capabilities(b"SMTPUTF8"), CAP_SMTPUTF8);
+        for no in [
+            &b"PIPELININGX"[..],
+            b"X-PIPELINING",
+            b"AUTH PIPELINING DSN",
+            b"DS",
+            b"DSN\0",
+            b"CHUNKIN",
+            b"8BITMIME SMTPUTF8",
+        ] {
+            assert_eq!(capabilities(no) & !CAP_8BIT, 0, "{no:?}");
+        }
     }
 
     #[test]
