@@ -502,17 +502,7 @@ impl<'b> Engine<'b> {
     /// Makes room at the end of `rx`; `false` when a line fills all of it.
     #[inline(always)]
     fn room_for_more(&mut self) -> bool {
-        if self.rx_pos == self.rx_len {
-            self.rx_pos = 0;
-            self.rx_len = 0;
-        }
-        if self.rx_len < self.rx.len() {
-            return true;
-        }
-        if self.rx_pos == 0 {
-            return false;
-        }
-        // A partial line after complete ones: move it to the front.
+        // What is left unread (a partial line, or nothing) moves to the front.
         let mut to = 0;
         while let Some(&b) = self.rx.get(self.rx_pos + to) {
             if self.rx_pos + to >= self.rx_len {
@@ -525,7 +515,7 @@ impl<'b> Engine<'b> {
         }
         self.rx_len = to;
         self.rx_pos = 0;
-        true
+        to < self.rx.len()
     }
 
     /// `n` bytes of the last [`Action::Send`] went out.
