@@ -62,7 +62,7 @@ pub const AUTH_XOAUTH2: u8 = 8;
 pub const AUTH_OAUTHBEARER: u8 = 16;
 /// The server offers SIZE.
 #[cfg(feature = "size")]
-const CAP_SIZE: u32 = 1 << 15;
+const CAP_SIZE: u32 = 1 << 10;
 /// The server offers PIPELINING (RFC 2920).
 #[cfg(feature = "pipelining")]
 const CAP_PIPE: u32 = 64;
@@ -90,7 +90,7 @@ const CAP_IN_CHUNK: u32 = 1 << 14;
 const CAP_SMTPUTF8: u32 = 512;
 /// Another mail follows on this connection (`batch`): no QUIT after this one.
 #[cfg(feature = "batch")]
-const CAP_MORE: u32 = 1 << 10;
+const CAP_MORE: u32 = 1 << 15;
 /// This mail ended without QUIT and the connection can carry the next one
 /// (`batch`).
 #[cfg(feature = "batch")]
@@ -952,11 +952,11 @@ impl<'b> Engine<'b> {
         }
         if self.step == EHLO && self.lines > 1 && code / 100 == 2 {
             let text = self.rx.get(start..end).unwrap_or_default();
-            self.caps |= capabilities(text);
+            let offered = capabilities(text);
+            self.caps |= offered;
             #[cfg(feature = "size")]
-            if let Some(limit) = size_keyword(text) {
-                self.caps |= CAP_SIZE;
-                self.limit = limit;
+            if offered & CAP_SIZE != 0 {
+                self.limit = size_limit(text);
             }
             #[cfg(feature = "oauth")]
             {
@@ -2075,16 +2075,20 @@ fn is_auth(step: Step) -> bool {
 /// only marks the keyword).
 #[cfg(not(any(
     feature = "cram-md5",
-    feature = "pipelining",
-    feature = "chunking",
-    feature = "dsn",
-    feature = "smtputf8"
+    any(
+        feature = "size",
+        feature = "pipelining",
+        feature = "chunking",
+        feature = "dsn",
+        feature = "smtputf8"
+    )
 )))]
 const WORDS: &[u8; 40] = b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLS";
 /// The EHLO words (see above), CRAM-MD5 the sixth (`cram-md5`).
 #[cfg(all(
     feature = "cram-md5",
     not(any(
+        feature = "size",
         feature = "pipelining",
         feature = "chunking",
         feature = "dsn",
@@ -2092,16 +2096,18 @@ const WORDS: &[u8; 40] = b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLS";
     ))
 ))]
 const WORDS: &[u8; 48] = b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLSCRAM-MD5";
-/// The EHLO words (see above), then the keywords without parameters that
-/// count (`pipelining`, `chunking`, `dsn`, `smtputf8`): 10 bytes each.
+/// The EHLO words (see above), then the keywords that count alone
+/// (`pipelining`, `chunking`, `dsn`, `smtputf8`) and SIZE (`size`, its
+/// number read by [`size_limit`]): 10 bytes each.
 #[cfg(any(
+    feature = "size",
     feature = "pipelining",
     feature = "chunking",
     feature = "dsn",
     feature = "smtputf8"
 ))]
-const WORDS: &[u8; 100] = b"PLAIN\0\0\0\0\0LOGIN\0\0\0\0\08BITMIME\0\0AUTH\0\0\0\0\0\0STARTTLS\0\0\
-    CRAM-MD5\0\0PIPELININGCHUNKING\0\0DSN\0\0\0\0\0\0\0SMTPUTF8\0\0";
+const WORDS: &[u8; 110] = b"PLAIN\0\0\0\0\0LOGIN\0\0\0\0\08BITMIME\0\0AUTH\0\0\0\0\0\0STARTTLS\0\0\
+    CRAM-MD5\0\0PIPELININGCHUNKING\0\0DSN\0\0\0\0\0\0\0SMTPUTF8\0\0SIZE\0\0\0\0\0\0";
 // Word `i` of the long table is bit `1 << i`.
 #[cfg(feature = "pipelining")]
 const _: () = assert!(CAP_PIPE == 1 << 6);
@@ -2111,8 +2117,11 @@ const _: () = assert!(CAP_CHUNKING == 1 << 7);
 const _: () = assert!(CAP_DSN == 1 << 8);
 #[cfg(feature = "smtputf8")]
 const _: () = assert!(CAP_SMTPUTF8 == 1 << 9);
+#[cfg(feature = "size")]
+const _: () = assert!(CAP_SIZE == 1 << 10);
 /// Bytes a word of [`WORDS`] takes.
 const STRIDE: usize = if cfg!(any(
+    feature = "size",
     feature = "pipelining",
     feature = "chunking",
     feature = "dsn",
@@ -2123,14 +2132,15 @@ const STRIDE: usize = if cfg!(any(
     8
 };
 /// How many of [`WORDS`] are looked for (STARTTLS with `tls`, CRAM-MD5 with
-/// `cram-md5`, all with a keyword feature).
+/// `cram-md5`, all with the long table).
 const WORD_COUNT: usize = if cfg!(any(
+    feature = "size",
     feature = "pipelining",
     feature = "chunking",
     feature = "dsn",
     feature = "smtputf8"
 )) {
-    10
+    11
 } else if cfg!(feature = "cram-md5") {
     6
 } else if cfg!(feature = "tls") {
@@ -2157,6 +2167,10 @@ const KEYWORDS: u32 = {
     #[cfg(feature = "smtputf8")]
     {
         k |= CAP_SMTPUTF8;
+    }
+    #[cfg(feature = "size")]
+    {
+        k |= CAP_SIZE;
     }
     k
 };
@@ -2206,19 +2220,13 @@ fn enhanced(text: &[u8], code: u16) -> [u16; 3] {
     parts
 }
 
-/// The limit of an EHLO `SIZE` line (`src/ehlo.rs`): `Some(0)` for SIZE
-/// without a usable number, `None` for another keyword. The number is
-/// decimal digits only and saturates.
+/// The limit of an EHLO `SIZE` line (`src/ehlo.rs`), whose keyword
+/// [`capabilities`] matched: 0 for SIZE without a usable number. The
+/// number is decimal digits only and saturates.
 #[cfg(feature = "size")]
-fn size_keyword(text: &[u8]) -> Option<u32> {
-    let (keyword, rest) = text.split_at_checked(4)?;
-    if !keyword.eq_ignore_ascii_case(b"SIZE")
-        || rest.first().is_some_and(|&b| b != b' ' && b != b'=')
-    {
-        return None;
-    }
+fn size_limit(text: &[u8]) -> u32 {
     let (mut limit, mut digits) = (0u32, false);
-    for &b in rest {
+    for &b in text.get(4..).unwrap_or_default() {
         match b {
             b'0'..=b'9' => {
                 limit = limit.saturating_mul(10).saturating_add(u32::from(b - b'0'));
@@ -2226,10 +2234,10 @@ fn size_keyword(text: &[u8]) -> Option<u32> {
             }
             b' ' | b'=' if !digits => {}
             b' ' => break,
-            _ => return Some(0),
+            _ => return 0,
         }
     }
-    Some(limit)
+    limit
 }
 
 /// `true` when an address of the envelope or the header (Reply-To) has
@@ -2244,8 +2252,10 @@ fn utf8_addresses<M: Mail>(m: &M) -> bool {
 }
 
 /// Capability bits from one EHLO line: `AUTH` with `PLAIN` / `LOGIN` (and
-/// `CRAM-MD5`, `cram-md5`) among its parameters, or `8BITMIME` (RFC 5321
-/// §4.1.1.1, keywords and parameters case-insensitive).
+/// `CRAM-MD5`, `cram-md5`) among its parameters, or the keyword `8BITMIME`,
+/// `STARTTLS`, and with their features `PIPELINING`, `CHUNKING`, `DSN`,
+/// `SMTPUTF8`, `SIZE` (RFC 5321 §4.1.1.1, keywords and parameters
+/// case-insensitive; a word ends at a space, `=` or the line's end).
 fn capabilities(text: &[u8]) -> u32 {
     // The keyword decides; PLAIN and LOGIN count as parameters of AUTH only.
     let (mut caps, mut allowed) = (0, KEYWORDS);
@@ -3477,7 +3487,8 @@ mod tests {
         assert_eq!(capabilities(b"AUTH CRAM-MD5 XPLAIN PLAINX"), 0);
         assert_eq!(capabilities(b"8bitmime"), CAP_8BIT);
         assert_eq!(capabilities(b"X-8BITMIME"), 0);
-        assert_eq!(capabilities(b"SIZE PLAIN"), 0);
+        // (SIZE itself is a word with `size`.)
+        assert_eq!(capabilities(b"SIZE PLAIN") & (CAP_PLAIN | CAP_LOGIN), 0);
         assert_eq!(capabilities(b"AUTH=PLAIN"), CAP_PLAIN);
         assert_eq!(capabilities(b"auth=login plain"), CAP_LOGIN | CAP_PLAIN);
         assert_eq!(capabilities(b"X-AUTH=PLAIN"), 0);
@@ -3496,9 +3507,17 @@ mod tests {
         assert_eq!(capabilities(b"AUTH LOGIN PLAIN "), CAP_PLAIN | CAP_LOGIN);
         #[cfg(feature = "tls")]
         assert_eq!(capabilities(b"starttls"), CAP_STARTTLS);
-        // (With `cram-md5` the word after it is looked for, so STARTTLS
-        // is too; without `tls` nothing reads its bit.)
-        #[cfg(not(any(feature = "tls", feature = "cram-md5")))]
+        // (With `cram-md5` or the long table words after it are looked
+        // for, so STARTTLS is too; without `tls` nothing reads its bit.)
+        #[cfg(not(any(
+            feature = "tls",
+            feature = "cram-md5",
+            feature = "size",
+            feature = "pipelining",
+            feature = "chunking",
+            feature = "dsn",
+            feature = "smtputf8"
+        )))]
         assert_eq!(capabilities(b"STARTTLS"), 0);
         assert_eq!(capabilities(b"AUTH STARTTLS"), 0);
         assert_eq!(capabilities(b"STARTTLSX"), 0);
@@ -3867,15 +3886,17 @@ mod tests {
     #[cfg(feature = "size")]
     #[test]
     fn size_keyword_as_src_reads_it() {
-        assert_eq!(size_keyword(b"SIZE 10240000"), Some(10_240_000));
-        assert_eq!(size_keyword(b"size  77"), Some(77));
-        assert_eq!(size_keyword(b"SIZE=1"), Some(1));
-        assert_eq!(size_keyword(b"SIZE"), Some(0));
-        assert_eq!(size_keyword(b"SIZE 0"), Some(0));
-        assert_eq!(size_keyword(b"SIZE abc"), Some(0));
-        assert_eq!(size_keyword(b"SIZE 99999999999"), Some(u32::MAX));
-        assert_eq!(size_keyword(b"SIZEX 1"), None);
-        assert_eq!(size_keyword(b"8BITMIME"), None);
+        let size = |text: &[u8]| (capabilities(text) & CAP_SIZE != 0).then(|| size_limit(text));
+        assert_eq!(size(b"SIZE 10240000"), Some(10_240_000));
+        assert_eq!(size(b"size  77"), Some(77));
+        assert_eq!(size(b"SIZE=1"), Some(1));
+        assert_eq!(size(b"SIZE"), Some(0));
+        assert_eq!(size(b"SIZE 0"), Some(0));
+        assert_eq!(size(b"SIZE abc"), Some(0));
+        assert_eq!(size(b"SIZE 99999999999"), Some(u32::MAX));
+        assert_eq!(size(b"SIZEX 1"), None);
+        assert_eq!(size(b"8BITMIME"), None);
+        assert_eq!(size(b"AUTH SIZE 1"), None);
     }
 
     /// [`exchange_with`] at every chunk size and out buffers from 16 bytes
