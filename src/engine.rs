@@ -2197,10 +2197,13 @@ fn streams<M: Mail>(m: &M) -> bool {
 /// then one to three digits each, then a space or the end).
 #[cfg(feature = "ex")]
 fn enhanced(text: &[u8], code: u16) -> [u16; 3] {
-    let (mut parts, mut index, mut digits) = ([0u16; 3], 0usize, 0u8);
+    let (mut parts, mut index, mut digits) = ([0u16; 3], 0usize, 0u16);
     for &b in text {
+        // The class has one digit, subject and detail up to three.
+        let most = if index == 0 { 1 } else { 3 };
         match b {
-            b'0'..=b'9' if digits < 3 && (index > 0 || digits == 0) => {
+            b' ' => break,
+            b'0'..=b'9' if digits < most => {
                 if let Some(part) = parts.get_mut(index) {
                     *part = *part * 10 + u16::from(b - b'0');
                 }
@@ -2210,11 +2213,11 @@ fn enhanced(text: &[u8], code: u16) -> [u16; 3] {
                 index += 1;
                 digits = 0;
             }
-            b' ' if digits > 0 && index == 2 => break,
             _ => return [0; 3],
         }
     }
-    if index != 2 || digits == 0 || parts[0] != code / 100 || !matches!(parts[0], 2 | 4 | 5) {
+    // A reply code is 2xx to 5xx: the class matches it and is not 3.
+    if index != 2 || digits == 0 || parts[0] != code / 100 || parts[0] == 3 {
         return [0; 3];
     }
     parts
