@@ -582,7 +582,9 @@ impl<'b> Engine<'b> {
     }
 
     /// Renders the current step's command or content into `tx`.
-    #[inline(always)]
+    // A hint in the seed set (measured: -12 B; full +36 B).
+    #[cfg_attr(not(feature = "ex"), inline)]
+    #[cfg_attr(feature = "ex", inline(always))]
     fn fill<M: Mail>(&mut self, m: &M) {
         #[cfg(feature = "pipelining")]
         if self.piped() {
@@ -1400,7 +1402,8 @@ impl<'b> Engine<'b> {
     }
 
     /// TLS settled: AUTH or MAIL.
-    #[inline(always)]
+    // A hint (measured: full -72 B against `inline(always)`).
+    #[inline]
     fn auth_or_mail<M: Mail>(&mut self, m: &M) -> Step {
         #[cfg(feature = "ex")]
         let offered = self.caps & u32::from(self.mechs);
