@@ -50,7 +50,8 @@ pub fn parse_line(buf: &[u8]) -> Result<Option<Line>, Error> {
     {
         return Err(Error::ReplySyntax);
     }
-    let code = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
+    // The digits as they are, less "000" (48 * 111) once.
+    let code = (u16::from(a) * 100 + u16::from(b) * 10 + u16::from(c)).wrapping_sub(5328);
     let last = sep != b'-';
     Ok(Some(Line {
         len: lf + 1,
