@@ -36,15 +36,15 @@ pub fn parse_line(buf: &[u8]) -> Result<Option<Line>, Error> {
     let Some(lf) = buf.iter().position(|&b| b == b'\n') else {
         return Ok(None);
     };
-    // Every well-formed line has a code, a separator and CR before the LF.
-    let (Some(&[a, b, c, sep]), Some(&cr)) = (buf.first_chunk::<4>(), buf.get(lf.wrapping_sub(1)))
-    else {
+    // Every well-formed line has a code and a separator (or CR) before the
+    // LF, and a CR right before it.
+    let line = buf.get(..lf).unwrap_or_default();
+    let (Some(&[a, b, c, sep]), Some(&cr)) = (line.first_chunk::<4>(), line.last()) else {
         return Err(Error::ReplySyntax);
     };
     let digit = |d: u8, min: u8, max: u8| (min..=max).contains(&d);
     // " " or "-" after the code, or CR LF right after it.
-    if lf < 4
-        || !(digit(a, b'2', b'5') && digit(b, b'0', b'5') && digit(c, b'0', b'9'))
+    if !(digit(a, b'2', b'5') && digit(b, b'0', b'5') && digit(c, b'0', b'9'))
         || !(sep == b' ' || sep == b'-' || lf == 4)
         || cr != b'\r'
     {
