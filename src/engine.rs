@@ -1645,6 +1645,7 @@ impl<'b> Engine<'b> {
     /// 998 octets, NUL, a streamed body, and a text that could forge the
     /// boundary).
     #[cfg(feature = "mime")]
+    #[inline]
     fn text_encoding<M: Mail>(&self, m: &M) -> u8 {
         use crate::mime::{EIGHT, QP, SEVEN};
         let c = self.checked;
