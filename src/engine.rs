@@ -843,11 +843,6 @@ impl<'b> Engine<'b> {
     #[cfg_attr(feature = "pipelining", inline(never))]
     fn render<M: Mail>(&self, m: &M, w: &mut Writer<'_>, step: Step, rcpt: usize) {
         let row = Row::of(step);
-        #[cfg(feature = "batch")]
-        if step == RSET {
-            w.put(b"RSET\r\n");
-            return;
-        }
         #[cfg(feature = "chunking")]
         if step == DATA && self.caps & CAP_BDAT != 0 {
             // RFC 3030: the whole message as one last chunk.

@@ -112,11 +112,15 @@ pub enum Arg {
 }
 
 /// Every command's text, one after the other; rows slice it.
-#[cfg(not(feature = "tls"))]
+#[cfg(not(any(feature = "tls", feature = "batch")))]
 pub const TEXT: &[u8] = b"EHLO HELO AUTH PLAIN AUTH LOGIN*MAIL FROM:<RCPT TO:<DATAQUIT";
 /// Every command's text, one after the other; rows slice it.
-#[cfg(feature = "tls")]
+#[cfg(all(feature = "tls", not(feature = "batch")))]
 pub const TEXT: &[u8] = b"EHLO HELO AUTH PLAIN AUTH LOGIN*MAIL FROM:<RCPT TO:<DATAQUITSTARTTLS";
+/// Every command's text, one after the other; rows slice it (RSET after
+/// STARTTLS's place, `batch`).
+#[cfg(feature = "batch")]
+pub const TEXT: &[u8] = b"EHLO HELO AUTH PLAIN AUTH LOGIN*MAIL FROM:<RCPT TO:<DATAQUITSTARTTLSRSET";
 
 /// One step of the dialogue.
 #[derive(Clone, Copy, Debug)]
@@ -215,7 +219,7 @@ const STARTTLS_ROW: Row = row(60, 8, Arg::None, 220, UPGRADE, Error::TlsRefused,
 /// RSET: 250 goes on to MAIL; anything else ends the batch (reported at
 /// MAIL, the step it prepares).
 #[cfg(feature = "batch")]
-const RSET_ROW: Row = row(0, 0, Arg::None, 250, MAIL, Error::UnexpectedReply, 6);
+const RSET_ROW: Row = row(68, 4, Arg::None, 250, MAIL, Error::UnexpectedReply, 6);
 /// AUTH CRAM-MD5 ("AUTH " of AUTH PLAIN's text, then the name), and the
 /// response to its 334 (`cram-md5`).
 #[cfg(feature = "cram-md5")]
@@ -312,7 +316,10 @@ mod tests {
         #[cfg(feature = "tls")]
         assert_eq!(Row::of(STARTTLS).text(), b"STARTTLS");
         #[cfg(feature = "batch")]
-        assert_eq!(Row::of(RSET).next as Step, MAIL);
+        assert_eq!(
+            (Row::of(RSET).text(), Row::of(RSET).next as Step),
+            (&b"RSET"[..], MAIL)
+        );
     }
 
     #[test]
