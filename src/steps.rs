@@ -168,46 +168,49 @@ const COUNT: usize = if cfg!(feature = "cram-md5") {
     14
 };
 
-/// The dialogue, indexed by the step constants above: one table, so a
-/// step's row is one bounds check away.
+/// The seed's dialogue, indexed by the step constants above.
+const SEED_ROWS: [Row; 14] = [
+    row(0, 0, Arg::Content, 220, EHLO, Error::GreetingRefused, 2),
+    row(0, 5, Arg::Domain, 2, HELLO_DONE, Error::HeloRejected, 3),
+    row(5, 5, Arg::Domain, 2, HELLO_DONE, Error::HeloRejected, 3),
+    row(10, 11, Arg::Plain, 235, MAIL, Error::AuthFailed, 5),
+    row(21, 10, Arg::None, 334, LOGIN_USER, Error::AuthFailed, 5),
+    row(0, 0, Arg::User, 334, LOGIN_PASS, Error::AuthFailed, 5),
+    row(0, 0, Arg::Pass, 235, MAIL, Error::AuthFailed, 5),
+    row(31, 1, Arg::None, 0, QUIT, Error::AuthProtocol, 5),
+    row(32, 11, Arg::Sender, 2, RCPT, Error::SenderRejected, 6),
+    row(43, 9, Arg::Rcpt, 2, RCPT, Error::AllRecipientsRejected, 7),
+    row(52, 4, Arg::None, 354, DOT, Error::DataRejected, 8),
+    row(0, 0, Arg::Content, 2, QUIT, Error::MessageRejected, 9),
+    row(56, 4, Arg::None, 221, DONE, Error::OutcomeUnknown, 10),
+    FINISHED,
+];
+
+/// `rows` with `add` in place from step `at` on.
 // Indexing in a constant: out of range fails the build, never at run time.
 #[allow(clippy::indexing_slicing)]
+const fn place(mut rows: [Row; COUNT], at: Step, add: &[Row]) -> [Row; COUNT] {
+    let mut i = 0;
+    while i < add.len() {
+        rows[at as usize + i] = add[i];
+        i += 1;
+    }
+    rows
+}
+
+/// The dialogue, indexed by the step constants above: the seed's rows and
+/// those of the features built in one table, so a step's row is one
+/// bounds check away.
 pub const ROWS: [Row; COUNT] = {
-    let mut rows = [FINISHED; COUNT];
-    rows[GREETING as usize] = row(0, 0, Arg::Content, 220, EHLO, Error::GreetingRefused, 2);
-    rows[EHLO as usize] = row(0, 5, Arg::Domain, 2, HELLO_DONE, Error::HeloRejected, 3);
-    rows[HELO as usize] = row(5, 5, Arg::Domain, 2, HELLO_DONE, Error::HeloRejected, 3);
-    rows[PLAIN as usize] = row(10, 11, Arg::Plain, 235, MAIL, Error::AuthFailed, 5);
-    rows[LOGIN as usize] = row(21, 10, Arg::None, 334, LOGIN_USER, Error::AuthFailed, 5);
-    rows[LOGIN_USER as usize] = row(0, 0, Arg::User, 334, LOGIN_PASS, Error::AuthFailed, 5);
-    rows[LOGIN_PASS as usize] = row(0, 0, Arg::Pass, 235, MAIL, Error::AuthFailed, 5);
-    rows[CANCEL as usize] = row(31, 1, Arg::None, 0, QUIT, Error::AuthProtocol, 5);
-    rows[MAIL as usize] = row(32, 11, Arg::Sender, 2, RCPT, Error::SenderRejected, 6);
-    rows[RCPT as usize] = row(43, 9, Arg::Rcpt, 2, RCPT, Error::AllRecipientsRejected, 7);
-    rows[DATA as usize] = row(52, 4, Arg::None, 354, DOT, Error::DataRejected, 8);
-    rows[DOT as usize] = row(0, 0, Arg::Content, 2, QUIT, Error::MessageRejected, 9);
-    rows[QUIT as usize] = row(56, 4, Arg::None, 221, DONE, Error::OutcomeUnknown, 10);
+    let rows = place([FINISHED; COUNT], GREETING, &SEED_ROWS);
     #[cfg(feature = "tls")]
-    {
-        rows[STARTTLS as usize] = STARTTLS_ROW;
-    }
+    let rows = place(rows, STARTTLS, &[STARTTLS_ROW]);
     #[cfg(feature = "batch")]
-    {
-        rows[RSET as usize] = RSET_ROW;
-    }
-    #[cfg(feature = "cram-md5")]
-    {
-        rows[CRAM as usize] = CRAM_ROWS[0];
-        rows[CRAM_RESPONSE as usize] = CRAM_ROWS[1];
-    }
+    let rows = place(rows, RSET, &[RSET_ROW]);
     #[cfg(feature = "oauth")]
-    {
-        let mut i = 0;
-        while i < OAUTH_ROWS.len() {
-            rows[OAUTH as usize + i] = OAUTH_ROWS[i];
-            i += 1;
-        }
-    }
+    let rows = place(rows, OAUTH, &OAUTH_ROWS);
+    #[cfg(feature = "cram-md5")]
+    let rows = place(rows, CRAM, &CRAM_ROWS);
     rows
 };
 
