@@ -753,6 +753,7 @@ impl<'b> Engine<'b> {
     /// `true` while the envelope goes pipelined: the server offers
     /// PIPELINING and the step is MAIL, RCPT or DATA (`pipelining`).
     #[cfg(feature = "pipelining")]
+    #[inline(never)]
     fn piped(&self) -> bool {
         self.caps & CAP_PIPE != 0 && (MAIL..=DATA).contains(&self.step)
     }
@@ -1337,6 +1338,7 @@ impl<'b> Engine<'b> {
 
     /// The `IP_SMTPC_STEP_*` the engine is in (for the driver's deadlines).
     #[cfg(feature = "ex")]
+    #[inline(never)]
     pub fn step(&self) -> u8 {
         Row::of(self.step).report
     }
