@@ -1949,7 +1949,7 @@ impl<'b> Engine<'b> {
     /// this mail alone before MAIL, and nothing unread is left. `true` when
     /// it ended.
     #[cfg(feature = "batch")]
-    #[inline(always)]
+    #[inline(never)]
     fn mail_done(&mut self, own: bool, step: Step) -> bool {
         if self.caps & CAP_MORE == 0 || !own || self.rx_pos < self.rx_len {
             return false;
