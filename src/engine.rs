@@ -957,10 +957,6 @@ impl<'b> Engine<'b> {
             if offered & CAP_SIZE != 0 {
                 self.limit = size_limit(text);
             }
-            #[cfg(feature = "oauth")]
-            {
-                self.caps |= crate::oauth::offered(text);
-            }
         }
         if !last {
             return None;
@@ -2081,10 +2077,21 @@ const LONG: bool = cfg!(any(
     feature = "dsn",
     feature = "smtputf8"
 ));
+/// XOAUTH2 and OAUTHBEARER are looked for as AUTH parameters (`oauth`):
+/// words 11 and 12 of the longest table, moved to their bits
+/// [`crate::oauth::CAP_XOAUTH2`] and [`crate::oauth::CAP_OAUTHBEARER`].
+const OAUTH_WORDS: bool = cfg!(feature = "oauth");
+/// Words 11 and 12 (`oauth`).
+const OAUTH_WORD_BITS: u32 = 3 << 11;
 /// The EHLO words the engine looks for, upper case, [`STRIDE`] bytes each
 /// (NUL padded); word `i` stands for capability bit `1 << i` (`CAP_AUTH`
-/// only marks the keyword). Only the table chosen is in the build.
-const WORDS: &[u8] = if LONG {
+/// only marks the keyword; the OAuth words are moved). Only the table
+/// chosen is in the build.
+const WORDS: &[u8] = if OAUTH_WORDS {
+    b"PLAIN\0\0\0\0\0\0\0LOGIN\0\0\0\0\0\0\08BITMIME\0\0\0\0AUTH\0\0\0\0\0\0\0\0\
+      STARTTLS\0\0\0\0CRAM-MD5\0\0\0\0PIPELINING\0\0CHUNKING\0\0\0\0DSN\0\0\0\0\0\0\0\0\0\
+      SMTPUTF8\0\0\0\0SIZE\0\0\0\0\0\0\0\0XOAUTH2\0\0\0\0\0OAUTHBEARER\0"
+} else if LONG {
     // Then the keywords that count alone (`pipelining`, `chunking`, `dsn`,
     // `smtputf8`) and SIZE (`size`, its number read by [`size_limit`]).
     b"PLAIN\0\0\0\0\0LOGIN\0\0\0\0\08BITMIME\0\0AUTH\0\0\0\0\0\0STARTTLS\0\0\
@@ -2106,10 +2113,18 @@ const _: () = assert!(CAP_SMTPUTF8 == 1 << 9);
 #[cfg(feature = "size")]
 const _: () = assert!(CAP_SIZE == 1 << 10);
 /// Bytes a word of [`WORDS`] takes.
-const STRIDE: usize = if LONG { 10 } else { 8 };
+const STRIDE: usize = if OAUTH_WORDS {
+    12
+} else if LONG {
+    10
+} else {
+    8
+};
 /// How many of [`WORDS`] are looked for (STARTTLS with `tls`, CRAM-MD5 with
 /// `cram-md5`, all with the long table).
-const WORD_COUNT: usize = if LONG {
+const WORD_COUNT: usize = if OAUTH_WORDS {
+    13
+} else if LONG {
     11
 } else if cfg!(feature = "cram-md5") {
     6
@@ -2120,6 +2135,11 @@ const WORD_COUNT: usize = if LONG {
 };
 // Every word looked for is in the table.
 const _: () = assert!(WORDS.len() >= WORD_COUNT * STRIDE);
+/// The AUTH parameters that count: the mechanisms built in.
+const PARAMS: u32 = MECHS | if OAUTH_WORDS { OAUTH_WORD_BITS } else { 0 };
+#[cfg(feature = "oauth")]
+const _: () =
+    assert!(crate::oauth::CAP_XOAUTH2 == 1 << 16 && crate::oauth::CAP_OAUTHBEARER == 1 << 17);
 /// The keywords that count on their own (bits of [`WORDS`]).
 const KEYWORDS: u32 = {
     #[allow(unused_mut)]
@@ -2262,10 +2282,15 @@ fn capabilities(text: &[u8]) -> u32 {
             continue;
         }
         caps |= alive & allowed;
-        allowed = if caps & CAP_AUTH != 0 { MECHS } else { 0 };
+        allowed = if caps & CAP_AUTH != 0 { PARAMS } else { 0 };
         (alive, at) = (ALL, 0);
     }
-    caps & !CAP_AUTH
+    let caps = caps & !CAP_AUTH;
+    if OAUTH_WORDS {
+        // XOAUTH2 and OAUTHBEARER to the bits `oauth` gives them.
+        return (caps & !OAUTH_WORD_BITS) | (caps & OAUTH_WORD_BITS) << 5;
+    }
+    caps
 }
 
 #[cfg(test)]
@@ -3505,6 +3530,33 @@ mod tests {
         let not_whole = [&b"DS"[..], b"DSN\0", b"CHUNKIN", b"8BITMIME SMTPUTF8"];
         for no in not_alone.iter().chain(&not_whole) {
             assert_eq!(capabilities(no) & !CAP_8BIT, 0, "{no:?}");
+        }
+        // The OAuth mechanisms, AUTH parameters as PLAIN and LOGIN.
+        #[cfg(feature = "oauth")]
+        {
+            use crate::oauth::{CAP_OAUTHBEARER, CAP_XOAUTH2};
+            let plain = capabilities(b"AUTH PLAIN XOAUTH2");
+            assert_eq!(plain, CAP_PLAIN | CAP_XOAUTH2);
+            let both = capabilities(b"auth=oauthbearer xoauth2");
+            assert_eq!(both, CAP_XOAUTH2 | CAP_OAUTHBEARER);
+            let no = [
+                &b"XOAUTH2"[..],
+                b"AUTHX XOAUTH2",
+                b"AUTH XOAUTH",
+                b"AUTH XOAUTH2X",
+            ];
+            let not_here = [
+                &b"SIZE OAUTHBEARER"[..],
+                b"AUTH OAUTHBEARER\0",
+                b"OAUTHBEARER",
+            ];
+            for no in no.iter().chain(&not_here) {
+                assert_eq!(
+                    capabilities(no) & (CAP_XOAUTH2 | CAP_OAUTHBEARER),
+                    0,
+                    "{no:?}"
+                );
+            }
         }
     }
 
