@@ -36,24 +36,23 @@ pub fn parse_line(buf: &[u8]) -> Result<Option<Line>, Error> {
     let Some(lf) = buf.iter().position(|&b| b == b'\n') else {
         return Ok(None);
     };
-    let mut code = 0u16;
-    for (i, &d) in buf.iter().take(3).enumerate() {
-        let max = if i < 2 { b'5' } else { b'9' };
-        let min = if i == 0 { b'2' } else { b'0' };
-        if d < min || d > max {
-            return Err(Error::ReplySyntax);
-        }
-        code = code * 10 + u16::from(d - b'0');
-    }
-    let last = match buf.get(3) {
-        Some(b' ') => true,
-        Some(b'-') => false,
-        Some(b'\r') if lf == 4 => true,
-        _ => return Err(Error::ReplySyntax),
+    // Every well-formed line has a code and a separator (or CR) before the
+    // LF, and a CR right before it.
+    let line = buf.get(..lf).unwrap_or_default();
+    let (Some(&[a, b, c, sep]), Some(&cr)) = (line.first_chunk::<4>(), line.last()) else {
+        return Err(Error::ReplySyntax);
     };
-    if lf < 4 || buf.get(lf - 1) != Some(&b'\r') {
+    let digit = |d: u8, min: u8, max: u8| (min..=max).contains(&d);
+    // " " or "-" after the code, or CR LF right after it.
+    if !(digit(a, b'2', b'5') && digit(b, b'0', b'5') && digit(c, b'0', b'9'))
+        || !(sep == b' ' || sep == b'-' || lf == 4)
+        || cr != b'\r'
+    {
         return Err(Error::ReplySyntax);
     }
+    // The digits as they are, less "000" (48 * 111) once.
+    let code = (u16::from(a) * 100 + u16::from(b) * 10 + u16::from(c)).wrapping_sub(5328);
+    let last = sep != b'-';
     Ok(Some(Line {
         len: lf + 1,
         code,
