@@ -81,15 +81,14 @@ impl Dsn<'_> {
     /// longer than RFC 3461 allows, or is UTF-8: `rfc822` is ASCII, RFC 6533).
     pub fn put_rcpt(&self, w: &mut Writer<'_>, addr: &[u8]) {
         if self.notify != 0 {
-            w.put(b" NOTIFY=");
-            let mut first = true;
+            w.put(b" NOTIFY");
+            // `=` before the first word, `,` between them.
+            let mut sep = b'=';
             for (bit, word) in WORDS.iter().enumerate() {
                 if self.notify & (1 << bit) != 0 {
-                    if !first {
-                        w.byte(b',');
-                    }
+                    w.byte(sep);
                     w.put(word);
-                    first = false;
+                    sep = b',';
                 }
             }
         }
@@ -112,10 +111,10 @@ fn xtext(w: &mut Writer<'_>, text: &[u8]) {
         if xchar(b) {
             w.byte(b);
         } else {
+            let hex = |n: u8| HEX.get(usize::from(n & 15)).copied().unwrap_or(b'0');
             w.byte(b'+');
-            for nibble in [b >> 4, b & 15] {
-                w.byte(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'));
-            }
+            w.byte(hex(b >> 4));
+            w.byte(hex(b));
         }
     }
 }
