@@ -54,6 +54,7 @@ impl Dsn<'_> {
     /// SUCCESS, FAILURE, DELAY; RET FULL or HDRS; an ENVID of printable
     /// ASCII (space included) of at most [`MAX_ENVID`] characters as
     /// sent.
+    #[inline(always)]
     pub fn valid(&self) -> bool {
         let notify_ok = matches!(self.notify, 0..=7 | NOTIFY_NEVER);
         let envid_ok = self.envid.iter().all(|&b| (b' '..=b'~').contains(&b))
@@ -62,6 +63,7 @@ impl Dsn<'_> {
     }
 
     /// The MAIL parameters: ` RET=...` and ` ENVID=...`, as asked.
+    #[inline(always)]
     pub fn put_mail(&self, w: &mut Writer<'_>) {
         if self.ret != 0 {
             w.put(if self.ret == RET_FULL {
@@ -79,6 +81,7 @@ impl Dsn<'_> {
     /// The RCPT parameters for recipient `addr`: ` NOTIFY=...` as asked
     /// and ` ORCPT=rfc822;...` (left out when the address would make it
     /// longer than RFC 3461 allows, or is UTF-8: `rfc822` is ASCII, RFC 6533).
+    #[inline(always)]
     pub fn put_rcpt(&self, w: &mut Writer<'_>, addr: &[u8]) {
         if self.notify != 0 {
             w.put(b" NOTIFY");

@@ -42,7 +42,7 @@ pub struct Enc {
 
 /// `prefix` and the two upper-case hex digits of `b`: QP's `=HH`, RFC
 /// 2231's `%HH`.
-#[inline(never)]
+#[inline(always)]
 fn escape(prefix: u8, b: u8) -> [u8; 3] {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let digit = |n: u8| HEX.get(usize::from(n & 15)).copied().unwrap_or(b'0');
@@ -88,6 +88,7 @@ fn literal(_: &[u8]) -> usize {
 
 impl Enc {
     /// Adds one byte to a base64 stream.
+    #[inline(always)]
     pub fn base64(&mut self, w: &mut Writer<'_>, b: u8) {
         if let Some(slot) = self.group.get_mut(usize::from(self.filled)) {
             *slot = b;
@@ -234,6 +235,7 @@ impl Enc {
 }
 
 /// The boundary: the caller's `sBoundary`, else `=_ip-smtpc_` and the hash.
+#[inline(always)]
 pub fn boundary<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     let mut k = 0;
     while let Some(b) = boundary_byte(m, c, k) {
@@ -364,6 +366,7 @@ fn boundary_byte<M: Mail>(m: &M, c: &Checked, k: usize) -> Option<u8> {
 }
 
 /// `true` when a line of `text` starts with "--" and the boundary.
+#[inline(always)]
 pub fn starts_a_line<M: Mail>(text: &[u8], m: &M, c: &Checked) -> bool {
     // How many octets of "--" and the boundary the line has matched so
     // far (`usize::MAX`: it cannot); the octet matched next.
@@ -388,6 +391,7 @@ pub fn starts_a_line<M: Mail>(text: &[u8], m: &M, c: &Checked) -> bool {
 
 /// `src/`'s boundary syntax (RFC 2046 §5.1.1): 1 to 70 of the allowed
 /// characters, not ending in a space.
+#[inline(always)]
 pub fn is_boundary(b: &[u8]) -> bool {
     (1..=70).contains(&b.len())
         && b.last() != Some(&b' ')

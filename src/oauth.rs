@@ -62,6 +62,7 @@ pub fn name(bearer: bool) -> &'static [u8] {
 }
 
 /// Writes the base64 response for `user` and `token`.
+#[inline(always)]
 pub fn put_response(w: &mut Writer<'_>, bearer: bool, user: &[u8], token: &[u8]) {
     let (head, sep): (&[u8], &[u8]) = if bearer {
         (b"n,a=", b",\x01auth=Bearer ")
