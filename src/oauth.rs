@@ -64,11 +64,10 @@ pub fn name(bearer: bool) -> &'static [u8] {
 /// Writes the base64 response for `user` and `token`.
 #[inline(always)]
 pub fn put_response(w: &mut Writer<'_>, bearer: bool, user: &[u8], token: &[u8]) {
-    let (head, sep): (&[u8], &[u8]) = if bearer {
-        (b"n,a=", b",\x01auth=Bearer ")
-    } else {
-        (b"user=", b"\x01auth=Bearer ")
-    };
+    let head: &[u8] = if bearer { b"n,a=" } else { b"user=" };
+    // OAUTHBEARER's separator is XOAUTH2's after a `,`.
+    const SEP: &[u8] = b",\x01auth=Bearer ";
+    let sep = SEP.get(usize::from(!bearer)..).unwrap_or_default();
     crate::base64::put(w, &[head, user, sep, token, b"\x01\x01"]);
 }
 
@@ -126,12 +125,10 @@ const SEEK: u8 = 0;
 const AFTER_COLON: u8 = 1;
 /// In the status, a string.
 const STRING: u8 = 2;
-/// The value is neither a string nor a number: no status we know.
-const OTHER: u8 = 3;
 /// In the status, a number (which may end with the text).
-const NUMBER: u8 = 4;
+const NUMBER: u8 = 3;
 /// The status was read.
-const READ: u8 = 5;
+const READ: u8 = 4;
 
 /// The JSON scanner of [`status`]: where it is, the last eight octets
 /// while it seeks, and the status value as it comes: its FNV-1a `hash`,
@@ -171,12 +168,13 @@ impl Scan {
             if space {
                 return;
             }
-            // A number's first digit is its first octet.
-            self.at = match c {
-                b'"' => return self.at = STRING,
-                b'0'..=b'9' => NUMBER,
-                _ => OTHER,
-            };
+            if c == b'"' {
+                self.at = STRING;
+                return;
+            }
+            // A number's first digit is its first octet; anything else
+            // ends an empty "number", which is no status we know.
+            self.at = NUMBER;
         }
         if (self.at == STRING && c == b'"') || (self.at == NUMBER && !decimal) {
             self.at = READ;
