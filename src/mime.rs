@@ -248,7 +248,8 @@ pub fn boundary<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
 pub fn delimiter<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, last: bool) {
     w.put(b"--");
     boundary(w, m, c);
-    w.put(if last { b"--\r\n" } else { b"\r\n" });
+    // The last one's `--` before the CR LF.
+    w.put(b"--\r\n".get(usize::from(!last) * 2..).unwrap_or_default());
 }
 
 /// After `MIME-Version: 1.0`: the multipart preamble and first delimiter
@@ -261,12 +262,12 @@ pub fn head<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, enc: u8) {
         delimiter(w, m, c, false);
     }
     w.put(b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
-    w.put(match enc {
-        SEVEN => b"7bit",
-        EIGHT => b"8bit",
-        _ => b"quoted-printable",
-    });
-    w.put(b"\r\n\r\n");
+    if enc == QP {
+        w.put(b"quoted-printable\r\n\r\n");
+    } else {
+        w.byte(b'7' + enc);
+        w.put(b"bit\r\n\r\n");
+    }
 }
 
 /// A set of ASCII octets, one bit each: ALPHA, DIGIT and `others`
