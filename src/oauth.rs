@@ -152,11 +152,8 @@ impl Scan {
             if self.window == KEY {
                 // `"status"` came: white space, then `:`; else the
                 // matcher starts again at `c`.
-                if space {
-                    return;
-                }
-                if c == b':' {
-                    self.at = AFTER_COLON;
+                if space || c == b':' {
+                    self.at = if space { SEEK } else { AFTER_COLON };
                     return;
                 }
                 self.window = 0;
