@@ -120,22 +120,22 @@ const CODES: [(u32, u16); 3] = [(0x0d07_aeba, 400), (0xfa99_472a, 401), (0x2344_
 const KEY: u64 = u64::from_be_bytes(*b"\"status\"");
 
 /// Where the scanner is: looking for `"status"` and its `:`.
-const SEEK: u8 = 0;
+const SEEK: u32 = 0;
 /// After that `:`: the value comes next.
-const AFTER_COLON: u8 = 1;
+const AFTER_COLON: u32 = 1;
 /// In the status, a string.
-const STRING: u8 = 2;
+const STRING: u32 = 2;
 /// In the status, a number (which may end with the text).
-const NUMBER: u8 = 3;
+const NUMBER: u32 = 3;
 /// The status was read.
-const READ: u8 = 4;
+const READ: u32 = 4;
 
 /// The JSON scanner of [`status`]: where it is, the last eight octets
 /// while it seeks, and the status value as it comes: its FNV-1a `hash`,
 /// the `number` of its digits and its length `n` (5 or more once an
 /// octet was not a digit).
 struct Scan {
-    at: u8,
+    at: u32,
     window: u64,
     hash: u32,
     number: u32,
