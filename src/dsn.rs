@@ -54,6 +54,7 @@ impl Dsn<'_> {
     /// SUCCESS, FAILURE, DELAY; RET FULL or HDRS; an ENVID of printable
     /// ASCII (space included) of at most [`MAX_ENVID`] characters as
     /// sent.
+    #[inline(always)]
     pub fn valid(&self) -> bool {
         let notify_ok = matches!(self.notify, 0..=7 | NOTIFY_NEVER);
         let envid_ok = self.envid.iter().all(|&b| (b' '..=b'~').contains(&b))
@@ -62,6 +63,7 @@ impl Dsn<'_> {
     }
 
     /// The MAIL parameters: ` RET=...` and ` ENVID=...`, as asked.
+    #[inline(always)]
     pub fn put_mail(&self, w: &mut Writer<'_>) {
         if self.ret != 0 {
             w.put(if self.ret == RET_FULL {
@@ -79,17 +81,17 @@ impl Dsn<'_> {
     /// The RCPT parameters for recipient `addr`: ` NOTIFY=...` as asked
     /// and ` ORCPT=rfc822;...` (left out when the address would make it
     /// longer than RFC 3461 allows, or is UTF-8: `rfc822` is ASCII, RFC 6533).
+    #[inline(always)]
     pub fn put_rcpt(&self, w: &mut Writer<'_>, addr: &[u8]) {
         if self.notify != 0 {
-            w.put(b" NOTIFY=");
-            let mut first = true;
+            w.put(b" NOTIFY");
+            // `=` before the first word, `,` between them.
+            let mut sep = b'=';
             for (bit, word) in WORDS.iter().enumerate() {
                 if self.notify & (1 << bit) != 0 {
-                    if !first {
-                        w.byte(b',');
-                    }
+                    w.byte(sep);
                     w.put(word);
-                    first = false;
+                    sep = b',';
                 }
             }
         }
@@ -112,10 +114,10 @@ fn xtext(w: &mut Writer<'_>, text: &[u8]) {
         if xchar(b) {
             w.byte(b);
         } else {
+            let hex = |n: u8| HEX.get(usize::from(n & 15)).copied().unwrap_or(b'0');
             w.byte(b'+');
-            for nibble in [b >> 4, b & 15] {
-                w.byte(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'));
-            }
+            w.byte(hex(b >> 4));
+            w.byte(hex(b));
         }
     }
 }

@@ -40,13 +40,13 @@ pub struct Enc {
     after_cr: bool,
 }
 
-/// An upper-case hex digit.
-fn hex(n: u8) -> u8 {
-    if n < 10 {
-        b'0' + n
-    } else {
-        b'A' + n - 10
-    }
+/// `prefix` and the two upper-case hex digits of `b`: QP's `=HH`, RFC
+/// 2231's `%HH`.
+#[inline(always)]
+fn escape(prefix: u8, b: u8) -> [u8; 3] {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let digit = |n: u8| HEX.get(usize::from(n & 15)).copied().unwrap_or(b'0');
+    [prefix, digit(b >> 4), digit(b)]
 }
 
 /// How many bytes at the start of `rest` a quoted-printable line takes as
@@ -88,6 +88,7 @@ fn literal(_: &[u8]) -> usize {
 
 impl Enc {
     /// Adds one byte to a base64 stream.
+    #[inline(always)]
     pub fn base64(&mut self, w: &mut Writer<'_>, b: u8) {
         if let Some(slot) = self.group.get_mut(usize::from(self.filled)) {
             *slot = b;
@@ -137,7 +138,7 @@ impl Enc {
     }
 
     fn escaped(&mut self, w: &mut Writer<'_>, b: u8) {
-        self.token(w, &[b'=', hex(b >> 4), hex(b & 15)]);
+        self.token(w, &escape(b'=', b));
     }
 
     fn hard_break(&mut self, w: &mut Writer<'_>) {
@@ -234,6 +235,7 @@ impl Enc {
 }
 
 /// The boundary: the caller's `sBoundary`, else `=_ip-smtpc_` and the hash.
+#[inline(always)]
 pub fn boundary<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     let mut k = 0;
     while let Some(b) = boundary_byte(m, c, k) {
@@ -246,7 +248,8 @@ pub fn boundary<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
 pub fn delimiter<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, last: bool) {
     w.put(b"--");
     boundary(w, m, c);
-    w.put(if last { b"--\r\n" } else { b"\r\n" });
+    // The last one's `--` before the CR LF.
+    w.put(b"--\r\n".get(usize::from(!last) * 2..).unwrap_or_default());
 }
 
 /// After `MIME-Version: 1.0`: the multipart preamble and first delimiter
@@ -259,12 +262,42 @@ pub fn head<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, enc: u8) {
         delimiter(w, m, c, false);
     }
     w.put(b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
-    w.put(match enc {
-        SEVEN => b"7bit",
-        EIGHT => b"8bit",
-        _ => b"quoted-printable",
-    });
-    w.put(b"\r\n\r\n");
+    if enc == QP {
+        w.put(b"quoted-printable\r\n\r\n");
+    } else {
+        w.byte(b'7' + enc);
+        w.put(b"bit\r\n\r\n");
+    }
+}
+
+/// A set of ASCII octets, one bit each: ALPHA, DIGIT and `others`
+/// (evaluated when compiling: an index out of range fails the build).
+#[allow(clippy::indexing_slicing)]
+const fn set(others: &[u8]) -> [u32; 4] {
+    let mut bits = [0u32; 4];
+    let mut c = 0;
+    while c < 128 {
+        bits[c / 32] |= ((c as u8).is_ascii_alphanumeric() as u32) << (c % 32);
+        c += 1;
+    }
+    let mut i = 0;
+    while i < others.len() {
+        let c = others[i] as usize;
+        bits[c / 32] |= 1 << (c % 32);
+        i += 1;
+    }
+    bits
+}
+
+/// RFC 2231's attribute-char (as `src/`).
+const ATTRIBUTE_CHARS: [u32; 4] = set(b"!#$&+-.^_`|~");
+/// RFC 2046's bchars.
+const BOUNDARY_CHARS: [u32; 4] = set(b"'()+_,-./:=? ");
+
+/// `true` when `b` is in `set`.
+fn is_in(set: &[u32; 4], b: u8) -> bool {
+    set.get(usize::from(b >> 5))
+        .is_some_and(|&bits| bits >> (b & 31) & 1 != 0)
 }
 
 /// An item's delimiter and fields, and the empty line.
@@ -280,7 +313,7 @@ pub fn item_head<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, i: usize) {
     w.put(b"\r\nContent-Transfer-Encoding: base64\r\n");
     if !filename.is_empty() {
         w.put(b"Content-Disposition: attachment;\r\n filename");
-        if filename.iter().all(|&b| b < 0x80) {
+        if crate::mail::ascii(filename) {
             w.put(b"=\"");
             for &b in filename {
                 if b == b'"' || b == b'\\' {
@@ -293,27 +326,10 @@ pub fn item_head<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, i: usize) {
             // RFC 2231: UTF-8, percent-encoded outside attribute-char.
             w.put(b"*=utf-8''");
             for &b in filename {
-                if b.is_ascii_alphanumeric()
-                    || matches!(
-                        b,
-                        b'!' | b'#'
-                            | b'$'
-                            | b'&'
-                            | b'+'
-                            | b'-'
-                            | b'.'
-                            | b'^'
-                            | b'_'
-                            | b'`'
-                            | b'|'
-                            | b'~'
-                    )
-                {
+                if is_in(&ATTRIBUTE_CHARS, b) {
                     w.byte(b);
                 } else {
-                    w.byte(b'%');
-                    w.byte(hex(b >> 4));
-                    w.byte(hex(b & 15));
+                    w.put(&escape(b'%', b));
                 }
             }
         }
@@ -351,34 +367,36 @@ fn boundary_byte<M: Mail>(m: &M, c: &Checked, k: usize) -> Option<u8> {
 }
 
 /// `true` when a line of `text` starts with "--" and the boundary.
+#[inline(always)]
 pub fn starts_a_line<M: Mail>(text: &[u8], m: &M, c: &Checked) -> bool {
-    let at = |i: usize| {
-        let rest = text.get(i..).unwrap_or_default();
-        let mut k = 0;
-        while let Some(b) = boundary_byte(m, c, k) {
-            if rest.get(k + 2) != Some(&b) {
-                return false;
-            }
-            k += 1;
-        }
-        rest.first() == Some(&b'-') && rest.get(1) == Some(&b'-')
+    // How many octets of "--" and the boundary the line has matched so
+    // far (`usize::MAX`: it cannot); the octet matched next.
+    let mut k = 0;
+    let next = |k: usize| match k {
+        0 | 1 => Some(b'-'),
+        _ => boundary_byte(m, c, k - 2),
     };
-    at(0)
-        || text
-            .iter()
-            .enumerate()
-            .any(|(i, &b)| matches!(b, b'\r' | b'\n') && at(i + 1))
+    for &b in text {
+        if k != usize::MAX {
+            match next(k) {
+                None => return true,
+                Some(want) => k = if want == b { k + 1 } else { usize::MAX },
+            }
+        }
+        if b == b'\r' || b == b'\n' {
+            k = 0;
+        }
+    }
+    k != usize::MAX && next(k).is_none()
 }
 
 /// `src/`'s boundary syntax (RFC 2046 §5.1.1): 1 to 70 of the allowed
 /// characters, not ending in a space.
+#[inline(always)]
 pub fn is_boundary(b: &[u8]) -> bool {
     (1..=70).contains(&b.len())
         && b.last() != Some(&b' ')
-        && b.iter().all(|&c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, b'\''..=b')' | b'+'..=b'/' | b':' | b'=' | b'?' | b'_' | b' ')
-        })
+        && b.iter().all(|&c| is_in(&BOUNDARY_CHARS, c))
 }
 
 #[cfg(test)]
@@ -464,6 +482,14 @@ mod tests {
         assert!(!starts_a_line(b"x --=_ip-smtpc_00000000abcdef01", &m, &c));
         assert!(!starts_a_line(b"--=_ip-smtpc_00000000abcdef0", &m, &c));
         assert!(!starts_a_line(b"-- \nsignature", &m, &c));
+        assert!(!starts_a_line(b"---=_ip-smtpc_00000000abcdef01", &m, &c));
+        assert!(!starts_a_line(b"x\n-", &m, &c));
+        assert!(!starts_a_line(b"", &m, &c));
+        assert!(starts_a_line(
+            b"--=_ip-\n\r--=_ip-smtpc_00000000abcdef01",
+            &m,
+            &c
+        ));
         m.boundary = "NextPart_0815";
         assert!(starts_a_line(b"\n--NextPart_0815", &m, &c));
         assert!(!starts_a_line(b"\n--=_ip-smtpc_00000000abcdef01", &m, &c));
@@ -473,6 +499,26 @@ mod tests {
         assert!(!is_boundary(b""));
         assert!(!is_boundary(b"a\"b"));
         assert!(!is_boundary(&[b'a'; 71]));
+    }
+
+    /// The octets a file name keeps in RFC 2231 form (all others are
+    /// `%HH`), and those a boundary may have.
+    #[test]
+    fn octet_sets() {
+        let members = |set: &[u32; 4]| {
+            let kept: Vec<u8> = (0..=255u8).filter(|&b| is_in(set, b)).collect();
+            String::from_utf8(kept).unwrap()
+        };
+        assert_eq!(
+            members(&ATTRIBUTE_CHARS),
+            "!#$&+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz|~"
+        );
+        assert_eq!(
+            members(&BOUNDARY_CHARS),
+            " '()+,-./0123456789:=?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+        );
+        assert_eq!(escape(b'%', 0xa9), *b"%A9");
+        assert_eq!(escape(b'=', 0x0f), *b"=0F");
     }
 
     /// `qp_run` (literal runs at once in hosted builds) writes exactly

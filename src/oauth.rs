@@ -35,7 +35,9 @@ pub fn valid_token(token: &[u8]) -> bool {
     for &c in token {
         if c == b'=' {
             pad = true;
-        } else if pad || !(c.is_ascii_alphanumeric() || b"-._~+/".contains(&c)) {
+        } else if pad
+            || !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
+        {
             return false;
         }
     }
@@ -60,12 +62,12 @@ pub fn name(bearer: bool) -> &'static [u8] {
 }
 
 /// Writes the base64 response for `user` and `token`.
+#[inline(always)]
 pub fn put_response(w: &mut Writer<'_>, bearer: bool, user: &[u8], token: &[u8]) {
-    let (head, sep): (&[u8], &[u8]) = if bearer {
-        (b"n,a=", b",\x01auth=Bearer ")
-    } else {
-        (b"user=", b"\x01auth=Bearer ")
-    };
+    let head: &[u8] = if bearer { b"n,a=" } else { b"user=" };
+    // OAUTHBEARER's separator is XOAUTH2's after a `,`.
+    const SEP: &[u8] = b",\x01auth=Bearer ";
+    let sep = SEP.get(usize::from(!bearer)..).unwrap_or_default();
     crate::base64::put(w, &[head, user, sep, token, b"\x01\x01"]);
 }
 
@@ -81,22 +83,27 @@ pub fn initial_fits(bearer: bool, user: &[u8], token: &[u8]) -> bool {
 /// [`CAP_OAUTHBEARER`] among the parameters of `AUTH` (or `AUTH=`),
 /// compared case-insensitively.
 pub fn offered(text: &[u8]) -> u32 {
-    let (mut caps, mut start, mut auth) = (0, 0, false);
-    for end in 0..=text.len() {
-        if matches!(text.get(end), Some(&c) if c != b' ' && c != b'=') {
-            continue;
-        }
-        let w = text.get(start..end).unwrap_or_default();
-        if start == 0 {
-            auth = w.eq_ignore_ascii_case(b"AUTH");
-        } else if auth && w.eq_ignore_ascii_case(b"XOAUTH2") {
+    let (mut caps, mut rest, mut first) = (0, text, true);
+    loop {
+        let end = rest
+            .iter()
+            .position(|&c| c == b' ' || c == b'=')
+            .unwrap_or(rest.len());
+        let w = rest.get(..end).unwrap_or_default();
+        if first {
+            if !w.eq_ignore_ascii_case(b"AUTH") {
+                return 0;
+            }
+        } else if w.eq_ignore_ascii_case(b"XOAUTH2") {
             caps |= CAP_XOAUTH2;
-        } else if auth && w.eq_ignore_ascii_case(b"OAUTHBEARER") {
+        } else if w.eq_ignore_ascii_case(b"OAUTHBEARER") {
             caps |= CAP_OAUTHBEARER;
         }
-        start = end + 1;
+        let Some(next) = rest.get(end + 1..) else {
+            return caps;
+        };
+        (rest, first) = (next, false);
     }
-    caps
 }
 
 /// FNV-1a (32 bits): the scanner's strings are compared by it.
@@ -109,37 +116,99 @@ const FNV_PRIME: u32 = 0x0100_0193;
 /// a collision of 32-bit FNV-1a: it would read as that code.
 const CODES: [(u32, u16); 3] = [(0x0d07_aeba, 400), (0xfa99_472a, 401), (0x2344_6f15, 403)];
 
-/// Where the scanner is: looking for `"status"`.
-const SEEK: u8 = 0;
-/// `"status"` came: its `:` comes next.
-const COLON: u8 = 1;
-/// After that `:`: the value comes next.
-const AFTER_COLON: u8 = 2;
-/// In the status, a string.
-const STRING: u8 = 3;
-/// In the status, a number.
-const NUMBER: u8 = 4;
-/// The status was read, or cannot be.
-const DONE: u8 = 5;
+/// `"status"` as the last eight octets read (the scanner's window).
+const KEY: u64 = u64::from_be_bytes(*b"\"status\"");
 
-/// The status value just read (`n` octets, FNV-1a `hash`, `number` while
-/// only `digits` came): one to four digits as they are (0 as 1), RFC
-/// 6750's error codes as 400, 401 and 403, anything else 1.
-fn figure(n: u32, hash: u32, number: u32, digits: bool) -> u16 {
-    if digits && n > 0 {
-        return (number as u16).max(1);
+/// Where the scanner is: looking for `"status"` and its `:`.
+const SEEK: u32 = 0;
+/// After that `:`: the value comes next.
+const AFTER_COLON: u32 = 1;
+/// In the status, a string.
+const STRING: u32 = 2;
+/// In the status, a number (which may end with the text).
+const NUMBER: u32 = 3;
+/// The status was read.
+const READ: u32 = 4;
+
+/// The JSON scanner of [`status`]: where it is, the last eight octets
+/// while it seeks, and the status value as it comes: its FNV-1a `hash`,
+/// the `number` of its digits and its length `n` (5 or more once an
+/// octet was not a digit).
+struct Scan {
+    at: u32,
+    window: u64,
+    hash: u32,
+    number: u32,
+    n: u32,
+}
+
+impl Scan {
+    /// Takes the next decoded octet.
+    #[inline(never)]
+    fn byte(&mut self, c: u8) {
+        let decimal = c.is_ascii_digit();
+        let space = matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+        if self.at == SEEK {
+            if self.window == KEY {
+                // `"status"` came: white space, then `:`; else the
+                // matcher starts again at `c`.
+                if space || c == b':' {
+                    self.at = if space { SEEK } else { AFTER_COLON };
+                    return;
+                }
+                self.window = 0;
+            }
+            self.window = self.window << 8 | u64::from(c);
+            return;
+        }
+        if self.at == AFTER_COLON {
+            if space {
+                return;
+            }
+            if c == b'"' {
+                self.at = STRING;
+                return;
+            }
+            // A number's first digit is its first octet; anything else
+            // ends an empty "number", which is no status we know.
+            self.at = NUMBER;
+        }
+        if (self.at == STRING && c == b'"') || (self.at == NUMBER && !decimal) {
+            self.at = READ;
+        }
+        if self.at < READ {
+            // An escape makes no status we know: its backslash is hashed.
+            self.hash = (self.hash ^ u32::from(c)).wrapping_mul(FNV_PRIME);
+            self.number = self
+                .number
+                .wrapping_mul(10)
+                .wrapping_add(u32::from(c.wrapping_sub(b'0')));
+            self.n = if decimal { self.n + 1 } else { 5 };
+        }
     }
-    CODES
-        .iter()
-        .find(|&&(h, _)| h == hash)
-        .map_or(1, |&(_, status)| status)
+
+    /// The status value read: one to four digits as they are (0 as 1),
+    /// RFC 6750's error codes as 400, 401 and 403, anything else (and no
+    /// value, or an unclosed string) 1. A number may end with the text.
+    fn figure(&self) -> u16 {
+        if self.at < NUMBER {
+            return 1;
+        }
+        if (1..=4).contains(&self.n) {
+            return (self.number as u16).max(1);
+        }
+        CODES
+            .iter()
+            .find(|&&(h, _)| h == self.hash)
+            .map_or(1, |&(_, status)| status)
+    }
 }
 
 /// The status of an error challenge: `text` (the 334's text) is strict
 /// base64 of a JSON object, decoded into a small matcher (a few words, no
 /// buffer): the first `"status"` followed by `:`, and its value, a
 /// string (hashed as it comes, see [`CODES`]) or a number (see
-/// [`figure`]). Nesting is not tracked: the objects servers send are
+/// [`Scan::figure`]). Nesting is not tracked: the objects servers send are
 /// flat (RFC 7628 §3.2.2, Google's, Dovecot's). Malformed base64, no
 /// status, an unclosed string: 1. Never 0 (0 in the report: no error
 /// challenge).
@@ -147,82 +216,36 @@ pub fn status(text: &[u8]) -> u16 {
     if text.is_empty() || text.len() % 4 != 0 {
         return 1;
     }
-    let (mut at, mut matched, mut found) = (SEEK, 0usize, 1u16);
-    let (mut n, mut hash, mut number, mut digits) = (0u32, FNV_OFFSET, 0u32, true);
-    let (mut acc, mut bits, mut pad) = (0u32, 0u32, false);
-    for (i, &b) in text.iter().enumerate() {
-        if b == b'=' && text.len() - i <= 2 {
-            pad = true;
-            continue;
+    // `=` only as the last one or two digits.
+    let mut digits = text;
+    for _ in 0..2 {
+        if let [rest @ .., b'='] = digits {
+            digits = rest;
         }
-        let Some(v) = crate::base64::value(b).filter(|_| !pad) else {
+    }
+    let mut scan = Scan {
+        at: SEEK,
+        window: 0,
+        hash: FNV_OFFSET,
+        number: 0,
+        n: 0,
+    };
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in digits {
+        let Some(v) = crate::base64::value(b) else {
             return 1;
         };
         acc = (acc << 6 | v) & 0xfff;
         bits += 6;
-        if bits < 8 {
-            continue;
-        }
-        bits -= 8;
-        let c = (acc >> bits) as u8;
-        let decimal = c.is_ascii_digit();
-        let space = matches!(c, b' ' | b'\t' | b'\r' | b'\n');
-        match at {
-            SEEK | COLON if !space || at == SEEK => {
-                if at == COLON && c == b':' {
-                    at = AFTER_COLON;
-                    continue;
-                }
-                at = SEEK;
-                matched = match b"\"status\"".get(matched) {
-                    Some(&want) if want == c => matched + 1,
-                    _ => usize::from(c == b'"'),
-                };
-                if matched == 8 {
-                    (at, matched) = (COLON, 0);
-                }
-            }
-            AFTER_COLON if !space => {
-                at = if c == b'"' {
-                    STRING
-                } else if decimal {
-                    // The number's first digit is its first octet.
-                    (n, hash, number) = (
-                        1,
-                        (FNV_OFFSET ^ u32::from(c)).wrapping_mul(FNV_PRIME),
-                        u32::from(c - b'0'),
-                    );
-                    NUMBER
-                } else {
-                    DONE
-                };
-            }
-            STRING | NUMBER => {
-                if (at == STRING && c == b'"') || (at == NUMBER && !decimal) {
-                    found = figure(n, hash, number, digits);
-                    at = DONE;
-                    continue;
-                }
-                // An escape makes no status we know: its backslash is hashed.
-                if decimal && n < 4 {
-                    number = number * 10 + u32::from(c - b'0');
-                } else {
-                    digits = false;
-                }
-                hash = (hash ^ u32::from(c)).wrapping_mul(FNV_PRIME);
-                n += 1;
-            }
-            _ => {}
+        if bits >= 8 {
+            bits -= 8;
+            scan.byte((acc >> bits) as u8);
         }
     }
     if acc & ((1 << bits) - 1) != 0 {
         return 1;
     }
-    // A number may end with the text; a string must be closed.
-    if at == NUMBER {
-        return figure(n, hash, number, digits);
-    }
-    found
+    scan.figure()
 }
 
 #[cfg(test)]

@@ -68,6 +68,7 @@ impl Stream {
     /// hosted builds), the others through [`Stream::put`]. Returns how
     /// many bytes it took, or the error of the byte that makes the message
     /// unfit (what came before it is written).
+    #[inline(always)]
     pub fn take(
         &mut self,
         w: &mut Writer<'_>,

@@ -95,12 +95,14 @@ unsafe extern "C" fn item_send(
     }
     // SAFETY: the item callback passes NumBytes readable bytes at pData.
     let mut data = unsafe { core::slice::from_raw_parts(pData.cast::<u8>(), NumBytes as usize) };
-    while !data.is_empty() {
+    loop {
         let n = s.engine.push(data);
-        data = data.get(n..).unwrap_or_default();
+        data = match data.get(n..) {
+            Some(rest) if !rest.is_empty() => rest,
+            _ => return,
+        };
         // Nothing taken with nothing to send: an out buffer too small for a byte.
-        let stuck = n == 0 && s.engine.pending().is_empty();
-        if !data.is_empty() && (stuck || !s.flush()) {
+        if (n == 0 && s.engine.pending().is_empty()) || !s.flush() {
             s.failed = true;
             return;
         }
