@@ -79,33 +79,6 @@ pub fn initial_fits(bearer: bool, user: &[u8], token: &[u8]) -> bool {
     "AUTH ".len() + name(bearer).len() + 1 + raw.div_ceil(3) * 4 + 2 <= MAX_LINE
 }
 
-/// The capability bits of one EHLO line: [`CAP_XOAUTH2`] and
-/// [`CAP_OAUTHBEARER`] among the parameters of `AUTH` (or `AUTH=`),
-/// compared case-insensitively.
-pub fn offered(text: &[u8]) -> u32 {
-    let (mut caps, mut rest, mut first) = (0, text, true);
-    loop {
-        let end = rest
-            .iter()
-            .position(|&c| c == b' ' || c == b'=')
-            .unwrap_or(rest.len());
-        let w = rest.get(..end).unwrap_or_default();
-        if first {
-            if !w.eq_ignore_ascii_case(b"AUTH") {
-                return 0;
-            }
-        } else if w.eq_ignore_ascii_case(b"XOAUTH2") {
-            caps |= CAP_XOAUTH2;
-        } else if w.eq_ignore_ascii_case(b"OAUTHBEARER") {
-            caps |= CAP_OAUTHBEARER;
-        }
-        let Some(next) = rest.get(end + 1..) else {
-            return caps;
-        };
-        (rest, first) = (next, false);
-    }
-}
-
 /// FNV-1a (32 bits): the scanner's strings are compared by it.
 const FNV_OFFSET: u32 = 0x811c_9dc5;
 /// See [`FNV_OFFSET`].
@@ -330,24 +303,6 @@ mod tests {
                     );
                 }
             }
-        }
-    }
-
-    #[test]
-    fn ehlo_words() {
-        assert_eq!(offered(b"AUTH PLAIN XOAUTH2"), CAP_XOAUTH2);
-        assert_eq!(
-            offered(b"auth=oauthbearer xoauth2"),
-            CAP_XOAUTH2 | CAP_OAUTHBEARER
-        );
-        for no in [
-            &b"XOAUTH2"[..],
-            b"AUTHX XOAUTH2",
-            b"AUTH XOAUTH",
-            b"AUTH XOAUTH2X",
-            b"SIZE OAUTHBEARER",
-        ] {
-            assert_eq!(offered(no), 0, "{no:?}");
         }
     }
 
