@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! AUTH XOAUTH2 and OAUTHBEARER (RFC 7628; `oauth`): the bearer token's
-//! check, the response that carries it, the EHLO words, and the status of
+//! check, the response that carries it, and the status of
 //! the server's error challenge.
 //!
 //! The response is rendered through the one base64 encoder:
