@@ -143,11 +143,9 @@ impl<'a> CMail<'a> {
 
     /// An application string (`sDomain` or `sTimezone`), empty without one.
     fn app_str(&self, pick: fn(&IP_SMTPC_APPLICATION) -> *const c_char, max: usize) -> &[u8] {
-        match self.app {
-            // SAFETY: `CMail::new`'s contract covers the application's strings.
-            Some(app) => unsafe { cstr(pick(app), max) },
-            None => &[],
-        }
+        // SAFETY: `CMail::new`'s contract covers the application's strings;
+        // `cstr` reads NULL (no application) as empty.
+        unsafe { cstr(self.app.map_or(core::ptr::null(), pick), max) }
     }
 }
 
@@ -194,6 +192,7 @@ impl Mail for CMail<'_> {
         self.app_str(|a| a.sDomain, MAX_DOMAIN)
     }
 
+    #[inline(always)]
     fn timezone(&self) -> &[u8] {
         self.app_str(|a| a.sTimezone, 5)
     }
