@@ -155,16 +155,20 @@ impl Mail for CMail<'_> {
     }
 
     fn entry(&self, i: usize) -> Entry<'_> {
-        let Some(e) = self.addrs.get(i) else {
-            return Entry::default();
-        };
+        // Past the end: read as NULL pointers (no caller asks for one).
+        let (name, addr, kind) = self
+            .addrs
+            .get(i)
+            .map_or((core::ptr::null(), core::ptr::null(), 0), |e| {
+                (e.sName, e.sAddr, e.Type)
+            });
         // SAFETY: `CMail::new`'s contract covers the entries' strings.
-        let (name, addr) = unsafe { (cstr(e.sName, MAX_FOLDED), cstr(e.sAddr, MAX_ADDR)) };
+        let (name, text) = unsafe { (cstr(name, MAX_FOLDED), cstr(addr, MAX_ADDR)) };
         Entry {
             name,
-            addr,
-            null: e.sAddr.is_null(),
-            kind: e.Type,
+            addr: text,
+            null: addr.is_null(),
+            kind,
         }
     }
 
