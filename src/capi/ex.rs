@@ -465,10 +465,11 @@ impl<'r> Summary<'r> {
         if event.kind == EventKind::Step {
             return;
         }
+        // The text (cut before the array's last byte), then a NUL.
         let room = IP_SMTPC_REPLY_TEXT_SIZE - 1;
         let text = event.text.get(..room).unwrap_or(event.text);
-        for (dst, &src) in r.acReply.iter_mut().zip(text.iter().chain(&[0])) {
-            *dst = src as c_char;
+        for (i, dst) in r.acReply.iter_mut().enumerate().take(text.len() + 1) {
+            *dst = text.get(i).map_or(0, |&b| b as c_char);
         }
         if let Some(slot) = result_slot(r, event.index) {
             slot.ReplyCode = event.code;
@@ -590,5 +591,43 @@ mod tests {
             }
         }
         assert_eq!(tls_policy(5, false, true), Err(Error::InvalidOptions));
+    }
+
+    #[test]
+    fn reply_text_cut_before_the_last_byte_and_terminated() {
+        let text: Vec<u8> = (0..300u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut results = [IP_SMTPC_RCPT_RESULT::default(); 2];
+        for len in [0, 1, 5, 126, 127, 128, 129, 300] {
+            let mut report = IP_SMTPC_REPORT {
+                Result: 0,
+                Step: 0,
+                Secure: 0,
+                ReplyCode: 0,
+                NumAccepted: 0,
+                NumRejected: 0,
+                paResult: results.as_mut_ptr(),
+                NumResults: 2,
+                acReply: [b'x' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
+                OAuthStatus: 0,
+                NumHostsTried: 0,
+                aReserved: [0; 3],
+            };
+            let mut summary = Summary::new(Some(&mut report));
+            summary.reply(&Event {
+                kind: EventKind::Rejected,
+                step: IP_SMTPC_STEP_RCPT,
+                code: 550,
+                index: 1,
+                text: &text[..len],
+            });
+            drop(summary);
+            let kept = len.min(IP_SMTPC_REPLY_TEXT_SIZE - 1);
+            let got: Vec<u8> = report.acReply.iter().map(|&c| c as u8).collect();
+            assert_eq!(&got[..kept], &text[..kept], "{len}");
+            assert_eq!(got[kept], 0, "{len}");
+            assert!(got[kept + 1..].iter().all(|&c| c == b'x'), "{len}");
+            assert_eq!(results[1].ReplyCode, 550);
+            results[1].ReplyCode = 0;
+        }
     }
 }
