@@ -431,15 +431,10 @@ impl<'r> Summary<'r> {
         if let Some(r) = report.as_deref_mut() {
             // Without an array there is nothing to clear (a NumResults of
             // 2^32 - 1 would cost billions of turns for nothing).
-            let count = if r.paResult.is_null() {
-                0
-            } else {
-                r.NumResults as usize
-            };
-            for i in 0..count {
-                if let Some(slot) = result_slot(r, i) {
-                    *slot = IP_SMTPC_RCPT_RESULT::default();
-                }
+            let mut i = 0;
+            while let Some(slot) = result_slot(r, i) {
+                *slot = IP_SMTPC_RCPT_RESULT::default();
+                i += 1;
             }
             r.acReply[0] = 0;
             r.OAuthStatus = 0;
