@@ -191,7 +191,6 @@ impl Mail for CMail<'_> {
         unsafe { cstr(self.mta.sPass, MAX_TEXT) }
     }
 
-    #[inline(always)]
     fn domain(&self) -> &[u8] {
         self.app_str(|a| a.sDomain, MAX_DOMAIN)
     }
