@@ -214,7 +214,6 @@ impl Options {
     /// table, an empty mechanism mask.
     /// With `nb` (`IP_SMTPC_Start`) a deadline needs no `pfGetTimeMs`: the
     /// clock is `IP_SMTPC_Poll`'s `NowMs`.
-    #[inline(always)]
     pub fn resolve(
         opts: Option<&IP_SMTPC_OPTIONS>,
         mta: &IP_SMTPC_MTA,
@@ -453,6 +452,7 @@ impl<'r> Summary<'r> {
 
     /// A complete reply (RCPT's with its recipient event): its text is kept
     /// as the last reply, its code in the entry's result.
+    #[inline(always)]
     pub fn reply(&mut self, event: &Event<'_>) {
         let Some(r) = self.report.as_deref_mut() else {
             return;
@@ -503,6 +503,7 @@ impl<'r> Summary<'r> {
     }
 
     /// Writes the report for the result `code`.
+    #[inline(always)]
     pub fn write(self, code: c_int) {
         let Some(r) = self.report else {
             return;
