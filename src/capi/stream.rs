@@ -45,6 +45,7 @@ impl Stream<'_, '_> {
     }
 
     /// Sends what the engine has rendered; `false` when the transport failed.
+    #[inline(always)]
     fn flush(&mut self) -> bool {
         loop {
             let step = self.engine.step();
