@@ -143,9 +143,11 @@ impl<'a> CMail<'a> {
 
     /// An application string (`sDomain` or `sTimezone`), empty without one.
     fn app_str(&self, pick: fn(&IP_SMTPC_APPLICATION) -> *const c_char, max: usize) -> &[u8] {
-        // SAFETY: `CMail::new`'s contract covers the application's strings;
-        // `cstr` reads NULL (no application) as empty.
-        unsafe { cstr(self.app.map_or(core::ptr::null(), pick), max) }
+        match self.app {
+            // SAFETY: `CMail::new`'s contract covers the application's strings.
+            Some(app) => unsafe { cstr(pick(app), max) },
+            None => &[],
+        }
     }
 }
 
