@@ -608,15 +608,13 @@ mod tests {
                 NumHostsTried: 0,
                 aReserved: [0; 3],
             };
-            let mut summary = Summary::new(Some(&mut report));
-            summary.reply(&Event {
+            Summary::new(Some(&mut report)).reply(&Event {
                 kind: EventKind::Rejected,
                 step: IP_SMTPC_STEP_RCPT,
                 code: 550,
                 index: 1,
                 text: &text[..len],
             });
-            drop(summary);
             let kept = len.min(IP_SMTPC_REPLY_TEXT_SIZE - 1);
             let got: Vec<u8> = report.acReply.iter().map(|&c| c as u8).collect();
             assert_eq!(&got[..kept], &text[..kept], "{len}");
