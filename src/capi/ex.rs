@@ -594,20 +594,11 @@ mod tests {
         let text: Vec<u8> = (0..300u32).map(|i| b'a' + (i % 26) as u8).collect();
         let mut results = [IP_SMTPC_RCPT_RESULT::default(); 2];
         for len in [0, 1, 5, 126, 127, 128, 129, 300] {
-            let mut report = IP_SMTPC_REPORT {
-                Result: 0,
-                Step: 0,
-                Secure: 0,
-                ReplyCode: 0,
-                NumAccepted: 0,
-                NumRejected: 0,
-                paResult: results.as_mut_ptr(),
-                NumResults: 2,
-                acReply: [b'x' as c_char; IP_SMTPC_REPLY_TEXT_SIZE],
-                OAuthStatus: 0,
-                NumHostsTried: 0,
-                aReserved: [0; 3],
-            };
+            // SAFETY: integers, an array of them and a raw pointer: all-zero is valid.
+            let mut report: IP_SMTPC_REPORT = unsafe { core::mem::zeroed() };
+            report.paResult = results.as_mut_ptr();
+            report.NumResults = 2;
+            report.acReply = [b'x' as c_char; IP_SMTPC_REPLY_TEXT_SIZE];
             Summary::new(Some(&mut report)).reply(&Event {
                 kind: EventKind::Rejected,
                 step: IP_SMTPC_STEP_RCPT,
