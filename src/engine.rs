@@ -592,58 +592,36 @@ impl<'b> Engine<'b> {
         }
         let tx = core::mem::take(&mut self.tx);
         let mut w = Writer::new(tx, self.unit_sent);
+        let dot = self.step == DOT;
         // 354 although no recipient was accepted (PIPELINING): the end of
         // data alone, no message (RFC 2920 §3.1).
         #[cfg(feature = "pipelining")]
-        if self.step == DOT && self.outcome.is_some() {
-            w.put(self.end_of_data());
-            let full = w.is_full();
-            self.tx_len = w.len();
-            self.tx_pos = 0;
-            self.tx = tx;
-            self.unit_sent = if full {
-                self.unit_sent + self.tx_len
-            } else {
-                0
-            };
-            if !full {
-                self.phase = Phase::Wait;
-            }
-            return;
-        }
-        // A complete message (`raw`): no header block, no MIME. (With
-        // `mime`, `content` renders it.)
+        let alone = dot && self.outcome.is_some();
+        #[cfg(not(feature = "pipelining"))]
+        let alone = false;
+        // A complete message that turned out unfit (`raw`).
         #[cfg(all(feature = "raw", not(feature = "mime")))]
-        if self.step == DOT && self.checked.raw {
-            let r = self.raw_fill(m, &mut w);
-            self.tx_len = w.len();
-            self.tx_pos = 0;
-            self.tx = tx;
-            match r {
-                Ok(true) => self.phase = Phase::Wait,
-                Ok(false) => {}
-                Err(e) => self.abort(e),
+        let mut unfit = None;
+        let done = if alone {
+            w.put(self.end_of_data());
+            !w.is_full()
+        } else if dot {
+            // A complete message (`raw`): no header block, no MIME. (With
+            // `mime`, `content` renders it.)
+            #[cfg(all(feature = "raw", not(feature = "mime")))]
+            if self.checked.raw {
+                let r = self.raw_fill(m, &mut w);
+                unfit = r.err();
+                r == Ok(true)
+            } else {
+                self.message(m, &mut w)
             }
-            return;
-        }
-        #[cfg(feature = "mime")]
-        if self.step == DOT {
-            let done = self.content(m, &mut w);
-            self.tx_len = w.len();
-            self.tx_pos = 0;
-            self.tx = tx;
-            if done {
-                self.phase = Phase::Wait;
+            #[cfg(feature = "mime")]
+            {
+                self.content(m, &mut w)
             }
-            return;
-        }
-        let done = if self.step == DOT {
-            if self.header_done == 0 {
-                crate::header::put(&mut w, m, self.checked);
-                self.header_done = u32::from(!w.is_full());
-            }
-            // The header block is complete: the body needs no skip.
-            self.header_done != 0 && self.body.put(&mut w, m.body(), self.end_of_data())
+            #[cfg(not(any(feature = "raw", feature = "mime")))]
+            self.message(m, &mut w)
         } else {
             self.command(m, &mut w);
             !w.is_full()
@@ -651,17 +629,37 @@ impl<'b> Engine<'b> {
         self.tx_len = w.len();
         self.tx_pos = 0;
         self.tx = tx;
-        // The body after a complete header block needs no skip (only QUIT,
-        // which always fits, follows the message).
-        let restart = done || self.header_done != 0;
-        self.unit_sent = if restart {
-            0
-        } else {
-            self.unit_sent + self.tx_len
-        };
+        // `content` keeps its own skip count (`mime`). The body after a
+        // complete header block needs no skip (only QUIT, which always
+        // fits, follows the message); nor does a complete message (`raw`).
+        if !(cfg!(feature = "mime") && dot && !alone) {
+            let restart = done || self.header_done != 0;
+            self.unit_sent = if restart {
+                0
+            } else {
+                self.unit_sent + self.tx_len
+            };
+        }
+        #[cfg(all(feature = "raw", not(feature = "mime")))]
+        if let Some(e) = unfit {
+            return self.abort(e);
+        }
         if done {
             self.phase = Phase::Wait;
         }
+    }
+
+    /// Renders the header block and the body (the seed's message) as far
+    /// as `w` takes them; `true` once the end of data is written.
+    #[cfg(not(feature = "mime"))]
+    #[inline(always)]
+    fn message<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> bool {
+        if self.header_done == 0 {
+            crate::header::put(w, m, self.checked);
+            self.header_done = u32::from(!w.is_full());
+        }
+        // The header block is complete: the body needs no skip.
+        self.header_done != 0 && self.body.put(w, m.body(), self.end_of_data())
     }
 
     /// Renders a complete message (`raw`) as far as `w` takes it: a static
