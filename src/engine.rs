@@ -1740,7 +1740,6 @@ impl<'b> Engine<'b> {
             skip = 0;
             self.unit_sent = 0;
             self.section = match self.section {
-                0 | 1 => self.section + 1,
                 2 | 5 => {
                     if self.section == 5 {
                         self.item += 1;
@@ -1754,8 +1753,8 @@ impl<'b> Engine<'b> {
                         6
                     }
                 }
-                3 => 4,
-                _ => return true,
+                6 => return true,
+                s => s + 1,
             };
         }
     }
