@@ -1102,7 +1102,7 @@ impl<'b> Engine<'b> {
                 DATA
             };
         } else if !ok {
-            let auth = is_auth(step);
+            let auth = row.is_auth();
             if step == EHLO && code >= 500 {
                 next = HELO;
             } else if auth && code == 334 {
@@ -2048,21 +2048,6 @@ fn quiet(step: Step, deciding: bool) -> Step {
     } else {
         QUIT
     }
-}
-
-/// `true` for the steps of an AUTH exchange (their replies map through
-/// [`auth_error`]; a 334 where 235 was due cancels them).
-#[inline(always)]
-fn is_auth(step: Step) -> bool {
-    #[cfg(feature = "cram-md5")]
-    if (CRAM..=CRAM_RESPONSE).contains(&step) {
-        return true;
-    }
-    #[cfg(feature = "oauth")]
-    if (OAUTH..=OAUTH_ERROR).contains(&step) {
-        return true;
-    }
-    (PLAIN..=LOGIN_PASS).contains(&step)
 }
 
 /// `true` when keywords after STARTTLS and CRAM-MD5 are looked for: the
