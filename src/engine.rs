@@ -1115,7 +1115,8 @@ impl<'b> Engine<'b> {
             } else {
                 self.decide(match step {
                     _ if auth => auth_error(code),
-                    MAIL | DATA | DOT if code == 552 => Error::MessageTooBig,
+                    // (RCPT replies never get here.)
+                    _ if code == 552 && (MAIL..=DOT).contains(&step) => Error::MessageTooBig,
                     DOT if code < 500 => Error::MessageTemporaryFailure,
                     _ => row.error,
                 });
