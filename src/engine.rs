@@ -1706,7 +1706,8 @@ impl<'b> Engine<'b> {
                 }
                 // The text's last line break; before a delimiter, one more.
                 2 => {
-                    if (self.tenc == QP || m.streamed_body()) && !raw {
+                    // (A streamed body is quoted-printable: `text_encoding`.)
+                    if self.tenc == QP && !raw {
                         self.enc.qp_end(w);
                     } else if !self.body.bol {
                         w.put(b"\r\n");
