@@ -858,7 +858,8 @@ impl<'b> Engine<'b> {
             Arg::Pass => crate::base64::put(w, &[m.password()]),
             Arg::Sender | Arg::Rcpt => {
                 // `rcpt` is 0 (the sender) until MAIL is accepted.
-                w.put(m.entry(rcpt).addr);
+                let addr = m.entry(rcpt).addr;
+                w.put(addr);
                 w.byte(b'>');
                 #[cfg(feature = "size")]
                 if row.arg == Arg::Sender && self.caps & CAP_SIZE != 0 && !streams(m) {
@@ -883,7 +884,7 @@ impl<'b> Engine<'b> {
                         if row.arg == Arg::Sender {
                             dsn.put_mail(w);
                         } else {
-                            dsn.put_rcpt(w, m.entry(rcpt).addr);
+                            dsn.put_rcpt(w, addr);
                         }
                     }
                 }
