@@ -1257,7 +1257,8 @@ impl<'b> Engine<'b> {
     }
 
     /// `true` for a refused STARTTLS when TLS is optional.
-    #[inline(never)]
+    // A hint (measured: full -20 B against `inline(never)`).
+    #[inline]
     fn optional_tls_refused(&self) -> bool {
         #[cfg(feature = "tls")]
         return self.step == STARTTLS && self.tls == TlsMode::Optional;
