@@ -1234,7 +1234,8 @@ impl<'b> Engine<'b> {
 
     /// A new step began now (`deadline`); QUIT's reply gets the grace
     /// only.
-    #[inline(always)]
+    // Out of line (measured in size pass 4: full -6 B; +16 B in pass 3).
+    #[inline(never)]
     fn restart_clock(&mut self) {
         #[cfg(feature = "deadline")]
         {
