@@ -226,7 +226,10 @@ pub struct Engine<'b> {
     step: Step,
     phase: Phase,
     reported: u32,
-    /// Bytes of the current unit (command, header block) already rendered.
+    /// Bytes of the current unit (command, header block) already rendered;
+    /// 0 again once the unit is whole (`fill`, `group`, `content`), so
+    /// always 0 when a reply comes: only a command with no reply
+    /// outstanding is cut short, and replies are read once it went out.
     unit_sent: usize,
     /// At DOT: the header block is complete. Before DOT, under PIPELINING
     /// (`pipelining`): the commands written whose replies have not come
@@ -1182,7 +1185,6 @@ impl<'b> Engine<'b> {
                 next = QUIT;
             }
         }
-        self.unit_sent = 0;
         // The transaction's own replies decide the mail alone (`batch`);
         // so does a refusal of this mail before MAIL (its size, DSN).
         #[cfg(feature = "batch")]
