@@ -247,7 +247,8 @@ pub struct Engine<'b> {
     accepted: usize,
     #[cfg(feature = "ex")]
     rejected: u16,
-    /// Code of the reply being read (0 before its first line), and its lines.
+    /// Code of the reply being read (set by its first line), and its lines
+    /// so far (0 before the first).
     code: u32,
     lines: u8,
     caps: u32,
@@ -937,7 +938,7 @@ impl<'b> Engine<'b> {
         start: usize,
         end: usize,
     ) -> Option<(EventKind, usize)> {
-        if self.code != 0 && u32::from(code) != self.code {
+        if self.lines != 0 && u32::from(code) != self.code {
             self.abort(Error::ReplySyntax);
             return None;
         }
@@ -963,7 +964,6 @@ impl<'b> Engine<'b> {
         if !last {
             return None;
         }
-        self.code = 0;
         self.lines = 0;
         #[cfg(feature = "ex")]
         let step = self.step;
