@@ -2178,6 +2178,8 @@ fn streams<M: Mail>(m: &M) -> bool {
 /// another class than `code` (`src/reply.rs`: a one-digit class 2, 4 or 5,
 /// then one to three digits each, then a space or the end).
 #[cfg(feature = "ex")]
+// Inlined (measured in size pass 4: full -24 B).
+#[inline(always)]
 fn enhanced(text: &[u8], code: u16) -> [u16; 3] {
     let (mut parts, mut index, mut digits) = ([0u16; 3], 0usize, 0u16);
     for &b in text {
