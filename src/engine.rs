@@ -1135,8 +1135,9 @@ impl<'b> Engine<'b> {
             // fewer than all were accepted (the seed set counts no refusals).
             #[cfg(feature = "ex")]
             let partial = self.rejected > 0;
+            // (`rcpt` is the last recipient's index then.)
             #[cfg(not(feature = "ex"))]
-            let partial = self.accepted + 1 < m.count();
+            let partial = self.accepted < self.rcpt;
             self.outcome = Some(if partial {
                 #[cfg(feature = "ex")]
                 {
