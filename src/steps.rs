@@ -272,6 +272,13 @@ impl Row {
             .unwrap_or_default()
     }
 
+    /// `true` for the steps of an AUTH exchange: those whose other replies
+    /// fail it (their codes map through [`crate::error::auth_error`]; a 334
+    /// where 235 was due cancels them). No other row has that error.
+    pub fn is_auth(&self) -> bool {
+        self.error == Error::AuthFailed
+    }
+
     /// `true` when `code` moves this step on.
     pub fn accepts(&self, code: u16) -> bool {
         code / 100 == self.expect || code == self.expect
@@ -364,6 +371,24 @@ mod tests {
         assert_eq!(Row::of(OAUTH_ERROR + 1).arg, Arg::None);
         for step in OAUTH..=OAUTH_ERROR {
             assert_eq!(Row::of(step).report, Row::of(PLAIN).report);
+        }
+    }
+
+    #[test]
+    fn auth_rows() {
+        // The steps of an AUTH exchange, and no others (CANCEL is none).
+        for step in 0..ROWS.len() as Step + 1 {
+            #[allow(unused_mut)]
+            let mut auth = (PLAIN..=LOGIN_PASS).contains(&step);
+            #[cfg(feature = "oauth")]
+            {
+                auth |= (OAUTH..=OAUTH_ERROR).contains(&step);
+            }
+            #[cfg(feature = "cram-md5")]
+            {
+                auth |= (CRAM..=CRAM_RESPONSE).contains(&step);
+            }
+            assert_eq!(Row::of(step).is_auth(), auth, "step {step}");
         }
     }
 }
