@@ -285,15 +285,28 @@ fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
 const OWN_FIELDS: &[u8] = b":date:from:sender:reply-to:to:cc:bcc:subject:message-id:mime-version\
 :content-type:content-transfer-encoding:";
 
-/// `true` when `name` (without `:`) is one of [`OWN_FIELDS`], in any case.
+/// `true` when `name` (without `:`; 1 to 76 bytes from 33 to 126) is one
+/// of [`OWN_FIELDS`], in any case: one pass over the list, counting the
+/// bytes of `name` matched in the current field (`b | 0x20` is a field's
+/// byte only for that letter in either case, or `-`, in this range).
 #[cfg(feature = "headers")]
 fn own_field(name: &[u8]) -> bool {
-    OWN_FIELDS.windows(name.len() + 2).any(|w| {
-        w.first() == Some(&b':')
-            && w.last() == Some(&b':')
-            && w.get(1..=name.len())
-                .is_some_and(|f| f.eq_ignore_ascii_case(name))
-    })
+    // Past every name's length once a byte differs.
+    const MISSED: usize = 255;
+    let mut at = MISSED;
+    for &f in OWN_FIELDS {
+        if f == b':' {
+            if at == name.len() {
+                return true;
+            }
+            at = 0;
+        } else if name.get(at).is_some_and(|&b| b | 0x20 == f) {
+            at += 1;
+        } else {
+            at = MISSED;
+        }
+    }
+    false
 }
 
 /// Reply-To (an address) and the extra header lines: a name of 1 to 76
