@@ -66,9 +66,11 @@ fn quoted(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
     w.put(b"\" ");
 }
 
-/// Writes `text` with a backslash before each `"` and `\`.
-#[inline(always)]
-fn escaped(w: &mut Writer<'_>, text: &[u8]) {
+/// Writes `text` with a backslash before each `"` and `\` (a quoted
+/// display name; with `mime`, an item's ASCII file name too: out of line).
+#[cfg_attr(not(feature = "mime"), inline(always))]
+#[cfg_attr(feature = "mime", inline(never))]
+pub(crate) fn escaped(w: &mut Writer<'_>, text: &[u8]) {
     for &b in text {
         if b == b'"' || b == b'\\' {
             w.byte(b'\\');

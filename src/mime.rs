@@ -315,12 +315,7 @@ pub fn item_head<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, i: usize) {
         w.put(b"Content-Disposition: attachment;\r\n filename");
         if crate::mail::ascii(filename) {
             w.put(b"=\"");
-            for &b in filename {
-                if b == b'"' || b == b'\\' {
-                    w.byte(b'\\');
-                }
-                w.byte(b);
-            }
+            crate::header::escaped(w, filename);
             w.byte(b'"');
         } else {
             // RFC 2231: UTF-8, percent-encoded outside attribute-char.
