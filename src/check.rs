@@ -226,7 +226,8 @@ const ADDRESS_REFUSED: u8 = SPECIAL;
 #[cfg(feature = "smtputf8")]
 #[inline(always)]
 fn utf8(s: &[u8]) -> bool {
-    // Continuation bytes still owed, and the range of the next one.
+    // Continuation bytes still owed, and the range of the next one (its
+    // bounds narrowed after E0, ED, F0 and F4 only).
     let (mut owed, mut low, mut high) = (0, 0x80, 0xbf);
     for &b in s {
         if owed > 0 {
@@ -234,19 +235,24 @@ fn utf8(s: &[u8]) -> bool {
                 return false;
             }
             (owed, low, high) = (owed - 1, 0x80, 0xbf);
-            continue;
+        } else if b >= 0x80 {
+            if !(0xc2..=0xf4).contains(&b) {
+                return false;
+            }
+            owed = 1 + u32::from(b >= 0xe0) + u32::from(b >= 0xf0);
+            if b == 0xe0 {
+                low = 0xa0;
+            }
+            if b == 0xf0 {
+                low = 0x90;
+            }
+            if b == 0xed {
+                high = 0x9f;
+            }
+            if b == 0xf4 {
+                high = 0x8f;
+            }
         }
-        (owed, low, high) = match b {
-            0x00..=0x7f => (0, 0x80, 0xbf),
-            0xc2..=0xdf => (1, 0x80, 0xbf),
-            0xe0 => (2, 0xa0, 0xbf),
-            0xed => (2, 0x80, 0x9f),
-            0xe1..=0xef => (2, 0x80, 0xbf),
-            0xf0 => (3, 0x90, 0xbf),
-            0xf4 => (3, 0x80, 0x8f),
-            0xf1..=0xf3 => (3, 0x80, 0xbf),
-            _ => return false,
-        };
     }
     owed == 0
 }
