@@ -156,10 +156,17 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
         mailbox(w, b"\r\nFrom: ", &from);
     }
     #[cfg(feature = "headers")]
-    if !m.reply_to().is_empty() {
-        w.put(b"\r\nReply-To: <");
-        w.put(m.reply_to());
-        w.byte(b'>');
+    {
+        // An entry without a name: `<addr>`.
+        let e = Entry {
+            name: &[],
+            addr: m.reply_to(),
+            null: false,
+            kind: 0,
+        };
+        if !e.addr.is_empty() {
+            mailbox(w, b"\r\nReply-To: ", &e);
+        }
     }
     list(w, m, TO, b"\r\nTo: ");
     list(w, m, CC, b"\r\nCc: ");
