@@ -296,6 +296,7 @@ const OWN_FIELDS: &[u8] = b":date:from:sender:reply-to:to:cc:bcc:subject:message
 /// bytes of `name` matched in the current field (`b | 0x20` is a field's
 /// byte only for that letter in either case, or `-`, in this range).
 #[cfg(feature = "headers")]
+#[inline]
 fn own_field(name: &[u8]) -> bool {
     // Past every name's length once a byte differs.
     const MISSED: usize = 255;
