@@ -246,10 +246,11 @@ pub fn boundary<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
 
 /// `--boundary` and CR LF (`--` after it for the last).
 pub fn delimiter<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, last: bool) {
-    w.put(b"--");
+    // `--` and CR LF from one string; the last one's `--` before its CR LF.
+    const DASHES: &[u8] = b"--\r\n";
+    w.put(DASHES.get(..2).unwrap_or_default());
     boundary(w, m, c);
-    // The last one's `--` before the CR LF.
-    w.put(b"--\r\n".get(usize::from(!last) * 2..).unwrap_or_default());
+    w.put(DASHES.get(usize::from(!last) * 2..).unwrap_or_default());
 }
 
 /// The text part's fields, up to its encoding. Its first 14 bytes are
