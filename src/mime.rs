@@ -169,7 +169,7 @@ impl Enc {
                 }
                 match b {
                     b' ' | b'\t' => self.pending = b,
-                    b'!'..=b'<' | b'>'..=b'~' => self.token(w, &[b]),
+                    b'!'..=b'~' if b != b'=' => self.token(w, &[b]),
                     _ => self.escaped(w, b),
                 }
             }
