@@ -328,13 +328,15 @@ fn headers<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
     }
     for i in 0..m.headers() {
         let line = m.header(i).ok_or(Error::InvalidHeader)?;
+        // The name ends at the first byte that is ':' or not printable: a
+        // ':' there, or the line is refused.
         let (name, value) = line
             .iter()
-            .position(|&b| b == b':')
-            .and_then(|colon| line.split_at_checked(colon))
+            .position(|&b| b == b':' || !(33..=126).contains(&b))
+            .and_then(|end| line.split_at_checked(end))
+            .filter(|(_, value)| value.first() == Some(&b':'))
             .ok_or(Error::InvalidHeader)?;
-        let good_name = (1..=MAX_HEADER_NAME).contains(&name.len())
-            && name.iter().all(|&b| (33..=126).contains(&b));
+        let good_name = (1..=MAX_HEADER_NAME).contains(&name.len());
         let value = value.get(1..).unwrap_or_default();
         if !good_name || own_field(name) || bad(value, hash, MAX_TEXT, TEXT_REFUSED) {
             return Err(Error::InvalidHeader);
