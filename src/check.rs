@@ -226,7 +226,8 @@ const ADDRESS_REFUSED: u8 = SPECIAL;
 #[cfg(feature = "smtputf8")]
 #[inline(always)]
 fn utf8(s: &[u8]) -> bool {
-    // Continuation bytes still owed, and the range of the next one.
+    // Continuation bytes still owed, and the range of the next one (its
+    // bounds narrowed after E0, ED, F0 and F4 only).
     let (mut owed, mut low, mut high) = (0, 0x80, 0xbf);
     for &b in s {
         if owed > 0 {
@@ -234,19 +235,24 @@ fn utf8(s: &[u8]) -> bool {
                 return false;
             }
             (owed, low, high) = (owed - 1, 0x80, 0xbf);
-            continue;
+        } else if b >= 0x80 {
+            if !(0xc2..=0xf4).contains(&b) {
+                return false;
+            }
+            owed = 1 + u32::from(b >= 0xe0) + u32::from(b >= 0xf0);
+            if b == 0xe0 {
+                low = 0xa0;
+            }
+            if b == 0xf0 {
+                low = 0x90;
+            }
+            if b == 0xed {
+                high = 0x9f;
+            }
+            if b == 0xf4 {
+                high = 0x8f;
+            }
         }
-        (owed, low, high) = match b {
-            0x00..=0x7f => (0, 0x80, 0xbf),
-            0xc2..=0xdf => (1, 0x80, 0xbf),
-            0xe0 => (2, 0xa0, 0xbf),
-            0xed => (2, 0x80, 0x9f),
-            0xe1..=0xef => (2, 0x80, 0xbf),
-            0xf0 => (3, 0x90, 0xbf),
-            0xf4 => (3, 0x80, 0x8f),
-            0xf1..=0xf3 => (3, 0x80, 0xbf),
-            _ => return false,
-        };
     }
     owed == 0
 }
@@ -285,15 +291,29 @@ fn address(a: &[u8], hash: &mut u64, sender: bool) -> Result<(), Error> {
 const OWN_FIELDS: &[u8] = b":date:from:sender:reply-to:to:cc:bcc:subject:message-id:mime-version\
 :content-type:content-transfer-encoding:";
 
-/// `true` when `name` (without `:`) is one of [`OWN_FIELDS`], in any case.
+/// `true` when `name` (without `:`; 1 to 76 bytes from 33 to 126) is one
+/// of [`OWN_FIELDS`], in any case: one pass over the list, counting the
+/// bytes of `name` matched in the current field (`b | 0x20` is a field's
+/// byte only for that letter in either case, or `-`, in this range).
 #[cfg(feature = "headers")]
+#[inline]
 fn own_field(name: &[u8]) -> bool {
-    OWN_FIELDS.windows(name.len() + 2).any(|w| {
-        w.first() == Some(&b':')
-            && w.last() == Some(&b':')
-            && w.get(1..=name.len())
-                .is_some_and(|f| f.eq_ignore_ascii_case(name))
-    })
+    // Past every name's length once a byte differs.
+    const MISSED: usize = 255;
+    let mut at = MISSED;
+    for &f in OWN_FIELDS {
+        if f == b':' {
+            if at == name.len() {
+                return true;
+            }
+            at = 0;
+        } else if name.get(at).is_some_and(|&b| b | 0x20 == f) {
+            at += 1;
+        } else {
+            at = MISSED;
+        }
+    }
+    false
 }
 
 /// Reply-To (an address) and the extra header lines: a name of 1 to 76
@@ -308,13 +328,15 @@ fn headers<M: Mail>(m: &M, hash: &mut u64) -> Result<(), Error> {
     }
     for i in 0..m.headers() {
         let line = m.header(i).ok_or(Error::InvalidHeader)?;
+        // The name ends at the first byte that is ':' or not printable: a
+        // ':' there, or the line is refused.
         let (name, value) = line
             .iter()
-            .position(|&b| b == b':')
-            .and_then(|colon| line.split_at_checked(colon))
+            .position(|&b| b == b':' || !(33..=126).contains(&b))
+            .and_then(|end| line.split_at_checked(end))
+            .filter(|(_, value)| value.first() == Some(&b':'))
             .ok_or(Error::InvalidHeader)?;
-        let good_name = (1..=MAX_HEADER_NAME).contains(&name.len())
-            && name.iter().all(|&b| (33..=126).contains(&b));
+        let good_name = (1..=MAX_HEADER_NAME).contains(&name.len());
         let value = value.get(1..).unwrap_or_default();
         if !good_name || own_field(name) || bad(value, hash, MAX_TEXT, TEXT_REFUSED) {
             return Err(Error::InvalidHeader);

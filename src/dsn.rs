@@ -27,8 +27,8 @@ pub const MAX_ENVID: usize = 100;
 /// Longest ORCPT value as sent, `rfc822;` and the xtext (§4.2: 500).
 const MAX_ORCPT: usize = 500;
 
-/// The notification words in the order of their bits.
-const WORDS: [&[u8]; 4] = [b"SUCCESS", b"FAILURE", b"DELAY", b"NEVER"];
+/// The notification words in the order of their bits, each after a `,`.
+const WORDS: &[u8] = b",SUCCESS,FAILURE,DELAY,NEVER";
 
 /// What the caller asked for (`IP_SMTPC_OPTIONS.Dsn*`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -85,12 +85,15 @@ impl Dsn<'_> {
     pub fn put_rcpt(&self, w: &mut Writer<'_>, addr: &[u8]) {
         if self.notify != 0 {
             w.put(b" NOTIFY");
-            // `=` before the first word, `,` between them.
-            let mut sep = b'=';
-            for (bit, word) in WORDS.iter().enumerate() {
-                if self.notify & (1 << bit) != 0 {
-                    w.byte(sep);
-                    w.put(word);
+            // `=` before the first word, `,` between them; each `,` of
+            // [`WORDS`] moves to the next word's bit.
+            let (mut sep, mut bit, notify) = (b'=', 1, u32::from(self.notify) << 1);
+            for &c in WORDS {
+                if c == b',' {
+                    bit <<= 1;
+                }
+                if notify & bit != 0 {
+                    w.byte(if c == b',' { sep } else { c });
                     sep = b',';
                 }
             }

@@ -66,9 +66,11 @@ fn quoted(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
     w.put(b"\" ");
 }
 
-/// Writes `text` with a backslash before each `"` and `\`.
-#[inline(always)]
-fn escaped(w: &mut Writer<'_>, text: &[u8]) {
+/// Writes `text` with a backslash before each `"` and `\` (a quoted
+/// display name; with `mime`, an item's ASCII file name too: out of line).
+#[cfg_attr(not(feature = "mime"), inline(always))]
+#[cfg_attr(feature = "mime", inline(never))]
+pub(crate) fn escaped(w: &mut Writer<'_>, text: &[u8]) {
     for &b in text {
         if b == b'"' || b == b'\\' {
             w.byte(b'\\');
@@ -154,10 +156,17 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
         mailbox(w, b"\r\nFrom: ", &from);
     }
     #[cfg(feature = "headers")]
-    if !m.reply_to().is_empty() {
-        w.put(b"\r\nReply-To: <");
-        w.put(m.reply_to());
-        w.byte(b'>');
+    {
+        // An entry without a name: `<addr>`.
+        let e = Entry {
+            name: &[],
+            addr: m.reply_to(),
+            null: false,
+            kind: 0,
+        };
+        if !e.addr.is_empty() {
+            mailbox(w, b"\r\nReply-To: ", &e);
+        }
     }
     list(w, m, TO, b"\r\nTo: ");
     list(w, m, CC, b"\r\nCc: ");

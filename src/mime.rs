@@ -169,7 +169,7 @@ impl Enc {
                 }
                 match b {
                     b' ' | b'\t' => self.pending = b,
-                    b'!'..=b'<' | b'>'..=b'~' => self.token(w, &[b]),
+                    b'!'..=b'~' if b != b'=' => self.token(w, &[b]),
                     _ => self.escaped(w, b),
                 }
             }
@@ -246,22 +246,34 @@ pub fn boundary<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
 
 /// `--boundary` and CR LF (`--` after it for the last).
 pub fn delimiter<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, last: bool) {
-    w.put(b"--");
+    // `--` and CR LF from one string; the last one's `--` before its CR LF.
+    const DASHES: &[u8] = b"--\r\n";
+    w.put(DASHES.get(..2).unwrap_or_default());
     boundary(w, m, c);
-    // The last one's `--` before the CR LF.
-    w.put(b"--\r\n".get(usize::from(!last) * 2..).unwrap_or_default());
+    w.put(DASHES.get(usize::from(!last) * 2..).unwrap_or_default());
+}
+
+/// The text part's fields, up to its encoding. Its first 14 bytes are
+/// `Content-Type: `, its last 29 CR LF and `Content-Transfer-Encoding: `:
+/// the multipart and item fields write them from here (one string in ROM).
+const TEXT_PART: &[u8] = b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ";
+
+/// `Content-Type: ` from [`TEXT_PART`].
+fn content_type_name() -> &'static [u8] {
+    TEXT_PART.get(..14).unwrap_or_default()
 }
 
 /// After `MIME-Version: 1.0`: the multipart preamble and first delimiter
 /// when there are items, the text part's fields and the empty line.
 pub fn head<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, enc: u8) {
     if m.items() > 0 {
-        w.put(b"Content-Type: multipart/mixed; boundary=\"");
+        w.put(content_type_name());
+        w.put(b"multipart/mixed; boundary=\"");
         boundary(w, m, c);
         w.put(b"\"\r\n\r\nThis is a multi-part message in MIME format.\r\n");
         delimiter(w, m, c, false);
     }
-    w.put(b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ");
+    w.put(TEXT_PART);
     if enc == QP {
         w.put(b"quoted-printable\r\n\r\n");
     } else {
@@ -304,23 +316,19 @@ fn is_in(set: &[u32; 4], b: u8) -> bool {
 pub fn item_head<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked, i: usize) {
     delimiter(w, m, c, false);
     let (filename, content_type) = m.item(i);
-    w.put(b"Content-Type: ");
+    w.put(content_type_name());
     w.put(if content_type.is_empty() {
         b"application/octet-stream"
     } else {
         content_type
     });
-    w.put(b"\r\nContent-Transfer-Encoding: base64\r\n");
+    w.put(TEXT_PART.get(39..).unwrap_or_default());
+    w.put(b"base64\r\n");
     if !filename.is_empty() {
         w.put(b"Content-Disposition: attachment;\r\n filename");
         if crate::mail::ascii(filename) {
             w.put(b"=\"");
-            for &b in filename {
-                if b == b'"' || b == b'\\' {
-                    w.byte(b'\\');
-                }
-                w.byte(b);
-            }
+            crate::header::escaped(w, filename);
             w.byte(b'"');
         } else {
             // RFC 2231: UTF-8, percent-encoded outside attribute-char.

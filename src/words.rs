@@ -19,7 +19,8 @@ pub fn needs_encoding(text: &[u8]) -> bool {
 pub fn put(w: &mut Writer<'_>, text: &[u8]) {
     let mut rest = text;
     // A fold goes before every word but the first.
-    let mut before: &[u8] = b"=?UTF-8?B?";
+    const FOLD_AND_START: &[u8] = b"\r\n =?UTF-8?B?";
+    let mut before = FOLD_AND_START.get(3..).unwrap_or_default();
     while !rest.is_empty() {
         let mut cut = rest.len().min(WORD_INPUT);
         // Back off to the start of a UTF-8 sequence (not a continuation
@@ -32,7 +33,7 @@ pub fn put(w: &mut Writer<'_>, text: &[u8]) {
         }
         let (word, tail) = rest.split_at_checked(cut).unwrap_or((rest, &[]));
         w.put(before);
-        before = b"\r\n =?UTF-8?B?";
+        before = FOLD_AND_START;
         crate::base64::put(w, &[word]);
         w.put(b"?=");
         rest = tail;
