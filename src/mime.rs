@@ -127,8 +127,11 @@ impl Enc {
             self.column = 0;
         }
         if self.column == 0 && t == b"-" {
-            // No line of a part may start with "--" and the boundary.
-            return self.escaped(w, b'-');
+            // No line of a part may start with "--" and the boundary: "-"
+            // escaped, written here (through `escaped` it was a recursion).
+            w.put(b"=2D");
+            self.column = 3;
+            return;
         }
         if self.column == 0 && t == b"." {
             w.stuff();

@@ -92,12 +92,21 @@ impl<'b> Writer<'b> {
         }
     }
 
-    /// Appends `value` in decimal, zero-padded to at least `width` digits.
+    /// Appends `value` in decimal, zero-padded to at least `width` digits
+    /// (at most 10, a `u32`'s longest).
     pub fn num(&mut self, value: u32, width: u32) {
-        if width > 1 || value >= 10 {
-            self.num(value / 10, width.saturating_sub(1));
+        // The largest power of ten to write (at most 10^9: `value / 10` is
+        // below 10^9 * 10 and the width is capped at 10 digits), then a loop
+        // over the digits, not a recursion, so the static stack bound holds.
+        let (mut power, mut digits) = (1u32, 1);
+        while digits < width.min(10) || value / 10 >= power {
+            power *= 10;
+            digits += 1;
         }
-        self.byte(b'0' + (value % 10) as u8);
+        while power != 0 {
+            self.byte(b'0' + (value / power % 10) as u8);
+            power /= 10;
+        }
     }
 
     /// Bytes written into the buffer so far.
@@ -167,6 +176,10 @@ pub(crate) mod tests {
             (2026, 4, "2026"),
             (123, 1, "123"),
             (0, 0, "0"),
+            (u32::MAX, 1, "4294967295"),
+            (1_000_000_000, 2, "1000000000"),
+            (999_999_999, 0, "999999999"),
+            (7, 12, "0000000007"),
         ] {
             assert_eq!(chunked(8, |wr| wr.num(v, w)), s.as_bytes());
         }
