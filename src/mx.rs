@@ -185,24 +185,36 @@ fn same_name(msg: &[u8], at: usize, domain: &[u8]) -> Result<(bool, usize), Erro
 }
 
 /// Decodes the host name at `at` as dotted text followed by a NUL into
-/// `out`; its length without the NUL. Labels must be host name labels.
-fn host_name(msg: &[u8], at: usize, out: &mut [u8; NAME_SIZE]) -> Result<usize, Error> {
+/// `out` (or only checks that it would fit, with `None`); its length
+/// without the NUL. Labels must be host name labels.
+fn host_name(msg: &[u8], at: usize, mut out: Option<&mut [u8; NAME_SIZE]>) -> Result<usize, Error> {
     let mut n = 0;
     walk(msg, at, |l| {
         if !label_ok(l) {
             return Err(Error::DnsMalformed);
         }
-        if n > 0 {
-            *out.get_mut(n).ok_or(Error::DnsMalformed)? = b'.';
-            n += 1;
+        let dot = usize::from(n > 0);
+        // The label, a dot before it and the NUL after the name must fit.
+        if n + dot + l.len() >= NAME_SIZE {
+            return Err(Error::DnsMalformed);
         }
-        let dst = out.get_mut(n..n + l.len()).ok_or(Error::DnsMalformed)?;
-        copy(dst, l);
-        n += l.len();
+        if let Some(out) = out.as_deref_mut() {
+            if dot == 1 {
+                *out.get_mut(n).ok_or(Error::DnsMalformed)? = b'.';
+            }
+            copy(
+                out.get_mut(n + dot..n + dot + l.len())
+                    .ok_or(Error::DnsMalformed)?,
+                l,
+            );
+        }
+        n += dot + l.len();
         Ok(())
     })?;
     // 253 characters at most (255 wire octets), so the NUL fits.
-    *out.get_mut(n).ok_or(Error::DnsMalformed)? = 0;
+    if let Some(out) = out {
+        *out.get_mut(n).ok_or(Error::DnsMalformed)? = 0;
+    }
     Ok(n)
 }
 
@@ -256,7 +268,7 @@ impl Hosts {
             *out.get_mut(d.len())? = 0;
             return Some(d.len());
         }
-        host_name(answer, usize::from(e.at), out).ok()
+        host_name(answer, usize::from(e.at), Some(out)).ok()
     }
 
     /// Adds a host, keeping the list sorted by (preference, key) and only
@@ -294,6 +306,18 @@ fn key(seed: u64, n: u64) -> u32 {
 /// the hosts to try; `seed` orders hosts of equal preference (the same
 /// seed, the same order). See the module documentation for the outcomes.
 pub fn parse(answer: &[u8], domain: &[u8], seed: u64) -> Result<Hosts, Error> {
+    let mut hosts = Hosts {
+        list: [Entry::default(); MAX_HOSTS],
+        len: 0,
+    };
+    parse_into(answer, domain, seed, &mut hosts).map(|()| hosts)
+}
+
+/// [`parse`] into the caller's `hosts` (emptied first; on an error what it
+/// holds is unspecified): the C API's way, with no `Hosts` moved whole (a
+/// `memcpy` call, which the library must not make).
+pub fn parse_into(answer: &[u8], domain: &[u8], seed: u64, hosts: &mut Hosts) -> Result<(), Error> {
+    hosts.len = 0;
     check_domain(domain)?;
     // The offsets of the names must fit in an entry.
     if answer.len() >= usize::from(IMPLICIT) {
@@ -319,10 +343,6 @@ pub fn parse(answer: &[u8], domain: &[u8], seed: u64) -> Result<Hosts, Error> {
     if flags & 0x0200 != 0 {
         return Err(Error::DnsLookup);
     }
-    let mut hosts = Hosts {
-        list: [Entry::default(); MAX_HOSTS],
-        len: 0,
-    };
     let mut null = false;
     let mut pos = end + 4;
     for n in 0..an {
@@ -336,13 +356,12 @@ pub fn parse(answer: &[u8], domain: &[u8], seed: u64) -> Result<Hosts, Error> {
         }
         if rtype == TYPE_MX && class == CLASS_IN {
             let pref = u16_at(answer, rdata)?;
-            let mut name = [0; NAME_SIZE];
             // The exchange must be a host name ending exactly at the RDATA's end.
             let exchange = rdata + 2;
             if walk(answer, exchange, |_| Ok(()))? != next {
                 return Err(Error::DnsMalformed);
             }
-            match host_name(answer, exchange, &mut name)? {
+            match host_name(answer, exchange, None)? {
                 0 => null = true,
                 _ => hosts.insert(Entry {
                     pref,
@@ -366,7 +385,7 @@ pub fn parse(answer: &[u8], domain: &[u8], seed: u64) -> Result<Hosts, Error> {
             at: IMPLICIT,
         });
     }
-    Ok(hosts)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -296,15 +296,19 @@ pub fn tls_policy(mode: u8, secure_only: bool, hooks: bool) -> Result<TlsMode, E
 /// (when `ReplyTimeoutMs` is set) learns what is left, at least 1 ms; after
 /// it the clock is read again and a deadline that passed ends the call
 /// with `Timeout`, whatever the hook returned. Without `pfGetTimeMs`
-/// nothing is bounded here.
+/// nothing is bounded here. All-zero bytes are a valid clock, the one
+/// `Clock::new(None, NULL)` makes (the non-blocking API clears it in place).
 pub(super) struct Clock {
     now: Option<unsafe extern "C" fn() -> u32>,
     set: Option<unsafe extern "C" fn(SMTPC_SOCKET, u32)>,
     sock: SMTPC_SOCKET,
     fixed: u32,
-    start: u32,
     limit: u32,
-    reply: Option<u32>,
+    /// When the current command, handshake or wait for a reply started:
+    /// what its deadline counts from.
+    start: u32,
+    /// A wait for a reply is on (a receive was bounded since the last command).
+    waiting: bool,
 }
 
 /// Milliseconds a step may take: `fixed` (`ReplyTimeoutMs`), or RFC 5321
@@ -341,9 +345,9 @@ impl Clock {
             set: opts.filter(|_| fixed != 0).and_then(|o| o.pfSetTimeout),
             sock,
             fixed,
-            start: 0,
             limit: 0,
-            reply: None,
+            start: 0,
+            waiting: false,
         }
     }
 
@@ -369,19 +373,12 @@ impl Clock {
             return Ok(());
         }
         self.limit = limit(self.fixed, step);
-        let start = match (call, self.reply) {
-            (Call::Receive, Some(t)) => Some(t),
-            (Call::Receive, None) => {
-                self.reply = self.read();
-                self.reply
-            }
-            (Call::Own, _) => {
-                // A command or handshake: the next reply's wait starts afresh.
-                self.reply = None;
-                self.read()
-            }
-        };
-        self.start = start.unwrap_or(0);
+        // A command or handshake starts its own deadline, and the next
+        // reply's wait starts afresh; a receive goes on with its reply's.
+        if call == Call::Own || !self.waiting {
+            self.start = self.read().unwrap_or(0);
+            self.waiting = call == Call::Receive;
+        }
         let now = self.read().unwrap_or(0);
         let left = self.left(now)?;
         if let Some(set) = self.set {

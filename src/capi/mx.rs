@@ -4,12 +4,13 @@
 //! one decides the result.
 
 use core::ffi::{c_char, c_int, c_uint};
-use core::mem::size_of;
+use core::mem::{size_of, MaybeUninit};
+use core::ptr::addr_of_mut;
 
 use super::codes::*;
 use super::ex::IP_SMTPC_OptionsInit;
 use super::ex::{raw_mode, IP_SMTPC_SendEx, Summary};
-use super::send::prepare;
+use super::send::{clear, copy_to, prepare};
 use super::types::*;
 use super::view::cstr;
 use crate::error::Error;
@@ -78,13 +79,22 @@ pub unsafe extern "C" fn IP_SMTPC_SendToDomain(
     if options.is_some_and(|o| o.SizeOf as usize != size_of::<IP_SMTPC_OPTIONS>()) {
         return Error::InvalidOptions as c_int;
     }
-    let mut local = blank();
+    // A report for the caller who asked for none (the fallback decision
+    // reads its step and reply code).
+    let mut local = MaybeUninit::<IP_SMTPC_REPORT>::uninit();
+    // SAFETY: writable; all-zero bytes are a valid report (numbers, NULL,
+    // arrays), so it is initialised after.
+    let local = unsafe {
+        clear(local.as_mut_ptr());
+        local.assume_init_mut()
+    };
     // SAFETY: pReport is NULL or valid by contract.
     let report = match options.and_then(|o| unsafe { o.pReport.as_mut() }) {
         Some(r) => r,
-        None => &mut local,
+        None => local,
     };
     let mut tried = 0;
+    let mut route = MaybeUninit::<Route<'_>>::uninit();
     // SAFETY: forwarded under this function's contract.
     let code = match unsafe {
         prepared(
@@ -97,14 +107,16 @@ pub unsafe extern "C" fn IP_SMTPC_SendToDomain(
             sDomain,
             pResolver,
             options,
+            &mut route,
         )
     } {
         Err(e) => {
             Summary::new(Some(&mut *report)).write(e as c_int);
             e as c_int
         }
-        // SAFETY: forwarded under this function's contract.
-        Ok(mut route) => unsafe { route.run(report, &mut tried) },
+        // SAFETY: `prepared` wrote every field of the route; forwarded
+        // under this function's contract.
+        Ok(()) => unsafe { route.assume_init_mut().run(report, &mut tried) },
     };
     report.NumHostsTried = tried;
     code
@@ -144,25 +156,6 @@ pub unsafe extern "C" fn IP_SMTPC_MxQuery(
     }
 }
 
-/// A report for the caller who asked for none (the fallback decision
-/// reads its step and reply code).
-fn blank() -> IP_SMTPC_REPORT {
-    IP_SMTPC_REPORT {
-        Result: 0,
-        Step: 0,
-        Secure: 0,
-        ReplyCode: 0,
-        NumAccepted: 0,
-        NumRejected: 0,
-        paResult: core::ptr::null_mut(),
-        NumResults: 0,
-        acReply: [0; IP_SMTPC_REPLY_TEXT_SIZE],
-        OAuthStatus: 0,
-        NumHostsTried: 0,
-        aReserved: [0; 3],
-    }
-}
-
 /// A validated call: the arguments, the domain, its resolver, the seed.
 struct Route<'a> {
     api: *const IP_SMTPC_API,
@@ -182,7 +175,9 @@ struct Route<'a> {
 }
 
 /// Validates everything before the query: the domain, the resolver, the
-/// options, the mail (as `IP_SMTPC_SendEx` does).
+/// options, the mail (as `IP_SMTPC_SendEx` does); when all is valid,
+/// writes every field of `route` (in place: a route moved whole is a
+/// `memcpy` call, which the library must not make).
 ///
 /// # Safety
 /// As `IP_SMTPC_SendToDomain`.
@@ -197,7 +192,8 @@ unsafe fn prepared<'a>(
     domain: *const c_char,
     resolver: *const IP_SMTPC_RESOLVER,
     options: Option<&'a IP_SMTPC_OPTIONS>,
-) -> Result<Route<'a>, Error> {
+    route: &mut MaybeUninit<Route<'a>>,
+) -> Result<(), Error> {
     // SAFETY: each pointer is NULL or valid by the caller's contract.
     let (mta, resolver) = unsafe { (mta.as_ref(), resolver.as_ref()) };
     let (Some(mta), Some(resolver), false) = (mta, resolver, domain.is_null()) else {
@@ -237,34 +233,33 @@ unsafe fn prepared<'a>(
             },
         )?;
     }
-    let options = match options {
-        // SAFETY: a valid options block (size checked); plain data, copied.
-        Some(o) => unsafe { core::ptr::read(o) },
-        None => {
-            let mut o = core::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
-            // SAFETY: writable memory for one block; OptionsInit writes all of it.
-            let mut o = unsafe {
-                IP_SMTPC_OptionsInit(o.as_mut_ptr());
-                o.assume_init()
-            };
-            // NULL options behave like IP_SMTPC_Send: AUTH as emNet sends it.
-            o.AllowInsecureAuth = u8::from(mta.SecPolicy != SMTPC_SEC_POLICY_SECURE_ONLY);
-            o
+    let p = route.as_mut_ptr();
+    // SAFETY: every field of the route written once, in place, before
+    // anything reads it.
+    unsafe {
+        let to = addr_of_mut!((*p).options);
+        match options {
+            // A valid options block (size checked): plain data, copied.
+            Some(o) => copy_to(to, o),
+            None => {
+                // OptionsInit writes all of it.
+                IP_SMTPC_OptionsInit(to);
+                // NULL options behave like IP_SMTPC_Send: AUTH as emNet sends it.
+                (*to).AllowInsecureAuth = u8::from(mta.SecPolicy != SMTPC_SEC_POLICY_SECURE_ONLY);
+            }
         }
-    };
-    Ok(Route {
-        api,
-        addrs,
-        count,
-        msg,
-        mta,
-        app,
-        options,
-        domain: name,
-        sdomain: domain,
-        resolver,
-        seed,
-    })
+        addr_of_mut!((*p).api).write(api);
+        addr_of_mut!((*p).addrs).write(addrs);
+        addr_of_mut!((*p).count).write(count);
+        addr_of_mut!((*p).msg).write(msg);
+        addr_of_mut!((*p).mta).write(mta);
+        addr_of_mut!((*p).app).write(app);
+        addr_of_mut!((*p).domain).write(name);
+        addr_of_mut!((*p).sdomain).write(domain);
+        addr_of_mut!((*p).resolver).write(resolver);
+        addr_of_mut!((*p).seed).write(seed);
+    }
+    Ok(())
 }
 
 impl Route<'_> {
@@ -274,19 +269,30 @@ impl Route<'_> {
     /// # Safety
     /// As `IP_SMTPC_SendToDomain`.
     unsafe fn run(&mut self, report: &mut IP_SMTPC_REPORT, tried: &mut U16) -> c_int {
-        let mut answer = [0u8; ANSWER_SIZE];
-        let hosts = self.lookup(&mut answer);
-        let hosts = match hosts {
-            Ok(h) => h,
-            Err(e) => {
-                Summary::new(Some(&mut *report)).write(e as c_int);
-                return e as c_int;
-            }
+        // Zeroed by bytes, not by a `memset` call (the library makes none);
+        // all-zero bytes are valid for each.
+        let mut answer = MaybeUninit::<[u8; ANSWER_SIZE]>::uninit();
+        let mut name = MaybeUninit::<[u8; NAME_SIZE]>::uninit();
+        let mut hosts = MaybeUninit::<mx::Hosts>::uninit();
+        // SAFETY: writable; zero bytes are valid arrays and an empty host
+        // list (numbers only).
+        let (answer, name, hosts) = unsafe {
+            clear(answer.as_mut_ptr());
+            clear(name.as_mut_ptr());
+            clear(hosts.as_mut_ptr());
+            (
+                answer.assume_init_mut(),
+                name.assume_init_mut(),
+                hosts.assume_init_mut(),
+            )
         };
-        let mut name = [0u8; NAME_SIZE];
+        if let Err(e) = self.lookup(answer, hosts) {
+            Summary::new(Some(&mut *report)).write(e as c_int);
+            return e as c_int;
+        }
         let mut code = Error::DnsMalformed as c_int;
         for i in 0..hosts.len() {
-            if hosts.name(i, &answer, self.domain, &mut name).is_none() {
+            if hosts.name(i, answer, self.domain, name).is_none() {
                 break;
             }
             self.mta.sServer = name.as_ptr().cast();
@@ -315,8 +321,9 @@ impl Route<'_> {
         code
     }
 
-    /// Asks the resolver and parses its answer (written into `answer`).
-    fn lookup(&self, answer: &mut [u8; ANSWER_SIZE]) -> Result<mx::Hosts, Error> {
+    /// Asks the resolver and parses its answer (written into `answer`)
+    /// into `hosts`.
+    fn lookup(&self, answer: &mut [u8; ANSWER_SIZE], hosts: &mut mx::Hosts) -> Result<(), Error> {
         let query = self.resolver.pfQueryMx.ok_or(Error::MissingHook)?;
         // SAFETY: a C hook with the caller's C string, a buffer of its
         // size and the caller's context.
@@ -332,7 +339,7 @@ impl Route<'_> {
             .ok()
             .and_then(|n| answer.get(..n))
             .ok_or(Error::DnsLookup)?;
-        mx::parse(bytes, self.domain, self.seed)
+        mx::parse_into(bytes, self.domain, self.seed, hosts)
     }
 }
 

@@ -19,8 +19,8 @@ use core::mem::{align_of, offset_of, size_of};
 use core::ptr::{addr_of, addr_of_mut};
 
 use super::codes::*;
-use super::ex::{limit, Clock, Summary};
-use super::send::{copy_to, notify, prepare, turn, ConnectFn, Link, Ready, Turn};
+use super::ex::{limit, Summary};
+use super::send::{clear, copy_to, notify, prepare, turn, ConnectFn, Link, Ready, Turn};
 use super::types::*;
 use super::view::CMail;
 use crate::check::Checked;
@@ -280,19 +280,16 @@ unsafe fn store(
         (*engine).set_auth(r.mechanisms, r.insecure_auth);
         addr_of_mut!((*run).this).write(session);
         copy_to(addr_of_mut!((*run).mail), r.mail);
-        copy_to(
-            addr_of_mut!((*run).link),
-            &Link {
-                api: r.api,
-                server: r.mta.sServer,
-                tx: r.tx,
-                rx: r.rx,
-                disconnect: r.disconnect,
-                sock: core::ptr::null_mut(),
-                callback: r.callback,
-                clock: Clock::new(None, core::ptr::null_mut()),
-            },
-        );
+        // No socket yet and an idle clock (`Clock::new(None, NULL)`): zero
+        // bytes, written by bytes (a zeroed struct is a `memset` call).
+        let link = addr_of_mut!((*run).link);
+        clear(link);
+        addr_of_mut!((*link).api).write(r.api);
+        addr_of_mut!((*link).server).write(r.mta.sServer);
+        addr_of_mut!((*link).tx).write(r.tx);
+        addr_of_mut!((*link).rx).write(r.rx);
+        addr_of_mut!((*link).disconnect).write(r.disconnect);
+        addr_of_mut!((*link).callback).write(r.callback);
         addr_of_mut!((*run).connect).write(r.connect);
         addr_of_mut!((*run).timeout).write(opts.map_or(0, |o| o.ReplyTimeoutMs));
         addr_of_mut!((*run).wait).write(0);

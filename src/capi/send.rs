@@ -401,7 +401,7 @@ pub(super) fn zeroed(space: &mut MaybeUninit<Space>) -> (&mut [u8], &mut [u8]) {
 /// `dst` is valid for writes of one `T` and does not overlap `src`; what
 /// it held is not dropped. After the call both are the same value: for a
 /// `T` that is not `Copy` (it holds borrows) only one of them may be used.
-#[cfg(feature = "nb")]
+#[cfg(any(feature = "nb", feature = "mx"))]
 #[inline(always)]
 pub(super) unsafe fn copy_to<T>(dst: *mut T, src: &T) {
     let from = (src as *const T).cast::<MaybeUninit<u8>>();
