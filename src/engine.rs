@@ -2441,29 +2441,90 @@ mod tests {
         }
     }
 
-    /// The exchange must not depend on buffer or chunk sizes.
-    fn exchange_all_sizes(m: &TestMail, replies: &[&str]) -> Run {
-        let reference = exchange(m, replies, 256, 256, 4096);
+    /// [`exchange_with`] at 256-byte buffers and whole replies as the
+    /// reference, then at every chunk size up to the longest reply, then
+    /// with each out buffer of `txs` (an `rx`-byte in buffer, 7-byte
+    /// chunks): every run must equal the reference. With `regroup` the
+    /// out buffer may change how commands group between replies (as under
+    /// PIPELINING), so only each side's bytes must not change there.
+    fn every_size(
+        m: &TestMail,
+        replies: &[&str],
+        configure: &dyn Fn(&mut Engine<'_>),
+        txs: &[usize],
+        rx: usize,
+        regroup: bool,
+    ) -> Run {
+        let reference = exchange_with(m, replies, 256, 256, 4096, configure);
         let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
         for chunk in 1..=longest {
-            assert_eq!(
-                exchange(m, replies, 256, 256, chunk),
-                reference,
-                "chunk {chunk}"
-            );
+            let run = exchange_with(m, replies, 256, 256, chunk, configure);
+            assert_eq!(run, reference, "chunk {chunk}");
         }
-        for tx in [16, 17, 23, 31, 64] {
-            #[cfg_attr(not(feature = "pipelining"), allow(unused_mut))]
-            let mut run = exchange(m, replies, tx, 64, 7);
-            // Under PIPELINING the out buffer decides how commands group
-            // between replies: each side's bytes must not change.
-            #[cfg(feature = "pipelining")]
-            {
+        for &tx in txs {
+            let mut run = exchange_with(m, replies, tx, rx, 7, configure);
+            if regroup {
                 run.transcript.clone_from(&reference.transcript);
             }
             assert_eq!(run, reference, "tx {tx}");
         }
         reference
+    }
+
+    /// The exchange must not depend on buffer or chunk sizes.
+    fn exchange_all_sizes(m: &TestMail, replies: &[&str]) -> Run {
+        let regroup = cfg!(feature = "pipelining");
+        every_size(m, replies, &|_| {}, &[16, 17, 23, 31, 64], 64, regroup)
+    }
+
+    /// One run at the reference sizes: 256-byte buffers, whole replies.
+    fn once(m: &TestMail, replies: &[&str]) -> Run {
+        exchange(m, replies, 256, 256, 4096)
+    }
+
+    /// [`exchange_all_sizes`], checking the result; a failure names `case`.
+    fn expect(case: &str, m: &TestMail, replies: &[&str], result: Result<(), Error>) -> Run {
+        let run = exchange_all_sizes(m, replies);
+        assert_eq!(run.result, result, "{case}: {}", run.transcript);
+        run
+    }
+
+    /// The sample mail's whole dialogue with a server that offers nothing:
+    /// the greeting, EHLO, MAIL, three RCPT, DATA, the dot and QUIT
+    /// (`[..7]` ends with DATA's 354, `[..8]` with the dot's reply).
+    const SAMPLE: [&str; 9] = [
+        "220 mx\r\n",
+        "250 mx\r\n",
+        "250 ok\r\n",
+        "250 a\r\n",
+        "250 b\r\n",
+        "250 c\r\n",
+        "354 go\r\n",
+        "250 queued\r\n",
+        "221 bye\r\n",
+    ];
+
+    /// [`SAMPLE`] from a server that answers EHLO with `ehlo`.
+    fn sample_with_ehlo(ehlo: &'static str) -> [&'static str; 9] {
+        let mut replies = SAMPLE;
+        replies[1] = ehlo;
+        replies
+    }
+
+    /// `head`'s turns, then `tail`'s.
+    fn cat<'a>(head: &[&'a str], tail: &[&'a str]) -> Vec<&'a str> {
+        [head, tail].concat()
+    }
+
+    /// `head`'s turns (up to MAIL), then [`SAMPLE`]'s from MAIL to QUIT.
+    fn with_mail<'a>(head: &[&'a str]) -> Vec<&'a str> {
+        cat(head, &SAMPLE[2..])
+    }
+
+    /// The greeting, `ehlo`, the `auth` turns, then the mail as in
+    /// [`with_mail`].
+    fn script(ehlo: &'static str, auth: &[&'static str]) -> Vec<&'static str> {
+        with_mail(&cat(&["220 mx\r\n", ehlo], auth))
     }
 
     const EHLO_AUTH: &str =
@@ -2485,18 +2546,7 @@ mod tests {
         m.password = "pass";
         let run = exchange_all_sizes(
             &m,
-            &[
-                "220 mx ESMTP\r\n",
-                EHLO_AUTH,
-                "235 ok\r\n",
-                "250 ok\r\n",
-                "250 a\r\n",
-                "250 b\r\n",
-                "250 c\r\n",
-                "354 go\r\n",
-                "250 queued\r\n",
-                "221 bye\r\n",
-            ],
+            &with_mail(&["220 mx ESMTP\r\n", EHLO_AUTH, "235 ok\r\n"]),
         );
         let hash = check(&m, None, 0).unwrap().hash;
         let expected = format!(
@@ -2583,97 +2633,50 @@ mod tests {
     #[test]
     fn refusals_at_each_step() {
         let m = TestMail::sample();
-        let r = |replies: &[&str]| exchange_all_sizes(&m, replies).result;
-        assert_eq!(
-            r(&["554 go away\r\n", "221 bye\r\n"]),
-            Err(Error::GreetingRefused)
-        );
-        assert_eq!(
-            r(&["220 mx\r\n", "451 later\r\n", "221 bye\r\n"]),
-            Err(Error::HeloRejected)
-        );
-        assert_eq!(
-            r(&["220 mx\r\n", "550 x\r\n", "550 y\r\n", "221 bye\r\n"]),
-            Err(Error::HeloRejected)
-        );
-        assert_eq!(
-            r(&["220 mx\r\n", "250 mx\r\n", "550 no\r\n", "221 bye\r\n"]),
-            Err(Error::SenderRejected)
-        );
-        assert_eq!(
-            r(&["220 mx\r\n", "250 mx\r\n", "552 big\r\n", "221 bye\r\n"]),
-            Err(Error::MessageTooBig)
-        );
-        assert_eq!(
-            r(&[
-                "220 mx\r\n",
-                "250 mx\r\n",
-                "250 ok\r\n",
-                "550 a\r\n",
-                "550 b\r\n",
-                "550 c\r\n",
-                "221 bye\r\n"
-            ]),
-            Err(Error::AllRecipientsRejected)
-        );
-        assert_eq!(
-            r(&[
-                "220 mx\r\n",
-                "250 mx\r\n",
-                "250 ok\r\n",
-                "250 a\r\n",
-                "250 b\r\n",
-                "250 c\r\n",
-                "554 no\r\n",
-                "221 bye\r\n"
-            ]),
-            Err(Error::DataRejected)
-        );
-        let data = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-        ];
-        for (reply, error) in [
-            ("452 full\r\n", Error::MessageTemporaryFailure),
-            ("554 spam\r\n", Error::MessageRejected),
-            ("552 big\r\n", Error::MessageTooBig),
+        // The sample dialogue up to the `at`th turn, then `refusal`'s
+        // turns and a 221 to QUIT.
+        let refused = |at: usize, refusal: &[&'static str]| {
+            cat(&cat(&SAMPLE[..at], refusal), &["221 bye\r\n"])
+        };
+        let all_rcpts = ["550 a\r\n", "550 b\r\n", "550 c\r\n"];
+        for (case, at, refusal, error) in [
+            (
+                "greeting",
+                0,
+                &["554 go away\r\n"][..],
+                Error::GreetingRefused,
+            ),
+            ("EHLO 451", 1, &["451 later\r\n"], Error::HeloRejected),
+            (
+                "EHLO and HELO",
+                1,
+                &["550 x\r\n", "550 y\r\n"],
+                Error::HeloRejected,
+            ),
+            ("MAIL 550", 2, &["550 no\r\n"], Error::SenderRejected),
+            ("MAIL 552", 2, &["552 big\r\n"], Error::MessageTooBig),
+            ("all RCPT", 3, &all_rcpts, Error::AllRecipientsRejected),
+            ("DATA", 6, &["554 no\r\n"], Error::DataRejected),
+            (
+                "dot 452",
+                7,
+                &["452 full\r\n"],
+                Error::MessageTemporaryFailure,
+            ),
+            ("dot 554", 7, &["554 spam\r\n"], Error::MessageRejected),
+            ("dot 552", 7, &["552 big\r\n"], Error::MessageTooBig),
         ] {
-            let replies: Vec<&str> = data.iter().copied().chain([reply, "221 bye\r\n"]).collect();
-            assert_eq!(r(&replies), Err(error));
+            expect(case, &m, &refused(at, refusal), Err(error));
         }
         // No DATA after all recipients were rejected.
-        let run = exchange_all_sizes(
-            &m,
-            &[
-                "220 mx\r\n",
-                "250 mx\r\n",
-                "250 ok\r\n",
-                "550 a\r\n",
-                "550 b\r\n",
-                "550 c\r\n",
-                "221 bye\r\n",
-            ],
-        );
+        let run = exchange_all_sizes(&m, &refused(3, &all_rcpts));
         assert!(!run.transcript.contains("DATA"));
     }
 
     #[test]
     fn service_closing_at_any_step_sends_nothing_more() {
         let m = TestMail::sample();
-        let all = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-        ];
+        let all = &SAMPLE[..7];
         for at in 0..=all.len() {
             let mut replies: Vec<&str> = all[..at].to_vec();
             replies.push("421 4.3.2 shutting down\r\n");
@@ -2690,48 +2693,32 @@ mod tests {
     #[test]
     fn outcome_unknown_after_the_dot() {
         let m = TestMail::sample();
-        let upto_data = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-        ];
-        // The connection drops before the reply to the dot.
-        assert_eq!(
-            exchange_all_sizes(&m, &upto_data).result,
-            Err(Error::OutcomeUnknown)
-        );
-        // QUIT not answered with 221 after a success.
-        let replies: Vec<&str> = upto_data
-            .iter()
-            .copied()
-            .chain(["250 ok\r\n", "500 eh\r\n"])
-            .collect();
-        assert_eq!(
-            exchange_all_sizes(&m, &replies).result,
-            Err(Error::OutcomeUnknown)
-        );
-        // The connection drops before QUIT's reply: the 250 stands.
-        let replies: Vec<&str> = upto_data.iter().copied().chain(["250 ok\r\n"]).collect();
-        assert_eq!(exchange_all_sizes(&m, &replies).result, Ok(()));
+        let upto_data = &SAMPLE[..7];
+        for (case, tail, result) in [
+            (
+                "the connection drops before the reply to the dot",
+                &[][..],
+                Err(Error::OutcomeUnknown),
+            ),
+            (
+                "QUIT not answered with 221 after a success",
+                &["250 ok\r\n", "500 eh\r\n"],
+                Err(Error::OutcomeUnknown),
+            ),
+            (
+                "the connection drops before QUIT's reply: the 250 stands",
+                &["250 ok\r\n"],
+                Ok(()),
+            ),
+        ] {
+            expect(case, &m, &cat(upto_data, tail), result);
+        }
     }
 
     /// Runs the sample mail up to its content and stops at the first chunk
     /// of it for which `keep_unsent` says so, leaving that chunk unsent.
     fn until_content_chunk(e: &mut Engine<'_>, m: &TestMail, keep_unsent: fn(&[u8]) -> bool) {
-        let mut script = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-        ]
-        .into_iter();
+        let mut script = SAMPLE[..7].iter();
         let mut in_content = false;
         loop {
             match e.next(m) {
@@ -2812,10 +2799,10 @@ mod tests {
         assert_eq!(r(&["hello\r\n"]), Err(Error::ReplySyntax));
         // Nothing may follow a reply that hands the turn to the client (seen
         // when the bytes arrive together, as an injecting server sends them).
-        let run = exchange(&m, &["220 mx\r\n250 injected\r\n"], 256, 256, 4096);
+        let run = once(&m, &["220 mx\r\n250 injected\r\n"]);
         assert_eq!(run.result, Err(Error::UnexpectedReply));
         assert_eq!(run.transcript, "S: 220 mx\r\n250 injected\r\n");
-        let run = exchange(&m, &["220 mx\r\n", "250 mx\r\n250 ok\r\n"], 256, 256, 4096);
+        let run = once(&m, &["220 mx\r\n", "250 mx\r\n250 ok\r\n"]);
         assert_eq!(run.result, Err(Error::UnexpectedReply));
         let many: String = "220-x\r\n".repeat(usize::from(MAX_LINES)) + "220 x\r\n";
         assert_eq!(
@@ -2839,60 +2826,48 @@ mod tests {
     fn auth_exchange_going_wrong() {
         let mut m = TestMail::sample();
         m.user = "u";
-        let r = |replies: &[&str]| exchange_all_sizes(&m, replies);
-        let run = r(&[
-            "220 mx\r\n",
-            "250-mx\r\n250 AUTH PLAIN\r\n",
-            "334 more?\r\n",
-            "501 cancelled\r\n",
-            "221 bye\r\n",
-        ]);
+        // The greeting, `ehlo`, then `turns` and a 221 to QUIT.
+        let after = |ehlo: &'static str, turns: &[&'static str]| {
+            cat(&cat(&["220 mx\r\n", ehlo], turns), &["221 bye\r\n"])
+        };
+        let plain = "250-mx\r\n250 AUTH PLAIN\r\n";
+        let run = expect(
+            "334 after the response",
+            &m,
+            &after(plain, &["334 more?\r\n", "501 cancelled\r\n"]),
+            Err(Error::AuthProtocol),
+        );
         assert!(run
             .transcript
             .contains("S: 334 more?\r\nC: *\r\nS: 501 cancelled\r\nC: QUIT\r\n"));
-        assert_eq!(run.result, Err(Error::AuthProtocol));
-        assert_eq!(
-            r(&[
-                "220 mx\r\n",
-                "250-mx\r\n250 AUTH PLAIN\r\n",
-                "454 later\r\n",
-                "221 bye\r\n"
-            ])
-            .result,
-            Err(Error::AuthTemporary)
-        );
-        assert_eq!(
-            r(&[
-                "220 mx\r\n",
+        #[cfg_attr(feature = "cram-md5", allow(unused_mut))]
+        let mut cases = vec![
+            ("454", plain, &["454 later\r\n"][..], Error::AuthTemporary),
+            (
+                "504",
                 "250-mx\r\n250 auth plain\r\n",
-                "504 no\r\n",
-                "221 bye\r\n"
-            ])
-            .result,
-            Err(Error::AuthNotSupported)
-        );
+                &["504 no\r\n"],
+                Error::AuthNotSupported,
+            ),
+            // A multi-line 5xx to EHLO teaches no capabilities.
+            (
+                "5xx to EHLO",
+                "550-AUTH PLAIN\r\n550 no\r\n",
+                &["250 hi\r\n"],
+                Error::AuthNotSupported,
+            ),
+        ];
         // (With `cram-md5` it goes: `cram_md5::offered_alone`.)
         #[cfg(not(feature = "cram-md5"))]
-        assert_eq!(
-            r(&[
-                "220 mx\r\n",
-                "250-mx\r\n250 AUTH CRAM-MD5\r\n",
-                "221 bye\r\n"
-            ])
-            .result,
-            Err(Error::AuthNotSupported)
-        );
-        // A multi-line 5xx to EHLO teaches no capabilities.
-        assert_eq!(
-            r(&[
-                "220 mx\r\n",
-                "550-AUTH PLAIN\r\n550 no\r\n",
-                "250 hi\r\n",
-                "221 bye\r\n"
-            ])
-            .result,
-            Err(Error::AuthNotSupported)
-        );
+        cases.push((
+            "CRAM-MD5 alone",
+            "250-mx\r\n250 AUTH CRAM-MD5\r\n",
+            &[],
+            Error::AuthNotSupported,
+        ));
+        for (case, ehlo, turns, error) in cases {
+            expect(case, &m, &after(ehlo, turns), Err(error));
+        }
     }
 
     /// A small deterministic generator (xorshift), so the test needs no crate.
@@ -2964,22 +2939,10 @@ mod tests {
         let bdat = ehlo.contains("CHUNKING");
         // CRAM-MD5's challenge ("<1>") before the 235.
         let cram = ehlo.contains("CRAM-MD5");
-        let good: Vec<&str> = [
-            "220 mx\r\n",
-            ehlo,
-            "334 PDE+\r\n",
-            "235 ok\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ]
-        .into_iter()
-        .filter(|&r| !(bdat && r == "354 go\r\n") && (cram || r != "334 PDE+\r\n"))
-        .collect();
+        let good: Vec<&str> = script(ehlo, &["334 PDE+\r\n", "235 ok\r\n"])
+            .into_iter()
+            .filter(|&r| !(bdat && r == "354 go\r\n") && (cram || r != "334 PDE+\r\n"))
+            .collect();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut m = TestMail::sample();
         m.user = "u";
@@ -3107,20 +3070,13 @@ mod tests {
         m.user = "user";
         m.password = "pass";
         let ehlo1 = "250-mx\r\n250-STARTTLS\r\n250 AUTH LOGIN\r\n";
-        let replies = [
+        let replies = with_mail(&[
             "220 mx\r\n",
             ehlo1,
             "220 2.0.0 ready\r\n",
             "250-mx\r\n250 AUTH PLAIN\r\n",
             "235 ok\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ];
+        ]);
         for mode in [TlsMode::Optional, TlsMode::Required] {
             let run = exchange_tls(&m, &replies, mode);
             assert!(
@@ -3285,16 +3241,7 @@ mod tests {
     fn abandon_never_reports_a_half_sent_mail_as_delivered() {
         let m = TestMail::sample();
         let checked = check(&m, None, 0).unwrap();
-        let replies = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-        ];
+        let replies = &SAMPLE[..8];
         let expected = [
             (0, Err(Error::ApplicationAbort), 2u8),
             (1, Err(Error::ApplicationAbort), 3),
@@ -3365,15 +3312,7 @@ mod tests {
     fn deadlines_come_from_the_time_given() {
         let m = TestMail::sample();
         let checked = check(&m, None, 0).unwrap();
-        let replies = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-        ];
+        let replies = &SAMPLE[..7];
         // The server stalls after `answered` replies; the clock runs 1 s per receive.
         for answered in 0..=replies.len() {
             let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
@@ -3428,16 +3367,7 @@ mod tests {
     fn quit_reply_waited_for_a_short_grace_only() {
         let m = TestMail::sample();
         let checked = check(&m, None, 0).unwrap();
-        let replies = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-        ];
+        let replies = &SAMPLE[..8];
         let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
         let mut e = Engine::new(&mut out, &mut input, &checked);
         e.set_timeout(30_000, 0);
@@ -3571,17 +3501,36 @@ mod tests {
     /// run must not change.
     #[cfg(feature = "ex")]
     fn exchange_ex(m: &TestMail, replies: &[&str], configure: &dyn Fn(&mut Engine<'_>)) -> Run {
-        let reference = exchange_with(m, replies, 256, 256, 4096, configure);
-        let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
-        for chunk in 1..=longest {
-            let run = exchange_with(m, replies, 256, 256, chunk, configure);
-            assert_eq!(run, reference, "chunk {chunk}");
-        }
-        for tx in [8, 13, 64] {
-            let run = exchange_with(m, replies, tx, 128, 7, configure);
-            assert_eq!(run, reference, "tx {tx}");
-        }
-        reference
+        every_size(m, replies, configure, &[8, 13, 64], 128, false)
+    }
+
+    /// [`exchange_ex`] without a set-up, checking the result and the
+    /// final report; a failure names `case`.
+    #[cfg(feature = "ex")]
+    fn expect_report(
+        case: &str,
+        m: &TestMail,
+        replies: &[&str],
+        result: Result<(), Error>,
+        report: &str,
+    ) -> Run {
+        expect_report_with(case, m, replies, &|_| {}, result, report)
+    }
+
+    /// [`expect_report`] with the engine configured first.
+    #[cfg(feature = "ex")]
+    fn expect_report_with(
+        case: &str,
+        m: &TestMail,
+        replies: &[&str],
+        configure: &dyn Fn(&mut Engine<'_>),
+        result: Result<(), Error>,
+        report: &str,
+    ) -> Run {
+        let run = exchange_ex(m, replies, configure);
+        assert_eq!(run.result, result, "{case}: {}", run.transcript);
+        assert_eq!(run.report.last().unwrap(), report, "{case}");
+        run
     }
 
     #[cfg(feature = "ex")]
@@ -3705,23 +3654,24 @@ mod tests {
             "{}",
             run.transcript
         );
-        // Nothing allowed in common: AUTH_NOT_SUPPORTED, decided locally at AUTH.
-        let run = exchange_ex(
+        let run = expect_report_with(
+            "nothing allowed in common: decided locally at AUTH",
             &m,
             &["220 mx\r\n", "250-mx\r\n250 AUTH LOGIN\r\n", "221 bye\r\n"],
             &|e| e.set_auth(1, true),
+            Err(Error::AuthNotSupported),
+            "(5, 0, 0, 0, false)",
         );
-        assert_eq!(run.result, Err(Error::AuthNotSupported));
-        assert_eq!(run.report.last().unwrap(), "(5, 0, 0, 0, false)");
         assert!(run.transcript.ends_with("C: QUIT\r\nS: 221 bye\r\n"));
-        // AUTH in clear refused: only EHLO and QUIT go out.
-        let run = exchange_ex(
+        let run = expect_report_with(
+            "AUTH in clear refused",
             &m,
             &["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "221 bye\r\n"],
             &|e| e.set_auth(3, false),
+            Err(Error::AuthInsecure),
+            "(5, 0, 0, 0, false)",
         );
-        assert_eq!(run.result, Err(Error::AuthInsecure));
-        assert_eq!(run.report.last().unwrap(), "(5, 0, 0, 0, false)");
+        // Only EHLO and QUIT go out.
         assert_eq!(
             run.transcript,
             "S: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 AUTH PLAIN\r\nC: QUIT\r\nS: 221 bye\r\n"
@@ -3752,19 +3702,15 @@ mod tests {
     #[test]
     fn implicit_tls_before_the_greeting() {
         let m = TestMail::sample();
-        let replies = [
-            "220 mx\r\n",
-            "250-mx\r\n250 STARTTLS\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ];
-        let run = exchange_ex(&m, &replies, &|e| e.set_tls(TlsMode::Implicit));
-        assert_eq!(run.result, Ok(()));
+        let implicit = |e: &mut Engine<'_>| e.set_tls(TlsMode::Implicit);
+        let run = expect_report_with(
+            "implicit TLS",
+            &m,
+            &sample_with_ehlo("250-mx\r\n250 STARTTLS\r\n"),
+            &implicit,
+            Ok(()),
+            "(11, 250, 3, 0, true)",
+        );
         assert!(
             run.transcript
                 .starts_with("[TLS]\r\nS: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 STARTTLS\r\nC: MAIL FROM:"),
@@ -3772,91 +3718,83 @@ mod tests {
             run.transcript
         );
         assert_eq!(steps(&run)[..3], [4, 2, 3]);
-        assert_eq!(run.report.last().unwrap(), "(11, 250, 3, 0, true)");
-        // A failed handshake: nothing sent, TLS_HANDSHAKE at STARTTLS.
-        let run = exchange_ex(&m, &["TLS FAILS"], &|e| e.set_tls(TlsMode::Implicit));
-        assert_eq!(run.result, Err(Error::TlsHandshake));
+        let run = expect_report_with(
+            "a failed handshake: nothing sent, TLS_HANDSHAKE at STARTTLS",
+            &m,
+            &["TLS FAILS"],
+            &implicit,
+            Err(Error::TlsHandshake),
+            "(4, 0, 0, 0, false)",
+        );
         assert_eq!(run.transcript, "[TLS]\r\n");
-        assert_eq!(run.report.last().unwrap(), "(4, 0, 0, 0, false)");
     }
 
     #[cfg(feature = "ex")]
     #[test]
     fn report_of_local_and_reply_decisions() {
         let m = TestMail::sample();
-        // Refused by a reply: the step and code of that reply.
-        let run = exchange_ex(
-            &m,
-            &[
-                "220 mx\r\n",
-                "250 mx\r\n",
-                "553 5.1.8 bad sender\r\n",
-                "221 bye\r\n",
-            ],
-            &|_| {},
-        );
-        assert_eq!(run.result, Err(Error::SenderRejected));
-        assert_eq!(run.report.last().unwrap(), "(6, 553, 0, 0, false)");
-        // Malformed reply: decided locally, no code kept.
-        let run = exchange_ex(&m, &["220 mx\r\n", "250 mx\r\n", "25x\r\n"], &|_| {});
-        assert_eq!(run.result, Err(Error::ReplySyntax));
-        assert_eq!(run.report.last().unwrap(), "(6, 0, 0, 0, false)");
-        // Lost after the dot: outcome unknown at END_OF_DATA.
-        let run = exchange_ex(
-            &m,
-            &[
-                "220 mx\r\n",
-                "250 mx\r\n",
-                "250 ok\r\n",
-                "250 a\r\n",
-                "250 b\r\n",
-                "250 c\r\n",
-                "354 go\r\n",
-            ],
-            &|_| {},
-        );
-        assert_eq!(run.result, Err(Error::OutcomeUnknown));
-        assert_eq!(run.report.last().unwrap(), "(9, 0, 3, 0, false)");
-        // 421 to a required STARTTLS is TLS_REFUSED (as src/).
-        let run = exchange_ex(
-            &m,
-            &[
-                "220 mx\r\n",
-                "250-mx\r\n250 STARTTLS\r\n",
-                "421 4.3.2 closing\r\n",
-            ],
-            &|e| e.set_tls(TlsMode::Required),
-        );
-        assert_eq!(run.result, Err(Error::TlsRefused));
-        assert_eq!(run.report.last().unwrap(), "(4, 421, 0, 0, false)");
-        // QUIT's reply is never kept.
-        let run = exchange_ex(
-            &m,
-            &["220 mx\r\n", "554 no\r\n", "554 no\r\n", "500 x\r\n"],
-            &|_| {},
-        );
-        assert_eq!(run.result, Err(Error::HeloRejected));
-        assert_eq!(run.report.last().unwrap(), "(3, 554, 0, 0, false)");
+        let starttls = [
+            "220 mx\r\n",
+            "250-mx\r\n250 STARTTLS\r\n",
+            "421 4.3.2 closing\r\n",
+        ];
+        let quit = ["220 mx\r\n", "554 no\r\n", "554 no\r\n", "500 x\r\n"];
+        for (case, replies, tls, result, report) in [
+            (
+                "refused by a reply: the step and code of that reply",
+                &[
+                    "220 mx\r\n",
+                    "250 mx\r\n",
+                    "553 5.1.8 bad sender\r\n",
+                    "221 bye\r\n",
+                ][..],
+                false,
+                Err(Error::SenderRejected),
+                "(6, 553, 0, 0, false)",
+            ),
+            (
+                "malformed reply: decided locally, no code kept",
+                &["220 mx\r\n", "250 mx\r\n", "25x\r\n"],
+                false,
+                Err(Error::ReplySyntax),
+                "(6, 0, 0, 0, false)",
+            ),
+            (
+                "lost after the dot: outcome unknown at END_OF_DATA",
+                &SAMPLE[..7],
+                false,
+                Err(Error::OutcomeUnknown),
+                "(9, 0, 3, 0, false)",
+            ),
+            (
+                "421 to a required STARTTLS is TLS_REFUSED (as src/)",
+                &starttls,
+                true,
+                Err(Error::TlsRefused),
+                "(4, 421, 0, 0, false)",
+            ),
+            (
+                "QUIT's reply is never kept",
+                &quit,
+                false,
+                Err(Error::HeloRejected),
+                "(3, 554, 0, 0, false)",
+            ),
+        ] {
+            let configure = |e: &mut Engine<'_>| {
+                if tls {
+                    e.set_tls(TlsMode::Required);
+                }
+            };
+            expect_report_with(case, &m, replies, &configure, result, report);
+        }
     }
 
     #[cfg(all(feature = "size", feature = "ex"))]
     #[test]
     fn size_declared_when_offered_and_refused_over_the_limit() {
         let m = TestMail::sample();
-        let rest = [
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ];
-        let with = |ehlo: &'static str| {
-            let mut replies = vec!["220 mx\r\n", ehlo];
-            replies.extend(rest);
-            exchange_ex(&m, &replies, &|_| {})
-        };
+        let with = |ehlo: &'static str| exchange_ex(&m, &sample_with_ehlo(ehlo), &|_| {});
         let run = with("250-mx\r\n250-size  100000\r\n250 8BITMIME\r\n");
         assert_eq!(run.result, Ok(()));
         // The size is the header and the stuffed body without ".\r\n".
@@ -3876,21 +3814,22 @@ mod tests {
         assert!(run
             .transcript
             .contains("C: MAIL FROM:<node@example.test>\r\n"));
-        // Over the limit: refused before MAIL, decided locally at MAIL.
         let limit = message.len() - 1;
         let ehlo: &'static str =
             Box::leak(format!("250-mx\r\n250 SIZE {limit}\r\n").into_boxed_str());
-        let run = exchange_ex(&m, &["220 mx\r\n", ehlo, "221 bye\r\n"], &|_| {});
-        assert_eq!(run.result, Err(Error::MessageTooBig));
+        let run = expect_report(
+            "over the limit: refused before MAIL, decided locally at MAIL",
+            &m,
+            &["220 mx\r\n", ehlo, "221 bye\r\n"],
+            Err(Error::MessageTooBig),
+            "(6, 0, 0, 0, false)",
+        );
         assert!(run.transcript.ends_with("C: QUIT\r\nS: 221 bye\r\n"));
         assert!(!run.transcript.contains("MAIL"));
-        assert_eq!(run.report.last().unwrap(), "(6, 0, 0, 0, false)");
         // At the limit it goes.
         let ehlo: &'static str =
             Box::leak(format!("250-mx\r\n250 SIZE {}\r\n", limit + 1).into_boxed_str());
-        let mut replies = vec!["220 mx\r\n", ehlo];
-        replies.extend(rest);
-        assert_eq!(exchange_ex(&m, &replies, &|_| {}).result, Ok(()));
+        assert_eq!(with(ehlo).result, Ok(()));
     }
 
     #[cfg(feature = "size")]
@@ -3913,31 +3852,8 @@ mod tests {
     /// (an encoder needs `mime::ROOM` for a byte); the run must not change.
     #[cfg(feature = "mime")]
     fn exchange_mime(m: &TestMail, replies: &[&str]) -> Run {
-        let reference = exchange_with(m, replies, 256, 256, 4096, &|_| {});
-        let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
-        for chunk in 1..=longest {
-            let run = exchange_with(m, replies, 256, 256, chunk, &|_| {});
-            assert_eq!(run, reference, "chunk {chunk}");
-        }
-        for tx in [16, 17, 23, 31, 64, 100] {
-            let run = exchange_with(m, replies, tx, 128, 7, &|_| {});
-            assert_eq!(run, reference, "tx {tx}");
-        }
-        reference
+        every_size(m, replies, &|_| {}, &[16, 17, 23, 31, 64, 100], 128, false)
     }
-
-    #[cfg(feature = "mime")]
-    const MIME_REPLIES: [&str; 9] = [
-        "220 mx\r\n",
-        "250 mx\r\n",
-        "250 ok\r\n",
-        "250 a\r\n",
-        "250 b\r\n",
-        "250 c\r\n",
-        "354 go\r\n",
-        "250 queued\r\n",
-        "221 bye\r\n",
-    ];
 
     /// The message the client sent after "354 go", without ".\r\n".
     #[cfg(feature = "mime")]
@@ -3960,7 +3876,7 @@ mod tests {
             ("M\u{e4}rz \"log\".csv", "text/csv", b"a,b\n".to_vec()),
             ("", "", vec![0xAB; 100]),
         ];
-        let run = exchange_mime(&m, &MIME_REPLIES);
+        let run = exchange_mime(&m, &SAMPLE);
         assert_eq!(run.result, Ok(()));
         let hash = check(&m, None, 0).unwrap().hash;
         let b = format!("=_ip-smtpc_{hash:016x}");
@@ -3989,8 +3905,7 @@ mod tests {
             )
         );
         // No SIZE for streamed content, even when offered.
-        let mut replies = MIME_REPLIES;
-        replies[1] = "250-mx\r\n250 SIZE 10\r\n";
+        let replies = sample_with_ehlo("250-mx\r\n250 SIZE 10\r\n");
         let run = exchange_mime(&m, &replies);
         assert_eq!(run.result, Ok(()));
         assert!(run
@@ -4003,7 +3918,7 @@ mod tests {
     fn quoted_printable_where_the_text_needs_it() {
         let mut m = TestMail::sample();
         m.body = "Grüße.\n.dot\n-- \nx\t\r\n".as_bytes().to_vec();
-        let run = exchange_mime(&m, &MIME_REPLIES);
+        let run = exchange_mime(&m, &SAMPLE);
         assert_eq!(
             content_of(&run),
             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
@@ -4011,8 +3926,7 @@ mod tests {
         );
         // 8BITMIME offered: 8bit, declared (one size: the transcript's
         // halves of a send would cut UTF-8 sequences).
-        let mut replies = MIME_REPLIES;
-        replies[1] = "250-mx\r\n250 8BITMIME\r\n";
+        let replies = sample_with_ehlo("250-mx\r\n250 8BITMIME\r\n");
         let run = exchange_with(&m, &replies, 256, 256, 4096, &|_| {});
         assert!(run.transcript.contains("BODY=8BITMIME\r\n"));
         assert!(content_of(&run).starts_with(
@@ -4063,7 +3977,7 @@ mod tests {
             } else {
                 boundary.to_string()
             };
-            let content = content_of(&exchange_mime(&m, &MIME_REPLIES));
+            let content = content_of(&exchange_mime(&m, &SAMPLE));
             assert!(
                 content.contains("Content-Transfer-Encoding: quoted-printable\r\n"),
                 "{content}"
@@ -4077,7 +3991,7 @@ mod tests {
         // A dash line that is not a delimiter leaves the text as it is.
         m.boundary = "NextPart_0815";
         m.body = b"-- \nsignature".to_vec();
-        let content = content_of(&exchange_mime(&m, &MIME_REPLIES));
+        let content = content_of(&exchange_mime(&m, &SAMPLE));
         assert!(
             content.contains("Content-Transfer-Encoding: 7bit\r\n"),
             "{content}"
@@ -4089,7 +4003,7 @@ mod tests {
     fn streamed_body_goes_quoted_printable_and_a_failed_item_abandons_the_mail() {
         let mut m = TestMail::sample();
         m.streamed = Some("line one\n.two\nGrüße".as_bytes().to_vec());
-        let run = exchange_mime(&m, &MIME_REPLIES);
+        let run = exchange_mime(&m, &SAMPLE);
         assert_eq!(run.result, Ok(()));
         assert_eq!(
             content_of(&run),
@@ -4102,7 +4016,7 @@ mod tests {
         let checked = check(&m, None, 0).unwrap();
         let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
         let mut e = Engine::new(&mut out, &mut input, &checked);
-        let mut script = MIME_REPLIES.iter();
+        let mut script = SAMPLE.iter();
         let mut wire = Vec::new();
         let result = loop {
             match e.next(&m) {
@@ -4141,8 +4055,7 @@ mod tests {
     fn size_counts_quoted_printable_text() {
         let mut m = TestMail::sample();
         m.body = "Grüße\n".as_bytes().to_vec();
-        let mut replies = MIME_REPLIES;
-        replies[1] = "250-mx\r\n250 SIZE 100000\r\n";
+        let replies = sample_with_ehlo("250-mx\r\n250 SIZE 100000\r\n");
         let run = exchange_mime(&m, &replies);
         let t = &run.transcript;
         let message =
@@ -4155,38 +4068,31 @@ mod tests {
     #[test]
     fn replies_out_of_step_after_the_dot_make_the_outcome_unknown() {
         let m = TestMail::sample();
-        let upto_dot = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "550 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-        ];
-        let with = |tail: &[&'static str]| {
-            let mut r: Vec<&str> = upto_dot.to_vec();
-            r.extend_from_slice(tail);
-            exchange_ex(&m, &r, &|_| {})
-        };
-        // A partial delivery doubted by QUIT's 250, as a success would be.
-        let run = with(&["250 queued\r\n", "250 what\r\n"]);
-        assert_eq!(run.result, Err(Error::OutcomeUnknown));
-        assert_eq!(run.report.last().unwrap(), "(9, 250, 2, 1, false)");
+        let mut upto_dot = SAMPLE[..7].to_vec();
+        upto_dot[4] = "550 b\r\n";
+        let with = |tail: &[&'static str]| cat(&upto_dot, tail);
+        expect_report(
+            "a partial delivery doubted by QUIT's 250, as a success would be",
+            &m,
+            &with(&["250 queued\r\n", "250 what\r\n"]),
+            Err(Error::OutcomeUnknown),
+            "(9, 250, 2, 1, false)",
+        );
         // A malformed reply to QUIT, or bytes after the dot's reply: doubted.
-        let run = with(&["250 queued\r\n", "2x1 bye\r\n"]);
+        let run = exchange_ex(&m, &with(&["250 queued\r\n", "2x1 bye\r\n"]), &|_| {});
         assert_eq!(run.result, Err(Error::OutcomeUnknown));
         // (Surplus bytes in the same read: whether QUIT went out first
         // depends on the chunking, so one size.)
-        let mut r: Vec<&str> = upto_dot.to_vec();
-        r.push("250 queued\r\n250 extra\r\n");
-        let run = exchange_with(&m, &r, 256, 256, 4096, &|_| {});
+        let run = once(&m, &with(&["250 queued\r\n250 extra\r\n"]));
         assert_eq!(run.result, Err(Error::OutcomeUnknown));
         assert!(!run.transcript.contains("QUIT"));
-        // The connection closing after the dot's reply leaves it standing.
-        let run = with(&["250 queued\r\n"]);
-        assert_eq!(run.result, Err(Error::PartialDelivery));
-        assert_eq!(run.report.last().unwrap(), "(7, 250, 2, 1, false)");
+        expect_report(
+            "the connection closing after the dot's reply leaves it standing",
+            &m,
+            &with(&["250 queued\r\n"]),
+            Err(Error::PartialDelivery),
+            "(7, 250, 2, 1, false)",
+        );
     }
 
     /// A complete message (`raw`): `message` as `sBody`, or streamed.
@@ -4205,21 +4111,6 @@ mod tests {
         m
     }
 
-    #[cfg(feature = "raw")]
-    fn raw_replies(ehlo: &'static str) -> [&'static str; 9] {
-        [
-            "220 mx\r\n",
-            ehlo,
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ]
-    }
-
     /// What the client sent after "354 go", up to and with ".\r\n".
     #[cfg(feature = "raw")]
     fn sent_message(run: &Run) -> &str {
@@ -4233,8 +4124,13 @@ mod tests {
     fn raw_message_goes_out_as_given_to_every_envelope_recipient() {
         let message = b"From: a@x.test\nBcc-Like: kept\r\n\r\n.dot\nend";
         let m = raw_mail(message, false);
-        let run = exchange_ex(&m, &raw_replies("250-mx\r\n250 SIZE 1000\r\n"), &|_| {});
-        assert_eq!(run.result, Ok(()));
+        let run = expect_report(
+            "as given",
+            &m,
+            &sample_with_ehlo("250-mx\r\n250 SIZE 1000\r\n"),
+            Ok(()),
+            "(11, 250, 3, 0, false)",
+        );
         // SIZE= counts the message as sent, without ".\r\n" (src/: 46).
         let size = if cfg!(feature = "size") {
             " SIZE=46"
@@ -4252,13 +4148,12 @@ mod tests {
             "From: a@x.test\r\nBcc-Like: kept\r\n\r\n..dot\r\nend\r\n".len(),
             46
         );
-        assert_eq!(run.report.last().unwrap(), "(11, 250, 3, 0, false)");
         // An end of data inside the message cannot end it early.
         let m = raw_mail(
             b"Subject: raw\r\n\r\n.lead\ra\n.\r\nMAIL FROM:<evil@x.test>\r\n",
             false,
         );
-        let run = exchange_ex(&m, &raw_replies("250 mx\r\n"), &|_| {});
+        let run = exchange_ex(&m, &sample_with_ehlo("250 mx\r\n"), &|_| {});
         assert_eq!(
             sent_message(&run),
             "Subject: raw\r\n\r\n..lead\r\na\r\n..\r\nMAIL FROM:<evil@x.test>\r\n.\r\n"
@@ -4271,20 +4166,23 @@ mod tests {
     fn raw_eight_bit_message_needs_8bitmime() {
         let message = "Subject: Gr\u{fc}\u{df}e\r\n\r\nK\u{e4}se\r\n";
         let m = raw_mail(message.as_bytes(), false);
-        let run = exchange_ex(&m, &raw_replies("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
+        let run = exchange_ex(&m, &sample_with_ehlo("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
         assert_eq!(run.result, Ok(()));
         assert!(run
             .transcript
             .contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
         assert_eq!(sent_message(&run), format!("{message}.\r\n"));
-        // Not offered: refused before MAIL, decided locally at MAIL.
-        let run = exchange_ex(&m, &["220 mx\r\n", "250 mx\r\n", "221 bye\r\n"], &|_| {});
-        assert_eq!(run.result, Err(Error::EightBitUnsupported));
+        let run = expect_report(
+            "not offered: refused before MAIL, decided locally at MAIL",
+            &m,
+            &["220 mx\r\n", "250 mx\r\n", "221 bye\r\n"],
+            Err(Error::EightBitUnsupported),
+            "(6, 0, 0, 0, false)",
+        );
         assert_eq!(
             run.transcript,
             "S: 220 mx\r\nC: EHLO example.test\r\nS: 250 mx\r\nC: QUIT\r\nS: 221 bye\r\n"
         );
-        assert_eq!(run.report.last().unwrap(), "(6, 0, 0, 0, false)");
         // After HELO (no extensions) likewise.
         let run = exchange_ex(
             &m,
@@ -4294,7 +4192,7 @@ mod tests {
         assert_eq!(run.result, Err(Error::EightBitUnsupported));
         // 7-bit: no BODY= even where 8BITMIME is offered.
         let m = raw_mail(b"Subject: plain\r\n\r\nx\r\n", false);
-        let run = exchange_ex(&m, &raw_replies("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
+        let run = exchange_ex(&m, &sample_with_ehlo("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
         assert_eq!(run.result, Ok(()));
         assert!(run
             .transcript
@@ -4309,7 +4207,7 @@ mod tests {
         // No SIZE= (not known in advance), BODY=8BITMIME whenever offered.
         let run = exchange_ex(
             &m,
-            &raw_replies("250-mx\r\n250-SIZE 100000\r\n250 8BITMIME\r\n"),
+            &sample_with_ehlo("250-mx\r\n250-SIZE 100000\r\n250 8BITMIME\r\n"),
             &|_| {},
         );
         assert_eq!(run.result, Ok(()));
@@ -4322,7 +4220,7 @@ mod tests {
         );
         // A 7-bit stream to a server without 8BITMIME goes without BODY=.
         let m = raw_mail(b"Subject: s\r\n\r\nend", true);
-        let run = exchange_ex(&m, &raw_replies("250 mx\r\n"), &|_| {});
+        let run = exchange_ex(&m, &sample_with_ehlo("250 mx\r\n"), &|_| {});
         assert_eq!(run.result, Ok(()));
         assert!(run
             .transcript
@@ -4330,7 +4228,7 @@ mod tests {
         assert_eq!(sent_message(&run), "Subject: s\r\n\r\nend\r\n.\r\n");
         // An empty stream: only the end of data.
         let m = raw_mail(b"", true);
-        let run = exchange_ex(&m, &raw_replies("250 mx\r\n"), &|_| {});
+        let run = exchange_ex(&m, &sample_with_ehlo("250 mx\r\n"), &|_| {});
         assert_eq!(sent_message(&run), ".\r\n");
     }
 
@@ -4352,7 +4250,7 @@ mod tests {
             let wire = format!("C: {}", stuffed(message));
             let m = raw_mail(message, true);
             for tx in [8, 13, 64, 256] {
-                let run = exchange_with(&m, &raw_replies(ehlo), tx, 256, 3, &|_| {});
+                let run = exchange_with(&m, &sample_with_ehlo(ehlo), tx, 256, 3, &|_| {});
                 assert_eq!(run.result, Err(error), "tx {tx}");
                 assert_eq!(run.report.last().unwrap(), "(9, 0, 3, 0, false)");
                 let t = &run.transcript;
@@ -4387,7 +4285,7 @@ mod tests {
         /// fewer commands may have gone before the deciding reply, so only
         /// the result, the first events and whole commands are compared.
         pub(super) fn exchange_piped(m: &TestMail, replies: &[&str]) -> Run {
-            let reference = exchange(m, replies, 256, 256, 4096);
+            let reference = once(m, replies);
             let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
             for chunk in 1..=longest {
                 assert_eq!(
@@ -4457,7 +4355,7 @@ mod tests {
             // The step events as without pipelining.
             assert_eq!(steps(&run), [2, 3, 6, 7, 8, 9, 10, 11]);
             // One group of replies in one read gives the same.
-            let grouped = exchange(
+            let grouped = once(
                 &m,
                 &[
                     "220 mx\r\n",
@@ -4466,9 +4364,6 @@ mod tests {
                     "250 queued\r\n",
                     "221 bye\r\n",
                 ],
-                256,
-                256,
-                4096,
             );
             assert_eq!(grouped.client, run.client);
             assert_eq!(grouped.events, run.events);
@@ -4543,7 +4438,7 @@ mod tests {
             assert!(!run.client.contains("Pump"));
             assert_eq!(run.result, Err(Error::AllRecipientsRejected));
             // Even a 250 to the lone dot is no success.
-            let run = exchange(
+            let run = once(
                 &m,
                 &[
                     "220 mx\r\n",
@@ -4552,9 +4447,6 @@ mod tests {
                     "250 ok\r\n",
                     "221 bye\r\n",
                 ],
-                256,
-                256,
-                4096,
             );
             assert!(
                 run.client.ends_with("DATA\r\n.\r\nQUIT\r\n"),
@@ -4692,7 +4584,7 @@ mod tests {
                 m.entries.push(("", Some(addr), BCC));
                 replies.push("503 no MAIL\r\n");
             }
-            let run = exchange(&m, &replies, 256, 256, 4096);
+            let run = once(&m, &replies);
             assert_eq!(run.result, Err(Error::SenderRejected));
             let written = run.client.matches("RCPT TO:").count();
             assert_eq!(written, PIPE_WINDOW as usize - 1, "{}", run.client);
@@ -4782,12 +4674,9 @@ mod tests {
             assert_eq!(run.result, Err(Error::Receive));
             assert!(!run.client.contains("Pump"));
             // Missing replies in one read: the engine waits for the rest.
-            let run = exchange(
+            let run = once(
                 &m,
                 &["220 mx\r\n", EHLO_PIPE, "250 ok\r\n250 a\r\n354 go\r\n"],
-                256,
-                256,
-                4096,
             );
             assert_eq!(run.result, Err(Error::Receive));
             assert!(!run.client.contains("Pump"));
@@ -4807,7 +4696,7 @@ mod tests {
         #[test]
         fn pipelining_keyword_only() {
             let m = TestMail::sample();
-            let run = exchange(
+            let run = once(
                 &m,
                 &[
                     "220 mx\r\n",
@@ -4820,15 +4709,12 @@ mod tests {
                     "250 queued\r\n",
                     "221 bye\r\n",
                 ],
-                256,
-                256,
-                4096,
             );
             assert!(run
                 .transcript
                 .contains("C: MAIL FROM:<node@example.test>\r\nS: 250 ok\r\n"));
             assert_eq!(run.result, Ok(()));
-            let run = exchange(
+            let run = once(
                 &m,
                 &[
                     "220 mx\r\n",
@@ -4837,9 +4723,6 @@ mod tests {
                     "250 queued\r\n",
                     "221 bye\r\n",
                 ],
-                256,
-                256,
-                4096,
             );
             assert_eq!(run.result, Ok(()));
         }
@@ -4880,7 +4763,7 @@ mod tests {
             replies.extend(["250 queued\r\n", "221 bye\r\n"]);
             let one_by_one = exchange_all_sizes(&m, &replies);
             assert_eq!(one_by_one.result, Ok(()));
-            let run = exchange(
+            let run = once(
                 &m,
                 &[
                     "220 mx\r\n",
@@ -4888,9 +4771,6 @@ mod tests {
                     ENVELOPE_OK,
                     "250 queued\r\n221 bye\r\n",
                 ],
-                256,
-                256,
-                4096,
             );
             assert_eq!(run.client, one_by_one.client);
             assert_eq!(run.events, one_by_one.events);
@@ -4940,7 +4820,7 @@ mod tests {
             let run = exchange_all_sizes(&m, &replies("554 no\r\n"));
             assert_eq!(run.result, Err(Error::MessageRejected));
             // QUIT's reply missing: the decided result stays.
-            let run = exchange(&m, &replies("250 queued\r\n")[..7], 256, 256, 4096);
+            let run = once(&m, &replies("250 queued\r\n")[..7]);
             assert_eq!(run.result, Err(Error::PartialDelivery));
         }
 
@@ -4966,16 +4846,13 @@ mod tests {
             let (size, content) = chunk(&run);
             assert_eq!(size, content.len());
             // Even a 250 to the chunk is no success then.
-            let run = exchange(
+            let run = once(
                 &m,
                 &[
                     "220 mx\r\n",
                     EHLO_CHUNKING,
                     "250 ok\r\n550 a\r\n550 b\r\n550 c\r\n250 ok\r\n221 bye\r\n",
                 ],
-                256,
-                256,
-                4096,
             );
             assert_eq!(run.result, Err(Error::AllRecipientsRejected));
         }
@@ -4984,24 +4861,15 @@ mod tests {
         fn connection_lost_after_the_chunk_is_unknown() {
             let m = TestMail::sample();
             // All replies but BDAT's, then the end of the stream.
-            let run = exchange(
-                &m,
-                &["220 mx\r\n", EHLO_CHUNKING, ENVELOPE_OK],
-                256,
-                256,
-                4096,
-            );
+            let run = once(&m, &["220 mx\r\n", EHLO_CHUNKING, ENVELOPE_OK]);
             assert_eq!(run.result, Err(Error::OutcomeUnknown));
             // Lost before the envelope's replies: also after the whole chunk.
-            let run = exchange(&m, &["220 mx\r\n", EHLO_CHUNKING], 256, 256, 4096);
+            let run = once(&m, &["220 mx\r\n", EHLO_CHUNKING]);
             assert_eq!(run.result, Err(Error::OutcomeUnknown));
             // A 421 instead of the chunk's reply.
-            let run = exchange(
+            let run = once(
                 &m,
                 &["220 mx\r\n", EHLO_CHUNKING, ENVELOPE_OK, "421 bye\r\n"],
-                256,
-                256,
-                4096,
             );
             assert_eq!(run.result, Err(Error::ServiceClosing));
         }
@@ -5017,18 +4885,18 @@ mod tests {
                 "354 go\r\n",
                 "250 queued\r\n221 bye\r\n",
             ];
-            let run = exchange(&m, &data, 256, 256, 4096);
+            let run = once(&m, &data);
             assert_eq!(run.result, Ok(()));
             assert!(run.client.contains("DATA\r\n") && !run.client.contains("BDAT"));
             assert!(run.client.ends_with("\r\n.\r\nQUIT\r\n"));
             let mut m = TestMail::sample();
             m.streamed = Some(b"streamed".to_vec());
-            let run = exchange(&m, &data, 256, 256, 4096);
+            let run = once(&m, &data);
             assert_eq!(run.result, Ok(()));
             assert!(!run.client.contains("BDAT"));
             // CHUNKING without PIPELINING: DATA (BDAT would save nothing).
             let m = TestMail::sample();
-            let run = exchange(
+            let run = once(
                 &m,
                 &[
                     "220 mx\r\n",
@@ -5041,9 +4909,6 @@ mod tests {
                     "250 queued\r\n",
                     "221 bye\r\n",
                 ],
-                256,
-                256,
-                4096,
             );
             assert_eq!(run.result, Ok(()));
             assert!(!run.client.contains("BDAT"));
@@ -5672,13 +5537,7 @@ mod tests {
             assert_eq!(run.result, Err(Error::ReplyTooLong));
             assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
             // Bytes after the challenge in the same read: out of turn.
-            let run = exchange(
-                &tim(),
-                &["220 mx\r\n", EHLO_CRAM, "334 PDE+\r\n235 ok\r\n"],
-                256,
-                256,
-                4096,
-            );
+            let run = once(&tim(), &["220 mx\r\n", EHLO_CRAM, "334 PDE+\r\n235 ok\r\n"]);
             assert_eq!(run.result, Err(Error::UnexpectedReply));
             assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
         }
