@@ -4316,23 +4316,34 @@ mod tests {
                 .collect()
         }
 
+        /// The greeting and the EHLO reply offering PIPELINING, then
+        /// `after_ehlo`'s turns.
+        fn piped(after_ehlo: &[&'static str]) -> Vec<&'static str> {
+            cat(&["220 mx\r\n", EHLO_PIPE], after_ehlo)
+        }
+
+        /// Runs the sample mail with `exchange` against [`piped`]
+        /// `after_ehlo` and checks that the transcript ends with `ends`
+        /// (`""`: anything) and the result; a failure names `case`.
+        fn expect_piped(
+            case: &str,
+            exchange: fn(&TestMail, &[&str]) -> Run,
+            after_ehlo: &[&'static str],
+            ends: &str,
+            result: Result<(), Error>,
+        ) -> Run {
+            let run = exchange(&TestMail::sample(), &piped(after_ehlo));
+            assert!(run.transcript.ends_with(ends), "{case}: {}", run.transcript);
+            assert_eq!(run.result, result, "{case}");
+            run
+        }
+
         #[test]
         fn envelope_in_one_write_one_recipient_refused() {
             let m = TestMail::sample();
-            let run = exchange_all_sizes(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
-                    "250 ok\r\n",
-                    "250 a\r\n",
-                    "550 no such user\r\n",
-                    "250 c\r\n",
-                    "354 go\r\n",
-                    "250 queued\r\n",
-                    "221 bye\r\n",
-                ],
-            );
+            let mut replies = sample_with_ehlo(EHLO_PIPE);
+            replies[4] = "550 no such user\r\n";
+            let run = exchange_all_sizes(&m, &replies);
             let t = &run.transcript;
             assert!(
                 t.starts_with(&format!(
@@ -4355,45 +4366,27 @@ mod tests {
             // The step events as without pipelining.
             assert_eq!(steps(&run), [2, 3, 6, 7, 8, 9, 10, 11]);
             // One group of replies in one read gives the same.
-            let grouped = once(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
-                    "250 ok\r\n250 a\r\n550 no such user\r\n250 c\r\n354 go\r\n",
-                    "250 queued\r\n",
-                    "221 bye\r\n",
-                ],
-            );
+            let group = piped(&[
+                "250 ok\r\n250 a\r\n550 no such user\r\n250 c\r\n354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ]);
+            let grouped = once(&m, &group);
             assert_eq!(grouped.client, run.client);
             assert_eq!(grouped.events, run.events);
             assert_eq!(grouped.result, run.result);
             for chunk in 1..=40 {
-                let again = exchange(
-                    &m,
-                    &[
-                        "220 mx\r\n",
-                        EHLO_PIPE,
-                        "250 ok\r\n250 a\r\n550 no such user\r\n250 c\r\n354 go\r\n",
-                        "250 queued\r\n",
-                        "221 bye\r\n",
-                    ],
-                    256,
-                    256,
-                    chunk,
-                );
+                let again = exchange(&m, &group, 256, 256, chunk);
                 assert_eq!(again, grouped, "chunk {chunk}");
             }
         }
 
         #[test]
         fn all_refused_data_refused_then_quit() {
-            let m = TestMail::sample();
-            let run = exchange_piped(
-                &m,
+            let run = expect_piped(
+                "all refused, DATA refused",
+                exchange_piped,
                 &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
                     "250 ok\r\n",
                     "550 a\r\n",
                     "550 b\r\n",
@@ -4401,11 +4394,9 @@ mod tests {
                     "554 no valid recipients\r\n",
                     "221 bye\r\n",
                 ],
+                "S: 550 c\r\nS: 554 no valid recipients\r\nC: QUIT\r\nS: 221 bye\r\n",
+                Err(Error::AllRecipientsRejected),
             );
-            assert!(run
-                .transcript
-                .ends_with("S: 550 c\r\nS: 554 no valid recipients\r\nC: QUIT\r\nS: 221 bye\r\n"));
-            assert_eq!(run.result, Err(Error::AllRecipientsRejected));
             assert_eq!(rcpt_events(&run).len(), 3);
             #[cfg(feature = "ex")]
             assert_eq!(run.report.last().unwrap(), "(7, 550, 0, 3, false)");
@@ -4413,12 +4404,10 @@ mod tests {
 
         #[test]
         fn all_refused_but_354_gets_the_end_of_data_alone() {
-            let m = TestMail::sample();
-            let run = exchange_piped(
-                &m,
+            let run = expect_piped(
+                "all refused, DATA taken",
+                exchange_piped,
                 &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
                     "250 ok\r\n",
                     "550 a\r\n",
                     "550 b\r\n",
@@ -4427,26 +4416,18 @@ mod tests {
                     "554 no message\r\n",
                     "221 bye\r\n",
                 ],
-            );
-            assert!(
-                run.transcript.ends_with(
-                    "S: 550 c\r\nS: 354 go\r\nC: .\r\nQUIT\r\nS: 554 no message\r\nS: 221 bye\r\n"
-                ),
-                "{}",
-                run.transcript
+                "S: 550 c\r\nS: 354 go\r\nC: .\r\nQUIT\r\nS: 554 no message\r\nS: 221 bye\r\n",
+                Err(Error::AllRecipientsRejected),
             );
             assert!(!run.client.contains("Pump"));
-            assert_eq!(run.result, Err(Error::AllRecipientsRejected));
             // Even a 250 to the lone dot is no success.
             let run = once(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
+                &TestMail::sample(),
+                &piped(&[
                     "250 ok\r\n550 a\r\n550 b\r\n550 c\r\n354 go\r\n",
                     "250 ok\r\n",
                     "221 bye\r\n",
-                ],
+                ]),
             );
             assert!(
                 run.client.ends_with("DATA\r\n.\r\nQUIT\r\n"),
@@ -4458,12 +4439,10 @@ mod tests {
 
         #[test]
         fn mail_refused_reads_the_group_then_quits() {
-            let m = TestMail::sample();
-            let run = exchange_piped(
-                &m,
+            let run = expect_piped(
+                "MAIL refused",
+                exchange_piped,
                 &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
                     "550 5.7.1 sender refused\r\n",
                     "503 a\r\n",
                     "503 b\r\n",
@@ -4471,11 +4450,9 @@ mod tests {
                     "503 no valid recipients\r\n",
                     "221 bye\r\n",
                 ],
+                "S: 503 c\r\nS: 503 no valid recipients\r\nC: QUIT\r\nS: 221 bye\r\n",
+                Err(Error::SenderRejected),
             );
-            assert!(run
-                .transcript
-                .ends_with("S: 503 c\r\nS: 503 no valid recipients\r\nC: QUIT\r\nS: 221 bye\r\n"));
-            assert_eq!(run.result, Err(Error::SenderRejected));
             // The report keeps MAIL's reply, the one that decided; the
             // RCPT replies after it (503) make no recipient events.
             #[cfg(feature = "ex")]
@@ -4483,11 +4460,10 @@ mod tests {
             assert_eq!(rcpt_events(&run), []);
             assert_eq!(run.events.last().unwrap().1, Row::of(DONE).report);
             // A 354 anyway: the end of data alone.
-            let run = exchange_piped(
-                &m,
+            let run = expect_piped(
+                "MAIL refused, DATA taken",
+                exchange_piped,
                 &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
                     "550 no\r\n",
                     "503 a\r\n",
                     "503 b\r\n",
@@ -4496,19 +4472,18 @@ mod tests {
                     "503 what\r\n",
                     "221 bye\r\n",
                 ],
+                "",
+                Err(Error::SenderRejected),
             );
             assert!(run.client.ends_with("DATA\r\n.\r\nQUIT\r\n"));
-            assert_eq!(run.result, Err(Error::SenderRejected));
         }
 
         #[test]
         fn data_refused() {
-            let m = TestMail::sample();
-            let run = exchange_all_sizes(
-                &m,
+            let run = expect_piped(
+                "DATA refused",
+                exchange_all_sizes,
                 &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
                     "250 ok\r\n",
                     "250 a\r\n",
                     "250 b\r\n",
@@ -4516,11 +4491,9 @@ mod tests {
                     "451 try later\r\n",
                     "221 bye\r\n",
                 ],
+                "S: 451 try later\r\nC: QUIT\r\nS: 221 bye\r\n",
+                Err(Error::DataRejected),
             );
-            assert!(run
-                .transcript
-                .ends_with("S: 451 try later\r\nC: QUIT\r\nS: 221 bye\r\n"));
-            assert_eq!(run.result, Err(Error::DataRejected));
             assert_eq!(rcpt_events(&run).len(), 3);
         }
 
@@ -4623,74 +4596,61 @@ mod tests {
             // before the message goes. (Coming later, it is taken as the
             // dot's reply, and QUIT's reply is then out of step: the
             // outcome is unknown. Never a success.)
+            let extra = piped(&[
+                "250 ok\r\n250 a\r\n250 b\r\n250 c\r\n354 go\r\n250 extra\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ]);
             for chunk in 1..=60 {
-                let run = exchange(
-                    &m,
-                    &[
-                        "220 mx\r\n",
-                        EHLO_PIPE,
-                        "250 ok\r\n250 a\r\n250 b\r\n250 c\r\n354 go\r\n250 extra\r\n",
-                        "250 queued\r\n",
-                        "221 bye\r\n",
-                    ],
-                    256,
-                    256,
-                    chunk,
-                );
+                let run = exchange(&m, &extra, 256, 256, chunk);
                 assert!(run.result.is_err(), "chunk {chunk}");
                 if chunk >= 40 {
                     assert_eq!(run.result, Err(Error::UnexpectedReply), "chunk {chunk}");
                     assert!(!run.client.contains("Pump"), "chunk {chunk}");
                 }
             }
-            // An extra reply: it is taken as DATA's, which is then refused.
-            let run = exchange_all_sizes(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
-                    "250 ok\r\n",
-                    "250 extra\r\n",
-                    "250 a\r\n",
-                    "250 b\r\n",
-                    "250 c\r\n",
-                    "221 bye\r\n",
-                ],
-            );
-            assert_eq!(run.result, Err(Error::DataRejected));
-            assert!(!run.client.contains("Pump"));
-            // A missing reply: 354 counts as the last RCPT's (refused), DATA's never comes.
-            let run = exchange_all_sizes(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
-                    "250 ok\r\n",
-                    "250 a\r\n",
-                    "250 b\r\n",
-                    "354 go\r\n",
-                ],
-            );
-            assert_eq!(run.result, Err(Error::Receive));
-            assert!(!run.client.contains("Pump"));
-            // Missing replies in one read: the engine waits for the rest.
-            let run = once(
-                &m,
-                &["220 mx\r\n", EHLO_PIPE, "250 ok\r\n250 a\r\n354 go\r\n"],
-            );
-            assert_eq!(run.result, Err(Error::Receive));
-            assert!(!run.client.contains("Pump"));
+            let every_size: fn(&TestMail, &[&str]) -> Run = exchange_all_sizes;
+            for (case, exchange, after_ehlo, error) in [
+                (
+                    "an extra reply: it is taken as DATA's, which is then refused",
+                    every_size,
+                    &[
+                        "250 ok\r\n",
+                        "250 extra\r\n",
+                        "250 a\r\n",
+                        "250 b\r\n",
+                        "250 c\r\n",
+                        "221 bye\r\n",
+                    ][..],
+                    Error::DataRejected,
+                ),
+                (
+                    "a missing reply: 354 counts as the last RCPT's (refused), DATA's never comes",
+                    every_size,
+                    &["250 ok\r\n", "250 a\r\n", "250 b\r\n", "354 go\r\n"],
+                    Error::Receive,
+                ),
+                (
+                    "missing replies in one read: the engine waits for the rest",
+                    once,
+                    &["250 ok\r\n250 a\r\n354 go\r\n"],
+                    Error::Receive,
+                ),
+            ] {
+                let run = expect_piped(case, exchange, after_ehlo, "", Err(error));
+                assert!(!run.client.contains("Pump"), "{case}");
+            }
         }
 
         #[test]
         fn a_421_in_the_group_closes_at_once() {
-            let m = TestMail::sample();
-            let run = exchange_piped(
-                &m,
-                &["220 mx\r\n", EHLO_PIPE, "250 ok\r\n", "421 going down\r\n"],
+            expect_piped(
+                "421",
+                exchange_piped,
+                &["250 ok\r\n", "421 going down\r\n"],
+                "S: 421 going down\r\n",
+                Err(Error::ServiceClosing),
             );
-            assert_eq!(run.result, Err(Error::ServiceClosing));
-            assert!(run.transcript.ends_with("S: 421 going down\r\n"));
         }
 
         #[test]
@@ -4698,17 +4658,7 @@ mod tests {
             let m = TestMail::sample();
             let run = once(
                 &m,
-                &[
-                    "220 mx\r\n",
-                    "250-mx\r\n250-PIPELININGX\r\n250 X-PIPELINING\r\n",
-                    "250 ok\r\n",
-                    "250 a\r\n",
-                    "250 b\r\n",
-                    "250 c\r\n",
-                    "354 go\r\n",
-                    "250 queued\r\n",
-                    "221 bye\r\n",
-                ],
+                &sample_with_ehlo("250-mx\r\n250-PIPELININGX\r\n250 X-PIPELINING\r\n"),
             );
             assert!(run
                 .transcript
