@@ -4692,6 +4692,12 @@ mod tests {
         const ENVELOPE_ONE_BY_ONE: [&str; 4] =
             ["250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n"];
 
+        /// The greeting and the EHLO reply offering CHUNKING, then
+        /// `after_ehlo`'s turns.
+        fn chunked<'a>(after_ehlo: &[&'a str]) -> Vec<&'a str> {
+            cat(&["220 mx\r\n", EHLO_CHUNKING], after_ehlo)
+        }
+
         /// The chunk a run sent: the size BDAT announced and the bytes
         /// between the BDAT line and the QUIT after them.
         fn chunk(run: &Run) -> (usize, String) {
@@ -4708,20 +4714,10 @@ mod tests {
         fn one_chunk_after_the_envelope_not_stuffed() {
             let mut m = TestMail::sample();
             m.body = b".a\n..b\r\n.\r\nlast".to_vec();
-            let mut replies = vec!["220 mx\r\n", EHLO_CHUNKING];
-            replies.extend(ENVELOPE_ONE_BY_ONE);
-            replies.extend(["250 queued\r\n", "221 bye\r\n"]);
-            let one_by_one = exchange_all_sizes(&m, &replies);
+            let replies = cat(&ENVELOPE_ONE_BY_ONE, &["250 queued\r\n", "221 bye\r\n"]);
+            let one_by_one = exchange_all_sizes(&m, &chunked(&replies));
             assert_eq!(one_by_one.result, Ok(()));
-            let run = once(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_CHUNKING,
-                    ENVELOPE_OK,
-                    "250 queued\r\n221 bye\r\n",
-                ],
-            );
+            let run = once(&m, &chunked(&[ENVELOPE_OK, "250 queued\r\n221 bye\r\n"]));
             assert_eq!(run.client, one_by_one.client);
             assert_eq!(run.events, one_by_one.events);
             assert_eq!(run.result, Ok(()));
@@ -4761,14 +4757,14 @@ mod tests {
                     "221 bye\r\n",
                 ]
             };
-            let run = exchange_all_sizes(&m, &replies("250 queued\r\n"));
-            assert_eq!(run.result, Err(Error::PartialDelivery));
-            let run = exchange_all_sizes(&m, &replies("552 too big\r\n"));
-            assert_eq!(run.result, Err(Error::MessageTooBig));
-            let run = exchange_all_sizes(&m, &replies("451 later\r\n"));
-            assert_eq!(run.result, Err(Error::MessageTemporaryFailure));
-            let run = exchange_all_sizes(&m, &replies("554 no\r\n"));
-            assert_eq!(run.result, Err(Error::MessageRejected));
+            for (bdat, result) in [
+                ("250 queued\r\n", Error::PartialDelivery),
+                ("552 too big\r\n", Error::MessageTooBig),
+                ("451 later\r\n", Error::MessageTemporaryFailure),
+                ("554 no\r\n", Error::MessageRejected),
+            ] {
+                expect(bdat, &m, &replies(bdat), Err(result));
+            }
             // QUIT's reply missing: the decided result stays.
             let run = once(&m, &replies("250 queued\r\n")[..7]);
             assert_eq!(run.result, Err(Error::PartialDelivery));
@@ -4781,60 +4777,54 @@ mod tests {
             // fewer at a time, and no BDAT once no recipient is left.)
             let run = super::pipelining::exchange_piped(
                 &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_CHUNKING,
+                &chunked(&[
                     "250 ok\r\n",
                     "550 a\r\n",
                     "550 b\r\n",
                     "550 c\r\n",
                     "554 no valid recipients\r\n",
                     "221 bye\r\n",
-                ],
+                ]),
             );
             assert_eq!(run.result, Err(Error::AllRecipientsRejected));
             let (size, content) = chunk(&run);
             assert_eq!(size, content.len());
             // Even a 250 to the chunk is no success then.
-            let run = once(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_CHUNKING,
-                    "250 ok\r\n550 a\r\n550 b\r\n550 c\r\n250 ok\r\n221 bye\r\n",
-                ],
-            );
+            let group = "250 ok\r\n550 a\r\n550 b\r\n550 c\r\n250 ok\r\n221 bye\r\n";
+            let run = once(&m, &chunked(&[group]));
             assert_eq!(run.result, Err(Error::AllRecipientsRejected));
         }
 
         #[test]
         fn connection_lost_after_the_chunk_is_unknown() {
             let m = TestMail::sample();
-            // All replies but BDAT's, then the end of the stream.
-            let run = once(&m, &["220 mx\r\n", EHLO_CHUNKING, ENVELOPE_OK]);
-            assert_eq!(run.result, Err(Error::OutcomeUnknown));
-            // Lost before the envelope's replies: also after the whole chunk.
-            let run = once(&m, &["220 mx\r\n", EHLO_CHUNKING]);
-            assert_eq!(run.result, Err(Error::OutcomeUnknown));
-            // A 421 instead of the chunk's reply.
-            let run = once(
-                &m,
-                &["220 mx\r\n", EHLO_CHUNKING, ENVELOPE_OK, "421 bye\r\n"],
-            );
-            assert_eq!(run.result, Err(Error::ServiceClosing));
+            for (case, after_ehlo, error) in [
+                (
+                    "all replies but BDAT's, then the end of the stream",
+                    &[ENVELOPE_OK][..],
+                    Error::OutcomeUnknown,
+                ),
+                (
+                    "lost before the envelope's replies: also after the whole chunk",
+                    &[],
+                    Error::OutcomeUnknown,
+                ),
+                (
+                    "a 421 instead of the chunk's reply",
+                    &[ENVELOPE_OK, "421 bye\r\n"],
+                    Error::ServiceClosing,
+                ),
+            ] {
+                let run = once(&m, &chunked(after_ehlo));
+                assert_eq!(run.result, Err(error), "{case}");
+            }
         }
 
         #[test]
         fn data_where_the_size_is_not_known_or_chunking_not_offered() {
             let mut m = TestMail::sample();
             m.items = vec![("a.txt", "text/plain", b"item".to_vec())];
-            let data = [
-                "220 mx\r\n",
-                EHLO_CHUNKING,
-                ENVELOPE_OK,
-                "354 go\r\n",
-                "250 queued\r\n221 bye\r\n",
-            ];
+            let data = chunked(&[ENVELOPE_OK, "354 go\r\n", "250 queued\r\n221 bye\r\n"]);
             let run = once(&m, &data);
             assert_eq!(run.result, Ok(()));
             assert!(run.client.contains("DATA\r\n") && !run.client.contains("BDAT"));
@@ -4846,20 +4836,7 @@ mod tests {
             assert!(!run.client.contains("BDAT"));
             // CHUNKING without PIPELINING: DATA (BDAT would save nothing).
             let m = TestMail::sample();
-            let run = once(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    "250-mx\r\n250 CHUNKING\r\n",
-                    "250 ok\r\n",
-                    "250 a\r\n",
-                    "250 b\r\n",
-                    "250 c\r\n",
-                    "354 go\r\n",
-                    "250 queued\r\n",
-                    "221 bye\r\n",
-                ],
-            );
+            let run = once(&m, &sample_with_ehlo("250-mx\r\n250 CHUNKING\r\n"));
             assert_eq!(run.result, Ok(()));
             assert!(!run.client.contains("BDAT"));
             assert!(run
@@ -4919,7 +4896,7 @@ mod tests {
                 group += "250 ok\r\n";
             }
             group += "250 queued\r\n221 bye\r\n";
-            let run = exchange(&m, &["220 mx\r\n", EHLO_CHUNKING, &group], 64, 64, 4096);
+            let run = exchange(&m, &chunked(&[&group]), 64, 64, 4096);
             assert_eq!(run.result, Ok(()));
             // Through a 64-byte buffer: EHLO, then everything before any reply.
             assert_eq!(
@@ -4951,23 +4928,9 @@ mod tests {
             m
         }
 
-        fn replies(ehlo: &'static str) -> [&'static str; 9] {
-            [
-                "220 mx\r\n",
-                ehlo,
-                "250 ok\r\n",
-                "250 a\r\n",
-                "250 b\r\n",
-                "250 c\r\n",
-                "354 go\r\n",
-                "250 queued\r\n",
-                "221 bye\r\n",
-            ]
-        }
-
         #[test]
         fn parameters_when_offered() {
-            let run = exchange_all_sizes(&asked(true), &replies("250-mx\r\n250 DSN\r\n"));
+            let run = exchange_all_sizes(&asked(true), &sample_with_ehlo("250-mx\r\n250 DSN\r\n"));
             assert_eq!(run.result, Ok(()));
             assert!(run.client.contains(
                 "MAIL FROM:<node@example.test> RET=HDRS ENVID=alarm-7\r\n\
@@ -4979,7 +4942,10 @@ mod tests {
 
         #[test]
         fn nothing_when_not_offered_unless_required() {
-            let run = exchange_all_sizes(&asked(false), &replies("250-mx\r\n250 8BITMIME\r\n"));
+            let run = exchange_all_sizes(
+                &asked(false),
+                &sample_with_ehlo("250-mx\r\n250 8BITMIME\r\n"),
+            );
             assert_eq!(run.result, Ok(()));
             assert!(!run.client.contains("NOTIFY") && !run.client.contains("RET="));
             assert!(run.client.contains("MAIL FROM:<node@example.test>\r\n"));
@@ -4990,7 +4956,10 @@ mod tests {
             assert_eq!(run.result, Err(Error::DsnUnavailable));
             assert_eq!(run.client, "EHLO example.test\r\nQUIT\r\n");
             // Not asked: nothing, DSN offered or not.
-            let run = exchange_all_sizes(&TestMail::sample(), &replies("250-mx\r\n250 DSN\r\n"));
+            let run = exchange_all_sizes(
+                &TestMail::sample(),
+                &sample_with_ehlo("250-mx\r\n250 DSN\r\n"),
+            );
             assert!(!run.client.contains("ORCPT"));
         }
     }
@@ -5266,17 +5235,7 @@ mod tests {
         fn utf8_sender_needs_the_servers_smtputf8() {
             let mut m = TestMail::sample();
             m.entries[0].1 = Some("s\u{fc}nder@example.test");
-            let replies = [
-                "220 mx\r\n",
-                "250-mx\r\n250 SMTPUTF8\r\n",
-                "250 ok\r\n",
-                "250 a\r\n",
-                "250 b\r\n",
-                "250 c\r\n",
-                "354 go\r\n",
-                "250 queued\r\n",
-                "221 bye\r\n",
-            ];
+            let replies = sample_with_ehlo("250-mx\r\n250 SMTPUTF8\r\n");
             let run = exchange_all_sizes(&m, &replies);
             assert_eq!(run.result, Ok(()));
             assert!(
@@ -5318,28 +5277,12 @@ mod tests {
         /// RFC 2195 §2's challenge and the response for "tim" / "tanstaaftanstaaf".
         const CHALLENGE: &str = "334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n";
         const RESPONSE: &str = "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw";
-        const ENVELOPE: [&str; 7] = [
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ];
 
         fn tim() -> TestMail {
             let mut m = TestMail::sample();
             m.user = "tim";
             m.password = "tanstaaftanstaaf";
             m
-        }
-
-        fn script(ehlo: &'static str, auth: &[&'static str]) -> Vec<&'static str> {
-            let mut replies = vec!["220 mx\r\n", ehlo];
-            replies.extend_from_slice(auth);
-            replies.extend(ENVELOPE);
-            replies
         }
 
         #[test]
@@ -5547,15 +5490,13 @@ mod tests {
         #[test]
         fn under_tls_plain_first() {
             let tls = |ehlo2: &'static str, auth: &[&'static str]| {
-                let mut replies = vec![
+                let start = [
                     "220 mx\r\n",
                     "250-mx\r\n250 STARTTLS\r\n",
                     "220 go\r\n",
                     ehlo2,
                 ];
-                replies.extend_from_slice(auth);
-                replies.extend(ENVELOPE);
-                exchange_tls(&tim(), &replies, TlsMode::Required)
+                exchange_tls(&tim(), &with_mail(&cat(&start, auth)), TlsMode::Required)
             };
             let run = tls(EHLO_CRAM, &["235 ok\r\n"]);
             assert_eq!(run.result, Ok(()));
@@ -5635,15 +5576,6 @@ mod tests {
 
         const EHLO_BOTH: &str = "250-mx\r\n250 AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER\r\n";
         const EHLO_X: &str = "250-mx\r\n250 AUTH PLAIN XOAUTH2\r\n";
-        const ENVELOPE: [&str; 7] = [
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ];
         /// RFC 7628 §3.2.2's error: base64 of {"status":"invalid_token"}.
         const INVALID_TOKEN: &str = "334 eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=\r\n";
 
@@ -5653,13 +5585,6 @@ mod tests {
             m.password = "never";
             m.token = token.to_string();
             m
-        }
-
-        fn script(ehlo: &'static str, auth: &[&'static str]) -> Vec<&'static str> {
-            let mut replies = vec!["220 mx\r\n", ehlo];
-            replies.extend_from_slice(auth);
-            replies.extend(ENVELOPE);
-            replies
         }
 
         fn b64(s: &[u8]) -> String {
