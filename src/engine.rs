@@ -5057,6 +5057,33 @@ mod tests {
         const EHLO_PLAIN: &str = "250 mx\r\n";
         const ENVELOPE: [&str; 4] = ["250 ok\r\n", "250 ok\r\n", "354 go\r\n", "250 queued\r\n"];
 
+        /// A batch's script: the greeting, a plain EHLO reply, each mail's
+        /// turns, then a 221 to QUIT.
+        fn batch_script(mails: &[&[&'static str]]) -> Vec<&'static str> {
+            let mut replies = vec!["220 mx\r\n", EHLO_PLAIN];
+            for turns in mails {
+                replies.extend_from_slice(turns);
+            }
+            replies.push("221 bye\r\n");
+            replies
+        }
+
+        /// Two one-recipient mails ("one", "two") against `replies`: both
+        /// go, each message followed by `end` (the end of data, or nothing
+        /// after a chunk), then the next MAIL, QUIT only after the last.
+        /// Returns what the client sent; a failure names `case`.
+        #[cfg(feature = "pipelining")]
+        fn two_mails_quit_after_the_last(case: &str, replies: &[&str], end: &str) -> String {
+            let mails = [one_recipient(b"one"), one_recipient(b"two")];
+            let (client, results) = exchange_batch(&mails, replies, 256, 4096);
+            assert_eq!(results, [Some(Ok(())), Some(Ok(()))], "{case}");
+            let next = format!("\r\none\r\n{end}MAIL FROM:");
+            assert!(client.contains(&next), "{case}: {client}");
+            let quit = format!("\r\ntwo\r\n{end}QUIT\r\n");
+            assert!(client.ends_with(&quit), "{case}: {client}");
+            client
+        }
+
         #[test]
         fn three_mails_one_connection_one_quit() {
             let mails = [
@@ -5064,11 +5091,7 @@ mod tests {
                 one_recipient(b"two"),
                 one_recipient(b"three"),
             ];
-            let mut replies = vec!["220 mx\r\n", EHLO_PLAIN];
-            for _ in 0..3 {
-                replies.extend(ENVELOPE);
-            }
-            replies.push("221 bye\r\n");
+            let replies = batch_script(&[&ENVELOPE, &ENVELOPE, &ENVELOPE]);
             for tx in [16, 31, 256] {
                 for chunk in [1, 7, 4096] {
                     let (client, results) = exchange_batch(&mails, &replies, tx, chunk);
@@ -5111,18 +5134,10 @@ mod tests {
         #[test]
         fn a_refused_mail_is_followed_by_rset_and_the_next() {
             let mails = [one_recipient(b"one"), one_recipient(b"two")];
-            let replies = [
-                "220 mx\r\n",
-                EHLO_PLAIN,
-                "250 ok\r\n",
-                "550 no such user\r\n",
-                "250 reset\r\n",
-                "250 ok\r\n",
-                "250 ok\r\n",
-                "354 go\r\n",
-                "250 queued\r\n",
-                "221 bye\r\n",
-            ];
+            let replies = batch_script(&[
+                &["250 ok\r\n", "550 no such user\r\n", "250 reset\r\n"],
+                &ENVELOPE,
+            ]);
             let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
             assert_eq!(
                 results,
@@ -5133,31 +5148,15 @@ mod tests {
                 "{client}"
             );
             // A refused message (after the dot): no RSET needed.
-            let replies = [
-                "220 mx\r\n",
-                EHLO_PLAIN,
-                "250 ok\r\n",
-                "250 ok\r\n",
-                "354 go\r\n",
-                "554 spam\r\n",
-                "250 ok\r\n",
-                "250 ok\r\n",
-                "354 go\r\n",
-                "250 queued\r\n",
-                "221 bye\r\n",
-            ];
+            let replies = batch_script(&[
+                &["250 ok\r\n", "250 ok\r\n", "354 go\r\n", "554 spam\r\n"],
+                &ENVELOPE,
+            ]);
             let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
             assert_eq!(results, [Some(Err(Error::MessageRejected)), Some(Ok(()))]);
             assert!(!client.contains("RSET"));
             // RSET refused: the batch ends with QUIT, the rest not attempted.
-            let replies = [
-                "220 mx\r\n",
-                EHLO_PLAIN,
-                "250 ok\r\n",
-                "550 no\r\n",
-                "500 what\r\n",
-                "221 bye\r\n",
-            ];
+            let replies = batch_script(&[&["250 ok\r\n", "550 no\r\n", "500 what\r\n"]]);
             let three = [
                 one_recipient(b"1"),
                 one_recipient(b"2"),
@@ -5192,7 +5191,6 @@ mod tests {
         #[cfg(feature = "pipelining")]
         #[test]
         fn pipelined_mails_quit_only_after_the_last() {
-            let mails = [one_recipient(b"one"), one_recipient(b"two")];
             let replies = [
                 "220 mx\r\n",
                 "250-mx\r\n250 PIPELINING\r\n",
@@ -5201,27 +5199,20 @@ mod tests {
                 "250 ok\r\n250 ok\r\n354 go\r\n",
                 "250 queued\r\n221 bye\r\n",
             ];
-            let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
-            assert_eq!(results, [Some(Ok(())), Some(Ok(()))]);
-            assert!(client.contains("\r\none\r\n.\r\nMAIL FROM:"), "{client}");
-            assert!(client.ends_with("\r\ntwo\r\n.\r\nQUIT\r\n"), "{client}");
+            two_mails_quit_after_the_last("pipelined", &replies, ".\r\n");
         }
 
         #[cfg(feature = "chunking")]
         #[test]
         fn chunked_mails_quit_only_after_the_last() {
-            let mails = [one_recipient(b"one"), one_recipient(b"two")];
             let replies = [
                 "220 mx\r\n",
                 "250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n",
                 "250 ok\r\n250 ok\r\n250 queued\r\n",
                 "250 ok\r\n250 ok\r\n250 queued\r\n221 bye\r\n",
             ];
-            let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
-            assert_eq!(results, [Some(Ok(())), Some(Ok(()))]);
+            let client = two_mails_quit_after_the_last("chunked", &replies, "");
             assert_eq!(client.matches("BDAT ").count(), 2, "{client}");
-            assert!(client.contains("\r\none\r\nMAIL FROM:"), "{client}");
-            assert!(client.ends_with("\r\ntwo\r\nQUIT\r\n"), "{client}");
         }
     }
 
