@@ -2715,6 +2715,40 @@ mod tests {
         }
     }
 
+    /// A checked mail and an engine's buffers, for tests that drive the
+    /// engine by hand.
+    struct Bench {
+        checked: Checked,
+        out: Vec<u8>,
+        input: Vec<u8>,
+    }
+
+    impl Bench {
+        /// `m` checked (no clock, salt 0), a `tx`-byte out buffer and an
+        /// `rx`-byte in buffer.
+        fn new(m: &TestMail, tx: usize, rx: usize) -> Self {
+            let checked = check(m, None, 0).unwrap();
+            Bench {
+                checked,
+                out: vec![0; tx],
+                input: vec![0; rx],
+            }
+        }
+
+        /// An engine over the buffers.
+        fn engine(&mut self) -> Engine<'_> {
+            Engine::new(&mut self.out, &mut self.input, &self.checked)
+        }
+    }
+
+    /// Bytes that arrive unasked (a driver reading whenever it can): put
+    /// in [`Engine::room`] and reported.
+    fn unasked(e: &mut Engine<'_>, bytes: &[u8]) {
+        let room = e.room();
+        room[..bytes.len()].copy_from_slice(bytes);
+        e.received(bytes.len());
+    }
+
     /// Runs the sample mail up to its content and stops at the first chunk
     /// of it for which `keep_unsent` says so, leaving that chunk unsent.
     fn until_content_chunk(e: &mut Engine<'_>, m: &TestMail, keep_unsent: fn(&[u8]) -> bool) {
@@ -2751,13 +2785,10 @@ mod tests {
     #[test]
     fn bytes_before_the_final_dot_fail_the_mail_without_doubt() {
         let m = TestMail::sample();
-        let checked = check(&m, None, 0).unwrap();
-        let (mut out, mut input) = (vec![0; 16], vec![0; 64]);
-        let mut e = Engine::new(&mut out, &mut input, &checked);
+        let mut bench = Bench::new(&m, 16, 64);
+        let mut e = bench.engine();
         until_content_chunk(&mut e, &m, |_| true);
-        let room = e.room();
-        room[..6].copy_from_slice(b"554 x\n");
-        e.received(6);
+        unasked(&mut e, b"554 x\n");
         assert!(matches!(e.next(&m), Action::Event(_)));
         assert_eq!(e.next(&m), Action::Done(Err(Error::UnexpectedReply)));
     }
@@ -2768,14 +2799,11 @@ mod tests {
     #[test]
     fn a_reply_before_the_final_dot_is_sent_is_no_success() {
         let m = TestMail::sample();
-        let checked = check(&m, None, 0).unwrap();
-        let (mut out, mut input) = (vec![0; 256], vec![0; 64]);
-        let mut e = Engine::new(&mut out, &mut input, &checked);
+        let mut bench = Bench::new(&m, 256, 64);
+        let mut e = bench.engine();
         // The chunk with the final dot stays unsent.
         until_content_chunk(&mut e, &m, |b| b.ends_with(b"\r\n.\r\n"));
-        let room = e.room();
-        room[..8].copy_from_slice(b"250 ok\r\n");
-        e.received(8);
+        unasked(&mut e, b"250 ok\r\n");
         let result = loop {
             match e.next(&m) {
                 Action::Done(r) => break r,
@@ -3171,45 +3199,54 @@ mod tests {
     #[test]
     fn bytes_before_the_handshake_are_refused() {
         let m = TestMail::sample();
-        let checked = check(&m, None, 0).unwrap();
-        let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
-        let mut e = Engine::new(&mut out, &mut input, &checked);
+        let mut bench = Bench::new(&m, 64, 64);
+        let mut e = bench.engine();
         e.set_tls(TlsMode::Required);
-        let mut script = ["220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n"].into_iter();
-        loop {
-            match e.next(&m) {
-                #[cfg(any(feature = "mime", feature = "raw"))]
-                Action::Item(_) => e.streamed(true),
-                Action::Send(b) => {
-                    let n = b.len();
-                    e.sent(n);
-                }
-                Action::Receive(room) => {
-                    let r = script.next().unwrap();
-                    room[..r.len()].copy_from_slice(r.as_bytes());
-                    e.received(r.len());
-                }
-                Action::Event(_) => {}
-                Action::Upgrade => break,
-                Action::Done(r) => panic!("{r:?}"),
-            }
-        }
+        let script = ["220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n"];
+        assert_eq!(
+            drive(&mut e, &m, &script, false, &mut |_| false),
+            Stop::Upgrade
+        );
         // A non-blocking driver reads the socket before starting the handshake.
-        let room = e.room();
-        room[..5].copy_from_slice(b"250 x");
-        e.received(5);
+        unasked(&mut e, b"250 x");
         assert!(matches!(e.next(&m), Action::Event(_)));
         assert_eq!(e.next(&m), Action::Done(Err(Error::TlsInjection)));
     }
 
-    /// Runs `e` against `replies` (one per turn) until it wants a reply
-    /// the script does not have; returns whether it ended.
-    #[cfg(any(feature = "nb", feature = "oauth"))]
-    fn run_until_stalled(
+    /// Where [`drive`] stopped.
+    #[cfg(any(
+        feature = "nb",
+        feature = "oauth",
+        feature = "tls",
+        feature = "deadline"
+    ))]
+    #[derive(Debug, PartialEq)]
+    enum Stop {
+        Done(Result<(), Error>),
+        /// The script had no reply left, and `stalled` said to stop.
+        Stalled,
+        /// A TLS upgrade, not taken.
+        #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+        Upgrade,
+    }
+
+    /// Drives `e` with whole sends, items streamed whole and `replies`
+    /// (one per receive, fed whole). When a receive finds no reply left,
+    /// `stalled` may go on (`true`: ask again, after a tick say) or stop.
+    /// A TLS upgrade succeeds with `upgrade`, and stops the drive without.
+    #[cfg(any(
+        feature = "nb",
+        feature = "oauth",
+        feature = "tls",
+        feature = "deadline"
+    ))]
+    fn drive(
         e: &mut Engine<'_>,
         m: &TestMail,
         replies: &[&str],
-    ) -> Option<Result<(), Error>> {
+        #[cfg_attr(not(feature = "tls"), allow(unused_variables))] upgrade: bool,
+        stalled: &mut dyn FnMut(&mut Engine<'_>) -> bool,
+    ) -> Stop {
         let mut script = replies.iter();
         loop {
             match e.next(m) {
@@ -3222,14 +3259,48 @@ mod tests {
                         room[..r.len()].copy_from_slice(r.as_bytes());
                         e.received(r.len());
                     }
-                    None => return None,
+                    None => {
+                        if !stalled(e) {
+                            return Stop::Stalled;
+                        }
+                    }
                 },
                 Action::Event(_) => {}
-                Action::Done(r) => return Some(r),
-                #[cfg(feature = "mime")]
+                Action::Done(r) => return Stop::Done(r),
+                #[cfg(any(feature = "mime", feature = "raw"))]
                 Action::Item(_) => e.streamed(true),
                 #[cfg(feature = "tls")]
-                Action::Upgrade => e.upgraded(true),
+                Action::Upgrade if upgrade => e.upgraded(true),
+                #[cfg(feature = "tls")]
+                Action::Upgrade => return Stop::Upgrade,
+            }
+        }
+    }
+
+    /// Runs `e` against `replies` (one per turn) until it wants a reply
+    /// the script does not have; returns whether it ended.
+    #[cfg(any(feature = "nb", feature = "oauth"))]
+    fn run_until_stalled(
+        e: &mut Engine<'_>,
+        m: &TestMail,
+        replies: &[&str],
+    ) -> Option<Result<(), Error>> {
+        match drive(e, m, replies, true, &mut |_| false) {
+            Stop::Done(r) => Some(r),
+            Stop::Stalled => None,
+            Stop::Upgrade => unreachable!("upgrades succeed"),
+        }
+    }
+
+    /// The engine's result, after nothing but events (no byte to send,
+    /// none wanted).
+    #[cfg(feature = "nb")]
+    fn events_then_done(e: &mut Engine<'_>, m: &TestMail) -> Result<(), Error> {
+        loop {
+            match e.next(m) {
+                Action::Event(_) => {}
+                Action::Done(r) => return r,
+                other => panic!("not an event: {other:?}"),
             }
         }
     }
@@ -3240,7 +3311,6 @@ mod tests {
     #[test]
     fn abandon_never_reports_a_half_sent_mail_as_delivered() {
         let m = TestMail::sample();
-        let checked = check(&m, None, 0).unwrap();
         let replies = &SAMPLE[..8];
         let expected = [
             (0, Err(Error::ApplicationAbort), 2u8),
@@ -3250,18 +3320,12 @@ mod tests {
             (8, Ok(()), 11),
         ];
         for (answered, result, step) in expected {
-            let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
-            let mut e = Engine::new(&mut out, &mut input, &checked);
+            let mut bench = Bench::new(&m, 64, 64);
+            let mut e = bench.engine();
             assert_eq!(run_until_stalled(&mut e, &m, &replies[..answered]), None);
             e.abandon();
             // Only events follow: no byte is sent, nothing is received.
-            let done = loop {
-                match e.next(&m) {
-                    Action::Event(_) => {}
-                    Action::Done(r) => break r,
-                    other => panic!("after abandon: {other:?}"),
-                }
-            };
+            let done = events_then_done(&mut e, &m);
             assert_eq!(done, result, "after {answered} replies");
             assert_eq!(e.report().0, step, "after {answered} replies");
             e.abandon();
@@ -3297,26 +3361,18 @@ mod tests {
         e.tick(300_599);
         assert!(matches!(e.next(&m), Action::Receive(_)));
         e.tick(300_600);
-        let done = loop {
-            match e.next(&m) {
-                Action::Done(r) => break r,
-                Action::Event(_) => {}
-                other => panic!("{other:?}"),
-            }
-        };
-        assert_eq!(done, Err(Error::Timeout));
+        assert_eq!(events_then_done(&mut e, &m), Err(Error::Timeout));
     }
 
     #[cfg(feature = "deadline")]
     #[test]
     fn deadlines_come_from_the_time_given() {
         let m = TestMail::sample();
-        let checked = check(&m, None, 0).unwrap();
         let replies = &SAMPLE[..7];
         // The server stalls after `answered` replies; the clock runs 1 s per receive.
         for answered in 0..=replies.len() {
-            let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
-            let mut e = Engine::new(&mut out, &mut input, &checked);
+            let mut bench = Bench::new(&m, 64, 64);
+            let mut e = bench.engine();
             let start = u32::MAX - 2_500; // the clock wraps during the call
             e.set_timeout(5_000, start);
             let mut now = start;
@@ -3366,41 +3422,20 @@ mod tests {
     #[test]
     fn quit_reply_waited_for_a_short_grace_only() {
         let m = TestMail::sample();
-        let checked = check(&m, None, 0).unwrap();
-        let replies = &SAMPLE[..8];
-        let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
-        let mut e = Engine::new(&mut out, &mut input, &checked);
+        let mut bench = Bench::new(&m, 64, 64);
+        let mut e = bench.engine();
         e.set_timeout(30_000, 0);
-        let mut script = replies.iter();
         let mut now = 0u32;
         let mut quit_wait = None;
-        let result = loop {
-            match e.next(&m) {
-                #[cfg(any(feature = "mime", feature = "raw"))]
-                Action::Item(_) => e.streamed(true),
-                Action::Send(b) => {
-                    let n = b.len();
-                    e.sent(n);
-                }
-                Action::Receive(room) => match script.next() {
-                    Some(r) => {
-                        room[..r.len()].copy_from_slice(r.as_bytes());
-                        e.received(r.len());
-                    }
-                    None => {
-                        // The server never answers QUIT: time runs.
-                        quit_wait.get_or_insert(e.poll_at().unwrap().wrapping_sub(now));
-                        now += 100;
-                        e.tick(now);
-                    }
-                },
-                Action::Event(_) => {}
-                Action::Done(r) => break r,
-                #[cfg(feature = "tls")]
-                Action::Upgrade => e.upgraded(true),
-            }
+        // The server never answers QUIT: time runs.
+        let mut stalled = |e: &mut Engine<'_>| {
+            quit_wait.get_or_insert(e.poll_at().unwrap().wrapping_sub(now));
+            now += 100;
+            e.tick(now);
+            true
         };
-        assert_eq!(result, Ok(()));
+        let result = drive(&mut e, &m, &SAMPLE[..8], true, &mut stalled);
+        assert_eq!(result, Stop::Done(Ok(())));
         assert_eq!(quit_wait, Some(QUIT_GRACE_MS));
         assert_eq!(now, QUIT_GRACE_MS);
     }
@@ -4016,9 +4051,8 @@ mod tests {
         // The driver reports a failed item: no end of data, nothing more sent.
         let mut m = TestMail::sample();
         m.items = vec![("a.txt", "text/plain", b"x".to_vec())];
-        let checked = check(&m, None, 0).unwrap();
-        let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
-        let mut e = Engine::new(&mut out, &mut input, &checked);
+        let mut bench = Bench::new(&m, 64, 64);
+        let mut e = bench.engine();
         let mut script = SAMPLE.iter();
         let mut wire = Vec::new();
         let result = loop {
@@ -4279,6 +4313,17 @@ mod tests {
         const ENVELOPE: &str = "C: MAIL FROM:<node@example.test>\r\nRCPT TO:<ops@example.test>\r\n\
              RCPT TO:<arc@example.test>\r\nRCPT TO:<aud@example.test>\r\nDATA\r\n";
 
+        /// The envelope's replies when every recipient is refused, then
+        /// DATA's refusal and a 221 to QUIT.
+        pub(super) const ALL_REFUSED: [&str; 6] = [
+            "250 ok\r\n",
+            "550 a\r\n",
+            "550 b\r\n",
+            "550 c\r\n",
+            "554 no valid recipients\r\n",
+            "221 bye\r\n",
+        ];
+
         fn start() -> String {
             format!("S: 220 mx\r\nC: EHLO example.test\r\nS: {EHLO_PIPE}{ENVELOPE}")
         }
@@ -4389,14 +4434,7 @@ mod tests {
             let run = expect_piped(
                 "all refused, DATA refused",
                 exchange_piped,
-                &[
-                    "250 ok\r\n",
-                    "550 a\r\n",
-                    "550 b\r\n",
-                    "550 c\r\n",
-                    "554 no valid recipients\r\n",
-                    "221 bye\r\n",
-                ],
+                &ALL_REFUSED,
                 "S: 550 c\r\nS: 554 no valid recipients\r\nC: QUIT\r\nS: 221 bye\r\n",
                 Err(Error::AllRecipientsRejected),
             );
@@ -4778,17 +4816,8 @@ mod tests {
             let m = TestMail::sample();
             // (Out buffers too small for a whole group: the commands go
             // fewer at a time, and no BDAT once no recipient is left.)
-            let run = super::pipelining::exchange_piped(
-                &m,
-                &chunked(&[
-                    "250 ok\r\n",
-                    "550 a\r\n",
-                    "550 b\r\n",
-                    "550 c\r\n",
-                    "554 no valid recipients\r\n",
-                    "221 bye\r\n",
-                ]),
-            );
+            let run =
+                super::pipelining::exchange_piped(&m, &chunked(&super::pipelining::ALL_REFUSED));
             assert_eq!(run.result, Err(Error::AllRecipientsRejected));
             let (size, content) = chunk(&run);
             assert_eq!(size, content.len());
@@ -4852,9 +4881,8 @@ mod tests {
         #[test]
         fn no_reply_is_taken_while_the_chunk_goes_out() {
             let m = TestMail::sample();
-            let checked = check(&m, None, 0).unwrap();
-            let (mut out, mut input) = (vec![0u8; 64], vec![0u8; 256]);
-            let mut e = Engine::new(&mut out, &mut input, &checked);
+            let mut bench = Bench::new(&m, 64, 256);
+            let mut e = bench.engine();
             let mut script = ["220 mx\r\n", EHLO_CHUNKING].into_iter();
             let mut client = Vec::new();
             let mut checked_room = false;
@@ -5600,9 +5628,8 @@ mod tests {
 
         /// The engine's OAuth status after `replies`, fed whole.
         fn status_after(m: &TestMail, replies: &[&str], mask: u8) -> (Result<(), Error>, u16) {
-            let checked = check(m, None, 0).unwrap();
-            let (mut tx, mut rx) = ([0u8; 256], [0u8; 512]);
-            let mut e = Engine::new(&mut tx, &mut rx, &checked);
+            let mut bench = Bench::new(m, 256, 512);
+            let mut e = bench.engine();
             e.set_auth(mask, true);
             let result = run_until_stalled(&mut e, m, replies).expect("the script ends it");
             (result, e.oauth_status())
