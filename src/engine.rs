@@ -2305,6 +2305,53 @@ mod tests {
         report: Vec<String>,
     }
 
+    /// A scripted server: one reply per turn, handed out `chunk` bytes at
+    /// a time.
+    struct Server<'r> {
+        replies: std::slice::Iter<'r, &'r str>,
+        pending: &'r [u8],
+        chunk: usize,
+    }
+
+    impl<'r> Server<'r> {
+        /// A server that answers with `replies`, `chunk` bytes a read.
+        fn new(replies: &'r [&'r str], chunk: usize) -> Self {
+            Server {
+                replies: replies.iter(),
+                pending: b"",
+                chunk,
+            }
+        }
+
+        /// Fills `room` with the next bytes of the current reply, first
+        /// starting the next reply when the current one is all given out:
+        /// how many bytes, and the reply started, if one was. `None`: no
+        /// reply left.
+        fn give(&mut self, room: &mut [u8]) -> Option<(usize, Option<&'r str>)> {
+            let mut started = None;
+            if self.pending.is_empty() {
+                let r = self.replies.next()?;
+                self.pending = r.as_bytes();
+                started = Some(*r);
+            }
+            let n = self.chunk.min(room.len()).min(self.pending.len());
+            room[..n].copy_from_slice(&self.pending[..n]);
+            self.pending = &self.pending[n..];
+            Some((n, started))
+        }
+
+        /// Whether the next reply (not yet started) is `reply`; if so it is
+        /// taken.
+        #[cfg(feature = "tls")]
+        fn take_if(&mut self, reply: &str) -> bool {
+            let next = self.replies.clone().next() == Some(&reply);
+            if next {
+                self.replies.next();
+            }
+            next
+        }
+    }
+
     /// Runs `mail` against server `replies` (one per turn), with a `tx`-byte
     /// out buffer, an `rx`-byte in buffer and server bytes in chunks of `chunk`.
     fn exchange(m: &TestMail, replies: &[&str], tx: usize, rx: usize, chunk: usize) -> Run {
@@ -2331,8 +2378,7 @@ mod tests {
         let mut events = Vec::new();
         #[cfg_attr(not(feature = "ex"), allow(unused_mut))]
         let mut report = Vec::new();
-        let mut replies = replies.iter();
-        let mut pending: &[u8] = b"";
+        let mut script = Server::new(replies, chunk);
         let mut client_turn = false;
         loop {
             match e.next(m) {
@@ -2348,27 +2394,18 @@ mod tests {
                     client.extend_from_slice(&b[..n]);
                     e.sent(n);
                 }
-                Action::Receive(room) => {
-                    if pending.is_empty() {
-                        match replies.next() {
-                            Some(r) => {
-                                transcript.extend_from_slice(b"S: ");
-                                transcript.extend_from_slice(r.as_bytes());
-                                server.extend_from_slice(r.as_bytes());
-                                client_turn = false;
-                                pending = r.as_bytes();
-                            }
-                            None => {
-                                e.failed(Error::Receive);
-                                continue;
-                            }
+                Action::Receive(room) => match script.give(room) {
+                    Some((n, started)) => {
+                        if let Some(r) = started {
+                            transcript.extend_from_slice(b"S: ");
+                            transcript.extend_from_slice(r.as_bytes());
+                            server.extend_from_slice(r.as_bytes());
+                            client_turn = false;
                         }
+                        e.received(n);
                     }
-                    let n = chunk.min(room.len()).min(pending.len());
-                    room[..n].copy_from_slice(&pending[..n]);
-                    pending = &pending[n..];
-                    e.received(n);
-                }
+                    None => e.failed(Error::Receive),
+                },
                 Action::Event(ev) => {
                     let kind = ev.kind;
                     events.push((
@@ -2431,11 +2468,7 @@ mod tests {
                 Action::Upgrade => {
                     transcript.extend_from_slice(b"[TLS]\r\n");
                     client_turn = false;
-                    let fails = replies.clone().next() == Some(&"TLS FAILS");
-                    if fails {
-                        replies.next();
-                    }
-                    e.upgraded(!fails);
+                    e.upgraded(!script.take_if("TLS FAILS"));
                 }
             }
         }
@@ -5015,8 +5048,7 @@ mod tests {
         ) -> (String, Vec<Option<Result<(), Error>>>) {
             let checked: Vec<_> = mails.iter().map(|m| check(m, None, 0).unwrap()).collect();
             let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; 256]);
-            let mut replies = replies.iter();
-            let mut pending: &[u8] = b"";
+            let mut server = Server::new(replies, chunk);
             let mut client = Vec::new();
             let mut results = vec![None; mails.len()];
             let mut carry = None;
@@ -5039,21 +5071,10 @@ mod tests {
                             let n = b.len();
                             e.sent(n);
                         }
-                        Action::Receive(room) => {
-                            if pending.is_empty() {
-                                match replies.next() {
-                                    Some(r) => pending = r.as_bytes(),
-                                    None => {
-                                        e.failed(Error::Receive);
-                                        continue;
-                                    }
-                                }
-                            }
-                            let n = chunk.min(room.len()).min(pending.len());
-                            room[..n].copy_from_slice(&pending[..n]);
-                            pending = &pending[n..];
-                            e.received(n);
-                        }
+                        Action::Receive(room) => match server.give(room) {
+                            Some((n, _)) => e.received(n),
+                            None => e.failed(Error::Receive),
+                        },
                         Action::Event(_) => {}
                         Action::Done(r) => break r,
                         #[cfg(any(feature = "mime", feature = "raw"))]
