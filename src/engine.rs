@@ -2522,6 +2522,28 @@ mod tests {
         run
     }
 
+    /// Checks that `text` (a transcript or what the client sent) contains
+    /// `part`; a failure shows the text.
+    #[track_caller]
+    fn assert_has(text: &str, part: &str) {
+        assert!(text.contains(part), "{part:?} not in:\n{text}");
+    }
+
+    /// Checks that `text` ends with `end`; a failure shows the text.
+    #[track_caller]
+    fn assert_ends(text: &str, end: &str) {
+        assert!(text.ends_with(end), "not ending with {end:?}:\n{text}");
+    }
+
+    /// Checks that `text` starts with `start`; a failure shows the text.
+    #[track_caller]
+    fn assert_starts(text: &str, start: &str) {
+        assert!(
+            text.starts_with(start),
+            "not starting with {start:?}:\n{text}"
+        );
+    }
+
     /// The sample mail's whole dialogue with a server that offers nothing:
     /// the greeting, EHLO, MAIL, three RCPT, DATA, the dot and QUIT
     /// (`[..7]` ends with DATA's 354, `[..8]` with the dot's reply).
@@ -2624,7 +2646,7 @@ mod tests {
                 "221 bye\r\n",
             ],
         );
-        assert!(run.transcript.contains("C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\nS: 334 UGFzc3dvcmQ6\r\nC: \r\nS: 535 5.7.8 no\r\nC: QUIT\r\n"), "{}", run.transcript);
+        assert_has(&run.transcript, "C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\nS: 334 UGFzc3dvcmQ6\r\nC: \r\nS: 535 5.7.8 no\r\nC: QUIT\r\n");
         assert_eq!(run.result, Err(Error::AuthFailed));
     }
 
@@ -2646,7 +2668,7 @@ mod tests {
                 "221 bye\r\n",
             ],
         );
-        assert!(run.transcript.starts_with("S: 220 mx\r\nC: EHLO example.test\r\nS: 502 what\r\nC: HELO example.test\r\nS: 250 hi\r\nC: MAIL FROM:<node@example.test>\r\n"));
+        assert_starts(&run.transcript, "S: 220 mx\r\nC: EHLO example.test\r\nS: 502 what\r\nC: HELO example.test\r\nS: 250 hi\r\nC: MAIL FROM:<node@example.test>\r\n");
         assert_eq!(run.result, Err(Error::PartialDelivery));
         assert!(run
             .events
@@ -2657,9 +2679,10 @@ mod tests {
             &m,
             &["220 mx\r\n", "500 what\r\n", "250 hi\r\n", "221 bye\r\n"],
         );
-        assert!(run
-            .transcript
-            .ends_with("C: HELO example.test\r\nS: 250 hi\r\nC: QUIT\r\nS: 221 bye\r\n"));
+        assert_ends(
+            &run.transcript,
+            "C: HELO example.test\r\nS: 250 hi\r\nC: QUIT\r\nS: 221 bye\r\n",
+        );
         assert_eq!(run.result, Err(Error::AuthNotSupported));
     }
 
@@ -2898,9 +2921,10 @@ mod tests {
             &after(plain, &["334 more?\r\n", "501 cancelled\r\n"]),
             Err(Error::AuthProtocol),
         );
-        assert!(run
-            .transcript
-            .contains("S: 334 more?\r\nC: *\r\nS: 501 cancelled\r\nC: QUIT\r\n"));
+        assert_has(
+            &run.transcript,
+            "S: 334 more?\r\nC: *\r\nS: 501 cancelled\r\nC: QUIT\r\n",
+        );
         #[cfg_attr(feature = "cram-md5", allow(unused_mut))]
         let mut cases = vec![
             ("454", plain, &["454 later\r\n"][..], Error::AuthTemporary),
@@ -3140,11 +3164,7 @@ mod tests {
         ]);
         for mode in [TlsMode::Optional, TlsMode::Required] {
             let run = exchange_tls(&m, &replies, mode);
-            assert!(
-                run.transcript.starts_with(&format!("S: 220 mx\r\nC: EHLO example.test\r\nS: {ehlo1}C: STARTTLS\r\nS: 220 2.0.0 ready\r\n[TLS]\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 AUTH PLAIN\r\nC: AUTH PLAIN ")),
-                "{}",
-                run.transcript
-            );
+            assert_starts(&run.transcript, &format!("S: 220 mx\r\nC: EHLO example.test\r\nS: {ehlo1}C: STARTTLS\r\nS: 220 2.0.0 ready\r\n[TLS]\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 AUTH PLAIN\r\nC: AUTH PLAIN "));
             assert_eq!(run.result, Ok(()));
             assert!(run
                 .events
@@ -3161,11 +3181,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             TlsMode::Off,
         );
-        assert!(
-            run.transcript.contains("C: AUTH PLAIN"),
-            "{}",
-            run.transcript
-        );
+        assert_has(&run.transcript, "C: AUTH PLAIN");
     }
 
     #[cfg(feature = "tls")]
@@ -3179,9 +3195,7 @@ mod tests {
             TlsMode::Required,
         );
         assert_eq!(run.result, Err(Error::TlsUnavailable));
-        assert!(run
-            .transcript
-            .ends_with("S: 250 mx\r\nC: QUIT\r\nS: 221 bye\r\n"));
+        assert_ends(&run.transcript, "S: 250 mx\r\nC: QUIT\r\nS: 221 bye\r\n");
         let run = exchange_tls(
             &m,
             &["220 mx\r\n", "502 no\r\n", "250 hi\r\n", "221 bye\r\n"],
@@ -3201,11 +3215,9 @@ mod tests {
             &["220 mx\r\n", offer, "454 not now\r\n", "250 ok\r\n"],
             TlsMode::Optional,
         );
-        assert!(
-            run.transcript
-                .contains("S: 454 not now\r\nC: MAIL FROM:<node@example.test>\r\n"),
-            "{}",
-            run.transcript
+        assert_has(
+            &run.transcript,
+            "S: 454 not now\r\nC: MAIL FROM:<node@example.test>\r\n",
         );
         // The handshake fails: nothing more is sent.
         let run = exchange_tls(
@@ -3214,7 +3226,7 @@ mod tests {
             TlsMode::Optional,
         );
         assert_eq!(run.result, Err(Error::TlsHandshake));
-        assert!(run.transcript.ends_with("[TLS]\r\n"), "{}", run.transcript);
+        assert_ends(&run.transcript, "[TLS]\r\n");
         // Injection: plaintext after "220 ready" in the same read is refused, no handshake.
         let run = exchange_with(
             &m,
@@ -3719,11 +3731,9 @@ mod tests {
         ];
         // LOGIN only, although PLAIN is offered and preferred.
         let run = exchange_ex(&m, &replies, &|e| e.set_auth(2, true));
-        assert!(
-            run.transcript
-                .contains("C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\n"),
-            "{}",
-            run.transcript
+        assert_has(
+            &run.transcript,
+            "C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\n",
         );
         let run = expect_report_with(
             "nothing allowed in common: decided locally at AUTH",
@@ -3733,7 +3743,7 @@ mod tests {
             Err(Error::AuthNotSupported),
             "(5, 0, 0, 0, false)",
         );
-        assert!(run.transcript.ends_with("C: QUIT\r\nS: 221 bye\r\n"));
+        assert_ends(&run.transcript, "C: QUIT\r\nS: 221 bye\r\n");
         let run = expect_report_with(
             "AUTH in clear refused",
             &m,
@@ -3762,11 +3772,7 @@ mod tests {
                 e.set_auth(3, false)
             },
         );
-        assert!(
-            run.transcript.contains("C: AUTH PLAIN "),
-            "{}",
-            run.transcript
-        );
+        assert_has(&run.transcript, "C: AUTH PLAIN ");
     }
 
     #[cfg(feature = "ex")]
@@ -3782,12 +3788,7 @@ mod tests {
             Ok(()),
             "(11, 250, 3, 0, true)",
         );
-        assert!(
-            run.transcript
-                .starts_with("[TLS]\r\nS: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 STARTTLS\r\nC: MAIL FROM:"),
-            "{}",
-            run.transcript
-        );
+        assert_starts(&run.transcript, "[TLS]\r\nS: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 STARTTLS\r\nC: MAIL FROM:");
         assert_eq!(steps(&run)[..3], [4, 2, 3]);
         let run = expect_report_with(
             "a failed handshake: nothing sent, TLS_HANDSHAKE at STARTTLS",
@@ -3879,12 +3880,10 @@ mod tests {
         assert!(t.contains(&mail), "{t}");
         // SIZE without a number: declared, no limit.
         let run = with("250-mx\r\n250 SIZE\r\n");
-        assert!(run.transcript.contains(&mail), "{}", run.transcript);
+        assert_has(&run.transcript, &mail);
         // Not offered: not declared.
         let run = with("250-mx\r\n250 SIZEX 10\r\n");
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test>\r\n"));
+        assert_has(&run.transcript, "C: MAIL FROM:<node@example.test>\r\n");
         let limit = message.len() - 1;
         let ehlo: &'static str =
             Box::leak(format!("250-mx\r\n250 SIZE {limit}\r\n").into_boxed_str());
@@ -3895,7 +3894,7 @@ mod tests {
             Err(Error::MessageTooBig),
             "(6, 0, 0, 0, false)",
         );
-        assert!(run.transcript.ends_with("C: QUIT\r\nS: 221 bye\r\n"));
+        assert_ends(&run.transcript, "C: QUIT\r\nS: 221 bye\r\n");
         assert!(!run.transcript.contains("MAIL"));
         // At the limit it goes.
         let ehlo: &'static str =
@@ -3979,9 +3978,7 @@ mod tests {
         let replies = sample_with_ehlo("250-mx\r\n250 SIZE 10\r\n");
         let run = exchange_mime(&m, &replies);
         assert_eq!(run.result, Ok(()));
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test>\r\n"));
+        assert_has(&run.transcript, "C: MAIL FROM:<node@example.test>\r\n");
     }
 
     #[cfg(feature = "mime")]
@@ -3999,7 +3996,7 @@ mod tests {
         // halves of a send would cut UTF-8 sequences).
         let replies = sample_with_ehlo("250-mx\r\n250 8BITMIME\r\n");
         let run = exchange_with(&m, &replies, 256, 256, 4096, &|_| {});
-        assert!(run.transcript.contains("BODY=8BITMIME\r\n"));
+        assert_has(&run.transcript, "BODY=8BITMIME\r\n");
         assert!(content_of(&run).starts_with(
             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße.\r\n..dot\r\n"
         ));
@@ -4238,9 +4235,10 @@ mod tests {
         let m = raw_mail(message.as_bytes(), false);
         let run = exchange_ex(&m, &sample_with_ehlo("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
         assert_eq!(run.result, Ok(()));
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
+        assert_has(
+            &run.transcript,
+            "C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n",
+        );
         assert_eq!(sent_message(&run), format!("{message}.\r\n"));
         let run = expect_report(
             "not offered: refused before MAIL, decided locally at MAIL",
@@ -4264,9 +4262,10 @@ mod tests {
         let m = raw_mail(b"Subject: plain\r\n\r\nx\r\n", false);
         let run = exchange_ex(&m, &sample_with_ehlo("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
         assert_eq!(run.result, Ok(()));
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test>\r\nS: 250 ok"));
+        assert_has(
+            &run.transcript,
+            "C: MAIL FROM:<node@example.test>\r\nS: 250 ok",
+        );
     }
 
     #[cfg(feature = "raw")]
@@ -4281,9 +4280,10 @@ mod tests {
             &|_| {},
         );
         assert_eq!(run.result, Ok(()));
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
+        assert_has(
+            &run.transcript,
+            "C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n",
+        );
         assert_eq!(
             sent_message(&run),
             "From: <n@x.test>\r\nSubject: s\r\n\r\n\r\n..a\r\nK\u{e4}se\r\n.\r\n"
@@ -4292,9 +4292,10 @@ mod tests {
         let m = raw_mail(b"Subject: s\r\n\r\nend", true);
         let run = exchange_ex(&m, &sample_with_ehlo("250 mx\r\n"), &|_| {});
         assert_eq!(run.result, Ok(()));
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test>\r\nS: 250 ok"));
+        assert_has(
+            &run.transcript,
+            "C: MAIL FROM:<node@example.test>\r\nS: 250 ok",
+        );
         assert_eq!(sent_message(&run), "Subject: s\r\n\r\nend\r\n.\r\n");
         // An empty stream: only the end of data.
         let m = raw_mail(b"", true);
@@ -4503,11 +4504,7 @@ mod tests {
                     "221 bye\r\n",
                 ]),
             );
-            assert!(
-                run.client.ends_with("DATA\r\n.\r\nQUIT\r\n"),
-                "{}",
-                run.client
-            );
+            assert_ends(&run.client, "DATA\r\n.\r\nQUIT\r\n");
             assert_eq!(run.result, Err(Error::AllRecipientsRejected));
         }
 
@@ -4549,7 +4546,7 @@ mod tests {
                 "",
                 Err(Error::SenderRejected),
             );
-            assert!(run.client.ends_with("DATA\r\n.\r\nQUIT\r\n"));
+            assert_ends(&run.client, "DATA\r\n.\r\nQUIT\r\n");
         }
 
         #[test]
@@ -4603,7 +4600,7 @@ mod tests {
                 expected += &format!("RCPT TO:<r{i}@example.test>\r\n");
             }
             expected += "DATA\r\n";
-            assert!(run.client.starts_with(&expected));
+            assert_starts(&run.client, &expected);
             // The out buffer does not stop the writing, the window does:
             // never more than PIPE_WINDOW replies owed, and the window
             // refilled once half of it is answered.
@@ -4734,9 +4731,10 @@ mod tests {
                 &m,
                 &sample_with_ehlo("250-mx\r\n250-PIPELININGX\r\n250 X-PIPELINING\r\n"),
             );
-            assert!(run
-                .transcript
-                .contains("C: MAIL FROM:<node@example.test>\r\nS: 250 ok\r\n"));
+            assert_has(
+                &run.transcript,
+                "C: MAIL FROM:<node@example.test>\r\nS: 250 ok\r\n",
+            );
             assert_eq!(run.result, Ok(()));
             let run = once(
                 &m,
@@ -4802,9 +4800,12 @@ mod tests {
                 "{content}"
             );
             // One write for the envelope, the chunk and QUIT; SIZE= is the chunk's size.
-            assert!(run.transcript.contains(&format!(
+            assert_has(
+                &run.transcript,
+                &format!(
                 "C: MAIL FROM:<node@example.test> SIZE={size}\r\nRCPT TO:<ops@example.test>\r\n"
-            )));
+            ),
+            );
             assert_eq!(
                 run.transcript.matches("C: ").count(),
                 2,
@@ -4893,7 +4894,7 @@ mod tests {
             let run = once(&m, &data);
             assert_eq!(run.result, Ok(()));
             assert!(run.client.contains("DATA\r\n") && !run.client.contains("BDAT"));
-            assert!(run.client.ends_with("\r\n.\r\nQUIT\r\n"));
+            assert_ends(&run.client, "\r\n.\r\nQUIT\r\n");
             let mut m = TestMail::sample();
             m.streamed = Some(b"streamed".to_vec());
             let run = once(&m, &data);
@@ -4904,9 +4905,10 @@ mod tests {
             let run = once(&m, &sample_with_ehlo("250-mx\r\n250 CHUNKING\r\n"));
             assert_eq!(run.result, Ok(()));
             assert!(!run.client.contains("BDAT"));
-            assert!(run
-                .transcript
-                .ends_with("\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n"));
+            assert_ends(
+                &run.transcript,
+                "\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n",
+            );
         }
 
         /// A driver that reads whenever it can gets no room while the chunk
@@ -4996,12 +4998,10 @@ mod tests {
         fn parameters_when_offered() {
             let run = exchange_all_sizes(&asked(true), &sample_with_ehlo("250-mx\r\n250 DSN\r\n"));
             assert_eq!(run.result, Ok(()));
-            assert!(run.client.contains(
-                "MAIL FROM:<node@example.test> RET=HDRS ENVID=alarm-7\r\n\
+            assert_has(&run.client, "MAIL FROM:<node@example.test> RET=HDRS ENVID=alarm-7\r\n\
                  RCPT TO:<ops@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;ops@example.test\r\n\
                  RCPT TO:<arc@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;arc@example.test\r\n\
-                 RCPT TO:<aud@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;aud@example.test\r\n"
-            ), "{}", run.client);
+                 RCPT TO:<aud@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;aud@example.test\r\n");
         }
 
         #[test]
@@ -5012,7 +5012,7 @@ mod tests {
             );
             assert_eq!(run.result, Ok(()));
             assert!(!run.client.contains("NOTIFY") && !run.client.contains("RET="));
-            assert!(run.client.contains("MAIL FROM:<node@example.test>\r\n"));
+            assert_has(&run.client, "MAIL FROM:<node@example.test>\r\n");
             let run = exchange_all_sizes(
                 &asked(true),
                 &["220 mx\r\n", "250-mx\r\n250 8BITMIME\r\n", "221 bye\r\n"],
@@ -5281,22 +5281,16 @@ mod tests {
             let replies = sample_with_ehlo("250-mx\r\n250 SMTPUTF8\r\n");
             let run = exchange_all_sizes(&m, &replies);
             assert_eq!(run.result, Ok(()));
-            assert!(
-                run.client
-                    .contains("MAIL FROM:<s\u{fc}nder@example.test> SMTPUTF8\r\n"),
-                "{}",
-                run.client
+            assert_has(
+                &run.client,
+                "MAIL FROM:<s\u{fc}nder@example.test> SMTPUTF8\r\n",
             );
             // EHLO names an ASCII domain (the sender's is not).
             let mut m2 = m.clone();
             m2.domain = "";
             m2.entries[0].1 = Some("node@b\u{fc}ro.example");
             let run = exchange_all_sizes(&m2, &replies);
-            assert!(
-                run.client.starts_with("EHLO localhost.invalid\r\n"),
-                "{}",
-                run.client
-            );
+            assert_starts(&run.client, "EHLO localhost.invalid\r\n");
             // Not offered: refused before MAIL.
             let run = exchange_all_sizes(
                 &m,
@@ -5332,13 +5326,9 @@ mod tests {
         fn rfc2195_example_then_the_mail() {
             let run = exchange_all_sizes(&tim(), &script(EHLO_CRAM, &[CHALLENGE, "235 ok\r\n"]));
             assert_eq!(run.result, Ok(()));
-            assert!(
-                run.transcript.contains(&format!(
+            assert_has(&run.transcript, &format!(
                     "S: {EHLO_CRAM}C: AUTH CRAM-MD5\r\nS: {CHALLENGE}C: {RESPONSE}\r\nS: 235 ok\r\nC: MAIL FROM:<node@example.test>\r\n"
-                )),
-                "{}",
-                run.transcript
-            );
+                ));
             // The password never goes out; neither PLAIN nor LOGIN.
             assert!(!run.client.contains("PLAIN") && !run.client.contains("LOGIN"));
             assert_eq!(steps(&run), [2, 3, 5, 6, 7, 8, 9, 10, 11]);
@@ -5352,9 +5342,7 @@ mod tests {
             m.user = "a-very-long-user-name-for-the-cram-md5-response@example.test";
             let run = exchange_all_sizes(&m, &script(EHLO_CRAM, &[CHALLENGE, "235 ok\r\n"]));
             assert_eq!(run.result, Ok(()));
-            assert!(run.client.contains(
-                "AUTH CRAM-MD5\r\nYS12ZXJ5LWxvbmctdXNlci1uYW1lLWZvci10aGUtY3JhbS1tZDUtcmVzcG9uc2VAZXhhbXBsZS50ZXN0IGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\nMAIL"
-            ), "{}", run.client);
+            assert_has(&run.client, "AUTH CRAM-MD5\r\nYS12ZXJ5LWxvbmctdXNlci1uYW1lLWZvci10aGUtY3JhbS1tZDUtcmVzcG9uc2VAZXhhbXBsZS50ZXN0IGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\nMAIL");
             // A 16-byte out buffer, the smallest the C API builds with, and
             // an in-buffer just long enough for the AUTH line: the 62-byte
             // challenge line does not fit it (the reply parser's limit),
@@ -5362,7 +5350,7 @@ mod tests {
             let ehlo = "250-mx\r\n250 AUTH CRAM-MD5\r\n";
             let run = exchange(&m, &script(ehlo, &[CHALLENGE, "235 ok\r\n"]), 16, 24, 3);
             assert_eq!(run.result, Err(Error::ReplyTooLong));
-            assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
+            assert_ends(&run.client, "AUTH CRAM-MD5\r\n");
             let run = exchange(
                 &m,
                 &script(ehlo, &["334 PDE+\r\n", "235 ok\r\n"]),
@@ -5371,9 +5359,7 @@ mod tests {
                 3,
             );
             assert_eq!(run.result, Ok(()));
-            assert!(run.client.contains(
-                "AUTH CRAM-MD5\r\nYS12ZXJ5LWxvbmctdXNlci1uYW1lLWZvci10aGUtY3JhbS1tZDUtcmVzcG9uc2VAZXhhbXBsZS50ZXN0IGYyNzgwNWU0NTlmOWY2NTdmNTgyNWI4MmI4NThlNWNj\r\n"
-            ), "{}", run.client);
+            assert_has(&run.client, "AUTH CRAM-MD5\r\nYS12ZXJ5LWxvbmctdXNlci1uYW1lLWZvci10aGUtY3JhbS1tZDUtcmVzcG9uc2VAZXhhbXBsZS50ZXN0IGYyNzgwNWU0NTlmOWY2NTdmNTgyNWI4MmI4NThlNWNj\r\n");
         }
 
         #[test]
@@ -5389,12 +5375,9 @@ mod tests {
                     &["220 mx\r\n", EHLO_CRAM, CHALLENGE, reply, "221 bye\r\n"],
                 );
                 assert_eq!(run.result, Err(error), "{reply}");
-                assert!(
-                    run.transcript.ends_with(&format!(
-                        "C: {RESPONSE}\r\nS: {reply}C: QUIT\r\nS: 221 bye\r\n"
-                    )),
-                    "{}",
-                    run.transcript
+                assert_ends(
+                    &run.transcript,
+                    &format!("C: {RESPONSE}\r\nS: {reply}C: QUIT\r\nS: 221 bye\r\n"),
                 );
             }
             // Refused at once: no challenge, no response.
@@ -5409,11 +5392,7 @@ mod tests {
                 let run =
                     exchange_all_sizes(&tim(), &["220 mx\r\n", EHLO_CRAM, reply, "221 bye\r\n"]);
                 assert_eq!(run.result, Err(error), "{reply}");
-                assert!(
-                    run.client.ends_with("AUTH CRAM-MD5\r\nQUIT\r\n"),
-                    "{}",
-                    run.client
-                );
+                assert_ends(&run.client, "AUTH CRAM-MD5\r\nQUIT\r\n");
             }
         }
 
@@ -5444,13 +5423,9 @@ mod tests {
                     ],
                 );
                 assert_eq!(run.result, Err(Error::AuthProtocol), "{challenge}");
-                assert!(
-                    run.transcript.ends_with(&format!(
+                assert_ends(&run.transcript, &format!(
                         "S: {challenge}C: *\r\nS: 501 5.7.0 Authentication aborted\r\nC: QUIT\r\nS: 221 bye\r\n"
-                    )),
-                    "{}",
-                    run.transcript
-                );
+                    ));
             }
             let run = exchange_all_sizes(
                 &tim(),
@@ -5464,18 +5439,21 @@ mod tests {
                 ],
             );
             assert_eq!(run.result, Err(Error::AuthProtocol));
-            assert!(run.transcript.ends_with(&format!(
+            assert_ends(
+                &run.transcript,
+                &format!(
                 "C: {RESPONSE}\r\nS: 334 more\r\nC: *\r\nS: 501 no\r\nC: QUIT\r\nS: 221 bye\r\n"
-            )));
+            ),
+            );
             // A challenge longer than the in-buffer: the reply parser's limit.
             let long = format!("334 {}\r\n", "PDE+".repeat(20));
             let run = exchange(&tim(), &["220 mx\r\n", EHLO_CRAM, &long], 64, 64, 64);
             assert_eq!(run.result, Err(Error::ReplyTooLong));
-            assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
+            assert_ends(&run.client, "AUTH CRAM-MD5\r\n");
             // Bytes after the challenge in the same read: out of turn.
             let run = once(&tim(), &["220 mx\r\n", EHLO_CRAM, "334 PDE+\r\n235 ok\r\n"]);
             assert_eq!(run.result, Err(Error::UnexpectedReply));
-            assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
+            assert_ends(&run.client, "AUTH CRAM-MD5\r\n");
         }
 
         /// The challenge is the last line of a multi-line 334.
@@ -5486,9 +5464,10 @@ mod tests {
                 &script(EHLO_CRAM, &["334-ignored\r\n334 PDE+\r\n", "235 ok\r\n"]),
             );
             assert_eq!(run.result, Ok(()));
-            assert!(run
-                .client
-                .contains("AUTH CRAM-MD5\r\ndGltIGYyNzgwNWU0NTlmOWY2NTdmNTgyNWI4MmI4NThlNWNj\r\n"));
+            assert_has(
+                &run.client,
+                "AUTH CRAM-MD5\r\ndGltIGYyNzgwNWU0NTlmOWY2NTdmNTgyNWI4MmI4NThlNWNj\r\n",
+            );
         }
 
         /// Offered alone, or before PLAIN and LOGIN in the list: CRAM-MD5
@@ -5501,9 +5480,7 @@ mod tests {
             ] {
                 let run = exchange_all_sizes(&tim(), &script(ehlo, &[CHALLENGE, "235 ok\r\n"]));
                 assert_eq!(run.result, Ok(()), "{ehlo}");
-                assert!(run
-                    .client
-                    .contains(&format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n")));
+                assert_has(&run.client, &format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n"));
             }
             let run = exchange_all_sizes(&TestMail::sample(), &script(EHLO_CRAM, &[]));
             assert_eq!(run.result, Ok(()));
@@ -5544,20 +5521,13 @@ mod tests {
             let run = tls(EHLO_CRAM, &["235 ok\r\n"]);
             assert_eq!(run.result, Ok(()));
             assert!(run.client.contains("[TLS]") || run.transcript.contains("[TLS]"));
-            assert!(
-                run.client
-                    .contains("AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n"),
-                "{}",
-                run.client
-            );
+            assert_has(&run.client, "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n");
             let run = tls(
                 "250-mx\r\n250 AUTH CRAM-MD5\r\n",
                 &[CHALLENGE, "235 ok\r\n"],
             );
             assert_eq!(run.result, Ok(()));
-            assert!(run
-                .client
-                .contains(&format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n")));
+            assert_has(&run.client, &format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n"));
         }
 
         /// `IP_SMTPC_OPTIONS.AuthMechanisms` as the engine takes it (`ex`).
@@ -5574,9 +5544,7 @@ mod tests {
             // CRAM-MD5 alone.
             let run = exchange_ex(&tim(), &replies, &|e| e.set_auth(AUTH_CRAM_MD5, true));
             assert_eq!(run.result, Ok(()));
-            assert!(run
-                .client
-                .contains(&format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n")));
+            assert_has(&run.client, &format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n"));
             // CRAM-MD5 alone and not offered: decided locally at AUTH.
             let run = exchange_ex(
                 &tim(),
@@ -5663,14 +5631,14 @@ mod tests {
                 assert_eq!(run.result, Ok(()));
                 let name = if bearer { "OAUTHBEARER" } else { "XOAUTH2" };
                 let want = format!("AUTH {name} {}\r\nMAIL FROM:", response(bearer, "ya29.tok"));
-                assert!(run.client.contains(&want), "{}", run.client);
+                assert_has(&run.client, &want);
                 assert!(!run.client.contains("never") && !run.client.contains("PLAIN"));
             }
             // XOAUTH2 as Google documents it.
             let mut m = user("ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg");
             m.user = "someuser@example.com";
             let run = exchange_all_sizes(&m, &script(EHLO_X, &["235 ok\r\n"]));
-            assert!(run.client.contains("AUTH XOAUTH2 dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==\r\n"), "{}", run.client);
+            assert_has(&run.client, "AUTH XOAUTH2 dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==\r\n");
         }
 
         /// A 720-character token: the line would pass 512 octets, so AUTH
@@ -5692,7 +5660,7 @@ mod tests {
                         "C: AUTH {name}\r\nS: {empty}C: {}\r\nS: 235 ok\r\n",
                         response(bearer, &token)
                     );
-                    assert!(run.transcript.contains(&want), "{}", run.transcript);
+                    assert_has(&run.transcript, &want);
                 }
             }
             for (bearer, ehlo) in [(true, EHLO_BOTH), (false, EHLO_X)] {
@@ -5718,11 +5686,7 @@ mod tests {
                     7,
                 );
                 assert_eq!(run.result, Ok(()));
-                assert!(
-                    run.client.contains(&format!("AUTH {name}\r\n")),
-                    "{}",
-                    run.client
-                );
+                assert_has(&run.client, &format!("AUTH {name}\r\n"));
             }
         }
 
@@ -5759,12 +5723,11 @@ mod tests {
                     ];
                     let run = exchange_ex(&user("tok"), &replies, &|_| {});
                     assert_eq!(run.result, Err(Error::AuthFailed), "{challenge}");
-                    assert!(
-                        run.transcript.ends_with(&format!(
+                    assert_ends(
+                        &run.transcript,
+                        &format!(
                             "S: {challenge}C: {answer}S: 535 5.7.8 no\r\nC: QUIT\r\nS: 221 bye\r\n"
-                        )),
-                        "{}",
-                        run.transcript
+                        ),
                     );
                     assert!(!run.client.contains("MAIL"));
                     assert_eq!(run.report.last().unwrap(), "(5, 535, 0, 0, false)");
@@ -5833,11 +5796,7 @@ mod tests {
             ];
             let run = exchange_ex(&user(&token), &replies, &|_| {});
             assert_eq!(run.result, Err(Error::AuthProtocol));
-            assert!(
-                run.client.ends_with("AUTH XOAUTH2\r\n*\r\nQUIT\r\n"),
-                "{}",
-                run.client
-            );
+            assert_ends(&run.client, "AUTH XOAUTH2\r\n*\r\nQUIT\r\n");
         }
 
         /// A token never goes with a password mechanism, and the mask
@@ -5858,7 +5817,7 @@ mod tests {
                 e.set_auth(AUTH_XOAUTH2, true)
             });
             assert_eq!(run.result, Ok(()));
-            assert!(run.client.contains("AUTH XOAUTH2 "));
+            assert_has(&run.client, "AUTH XOAUTH2 ");
             // OAUTHBEARER only, server offers XOAUTH2 only: not supported.
             let replies = ["220 mx\r\n", EHLO_X, "221 bye\r\n"];
             let run = exchange_ex(&user("tok"), &replies, &|e| {
@@ -5873,7 +5832,7 @@ mod tests {
             assert_eq!(run.result, Err(Error::AuthInsecure));
             // Without a token: the password mechanisms as before.
             let run = exchange_ex(&user(""), &script(EHLO_BOTH, &["235 ok\r\n"]), &|_| {});
-            assert!(run.client.contains("AUTH PLAIN "), "{}", run.client);
+            assert_has(&run.client, "AUTH PLAIN ");
         }
     }
 }
