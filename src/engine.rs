@@ -101,7 +101,7 @@ const CAP_RSET: u32 = 1 << 12;
 
 /// What the next mail of a batch takes over from the connection (`batch`):
 /// the capabilities, the server's SIZE limit, TLS and whether RSET comes
-/// first. From [`Engine::carry`], for [`Engine::after`].
+/// first. From [`Engine::carry`], for [`Engine::follow`].
 #[cfg(feature = "batch")]
 #[derive(Clone, Copy, Debug)]
 pub struct Carry {
@@ -1876,20 +1876,16 @@ impl<'b> Engine<'b> {
         })
     }
 
-    /// The engine for the next mail of a batch on the connection `carry`
-    /// describes (`batch`): it starts with RSET when the last mail may
-    /// have left a transaction open, else with MAIL; a mail refused before
-    /// MAIL (its size, DSN) is done at once. `more`: as [`Engine::set_more`].
+    /// Makes a new engine ([`Engine::new`]) the one for the next mail of a
+    /// batch on the connection `carry` describes (`batch`): it starts with
+    /// RSET when the last mail may have left a transaction open, else with
+    /// MAIL; a mail refused before MAIL (its size, DSN) is done at once.
+    /// `more`: as [`Engine::set_more`]. In place, not a constructor: an
+    /// engine returned by value is copied with `memcpy`, which the library
+    /// must not call (issue 12).
     #[cfg(feature = "batch")]
-    pub fn after<M: Mail>(
-        tx: &'b mut [u8],
-        rx: &'b mut [u8],
-        checked: &'b Checked,
-        carry: Carry,
-        more: bool,
-        m: &M,
-    ) -> Self {
-        let mut e = Engine::new(tx, rx, checked);
+    pub fn follow<M: Mail>(&mut self, carry: Carry, more: bool, m: &M) {
+        let e = self;
         // What belonged to the last mail alone.
         #[cfg(feature = "chunking")]
         let last_mail = CAP_BDAT | CAP_IN_CHUNK | CAP_REUSABLE | CAP_RSET;
@@ -1913,10 +1909,9 @@ impl<'b> Engine<'b> {
             e.mail_or_refusal(m)
         };
         if next == QUIT && e.mail_done(true, MAIL) {
-            return e;
+            return;
         }
         e.step = next;
-        e
     }
 
     /// MAIL, or QUIT when the mail is refused before it (`before_mail`).
@@ -5054,16 +5049,15 @@ mod tests {
             let mut carry = None;
             for (i, m) in mails.iter().enumerate() {
                 let more = i + 1 < mails.len();
-                let mut e = match carry {
+                let mut e = Engine::new(&mut out, &mut input, &checked[i]);
+                match carry {
                     None if i > 0 => break,
                     None => {
-                        let mut e = Engine::new(&mut out, &mut input, &checked[i]);
                         configure(&mut e);
                         e.set_more(more);
-                        e
                     }
-                    Some(c) => Engine::after(&mut out, &mut input, &checked[i], c, more, m),
-                };
+                    Some(c) => e.follow(c, more, m),
+                }
                 let result = loop {
                     match e.next(m) {
                         Action::Send(b) => {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! `IP_SMTPC_SendBatch` (`batch`): several mails over one connection, the
 //! blocking driver of [`super::send`] run once per mail, each engine
-//! taking the connection over from the last (`Engine::after`).
+//! taking the connection over from the last (`Engine::follow`).
 
 use core::ffi::{c_int, c_uint};
 use core::mem::{size_of, MaybeUninit};
@@ -142,19 +142,16 @@ unsafe fn send_all(
                 |r| {
                     // The first mail connects (TLS, AUTH); the others
                     // follow on its connection.
-                    let mut engine = match carry {
-                        Some(c) => {
-                            Engine::after(&mut *out, &mut *input, r.checked, c, more, r.mail)
-                        }
+                    let mut engine = Engine::new(&mut *out, &mut *input, r.checked);
+                    match carry {
+                        Some(c) => engine.follow(c, more, r.mail),
                         None => {
-                            let mut e = Engine::new(&mut *out, &mut *input, r.checked);
-                            configure(&mut e, r);
-                            e.set_more(more);
+                            configure(&mut engine, r);
+                            engine.set_more(more);
                             let sock = connect(r, &mut summary)?;
                             link = Some(Link::new(r, sock, options));
-                            e
                         }
-                    };
+                    }
                     let Some(l) = link.as_mut() else {
                         return Err(Error::Connect);
                     };

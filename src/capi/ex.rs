@@ -94,29 +94,16 @@ pub unsafe extern "C" fn IP_SMTPC_OptionsInit(pOptions: *mut IP_SMTPC_OPTIONS) -
     if pOptions.is_null() {
         return Error::NullPointer as c_int;
     }
-    let defaults = IP_SMTPC_OPTIONS {
-        SizeOf: size_of::<IP_SMTPC_OPTIONS>() as u32,
-        AuthMechanisms: 0,
-        AllowInsecureAuth: 0,
-        TlsMode: IP_SMTPC_TLS_BY_POLICY,
-        ReplyTimeoutMs: 0,
-        pfGetTimeMs: None,
-        MessageIdSeed: 0,
-        pReport: core::ptr::null_mut(),
-        pBody: core::ptr::null(),
-        sReplyTo: core::ptr::null(),
-        pasHeader: core::ptr::null(),
-        NumHeaders: 0,
-        pfSetTimeout: None,
-        RawMessage: 0,
-        DsnNotify: 0,
-        DsnRet: 0,
-        DsnRequired: 0,
-        sDsnEnvId: core::ptr::null(),
-        sOAuthToken: core::ptr::null(),
-    };
-    // SAFETY: non-NULL and writable by contract; `write` does not read the old value.
-    unsafe { pOptions.write(defaults) };
+    // Every field 0 / NULL / no hook but two. Zeroed byte by byte and the
+    // two set after: a struct literal written whole is a `memset` call,
+    // and the library calls none (issue 12).
+    // SAFETY: non-NULL and writable by contract; all-zero bytes are a
+    // valid IP_SMTPC_OPTIONS (integers, NULL pointers, `None` hooks).
+    unsafe {
+        super::send::clear(pOptions);
+        (*pOptions).SizeOf = size_of::<IP_SMTPC_OPTIONS>() as u32;
+        (*pOptions).TlsMode = IP_SMTPC_TLS_BY_POLICY;
+    }
     0
 }
 
@@ -587,6 +574,42 @@ mod tests {
             }
         }
         assert_eq!(tls_policy(5, false, true), Err(Error::InvalidOptions));
+    }
+
+    #[test]
+    fn options_init_sets_every_field_over_old_bytes() {
+        // Old bytes everywhere: what OptionsInit leaves is its own.
+        let mut o = core::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
+        // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
+        unsafe {
+            o.as_mut_ptr()
+                .cast::<u8>()
+                .write_bytes(0xa5, size_of::<IP_SMTPC_OPTIONS>())
+        };
+        // SAFETY: as above.
+        assert_eq!(unsafe { IP_SMTPC_OptionsInit(o.as_mut_ptr()) }, 0);
+        // SAFETY: initialised just above.
+        let o = unsafe { o.assume_init() };
+        assert_eq!(o.SizeOf as usize, size_of::<IP_SMTPC_OPTIONS>());
+        assert_eq!(o.TlsMode, IP_SMTPC_TLS_BY_POLICY);
+        let numbers = (
+            o.AuthMechanisms,
+            o.ReplyTimeoutMs,
+            o.MessageIdSeed,
+            o.NumHeaders,
+        );
+        assert_eq!(numbers, (0, 0, 0, 0));
+        let bytes = (
+            o.AllowInsecureAuth,
+            o.RawMessage,
+            o.DsnNotify,
+            o.DsnRet,
+            o.DsnRequired,
+        );
+        assert_eq!(bytes, (0, 0, 0, 0, 0));
+        assert!(o.pfGetTimeMs.is_none() && o.pfSetTimeout.is_none());
+        assert!(o.pReport.is_null() && o.pBody.is_null() && o.sReplyTo.is_null());
+        assert!(o.pasHeader.is_null() && o.sDsnEnvId.is_null() && o.sOAuthToken.is_null());
     }
 
     #[test]

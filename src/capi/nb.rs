@@ -20,7 +20,7 @@ use core::ptr::{addr_of, addr_of_mut};
 
 use super::codes::*;
 use super::ex::{limit, Clock, Summary};
-use super::send::{notify, prepare, turn, ConnectFn, Link, Ready, Turn};
+use super::send::{copy_to, notify, prepare, turn, ConnectFn, Link, Ready, Turn};
 use super::types::*;
 use super::view::CMail;
 use crate::check::Checked;
@@ -275,21 +275,24 @@ unsafe fn store(
         let run = run(session);
         // Written in place and set up there: no copy of the engine.
         let engine = addr_of_mut!((*run).engine);
-        engine.write(Engine::new(out, input, &*checked));
+        copy_to(engine, &Engine::new(out, input, &*checked));
         (*engine).set_tls(r.tls);
         (*engine).set_auth(r.mechanisms, r.insecure_auth);
         addr_of_mut!((*run).this).write(session);
-        addr_of_mut!((*run).mail).write(*r.mail);
-        addr_of_mut!((*run).link).write(Link {
-            api: r.api,
-            server: r.mta.sServer,
-            tx: r.tx,
-            rx: r.rx,
-            disconnect: r.disconnect,
-            sock: core::ptr::null_mut(),
-            callback: r.callback,
-            clock: Clock::new(None, core::ptr::null_mut()),
-        });
+        copy_to(addr_of_mut!((*run).mail), r.mail);
+        copy_to(
+            addr_of_mut!((*run).link),
+            &Link {
+                api: r.api,
+                server: r.mta.sServer,
+                tx: r.tx,
+                rx: r.rx,
+                disconnect: r.disconnect,
+                sock: core::ptr::null_mut(),
+                callback: r.callback,
+                clock: Clock::new(None, core::ptr::null_mut()),
+            },
+        );
         addr_of_mut!((*run).connect).write(r.connect);
         addr_of_mut!((*run).timeout).write(opts.map_or(0, |o| o.ReplyTimeoutMs));
         addr_of_mut!((*run).wait).write(0);

@@ -387,14 +387,45 @@ pub(super) type Space = [u8; OUT_BUFFER_SIZE + IN_BUFFER_SIZE];
 /// `space` zeroed and cut into the out and in buffers.
 #[inline(always)]
 pub(super) fn zeroed(space: &mut MaybeUninit<Space>) -> (&mut [u8], &mut [u8]) {
-    let start = space.as_mut_ptr().cast::<u8>();
-    for i in 0..OUT_BUFFER_SIZE + IN_BUFFER_SIZE {
-        // SAFETY: `i` is inside `space`. Volatile, so the compiler emits no
-        // call of the C library's memset.
-        unsafe { start.add(i).write_volatile(0) };
-    }
+    // SAFETY: `space` is writable; all-zero bytes are a valid `Space`.
+    unsafe { clear(space.as_mut_ptr()) };
     // SAFETY: every byte was written just above.
     unsafe { space.assume_init_mut() }.split_at_mut(OUT_BUFFER_SIZE)
+}
+
+/// Copies the bytes of `*src` to `dst`, one volatile byte at a time, so
+/// that the compiler emits no call of the C library's `memcpy` (a large
+/// struct written whole through a pointer is one).
+///
+/// # Safety
+/// `dst` is valid for writes of one `T` and does not overlap `src`; what
+/// it held is not dropped. After the call both are the same value: for a
+/// `T` that is not `Copy` (it holds borrows) only one of them may be used.
+#[cfg(feature = "nb")]
+#[inline(always)]
+pub(super) unsafe fn copy_to<T>(dst: *mut T, src: &T) {
+    let from = (src as *const T).cast::<MaybeUninit<u8>>();
+    let to = dst.cast::<MaybeUninit<u8>>();
+    for i in 0..core::mem::size_of::<T>() {
+        // SAFETY: `i` is inside both objects; the bytes (padding too) are
+        // copied as `MaybeUninit`.
+        unsafe { to.add(i).write_volatile(from.add(i).read()) };
+    }
+}
+
+/// Writes `size_of::<T>()` zero bytes at `p`, one volatile byte at a time,
+/// so that the compiler emits no call of the C library's `memset`.
+///
+/// # Safety
+/// `p` is valid for writes of one `T`; a `T` read from it afterwards must
+/// be valid with every byte zero.
+#[inline(always)]
+pub(super) unsafe fn clear<T>(p: *mut T) {
+    let start = p.cast::<u8>();
+    for i in 0..core::mem::size_of::<T>() {
+        // SAFETY: `i` is inside the object, by the contract.
+        unsafe { start.add(i).write_volatile(0) };
+    }
 }
 
 /// Gives the engine of a connection's first (or only) mail the TLS and
