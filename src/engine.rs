@@ -3239,10 +3239,10 @@ mod tests {
     #[test]
     fn bytes_before_the_handshake_are_refused() {
         let m = TestMail::sample();
+        let script = ["220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n"];
         let mut bench = Bench::new(&m, 64, 64);
         let mut e = bench.engine();
         e.set_tls(TlsMode::Required);
-        let script = ["220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n"];
         assert_eq!(
             drive(&mut e, &m, &script, false, &mut |_| false),
             Stop::Upgrade
