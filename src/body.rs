@@ -160,11 +160,11 @@ pub fn mix(next: &mut impl FnMut(u32) -> u32, pieces: &[&[u8]], most: u32) -> Ve
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The wire for `body` through buffers of `size` bytes.
-    fn wire(body: &[u8], size: usize) -> Vec<u8> {
+    pub(crate) fn wire(body: &[u8], size: usize) -> Vec<u8> {
         let mut state = Body::default();
         let mut out = Vec::new();
         loop {

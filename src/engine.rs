@@ -2300,6 +2300,53 @@ mod tests {
         report: Vec<String>,
     }
 
+    /// A scripted server: one reply per turn, handed out `chunk` bytes at
+    /// a time.
+    struct Server<'r> {
+        replies: std::slice::Iter<'r, &'r str>,
+        pending: &'r [u8],
+        chunk: usize,
+    }
+
+    impl<'r> Server<'r> {
+        /// A server that answers with `replies`, `chunk` bytes a read.
+        fn new(replies: &'r [&'r str], chunk: usize) -> Self {
+            Server {
+                replies: replies.iter(),
+                pending: b"",
+                chunk,
+            }
+        }
+
+        /// Fills `room` with the next bytes of the current reply, first
+        /// starting the next reply when the current one is all given out:
+        /// how many bytes, and the reply started, if one was. `None`: no
+        /// reply left.
+        fn give(&mut self, room: &mut [u8]) -> Option<(usize, Option<&'r str>)> {
+            let mut started = None;
+            if self.pending.is_empty() {
+                let r = self.replies.next()?;
+                self.pending = r.as_bytes();
+                started = Some(*r);
+            }
+            let n = self.chunk.min(room.len()).min(self.pending.len());
+            room[..n].copy_from_slice(&self.pending[..n]);
+            self.pending = &self.pending[n..];
+            Some((n, started))
+        }
+
+        /// Whether the next reply (not yet started) is `reply`; if so it is
+        /// taken.
+        #[cfg(feature = "tls")]
+        fn take_if(&mut self, reply: &str) -> bool {
+            let next = self.replies.clone().next() == Some(&reply);
+            if next {
+                self.replies.next();
+            }
+            next
+        }
+    }
+
     /// Runs `mail` against server `replies` (one per turn), with a `tx`-byte
     /// out buffer, an `rx`-byte in buffer and server bytes in chunks of `chunk`.
     fn exchange(m: &TestMail, replies: &[&str], tx: usize, rx: usize, chunk: usize) -> Run {
@@ -2326,8 +2373,7 @@ mod tests {
         let mut events = Vec::new();
         #[cfg_attr(not(feature = "ex"), allow(unused_mut))]
         let mut report = Vec::new();
-        let mut replies = replies.iter();
-        let mut pending: &[u8] = b"";
+        let mut script = Server::new(replies, chunk);
         let mut client_turn = false;
         loop {
             match e.next(m) {
@@ -2343,27 +2389,18 @@ mod tests {
                     client.extend_from_slice(&b[..n]);
                     e.sent(n);
                 }
-                Action::Receive(room) => {
-                    if pending.is_empty() {
-                        match replies.next() {
-                            Some(r) => {
-                                transcript.extend_from_slice(b"S: ");
-                                transcript.extend_from_slice(r.as_bytes());
-                                server.extend_from_slice(r.as_bytes());
-                                client_turn = false;
-                                pending = r.as_bytes();
-                            }
-                            None => {
-                                e.failed(Error::Receive);
-                                continue;
-                            }
+                Action::Receive(room) => match script.give(room) {
+                    Some((n, started)) => {
+                        if let Some(r) = started {
+                            transcript.extend_from_slice(b"S: ");
+                            transcript.extend_from_slice(r.as_bytes());
+                            server.extend_from_slice(r.as_bytes());
+                            client_turn = false;
                         }
+                        e.received(n);
                     }
-                    let n = chunk.min(room.len()).min(pending.len());
-                    room[..n].copy_from_slice(&pending[..n]);
-                    pending = &pending[n..];
-                    e.received(n);
-                }
+                    None => e.failed(Error::Receive),
+                },
                 Action::Event(ev) => {
                     let kind = ev.kind;
                     events.push((
@@ -2426,39 +2463,118 @@ mod tests {
                 Action::Upgrade => {
                     transcript.extend_from_slice(b"[TLS]\r\n");
                     client_turn = false;
-                    let fails = replies.clone().next() == Some(&"TLS FAILS");
-                    if fails {
-                        replies.next();
-                    }
-                    e.upgraded(!fails);
+                    e.upgraded(!script.take_if("TLS FAILS"));
                 }
             }
         }
     }
 
-    /// The exchange must not depend on buffer or chunk sizes.
-    fn exchange_all_sizes(m: &TestMail, replies: &[&str]) -> Run {
-        let reference = exchange(m, replies, 256, 256, 4096);
+    /// [`exchange_with`] at 256-byte buffers and whole replies as the
+    /// reference, then at every chunk size up to the longest reply, then
+    /// with each out buffer of `txs` (an `rx`-byte in buffer, 7-byte
+    /// chunks): every run must equal the reference. With `regroup` the
+    /// out buffer may change how commands group between replies (as under
+    /// PIPELINING), so only each side's bytes must not change there.
+    fn every_size(
+        m: &TestMail,
+        replies: &[&str],
+        configure: &dyn Fn(&mut Engine<'_>),
+        txs: &[usize],
+        rx: usize,
+        regroup: bool,
+    ) -> Run {
+        let reference = exchange_with(m, replies, 256, 256, 4096, configure);
         let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
         for chunk in 1..=longest {
-            assert_eq!(
-                exchange(m, replies, 256, 256, chunk),
-                reference,
-                "chunk {chunk}"
-            );
+            let run = exchange_with(m, replies, 256, 256, chunk, configure);
+            assert_eq!(run, reference, "chunk {chunk}");
         }
-        for tx in [16, 17, 23, 31, 64] {
-            #[cfg_attr(not(feature = "pipelining"), allow(unused_mut))]
-            let mut run = exchange(m, replies, tx, 64, 7);
-            // Under PIPELINING the out buffer decides how commands group
-            // between replies: each side's bytes must not change.
-            #[cfg(feature = "pipelining")]
-            {
+        for &tx in txs {
+            let mut run = exchange_with(m, replies, tx, rx, 7, configure);
+            if regroup {
                 run.transcript.clone_from(&reference.transcript);
             }
             assert_eq!(run, reference, "tx {tx}");
         }
         reference
+    }
+
+    /// The exchange must not depend on buffer or chunk sizes.
+    fn exchange_all_sizes(m: &TestMail, replies: &[&str]) -> Run {
+        let regroup = cfg!(feature = "pipelining");
+        every_size(m, replies, &|_| {}, &[16, 17, 23, 31, 64], 64, regroup)
+    }
+
+    /// One run at the reference sizes: 256-byte buffers, whole replies.
+    fn once(m: &TestMail, replies: &[&str]) -> Run {
+        exchange(m, replies, 256, 256, 4096)
+    }
+
+    /// [`exchange_all_sizes`], checking the result; a failure names `case`.
+    fn expect(case: &str, m: &TestMail, replies: &[&str], result: Result<(), Error>) -> Run {
+        let run = exchange_all_sizes(m, replies);
+        assert_eq!(run.result, result, "{case}: {}", run.transcript);
+        run
+    }
+
+    /// Checks that `text` (a transcript or what the client sent) contains
+    /// `part`; a failure shows the text.
+    #[track_caller]
+    fn assert_has(text: &str, part: &str) {
+        assert!(text.contains(part), "{part:?} not in:\n{text}");
+    }
+
+    /// Checks that `text` ends with `end`; a failure shows the text.
+    #[track_caller]
+    fn assert_ends(text: &str, end: &str) {
+        assert!(text.ends_with(end), "not ending with {end:?}:\n{text}");
+    }
+
+    /// Checks that `text` starts with `start`; a failure shows the text.
+    #[track_caller]
+    fn assert_starts(text: &str, start: &str) {
+        assert!(
+            text.starts_with(start),
+            "not starting with {start:?}:\n{text}"
+        );
+    }
+
+    /// The sample mail's whole dialogue with a server that offers nothing:
+    /// the greeting, EHLO, MAIL, three RCPT, DATA, the dot and QUIT
+    /// (`[..7]` ends with DATA's 354, `[..8]` with the dot's reply).
+    const SAMPLE: [&str; 9] = [
+        "220 mx\r\n",
+        "250 mx\r\n",
+        "250 ok\r\n",
+        "250 a\r\n",
+        "250 b\r\n",
+        "250 c\r\n",
+        "354 go\r\n",
+        "250 queued\r\n",
+        "221 bye\r\n",
+    ];
+
+    /// [`SAMPLE`] from a server that answers EHLO with `ehlo`.
+    fn sample_with_ehlo(ehlo: &'static str) -> [&'static str; 9] {
+        let mut replies = SAMPLE;
+        replies[1] = ehlo;
+        replies
+    }
+
+    /// `head`'s turns, then `tail`'s.
+    fn cat<'a>(head: &[&'a str], tail: &[&'a str]) -> Vec<&'a str> {
+        [head, tail].concat()
+    }
+
+    /// `head`'s turns (up to MAIL), then [`SAMPLE`]'s from MAIL to QUIT.
+    fn with_mail<'a>(head: &[&'a str]) -> Vec<&'a str> {
+        cat(head, &SAMPLE[2..])
+    }
+
+    /// The greeting, `ehlo`, the `auth` turns, then the mail as in
+    /// [`with_mail`].
+    fn script(ehlo: &'static str, auth: &[&'static str]) -> Vec<&'static str> {
+        with_mail(&cat(&["220 mx\r\n", ehlo], auth))
     }
 
     const EHLO_AUTH: &str =
@@ -2480,18 +2596,7 @@ mod tests {
         m.password = "pass";
         let run = exchange_all_sizes(
             &m,
-            &[
-                "220 mx ESMTP\r\n",
-                EHLO_AUTH,
-                "235 ok\r\n",
-                "250 ok\r\n",
-                "250 a\r\n",
-                "250 b\r\n",
-                "250 c\r\n",
-                "354 go\r\n",
-                "250 queued\r\n",
-                "221 bye\r\n",
-            ],
+            &with_mail(&["220 mx ESMTP\r\n", EHLO_AUTH, "235 ok\r\n"]),
         );
         let hash = check(&m, None, 0).unwrap().hash;
         let expected = format!(
@@ -2536,7 +2641,7 @@ mod tests {
                 "221 bye\r\n",
             ],
         );
-        assert!(run.transcript.contains("C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\nS: 334 UGFzc3dvcmQ6\r\nC: \r\nS: 535 5.7.8 no\r\nC: QUIT\r\n"), "{}", run.transcript);
+        assert_has(&run.transcript, "C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\nS: 334 UGFzc3dvcmQ6\r\nC: \r\nS: 535 5.7.8 no\r\nC: QUIT\r\n");
         assert_eq!(run.result, Err(Error::AuthFailed));
     }
 
@@ -2558,7 +2663,7 @@ mod tests {
                 "221 bye\r\n",
             ],
         );
-        assert!(run.transcript.starts_with("S: 220 mx\r\nC: EHLO example.test\r\nS: 502 what\r\nC: HELO example.test\r\nS: 250 hi\r\nC: MAIL FROM:<node@example.test>\r\n"));
+        assert_starts(&run.transcript, "S: 220 mx\r\nC: EHLO example.test\r\nS: 502 what\r\nC: HELO example.test\r\nS: 250 hi\r\nC: MAIL FROM:<node@example.test>\r\n");
         assert_eq!(run.result, Err(Error::PartialDelivery));
         assert!(run
             .events
@@ -2569,106 +2674,60 @@ mod tests {
             &m,
             &["220 mx\r\n", "500 what\r\n", "250 hi\r\n", "221 bye\r\n"],
         );
-        assert!(run
-            .transcript
-            .ends_with("C: HELO example.test\r\nS: 250 hi\r\nC: QUIT\r\nS: 221 bye\r\n"));
+        assert_ends(
+            &run.transcript,
+            "C: HELO example.test\r\nS: 250 hi\r\nC: QUIT\r\nS: 221 bye\r\n",
+        );
         assert_eq!(run.result, Err(Error::AuthNotSupported));
     }
 
     #[test]
     fn refusals_at_each_step() {
         let m = TestMail::sample();
-        let r = |replies: &[&str]| exchange_all_sizes(&m, replies).result;
-        assert_eq!(
-            r(&["554 go away\r\n", "221 bye\r\n"]),
-            Err(Error::GreetingRefused)
-        );
-        assert_eq!(
-            r(&["220 mx\r\n", "451 later\r\n", "221 bye\r\n"]),
-            Err(Error::HeloRejected)
-        );
-        assert_eq!(
-            r(&["220 mx\r\n", "550 x\r\n", "550 y\r\n", "221 bye\r\n"]),
-            Err(Error::HeloRejected)
-        );
-        assert_eq!(
-            r(&["220 mx\r\n", "250 mx\r\n", "550 no\r\n", "221 bye\r\n"]),
-            Err(Error::SenderRejected)
-        );
-        assert_eq!(
-            r(&["220 mx\r\n", "250 mx\r\n", "552 big\r\n", "221 bye\r\n"]),
-            Err(Error::MessageTooBig)
-        );
-        assert_eq!(
-            r(&[
-                "220 mx\r\n",
-                "250 mx\r\n",
-                "250 ok\r\n",
-                "550 a\r\n",
-                "550 b\r\n",
-                "550 c\r\n",
-                "221 bye\r\n"
-            ]),
-            Err(Error::AllRecipientsRejected)
-        );
-        assert_eq!(
-            r(&[
-                "220 mx\r\n",
-                "250 mx\r\n",
-                "250 ok\r\n",
-                "250 a\r\n",
-                "250 b\r\n",
-                "250 c\r\n",
-                "554 no\r\n",
-                "221 bye\r\n"
-            ]),
-            Err(Error::DataRejected)
-        );
-        let data = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-        ];
-        for (reply, error) in [
-            ("452 full\r\n", Error::MessageTemporaryFailure),
-            ("554 spam\r\n", Error::MessageRejected),
-            ("552 big\r\n", Error::MessageTooBig),
+        // The sample dialogue up to the `at`th turn, then `refusal`'s
+        // turns and a 221 to QUIT.
+        let refused = |at: usize, refusal: &[&'static str]| {
+            cat(&cat(&SAMPLE[..at], refusal), &["221 bye\r\n"])
+        };
+        let all_rcpts = ["550 a\r\n", "550 b\r\n", "550 c\r\n"];
+        for (case, at, refusal, error) in [
+            (
+                "greeting",
+                0,
+                &["554 go away\r\n"][..],
+                Error::GreetingRefused,
+            ),
+            ("EHLO 451", 1, &["451 later\r\n"], Error::HeloRejected),
+            (
+                "EHLO and HELO",
+                1,
+                &["550 x\r\n", "550 y\r\n"],
+                Error::HeloRejected,
+            ),
+            ("MAIL 550", 2, &["550 no\r\n"], Error::SenderRejected),
+            ("MAIL 552", 2, &["552 big\r\n"], Error::MessageTooBig),
+            ("all RCPT", 3, &all_rcpts, Error::AllRecipientsRejected),
+            ("DATA", 6, &["554 no\r\n"], Error::DataRejected),
+            (
+                "dot 452",
+                7,
+                &["452 full\r\n"],
+                Error::MessageTemporaryFailure,
+            ),
+            ("dot 554", 7, &["554 spam\r\n"], Error::MessageRejected),
+            ("dot 552", 7, &["552 big\r\n"], Error::MessageTooBig),
         ] {
-            let replies: Vec<&str> = data.iter().copied().chain([reply, "221 bye\r\n"]).collect();
-            assert_eq!(r(&replies), Err(error));
+            expect(case, &m, &refused(at, refusal), Err(error));
         }
         // No DATA after all recipients were rejected.
-        let run = exchange_all_sizes(
-            &m,
-            &[
-                "220 mx\r\n",
-                "250 mx\r\n",
-                "250 ok\r\n",
-                "550 a\r\n",
-                "550 b\r\n",
-                "550 c\r\n",
-                "221 bye\r\n",
-            ],
-        );
+        let run = exchange_all_sizes(&m, &refused(3, &all_rcpts));
         assert!(!run.transcript.contains("DATA"));
     }
 
     #[test]
     fn service_closing_at_any_step_sends_nothing_more() {
         let m = TestMail::sample();
-        let all = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-        ];
+        let all = &SAMPLE[..7];
         for at in 0..=all.len() {
             let mut replies: Vec<&str> = all[..at].to_vec();
             replies.push("421 4.3.2 shutting down\r\n");
@@ -2685,48 +2744,66 @@ mod tests {
     #[test]
     fn outcome_unknown_after_the_dot() {
         let m = TestMail::sample();
-        let upto_data = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-        ];
-        // The connection drops before the reply to the dot.
-        assert_eq!(
-            exchange_all_sizes(&m, &upto_data).result,
-            Err(Error::OutcomeUnknown)
-        );
-        // QUIT not answered with 221 after a success.
-        let replies: Vec<&str> = upto_data
-            .iter()
-            .copied()
-            .chain(["250 ok\r\n", "500 eh\r\n"])
-            .collect();
-        assert_eq!(
-            exchange_all_sizes(&m, &replies).result,
-            Err(Error::OutcomeUnknown)
-        );
-        // The connection drops before QUIT's reply: the 250 stands.
-        let replies: Vec<&str> = upto_data.iter().copied().chain(["250 ok\r\n"]).collect();
-        assert_eq!(exchange_all_sizes(&m, &replies).result, Ok(()));
+        let upto_data = &SAMPLE[..7];
+        for (case, tail, result) in [
+            (
+                "the connection drops before the reply to the dot",
+                &[][..],
+                Err(Error::OutcomeUnknown),
+            ),
+            (
+                "QUIT not answered with 221 after a success",
+                &["250 ok\r\n", "500 eh\r\n"],
+                Err(Error::OutcomeUnknown),
+            ),
+            (
+                "the connection drops before QUIT's reply: the 250 stands",
+                &["250 ok\r\n"],
+                Ok(()),
+            ),
+        ] {
+            expect(case, &m, &cat(upto_data, tail), result);
+        }
+    }
+
+    /// A checked mail and an engine's buffers, for tests that drive the
+    /// engine by hand.
+    struct Bench {
+        checked: Checked,
+        out: Vec<u8>,
+        input: Vec<u8>,
+    }
+
+    impl Bench {
+        /// `m` checked (no clock, salt 0), a `tx`-byte out buffer and an
+        /// `rx`-byte in buffer.
+        fn new(m: &TestMail, tx: usize, rx: usize) -> Self {
+            let checked = check(m, None, 0).unwrap();
+            Bench {
+                checked,
+                out: vec![0; tx],
+                input: vec![0; rx],
+            }
+        }
+
+        /// An engine over the buffers.
+        fn engine(&mut self) -> Engine<'_> {
+            Engine::new(&mut self.out, &mut self.input, &self.checked)
+        }
+    }
+
+    /// Bytes that arrive unasked (a driver reading whenever it can): put
+    /// in [`Engine::room`] and reported.
+    fn unasked(e: &mut Engine<'_>, bytes: &[u8]) {
+        let room = e.room();
+        room[..bytes.len()].copy_from_slice(bytes);
+        e.received(bytes.len());
     }
 
     /// Runs the sample mail up to its content and stops at the first chunk
     /// of it for which `keep_unsent` says so, leaving that chunk unsent.
     fn until_content_chunk(e: &mut Engine<'_>, m: &TestMail, keep_unsent: fn(&[u8]) -> bool) {
-        let mut script = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-        ]
-        .into_iter();
+        let mut script = SAMPLE[..7].iter();
         let mut in_content = false;
         loop {
             match e.next(m) {
@@ -2759,13 +2836,10 @@ mod tests {
     #[test]
     fn bytes_before_the_final_dot_fail_the_mail_without_doubt() {
         let m = TestMail::sample();
-        let checked = check(&m, None, 0).unwrap();
-        let (mut out, mut input) = (vec![0; 16], vec![0; 64]);
-        let mut e = Engine::new(&mut out, &mut input, &checked);
+        let mut bench = Bench::new(&m, 16, 64);
+        let mut e = bench.engine();
         until_content_chunk(&mut e, &m, |_| true);
-        let room = e.room();
-        room[..6].copy_from_slice(b"554 x\n");
-        e.received(6);
+        unasked(&mut e, b"554 x\n");
         assert!(matches!(e.next(&m), Action::Event(_)));
         assert_eq!(e.next(&m), Action::Done(Err(Error::UnexpectedReply)));
     }
@@ -2776,14 +2850,11 @@ mod tests {
     #[test]
     fn a_reply_before_the_final_dot_is_sent_is_no_success() {
         let m = TestMail::sample();
-        let checked = check(&m, None, 0).unwrap();
-        let (mut out, mut input) = (vec![0; 256], vec![0; 64]);
-        let mut e = Engine::new(&mut out, &mut input, &checked);
+        let mut bench = Bench::new(&m, 256, 64);
+        let mut e = bench.engine();
         // The chunk with the final dot stays unsent.
         until_content_chunk(&mut e, &m, |b| b.ends_with(b"\r\n.\r\n"));
-        let room = e.room();
-        room[..8].copy_from_slice(b"250 ok\r\n");
-        e.received(8);
+        unasked(&mut e, b"250 ok\r\n");
         let result = loop {
             match e.next(&m) {
                 Action::Done(r) => break r,
@@ -2807,10 +2878,10 @@ mod tests {
         assert_eq!(r(&["hello\r\n"]), Err(Error::ReplySyntax));
         // Nothing may follow a reply that hands the turn to the client (seen
         // when the bytes arrive together, as an injecting server sends them).
-        let run = exchange(&m, &["220 mx\r\n250 injected\r\n"], 256, 256, 4096);
+        let run = once(&m, &["220 mx\r\n250 injected\r\n"]);
         assert_eq!(run.result, Err(Error::UnexpectedReply));
         assert_eq!(run.transcript, "S: 220 mx\r\n250 injected\r\n");
-        let run = exchange(&m, &["220 mx\r\n", "250 mx\r\n250 ok\r\n"], 256, 256, 4096);
+        let run = once(&m, &["220 mx\r\n", "250 mx\r\n250 ok\r\n"]);
         assert_eq!(run.result, Err(Error::UnexpectedReply));
         let many: String = "220-x\r\n".repeat(usize::from(MAX_LINES)) + "220 x\r\n";
         assert_eq!(
@@ -2834,60 +2905,49 @@ mod tests {
     fn auth_exchange_going_wrong() {
         let mut m = TestMail::sample();
         m.user = "u";
-        let r = |replies: &[&str]| exchange_all_sizes(&m, replies);
-        let run = r(&[
-            "220 mx\r\n",
-            "250-mx\r\n250 AUTH PLAIN\r\n",
-            "334 more?\r\n",
-            "501 cancelled\r\n",
-            "221 bye\r\n",
-        ]);
-        assert!(run
-            .transcript
-            .contains("S: 334 more?\r\nC: *\r\nS: 501 cancelled\r\nC: QUIT\r\n"));
-        assert_eq!(run.result, Err(Error::AuthProtocol));
-        assert_eq!(
-            r(&[
-                "220 mx\r\n",
-                "250-mx\r\n250 AUTH PLAIN\r\n",
-                "454 later\r\n",
-                "221 bye\r\n"
-            ])
-            .result,
-            Err(Error::AuthTemporary)
+        // The greeting, `ehlo`, then `turns` and a 221 to QUIT.
+        let after = |ehlo: &'static str, turns: &[&'static str]| {
+            cat(&cat(&["220 mx\r\n", ehlo], turns), &["221 bye\r\n"])
+        };
+        let plain = "250-mx\r\n250 AUTH PLAIN\r\n";
+        let run = expect(
+            "334 after the response",
+            &m,
+            &after(plain, &["334 more?\r\n", "501 cancelled\r\n"]),
+            Err(Error::AuthProtocol),
         );
-        assert_eq!(
-            r(&[
-                "220 mx\r\n",
+        assert_has(
+            &run.transcript,
+            "S: 334 more?\r\nC: *\r\nS: 501 cancelled\r\nC: QUIT\r\n",
+        );
+        #[cfg_attr(feature = "cram-md5", allow(unused_mut))]
+        let mut cases = vec![
+            ("454", plain, &["454 later\r\n"][..], Error::AuthTemporary),
+            (
+                "504",
                 "250-mx\r\n250 auth plain\r\n",
-                "504 no\r\n",
-                "221 bye\r\n"
-            ])
-            .result,
-            Err(Error::AuthNotSupported)
-        );
+                &["504 no\r\n"],
+                Error::AuthNotSupported,
+            ),
+            // A multi-line 5xx to EHLO teaches no capabilities.
+            (
+                "5xx to EHLO",
+                "550-AUTH PLAIN\r\n550 no\r\n",
+                &["250 hi\r\n"],
+                Error::AuthNotSupported,
+            ),
+        ];
         // (With `cram-md5` it goes: `cram_md5::offered_alone`.)
         #[cfg(not(feature = "cram-md5"))]
-        assert_eq!(
-            r(&[
-                "220 mx\r\n",
-                "250-mx\r\n250 AUTH CRAM-MD5\r\n",
-                "221 bye\r\n"
-            ])
-            .result,
-            Err(Error::AuthNotSupported)
-        );
-        // A multi-line 5xx to EHLO teaches no capabilities.
-        assert_eq!(
-            r(&[
-                "220 mx\r\n",
-                "550-AUTH PLAIN\r\n550 no\r\n",
-                "250 hi\r\n",
-                "221 bye\r\n"
-            ])
-            .result,
-            Err(Error::AuthNotSupported)
-        );
+        cases.push((
+            "CRAM-MD5 alone",
+            "250-mx\r\n250 AUTH CRAM-MD5\r\n",
+            &[],
+            Error::AuthNotSupported,
+        ));
+        for (case, ehlo, turns, error) in cases {
+            expect(case, &m, &after(ehlo, turns), Err(error));
+        }
     }
 
     /// A small deterministic generator (xorshift), so the test needs no crate.
@@ -2959,22 +3019,10 @@ mod tests {
         let bdat = ehlo.contains("CHUNKING");
         // CRAM-MD5's challenge ("<1>") before the 235.
         let cram = ehlo.contains("CRAM-MD5");
-        let good: Vec<&str> = [
-            "220 mx\r\n",
-            ehlo,
-            "334 PDE+\r\n",
-            "235 ok\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ]
-        .into_iter()
-        .filter(|&r| !(bdat && r == "354 go\r\n") && (cram || r != "334 PDE+\r\n"))
-        .collect();
+        let good: Vec<&str> = script(ehlo, &["334 PDE+\r\n", "235 ok\r\n"])
+            .into_iter()
+            .filter(|&r| !(bdat && r == "354 go\r\n") && (cram || r != "334 PDE+\r\n"))
+            .collect();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut m = TestMail::sample();
         m.user = "u";
@@ -3102,27 +3150,16 @@ mod tests {
         m.user = "user";
         m.password = "pass";
         let ehlo1 = "250-mx\r\n250-STARTTLS\r\n250 AUTH LOGIN\r\n";
-        let replies = [
+        let replies = with_mail(&[
             "220 mx\r\n",
             ehlo1,
             "220 2.0.0 ready\r\n",
             "250-mx\r\n250 AUTH PLAIN\r\n",
             "235 ok\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ];
+        ]);
         for mode in [TlsMode::Optional, TlsMode::Required] {
             let run = exchange_tls(&m, &replies, mode);
-            assert!(
-                run.transcript.starts_with(&format!("S: 220 mx\r\nC: EHLO example.test\r\nS: {ehlo1}C: STARTTLS\r\nS: 220 2.0.0 ready\r\n[TLS]\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 AUTH PLAIN\r\nC: AUTH PLAIN ")),
-                "{}",
-                run.transcript
-            );
+            assert_starts(&run.transcript, &format!("S: 220 mx\r\nC: EHLO example.test\r\nS: {ehlo1}C: STARTTLS\r\nS: 220 2.0.0 ready\r\n[TLS]\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 AUTH PLAIN\r\nC: AUTH PLAIN "));
             assert_eq!(run.result, Ok(()));
             assert!(run
                 .events
@@ -3139,11 +3176,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             TlsMode::Off,
         );
-        assert!(
-            run.transcript.contains("C: AUTH PLAIN"),
-            "{}",
-            run.transcript
-        );
+        assert_has(&run.transcript, "C: AUTH PLAIN");
     }
 
     #[cfg(feature = "tls")]
@@ -3157,9 +3190,7 @@ mod tests {
             TlsMode::Required,
         );
         assert_eq!(run.result, Err(Error::TlsUnavailable));
-        assert!(run
-            .transcript
-            .ends_with("S: 250 mx\r\nC: QUIT\r\nS: 221 bye\r\n"));
+        assert_ends(&run.transcript, "S: 250 mx\r\nC: QUIT\r\nS: 221 bye\r\n");
         let run = exchange_tls(
             &m,
             &["220 mx\r\n", "502 no\r\n", "250 hi\r\n", "221 bye\r\n"],
@@ -3179,11 +3210,9 @@ mod tests {
             &["220 mx\r\n", offer, "454 not now\r\n", "250 ok\r\n"],
             TlsMode::Optional,
         );
-        assert!(
-            run.transcript
-                .contains("S: 454 not now\r\nC: MAIL FROM:<node@example.test>\r\n"),
-            "{}",
-            run.transcript
+        assert_has(
+            &run.transcript,
+            "S: 454 not now\r\nC: MAIL FROM:<node@example.test>\r\n",
         );
         // The handshake fails: nothing more is sent.
         let run = exchange_tls(
@@ -3192,7 +3221,7 @@ mod tests {
             TlsMode::Optional,
         );
         assert_eq!(run.result, Err(Error::TlsHandshake));
-        assert!(run.transcript.ends_with("[TLS]\r\n"), "{}", run.transcript);
+        assert_ends(&run.transcript, "[TLS]\r\n");
         // Injection: plaintext after "220 ready" in the same read is refused, no handshake.
         let run = exchange_with(
             &m,
@@ -3210,45 +3239,54 @@ mod tests {
     #[test]
     fn bytes_before_the_handshake_are_refused() {
         let m = TestMail::sample();
-        let checked = check(&m, None, 0).unwrap();
-        let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
-        let mut e = Engine::new(&mut out, &mut input, &checked);
+        let script = ["220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n"];
+        let mut bench = Bench::new(&m, 64, 64);
+        let mut e = bench.engine();
         e.set_tls(TlsMode::Required);
-        let mut script = ["220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\n"].into_iter();
-        loop {
-            match e.next(&m) {
-                #[cfg(any(feature = "mime", feature = "raw"))]
-                Action::Item(_) => e.streamed(true),
-                Action::Send(b) => {
-                    let n = b.len();
-                    e.sent(n);
-                }
-                Action::Receive(room) => {
-                    let r = script.next().unwrap();
-                    room[..r.len()].copy_from_slice(r.as_bytes());
-                    e.received(r.len());
-                }
-                Action::Event(_) => {}
-                Action::Upgrade => break,
-                Action::Done(r) => panic!("{r:?}"),
-            }
-        }
+        assert_eq!(
+            drive(&mut e, &m, &script, false, &mut |_| false),
+            Stop::Upgrade
+        );
         // A non-blocking driver reads the socket before starting the handshake.
-        let room = e.room();
-        room[..5].copy_from_slice(b"250 x");
-        e.received(5);
+        unasked(&mut e, b"250 x");
         assert!(matches!(e.next(&m), Action::Event(_)));
         assert_eq!(e.next(&m), Action::Done(Err(Error::TlsInjection)));
     }
 
-    /// Runs `e` against `replies` (one per turn) until it wants a reply
-    /// the script does not have; returns whether it ended.
-    #[cfg(any(feature = "nb", feature = "oauth"))]
-    fn run_until_stalled(
+    /// Where [`drive`] stopped.
+    #[cfg(any(
+        feature = "nb",
+        feature = "oauth",
+        feature = "tls",
+        feature = "deadline"
+    ))]
+    #[derive(Debug, PartialEq)]
+    enum Stop {
+        Done(Result<(), Error>),
+        /// The script had no reply left, and `stalled` said to stop.
+        Stalled,
+        /// A TLS upgrade, not taken.
+        #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+        Upgrade,
+    }
+
+    /// Drives `e` with whole sends, items streamed whole and `replies`
+    /// (one per receive, fed whole). When a receive finds no reply left,
+    /// `stalled` may go on (`true`: ask again, after a tick say) or stop.
+    /// A TLS upgrade succeeds with `upgrade`, and stops the drive without.
+    #[cfg(any(
+        feature = "nb",
+        feature = "oauth",
+        feature = "tls",
+        feature = "deadline"
+    ))]
+    fn drive(
         e: &mut Engine<'_>,
         m: &TestMail,
         replies: &[&str],
-    ) -> Option<Result<(), Error>> {
+        #[cfg_attr(not(feature = "tls"), allow(unused_variables))] upgrade: bool,
+        stalled: &mut dyn FnMut(&mut Engine<'_>) -> bool,
+    ) -> Stop {
         let mut script = replies.iter();
         loop {
             match e.next(m) {
@@ -3261,14 +3299,48 @@ mod tests {
                         room[..r.len()].copy_from_slice(r.as_bytes());
                         e.received(r.len());
                     }
-                    None => return None,
+                    None => {
+                        if !stalled(e) {
+                            return Stop::Stalled;
+                        }
+                    }
                 },
                 Action::Event(_) => {}
-                Action::Done(r) => return Some(r),
-                #[cfg(feature = "mime")]
+                Action::Done(r) => return Stop::Done(r),
+                #[cfg(any(feature = "mime", feature = "raw"))]
                 Action::Item(_) => e.streamed(true),
                 #[cfg(feature = "tls")]
-                Action::Upgrade => e.upgraded(true),
+                Action::Upgrade if upgrade => e.upgraded(true),
+                #[cfg(feature = "tls")]
+                Action::Upgrade => return Stop::Upgrade,
+            }
+        }
+    }
+
+    /// Runs `e` against `replies` (one per turn) until it wants a reply
+    /// the script does not have; returns whether it ended.
+    #[cfg(any(feature = "nb", feature = "oauth"))]
+    fn run_until_stalled(
+        e: &mut Engine<'_>,
+        m: &TestMail,
+        replies: &[&str],
+    ) -> Option<Result<(), Error>> {
+        match drive(e, m, replies, true, &mut |_| false) {
+            Stop::Done(r) => Some(r),
+            Stop::Stalled => None,
+            Stop::Upgrade => unreachable!("upgrades succeed"),
+        }
+    }
+
+    /// The engine's result, after nothing but events (no byte to send,
+    /// none wanted).
+    #[cfg(feature = "nb")]
+    fn events_then_done(e: &mut Engine<'_>, m: &TestMail) -> Result<(), Error> {
+        loop {
+            match e.next(m) {
+                Action::Event(_) => {}
+                Action::Done(r) => return r,
+                other => panic!("not an event: {other:?}"),
             }
         }
     }
@@ -3279,17 +3351,7 @@ mod tests {
     #[test]
     fn abandon_never_reports_a_half_sent_mail_as_delivered() {
         let m = TestMail::sample();
-        let checked = check(&m, None, 0).unwrap();
-        let replies = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-        ];
+        let replies = &SAMPLE[..8];
         let expected = [
             (0, Err(Error::ApplicationAbort), 2u8),
             (1, Err(Error::ApplicationAbort), 3),
@@ -3298,18 +3360,12 @@ mod tests {
             (8, Ok(()), 11),
         ];
         for (answered, result, step) in expected {
-            let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
-            let mut e = Engine::new(&mut out, &mut input, &checked);
+            let mut bench = Bench::new(&m, 64, 64);
+            let mut e = bench.engine();
             assert_eq!(run_until_stalled(&mut e, &m, &replies[..answered]), None);
             e.abandon();
             // Only events follow: no byte is sent, nothing is received.
-            let done = loop {
-                match e.next(&m) {
-                    Action::Event(_) => {}
-                    Action::Done(r) => break r,
-                    other => panic!("after abandon: {other:?}"),
-                }
-            };
+            let done = events_then_done(&mut e, &m);
             assert_eq!(done, result, "after {answered} replies");
             assert_eq!(e.report().0, step, "after {answered} replies");
             e.abandon();
@@ -3345,34 +3401,18 @@ mod tests {
         e.tick(300_599);
         assert!(matches!(e.next(&m), Action::Receive(_)));
         e.tick(300_600);
-        let done = loop {
-            match e.next(&m) {
-                Action::Done(r) => break r,
-                Action::Event(_) => {}
-                other => panic!("{other:?}"),
-            }
-        };
-        assert_eq!(done, Err(Error::Timeout));
+        assert_eq!(events_then_done(&mut e, &m), Err(Error::Timeout));
     }
 
     #[cfg(feature = "deadline")]
     #[test]
     fn deadlines_come_from_the_time_given() {
         let m = TestMail::sample();
-        let checked = check(&m, None, 0).unwrap();
-        let replies = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-        ];
+        let replies = &SAMPLE[..7];
         // The server stalls after `answered` replies; the clock runs 1 s per receive.
         for answered in 0..=replies.len() {
-            let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
-            let mut e = Engine::new(&mut out, &mut input, &checked);
+            let mut bench = Bench::new(&m, 64, 64);
+            let mut e = bench.engine();
             let start = u32::MAX - 2_500; // the clock wraps during the call
             e.set_timeout(5_000, start);
             let mut now = start;
@@ -3422,50 +3462,20 @@ mod tests {
     #[test]
     fn quit_reply_waited_for_a_short_grace_only() {
         let m = TestMail::sample();
-        let checked = check(&m, None, 0).unwrap();
-        let replies = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-        ];
-        let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
-        let mut e = Engine::new(&mut out, &mut input, &checked);
+        let mut bench = Bench::new(&m, 64, 64);
+        let mut e = bench.engine();
         e.set_timeout(30_000, 0);
-        let mut script = replies.iter();
         let mut now = 0u32;
         let mut quit_wait = None;
-        let result = loop {
-            match e.next(&m) {
-                #[cfg(any(feature = "mime", feature = "raw"))]
-                Action::Item(_) => e.streamed(true),
-                Action::Send(b) => {
-                    let n = b.len();
-                    e.sent(n);
-                }
-                Action::Receive(room) => match script.next() {
-                    Some(r) => {
-                        room[..r.len()].copy_from_slice(r.as_bytes());
-                        e.received(r.len());
-                    }
-                    None => {
-                        // The server never answers QUIT: time runs.
-                        quit_wait.get_or_insert(e.poll_at().unwrap().wrapping_sub(now));
-                        now += 100;
-                        e.tick(now);
-                    }
-                },
-                Action::Event(_) => {}
-                Action::Done(r) => break r,
-                #[cfg(feature = "tls")]
-                Action::Upgrade => e.upgraded(true),
-            }
+        // The server never answers QUIT: time runs.
+        let mut stalled = |e: &mut Engine<'_>| {
+            quit_wait.get_or_insert(e.poll_at().unwrap().wrapping_sub(now));
+            now += 100;
+            e.tick(now);
+            true
         };
-        assert_eq!(result, Ok(()));
+        let result = drive(&mut e, &m, &SAMPLE[..8], true, &mut stalled);
+        assert_eq!(result, Stop::Done(Ok(())));
         assert_eq!(quit_wait, Some(QUIT_GRACE_MS));
         assert_eq!(now, QUIT_GRACE_MS);
     }
@@ -3552,31 +3562,53 @@ mod tests {
     fn eight_bit_body_asks_for_8bitmime_when_offered() {
         let mut m = TestMail::sample();
         m.body = "Grüße\n".as_bytes().to_vec();
-        let run = exchange_all_sizes(&m, &["220 mx\r\n", EHLO_AUTH, "250 ok\r\n"]);
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
-        let run = exchange_all_sizes(&m, &["220 mx\r\n", "250 mx\r\n", "250 ok\r\n"]);
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test>\r\n"));
+        for (ehlo, mail) in [
+            (
+                EHLO_AUTH,
+                "C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n",
+            ),
+            ("250 mx\r\n", "C: MAIL FROM:<node@example.test>\r\n"),
+        ] {
+            // Up to MAIL's reply.
+            let run = exchange_all_sizes(&m, &sample_with_ehlo(ehlo)[..3]);
+            assert!(run.transcript.contains(mail), "{ehlo}: {}", run.transcript);
+        }
     }
 
     /// [`exchange_with`] at every chunk size and a few buffer sizes; the
     /// run must not change.
     #[cfg(feature = "ex")]
     fn exchange_ex(m: &TestMail, replies: &[&str], configure: &dyn Fn(&mut Engine<'_>)) -> Run {
-        let reference = exchange_with(m, replies, 256, 256, 4096, configure);
-        let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
-        for chunk in 1..=longest {
-            let run = exchange_with(m, replies, 256, 256, chunk, configure);
-            assert_eq!(run, reference, "chunk {chunk}");
-        }
-        for tx in [8, 13, 64] {
-            let run = exchange_with(m, replies, tx, 128, 7, configure);
-            assert_eq!(run, reference, "tx {tx}");
-        }
-        reference
+        every_size(m, replies, configure, &[8, 13, 64], 128, false)
+    }
+
+    /// [`exchange_ex`] without a set-up, checking the result and the
+    /// final report; a failure names `case`.
+    #[cfg(feature = "ex")]
+    fn expect_report(
+        case: &str,
+        m: &TestMail,
+        replies: &[&str],
+        result: Result<(), Error>,
+        report: &str,
+    ) -> Run {
+        expect_report_with(case, m, replies, &|_| {}, result, report)
+    }
+
+    /// [`expect_report`] with the engine configured first.
+    #[cfg(feature = "ex")]
+    fn expect_report_with(
+        case: &str,
+        m: &TestMail,
+        replies: &[&str],
+        configure: &dyn Fn(&mut Engine<'_>),
+        result: Result<(), Error>,
+        report: &str,
+    ) -> Run {
+        let run = exchange_ex(m, replies, configure);
+        assert_eq!(run.result, result, "{case}: {}", run.transcript);
+        assert_eq!(run.report.last().unwrap(), report, "{case}");
+        run
     }
 
     #[cfg(feature = "ex")]
@@ -3694,29 +3726,28 @@ mod tests {
         ];
         // LOGIN only, although PLAIN is offered and preferred.
         let run = exchange_ex(&m, &replies, &|e| e.set_auth(2, true));
-        assert!(
-            run.transcript
-                .contains("C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\n"),
-            "{}",
-            run.transcript
+        assert_has(
+            &run.transcript,
+            "C: AUTH LOGIN\r\nS: 334 VXNlcm5hbWU6\r\nC: dXNlcg==\r\n",
         );
-        // Nothing allowed in common: AUTH_NOT_SUPPORTED, decided locally at AUTH.
-        let run = exchange_ex(
+        let run = expect_report_with(
+            "nothing allowed in common: decided locally at AUTH",
             &m,
             &["220 mx\r\n", "250-mx\r\n250 AUTH LOGIN\r\n", "221 bye\r\n"],
             &|e| e.set_auth(1, true),
+            Err(Error::AuthNotSupported),
+            "(5, 0, 0, 0, false)",
         );
-        assert_eq!(run.result, Err(Error::AuthNotSupported));
-        assert_eq!(run.report.last().unwrap(), "(5, 0, 0, 0, false)");
-        assert!(run.transcript.ends_with("C: QUIT\r\nS: 221 bye\r\n"));
-        // AUTH in clear refused: only EHLO and QUIT go out.
-        let run = exchange_ex(
+        assert_ends(&run.transcript, "C: QUIT\r\nS: 221 bye\r\n");
+        let run = expect_report_with(
+            "AUTH in clear refused",
             &m,
             &["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "221 bye\r\n"],
             &|e| e.set_auth(3, false),
+            Err(Error::AuthInsecure),
+            "(5, 0, 0, 0, false)",
         );
-        assert_eq!(run.result, Err(Error::AuthInsecure));
-        assert_eq!(run.report.last().unwrap(), "(5, 0, 0, 0, false)");
+        // Only EHLO and QUIT go out.
         assert_eq!(
             run.transcript,
             "S: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 AUTH PLAIN\r\nC: QUIT\r\nS: 221 bye\r\n"
@@ -3736,122 +3767,101 @@ mod tests {
                 e.set_auth(3, false)
             },
         );
-        assert!(
-            run.transcript.contains("C: AUTH PLAIN "),
-            "{}",
-            run.transcript
-        );
+        assert_has(&run.transcript, "C: AUTH PLAIN ");
     }
 
     #[cfg(feature = "ex")]
     #[test]
     fn implicit_tls_before_the_greeting() {
         let m = TestMail::sample();
-        let replies = [
-            "220 mx\r\n",
-            "250-mx\r\n250 STARTTLS\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ];
-        let run = exchange_ex(&m, &replies, &|e| e.set_tls(TlsMode::Implicit));
-        assert_eq!(run.result, Ok(()));
-        assert!(
-            run.transcript
-                .starts_with("[TLS]\r\nS: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 STARTTLS\r\nC: MAIL FROM:"),
-            "{}",
-            run.transcript
+        let implicit = |e: &mut Engine<'_>| e.set_tls(TlsMode::Implicit);
+        let run = expect_report_with(
+            "implicit TLS",
+            &m,
+            &sample_with_ehlo("250-mx\r\n250 STARTTLS\r\n"),
+            &implicit,
+            Ok(()),
+            "(11, 250, 3, 0, true)",
         );
+        assert_starts(&run.transcript, "[TLS]\r\nS: 220 mx\r\nC: EHLO example.test\r\nS: 250-mx\r\n250 STARTTLS\r\nC: MAIL FROM:");
         assert_eq!(steps(&run)[..3], [4, 2, 3]);
-        assert_eq!(run.report.last().unwrap(), "(11, 250, 3, 0, true)");
-        // A failed handshake: nothing sent, TLS_HANDSHAKE at STARTTLS.
-        let run = exchange_ex(&m, &["TLS FAILS"], &|e| e.set_tls(TlsMode::Implicit));
-        assert_eq!(run.result, Err(Error::TlsHandshake));
+        let run = expect_report_with(
+            "a failed handshake: nothing sent, TLS_HANDSHAKE at STARTTLS",
+            &m,
+            &["TLS FAILS"],
+            &implicit,
+            Err(Error::TlsHandshake),
+            "(4, 0, 0, 0, false)",
+        );
         assert_eq!(run.transcript, "[TLS]\r\n");
-        assert_eq!(run.report.last().unwrap(), "(4, 0, 0, 0, false)");
     }
 
     #[cfg(feature = "ex")]
     #[test]
     fn report_of_local_and_reply_decisions() {
         let m = TestMail::sample();
-        // Refused by a reply: the step and code of that reply.
-        let run = exchange_ex(
-            &m,
-            &[
-                "220 mx\r\n",
-                "250 mx\r\n",
-                "553 5.1.8 bad sender\r\n",
-                "221 bye\r\n",
-            ],
-            &|_| {},
-        );
-        assert_eq!(run.result, Err(Error::SenderRejected));
-        assert_eq!(run.report.last().unwrap(), "(6, 553, 0, 0, false)");
-        // Malformed reply: decided locally, no code kept.
-        let run = exchange_ex(&m, &["220 mx\r\n", "250 mx\r\n", "25x\r\n"], &|_| {});
-        assert_eq!(run.result, Err(Error::ReplySyntax));
-        assert_eq!(run.report.last().unwrap(), "(6, 0, 0, 0, false)");
-        // Lost after the dot: outcome unknown at END_OF_DATA.
-        let run = exchange_ex(
-            &m,
-            &[
-                "220 mx\r\n",
-                "250 mx\r\n",
-                "250 ok\r\n",
-                "250 a\r\n",
-                "250 b\r\n",
-                "250 c\r\n",
-                "354 go\r\n",
-            ],
-            &|_| {},
-        );
-        assert_eq!(run.result, Err(Error::OutcomeUnknown));
-        assert_eq!(run.report.last().unwrap(), "(9, 0, 3, 0, false)");
-        // 421 to a required STARTTLS is TLS_REFUSED (as src/).
-        let run = exchange_ex(
-            &m,
-            &[
-                "220 mx\r\n",
-                "250-mx\r\n250 STARTTLS\r\n",
-                "421 4.3.2 closing\r\n",
-            ],
-            &|e| e.set_tls(TlsMode::Required),
-        );
-        assert_eq!(run.result, Err(Error::TlsRefused));
-        assert_eq!(run.report.last().unwrap(), "(4, 421, 0, 0, false)");
-        // QUIT's reply is never kept.
-        let run = exchange_ex(
-            &m,
-            &["220 mx\r\n", "554 no\r\n", "554 no\r\n", "500 x\r\n"],
-            &|_| {},
-        );
-        assert_eq!(run.result, Err(Error::HeloRejected));
-        assert_eq!(run.report.last().unwrap(), "(3, 554, 0, 0, false)");
+        let starttls = [
+            "220 mx\r\n",
+            "250-mx\r\n250 STARTTLS\r\n",
+            "421 4.3.2 closing\r\n",
+        ];
+        let quit = ["220 mx\r\n", "554 no\r\n", "554 no\r\n", "500 x\r\n"];
+        for (case, replies, tls, result, report) in [
+            (
+                "refused by a reply: the step and code of that reply",
+                &[
+                    "220 mx\r\n",
+                    "250 mx\r\n",
+                    "553 5.1.8 bad sender\r\n",
+                    "221 bye\r\n",
+                ][..],
+                false,
+                Err(Error::SenderRejected),
+                "(6, 553, 0, 0, false)",
+            ),
+            (
+                "malformed reply: decided locally, no code kept",
+                &["220 mx\r\n", "250 mx\r\n", "25x\r\n"],
+                false,
+                Err(Error::ReplySyntax),
+                "(6, 0, 0, 0, false)",
+            ),
+            (
+                "lost after the dot: outcome unknown at END_OF_DATA",
+                &SAMPLE[..7],
+                false,
+                Err(Error::OutcomeUnknown),
+                "(9, 0, 3, 0, false)",
+            ),
+            (
+                "421 to a required STARTTLS is TLS_REFUSED (as src/)",
+                &starttls,
+                true,
+                Err(Error::TlsRefused),
+                "(4, 421, 0, 0, false)",
+            ),
+            (
+                "QUIT's reply is never kept",
+                &quit,
+                false,
+                Err(Error::HeloRejected),
+                "(3, 554, 0, 0, false)",
+            ),
+        ] {
+            let configure = |e: &mut Engine<'_>| {
+                if tls {
+                    e.set_tls(TlsMode::Required);
+                }
+            };
+            expect_report_with(case, &m, replies, &configure, result, report);
+        }
     }
 
     #[cfg(all(feature = "size", feature = "ex"))]
     #[test]
     fn size_declared_when_offered_and_refused_over_the_limit() {
         let m = TestMail::sample();
-        let rest = [
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ];
-        let with = |ehlo: &'static str| {
-            let mut replies = vec!["220 mx\r\n", ehlo];
-            replies.extend(rest);
-            exchange_ex(&m, &replies, &|_| {})
-        };
+        let with = |ehlo: &'static str| exchange_ex(&m, &sample_with_ehlo(ehlo), &|_| {});
         let run = with("250-mx\r\n250-size  100000\r\n250 8BITMIME\r\n");
         assert_eq!(run.result, Ok(()));
         // The size is the header and the stuffed body without ".\r\n".
@@ -3865,27 +3875,26 @@ mod tests {
         assert!(t.contains(&mail), "{t}");
         // SIZE without a number: declared, no limit.
         let run = with("250-mx\r\n250 SIZE\r\n");
-        assert!(run.transcript.contains(&mail), "{}", run.transcript);
+        assert_has(&run.transcript, &mail);
         // Not offered: not declared.
         let run = with("250-mx\r\n250 SIZEX 10\r\n");
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test>\r\n"));
-        // Over the limit: refused before MAIL, decided locally at MAIL.
+        assert_has(&run.transcript, "C: MAIL FROM:<node@example.test>\r\n");
         let limit = message.len() - 1;
         let ehlo: &'static str =
             Box::leak(format!("250-mx\r\n250 SIZE {limit}\r\n").into_boxed_str());
-        let run = exchange_ex(&m, &["220 mx\r\n", ehlo, "221 bye\r\n"], &|_| {});
-        assert_eq!(run.result, Err(Error::MessageTooBig));
-        assert!(run.transcript.ends_with("C: QUIT\r\nS: 221 bye\r\n"));
+        let run = expect_report(
+            "over the limit: refused before MAIL, decided locally at MAIL",
+            &m,
+            &["220 mx\r\n", ehlo, "221 bye\r\n"],
+            Err(Error::MessageTooBig),
+            "(6, 0, 0, 0, false)",
+        );
+        assert_ends(&run.transcript, "C: QUIT\r\nS: 221 bye\r\n");
         assert!(!run.transcript.contains("MAIL"));
-        assert_eq!(run.report.last().unwrap(), "(6, 0, 0, 0, false)");
         // At the limit it goes.
         let ehlo: &'static str =
             Box::leak(format!("250-mx\r\n250 SIZE {}\r\n", limit + 1).into_boxed_str());
-        let mut replies = vec!["220 mx\r\n", ehlo];
-        replies.extend(rest);
-        assert_eq!(exchange_ex(&m, &replies, &|_| {}).result, Ok(()));
+        assert_eq!(with(ehlo).result, Ok(()));
     }
 
     #[cfg(feature = "size")]
@@ -3908,31 +3917,8 @@ mod tests {
     /// (an encoder needs `mime::ROOM` for a byte); the run must not change.
     #[cfg(feature = "mime")]
     fn exchange_mime(m: &TestMail, replies: &[&str]) -> Run {
-        let reference = exchange_with(m, replies, 256, 256, 4096, &|_| {});
-        let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
-        for chunk in 1..=longest {
-            let run = exchange_with(m, replies, 256, 256, chunk, &|_| {});
-            assert_eq!(run, reference, "chunk {chunk}");
-        }
-        for tx in [16, 17, 23, 31, 64, 100] {
-            let run = exchange_with(m, replies, tx, 128, 7, &|_| {});
-            assert_eq!(run, reference, "tx {tx}");
-        }
-        reference
+        every_size(m, replies, &|_| {}, &[16, 17, 23, 31, 64, 100], 128, false)
     }
-
-    #[cfg(feature = "mime")]
-    const MIME_REPLIES: [&str; 9] = [
-        "220 mx\r\n",
-        "250 mx\r\n",
-        "250 ok\r\n",
-        "250 a\r\n",
-        "250 b\r\n",
-        "250 c\r\n",
-        "354 go\r\n",
-        "250 queued\r\n",
-        "221 bye\r\n",
-    ];
 
     /// The message the client sent after "354 go", without ".\r\n".
     #[cfg(feature = "mime")]
@@ -3955,7 +3941,7 @@ mod tests {
             ("M\u{e4}rz \"log\".csv", "text/csv", b"a,b\n".to_vec()),
             ("", "", vec![0xAB; 100]),
         ];
-        let run = exchange_mime(&m, &MIME_REPLIES);
+        let run = exchange_mime(&m, &SAMPLE);
         assert_eq!(run.result, Ok(()));
         let hash = check(&m, None, 0).unwrap().hash;
         let b = format!("=_ip-smtpc_{hash:016x}");
@@ -3984,13 +3970,10 @@ mod tests {
             )
         );
         // No SIZE for streamed content, even when offered.
-        let mut replies = MIME_REPLIES;
-        replies[1] = "250-mx\r\n250 SIZE 10\r\n";
+        let replies = sample_with_ehlo("250-mx\r\n250 SIZE 10\r\n");
         let run = exchange_mime(&m, &replies);
         assert_eq!(run.result, Ok(()));
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test>\r\n"));
+        assert_has(&run.transcript, "C: MAIL FROM:<node@example.test>\r\n");
     }
 
     #[cfg(feature = "mime")]
@@ -3998,7 +3981,7 @@ mod tests {
     fn quoted_printable_where_the_text_needs_it() {
         let mut m = TestMail::sample();
         m.body = "Grüße.\n.dot\n-- \nx\t\r\n".as_bytes().to_vec();
-        let run = exchange_mime(&m, &MIME_REPLIES);
+        let run = exchange_mime(&m, &SAMPLE);
         assert_eq!(
             content_of(&run),
             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
@@ -4006,10 +3989,9 @@ mod tests {
         );
         // 8BITMIME offered: 8bit, declared (one size: the transcript's
         // halves of a send would cut UTF-8 sequences).
-        let mut replies = MIME_REPLIES;
-        replies[1] = "250-mx\r\n250 8BITMIME\r\n";
+        let replies = sample_with_ehlo("250-mx\r\n250 8BITMIME\r\n");
         let run = exchange_with(&m, &replies, 256, 256, 4096, &|_| {});
-        assert!(run.transcript.contains("BODY=8BITMIME\r\n"));
+        assert_has(&run.transcript, "BODY=8BITMIME\r\n");
         assert!(content_of(&run).starts_with(
             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße.\r\n..dot\r\n"
         ));
@@ -4058,7 +4040,7 @@ mod tests {
             } else {
                 boundary.to_string()
             };
-            let content = content_of(&exchange_mime(&m, &MIME_REPLIES));
+            let content = content_of(&exchange_mime(&m, &SAMPLE));
             assert!(
                 content.contains("Content-Transfer-Encoding: quoted-printable\r\n"),
                 "{content}"
@@ -4072,7 +4054,7 @@ mod tests {
         // A dash line that is not a delimiter leaves the text as it is.
         m.boundary = "NextPart_0815";
         m.body = b"-- \nsignature".to_vec();
-        let content = content_of(&exchange_mime(&m, &MIME_REPLIES));
+        let content = content_of(&exchange_mime(&m, &SAMPLE));
         assert!(
             content.contains("Content-Transfer-Encoding: 7bit\r\n"),
             "{content}"
@@ -4084,7 +4066,7 @@ mod tests {
     fn streamed_body_goes_quoted_printable_and_a_failed_item_abandons_the_mail() {
         let mut m = TestMail::sample();
         m.streamed = Some("line one\n.two\nGrüße".as_bytes().to_vec());
-        let run = exchange_mime(&m, &MIME_REPLIES);
+        let run = exchange_mime(&m, &SAMPLE);
         assert_eq!(run.result, Ok(()));
         assert_eq!(
             content_of(&run),
@@ -4094,10 +4076,9 @@ mod tests {
         // The driver reports a failed item: no end of data, nothing more sent.
         let mut m = TestMail::sample();
         m.items = vec![("a.txt", "text/plain", b"x".to_vec())];
-        let checked = check(&m, None, 0).unwrap();
-        let (mut out, mut input) = (vec![0; 64], vec![0; 64]);
-        let mut e = Engine::new(&mut out, &mut input, &checked);
-        let mut script = MIME_REPLIES.iter();
+        let mut bench = Bench::new(&m, 64, 64);
+        let mut e = bench.engine();
+        let mut script = SAMPLE.iter();
         let mut wire = Vec::new();
         let result = loop {
             match e.next(&m) {
@@ -4136,8 +4117,7 @@ mod tests {
     fn size_counts_quoted_printable_text() {
         let mut m = TestMail::sample();
         m.body = "Grüße\n".as_bytes().to_vec();
-        let mut replies = MIME_REPLIES;
-        replies[1] = "250-mx\r\n250 SIZE 100000\r\n";
+        let replies = sample_with_ehlo("250-mx\r\n250 SIZE 100000\r\n");
         let run = exchange_mime(&m, &replies);
         let t = &run.transcript;
         let message =
@@ -4150,38 +4130,31 @@ mod tests {
     #[test]
     fn replies_out_of_step_after_the_dot_make_the_outcome_unknown() {
         let m = TestMail::sample();
-        let upto_dot = [
-            "220 mx\r\n",
-            "250 mx\r\n",
-            "250 ok\r\n",
-            "250 a\r\n",
-            "550 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-        ];
-        let with = |tail: &[&'static str]| {
-            let mut r: Vec<&str> = upto_dot.to_vec();
-            r.extend_from_slice(tail);
-            exchange_ex(&m, &r, &|_| {})
-        };
-        // A partial delivery doubted by QUIT's 250, as a success would be.
-        let run = with(&["250 queued\r\n", "250 what\r\n"]);
-        assert_eq!(run.result, Err(Error::OutcomeUnknown));
-        assert_eq!(run.report.last().unwrap(), "(9, 250, 2, 1, false)");
+        let mut upto_dot = SAMPLE[..7].to_vec();
+        upto_dot[4] = "550 b\r\n";
+        let with = |tail: &[&'static str]| cat(&upto_dot, tail);
+        expect_report(
+            "a partial delivery doubted by QUIT's 250, as a success would be",
+            &m,
+            &with(&["250 queued\r\n", "250 what\r\n"]),
+            Err(Error::OutcomeUnknown),
+            "(9, 250, 2, 1, false)",
+        );
         // A malformed reply to QUIT, or bytes after the dot's reply: doubted.
-        let run = with(&["250 queued\r\n", "2x1 bye\r\n"]);
+        let run = exchange_ex(&m, &with(&["250 queued\r\n", "2x1 bye\r\n"]), &|_| {});
         assert_eq!(run.result, Err(Error::OutcomeUnknown));
         // (Surplus bytes in the same read: whether QUIT went out first
         // depends on the chunking, so one size.)
-        let mut r: Vec<&str> = upto_dot.to_vec();
-        r.push("250 queued\r\n250 extra\r\n");
-        let run = exchange_with(&m, &r, 256, 256, 4096, &|_| {});
+        let run = once(&m, &with(&["250 queued\r\n250 extra\r\n"]));
         assert_eq!(run.result, Err(Error::OutcomeUnknown));
         assert!(!run.transcript.contains("QUIT"));
-        // The connection closing after the dot's reply leaves it standing.
-        let run = with(&["250 queued\r\n"]);
-        assert_eq!(run.result, Err(Error::PartialDelivery));
-        assert_eq!(run.report.last().unwrap(), "(7, 250, 2, 1, false)");
+        expect_report(
+            "the connection closing after the dot's reply leaves it standing",
+            &m,
+            &with(&["250 queued\r\n"]),
+            Err(Error::PartialDelivery),
+            "(7, 250, 2, 1, false)",
+        );
     }
 
     /// A complete message (`raw`): `message` as `sBody`, or streamed.
@@ -4200,21 +4173,6 @@ mod tests {
         m
     }
 
-    #[cfg(feature = "raw")]
-    fn raw_replies(ehlo: &'static str) -> [&'static str; 9] {
-        [
-            "220 mx\r\n",
-            ehlo,
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ]
-    }
-
     /// What the client sent after "354 go", up to and with ".\r\n".
     #[cfg(feature = "raw")]
     fn sent_message(run: &Run) -> &str {
@@ -4228,8 +4186,13 @@ mod tests {
     fn raw_message_goes_out_as_given_to_every_envelope_recipient() {
         let message = b"From: a@x.test\nBcc-Like: kept\r\n\r\n.dot\nend";
         let m = raw_mail(message, false);
-        let run = exchange_ex(&m, &raw_replies("250-mx\r\n250 SIZE 1000\r\n"), &|_| {});
-        assert_eq!(run.result, Ok(()));
+        let run = expect_report(
+            "as given",
+            &m,
+            &sample_with_ehlo("250-mx\r\n250 SIZE 1000\r\n"),
+            Ok(()),
+            "(11, 250, 3, 0, false)",
+        );
         // SIZE= counts the message as sent, without ".\r\n" (src/: 46).
         let size = if cfg!(feature = "size") {
             " SIZE=46"
@@ -4247,13 +4210,12 @@ mod tests {
             "From: a@x.test\r\nBcc-Like: kept\r\n\r\n..dot\r\nend\r\n".len(),
             46
         );
-        assert_eq!(run.report.last().unwrap(), "(11, 250, 3, 0, false)");
         // An end of data inside the message cannot end it early.
         let m = raw_mail(
             b"Subject: raw\r\n\r\n.lead\ra\n.\r\nMAIL FROM:<evil@x.test>\r\n",
             false,
         );
-        let run = exchange_ex(&m, &raw_replies("250 mx\r\n"), &|_| {});
+        let run = exchange_ex(&m, &sample_with_ehlo("250 mx\r\n"), &|_| {});
         assert_eq!(
             sent_message(&run),
             "Subject: raw\r\n\r\n..lead\r\na\r\n..\r\nMAIL FROM:<evil@x.test>\r\n.\r\n"
@@ -4266,20 +4228,24 @@ mod tests {
     fn raw_eight_bit_message_needs_8bitmime() {
         let message = "Subject: Gr\u{fc}\u{df}e\r\n\r\nK\u{e4}se\r\n";
         let m = raw_mail(message.as_bytes(), false);
-        let run = exchange_ex(&m, &raw_replies("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
+        let run = exchange_ex(&m, &sample_with_ehlo("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
         assert_eq!(run.result, Ok(()));
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
+        assert_has(
+            &run.transcript,
+            "C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n",
+        );
         assert_eq!(sent_message(&run), format!("{message}.\r\n"));
-        // Not offered: refused before MAIL, decided locally at MAIL.
-        let run = exchange_ex(&m, &["220 mx\r\n", "250 mx\r\n", "221 bye\r\n"], &|_| {});
-        assert_eq!(run.result, Err(Error::EightBitUnsupported));
+        let run = expect_report(
+            "not offered: refused before MAIL, decided locally at MAIL",
+            &m,
+            &["220 mx\r\n", "250 mx\r\n", "221 bye\r\n"],
+            Err(Error::EightBitUnsupported),
+            "(6, 0, 0, 0, false)",
+        );
         assert_eq!(
             run.transcript,
             "S: 220 mx\r\nC: EHLO example.test\r\nS: 250 mx\r\nC: QUIT\r\nS: 221 bye\r\n"
         );
-        assert_eq!(run.report.last().unwrap(), "(6, 0, 0, 0, false)");
         // After HELO (no extensions) likewise.
         let run = exchange_ex(
             &m,
@@ -4289,11 +4255,12 @@ mod tests {
         assert_eq!(run.result, Err(Error::EightBitUnsupported));
         // 7-bit: no BODY= even where 8BITMIME is offered.
         let m = raw_mail(b"Subject: plain\r\n\r\nx\r\n", false);
-        let run = exchange_ex(&m, &raw_replies("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
+        let run = exchange_ex(&m, &sample_with_ehlo("250-mx\r\n250 8BITMIME\r\n"), &|_| {});
         assert_eq!(run.result, Ok(()));
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test>\r\nS: 250 ok"));
+        assert_has(
+            &run.transcript,
+            "C: MAIL FROM:<node@example.test>\r\nS: 250 ok",
+        );
     }
 
     #[cfg(feature = "raw")]
@@ -4304,28 +4271,30 @@ mod tests {
         // No SIZE= (not known in advance), BODY=8BITMIME whenever offered.
         let run = exchange_ex(
             &m,
-            &raw_replies("250-mx\r\n250-SIZE 100000\r\n250 8BITMIME\r\n"),
+            &sample_with_ehlo("250-mx\r\n250-SIZE 100000\r\n250 8BITMIME\r\n"),
             &|_| {},
         );
         assert_eq!(run.result, Ok(()));
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n"));
+        assert_has(
+            &run.transcript,
+            "C: MAIL FROM:<node@example.test> BODY=8BITMIME\r\n",
+        );
         assert_eq!(
             sent_message(&run),
             "From: <n@x.test>\r\nSubject: s\r\n\r\n\r\n..a\r\nK\u{e4}se\r\n.\r\n"
         );
         // A 7-bit stream to a server without 8BITMIME goes without BODY=.
         let m = raw_mail(b"Subject: s\r\n\r\nend", true);
-        let run = exchange_ex(&m, &raw_replies("250 mx\r\n"), &|_| {});
+        let run = exchange_ex(&m, &sample_with_ehlo("250 mx\r\n"), &|_| {});
         assert_eq!(run.result, Ok(()));
-        assert!(run
-            .transcript
-            .contains("C: MAIL FROM:<node@example.test>\r\nS: 250 ok"));
+        assert_has(
+            &run.transcript,
+            "C: MAIL FROM:<node@example.test>\r\nS: 250 ok",
+        );
         assert_eq!(sent_message(&run), "Subject: s\r\n\r\nend\r\n.\r\n");
         // An empty stream: only the end of data.
         let m = raw_mail(b"", true);
-        let run = exchange_ex(&m, &raw_replies("250 mx\r\n"), &|_| {});
+        let run = exchange_ex(&m, &sample_with_ehlo("250 mx\r\n"), &|_| {});
         assert_eq!(sent_message(&run), ".\r\n");
     }
 
@@ -4347,7 +4316,7 @@ mod tests {
             let wire = format!("C: {}", stuffed(message));
             let m = raw_mail(message, true);
             for tx in [8, 13, 64, 256] {
-                let run = exchange_with(&m, &raw_replies(ehlo), tx, 256, 3, &|_| {});
+                let run = exchange_with(&m, &sample_with_ehlo(ehlo), tx, 256, 3, &|_| {});
                 assert_eq!(run.result, Err(error), "tx {tx}");
                 assert_eq!(run.report.last().unwrap(), "(9, 0, 3, 0, false)");
                 let t = &run.transcript;
@@ -4373,6 +4342,17 @@ mod tests {
         const ENVELOPE: &str = "C: MAIL FROM:<node@example.test>\r\nRCPT TO:<ops@example.test>\r\n\
              RCPT TO:<arc@example.test>\r\nRCPT TO:<aud@example.test>\r\nDATA\r\n";
 
+        /// The envelope's replies when every recipient is refused, then
+        /// DATA's refusal and a 221 to QUIT.
+        pub(super) const ALL_REFUSED: [&str; 6] = [
+            "250 ok\r\n",
+            "550 a\r\n",
+            "550 b\r\n",
+            "550 c\r\n",
+            "554 no valid recipients\r\n",
+            "221 bye\r\n",
+        ];
+
         fn start() -> String {
             format!("S: 220 mx\r\nC: EHLO example.test\r\nS: {EHLO_PIPE}{ENVELOPE}")
         }
@@ -4382,7 +4362,7 @@ mod tests {
         /// fewer commands may have gone before the deciding reply, so only
         /// the result, the first events and whole commands are compared.
         pub(super) fn exchange_piped(m: &TestMail, replies: &[&str]) -> Run {
-            let reference = exchange(m, replies, 256, 256, 4096);
+            let reference = once(m, replies);
             let longest = replies.iter().map(|r| r.len()).max().unwrap_or(1);
             for chunk in 1..=longest {
                 assert_eq!(
@@ -4413,23 +4393,34 @@ mod tests {
                 .collect()
         }
 
+        /// The greeting and the EHLO reply offering PIPELINING, then
+        /// `after_ehlo`'s turns.
+        fn piped(after_ehlo: &[&'static str]) -> Vec<&'static str> {
+            cat(&["220 mx\r\n", EHLO_PIPE], after_ehlo)
+        }
+
+        /// Runs the sample mail with `exchange` against [`piped`]
+        /// `after_ehlo` and checks that the transcript ends with `ends`
+        /// (`""`: anything) and the result; a failure names `case`.
+        fn expect_piped(
+            case: &str,
+            exchange: fn(&TestMail, &[&str]) -> Run,
+            after_ehlo: &[&'static str],
+            ends: &str,
+            result: Result<(), Error>,
+        ) -> Run {
+            let run = exchange(&TestMail::sample(), &piped(after_ehlo));
+            assert!(run.transcript.ends_with(ends), "{case}: {}", run.transcript);
+            assert_eq!(run.result, result, "{case}");
+            run
+        }
+
         #[test]
         fn envelope_in_one_write_one_recipient_refused() {
             let m = TestMail::sample();
-            let run = exchange_all_sizes(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
-                    "250 ok\r\n",
-                    "250 a\r\n",
-                    "550 no such user\r\n",
-                    "250 c\r\n",
-                    "354 go\r\n",
-                    "250 queued\r\n",
-                    "221 bye\r\n",
-                ],
-            );
+            let mut replies = sample_with_ehlo(EHLO_PIPE);
+            replies[4] = "550 no such user\r\n";
+            let run = exchange_all_sizes(&m, &replies);
             let t = &run.transcript;
             assert!(
                 t.starts_with(&format!(
@@ -4452,60 +4443,30 @@ mod tests {
             // The step events as without pipelining.
             assert_eq!(steps(&run), [2, 3, 6, 7, 8, 9, 10, 11]);
             // One group of replies in one read gives the same.
-            let grouped = exchange(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
-                    "250 ok\r\n250 a\r\n550 no such user\r\n250 c\r\n354 go\r\n",
-                    "250 queued\r\n",
-                    "221 bye\r\n",
-                ],
-                256,
-                256,
-                4096,
-            );
+            let group = piped(&[
+                "250 ok\r\n250 a\r\n550 no such user\r\n250 c\r\n354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ]);
+            let grouped = once(&m, &group);
             assert_eq!(grouped.client, run.client);
             assert_eq!(grouped.events, run.events);
             assert_eq!(grouped.result, run.result);
             for chunk in 1..=40 {
-                let again = exchange(
-                    &m,
-                    &[
-                        "220 mx\r\n",
-                        EHLO_PIPE,
-                        "250 ok\r\n250 a\r\n550 no such user\r\n250 c\r\n354 go\r\n",
-                        "250 queued\r\n",
-                        "221 bye\r\n",
-                    ],
-                    256,
-                    256,
-                    chunk,
-                );
+                let again = exchange(&m, &group, 256, 256, chunk);
                 assert_eq!(again, grouped, "chunk {chunk}");
             }
         }
 
         #[test]
         fn all_refused_data_refused_then_quit() {
-            let m = TestMail::sample();
-            let run = exchange_piped(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
-                    "250 ok\r\n",
-                    "550 a\r\n",
-                    "550 b\r\n",
-                    "550 c\r\n",
-                    "554 no valid recipients\r\n",
-                    "221 bye\r\n",
-                ],
+            let run = expect_piped(
+                "all refused, DATA refused",
+                exchange_piped,
+                &ALL_REFUSED,
+                "S: 550 c\r\nS: 554 no valid recipients\r\nC: QUIT\r\nS: 221 bye\r\n",
+                Err(Error::AllRecipientsRejected),
             );
-            assert!(run
-                .transcript
-                .ends_with("S: 550 c\r\nS: 554 no valid recipients\r\nC: QUIT\r\nS: 221 bye\r\n"));
-            assert_eq!(run.result, Err(Error::AllRecipientsRejected));
             assert_eq!(rcpt_events(&run).len(), 3);
             #[cfg(feature = "ex")]
             assert_eq!(run.report.last().unwrap(), "(7, 550, 0, 3, false)");
@@ -4513,12 +4474,10 @@ mod tests {
 
         #[test]
         fn all_refused_but_354_gets_the_end_of_data_alone() {
-            let m = TestMail::sample();
-            let run = exchange_piped(
-                &m,
+            let run = expect_piped(
+                "all refused, DATA taken",
+                exchange_piped,
                 &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
                     "250 ok\r\n",
                     "550 a\r\n",
                     "550 b\r\n",
@@ -4527,46 +4486,29 @@ mod tests {
                     "554 no message\r\n",
                     "221 bye\r\n",
                 ],
-            );
-            assert!(
-                run.transcript.ends_with(
-                    "S: 550 c\r\nS: 354 go\r\nC: .\r\nQUIT\r\nS: 554 no message\r\nS: 221 bye\r\n"
-                ),
-                "{}",
-                run.transcript
+                "S: 550 c\r\nS: 354 go\r\nC: .\r\nQUIT\r\nS: 554 no message\r\nS: 221 bye\r\n",
+                Err(Error::AllRecipientsRejected),
             );
             assert!(!run.client.contains("Pump"));
-            assert_eq!(run.result, Err(Error::AllRecipientsRejected));
             // Even a 250 to the lone dot is no success.
-            let run = exchange(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
+            let run = once(
+                &TestMail::sample(),
+                &piped(&[
                     "250 ok\r\n550 a\r\n550 b\r\n550 c\r\n354 go\r\n",
                     "250 ok\r\n",
                     "221 bye\r\n",
-                ],
-                256,
-                256,
-                4096,
+                ]),
             );
-            assert!(
-                run.client.ends_with("DATA\r\n.\r\nQUIT\r\n"),
-                "{}",
-                run.client
-            );
+            assert_ends(&run.client, "DATA\r\n.\r\nQUIT\r\n");
             assert_eq!(run.result, Err(Error::AllRecipientsRejected));
         }
 
         #[test]
         fn mail_refused_reads_the_group_then_quits() {
-            let m = TestMail::sample();
-            let run = exchange_piped(
-                &m,
+            let run = expect_piped(
+                "MAIL refused",
+                exchange_piped,
                 &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
                     "550 5.7.1 sender refused\r\n",
                     "503 a\r\n",
                     "503 b\r\n",
@@ -4574,11 +4516,9 @@ mod tests {
                     "503 no valid recipients\r\n",
                     "221 bye\r\n",
                 ],
+                "S: 503 c\r\nS: 503 no valid recipients\r\nC: QUIT\r\nS: 221 bye\r\n",
+                Err(Error::SenderRejected),
             );
-            assert!(run
-                .transcript
-                .ends_with("S: 503 c\r\nS: 503 no valid recipients\r\nC: QUIT\r\nS: 221 bye\r\n"));
-            assert_eq!(run.result, Err(Error::SenderRejected));
             // The report keeps MAIL's reply, the one that decided; the
             // RCPT replies after it (503) make no recipient events.
             #[cfg(feature = "ex")]
@@ -4586,11 +4526,10 @@ mod tests {
             assert_eq!(rcpt_events(&run), []);
             assert_eq!(run.events.last().unwrap().1, Row::of(DONE).report);
             // A 354 anyway: the end of data alone.
-            let run = exchange_piped(
-                &m,
+            let run = expect_piped(
+                "MAIL refused, DATA taken",
+                exchange_piped,
                 &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
                     "550 no\r\n",
                     "503 a\r\n",
                     "503 b\r\n",
@@ -4599,19 +4538,18 @@ mod tests {
                     "503 what\r\n",
                     "221 bye\r\n",
                 ],
+                "",
+                Err(Error::SenderRejected),
             );
-            assert!(run.client.ends_with("DATA\r\n.\r\nQUIT\r\n"));
-            assert_eq!(run.result, Err(Error::SenderRejected));
+            assert_ends(&run.client, "DATA\r\n.\r\nQUIT\r\n");
         }
 
         #[test]
         fn data_refused() {
-            let m = TestMail::sample();
-            let run = exchange_all_sizes(
-                &m,
+            let run = expect_piped(
+                "DATA refused",
+                exchange_all_sizes,
                 &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
                     "250 ok\r\n",
                     "250 a\r\n",
                     "250 b\r\n",
@@ -4619,11 +4557,9 @@ mod tests {
                     "451 try later\r\n",
                     "221 bye\r\n",
                 ],
+                "S: 451 try later\r\nC: QUIT\r\nS: 221 bye\r\n",
+                Err(Error::DataRejected),
             );
-            assert!(run
-                .transcript
-                .ends_with("S: 451 try later\r\nC: QUIT\r\nS: 221 bye\r\n"));
-            assert_eq!(run.result, Err(Error::DataRejected));
             assert_eq!(rcpt_events(&run).len(), 3);
         }
 
@@ -4659,7 +4595,7 @@ mod tests {
                 expected += &format!("RCPT TO:<r{i}@example.test>\r\n");
             }
             expected += "DATA\r\n";
-            assert!(run.client.starts_with(&expected));
+            assert_starts(&run.client, &expected);
             // The out buffer does not stop the writing, the window does:
             // never more than PIPE_WINDOW replies owed, and the window
             // refilled once half of it is answered.
@@ -4687,7 +4623,7 @@ mod tests {
                 m.entries.push(("", Some(addr), BCC));
                 replies.push("503 no MAIL\r\n");
             }
-            let run = exchange(&m, &replies, 256, 256, 4096);
+            let run = once(&m, &replies);
             assert_eq!(run.result, Err(Error::SenderRejected));
             let written = run.client.matches("RCPT TO:").count();
             assert_eq!(written, PIPE_WINDOW as usize - 1, "{}", run.client);
@@ -4726,104 +4662,76 @@ mod tests {
             // before the message goes. (Coming later, it is taken as the
             // dot's reply, and QUIT's reply is then out of step: the
             // outcome is unknown. Never a success.)
+            let extra = piped(&[
+                "250 ok\r\n250 a\r\n250 b\r\n250 c\r\n354 go\r\n250 extra\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ]);
             for chunk in 1..=60 {
-                let run = exchange(
-                    &m,
-                    &[
-                        "220 mx\r\n",
-                        EHLO_PIPE,
-                        "250 ok\r\n250 a\r\n250 b\r\n250 c\r\n354 go\r\n250 extra\r\n",
-                        "250 queued\r\n",
-                        "221 bye\r\n",
-                    ],
-                    256,
-                    256,
-                    chunk,
-                );
+                let run = exchange(&m, &extra, 256, 256, chunk);
                 assert!(run.result.is_err(), "chunk {chunk}");
                 if chunk >= 40 {
                     assert_eq!(run.result, Err(Error::UnexpectedReply), "chunk {chunk}");
                     assert!(!run.client.contains("Pump"), "chunk {chunk}");
                 }
             }
-            // An extra reply: it is taken as DATA's, which is then refused.
-            let run = exchange_all_sizes(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
-                    "250 ok\r\n",
-                    "250 extra\r\n",
-                    "250 a\r\n",
-                    "250 b\r\n",
-                    "250 c\r\n",
-                    "221 bye\r\n",
-                ],
-            );
-            assert_eq!(run.result, Err(Error::DataRejected));
-            assert!(!run.client.contains("Pump"));
-            // A missing reply: 354 counts as the last RCPT's (refused), DATA's never comes.
-            let run = exchange_all_sizes(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_PIPE,
-                    "250 ok\r\n",
-                    "250 a\r\n",
-                    "250 b\r\n",
-                    "354 go\r\n",
-                ],
-            );
-            assert_eq!(run.result, Err(Error::Receive));
-            assert!(!run.client.contains("Pump"));
-            // Missing replies in one read: the engine waits for the rest.
-            let run = exchange(
-                &m,
-                &["220 mx\r\n", EHLO_PIPE, "250 ok\r\n250 a\r\n354 go\r\n"],
-                256,
-                256,
-                4096,
-            );
-            assert_eq!(run.result, Err(Error::Receive));
-            assert!(!run.client.contains("Pump"));
+            let every_size: fn(&TestMail, &[&str]) -> Run = exchange_all_sizes;
+            for (case, exchange, after_ehlo, error) in [
+                (
+                    "an extra reply: it is taken as DATA's, which is then refused",
+                    every_size,
+                    &[
+                        "250 ok\r\n",
+                        "250 extra\r\n",
+                        "250 a\r\n",
+                        "250 b\r\n",
+                        "250 c\r\n",
+                        "221 bye\r\n",
+                    ][..],
+                    Error::DataRejected,
+                ),
+                (
+                    "a missing reply: 354 counts as the last RCPT's (refused), DATA's never comes",
+                    every_size,
+                    &["250 ok\r\n", "250 a\r\n", "250 b\r\n", "354 go\r\n"],
+                    Error::Receive,
+                ),
+                (
+                    "missing replies in one read: the engine waits for the rest",
+                    once,
+                    &["250 ok\r\n250 a\r\n354 go\r\n"],
+                    Error::Receive,
+                ),
+            ] {
+                let run = expect_piped(case, exchange, after_ehlo, "", Err(error));
+                assert!(!run.client.contains("Pump"), "{case}");
+            }
         }
 
         #[test]
         fn a_421_in_the_group_closes_at_once() {
-            let m = TestMail::sample();
-            let run = exchange_piped(
-                &m,
-                &["220 mx\r\n", EHLO_PIPE, "250 ok\r\n", "421 going down\r\n"],
+            expect_piped(
+                "421",
+                exchange_piped,
+                &["250 ok\r\n", "421 going down\r\n"],
+                "S: 421 going down\r\n",
+                Err(Error::ServiceClosing),
             );
-            assert_eq!(run.result, Err(Error::ServiceClosing));
-            assert!(run.transcript.ends_with("S: 421 going down\r\n"));
         }
 
         #[test]
         fn pipelining_keyword_only() {
             let m = TestMail::sample();
-            let run = exchange(
+            let run = once(
                 &m,
-                &[
-                    "220 mx\r\n",
-                    "250-mx\r\n250-PIPELININGX\r\n250 X-PIPELINING\r\n",
-                    "250 ok\r\n",
-                    "250 a\r\n",
-                    "250 b\r\n",
-                    "250 c\r\n",
-                    "354 go\r\n",
-                    "250 queued\r\n",
-                    "221 bye\r\n",
-                ],
-                256,
-                256,
-                4096,
+                &sample_with_ehlo("250-mx\r\n250-PIPELININGX\r\n250 X-PIPELINING\r\n"),
             );
-            assert!(run
-                .transcript
-                .contains("C: MAIL FROM:<node@example.test>\r\nS: 250 ok\r\n"));
+            assert_has(
+                &run.transcript,
+                "C: MAIL FROM:<node@example.test>\r\nS: 250 ok\r\n",
+            );
             assert_eq!(run.result, Ok(()));
-            let run = exchange(
+            let run = once(
                 &m,
                 &[
                     "220 mx\r\n",
@@ -4832,9 +4740,6 @@ mod tests {
                     "250 queued\r\n",
                     "221 bye\r\n",
                 ],
-                256,
-                256,
-                4096,
             );
             assert_eq!(run.result, Ok(()));
         }
@@ -4854,6 +4759,12 @@ mod tests {
         const ENVELOPE_ONE_BY_ONE: [&str; 4] =
             ["250 ok\r\n", "250 a\r\n", "250 b\r\n", "250 c\r\n"];
 
+        /// The greeting and the EHLO reply offering CHUNKING, then
+        /// `after_ehlo`'s turns.
+        fn chunked<'a>(after_ehlo: &[&'a str]) -> Vec<&'a str> {
+            cat(&["220 mx\r\n", EHLO_CHUNKING], after_ehlo)
+        }
+
         /// The chunk a run sent: the size BDAT announced and the bytes
         /// between the BDAT line and the QUIT after them.
         fn chunk(run: &Run) -> (usize, String) {
@@ -4870,23 +4781,10 @@ mod tests {
         fn one_chunk_after_the_envelope_not_stuffed() {
             let mut m = TestMail::sample();
             m.body = b".a\n..b\r\n.\r\nlast".to_vec();
-            let mut replies = vec!["220 mx\r\n", EHLO_CHUNKING];
-            replies.extend(ENVELOPE_ONE_BY_ONE);
-            replies.extend(["250 queued\r\n", "221 bye\r\n"]);
-            let one_by_one = exchange_all_sizes(&m, &replies);
+            let replies = cat(&ENVELOPE_ONE_BY_ONE, &["250 queued\r\n", "221 bye\r\n"]);
+            let one_by_one = exchange_all_sizes(&m, &chunked(&replies));
             assert_eq!(one_by_one.result, Ok(()));
-            let run = exchange(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_CHUNKING,
-                    ENVELOPE_OK,
-                    "250 queued\r\n221 bye\r\n",
-                ],
-                256,
-                256,
-                4096,
-            );
+            let run = once(&m, &chunked(&[ENVELOPE_OK, "250 queued\r\n221 bye\r\n"]));
             assert_eq!(run.client, one_by_one.client);
             assert_eq!(run.events, one_by_one.events);
             assert_eq!(run.result, Ok(()));
@@ -4897,9 +4795,12 @@ mod tests {
                 "{content}"
             );
             // One write for the envelope, the chunk and QUIT; SIZE= is the chunk's size.
-            assert!(run.transcript.contains(&format!(
+            assert_has(
+                &run.transcript,
+                &format!(
                 "C: MAIL FROM:<node@example.test> SIZE={size}\r\nRCPT TO:<ops@example.test>\r\n"
-            )));
+            ),
+            );
             assert_eq!(
                 run.transcript.matches("C: ").count(),
                 2,
@@ -4926,16 +4827,16 @@ mod tests {
                     "221 bye\r\n",
                 ]
             };
-            let run = exchange_all_sizes(&m, &replies("250 queued\r\n"));
-            assert_eq!(run.result, Err(Error::PartialDelivery));
-            let run = exchange_all_sizes(&m, &replies("552 too big\r\n"));
-            assert_eq!(run.result, Err(Error::MessageTooBig));
-            let run = exchange_all_sizes(&m, &replies("451 later\r\n"));
-            assert_eq!(run.result, Err(Error::MessageTemporaryFailure));
-            let run = exchange_all_sizes(&m, &replies("554 no\r\n"));
-            assert_eq!(run.result, Err(Error::MessageRejected));
+            for (bdat, result) in [
+                ("250 queued\r\n", Error::PartialDelivery),
+                ("552 too big\r\n", Error::MessageTooBig),
+                ("451 later\r\n", Error::MessageTemporaryFailure),
+                ("554 no\r\n", Error::MessageRejected),
+            ] {
+                expect(bdat, &m, &replies(bdat), Err(result));
+            }
             // QUIT's reply missing: the decided result stays.
-            let run = exchange(&m, &replies("250 queued\r\n")[..7], 256, 256, 4096);
+            let run = once(&m, &replies("250 queued\r\n")[..7]);
             assert_eq!(run.result, Err(Error::PartialDelivery));
         }
 
@@ -4944,107 +4845,65 @@ mod tests {
             let m = TestMail::sample();
             // (Out buffers too small for a whole group: the commands go
             // fewer at a time, and no BDAT once no recipient is left.)
-            let run = super::pipelining::exchange_piped(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_CHUNKING,
-                    "250 ok\r\n",
-                    "550 a\r\n",
-                    "550 b\r\n",
-                    "550 c\r\n",
-                    "554 no valid recipients\r\n",
-                    "221 bye\r\n",
-                ],
-            );
+            let run =
+                super::pipelining::exchange_piped(&m, &chunked(&super::pipelining::ALL_REFUSED));
             assert_eq!(run.result, Err(Error::AllRecipientsRejected));
             let (size, content) = chunk(&run);
             assert_eq!(size, content.len());
             // Even a 250 to the chunk is no success then.
-            let run = exchange(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    EHLO_CHUNKING,
-                    "250 ok\r\n550 a\r\n550 b\r\n550 c\r\n250 ok\r\n221 bye\r\n",
-                ],
-                256,
-                256,
-                4096,
-            );
+            let group = "250 ok\r\n550 a\r\n550 b\r\n550 c\r\n250 ok\r\n221 bye\r\n";
+            let run = once(&m, &chunked(&[group]));
             assert_eq!(run.result, Err(Error::AllRecipientsRejected));
         }
 
         #[test]
         fn connection_lost_after_the_chunk_is_unknown() {
             let m = TestMail::sample();
-            // All replies but BDAT's, then the end of the stream.
-            let run = exchange(
-                &m,
-                &["220 mx\r\n", EHLO_CHUNKING, ENVELOPE_OK],
-                256,
-                256,
-                4096,
-            );
-            assert_eq!(run.result, Err(Error::OutcomeUnknown));
-            // Lost before the envelope's replies: also after the whole chunk.
-            let run = exchange(&m, &["220 mx\r\n", EHLO_CHUNKING], 256, 256, 4096);
-            assert_eq!(run.result, Err(Error::OutcomeUnknown));
-            // A 421 instead of the chunk's reply.
-            let run = exchange(
-                &m,
-                &["220 mx\r\n", EHLO_CHUNKING, ENVELOPE_OK, "421 bye\r\n"],
-                256,
-                256,
-                4096,
-            );
-            assert_eq!(run.result, Err(Error::ServiceClosing));
+            for (case, after_ehlo, error) in [
+                (
+                    "all replies but BDAT's, then the end of the stream",
+                    &[ENVELOPE_OK][..],
+                    Error::OutcomeUnknown,
+                ),
+                (
+                    "lost before the envelope's replies: also after the whole chunk",
+                    &[],
+                    Error::OutcomeUnknown,
+                ),
+                (
+                    "a 421 instead of the chunk's reply",
+                    &[ENVELOPE_OK, "421 bye\r\n"],
+                    Error::ServiceClosing,
+                ),
+            ] {
+                let run = once(&m, &chunked(after_ehlo));
+                assert_eq!(run.result, Err(error), "{case}");
+            }
         }
 
         #[test]
         fn data_where_the_size_is_not_known_or_chunking_not_offered() {
             let mut m = TestMail::sample();
             m.items = vec![("a.txt", "text/plain", b"item".to_vec())];
-            let data = [
-                "220 mx\r\n",
-                EHLO_CHUNKING,
-                ENVELOPE_OK,
-                "354 go\r\n",
-                "250 queued\r\n221 bye\r\n",
-            ];
-            let run = exchange(&m, &data, 256, 256, 4096);
+            let data = chunked(&[ENVELOPE_OK, "354 go\r\n", "250 queued\r\n221 bye\r\n"]);
+            let run = once(&m, &data);
             assert_eq!(run.result, Ok(()));
             assert!(run.client.contains("DATA\r\n") && !run.client.contains("BDAT"));
-            assert!(run.client.ends_with("\r\n.\r\nQUIT\r\n"));
+            assert_ends(&run.client, "\r\n.\r\nQUIT\r\n");
             let mut m = TestMail::sample();
             m.streamed = Some(b"streamed".to_vec());
-            let run = exchange(&m, &data, 256, 256, 4096);
+            let run = once(&m, &data);
             assert_eq!(run.result, Ok(()));
             assert!(!run.client.contains("BDAT"));
             // CHUNKING without PIPELINING: DATA (BDAT would save nothing).
             let m = TestMail::sample();
-            let run = exchange(
-                &m,
-                &[
-                    "220 mx\r\n",
-                    "250-mx\r\n250 CHUNKING\r\n",
-                    "250 ok\r\n",
-                    "250 a\r\n",
-                    "250 b\r\n",
-                    "250 c\r\n",
-                    "354 go\r\n",
-                    "250 queued\r\n",
-                    "221 bye\r\n",
-                ],
-                256,
-                256,
-                4096,
-            );
+            let run = once(&m, &sample_with_ehlo("250-mx\r\n250 CHUNKING\r\n"));
             assert_eq!(run.result, Ok(()));
             assert!(!run.client.contains("BDAT"));
-            assert!(run
-                .transcript
-                .ends_with("\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n"));
+            assert_ends(
+                &run.transcript,
+                "\r\n.\r\nS: 250 queued\r\nC: QUIT\r\nS: 221 bye\r\n",
+            );
         }
 
         /// A driver that reads whenever it can gets no room while the chunk
@@ -5052,9 +4911,8 @@ mod tests {
         #[test]
         fn no_reply_is_taken_while_the_chunk_goes_out() {
             let m = TestMail::sample();
-            let checked = check(&m, None, 0).unwrap();
-            let (mut out, mut input) = (vec![0u8; 64], vec![0u8; 256]);
-            let mut e = Engine::new(&mut out, &mut input, &checked);
+            let mut bench = Bench::new(&m, 64, 256);
+            let mut e = bench.engine();
             let mut script = ["220 mx\r\n", EHLO_CHUNKING].into_iter();
             let mut client = Vec::new();
             let mut checked_room = false;
@@ -5099,7 +4957,7 @@ mod tests {
                 group += "250 ok\r\n";
             }
             group += "250 queued\r\n221 bye\r\n";
-            let run = exchange(&m, &["220 mx\r\n", EHLO_CHUNKING, &group], 64, 64, 4096);
+            let run = exchange(&m, &chunked(&[&group]), 64, 64, 4096);
             assert_eq!(run.result, Ok(()));
             // Through a 64-byte buffer: EHLO, then everything before any reply.
             assert_eq!(
@@ -5131,38 +4989,25 @@ mod tests {
             m
         }
 
-        fn replies(ehlo: &'static str) -> [&'static str; 9] {
-            [
-                "220 mx\r\n",
-                ehlo,
-                "250 ok\r\n",
-                "250 a\r\n",
-                "250 b\r\n",
-                "250 c\r\n",
-                "354 go\r\n",
-                "250 queued\r\n",
-                "221 bye\r\n",
-            ]
-        }
-
         #[test]
         fn parameters_when_offered() {
-            let run = exchange_all_sizes(&asked(true), &replies("250-mx\r\n250 DSN\r\n"));
+            let run = exchange_all_sizes(&asked(true), &sample_with_ehlo("250-mx\r\n250 DSN\r\n"));
             assert_eq!(run.result, Ok(()));
-            assert!(run.client.contains(
-                "MAIL FROM:<node@example.test> RET=HDRS ENVID=alarm-7\r\n\
+            assert_has(&run.client, "MAIL FROM:<node@example.test> RET=HDRS ENVID=alarm-7\r\n\
                  RCPT TO:<ops@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;ops@example.test\r\n\
                  RCPT TO:<arc@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;arc@example.test\r\n\
-                 RCPT TO:<aud@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;aud@example.test\r\n"
-            ), "{}", run.client);
+                 RCPT TO:<aud@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;aud@example.test\r\n");
         }
 
         #[test]
         fn nothing_when_not_offered_unless_required() {
-            let run = exchange_all_sizes(&asked(false), &replies("250-mx\r\n250 8BITMIME\r\n"));
+            let run = exchange_all_sizes(
+                &asked(false),
+                &sample_with_ehlo("250-mx\r\n250 8BITMIME\r\n"),
+            );
             assert_eq!(run.result, Ok(()));
             assert!(!run.client.contains("NOTIFY") && !run.client.contains("RET="));
-            assert!(run.client.contains("MAIL FROM:<node@example.test>\r\n"));
+            assert_has(&run.client, "MAIL FROM:<node@example.test>\r\n");
             let run = exchange_all_sizes(
                 &asked(true),
                 &["220 mx\r\n", "250-mx\r\n250 8BITMIME\r\n", "221 bye\r\n"],
@@ -5170,7 +5015,10 @@ mod tests {
             assert_eq!(run.result, Err(Error::DsnUnavailable));
             assert_eq!(run.client, "EHLO example.test\r\nQUIT\r\n");
             // Not asked: nothing, DSN offered or not.
-            let run = exchange_all_sizes(&TestMail::sample(), &replies("250-mx\r\n250 DSN\r\n"));
+            let run = exchange_all_sizes(
+                &TestMail::sample(),
+                &sample_with_ehlo("250-mx\r\n250 DSN\r\n"),
+            );
             assert!(!run.client.contains("ORCPT"));
         }
     }
@@ -5195,8 +5043,7 @@ mod tests {
         ) -> (String, Vec<Option<Result<(), Error>>>) {
             let checked: Vec<_> = mails.iter().map(|m| check(m, None, 0).unwrap()).collect();
             let (mut out, mut input) = (vec![0xAA; tx], vec![0xAA; 256]);
-            let mut replies = replies.iter();
-            let mut pending: &[u8] = b"";
+            let mut server = Server::new(replies, chunk);
             let mut client = Vec::new();
             let mut results = vec![None; mails.len()];
             let mut carry = None;
@@ -5218,21 +5065,10 @@ mod tests {
                             let n = b.len();
                             e.sent(n);
                         }
-                        Action::Receive(room) => {
-                            if pending.is_empty() {
-                                match replies.next() {
-                                    Some(r) => pending = r.as_bytes(),
-                                    None => {
-                                        e.failed(Error::Receive);
-                                        continue;
-                                    }
-                                }
-                            }
-                            let n = chunk.min(room.len()).min(pending.len());
-                            room[..n].copy_from_slice(&pending[..n]);
-                            pending = &pending[n..];
-                            e.received(n);
-                        }
+                        Action::Receive(room) => match server.give(room) {
+                            Some((n, _)) => e.received(n),
+                            None => e.failed(Error::Receive),
+                        },
                         Action::Event(_) => {}
                         Action::Done(r) => break r,
                         #[cfg(any(feature = "mime", feature = "raw"))]
@@ -5267,6 +5103,33 @@ mod tests {
         const EHLO_PLAIN: &str = "250 mx\r\n";
         const ENVELOPE: [&str; 4] = ["250 ok\r\n", "250 ok\r\n", "354 go\r\n", "250 queued\r\n"];
 
+        /// A batch's script: the greeting, a plain EHLO reply, each mail's
+        /// turns, then a 221 to QUIT.
+        fn batch_script(mails: &[&[&'static str]]) -> Vec<&'static str> {
+            let mut replies = vec!["220 mx\r\n", EHLO_PLAIN];
+            for turns in mails {
+                replies.extend_from_slice(turns);
+            }
+            replies.push("221 bye\r\n");
+            replies
+        }
+
+        /// Two one-recipient mails ("one", "two") against `replies`: both
+        /// go, each message followed by `end` (the end of data, or nothing
+        /// after a chunk), then the next MAIL, QUIT only after the last.
+        /// Returns what the client sent; a failure names `case`.
+        #[cfg(feature = "pipelining")]
+        fn two_mails_quit_after_the_last(case: &str, replies: &[&str], end: &str) -> String {
+            let mails = [one_recipient(b"one"), one_recipient(b"two")];
+            let (client, results) = exchange_batch(&mails, replies, 256, 4096);
+            assert_eq!(results, [Some(Ok(())), Some(Ok(()))], "{case}");
+            let next = format!("\r\none\r\n{end}MAIL FROM:");
+            assert!(client.contains(&next), "{case}: {client}");
+            let quit = format!("\r\ntwo\r\n{end}QUIT\r\n");
+            assert!(client.ends_with(&quit), "{case}: {client}");
+            client
+        }
+
         #[test]
         fn three_mails_one_connection_one_quit() {
             let mails = [
@@ -5274,11 +5137,7 @@ mod tests {
                 one_recipient(b"two"),
                 one_recipient(b"three"),
             ];
-            let mut replies = vec!["220 mx\r\n", EHLO_PLAIN];
-            for _ in 0..3 {
-                replies.extend(ENVELOPE);
-            }
-            replies.push("221 bye\r\n");
+            let replies = batch_script(&[&ENVELOPE, &ENVELOPE, &ENVELOPE]);
             for tx in [16, 31, 256] {
                 for chunk in [1, 7, 4096] {
                     let (client, results) = exchange_batch(&mails, &replies, tx, chunk);
@@ -5321,18 +5180,10 @@ mod tests {
         #[test]
         fn a_refused_mail_is_followed_by_rset_and_the_next() {
             let mails = [one_recipient(b"one"), one_recipient(b"two")];
-            let replies = [
-                "220 mx\r\n",
-                EHLO_PLAIN,
-                "250 ok\r\n",
-                "550 no such user\r\n",
-                "250 reset\r\n",
-                "250 ok\r\n",
-                "250 ok\r\n",
-                "354 go\r\n",
-                "250 queued\r\n",
-                "221 bye\r\n",
-            ];
+            let replies = batch_script(&[
+                &["250 ok\r\n", "550 no such user\r\n", "250 reset\r\n"],
+                &ENVELOPE,
+            ]);
             let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
             assert_eq!(
                 results,
@@ -5343,31 +5194,15 @@ mod tests {
                 "{client}"
             );
             // A refused message (after the dot): no RSET needed.
-            let replies = [
-                "220 mx\r\n",
-                EHLO_PLAIN,
-                "250 ok\r\n",
-                "250 ok\r\n",
-                "354 go\r\n",
-                "554 spam\r\n",
-                "250 ok\r\n",
-                "250 ok\r\n",
-                "354 go\r\n",
-                "250 queued\r\n",
-                "221 bye\r\n",
-            ];
+            let replies = batch_script(&[
+                &["250 ok\r\n", "250 ok\r\n", "354 go\r\n", "554 spam\r\n"],
+                &ENVELOPE,
+            ]);
             let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
             assert_eq!(results, [Some(Err(Error::MessageRejected)), Some(Ok(()))]);
             assert!(!client.contains("RSET"));
             // RSET refused: the batch ends with QUIT, the rest not attempted.
-            let replies = [
-                "220 mx\r\n",
-                EHLO_PLAIN,
-                "250 ok\r\n",
-                "550 no\r\n",
-                "500 what\r\n",
-                "221 bye\r\n",
-            ];
+            let replies = batch_script(&[&["250 ok\r\n", "550 no\r\n", "500 what\r\n"]]);
             let three = [
                 one_recipient(b"1"),
                 one_recipient(b"2"),
@@ -5402,7 +5237,6 @@ mod tests {
         #[cfg(feature = "pipelining")]
         #[test]
         fn pipelined_mails_quit_only_after_the_last() {
-            let mails = [one_recipient(b"one"), one_recipient(b"two")];
             let replies = [
                 "220 mx\r\n",
                 "250-mx\r\n250 PIPELINING\r\n",
@@ -5411,27 +5245,20 @@ mod tests {
                 "250 ok\r\n250 ok\r\n354 go\r\n",
                 "250 queued\r\n221 bye\r\n",
             ];
-            let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
-            assert_eq!(results, [Some(Ok(())), Some(Ok(()))]);
-            assert!(client.contains("\r\none\r\n.\r\nMAIL FROM:"), "{client}");
-            assert!(client.ends_with("\r\ntwo\r\n.\r\nQUIT\r\n"), "{client}");
+            two_mails_quit_after_the_last("pipelined", &replies, ".\r\n");
         }
 
         #[cfg(feature = "chunking")]
         #[test]
         fn chunked_mails_quit_only_after_the_last() {
-            let mails = [one_recipient(b"one"), one_recipient(b"two")];
             let replies = [
                 "220 mx\r\n",
                 "250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n",
                 "250 ok\r\n250 ok\r\n250 queued\r\n",
                 "250 ok\r\n250 ok\r\n250 queued\r\n221 bye\r\n",
             ];
-            let (client, results) = exchange_batch(&mails, &replies, 256, 4096);
-            assert_eq!(results, [Some(Ok(())), Some(Ok(()))]);
+            let client = two_mails_quit_after_the_last("chunked", &replies, "");
             assert_eq!(client.matches("BDAT ").count(), 2, "{client}");
-            assert!(client.contains("\r\none\r\nMAIL FROM:"), "{client}");
-            assert!(client.ends_with("\r\ntwo\r\nQUIT\r\n"), "{client}");
         }
     }
 
@@ -5445,35 +5272,19 @@ mod tests {
         fn utf8_sender_needs_the_servers_smtputf8() {
             let mut m = TestMail::sample();
             m.entries[0].1 = Some("s\u{fc}nder@example.test");
-            let replies = [
-                "220 mx\r\n",
-                "250-mx\r\n250 SMTPUTF8\r\n",
-                "250 ok\r\n",
-                "250 a\r\n",
-                "250 b\r\n",
-                "250 c\r\n",
-                "354 go\r\n",
-                "250 queued\r\n",
-                "221 bye\r\n",
-            ];
+            let replies = sample_with_ehlo("250-mx\r\n250 SMTPUTF8\r\n");
             let run = exchange_all_sizes(&m, &replies);
             assert_eq!(run.result, Ok(()));
-            assert!(
-                run.client
-                    .contains("MAIL FROM:<s\u{fc}nder@example.test> SMTPUTF8\r\n"),
-                "{}",
-                run.client
+            assert_has(
+                &run.client,
+                "MAIL FROM:<s\u{fc}nder@example.test> SMTPUTF8\r\n",
             );
             // EHLO names an ASCII domain (the sender's is not).
             let mut m2 = m.clone();
             m2.domain = "";
             m2.entries[0].1 = Some("node@b\u{fc}ro.example");
             let run = exchange_all_sizes(&m2, &replies);
-            assert!(
-                run.client.starts_with("EHLO localhost.invalid\r\n"),
-                "{}",
-                run.client
-            );
+            assert_starts(&run.client, "EHLO localhost.invalid\r\n");
             // Not offered: refused before MAIL.
             let run = exchange_all_sizes(
                 &m,
@@ -5497,15 +5308,6 @@ mod tests {
         /// RFC 2195 §2's challenge and the response for "tim" / "tanstaaftanstaaf".
         const CHALLENGE: &str = "334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n";
         const RESPONSE: &str = "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw";
-        const ENVELOPE: [&str; 7] = [
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ];
 
         fn tim() -> TestMail {
             let mut m = TestMail::sample();
@@ -5514,24 +5316,13 @@ mod tests {
             m
         }
 
-        fn script(ehlo: &'static str, auth: &[&'static str]) -> Vec<&'static str> {
-            let mut replies = vec!["220 mx\r\n", ehlo];
-            replies.extend_from_slice(auth);
-            replies.extend(ENVELOPE);
-            replies
-        }
-
         #[test]
         fn rfc2195_example_then_the_mail() {
             let run = exchange_all_sizes(&tim(), &script(EHLO_CRAM, &[CHALLENGE, "235 ok\r\n"]));
             assert_eq!(run.result, Ok(()));
-            assert!(
-                run.transcript.contains(&format!(
+            assert_has(&run.transcript, &format!(
                     "S: {EHLO_CRAM}C: AUTH CRAM-MD5\r\nS: {CHALLENGE}C: {RESPONSE}\r\nS: 235 ok\r\nC: MAIL FROM:<node@example.test>\r\n"
-                )),
-                "{}",
-                run.transcript
-            );
+                ));
             // The password never goes out; neither PLAIN nor LOGIN.
             assert!(!run.client.contains("PLAIN") && !run.client.contains("LOGIN"));
             assert_eq!(steps(&run), [2, 3, 5, 6, 7, 8, 9, 10, 11]);
@@ -5545,9 +5336,7 @@ mod tests {
             m.user = "a-very-long-user-name-for-the-cram-md5-response@example.test";
             let run = exchange_all_sizes(&m, &script(EHLO_CRAM, &[CHALLENGE, "235 ok\r\n"]));
             assert_eq!(run.result, Ok(()));
-            assert!(run.client.contains(
-                "AUTH CRAM-MD5\r\nYS12ZXJ5LWxvbmctdXNlci1uYW1lLWZvci10aGUtY3JhbS1tZDUtcmVzcG9uc2VAZXhhbXBsZS50ZXN0IGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\nMAIL"
-            ), "{}", run.client);
+            assert_has(&run.client, "AUTH CRAM-MD5\r\nYS12ZXJ5LWxvbmctdXNlci1uYW1lLWZvci10aGUtY3JhbS1tZDUtcmVzcG9uc2VAZXhhbXBsZS50ZXN0IGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\nMAIL");
             // A 16-byte out buffer, the smallest the C API builds with, and
             // an in-buffer just long enough for the AUTH line: the 62-byte
             // challenge line does not fit it (the reply parser's limit),
@@ -5555,7 +5344,7 @@ mod tests {
             let ehlo = "250-mx\r\n250 AUTH CRAM-MD5\r\n";
             let run = exchange(&m, &script(ehlo, &[CHALLENGE, "235 ok\r\n"]), 16, 24, 3);
             assert_eq!(run.result, Err(Error::ReplyTooLong));
-            assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
+            assert_ends(&run.client, "AUTH CRAM-MD5\r\n");
             let run = exchange(
                 &m,
                 &script(ehlo, &["334 PDE+\r\n", "235 ok\r\n"]),
@@ -5564,9 +5353,7 @@ mod tests {
                 3,
             );
             assert_eq!(run.result, Ok(()));
-            assert!(run.client.contains(
-                "AUTH CRAM-MD5\r\nYS12ZXJ5LWxvbmctdXNlci1uYW1lLWZvci10aGUtY3JhbS1tZDUtcmVzcG9uc2VAZXhhbXBsZS50ZXN0IGYyNzgwNWU0NTlmOWY2NTdmNTgyNWI4MmI4NThlNWNj\r\n"
-            ), "{}", run.client);
+            assert_has(&run.client, "AUTH CRAM-MD5\r\nYS12ZXJ5LWxvbmctdXNlci1uYW1lLWZvci10aGUtY3JhbS1tZDUtcmVzcG9uc2VAZXhhbXBsZS50ZXN0IGYyNzgwNWU0NTlmOWY2NTdmNTgyNWI4MmI4NThlNWNj\r\n");
         }
 
         #[test]
@@ -5582,12 +5369,9 @@ mod tests {
                     &["220 mx\r\n", EHLO_CRAM, CHALLENGE, reply, "221 bye\r\n"],
                 );
                 assert_eq!(run.result, Err(error), "{reply}");
-                assert!(
-                    run.transcript.ends_with(&format!(
-                        "C: {RESPONSE}\r\nS: {reply}C: QUIT\r\nS: 221 bye\r\n"
-                    )),
-                    "{}",
-                    run.transcript
+                assert_ends(
+                    &run.transcript,
+                    &format!("C: {RESPONSE}\r\nS: {reply}C: QUIT\r\nS: 221 bye\r\n"),
                 );
             }
             // Refused at once: no challenge, no response.
@@ -5602,11 +5386,7 @@ mod tests {
                 let run =
                     exchange_all_sizes(&tim(), &["220 mx\r\n", EHLO_CRAM, reply, "221 bye\r\n"]);
                 assert_eq!(run.result, Err(error), "{reply}");
-                assert!(
-                    run.client.ends_with("AUTH CRAM-MD5\r\nQUIT\r\n"),
-                    "{}",
-                    run.client
-                );
+                assert_ends(&run.client, "AUTH CRAM-MD5\r\nQUIT\r\n");
             }
         }
 
@@ -5637,13 +5417,9 @@ mod tests {
                     ],
                 );
                 assert_eq!(run.result, Err(Error::AuthProtocol), "{challenge}");
-                assert!(
-                    run.transcript.ends_with(&format!(
+                assert_ends(&run.transcript, &format!(
                         "S: {challenge}C: *\r\nS: 501 5.7.0 Authentication aborted\r\nC: QUIT\r\nS: 221 bye\r\n"
-                    )),
-                    "{}",
-                    run.transcript
-                );
+                    ));
             }
             let run = exchange_all_sizes(
                 &tim(),
@@ -5657,24 +5433,21 @@ mod tests {
                 ],
             );
             assert_eq!(run.result, Err(Error::AuthProtocol));
-            assert!(run.transcript.ends_with(&format!(
+            assert_ends(
+                &run.transcript,
+                &format!(
                 "C: {RESPONSE}\r\nS: 334 more\r\nC: *\r\nS: 501 no\r\nC: QUIT\r\nS: 221 bye\r\n"
-            )));
+            ),
+            );
             // A challenge longer than the in-buffer: the reply parser's limit.
             let long = format!("334 {}\r\n", "PDE+".repeat(20));
             let run = exchange(&tim(), &["220 mx\r\n", EHLO_CRAM, &long], 64, 64, 64);
             assert_eq!(run.result, Err(Error::ReplyTooLong));
-            assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
+            assert_ends(&run.client, "AUTH CRAM-MD5\r\n");
             // Bytes after the challenge in the same read: out of turn.
-            let run = exchange(
-                &tim(),
-                &["220 mx\r\n", EHLO_CRAM, "334 PDE+\r\n235 ok\r\n"],
-                256,
-                256,
-                4096,
-            );
+            let run = once(&tim(), &["220 mx\r\n", EHLO_CRAM, "334 PDE+\r\n235 ok\r\n"]);
             assert_eq!(run.result, Err(Error::UnexpectedReply));
-            assert!(run.client.ends_with("AUTH CRAM-MD5\r\n"), "{}", run.client);
+            assert_ends(&run.client, "AUTH CRAM-MD5\r\n");
         }
 
         /// The challenge is the last line of a multi-line 334.
@@ -5685,9 +5458,10 @@ mod tests {
                 &script(EHLO_CRAM, &["334-ignored\r\n334 PDE+\r\n", "235 ok\r\n"]),
             );
             assert_eq!(run.result, Ok(()));
-            assert!(run
-                .client
-                .contains("AUTH CRAM-MD5\r\ndGltIGYyNzgwNWU0NTlmOWY2NTdmNTgyNWI4MmI4NThlNWNj\r\n"));
+            assert_has(
+                &run.client,
+                "AUTH CRAM-MD5\r\ndGltIGYyNzgwNWU0NTlmOWY2NTdmNTgyNWI4MmI4NThlNWNj\r\n",
+            );
         }
 
         /// Offered alone, or before PLAIN and LOGIN in the list: CRAM-MD5
@@ -5700,9 +5474,7 @@ mod tests {
             ] {
                 let run = exchange_all_sizes(&tim(), &script(ehlo, &[CHALLENGE, "235 ok\r\n"]));
                 assert_eq!(run.result, Ok(()), "{ehlo}");
-                assert!(run
-                    .client
-                    .contains(&format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n")));
+                assert_has(&run.client, &format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n"));
             }
             let run = exchange_all_sizes(&TestMail::sample(), &script(EHLO_CRAM, &[]));
             assert_eq!(run.result, Ok(()));
@@ -5732,33 +5504,24 @@ mod tests {
         #[test]
         fn under_tls_plain_first() {
             let tls = |ehlo2: &'static str, auth: &[&'static str]| {
-                let mut replies = vec![
+                let start = [
                     "220 mx\r\n",
                     "250-mx\r\n250 STARTTLS\r\n",
                     "220 go\r\n",
                     ehlo2,
                 ];
-                replies.extend_from_slice(auth);
-                replies.extend(ENVELOPE);
-                exchange_tls(&tim(), &replies, TlsMode::Required)
+                exchange_tls(&tim(), &with_mail(&cat(&start, auth)), TlsMode::Required)
             };
             let run = tls(EHLO_CRAM, &["235 ok\r\n"]);
             assert_eq!(run.result, Ok(()));
             assert!(run.client.contains("[TLS]") || run.transcript.contains("[TLS]"));
-            assert!(
-                run.client
-                    .contains("AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n"),
-                "{}",
-                run.client
-            );
+            assert_has(&run.client, "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n");
             let run = tls(
                 "250-mx\r\n250 AUTH CRAM-MD5\r\n",
                 &[CHALLENGE, "235 ok\r\n"],
             );
             assert_eq!(run.result, Ok(()));
-            assert!(run
-                .client
-                .contains(&format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n")));
+            assert_has(&run.client, &format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n"));
         }
 
         /// `IP_SMTPC_OPTIONS.AuthMechanisms` as the engine takes it (`ex`).
@@ -5775,9 +5538,7 @@ mod tests {
             // CRAM-MD5 alone.
             let run = exchange_ex(&tim(), &replies, &|e| e.set_auth(AUTH_CRAM_MD5, true));
             assert_eq!(run.result, Ok(()));
-            assert!(run
-                .client
-                .contains(&format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n")));
+            assert_has(&run.client, &format!("AUTH CRAM-MD5\r\n{RESPONSE}\r\n"));
             // CRAM-MD5 alone and not offered: decided locally at AUTH.
             let run = exchange_ex(
                 &tim(),
@@ -5820,15 +5581,6 @@ mod tests {
 
         const EHLO_BOTH: &str = "250-mx\r\n250 AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER\r\n";
         const EHLO_X: &str = "250-mx\r\n250 AUTH PLAIN XOAUTH2\r\n";
-        const ENVELOPE: [&str; 7] = [
-            "250 ok\r\n",
-            "250 a\r\n",
-            "250 b\r\n",
-            "250 c\r\n",
-            "354 go\r\n",
-            "250 queued\r\n",
-            "221 bye\r\n",
-        ];
         /// RFC 7628 §3.2.2's error: base64 of {"status":"invalid_token"}.
         const INVALID_TOKEN: &str = "334 eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=\r\n";
 
@@ -5838,13 +5590,6 @@ mod tests {
             m.password = "never";
             m.token = token.to_string();
             m
-        }
-
-        fn script(ehlo: &'static str, auth: &[&'static str]) -> Vec<&'static str> {
-            let mut replies = vec!["220 mx\r\n", ehlo];
-            replies.extend_from_slice(auth);
-            replies.extend(ENVELOPE);
-            replies
         }
 
         fn b64(s: &[u8]) -> String {
@@ -5866,9 +5611,8 @@ mod tests {
 
         /// The engine's OAuth status after `replies`, fed whole.
         fn status_after(m: &TestMail, replies: &[&str], mask: u8) -> (Result<(), Error>, u16) {
-            let checked = check(m, None, 0).unwrap();
-            let (mut tx, mut rx) = ([0u8; 256], [0u8; 512]);
-            let mut e = Engine::new(&mut tx, &mut rx, &checked);
+            let mut bench = Bench::new(m, 256, 512);
+            let mut e = bench.engine();
             e.set_auth(mask, true);
             let result = run_until_stalled(&mut e, m, replies).expect("the script ends it");
             (result, e.oauth_status())
@@ -5881,14 +5625,14 @@ mod tests {
                 assert_eq!(run.result, Ok(()));
                 let name = if bearer { "OAUTHBEARER" } else { "XOAUTH2" };
                 let want = format!("AUTH {name} {}\r\nMAIL FROM:", response(bearer, "ya29.tok"));
-                assert!(run.client.contains(&want), "{}", run.client);
+                assert_has(&run.client, &want);
                 assert!(!run.client.contains("never") && !run.client.contains("PLAIN"));
             }
             // XOAUTH2 as Google documents it.
             let mut m = user("ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg");
             m.user = "someuser@example.com";
             let run = exchange_all_sizes(&m, &script(EHLO_X, &["235 ok\r\n"]));
-            assert!(run.client.contains("AUTH XOAUTH2 dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==\r\n"), "{}", run.client);
+            assert_has(&run.client, "AUTH XOAUTH2 dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==\r\n");
         }
 
         /// A 720-character token: the line would pass 512 octets, so AUTH
@@ -5910,7 +5654,7 @@ mod tests {
                         "C: AUTH {name}\r\nS: {empty}C: {}\r\nS: 235 ok\r\n",
                         response(bearer, &token)
                     );
-                    assert!(run.transcript.contains(&want), "{}", run.transcript);
+                    assert_has(&run.transcript, &want);
                 }
             }
             for (bearer, ehlo) in [(true, EHLO_BOTH), (false, EHLO_X)] {
@@ -5936,11 +5680,7 @@ mod tests {
                     7,
                 );
                 assert_eq!(run.result, Ok(()));
-                assert!(
-                    run.client.contains(&format!("AUTH {name}\r\n")),
-                    "{}",
-                    run.client
-                );
+                assert_has(&run.client, &format!("AUTH {name}\r\n"));
             }
         }
 
@@ -5977,12 +5717,11 @@ mod tests {
                     ];
                     let run = exchange_ex(&user("tok"), &replies, &|_| {});
                     assert_eq!(run.result, Err(Error::AuthFailed), "{challenge}");
-                    assert!(
-                        run.transcript.ends_with(&format!(
+                    assert_ends(
+                        &run.transcript,
+                        &format!(
                             "S: {challenge}C: {answer}S: 535 5.7.8 no\r\nC: QUIT\r\nS: 221 bye\r\n"
-                        )),
-                        "{}",
-                        run.transcript
+                        ),
                     );
                     assert!(!run.client.contains("MAIL"));
                     assert_eq!(run.report.last().unwrap(), "(5, 535, 0, 0, false)");
@@ -6051,11 +5790,7 @@ mod tests {
             ];
             let run = exchange_ex(&user(&token), &replies, &|_| {});
             assert_eq!(run.result, Err(Error::AuthProtocol));
-            assert!(
-                run.client.ends_with("AUTH XOAUTH2\r\n*\r\nQUIT\r\n"),
-                "{}",
-                run.client
-            );
+            assert_ends(&run.client, "AUTH XOAUTH2\r\n*\r\nQUIT\r\n");
         }
 
         /// A token never goes with a password mechanism, and the mask
@@ -6076,7 +5811,7 @@ mod tests {
                 e.set_auth(AUTH_XOAUTH2, true)
             });
             assert_eq!(run.result, Ok(()));
-            assert!(run.client.contains("AUTH XOAUTH2 "));
+            assert_has(&run.client, "AUTH XOAUTH2 ");
             // OAUTHBEARER only, server offers XOAUTH2 only: not supported.
             let replies = ["220 mx\r\n", EHLO_X, "221 bye\r\n"];
             let run = exchange_ex(&user("tok"), &replies, &|e| {
@@ -6091,7 +5826,7 @@ mod tests {
             assert_eq!(run.result, Err(Error::AuthInsecure));
             // Without a token: the password mechanisms as before.
             let run = exchange_ex(&user(""), &script(EHLO_BOTH, &["235 ok\r\n"]), &|_| {});
-            assert!(run.client.contains("AUTH PLAIN "), "{}", run.client);
+            assert_has(&run.client, "AUTH PLAIN ");
         }
     }
 }

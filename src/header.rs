@@ -237,18 +237,23 @@ mod tests {
         crate::mime::head(w, m, c, u8::from(c.eight_bit));
     }
 
+    /// [`block`] for `m` and `c` written into a `size`-byte buffer, as text.
+    fn header_text(m: &TestMail, c: &Checked, size: usize) -> String {
+        let mut buf = vec![0u8; size];
+        let mut w = Writer::new(&mut buf, 0);
+        block(&mut w, m, c);
+        let n = w.len();
+        std::str::from_utf8(&buf[..n]).unwrap().to_string()
+    }
+
     #[test]
     fn sample_header() {
         let mut m = TestMail::sample();
         m.timezone = "+0100";
         m.entries.push(("Say \"hi\"", Some("two@example.test"), TO));
         let c = checked(0x0123_4567_89ab_cdef, 0x3A29_4800, false);
-        let mut buf = vec![0u8; 1024];
-        let mut w = Writer::new(&mut buf, 0);
-        block(&mut w, &m, &c);
-        let n = w.len();
         assert_eq!(
-            std::str::from_utf8(&buf[..n]).unwrap(),
+            header_text(&m, &c, 1024),
             "Date: Fri, 9 Jan 2009 09:00:00 +0100\r\n\
              From: \"Node\" <node@example.test>\r\n\
              To: \"Ops\" <ops@example.test>,\r\n \"Say \\\"hi\\\"\" <two@example.test>\r\n\
@@ -268,12 +273,8 @@ mod tests {
         m.subject = "";
         m.domain = "";
         let c = checked(1, 0, true);
-        let mut buf = vec![0u8; 1024];
-        let mut w = Writer::new(&mut buf, 0);
-        block(&mut w, &m, &c);
-        let n = w.len();
         assert_eq!(
-            std::str::from_utf8(&buf[..n]).unwrap(),
+            header_text(&m, &c, 1024),
             "Message-ID: <0000000000000001@localhost.invalid>\r\nMIME-Version: 1.0\r\n\
              Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
         );
@@ -286,12 +287,8 @@ mod tests {
         m.reply_to = "desk@example.test";
         m.headers = vec!["X-Prio:  2", "X-Empty:", "X-Id:7"];
         let c = checked(1, 0, false);
-        let mut buf = vec![0u8; 1024];
-        let mut w = Writer::new(&mut buf, 0);
-        block(&mut w, &m, &c);
-        let n = w.len();
         assert_eq!(
-            std::str::from_utf8(&buf[..n]).unwrap(),
+            header_text(&m, &c, 1024),
             "From: \"Node\" <node@example.test>\r\n\
              Reply-To: <desk@example.test>\r\n\
              To: \"Ops\" <ops@example.test>\r\n\
@@ -316,11 +313,7 @@ mod tests {
         m.subject = "Störung an Pumpe 3 – Grüße aus München und noch mehr Text";
         m.headers = vec!["X-Ort: Köln", "X-Plain: yes"];
         let c = checked(1, 0, false);
-        let mut buf = vec![0u8; 2048];
-        let mut w = Writer::new(&mut buf, 0);
-        block(&mut w, &m, &c);
-        let n = w.len();
-        let text = std::str::from_utf8(&buf[..n]).unwrap();
+        let text = header_text(&m, &c, 2048);
         assert!(
             text.starts_with(
                 "From: =?UTF-8?B?SsO2cmc=?=\r\n <node@example.test>\r\n\

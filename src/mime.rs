@@ -415,28 +415,32 @@ mod tests {
     use super::*;
     use crate::mail::test::TestMail;
 
-    fn qp(text: &[u8]) -> String {
-        let mut buf = vec![0u8; 8192];
-        let mut w = Writer::new(&mut buf, 0);
-        let mut e = Enc::default();
-        for &b in text {
-            e.qp(&mut w, b);
-        }
-        e.qp_end(&mut w);
-        let n = w.len();
-        String::from_utf8(buf[..n].to_vec()).unwrap()
-    }
-
-    fn b64(data: &[u8]) -> String {
+    /// `data` through a fresh encoder, byte by byte with `byte`, then
+    /// `end`, into an 8 KiB buffer, as text.
+    fn encode(
+        data: &[u8],
+        byte: fn(&mut Enc, &mut Writer<'_>, u8),
+        end: fn(&Enc, &mut Writer<'_>),
+    ) -> String {
         let mut buf = vec![0u8; 8192];
         let mut w = Writer::new(&mut buf, 0);
         let mut e = Enc::default();
         for &b in data {
-            e.base64(&mut w, b);
+            byte(&mut e, &mut w, b);
         }
-        e.base64_end(&mut w);
+        end(&e, &mut w);
         let n = w.len();
         String::from_utf8(buf[..n].to_vec()).unwrap()
+    }
+
+    /// `text` as quoted-printable.
+    fn qp(text: &[u8]) -> String {
+        encode(text, Enc::qp, Enc::qp_end)
+    }
+
+    /// `data` as base64.
+    fn b64(data: &[u8]) -> String {
+        encode(data, Enc::base64, Enc::base64_end)
     }
 
     #[test]

@@ -150,18 +150,7 @@ mod tests {
 
     /// `message` as a static body goes out (`Body::put`).
     fn static_wire(message: &[u8]) -> Vec<u8> {
-        let mut body = Body::default();
-        let mut out = Vec::new();
-        loop {
-            let mut buf = [0u8; 16];
-            let mut w = Writer::new(&mut buf, 0);
-            let done = body.put(&mut w, message, b".\r\n");
-            let n = w.len();
-            out.extend_from_slice(&buf[..n]);
-            if done {
-                return out;
-            }
-        }
+        crate::body::tests::wire(message, 16)
     }
 
     #[test]
