@@ -258,12 +258,8 @@ unsafe fn store(
     opts: Option<&'static IP_SMTPC_OPTIONS>,
 ) {
     // SAFETY: a place inside the session, from the session's own pointer.
-    let buffers = unsafe { addr_of_mut!((*session).aBuffer) }.cast::<u8>();
-    for i in 0..OUT_BUFFER_SIZE + IN_BUFFER_SIZE {
-        // SAFETY: `i` is inside the session's buffer space (asserted above).
-        // Volatile, so the compiler emits no memset call.
-        unsafe { buffers.add(i).write_volatile(0) };
-    }
+    // Volatile bytes, so the compiler emits no memset call.
+    unsafe { clear(addr_of_mut!((*session).aBuffer)) };
     // SAFETY: by this function's contract; initialised just above.
     let (out, input) = unsafe { halves(session) };
     // SAFETY: the Checked's and the Run's places are inside the session,
@@ -273,7 +269,8 @@ unsafe fn store(
         let checked = checked(session);
         checked.write(*r.checked);
         let run = run(session);
-        // Written in place and set up there: no copy of the engine.
+        // Copied into place by bytes (a move of the whole engine is a
+        // memcpy call), then set up there.
         let engine = addr_of_mut!((*run).engine);
         copy_to(engine, &Engine::new(out, input, &*checked));
         (*engine).set_tls(r.tls);
