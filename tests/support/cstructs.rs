@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//! The C API's plain structs (include/IP_SMTPC.h) filled from Rust C
+//! strings, for the tests that call the C API by hand: an address-table
+//! entry, a message, an MTA, options set by `IP_SMTPC_OptionsInit`.
+//! The structs borrow the caller's strings by raw pointer: keep the
+//! `CString`s alive for the call.
+#![allow(dead_code)]
+
+use std::ffi::{c_char, c_int, CStr, CString};
+
+use ip_smtpc::capi::*;
+
+/// `s` as a C string (a test's strings have no NUL).
+pub fn c(s: &str) -> CString {
+    CString::new(s).unwrap()
+}
+
+/// The pointer of `s`, or NULL for `None`.
+pub fn ptr(s: Option<&CStr>) -> *const c_char {
+    s.map_or(std::ptr::null(), CStr::as_ptr)
+}
+
+/// One entry of the address table: display name (`None`: NULL), address
+/// and `Type` (1 To, 2 Cc, 3 Bcc, 4 From).
+pub fn addr(name: Option<&CStr>, address: &CStr, kind: c_int) -> IP_SMTPC_MAIL_ADDR {
+    IP_SMTPC_MAIL_ADDR {
+        sName: ptr(name),
+        sAddr: address.as_ptr(),
+        Type: kind,
+    }
+}
+
+/// A message of `subject` (`None`: NULL) and `body` with the multipart
+/// `items` (none: NULL and 0) and no boundary of the caller's.
+pub fn message(
+    subject: Option<&CStr>,
+    body: &CStr,
+    items: &[IP_SMTPC_MULTIPART_ITEM],
+) -> IP_SMTPC_MESSAGE {
+    IP_SMTPC_MESSAGE {
+        sSubject: ptr(subject),
+        sBody: body.as_ptr(),
+        sBoundary: std::ptr::null(),
+        paMultipartItem: if items.is_empty() {
+            std::ptr::null()
+        } else {
+            items.as_ptr()
+        },
+        NumMultipartItems: items.len() as _,
+    }
+}
+
+/// The MTA `server` with the login `user` / `pass` (`None`: NULL) and
+/// `SecPolicy` `policy`.
+pub fn mta(
+    server: Option<&CStr>,
+    user: Option<&CStr>,
+    pass: Option<&CStr>,
+    policy: u8,
+) -> IP_SMTPC_MTA {
+    IP_SMTPC_MTA {
+        sServer: ptr(server),
+        sUser: ptr(user),
+        sPass: ptr(pass),
+        SecPolicy: policy,
+    }
+}
+
+/// Options as `IP_SMTPC_OptionsInit` sets them (asserting it returns 0).
+#[cfg(feature = "ex")]
+pub fn options() -> IP_SMTPC_OPTIONS {
+    // SAFETY: all-zero is valid; OptionsInit fills it.
+    let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
+    // SAFETY: a writable IP_SMTPC_OPTIONS.
+    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+    o
+}
+
+/// An empty report (all zero: NULL pointers, zero counts).
+#[cfg(feature = "ex")]
+pub fn zeroed_report() -> IP_SMTPC_REPORT {
+    // SAFETY: all-zero is a valid IP_SMTPC_REPORT (NULL pointers, zero counts).
+    unsafe { std::mem::zeroed() }
+}
+
+/// The NUL-terminated reply text the library wrote into a report's `acReply`.
+#[cfg(feature = "ex")]
+pub fn reply_text(report: &IP_SMTPC_REPORT) -> String {
+    // SAFETY: NUL-terminated by the library (and by an all-zero report).
+    unsafe { CStr::from_ptr(report.acReply.as_ptr()) }
+        .to_str()
+        .expect("a UTF-8 reply")
+        .to_owned()
+}
