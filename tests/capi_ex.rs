@@ -222,6 +222,29 @@ fn reset(script: &[&'static str]) {
 
 fn run(m: &Mail, o: Option<&IP_SMTPC_OPTIONS>, script: &[&'static str]) -> c_int {
     reset(script);
+    send_ex(m, o)
+}
+
+/// As [`run`], with a clock that moves `step` ms a read and receives that
+/// take `receive_cost` ms more.
+fn run_clocked(
+    m: &Mail,
+    o: &IP_SMTPC_OPTIONS,
+    script: &[&'static str],
+    step: u32,
+    receive_cost: u32,
+) -> c_int {
+    reset(script);
+    with(|b| {
+        b.step = step;
+        b.receive_cost = receive_cost;
+    });
+    send_ex(m, Some(o))
+}
+
+/// `IP_SMTPC_SendEx` of `m` with the options `o` (None: NULL) over the
+/// scripted server as it stands.
+fn send_ex(m: &Mail, o: Option<&IP_SMTPC_OPTIONS>) -> c_int {
     // SAFETY: every pointer is valid for the call.
     unsafe {
         IP_SMTPC_SendEx(
@@ -242,6 +265,27 @@ fn reply_text(r: &IP_SMTPC_REPORT) -> String {
         .to_str()
         .unwrap()
         .to_string()
+}
+
+/// Everything the client sent so far.
+fn sent() -> String {
+    with(|b| b.wire.clone())
+}
+
+/// The replies of a session that delivers the mail of [`mail`] to all
+/// three recipients, `ehlo` the reply to EHLO.
+fn delivered(ehlo: &'static str) -> [&'static str; 9] {
+    [
+        "220 mx\r\n",
+        ehlo,
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "354 go\r\n",
+        "250 ok\r\n",
+        "221 bye\r\n",
+    ]
 }
 
 const EHLO: &str = "250-mx\r\n250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN\r\n";
@@ -420,17 +464,12 @@ fn the_report_of_a_partial_delivery() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let wire = masked(with(|b| b.wire.clone()));
-    with(|b| {
-        *b = Bed {
-            script: script.iter().copied().collect(),
-            ..Bed::default()
-        }
-    });
+    let wire = masked(sent());
+    reset(&script);
     // SAFETY: every pointer is valid for the call.
     let r2 = unsafe { IP_SMTPC_Send(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app) };
     assert_eq!(r2, Error::PartialDelivery as c_int);
-    assert_eq!(masked(with(|b| b.wire.clone())), wire);
+    assert_eq!(masked(sent()), wire);
 }
 
 #[test]
@@ -444,7 +483,7 @@ fn auth_in_clear_only_when_allowed() {
     };
     let script = ["220 mx\r\n", EHLO, "221 bye\r\n"];
     assert_eq!(run(&m, Some(&o), &script), Error::AuthInsecure as c_int);
-    assert_eq!(with(|b| b.wire.clone()), "EHLO b.test\r\nQUIT\r\n");
+    assert_eq!(sent(), "EHLO b.test\r\nQUIT\r\n");
     assert_eq!((r.Step, r.ReplyCode, reply_text(&r).as_str()), (5, 0, ""));
     // Allowed: AUTH PLAIN goes out in clear; emNet's IP_SMTPC_Send does it too.
     let o = IP_SMTPC_OPTIONS {
@@ -471,7 +510,6 @@ fn cram_md5_in_the_mechanism_mask() {
         ..options()
     };
     let plain = ["220 mx\r\n", ehlo, "535 5.7.8 no\r\n", "221 bye\r\n"];
-    let wire = || with(|b| b.wire.clone());
     if cfg!(feature = "cram-md5") {
         // base64("u " + hex(HMAC-MD5("p", "<1>"))).
         let response =
@@ -490,18 +528,18 @@ fn cram_md5_in_the_mechanism_mask() {
         ] {
             let o = with_mask(mask);
             assert_eq!(run(&m, Some(&o), &cram), Error::AuthFailed as c_int);
-            assert!(wire().ends_with(response), "{mask}: {}", wire());
+            assert!(sent().ends_with(response), "{mask}: {}", sent());
         }
         let o = with_mask(IP_SMTPC_AUTH_PLAIN | IP_SMTPC_AUTH_LOGIN);
         assert_eq!(run(&m, Some(&o), &plain), Error::AuthFailed as c_int);
-        assert!(wire().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", wire());
+        assert!(sent().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", sent());
     } else {
         let o = with_mask(IP_SMTPC_AUTH_CRAM_MD5);
         assert_eq!(run(&m, Some(&o), &[]), Error::NotBuilt as c_int);
         assert!(with(|b| b.log.is_empty()));
         let o = with_mask(IP_SMTPC_AUTH_CRAM_MD5 | IP_SMTPC_AUTH_PLAIN);
         assert_eq!(run(&m, Some(&o), &plain), Error::AuthFailed as c_int);
-        assert!(wire().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", wire());
+        assert!(sent().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", sent());
     }
 }
 
@@ -514,7 +552,6 @@ fn cram_md5_in_the_mechanism_mask() {
 fn oauth_token_in_the_options() {
     let token = CString::new("ya29.tok").unwrap();
     let m = mail(true, 0);
-    let wire = || with(|b| b.wire.clone());
     let ehlo_both = "250-mx\r\n250 AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER\r\n";
     let with_token = |t: *const c_char, mask| IP_SMTPC_OPTIONS {
         AuthMechanisms: mask,
@@ -549,7 +586,7 @@ fn oauth_token_in_the_options() {
     ] {
         let o = with_token(token.as_ptr(), mask);
         assert_eq!(run(&m, Some(&o), &refused), Error::AuthFailed as c_int);
-        assert_eq!(wire(), format!("EHLO b.test\r\n{line}QUIT\r\n"), "{mask}");
+        assert_eq!(sent(), format!("EHLO b.test\r\n{line}QUIT\r\n"), "{mask}");
     }
     // The error challenge: answered, the status in the report, no MAIL.
     let mut results = [IP_SMTPC_RCPT_RESULT::default(); 4];
@@ -567,7 +604,7 @@ fn oauth_token_in_the_options() {
         "221 bye\r\n",
     ];
     assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
-    assert!(wire().ends_with("AQE=\r\n\r\nQUIT\r\n"), "{}", wire());
+    assert!(sent().ends_with("AQE=\r\n\r\nQUIT\r\n"), "{}", sent());
     assert_eq!(
         (
             r.Step,
@@ -606,7 +643,7 @@ fn oauth_token_in_the_options() {
                 "221 bye\r\n",
             ];
             assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
-            let w = wire();
+            let w = sent();
             let lines: Vec<&str> = w.split("\r\n").collect();
             assert_eq!(lines[1], format!("AUTH {name}"));
             assert_eq!(lines[2].len(), 4 * (20 + 1 + 720usize).div_ceil(3));
@@ -622,7 +659,7 @@ fn oauth_token_in_the_options() {
         "221 bye\r\n",
     ];
     assert_eq!(run(&m, Some(&o), &script), Error::AuthNotSupported as c_int);
-    assert_eq!(wire(), "EHLO b.test\r\nQUIT\r\n");
+    assert_eq!(sent(), "EHLO b.test\r\nQUIT\r\n");
     // Refused before connecting: bad characters, too long, empty, a mask
     // without the OAuth bits, OAuth bits without a token.
     let too_long = CString::new("t".repeat(IP_SMTPC_MAX_OAUTH_TOKEN_LEN + 1)).unwrap();
@@ -680,17 +717,7 @@ fn implicit_tls_then_the_greeting() {
         TlsMode: IP_SMTPC_TLS_IMPLICIT,
         ..options()
     };
-    let script = [
-        "220 mx\r\n",
-        EHLO,
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "354 go\r\n",
-        "250 ok\r\n",
-        "221 bye\r\n",
-    ];
+    let script = delivered(EHLO);
     assert_eq!(run(&m, Some(&o), &script), 0);
     let log = with(|b| b.log.clone());
     let hooks: Vec<&str> = log
@@ -719,29 +746,9 @@ fn deadlines_tell_the_hooks_the_time_left_and_end_the_call() {
         pfSetTimeout: Some(set_timeout),
         ..options()
     };
-    let script = [
-        "220 mx\r\n",
-        "250 mx\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "354 go\r\n",
-        "250 ok\r\n",
-        "221 bye\r\n",
-    ];
+    let script = delivered("250 mx\r\n");
     // A clock that moves 10 ms a read: every hook call is told what is left.
-    let result = {
-        with(|b| {
-            *b = Bed {
-                script: script.iter().copied().collect(),
-                step: 10,
-                ..Bed::default()
-            }
-        });
-        // SAFETY: every pointer is valid for the call.
-        unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app, &o) }
-    };
+    let result = run_clocked(&m, &o, &script, 10, 0);
     assert_eq!(result, 0);
     let log = with(|b| b.log.clone());
     let mut told = 0;
@@ -759,19 +766,9 @@ fn deadlines_tell_the_hooks_the_time_left_and_end_the_call() {
     }
     assert!(told > 20);
     // A receive that takes 1.5 s: TIMEOUT, whatever it returned, and nothing more is sent.
-    with(|b| {
-        *b = Bed {
-            script: script.iter().copied().collect(),
-            step: 10,
-            receive_cost: 1500,
-            ..Bed::default()
-        }
-    });
-    // SAFETY: every pointer is valid for the call.
-    let result =
-        unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app, &o) };
+    let result = run_clocked(&m, &o, &script, 10, 1500);
     assert_eq!(result, Error::Timeout as c_int);
-    assert_eq!(with(|b| b.wire.clone()), "");
+    assert_eq!(sent(), "");
     assert_eq!((r.Step, r.ReplyCode), (2, 0));
     // Without ReplyTimeoutMs the clock still bounds each reply by RFC 5321's 5 minutes
     // (a reply read in 100 s pieces: two pieces pass, five do not), and pfSetTimeout
@@ -783,22 +780,9 @@ fn deadlines_tell_the_hooks_the_time_left_and_end_the_call() {
         ..options()
     };
     let slow = ["220 mx\r\n", "250 mx\r\n", "250 ok ok ok ok ok ok\r\n"];
-    with(|b| {
-        *b = Bed {
-            script: slow.iter().copied().collect(),
-            step: 10,
-            receive_cost: 100_000,
-            ..Bed::default()
-        }
-    });
-    // SAFETY: every pointer is valid for the call.
-    let result =
-        unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app, &o) };
+    let result = run_clocked(&m, &o, &slow, 10, 100_000);
     assert_eq!(result, Error::Timeout as c_int);
-    assert_eq!(
-        with(|b| b.wire.clone()),
-        "EHLO b.test\r\nMAIL FROM:<a@b.test>\r\n"
-    );
+    assert_eq!(sent(), "EHLO b.test\r\nMAIL FROM:<a@b.test>\r\n");
     assert_eq!((r.Step, r.ReplyCode), (6, 0));
     assert!(with(|b| !b.log.iter().any(|l| l.starts_with("timeout"))));
 }
@@ -819,19 +803,9 @@ fn extra_headers_and_reply_to_through_the_options() {
         sReplyTo: reply_to.as_ptr(),
         ..options()
     };
-    let script = [
-        "220 mx\r\n",
-        EHLO,
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "354 go\r\n",
-        "250 ok\r\n",
-        "221 bye\r\n",
-    ];
+    let script = delivered(EHLO);
     assert_eq!(run(&m, Some(&o), &script), 0);
-    let wire = with(|b| b.wire.clone());
+    let wire = sent();
     assert!(
         wire.contains("From: <a@b.test>\r\nReply-To: <desk@d.test>\r\nTo: <c@d.test>\r\n"),
         "{wire}"
@@ -953,19 +927,9 @@ fn multipart_items_stream_through_the_one_out_buffer() {
     ];
     m.msg.paMultipartItem = items.as_ptr();
     m.msg.NumMultipartItems = 2;
-    let script = [
-        "220 mx\r\n",
-        EHLO,
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "354 go\r\n",
-        "250 ok\r\n",
-        "221 bye\r\n",
-    ];
+    let script = delivered(EHLO);
     assert_eq!(run(&m, None, &script), 0);
-    let wire = with(|b| b.wire.clone());
+    let wire = sent();
     let content = &wire[wire.find("DATA\r\n").unwrap() + 6..];
     let boundary_at = content.find("boundary=\"").unwrap() + 10;
     let boundary = &content[boundary_at..boundary_at + 27];
@@ -1019,7 +983,7 @@ fn multipart_items_stream_through_the_one_out_buffer() {
         ..options()
     };
     assert_eq!(run(&m, Some(&o), &script), Error::ApplicationAbort as c_int);
-    let wire = with(|b| b.wire.clone());
+    let wire = sent();
     assert!(
         !wire.contains("\r\n.\r\n") && !wire.contains("QUIT"),
         "{wire}"
@@ -1061,19 +1025,9 @@ fn a_streamed_body_goes_quoted_printable() {
         pBody: &body,
         ..options()
     };
-    let script = [
-        "220 mx\r\n",
-        EHLO,
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "354 go\r\n",
-        "250 ok\r\n",
-        "221 bye\r\n",
-    ];
+    let script = delivered(EHLO);
     assert_eq!(run(&m, Some(&o), &script), 0);
-    let wire = with(|b| b.wire.clone());
+    let wire = sent();
     assert!(
         wire.contains("quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe\r\n..dot\r\n.\r\nQUIT\r\n"),
         "{wire}"
@@ -1140,7 +1094,7 @@ fn dsn_parameters_when_offered_and_refusal_when_required() {
         "221 bye\r\n",
     ];
     assert_eq!(run(&m, Some(&o), &script), 0);
-    let wire = with(|b| b.wire.clone());
+    let wire = sent();
     assert!(
         wire.contains(
             "MAIL FROM:<a@b.test> RET=HDRS ENVID=alarm+207\r\n\
@@ -1155,7 +1109,7 @@ fn dsn_parameters_when_offered_and_refusal_when_required() {
     o.pReport = &mut r;
     let script = ["220 mx\r\n", "250-mx\r\n250 8BITMIME\r\n", "221 bye\r\n"];
     assert_eq!(run(&m, Some(&o), &script), IP_SMTPC_ERR_DSN_UNAVAILABLE);
-    assert_eq!(with(|b| b.wire.clone()), "EHLO b.test\r\nQUIT\r\n");
+    assert_eq!(sent(), "EHLO b.test\r\nQUIT\r\n");
     assert_eq!((r.Step, r.ReplyCode), (IP_SMTPC_STEP_MAIL, 0));
 }
 
@@ -1197,6 +1151,42 @@ mod batch {
         }
     }
 
+    /// `IP_SMTPC_SendBatch` with a NULL array of `count` mails.
+    fn null_batch(m: &Mail, count: std::ffi::c_uint) -> c_int {
+        // SAFETY: NULL with a count of 0 is allowed, with a count it is
+        // refused before anything is read.
+        unsafe {
+            IP_SMTPC_SendBatch(
+                &m.api,
+                std::ptr::null_mut(),
+                count,
+                &m.mta,
+                &m.app,
+                std::ptr::null(),
+            )
+        }
+    }
+
+    /// Three mails of [`mail`] as one batch with the options `o`, the
+    /// server greeting, answering EHLO, accepting the first mail and then
+    /// replying `tail`; `check` gets the call's result, the batch entries
+    /// and the reports.
+    fn three_mails(
+        o: Option<&IP_SMTPC_OPTIONS>,
+        tail: &[&'static str],
+        check: impl FnOnce(c_int, &[IP_SMTPC_BATCH_MAIL], &[IP_SMTPC_REPORT]),
+    ) {
+        let m = mail(false, 0);
+        let mut results = [[IP_SMTPC_RCPT_RESULT::default(); 4]; 3];
+        let mut reports: Vec<IP_SMTPC_REPORT> = results.iter_mut().map(|r| report(r)).collect();
+        let mut mails = entries(&m, &mut reports);
+        let mut script = vec!["220 mx\r\n", EHLO];
+        script.extend(ACCEPTED);
+        script.extend(tail);
+        let r = run_batch(&m, &mut mails, o, &script);
+        check(r, &mails, &reports);
+    }
+
     const ACCEPTED: [&str; 6] = [
         "250 2.1.0 ok\r\n",
         "250 2.1.5 ok\r\n",
@@ -1208,74 +1198,63 @@ mod batch {
 
     #[test]
     fn three_mails_over_one_connection_one_refused() {
-        let m = mail(false, 0);
-        let mut results = [[IP_SMTPC_RCPT_RESULT::default(); 4]; 3];
-        let mut reports: Vec<IP_SMTPC_REPORT> = results.iter_mut().map(|r| report(r)).collect();
-        let mut mails = entries(&m, &mut reports);
-        let mut script = vec!["220 mx\r\n", EHLO];
-        script.extend(ACCEPTED);
         // The second mail: every recipient refused, then RSET.
-        script.extend([
+        let mut tail = vec![
             "250 2.1.0 ok\r\n",
             "550 5.1.1 no\r\n",
             "550 5.1.1 no\r\n",
             "550 5.1.1 no\r\n",
             "250 2.0.0 reset\r\n",
-        ]);
-        script.extend(ACCEPTED);
-        script.push("221 bye\r\n");
-        let r = run_batch(&m, &mut mails, Some(&options()), &script);
-        assert_eq!(r, Error::AllRecipientsRejected as c_int);
-        let got: Vec<c_int> = mails.iter().map(|b| b.Result).collect();
-        assert_eq!(got, [0, Error::AllRecipientsRejected as c_int, 0]);
-        let wire = with(|b| b.wire.clone());
-        assert_eq!(wire.matches("EHLO ").count(), 1, "{wire}");
-        assert_eq!(wire.matches("MAIL FROM:").count(), 3, "{wire}");
-        assert_eq!(wire.matches("\r\nRSET\r\n").count(), 1, "{wire}");
-        assert!(
-            wire.contains("RCPT TO:<f@d.test>\r\nRSET\r\nMAIL FROM:"),
-            "{wire}"
-        );
-        assert!(wire.ends_with("\r\n.\r\nQUIT\r\n"), "{wire}");
-        assert_eq!(
-            with(|b| b
-                .log
-                .iter()
-                .filter(|l| *l == "connect" || *l == "disconnect")
-                .count()),
-            2
-        );
-        // A report per mail.
-        assert_eq!((reports[0].Result, reports[0].NumAccepted), (0, 3));
-        assert_eq!(
-            (reports[1].Result, reports[1].NumRejected, reports[1].Step),
-            (Error::AllRecipientsRejected as c_int, 3, IP_SMTPC_STEP_RCPT)
-        );
-        assert_eq!(
-            (reports[2].Result, reports[2].Step),
-            (0, IP_SMTPC_STEP_DONE)
-        );
+        ];
+        tail.extend(ACCEPTED);
+        tail.push("221 bye\r\n");
+        three_mails(Some(&options()), &tail, |r, mails, reports| {
+            assert_eq!(r, Error::AllRecipientsRejected as c_int);
+            let got: Vec<c_int> = mails.iter().map(|b| b.Result).collect();
+            assert_eq!(got, [0, Error::AllRecipientsRejected as c_int, 0]);
+            let wire = sent();
+            assert_eq!(wire.matches("EHLO ").count(), 1, "{wire}");
+            assert_eq!(wire.matches("MAIL FROM:").count(), 3, "{wire}");
+            assert_eq!(wire.matches("\r\nRSET\r\n").count(), 1, "{wire}");
+            assert!(
+                wire.contains("RCPT TO:<f@d.test>\r\nRSET\r\nMAIL FROM:"),
+                "{wire}"
+            );
+            assert!(wire.ends_with("\r\n.\r\nQUIT\r\n"), "{wire}");
+            assert_eq!(
+                with(|b| b
+                    .log
+                    .iter()
+                    .filter(|l| *l == "connect" || *l == "disconnect")
+                    .count()),
+                2
+            );
+            // A report per mail.
+            assert_eq!((reports[0].Result, reports[0].NumAccepted), (0, 3));
+            assert_eq!(
+                (reports[1].Result, reports[1].NumRejected, reports[1].Step),
+                (Error::AllRecipientsRejected as c_int, 3, IP_SMTPC_STEP_RCPT)
+            );
+            assert_eq!(
+                (reports[2].Result, reports[2].Step),
+                (0, IP_SMTPC_STEP_DONE)
+            );
+        });
     }
 
     #[test]
     fn the_connection_ending_leaves_the_rest_not_sent() {
-        let m = mail(false, 0);
-        let mut results = [[IP_SMTPC_RCPT_RESULT::default(); 4]; 3];
-        let mut reports: Vec<IP_SMTPC_REPORT> = results.iter_mut().map(|r| report(r)).collect();
-        let mut mails = entries(&m, &mut reports);
-        let mut script = vec!["220 mx\r\n", EHLO];
-        script.extend(ACCEPTED);
-        script.push("421 4.3.2 going down\r\n");
-        let r = run_batch(&m, &mut mails, None, &script);
-        assert_eq!(r, Error::ServiceClosing as c_int);
-        let got: Vec<c_int> = mails.iter().map(|b| b.Result).collect();
-        assert_eq!(
-            got,
-            [0, Error::ServiceClosing as c_int, IP_SMTPC_ERR_NOT_SENT]
-        );
-        // The third mail's report is untouched: it was never attempted.
-        assert_eq!(reports[2].Result, 12345);
-        assert!(!with(|b| b.wire.contains("QUIT")));
+        three_mails(None, &["421 4.3.2 going down\r\n"], |r, mails, reports| {
+            assert_eq!(r, Error::ServiceClosing as c_int);
+            let got: Vec<c_int> = mails.iter().map(|b| b.Result).collect();
+            assert_eq!(
+                got,
+                [0, Error::ServiceClosing as c_int, IP_SMTPC_ERR_NOT_SENT]
+            );
+            // The third mail's report is untouched: it was never attempted.
+            assert_eq!(reports[2].Result, 12345);
+            assert!(!with(|b| b.wire.contains("QUIT")));
+        });
     }
 
     #[test]
@@ -1312,29 +1291,9 @@ mod batch {
         );
         assert!(with(|b| b.log.is_empty()));
         // No mails: nothing happens.
-        // SAFETY: NULL with a count of 0 is allowed.
-        let none = unsafe {
-            IP_SMTPC_SendBatch(
-                &m.api,
-                std::ptr::null_mut(),
-                0,
-                &m.mta,
-                &m.app,
-                std::ptr::null(),
-            )
-        };
+        let none = null_batch(&m, 0);
         assert_eq!(none, 0);
-        // SAFETY: NULL with a count is refused before anything is read.
-        let null = unsafe {
-            IP_SMTPC_SendBatch(
-                &m.api,
-                std::ptr::null_mut(),
-                2,
-                &m.mta,
-                &m.app,
-                std::ptr::null(),
-            )
-        };
+        let null = null_batch(&m, 2);
         assert_eq!(null, Error::NullPointer as c_int);
     }
 }
