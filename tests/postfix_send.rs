@@ -102,14 +102,7 @@ unsafe extern "C" fn receive(data: *mut c_char, len: c_int, sock: SMTPC_SOCKET) 
 }
 
 /// The transport hooks above, as every send of this file passes them.
-const API: IP_SMTPC_API = IP_SMTPC_API {
-    pfConnect: Some(connect),
-    pfDisconnect: Some(disconnect),
-    pfSend: Some(send),
-    pfReceive: Some(receive),
-    pfUpgrade: None,
-    pfDowngrade: None,
-};
+const API: IP_SMTPC_API = cstructs::plain_api(connect, disconnect, send, receive);
 
 unsafe extern "C" fn time_date() -> u32 {
     // 4 Dec 2026 18:30:10, FAT-packed.
@@ -245,7 +238,7 @@ fn send_to_three(
     let (user, pass) = (c(&bed("USER")), c(&bed("PASS")));
     let (r, wire) = send_mail(
         &parties.table(),
-        &message(Some(&subject), &body, &[]),
+        &message(Some(&subject), Some(&body), &[]),
         &mta(Some(SERVER), Some(&user), Some(&pass), 0),
         Some(&APP),
     );
@@ -448,7 +441,7 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
     );
     let addrs = parties.table();
     let (subject, body) = (c(&format!("Report {token}")), c("report test\n"));
-    let msg = message(Some(&subject), &body, &[]);
+    let msg = message(Some(&subject), Some(&body), &[]);
     let (user, pass) = (c(&bed("USER")), c(&bed("PASS")));
     let mta = mta(Some(SERVER), Some(&user), Some(&pass), 0);
     let mut results = [IP_SMTPC_RCPT_RESULT::default(); 4];
@@ -544,12 +537,17 @@ fn size_declared_and_enforced_extra_headers_delivered() {
     o.NumHeaders = 2;
     o.sReplyTo = reply_to.as_ptr();
 
-    let (r, wire) = send_ex(&addrs, &message(Some(&subject), &big, &[]), &mta, &o);
+    let (r, wire) = send_ex(&addrs, &message(Some(&subject), Some(&big), &[]), &mta, &o);
     let wire = String::from_utf8_lossy(&wire).into_owned();
     assert_eq!(r, Error::MessageTooBig as c_int, "{wire}");
     assert_eq!(wire, "EHLO ip-smtpc.test\r\nQUIT\r\n");
 
-    let (r, wire) = send_ex(&addrs, &message(Some(&subject), &small, &[]), &mta, &o);
+    let (r, wire) = send_ex(
+        &addrs,
+        &message(Some(&subject), Some(&small), &[]),
+        &mta,
+        &o,
+    );
     let text = String::from_utf8_lossy(&wire).into_owned();
     assert_eq!(r, 0, "{text}");
     let sent = sent_message(&wire);
@@ -594,7 +592,7 @@ fn encoded_words_delivered() {
     o.NumHeaders = 1;
     let (r, wire) = send_ex(
         &parties.table(),
-        &message(Some(&subject), &body, &[]),
+        &message(Some(&subject), Some(&body), &[]),
         &mta(Some(SERVER), None, None, 0),
         &o,
     );
@@ -682,7 +680,7 @@ fn multipart_items_delivered_byte_for_byte() {
     ];
     let (r, wire) = send_mail(
         &parties.table(),
-        &message(Some(&subject), &body, &items),
+        &message(Some(&subject), Some(&body), &items),
         &mta(Some(SERVER), None, None, 0),
         None,
     );
@@ -767,7 +765,7 @@ fn raw_message_arrives_byte_for_byte() {
         if streamed {
             o.pBody = &item;
         }
-        let (r, wire) = send_ex(&addrs, &cstructs::message(None, &body, &[]), &mta, &o);
+        let (r, wire) = send_ex(&addrs, &cstructs::message(None, Some(&body), &[]), &mta, &o);
         let text = String::from_utf8_lossy(&wire).into_owned();
         assert_eq!(r, 0, "{text}");
         // SIZE= for a static message only (a stream's size is unknown).
@@ -896,7 +894,7 @@ fn send_auth(
     let _ = bearer;
     let (r, wire) = send_ex(
         &parties.table(),
-        &message(Some(&subject), &body, &[]),
+        &message(Some(&subject), Some(&body), &[]),
         &mta(Some(SERVER), Some(&user), Some(&pass), 0),
         &o,
     );

@@ -30,16 +30,16 @@ pub fn addr(name: Option<&CStr>, address: &CStr, kind: c_int) -> IP_SMTPC_MAIL_A
     }
 }
 
-/// A message of `subject` (`None`: NULL) and `body` with the multipart
+/// A message of `subject` and `body` (`None`: NULL) with the multipart
 /// `items` (none: NULL and 0) and no boundary of the caller's.
 pub fn message(
     subject: Option<&CStr>,
-    body: &CStr,
+    body: Option<&CStr>,
     items: &[IP_SMTPC_MULTIPART_ITEM],
 ) -> IP_SMTPC_MESSAGE {
     IP_SMTPC_MESSAGE {
         sSubject: ptr(subject),
-        sBody: body.as_ptr(),
+        sBody: ptr(body),
         sBoundary: std::ptr::null(),
         paMultipartItem: if items.is_empty() {
             std::ptr::null()
@@ -47,6 +47,34 @@ pub fn message(
             items.as_ptr()
         },
         NumMultipartItems: items.len() as _,
+    }
+}
+
+/// pfConnect of `IP_SMTPC_API`.
+pub type ConnectHook = unsafe extern "C" fn(*const c_char) -> SMTPC_SOCKET;
+/// pfDisconnect of `IP_SMTPC_API`.
+pub type DisconnectHook = unsafe extern "C" fn(SMTPC_SOCKET);
+/// pfSend of `IP_SMTPC_API`.
+pub type SendHook = unsafe extern "C" fn(*const c_char, c_int, SMTPC_SOCKET) -> c_int;
+/// pfReceive of `IP_SMTPC_API`.
+pub type ReceiveHook = unsafe extern "C" fn(*mut c_char, c_int, SMTPC_SOCKET) -> c_int;
+
+/// The transport hooks `connect`, `disconnect`, `send` and `receive`
+/// without TLS hooks (pfUpgrade and pfDowngrade NULL); for TLS hooks, set
+/// them in a struct literal with `..plain_api(...)`.
+pub const fn plain_api(
+    connect: ConnectHook,
+    disconnect: DisconnectHook,
+    send: SendHook,
+    receive: ReceiveHook,
+) -> IP_SMTPC_API {
+    IP_SMTPC_API {
+        pfConnect: Some(connect),
+        pfDisconnect: Some(disconnect),
+        pfSend: Some(send),
+        pfReceive: Some(receive),
+        pfUpgrade: None,
+        pfDowngrade: None,
     }
 }
 
