@@ -15,22 +15,21 @@
 #![cfg_attr(not(feature = "raw"), allow(dead_code))]
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, CString};
 
 use ip_smtpc::capi::*;
 
-/// The scripted server and what the hooks saw.
+#[path = "support/cstructs.rs"]
+mod cstructs;
+#[path = "support/script_server.rs"]
+mod script_server;
+
+use script_server::Script;
+
+/// The scripted server and how often the client connected.
 #[derive(Default)]
 struct Bed {
-    /// Replies still to come, one per client command (the greeting first).
-    script: VecDeque<&'static str>,
-    /// Bytes the server has released and the client not yet read.
-    pending: VecDeque<u8>,
-    /// What the client sent.
-    wire: Vec<u8>,
-    in_data: bool,
-    line: Vec<u8>,
+    server: Script,
     connects: u32,
 }
 
@@ -42,16 +41,10 @@ fn with<R>(f: impl FnOnce(&mut Bed) -> R) -> R {
     BED.with(|b| f(&mut b.borrow_mut()))
 }
 
-fn release(b: &mut Bed) {
-    if let Some(r) = b.script.pop_front() {
-        b.pending.extend(r.as_bytes());
-    }
-}
-
 unsafe extern "C" fn connect(_: *const c_char) -> SMTPC_SOCKET {
     with(|b| {
         b.connects += 1;
-        release(b);
+        b.server.release();
     });
     0x5eed as SMTPC_SOCKET
 }
@@ -59,40 +52,15 @@ unsafe extern "C" fn disconnect(_: SMTPC_SOCKET) {}
 unsafe extern "C" fn send(p: *const c_char, n: c_int, _: SMTPC_SOCKET) -> c_int {
     // SAFETY: the library passes `n` readable bytes.
     let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) };
-    with(|b| {
-        for &c in bytes {
-            b.wire.push(c);
-            b.line.push(c);
-            if !b.line.ends_with(b"\r\n") {
-                continue;
-            }
-            let line = std::mem::take(&mut b.line);
-            if b.in_data {
-                if line == b".\r\n" {
-                    b.in_data = false;
-                    release(b);
-                }
-            } else {
-                b.in_data =
-                    line == b"DATA\r\n" && b.script.front().is_some_and(|r| r.starts_with("354"));
-                release(b);
-            }
-        }
-    });
+    with(|b| b.server.client_sent(bytes));
     n
 }
 unsafe extern "C" fn receive(p: *mut c_char, n: c_int, _: SMTPC_SOCKET) -> c_int {
-    with(|b| {
-        let k = (n as usize).min(b.pending.len()).min(5);
-        if k == 0 {
-            return -1;
-        }
-        for i in 0..k {
-            // SAFETY: the library passes `n` writable bytes; k <= n.
-            unsafe { *p.add(i) = b.pending.pop_front().unwrap() as c_char };
-        }
-        k as c_int
-    })
+    // SAFETY: the library passes `n` writable bytes.
+    match with(|b| unsafe { b.server.give(p, (n as usize).min(5)) }) {
+        0 => -1,
+        k => k as c_int,
+    }
 }
 
 /// What `pfSendItem` streams: `pUserContext` points to one of these.
@@ -146,12 +114,7 @@ fn mail(body: &[u8]) -> Mail {
     .iter()
     .map(|s| CString::new(*s).unwrap())
     .collect();
-    let p = |i: usize| strings[i].as_ptr();
-    let entry = |i: usize, t: c_int| IP_SMTPC_MAIL_ADDR {
-        sName: if i == 3 { p(4) } else { std::ptr::null() },
-        sAddr: p(i),
-        Type: t,
-    };
+    let entry = |i: usize, t: c_int| cstructs::addr((i == 3).then(|| &*strings[4]), &strings[i], t);
     Mail {
         addrs: [
             entry(0, SMTPC_REC_TYPE_FROM),
@@ -159,31 +122,18 @@ fn mail(body: &[u8]) -> Mail {
             entry(2, SMTPC_REC_TYPE_CC),
             entry(3, SMTPC_REC_TYPE_BCC),
         ],
-        msg: IP_SMTPC_MESSAGE {
-            sSubject: std::ptr::null(),
-            sBody: p(5),
-            sBoundary: std::ptr::null(),
-            paMultipartItem: std::ptr::null(),
-            NumMultipartItems: 0,
-        },
-        mta: IP_SMTPC_MTA {
-            sServer: p(6),
-            sUser: std::ptr::null(),
-            sPass: std::ptr::null(),
-            SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
-        },
-        api: IP_SMTPC_API {
-            pfConnect: Some(connect),
-            pfDisconnect: Some(disconnect),
-            pfSend: Some(send),
-            pfReceive: Some(receive),
-            pfUpgrade: None,
-            pfDowngrade: None,
-        },
+        msg: cstructs::message(None, Some(&strings[5]), &[]),
+        mta: cstructs::mta(
+            Some(&strings[6]),
+            None,
+            None,
+            SMTPC_SEC_POLICY_ALLOW_INSECURE,
+        ),
+        api: cstructs::plain_api(connect, disconnect, send, receive),
         app: IP_SMTPC_APPLICATION {
             pfGetTimeDate: None,
             pfCallback: None,
-            sDomain: p(7),
+            sDomain: strings[7].as_ptr(),
             sTimezone: std::ptr::null(),
         },
         _strings: strings,
@@ -225,13 +175,13 @@ fn report() -> IP_SMTPC_REPORT {
 fn run(m: &Mail, o: &IP_SMTPC_OPTIONS, script: &[&'static str]) -> (c_int, u32, Vec<u8>) {
     with(|b| {
         *b = Bed {
-            script: script.iter().copied().collect(),
+            server: Script::new(script),
             ..Bed::default()
         }
     });
     // SAFETY: every pointer is valid for the call.
     let r = unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app, o) };
-    with(|b| (r, b.connects, std::mem::take(&mut b.wire)))
+    with(|b| (r, b.connects, std::mem::take(&mut b.server.wire)))
 }
 
 /// The dialogue of a delivery after EHLO's reply `ehlo`.
