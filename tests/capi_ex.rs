@@ -9,23 +9,22 @@
 #![cfg(feature = "ex")]
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
 use ip_smtpc::capi::*;
 use ip_smtpc::Error;
 
+#[path = "support/cstructs.rs"]
+mod cstructs;
+#[path = "support/script_server.rs"]
+mod script_server;
+
+use script_server::Script;
+
 /// The scripted server and what the hooks saw.
 #[derive(Default)]
 struct Bed {
-    /// Replies still to come, one per client command (the greeting first).
-    script: VecDeque<&'static str>,
-    /// Bytes the server has released and the client not yet read.
-    pending: VecDeque<u8>,
-    /// What the client sent.
-    wire: String,
-    in_data: bool,
-    line: String,
+    server: Script,
     /// Hook calls and clock reads.
     log: Vec<String>,
     /// The clock, and how far each read advances it.
@@ -44,17 +43,11 @@ fn with<R>(f: impl FnOnce(&mut Bed) -> R) -> R {
     BED.with(|b| f(&mut b.borrow_mut()))
 }
 
-fn release(b: &mut Bed) {
-    if let Some(r) = b.script.pop_front() {
-        b.pending.extend(r.as_bytes());
-    }
-}
-
 unsafe extern "C" fn connect(_: *const c_char) -> SMTPC_SOCKET {
     with(|b| {
         b.log.push("connect".into());
         b.connected = true;
-        release(b);
+        b.server.release();
     });
     0x5eed as SMTPC_SOCKET
 }
@@ -66,24 +59,7 @@ unsafe extern "C" fn send(p: *const c_char, n: c_int, _: SMTPC_SOCKET) -> c_int 
     let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) };
     with(|b| {
         b.log.push(format!("send {n}"));
-        for &c in bytes {
-            b.wire.push(c as char);
-            b.line.push(c as char);
-            if !b.line.ends_with("\r\n") {
-                continue;
-            }
-            let line = std::mem::take(&mut b.line);
-            if b.in_data {
-                if line == ".\r\n" {
-                    b.in_data = false;
-                    release(b);
-                }
-            } else {
-                b.in_data =
-                    line == "DATA\r\n" && b.script.front().is_some_and(|r| r.starts_with("354"));
-                release(b);
-            }
-        }
+        b.server.client_sent(bytes);
     });
     n
 }
@@ -91,15 +67,11 @@ unsafe extern "C" fn receive(p: *mut c_char, n: c_int, _: SMTPC_SOCKET) -> c_int
     with(|b| {
         b.log.push("receive".into());
         b.now = b.now.wrapping_add(b.receive_cost);
-        let k = (n as usize).min(b.pending.len()).min(5);
-        if k == 0 {
-            return -1;
+        // SAFETY: the library passes `n` writable bytes.
+        match unsafe { b.server.give(p, (n as usize).min(5)) } {
+            0 => -1,
+            k => k as c_int,
         }
-        for i in 0..k {
-            // SAFETY: the library passes `n` writable bytes; k <= n.
-            unsafe { *p.add(i) = b.pending.pop_front().unwrap() as c_char };
-        }
-        k as c_int
     })
 }
 unsafe extern "C" fn upgrade(_: SMTPC_SOCKET, _: *const c_char) -> c_int {
@@ -146,34 +118,16 @@ fn mail(auth: bool, policy: u8) -> Mail {
     .iter()
     .map(|s| CString::new(*s).unwrap())
     .collect();
-    let p = |i: usize| strings[i].as_ptr();
-    let entry = |i: usize, t: c_int| IP_SMTPC_MAIL_ADDR {
-        sName: std::ptr::null(),
-        sAddr: p(i),
-        Type: t,
-    };
+    let s = |i: usize| Some(&*strings[i]);
+    let entry = |i: usize, t: c_int| cstructs::addr(None, &strings[i], t);
     Mail {
         addrs: [entry(0, 4), entry(1, 1), entry(2, 2), entry(3, 3)],
-        msg: IP_SMTPC_MESSAGE {
-            sSubject: std::ptr::null(),
-            sBody: p(4),
-            sBoundary: std::ptr::null(),
-            paMultipartItem: std::ptr::null(),
-            NumMultipartItems: 0,
-        },
-        mta: IP_SMTPC_MTA {
-            sServer: p(5),
-            sUser: if auth { p(6) } else { std::ptr::null() },
-            sPass: p(7),
-            SecPolicy: policy,
-        },
+        msg: cstructs::message(None, s(4), &[]),
+        mta: cstructs::mta(s(5), if auth { s(6) } else { None }, s(7), policy),
         api: IP_SMTPC_API {
-            pfConnect: Some(connect),
-            pfDisconnect: Some(disconnect),
-            pfSend: Some(send),
-            pfReceive: Some(receive),
             pfUpgrade: Some(upgrade),
             pfDowngrade: Some(downgrade),
+            ..cstructs::plain_api(connect, disconnect, send, receive)
         },
         app: IP_SMTPC_APPLICATION {
             pfGetTimeDate: None,
@@ -214,7 +168,7 @@ fn report(results: &mut [IP_SMTPC_RCPT_RESULT]) -> IP_SMTPC_REPORT {
 fn reset(script: &[&'static str]) {
     with(|b| {
         *b = Bed {
-            script: script.iter().copied().collect(),
+            server: Script::new(script),
             ..Bed::default()
         }
     });
@@ -269,7 +223,7 @@ fn reply_text(r: &IP_SMTPC_REPORT) -> String {
 
 /// Everything the client sent so far.
 fn sent() -> String {
-    with(|b| b.wire.clone())
+    with(|b| b.server.text())
 }
 
 /// The replies of a session that delivers the mail of [`mail`] to all
@@ -493,7 +447,10 @@ fn auth_in_clear_only_when_allowed() {
     let script = ["220 mx\r\n", EHLO, "535 5.7.8 no\r\n", "221 bye\r\n"];
     assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
     assert_eq!(run(&m, None, &script), Error::AuthFailed as c_int);
-    assert!(with(|b| b.wire.contains("AUTH PLAIN AHUAcA==\r\n")));
+    assert!(with(|b| b
+        .server
+        .text()
+        .contains("AUTH PLAIN AHUAcA==\r\n")));
 }
 
 /// `IP_SMTPC_AUTH_CRAM_MD5`: with `cram-md5` CRAM-MD5 goes before PLAIN
@@ -1253,7 +1210,7 @@ mod batch {
             );
             // The third mail's report is untouched: it was never attempted.
             assert_eq!(reports[2].Result, 12345);
-            assert!(!with(|b| b.wire.contains("QUIT")));
+            assert!(!with(|b| b.server.text().contains("QUIT")));
         });
     }
 
