@@ -262,12 +262,23 @@ fn session() -> S {
 fn start(s: &mut S, m: &mut Mail) -> c_int {
     link(m);
     // SAFETY: every pointer is valid and outlives the send (boxed).
+    unsafe { start_entries(s.0, m, m.addrs.len() as c_int) }
+}
+
+/// `IP_SMTPC_Start` on `session` with `m` as it stands and the first `n`
+/// entries of its address table.
+///
+/// # Safety
+/// As `IP_SMTPC_Start`: `session` NULL or a session, `m` linked and kept
+/// in place until the send ends.
+unsafe fn start_entries(session: *mut IP_SMTPC_SESSION, m: &Mail, n: c_int) -> c_int {
+    // SAFETY: the caller's.
     unsafe {
         IP_SMTPC_Start(
-            s.0,
+            session,
             &m.api,
             m.addrs.as_ptr(),
-            m.addrs.len() as c_int,
+            n,
             &m.msg,
             &m.mta,
             &m.app,
@@ -667,18 +678,7 @@ fn start_validates_exactly_as_send_ex() {
     link(&mut m);
     let s = session();
     // SAFETY: valid pointers; one entry.
-    let r = unsafe {
-        IP_SMTPC_Start(
-            s.0,
-            &m.api,
-            m.addrs.as_ptr(),
-            1,
-            &m.msg,
-            &m.mta,
-            &m.app,
-            &m.opts,
-        )
-    };
+    let r = unsafe { start_entries(s.0, &m, 1) };
     assert_eq!(r, IP_SMTPC_ERR_NO_RECIPIENT);
     assert_eq!(m.report.Step, IP_SMTPC_STEP_INPUT);
     // Nothing was ever connected.
@@ -728,16 +728,7 @@ fn misuse_gets_its_own_code_and_changes_nothing() {
             IP_SMTPC_GetWait(ptr::null_mut(), ptr::null_mut()),
             IP_SMTPC_ERR_NULL_POINTER
         );
-        let r = IP_SMTPC_Start(
-            ptr::null_mut(),
-            &m.api,
-            m.addrs.as_ptr(),
-            4,
-            &m.msg,
-            &m.mta,
-            &m.app,
-            &m.opts,
-        );
+        let r = start_entries(ptr::null_mut(), &m, 4);
         assert_eq!(r, IP_SMTPC_ERR_NULL_POINTER);
     }
     assert_eq!(m.report.Result, 12345, "the report is not touched");
@@ -907,18 +898,7 @@ fn a_complete_message_goes_as_with_send_ex() {
     prepare(&mut m);
     let mut s = session();
     // SAFETY: valid pointers that outlive the send; two entries.
-    let r = unsafe {
-        IP_SMTPC_Start(
-            s.0,
-            &m.api,
-            m.addrs.as_ptr(),
-            2,
-            &m.msg,
-            &m.mta,
-            &m.app,
-            &m.opts,
-        )
-    };
+    let r = unsafe { start_entries(s.0, &m, 2) };
     assert_eq!(r, 0);
     assert_eq!(drive(&mut s, 0).0, 0);
     assert_eq!(with(srv, |b| b.server.text()), wire);
