@@ -22,6 +22,8 @@ use ip_smtpc::capi::*;
 mod cstructs;
 #[path = "support/maildir.rs"]
 mod maildir;
+#[path = "support/tcp_hooks.rs"]
+mod tcp_hooks;
 
 use cstructs::{addr, c, message, mta};
 
@@ -43,25 +45,20 @@ unsafe extern "C" fn connect(_server: *const c_char) -> SMTPC_SOCKET {
     match TcpStream::connect(("127.0.0.1", port)) {
         Ok(s) => {
             s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-            Box::into_raw(Box::new(s)).cast()
+            tcp_hooks::handle(s)
         }
         Err(_) => std::ptr::null_mut(),
     }
 }
 
 unsafe extern "C" fn disconnect(sock: SMTPC_SOCKET) {
-    // SAFETY: the Box made by `connect`, closed once.
-    drop(unsafe { Box::from_raw(sock.cast::<TcpStream>()) });
+    // SAFETY: the handle made by `connect`, closed once.
+    unsafe { tcp_hooks::close(sock) };
 }
 
 unsafe extern "C" fn send(data: *const c_char, len: c_int, sock: SMTPC_SOCKET) -> c_int {
     // SAFETY: a handle from `connect`; `len` readable bytes.
-    let (s, bytes) = unsafe {
-        (
-            &mut *sock.cast::<TcpStream>(),
-            std::slice::from_raw_parts(data.cast::<u8>(), len as usize),
-        )
-    };
+    let (s, bytes) = unsafe { tcp_hooks::send_args(data, len, sock) };
     WIRE.with(|w| w.borrow_mut().extend_from_slice(bytes));
     // A short write now and then, to exercise the library's resend.
     let whole = WHOLE.with(|w| *w.borrow());
@@ -86,12 +83,7 @@ unsafe extern "C" fn send(data: *const c_char, len: c_int, sock: SMTPC_SOCKET) -
 
 unsafe extern "C" fn receive(data: *mut c_char, len: c_int, sock: SMTPC_SOCKET) -> c_int {
     // SAFETY: a handle from `connect`; `len` writable bytes.
-    let (s, buf) = unsafe {
-        (
-            &mut *sock.cast::<TcpStream>(),
-            std::slice::from_raw_parts_mut(data.cast::<u8>(), len as usize),
-        )
-    };
+    let (s, buf) = unsafe { tcp_hooks::receive_args(data, len, sock) };
     match s.read(buf) {
         Ok(n) if n > 0 => {
             CALLS.with(|c| c.borrow_mut().push(Err(n)));
