@@ -16,9 +16,12 @@ use ip_smtpc::Error;
 
 #[path = "support/cstructs.rs"]
 mod cstructs;
+#[path = "support/init_options.rs"]
+mod init_options;
 #[path = "support/script_server.rs"]
 mod script_server;
 
+use init_options::options;
 use script_server::Script;
 
 /// The scripted server and what the hooks saw.
@@ -137,14 +140,6 @@ fn mail(auth: bool, policy: u8) -> Mail {
         },
         _strings: strings,
     }
-}
-
-fn options() -> IP_SMTPC_OPTIONS {
-    let mut o = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
-    // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(o.as_mut_ptr()) }, 0);
-    // SAFETY: initialised just above.
-    unsafe { o.assume_init() }
 }
 
 fn report(results: &mut [IP_SMTPC_RCPT_RESULT]) -> IP_SMTPC_REPORT {

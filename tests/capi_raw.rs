@@ -21,6 +21,8 @@ use ip_smtpc::capi::*;
 
 #[path = "support/cstructs.rs"]
 mod cstructs;
+#[path = "support/init_options.rs"]
+mod init_options;
 #[path = "support/script_server.rs"]
 mod script_server;
 
@@ -142,11 +144,7 @@ fn mail(body: &[u8]) -> Mail {
 
 /// Options with `RawMessage` 1 and a report.
 fn raw_options(report: &mut IP_SMTPC_REPORT) -> IP_SMTPC_OPTIONS {
-    let mut o = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
-    // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(o.as_mut_ptr()) }, 0);
-    // SAFETY: initialised just above.
-    let mut o = unsafe { o.assume_init() };
+    let mut o = init_options::options();
     assert_eq!(o.RawMessage, 0, "a generated header by default");
     o.RawMessage = 1;
     o.pReport = report;

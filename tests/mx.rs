@@ -21,6 +21,8 @@ use ip_smtpc::capi::*;
 mod c_tcp;
 #[path = "support/cstructs.rs"]
 mod cstructs;
+#[path = "support/init_options.rs"]
+mod init_options;
 #[path = "support/maildir.rs"]
 mod maildir;
 
@@ -168,9 +170,7 @@ fn send_to(bed: &maildir::Testbed, domain: &str, token: &str, recipients: usize)
     QUERIES.with(|q| *q.borrow_mut() = 0);
     let mut report: IP_SMTPC_REPORT = unsafe { std::mem::zeroed() };
     (report.Result, report.Step, report.aReserved) = (1, 99, [7; 3]);
-    let mut options = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(options.as_mut_ptr()) }, 0);
-    let mut options = unsafe { options.assume_init() };
+    let mut options = init_options::options();
     options.pReport = &mut report;
     let resolver = IP_SMTPC_RESOLVER {
         pfQueryMx: Some(query_mx),

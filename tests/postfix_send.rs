@@ -20,6 +20,9 @@ use ip_smtpc::capi::*;
 
 #[path = "support/cstructs.rs"]
 mod cstructs;
+#[cfg(feature = "ex")]
+#[path = "support/init_options.rs"]
+mod init_options;
 #[path = "support/maildir.rs"]
 mod maildir;
 #[path = "support/tcp_hooks.rs"]
@@ -440,7 +443,7 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
     let mut report = cstructs::zeroed_report();
     report.paResult = results.as_mut_ptr();
     report.NumResults = 4;
-    let mut o = cstructs::options();
+    let mut o = init_options::options();
     o.pReport = &mut report;
 
     // By default no AUTH in clear: only EHLO and QUIT go out.
@@ -524,7 +527,7 @@ fn size_declared_and_enforced_extra_headers_delivered() {
     let lines = [c("X-Device: pump-3"), c("X-Token:  spaced")];
     let ptrs = [lines[0].as_ptr(), lines[1].as_ptr()];
     let reply_to = c(&format!("desk@{domain}"));
-    let mut o = cstructs::options();
+    let mut o = init_options::options();
     o.pasHeader = ptrs.as_ptr();
     o.NumHeaders = 2;
     o.sReplyTo = reply_to.as_ptr();
@@ -579,7 +582,7 @@ fn encoded_words_delivered() {
     let body = c("plain body\n");
     let line = c("X-Ort: Köln");
     let ptrs = [line.as_ptr()];
-    let mut o = cstructs::options();
+    let mut o = init_options::options();
     o.pasHeader = ptrs.as_ptr();
     o.NumHeaders = 1;
     let (r, wire) = send_ex(
@@ -752,7 +755,7 @@ fn raw_message_arrives_byte_for_byte() {
             sContentType: std::ptr::null(),
             pfSendItem: Some(send_message),
         };
-        let mut o = cstructs::options();
+        let mut o = init_options::options();
         o.RawMessage = 1;
         if streamed {
             o.pBody = &item;
@@ -874,7 +877,7 @@ fn send_auth(
     let (subject, body) = (c(&format!("AUTH {token}")), c("Sent after AUTH.\n.a dot\n"));
     let (user, pass, bearer) = (c(user), c(pass), bearer.map(c));
     let mut report = cstructs::zeroed_report();
-    let mut o = cstructs::options();
+    let mut o = init_options::options();
     o.AllowInsecureAuth = 1;
     o.AuthMechanisms = mask;
     o.pReport = &mut report;

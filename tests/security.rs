@@ -13,6 +13,9 @@
 mod c_tcp;
 #[path = "support/cstructs.rs"]
 mod cstructs;
+#[cfg(feature = "ex")]
+#[path = "support/init_options.rs"]
+mod init_options;
 #[path = "support/maildir.rs"]
 mod maildir;
 mod support;
@@ -111,13 +114,7 @@ const SENDER_AND_ALICE: [IP_SMTPC_MAIL_ADDR; 2] = [
 ];
 
 #[cfg(feature = "ex")]
-fn options() -> IP_SMTPC_OPTIONS {
-    let mut options = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
-    // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(options.as_mut_ptr()) }, 0);
-    // SAFETY: initialised by IP_SMTPC_OptionsInit.
-    unsafe { options.assume_init() }
-}
+use init_options::options;
 
 /// The commands a client may send in clear when it was asked to protect the
 /// mail and the server cannot give TLS.

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C API's plain structs (include/IP_SMTPC.h) filled from Rust C
 //! strings, for the tests that call the C API by hand: an address-table
-//! entry, a message, an MTA, options set by `IP_SMTPC_OptionsInit`.
+//! entry, a message, an MTA, the transport hooks, an empty report and its
+//! reply text (options: `init_options.rs`, which needs the `ex` feature).
+//! No `cfg` here: the fuzz targets include this file too.
 //! The structs borrow the caller's strings by raw pointer: keep the
 //! `CString`s alive for the call.
 #![allow(dead_code)]
@@ -94,25 +96,13 @@ pub fn mta(
     }
 }
 
-/// Options as `IP_SMTPC_OptionsInit` sets them (asserting it returns 0).
-#[cfg(feature = "ex")]
-pub fn options() -> IP_SMTPC_OPTIONS {
-    // SAFETY: all-zero is valid; OptionsInit fills it.
-    let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
-    // SAFETY: a writable IP_SMTPC_OPTIONS.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
-    o
-}
-
 /// An empty report (all zero: NULL pointers, zero counts).
-#[cfg(feature = "ex")]
 pub fn zeroed_report() -> IP_SMTPC_REPORT {
     // SAFETY: all-zero is a valid IP_SMTPC_REPORT (NULL pointers, zero counts).
     unsafe { std::mem::zeroed() }
 }
 
 /// The NUL-terminated reply text the library wrote into a report's `acReply`.
-#[cfg(feature = "ex")]
 pub fn reply_text(report: &IP_SMTPC_REPORT) -> String {
     // SAFETY: NUL-terminated by the library (and by an all-zero report).
     unsafe { CStr::from_ptr(report.acReply.as_ptr()) }
