@@ -21,6 +21,8 @@ mod init_options;
 #[path = "support/script_server.rs"]
 mod script_server;
 
+#[cfg(feature = "mime")]
+use cstructs::Stream;
 use init_options::options;
 use script_server::Script;
 
@@ -365,12 +367,7 @@ fn the_report_of_a_partial_delivery() {
     );
     assert_eq!(reply_text(&r), "2.0.0 queued as 7");
     assert_eq!(r.aReserved, [0; 3]);
-    let e = |code, c, s, d| IP_SMTPC_RCPT_RESULT {
-        ReplyCode: code,
-        EnhancedClass: c,
-        EnhancedSubject: s,
-        EnhancedDetail: d,
-    };
+    let e = cstructs::rcpt_result;
     assert_eq!(
         results,
         [
@@ -818,65 +815,21 @@ fn extra_headers_and_reply_to_through_the_options() {
 
 /// Item content for the multipart tests: `pUserContext` points to one of these.
 #[cfg(feature = "mime")]
-struct ItemData {
-    bytes: Vec<u8>,
-    /// pfSend in pieces of this size.
-    piece: usize,
-    /// What pfSendItem returns.
-    result: c_int,
-}
-
-#[cfg(feature = "mime")]
-unsafe extern "C" fn send_item(
-    ctx: *mut IP_SMTPC_CONTEXT,
-    item: *const IP_SMTPC_MULTIPART_ITEM,
-    api: *const IP_SMTPC_MULTIPART_API,
-) -> c_int {
-    // SAFETY: the library passes the item and its API for this call.
-    let (item, api) = unsafe { (&*item, &*api) };
-    // SAFETY: the tests' pUserContext is an ItemData.
-    let data = unsafe { &*item.pUserContext.cast::<ItemData>() };
-    let send = api.pfSend.unwrap();
-    for piece in data.bytes.chunks(data.piece) {
-        // SAFETY: the context handed to us and `piece.len()` readable bytes.
-        unsafe { send(ctx, piece.as_ptr().cast(), piece.len() as u32) };
-    }
-    data.result
-}
-
-#[cfg(feature = "mime")]
 #[test]
 fn multipart_items_stream_through_the_one_out_buffer() {
     let mut m = mail(false, 0);
-    let big = ItemData {
-        bytes: (0..5000u32).map(|i| (i * 7) as u8).collect(),
-        piece: 333,
-        result: 0,
-    };
-    let small = ItemData {
-        bytes: b"a,b\n".to_vec(),
-        piece: 1,
-        result: 0,
-    };
+    let big = Stream::new(
+        (0..5000u32).map(|i| (i * 7) as u8).collect::<Vec<u8>>(),
+        333,
+        0,
+    );
+    let small = Stream::new(*b"a,b\n", 1, 0);
     let (n1, t1, t2) = (
         CString::new("big.bin").unwrap(),
         CString::new("application/octet-stream").unwrap(),
         CString::new("text/csv").unwrap(),
     );
-    let items = [
-        IP_SMTPC_MULTIPART_ITEM {
-            sFilename: n1.as_ptr(),
-            pUserContext: (&big as *const ItemData).cast(),
-            sContentType: t1.as_ptr(),
-            pfSendItem: Some(send_item),
-        },
-        IP_SMTPC_MULTIPART_ITEM {
-            sFilename: std::ptr::null(),
-            pUserContext: (&small as *const ItemData).cast(),
-            sContentType: t2.as_ptr(),
-            pfSendItem: Some(send_item),
-        },
-    ];
+    let items = [big.item(Some(&n1), Some(&t1)), small.item(None, Some(&t2))];
     m.msg.paMultipartItem = items.as_ptr();
     m.msg.NumMultipartItems = 2;
     let script = delivered(EHLO);
@@ -915,17 +868,8 @@ fn multipart_items_stream_through_the_one_out_buffer() {
     assert!(with(|b| b.log.iter().filter(|l| l.starts_with("send")).count()) > 25);
 
     // An item callback that fails: APPLICATION_ABORT, no end of data, no QUIT.
-    let failing = ItemData {
-        bytes: b"xyz".to_vec(),
-        piece: 2,
-        result: -1,
-    };
-    let bad = [IP_SMTPC_MULTIPART_ITEM {
-        sFilename: std::ptr::null(),
-        pUserContext: (&failing as *const ItemData).cast(),
-        sContentType: t2.as_ptr(),
-        pfSendItem: Some(send_item),
-    }];
+    let failing = Stream::new(*b"xyz", 2, -1);
+    let bad = [failing.item(None, Some(&t2))];
     m.msg.paMultipartItem = bad.as_ptr();
     m.msg.NumMultipartItems = 1;
     let mut results = [IP_SMTPC_RCPT_RESULT::default(); 1];
@@ -962,17 +906,8 @@ fn multipart_items_stream_through_the_one_out_buffer() {
 #[test]
 fn a_streamed_body_goes_quoted_printable() {
     let m = mail(false, 0);
-    let text = ItemData {
-        bytes: "Grüße\n.dot\n".as_bytes().to_vec(),
-        piece: 3,
-        result: 0,
-    };
-    let body = IP_SMTPC_MULTIPART_ITEM {
-        sFilename: std::ptr::null(),
-        pUserContext: (&text as *const ItemData).cast(),
-        sContentType: std::ptr::null(),
-        pfSendItem: Some(send_item),
-    };
+    let text = Stream::new("Grüße\n.dot\n".as_bytes(), 3, 0);
+    let body = text.item(None, None);
     let o = IP_SMTPC_OPTIONS {
         pBody: &body,
         ..options()

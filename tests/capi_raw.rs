@@ -65,32 +65,6 @@ unsafe extern "C" fn receive(p: *mut c_char, n: c_int, _: SMTPC_SOCKET) -> c_int
     }
 }
 
-/// What `pfSendItem` streams: `pUserContext` points to one of these.
-struct Stream {
-    bytes: Vec<u8>,
-    /// pfSend in pieces of this size.
-    piece: usize,
-    /// What pfSendItem returns.
-    result: c_int,
-}
-
-unsafe extern "C" fn send_item(
-    ctx: *mut IP_SMTPC_CONTEXT,
-    item: *const IP_SMTPC_MULTIPART_ITEM,
-    api: *const IP_SMTPC_MULTIPART_API,
-) -> c_int {
-    // SAFETY: the library passes the item and its API for this call.
-    let (item, api) = unsafe { (&*item, &*api) };
-    // SAFETY: the tests' pUserContext is a Stream.
-    let data = unsafe { &*item.pUserContext.cast::<Stream>() };
-    let send = api.pfSend.unwrap();
-    for piece in data.bytes.chunks(data.piece) {
-        // SAFETY: the context handed to us and `piece.len()` readable bytes.
-        unsafe { send(ctx, piece.as_ptr().cast(), piece.len() as u32) };
-    }
-    data.result
-}
-
 /// A sender, a To, a Cc and a Bcc (names given: they only matter for a
 /// generated header), and `body` as sBody.
 struct Mail {
@@ -299,7 +273,7 @@ fn refusals_before_connecting() {
         sFilename: std::ptr::null(),
         pUserContext: std::ptr::null_mut(),
         sContentType: std::ptr::null(),
-        pfSendItem: Some(send_item),
+        pfSendItem: Some(cstructs::send_stream),
     };
     let header = c"X-Extra: 1";
     let headers = [header.as_ptr()];
@@ -367,17 +341,8 @@ fn refusals_before_connecting() {
 fn a_streamed_message_goes_out_as_given() {
     let message = "From: <dev@example.test>\nSubject: s\r\r\n\n.a\r\nK\u{e4}se\r";
     for piece in [1, 2, 3, 7, 100, 1000] {
-        let stream = Stream {
-            bytes: message.as_bytes().to_vec(),
-            piece,
-            result: 0,
-        };
-        let body = IP_SMTPC_MULTIPART_ITEM {
-            sFilename: std::ptr::null(),
-            pUserContext: (&stream as *const Stream).cast_mut().cast(),
-            sContentType: std::ptr::null(),
-            pfSendItem: Some(send_item),
-        };
+        let stream = cstructs::Stream::new(message.as_bytes(), piece, 0);
+        let body = stream.item(None, None);
         // sBody is not used with a stream.
         let m = mail(b"ignored");
         let mut r = report();
@@ -423,17 +388,8 @@ fn an_unfit_stream_is_abandoned_before_the_dot() {
         ),
         (fine, -1, "250 mx\r\n", "", IP_SMTPC_ERR_APPLICATION_ABORT),
     ] {
-        let stream = Stream {
-            bytes,
-            piece: 100,
-            result,
-        };
-        let body = IP_SMTPC_MULTIPART_ITEM {
-            sFilename: std::ptr::null(),
-            pUserContext: (&stream as *const Stream).cast_mut().cast(),
-            sContentType: std::ptr::null(),
-            pfSendItem: Some(send_item),
-        };
+        let stream = cstructs::Stream::new(bytes, 100, result);
+        let body = stream.item(None, None);
         let m = mail(b"");
         let mut r = report();
         let mut o = raw_options(&mut r);

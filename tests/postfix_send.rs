@@ -480,12 +480,7 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
         text.starts_with("2.0.0 Ok: ") && text.contains("queued as "),
         "{text:?}"
     );
-    let e = |code, c, s, d| IP_SMTPC_RCPT_RESULT {
-        ReplyCode: code,
-        EnhancedClass: c,
-        EnhancedSubject: s,
-        EnhancedDetail: d,
-    };
+    let e = cstructs::rcpt_result;
     assert_eq!(
         results,
         [
@@ -618,24 +613,6 @@ fn encoded_words_delivered() {
     }
 }
 
-/// Item content for the MIME case: `pUserContext` points to the bytes.
-#[cfg(feature = "mime")]
-unsafe extern "C" fn send_item(
-    ctx: *mut IP_SMTPC_CONTEXT,
-    item: *const IP_SMTPC_MULTIPART_ITEM,
-    api: *const IP_SMTPC_MULTIPART_API,
-) -> c_int {
-    // SAFETY: the library passes the item and its API for this call.
-    let (item, api) = unsafe { (&*item, &*api) };
-    // SAFETY: the test's pUserContext is a Vec<u8>.
-    let data = unsafe { &*item.pUserContext.cast::<Vec<u8>>() };
-    for piece in data.chunks(1000) {
-        // SAFETY: the context handed to us and `piece.len()` readable bytes.
-        unsafe { api.pfSend.unwrap()(ctx, piece.as_ptr().cast(), piece.len() as u32) };
-    }
-    0
-}
-
 /// MIME against Postfix: a text with a line over 998 octets (quoted-
 /// printable), a 20 kB binary item and one with a non-ASCII file name
 /// (RFC 2231), streamed through pfSendItem; delivered byte for byte.
@@ -652,7 +629,10 @@ fn multipart_items_delivered_byte_for_byte() {
         "x".repeat(1200)
     ));
     let binary: Vec<u8> = (0..20_000u32).map(|i| (i * 31 + 7) as u8).collect();
-    let csv = b"a,b\n1,2\n".to_vec();
+    let (binary, csv) = (
+        cstructs::Stream::new(binary, 1000, 0),
+        cstructs::Stream::new(*b"a,b\n1,2\n", 1000, 0),
+    );
     let (n1, n2, t1, t2) = (
         c("dump.bin"),
         c("Märzbericht 2026.csv"),
@@ -660,18 +640,8 @@ fn multipart_items_delivered_byte_for_byte() {
         c("text/csv"),
     );
     let items = [
-        IP_SMTPC_MULTIPART_ITEM {
-            sFilename: n1.as_ptr(),
-            pUserContext: (&binary as *const Vec<u8>).cast(),
-            sContentType: t1.as_ptr(),
-            pfSendItem: Some(send_item),
-        },
-        IP_SMTPC_MULTIPART_ITEM {
-            sFilename: n2.as_ptr(),
-            pUserContext: (&csv as *const Vec<u8>).cast(),
-            sContentType: t2.as_ptr(),
-            pfSendItem: Some(send_item),
-        },
+        binary.item(Some(&n1), Some(&t1)),
+        csv.item(Some(&n2), Some(&t2)),
     ];
     let (r, wire) = send_mail(
         &parties.table(),
@@ -692,25 +662,6 @@ fn multipart_items_delivered_byte_for_byte() {
     }
     check_stored(&token, &sent, &["frank"]);
 }
-/// `pBody` content for the raw case: `pUserContext` points to the message.
-#[cfg(feature = "raw")]
-unsafe extern "C" fn send_message(
-    ctx: *mut IP_SMTPC_CONTEXT,
-    item: *const IP_SMTPC_MULTIPART_ITEM,
-    api: *const IP_SMTPC_MULTIPART_API,
-) -> c_int {
-    // SAFETY: the library passes the item and its API for this call.
-    let (item, api) = unsafe { (&*item, &*api) };
-    // SAFETY: the test's pUserContext is a String.
-    let data = unsafe { &*item.pUserContext.cast::<String>() };
-    // Pieces of 7 bytes: CR LF pairs and UTF-8 sequences split across calls.
-    for piece in data.as_bytes().chunks(7) {
-        // SAFETY: the context handed to us and `piece.len()` readable bytes.
-        unsafe { api.pfSend.unwrap()(ctx, piece.as_ptr().cast(), piece.len() as u32) };
-    }
-    0
-}
-
 /// A complete message given by the caller (`RawMessage`, as `src/`'s
 /// `raw_message_arrives_byte_for_byte`): 8-bit, with odd spacing, mixed line
 /// ends, a bare CR and leading dots, from `sBody` and then streamed through
@@ -749,12 +700,9 @@ fn raw_message_arrives_byte_for_byte() {
             message.replace("\r\n", "\n").replace(['\r', '\n'], "\r\n")
         );
         let body = c(if streamed { "" } else { &message });
-        let item = IP_SMTPC_MULTIPART_ITEM {
-            sFilename: std::ptr::null(),
-            pUserContext: (&message as *const String).cast(),
-            sContentType: std::ptr::null(),
-            pfSendItem: Some(send_message),
-        };
+        // Pieces of 7 bytes: CR LF pairs and UTF-8 sequences split across calls.
+        let stream = cstructs::Stream::new(message.as_bytes(), 7, 0);
+        let item = stream.item(None, None);
         let mut o = init_options::options();
         o.RawMessage = 1;
         if streamed {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C API's plain structs (include/IP_SMTPC.h) filled from Rust C
 //! strings, for the tests that call the C API by hand: an address-table
-//! entry, a message, an MTA, the transport hooks, an empty report and its
-//! reply text (options: `init_options.rs`, which needs the `ex` feature).
+//! entry, a message, an MTA, the transport hooks, a streamed item
+//! ([`Stream`]), a per-recipient result, an empty report and its reply text (options: `init_options.rs`, which needs the `ex` feature).
 //! No `cfg` here: the fuzz targets include this file too.
 //! The structs borrow the caller's strings by raw pointer: keep the
 //! `CString`s alive for the call.
@@ -109,4 +109,71 @@ pub fn reply_text(report: &IP_SMTPC_REPORT) -> String {
         .to_str()
         .expect("a UTF-8 reply")
         .to_owned()
+}
+
+/// A per-recipient result: reply code and enhanced code class.subject.detail.
+pub fn rcpt_result(code: u16, class: u8, subject: u16, detail: u16) -> IP_SMTPC_RCPT_RESULT {
+    IP_SMTPC_RCPT_RESULT {
+        ReplyCode: code,
+        EnhancedClass: class,
+        EnhancedSubject: subject,
+        EnhancedDetail: detail,
+    }
+}
+
+/// What [`send_stream`] hands to pfSend: an item's `pUserContext` points
+/// to one of these.
+pub struct Stream {
+    pub bytes: Vec<u8>,
+    /// pfSend in pieces of this size.
+    pub piece: usize,
+    /// What pfSendItem returns.
+    pub result: c_int,
+}
+
+impl Stream {
+    /// `bytes` in pieces of `piece` bytes, pfSendItem returning `result`.
+    pub fn new(bytes: impl Into<Vec<u8>>, piece: usize, result: c_int) -> Stream {
+        Stream {
+            bytes: bytes.into(),
+            piece,
+            result,
+        }
+    }
+
+    /// A multipart item (or `pBody`) named `filename` of `content_type`
+    /// (`None`: NULL) whose content is `self`, sent by [`send_stream`].
+    pub fn item(
+        &self,
+        filename: Option<&CStr>,
+        content_type: Option<&CStr>,
+    ) -> IP_SMTPC_MULTIPART_ITEM {
+        IP_SMTPC_MULTIPART_ITEM {
+            sFilename: ptr(filename),
+            pUserContext: (self as *const Stream).cast(),
+            sContentType: ptr(content_type),
+            pfSendItem: Some(send_stream),
+        }
+    }
+}
+
+/// pfSendItem for a [`Stream`]: its bytes to pfSend in pieces, its result.
+///
+/// # Safety
+/// As the library calls it, for an item made by [`Stream::item`].
+pub unsafe extern "C" fn send_stream(
+    ctx: *mut IP_SMTPC_CONTEXT,
+    item: *const IP_SMTPC_MULTIPART_ITEM,
+    api: *const IP_SMTPC_MULTIPART_API,
+) -> c_int {
+    // SAFETY: the library passes the item and its API for this call.
+    let (item, api) = unsafe { (&*item, &*api) };
+    // SAFETY: the item's pUserContext is a Stream (Stream::item).
+    let data = unsafe { &*item.pUserContext.cast::<Stream>() };
+    let send = api.pfSend.unwrap();
+    for piece in data.bytes.chunks(data.piece) {
+        // SAFETY: the context handed to us and `piece.len()` readable bytes.
+        unsafe { send(ctx, piece.as_ptr().cast(), piece.len() as u32) };
+    }
+    data.result
 }
