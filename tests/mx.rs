@@ -15,12 +15,11 @@ use std::ffi::{c_char, c_int, c_uint, c_void, CStr, CString};
 use std::net::{Ipv4Addr, TcpStream, UdpSocket};
 use std::time::Duration;
 
+use c_tcp::cstructs;
 use ip_smtpc::capi::*;
 
 #[path = "support/c_tcp.rs"]
 mod c_tcp;
-#[path = "support/cstructs.rs"]
-mod cstructs;
 #[path = "support/init_options.rs"]
 mod init_options;
 #[path = "support/maildir.rs"]

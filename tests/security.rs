@@ -11,8 +11,6 @@
 
 #[path = "support/c_tcp.rs"]
 mod c_tcp;
-#[path = "support/cstructs.rs"]
-mod cstructs;
 #[cfg(feature = "ex")]
 #[path = "support/init_options.rs"]
 mod init_options;
@@ -24,6 +22,7 @@ use std::ffi::{c_char, c_int, CString};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+use c_tcp::cstructs;
 use ip_smtpc::capi::*;
 use maildir::{token, Testbed};
 

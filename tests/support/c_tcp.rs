@@ -24,6 +24,9 @@ use std::time::{Duration, Instant};
 
 use ip_smtpc::capi::{IP_SMTPC_API, SMTPC_SOCKET};
 
+/// The C structs' helpers (tests that include this file use them from here).
+#[path = "cstructs.rs"]
+pub mod cstructs;
 #[path = "tcp_hooks.rs"]
 mod tcp_hooks;
 
@@ -133,14 +136,7 @@ pub fn take_set_timeouts() -> u32 {
 }
 
 /// The hooks without TLS.
-pub const API: IP_SMTPC_API = IP_SMTPC_API {
-    pfConnect: Some(c_connect),
-    pfDisconnect: Some(c_disconnect),
-    pfSend: Some(c_send),
-    pfReceive: Some(c_receive),
-    pfUpgrade: None,
-    pfDowngrade: None,
-};
+pub const API: IP_SMTPC_API = cstructs::plain_api(c_connect, c_disconnect, c_send, c_receive);
 
 /// A `pfGetTimeMs`: milliseconds since the first call in this process.
 pub unsafe extern "C" fn now_ms() -> u32 {

@@ -20,6 +20,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+/// The C structs' helpers (tests that include this file use them from here).
+#[path = "cstructs.rs"]
+pub mod cstructs;
 #[path = "tcp_hooks.rs"]
 mod tcp_hooks;
 
@@ -235,14 +238,7 @@ fn hooks<T>(f: impl FnOnce(&mut Hooks) -> T) -> T {
 }
 
 /// The socket hooks over `TcpStream`, without TLS.
-pub const API: IP_SMTPC_API = IP_SMTPC_API {
-    pfConnect: Some(c_connect),
-    pfDisconnect: Some(c_disconnect),
-    pfSend: Some(c_send),
-    pfReceive: Some(c_receive),
-    pfUpgrade: None,
-    pfDowngrade: None,
-};
+pub const API: IP_SMTPC_API = cstructs::plain_api(c_connect, c_disconnect, c_send, c_receive);
 
 unsafe extern "C" fn c_connect(_server: *const c_char) -> SMTPC_SOCKET {
     let link = hooks(|h| {
