@@ -253,22 +253,10 @@ fuzz_target!(|data: &[u8]| {
                 [usize::from(shape >> (2 + i)) % 3],
         });
     }
-    let items = [IP_SMTPC_MULTIPART_ITEM {
-        sFilename: c"log.csv".as_ptr(),
-        pUserContext: std::ptr::null(),
-        sContentType: c"text/csv".as_ptr(),
-        pfSendItem: Some(send_item),
-    }];
+    let items = [capi::csv_item(send_item)];
     let message = IP_SMTPC_MESSAGE {
-        sSubject: c"Fuzz".as_ptr(),
         sBody: body.as_ptr().cast(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: if item {
-            items.as_ptr()
-        } else {
-            std::ptr::null()
-        },
-        NumMultipartItems: c_uint::from(item),
+        ..capi::message(Some(c"Fuzz"), None, &items[..usize::from(item)])
     };
     let mta = capi::mta(
         Some(c"mx.example.test"),

@@ -415,23 +415,11 @@ fuzz_target!(|data: &[u8]| {
     .map(|s| c_string(s));
     let c_headers: Vec<CString> = m.headers.iter().map(|h| c_string(h)).collect();
     let header_ptrs: Vec<*const c_char> = c_headers.iter().map(|h| h.as_ptr()).collect();
-    let items = [IP_SMTPC_MULTIPART_ITEM {
-        sFilename: c"log.csv".as_ptr(),
-        pUserContext: std::ptr::null(),
-        sContentType: c"text/csv".as_ptr(),
-        pfSendItem: Some(send_item),
-    }];
+    let items = [capi::csv_item(send_item)];
     let api = capi::plain_api(connect, disconnect, send, receive);
     let message = IP_SMTPC_MESSAGE {
-        sSubject: c_subject.as_ptr(),
-        sBody: c_body.as_ptr(),
         sBoundary: c_boundary.as_ptr(),
-        paMultipartItem: if item {
-            items.as_ptr()
-        } else {
-            std::ptr::null()
-        },
-        NumMultipartItems: c_uint::from(item),
+        ..capi::message(Some(&c_subject), Some(&c_body), &items[..usize::from(item)])
     };
     let mta = capi::mta(
         Some(c"mx.example.test"),

@@ -21,6 +21,23 @@ pub use cstructs::{addr, message, mta, plain_api};
 #[allow(unused_imports)]
 pub use init_options::options;
 
+/// pfSendItem of `IP_SMTPC_MULTIPART_ITEM`.
+pub type SendItemHook = unsafe extern "C" fn(
+    *mut IP_SMTPC_CONTEXT,
+    *const IP_SMTPC_MULTIPART_ITEM,
+    *const IP_SMTPC_MULTIPART_API,
+) -> c_int;
+
+/// The multipart item "log.csv" (text/csv, no context) that `send_item` sends.
+pub fn csv_item(send_item: SendItemHook) -> IP_SMTPC_MULTIPART_ITEM {
+    IP_SMTPC_MULTIPART_ITEM {
+        sFilename: c"log.csv".as_ptr(),
+        pUserContext: std::ptr::null(),
+        sContentType: c"text/csv".as_ptr(),
+        pfSendItem: Some(send_item),
+    }
+}
+
 /// One mail: `IP_SMTPC_Send` when `plain`, else `IP_SMTPC_SendEx` with
 /// `options`; the result.
 ///
