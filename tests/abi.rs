@@ -12,6 +12,21 @@ use std::process::Command;
 use ip_smtpc::capi::*;
 use ip_smtpc::Error;
 
+/// A `#[repr(C)]` type to compare with the header: its name, Rust's size
+/// and, per field, its name and Rust's offset.
+type Layout = (&'static str, usize, Vec<(&'static str, usize)>);
+
+/// The [`Layout`]s of the types and fields listed as `Type { field, ... }`.
+macro_rules! layouts {
+    ($($t:ident { $($f:ident),* })*) => {
+        vec![$((
+            stringify!($t),
+            size_of::<$t>(),
+            vec![$((stringify!($f), offset_of!($t, $f))),*],
+        )),*]
+    };
+}
+
 #[test]
 fn structs_and_constants_match_the_header() {
     let dir = std::env::temp_dir().join(format!("ip-smtpc-abi-{}", std::process::id()));
@@ -20,307 +35,59 @@ fn structs_and_constants_match_the_header() {
     let mut c = String::from(
         "#include <stdio.h>\n#include <stddef.h>\n#include \"IP_SMTPC.h\"\nint main(void) {\n",
     );
-    let fields: &[(&str, &[&str])] = &[
-        (
-            "IP_SMTPC_API",
-            &[
-                "pfConnect",
-                "pfDisconnect",
-                "pfSend",
-                "pfReceive",
-                "pfUpgrade",
-                "pfDowngrade",
-            ],
-        ),
-        ("IP_SMTPC_MAIL_ADDR", &["sName", "sAddr", "Type"]),
-        ("IP_SMTPC_MULTIPART_API", &["pfSend"]),
-        (
-            "IP_SMTPC_MULTIPART_ITEM",
-            &["sFilename", "pUserContext", "sContentType", "pfSendItem"],
-        ),
-        (
-            "IP_SMTPC_MESSAGE",
-            &[
-                "sSubject",
-                "sBody",
-                "sBoundary",
-                "paMultipartItem",
-                "NumMultipartItems",
-            ],
-        ),
-        ("IP_SMTPC_MTA", &["sServer", "sUser", "sPass", "SecPolicy"]),
-        (
-            "IP_SMTPC_APPLICATION",
-            &["pfGetTimeDate", "pfCallback", "sDomain", "sTimezone"],
-        ),
-        (
-            "IP_SMTPC_STATUS",
-            &["Step", "ReplyCode", "RecipientIndex", "sText", "TextLen"],
-        ),
-        (
-            "IP_SMTPC_RCPT_RESULT",
-            &[
-                "ReplyCode",
-                "EnhancedClass",
-                "EnhancedSubject",
-                "EnhancedDetail",
-            ],
-        ),
-        (
-            "IP_SMTPC_REPORT",
-            &[
-                "Result",
-                "Step",
-                "Secure",
-                "ReplyCode",
-                "NumAccepted",
-                "NumRejected",
-                "paResult",
-                "NumResults",
-                "acReply",
-                "OAuthStatus",
-                "NumHostsTried",
-                "aReserved",
-            ],
-        ),
-        (
-            "IP_SMTPC_OPTIONS",
-            &[
-                "SizeOf",
-                "AuthMechanisms",
-                "AllowInsecureAuth",
-                "TlsMode",
-                "ReplyTimeoutMs",
-                "pfGetTimeMs",
-                "MessageIdSeed",
-                "pReport",
-                "pBody",
-                "sReplyTo",
-                "pasHeader",
-                "NumHeaders",
-                "pfSetTimeout",
-                "RawMessage",
-                "DsnNotify",
-                "DsnRet",
-                "DsnRequired",
-                "sDsnEnvId",
-                "sOAuthToken",
-            ],
-        ),
-        ("IP_SMTPC_RESOLVER", &["pfQueryMx", "pContext"]),
-    ];
-    for (s, fs) in fields {
+    let layouts: Vec<Layout> = layouts!(
+        IP_SMTPC_API { pfConnect, pfDisconnect, pfSend, pfReceive, pfUpgrade, pfDowngrade }
+        IP_SMTPC_MAIL_ADDR { sName, sAddr, Type }
+        IP_SMTPC_MULTIPART_API { pfSend }
+        IP_SMTPC_MULTIPART_ITEM { sFilename, pUserContext, sContentType, pfSendItem }
+        IP_SMTPC_MESSAGE { sSubject, sBody, sBoundary, paMultipartItem, NumMultipartItems }
+        IP_SMTPC_MTA { sServer, sUser, sPass, SecPolicy }
+        IP_SMTPC_APPLICATION { pfGetTimeDate, pfCallback, sDomain, sTimezone }
+        IP_SMTPC_STATUS { Step, ReplyCode, RecipientIndex, sText, TextLen }
+        IP_SMTPC_RCPT_RESULT { ReplyCode, EnhancedClass, EnhancedSubject, EnhancedDetail }
+        IP_SMTPC_REPORT {
+            Result,
+            Step,
+            Secure,
+            ReplyCode,
+            NumAccepted,
+            NumRejected,
+            paResult,
+            NumResults,
+            acReply,
+            OAuthStatus,
+            NumHostsTried,
+            aReserved
+        }
+        IP_SMTPC_OPTIONS {
+            SizeOf,
+            AuthMechanisms,
+            AllowInsecureAuth,
+            TlsMode,
+            ReplyTimeoutMs,
+            pfGetTimeMs,
+            MessageIdSeed,
+            pReport,
+            pBody,
+            sReplyTo,
+            pasHeader,
+            NumHeaders,
+            pfSetTimeout,
+            RawMessage,
+            DsnNotify,
+            DsnRet,
+            DsnRequired,
+            sDsnEnvId,
+            sOAuthToken
+        }
+        IP_SMTPC_RESOLVER { pfQueryMx, pContext }
+    );
+    for (s, _, fs) in &layouts {
         c += &format!("printf(\"{s} %zu\\n\", sizeof({s}));\n");
-        for f in *fs {
+        for (f, _) in fs {
             c += &format!("printf(\"{s}.{f} %zu\\n\", offsetof({s}, {f}));\n");
         }
     }
-    let constants = [
-        "SMTPC_REC_TYPE_TO",
-        "SMTPC_REC_TYPE_CC",
-        "SMTPC_REC_TYPE_BCC",
-        "SMTPC_REC_TYPE_FROM",
-        "SMTPC_SEC_POLICY_ALLOW_INSECURE",
-        "SMTPC_SEC_POLICY_SECURE_ONLY",
-        "IP_SMTPC_STAT_STEP",
-        "IP_SMTPC_STAT_RCPT_ACCEPTED",
-        "IP_SMTPC_STAT_RCPT_REJECTED",
-        "IP_SMTPC_STEP_CONNECT",
-        "IP_SMTPC_STEP_INPUT",
-        "IP_SMTPC_STEP_RCPT",
-        "IP_SMTPC_STEP_DONE",
-        "IP_SMTPC_TLS_BY_POLICY",
-        "IP_SMTPC_TLS_NONE",
-        "IP_SMTPC_TLS_STARTTLS",
-        "IP_SMTPC_TLS_STARTTLS_REQUIRED",
-        "IP_SMTPC_TLS_IMPLICIT",
-        "IP_SMTPC_AUTH_PLAIN",
-        "IP_SMTPC_AUTH_LOGIN",
-        "IP_SMTPC_AUTH_CRAM_MD5",
-        "IP_SMTPC_AUTH_XOAUTH2",
-        "IP_SMTPC_AUTH_OAUTHBEARER",
-        "IP_SMTPC_MAX_OAUTH_TOKEN_LEN",
-        "IP_SMTPC_DSN_NOTIFY_SUCCESS",
-        "IP_SMTPC_DSN_NOTIFY_FAILURE",
-        "IP_SMTPC_DSN_NOTIFY_DELAY",
-        "IP_SMTPC_DSN_NOTIFY_NEVER",
-        "IP_SMTPC_DSN_RET_FULL",
-        "IP_SMTPC_DSN_RET_HDRS",
-        "IP_SMTPC_REPLY_TEXT_SIZE",
-        "IP_SMTPC_ERR_INVALID_HEADER",
-        "IP_SMTPC_ERR_INVALID_ATTACHMENT",
-        "IP_SMTPC_ERR_AUTH_INSECURE",
-        "IP_SMTPC_ERR_APPLICATION_ABORT",
-        "IP_SMTPC_ERR_NULL_POINTER",
-        "IP_SMTPC_ERR_NO_SENDER",
-        "IP_SMTPC_ERR_NO_RECIPIENT",
-        "IP_SMTPC_ERR_ADDRESS_CONTROL_CHAR",
-        "IP_SMTPC_ERR_ADDRESS_SYNTAX",
-        "IP_SMTPC_ERR_ADDRESS_TOO_LONG",
-        "IP_SMTPC_ERR_INVALID_NAME",
-        "IP_SMTPC_ERR_INVALID_SUBJECT",
-        "IP_SMTPC_ERR_INVALID_DOMAIN",
-        "IP_SMTPC_ERR_INVALID_CREDENTIALS",
-        "IP_SMTPC_ERR_INVALID_TIMEZONE",
-        "IP_SMTPC_ERR_INVALID_DATE",
-        "IP_SMTPC_ERR_INVALID_RECIPIENT_TYPE",
-        "IP_SMTPC_ERR_MISSING_HOOK",
-        "IP_SMTPC_ERR_INVALID_OPTIONS",
-        "IP_SMTPC_ERR_NOT_BUILT",
-        "IP_SMTPC_ERR_INVALID_BODY",
-        "IP_SMTPC_ERR_CONNECT",
-        "IP_SMTPC_ERR_SEND",
-        "IP_SMTPC_ERR_RECEIVE",
-        "IP_SMTPC_ERR_TIMEOUT",
-        "IP_SMTPC_ERR_REPLY_SYNTAX",
-        "IP_SMTPC_ERR_REPLY_TOO_LONG",
-        "IP_SMTPC_ERR_REPLY_TOO_MANY_LINES",
-        "IP_SMTPC_ERR_GREETING_REFUSED",
-        "IP_SMTPC_ERR_HELO_REJECTED",
-        "IP_SMTPC_ERR_SERVICE_CLOSING",
-        "IP_SMTPC_ERR_UNEXPECTED_REPLY",
-        "IP_SMTPC_ERR_AUTH_NOT_SUPPORTED",
-        "IP_SMTPC_ERR_AUTH_FAILED",
-        "IP_SMTPC_ERR_AUTH_TEMPORARY",
-        "IP_SMTPC_ERR_AUTH_REQUIRED",
-        "IP_SMTPC_ERR_AUTH_MECHANISM_TOO_WEAK",
-        "IP_SMTPC_ERR_AUTH_ENCRYPTION_REQUIRED",
-        "IP_SMTPC_ERR_AUTH_PROTOCOL",
-        "IP_SMTPC_ERR_SENDER_REJECTED",
-        "IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED",
-        "IP_SMTPC_ERR_DATA_REJECTED",
-        "IP_SMTPC_ERR_MESSAGE_REJECTED",
-        "IP_SMTPC_ERR_MESSAGE_TEMPORARY_FAILURE",
-        "IP_SMTPC_ERR_MESSAGE_TOO_BIG",
-        "IP_SMTPC_ERR_PARTIAL_DELIVERY",
-        "IP_SMTPC_ERR_OUTCOME_UNKNOWN",
-        "IP_SMTPC_ERR_TLS_UNAVAILABLE",
-        "IP_SMTPC_ERR_TLS_REFUSED",
-        "IP_SMTPC_ERR_TLS_HANDSHAKE",
-        "IP_SMTPC_ERR_TLS_INJECTION",
-        "IP_SMTPC_ERR_INVALID_MX_DOMAIN",
-        "IP_SMTPC_ERR_DNS_LOOKUP",
-        "IP_SMTPC_MX_ANSWER_SIZE",
-        "IP_SMTPC_MX_MAX_HOSTS",
-        "IP_SMTPC_MX_QUERY_SIZE",
-    ];
-    for k in constants {
-        c += &format!("printf(\"{k} %d\\n\", (int)({k}));\n");
-    }
-    c += "return 0;\n}\n";
-    std::fs::write(dir.join("abi.c"), c).unwrap();
-    let exe = dir.join("abi");
-    let Ok(status) = Command::new("cc")
-        .args(["-std=c11", "-Wall", "-Werror", "-I", include, "-o"])
-        .arg(&exe)
-        .arg(dir.join("abi.c"))
-        .status()
-    else {
-        panic!("no C compiler (cc) to build the C side");
-    };
-    assert!(status.success(), "the header does not compile");
-    let out = String::from_utf8(Command::new(&exe).output().unwrap().stdout).unwrap();
-    let c_values: std::collections::HashMap<&str, i64> = out
-        .lines()
-        .filter_map(|l| l.split_once(' '))
-        .map(|(k, v)| (k, v.parse().unwrap()))
-        .collect();
-
-    macro_rules! layout {
-        ($t:ident { $($f:ident),* }) => {
-            assert_eq!(c_values[stringify!($t)], size_of::<$t>() as i64, "sizeof {}", stringify!($t));
-            $(assert_eq!(c_values[concat!(stringify!($t), ".", stringify!($f))], offset_of!($t, $f) as i64,
-                "offsetof {}.{}", stringify!($t), stringify!($f));)*
-        };
-    }
-    layout!(IP_SMTPC_API {
-        pfConnect,
-        pfDisconnect,
-        pfSend,
-        pfReceive,
-        pfUpgrade,
-        pfDowngrade
-    });
-    layout!(IP_SMTPC_MAIL_ADDR { sName, sAddr, Type });
-    layout!(IP_SMTPC_MULTIPART_API { pfSend });
-    layout!(IP_SMTPC_MULTIPART_ITEM {
-        sFilename,
-        pUserContext,
-        sContentType,
-        pfSendItem
-    });
-    layout!(IP_SMTPC_MESSAGE {
-        sSubject,
-        sBody,
-        sBoundary,
-        paMultipartItem,
-        NumMultipartItems
-    });
-    layout!(IP_SMTPC_MTA {
-        sServer,
-        sUser,
-        sPass,
-        SecPolicy
-    });
-    layout!(IP_SMTPC_APPLICATION {
-        pfGetTimeDate,
-        pfCallback,
-        sDomain,
-        sTimezone
-    });
-    layout!(IP_SMTPC_STATUS {
-        Step,
-        ReplyCode,
-        RecipientIndex,
-        sText,
-        TextLen
-    });
-    layout!(IP_SMTPC_RCPT_RESULT {
-        ReplyCode,
-        EnhancedClass,
-        EnhancedSubject,
-        EnhancedDetail
-    });
-    layout!(IP_SMTPC_REPORT {
-        Result,
-        Step,
-        Secure,
-        ReplyCode,
-        NumAccepted,
-        NumRejected,
-        paResult,
-        NumResults,
-        acReply,
-        OAuthStatus,
-        NumHostsTried,
-        aReserved
-    });
-    layout!(IP_SMTPC_OPTIONS {
-        SizeOf,
-        AuthMechanisms,
-        AllowInsecureAuth,
-        TlsMode,
-        ReplyTimeoutMs,
-        pfGetTimeMs,
-        MessageIdSeed,
-        pReport,
-        pBody,
-        sReplyTo,
-        pasHeader,
-        NumHeaders,
-        pfSetTimeout,
-        RawMessage,
-        DsnNotify,
-        DsnRet,
-        DsnRequired,
-        sDsnEnvId,
-        sOAuthToken
-    });
-    layout!(IP_SMTPC_RESOLVER {
-        pfQueryMx,
-        pContext
-    });
-
     let rust: &[(&str, i64)] = &[
         ("SMTPC_REC_TYPE_TO", i64::from(ip_smtpc::mail::TO)),
         ("SMTPC_REC_TYPE_CC", i64::from(ip_smtpc::mail::CC)),
@@ -500,6 +267,37 @@ fn structs_and_constants_match_the_header() {
         ("IP_SMTPC_MX_MAX_HOSTS", i64::from(IP_SMTPC_MX_MAX_HOSTS)),
         ("IP_SMTPC_MX_QUERY_SIZE", i64::from(IP_SMTPC_MX_QUERY_SIZE)),
     ];
+    let constants: Vec<&str> = rust.iter().map(|(k, _)| *k).collect();
+    for k in &constants {
+        c += &format!("printf(\"{k} %d\\n\", (int)({k}));\n");
+    }
+    c += "return 0;\n}\n";
+    std::fs::write(dir.join("abi.c"), c).unwrap();
+    let exe = dir.join("abi");
+    let Ok(status) = Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Werror", "-I", include, "-o"])
+        .arg(&exe)
+        .arg(dir.join("abi.c"))
+        .status()
+    else {
+        panic!("no C compiler (cc) to build the C side");
+    };
+    assert!(status.success(), "the header does not compile");
+    let out = String::from_utf8(Command::new(&exe).output().unwrap().stdout).unwrap();
+    let c_values: std::collections::HashMap<&str, i64> = out
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k, v.parse().unwrap()))
+        .collect();
+
+    for (s, size, fs) in &layouts {
+        assert_eq!(c_values[s], *size as i64, "sizeof {s}");
+        for (f, offset) in fs {
+            let key = format!("{s}.{f}");
+            assert_eq!(c_values[key.as_str()], *offset as i64, "offsetof {key}");
+        }
+    }
+
     assert_eq!(rust.len(), constants.len());
     for (k, v) in rust {
         assert_eq!(c_values[k], *v, "{k}");

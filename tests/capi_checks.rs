@@ -8,6 +8,11 @@ use std::ffi::{c_char, c_int, CString};
 use ip_smtpc::capi::*;
 use ip_smtpc::Error;
 
+#[path = "support/cstructs.rs"]
+mod cstructs;
+
+use cstructs::addr;
+
 thread_local! {
     static CONNECTS: Cell<u32> = const { Cell::new(0) };
 }
@@ -34,36 +39,14 @@ fn minimal_mail(
     to: &CString,
     srv: &CString,
 ) -> ([IP_SMTPC_MAIL_ADDR; 2], IP_SMTPC_MESSAGE, IP_SMTPC_MTA) {
-    let entry = |addr: &CString, kind| IP_SMTPC_MAIL_ADDR {
-        sName: std::ptr::null(),
-        sAddr: addr.as_ptr(),
-        Type: kind,
-    };
-    let msg = IP_SMTPC_MESSAGE {
-        sSubject: std::ptr::null(),
-        sBody: std::ptr::null(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: std::ptr::null(),
-        NumMultipartItems: 0,
-    };
-    let mta = IP_SMTPC_MTA {
-        sServer: srv.as_ptr(),
-        sUser: std::ptr::null(),
-        sPass: std::ptr::null(),
-        SecPolicy: 0,
-    };
-    ([entry(from, 4), entry(to, 1)], msg, mta)
+    let msg = cstructs::message(None, None, &[]);
+    let mta = cstructs::mta(Some(srv), None, None, 0);
+    ([addr(None, from, 4), addr(None, to, 1)], msg, mta)
 }
 
+/// The hooks above, no TLS hooks.
 fn make_api() -> IP_SMTPC_API {
-    IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
-        pfUpgrade: None,
-        pfDowngrade: None,
-    }
+    cstructs::plain_api(connect, disconnect, send, receive)
 }
 
 #[test]
@@ -146,18 +129,7 @@ fn bad_arguments_get_their_error_and_nothing_connects() {
         call(&api, &addrs, 2, &msg, &no_server, null),
         e(Error::NullPointer)
     );
-    let injected = [
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: from.as_ptr(),
-            Type: 4,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: bad.as_ptr(),
-            Type: 1,
-        },
-    ];
+    let injected = [addr(None, &from, 4), addr(None, &bad, 1)];
     assert_eq!(
         call(&api, &injected, 2, &msg, &mta, null),
         e(Error::AddressControlChar)
@@ -165,23 +137,15 @@ fn bad_arguments_get_their_error_and_nothing_connects() {
     let null_addr = [
         addrs[0].clone_entry(),
         IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
             sAddr: std::ptr::null(),
-            Type: 1,
+            ..addr(None, &to, 1)
         },
     ];
     assert_eq!(
         call(&api, &null_addr, 2, &msg, &mta, null),
         e(Error::NullPointer)
     );
-    let bad_type = [
-        addrs[0].clone_entry(),
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: to.as_ptr(),
-            Type: 9,
-        },
-    ];
+    let bad_type = [addrs[0].clone_entry(), addr(None, &to, 9)];
     assert_eq!(
         call(&api, &bad_type, 2, &msg, &mta, null),
         e(Error::InvalidRecipientType)

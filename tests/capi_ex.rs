@@ -9,23 +9,27 @@
 #![cfg(feature = "ex")]
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
 use ip_smtpc::capi::*;
 use ip_smtpc::Error;
 
+#[path = "support/cstructs.rs"]
+mod cstructs;
+#[path = "support/init_options.rs"]
+mod init_options;
+#[path = "support/script_server.rs"]
+mod script_server;
+
+#[cfg(feature = "mime")]
+use cstructs::Stream;
+use init_options::options;
+use script_server::Script;
+
 /// The scripted server and what the hooks saw.
 #[derive(Default)]
 struct Bed {
-    /// Replies still to come, one per client command (the greeting first).
-    script: VecDeque<&'static str>,
-    /// Bytes the server has released and the client not yet read.
-    pending: VecDeque<u8>,
-    /// What the client sent.
-    wire: String,
-    in_data: bool,
-    line: String,
+    server: Script,
     /// Hook calls and clock reads.
     log: Vec<String>,
     /// The clock, and how far each read advances it.
@@ -44,17 +48,11 @@ fn with<R>(f: impl FnOnce(&mut Bed) -> R) -> R {
     BED.with(|b| f(&mut b.borrow_mut()))
 }
 
-fn release(b: &mut Bed) {
-    if let Some(r) = b.script.pop_front() {
-        b.pending.extend(r.as_bytes());
-    }
-}
-
 unsafe extern "C" fn connect(_: *const c_char) -> SMTPC_SOCKET {
     with(|b| {
         b.log.push("connect".into());
         b.connected = true;
-        release(b);
+        b.server.release();
     });
     0x5eed as SMTPC_SOCKET
 }
@@ -66,24 +64,7 @@ unsafe extern "C" fn send(p: *const c_char, n: c_int, _: SMTPC_SOCKET) -> c_int 
     let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) };
     with(|b| {
         b.log.push(format!("send {n}"));
-        for &c in bytes {
-            b.wire.push(c as char);
-            b.line.push(c as char);
-            if !b.line.ends_with("\r\n") {
-                continue;
-            }
-            let line = std::mem::take(&mut b.line);
-            if b.in_data {
-                if line == ".\r\n" {
-                    b.in_data = false;
-                    release(b);
-                }
-            } else {
-                b.in_data =
-                    line == "DATA\r\n" && b.script.front().is_some_and(|r| r.starts_with("354"));
-                release(b);
-            }
-        }
+        b.server.client_sent(bytes);
     });
     n
 }
@@ -91,15 +72,11 @@ unsafe extern "C" fn receive(p: *mut c_char, n: c_int, _: SMTPC_SOCKET) -> c_int
     with(|b| {
         b.log.push("receive".into());
         b.now = b.now.wrapping_add(b.receive_cost);
-        let k = (n as usize).min(b.pending.len()).min(5);
-        if k == 0 {
-            return -1;
+        // SAFETY: the library passes `n` writable bytes.
+        match unsafe { b.server.give(p, (n as usize).min(5)) } {
+            0 => -1,
+            k => k as c_int,
         }
-        for i in 0..k {
-            // SAFETY: the library passes `n` writable bytes; k <= n.
-            unsafe { *p.add(i) = b.pending.pop_front().unwrap() as c_char };
-        }
-        k as c_int
     })
 }
 unsafe extern "C" fn upgrade(_: SMTPC_SOCKET, _: *const c_char) -> c_int {
@@ -146,34 +123,16 @@ fn mail(auth: bool, policy: u8) -> Mail {
     .iter()
     .map(|s| CString::new(*s).unwrap())
     .collect();
-    let p = |i: usize| strings[i].as_ptr();
-    let entry = |i: usize, t: c_int| IP_SMTPC_MAIL_ADDR {
-        sName: std::ptr::null(),
-        sAddr: p(i),
-        Type: t,
-    };
+    let s = |i: usize| Some(&*strings[i]);
+    let entry = |i: usize, t: c_int| cstructs::addr(None, &strings[i], t);
     Mail {
         addrs: [entry(0, 4), entry(1, 1), entry(2, 2), entry(3, 3)],
-        msg: IP_SMTPC_MESSAGE {
-            sSubject: std::ptr::null(),
-            sBody: p(4),
-            sBoundary: std::ptr::null(),
-            paMultipartItem: std::ptr::null(),
-            NumMultipartItems: 0,
-        },
-        mta: IP_SMTPC_MTA {
-            sServer: p(5),
-            sUser: if auth { p(6) } else { std::ptr::null() },
-            sPass: p(7),
-            SecPolicy: policy,
-        },
+        msg: cstructs::message(None, s(4), &[]),
+        mta: cstructs::mta(s(5), if auth { s(6) } else { None }, s(7), policy),
         api: IP_SMTPC_API {
-            pfConnect: Some(connect),
-            pfDisconnect: Some(disconnect),
-            pfSend: Some(send),
-            pfReceive: Some(receive),
             pfUpgrade: Some(upgrade),
             pfDowngrade: Some(downgrade),
+            ..cstructs::plain_api(connect, disconnect, send, receive)
         },
         app: IP_SMTPC_APPLICATION {
             pfGetTimeDate: None,
@@ -183,14 +142,6 @@ fn mail(auth: bool, policy: u8) -> Mail {
         },
         _strings: strings,
     }
-}
-
-fn options() -> IP_SMTPC_OPTIONS {
-    let mut o = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
-    // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(o.as_mut_ptr()) }, 0);
-    // SAFETY: initialised just above.
-    unsafe { o.assume_init() }
 }
 
 fn report(results: &mut [IP_SMTPC_RCPT_RESULT]) -> IP_SMTPC_REPORT {
@@ -214,7 +165,7 @@ fn report(results: &mut [IP_SMTPC_RCPT_RESULT]) -> IP_SMTPC_REPORT {
 fn reset(script: &[&'static str]) {
     with(|b| {
         *b = Bed {
-            script: script.iter().copied().collect(),
+            server: Script::new(script),
             ..Bed::default()
         }
     });
@@ -222,6 +173,29 @@ fn reset(script: &[&'static str]) {
 
 fn run(m: &Mail, o: Option<&IP_SMTPC_OPTIONS>, script: &[&'static str]) -> c_int {
     reset(script);
+    send_ex(m, o)
+}
+
+/// As [`run`], with a clock that moves `step` ms a read and receives that
+/// take `receive_cost` ms more.
+fn run_clocked(
+    m: &Mail,
+    o: &IP_SMTPC_OPTIONS,
+    script: &[&'static str],
+    step: u32,
+    receive_cost: u32,
+) -> c_int {
+    reset(script);
+    with(|b| {
+        b.step = step;
+        b.receive_cost = receive_cost;
+    });
+    send_ex(m, Some(o))
+}
+
+/// `IP_SMTPC_SendEx` of `m` with the options `o` (None: NULL) over the
+/// scripted server as it stands.
+fn send_ex(m: &Mail, o: Option<&IP_SMTPC_OPTIONS>) -> c_int {
     // SAFETY: every pointer is valid for the call.
     unsafe {
         IP_SMTPC_SendEx(
@@ -242,6 +216,27 @@ fn reply_text(r: &IP_SMTPC_REPORT) -> String {
         .to_str()
         .unwrap()
         .to_string()
+}
+
+/// Everything the client sent so far.
+fn sent() -> String {
+    with(|b| b.server.text())
+}
+
+/// The replies of a session that delivers the mail of [`mail`] to all
+/// three recipients, `ehlo` the reply to EHLO.
+fn delivered(ehlo: &'static str) -> [&'static str; 9] {
+    [
+        "220 mx\r\n",
+        ehlo,
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "250 ok\r\n",
+        "354 go\r\n",
+        "250 ok\r\n",
+        "221 bye\r\n",
+    ]
 }
 
 const EHLO: &str = "250-mx\r\n250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN\r\n";
@@ -372,12 +367,7 @@ fn the_report_of_a_partial_delivery() {
     );
     assert_eq!(reply_text(&r), "2.0.0 queued as 7");
     assert_eq!(r.aReserved, [0; 3]);
-    let e = |code, c, s, d| IP_SMTPC_RCPT_RESULT {
-        ReplyCode: code,
-        EnhancedClass: c,
-        EnhancedSubject: s,
-        EnhancedDetail: d,
-    };
+    let e = cstructs::rcpt_result;
     assert_eq!(
         results,
         [
@@ -420,17 +410,12 @@ fn the_report_of_a_partial_delivery() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let wire = masked(with(|b| b.wire.clone()));
-    with(|b| {
-        *b = Bed {
-            script: script.iter().copied().collect(),
-            ..Bed::default()
-        }
-    });
+    let wire = masked(sent());
+    reset(&script);
     // SAFETY: every pointer is valid for the call.
     let r2 = unsafe { IP_SMTPC_Send(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app) };
     assert_eq!(r2, Error::PartialDelivery as c_int);
-    assert_eq!(masked(with(|b| b.wire.clone())), wire);
+    assert_eq!(masked(sent()), wire);
 }
 
 #[test]
@@ -444,7 +429,7 @@ fn auth_in_clear_only_when_allowed() {
     };
     let script = ["220 mx\r\n", EHLO, "221 bye\r\n"];
     assert_eq!(run(&m, Some(&o), &script), Error::AuthInsecure as c_int);
-    assert_eq!(with(|b| b.wire.clone()), "EHLO b.test\r\nQUIT\r\n");
+    assert_eq!(sent(), "EHLO b.test\r\nQUIT\r\n");
     assert_eq!((r.Step, r.ReplyCode, reply_text(&r).as_str()), (5, 0, ""));
     // Allowed: AUTH PLAIN goes out in clear; emNet's IP_SMTPC_Send does it too.
     let o = IP_SMTPC_OPTIONS {
@@ -454,7 +439,10 @@ fn auth_in_clear_only_when_allowed() {
     let script = ["220 mx\r\n", EHLO, "535 5.7.8 no\r\n", "221 bye\r\n"];
     assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
     assert_eq!(run(&m, None, &script), Error::AuthFailed as c_int);
-    assert!(with(|b| b.wire.contains("AUTH PLAIN AHUAcA==\r\n")));
+    assert!(with(|b| b
+        .server
+        .text()
+        .contains("AUTH PLAIN AHUAcA==\r\n")));
 }
 
 /// `IP_SMTPC_AUTH_CRAM_MD5`: with `cram-md5` CRAM-MD5 goes before PLAIN
@@ -471,7 +459,6 @@ fn cram_md5_in_the_mechanism_mask() {
         ..options()
     };
     let plain = ["220 mx\r\n", ehlo, "535 5.7.8 no\r\n", "221 bye\r\n"];
-    let wire = || with(|b| b.wire.clone());
     if cfg!(feature = "cram-md5") {
         // base64("u " + hex(HMAC-MD5("p", "<1>"))).
         let response =
@@ -490,18 +477,18 @@ fn cram_md5_in_the_mechanism_mask() {
         ] {
             let o = with_mask(mask);
             assert_eq!(run(&m, Some(&o), &cram), Error::AuthFailed as c_int);
-            assert!(wire().ends_with(response), "{mask}: {}", wire());
+            assert!(sent().ends_with(response), "{mask}: {}", sent());
         }
         let o = with_mask(IP_SMTPC_AUTH_PLAIN | IP_SMTPC_AUTH_LOGIN);
         assert_eq!(run(&m, Some(&o), &plain), Error::AuthFailed as c_int);
-        assert!(wire().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", wire());
+        assert!(sent().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", sent());
     } else {
         let o = with_mask(IP_SMTPC_AUTH_CRAM_MD5);
         assert_eq!(run(&m, Some(&o), &[]), Error::NotBuilt as c_int);
         assert!(with(|b| b.log.is_empty()));
         let o = with_mask(IP_SMTPC_AUTH_CRAM_MD5 | IP_SMTPC_AUTH_PLAIN);
         assert_eq!(run(&m, Some(&o), &plain), Error::AuthFailed as c_int);
-        assert!(wire().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", wire());
+        assert!(sent().contains("AUTH PLAIN AHUAcA==\r\n"), "{}", sent());
     }
 }
 
@@ -514,7 +501,6 @@ fn cram_md5_in_the_mechanism_mask() {
 fn oauth_token_in_the_options() {
     let token = CString::new("ya29.tok").unwrap();
     let m = mail(true, 0);
-    let wire = || with(|b| b.wire.clone());
     let ehlo_both = "250-mx\r\n250 AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER\r\n";
     let with_token = |t: *const c_char, mask| IP_SMTPC_OPTIONS {
         AuthMechanisms: mask,
@@ -549,7 +535,7 @@ fn oauth_token_in_the_options() {
     ] {
         let o = with_token(token.as_ptr(), mask);
         assert_eq!(run(&m, Some(&o), &refused), Error::AuthFailed as c_int);
-        assert_eq!(wire(), format!("EHLO b.test\r\n{line}QUIT\r\n"), "{mask}");
+        assert_eq!(sent(), format!("EHLO b.test\r\n{line}QUIT\r\n"), "{mask}");
     }
     // The error challenge: answered, the status in the report, no MAIL.
     let mut results = [IP_SMTPC_RCPT_RESULT::default(); 4];
@@ -567,7 +553,7 @@ fn oauth_token_in_the_options() {
         "221 bye\r\n",
     ];
     assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
-    assert!(wire().ends_with("AQE=\r\n\r\nQUIT\r\n"), "{}", wire());
+    assert!(sent().ends_with("AQE=\r\n\r\nQUIT\r\n"), "{}", sent());
     assert_eq!(
         (
             r.Step,
@@ -606,7 +592,7 @@ fn oauth_token_in_the_options() {
                 "221 bye\r\n",
             ];
             assert_eq!(run(&m, Some(&o), &script), Error::AuthFailed as c_int);
-            let w = wire();
+            let w = sent();
             let lines: Vec<&str> = w.split("\r\n").collect();
             assert_eq!(lines[1], format!("AUTH {name}"));
             assert_eq!(lines[2].len(), 4 * (20 + 1 + 720usize).div_ceil(3));
@@ -622,7 +608,7 @@ fn oauth_token_in_the_options() {
         "221 bye\r\n",
     ];
     assert_eq!(run(&m, Some(&o), &script), Error::AuthNotSupported as c_int);
-    assert_eq!(wire(), "EHLO b.test\r\nQUIT\r\n");
+    assert_eq!(sent(), "EHLO b.test\r\nQUIT\r\n");
     // Refused before connecting: bad characters, too long, empty, a mask
     // without the OAuth bits, OAuth bits without a token.
     let too_long = CString::new("t".repeat(IP_SMTPC_MAX_OAUTH_TOKEN_LEN + 1)).unwrap();
@@ -680,17 +666,7 @@ fn implicit_tls_then_the_greeting() {
         TlsMode: IP_SMTPC_TLS_IMPLICIT,
         ..options()
     };
-    let script = [
-        "220 mx\r\n",
-        EHLO,
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "354 go\r\n",
-        "250 ok\r\n",
-        "221 bye\r\n",
-    ];
+    let script = delivered(EHLO);
     assert_eq!(run(&m, Some(&o), &script), 0);
     let log = with(|b| b.log.clone());
     let hooks: Vec<&str> = log
@@ -719,29 +695,9 @@ fn deadlines_tell_the_hooks_the_time_left_and_end_the_call() {
         pfSetTimeout: Some(set_timeout),
         ..options()
     };
-    let script = [
-        "220 mx\r\n",
-        "250 mx\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "354 go\r\n",
-        "250 ok\r\n",
-        "221 bye\r\n",
-    ];
+    let script = delivered("250 mx\r\n");
     // A clock that moves 10 ms a read: every hook call is told what is left.
-    let result = {
-        with(|b| {
-            *b = Bed {
-                script: script.iter().copied().collect(),
-                step: 10,
-                ..Bed::default()
-            }
-        });
-        // SAFETY: every pointer is valid for the call.
-        unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app, &o) }
-    };
+    let result = run_clocked(&m, &o, &script, 10, 0);
     assert_eq!(result, 0);
     let log = with(|b| b.log.clone());
     let mut told = 0;
@@ -759,19 +715,9 @@ fn deadlines_tell_the_hooks_the_time_left_and_end_the_call() {
     }
     assert!(told > 20);
     // A receive that takes 1.5 s: TIMEOUT, whatever it returned, and nothing more is sent.
-    with(|b| {
-        *b = Bed {
-            script: script.iter().copied().collect(),
-            step: 10,
-            receive_cost: 1500,
-            ..Bed::default()
-        }
-    });
-    // SAFETY: every pointer is valid for the call.
-    let result =
-        unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app, &o) };
+    let result = run_clocked(&m, &o, &script, 10, 1500);
     assert_eq!(result, Error::Timeout as c_int);
-    assert_eq!(with(|b| b.wire.clone()), "");
+    assert_eq!(sent(), "");
     assert_eq!((r.Step, r.ReplyCode), (2, 0));
     // Without ReplyTimeoutMs the clock still bounds each reply by RFC 5321's 5 minutes
     // (a reply read in 100 s pieces: two pieces pass, five do not), and pfSetTimeout
@@ -783,22 +729,9 @@ fn deadlines_tell_the_hooks_the_time_left_and_end_the_call() {
         ..options()
     };
     let slow = ["220 mx\r\n", "250 mx\r\n", "250 ok ok ok ok ok ok\r\n"];
-    with(|b| {
-        *b = Bed {
-            script: slow.iter().copied().collect(),
-            step: 10,
-            receive_cost: 100_000,
-            ..Bed::default()
-        }
-    });
-    // SAFETY: every pointer is valid for the call.
-    let result =
-        unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app, &o) };
+    let result = run_clocked(&m, &o, &slow, 10, 100_000);
     assert_eq!(result, Error::Timeout as c_int);
-    assert_eq!(
-        with(|b| b.wire.clone()),
-        "EHLO b.test\r\nMAIL FROM:<a@b.test>\r\n"
-    );
+    assert_eq!(sent(), "EHLO b.test\r\nMAIL FROM:<a@b.test>\r\n");
     assert_eq!((r.Step, r.ReplyCode), (6, 0));
     assert!(with(|b| !b.log.iter().any(|l| l.starts_with("timeout"))));
 }
@@ -819,19 +752,9 @@ fn extra_headers_and_reply_to_through_the_options() {
         sReplyTo: reply_to.as_ptr(),
         ..options()
     };
-    let script = [
-        "220 mx\r\n",
-        EHLO,
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "354 go\r\n",
-        "250 ok\r\n",
-        "221 bye\r\n",
-    ];
+    let script = delivered(EHLO);
     assert_eq!(run(&m, Some(&o), &script), 0);
-    let wire = with(|b| b.wire.clone());
+    let wire = sent();
     assert!(
         wire.contains("From: <a@b.test>\r\nReply-To: <desk@d.test>\r\nTo: <c@d.test>\r\n"),
         "{wire}"
@@ -892,80 +815,26 @@ fn extra_headers_and_reply_to_through_the_options() {
 
 /// Item content for the multipart tests: `pUserContext` points to one of these.
 #[cfg(feature = "mime")]
-struct ItemData {
-    bytes: Vec<u8>,
-    /// pfSend in pieces of this size.
-    piece: usize,
-    /// What pfSendItem returns.
-    result: c_int,
-}
-
-#[cfg(feature = "mime")]
-unsafe extern "C" fn send_item(
-    ctx: *mut IP_SMTPC_CONTEXT,
-    item: *const IP_SMTPC_MULTIPART_ITEM,
-    api: *const IP_SMTPC_MULTIPART_API,
-) -> c_int {
-    // SAFETY: the library passes the item and its API for this call.
-    let (item, api) = unsafe { (&*item, &*api) };
-    // SAFETY: the tests' pUserContext is an ItemData.
-    let data = unsafe { &*item.pUserContext.cast::<ItemData>() };
-    let send = api.pfSend.unwrap();
-    for piece in data.bytes.chunks(data.piece) {
-        // SAFETY: the context handed to us and `piece.len()` readable bytes.
-        unsafe { send(ctx, piece.as_ptr().cast(), piece.len() as u32) };
-    }
-    data.result
-}
-
-#[cfg(feature = "mime")]
 #[test]
 fn multipart_items_stream_through_the_one_out_buffer() {
     let mut m = mail(false, 0);
-    let big = ItemData {
-        bytes: (0..5000u32).map(|i| (i * 7) as u8).collect(),
-        piece: 333,
-        result: 0,
-    };
-    let small = ItemData {
-        bytes: b"a,b\n".to_vec(),
-        piece: 1,
-        result: 0,
-    };
+    let big = Stream::new(
+        (0..5000u32).map(|i| (i * 7) as u8).collect::<Vec<u8>>(),
+        333,
+        0,
+    );
+    let small = Stream::new(*b"a,b\n", 1, 0);
     let (n1, t1, t2) = (
         CString::new("big.bin").unwrap(),
         CString::new("application/octet-stream").unwrap(),
         CString::new("text/csv").unwrap(),
     );
-    let items = [
-        IP_SMTPC_MULTIPART_ITEM {
-            sFilename: n1.as_ptr(),
-            pUserContext: (&big as *const ItemData).cast(),
-            sContentType: t1.as_ptr(),
-            pfSendItem: Some(send_item),
-        },
-        IP_SMTPC_MULTIPART_ITEM {
-            sFilename: std::ptr::null(),
-            pUserContext: (&small as *const ItemData).cast(),
-            sContentType: t2.as_ptr(),
-            pfSendItem: Some(send_item),
-        },
-    ];
+    let items = [big.item(Some(&n1), Some(&t1)), small.item(None, Some(&t2))];
     m.msg.paMultipartItem = items.as_ptr();
     m.msg.NumMultipartItems = 2;
-    let script = [
-        "220 mx\r\n",
-        EHLO,
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "354 go\r\n",
-        "250 ok\r\n",
-        "221 bye\r\n",
-    ];
+    let script = delivered(EHLO);
     assert_eq!(run(&m, None, &script), 0);
-    let wire = with(|b| b.wire.clone());
+    let wire = sent();
     let content = &wire[wire.find("DATA\r\n").unwrap() + 6..];
     let boundary_at = content.find("boundary=\"").unwrap() + 10;
     let boundary = &content[boundary_at..boundary_at + 27];
@@ -999,17 +868,8 @@ fn multipart_items_stream_through_the_one_out_buffer() {
     assert!(with(|b| b.log.iter().filter(|l| l.starts_with("send")).count()) > 25);
 
     // An item callback that fails: APPLICATION_ABORT, no end of data, no QUIT.
-    let failing = ItemData {
-        bytes: b"xyz".to_vec(),
-        piece: 2,
-        result: -1,
-    };
-    let bad = [IP_SMTPC_MULTIPART_ITEM {
-        sFilename: std::ptr::null(),
-        pUserContext: (&failing as *const ItemData).cast(),
-        sContentType: t2.as_ptr(),
-        pfSendItem: Some(send_item),
-    }];
+    let failing = Stream::new(*b"xyz", 2, -1);
+    let bad = [failing.item(None, Some(&t2))];
     m.msg.paMultipartItem = bad.as_ptr();
     m.msg.NumMultipartItems = 1;
     let mut results = [IP_SMTPC_RCPT_RESULT::default(); 1];
@@ -1019,7 +879,7 @@ fn multipart_items_stream_through_the_one_out_buffer() {
         ..options()
     };
     assert_eq!(run(&m, Some(&o), &script), Error::ApplicationAbort as c_int);
-    let wire = with(|b| b.wire.clone());
+    let wire = sent();
     assert!(
         !wire.contains("\r\n.\r\n") && !wire.contains("QUIT"),
         "{wire}"
@@ -1046,34 +906,15 @@ fn multipart_items_stream_through_the_one_out_buffer() {
 #[test]
 fn a_streamed_body_goes_quoted_printable() {
     let m = mail(false, 0);
-    let text = ItemData {
-        bytes: "Grüße\n.dot\n".as_bytes().to_vec(),
-        piece: 3,
-        result: 0,
-    };
-    let body = IP_SMTPC_MULTIPART_ITEM {
-        sFilename: std::ptr::null(),
-        pUserContext: (&text as *const ItemData).cast(),
-        sContentType: std::ptr::null(),
-        pfSendItem: Some(send_item),
-    };
+    let text = Stream::new("Grüße\n.dot\n".as_bytes(), 3, 0);
+    let body = text.item(None, None);
     let o = IP_SMTPC_OPTIONS {
         pBody: &body,
         ..options()
     };
-    let script = [
-        "220 mx\r\n",
-        EHLO,
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "250 ok\r\n",
-        "354 go\r\n",
-        "250 ok\r\n",
-        "221 bye\r\n",
-    ];
+    let script = delivered(EHLO);
     assert_eq!(run(&m, Some(&o), &script), 0);
-    let wire = with(|b| b.wire.clone());
+    let wire = sent();
     assert!(
         wire.contains("quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe\r\n..dot\r\n.\r\nQUIT\r\n"),
         "{wire}"
@@ -1140,7 +981,7 @@ fn dsn_parameters_when_offered_and_refusal_when_required() {
         "221 bye\r\n",
     ];
     assert_eq!(run(&m, Some(&o), &script), 0);
-    let wire = with(|b| b.wire.clone());
+    let wire = sent();
     assert!(
         wire.contains(
             "MAIL FROM:<a@b.test> RET=HDRS ENVID=alarm+207\r\n\
@@ -1155,7 +996,7 @@ fn dsn_parameters_when_offered_and_refusal_when_required() {
     o.pReport = &mut r;
     let script = ["220 mx\r\n", "250-mx\r\n250 8BITMIME\r\n", "221 bye\r\n"];
     assert_eq!(run(&m, Some(&o), &script), IP_SMTPC_ERR_DSN_UNAVAILABLE);
-    assert_eq!(with(|b| b.wire.clone()), "EHLO b.test\r\nQUIT\r\n");
+    assert_eq!(sent(), "EHLO b.test\r\nQUIT\r\n");
     assert_eq!((r.Step, r.ReplyCode), (IP_SMTPC_STEP_MAIL, 0));
 }
 
@@ -1197,6 +1038,42 @@ mod batch {
         }
     }
 
+    /// `IP_SMTPC_SendBatch` with a NULL array of `count` mails.
+    fn null_batch(m: &Mail, count: std::ffi::c_uint) -> c_int {
+        // SAFETY: NULL with a count of 0 is allowed, with a count it is
+        // refused before anything is read.
+        unsafe {
+            IP_SMTPC_SendBatch(
+                &m.api,
+                std::ptr::null_mut(),
+                count,
+                &m.mta,
+                &m.app,
+                std::ptr::null(),
+            )
+        }
+    }
+
+    /// Three mails of [`mail`] as one batch with the options `o`, the
+    /// server greeting, answering EHLO, accepting the first mail and then
+    /// replying `tail`; `check` gets the call's result, the batch entries
+    /// and the reports.
+    fn three_mails(
+        o: Option<&IP_SMTPC_OPTIONS>,
+        tail: &[&'static str],
+        check: impl FnOnce(c_int, &[IP_SMTPC_BATCH_MAIL], &[IP_SMTPC_REPORT]),
+    ) {
+        let m = mail(false, 0);
+        let mut results = [[IP_SMTPC_RCPT_RESULT::default(); 4]; 3];
+        let mut reports: Vec<IP_SMTPC_REPORT> = results.iter_mut().map(|r| report(r)).collect();
+        let mut mails = entries(&m, &mut reports);
+        let mut script = vec!["220 mx\r\n", EHLO];
+        script.extend(ACCEPTED);
+        script.extend(tail);
+        let r = run_batch(&m, &mut mails, o, &script);
+        check(r, &mails, &reports);
+    }
+
     const ACCEPTED: [&str; 6] = [
         "250 2.1.0 ok\r\n",
         "250 2.1.5 ok\r\n",
@@ -1208,74 +1085,63 @@ mod batch {
 
     #[test]
     fn three_mails_over_one_connection_one_refused() {
-        let m = mail(false, 0);
-        let mut results = [[IP_SMTPC_RCPT_RESULT::default(); 4]; 3];
-        let mut reports: Vec<IP_SMTPC_REPORT> = results.iter_mut().map(|r| report(r)).collect();
-        let mut mails = entries(&m, &mut reports);
-        let mut script = vec!["220 mx\r\n", EHLO];
-        script.extend(ACCEPTED);
         // The second mail: every recipient refused, then RSET.
-        script.extend([
+        let mut tail = vec![
             "250 2.1.0 ok\r\n",
             "550 5.1.1 no\r\n",
             "550 5.1.1 no\r\n",
             "550 5.1.1 no\r\n",
             "250 2.0.0 reset\r\n",
-        ]);
-        script.extend(ACCEPTED);
-        script.push("221 bye\r\n");
-        let r = run_batch(&m, &mut mails, Some(&options()), &script);
-        assert_eq!(r, Error::AllRecipientsRejected as c_int);
-        let got: Vec<c_int> = mails.iter().map(|b| b.Result).collect();
-        assert_eq!(got, [0, Error::AllRecipientsRejected as c_int, 0]);
-        let wire = with(|b| b.wire.clone());
-        assert_eq!(wire.matches("EHLO ").count(), 1, "{wire}");
-        assert_eq!(wire.matches("MAIL FROM:").count(), 3, "{wire}");
-        assert_eq!(wire.matches("\r\nRSET\r\n").count(), 1, "{wire}");
-        assert!(
-            wire.contains("RCPT TO:<f@d.test>\r\nRSET\r\nMAIL FROM:"),
-            "{wire}"
-        );
-        assert!(wire.ends_with("\r\n.\r\nQUIT\r\n"), "{wire}");
-        assert_eq!(
-            with(|b| b
-                .log
-                .iter()
-                .filter(|l| *l == "connect" || *l == "disconnect")
-                .count()),
-            2
-        );
-        // A report per mail.
-        assert_eq!((reports[0].Result, reports[0].NumAccepted), (0, 3));
-        assert_eq!(
-            (reports[1].Result, reports[1].NumRejected, reports[1].Step),
-            (Error::AllRecipientsRejected as c_int, 3, IP_SMTPC_STEP_RCPT)
-        );
-        assert_eq!(
-            (reports[2].Result, reports[2].Step),
-            (0, IP_SMTPC_STEP_DONE)
-        );
+        ];
+        tail.extend(ACCEPTED);
+        tail.push("221 bye\r\n");
+        three_mails(Some(&options()), &tail, |r, mails, reports| {
+            assert_eq!(r, Error::AllRecipientsRejected as c_int);
+            let got: Vec<c_int> = mails.iter().map(|b| b.Result).collect();
+            assert_eq!(got, [0, Error::AllRecipientsRejected as c_int, 0]);
+            let wire = sent();
+            assert_eq!(wire.matches("EHLO ").count(), 1, "{wire}");
+            assert_eq!(wire.matches("MAIL FROM:").count(), 3, "{wire}");
+            assert_eq!(wire.matches("\r\nRSET\r\n").count(), 1, "{wire}");
+            assert!(
+                wire.contains("RCPT TO:<f@d.test>\r\nRSET\r\nMAIL FROM:"),
+                "{wire}"
+            );
+            assert!(wire.ends_with("\r\n.\r\nQUIT\r\n"), "{wire}");
+            assert_eq!(
+                with(|b| b
+                    .log
+                    .iter()
+                    .filter(|l| *l == "connect" || *l == "disconnect")
+                    .count()),
+                2
+            );
+            // A report per mail.
+            assert_eq!((reports[0].Result, reports[0].NumAccepted), (0, 3));
+            assert_eq!(
+                (reports[1].Result, reports[1].NumRejected, reports[1].Step),
+                (Error::AllRecipientsRejected as c_int, 3, IP_SMTPC_STEP_RCPT)
+            );
+            assert_eq!(
+                (reports[2].Result, reports[2].Step),
+                (0, IP_SMTPC_STEP_DONE)
+            );
+        });
     }
 
     #[test]
     fn the_connection_ending_leaves_the_rest_not_sent() {
-        let m = mail(false, 0);
-        let mut results = [[IP_SMTPC_RCPT_RESULT::default(); 4]; 3];
-        let mut reports: Vec<IP_SMTPC_REPORT> = results.iter_mut().map(|r| report(r)).collect();
-        let mut mails = entries(&m, &mut reports);
-        let mut script = vec!["220 mx\r\n", EHLO];
-        script.extend(ACCEPTED);
-        script.push("421 4.3.2 going down\r\n");
-        let r = run_batch(&m, &mut mails, None, &script);
-        assert_eq!(r, Error::ServiceClosing as c_int);
-        let got: Vec<c_int> = mails.iter().map(|b| b.Result).collect();
-        assert_eq!(
-            got,
-            [0, Error::ServiceClosing as c_int, IP_SMTPC_ERR_NOT_SENT]
-        );
-        // The third mail's report is untouched: it was never attempted.
-        assert_eq!(reports[2].Result, 12345);
-        assert!(!with(|b| b.wire.contains("QUIT")));
+        three_mails(None, &["421 4.3.2 going down\r\n"], |r, mails, reports| {
+            assert_eq!(r, Error::ServiceClosing as c_int);
+            let got: Vec<c_int> = mails.iter().map(|b| b.Result).collect();
+            assert_eq!(
+                got,
+                [0, Error::ServiceClosing as c_int, IP_SMTPC_ERR_NOT_SENT]
+            );
+            // The third mail's report is untouched: it was never attempted.
+            assert_eq!(reports[2].Result, 12345);
+            assert!(!with(|b| b.server.text().contains("QUIT")));
+        });
     }
 
     #[test]
@@ -1312,29 +1178,9 @@ mod batch {
         );
         assert!(with(|b| b.log.is_empty()));
         // No mails: nothing happens.
-        // SAFETY: NULL with a count of 0 is allowed.
-        let none = unsafe {
-            IP_SMTPC_SendBatch(
-                &m.api,
-                std::ptr::null_mut(),
-                0,
-                &m.mta,
-                &m.app,
-                std::ptr::null(),
-            )
-        };
+        let none = null_batch(&m, 0);
         assert_eq!(none, 0);
-        // SAFETY: NULL with a count is refused before anything is read.
-        let null = unsafe {
-            IP_SMTPC_SendBatch(
-                &m.api,
-                std::ptr::null_mut(),
-                2,
-                &m.mta,
-                &m.app,
-                std::ptr::null(),
-            )
-        };
+        let null = null_batch(&m, 2);
         assert_eq!(null, Error::NullPointer as c_int);
     }
 }

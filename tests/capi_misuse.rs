@@ -21,6 +21,11 @@ use std::ptr;
 use ip_smtpc::capi::*;
 use ip_smtpc::Error;
 
+#[path = "support/cstructs.rs"]
+mod cstructs;
+#[path = "support/init_options.rs"]
+mod init_options;
+
 /// How often each hook and callback ran on this thread.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Calls {
@@ -225,12 +230,9 @@ fn raw(bytes: &'static [u8]) -> *const c_char {
 }
 
 const API: IP_SMTPC_API = IP_SMTPC_API {
-    pfConnect: Some(connect_refused),
-    pfDisconnect: Some(disconnect),
-    pfSend: Some(send),
-    pfReceive: Some(receive),
     pfUpgrade: Some(upgrade),
     pfDowngrade: Some(downgrade),
+    ..cstructs::plain_api(connect_refused, disconnect, send, receive)
 };
 
 /// Every argument of `IP_SMTPC_SendEx`, valid; each case spoils one thing.
@@ -293,11 +295,7 @@ impl Fixture {
     }
 
     fn new() -> Self {
-        let mut options = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
-        // SAFETY: a writable IP_SMTPC_OPTIONS.
-        assert_eq!(unsafe { IP_SMTPC_OptionsInit(options.as_mut_ptr()) }, 0);
-        // SAFETY: OptionsInit wrote every field.
-        let mut options = unsafe { options.assume_init() };
+        let mut options = init_options::options();
         options.ReplyTimeoutMs = 5000;
         options.pfGetTimeMs = Some(time_ms);
         options.MessageIdSeed = 7;

@@ -9,23 +9,22 @@
 #![cfg(feature = "nb")]
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::ptr;
 
 use ip_smtpc::capi::*;
 
+#[path = "support/cstructs.rs"]
+mod cstructs;
+#[path = "support/script_server.rs"]
+mod script_server;
+
+use script_server::Script;
+
 /// One scripted server and what its hooks saw.
 #[derive(Default)]
 struct Srv {
-    /// Replies still to come, one per client command (the greeting first).
-    script: VecDeque<&'static str>,
-    /// Bytes released and not yet read.
-    pending: VecDeque<u8>,
-    /// What the client sent.
-    wire: String,
-    line: String,
-    in_data: bool,
+    server: Script,
     /// Answer `IP_SMTPC_WOULD_BLOCK` every other hook call.
     block: bool,
     toggle: bool,
@@ -51,7 +50,7 @@ fn server(script: &[&'static str], block: bool, chunk: usize) -> usize {
     SRV.with(|s| {
         let mut s = s.borrow_mut();
         s.push(Srv {
-            script: script.iter().copied().collect(),
+            server: Script::new(script),
             block,
             chunk,
             ..Srv::default()
@@ -68,12 +67,6 @@ fn reset() {
     SRV.with(|s| s.borrow_mut().clear());
     EVENTS.with(|e| e.borrow_mut().clear());
     REFUSE_CONNECT.with(|r| *r.borrow_mut() = false);
-}
-
-fn release(b: &mut Srv) {
-    if let Some(r) = b.script.pop_front() {
-        b.pending.extend(r.as_bytes());
-    }
 }
 
 /// Whether this call is refused (every other call when `block`).
@@ -103,7 +96,7 @@ unsafe extern "C" fn connect(_: *const c_char) -> SMTPC_SOCKET {
             .position(|b| b.connects == 0)
             .expect("a free server");
         s[i].connects += 1;
-        release(&mut s[i]);
+        s[i].server.release();
         (i + 1) as SMTPC_SOCKET
     })
 }
@@ -122,41 +115,22 @@ unsafe extern "C" fn send(p: *const c_char, n: c_int, sock: SMTPC_SOCKET) -> c_i
         } else {
             bytes.len().min(b.chunk)
         };
-        for &c in &bytes[..k] {
-            b.wire.push(c as char);
-            b.line.push(c as char);
-            if !b.line.ends_with("\r\n") {
-                continue;
-            }
-            let line = std::mem::take(&mut b.line);
-            if b.in_data {
-                if line == ".\r\n" {
-                    b.in_data = false;
-                    release(b);
-                }
-            } else {
-                b.in_data =
-                    line == "DATA\r\n" && b.script.front().is_some_and(|r| r.starts_with("354"));
-                release(b);
-            }
-        }
+        b.server.client_sent(&bytes[..k]);
         k as c_int
     })
 }
 unsafe extern "C" fn receive(p: *mut c_char, n: c_int, sock: SMTPC_SOCKET) -> c_int {
     with(index(sock), |b| {
-        if blocks(b) || b.pending.is_empty() {
+        if blocks(b) || b.server.pending.is_empty() {
             return IP_SMTPC_WOULD_BLOCK;
         }
-        let mut k = (n as usize).min(b.pending.len());
-        if b.chunk != 0 {
-            k = k.min(b.chunk);
-        }
-        for i in 0..k {
-            // SAFETY: the library passes `n` writable bytes; k <= n.
-            unsafe { *p.add(i) = b.pending.pop_front().unwrap() as c_char };
-        }
-        k as c_int
+        let max = if b.chunk == 0 {
+            n as usize
+        } else {
+            (n as usize).min(b.chunk)
+        };
+        // SAFETY: the library passes `n` writable bytes; max <= n.
+        unsafe { b.server.give(p, max) as c_int }
     })
 }
 unsafe extern "C" fn upgrade(sock: SMTPC_SOCKET, _: *const c_char) -> c_int {
@@ -215,35 +189,13 @@ fn mail() -> Box<Mail> {
     .iter()
     .map(|s| CString::new(*s).unwrap())
     .collect();
-    let p = |i: usize| strings[i].as_ptr();
-    let entry = |i: usize, t: c_int| IP_SMTPC_MAIL_ADDR {
-        sName: ptr::null(),
-        sAddr: p(i),
-        Type: t,
-    };
+    let s = |i: usize| Some(&*strings[i]);
+    let entry = |i: usize, t: c_int| cstructs::addr(None, &strings[i], t);
     let mut m = Box::new(Mail {
         addrs: [entry(0, 4), entry(1, 1), entry(2, 2), entry(3, 3)],
-        msg: IP_SMTPC_MESSAGE {
-            sSubject: p(6),
-            sBody: p(4),
-            sBoundary: ptr::null(),
-            paMultipartItem: ptr::null(),
-            NumMultipartItems: 0,
-        },
-        mta: IP_SMTPC_MTA {
-            sServer: p(5),
-            sUser: ptr::null(),
-            sPass: ptr::null(),
-            SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
-        },
-        api: IP_SMTPC_API {
-            pfConnect: Some(connect),
-            pfDisconnect: Some(disconnect),
-            pfSend: Some(send),
-            pfReceive: Some(receive),
-            pfUpgrade: None,
-            pfDowngrade: None,
-        },
+        msg: cstructs::message(s(6), s(4), &[]),
+        mta: cstructs::mta(s(5), None, None, SMTPC_SEC_POLICY_ALLOW_INSECURE),
+        api: cstructs::plain_api(connect, disconnect, send, receive),
         app: IP_SMTPC_APPLICATION {
             pfGetTimeDate: None,
             pfCallback: Some(callback),
@@ -310,12 +262,23 @@ fn session() -> S {
 fn start(s: &mut S, m: &mut Mail) -> c_int {
     link(m);
     // SAFETY: every pointer is valid and outlives the send (boxed).
+    unsafe { start_entries(s.0, m, m.addrs.len() as c_int) }
+}
+
+/// `IP_SMTPC_Start` on `session` with `m` as it stands and the first `n`
+/// entries of its address table.
+///
+/// # Safety
+/// As `IP_SMTPC_Start`: `session` NULL or a session, `m` linked and kept
+/// in place until the send ends.
+unsafe fn start_entries(session: *mut IP_SMTPC_SESSION, m: &Mail, n: c_int) -> c_int {
+    // SAFETY: the caller's.
     unsafe {
         IP_SMTPC_Start(
-            s.0,
+            session,
             &m.api,
             m.addrs.as_ptr(),
-            m.addrs.len() as c_int,
+            n,
             &m.msg,
             &m.mta,
             &m.app,
@@ -427,7 +390,7 @@ fn same_wire_callbacks_and_report_as_send_ex_with_would_block_and_split_io() {
     let reference = server(&PARTIAL, false, 0);
     let mut m = mail();
     assert_eq!(send_ex(&mut m), IP_SMTPC_ERR_PARTIAL_DELIVERY);
-    let wire = normalised(&with(reference, |b| b.wire.clone()));
+    let wire = normalised(&with(reference, |b| b.server.text()));
     let events = EVENTS.with(|e| e.take());
     let report = summary(&m);
     assert_eq!(
@@ -452,7 +415,7 @@ fn same_wire_callbacks_and_report_as_send_ex_with_would_block_and_split_io() {
                 r, IP_SMTPC_ERR_PARTIAL_DELIVERY,
                 "block {block} chunk {chunk}"
             );
-            assert_eq!(normalised(&with(srv, |b| b.wire.clone())), wire);
+            assert_eq!(normalised(&with(srv, |b| b.server.text())), wire);
             assert_eq!(EVENTS.with(|e| e.take()), events);
             assert_eq!(summary(&m), report);
             let (connects, disconnects, blocked) =
@@ -500,7 +463,7 @@ fn a_stalled_server_times_out_at_the_deadline_counted_on_now_ms() {
     assert_eq!(m.report.Result, IP_SMTPC_ERR_TIMEOUT);
     assert_eq!(m.report.Step, IP_SMTPC_STEP_GREETING);
     assert_eq!(
-        with(srv, |b| (b.connects, b.disconnects, b.wire.clone())),
+        with(srv, |b| (b.connects, b.disconnects, b.server.text())),
         (1, 1, String::new())
     );
     assert_eq!(wait(&mut s).0, IP_SMTPC_ERR_FINISHED);
@@ -519,7 +482,7 @@ fn without_reply_timeout_each_step_gets_rfc_5321s_limit() {
     assert_eq!(poll(&mut s, 120_099), IP_SMTPC_IN_PROGRESS);
     assert_eq!(poll(&mut s, 120_100), IP_SMTPC_ERR_TIMEOUT);
     assert_eq!(m.report.Step, IP_SMTPC_STEP_DATA);
-    assert!(with(srv, |b| b.wire.ends_with("DATA\r\n")));
+    assert!(with(srv, |b| b.server.text().ends_with("DATA\r\n")));
     // A silent greeting: 5 minutes.
     let _ = server(&[], false, 0);
     let mut s = session();
@@ -538,7 +501,7 @@ fn quits_reply_is_waited_for_a_second_at_most() {
     let mut s = session();
     assert_eq!(start(&mut s, &mut m), 0);
     assert_eq!(poll(&mut s, 100), IP_SMTPC_IN_PROGRESS);
-    assert!(with(srv, |b| b.wire.ends_with("QUIT\r\n")));
+    assert!(with(srv, |b| b.server.text().ends_with("QUIT\r\n")));
     // Not RFC 5321's 5 minutes: the decided result does not wait for a 221.
     assert_eq!(wait(&mut s), (IP_SMTPC_WAIT_READ as c_int, 100 + 1_000));
     assert_eq!(poll(&mut s, 1_099), IP_SMTPC_IN_PROGRESS);
@@ -615,7 +578,7 @@ fn abort_before_during_and_after_the_message() {
     assert_eq!(abort(&mut s), IP_SMTPC_ERR_APPLICATION_ABORT);
     assert_eq!(m.report.Step, IP_SMTPC_STEP_EHLO);
     assert_eq!(
-        with(srv, |b| (b.wire.clone(), b.disconnects)),
+        with(srv, |b| (b.server.text(), b.disconnects)),
         ("EHLO b.test\r\n".into(), 1)
     );
 
@@ -623,7 +586,7 @@ fn abort_before_during_and_after_the_message() {
     let srv = server(&PARTIAL[..7], false, 0);
     assert_eq!(start(&mut s, &mut m), 0);
     assert_eq!(poll(&mut s, 0), IP_SMTPC_IN_PROGRESS);
-    assert!(with(srv, |b| b.wire.ends_with("\r\n.\r\n")));
+    assert!(with(srv, |b| b.server.text().ends_with("\r\n.\r\n")));
     assert_eq!(abort(&mut s), IP_SMTPC_ERR_OUTCOME_UNKNOWN);
     assert_eq!(m.report.Step, IP_SMTPC_STEP_END_OF_DATA);
 
@@ -631,7 +594,7 @@ fn abort_before_during_and_after_the_message() {
     let srv = server(&PARTIAL[..8], false, 0);
     assert_eq!(start(&mut s, &mut m), 0);
     assert_eq!(poll(&mut s, 0), IP_SMTPC_IN_PROGRESS);
-    assert!(with(srv, |b| b.wire.ends_with("QUIT\r\n")));
+    assert!(with(srv, |b| b.server.text().ends_with("QUIT\r\n")));
     assert_eq!(abort(&mut s), IP_SMTPC_ERR_PARTIAL_DELIVERY);
     assert_eq!(m.report.NumAccepted, 2);
     assert_eq!(with(srv, |b| b.disconnects), 1);
@@ -715,18 +678,7 @@ fn start_validates_exactly_as_send_ex() {
     link(&mut m);
     let s = session();
     // SAFETY: valid pointers; one entry.
-    let r = unsafe {
-        IP_SMTPC_Start(
-            s.0,
-            &m.api,
-            m.addrs.as_ptr(),
-            1,
-            &m.msg,
-            &m.mta,
-            &m.app,
-            &m.opts,
-        )
-    };
+    let r = unsafe { start_entries(s.0, &m, 1) };
     assert_eq!(r, IP_SMTPC_ERR_NO_RECIPIENT);
     assert_eq!(m.report.Step, IP_SMTPC_STEP_INPUT);
     // Nothing was ever connected.
@@ -776,16 +728,7 @@ fn misuse_gets_its_own_code_and_changes_nothing() {
             IP_SMTPC_GetWait(ptr::null_mut(), ptr::null_mut()),
             IP_SMTPC_ERR_NULL_POINTER
         );
-        let r = IP_SMTPC_Start(
-            ptr::null_mut(),
-            &m.api,
-            m.addrs.as_ptr(),
-            4,
-            &m.msg,
-            &m.mta,
-            &m.app,
-            &m.opts,
-        );
+        let r = start_entries(ptr::null_mut(), &m, 4);
         assert_eq!(r, IP_SMTPC_ERR_NULL_POINTER);
     }
     assert_eq!(m.report.Result, 12345, "the report is not touched");
@@ -945,7 +888,7 @@ fn a_complete_message_goes_as_with_send_ex() {
     let r =
         unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 2, &m.msg, &m.mta, &m.app, &m.opts) };
     assert_eq!(r, 0);
-    let wire = with(reference, |b| b.wire.clone());
+    let wire = with(reference, |b| b.server.text());
     assert!(
         wire.contains("\r\nSubject: raw\r\n\r\nbody\r\n..dot\r\n.\r\nQUIT\r\n"),
         "{wire}"
@@ -955,21 +898,10 @@ fn a_complete_message_goes_as_with_send_ex() {
     prepare(&mut m);
     let mut s = session();
     // SAFETY: valid pointers that outlive the send; two entries.
-    let r = unsafe {
-        IP_SMTPC_Start(
-            s.0,
-            &m.api,
-            m.addrs.as_ptr(),
-            2,
-            &m.msg,
-            &m.mta,
-            &m.app,
-            &m.opts,
-        )
-    };
+    let r = unsafe { start_entries(s.0, &m, 2) };
     assert_eq!(r, 0);
     assert_eq!(drive(&mut s, 0).0, 0);
-    assert_eq!(with(srv, |b| b.wire.clone()), wire);
+    assert_eq!(with(srv, |b| b.server.text()), wire);
     // Streamed: refused.
     let item = IP_SMTPC_MULTIPART_ITEM {
         sFilename: ptr::null(),

@@ -15,22 +15,23 @@
 #![cfg_attr(not(feature = "raw"), allow(dead_code))]
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, CString};
 
 use ip_smtpc::capi::*;
 
-/// The scripted server and what the hooks saw.
+#[path = "support/cstructs.rs"]
+mod cstructs;
+#[path = "support/init_options.rs"]
+mod init_options;
+#[path = "support/script_server.rs"]
+mod script_server;
+
+use script_server::Script;
+
+/// The scripted server and how often the client connected.
 #[derive(Default)]
 struct Bed {
-    /// Replies still to come, one per client command (the greeting first).
-    script: VecDeque<&'static str>,
-    /// Bytes the server has released and the client not yet read.
-    pending: VecDeque<u8>,
-    /// What the client sent.
-    wire: Vec<u8>,
-    in_data: bool,
-    line: Vec<u8>,
+    server: Script,
     connects: u32,
 }
 
@@ -42,16 +43,10 @@ fn with<R>(f: impl FnOnce(&mut Bed) -> R) -> R {
     BED.with(|b| f(&mut b.borrow_mut()))
 }
 
-fn release(b: &mut Bed) {
-    if let Some(r) = b.script.pop_front() {
-        b.pending.extend(r.as_bytes());
-    }
-}
-
 unsafe extern "C" fn connect(_: *const c_char) -> SMTPC_SOCKET {
     with(|b| {
         b.connects += 1;
-        release(b);
+        b.server.release();
     });
     0x5eed as SMTPC_SOCKET
 }
@@ -59,66 +54,15 @@ unsafe extern "C" fn disconnect(_: SMTPC_SOCKET) {}
 unsafe extern "C" fn send(p: *const c_char, n: c_int, _: SMTPC_SOCKET) -> c_int {
     // SAFETY: the library passes `n` readable bytes.
     let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) };
-    with(|b| {
-        for &c in bytes {
-            b.wire.push(c);
-            b.line.push(c);
-            if !b.line.ends_with(b"\r\n") {
-                continue;
-            }
-            let line = std::mem::take(&mut b.line);
-            if b.in_data {
-                if line == b".\r\n" {
-                    b.in_data = false;
-                    release(b);
-                }
-            } else {
-                b.in_data =
-                    line == b"DATA\r\n" && b.script.front().is_some_and(|r| r.starts_with("354"));
-                release(b);
-            }
-        }
-    });
+    with(|b| b.server.client_sent(bytes));
     n
 }
 unsafe extern "C" fn receive(p: *mut c_char, n: c_int, _: SMTPC_SOCKET) -> c_int {
-    with(|b| {
-        let k = (n as usize).min(b.pending.len()).min(5);
-        if k == 0 {
-            return -1;
-        }
-        for i in 0..k {
-            // SAFETY: the library passes `n` writable bytes; k <= n.
-            unsafe { *p.add(i) = b.pending.pop_front().unwrap() as c_char };
-        }
-        k as c_int
-    })
-}
-
-/// What `pfSendItem` streams: `pUserContext` points to one of these.
-struct Stream {
-    bytes: Vec<u8>,
-    /// pfSend in pieces of this size.
-    piece: usize,
-    /// What pfSendItem returns.
-    result: c_int,
-}
-
-unsafe extern "C" fn send_item(
-    ctx: *mut IP_SMTPC_CONTEXT,
-    item: *const IP_SMTPC_MULTIPART_ITEM,
-    api: *const IP_SMTPC_MULTIPART_API,
-) -> c_int {
-    // SAFETY: the library passes the item and its API for this call.
-    let (item, api) = unsafe { (&*item, &*api) };
-    // SAFETY: the tests' pUserContext is a Stream.
-    let data = unsafe { &*item.pUserContext.cast::<Stream>() };
-    let send = api.pfSend.unwrap();
-    for piece in data.bytes.chunks(data.piece) {
-        // SAFETY: the context handed to us and `piece.len()` readable bytes.
-        unsafe { send(ctx, piece.as_ptr().cast(), piece.len() as u32) };
+    // SAFETY: the library passes `n` writable bytes.
+    match with(|b| unsafe { b.server.give(p, (n as usize).min(5)) }) {
+        0 => -1,
+        k => k as c_int,
     }
-    data.result
 }
 
 /// A sender, a To, a Cc and a Bcc (names given: they only matter for a
@@ -146,12 +90,7 @@ fn mail(body: &[u8]) -> Mail {
     .iter()
     .map(|s| CString::new(*s).unwrap())
     .collect();
-    let p = |i: usize| strings[i].as_ptr();
-    let entry = |i: usize, t: c_int| IP_SMTPC_MAIL_ADDR {
-        sName: if i == 3 { p(4) } else { std::ptr::null() },
-        sAddr: p(i),
-        Type: t,
-    };
+    let entry = |i: usize, t: c_int| cstructs::addr((i == 3).then(|| &*strings[4]), &strings[i], t);
     Mail {
         addrs: [
             entry(0, SMTPC_REC_TYPE_FROM),
@@ -159,31 +98,18 @@ fn mail(body: &[u8]) -> Mail {
             entry(2, SMTPC_REC_TYPE_CC),
             entry(3, SMTPC_REC_TYPE_BCC),
         ],
-        msg: IP_SMTPC_MESSAGE {
-            sSubject: std::ptr::null(),
-            sBody: p(5),
-            sBoundary: std::ptr::null(),
-            paMultipartItem: std::ptr::null(),
-            NumMultipartItems: 0,
-        },
-        mta: IP_SMTPC_MTA {
-            sServer: p(6),
-            sUser: std::ptr::null(),
-            sPass: std::ptr::null(),
-            SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
-        },
-        api: IP_SMTPC_API {
-            pfConnect: Some(connect),
-            pfDisconnect: Some(disconnect),
-            pfSend: Some(send),
-            pfReceive: Some(receive),
-            pfUpgrade: None,
-            pfDowngrade: None,
-        },
+        msg: cstructs::message(None, Some(&strings[5]), &[]),
+        mta: cstructs::mta(
+            Some(&strings[6]),
+            None,
+            None,
+            SMTPC_SEC_POLICY_ALLOW_INSECURE,
+        ),
+        api: cstructs::plain_api(connect, disconnect, send, receive),
         app: IP_SMTPC_APPLICATION {
             pfGetTimeDate: None,
             pfCallback: None,
-            sDomain: p(7),
+            sDomain: strings[7].as_ptr(),
             sTimezone: std::ptr::null(),
         },
         _strings: strings,
@@ -192,11 +118,7 @@ fn mail(body: &[u8]) -> Mail {
 
 /// Options with `RawMessage` 1 and a report.
 fn raw_options(report: &mut IP_SMTPC_REPORT) -> IP_SMTPC_OPTIONS {
-    let mut o = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
-    // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(o.as_mut_ptr()) }, 0);
-    // SAFETY: initialised just above.
-    let mut o = unsafe { o.assume_init() };
+    let mut o = init_options::options();
     assert_eq!(o.RawMessage, 0, "a generated header by default");
     o.RawMessage = 1;
     o.pReport = report;
@@ -225,13 +147,13 @@ fn report() -> IP_SMTPC_REPORT {
 fn run(m: &Mail, o: &IP_SMTPC_OPTIONS, script: &[&'static str]) -> (c_int, u32, Vec<u8>) {
     with(|b| {
         *b = Bed {
-            script: script.iter().copied().collect(),
+            server: Script::new(script),
             ..Bed::default()
         }
     });
     // SAFETY: every pointer is valid for the call.
     let r = unsafe { IP_SMTPC_SendEx(&m.api, m.addrs.as_ptr(), 4, &m.msg, &m.mta, &m.app, o) };
-    with(|b| (r, b.connects, std::mem::take(&mut b.wire)))
+    with(|b| (r, b.connects, std::mem::take(&mut b.server.wire)))
 }
 
 /// The dialogue of a delivery after EHLO's reply `ehlo`.
@@ -351,7 +273,7 @@ fn refusals_before_connecting() {
         sFilename: std::ptr::null(),
         pUserContext: std::ptr::null_mut(),
         sContentType: std::ptr::null(),
-        pfSendItem: Some(send_item),
+        pfSendItem: Some(cstructs::send_stream),
     };
     let header = c"X-Extra: 1";
     let headers = [header.as_ptr()];
@@ -419,17 +341,8 @@ fn refusals_before_connecting() {
 fn a_streamed_message_goes_out_as_given() {
     let message = "From: <dev@example.test>\nSubject: s\r\r\n\n.a\r\nK\u{e4}se\r";
     for piece in [1, 2, 3, 7, 100, 1000] {
-        let stream = Stream {
-            bytes: message.as_bytes().to_vec(),
-            piece,
-            result: 0,
-        };
-        let body = IP_SMTPC_MULTIPART_ITEM {
-            sFilename: std::ptr::null(),
-            pUserContext: (&stream as *const Stream).cast_mut().cast(),
-            sContentType: std::ptr::null(),
-            pfSendItem: Some(send_item),
-        };
+        let stream = cstructs::Stream::new(message.as_bytes(), piece, 0);
+        let body = stream.item(None, None);
         // sBody is not used with a stream.
         let m = mail(b"ignored");
         let mut r = report();
@@ -475,17 +388,8 @@ fn an_unfit_stream_is_abandoned_before_the_dot() {
         ),
         (fine, -1, "250 mx\r\n", "", IP_SMTPC_ERR_APPLICATION_ABORT),
     ] {
-        let stream = Stream {
-            bytes,
-            piece: 100,
-            result,
-        };
-        let body = IP_SMTPC_MULTIPART_ITEM {
-            sFilename: std::ptr::null(),
-            pUserContext: (&stream as *const Stream).cast_mut().cast(),
-            sContentType: std::ptr::null(),
-            pfSendItem: Some(send_item),
-        };
+        let stream = cstructs::Stream::new(bytes, 100, result);
+        let body = stream.item(None, None);
         let m = mail(b"");
         let mut r = report();
         let mut o = raw_options(&mut r);

@@ -8,13 +8,18 @@
 #![cfg(feature = "tls")]
 
 use std::cell::RefCell;
-use std::ffi::{c_char, c_int, CStr, CString};
+use std::ffi::{c_char, c_int, CStr};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use ip_smtpc::capi::*;
 use ip_smtpc::Error;
+
+#[path = "support/cstructs.rs"]
+mod cstructs;
+
+use cstructs::{addr, c};
 
 thread_local! {
     static PORT: RefCell<u16> = const { RefCell::new(0) };
@@ -112,7 +117,6 @@ fn server(
 }
 
 fn send_mail(policy: u8) -> c_int {
-    let c = |s: &str| CString::new(s).unwrap();
     let (from, to, srv, user, pass) = (
         c("a@b.test"),
         c("c@d.test"),
@@ -120,39 +124,14 @@ fn send_mail(policy: u8) -> c_int {
         c("u"),
         c("p"),
     );
-    let addrs = [
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: from.as_ptr(),
-            Type: 4,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: to.as_ptr(),
-            Type: 1,
-        },
-    ];
+    let addrs = [addr(None, &from, 4), addr(None, &to, 1)];
     let body = c("hello\n");
-    let msg = IP_SMTPC_MESSAGE {
-        sSubject: std::ptr::null(),
-        sBody: body.as_ptr(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: std::ptr::null(),
-        NumMultipartItems: 0,
-    };
-    let mta = IP_SMTPC_MTA {
-        sServer: srv.as_ptr(),
-        sUser: user.as_ptr(),
-        sPass: pass.as_ptr(),
-        SecPolicy: policy,
-    };
+    let msg = cstructs::message(None, Some(&body), &[]);
+    let mta = cstructs::mta(Some(&srv), Some(&user), Some(&pass), policy);
     let api = IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
         pfUpgrade: Some(upgrade),
         pfDowngrade: Some(downgrade),
+        ..cstructs::plain_api(connect, disconnect, send, receive)
     };
     // SAFETY: every pointer is valid for the call.
     unsafe { IP_SMTPC_Send(&api, addrs.as_ptr(), 2, &msg, &mta, std::ptr::null()) }

@@ -15,10 +15,13 @@ use std::ffi::{c_char, c_int, c_uint, c_void, CStr, CString};
 use std::net::{Ipv4Addr, TcpStream, UdpSocket};
 use std::time::Duration;
 
+use c_tcp::cstructs;
 use ip_smtpc::capi::*;
 
 #[path = "support/c_tcp.rs"]
 mod c_tcp;
+#[path = "support/init_options.rs"]
+mod init_options;
 #[path = "support/maildir.rs"]
 mod maildir;
 
@@ -109,11 +112,7 @@ unsafe extern "C" fn connect(server: *const c_char) -> SMTPC_SOCKET {
 /// The connect hook above; the others are the test support's over `TcpStream`.
 const API: IP_SMTPC_API = IP_SMTPC_API {
     pfConnect: Some(connect),
-    pfDisconnect: c_tcp::API.pfDisconnect,
-    pfSend: c_tcp::API.pfSend,
-    pfReceive: c_tcp::API.pfReceive,
-    pfUpgrade: None,
-    pfDowngrade: None,
+    ..c_tcp::API
 };
 
 /// What one send did: result, report, host names connected, queries made.
@@ -138,30 +137,11 @@ fn send_mail(
     options: *const IP_SMTPC_OPTIONS,
 ) -> c_int {
     let addrs = [
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: from.as_ptr(),
-            Type: SMTPC_REC_TYPE_FROM,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: to.as_ptr(),
-            Type: SMTPC_REC_TYPE_TO,
-        },
+        cstructs::addr(None, from, SMTPC_REC_TYPE_FROM),
+        cstructs::addr(None, to, SMTPC_REC_TYPE_TO),
     ];
-    let msg = IP_SMTPC_MESSAGE {
-        sSubject: subject.as_ptr(),
-        sBody: body.as_ptr(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: std::ptr::null(),
-        NumMultipartItems: 0,
-    };
-    let mta = IP_SMTPC_MTA {
-        sServer: std::ptr::null(),
-        sUser: std::ptr::null(),
-        sPass: std::ptr::null(),
-        SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
-    };
+    let msg = cstructs::message(Some(subject), Some(body), &[]);
+    let mta = cstructs::mta(None, None, None, SMTPC_SEC_POLICY_ALLOW_INSECURE);
     unsafe {
         IP_SMTPC_SendToDomain(
             &API,
@@ -189,9 +169,7 @@ fn send_to(bed: &maildir::Testbed, domain: &str, token: &str, recipients: usize)
     QUERIES.with(|q| *q.borrow_mut() = 0);
     let mut report: IP_SMTPC_REPORT = unsafe { std::mem::zeroed() };
     (report.Result, report.Step, report.aReserved) = (1, 99, [7; 3]);
-    let mut options = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(options.as_mut_ptr()) }, 0);
-    let mut options = unsafe { options.assume_init() };
+    let mut options = init_options::options();
     options.pReport = &mut report;
     let resolver = IP_SMTPC_RESOLVER {
         pfQueryMx: Some(query_mx),

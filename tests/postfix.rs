@@ -101,6 +101,8 @@ fn send_reported(port: u16, mail: &Mail) -> Outcome {
 /// What the suites read from an outcome's record of the dialogue.
 trait Wire {
     fn sent_text(&self) -> String;
+    /// What the server sent, as text.
+    fn received_text(&self) -> String;
     /// The message as the client sent it: the BDAT chunk, or the DATA
     /// content with dot-stuffing undone.
     fn message(&self) -> Vec<u8>;
@@ -117,6 +119,10 @@ trait Wire {
 impl Wire for Outcome {
     fn sent_text(&self) -> String {
         String::from_utf8_lossy(&self.sent).into_owned()
+    }
+
+    fn received_text(&self) -> String {
+        String::from_utf8_lossy(&self.received).into_owned()
     }
 
     fn message(&self) -> Vec<u8> {
@@ -144,6 +150,12 @@ impl Wire for Outcome {
     fn rejected_codes(&self) -> Vec<(c_int, u16)> {
         self.rejected().iter().map(|s| (s.index, s.code)).collect()
     }
+}
+
+/// Asserts `ok`, a fact about `out`, showing `what` and the dialogue on failure.
+#[track_caller]
+fn check(out: &Outcome, ok: bool, what: &str) {
+    assert!(ok, "{what}\n{}", out.dialogue());
 }
 
 /// Asserts the result code, naming both codes on failure.
@@ -174,6 +186,22 @@ fn assert_same(what: &str, delivered: &[u8], sent: &[u8]) {
         String::from_utf8_lossy(delivered),
         String::from_utf8_lossy(sent)
     );
+}
+
+/// The value of the header field `name` (in any case) among `fields`.
+fn field(fields: &[(String, String)], name: &str) -> Option<String> {
+    fields
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.clone())
+}
+
+/// Asserts each `(name, value)` of `expected` among `fields` (names in any case).
+#[track_caller]
+fn check_fields(fields: &[(String, String)], expected: &[(&str, &str)]) {
+    for &(name, value) in expected {
+        assert_eq!(field(fields, name).as_deref(), Some(value), "{name}");
+    }
 }
 
 /// Waits for `token` in `mailbox`; checks the copy equals what was sent.
@@ -219,35 +247,21 @@ fn plain_send_to_cc_bcc_arrives_intact_and_bcc_stays_hidden() {
         !out.sent_command("STARTTLS"),
         "no pfUpgrade: STARTTLS must not be sent"
     );
-    assert!(
-        out.sent_command("RCPT TO:<carol@ip-smtpc.test>"),
-        "{}",
-        out.dialogue()
-    );
+    check(&out, out.sent_command("RCPT TO:<carol@ip-smtpc.test>"), "");
     // RecipientIndex counts the address array: the sender is entry 0.
     assert_eq!(out.accepted(), vec![1, 2, 3]);
 
     let sent = out.message();
     let (header, sent_body) = split_message(&sent);
     let fields = header_fields(header);
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
-    assert_eq!(
-        field("To").as_deref(),
-        Some("\"Alice\" <alice@ip-smtpc.test>")
-    );
-    assert_eq!(
-        field("Cc").as_deref(),
-        Some("\"Bob B.\" <bob@ip-smtpc.test>")
-    );
-    assert_eq!(field("Subject").as_deref(), Some(subject.as_str()));
-    assert_eq!(
-        field("Date").as_deref(),
-        Some("Sat, 28 Nov 2026 09:30:00 +0100")
+    check_fields(
+        &fields,
+        &[
+            ("To", "\"Alice\" <alice@ip-smtpc.test>"),
+            ("Cc", "\"Bob B.\" <bob@ip-smtpc.test>"),
+            ("Subject", &subject),
+            ("Date", "Sat, 28 Nov 2026 09:30:00 +0100"),
+        ],
     );
     assert_eq!(sent_body, &body[..]);
 
@@ -298,16 +312,8 @@ fn auth_in_clear_by_policy_delivers() {
     let m = mail(vec![to(DAVE)], &subject, b"Sent after AUTH in clear.\r\n");
     let out = send(tb.port_clearauth, &m, &credentials(&tb, &tb.pass));
     assert_code(&out, 0, "IP_SMTPC_Send");
-    assert!(
-        out.sent_command("AUTH "),
-        "no AUTH sent\n{}",
-        out.dialogue()
-    );
-    assert!(
-        String::from_utf8_lossy(&out.received).contains("\r\n235 "),
-        "{}",
-        out.dialogue()
-    );
+    check(&out, out.sent_command("AUTH "), "no AUTH sent");
+    check(&out, out.received_text().contains("\r\n235 "), "");
     expect_delivered(&tb.mailbox("dave"), &subject, &out);
 }
 
@@ -336,16 +342,12 @@ fn auth_delivers(mechanism: u32, command: &str, mailbox: &str, address: &[u8]) {
         auth_options(mechanism, true),
     );
     assert_code(&out, 0, "IP_SMTPC_SendEx");
-    assert!(
+    check(
+        &out,
         out.sent_command(command),
-        "no {command:?} sent\n{}",
-        out.dialogue()
+        &format!("no {command:?} sent"),
     );
-    assert!(
-        String::from_utf8_lossy(&out.received).contains("\r\n235 "),
-        "{}",
-        out.dialogue()
-    );
+    check(&out, out.received_text().contains("\r\n235 "), "");
     expect_delivered(&tb.mailbox(mailbox), &subject, &out);
 }
 
@@ -388,16 +390,12 @@ fn auth_wrong_password_fails_and_delivers_nothing() {
             (IP_SMTPC_STEP_AUTH, 535),
             "{report:?}"
         );
-        assert!(out.sent_command(command), "{}", out.dialogue());
-        assert!(
-            String::from_utf8_lossy(&out.received).contains("\r\n535 "),
-            "{}",
-            out.dialogue()
-        );
-        assert!(
+        check(&out, out.sent_command(command), "");
+        check(&out, out.received_text().contains("\r\n535 "), "");
+        check(
+            &out,
             !out.sent_command("MAIL FROM:") && !out.sent_command("DATA"),
-            "{}",
-            out.dialogue()
+            "",
         );
         expect_not_delivered(&frank, &subject);
     }
@@ -417,70 +415,78 @@ fn auth_in_clear_without_opt_in_is_refused() {
         auth_options(IP_SMTPC_AUTH_PLAIN, false),
     );
     assert_code(&out, IP_SMTPC_ERR_AUTH_INSECURE, "IP_SMTPC_SendEx");
-    assert!(
-        String::from_utf8_lossy(&out.received).contains("AUTH"),
-        "the server offered AUTH\n{}",
-        out.dialogue()
+    check(
+        &out,
+        out.received_text().contains("AUTH"),
+        "the server offered AUTH",
     );
-    assert!(
+    check(
+        &out,
         !out.sent_command("AUTH"),
-        "credentials went out in clear\n{}",
-        out.dialogue()
+        "credentials went out in clear",
     );
-    assert!(
+    check(
+        &out,
         !contains(&out.sent, tb.pass.as_bytes()),
-        "the password went out\n{}",
-        out.dialogue()
+        "the password went out",
     );
-    assert!(!out.sent_command("MAIL FROM:"), "{}", out.dialogue());
+    check(&out, !out.sent_command("MAIL FROM:"), "");
     expect_not_delivered(&tb.mailbox("frank"), &subject);
 }
 
 // ---------------------------------------------------------------------------
 // 3. Rejected recipients.
 
-#[test]
-#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
-fn one_rejected_recipient_is_partial_delivery() {
+/// A mail to `name` (`address`) and to `refused`, which the bed rejects
+/// with `code` and the enhanced code `enhanced`: PARTIAL_DELIVERY, the
+/// rejection in the callback (and with `ex` in the report), the copy in
+/// `name`'s mailbox.
+fn one_rejected(
+    label: &str,
+    name: &str,
+    address: &[u8],
+    refused: &[u8],
+    code: u16,
+    enhanced: (u8, u16, u16),
+) {
     let tb = bed();
-    let subject = token("partial-550");
+    let subject = token(label);
     let m = mail(
-        vec![to(ALICE), to(REJECT550)],
+        vec![to(address), to(refused)],
         &subject,
-        b"for alice only\r\n",
+        format!("for {name} only\r\n").as_bytes(),
     );
     let out = send_reported(tb.port_plain, &m);
     assert_code(&out, IP_SMTPC_ERR_PARTIAL_DELIVERY, "partial");
-    assert_eq!(out.accepted(), vec![1]);
+    assert_eq!(out.accepted(), vec![1], "{label}");
     let rejected = out.rejected();
-    assert_eq!(out.rejected_codes(), vec![(2, 550)], "{rejected:?}");
-    assert!(rejected[0].text.starts_with("5.1.1"), "{rejected:?}");
+    assert_eq!(out.rejected_codes(), vec![(2, code)], "{rejected:?}");
+    let (class, subject_code, detail) = enhanced;
+    let prefix = format!("{class}.{subject_code}.{detail}");
+    assert!(rejected[0].text.starts_with(&prefix), "{rejected:?}");
     #[cfg(feature = "ex")]
     {
         let report = out.report.as_ref().unwrap();
-        assert_eq!(report.results[2], (550, 5, 1, 1), "{report:?}");
+        assert_eq!(
+            report.results[2],
+            (code, class, subject_code, detail),
+            "{report:?}"
+        );
         assert_eq!((report.accepted, report.rejected), (1, 1), "{report:?}");
     }
-    expect_delivered(&tb.mailbox("alice"), &subject, &out);
+    expect_delivered(&tb.mailbox(name), &subject, &out);
+}
+
+#[test]
+#[ignore = "needs the Postfix test bed (scripts/test starts it)"]
+fn one_rejected_recipient_is_partial_delivery() {
+    one_rejected("partial-550", "alice", ALICE, REJECT550, 550, (5, 1, 1));
 }
 
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it)"]
 fn temporary_rejection_452_is_reported_with_its_code() {
-    let tb = bed();
-    let subject = token("partial-452");
-    let m = mail(vec![to(BOB), to(TEMP452)], &subject, b"for bob only\r\n");
-    let out = send_reported(tb.port_plain, &m);
-    assert_code(&out, IP_SMTPC_ERR_PARTIAL_DELIVERY, "partial");
-    let rejected = out.rejected();
-    assert_eq!(out.rejected_codes(), vec![(2, 452)], "{rejected:?}");
-    assert!(rejected[0].text.starts_with("4.2.2"), "{rejected:?}");
-    #[cfg(feature = "ex")]
-    {
-        let report = out.report.as_ref().unwrap();
-        assert_eq!(report.results[2], (452, 4, 2, 2), "{report:?}");
-    }
-    expect_delivered(&tb.mailbox("bob"), &subject, &out);
+    one_rejected("partial-452", "bob", BOB, TEMP452, 452, (4, 2, 2));
 }
 
 #[test]
@@ -500,23 +506,15 @@ fn all_recipients_rejected_delivers_nothing() {
     // refuses it); with PIPELINING alone DATA does, its refusal (554) is
     // read and only QUIT follows: no message.
     if cfg!(feature = "chunking") {
-        assert!(out.chunked(), "{}", out.dialogue());
-        assert!(
-            String::from_utf8_lossy(&out.sent).ends_with("\r\nQUIT\r\n"),
-            "{}",
-            out.dialogue()
-        );
+        check(&out, out.chunked(), "");
+        check(&out, out.sent_text().ends_with("\r\nQUIT\r\n"), "");
     } else if cfg!(feature = "pipelining") {
-        assert!(
-            String::from_utf8_lossy(&out.sent).ends_with("\r\nDATA\r\nQUIT\r\n"),
-            "{}",
-            out.dialogue()
-        );
+        check(&out, out.sent_text().ends_with("\r\nDATA\r\nQUIT\r\n"), "");
     } else {
-        assert!(
+        check(
+            &out,
             !out.sent_command("DATA"),
-            "DATA sent although every recipient was rejected\n{}",
-            out.dialogue()
+            "DATA sent although every recipient was rejected",
         );
     }
     assert_eq!(
@@ -556,33 +554,29 @@ fn rejected_sender_fails_at_mail() {
     m.sender.addr = b"rejected-sender@ip-smtpc.test".to_vec();
     let out = send(tb.port_plain, &m, &no_auth());
     assert_code(&out, IP_SMTPC_ERR_SENDER_REJECTED, "IP_SMTPC_Send");
-    assert!(
-        String::from_utf8_lossy(&out.received).contains("\r\n553 5.7.1"),
-        "{}",
-        out.dialogue()
-    );
+    check(&out, out.received_text().contains("\r\n553 5.7.1"), "");
     // With PIPELINING and CHUNKING (the bed offers both) RCPT, the chunk and
     // QUIT go in the group with MAIL and are refused (503); with PIPELINING
     // alone RCPT and DATA do, their replies (503) are read and only QUIT
     // follows: no message.
     if cfg!(feature = "chunking") {
-        assert!(
-            out.chunked() && String::from_utf8_lossy(&out.sent).ends_with("\r\nQUIT\r\n"),
-            "{}",
-            out.dialogue()
+        check(
+            &out,
+            out.chunked() && out.sent_text().ends_with("\r\nQUIT\r\n"),
+            "",
         );
     } else if cfg!(feature = "pipelining") {
-        assert!(
-            String::from_utf8_lossy(&out.sent).ends_with(">\r\nDATA\r\nQUIT\r\n")
+        check(
+            &out,
+            out.sent_text().ends_with(">\r\nDATA\r\nQUIT\r\n")
                 && !contains(&out.sent, subject.as_bytes()),
-            "{}",
-            out.dialogue()
+            "",
         );
     } else {
-        assert!(
+        check(
+            &out,
             !out.sent_command("RCPT") && !out.sent_command("DATA"),
-            "{}",
-            out.dialogue()
+            "",
         );
     }
 }
@@ -613,18 +607,18 @@ fn message_over_size_limit_is_refused_locally() {
     let out = send(tb.port_small, &m, &no_auth());
     assert_code(&out, IP_SMTPC_ERR_MESSAGE_TOO_BIG, "IP_SMTPC_Send");
     let limit = format!("SIZE {}", tb.size_limit_small);
-    assert!(
-        String::from_utf8_lossy(&out.received).contains(&limit),
-        "server did not announce {limit}\n{}",
-        out.dialogue()
+    check(
+        &out,
+        out.received_text().contains(&limit),
+        &format!("server did not announce {limit}"),
     );
-    assert!(
+    check(
+        &out,
         !out.sent_command("MAIL FROM:"),
-        "the client should refuse from the SIZE announcement\n{}",
-        out.dialogue()
+        "the client should refuse from the SIZE announcement",
     );
-    assert!(!out.sent_command("DATA"), "{}", out.dialogue());
-    assert!(out.sent_command("QUIT"), "{}", out.dialogue());
+    check(&out, !out.sent_command("DATA"), "");
+    check(&out, out.sent_command("QUIT"), "");
 }
 
 #[cfg(feature = "size")]
@@ -786,40 +780,26 @@ fn c_api_send_delivers() {
         "{:?}",
         out.statuses
     );
-    assert!(
-        out.sent_command("EHLO client.ip-smtpc.test"),
-        "{}",
-        out.dialogue()
-    );
-    assert!(
+    check(&out, out.sent_command("EHLO client.ip-smtpc.test"), "");
+    check(
+        &out,
         out.sent_command("MAIL FROM:<sender@ip-smtpc.test>"),
-        "{}",
-        out.dialogue()
+        "",
     );
 
     let copy = expect_delivered(&tb.mailbox("alice"), &subject, &out);
     let (header, body) = split_message(&copy);
     let fields = header_fields(header);
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
-    assert_eq!(
-        field("Date").as_deref(),
-        Some("Sat, 28 Nov 2026 09:30:00 +0100")
-    );
-    assert_eq!(
-        field("From").as_deref(),
-        Some("\"Test Device\" <sender@ip-smtpc.test>")
-    );
-    assert_eq!(
-        field("To").as_deref(),
-        Some("\"Alice\" <alice@ip-smtpc.test>")
+    check_fields(
+        &fields,
+        &[
+            ("Date", "Sat, 28 Nov 2026 09:30:00 +0100"),
+            ("From", "\"Test Device\" <sender@ip-smtpc.test>"),
+            ("To", "\"Alice\" <alice@ip-smtpc.test>"),
+        ],
     );
     // 16 hex digits of the mail's 64-bit fingerprint at the client's domain.
-    let id = field("Message-ID");
+    let id = field(&fields, "Message-ID");
     assert!(
         id.as_deref().is_some_and(|v| v
             .strip_prefix('<')
@@ -894,10 +874,10 @@ fn bounce_is_accepted_and_the_dsn_reaches_the_sender() {
     let m = mail(vec![to(BOUNCE)], &subject, b"This message will bounce.\r\n");
     let out = send(tb.port_plain, &m, &no_auth());
     assert_code(&out, 0, "IP_SMTPC_Send");
-    assert!(
+    check(
+        &out,
         out.sent_command("MAIL FROM:<sender@ip-smtpc.test>"),
-        "{}",
-        out.dialogue()
+        "",
     );
     let dsn = tb.mailbox("sender").wait_for(&subject);
     let trace = maildir::trace_part(&dsn);
@@ -941,11 +921,11 @@ fn raw_message_arrives_byte_for_byte() {
     options.RawMessage = 1;
     let out = send_ex(Link::to(tb.port_plain), &m, &no_auth(), options);
     assert_code(&out, 0, "IP_SMTPC_SendEx with RawMessage");
-    assert!(
+    check(
+        &out,
         out.sent_command("MAIL FROM:<sender@ip-smtpc.test> SIZE=")
             && out.sent_text().contains(" BODY=8BITMIME\r\n"),
-        "{}",
-        out.dialogue()
+        "",
     );
     let expected = canonical(message.as_bytes());
     assert_same("what was sent", &out.message(), &expected);
@@ -983,14 +963,10 @@ fn dsn_success_report_reaches_the_sender_with_its_envid() {
     let out = send_ex(Link::to(tb.port_plain), &m, &no_auth(), options);
     assert_code(&out, 0, "IP_SMTPC_SendEx with DSN");
     let xtext_envid = envid.replace(' ', "+20");
-    assert!(
-        out.sent_text().contains(&format!(" RET=HDRS ENVID={xtext_envid}\r\n"))
+    check(&out, out.sent_text().contains(&format!(" RET=HDRS ENVID={xtext_envid}\r\n"))
             && out.sent_text().contains(
                 "RCPT TO:<alice@ip-smtpc.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alice@ip-smtpc.test\r\n"
-            ),
-        "{}",
-        out.dialogue()
-    );
+            ), "");
     expect_delivered(&tb.mailbox("alice"), &subject, &out);
     // The success report, from the mailer daemon to the sender's mailbox.
     let report = tb.mailbox("sender").wait_for(&subject);
@@ -1105,10 +1081,10 @@ fn utf8_sender_goes_with_smtputf8() {
         .find(|l| l.starts_with("MAIL FROM:"))
         .unwrap_or_default()
         .to_string();
-    assert!(
+    check(
+        &out,
         mail_line.starts_with(&format!("MAIL FROM:<{sender}>")) && mail_line.ends_with(" SMTPUTF8"),
-        "{}",
-        out.dialogue()
+        "",
     );
     // (expect_delivered compares the copy, trace fields removed, with what was sent.)
     let copy = expect_delivered(&tb.mailbox("alice"), &subject, &out);
@@ -1131,10 +1107,10 @@ fn utf8_sender_refused_where_smtputf8_is_off() {
     m.sender.addr = "s\u{fc}nder@ip-smtpc.test".as_bytes().to_vec();
     let out = send(tb.port_nosmtputf8, &m, &no_auth());
     assert_code(&out, IP_SMTPC_ERR_SMTPUTF8_UNAVAILABLE, "no SMTPUTF8");
-    assert!(
+    check(
+        &out,
         !out.sent_command("MAIL") && out.sent_command("QUIT"),
-        "{}",
-        out.dialogue()
+        "",
     );
     expect_not_delivered(&tb.mailbox("alice"), &subject);
 }

@@ -10,16 +10,25 @@
 //! `source /tmp/ip-smtpc-testbed/env; cargo test --test postfix -- --include-ignored`.
 
 use std::cell::RefCell;
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use ip_smtpc::capi::*;
 
+#[path = "support/cstructs.rs"]
+mod cstructs;
+#[cfg(feature = "ex")]
+#[path = "support/init_options.rs"]
+mod init_options;
 #[path = "support/maildir.rs"]
 mod maildir;
+#[path = "support/tcp_hooks.rs"]
+mod tcp_hooks;
+
+use cstructs::{addr, c, message, mta};
 
 /// (Stat, Step, ReplyCode, RecipientIndex, text) of one pfCallback call.
 type Status = (c_int, u8, u16, c_int, String);
@@ -39,25 +48,20 @@ unsafe extern "C" fn connect(_server: *const c_char) -> SMTPC_SOCKET {
     match TcpStream::connect(("127.0.0.1", port)) {
         Ok(s) => {
             s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-            Box::into_raw(Box::new(s)).cast()
+            tcp_hooks::handle(s)
         }
         Err(_) => std::ptr::null_mut(),
     }
 }
 
 unsafe extern "C" fn disconnect(sock: SMTPC_SOCKET) {
-    // SAFETY: the Box made by `connect`, closed once.
-    drop(unsafe { Box::from_raw(sock.cast::<TcpStream>()) });
+    // SAFETY: the handle made by `connect`, closed once.
+    unsafe { tcp_hooks::close(sock) };
 }
 
 unsafe extern "C" fn send(data: *const c_char, len: c_int, sock: SMTPC_SOCKET) -> c_int {
     // SAFETY: a handle from `connect`; `len` readable bytes.
-    let (s, bytes) = unsafe {
-        (
-            &mut *sock.cast::<TcpStream>(),
-            std::slice::from_raw_parts(data.cast::<u8>(), len as usize),
-        )
-    };
+    let (s, bytes) = unsafe { tcp_hooks::send_args(data, len, sock) };
     WIRE.with(|w| w.borrow_mut().extend_from_slice(bytes));
     // A short write now and then, to exercise the library's resend.
     let whole = WHOLE.with(|w| *w.borrow());
@@ -82,12 +86,7 @@ unsafe extern "C" fn send(data: *const c_char, len: c_int, sock: SMTPC_SOCKET) -
 
 unsafe extern "C" fn receive(data: *mut c_char, len: c_int, sock: SMTPC_SOCKET) -> c_int {
     // SAFETY: a handle from `connect`; `len` writable bytes.
-    let (s, buf) = unsafe {
-        (
-            &mut *sock.cast::<TcpStream>(),
-            std::slice::from_raw_parts_mut(data.cast::<u8>(), len as usize),
-        )
-    };
+    let (s, buf) = unsafe { tcp_hooks::receive_args(data, len, sock) };
     match s.read(buf) {
         Ok(n) if n > 0 => {
             CALLS.with(|c| c.borrow_mut().push(Err(n)));
@@ -98,14 +97,7 @@ unsafe extern "C" fn receive(data: *mut c_char, len: c_int, sock: SMTPC_SOCKET) 
 }
 
 /// The transport hooks above, as every send of this file passes them.
-const API: IP_SMTPC_API = IP_SMTPC_API {
-    pfConnect: Some(connect),
-    pfDisconnect: Some(disconnect),
-    pfSend: Some(send),
-    pfReceive: Some(receive),
-    pfUpgrade: None,
-    pfDowngrade: None,
-};
+const API: IP_SMTPC_API = cstructs::plain_api(connect, disconnect, send, receive);
 
 unsafe extern "C" fn time_date() -> u32 {
     // 4 Dec 2026 18:30:10, FAT-packed.
@@ -129,9 +121,166 @@ unsafe extern "C" fn callback(stat: c_int, p: *mut c_void) -> c_int {
     0
 }
 
-/// The delivered files in `box_`'s Maildir that contain `token`, waiting up to 20 s.
-fn delivered(maildir: &Path, box_: &str, token: &str) -> Vec<u8> {
-    let dir = maildir.join(box_).join("new");
+/// The application hooks of the device: the fixed date, `callback`, its
+/// own domain and time zone.
+const APP: IP_SMTPC_APPLICATION = IP_SMTPC_APPLICATION {
+    pfGetTimeDate: Some(time_date),
+    pfCallback: Some(callback),
+    sDomain: c"device.ip-smtpc.test".as_ptr(),
+    sTimezone: c"+0100".as_ptr(),
+};
+
+/// The MTA's name as every send of this file gives it (the hooks connect
+/// to the bed's port whatever it says).
+const SERVER: &CStr = c"127.0.0.1";
+
+/// The test bed's `SMTPC_TB_<name>`.
+fn bed(name: &str) -> String {
+    std::env::var(format!("SMTPC_TB_{name}")).unwrap_or_else(|_| {
+        panic!("no SMTPC_TB_{name}: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)")
+    })
+}
+
+/// Points the socket hooks at the bed's port `SMTPC_TB_<name>`.
+fn use_port(name: &str) {
+    PORT.with(|p| *p.borrow_mut() = bed(name).parse().unwrap());
+}
+
+/// A token for this run's mail: `label`, the process id and the time in ns.
+fn mail_token(label: &str) -> String {
+    let ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{label}-{}-{ns}", std::process::id())
+}
+
+/// The strings of an address table: (display name, address, Type) each.
+struct Parties(Vec<(Option<CString>, CString, c_int)>);
+
+impl Parties {
+    /// `(display name, local part, Type)` each, the addresses at `domain`.
+    fn at(domain: &str, list: &[(Option<&str>, &str, c_int)]) -> Parties {
+        Parties(
+            list.iter()
+                .map(|&(name, local, kind)| (name.map(c), c(&format!("{local}@{domain}")), kind))
+                .collect(),
+        )
+    }
+
+    /// The address table, pointing into `self`.
+    fn table(&self) -> Vec<IP_SMTPC_MAIL_ADDR> {
+        self.0
+            .iter()
+            .map(|(name, address, kind)| addr(name.as_deref(), address, *kind))
+            .collect()
+    }
+}
+
+/// `IP_SMTPC_Send` of `msg` to `addrs` through `mta` with `app` (None:
+/// NULL) over the hooks of this file: the result and the bytes sent.
+fn send_mail(
+    addrs: &[IP_SMTPC_MAIL_ADDR],
+    msg: &IP_SMTPC_MESSAGE,
+    mta: &IP_SMTPC_MTA,
+    app: Option<&IP_SMTPC_APPLICATION>,
+) -> (c_int, Vec<u8>) {
+    WIRE.with(|w| w.take());
+    let app = app.map_or(std::ptr::null(), |a| a as *const IP_SMTPC_APPLICATION);
+    let n = addrs.len() as c_int;
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_Send(&API, addrs.as_ptr(), n, msg, mta, app) };
+    (r, WIRE.with(|w| w.take()))
+}
+
+/// `IP_SMTPC_SendEx` of `msg` to `addrs` through `mta` with the options
+/// `o` (no application hooks): the result and the bytes sent.
+#[cfg(feature = "ex")]
+fn send_ex(
+    addrs: &[IP_SMTPC_MAIL_ADDR],
+    msg: &IP_SMTPC_MESSAGE,
+    mta: &IP_SMTPC_MTA,
+    o: &IP_SMTPC_OPTIONS,
+) -> (c_int, Vec<u8>) {
+    WIRE.with(|w| w.take());
+    let n = addrs.len() as c_int;
+    // SAFETY: every pointer is valid for the call.
+    let r = unsafe { IP_SMTPC_SendEx(&API, addrs.as_ptr(), n, msg, mta, std::ptr::null(), o) };
+    (r, WIRE.with(|w| w.take()))
+}
+
+/// A mail `{subject} {token}` with `body` from sender to alice (To), bob
+/// (Cc) and carol (Bcc), the four with the display `names`, on the
+/// clear-text AUTH port, logged in, with [`APP`]; asserts that it
+/// succeeded. Returns the token (`label`-...), the wire and pfCallback's
+/// statuses.
+fn send_to_three(
+    label: &str,
+    names: [Option<&str>; 4],
+    subject: &str,
+    body: &str,
+) -> (String, Vec<u8>, Vec<Status>) {
+    use_port("PORT_CLEARAUTH");
+    let token = mail_token(label);
+    let locals = [("sender", 4), ("alice", 1), ("bob", 2), ("carol", 3)];
+    let list: Vec<_> = names
+        .iter()
+        .zip(locals)
+        .map(|(&name, (local, kind))| (name, local, kind))
+        .collect();
+    let parties = Parties::at(&bed("DOMAIN"), &list);
+    let (subject, body) = (c(&format!("{subject} {token}")), c(body));
+    let (user, pass) = (c(&bed("USER")), c(&bed("PASS")));
+    let (r, wire) = send_mail(
+        &parties.table(),
+        &message(Some(&subject), Some(&body), &[]),
+        &mta(Some(SERVER), Some(&user), Some(&pass), 0),
+        Some(&APP),
+    );
+    let status = STATUS.with(|s| s.take());
+    assert_eq!(
+        r,
+        0,
+        "wire:\n{}\nstatus: {status:?}",
+        String::from_utf8_lossy(&wire)
+    );
+    (token, wire, status)
+}
+
+/// pfCallback's statuses of a mail to three accepted recipients: the
+/// per-recipient results indexed like the address table, and the steps
+/// (with BDAT, DATA (8) stands for the chunk and its reply ends the message).
+fn check_three_accepted(status: &[Status]) {
+    let rcpt: Vec<_> = status
+        .iter()
+        .filter(|s| s.0 != 1)
+        .map(|s| (s.0, s.3, s.2))
+        .collect();
+    assert_eq!(rcpt, [(2, 1, 250), (2, 2, 250), (2, 3, 250)]);
+    let steps: Vec<u8> = status.iter().filter(|s| s.0 == 1).map(|s| s.1).collect();
+    if CHUNKED {
+        assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 10, 11]);
+    } else {
+        assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 9, 10, 11]);
+    }
+}
+
+/// The message with `token` stored in each of `mailboxes`, without the
+/// trace fields, is `sent` byte for byte.
+fn check_stored(token: &str, sent: &[u8], mailboxes: &[&str]) {
+    for mailbox in mailboxes {
+        let stored = strip_trace(&delivered(mailbox, token));
+        assert_eq!(
+            String::from_utf8_lossy(&stored),
+            String::from_utf8_lossy(sent),
+            "{mailbox}"
+        );
+    }
+}
+
+/// The delivered file in `box_`'s Maildir that contains `token`, waiting up to 20 s.
+fn delivered(box_: &str, token: &str) -> Vec<u8> {
+    let dir = PathBuf::from(bed("MAILDIR")).join(box_).join("new");
     let start = Instant::now();
     loop {
         if let Ok(entries) = std::fs::read_dir(&dir) {
@@ -195,91 +344,16 @@ const CRAM: bool = cfg!(feature = "cram-md5");
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn to_cc_bcc_with_auth_delivered_byte_for_byte() {
-    let (Ok(port), Ok(maildir), Ok(domain), Ok(user), Ok(pass)) = (
-        std::env::var("SMTPC_TB_PORT_CLEARAUTH"),
-        std::env::var("SMTPC_TB_MAILDIR"),
-        std::env::var("SMTPC_TB_DOMAIN"),
-        std::env::var("SMTPC_TB_USER"),
-        std::env::var("SMTPC_TB_PASS"),
-    ) else {
-        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
-    };
-    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
-    let maildir = PathBuf::from(maildir);
-    let token = format!(
-        "send-{}-{}",
-        std::process::id(),
-        Instant::now().elapsed().as_nanos()
-            ^ std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-    );
-    let c = |s: &str| CString::new(s).unwrap();
-    let (from, to, cc, bcc) = (
-        c(&format!("sender@{domain}")),
-        c(&format!("alice@{domain}")),
-        c(&format!("bob@{domain}")),
-        c(&format!("carol@{domain}")),
-    );
-    let (n_from, n_to, n_bcc) = (c("Node 7"), c("Alice \"A\" Smith"), c("Secret Carol"));
-    let addrs = [
-        IP_SMTPC_MAIL_ADDR {
-            sName: n_from.as_ptr(),
-            sAddr: from.as_ptr(),
-            Type: 4,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: n_to.as_ptr(),
-            sAddr: to.as_ptr(),
-            Type: 1,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: cc.as_ptr(),
-            Type: 2,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: n_bcc.as_ptr(),
-            sAddr: bcc.as_ptr(),
-            Type: 3,
-        },
-    ];
-    let subject = c(&format!("Alarm {token}"));
-    let body =
-        c("Pump 3 stopped.\n.leading dot\n..two dots\n.\nbare CR\rCRLF\r\nlast line without end");
-    let msg = IP_SMTPC_MESSAGE {
-        sSubject: subject.as_ptr(),
-        sBody: body.as_ptr(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: std::ptr::null(),
-        NumMultipartItems: 0,
-    };
-    let (server, user, pass) = (c("127.0.0.1"), c(&user), c(&pass));
-    let mta = IP_SMTPC_MTA {
-        sServer: server.as_ptr(),
-        sUser: user.as_ptr(),
-        sPass: pass.as_ptr(),
-        SecPolicy: 0,
-    };
-    let (own, tz) = (c("device.ip-smtpc.test"), c("+0100"));
-    let app = IP_SMTPC_APPLICATION {
-        pfGetTimeDate: Some(time_date),
-        pfCallback: Some(callback),
-        sDomain: own.as_ptr(),
-        sTimezone: tz.as_ptr(),
-    };
-    let api = API;
-
-    // SAFETY: every pointer is valid for the call.
-    let r = unsafe { IP_SMTPC_Send(&api, addrs.as_ptr(), 4, &msg, &mta, &app) };
-    let wire = WIRE.with(|w| w.take());
-    let status = STATUS.with(|s| s.take());
-    assert_eq!(
-        r,
-        0,
-        "wire:\n{}\nstatus: {status:?}",
-        String::from_utf8_lossy(&wire)
+    let (token, wire, status) = send_to_three(
+        "send",
+        [
+            Some("Node 7"),
+            Some("Alice \"A\" Smith"),
+            None,
+            Some("Secret Carol"),
+        ],
+        "Alarm",
+        "Pump 3 stopped.\n.leading dot\n..two dots\n.\nbare CR\rCRLF\r\nlast line without end",
     );
 
     // The wire: AUTH PLAIN in clear (emNet's behaviour; CRAM-MD5 where it
@@ -309,19 +383,7 @@ fn to_cc_bcc_with_auth_delivered_byte_for_byte() {
         );
     }
     // Per-recipient results through pfCallback, indexed like the address table.
-    let rcpt: Vec<_> = status
-        .iter()
-        .filter(|s| s.0 != 1)
-        .map(|s| (s.0, s.3, s.2))
-        .collect();
-    assert_eq!(rcpt, [(2, 1, 250), (2, 2, 250), (2, 3, 250)]);
-    let steps: Vec<u8> = status.iter().filter(|s| s.0 == 1).map(|s| s.1).collect();
-    // With BDAT, DATA (8) stands for the chunk and its reply ends the message.
-    if CHUNKED {
-        assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 10, 11]);
-    } else {
-        assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 9, 10, 11]);
-    }
+    check_three_accepted(&status);
 
     let sent = sent_message(&wire);
     let header =
@@ -334,14 +396,7 @@ fn to_cc_bcc_with_auth_delivered_byte_for_byte() {
         "{header}"
     );
     assert!(header.contains("@device.ip-smtpc.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit"));
-    for mailbox in ["alice", "bob", "carol"] {
-        let stored = strip_trace(&delivered(&maildir, mailbox, &token));
-        assert_eq!(
-            String::from_utf8_lossy(&stored),
-            String::from_utf8_lossy(&sent),
-            "{mailbox}"
-        );
-    }
+    check_stored(&token, &sent, &["alice", "bob", "carol"]);
 }
 
 /// Milliseconds since the first call (the deadline clock of the SendEx case).
@@ -366,74 +421,36 @@ thread_local! {
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn send_ex_reports_each_recipient_with_enhanced_codes() {
     use ip_smtpc::Error;
-    let (Ok(port), Ok(maildir), Ok(domain), Ok(user), Ok(pass)) = (
-        std::env::var("SMTPC_TB_PORT_CLEARAUTH"),
-        std::env::var("SMTPC_TB_MAILDIR"),
-        std::env::var("SMTPC_TB_DOMAIN"),
-        std::env::var("SMTPC_TB_USER"),
-        std::env::var("SMTPC_TB_PASS"),
-    ) else {
-        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
-    };
-    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
-    let token = format!(
-        "send-ex-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
+    let domain = bed("DOMAIN");
+    use_port("PORT_CLEARAUTH");
+    let token = mail_token("send-ex");
+    let nobody = format!("nobody-{}", std::process::id());
+    let parties = Parties::at(
+        &domain,
+        &[
+            (None, "sender", 4),
+            (None, "alice", 1),
+            (None, &nobody, 1),
+            (None, "bob", 2),
+        ],
     );
-    let c = |s: &str| CString::new(s).unwrap();
-    let names = [
-        c(&format!("sender@{domain}")),
-        c(&format!("alice@{domain}")),
-        c(&format!("nobody-{}@{domain}", std::process::id())),
-        c(&format!("bob@{domain}")),
-    ];
-    let addrs: Vec<IP_SMTPC_MAIL_ADDR> = names
-        .iter()
-        .zip([4, 1, 1, 2])
-        .map(|(a, t)| IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: a.as_ptr(),
-            Type: t,
-        })
-        .collect();
+    let addrs = parties.table();
     let (subject, body) = (c(&format!("Report {token}")), c("report test\n"));
-    let msg = IP_SMTPC_MESSAGE {
-        sSubject: subject.as_ptr(),
-        sBody: body.as_ptr(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: std::ptr::null(),
-        NumMultipartItems: 0,
-    };
-    let (server, user, pass) = (c("127.0.0.1"), c(&user), c(&pass));
-    let mta = IP_SMTPC_MTA {
-        sServer: server.as_ptr(),
-        sUser: user.as_ptr(),
-        sPass: pass.as_ptr(),
-        SecPolicy: 0,
-    };
-    let api = API;
+    let msg = message(Some(&subject), Some(&body), &[]);
+    let (user, pass) = (c(&bed("USER")), c(&bed("PASS")));
+    let mta = mta(Some(SERVER), Some(&user), Some(&pass), 0);
     let mut results = [IP_SMTPC_RCPT_RESULT::default(); 4];
-    // SAFETY: all-zero is a valid IP_SMTPC_REPORT (NULL pointers, zero counts).
-    let mut report: IP_SMTPC_REPORT = unsafe { std::mem::zeroed() };
+    let mut report = cstructs::zeroed_report();
     report.paResult = results.as_mut_ptr();
     report.NumResults = 4;
-    // SAFETY: all-zero is valid; OptionsInit fills it.
-    let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
-    // SAFETY: a writable IP_SMTPC_OPTIONS.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+    let mut o = init_options::options();
     o.pReport = &mut report;
 
     // By default no AUTH in clear: only EHLO and QUIT go out.
-    WIRE.with(|w| w.take());
-    // SAFETY: every pointer is valid for the call.
-    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 4, &msg, &mta, std::ptr::null(), &o) };
+    let (r, wire) = send_ex(&addrs, &msg, &mta, &o);
     assert_eq!(r, Error::AuthInsecure as c_int);
     assert_eq!(
-        String::from_utf8_lossy(&WIRE.with(|w| w.take())),
+        String::from_utf8_lossy(&wire),
         "EHLO ip-smtpc.test\r\nQUIT\r\n"
     );
     assert_eq!((report.Step, report.ReplyCode), (5, 0));
@@ -443,9 +460,8 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
     o.ReplyTimeoutMs = 20_000;
     o.pfGetTimeMs = Some(clock_ms);
     o.pfSetTimeout = Some(set_timeout);
-    // SAFETY: every pointer is valid for the call.
-    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 4, &msg, &mta, std::ptr::null(), &o) };
-    let wire = String::from_utf8_lossy(&WIRE.with(|w| w.take())).into_owned();
+    let (r, wire) = send_ex(&addrs, &msg, &mta, &o);
+    let wire = String::from_utf8_lossy(&wire).into_owned();
     assert_eq!(r, Error::PartialDelivery as c_int, "{wire}");
     assert_eq!(report.Result, r);
     assert_eq!(
@@ -458,20 +474,13 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
         ),
         (IP_SMTPC_STEP_RCPT, 0, 250, 2, 1)
     );
-    // SAFETY: NUL-terminated by the library.
-    let text = unsafe { std::ffi::CStr::from_ptr(report.acReply.as_ptr()) };
     // (Postfix answers BDAT with "2.0.0 Ok: <n> bytes queued as ...".)
-    let text = text.to_str().unwrap();
+    let text = cstructs::reply_text(&report);
     assert!(
         text.starts_with("2.0.0 Ok: ") && text.contains("queued as "),
         "{text:?}"
     );
-    let e = |code, c, s, d| IP_SMTPC_RCPT_RESULT {
-        ReplyCode: code,
-        EnhancedClass: c,
-        EnhancedSubject: s,
-        EnhancedDetail: d,
-    };
+    let e = cstructs::rcpt_result;
     assert_eq!(
         results,
         [
@@ -486,9 +495,8 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
         told.len() > 10 && told.iter().all(|&ms| (1..=20_000).contains(&ms)),
         "{told:?}"
     );
-    let maildir = PathBuf::from(maildir);
     for mailbox in ["alice", "bob"] {
-        let stored = delivered(&maildir, mailbox, &token);
+        let stored = delivered(mailbox, &token);
         assert!(String::from_utf8_lossy(&stored).contains("report test"));
     }
 }
@@ -501,79 +509,35 @@ fn send_ex_reports_each_recipient_with_enhanced_codes() {
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn size_declared_and_enforced_extra_headers_delivered() {
     use ip_smtpc::Error;
-    let (Ok(port), Ok(maildir), Ok(domain), Ok(limit)) = (
-        std::env::var("SMTPC_TB_PORT_SMALL"),
-        std::env::var("SMTPC_TB_MAILDIR"),
-        std::env::var("SMTPC_TB_DOMAIN"),
-        std::env::var("SMTPC_TB_SIZE_LIMIT_SMALL"),
-    ) else {
-        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
-    };
-    let limit: usize = limit.parse().unwrap();
-    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
-    let token = format!(
-        "send-size-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let c = |s: &str| CString::new(s).unwrap();
-    let (from, to) = (c(&format!("sender@{domain}")), c(&format!("dave@{domain}")));
-    let addrs = [
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: from.as_ptr(),
-            Type: 4,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: to.as_ptr(),
-            Type: 1,
-        },
-    ];
+    let domain = bed("DOMAIN");
+    let limit: usize = bed("SIZE_LIMIT_SMALL").parse().unwrap();
+    use_port("PORT_SMALL");
+    let token = mail_token("send-size");
+    let parties = Parties::at(&domain, &[(None, "sender", 4), (None, "dave", 1)]);
+    let addrs = parties.table();
     let subject = c(&format!("Size {token}"));
     let big = c(&"0123456789abcdef\n".repeat(limit / 17 + 10));
     let small = c("short\n.dot\n");
-    let server = c("127.0.0.1");
-    let mta = IP_SMTPC_MTA {
-        sServer: server.as_ptr(),
-        sUser: std::ptr::null(),
-        sPass: std::ptr::null(),
-        SecPolicy: 0,
-    };
-    let api = API;
+    let mta = mta(Some(SERVER), None, None, 0);
     let lines = [c("X-Device: pump-3"), c("X-Token:  spaced")];
     let ptrs = [lines[0].as_ptr(), lines[1].as_ptr()];
     let reply_to = c(&format!("desk@{domain}"));
-    // SAFETY: all-zero is valid; OptionsInit fills it.
-    let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
-    // SAFETY: a writable IP_SMTPC_OPTIONS.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+    let mut o = init_options::options();
     o.pasHeader = ptrs.as_ptr();
     o.NumHeaders = 2;
     o.sReplyTo = reply_to.as_ptr();
-    let msg = |body: &CString| IP_SMTPC_MESSAGE {
-        sSubject: subject.as_ptr(),
-        sBody: body.as_ptr(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: std::ptr::null(),
-        NumMultipartItems: 0,
-    };
 
-    WIRE.with(|w| w.take());
-    let m = msg(&big);
-    // SAFETY: every pointer is valid for the call.
-    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 2, &m, &mta, std::ptr::null(), &o) };
-    let wire = String::from_utf8_lossy(&WIRE.with(|w| w.take())).into_owned();
+    let (r, wire) = send_ex(&addrs, &message(Some(&subject), Some(&big), &[]), &mta, &o);
+    let wire = String::from_utf8_lossy(&wire).into_owned();
     assert_eq!(r, Error::MessageTooBig as c_int, "{wire}");
     assert_eq!(wire, "EHLO ip-smtpc.test\r\nQUIT\r\n");
 
-    let m = msg(&small);
-    // SAFETY: every pointer is valid for the call.
-    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 2, &m, &mta, std::ptr::null(), &o) };
-    let wire = WIRE.with(|w| w.take());
+    let (r, wire) = send_ex(
+        &addrs,
+        &message(Some(&subject), Some(&small), &[]),
+        &mta,
+        &o,
+    );
     let text = String::from_utf8_lossy(&wire).into_owned();
     assert_eq!(r, 0, "{text}");
     let sent = sent_message(&wire);
@@ -588,11 +552,7 @@ fn size_declared_and_enforced_extra_headers_delivered() {
             && header.contains("X-Device: pump-3\r\nX-Token:  spaced\r\nMIME-Version"),
         "{header}"
     );
-    let stored = strip_trace(&delivered(&PathBuf::from(maildir), "dave", &token));
-    assert_eq!(
-        String::from_utf8_lossy(&stored),
-        String::from_utf8_lossy(&sent)
-    );
+    check_stored(&token, &sent, &["dave"]);
 }
 
 /// RFC 2047: a non-ASCII display name, subject and extra header value go out
@@ -602,72 +562,30 @@ fn size_declared_and_enforced_extra_headers_delivered() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn encoded_words_delivered() {
-    let (Ok(port), Ok(maildir), Ok(domain)) = (
-        std::env::var("SMTPC_TB_PORT_PLAIN"),
-        std::env::var("SMTPC_TB_MAILDIR"),
-        std::env::var("SMTPC_TB_DOMAIN"),
-    ) else {
-        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
-    };
-    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
-    let token = format!(
-        "send-words-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
+    use_port("PORT_PLAIN");
+    let token = mail_token("send-words");
+    let parties = Parties::at(
+        &bed("DOMAIN"),
+        &[
+            (Some("Jörg Müller"), "sender", 4),
+            (Some("Ωmega Ops"), "erin", 1),
+        ],
     );
-    let c = |s: &str| CString::new(s).unwrap();
-    let (from, to, n_from, n_to) = (
-        c(&format!("sender@{domain}")),
-        c(&format!("erin@{domain}")),
-        c("Jörg Müller"),
-        c("Ωmega Ops"),
-    );
-    let addrs = [
-        IP_SMTPC_MAIL_ADDR {
-            sName: n_from.as_ptr(),
-            sAddr: from.as_ptr(),
-            Type: 4,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: n_to.as_ptr(),
-            sAddr: to.as_ptr(),
-            Type: 1,
-        },
-    ];
     let subject = c(&format!(
         "Störung an Pumpe 3 – Grüße aus München, 日本語の件名 {token}"
     ));
     let body = c("plain body\n");
-    let msg = IP_SMTPC_MESSAGE {
-        sSubject: subject.as_ptr(),
-        sBody: body.as_ptr(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: std::ptr::null(),
-        NumMultipartItems: 0,
-    };
-    let server = c("127.0.0.1");
-    let mta = IP_SMTPC_MTA {
-        sServer: server.as_ptr(),
-        sUser: std::ptr::null(),
-        sPass: std::ptr::null(),
-        SecPolicy: 0,
-    };
-    let api = API;
     let line = c("X-Ort: Köln");
     let ptrs = [line.as_ptr()];
-    // SAFETY: all-zero is valid; OptionsInit fills it.
-    let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
-    // SAFETY: a writable IP_SMTPC_OPTIONS.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+    let mut o = init_options::options();
     o.pasHeader = ptrs.as_ptr();
     o.NumHeaders = 1;
-    WIRE.with(|w| w.take());
-    // SAFETY: every pointer is valid for the call.
-    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 2, &msg, &mta, std::ptr::null(), &o) };
-    let wire = WIRE.with(|w| w.take());
+    let (r, wire) = send_ex(
+        &parties.table(),
+        &message(Some(&subject), Some(&body), &[]),
+        &mta(Some(SERVER), None, None, 0),
+        &o,
+    );
     assert_eq!(r, 0, "{}", String::from_utf8_lossy(&wire));
     let sent = sent_message(&wire);
     let text = String::from_utf8(sent.clone()).unwrap();
@@ -678,7 +596,7 @@ fn encoded_words_delivered() {
     assert!(header.contains("From: =?UTF-8?B?SsO2cmcgTcO8bGxlcg==?=\r\n <sender@"));
     assert!(header.contains("X-Ort: =?UTF-8?B?S8O2bG4=?=\r\n"));
     // The token is inside an encoded word: find the mail by the recipient's newest file.
-    let dir = PathBuf::from(maildir).join("erin").join("new");
+    let dir = PathBuf::from(bed("MAILDIR")).join("erin").join("new");
     let start = Instant::now();
     loop {
         let found = std::fs::read_dir(&dir).ok().and_then(|entries| {
@@ -695,24 +613,6 @@ fn encoded_words_delivered() {
     }
 }
 
-/// Item content for the MIME case: `pUserContext` points to the bytes.
-#[cfg(feature = "mime")]
-unsafe extern "C" fn send_item(
-    ctx: *mut IP_SMTPC_CONTEXT,
-    item: *const IP_SMTPC_MULTIPART_ITEM,
-    api: *const IP_SMTPC_MULTIPART_API,
-) -> c_int {
-    // SAFETY: the library passes the item and its API for this call.
-    let (item, api) = unsafe { (&*item, &*api) };
-    // SAFETY: the test's pUserContext is a Vec<u8>.
-    let data = unsafe { &*item.pUserContext.cast::<Vec<u8>>() };
-    for piece in data.chunks(1000) {
-        // SAFETY: the context handed to us and `piece.len()` readable bytes.
-        unsafe { api.pfSend.unwrap()(ctx, piece.as_ptr().cast(), piece.len() as u32) };
-    }
-    0
-}
-
 /// MIME against Postfix: a text with a line over 998 octets (quoted-
 /// printable), a 20 kB binary item and one with a non-ASCII file name
 /// (RFC 2231), streamed through pfSendItem; delivered byte for byte.
@@ -720,46 +620,19 @@ unsafe extern "C" fn send_item(
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn multipart_items_delivered_byte_for_byte() {
-    let (Ok(port), Ok(maildir), Ok(domain)) = (
-        std::env::var("SMTPC_TB_PORT_PLAIN"),
-        std::env::var("SMTPC_TB_MAILDIR"),
-        std::env::var("SMTPC_TB_DOMAIN"),
-    ) else {
-        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
-    };
-    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
-    let token = format!(
-        "send-mime-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let c = |s: &str| CString::new(s).unwrap();
-    let (from, to) = (
-        c(&format!("sender@{domain}")),
-        c(&format!("frank@{domain}")),
-    );
-    let addrs = [
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: from.as_ptr(),
-            Type: 4,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: to.as_ptr(),
-            Type: 1,
-        },
-    ];
+    use_port("PORT_PLAIN");
+    let token = mail_token("send-mime");
+    let parties = Parties::at(&bed("DOMAIN"), &[(None, "sender", 4), (None, "frank", 1)]);
     let subject = c(&format!("MIME {token}"));
     let body = c(&format!(
         "see attached\n.dot line\n{}\nend",
         "x".repeat(1200)
     ));
     let binary: Vec<u8> = (0..20_000u32).map(|i| (i * 31 + 7) as u8).collect();
-    let csv = b"a,b\n1,2\n".to_vec();
+    let (binary, csv) = (
+        cstructs::Stream::new(binary, 1000, 0),
+        cstructs::Stream::new(*b"a,b\n1,2\n", 1000, 0),
+    );
     let (n1, n2, t1, t2) = (
         c("dump.bin"),
         c("Märzbericht 2026.csv"),
@@ -767,38 +640,15 @@ fn multipart_items_delivered_byte_for_byte() {
         c("text/csv"),
     );
     let items = [
-        IP_SMTPC_MULTIPART_ITEM {
-            sFilename: n1.as_ptr(),
-            pUserContext: (&binary as *const Vec<u8>).cast(),
-            sContentType: t1.as_ptr(),
-            pfSendItem: Some(send_item),
-        },
-        IP_SMTPC_MULTIPART_ITEM {
-            sFilename: n2.as_ptr(),
-            pUserContext: (&csv as *const Vec<u8>).cast(),
-            sContentType: t2.as_ptr(),
-            pfSendItem: Some(send_item),
-        },
+        binary.item(Some(&n1), Some(&t1)),
+        csv.item(Some(&n2), Some(&t2)),
     ];
-    let msg = IP_SMTPC_MESSAGE {
-        sSubject: subject.as_ptr(),
-        sBody: body.as_ptr(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: items.as_ptr(),
-        NumMultipartItems: 2,
-    };
-    let server = c("127.0.0.1");
-    let mta = IP_SMTPC_MTA {
-        sServer: server.as_ptr(),
-        sUser: std::ptr::null(),
-        sPass: std::ptr::null(),
-        SecPolicy: 0,
-    };
-    let api = API;
-    WIRE.with(|w| w.take());
-    // SAFETY: every pointer is valid for the call.
-    let r = unsafe { IP_SMTPC_Send(&api, addrs.as_ptr(), 2, &msg, &mta, std::ptr::null()) };
-    let wire = WIRE.with(|w| w.take());
+    let (r, wire) = send_mail(
+        &parties.table(),
+        &message(Some(&subject), Some(&body), &items),
+        &mta(Some(SERVER), None, None, 0),
+        None,
+    );
     let text = String::from_utf8_lossy(&wire).into_owned();
     assert_eq!(r, 0, "{}", &text[..text.len().min(3000)]);
     let sent = sent_message(&wire);
@@ -810,32 +660,8 @@ fn multipart_items_delivered_byte_for_byte() {
     for line in message.split("\r\n") {
         assert!(line.len() <= 998);
     }
-    let stored = strip_trace(&delivered(&PathBuf::from(maildir), "frank", &token));
-    assert_eq!(
-        String::from_utf8_lossy(&stored),
-        String::from_utf8_lossy(&sent)
-    );
+    check_stored(&token, &sent, &["frank"]);
 }
-
-/// `pBody` content for the raw case: `pUserContext` points to the message.
-#[cfg(feature = "raw")]
-unsafe extern "C" fn send_message(
-    ctx: *mut IP_SMTPC_CONTEXT,
-    item: *const IP_SMTPC_MULTIPART_ITEM,
-    api: *const IP_SMTPC_MULTIPART_API,
-) -> c_int {
-    // SAFETY: the library passes the item and its API for this call.
-    let (item, api) = unsafe { (&*item, &*api) };
-    // SAFETY: the test's pUserContext is a String.
-    let data = unsafe { &*item.pUserContext.cast::<String>() };
-    // Pieces of 7 bytes: CR LF pairs and UTF-8 sequences split across calls.
-    for piece in data.as_bytes().chunks(7) {
-        // SAFETY: the context handed to us and `piece.len()` readable bytes.
-        unsafe { api.pfSend.unwrap()(ctx, piece.as_ptr().cast(), piece.len() as u32) };
-    }
-    0
-}
-
 /// A complete message given by the caller (`RawMessage`, as `src/`'s
 /// `raw_message_arrives_byte_for_byte`): 8-bit, with odd spacing, mixed line
 /// ends, a bare CR and leading dots, from `sBody` and then streamed through
@@ -846,57 +672,20 @@ unsafe extern "C" fn send_message(
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn raw_message_arrives_byte_for_byte() {
-    use ip_smtpc::capi::ex::{IP_SMTPC_OptionsInit, IP_SMTPC_SendEx};
-    let (Ok(port), Ok(maildir), Ok(domain)) = (
-        std::env::var("SMTPC_TB_PORT_PLAIN"),
-        std::env::var("SMTPC_TB_MAILDIR"),
-        std::env::var("SMTPC_TB_DOMAIN"),
-    ) else {
-        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
-    };
-    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
-    let maildir = PathBuf::from(maildir);
-    let c = |s: &str| CString::new(s).unwrap();
-    let (from, to, bcc, n_bcc) = (
-        c(&format!("sender@{domain}")),
-        c(&format!("alice@{domain}")),
-        c(&format!("carol@{domain}")),
-        c("Carol Hidden"),
+    let domain = bed("DOMAIN");
+    use_port("PORT_PLAIN");
+    let parties = Parties::at(
+        &domain,
+        &[
+            (None, "sender", 4),
+            (None, "alice", 1),
+            (Some("Carol Hidden"), "carol", 3),
+        ],
     );
-    let addrs = [
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: from.as_ptr(),
-            Type: 4,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: std::ptr::null(),
-            sAddr: to.as_ptr(),
-            Type: 1,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: n_bcc.as_ptr(),
-            sAddr: bcc.as_ptr(),
-            Type: 3,
-        },
-    ];
-    let server = c("127.0.0.1");
-    let mta = IP_SMTPC_MTA {
-        sServer: server.as_ptr(),
-        sUser: std::ptr::null(),
-        sPass: std::ptr::null(),
-        SecPolicy: 0,
-    };
-    let api = API;
+    let addrs = parties.table();
+    let mta = mta(Some(SERVER), None, None, 0);
     for streamed in [false, true] {
-        let token = format!(
-            "send-raw-{streamed}-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        );
+        let token = mail_token(&format!("send-raw-{streamed}"));
         let message = format!(
             "Date: Sat, 28 Nov 2026 09:30:00 +0100\r\nMessage-ID: <{token}@client.ip-smtpc.test>\r\n\
              From: Test Device <sender@{domain}>\nTo: alice@{domain}\r\n\
@@ -911,32 +700,15 @@ fn raw_message_arrives_byte_for_byte() {
             message.replace("\r\n", "\n").replace(['\r', '\n'], "\r\n")
         );
         let body = c(if streamed { "" } else { &message });
-        let msg = IP_SMTPC_MESSAGE {
-            sSubject: std::ptr::null(),
-            sBody: body.as_ptr(),
-            sBoundary: std::ptr::null(),
-            paMultipartItem: std::ptr::null(),
-            NumMultipartItems: 0,
-        };
-        let item = IP_SMTPC_MULTIPART_ITEM {
-            sFilename: std::ptr::null(),
-            pUserContext: (&message as *const String).cast(),
-            sContentType: std::ptr::null(),
-            pfSendItem: Some(send_message),
-        };
-        // SAFETY: all-zero is valid; OptionsInit fills it.
-        let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
-        // SAFETY: a writable IP_SMTPC_OPTIONS.
-        assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+        // Pieces of 7 bytes: CR LF pairs and UTF-8 sequences split across calls.
+        let stream = cstructs::Stream::new(message.as_bytes(), 7, 0);
+        let item = stream.item(None, None);
+        let mut o = init_options::options();
         o.RawMessage = 1;
         if streamed {
             o.pBody = &item;
         }
-        WIRE.with(|w| w.take());
-        // SAFETY: every pointer is valid for the call.
-        let r =
-            unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 3, &msg, &mta, std::ptr::null(), &o) };
-        let wire = WIRE.with(|w| w.take());
+        let (r, wire) = send_ex(&addrs, &cstructs::message(None, Some(&body), &[]), &mta, &o);
         let text = String::from_utf8_lossy(&wire).into_owned();
         assert_eq!(r, 0, "{text}");
         // SIZE= for a static message only (a stream's size is unknown).
@@ -959,7 +731,7 @@ fn raw_message_arrives_byte_for_byte() {
         assert!(text.contains(&format!("RCPT TO:<carol@{domain}>\r\n")));
         assert_eq!(String::from_utf8_lossy(&sent_message(&wire)), expected);
         for name in ["alice", "carol"] {
-            let stored = delivered(&maildir, name, &token);
+            let stored = delivered(name, &token);
             assert_eq!(
                 String::from_utf8_lossy(&strip_trace(&stored)),
                 expected,
@@ -967,7 +739,7 @@ fn raw_message_arrives_byte_for_byte() {
             );
             assert!(!String::from_utf8_lossy(&stored).contains("Carol Hidden"));
         }
-        let alice = String::from_utf8_lossy(&delivered(&maildir, "alice", &token)).into_owned();
+        let alice = String::from_utf8_lossy(&delivered("alice", &token)).into_owned();
         assert!(!alice.contains(&format!("carol@{domain}")), "{alice}");
     }
 }
@@ -981,82 +753,17 @@ fn raw_message_arrives_byte_for_byte() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn pipelined_envelope_in_one_write_delivered_byte_for_byte() {
-    let (Ok(port), Ok(maildir), Ok(domain), Ok(user), Ok(pass)) = (
-        std::env::var("SMTPC_TB_PORT_CLEARAUTH"),
-        std::env::var("SMTPC_TB_MAILDIR"),
-        std::env::var("SMTPC_TB_DOMAIN"),
-        std::env::var("SMTPC_TB_USER"),
-        std::env::var("SMTPC_TB_PASS"),
-    ) else {
-        panic!("no test bed: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)");
-    };
-    PORT.with(|p| *p.borrow_mut() = port.parse().unwrap());
+    let domain = bed("DOMAIN");
     WHOLE.with(|w| *w.borrow_mut() = true);
     CALLS.with(|c| c.borrow_mut().clear());
-    let maildir = PathBuf::from(maildir);
-    let token = format!(
-        "pipe-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
+    let (token, wire, status) = send_to_three(
+        "pipe",
+        [None; 4],
+        "Pipelined",
+        "One group.\n.leading dot\nlast line",
     );
-    let c = |s: &str| CString::new(s).unwrap();
-    let (from, to, cc, bcc) = (
-        c(&format!("sender@{domain}")),
-        c(&format!("alice@{domain}")),
-        c(&format!("bob@{domain}")),
-        c(&format!("carol@{domain}")),
-    );
-    let entry = |addr: &CString, kind: c_int| IP_SMTPC_MAIL_ADDR {
-        sName: std::ptr::null(),
-        sAddr: addr.as_ptr(),
-        Type: kind,
-    };
-    let addrs = [
-        entry(&from, 4),
-        entry(&to, 1),
-        entry(&cc, 2),
-        entry(&bcc, 3),
-    ];
-    let subject = c(&format!("Pipelined {token}"));
-    let body = c("One group.\n.leading dot\nlast line");
-    let msg = IP_SMTPC_MESSAGE {
-        sSubject: subject.as_ptr(),
-        sBody: body.as_ptr(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: std::ptr::null(),
-        NumMultipartItems: 0,
-    };
-    let (server, user, pass) = (c("127.0.0.1"), c(&user), c(&pass));
-    let mta = IP_SMTPC_MTA {
-        sServer: server.as_ptr(),
-        sUser: user.as_ptr(),
-        sPass: pass.as_ptr(),
-        SecPolicy: 0,
-    };
-    let (own, tz) = (c("device.ip-smtpc.test"), c("+0100"));
-    let app = IP_SMTPC_APPLICATION {
-        pfGetTimeDate: Some(time_date),
-        pfCallback: Some(callback),
-        sDomain: own.as_ptr(),
-        sTimezone: tz.as_ptr(),
-    };
-    let api = API;
-
-    // SAFETY: every pointer is valid for the call.
-    let r = unsafe { IP_SMTPC_Send(&api, addrs.as_ptr(), 4, &msg, &mta, &app) };
     WHOLE.with(|w| *w.borrow_mut() = false);
-    let wire = WIRE.with(|w| w.take());
-    let status = STATUS.with(|s| s.take());
     let calls = CALLS.with(|c| c.take());
-    assert_eq!(
-        r,
-        0,
-        "wire:\n{}\nstatus: {status:?}",
-        String::from_utf8_lossy(&wire)
-    );
 
     // The envelope in one pfSend (MAIL with SIZE= when the set has `size`).
     let group: Vec<String> = calls
@@ -1096,29 +803,8 @@ fn pipelined_envelope_in_one_write_delivered_byte_for_byte() {
     let auth_turns = if CRAM { 2 } else { 1 };
     assert_eq!(turns, auth_turns + if CHUNKED { 2 } else { 3 }, "{calls:?}");
     // Per-recipient results in order, as without pipelining.
-    let rcpt: Vec<_> = status
-        .iter()
-        .filter(|s| s.0 != 1)
-        .map(|s| (s.0, s.3, s.2))
-        .collect();
-    assert_eq!(rcpt, [(2, 1, 250), (2, 2, 250), (2, 3, 250)]);
-    let steps: Vec<u8> = status.iter().filter(|s| s.0 == 1).map(|s| s.1).collect();
-    // With BDAT, DATA (8) stands for the chunk and its reply ends the message.
-    if CHUNKED {
-        assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 10, 11]);
-    } else {
-        assert_eq!(steps, [1, 2, 3, 5, 6, 7, 8, 9, 10, 11]);
-    }
-
-    let sent = sent_message(&wire);
-    for mailbox in ["alice", "bob", "carol"] {
-        let stored = strip_trace(&delivered(&maildir, mailbox, &token));
-        assert_eq!(
-            String::from_utf8_lossy(&stored),
-            String::from_utf8_lossy(&sent),
-            "{mailbox}"
-        );
-    }
+    check_three_accepted(&status);
+    check_stored(&token, &sent_message(&wire), &["alice", "bob", "carol"]);
 }
 
 /// One mail from sender to alice through `IP_SMTPC_SendEx` on the
@@ -1126,7 +812,7 @@ fn pipelined_envelope_in_one_write_delivered_byte_for_byte() {
 /// `mask`, as `user` / `pass` (with `oauth`: and the bearer token
 /// `bearer`): the result, the wire, the report's reply text and its
 /// OAuthStatus.
-#[cfg(any(feature = "cram-md5", feature = "oauth"))]
+#[cfg(all(feature = "ex", any(feature = "cram-md5", feature = "oauth")))]
 fn send_auth(
     user: &str,
     pass: &str,
@@ -1134,74 +820,40 @@ fn send_auth(
     bearer: Option<&str>,
     mask: u32,
 ) -> (c_int, Vec<u8>, String, u16) {
-    let domain = bed("DOMAIN");
-    PORT.with(|p| *p.borrow_mut() = bed("PORT_CLEARAUTH").parse().unwrap());
-    WIRE.with(|w| w.take());
-    let c = |s: &str| CString::new(s).unwrap();
-    let strings = [
-        c(&format!("sender@{domain}")),
-        c(&format!("alice@{domain}")),
-        c(&format!("AUTH {token}")),
-        c("Sent after AUTH.\n.a dot\n"),
-        c("127.0.0.1"),
-        c(user),
-        c(pass),
-        c(bearer.unwrap_or("")),
-    ];
-    let addrs = [(0, 4), (1, 1)].map(|(i, kind)| IP_SMTPC_MAIL_ADDR {
-        sName: std::ptr::null(),
-        sAddr: strings[i].as_ptr(),
-        Type: kind,
-    });
-    let msg = IP_SMTPC_MESSAGE {
-        sSubject: strings[2].as_ptr(),
-        sBody: strings[3].as_ptr(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: std::ptr::null(),
-        NumMultipartItems: 0,
-    };
-    let mta = IP_SMTPC_MTA {
-        sServer: strings[4].as_ptr(),
-        sUser: strings[5].as_ptr(),
-        sPass: strings[6].as_ptr(),
-        SecPolicy: 0,
-    };
-    let api = API;
-    // SAFETY: all-zero is a valid IP_SMTPC_REPORT (NULL pointers, zero counts).
-    let mut report: IP_SMTPC_REPORT = unsafe { std::mem::zeroed() };
-    // SAFETY: all-zero is valid; OptionsInit fills it.
-    let mut o: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
-    // SAFETY: a writable IP_SMTPC_OPTIONS.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut o) }, 0);
+    use_port("PORT_CLEARAUTH");
+    let parties = Parties::at(&bed("DOMAIN"), &[(None, "sender", 4), (None, "alice", 1)]);
+    let (subject, body) = (c(&format!("AUTH {token}")), c("Sent after AUTH.\n.a dot\n"));
+    let (user, pass, bearer) = (c(user), c(pass), bearer.map(c));
+    let mut report = cstructs::zeroed_report();
+    let mut o = init_options::options();
     o.AllowInsecureAuth = 1;
     o.AuthMechanisms = mask;
     o.pReport = &mut report;
     #[cfg(feature = "oauth")]
-    if bearer.is_some() {
-        o.sOAuthToken = strings[7].as_ptr();
+    if let Some(bearer) = &bearer {
+        o.sOAuthToken = bearer.as_ptr();
     }
-    // SAFETY: every pointer is valid for the call.
-    let r = unsafe { IP_SMTPC_SendEx(&api, addrs.as_ptr(), 2, &msg, &mta, std::ptr::null(), &o) };
-    // SAFETY: NUL-terminated by the library.
-    let text = unsafe { std::ffi::CStr::from_ptr(report.acReply.as_ptr()) };
-    (
-        r,
-        WIRE.with(|w| w.take()),
-        text.to_string_lossy().into_owned(),
-        report.OAuthStatus,
-    )
+    #[cfg(not(feature = "oauth"))]
+    let _ = bearer;
+    let (r, wire) = send_ex(
+        &parties.table(),
+        &message(Some(&subject), Some(&body), &[]),
+        &mta(Some(SERVER), Some(&user), Some(&pass), 0),
+        &o,
+    );
+    (r, wire, cstructs::reply_text(&report), report.OAuthStatus)
 }
 
 /// Postfix's log line of the session that queued the mail of `reply`
 /// (its queue id, "client=...", with the SASL method Dovecot accepted).
-#[cfg(any(feature = "cram-md5", feature = "oauth"))]
+#[cfg(all(feature = "ex", any(feature = "cram-md5", feature = "oauth")))]
 fn session_log(reply: &str) -> String {
     let id = reply
         .split("queued as ")
         .nth(1)
         .unwrap_or_else(|| panic!("no queue id in {reply:?}"))
         .trim();
-    let log = Path::new(&bed("DIR")).join("log/postfix.log");
+    let log = PathBuf::from(bed("DIR")).join("log/postfix.log");
     let want = format!("{id}: client=");
     let start = Instant::now();
     loop {
@@ -1219,7 +871,7 @@ fn session_log(reply: &str) -> String {
 
 /// Nothing with `token` in alice's Maildir (the client never sent MAIL;
 /// a delivery would take well under a second on the bed).
-#[cfg(any(feature = "cram-md5", feature = "oauth"))]
+#[cfg(all(feature = "ex", any(feature = "cram-md5", feature = "oauth")))]
 fn nothing_delivered(token: &str) {
     std::thread::sleep(Duration::from_secs(1));
     let inbox = PathBuf::from(bed("MAILDIR")).join("alice/new");
@@ -1229,35 +881,17 @@ fn nothing_delivered(token: &str) {
     }
 }
 
-/// The test bed's `SMTPC_TB_<name>`.
-#[cfg(any(feature = "cram-md5", feature = "oauth"))]
-fn bed(name: &str) -> String {
-    std::env::var(format!("SMTPC_TB_{name}")).unwrap_or_else(|_| {
-        panic!("no SMTPC_TB_{name}: source /tmp/ip-smtpc-testbed/env (scripts/testbed/start)")
-    })
-}
-
-/// A token for this run's mail.
-#[cfg(any(feature = "cram-md5", feature = "oauth"))]
-fn cram_token(what: &str) -> String {
-    let ns = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("cram-{what}-{}-{ns}", std::process::id())
-}
-
 /// AUTH CRAM-MD5 (RFC 2195) through Postfix and Dovecot (`cram-md5`):
 /// offered with PLAIN and LOGIN on a connection without TLS, CRAM-MD5 goes
 /// (the default mask): the wire shows neither the password nor PLAIN or
 /// LOGIN, Postfix logs the mail's queue id with `sasl_method=CRAM-MD5`,
 /// and the message arrives byte for byte.
-#[cfg(feature = "cram-md5")]
+#[cfg(all(feature = "ex", feature = "cram-md5"))]
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn cram_md5_through_dovecot_delivered_byte_for_byte() {
-    let (maildir, user, pass) = (bed("MAILDIR"), bed("USER"), bed("PASS"));
-    let token = cram_token("ok");
+    let (user, pass) = (bed("USER"), bed("PASS"));
+    let token = mail_token("cram-ok");
     let (r, wire, reply, _) = send_auth(&user, &pass, &token, None, 0);
     let text = String::from_utf8_lossy(&wire).into_owned();
     assert_eq!(r, 0, "{text}\nreply: {reply}");
@@ -1288,21 +922,17 @@ fn cram_md5_through_dovecot_delivered_byte_for_byte() {
         line.contains(&format!("sasl_method=CRAM-MD5, sasl_username={user}")),
         "{line}"
     );
-    let stored = strip_trace(&delivered(&PathBuf::from(maildir), "alice", &token));
-    assert_eq!(
-        String::from_utf8_lossy(&stored),
-        String::from_utf8_lossy(&sent_message(&wire))
-    );
+    check_stored(&token, &sent_message(&wire), &["alice"]);
 }
 
 /// A wrong password: Dovecot refuses the CRAM-MD5 response (535), the
 /// result is AUTH_FAILED, and no MAIL FROM goes out, so nothing arrives.
-#[cfg(feature = "cram-md5")]
+#[cfg(all(feature = "ex", feature = "cram-md5"))]
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn cram_md5_wrong_password_fails_and_sends_nothing() {
     let (user, pass) = (bed("USER"), bed("PASS"));
-    let token = cram_token("wrong");
+    let token = mail_token("cram-wrong");
     let (r, wire, reply, _) = send_auth(&user, &format!("{pass}-wrong"), &token, None, 0);
     let text = String::from_utf8_lossy(&wire).into_owned();
     assert_eq!(r, ip_smtpc::Error::AuthFailed as c_int, "{text}");
@@ -1329,12 +959,12 @@ fn cram_md5_wrong_password_fails_and_sends_nothing() {
 #[test]
 #[ignore = "needs the Postfix test bed (scripts/test starts it and runs --include-ignored)"]
 fn oauth_through_dovecot() {
-    let (maildir, user, pass) = (bed("MAILDIR"), bed("USER"), bed("PASS"));
+    let (user, pass) = (bed("USER"), bed("PASS"));
     for (mask, mech, answer) in [
         (0, "OAUTHBEARER", "AQ=="),
         (IP_SMTPC_AUTH_XOAUTH2, "XOAUTH2", ""),
     ] {
-        let token = cram_token("oauth");
+        let token = mail_token("cram-oauth");
         let valid = bed("OAUTH_VALID");
         let (r, wire, reply, status) = send_auth(&user, &pass, &token, Some(&valid), mask);
         let text = String::from_utf8_lossy(&wire).into_owned();
@@ -1357,13 +987,9 @@ fn oauth_through_dovecot() {
             line.contains(&format!("sasl_method={mech}, sasl_username={user}")),
             "{line}"
         );
-        let stored = strip_trace(&delivered(&PathBuf::from(&maildir), "alice", &token));
-        assert_eq!(
-            String::from_utf8_lossy(&stored),
-            String::from_utf8_lossy(&sent_message(&wire))
-        );
+        check_stored(&token, &sent_message(&wire), &["alice"]);
         for kind in ["EXPIRED", "SCOPE"] {
-            let token = cram_token("oauth-refused");
+            let token = mail_token("cram-oauth-refused");
             let (r, wire, reply, status) = send_auth(
                 &user,
                 &pass,
@@ -1383,7 +1009,7 @@ fn oauth_through_dovecot() {
 }
 
 /// base64 (RFC 4648) of `s`, to look for it on the wire.
-#[cfg(any(feature = "cram-md5", feature = "oauth"))]
+#[cfg(all(feature = "ex", any(feature = "cram-md5", feature = "oauth")))]
 fn b64(s: &str) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     s.as_bytes()
@@ -1405,7 +1031,7 @@ fn b64(s: &str) -> String {
 }
 
 /// Decodes base64 (RFC 4648, padded).
-#[cfg(any(feature = "cram-md5", feature = "oauth"))]
+#[cfg(all(feature = "ex", any(feature = "cram-md5", feature = "oauth")))]
 fn base64_decode(s: &str) -> Vec<u8> {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);

@@ -64,6 +64,48 @@ fn exchange_with(script: &str, call: impl FnOnce(u16) -> Outcome) -> Exchange {
     }
 }
 
+impl Exchange {
+    /// Asserts the result `code` and the server's clean exit, with the
+    /// dialogue on failure.
+    #[track_caller]
+    fn check(&self, code: c_int) {
+        assert_eq!(verdict(self), expect(code), "{}", self.outcome.dialogue());
+    }
+}
+
+/// Runs one exchange through `IP_SMTPC_SendEx` with `options`.
+#[cfg(feature = "ex")]
+fn exchange_ex(script: &str, m: &Mail, mta: &Mta, options: IP_SMTPC_OPTIONS) -> Exchange {
+    exchange_with(script, |port| send_ex(Link::to(port), m, mta, options))
+}
+
+/// The login `user` / `pass`, sent in clear by policy (ALLOW_INSECURE).
+fn in_clear(user: &[u8], pass: &[u8]) -> Mta {
+    Mta {
+        user: user.to_vec(),
+        pass: pass.to_vec(),
+        policy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
+    }
+}
+
+/// A server offering AUTH with `offer` (its EHLO line) that expects AUTH
+/// LOGIN for user@example.test / "pa55 word" and refuses it with 535.
+fn login_refused(offer: &str) -> String {
+    format!(
+        r#"send "220 hi\r\n"
+expect "EHLO"
+send "250-mx\r\n250 {offer}\r\n"
+expect-exact "AUTH LOGIN"
+send "334 VXNlcm5hbWU6\r\n"
+expect-b64 "user@example.test"
+send "334 UGFzc3dvcmQ6\r\n"
+expect-b64 "pa55 word"
+send "535 5.7.8 Error: authentication failed\r\n"
+expect-quit-or-eof
+"#
+    )
+}
+
 /// (result name, server exit code): both in one assertion, names for codes.
 fn verdict(x: &Exchange) -> (String, i32) {
     (x.outcome.name(), x.server)
@@ -105,7 +147,7 @@ expect-quit-or-eof
     );
     let m = mail(recipients(), b"line one\n.leading dot\n.\nlast");
     let x = exchange(&script, &m, &mta());
-    assert_eq!(verdict(&x), expect(0), "{}", x.outcome.dialogue());
+    x.check(0);
     assert!(x.transcript.ends_with("QUIT\r\n"));
     assert_eq!(x.outcome.connections, (1, 1));
     assert_eq!(x.outcome.accepted(), vec![1, 2, 3]);
@@ -133,7 +175,7 @@ expect-quit-or-eof
 "#;
     let m = mail(recipients(), b"x\r\n");
     let x = exchange(script, &m, &mta());
-    assert_eq!(verdict(&x), expect(0), "{}", x.outcome.dialogue());
+    x.check(0);
     // RFC 1870: SIZE is the message's octets, without the final dot line.
     let size: usize = x
         .transcript
@@ -167,7 +209,7 @@ expect-quit-or-eof
     let body = "caf\u{e9}\n";
     let m = mail(recipients(), body.as_bytes());
     let x = exchange(&script, &m, &mta());
-    assert_eq!(verdict(&x), expect(0), "{}", x.outcome.dialogue());
+    x.check(0);
     assert!(!x.transcript.contains("BODY="));
 }
 
@@ -184,48 +226,20 @@ expect "MAIL"
 send "553 5.7.1 sender rejected\r\n"
 expect-quit-or-eof
 "#;
-    let auth = Mta {
-        user: b"user@example.test".to_vec(),
-        pass: b"pa55 word".to_vec(),
-        policy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
-    };
+    let auth = in_clear(b"user@example.test", b"pa55 word");
     let m = mail(recipients(), b"x");
     let x = exchange(plain, &m, &auth);
-    assert_eq!(
-        verdict(&x),
-        expect(IP_SMTPC_ERR_SENDER_REJECTED),
-        "{}",
-        x.outcome.dialogue()
-    );
+    x.check(IP_SMTPC_ERR_SENDER_REJECTED);
 }
 
 #[test]
 fn auth_login_failure() {
     // Only LOGIN offered: the client must use it and stop at the 535.
-    let login = r#"send "220 hi\r\n"
-expect "EHLO"
-send "250-mx\r\n250 AUTH LOGIN\r\n"
-expect-exact "AUTH LOGIN"
-send "334 VXNlcm5hbWU6\r\n"
-expect-b64 "user@example.test"
-send "334 UGFzc3dvcmQ6\r\n"
-expect-b64 "pa55 word"
-send "535 5.7.8 Error: authentication failed\r\n"
-expect-quit-or-eof
-"#;
-    let auth = Mta {
-        user: b"user@example.test".to_vec(),
-        pass: b"pa55 word".to_vec(),
-        policy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
-    };
+    let login = login_refused("AUTH LOGIN");
+    let auth = in_clear(b"user@example.test", b"pa55 word");
     let m = mail(recipients(), b"x");
-    let x = exchange(login, &m, &auth);
-    assert_eq!(
-        verdict(&x),
-        expect(IP_SMTPC_ERR_AUTH_FAILED),
-        "{}",
-        x.outcome.dialogue()
-    );
+    let x = exchange(&login, &m, &auth);
+    x.check(IP_SMTPC_ERR_AUTH_FAILED);
     assert!(!x.transcript.contains("MAIL"));
 }
 
@@ -233,33 +247,14 @@ expect-quit-or-eof
 #[test]
 fn auth_mechanism_chosen_by_options_and_failure() {
     // PLAIN and LOGIN offered, AuthMechanisms allows LOGIN only.
-    let login = r#"send "220 hi\r\n"
-expect "EHLO"
-send "250-mx\r\n250 AUTH PLAIN LOGIN\r\n"
-expect-exact "AUTH LOGIN"
-send "334 VXNlcm5hbWU6\r\n"
-expect-b64 "user@example.test"
-send "334 UGFzc3dvcmQ6\r\n"
-expect-b64 "pa55 word"
-send "535 5.7.8 Error: authentication failed\r\n"
-expect-quit-or-eof
-"#;
-    let auth = Mta {
-        user: b"user@example.test".to_vec(),
-        pass: b"pa55 word".to_vec(),
-        policy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
-    };
+    let login = login_refused("AUTH PLAIN LOGIN");
+    let auth = in_clear(b"user@example.test", b"pa55 word");
     let mut options = default_options();
     options.AuthMechanisms = IP_SMTPC_AUTH_LOGIN;
     options.AllowInsecureAuth = 1;
     let m = mail(recipients(), b"x");
-    let x = exchange_with(login, |port| send_ex(Link::to(port), &m, &auth, options));
-    assert_eq!(
-        verdict(&x),
-        expect(IP_SMTPC_ERR_AUTH_FAILED),
-        "{}",
-        x.outcome.dialogue()
-    );
+    let x = exchange_ex(&login, &m, &auth, options);
+    x.check(IP_SMTPC_ERR_AUTH_FAILED);
     assert!(!x.transcript.contains("MAIL"));
     let report = x.outcome.report.as_ref().unwrap();
     assert_eq!(
@@ -277,21 +272,10 @@ expect "EHLO"
 send "250-mx\r\n250 AUTH PLAIN LOGIN\r\n"
 expect-quit-or-eof
 "#;
-    let auth = Mta {
-        user: b"u".to_vec(),
-        pass: b"secret-password".to_vec(),
-        policy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
-    };
+    let auth = in_clear(b"u", b"secret-password");
     let m = mail(recipients(), b"x");
-    let x = exchange_with(script, |port| {
-        send_ex(Link::to(port), &m, &auth, default_options())
-    });
-    assert_eq!(
-        verdict(&x),
-        expect(IP_SMTPC_ERR_AUTH_INSECURE),
-        "{}",
-        x.outcome.dialogue()
-    );
+    let x = exchange_ex(script, &m, &auth, default_options());
+    x.check(IP_SMTPC_ERR_AUTH_INSECURE);
     assert!(!x.transcript.contains("AUTH"));
     assert!(!x.transcript.contains("secret"));
 }
@@ -318,12 +302,7 @@ expect-quit-or-eof
 fn partial_rejection_is_reported_per_recipient() {
     let m = mail(recipients(), b"x");
     let x = exchange(PARTIAL, &m, &mta());
-    assert_eq!(
-        verdict(&x),
-        expect(IP_SMTPC_ERR_PARTIAL_DELIVERY),
-        "{}",
-        x.outcome.dialogue()
-    );
+    x.check(IP_SMTPC_ERR_PARTIAL_DELIVERY);
     // RecipientIndex counts the address array: the sender is entry 0.
     let status = |stat, index, code, text: &str| Status {
         stat,
@@ -350,15 +329,8 @@ fn partial_rejection_is_reported_per_recipient() {
 #[test]
 fn partial_rejection_is_in_the_report() {
     let m = mail(recipients(), b"x");
-    let x = exchange_with(PARTIAL, |port| {
-        send_ex(Link::to(port), &m, &mta(), default_options())
-    });
-    assert_eq!(
-        verdict(&x),
-        expect(IP_SMTPC_ERR_PARTIAL_DELIVERY),
-        "{}",
-        x.outcome.dialogue()
-    );
+    let x = exchange_ex(PARTIAL, &m, &mta(), default_options());
+    x.check(IP_SMTPC_ERR_PARTIAL_DELIVERY);
     let report = x.outcome.report.as_ref().unwrap();
     assert_eq!(report.result, IP_SMTPC_ERR_PARTIAL_DELIVERY);
     assert_eq!(report.step, IP_SMTPC_STEP_RCPT);
@@ -391,12 +363,7 @@ expect-quit-or-eof
 "#;
     let m = mail(recipients(), b"x");
     let x = exchange(script, &m, &mta());
-    assert_eq!(
-        verdict(&x),
-        expect(IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED),
-        "{}",
-        x.outcome.dialogue()
-    );
+    x.check(IP_SMTPC_ERR_ALL_RECIPIENTS_REJECTED);
     assert!(!x.transcript.contains("DATA"));
     let rejected: Vec<(c_int, u16)> = x
         .outcome
@@ -418,12 +385,7 @@ expect-eof
 "#;
     let m = mail(recipients(), b"x");
     let x = exchange(script, &m, &mta());
-    assert_eq!(
-        verdict(&x),
-        expect(IP_SMTPC_ERR_SERVICE_CLOSING),
-        "{}",
-        x.outcome.dialogue()
-    );
+    x.check(IP_SMTPC_ERR_SERVICE_CLOSING);
     assert!(!x.transcript.contains("RSET") && !x.transcript.contains("QUIT"));
     assert_eq!(x.outcome.connections, (1, 1));
 }

@@ -11,6 +11,9 @@
 
 #[path = "support/c_tcp.rs"]
 mod c_tcp;
+#[cfg(feature = "ex")]
+#[path = "support/init_options.rs"]
+mod init_options;
 #[path = "support/maildir.rs"]
 mod maildir;
 mod support;
@@ -19,6 +22,7 @@ use std::ffi::{c_char, c_int, CString};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+use c_tcp::cstructs;
 use ip_smtpc::capi::*;
 use maildir::{token, Testbed};
 
@@ -109,13 +113,7 @@ const SENDER_AND_ALICE: [IP_SMTPC_MAIL_ADDR; 2] = [
 ];
 
 #[cfg(feature = "ex")]
-fn options() -> IP_SMTPC_OPTIONS {
-    let mut options = std::mem::MaybeUninit::<IP_SMTPC_OPTIONS>::uninit();
-    // SAFETY: writable memory for one IP_SMTPC_OPTIONS.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(options.as_mut_ptr()) }, 0);
-    // SAFETY: initialised by IP_SMTPC_OptionsInit.
-    unsafe { options.assume_init() }
-}
+use init_options::options;
 
 /// The commands a client may send in clear when it was asked to protect the
 /// mail and the server cannot give TLS.
@@ -150,19 +148,13 @@ fn tls_settings_matrix_never_sends_protected_mail_in_clear() {
                         "{mode} policy={policy} mode={tls_mode} insecure_auth={insecure_auth}"
                     );
                     let subject = CString::new(token("secpolicy")).unwrap();
-                    let message = IP_SMTPC_MESSAGE {
-                        sSubject: subject.as_ptr(),
-                        sBody: c"protect me\n".as_ptr(),
-                        sBoundary: std::ptr::null(),
-                        paMultipartItem: std::ptr::null(),
-                        NumMultipartItems: 0,
-                    };
-                    let mta = IP_SMTPC_MTA {
-                        sServer: c"mail.ip-smtpc.test".as_ptr(),
-                        sUser: user.as_ptr(),
-                        sPass: pass.as_ptr(),
-                        SecPolicy: policy,
-                    };
+                    let message = cstructs::message(Some(&subject), Some(c"protect me\n"), &[]);
+                    let mta = cstructs::mta(
+                        Some(c"mail.ip-smtpc.test"),
+                        Some(&user),
+                        Some(&pass),
+                        policy,
+                    );
                     let api = IP_SMTPC_API {
                         pfUpgrade: Some(failing_upgrade),
                         pfDowngrade: Some(no_downgrade),
@@ -316,19 +308,13 @@ fn mails_sent_at_one_moment_from_32_tasks_all_get_different_message_ids() {
                             Type: SMTPC_REC_TYPE_TO,
                         },
                     ];
-                    let message = IP_SMTPC_MESSAGE {
-                        sSubject: subject.as_ptr(),
-                        sBody: body.as_ptr(),
-                        sBoundary: std::ptr::null(),
-                        paMultipartItem: std::ptr::null(),
-                        NumMultipartItems: 0,
-                    };
-                    let mta = IP_SMTPC_MTA {
-                        sServer: c"mail.ip-smtpc.test".as_ptr(),
-                        sUser: std::ptr::null(),
-                        sPass: std::ptr::null(),
-                        SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
-                    };
+                    let message = cstructs::message(Some(&subject), Some(&body), &[]);
+                    let mta = cstructs::mta(
+                        Some(c"mail.ip-smtpc.test"),
+                        None,
+                        None,
+                        SMTPC_SEC_POLICY_ALLOW_INSECURE,
+                    );
                     let app = IP_SMTPC_APPLICATION {
                         pfGetTimeDate: Some(fixed_time),
                         pfCallback: None,
@@ -497,27 +483,27 @@ fn send_for_parts(
         pfSendItem: Some(send_text_item),
     };
     let message = IP_SMTPC_MESSAGE {
-        sSubject: subject.as_ptr(),
-        sBody: if streamed {
-            std::ptr::null()
-        } else {
-            body.as_ptr()
-        },
-        sBoundary: boundary.as_ref().map_or(std::ptr::null(), |b| b.as_ptr()),
-        paMultipartItem: if c_items.is_empty() {
-            std::ptr::null()
-        } else {
-            c_items.as_ptr()
-        },
-        NumMultipartItems: c_items.len() as u32,
+        sBoundary: cstructs::ptr(boundary.as_deref()),
+        ..cstructs::message(Some(&subject), (!streamed).then_some(&*body), &c_items)
     };
-    let mta = IP_SMTPC_MTA {
-        sServer: c"mail.ip-smtpc.test".as_ptr(),
-        sUser: std::ptr::null(),
-        sPass: std::ptr::null(),
-        SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
-    };
+    let mta = cstructs::mta(
+        Some(c"mail.ip-smtpc.test"),
+        None,
+        None,
+        SMTPC_SEC_POLICY_ALLOW_INSECURE,
+    );
     let addresses = SENDER_AND_ALICE;
+    // SAFETY: every pointer is valid for the call; the table has 2 entries.
+    let send_plain = || unsafe {
+        IP_SMTPC_Send(
+            &c_tcp::API,
+            addresses.as_ptr(),
+            2,
+            &message,
+            &mta,
+            std::ptr::null(),
+        )
+    };
     // A streamed body needs IP_SMTPC_SendEx (`mime`); the rest goes through
     // IP_SMTPC_Send, which every feature set has.
     #[cfg(feature = "mime")]
@@ -537,33 +523,13 @@ fn send_for_parts(
             )
         }
     } else {
-        // SAFETY: as above.
-        unsafe {
-            IP_SMTPC_Send(
-                &c_tcp::API,
-                addresses.as_ptr(),
-                2,
-                &message,
-                &mta,
-                std::ptr::null(),
-            )
-        }
+        send_plain()
     };
     #[cfg(not(feature = "mime"))]
     let rc = {
         assert!(!streamed, "a streamed body needs the mime feature");
         let _ = &body_item;
-        // SAFETY: every pointer is valid for the call; the table has 2 entries.
-        unsafe {
-            IP_SMTPC_Send(
-                &c_tcp::API,
-                addresses.as_ptr(),
-                2,
-                &message,
-                &mta,
-                std::ptr::null(),
-            )
-        }
+        send_plain()
     };
     assert_eq!(rc, 0, "{}", error_name(rc));
     tb.mailbox("alice").wait_for(subject.to_str().unwrap())

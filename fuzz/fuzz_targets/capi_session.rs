@@ -42,6 +42,7 @@ use libfuzzer_sys::fuzz_target;
 
 #[path = "common/mod.rs"]
 mod common;
+use common::capi;
 use common::ends::{assert_shape, message_accepted, Ends};
 use common::Rng;
 const MAX_CALLS: usize = 200_000;
@@ -162,15 +163,7 @@ unsafe extern "C" fn upgrade(_sock: SMTPC_SOCKET, server: *const c_char) -> c_in
         if s.implicit {
             assert!(s.sent.is_empty() && s.delivered.is_empty());
         } else {
-            assert!(
-                s.sent.ends_with(b"\r\nSTARTTLS\r\n"),
-                "handshake out of turn"
-            );
-            let d = &s.delivered;
-            assert!(d.ends_with(b"\r\n"), "handshake mid-line");
-            let body = &d[..d.len() - 2];
-            let last = &body[body.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)..];
-            assert!(last.starts_with(b"220") && matches!(last.get(3), None | Some(b' ')));
+            common::assert_starttls_turn(&s.sent, &s.delivered);
         }
         if s.upgrade_fails {
             return -1;
@@ -260,41 +253,17 @@ fuzz_target!(|data: &[u8]| {
                 [usize::from(shape >> (2 + i)) % 3],
         });
     }
-    let items = [IP_SMTPC_MULTIPART_ITEM {
-        sFilename: c"log.csv".as_ptr(),
-        pUserContext: std::ptr::null(),
-        sContentType: c"text/csv".as_ptr(),
-        pfSendItem: Some(send_item),
-    }];
+    let items = [capi::csv_item(send_item)];
     let message = IP_SMTPC_MESSAGE {
-        sSubject: c"Fuzz".as_ptr(),
         sBody: body.as_ptr().cast(),
-        sBoundary: std::ptr::null(),
-        paMultipartItem: if item {
-            items.as_ptr()
-        } else {
-            std::ptr::null()
-        },
-        NumMultipartItems: c_uint::from(item),
+        ..capi::message(Some(c"Fuzz"), None, &items[..usize::from(item)])
     };
-    let mta = IP_SMTPC_MTA {
-        sServer: c"mx.example.test".as_ptr(),
-        sUser: if creds {
-            c"user".as_ptr()
-        } else {
-            std::ptr::null()
-        },
-        sPass: if creds {
-            c"pass".as_ptr()
-        } else {
-            std::ptr::null()
-        },
-        SecPolicy: if secure_only {
-            SMTPC_SEC_POLICY_SECURE_ONLY
-        } else {
-            SMTPC_SEC_POLICY_ALLOW_INSECURE
-        },
-    };
+    let mta = capi::mta(
+        Some(c"mx.example.test"),
+        creds.then_some(c"user"),
+        creds.then_some(c"pass"),
+        capi::policy(secure_only),
+    );
     let app = IP_SMTPC_APPLICATION {
         pfGetTimeDate: if clock { Some(get_time) } else { None },
         pfCallback: None,
@@ -302,22 +271,16 @@ fuzz_target!(|data: &[u8]| {
         sTimezone: c"+0100".as_ptr(),
     };
     let api = IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
         pfUpgrade: if hooks { Some(upgrade) } else { None },
         pfDowngrade: if hooks { Some(downgrade) } else { None },
+        ..capi::plain_api(connect, disconnect, send, receive)
     };
     let mut results = vec![IP_SMTPC_RCPT_RESULT::default(); count + 1];
     // SAFETY: zeroed, then filled by OptionsInit.
     let mut report: IP_SMTPC_REPORT = unsafe { std::mem::zeroed() };
     report.paResult = results.as_mut_ptr();
     report.NumResults = results.len() as c_uint;
-    // SAFETY: zeroed, then filled by OptionsInit.
-    let mut options: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
-    // SAFETY: a writable options block.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut options) }, 0);
+    let mut options = capi::options();
     options.TlsMode = tls_mode;
     options.AllowInsecureAuth = u8::from(allow_insecure);
     options.pReport = &mut report;
@@ -349,28 +312,7 @@ fuzz_target!(|data: &[u8]| {
         }
     });
     // SAFETY: every pointer is valid for the call; strings NUL-terminated.
-    let code = unsafe {
-        if plain_send {
-            IP_SMTPC_Send(
-                &api,
-                addrs.as_ptr(),
-                addrs.len() as c_int,
-                &message,
-                &mta,
-                &app,
-            )
-        } else {
-            IP_SMTPC_SendEx(
-                &api,
-                addrs.as_ptr(),
-                addrs.len() as c_int,
-                &message,
-                &mta,
-                &app,
-                &options,
-            )
-        }
-    };
+    let code = unsafe { capi::send_mail(plain_send, &api, &addrs, &message, &mta, &app, &options) };
     let s = SERVER.with_borrow_mut(std::mem::take);
     if std::env::var_os("FUZZ_TRACE").is_some() {
         eprintln!(

@@ -40,6 +40,7 @@ use libfuzzer_sys::fuzz_target;
 
 #[path = "common/mod.rs"]
 mod common;
+use common::capi;
 use common::ends::{assert_shape, message_accepted, Ends};
 
 /// Polls after which the non-blocking driver is considered stuck.
@@ -172,51 +173,23 @@ fn run(data: &[u8], nb: bool) -> Run {
             ..Bed::default()
         }
     });
-    let api = IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
-        pfUpgrade: None,
-        pfDowngrade: None,
-    };
+    let api = capi::plain_api(connect, disconnect, send, receive);
     let addrs = [
-        IP_SMTPC_MAIL_ADDR {
-            sName: ptr::null(),
-            sAddr: c"a@b.test".as_ptr(),
-            Type: SMTPC_REC_TYPE_FROM,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: c"C D".as_ptr(),
-            sAddr: c"c@d.test".as_ptr(),
-            Type: SMTPC_REC_TYPE_TO,
-        },
-        IP_SMTPC_MAIL_ADDR {
-            sName: ptr::null(),
-            sAddr: c"e@d.test".as_ptr(),
-            Type: SMTPC_REC_TYPE_CC,
-        },
+        capi::addr(None, c"a@b.test", SMTPC_REC_TYPE_FROM),
+        capi::addr(Some(c"C D"), c"c@d.test", SMTPC_REC_TYPE_TO),
+        capi::addr(None, c"e@d.test", SMTPC_REC_TYPE_CC),
     ];
     let count = if cfg[3] & 4 != 0 { 3 } else { 2 };
-    let msg = IP_SMTPC_MESSAGE {
-        sSubject: c"s".as_ptr(),
-        sBody: c"line\n.dot\n".as_ptr(),
-        sBoundary: ptr::null(),
-        paMultipartItem: ptr::null(),
-        NumMultipartItems: 0,
-    };
+    let msg = capi::message(Some(c"s"), Some(c"line\n.dot\n"), &[]);
     let auth = cfg[3] & 1 != 0;
-    let mta = IP_SMTPC_MTA {
-        sServer: c"mx".as_ptr(),
-        sUser: if auth { c"u".as_ptr() } else { ptr::null() },
-        sPass: c"p".as_ptr(),
-        SecPolicy: SMTPC_SEC_POLICY_ALLOW_INSECURE,
-    };
+    let mta = capi::mta(
+        Some(c"mx"),
+        auth.then_some(c"u"),
+        Some(c"p"),
+        SMTPC_SEC_POLICY_ALLOW_INSECURE,
+    );
     let mut results = [IP_SMTPC_RCPT_RESULT::default(); 3];
-    // SAFETY: plain data, set by IP_SMTPC_OptionsInit.
-    let mut opts: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
-    // SAFETY: writable options.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut opts) }, 0);
+    let mut opts = capi::options();
     opts.AllowInsecureAuth = u8::from(cfg[3] & 2 != 0);
     // SAFETY: plain data.
     let mut report: IP_SMTPC_REPORT = unsafe { std::mem::zeroed() };

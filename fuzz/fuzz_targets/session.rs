@@ -409,19 +409,7 @@ fuzz_target!(|data: &[u8]| {
                 } else {
                     assert_ne!(tls, TlsMode::Off, "TLS without TLS");
                     // Right after "STARTTLS" and a complete 220 nothing followed.
-                    assert!(
-                        wire.sent.ends_with(b"\r\nSTARTTLS\r\n"),
-                        "handshake out of turn"
-                    );
-                    let d = &wire.delivered;
-                    assert!(d.ends_with(b"\r\n"), "handshake mid-line");
-                    let body = &d[..d.len() - 2];
-                    let last = &body[body.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)..];
-                    assert!(
-                        last.starts_with(b"220") && matches!(last.get(3), None | Some(b' ')),
-                        "handshake without 220: {:?}",
-                        String::from_utf8_lossy(last)
-                    );
+                    common::assert_starttls_turn(&wire.sent, &wire.delivered);
                 }
                 if upgrade_fails {
                     e.upgraded(false);

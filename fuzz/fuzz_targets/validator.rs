@@ -50,7 +50,7 @@ use libfuzzer_sys::fuzz_target;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{lines, FuzzMail};
+use common::{capi, lines, FuzzMail};
 
 struct Fields<'a>(&'a [u8]);
 
@@ -415,51 +415,25 @@ fuzz_target!(|data: &[u8]| {
     .map(|s| c_string(s));
     let c_headers: Vec<CString> = m.headers.iter().map(|h| c_string(h)).collect();
     let header_ptrs: Vec<*const c_char> = c_headers.iter().map(|h| h.as_ptr()).collect();
-    let items = [IP_SMTPC_MULTIPART_ITEM {
-        sFilename: c"log.csv".as_ptr(),
-        pUserContext: std::ptr::null(),
-        sContentType: c"text/csv".as_ptr(),
-        pfSendItem: Some(send_item),
-    }];
-    let api = IP_SMTPC_API {
-        pfConnect: Some(connect),
-        pfDisconnect: Some(disconnect),
-        pfSend: Some(send),
-        pfReceive: Some(receive),
-        pfUpgrade: None,
-        pfDowngrade: None,
-    };
+    let items = [capi::csv_item(send_item)];
+    let api = capi::plain_api(connect, disconnect, send, receive);
     let message = IP_SMTPC_MESSAGE {
-        sSubject: c_subject.as_ptr(),
-        sBody: c_body.as_ptr(),
         sBoundary: c_boundary.as_ptr(),
-        paMultipartItem: if item {
-            items.as_ptr()
-        } else {
-            std::ptr::null()
-        },
-        NumMultipartItems: c_uint::from(item),
+        ..capi::message(Some(&c_subject), Some(&c_body), &items[..usize::from(item)])
     };
-    let mta = IP_SMTPC_MTA {
-        sServer: c"mx.example.test".as_ptr(),
-        sUser: c_user.as_ptr(),
-        sPass: c_pass.as_ptr(),
-        SecPolicy: if secure_only {
-            SMTPC_SEC_POLICY_SECURE_ONLY
-        } else {
-            SMTPC_SEC_POLICY_ALLOW_INSECURE
-        },
-    };
+    let mta = capi::mta(
+        Some(c"mx.example.test"),
+        Some(&c_user),
+        Some(&c_pass),
+        capi::policy(secure_only),
+    );
     let app = IP_SMTPC_APPLICATION {
         pfGetTimeDate: if clock { Some(get_time) } else { None },
         pfCallback: None,
         sDomain: c_domain.as_ptr(),
         sTimezone: c_tz.as_ptr(),
     };
-    // SAFETY: zeroed, then filled by OptionsInit.
-    let mut options: IP_SMTPC_OPTIONS = unsafe { std::mem::zeroed() };
-    // SAFETY: a writable options block.
-    assert_eq!(unsafe { IP_SMTPC_OptionsInit(&mut options) }, 0);
+    let mut options = capi::options();
     options.AllowInsecureAuth = 1;
     options.sReplyTo = c_reply_to.as_ptr();
     options.pasHeader = header_ptrs.as_ptr();
@@ -488,28 +462,7 @@ fuzz_target!(|data: &[u8]| {
     });
     // SAFETY: every pointer is valid (or NULL where the test wants it)
     // for the call; the strings are NUL-terminated.
-    let code = unsafe {
-        if plain_send {
-            IP_SMTPC_Send(
-                &api,
-                addrs.as_ptr(),
-                addrs.len() as c_int,
-                &message,
-                &mta,
-                &app,
-            )
-        } else {
-            IP_SMTPC_SendEx(
-                &api,
-                addrs.as_ptr(),
-                addrs.len() as c_int,
-                &message,
-                &mta,
-                &app,
-                &options,
-            )
-        }
-    };
+    let code = unsafe { capi::send_mail(plain_send, &api, &addrs, &message, &mta, &app, &options) };
     let server = SERVER.with_borrow_mut(std::mem::take);
     if std::env::var_os("FUZZ_TRACE").is_some() {
         eprintln!(

@@ -22,7 +22,13 @@ use std::net::TcpStream;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use ip_smtpc::capi::{IP_SMTPC_API, IP_SMTPC_ERR_TIMEOUT, SMTPC_SOCKET};
+use ip_smtpc::capi::{IP_SMTPC_API, SMTPC_SOCKET};
+
+/// The C structs' helpers (tests that include this file use them from here).
+#[path = "cstructs.rs"]
+pub mod cstructs;
+#[path = "tcp_hooks.rs"]
+mod tcp_hooks;
 
 thread_local! {
     static PORT: Cell<u16> = const { Cell::new(0) };
@@ -130,14 +136,7 @@ pub fn take_set_timeouts() -> u32 {
 }
 
 /// The hooks without TLS.
-pub const API: IP_SMTPC_API = IP_SMTPC_API {
-    pfConnect: Some(c_connect),
-    pfDisconnect: Some(c_disconnect),
-    pfSend: Some(c_send),
-    pfReceive: Some(c_receive),
-    pfUpgrade: None,
-    pfDowngrade: None,
-};
+pub const API: IP_SMTPC_API = cstructs::plain_api(c_connect, c_disconnect, c_send, c_receive);
 
 /// A `pfGetTimeMs`: milliseconds since the first call in this process.
 pub unsafe extern "C" fn now_ms() -> u32 {
@@ -173,7 +172,7 @@ unsafe extern "C" fn c_connect(_server: *const c_char) -> SMTPC_SOCKET {
             // The library hands the message over in buffer-sized pieces;
             // with Nagle on, the last small one waits for a delayed ACK.
             stream.set_nodelay(true).unwrap();
-            Box::into_raw(Box::new(stream)).cast()
+            tcp_hooks::handle(stream)
         }
         Err(_) => std::ptr::null_mut(),
     }
@@ -181,18 +180,13 @@ unsafe extern "C" fn c_connect(_server: *const c_char) -> SMTPC_SOCKET {
 
 unsafe extern "C" fn c_disconnect(socket: SMTPC_SOCKET) {
     CONNECTIONS.with(|c| c.set((c.get().0, c.get().1 + 1)));
-    // SAFETY: the handle is the Box made by c_connect, closed once.
-    drop(unsafe { Box::from_raw(socket.cast::<TcpStream>()) });
+    // SAFETY: the handle made by c_connect, closed once.
+    unsafe { tcp_hooks::close(socket) };
 }
 
 unsafe extern "C" fn c_send(data: *const c_char, len: c_int, socket: SMTPC_SOCKET) -> c_int {
     // SAFETY: the library passes a handle from c_connect and `len` readable bytes.
-    let (stream, bytes) = unsafe {
-        (
-            &mut *socket.cast::<TcpStream>(),
-            std::slice::from_raw_parts(data.cast::<u8>(), len as usize),
-        )
-    };
+    let (stream, bytes) = unsafe { tcp_hooks::send_args(data, len, socket) };
     let bytes = match CHUNKS.with(Cell::get).0 {
         0 => bytes,
         n => &bytes[..bytes.len().min(n)],
@@ -208,26 +202,10 @@ unsafe extern "C" fn c_send(data: *const c_char, len: c_int, socket: SMTPC_SOCKE
 
 unsafe extern "C" fn c_receive(data: *mut c_char, len: c_int, socket: SMTPC_SOCKET) -> c_int {
     // SAFETY: the library passes a handle from c_connect and `len` writable bytes.
-    let (stream, buf) = unsafe {
-        (
-            &mut *socket.cast::<TcpStream>(),
-            std::slice::from_raw_parts_mut(data.cast::<u8>(), len as usize),
-        )
-    };
+    let (stream, buf) = unsafe { tcp_hooks::receive_args(data, len, socket) };
     let room = match CHUNKS.with(Cell::get).1 {
         0 => buf.len(),
         n => buf.len().min(n),
     };
-    match stream.read(&mut buf[..room]) {
-        Ok(n) => n as c_int,
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-            ) =>
-        {
-            IP_SMTPC_ERR_TIMEOUT
-        }
-        Err(_) => -1,
-    }
+    tcp_hooks::receive_result(stream.read(&mut buf[..room]))
 }

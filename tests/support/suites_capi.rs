@@ -20,6 +20,12 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+/// The C structs' helpers (tests that include this file use them from here).
+#[path = "cstructs.rs"]
+pub mod cstructs;
+#[path = "tcp_hooks.rs"]
+mod tcp_hooks;
+
 // Not every suite uses every name.
 #[cfg(feature = "ex")]
 #[allow(unused_imports)]
@@ -232,14 +238,7 @@ fn hooks<T>(f: impl FnOnce(&mut Hooks) -> T) -> T {
 }
 
 /// The socket hooks over `TcpStream`, without TLS.
-pub const API: IP_SMTPC_API = IP_SMTPC_API {
-    pfConnect: Some(c_connect),
-    pfDisconnect: Some(c_disconnect),
-    pfSend: Some(c_send),
-    pfReceive: Some(c_receive),
-    pfUpgrade: None,
-    pfDowngrade: None,
-};
+pub const API: IP_SMTPC_API = cstructs::plain_api(c_connect, c_disconnect, c_send, c_receive);
 
 unsafe extern "C" fn c_connect(_server: *const c_char) -> SMTPC_SOCKET {
     let link = hooks(|h| {
@@ -261,23 +260,18 @@ unsafe extern "C" fn c_connect(_server: *const c_char) -> SMTPC_SOCKET {
     if !ready {
         return std::ptr::null_mut();
     }
-    Box::into_raw(Box::new(stream)).cast()
+    tcp_hooks::handle(stream)
 }
 
 unsafe extern "C" fn c_disconnect(socket: SMTPC_SOCKET) {
     hooks(|h| h.connections.1 += 1);
-    // SAFETY: the handle is the Box made by c_connect; the library closes it once.
-    drop(unsafe { Box::from_raw(socket.cast::<TcpStream>()) });
+    // SAFETY: the handle made by c_connect; the library closes it once.
+    unsafe { tcp_hooks::close(socket) };
 }
 
 unsafe extern "C" fn c_send(data: *const c_char, len: c_int, socket: SMTPC_SOCKET) -> c_int {
     // SAFETY: the library passes a handle from c_connect and `len` readable bytes.
-    let (stream, bytes) = unsafe {
-        (
-            &mut *socket.cast::<TcpStream>(),
-            std::slice::from_raw_parts(data.cast::<u8>(), len as usize),
-        )
-    };
+    let (stream, bytes) = unsafe { tcp_hooks::send_args(data, len, socket) };
     match stream.write_all(bytes) {
         Ok(()) => {
             hooks(|h| h.sent.extend_from_slice(bytes));
@@ -289,27 +283,12 @@ unsafe extern "C" fn c_send(data: *const c_char, len: c_int, socket: SMTPC_SOCKE
 
 unsafe extern "C" fn c_receive(data: *mut c_char, len: c_int, socket: SMTPC_SOCKET) -> c_int {
     // SAFETY: the library passes a handle from c_connect and `len` writable bytes.
-    let (stream, buf) = unsafe {
-        (
-            &mut *socket.cast::<TcpStream>(),
-            std::slice::from_raw_parts_mut(data.cast::<u8>(), len as usize),
-        )
-    };
-    match stream.read(buf) {
-        Ok(n) => {
-            hooks(|h| h.received.extend_from_slice(&buf[..n]));
-            n as c_int
-        }
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-            ) =>
-        {
-            IP_SMTPC_ERR_TIMEOUT
-        }
-        Err(_) => -1,
+    let (stream, buf) = unsafe { tcp_hooks::receive_args(data, len, socket) };
+    let read = stream.read(buf);
+    if let Ok(n) = read {
+        hooks(|h| h.received.extend_from_slice(&buf[..n]));
     }
+    tcp_hooks::receive_result(read)
 }
 
 unsafe extern "C" fn c_time_date() -> u32 {

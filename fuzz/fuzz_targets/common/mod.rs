@@ -3,10 +3,11 @@
 //! deterministic generator, and the wire checks (canonical line breaks,
 //! de-stuffing) the unit tests of the engine use too; `ends` finds the
 //! message on the wire (DATA or a BDAT chunk); `base64` is a reference
-//! decoder.
+//! decoder; `capi` fills and calls the C API.
 #![allow(dead_code)]
 
 pub mod base64;
+pub mod capi;
 pub mod ends;
 
 use ip_smtpc::check::MAX_HEADER;
@@ -258,4 +259,19 @@ pub fn qp_decode(text: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Asserts that a STARTTLS handshake comes in turn: the client's last
+/// command was STARTTLS and the server's last bytes were a complete 220
+/// reply, nothing after it.
+pub fn assert_starttls_turn(sent: &[u8], delivered: &[u8]) {
+    assert!(sent.ends_with(b"\r\nSTARTTLS\r\n"), "handshake out of turn");
+    assert!(delivered.ends_with(b"\r\n"), "handshake mid-line");
+    let body = &delivered[..delivered.len() - 2];
+    let last = &body[body.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)..];
+    assert!(
+        last.starts_with(b"220") && matches!(last.get(3), None | Some(b' ')),
+        "handshake without 220: {:?}",
+        String::from_utf8_lossy(last)
+    );
 }
