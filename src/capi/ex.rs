@@ -373,13 +373,13 @@ impl Clock {
             return Ok(());
         }
         self.limit = limit(self.fixed, step);
-        // A command or handshake starts its own deadline, and the next
+        let now = self.read().unwrap_or(0);
+        // A command or handshake starts its own deadline now, and the next
         // reply's wait starts afresh; a receive goes on with its reply's.
         if call == Call::Own || !self.waiting {
-            self.start = self.read().unwrap_or(0);
+            self.start = now;
             self.waiting = call == Call::Receive;
         }
-        let now = self.read().unwrap_or(0);
         let left = self.left(now)?;
         if let Some(set) = self.set {
             // SAFETY: the handle from pfConnect and a number (the option's contract).
