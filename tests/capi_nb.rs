@@ -262,27 +262,30 @@ fn session() -> S {
 fn start(s: &mut S, m: &mut Mail) -> c_int {
     link(m);
     // SAFETY: every pointer is valid and outlives the send (boxed).
-    unsafe { start_entries(s.0, m, m.addrs.len() as c_int) }
+    unsafe { start_entries(s.0, ptr::addr_of_mut!(*m), m.addrs.len() as c_int) }
 }
 
 /// `IP_SMTPC_Start` on `session` with `m` as it stands and the first `n`
-/// entries of its address table.
+/// entries of its address table. `m` is a raw pointer, not `&Mail`: the
+/// library writes the report inside it through `pReport` during the call,
+/// which a reference argument (protected for the whole call under Miri's
+/// rules) would forbid; only the fields passed are borrowed.
 ///
 /// # Safety
-/// As `IP_SMTPC_Start`: `session` NULL or a session, `m` linked and kept
-/// in place until the send ends.
-unsafe fn start_entries(session: *mut IP_SMTPC_SESSION, m: &Mail, n: c_int) -> c_int {
-    // SAFETY: the caller's.
+/// As `IP_SMTPC_Start`: `session` NULL or a session, `m` valid, linked and
+/// kept in place until the send ends.
+unsafe fn start_entries(session: *mut IP_SMTPC_SESSION, m: *mut Mail, n: c_int) -> c_int {
+    // SAFETY: the caller's; each field is borrowed alone.
     unsafe {
         IP_SMTPC_Start(
             session,
-            &m.api,
-            m.addrs.as_ptr(),
+            &(*m).api,
+            (*m).addrs.as_ptr(),
             n,
-            &m.msg,
-            &m.mta,
-            &m.app,
-            &m.opts,
+            &(*m).msg,
+            &(*m).mta,
+            &(*m).app,
+            &(*m).opts,
         )
     }
 }
@@ -678,7 +681,7 @@ fn start_validates_exactly_as_send_ex() {
     link(&mut m);
     let s = session();
     // SAFETY: valid pointers; one entry.
-    let r = unsafe { start_entries(s.0, &m, 1) };
+    let r = unsafe { start_entries(s.0, ptr::addr_of_mut!(*m), 1) };
     assert_eq!(r, IP_SMTPC_ERR_NO_RECIPIENT);
     assert_eq!(m.report.Step, IP_SMTPC_STEP_INPUT);
     // Nothing was ever connected.
@@ -728,7 +731,7 @@ fn misuse_gets_its_own_code_and_changes_nothing() {
             IP_SMTPC_GetWait(ptr::null_mut(), ptr::null_mut()),
             IP_SMTPC_ERR_NULL_POINTER
         );
-        let r = start_entries(ptr::null_mut(), &m, 4);
+        let r = start_entries(ptr::null_mut(), ptr::addr_of_mut!(*m), 4);
         assert_eq!(r, IP_SMTPC_ERR_NULL_POINTER);
     }
     assert_eq!(m.report.Result, 12345, "the report is not touched");
@@ -898,7 +901,7 @@ fn a_complete_message_goes_as_with_send_ex() {
     prepare(&mut m);
     let mut s = session();
     // SAFETY: valid pointers that outlive the send; two entries.
-    let r = unsafe { start_entries(s.0, &m, 2) };
+    let r = unsafe { start_entries(s.0, ptr::addr_of_mut!(*m), 2) };
     assert_eq!(r, 0);
     assert_eq!(drive(&mut s, 0).0, 0);
     assert_eq!(with(srv, |b| b.server.text()), wire);
