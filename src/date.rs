@@ -33,8 +33,8 @@ fn field(packed: u32, at: u32, width: u32) -> u32 {
 #[inline(never)]
 pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) -> Result<(), Error> {
     let digit = |b: u8| b.wrapping_sub(b'0');
+    let tz = if tz.is_empty() { b"-0000" } else { tz };
     let tz_ok = match *tz {
-        [] => true,
         [sign, h1, h2, m1, m2] => {
             (sign == b'+' || sign == b'-')
                 && digit(h2) < 10
@@ -89,7 +89,7 @@ pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) -> Result<(), Error> {
             w.num(v, u32::from(c >> 3 & 3));
         }
     }
-    w.put(if tz.is_empty() { b"-0000" } else { tz });
+    w.put(tz);
     Ok(())
 }
 
