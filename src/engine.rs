@@ -1338,7 +1338,6 @@ impl<'b> Engine<'b> {
     }
 
     /// The `IP_SMTPC_STEP_*` the engine is in (for the driver's deadlines).
-    #[cfg(feature = "ex")]
     #[inline(never)]
     pub fn step(&self) -> u8 {
         Row::of(self.step).report

@@ -7,7 +7,7 @@ use core::ffi::{c_int, c_uint};
 use core::mem::{size_of, MaybeUninit};
 
 use super::codes::*;
-use super::ex::{raw_mode, Summary};
+use super::ex::{raw_mode, Clock, Summary};
 use super::send::{configure, connect, drive, prepare, zeroed, Link, Space};
 use super::types::*;
 use crate::engine::{Carry, Engine};
@@ -115,7 +115,7 @@ unsafe fn send_all(
 ) -> c_int {
     let mut space = MaybeUninit::<Space>::uninit();
     let (out, input) = zeroed(&mut space);
-    let mut link: Option<Link<'_>> = None;
+    let mut link: Option<Link<'_, Clock>> = None;
     let mut carry: Option<Carry> = None;
     let mut first = 0;
     let count = mails.len();
@@ -149,7 +149,7 @@ unsafe fn send_all(
                             configure(&mut engine, r);
                             engine.set_more(more);
                             let sock = connect(r, &mut summary)?;
-                            link = Some(Link::new(r, sock, options));
+                            link = Some(Link::new(r, sock, Clock::new(options, sock)));
                         }
                     }
                     let Some(l) = link.as_mut() else {

@@ -7,6 +7,7 @@ use core::ffi::{c_char, c_int};
 use core::mem::size_of;
 
 use super::codes::*;
+use super::send::{Call, Deadlines};
 use super::types::*;
 use crate::engine::{Event, EventKind, TlsMode, QUIT_GRACE_MS};
 use crate::error::Error;
@@ -59,6 +60,7 @@ pub unsafe extern "C" fn IP_SMTPC_SendEx(
                 pApplication,
                 options,
                 &mut summary,
+                |sock| Clock::new(options, sock),
             )
         }
     });
@@ -134,13 +136,14 @@ const _: () = assert!(
 /// token. Without the feature a token is `NOT_BUILT`.
 #[inline(always)]
 fn oauth_mechanisms(
-    opts: Option<&IP_SMTPC_OPTIONS>,
+    o: &IP_SMTPC_OPTIONS,
     mta: &IP_SMTPC_MTA,
     mask: U32,
 ) -> Result<Option<u8>, Error> {
-    let Some(token) = opts.map(|o| o.sOAuthToken).filter(|t| !t.is_null()) else {
+    let token = o.sOAuthToken;
+    if token.is_null() {
         return Ok(None);
-    };
+    }
     #[cfg(feature = "oauth")]
     {
         // SAFETY: NUL-terminated C strings (the caller's contract), read to
@@ -201,26 +204,57 @@ impl Options {
     /// table, an empty mechanism mask.
     /// With `nb` (`IP_SMTPC_Start`) a deadline needs no `pfGetTimeMs`: the
     /// clock is `IP_SMTPC_Poll`'s `NowMs`.
+    /// Without options (`IP_SMTPC_Send`, where `opts` is a constant `None`)
+    /// only [`Options::defaults`] is compiled in: a firmware that calls
+    /// `IP_SMTPC_Send` alone carries no option parsing.
+    #[inline(always)]
     pub fn resolve(
         opts: Option<&IP_SMTPC_OPTIONS>,
         mta: &IP_SMTPC_MTA,
         api: &IP_SMTPC_API,
         #[cfg(feature = "nb")] nb: bool,
     ) -> Result<Options, Error> {
+        match opts {
+            None => Options::defaults(mta, api),
+            Some(o) => Options::given(
+                o,
+                mta,
+                api,
+                #[cfg(feature = "nb")]
+                nb,
+            ),
+        }
+    }
+
+    /// emNet's rules, without options: TLS by `SecPolicy`, every mechanism
+    /// built in, AUTH in clear unless `SecPolicy` is SECURE_ONLY.
+    #[inline(always)]
+    fn defaults(mta: &IP_SMTPC_MTA, api: &IP_SMTPC_API) -> Result<Options, Error> {
+        let secure_only = secure_only(mta)?;
+        Ok(Options {
+            tls: tls_policy(IP_SMTPC_TLS_BY_POLICY, secure_only, api.pfUpgrade.is_some())?,
+            mechanisms: BUILT_MECHANISMS,
+            insecure_auth: !secure_only,
+        })
+    }
+
+    /// [`Options::resolve`] for a given options block.
+    #[inline(never)]
+    fn given(
+        o: &IP_SMTPC_OPTIONS,
+        mta: &IP_SMTPC_MTA,
+        api: &IP_SMTPC_API,
+        #[cfg(feature = "nb")] nb: bool,
+    ) -> Result<Options, Error> {
         #[cfg(not(feature = "nb"))]
         let nb = false;
-        if !nb && opts.is_some_and(|o| o.ReplyTimeoutMs != 0 && o.pfGetTimeMs.is_none()) {
+        if !nb && o.ReplyTimeoutMs != 0 && o.pfGetTimeMs.is_none() {
             return Err(Error::InvalidOptions);
         }
-        // An unknown policy might have meant "secure": fail closed.
-        if mta.SecPolicy > SMTPC_SEC_POLICY_SECURE_ONLY {
-            return Err(Error::InvalidOptions);
-        }
-        let secure_only = mta.SecPolicy == SMTPC_SEC_POLICY_SECURE_ONLY;
-        let mode = opts.map_or(IP_SMTPC_TLS_BY_POLICY, |o| o.TlsMode);
-        let tls = tls_policy(mode, secure_only, api.pfUpgrade.is_some())?;
-        let mask = opts.map_or(0, |o| o.AuthMechanisms);
-        let mechanisms = match (oauth_mechanisms(opts, mta, mask)?, mask) {
+        let secure_only = secure_only(mta)?;
+        let tls = tls_policy(o.TlsMode, secure_only, api.pfUpgrade.is_some())?;
+        let mask = o.AuthMechanisms;
+        let mechanisms = match (oauth_mechanisms(o, mta, mask)?, mask) {
             (Some(oauth), _) => oauth,
             (None, 0) => BUILT_MECHANISMS,
             (None, mask) => (mask as u8) & BUILT_MECHANISMS,
@@ -229,23 +263,18 @@ impl Options {
             return Err(no_mechanism(mask));
         }
         #[cfg(feature = "dsn")]
-        if opts.is_some_and(|o| o.DsnRequired > 1 || !super::view::dsn_of(o).valid()) {
+        if o.DsnRequired > 1 || !super::view::dsn_of(o).valid() {
             return Err(Error::InvalidOptions);
         }
         #[cfg(not(feature = "dsn"))]
-        if opts.is_some_and(|o| {
-            o.DsnNotify != 0 || o.DsnRet != 0 || o.DsnRequired != 0 || !o.sDsnEnvId.is_null()
-        }) {
+        if o.DsnNotify != 0 || o.DsnRet != 0 || o.DsnRequired != 0 || !o.sDsnEnvId.is_null() {
             return Err(Error::NotBuilt);
         }
         Ok(Options {
             tls,
             mechanisms,
             // emNet sends AUTH wherever it can; the extended API only on request.
-            insecure_auth: match opts {
-                None => !secure_only,
-                Some(o) => o.AllowInsecureAuth != 0,
-            },
+            insecure_auth: o.AllowInsecureAuth != 0,
         })
     }
 
@@ -261,6 +290,17 @@ impl Options {
         const PRIME: u64 = 0x0000_0100_0000_01b3;
         ((hash ^ u64::from(o.MessageIdSeed)).wrapping_mul(PRIME) ^ u64::from(ms))
             .wrapping_mul(PRIME)
+    }
+}
+
+/// Whether `SecPolicy` is SECURE_ONLY; an unknown policy might have meant
+/// "secure": `INVALID_OPTIONS` (fail closed).
+#[inline(always)]
+fn secure_only(mta: &IP_SMTPC_MTA) -> Result<bool, Error> {
+    match mta.SecPolicy {
+        SMTPC_SEC_POLICY_ALLOW_INSECURE => Ok(false),
+        SMTPC_SEC_POLICY_SECURE_ONLY => Ok(true),
+        _ => Err(Error::InvalidOptions),
     }
 }
 
@@ -327,15 +367,6 @@ pub(super) fn limit(fixed: u32, step: u8) -> u32 {
     }
 }
 
-/// What a hook call is, for its deadline.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Call {
-    /// `pfSend` or `pfUpgrade`: bounded from its start.
-    Own,
-    /// `pfReceive`: bounded from the start of the wait for the reply.
-    Receive,
-}
-
 impl Clock {
     /// The deadlines of `opts` for the connection `sock`.
     pub fn new(opts: Option<&IP_SMTPC_OPTIONS>, sock: SMTPC_SOCKET) -> Clock {
@@ -364,11 +395,12 @@ impl Clock {
         }
         Ok((self.limit - elapsed).max(1))
     }
+}
 
-    /// Before a hook call of kind `call` in `IP_SMTPC_STEP_*` `step`: the
-    /// deadline starts (or goes on), the hooks learn what is left;
+impl Deadlines for Clock {
+    /// The deadline starts (or goes on), the hooks learn what is left;
     /// `Timeout` when nothing is left (the call is not made).
-    pub fn before(&mut self, call: Call, step: u8) -> Result<(), Error> {
+    fn before(&mut self, call: Call, step: u8) -> Result<(), Error> {
         if self.now.is_none() {
             return Ok(());
         }
@@ -388,8 +420,8 @@ impl Clock {
         Ok(())
     }
 
-    /// After the hook call: `Timeout` when its deadline passed meanwhile.
-    pub fn after(&self) -> Result<(), Error> {
+    /// `Timeout` when the call's deadline passed meanwhile.
+    fn after(&self) -> Result<(), Error> {
         match self.read() {
             Some(now) => self.left(now).map(|_| ()),
             None => Ok(()),

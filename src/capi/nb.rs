@@ -20,7 +20,9 @@ use core::ptr::{addr_of, addr_of_mut};
 
 use super::codes::*;
 use super::ex::{limit, Summary};
-use super::send::{clear, copy_to, notify, prepare, turn, ConnectFn, Link, Ready, Turn};
+use super::send::{
+    clear, copy_to, notify, prepare, turn, ConnectFn, Link, NoDeadlines, Ready, Turn,
+};
 use super::types::*;
 use super::view::CMail;
 use crate::check::Checked;
@@ -82,7 +84,7 @@ struct Run {
     /// The caller's mail, read in place.
     mail: CMail<'static>,
     /// The hooks and the connection (`sock` NULL before `pfConnect`).
-    link: Link<'static>,
+    link: Link<'static, NoDeadlines>,
     /// `pfConnect`.
     connect: ConnectFn,
     /// What the report gets.
@@ -277,8 +279,9 @@ unsafe fn store(
         (*engine).set_auth(r.mechanisms, r.insecure_auth);
         addr_of_mut!((*run).this).write(session);
         copy_to(addr_of_mut!((*run).mail), r.mail);
-        // No socket yet and an idle clock (`Clock::new(None, NULL)`): zero
-        // bytes, written by bytes (a zeroed struct is a `memset` call).
+        // No socket yet: zero bytes, written by bytes (a zeroed struct is
+        // a `memset` call); no deadlines around the hooks (the engine keeps
+        // them, from `NowMs`).
         let link = addr_of_mut!((*run).link);
         clear(link);
         addr_of_mut!((*link).api).write(r.api);

@@ -9,22 +9,22 @@
 
 use core::ffi::{c_char, c_int, c_uint};
 
-use super::ex::{Call, Clock};
+use super::send::{Call, Deadlines};
 use super::types::*;
 use crate::engine::Engine;
 use crate::error::Error;
 
 /// What `pContext` points to during one `pfSendItem` call.
-pub(super) struct Stream<'s, 'b> {
+pub(super) struct Stream<'s, 'b, D: Deadlines> {
     pub engine: &'s mut Engine<'b>,
     pub tx: unsafe extern "C" fn(*const c_char, c_int, SMTPC_SOCKET) -> c_int,
     pub sock: SMTPC_SOCKET,
-    pub clock: &'s mut Clock,
+    pub clock: &'s mut D,
     /// The item callback misused the API (NULL data) or the transport failed.
     pub failed: bool,
 }
 
-impl Stream<'_, '_> {
+impl<D: Deadlines> Stream<'_, '_, D> {
     /// Streams `item` through its `pfSendItem`; `true` when it returned
     /// >= 0 and every byte was taken.
     ///
@@ -35,7 +35,7 @@ impl Stream<'_, '_> {
             return false;
         };
         let api = IP_SMTPC_MULTIPART_API {
-            pfSend: Some(item_send),
+            pfSend: Some(item_send::<D>),
         };
         let context = (self as *mut Self).cast::<IP_SMTPC_CONTEXT>();
         // SAFETY: item and api outlive the call; pContext points to `self`,
@@ -77,14 +77,14 @@ impl Stream<'_, '_> {
 }
 
 /// `IP_SMTPC_MULTIPART_API.pfSend`: item content from the application.
-unsafe extern "C" fn item_send(
+unsafe extern "C" fn item_send<D: Deadlines>(
     pContext: *mut IP_SMTPC_CONTEXT,
     pData: *const c_char,
     NumBytes: c_uint,
 ) {
     // SAFETY: pContext is the Stream that `Stream::run` passed to
     // pfSendItem, alive for the whole pfSendItem call (the API's contract).
-    let Some(s) = (unsafe { pContext.cast::<Stream<'_, '_>>().as_mut() }) else {
+    let Some(s) = (unsafe { pContext.cast::<Stream<'_, '_, D>>().as_mut() }) else {
         return;
     };
     if NumBytes == 0 || s.failed {
