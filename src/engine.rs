@@ -281,6 +281,12 @@ pub struct Engine<'b> {
     failed: u8,
     #[cfg(feature = "ex")]
     secure_data: bool,
+    /// The parser of an OAuth error challenge's status (`oauth`), which
+    /// [`Engine::set_auth`] installs with an OAuth mechanism: called only
+    /// through this field, it is linked only where a driver can allow one
+    /// (not by `IP_SMTPC_Send`, which has no token to give).
+    #[cfg(feature = "oauth")]
+    oauth_parser: Option<fn(&[u8]) -> u16>,
     /// SIZE (`size`): the server's limit (0 = none) and the message size.
     #[cfg(feature = "size")]
     limit: u32,
@@ -353,6 +359,8 @@ impl<'b> Engine<'b> {
             failed: 0,
             #[cfg(feature = "ex")]
             secure_data: false,
+            #[cfg(feature = "oauth")]
+            oauth_parser: None,
             #[cfg(feature = "size")]
             limit: 0,
             #[cfg(feature = "size")]
@@ -1286,6 +1294,7 @@ impl<'b> Engine<'b> {
     /// [`AUTH_CRAM_MD5`]), and whether AUTH may go over a connection
     /// without TLS.
     #[cfg(feature = "ex")]
+    #[inline(always)]
     pub fn set_auth(&mut self, mechanisms: u8, insecure: bool) {
         self.mechs = mechanisms & (CAP_PLAIN | CAP_LOGIN) as u8;
         #[cfg(feature = "cram-md5")]
@@ -1294,7 +1303,11 @@ impl<'b> Engine<'b> {
         }
         #[cfg(feature = "oauth")]
         {
-            self.mechs |= (mechanisms & (AUTH_XOAUTH2 | AUTH_OAUTHBEARER)) << 3;
+            let oauth = mechanisms & (AUTH_XOAUTH2 | AUTH_OAUTHBEARER);
+            self.mechs |= oauth << 3;
+            if oauth != 0 {
+                self.oauth_parser = Some(crate::oauth::status);
+            }
         }
         self.insecure_auth = insecure;
     }
@@ -1489,7 +1502,10 @@ impl<'b> Engine<'b> {
     fn challenged(&mut self, step: Step) -> Step {
         #[cfg(feature = "oauth")]
         if step == OAUTH || step == OAUTH_RESPONSE {
-            self.rcpt = usize::from(crate::oauth::status(self.challenge()));
+            // (No parser: no OAuth mechanism was allowed, no OAuth step
+            // is reached; 1 stands for a status that could not be read.)
+            let status = self.oauth_parser.map_or(1, |parse| parse(self.challenge()));
+            self.rcpt = usize::from(status);
             return OAUTH_ERROR;
         }
         let _ = step;
