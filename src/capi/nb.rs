@@ -286,9 +286,6 @@ unsafe fn store(
         clear(link);
         addr_of_mut!((*link).api).write(r.api);
         addr_of_mut!((*link).server).write(r.mta.sServer);
-        addr_of_mut!((*link).tx).write(r.tx);
-        addr_of_mut!((*link).rx).write(r.rx);
-        addr_of_mut!((*link).disconnect).write(r.disconnect);
         addr_of_mut!((*link).callback).write(r.callback);
         addr_of_mut!((*run).connect).write(r.connect);
         addr_of_mut!((*run).timeout).write(opts.map_or(0, |o| o.ReplyTimeoutMs));

@@ -91,19 +91,21 @@ pub unsafe extern "C" fn IP_SMTPC_Send(
 /// `IP_SMTPC_API.pfSend`.
 pub(super) type TxFn = unsafe extern "C" fn(*const c_char, c_int, SMTPC_SOCKET) -> c_int;
 /// `IP_SMTPC_API.pfReceive`.
+#[cfg(not(feature = "ex"))]
 pub(super) type RxFn = unsafe extern "C" fn(*mut c_char, c_int, SMTPC_SOCKET) -> c_int;
+/// `IP_SMTPC_API.pfDisconnect`.
+#[cfg(not(feature = "ex"))]
+pub(super) type CloseFn = unsafe extern "C" fn(SMTPC_SOCKET);
 /// `IP_SMTPC_API.pfConnect`.
 pub(super) type ConnectFn = unsafe extern "C" fn(*const c_char) -> SMTPC_SOCKET;
-/// `IP_SMTPC_API.pfDisconnect`.
-pub(super) type CloseFn = unsafe extern "C" fn(SMTPC_SOCKET);
 /// `IP_SMTPC_APPLICATION.pfCallback`.
 pub(super) type CallbackFn = unsafe extern "C" fn(c_int, *mut c_void) -> c_int;
 
 /// The arguments once validated: what a driver needs to connect and run
 /// the engine. `mail` and `checked` live in [`prepare`]'s frame.
 pub(super) struct Ready<'r, 'a> {
-    /// The transport hooks (`pfUpgrade`, `pfDowngrade` looked up when used).
-    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    /// The transport hooks, looked up when called (`pfConnect`,
+    /// `pfDisconnect`, `pfSend`, `pfReceive` were given).
     pub api: &'a IP_SMTPC_API,
     /// The server, credentials and policy.
     pub mta: &'a IP_SMTPC_MTA,
@@ -111,14 +113,12 @@ pub(super) struct Ready<'r, 'a> {
     pub mail: &'r CMail<'a>,
     /// What the check found (hash, time, body classes).
     pub checked: &'r Checked,
-    /// `pfConnect`, `pfDisconnect`, `pfSend`, `pfReceive` (all given).
+    /// `pfConnect`.
     pub connect: ConnectFn,
-    /// See `connect`.
-    pub disconnect: CloseFn,
-    /// See `connect`.
-    pub tx: TxFn,
-    /// See `connect`.
-    pub rx: RxFn,
+    /// `pfSend`, `pfReceive`, `pfDisconnect` (the seed set's [`Link`]
+    /// keeps them).
+    #[cfg(not(feature = "ex"))]
+    pub hooks: (TxFn, RxFn, CloseFn),
     /// `pfCallback`, if any.
     pub callback: Option<CallbackFn>,
     /// How TLS is used.
@@ -203,7 +203,7 @@ pub(super) unsafe fn prepare<'a>(
     let (Some(api), Some(msg), Some(mta)) = (api, msg, mta) else {
         return Err(Error::NullPointer);
     };
-    let (Some(connect), Some(disconnect), Some(tx), Some(rx)) =
+    let (Some(connect), Some(_disconnect), Some(_tx), Some(_rx)) =
         (api.pfConnect, api.pfDisconnect, api.pfSend, api.pfReceive)
     else {
         return Err(Error::MissingHook);
@@ -326,9 +326,8 @@ pub(super) unsafe fn prepare<'a>(
         mail: &mail,
         checked,
         connect,
-        disconnect,
-        tx,
-        rx,
+        #[cfg(not(feature = "ex"))]
+        hooks: (_tx, _rx, _disconnect),
         callback,
         #[cfg(all(feature = "tls", not(feature = "ex")))]
         tls,
@@ -485,21 +484,19 @@ pub(super) fn drive(
 
 /// An open connection as the drivers use it.
 pub(super) struct Link<'a, D: Deadlines> {
-    /// The hooks (`pfUpgrade`, `pfDowngrade`).
-    #[cfg(feature = "tls")]
+    /// The hooks. With `ex`, `pfSend`, `pfReceive` and `pfDisconnect` are
+    /// read from here where they are called (no copies on the deepest
+    /// frame: 12 B); `prepare` found them given, and one the application
+    /// cleared since fails its call (`Send`, `Receive`) instead.
+    #[cfg_attr(not(any(feature = "ex", feature = "tls")), allow(dead_code))]
     pub api: &'a IP_SMTPC_API,
+    /// The seed set: `pfSend`, `pfReceive`, `pfDisconnect` as `prepare`
+    /// found them (a copy takes fewer bytes of code than a lookup: 28).
+    #[cfg(not(feature = "ex"))]
+    pub hooks: (TxFn, RxFn, CloseFn),
     /// `IP_SMTPC_MTA.sServer`, for `pfUpgrade`.
     #[cfg(feature = "tls")]
     pub server: *const c_char,
-    /// The lifetime of the caller's structures, without TLS.
-    #[cfg(not(feature = "tls"))]
-    pub api: core::marker::PhantomData<&'a IP_SMTPC_API>,
-    /// `pfSend`.
-    pub tx: TxFn,
-    /// `pfReceive`.
-    pub rx: RxFn,
-    /// `pfDisconnect`.
-    pub disconnect: CloseFn,
     /// The handle from `pfConnect`.
     pub sock: SMTPC_SOCKET,
     /// `pfCallback`.
@@ -549,19 +546,24 @@ impl<'a, D: Deadlines> Link<'a, D> {
     #[inline(always)]
     pub fn new(r: &Ready<'_, 'a>, sock: SMTPC_SOCKET, clock: D) -> Link<'a, D> {
         Link {
-            #[cfg(feature = "tls")]
             api: r.api,
+            #[cfg(not(feature = "ex"))]
+            hooks: r.hooks,
             #[cfg(feature = "tls")]
             server: r.mta.sServer,
-            #[cfg(not(feature = "tls"))]
-            api: core::marker::PhantomData,
-            tx: r.tx,
-            rx: r.rx,
-            disconnect: r.disconnect,
             sock,
             callback: r.callback,
             clock,
         }
+    }
+
+    /// `pfSend` (`None`: cleared during the call).
+    #[inline(always)]
+    pub fn tx(&self) -> Option<TxFn> {
+        #[cfg(feature = "ex")]
+        return self.api.pfSend;
+        #[cfg(not(feature = "ex"))]
+        Some(self.hooks.0)
     }
 
     /// Ends TLS (when it was started) and closes the connection, once.
@@ -574,8 +576,14 @@ impl<'a, D: Deadlines> Link<'a, D> {
                 unsafe { downgrade(self.sock) };
             }
         }
-        // SAFETY: the handle came from `pfConnect`; closed exactly once.
-        unsafe { (self.disconnect)(self.sock) };
+        #[cfg(feature = "ex")]
+        let disconnect = self.api.pfDisconnect;
+        #[cfg(not(feature = "ex"))]
+        let disconnect = Some(self.hooks.2);
+        if let Some(disconnect) = disconnect {
+            // SAFETY: the handle came from `pfConnect`; closed exactly once.
+            unsafe { disconnect(self.sock) };
+        }
     }
 }
 
@@ -618,8 +626,11 @@ pub(super) fn turn(
                 return Turn::Again;
             }
             let len = bytes.len();
-            // SAFETY: `bytes` is readable for `len` (≤ OUT_BUFFER_SIZE) bytes; a C hook.
-            let n = unsafe { (link.tx)(bytes.as_ptr().cast::<c_char>(), len as c_int, link.sock) };
+            let n = match link.tx() {
+                // SAFETY: `bytes` is readable for `len` (≤ OUT_BUFFER_SIZE) bytes; a C hook.
+                Some(tx) => unsafe { tx(bytes.as_ptr().cast::<c_char>(), len as c_int, link.sock) },
+                None => -1,
+            };
             #[cfg(feature = "nb")]
             if nb && n == IP_SMTPC_WOULD_BLOCK {
                 return Turn::Block(IP_SMTPC_WAIT_WRITE);
@@ -639,13 +650,20 @@ pub(super) fn turn(
                 engine.failed(e);
                 return Turn::Again;
             }
-            // SAFETY: `room` is writable for its length (≤ IN_BUFFER_SIZE); a C hook.
-            let n = unsafe {
-                (link.rx)(
-                    room.as_mut_ptr().cast::<c_char>(),
-                    room.len() as c_int,
-                    link.sock,
-                )
+            #[cfg(feature = "ex")]
+            let rx = link.api.pfReceive;
+            #[cfg(not(feature = "ex"))]
+            let rx = Some(link.hooks.1);
+            let n = match rx {
+                // SAFETY: `room` is writable for its length (≤ IN_BUFFER_SIZE); a C hook.
+                Some(rx) => unsafe {
+                    rx(
+                        room.as_mut_ptr().cast::<c_char>(),
+                        room.len() as c_int,
+                        link.sock,
+                    )
+                },
+                None => -1,
             };
             #[cfg(feature = "nb")]
             if nb && n == IP_SMTPC_WOULD_BLOCK {
@@ -690,7 +708,7 @@ pub(super) fn turn(
             };
             let mut stream = super::stream::Stream {
                 engine: &mut *engine,
-                tx: link.tx,
+                tx: link.tx(),
                 sock: link.sock,
                 clock: &mut link.clock,
                 failed: false,

@@ -9,7 +9,7 @@
 
 use core::ffi::{c_char, c_int, c_uint};
 
-use super::send::{Call, Deadlines};
+use super::send::{Call, Deadlines, TxFn};
 use super::types::*;
 use crate::engine::Engine;
 use crate::error::Error;
@@ -17,7 +17,8 @@ use crate::error::Error;
 /// What `pContext` points to during one `pfSendItem` call.
 pub(super) struct Stream<'s, 'b, D: Deadlines> {
     pub engine: &'s mut Engine<'b>,
-    pub tx: unsafe extern "C" fn(*const c_char, c_int, SMTPC_SOCKET) -> c_int,
+    /// `pfSend` (NULL: the send fails).
+    pub tx: Option<TxFn>,
     pub sock: SMTPC_SOCKET,
     pub clock: &'s mut D,
     /// The item callback misused the API (NULL data) or the transport failed.
@@ -58,8 +59,11 @@ impl<D: Deadlines> Stream<'_, '_, D> {
                 return false;
             }
             let len = bytes.len();
-            // SAFETY: `bytes` is readable for `len` bytes; a C hook.
-            let n = unsafe { (self.tx)(bytes.as_ptr().cast::<c_char>(), len as c_int, self.sock) };
+            let n = match self.tx {
+                // SAFETY: `bytes` is readable for `len` bytes; a C hook.
+                Some(tx) => unsafe { tx(bytes.as_ptr().cast::<c_char>(), len as c_int, self.sock) },
+                None => -1,
+            };
             if let Err(e) = self.clock.after() {
                 self.engine.failed(e);
                 return false;
