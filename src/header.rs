@@ -155,9 +155,11 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     if c.time != 0 {
         let _ = crate::date::put(w, c.time, m.timezone());
     }
-    let from = m.entry(0);
-    if !from.addr.is_empty() {
-        mailbox(w, b"\r\nFrom: ", &from);
+    {
+        let from = m.entry(0);
+        if !from.addr.is_empty() {
+            mailbox(w, b"\r\nFrom: ", &from);
+        }
     }
     #[cfg(feature = "headers")]
     {
