@@ -25,7 +25,7 @@ fn wsp(b: u8) -> bool {
 
 /// `true` when `text` folds into lines within 998 octets: no segment is
 /// wider than [`MAX_SEGMENT`] (measured by rendering it into nothing).
-#[inline(always)]
+#[inline(never)]
 pub fn fits(text: &[u8], quoted: bool) -> bool {
     put(&mut Writer::new(&mut [], 0), text, 0, quoted).1 <= MAX_SEGMENT
 }
