@@ -58,7 +58,7 @@ fn quoted(w: &mut Writer<'_>, name: &[u8], addr: &[u8]) {
     #[cfg(feature = "fold")]
     {
         // `From: "` is the widest start; `" <` `>,` the address's frame.
-        let (col, _) = fold::put(w, name, 7, true);
+        let (col, _) = fold::put(w, name, fold::Start::new(7, true));
         if col + 5 + addr.len() > fold::LINE {
             return w.put(b"\"\r\n ");
         }
@@ -87,7 +87,7 @@ fn subject(w: &mut Writer<'_>, text: &[u8]) {
     #[cfg(feature = "fold")]
     if !crate::words::needs_encoding(text) && fold::fits(text, false) {
         // After "Subject: ".
-        fold::put(w, text, 9, false);
+        fold::put(w, text, fold::Start::new(9, false));
     } else {
         crate::words::put(w, text);
     }
