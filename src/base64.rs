@@ -39,11 +39,13 @@ pub fn put(w: &mut Writer<'_>, parts: &[&[u8]]) {
         }
     }
     // The bits left tell the input's length mod 3: none, 2 (one octet
-    // over: two `=`) or 4 (two octets over: one `=`).
+    // over: their digit and two `=`) or 4 (two octets over: their digit
+    // and one `=`).
     if bits > 0 {
-        w.byte(digit(acc << (6 - bits)));
-        while bits < 6 {
-            w.byte(b'=');
+        let mut c = digit(acc << (6 - bits));
+        while bits <= 6 {
+            w.byte(c);
+            c = b'=';
             bits += 2;
         }
     }
