@@ -155,6 +155,8 @@ pub fn put<M: Mail>(w: &mut Writer<'_>, m: &M, c: &Checked) {
     if c.time != 0 {
         let _ = crate::date::put(w, c.time, m.timezone());
     }
+    // The sender's entry in a block of its own: its stack slot is then
+    // shared with the recipients' (24 B less on the deepest stack path).
     {
         let from = m.entry(0);
         if !from.addr.is_empty() {

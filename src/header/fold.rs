@@ -49,6 +49,7 @@ impl Start {
 
 /// `true` when `text` folds into lines within 998 octets: no segment is
 /// wider than [`MAX_SEGMENT`] (measured by rendering it into nothing).
+/// Out of line: the empty writer stays out of the header renderer's frame.
 #[inline(never)]
 pub fn fits(text: &[u8], quoted: bool) -> bool {
     put(&mut Writer::new(&mut [], 0), text, Start::new(0, quoted)).1 <= MAX_SEGMENT
