@@ -27,7 +27,7 @@ pub fn value(c: u8) -> Option<u32> {
 /// Writes base64 of `parts` concatenated, with `=` padding: a bit stream
 /// read six bits at a time (one place writes a digit; no 4-digit groups).
 pub fn put(w: &mut Writer<'_>, parts: &[&[u8]]) {
-    let (mut acc, mut bits, mut out) = (0u32, 0u32, 0u32);
+    let (mut acc, mut bits) = (0u32, 0u32);
     for part in parts {
         for &b in *part {
             acc = (acc << 8) | u32::from(b);
@@ -35,17 +35,19 @@ pub fn put(w: &mut Writer<'_>, parts: &[&[u8]]) {
             while bits >= 6 {
                 bits -= 6;
                 w.byte(digit(acc >> bits));
-                out += 1;
             }
         }
     }
+    // The bits left tell the input's length mod 3: none, 2 (one octet
+    // over: their digit and two `=`) or 4 (two octets over: their digit
+    // and one `=`).
     if bits > 0 {
-        w.byte(digit(acc << (6 - bits)));
-        out += 1;
-    }
-    while out % 4 != 0 {
-        w.byte(b'=');
-        out += 1;
+        let mut c = digit(acc << (6 - bits));
+        while bits <= 6 {
+            w.byte(c);
+            c = b'=';
+            bits += 2;
+        }
     }
 }
 

@@ -23,19 +23,44 @@ fn wsp(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-/// `true` when `text` folds into lines within 998 octets: no segment is
-/// wider than [`MAX_SEGMENT`] (measured by rendering it into nothing).
-#[inline(always)]
-pub fn fits(text: &[u8], quoted: bool) -> bool {
-    put(&mut Writer::new(&mut [], 0), text, 0, quoted).1 <= MAX_SEGMENT
+/// Where a text to fold starts: the line's column before it, and whether
+/// it is the inside of a quoted string (escapes count). Packed in one
+/// register: as two arguments the flag would be a fifth one, a stack slot
+/// in each caller's frame (the header renderer's is on the deepest path).
+#[derive(Clone, Copy)]
+pub struct Start(u32);
+
+impl Start {
+    /// After `col` columns, escaped when `quoted`.
+    pub const fn new(col: u16, quoted: bool) -> Self {
+        Start((col as u32) << 1 | quoted as u32)
+    }
+
+    /// The column.
+    fn col(self) -> usize {
+        (self.0 >> 1) as usize
+    }
+
+    /// Inside a quoted string.
+    fn quoted(self) -> bool {
+        self.0 & 1 != 0
+    }
 }
 
-/// Writes `text` folded, the line already `col` columns long (escaped
-/// when `quoted`); returns the column after it and the widest segment.
-/// A segment goes on the next line when it would pass column [`LINE`],
-/// never the first one.
+/// `true` when `text` folds into lines within 998 octets: no segment is
+/// wider than [`MAX_SEGMENT`] (measured by rendering it into nothing).
+/// Out of line: the empty writer stays out of the header renderer's frame.
 #[inline(never)]
-pub fn put(w: &mut Writer<'_>, text: &[u8], mut col: usize, quoted: bool) -> (usize, usize) {
+pub fn fits(text: &[u8], quoted: bool) -> bool {
+    put(&mut Writer::new(&mut [], 0), text, Start::new(0, quoted)).1 <= MAX_SEGMENT
+}
+
+/// Writes `text` folded after `start`; returns the column after it and
+/// the widest segment. A segment goes on the next line when it would pass
+/// column [`LINE`], never the first one.
+#[inline(never)]
+pub fn put(w: &mut Writer<'_>, text: &[u8], start: Start) -> (usize, usize) {
+    let (mut col, quoted) = (start.col(), start.quoted());
     let (mut at, mut widest) = (0, 0);
     while at < text.len() {
         // The segment ends before the next fold point after a non-space;
@@ -72,10 +97,10 @@ mod tests {
     use super::*;
     use crate::writer::Writer;
 
-    fn render(text: &str, col: usize, quoted: bool) -> (String, usize) {
+    fn render(text: &str, col: u16, quoted: bool) -> (String, usize) {
         let mut buf = vec![0u8; 64 * 1024];
         let mut w = Writer::new(&mut buf, 0);
-        let (end, _) = put(&mut w, text.as_bytes(), col, quoted);
+        let (end, _) = put(&mut w, text.as_bytes(), Start::new(col, quoted));
         let n = w.len();
         (String::from_utf8(buf[..n].to_vec()).unwrap(), end)
     }
@@ -110,7 +135,11 @@ mod tests {
         assert_eq!(cut(""), [""]);
         assert_eq!(cut("   "), ["   "]);
         assert_eq!(
-            put(&mut Writer::new(&mut [], 0), b"ab  cde f", 0, false),
+            put(
+                &mut Writer::new(&mut [], 0),
+                b"ab  cde f",
+                Start::new(0, false)
+            ),
             (9, 4)
         );
     }
@@ -223,7 +252,7 @@ mod tests {
             let (reference, _) = render(&text, 7, quoted);
             for size in 1..100 {
                 let wire = crate::writer::tests::chunked(size, |w| {
-                    put(w, text.as_bytes(), 7, quoted);
+                    put(w, text.as_bytes(), Start::new(7, quoted));
                 });
                 assert_eq!(String::from_utf8(wire).unwrap(), reference, "size {size}");
             }
