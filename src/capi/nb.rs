@@ -214,12 +214,12 @@ pub unsafe extern "C" fn IP_SMTPC_Start(
                     // Items and pBody (also a streamed complete message)
                     // are pushed by pfSendItem: they would block.
                     #[cfg(feature = "mime")]
-                    if !r.mail.items.is_empty() {
+                    if !r.mail.items().is_empty() {
                         blocking = true;
                         return Err(Error::NotBuilt);
                     }
                     #[cfg(any(feature = "mime", feature = "raw"))]
-                    if r.mail.streamed.is_some() {
+                    if r.mail.streamed().is_some() {
                         blocking = true;
                         return Err(Error::NotBuilt);
                     }
@@ -285,8 +285,6 @@ unsafe fn store(
         let link = addr_of_mut!((*run).link);
         clear(link);
         addr_of_mut!((*link).api).write(r.api);
-        addr_of_mut!((*link).server).write(r.mta.sServer);
-        addr_of_mut!((*link).callback).write(r.callback);
         addr_of_mut!((*run).connect).write(r.connect);
         addr_of_mut!((*run).timeout).write(opts.map_or(0, |o| o.ReplyTimeoutMs));
         addr_of_mut!((*run).wait).write(0);
@@ -501,7 +499,7 @@ unsafe fn poll(session: *mut IP_SMTPC_SESSION, now: u32, abort: bool) -> c_int {
             return unsafe { finish(session, Err(Error::ApplicationAbort)) };
         }
         notify(
-            run.link.callback,
+            run.mail.callback(),
             &Event {
                 kind: EventKind::Step,
                 step: IP_SMTPC_STEP_CONNECT,
@@ -513,7 +511,7 @@ unsafe fn poll(session: *mut IP_SMTPC_SESSION, now: u32, abort: bool) -> c_int {
         run.summary.step = IP_SMTPC_STEP_CONNECT;
         run.connected = true;
         // SAFETY: `sServer` is a valid C string (checked non-NULL); a C hook.
-        let sock = unsafe { (run.connect)(run.link.server) };
+        let sock = unsafe { (run.connect)(run.mail.server()) };
         if sock.is_null() {
             // SAFETY: as this function.
             return unsafe { finish(session, Err(Error::Connect)) };

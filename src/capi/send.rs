@@ -252,7 +252,7 @@ pub(super) unsafe fn prepare<'a>(
     }
     // A complete message (`raw`) has its own MIME structure (`src/`).
     #[cfg(feature = "raw")]
-    if mail.raw && msg.NumMultipartItems != 0 {
+    if mail.is_raw() && msg.NumMultipartItems != 0 {
         return Err(Error::InvalidOptions);
     }
     // Items (or a streamed body other than a complete message) without MIME
@@ -263,7 +263,7 @@ pub(super) unsafe fn prepare<'a>(
         return Err(Error::NotBuilt);
     }
     #[cfg(any(feature = "mime", feature = "raw"))]
-    if mail.streamed.is_some_and(|b| b.pfSendItem.is_none()) {
+    if mail.streamed().is_some_and(|b| b.pfSendItem.is_none()) {
         return Err(Error::InvalidBody);
     }
     // As with paMultipartItem: a count without an array is a caller error.
@@ -275,7 +275,7 @@ pub(super) unsafe fn prepare<'a>(
     // one are a contradiction, not something to drop (`src/`), whether or
     // not this set builds them.
     #[cfg(feature = "raw")]
-    if let Some(o) = opts.filter(|_| mail.raw) {
+    if let Some(o) = opts.filter(|_| mail.is_raw()) {
         let fields = [msg.sSubject, msg.sBoundary, o.sReplyTo];
         // SAFETY: NULL or C strings (the caller's contract); one byte read.
         if o.NumHeaders != 0 || fields.iter().any(|&s| unsafe { given(s) }) {
@@ -494,13 +494,8 @@ pub(super) struct Link<'a, D: Deadlines> {
     /// found them (a copy takes fewer bytes of code than a lookup: 28).
     #[cfg(not(feature = "ex"))]
     pub hooks: (TxFn, RxFn, CloseFn),
-    /// `IP_SMTPC_MTA.sServer`, for `pfUpgrade`.
-    #[cfg(feature = "tls")]
-    pub server: *const c_char,
     /// The handle from `pfConnect`.
     pub sock: SMTPC_SOCKET,
-    /// `pfCallback`.
-    pub callback: Option<CallbackFn>,
     /// The deadlines around the hook calls: `IP_SMTPC_SendEx`'s [`Clock`],
     /// none ([`NoDeadlines`]) in `IP_SMTPC_Send` and the non-blocking API.
     pub clock: D,
@@ -549,10 +544,7 @@ impl<'a, D: Deadlines> Link<'a, D> {
             api: r.api,
             #[cfg(not(feature = "ex"))]
             hooks: r.hooks,
-            #[cfg(feature = "tls")]
-            server: r.mta.sServer,
             sock,
-            callback: r.callback,
             clock,
         }
     }
@@ -683,13 +675,13 @@ pub(super) fn turn(
         Action::Event(event) => {
             let (kind, index) = (event.kind, event.index);
             summary.reply(&event);
-            notify(link.callback, &event);
+            notify(mail.callback(), &event);
             if kind != EventKind::Step {
                 summary.enhanced(index, engine.enhanced());
             }
         }
         #[cfg(not(feature = "ex"))]
-        Action::Event(event) => notify(link.callback, &event),
+        Action::Event(event) => notify(mail.callback(), &event),
         Action::Done(result) => return Turn::Done(result),
         #[cfg(any(feature = "mime", feature = "raw"))]
         Action::Item(i) => {
@@ -700,9 +692,9 @@ pub(super) fn turn(
                 return Turn::Again;
             }
             let item = match i {
-                usize::MAX => mail.streamed,
+                usize::MAX => mail.streamed(),
                 #[cfg(feature = "mime")]
-                _ => mail.items.get(i),
+                _ => mail.items().get(i),
                 #[cfg(not(feature = "mime"))]
                 _ => None,
             };
@@ -729,7 +721,7 @@ pub(super) fn turn(
             let r = link
                 .api
                 .pfUpgrade
-                .map_or(-1, |upgrade| unsafe { upgrade(link.sock, link.server) });
+                .map_or(-1, |upgrade| unsafe { upgrade(link.sock, mail.server()) });
             #[cfg(feature = "nb")]
             if nb && r == IP_SMTPC_WOULD_BLOCK {
                 return Turn::Block(IP_SMTPC_WAIT_READ | IP_SMTPC_WAIT_WRITE);

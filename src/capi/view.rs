@@ -46,23 +46,21 @@ pub struct CMail<'a> {
     mta: &'a IP_SMTPC_MTA,
     app: Option<&'a IP_SMTPC_APPLICATION>,
     body: &'a [u8],
-    /// The options, read when used: `sReplyTo` (`headers`), the DSN
-    /// fields (`dsn`).
-    #[cfg(any(feature = "headers", feature = "dsn", feature = "oauth"))]
+    /// The options, read where used: Reply-To and the extra header lines
+    /// (`headers`), the DSN fields (`dsn`), the token (`oauth`),
+    /// `pBody` (`mime`, `raw`), `RawMessage` (`raw`). Little derived from them is kept: every byte
+    /// of this view is on the deepest stack frame.
+    #[cfg(any(
+        feature = "headers",
+        feature = "dsn",
+        feature = "oauth",
+        feature = "raw",
+        feature = "mime"
+    ))]
     opts: Option<&'a IP_SMTPC_OPTIONS>,
-    /// `IP_SMTPC_OPTIONS.pasHeader` (`headers`).
-    #[cfg(feature = "headers")]
-    headers: &'a [*const c_char],
-    /// The multipart items and the streamed body (`mime`).
+    /// The multipart items (`mime`; read often: kept).
     #[cfg(feature = "mime")]
-    pub items: &'a [IP_SMTPC_MULTIPART_ITEM],
-    /// `IP_SMTPC_OPTIONS.pBody` (`mime`; `raw`: the streamed message).
-    #[cfg(any(feature = "mime", feature = "raw"))]
-    pub streamed: Option<&'a IP_SMTPC_MULTIPART_ITEM>,
-    /// `IP_SMTPC_OPTIONS.RawMessage` is 1 (`raw`; other values than 0 and 1
-    /// are refused before).
-    #[cfg(feature = "raw")]
-    pub raw: bool,
+    items: &'a [IP_SMTPC_MULTIPART_ITEM],
 }
 
 /// The DSN request of `o` (`dsn`): the one reader of its fields, for the
@@ -113,17 +111,14 @@ impl<'a> CMail<'a> {
             mta,
             app,
             body,
-            #[cfg(any(feature = "headers", feature = "dsn", feature = "oauth"))]
+            #[cfg(any(
+                feature = "headers",
+                feature = "dsn",
+                feature = "oauth",
+                feature = "raw",
+                feature = "mime"
+            ))]
             opts,
-            #[cfg(feature = "headers")]
-            headers: match opts {
-                // SAFETY: NumHeaders pointers at a non-NULL pasHeader (the
-                // caller's contract; NULL with a count is refused before use).
-                Some(o) if !o.pasHeader.is_null() && o.NumHeaders > 0 => unsafe {
-                    core::slice::from_raw_parts(o.pasHeader, o.NumHeaders as usize)
-                },
-                _ => &[],
-            },
             #[cfg(feature = "mime")]
             items: match (msg.paMultipartItem.is_null(), msg.NumMultipartItems) {
                 (false, n) if n > 0 => {
@@ -133,12 +128,54 @@ impl<'a> CMail<'a> {
                 }
                 _ => &[],
             },
-            // SAFETY: NULL or valid by the caller's contract.
-            #[cfg(any(feature = "mime", feature = "raw"))]
-            streamed: opts.and_then(|o| unsafe { o.pBody.as_ref() }),
-            #[cfg(feature = "raw")]
-            raw: opts.is_some_and(|o| o.RawMessage == 1),
         }
+    }
+
+    /// The extra header lines (`headers`): `NumHeaders` pointers at
+    /// `pasHeader`, none without options or with a NULL array.
+    #[cfg(feature = "headers")]
+    fn header_lines(&self) -> &'a [*const c_char] {
+        match self.opts {
+            // SAFETY: NumHeaders pointers at a non-NULL pasHeader (the
+            // caller's contract; NULL with a count is refused before use).
+            Some(o) if !o.pasHeader.is_null() && o.NumHeaders > 0 => unsafe {
+                core::slice::from_raw_parts(o.pasHeader, o.NumHeaders as usize)
+            },
+            _ => &[],
+        }
+    }
+
+    /// The multipart items (`mime`).
+    #[cfg(feature = "mime")]
+    pub fn items(&self) -> &'a [IP_SMTPC_MULTIPART_ITEM] {
+        self.items
+    }
+
+    /// `IP_SMTPC_OPTIONS.pBody` (`mime`; `raw`: the streamed message).
+    #[cfg(any(feature = "mime", feature = "raw"))]
+    pub fn streamed(&self) -> Option<&'a IP_SMTPC_MULTIPART_ITEM> {
+        // SAFETY: NULL or valid by the caller's contract.
+        self.opts.and_then(|o| unsafe { o.pBody.as_ref() })
+    }
+
+    /// `IP_SMTPC_OPTIONS.RawMessage` is 1 (`raw`; other values than 0 and
+    /// 1 are refused before).
+    #[cfg(feature = "raw")]
+    pub fn is_raw(&self) -> bool {
+        self.opts.is_some_and(|o| o.RawMessage == 1)
+    }
+
+    /// `IP_SMTPC_APPLICATION.pfCallback`, if any.
+    #[inline(always)]
+    pub fn callback(&self) -> Option<super::send::CallbackFn> {
+        self.app.and_then(|a| a.pfCallback)
+    }
+
+    /// `IP_SMTPC_MTA.sServer` (checked non-NULL), for `pfConnect` and
+    /// `pfUpgrade`.
+    #[inline(always)]
+    pub fn server(&self) -> *const c_char {
+        self.mta.sServer
     }
 
     /// An application string (`sDomain` or `sTimezone`), empty without one.
@@ -215,12 +252,12 @@ impl Mail for CMail<'_> {
 
     #[cfg(feature = "mime")]
     fn items(&self) -> usize {
-        self.items.len()
+        CMail::items(self).len()
     }
 
     #[cfg(feature = "mime")]
     fn item(&self, i: usize) -> (&[u8], &[u8]) {
-        match self.items.get(i) {
+        match CMail::items(self).get(i) {
             // SAFETY: `CMail::new`'s contract covers the items' strings.
             Some(it) => unsafe { (cstr(it.sFilename, 255), cstr(it.sContentType, 200)) },
             None => (&[], &[]),
@@ -229,7 +266,9 @@ impl Mail for CMail<'_> {
 
     #[cfg(feature = "mime")]
     fn item_unstreamable(&self, i: usize) -> bool {
-        self.items.get(i).is_some_and(|it| it.pfSendItem.is_none())
+        CMail::items(self)
+            .get(i)
+            .is_some_and(|it| it.pfSendItem.is_none())
     }
 
     #[cfg(feature = "mime")]
@@ -240,12 +279,12 @@ impl Mail for CMail<'_> {
 
     #[cfg(any(feature = "mime", feature = "raw"))]
     fn streamed_body(&self) -> bool {
-        self.streamed.is_some()
+        self.streamed().is_some()
     }
 
     #[cfg(feature = "raw")]
     fn raw(&self) -> bool {
-        self.raw
+        self.is_raw()
     }
 
     #[cfg(feature = "dsn")]
@@ -266,13 +305,13 @@ impl Mail for CMail<'_> {
 
     #[cfg(feature = "headers")]
     fn headers(&self) -> usize {
-        self.headers.len()
+        self.header_lines().len()
     }
 
     #[cfg(feature = "headers")]
     fn header(&self, i: usize) -> Option<&[u8]> {
         // SAFETY: `CMail::new`'s contract covers the header lines.
-        let line = unsafe { cstr(*self.headers.get(i)?, MAX_HEADER) };
+        let line = unsafe { cstr(*self.header_lines().get(i)?, MAX_HEADER) };
         (line.len() <= MAX_HEADER).then_some(line)
     }
 }
