@@ -494,6 +494,10 @@ pub(super) struct Link<'a, D: Deadlines> {
     /// found them (a copy takes fewer bytes of code than a lookup: 28).
     #[cfg(not(feature = "ex"))]
     pub hooks: (TxFn, RxFn, CloseFn),
+    /// The seed set: `pfCallback` (with `ex` read from the mail's
+    /// `IP_SMTPC_APPLICATION` where called; here a copy is 8 B less code).
+    #[cfg(not(feature = "ex"))]
+    pub callback: Option<CallbackFn>,
     /// The handle from `pfConnect`.
     pub sock: SMTPC_SOCKET,
     /// The deadlines around the hook calls: `IP_SMTPC_SendEx`'s [`Clock`],
@@ -544,6 +548,8 @@ impl<'a, D: Deadlines> Link<'a, D> {
             api: r.api,
             #[cfg(not(feature = "ex"))]
             hooks: r.hooks,
+            #[cfg(not(feature = "ex"))]
+            callback: r.callback,
             sock,
             clock,
         }
@@ -556,6 +562,15 @@ impl<'a, D: Deadlines> Link<'a, D> {
         return self.api.pfSend;
         #[cfg(not(feature = "ex"))]
         Some(self.hooks.0)
+    }
+
+    /// `pfCallback`, if any, of `mail`'s application.
+    #[inline(always)]
+    pub fn callback(&self, _mail: &CMail<'_>) -> Option<CallbackFn> {
+        #[cfg(feature = "ex")]
+        return _mail.callback();
+        #[cfg(not(feature = "ex"))]
+        self.callback
     }
 
     /// Ends TLS (when it was started) and closes the connection, once.
@@ -675,13 +690,13 @@ pub(super) fn turn(
         Action::Event(event) => {
             let (kind, index) = (event.kind, event.index);
             summary.reply(&event);
-            notify(mail.callback(), &event);
+            notify(link.callback(mail), &event);
             if kind != EventKind::Step {
                 summary.enhanced(index, engine.enhanced());
             }
         }
         #[cfg(not(feature = "ex"))]
-        Action::Event(event) => notify(mail.callback(), &event),
+        Action::Event(event) => notify(link.callback(mail), &event),
         Action::Done(result) => return Turn::Done(result),
         #[cfg(any(feature = "mime", feature = "raw"))]
         Action::Item(i) => {
