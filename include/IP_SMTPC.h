@@ -1716,3 +1716,18 @@ extern void IP_SMTPC_OnPanic(void);
 #endif  // __cplusplus
 
 #endif  /* IP_SMTPC_H */
+
+#if defined(IP_SMTPC_SEND_VIA_SENDEX)
+/**
+ * For a firmware that calls IP_SMTPC_SendEx() too (a library built with its
+ * `ex` feature, as the full set is): define IP_SMTPC_SEND_VIA_SENDEX before
+ * including this header and IP_SMTPC_Send() compiles to IP_SMTPC_SendEx()
+ * with NULL options, which behaves the same. Each of the two functions
+ * carries its own inlined driver, so a firmware that keeps both links two;
+ * with this macro it links one (full set, Cortex-M4F, release archive: about
+ * 4.5 KB less; scripts/footprint/run prints the figures). A firmware that
+ * calls IP_SMTPC_Send() alone is smaller without it.
+ */
+#define IP_SMTPC_Send(pIP_API, paMailAddr, NumMailAddr, pMessage, pMTA, pApplication) \
+  IP_SMTPC_SendEx((pIP_API), (paMailAddr), (NumMailAddr), (pMessage), (pMTA), (pApplication), NULL)
+#endif

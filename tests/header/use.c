@@ -48,6 +48,8 @@ int UseHeader(const IP_SMTPC_API* pApi) {
   if (r == IP_SMTPC_ERR_PARTIAL_DELIVERY || Report.Step == IP_SMTPC_STEP_RCPT) {
     return 1;
   }
+  /* With IP_SMTPC_SEND_VIA_SENDEX, IP_SMTPC_SendEx(..., NULL). */
+  r = IP_SMTPC_Send(pApi, aAddr, 2, &Msg, &Mta, &App);
   if (IP_SMTPC_GetVersion() != IP_SMTPC_VERSION) {
     return 2;
   }
