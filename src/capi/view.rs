@@ -46,17 +46,21 @@ pub struct CMail<'a> {
     mta: &'a IP_SMTPC_MTA,
     app: Option<&'a IP_SMTPC_APPLICATION>,
     body: &'a [u8],
-    /// The options, read where used: Reply-To and the extra header lines
-    /// (`headers`), the DSN fields (`dsn`), the token (`oauth`),
-    /// `pBody` (`mime`, `raw`), `RawMessage` (`raw`). Little derived from them is kept: every byte
-    /// of this view is on the deepest stack frame.
-    #[cfg(any(
-        feature = "headers",
-        feature = "dsn",
-        feature = "oauth",
-        feature = "raw",
-        feature = "mime"
-    ))]
+    /// The options (`ex`), read where used: Reply-To and the extra header
+    /// lines (`headers`), the DSN fields (`dsn`), the token (`oauth`),
+    /// `pBody` (`mime`, `raw`), `RawMessage` (`raw`). Little derived from
+    /// them is kept: every byte of this view is on the deepest stack frame.
+    #[cfg(feature = "ex")]
+    #[cfg_attr(
+        not(any(
+            feature = "headers",
+            feature = "dsn",
+            feature = "oauth",
+            feature = "raw",
+            feature = "mime"
+        )),
+        allow(dead_code)
+    )]
     opts: Option<&'a IP_SMTPC_OPTIONS>,
     /// The multipart items (`mime`; read often: kept).
     #[cfg(feature = "mime")]
@@ -92,17 +96,6 @@ impl<'a> CMail<'a> {
         app: Option<&'a IP_SMTPC_APPLICATION>,
         #[cfg(feature = "ex")] opts: Option<&'a IP_SMTPC_OPTIONS>,
     ) -> Self {
-        #[cfg(all(
-            feature = "ex",
-            not(any(
-                feature = "headers",
-                feature = "mime",
-                feature = "raw",
-                feature = "dsn",
-                feature = "oauth"
-            ))
-        ))]
-        let _ = opts;
         // SAFETY: covered by this function's contract.
         let body = unsafe { cstr(msg.sBody, MAX_BODY) };
         CMail {
@@ -111,13 +104,7 @@ impl<'a> CMail<'a> {
             mta,
             app,
             body,
-            #[cfg(any(
-                feature = "headers",
-                feature = "dsn",
-                feature = "oauth",
-                feature = "raw",
-                feature = "mime"
-            ))]
+            #[cfg(feature = "ex")]
             opts,
             #[cfg(feature = "mime")]
             items: match (msg.paMultipartItem.is_null(), msg.NumMultipartItems) {
