@@ -24,7 +24,7 @@ use super::send::{
     clear, copy_to, notify, prepare, turn, ConnectFn, Link, NoDeadlines, Ready, Turn,
 };
 use super::types::*;
-use super::view::CMail;
+use super::view::ExMail;
 use crate::check::Checked;
 use crate::engine::{Engine, Event, EventKind};
 use crate::error::Error;
@@ -82,7 +82,7 @@ struct Run {
     /// The engine, over the session's buffers and its [`Checked`].
     engine: Engine<'static>,
     /// The caller's mail, read in place.
-    mail: CMail<'static>,
+    mail: ExMail<'static>,
     /// The hooks and the connection (`sock` NULL before `pfConnect`).
     link: Link<'static, NoDeadlines>,
     /// `pfConnect`.
@@ -256,7 +256,7 @@ pub unsafe extern "C" fn IP_SMTPC_Start(
 /// the send ends.
 unsafe fn store(
     session: *mut IP_SMTPC_SESSION,
-    r: &Ready<'_, 'static>,
+    r: &Ready<'_, 'static, Option<&'static IP_SMTPC_OPTIONS>>,
     opts: Option<&'static IP_SMTPC_OPTIONS>,
 ) {
     // SAFETY: a place inside the session, from the session's own pointer.

@@ -9,7 +9,7 @@ use super::codes::*;
 #[cfg(feature = "ex")]
 use super::ex::{Options, Summary};
 use super::types::*;
-use super::view::CMail;
+use super::view::{CMail, NoOptions, OptionsRef};
 use crate::check::{check, Checked};
 #[cfg(feature = "tls")]
 use crate::engine::TlsMode;
@@ -77,8 +77,7 @@ pub unsafe extern "C" fn IP_SMTPC_Send(
             pMessage,
             pMTA,
             pApplication,
-            #[cfg(feature = "ex")]
-            None,
+            NoOptions,
             #[cfg(feature = "ex")]
             &mut summary,
             |_| NoDeadlines,
@@ -102,14 +101,14 @@ pub(super) type CallbackFn = unsafe extern "C" fn(c_int, *mut c_void) -> c_int;
 
 /// The arguments once validated: what a driver needs to connect and run
 /// the engine. `mail` and `checked` live in [`prepare`]'s frame.
-pub(super) struct Ready<'r, 'a> {
+pub(super) struct Ready<'r, 'a, O> {
     /// The transport hooks, looked up when called (`pfConnect`,
     /// `pfDisconnect`, `pfSend`, `pfReceive` were given).
     pub api: &'a IP_SMTPC_API,
     /// The server, credentials and policy.
     pub mta: &'a IP_SMTPC_MTA,
     /// The mail, read in place.
-    pub mail: &'r CMail<'a>,
+    pub mail: &'r CMail<'a, O>,
     /// What the check found (hash, time, body classes).
     pub checked: &'r Checked,
     /// `pfConnect`.
@@ -140,14 +139,14 @@ pub(super) struct Ready<'r, 'a> {
 /// As `IP_SMTPC_Send`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(super) unsafe fn send<D: Deadlines>(
+pub(super) unsafe fn send<'a, D: Deadlines, O: OptionsRef<'a>>(
     api: *const IP_SMTPC_API,
     addrs: *const IP_SMTPC_MAIL_ADDR,
     count: c_int,
     msg: *const IP_SMTPC_MESSAGE,
     mta: *const IP_SMTPC_MTA,
     app: *const IP_SMTPC_APPLICATION,
-    #[cfg(feature = "ex")] opts: Option<&IP_SMTPC_OPTIONS>,
+    opts: O,
     #[cfg(feature = "ex")] summary: &mut Summary<'_>,
     clock: impl FnOnce(SMTPC_SOCKET) -> D,
 ) -> Result<(), Error> {
@@ -160,7 +159,6 @@ pub(super) unsafe fn send<D: Deadlines>(
             msg,
             mta,
             app,
-            #[cfg(feature = "ex")]
             opts,
             #[cfg(feature = "nb")]
             false,
@@ -186,16 +184,16 @@ pub(super) unsafe fn send<D: Deadlines>(
 /// As `IP_SMTPC_Send`; the objects stay valid for `'a`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(super) unsafe fn prepare<'a>(
+pub(super) unsafe fn prepare<'a, O: OptionsRef<'a>>(
     api: *const IP_SMTPC_API,
     addrs: *const IP_SMTPC_MAIL_ADDR,
     count: c_int,
     msg: *const IP_SMTPC_MESSAGE,
     mta: *const IP_SMTPC_MTA,
     app: *const IP_SMTPC_APPLICATION,
-    #[cfg(feature = "ex")] opts: Option<&'a IP_SMTPC_OPTIONS>,
+    opts: O,
     #[cfg(feature = "nb")] nb: bool,
-    f: impl FnOnce(&Ready<'_, 'a>) -> Result<(), Error>,
+    f: impl FnOnce(&Ready<'_, 'a, O>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     // SAFETY: each pointer is NULL or valid by the caller's contract.
     let (api, msg, mta, app) = unsafe { (api.as_ref(), msg.as_ref(), mta.as_ref(), app.as_ref()) };
@@ -235,16 +233,9 @@ pub(super) unsafe fn prepare<'a>(
         _ => &[],
     };
     // SAFETY: the caller's contract covers every string.
-    let mail = unsafe {
-        CMail::new(
-            entries,
-            msg,
-            mta,
-            app,
-            #[cfg(feature = "ex")]
-            opts,
-        )
-    };
+    let mail = unsafe { CMail::new(entries, msg, mta, app, opts) };
+    #[cfg(feature = "ex")]
+    let opts = opts.get();
     #[cfg(feature = "mime")]
     if msg.paMultipartItem.is_null() && msg.NumMultipartItems > 0 {
         return Err(Error::NullPointer);
@@ -285,7 +276,7 @@ pub(super) unsafe fn prepare<'a>(
     // SAFETY: a plain C function without arguments.
     let time = app.and_then(|a| a.pfGetTimeDate).map(|f| unsafe { f() });
     // The address of this frame tells concurrent sends of one mail apart.
-    let salt = &mail as *const CMail<'_> as usize;
+    let salt = &mail as *const CMail<'_, O> as usize;
     // A body without its NUL within 2^31 - 1 bytes (src/'s bound; the seed
     // set leaves it to the line check, 8 B).
     #[cfg(feature = "ex")]
@@ -342,8 +333,8 @@ pub(super) unsafe fn prepare<'a>(
 /// The blocking driver: connects, runs [`turn`] until the engine is done,
 /// closes. The buffers live on this frame.
 #[inline(always)]
-fn run<D: Deadlines>(
-    r: &Ready<'_, '_>,
+fn run<'a, D: Deadlines, O: OptionsRef<'a>>(
+    r: &Ready<'_, 'a, O>,
     #[cfg(feature = "ex")] summary: &mut Summary<'_>,
     clock: impl FnOnce(SMTPC_SOCKET) -> D,
 ) -> Result<(), Error> {
@@ -422,7 +413,7 @@ pub(super) unsafe fn clear<T>(p: *mut T) {
 /// Gives the engine of a connection's first (or only) mail the TLS and
 /// AUTH settings of `r`.
 #[inline(always)]
-pub(super) fn configure(_engine: &mut Engine<'_>, _r: &Ready<'_, '_>) {
+pub(super) fn configure<O>(_engine: &mut Engine<'_>, _r: &Ready<'_, '_, O>) {
     #[cfg(feature = "tls")]
     _engine.set_tls(_r.tls);
     #[cfg(feature = "ex")]
@@ -432,8 +423,8 @@ pub(super) fn configure(_engine: &mut Engine<'_>, _r: &Ready<'_, '_>) {
 /// Tells the application the connection starts and connects: the handle
 /// from `pfConnect`, or `Connect` when it gave none.
 #[inline(always)]
-pub(super) fn connect(
-    r: &Ready<'_, '_>,
+pub(super) fn connect<O>(
+    r: &Ready<'_, '_, O>,
     #[cfg(feature = "ex")] summary: &mut Summary<'_>,
 ) -> Result<SMTPC_SOCKET, Error> {
     notify(
@@ -460,9 +451,9 @@ pub(super) fn connect(
 
 /// Runs [`turn`] until the engine is done with this mail.
 #[inline(always)]
-pub(super) fn drive(
+pub(super) fn drive<'a, O: OptionsRef<'a>>(
     engine: &mut Engine<'_>,
-    mail: &CMail<'_>,
+    mail: &CMail<'a, O>,
     link: &mut Link<'_, impl Deadlines>,
     #[cfg(feature = "ex")] summary: &mut Summary<'_>,
 ) -> Result<(), Error> {
@@ -542,7 +533,7 @@ impl Deadlines for NoDeadlines {
 impl<'a, D: Deadlines> Link<'a, D> {
     /// The link over the handle `sock` that [`connect`] gave, with `clock`.
     #[inline(always)]
-    pub fn new(r: &Ready<'_, 'a>, sock: SMTPC_SOCKET, clock: D) -> Link<'a, D> {
+    pub fn new<O>(r: &Ready<'_, 'a, O>, sock: SMTPC_SOCKET, clock: D) -> Link<'a, D> {
         Link {
             api: r.api,
             #[cfg(not(feature = "ex"))]
@@ -583,7 +574,7 @@ impl<'a, D: Deadlines> Link<'a, D> {
 
     /// `pfCallback`, if any, of `mail`'s application.
     #[inline(always)]
-    pub fn callback(&self, _mail: &CMail<'_>) -> Option<CallbackFn> {
+    pub fn callback<'m, O: OptionsRef<'m>>(&self, _mail: &CMail<'m, O>) -> Option<CallbackFn> {
         #[cfg(feature = "ex")]
         return _mail.callback();
         #[cfg(not(feature = "ex"))]
@@ -631,9 +622,9 @@ pub(super) enum Turn {
 /// the non-blocking API alone 16,096 against 14,948), smaller only with
 /// both (17,836 against 19,574).
 #[inline(always)]
-pub(super) fn turn(
+pub(super) fn turn<'a, O: OptionsRef<'a>>(
     engine: &mut Engine<'_>,
-    mail: &CMail<'_>,
+    mail: &CMail<'a, O>,
     link: &mut Link<'_, impl Deadlines>,
     #[cfg(feature = "ex")] summary: &mut Summary<'_>,
     #[cfg(feature = "nb")] nb: bool,

@@ -37,10 +37,44 @@ pub(super) unsafe fn cstr<'a>(p: *const c_char, max: usize) -> &'a [u8] {
     unsafe { core::slice::from_raw_parts(p.cast(), n) }
 }
 
+/// Where a [`CMail`] finds `IP_SMTPC_SendEx`'s options: a type, not a
+/// value, so that the engine's code for `IP_SMTPC_Send`'s mail
+/// ([`NoOptions`]) is its own instance, with every option a constant
+/// "absent" and no trace of the code that serves them. A firmware that
+/// calls `IP_SMTPC_Send` alone links that instance only.
+pub trait OptionsRef<'a>: Copy {
+    /// The options, if any.
+    fn get(self) -> Option<&'a IP_SMTPC_OPTIONS>;
+}
+
+/// No options: `IP_SMTPC_Send`'s mail (and every mail of the seed set).
+#[derive(Clone, Copy)]
+pub struct NoOptions;
+
+impl<'a> OptionsRef<'a> for NoOptions {
+    #[inline(always)]
+    fn get(self) -> Option<&'a IP_SMTPC_OPTIONS> {
+        None
+    }
+}
+
+impl<'a> OptionsRef<'a> for Option<&'a IP_SMTPC_OPTIONS> {
+    #[inline(always)]
+    fn get(self) -> Option<&'a IP_SMTPC_OPTIONS> {
+        self
+    }
+}
+
+/// The mail of `IP_SMTPC_SendEx`, the batch, the non-blocking API and MX
+/// routing: options possibly given.
+#[cfg(feature = "ex")]
+pub type ExMail<'a> = CMail<'a, Option<&'a IP_SMTPC_OPTIONS>>;
+
 /// The mail as the C caller gave it: the C structures themselves, and the
 /// body's length, measured once (it is read again at every buffer refill).
+/// `O`: where the options are ([`OptionsRef`]).
 #[derive(Clone, Copy)]
-pub struct CMail<'a> {
+pub struct CMail<'a, O> {
     addrs: &'a [IP_SMTPC_MAIL_ADDR],
     msg: &'a IP_SMTPC_MESSAGE,
     mta: &'a IP_SMTPC_MTA,
@@ -50,7 +84,6 @@ pub struct CMail<'a> {
     /// lines (`headers`), the DSN fields (`dsn`), the token (`oauth`),
     /// `pBody` (`mime`, `raw`), `RawMessage` (`raw`). Little derived from
     /// them is kept: every byte of this view is on the deepest stack frame.
-    #[cfg(feature = "ex")]
     #[cfg_attr(
         not(any(
             feature = "headers",
@@ -61,7 +94,7 @@ pub struct CMail<'a> {
         )),
         allow(dead_code)
     )]
-    opts: Option<&'a IP_SMTPC_OPTIONS>,
+    opts: O,
     /// The multipart items (`mime`; read often: kept).
     #[cfg(feature = "mime")]
     items: &'a [IP_SMTPC_MULTIPART_ITEM],
@@ -81,7 +114,7 @@ pub(super) fn dsn_of(o: &IP_SMTPC_OPTIONS) -> crate::dsn::Dsn<'_> {
     }
 }
 
-impl<'a> CMail<'a> {
+impl<'a, O: OptionsRef<'a>> CMail<'a, O> {
     /// A view of the arguments of `IP_SMTPC_Send`.
     ///
     /// # Safety
@@ -94,7 +127,7 @@ impl<'a> CMail<'a> {
         msg: &'a IP_SMTPC_MESSAGE,
         mta: &'a IP_SMTPC_MTA,
         app: Option<&'a IP_SMTPC_APPLICATION>,
-        #[cfg(feature = "ex")] opts: Option<&'a IP_SMTPC_OPTIONS>,
+        opts: O,
     ) -> Self {
         // SAFETY: covered by this function's contract.
         let body = unsafe { cstr(msg.sBody, MAX_BODY) };
@@ -104,7 +137,6 @@ impl<'a> CMail<'a> {
             mta,
             app,
             body,
-            #[cfg(feature = "ex")]
             opts,
             #[cfg(feature = "mime")]
             items: match (msg.paMultipartItem.is_null(), msg.NumMultipartItems) {
@@ -122,7 +154,7 @@ impl<'a> CMail<'a> {
     /// `pasHeader`, none without options or with a NULL array.
     #[cfg(feature = "headers")]
     fn header_lines(&self) -> &'a [*const c_char] {
-        match self.opts {
+        match self.opts.get() {
             // SAFETY: NumHeaders pointers at a non-NULL pasHeader (the
             // caller's contract; NULL with a count is refused before use).
             Some(o) if !o.pasHeader.is_null() && o.NumHeaders > 0 => unsafe {
@@ -142,14 +174,14 @@ impl<'a> CMail<'a> {
     #[cfg(any(feature = "mime", feature = "raw"))]
     pub fn streamed(&self) -> Option<&'a IP_SMTPC_MULTIPART_ITEM> {
         // SAFETY: NULL or valid by the caller's contract.
-        self.opts.and_then(|o| unsafe { o.pBody.as_ref() })
+        self.opts.get().and_then(|o| unsafe { o.pBody.as_ref() })
     }
 
     /// `IP_SMTPC_OPTIONS.RawMessage` is 1 (`raw`; other values than 0 and
     /// 1 are refused before).
     #[cfg(feature = "raw")]
     pub fn is_raw(&self) -> bool {
-        self.opts.is_some_and(|o| o.RawMessage == 1)
+        self.opts.get().is_some_and(|o| o.RawMessage == 1)
     }
 
     /// `IP_SMTPC_APPLICATION.pfCallback`, if any.
@@ -175,7 +207,7 @@ impl<'a> CMail<'a> {
     }
 }
 
-impl Mail for CMail<'_> {
+impl<'a, O: OptionsRef<'a>> Mail for CMail<'a, O> {
     fn count(&self) -> usize {
         self.addrs.len()
     }
@@ -231,7 +263,7 @@ impl Mail for CMail<'_> {
         // SAFETY: `CMail::new`'s contract covers the options' strings.
         unsafe {
             cstr(
-                self.opts.map_or(core::ptr::null(), |o| o.sReplyTo),
+                self.opts.get().map_or(core::ptr::null(), |o| o.sReplyTo),
                 MAX_ADDR,
             )
         }
@@ -276,7 +308,7 @@ impl Mail for CMail<'_> {
 
     #[cfg(feature = "dsn")]
     fn dsn(&self) -> crate::dsn::Dsn<'_> {
-        self.opts.map(dsn_of).unwrap_or_default()
+        self.opts.get().map(dsn_of).unwrap_or_default()
     }
 
     #[cfg(feature = "oauth")]
@@ -284,7 +316,7 @@ impl Mail for CMail<'_> {
         // SAFETY: `CMail::new`'s contract covers the options' strings.
         unsafe {
             cstr(
-                self.opts.map_or(core::ptr::null(), |o| o.sOAuthToken),
+                self.opts.get().map_or(core::ptr::null(), |o| o.sOAuthToken),
                 crate::oauth::MAX_TOKEN,
             )
         }
