@@ -953,7 +953,7 @@ impl<'b> Engine<'b> {
         self.code = u32::from(code);
         self.lines += 1;
         #[cfg(feature = "ex")]
-        if self.lines == 1 {
+        if M::REPORTED && self.lines == 1 {
             self.enhanced = enhanced(self.rx.get(start..end).unwrap_or_default(), code);
         }
         if self.lines > MAX_LINES {
@@ -995,6 +995,8 @@ impl<'b> Engine<'b> {
         let step = quiet(step, deciding);
         #[cfg(feature = "ex")]
         let event = match (event, step) {
+            // Reply events feed the report alone.
+            (None, _) if !M::REPORTED => None,
             (None, QUIT) => None,
             (None, MAIL) => Some((EventKind::Reply, 0)),
             (None, _) => Some((EventKind::Reply, usize::MAX)),

@@ -32,6 +32,11 @@ pub struct Entry<'a> {
 /// Strings longer than their limit may be cut one byte past the limit: the
 /// validation ([`crate::check`]) only needs to see that they are too long.
 pub trait Mail {
+    /// Whether a report may read what each reply said beyond its code (the
+    /// RFC 3463 enhanced code, `ex`): `false` for `IP_SMTPC_Send`'s mail,
+    /// which has no report, so that its engine code parses none.
+    #[cfg(feature = "ex")]
+    const REPORTED: bool = true;
     /// Entries in the address table, the sender (entry 0) included.
     fn count(&self) -> usize;
     /// Entry `i` (0 = sender); an empty entry past the end.

@@ -43,6 +43,9 @@ pub(super) unsafe fn cstr<'a>(p: *const c_char, max: usize) -> &'a [u8] {
 /// "absent" and no trace of the code that serves them. A firmware that
 /// calls `IP_SMTPC_Send` alone links that instance only.
 pub trait OptionsRef<'a>: Copy {
+    /// `false` for [`NoOptions`]: `IP_SMTPC_Send`, which has no report
+    /// either ([`Mail::REPORTED`]).
+    const EX: bool;
     /// The options, if any.
     fn get(self) -> Option<&'a IP_SMTPC_OPTIONS>;
 }
@@ -52,6 +55,8 @@ pub trait OptionsRef<'a>: Copy {
 pub struct NoOptions;
 
 impl<'a> OptionsRef<'a> for NoOptions {
+    const EX: bool = false;
+
     #[inline(always)]
     fn get(self) -> Option<&'a IP_SMTPC_OPTIONS> {
         None
@@ -59,6 +64,8 @@ impl<'a> OptionsRef<'a> for NoOptions {
 }
 
 impl<'a> OptionsRef<'a> for Option<&'a IP_SMTPC_OPTIONS> {
+    const EX: bool = true;
+
     #[inline(always)]
     fn get(self) -> Option<&'a IP_SMTPC_OPTIONS> {
         self
@@ -208,6 +215,9 @@ impl<'a, O: OptionsRef<'a>> CMail<'a, O> {
 }
 
 impl<'a, O: OptionsRef<'a>> Mail for CMail<'a, O> {
+    #[cfg(feature = "ex")]
+    const REPORTED: bool = O::EX;
+
     fn count(&self) -> usize {
         self.addrs.len()
     }
