@@ -864,6 +864,9 @@ impl<'b> Engine<'b> {
         }
         w.put(row.text());
         match row.arg {
+            // No OAuth step is reached without options.
+            #[cfg(feature = "oauth")]
+            Arg::OAuth | Arg::OAuthResponse | Arg::OAuthError if !M::OPTIONS => {}
             Arg::Domain => w.put(own_domain(m)),
             Arg::Plain => crate::base64::put(w, &[b"\0", m.user(), b"\0", m.password()]),
             Arg::User => crate::base64::put(w, &[m.user()]),
@@ -953,7 +956,7 @@ impl<'b> Engine<'b> {
         self.code = u32::from(code);
         self.lines += 1;
         #[cfg(feature = "ex")]
-        if M::REPORTED && self.lines == 1 {
+        if M::OPTIONS && self.lines == 1 {
             self.enhanced = enhanced(self.rx.get(start..end).unwrap_or_default(), code);
         }
         if self.lines > MAX_LINES {
@@ -996,7 +999,7 @@ impl<'b> Engine<'b> {
         #[cfg(feature = "ex")]
         let event = match (event, step) {
             // Reply events feed the report alone.
-            (None, _) if !M::REPORTED => None,
+            (None, _) if !M::OPTIONS => None,
             (None, QUIT) => None,
             (None, MAIL) => Some((EventKind::Reply, 0)),
             (None, _) => Some((EventKind::Reply, usize::MAX)),
@@ -1079,7 +1082,7 @@ impl<'b> Engine<'b> {
         }
         // The 334 before the OAuth response must be empty (RFC 4954 §4).
         #[cfg(feature = "oauth")]
-        if step == OAUTH_ALONE && ok && !self.challenge().is_empty() {
+        if M::OPTIONS && step == OAUTH_ALONE && ok && !self.challenge().is_empty() {
             next = CANCEL;
         }
         if step == RCPT {
@@ -1122,7 +1125,7 @@ impl<'b> Engine<'b> {
             } else if auth && code == 334 {
                 // 334 where 235 was due: cancel the exchange (RFC 4954 §4),
                 // or answer an OAuth error challenge.
-                next = self.challenged(step);
+                next = self.challenged(step, M::OPTIONS);
             } else if self.optional_tls_refused() {
                 // STARTTLS refused and TLS is optional: go on in clear.
                 next = self.auth_or_mail(m);
@@ -1500,17 +1503,19 @@ impl<'b> Engine<'b> {
     /// challenge after the response (`oauth`: its status kept, answered as
     /// RFC 7628 §3.2.3 says, the server's next reply fails the exchange),
     /// else `*` (RFC 4954 §4).
+    /// `oauth_steps`: false when no OAuth step can be reached
+    /// ([`Mail::OPTIONS`]).
     #[inline(always)]
-    fn challenged(&mut self, step: Step) -> Step {
+    fn challenged(&mut self, step: Step, oauth_steps: bool) -> Step {
         #[cfg(feature = "oauth")]
-        if step == OAUTH || step == OAUTH_RESPONSE {
+        if oauth_steps && (step == OAUTH || step == OAUTH_RESPONSE) {
             // (No parser: no OAuth mechanism was allowed, no OAuth step
             // is reached; 1 stands for a status that could not be read.)
             let status = self.oauth_parser.map_or(1, |parse| parse(self.challenge()));
             self.rcpt = usize::from(status);
             return OAUTH_ERROR;
         }
-        let _ = step;
+        let _ = (step, oauth_steps);
         CANCEL
     }
 

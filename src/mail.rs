@@ -32,11 +32,13 @@ pub struct Entry<'a> {
 /// Strings longer than their limit may be cut one byte past the limit: the
 /// validation ([`crate::check`]) only needs to see that they are too long.
 pub trait Mail {
-    /// Whether a report may read what each reply said beyond its code (the
-    /// RFC 3463 enhanced code, `ex`): `false` for `IP_SMTPC_Send`'s mail,
-    /// which has no report, so that its engine code parses none.
+    /// `false` when this mail cannot carry `IP_SMTPC_SendEx`'s options nor
+    /// have a report (`ex`; `IP_SMTPC_Send`'s mail): every option reads
+    /// absent, and the engine code that serves only them (the OAuth steps,
+    /// the enhanced codes and reply events of the report) is left out of
+    /// that instance of the engine. A type's constant, not a flag.
     #[cfg(feature = "ex")]
-    const REPORTED: bool = true;
+    const OPTIONS: bool = true;
     /// Entries in the address table, the sender (entry 0) included.
     fn count(&self) -> usize;
     /// Entry `i` (0 = sender); an empty entry past the end.

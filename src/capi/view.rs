@@ -43,8 +43,7 @@ pub(super) unsafe fn cstr<'a>(p: *const c_char, max: usize) -> &'a [u8] {
 /// "absent" and no trace of the code that serves them. A firmware that
 /// calls `IP_SMTPC_Send` alone links that instance only.
 pub trait OptionsRef<'a>: Copy {
-    /// `false` for [`NoOptions`]: `IP_SMTPC_Send`, which has no report
-    /// either ([`Mail::REPORTED`]).
+    /// `false` for [`NoOptions`] ([`Mail::OPTIONS`]).
     const EX: bool;
     /// The options, if any.
     fn get(self) -> Option<&'a IP_SMTPC_OPTIONS>;
@@ -216,7 +215,7 @@ impl<'a, O: OptionsRef<'a>> CMail<'a, O> {
 
 impl<'a, O: OptionsRef<'a>> Mail for CMail<'a, O> {
     #[cfg(feature = "ex")]
-    const REPORTED: bool = O::EX;
+    const OPTIONS: bool = O::EX;
 
     fn count(&self) -> usize {
         self.addrs.len()
