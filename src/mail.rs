@@ -33,11 +33,11 @@ pub struct Entry<'a> {
 /// validation ([`crate::check`]) only needs to see that they are too long.
 pub trait Mail {
     /// `false` when this mail cannot carry `IP_SMTPC_SendEx`'s options nor
-    /// have a report (`ex`; `IP_SMTPC_Send`'s mail): every option reads
-    /// absent, and the engine code that serves only them (the OAuth steps,
-    /// the enhanced codes and reply events of the report) is left out of
-    /// that instance of the engine. A type's constant, not a flag.
-    #[cfg(feature = "ex")]
+    /// have a report (`IP_SMTPC_Send`'s mail, every mail of a set without
+    /// `ex`): every option reads absent, and the engine code that serves
+    /// only them (the OAuth steps, the enhanced codes and reply events of
+    /// the report) is left out of that instance of the engine. A type's
+    /// constant, not a flag.
     const OPTIONS: bool = true;
     /// Entries in the address table, the sender (entry 0) included.
     fn count(&self) -> usize;

@@ -214,7 +214,6 @@ impl<'a, O: OptionsRef<'a>> CMail<'a, O> {
 }
 
 impl<'a, O: OptionsRef<'a>> Mail for CMail<'a, O> {
-    #[cfg(feature = "ex")]
     const OPTIONS: bool = O::EX;
 
     fn count(&self) -> usize {
