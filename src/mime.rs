@@ -140,42 +140,32 @@ impl Enc {
         self.column += t.len() as u8;
     }
 
-    fn escaped(&mut self, w: &mut Writer<'_>, b: u8) {
-        self.token(w, &escape(b'=', b));
-    }
-
-    fn hard_break(&mut self, w: &mut Writer<'_>) {
+    /// Adds one byte to a quoted-printable stream (any line ending is a
+    /// hard line break; CR LF is one). A space or tab is held back: before
+    /// a line break it is escaped (RFC 2045 §6.7 rule 3). Every byte ends in
+    /// one [`Enc::token`] call or a line break (the deepest stack path of
+    /// the writer under it: one level).
+    pub fn qp(&mut self, w: &mut Writer<'_>, b: u8) {
+        if b == b'\n' && self.after_cr {
+            self.after_cr = false;
+            return;
+        }
+        self.after_cr = b == b'\r';
+        let line_break = b == b'\r' || b == b'\n';
         if self.pending != 0 {
             let space = self.pending;
             self.pending = 0;
-            self.escaped(w, space);
+            let (escaped, alone) = (escape(b'=', space), [space]);
+            self.token(w, if line_break { &escaped } else { &alone });
         }
-        w.put(b"\r\n");
-        self.column = 0;
-    }
-
-    /// Adds one byte to a quoted-printable stream (any line ending is a
-    /// hard line break; CR LF is one).
-    pub fn qp(&mut self, w: &mut Writer<'_>, b: u8) {
         match b {
-            b'\n' if self.after_cr => self.after_cr = false,
-            b'\r' | b'\n' => {
-                self.hard_break(w);
-                self.after_cr = b == b'\r';
+            _ if line_break => {
+                w.put(b"\r\n");
+                self.column = 0;
             }
-            _ => {
-                self.after_cr = false;
-                if self.pending != 0 {
-                    let space = self.pending;
-                    self.pending = 0;
-                    self.token(w, &[space]);
-                }
-                match b {
-                    b' ' | b'\t' => self.pending = b,
-                    b'!'..=b'~' if b != b'=' => self.token(w, &[b]),
-                    _ => self.escaped(w, b),
-                }
-            }
+            b' ' | b'\t' => self.pending = b,
+            b'!'..=b'~' if b != b'=' => self.token(w, &[b]),
+            _ => self.token(w, &escape(b'=', b)),
         }
     }
 
@@ -232,7 +222,7 @@ impl Enc {
     pub fn qp_end(&self, w: &mut Writer<'_>) {
         let mut e = *self;
         if e.column > 0 || e.pending != 0 {
-            e.hard_break(w);
+            e.qp(w, b'\r');
         }
     }
 }
