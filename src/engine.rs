@@ -621,7 +621,7 @@ impl<'b> Engine<'b> {
             // A complete message (`raw`): no header block, no MIME. (With
             // `mime`, `content` renders it.)
             #[cfg(all(feature = "raw", not(feature = "mime")))]
-            if self.checked.raw {
+            if self.raw::<M>() {
                 let r = self.raw_fill(m, &mut w);
                 unfit = r.err();
                 r == Ok(true)
@@ -715,6 +715,18 @@ impl<'b> Engine<'b> {
     fn raw_put(&mut self, w: &mut Writer<'_>, data: &[u8]) -> Result<usize, Error> {
         // A static 8-bit message only gets here with 8BITMIME (`before_mail`).
         self.stream.take(w, data, self.caps & CAP_8BIT != 0)
+    }
+
+    /// A complete message of the caller's (`raw`), never for a mail that
+    /// cannot have options ([`Mail::OPTIONS`]: its instance has no code
+    /// for it).
+    #[inline(always)]
+    #[cfg_attr(not(feature = "raw"), allow(dead_code))]
+    fn raw<M: Mail>(&self) -> bool {
+        #[cfg(feature = "raw")]
+        return M::OPTIONS && self.checked.raw;
+        #[cfg(not(feature = "raw"))]
+        false
     }
 
     /// `true` from the `BDAT` line until the chunk's last byte was handed
@@ -1576,7 +1588,7 @@ impl<'b> Engine<'b> {
             return self.local(Error::Smtputf8Unavailable, Row::of(MAIL).report);
         }
         #[cfg(feature = "raw")]
-        if self.checked.raw
+        if self.raw::<M>()
             && self.checked.eight_bit
             && self.caps & CAP_8BIT == 0
             && !m.streamed_body()
@@ -1591,19 +1603,15 @@ impl<'b> Engine<'b> {
         // (a complete message, `raw`, goes by DATA).
         #[cfg(feature = "chunking")]
         {
-            #[cfg(feature = "raw")]
-            let raw = self.checked.raw;
-            #[cfg(not(feature = "raw"))]
-            let raw = false;
             let both = CAP_PIPE | CAP_CHUNKING;
-            if self.caps & both == both && !streams(m) && !raw {
+            if self.caps & both == both && !streams(m) && !self.raw::<M>() {
                 self.caps |= CAP_BDAT;
             }
         }
         #[cfg(feature = "size")]
         {
             #[cfg(feature = "raw")]
-            let size = if self.checked.raw {
+            let size = if self.raw::<M>() {
                 crate::body::wire_len(m.body(), true)
             } else {
                 self.generated_size(m)
@@ -1696,11 +1704,7 @@ impl<'b> Engine<'b> {
         if self.section != 0 {
             return true;
         }
-        #[cfg(feature = "raw")]
-        let raw = self.checked.raw;
-        #[cfg(not(feature = "raw"))]
-        let raw = false;
-        if !raw {
+        if !self.raw::<M>() {
             let before = w.len();
             crate::header::put(w, m, self.checked);
             crate::mime::head(w, m, self.checked, self.tenc);
@@ -1723,10 +1727,7 @@ impl<'b> Engine<'b> {
     fn content<M: Mail>(&mut self, m: &M, w: &mut Writer<'_>) -> bool {
         use crate::mime::{Enc, QP};
         let c = self.checked;
-        #[cfg(feature = "raw")]
-        let raw = c.raw;
-        #[cfg(not(feature = "raw"))]
-        let raw = false;
+        let raw = self.raw::<M>();
         let mut skip = self.unit_sent;
         loop {
             let before = w.len();
@@ -1822,7 +1823,7 @@ impl<'b> Engine<'b> {
     /// and abandoned at the byte that makes it unfit (`raw::Stream::put`).
     /// After the transaction ended, everything is taken and dropped.
     #[cfg(any(feature = "mime", feature = "raw"))]
-    pub fn push(&mut self, data: &[u8]) -> usize {
+    pub fn push<M: Mail>(&mut self, data: &[u8]) -> usize {
         if self.phase != Phase::Stream {
             return data.len();
         }
@@ -1835,7 +1836,7 @@ impl<'b> Engine<'b> {
         let mut n = 0;
         let mut w = Writer::new(tx.get_mut(self.tx_len..).unwrap_or_default(), 0);
         #[cfg(feature = "raw")]
-        if self.checked.raw {
+        if self.raw::<M>() {
             let r = self.raw_put(&mut w, data);
             self.tx_len += w.len();
             self.tx = tx;
@@ -1876,7 +1877,7 @@ impl<'b> Engine<'b> {
     /// The driver's item stream ended, well (`true`) or not: then the mail
     /// is abandoned without its end-of-data line (APPLICATION_ABORT).
     #[cfg(any(feature = "mime", feature = "raw"))]
-    pub fn streamed(&mut self, ok: bool) {
+    pub fn streamed<M: Mail>(&mut self, ok: bool) {
         if self.phase != Phase::Stream {
             return;
         }
@@ -1891,7 +1892,7 @@ impl<'b> Engine<'b> {
         // A streamed complete message ends its last line before the end of
         // data (`content`, section 2).
         #[cfg(feature = "raw")]
-        if self.checked.raw {
+        if self.raw::<M>() {
             self.body.bol = self.stream.at_line_start();
         }
     }
@@ -2494,7 +2495,7 @@ mod tests {
                     for piece in data.chunks(5) {
                         let mut d = piece;
                         while !d.is_empty() {
-                            let n = e.push(d);
+                            let n = e.push::<TestMail>(d);
                             d = &d[n..];
                             if !d.is_empty() {
                                 let p = e.pending().to_vec();
@@ -2505,7 +2506,7 @@ mod tests {
                             }
                         }
                     }
-                    e.streamed(true);
+                    e.streamed::<TestMail>(true);
                 }
                 #[cfg(feature = "tls")]
                 Action::Upgrade => {
@@ -2856,7 +2857,7 @@ mod tests {
         loop {
             match e.next(m) {
                 #[cfg(any(feature = "mime", feature = "raw"))]
-                Action::Item(_) => e.streamed(true),
+                Action::Item(_) => e.streamed::<TestMail>(true),
                 Action::Send(b) => {
                     let n = b.len();
                     if in_content && keep_unsent(b) {
@@ -3118,7 +3119,7 @@ mod tests {
                 assert!(steps < 100_000, "the engine must end");
                 match e.next(&m) {
                     #[cfg(any(feature = "mime", feature = "raw"))]
-                    Action::Item(_) => e.streamed(true),
+                    Action::Item(_) => e.streamed::<TestMail>(true),
                     Action::Send(b) => {
                         assert!(!closing_seen || b.is_empty(), "nothing after 421");
                         let n = 1 + rng.below(b.len());
@@ -3356,7 +3357,7 @@ mod tests {
                 Action::Event(_) => {}
                 Action::Done(r) => return Stop::Done(r),
                 #[cfg(any(feature = "mime", feature = "raw"))]
-                Action::Item(_) => e.streamed(true),
+                Action::Item(_) => e.streamed::<TestMail>(true),
                 #[cfg(feature = "tls")]
                 Action::Upgrade if upgrade => e.upgraded(true),
                 #[cfg(feature = "tls")]
@@ -3469,7 +3470,7 @@ mod tests {
                 let at = e.poll_at();
                 match e.next(&m) {
                     #[cfg(any(feature = "mime", feature = "raw"))]
-                    Action::Item(_) => e.streamed(true),
+                    Action::Item(_) => e.streamed::<TestMail>(true),
                     Action::Send(b) => {
                         let n = b.len();
                         e.sent(n);
@@ -4141,9 +4142,9 @@ mod tests {
                     e.received(r.len());
                 }
                 Action::Item(_) => {
-                    assert_eq!(e.push(b"abc"), 3);
-                    e.streamed(false);
-                    assert_eq!(e.push(b"more"), 4);
+                    assert_eq!(e.push::<TestMail>(b"abc"), 3);
+                    e.streamed::<TestMail>(false);
+                    assert_eq!(e.push::<TestMail>(b"more"), 4);
                 }
                 Action::Event(_) => {}
                 Action::Done(r) => break r,
@@ -4984,7 +4985,7 @@ mod tests {
                     Action::Event(_) => {}
                     Action::Done(r) => panic!("done early: {r:?}"),
                     #[cfg(any(feature = "mime", feature = "raw"))]
-                    Action::Item(_) => e.streamed(true),
+                    Action::Item(_) => e.streamed::<TestMail>(true),
                     #[cfg(feature = "tls")]
                     Action::Upgrade => e.upgraded(true),
                 }
@@ -5120,7 +5121,7 @@ mod tests {
                         Action::Event(_) => {}
                         Action::Done(r) => break r,
                         #[cfg(any(feature = "mime", feature = "raw"))]
-                        Action::Item(_) => e.streamed(true),
+                        Action::Item(_) => e.streamed::<TestMail>(true),
                         #[cfg(feature = "tls")]
                         Action::Upgrade => e.upgraded(true),
                     }

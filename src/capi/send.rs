@@ -703,7 +703,7 @@ pub(super) fn turn<'a, O: OptionsRef<'a>>(
             // Never reached: `IP_SMTPC_Start` refuses items and `pBody`.
             #[cfg(feature = "nb")]
             if nb {
-                engine.streamed(false);
+                engine.streamed::<CMail<'a, O>>(false);
                 return Turn::Again;
             }
             let item = match i {
@@ -714,6 +714,7 @@ pub(super) fn turn<'a, O: OptionsRef<'a>>(
                 _ => None,
             };
             let mut stream = super::stream::Stream {
+                mail: core::marker::PhantomData::<CMail<'a, O>>,
                 engine: &mut *engine,
                 tx: link.tx(),
                 sock: link.sock,
@@ -723,7 +724,7 @@ pub(super) fn turn<'a, O: OptionsRef<'a>>(
             // SAFETY: the item was checked (pfSendItem given) and stays
             // valid during the call; `stream` outlives it.
             let ok = item.is_some_and(|item| unsafe { stream.run(item) });
-            engine.streamed(ok);
+            engine.streamed::<CMail<'a, O>>(ok);
         }
         #[cfg(feature = "tls")]
         Action::Upgrade => {

@@ -8,14 +8,18 @@
 //! of any size streams through the one out buffer.
 
 use core::ffi::{c_char, c_int, c_uint};
+use core::marker::PhantomData;
 
 use super::send::{Call, Deadlines, TxFn};
 use super::types::*;
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::mail::Mail;
 
-/// What `pContext` points to during one `pfSendItem` call.
-pub(super) struct Stream<'s, 'b, D: Deadlines> {
+/// What `pContext` points to during one `pfSendItem` call. `M`: the
+/// mail's type, for [`Engine::push`]'s instance.
+pub(super) struct Stream<'s, 'b, D: Deadlines, M: Mail> {
+    pub mail: PhantomData<M>,
     pub engine: &'s mut Engine<'b>,
     /// `pfSend` (NULL: the send fails).
     pub tx: Option<TxFn>,
@@ -25,7 +29,7 @@ pub(super) struct Stream<'s, 'b, D: Deadlines> {
     pub failed: bool,
 }
 
-impl<D: Deadlines> Stream<'_, '_, D> {
+impl<D: Deadlines, M: Mail> Stream<'_, '_, D, M> {
     /// Streams `item` through its `pfSendItem`; `true` when it returned
     /// >= 0 and every byte was taken.
     ///
@@ -36,7 +40,7 @@ impl<D: Deadlines> Stream<'_, '_, D> {
             return false;
         };
         let api = IP_SMTPC_MULTIPART_API {
-            pfSend: Some(item_send::<D>),
+            pfSend: Some(item_send::<D, M>),
         };
         let context = (self as *mut Self).cast::<IP_SMTPC_CONTEXT>();
         // SAFETY: item and api outlive the call; pContext points to `self`,
@@ -81,14 +85,14 @@ impl<D: Deadlines> Stream<'_, '_, D> {
 }
 
 /// `IP_SMTPC_MULTIPART_API.pfSend`: item content from the application.
-unsafe extern "C" fn item_send<D: Deadlines>(
+unsafe extern "C" fn item_send<D: Deadlines, M: Mail>(
     pContext: *mut IP_SMTPC_CONTEXT,
     pData: *const c_char,
     NumBytes: c_uint,
 ) {
     // SAFETY: pContext is the Stream that `Stream::run` passed to
     // pfSendItem, alive for the whole pfSendItem call (the API's contract).
-    let Some(s) = (unsafe { pContext.cast::<Stream<'_, '_, D>>().as_mut() }) else {
+    let Some(s) = (unsafe { pContext.cast::<Stream<'_, '_, D, M>>().as_mut() }) else {
         return;
     };
     if NumBytes == 0 || s.failed {
@@ -101,7 +105,7 @@ unsafe extern "C" fn item_send<D: Deadlines>(
     // SAFETY: the item callback passes NumBytes readable bytes at pData.
     let mut data = unsafe { core::slice::from_raw_parts(pData.cast::<u8>(), NumBytes as usize) };
     loop {
-        let n = s.engine.push(data);
+        let n = s.engine.push::<M>(data);
         data = match data.get(n..) {
             Some(rest) if !rest.is_empty() => rest,
             _ => return,
