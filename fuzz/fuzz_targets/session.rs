@@ -356,11 +356,11 @@ fuzz_target!(|data: &[u8]| {
                 // A failed handshake (a successful one in turn would be
                 // a handshake this driver did not do).
                 2 => e.upgraded(false),
-                3 => e.streamed(rng.below(2) == 0),
+                3 => e.streamed::<FuzzMail>(rng.below(2) == 0),
                 // Between the send of an item's fields and `Action::Item`
                 // the engine already streams: then these are in turn.
                 4 => {
-                    e.push(b"out of turn");
+                    e.push::<FuzzMail>(b"out of turn");
                 }
                 5 => e.sent(0),
                 _ => e.received(0),
@@ -445,7 +445,7 @@ fuzz_target!(|data: &[u8]| {
                 'stream: for piece in body_piece.chunks(7) {
                     let mut d = piece;
                     while !d.is_empty() {
-                        let n = e.push(d);
+                        let n = e.push::<FuzzMail>(d);
                         d = &d[n..];
                         if !d.is_empty() {
                             let p = e.pending().to_vec();
@@ -459,7 +459,7 @@ fuzz_target!(|data: &[u8]| {
                         }
                     }
                 }
-                e.streamed(!stream_fails);
+                e.streamed::<FuzzMail>(!stream_fails);
                 cut |= stream_fails;
             }
         }
