@@ -718,13 +718,13 @@ impl<'b> Engine<'b> {
     }
 
     /// A complete message of the caller's (`raw`), never for a mail that
-    /// cannot have options ([`Mail::OPTIONS`]: its instance has no code
+    /// cannot have options ([`Mail::EXTENDED`]: its instance has no code
     /// for it).
     #[inline(always)]
     #[cfg_attr(not(feature = "raw"), allow(dead_code))]
     fn raw<M: Mail>(&self) -> bool {
         #[cfg(feature = "raw")]
-        return M::OPTIONS && self.checked.raw;
+        return M::EXTENDED && self.checked.raw;
         #[cfg(not(feature = "raw"))]
         false
     }
@@ -878,7 +878,7 @@ impl<'b> Engine<'b> {
         match row.arg {
             // No OAuth step is reached without options.
             #[cfg(feature = "oauth")]
-            Arg::OAuth | Arg::OAuthResponse | Arg::OAuthError if !M::OPTIONS => {}
+            Arg::OAuth | Arg::OAuthResponse | Arg::OAuthError if !M::EXTENDED => {}
             Arg::Domain => w.put(own_domain(m)),
             Arg::Plain => crate::base64::put(w, &[b"\0", m.user(), b"\0", m.password()]),
             Arg::User => crate::base64::put(w, &[m.user()]),
@@ -968,7 +968,7 @@ impl<'b> Engine<'b> {
         self.code = u32::from(code);
         self.lines += 1;
         #[cfg(feature = "ex")]
-        if M::OPTIONS && self.lines == 1 {
+        if M::EXTENDED && self.lines == 1 {
             self.enhanced = enhanced(self.rx.get(start..end).unwrap_or_default(), code);
         }
         if self.lines > MAX_LINES {
@@ -1011,7 +1011,7 @@ impl<'b> Engine<'b> {
         #[cfg(feature = "ex")]
         let event = match (event, step) {
             // Reply events feed the report alone.
-            (None, _) if !M::OPTIONS => None,
+            (None, _) if !M::EXTENDED => None,
             (None, QUIT) => None,
             (None, MAIL) => Some((EventKind::Reply, 0)),
             (None, _) => Some((EventKind::Reply, usize::MAX)),
@@ -1077,7 +1077,7 @@ impl<'b> Engine<'b> {
             // The end of data sent alone (QUIT went with it: only under
             // PIPELINING is it sent alone): the result is decided already.
             #[cfg(feature = "batch")]
-            if self.mail_done(true, DOT) {
+            if M::EXTENDED && self.mail_done(true, DOT) {
                 return None;
             }
             self.step = QUIT;
@@ -1094,7 +1094,7 @@ impl<'b> Engine<'b> {
         }
         // The 334 before the OAuth response must be empty (RFC 4954 §4).
         #[cfg(feature = "oauth")]
-        if M::OPTIONS && step == OAUTH_ALONE && ok && !self.challenge().is_empty() {
+        if M::EXTENDED && step == OAUTH_ALONE && ok && !self.challenge().is_empty() {
             next = CANCEL;
         }
         if step == RCPT {
@@ -1137,7 +1137,7 @@ impl<'b> Engine<'b> {
             } else if auth && code == 334 {
                 // 334 where 235 was due: cancel the exchange (RFC 4954 §4),
                 // or answer an OAuth error challenge.
-                next = self.challenged(step, M::OPTIONS);
+                next = self.challenged(step, M::EXTENDED);
             } else if self.optional_tls_refused() {
                 // STARTTLS refused and TLS is optional: go on in clear.
                 next = self.auth_or_mail(m);
@@ -1246,7 +1246,7 @@ impl<'b> Engine<'b> {
         }
         // The mail ended and another follows (`batch`): no QUIT.
         #[cfg(feature = "batch")]
-        if next == QUIT && self.mail_done(own, step) {
+        if M::EXTENDED && next == QUIT && self.mail_done(own, step) {
             return event;
         }
         self.step = next;
@@ -1516,7 +1516,7 @@ impl<'b> Engine<'b> {
     /// RFC 7628 §3.2.3 says, the server's next reply fails the exchange),
     /// else `*` (RFC 4954 §4).
     /// `oauth_steps`: false when no OAuth step can be reached
-    /// ([`Mail::OPTIONS`]).
+    /// ([`Mail::EXTENDED`]).
     #[inline(always)]
     fn challenged(&mut self, step: Step, oauth_steps: bool) -> Step {
         #[cfg(feature = "oauth")]

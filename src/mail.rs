@@ -32,13 +32,14 @@ pub struct Entry<'a> {
 /// Strings longer than their limit may be cut one byte past the limit: the
 /// validation ([`crate::check`]) only needs to see that they are too long.
 pub trait Mail {
-    /// `false` when this mail cannot carry `IP_SMTPC_SendEx`'s options nor
-    /// have a report (`IP_SMTPC_Send`'s mail, every mail of a set without
-    /// `ex`): every option reads absent, and the engine code that serves
-    /// only them (the OAuth steps, the enhanced codes and reply events of
-    /// the report) is left out of that instance of the engine. A type's
-    /// constant, not a flag.
-    const OPTIONS: bool = true;
+    /// `false` for a mail of `IP_SMTPC_Send` (and every mail of a set
+    /// without `ex`): it has none of `IP_SMTPC_SendEx`'s options, no report
+    /// and is never one of a batch. Every option then reads absent, and the
+    /// engine code that serves only them (OAuth steps, complete messages,
+    /// the report's enhanced codes and reply events, the batch's hand-over)
+    /// is left out of that instance of the engine. A type's constant, not a
+    /// flag: `IP_SMTPC_Send` alone links none of that code.
+    const EXTENDED: bool = true;
     /// Entries in the address table, the sender (entry 0) included.
     fn count(&self) -> usize;
     /// Entry `i` (0 = sender); an empty entry past the end.

@@ -43,7 +43,7 @@ pub(super) unsafe fn cstr<'a>(p: *const c_char, max: usize) -> &'a [u8] {
 /// "absent" and no trace of the code that serves them. A firmware that
 /// calls `IP_SMTPC_Send` alone links that instance only.
 pub trait OptionsRef<'a>: Copy {
-    /// `false` for [`NoOptions`] ([`Mail::OPTIONS`]).
+    /// `false` for [`NoOptions`] ([`Mail::EXTENDED`]).
     const EX: bool;
     /// The options, if any.
     fn get(self) -> Option<&'a IP_SMTPC_OPTIONS>;
@@ -214,7 +214,7 @@ impl<'a, O: OptionsRef<'a>> CMail<'a, O> {
 }
 
 impl<'a, O: OptionsRef<'a>> Mail for CMail<'a, O> {
-    const OPTIONS: bool = O::EX;
+    const EXTENDED: bool = O::EX;
 
     fn count(&self) -> usize {
         self.addrs.len()
