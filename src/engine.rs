@@ -1821,7 +1821,9 @@ impl<'b> Engine<'b> {
     /// [`Engine::pending`] when it takes less than all (`mime`). A streamed
     /// complete message (`raw`) is dot-stuffed with CR LF line ends instead,
     /// and abandoned at the byte that makes it unfit (`raw::Stream::put`).
-    /// After the transaction ended, everything is taken and dropped.
+    /// After the transaction ended, everything is taken and dropped. `M`:
+    /// the mail's type, whose instance has no complete-message path when
+    /// it is not [`Mail::EXTENDED`].
     #[cfg(any(feature = "mime", feature = "raw"))]
     pub fn push<M: Mail>(&mut self, data: &[u8]) -> usize {
         if self.phase != Phase::Stream {
@@ -1875,7 +1877,8 @@ impl<'b> Engine<'b> {
     }
 
     /// The driver's item stream ended, well (`true`) or not: then the mail
-    /// is abandoned without its end-of-data line (APPLICATION_ABORT).
+    /// is abandoned without its end-of-data line (APPLICATION_ABORT). `M`:
+    /// the mail's type, as for [`Engine::push`].
     #[cfg(any(feature = "mime", feature = "raw"))]
     pub fn streamed<M: Mail>(&mut self, ok: bool) {
         if self.phase != Phase::Stream {

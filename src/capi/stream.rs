@@ -19,6 +19,7 @@ use crate::mail::Mail;
 /// What `pContext` points to during one `pfSendItem` call. `M`: the
 /// mail's type, for [`Engine::push`]'s instance.
 pub(super) struct Stream<'s, 'b, D: Deadlines, M: Mail> {
+    /// The mail's type only (`IP_SMTPC_Send`'s has no complete messages).
     pub mail: PhantomData<M>,
     pub engine: &'s mut Engine<'b>,
     /// `pfSend` (NULL: the send fails).
