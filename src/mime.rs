@@ -143,7 +143,7 @@ impl Enc {
     /// Adds one byte to a quoted-printable stream (any line ending is a
     /// hard line break; CR LF is one). A space or tab is held back: before
     /// a line break it is escaped (RFC 2045 §6.7 rule 3). Every byte ends in
-    /// one [`Enc::token`] call or a line break (the deepest stack path of
+    /// one `Enc::token` call or a line break (the deepest stack path of
     /// the writer under it: one level).
     pub fn qp(&mut self, w: &mut Writer<'_>, b: u8) {
         if b == b'\n' && self.after_cr {
