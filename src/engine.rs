@@ -2136,8 +2136,10 @@ const WORDS: &[u8] = if OAUTH_WORDS {
       CRAM-MD5\0\0PIPELININGCHUNKING\0\0DSN\0\0\0\0\0\0\0SMTPUTF8\0\0SIZE\0\0\0\0\0\0"
 } else if cfg!(feature = "cram-md5") {
     b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLSCRAM-MD5"
-} else {
+} else if cfg!(feature = "tls") {
     b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0STARTTLS"
+} else {
+    b"PLAIN\0\0\0LOGIN\0\0\08BITMIMEAUTH\0\0\0\0"
 };
 // Word `i` of the long table is bit `1 << i`.
 #[cfg(feature = "pipelining")]
