@@ -128,7 +128,8 @@ impl Enc {
         }
         if self.column == 0 && t == b"-" {
             // No line of a part may start with "--" and the boundary: "-"
-            // escaped, written here (through `escaped` it was a recursion).
+            // escaped, written here (through `token` again it would be a
+            // recursion).
             w.put(b"=2D");
             self.column = 3;
             return;
@@ -142,9 +143,9 @@ impl Enc {
 
     /// Adds one byte to a quoted-printable stream (any line ending is a
     /// hard line break; CR LF is one). A space or tab is held back: before
-    /// a line break it is escaped (RFC 2045 §6.7 rule 3). Every byte ends in
-    /// one `Enc::token` call or a line break (the deepest stack path of
-    /// the writer under it: one level).
+    /// a line break it is escaped (RFC 2045 §6.7 rule 3). Tokens go to
+    /// `Enc::token` directly, line breaks to the writer: no helper level in
+    /// between (the deepest stack path runs through here).
     pub fn qp(&mut self, w: &mut Writer<'_>, b: u8) {
         if b == b'\n' && self.after_cr {
             self.after_cr = false;
