@@ -15,8 +15,15 @@ const NAMES: [[u8; 3]; 19] = [
 /// Sakamoto's month offsets for the weekday.
 const OFFSETS: [u8; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
 /// The Date field: a byte from 0x80 stands for field `c & 7` of the
-/// values `put` computes, in decimal of at least `c >> 3 & 3` digits, or
-/// for 0 digits its name in [`NAMES`]; the others for themselves.
+/// values `put` computes, with 0x08 in decimal, with 0x10 in two decimal
+/// digits, with neither as its name in [`NAMES`]; the others for
+/// themselves. Where [`Writer::num`] is not linked (no `size`, no
+/// `chunking`) each number is below 100: the year is two, its century
+/// and the rest.
+#[cfg(not(any(feature = "size", feature = "chunking")))]
+const FORMAT: &[u8; 24] = b"\r\nDate: \x80, \x89 \x82 \x93\x94 \x95:\x96:\x97 ";
+/// The Date field (above), the year one number.
+#[cfg(any(feature = "size", feature = "chunking"))]
 const FORMAT: &[u8; 23] = b"\r\nDate: \x80, \x89 \x82 \x8b \x94:\x95:\x96 ";
 
 /// Bits `at..at+width` of `packed`.
@@ -78,6 +85,18 @@ pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) -> Result<(), Error> {
     // Sakamoto's y + y/4 - y/100 + y/400 with y in 1979..=2107, where
     // y/100 - y/400 is 15 (≡ -6 mod 7) before 2100 and 16 from it.
     let weekday = (y + y / 4 + 6 - u32::from(y >= 2100) + u32::from(offset) + day) % 7;
+    #[cfg(not(any(feature = "size", feature = "chunking")))]
+    let values = [
+        weekday,
+        day,
+        month + 6,
+        year / 100,
+        year % 100,
+        hour,
+        minute,
+        second * 2,
+    ];
+    #[cfg(any(feature = "size", feature = "chunking"))]
     let values = [weekday, day, month + 6, year, hour, minute, second * 2, 0];
     for &c in FORMAT {
         let v = values.get(usize::from(c & 7)).copied().unwrap_or(0);
@@ -86,11 +105,27 @@ pub fn put(w: &mut Writer<'_>, packed: u32, tz: &[u8]) -> Result<(), Error> {
         } else if c & 0x18 == 0 {
             w.put(NAMES.get(v as usize).map_or(&[], |n| &n[..]));
         } else {
-            w.num(v, u32::from(c >> 3 & 3));
+            number(w, v, c);
         }
     }
     w.put(tz);
     Ok(())
+}
+
+/// Writes `v` in decimal for [`FORMAT`]'s byte `c`: in two digits with
+/// 0x10. Its own two digits where nothing else writes a number (`v` below
+/// 100; the seed set: 36 B less than [`Writer::num`]), else that writer.
+#[inline(always)]
+fn number(w: &mut Writer<'_>, v: u32, c: u8) {
+    #[cfg(not(any(feature = "size", feature = "chunking")))]
+    {
+        if v >= 10 || c & 0x10 != 0 {
+            w.byte(b'0' + (v / 10) as u8);
+        }
+        w.byte(b'0' + (v % 10) as u8);
+    }
+    #[cfg(any(feature = "size", feature = "chunking"))]
+    w.num(v, u32::from(c >> 3 & 3));
 }
 
 /// 1 January 1980, midnight: a valid packed time.
